@@ -1,0 +1,228 @@
+/**
+ * Configuration: the seed's hive.toml `[cloudwatch]` section (with
+ * `[cloudwatch.storage]`, `[cloudwatch.logs]`, `[cloudwatch.rolloff]`), then
+ * environment overrides named after the key path: `cloudwatch.storage.bucket`
+ * is `HIVE_CLOUDWATCH_STORAGE_BUCKET`. Validated once, with clear errors.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseToml } from "smol-toml";
+
+export interface Credential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+}
+
+export interface Config {
+  enabled: boolean;
+  /** Local mode: the dev credential is on and missing servers are started for you. */
+  local: boolean;
+  region: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  natsUrl: string;
+  retentionDays: number;
+  collectionInterval: string;
+  maxMetricsPerRequest: number;
+  maxRequestBytes: number;
+  credentials: Credential[];
+  storage: {
+    bucket: string;
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+  };
+  rolloff: {
+    hotRetentionHours: number;
+    warmRetentionDays: number;
+    coldRetentionDays: number;
+    aggregationInterval: string;
+  };
+  logs: {
+    enabled: boolean;
+    bucket: string;
+    bufferSize: number;
+    flushInterval: string;
+    compression: "gzip" | "none";
+    retentionDays: number;
+    maxEventSize: number;
+  };
+}
+
+export class ConfigError extends Error {}
+
+type Kind = "string" | "int" | "bool" | "duration" | "credentials";
+interface Key {
+  path: string; // dotted toml path below [cloudwatch]
+  kind: Kind;
+  default: unknown;
+  set: (c: Config, v: any) => void;
+  check?: (v: any) => string | undefined;
+}
+
+const positive = (v: number) => (v > 0 ? undefined : "must be greater than 0");
+const port = (v: number) => (v >= 0 && v <= 65535 ? undefined : "must be a port number (0-65535)");
+
+// One table drives parsing, env names, defaults and validation.
+const KEYS: Key[] = [
+  { path: "enabled", kind: "bool", default: true, set: (c, v) => (c.enabled = v) },
+  { path: "local", kind: "bool", default: false, set: (c, v) => (c.local = v) },
+  { path: "region", kind: "string", default: "us-east-1", set: (c, v) => (c.region = v) },
+  { path: "host", kind: "string", default: "127.0.0.1", set: (c, v) => (c.host = v) },
+  { path: "port", kind: "int", default: 4566, set: (c, v) => (c.port = v), check: port },
+  { path: "data_dir", kind: "string", default: ".data", set: (c, v) => (c.dataDir = v) },
+  { path: "nats_url", kind: "string", default: "", set: (c, v) => (c.natsUrl = v) },
+  { path: "retention_days", kind: "int", default: 14, set: (c, v) => (c.retentionDays = v), check: positive },
+  { path: "collection_interval", kind: "duration", default: "1m", set: (c, v) => (c.collectionInterval = v) },
+  { path: "max_metrics_per_request", kind: "int", default: 1000, set: (c, v) => (c.maxMetricsPerRequest = v), check: positive },
+  { path: "max_request_bytes", kind: "int", default: 2 * 1024 * 1024, set: (c, v) => (c.maxRequestBytes = v), check: positive },
+  { path: "credentials", kind: "credentials", default: [], set: (c, v) => (c.credentials = v) },
+  { path: "storage.bucket", kind: "string", default: "hive-cloudwatch-metrics", set: (c, v) => (c.storage.bucket = v), check: bucketName },
+  { path: "storage.endpoint", kind: "string", default: "", set: (c, v) => (c.storage.endpoint = v) },
+  { path: "storage.region", kind: "string", default: "us-east-1", set: (c, v) => (c.storage.region = v) },
+  { path: "storage.access_key", kind: "string", default: "S3RVER", set: (c, v) => (c.storage.accessKeyId = v) },
+  { path: "storage.secret_key", kind: "string", default: "S3RVER", set: (c, v) => (c.storage.secretAccessKey = v) },
+  { path: "rolloff.hot_retention_hours", kind: "int", default: 24, set: (c, v) => (c.rolloff.hotRetentionHours = v), check: positive },
+  { path: "rolloff.warm_retention_days", kind: "int", default: 7, set: (c, v) => (c.rolloff.warmRetentionDays = v), check: positive },
+  { path: "rolloff.cold_retention_days", kind: "int", default: 365, set: (c, v) => (c.rolloff.coldRetentionDays = v), check: positive },
+  { path: "rolloff.aggregation_interval", kind: "duration", default: "5m", set: (c, v) => (c.rolloff.aggregationInterval = v) },
+  { path: "logs.enabled", kind: "bool", default: true, set: (c, v) => (c.logs.enabled = v) },
+  { path: "logs.bucket", kind: "string", default: "cloudwatch-logs", set: (c, v) => (c.logs.bucket = v), check: bucketName },
+  { path: "logs.buffer_size", kind: "int", default: 10000, set: (c, v) => (c.logs.bufferSize = v), check: positive },
+  { path: "logs.flush_interval", kind: "duration", default: "30s", set: (c, v) => (c.logs.flushInterval = v) },
+  {
+    path: "logs.compression", kind: "string", default: "gzip", set: (c, v) => (c.logs.compression = v),
+    check: (v) => (v === "gzip" || v === "none" ? undefined : 'must be "gzip" or "none"'),
+  },
+  { path: "logs.retention_days", kind: "int", default: 30, set: (c, v) => (c.logs.retentionDays = v), check: positive },
+  { path: "logs.max_event_size", kind: "int", default: 262144, set: (c, v) => (c.logs.maxEventSize = v), check: positive },
+];
+
+function bucketName(v: string): string | undefined {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? undefined : "must be a valid S3 bucket name";
+}
+
+export const envName = (path: string) => `HIVE_CLOUDWATCH_${path.replace(/\./g, "_").toUpperCase()}`;
+
+/** The dev credential of local mode (what `aws configure` users type for localstack too). */
+export const LOCAL_CREDENTIAL: Credential = { accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000" };
+
+export function durationSeconds(s: string): number {
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(s);
+  if (!m) throw new ConfigError(`invalid duration "${s}" (use e.g. 30s, 5m, 1h)`);
+  const n = Number(m[1]);
+  return { ms: n / 1000, s: n, m: n * 60, h: n * 3600, d: n * 86400 }[m[2] as "s"];
+}
+
+function coerce(key: Key, raw: unknown, from: string): unknown {
+  const fail = (what: string): never => {
+    throw new ConfigError(`${from}: ${what}`);
+  };
+  switch (key.kind) {
+    case "string":
+      if (typeof raw !== "string") fail("must be a string");
+      return raw;
+    case "int": {
+      const n = typeof raw === "string" ? Number(raw) : raw;
+      if (typeof n !== "number" && typeof n !== "bigint") fail("must be an integer");
+      const v = Number(n);
+      if (!Number.isInteger(v)) fail(`must be an integer, got ${JSON.stringify(raw)}`);
+      return v;
+    }
+    case "bool":
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0") return false;
+      return fail(`must be true or false, got ${JSON.stringify(raw)}`);
+    case "duration":
+      if (typeof raw !== "string") fail("must be a duration string like \"5m\"");
+      try {
+        durationSeconds(raw as string);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      return raw;
+    case "credentials":
+      return parseCredentials(raw, from);
+  }
+}
+
+/** `[[cloudwatch.credentials]]` tables, or `KEY:SECRET:ACCOUNT,...` in the environment. */
+function parseCredentials(raw: unknown, from: string): Credential[] {
+  const list: unknown[] =
+    typeof raw === "string"
+      ? raw.split(",").filter((s) => s.trim()).map((s) => {
+          const [accessKeyId, secretAccessKey, accountId] = s.trim().split(":");
+          return { access_key: accessKeyId, secret_key: secretAccessKey, account_id: accountId };
+        })
+      : Array.isArray(raw) ? raw : [raw];
+  return list.map((item, i) => {
+    const o = item as Record<string, unknown>;
+    const where = `${from}[${i}]`;
+    if (typeof o?.access_key !== "string" || !o.access_key) throw new ConfigError(`${where}: access_key is required`);
+    if (typeof o.secret_key !== "string" || !o.secret_key) throw new ConfigError(`${where}: secret_key is required`);
+    if (typeof o.account_id !== "string" || !/^\d{12}$/.test(o.account_id))
+      throw new ConfigError(`${where}: account_id must be 12 digits`);
+    return { accessKeyId: o.access_key, secretAccessKey: o.secret_key, accountId: o.account_id };
+  });
+}
+
+function blank(): Config {
+  return { storage: {}, rolloff: {}, logs: {} } as Config;
+}
+
+function lookup(table: Record<string, unknown> | undefined, path: string): unknown {
+  let cur: unknown = table;
+  for (const part of path.split(".")) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+/**
+ * Reads `file` (default: $HIVE_CONFIG, else ./hive.toml when present) and the
+ * environment. Throws ConfigError naming the key that is wrong.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, file?: string): Config {
+  const path = file ?? env.HIVE_CONFIG ?? (existsSync("hive.toml") ? "hive.toml" : undefined);
+  let section: Record<string, unknown> | undefined;
+  if (path) {
+    if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
+    try {
+      section = parseToml(readFileSync(path, "utf8")).cloudwatch as Record<string, unknown> | undefined;
+    } catch (e) {
+      throw new ConfigError(`${path}: ${(e as Error).message}`);
+    }
+  }
+  const config = blank();
+  for (const key of KEYS) {
+    const envValue = env[envName(key.path)];
+    const fileValue = lookup(section, key.path);
+    const [raw, from] =
+      envValue !== undefined && envValue !== ""
+        ? [envValue, envName(key.path)]
+        : fileValue !== undefined ? [fileValue, `${path} [cloudwatch] ${key.path}`] : [key.default, key.path];
+    const value = coerce(key, raw, from);
+    const problem = key.check?.(value);
+    if (problem) throw new ConfigError(`${from} ${problem}`);
+    key.set(config, value);
+  }
+  if (config.local && !config.credentials.some((c) => c.accessKeyId === LOCAL_CREDENTIAL.accessKeyId)) {
+    config.credentials = [LOCAL_CREDENTIAL, ...config.credentials];
+  }
+  if (!config.local && config.credentials.length === 0) {
+    throw new ConfigError(
+      `no credentials configured: set [[cloudwatch.credentials]] in hive.toml or ${envName("credentials")}=KEY:SECRET:ACCOUNT (local mode has a default)`,
+    );
+  }
+  return config;
+}
+
+let cached: Config | undefined;
+/** The process's configuration, read once. */
+export function getConfig(): Config {
+  return (cached ??= loadConfig());
+}

@@ -1,0 +1,38 @@
+/**
+ * smithy-rpc-v2-cbor (CloudWatch, the default of current boto3 and aws CLI),
+ * with the SDK's CBOR codec.
+ */
+import { CborCodec, cbor } from "@smithy/core/cbor";
+import type { NormalizedSchema } from "@smithy/core/schema";
+import { ServiceError } from "../errors.js";
+
+const codec = new CborCodec();
+
+export async function decodeCborInput(input: NormalizedSchema, body: Buffer): Promise<unknown> {
+  if (body.length === 0) return {};
+  let raw: unknown;
+  try {
+    raw = cbor.deserialize(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  } catch (e) {
+    throw new ServiceError("SerializationException", `Request body is not valid CBOR: ${(e as Error).message}`, 400);
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ServiceError("SerializationException", "Request body must be a CBOR map.", 400);
+  }
+  try {
+    return (codec.createDeserializer() as any).readValue(input, raw);
+  } catch (e) {
+    throw new ServiceError("SerializationException", `Request body does not match the operation's input: ${(e as Error).message}`, 400);
+  }
+}
+
+export function encodeCborOutput(output: NormalizedSchema, value: unknown): Uint8Array {
+  if (output.isUnitSchema()) return new Uint8Array(0);
+  const serializer = codec.createSerializer();
+  serializer.write(output, value ?? {});
+  return serializer.flush();
+}
+
+export function encodeCborValue(value: unknown): Uint8Array {
+  return cbor.serialize(value);
+}

@@ -1,0 +1,74 @@
+/**
+ * Which service, wire protocol and operation a request is for, from its
+ * path, headers and (for awsQuery) its form — before anything is decoded.
+ */
+import { ServiceError } from "../errors.js";
+import { CLOUDWATCH, LOGS, SERVICES, type ServiceModel } from "./services.js";
+
+export type WireProtocol = "query" | "json" | "cbor";
+
+export interface Identified {
+  service: ServiceModel;
+  protocol: WireProtocol;
+  /** As the client named it; may be unknown to the model. */
+  operation: string;
+  /** awsQuery only: the decoded form (body or, for GET, the query string). */
+  form?: URLSearchParams;
+}
+
+const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
+
+/** Best guess of the protocol for answering even an unidentifiable request. */
+export function guessProtocol(path: string, headers: Record<string, string>): { protocol: WireProtocol; service?: ServiceModel } {
+  const target = headers["x-amz-target"];
+  if (target) {
+    const service = SERVICES.find((s) => target.startsWith(s.target + "."));
+    return { protocol: "json", service };
+  }
+  const m = CBOR_PATH.exec(path);
+  if (m || headers["smithy-protocol"] === "rpc-v2-cbor") {
+    return { protocol: "cbor", service: SERVICES.find((s) => s.target === m?.[1]) ?? CLOUDWATCH };
+  }
+  if ((headers["content-type"] ?? "").includes("json")) return { protocol: "json" };
+  return { protocol: "query", service: CLOUDWATCH };
+}
+
+export function identify(
+  method: string,
+  path: string,
+  query: string,
+  headers: Record<string, string>,
+  body: () => Buffer,
+): Identified {
+  const target = headers["x-amz-target"];
+  if (target) {
+    const dot = target.lastIndexOf(".");
+    const prefix = target.slice(0, dot);
+    const service = SERVICES.find((s) => s.target === prefix);
+    if (!service || dot < 0) {
+      throw new ServiceError("UnknownOperationException", `The target ${target} is not known to this service.`, 400);
+    }
+    return { service, protocol: "json", operation: target.slice(dot + 1) };
+  }
+  const cborPath = CBOR_PATH.exec(path);
+  if (cborPath) {
+    const service = SERVICES.find((s) => s.target === cborPath[1]);
+    if (!service || service === LOGS) {
+      throw new ServiceError("UnknownOperationException", `The service ${cborPath[1]} is not served over rpc-v2-cbor here.`, 404);
+    }
+    return { service, protocol: "cbor", operation: decodeURIComponent(cborPath[2]) };
+  }
+  const contentType = headers["content-type"] ?? "";
+  const isForm = method === "POST" && contentType.startsWith("application/x-www-form-urlencoded");
+  if (isForm || (method === "GET" && /(^|&)Action=/.test(query))) {
+    const form = new URLSearchParams(isForm ? body().toString("utf8") : query);
+    const action = form.get("Action");
+    if (!action) throw new ServiceError("MissingAction", "The request must contain the parameter Action.", 400);
+    return { service: CLOUDWATCH, protocol: "query", operation: action, form };
+  }
+  throw new ServiceError(
+    "InvalidAction",
+    "Could not determine the operation: send X-Amz-Target (JSON), an rpc-v2-cbor path, or an awsQuery form with Action.",
+    400,
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * The protocol layer's front door: decode a request in any of the wire
+ * protocols into the SDK's input shape, and encode outputs and errors back in
+ * the protocol the request came in. Generic over the service schemas.
+ */
+import { ServiceError } from "../errors.js";
+import { decodeCborInput, encodeCborOutput, encodeCborValue } from "./cbor.js";
+import { guessProtocol, type Identified, type WireProtocol } from "./identify.js";
+import { decodeJsonInput, encodeJsonOutput } from "./json.js";
+import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from "./query.js";
+import type { OperationModel, ServiceModel } from "./services.js";
+import { validateInput } from "./validate.js";
+
+export { identify, guessProtocol, type Identified, type WireProtocol } from "./identify.js";
+export { CLOUDWATCH, LOGS, SERVICES, type ServiceModel, type OperationModel } from "./services.js";
+
+export interface WireResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** The operation's model, or AWS's error for an operation the service does not have. */
+export function operationModel(id: Identified): OperationModel {
+  const op = id.service.operations.get(id.operation);
+  if (op) return op;
+  if (id.protocol === "query") {
+    throw new ServiceError("InvalidAction", `The action ${id.operation} is not valid for this web service.`, 400);
+  }
+  throw new ServiceError("UnknownOperationException", `The operation ${id.operation} is not known to this service.`, 400);
+}
+
+export async function decodeInput(id: Identified, op: OperationModel, body: Buffer): Promise<unknown> {
+  let input: unknown;
+  switch (id.protocol) {
+    case "query":
+      input = decodeQueryInput(op.input, id.form!);
+      break;
+    case "json":
+      input = await decodeJsonInput(op.input, body);
+      break;
+    case "cbor":
+      input = await decodeCborInput(op.input, body);
+      break;
+  }
+  validateInput(id.service, op.input, input);
+  return input;
+}
+
+const contentTypes = (service: ServiceModel | undefined): Record<WireProtocol, string> => ({
+  query: "text/xml",
+  json: `application/x-amz-json-${service?.jsonVersion ?? "1.0"}`,
+  cbor: "application/cbor",
+});
+
+function baseHeaders(protocol: WireProtocol, service: ServiceModel | undefined, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": contentTypes(service)[protocol],
+    "x-amzn-requestid": requestId,
+  };
+  if (protocol === "cbor") headers["smithy-protocol"] = "rpc-v2-cbor";
+  return headers;
+}
+
+export function encodeOutput(id: Identified, op: OperationModel, output: unknown, requestId: string): WireResponse {
+  const headers = baseHeaders(id.protocol, id.service, requestId);
+  let body: Buffer;
+  switch (id.protocol) {
+    case "query":
+      body = Buffer.from(encodeQueryOutput(id.service, op.name, op.output, output, requestId));
+      break;
+    case "json":
+      body = Buffer.from(encodeJsonOutput(op.output, output));
+      break;
+    case "cbor": {
+      const bytes = encodeCborOutput(op.output, output);
+      body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      break;
+    }
+  }
+  return { statusCode: 200, headers, body };
+}
+
+export function encodeError(
+  target: { protocol: WireProtocol; service?: ServiceModel },
+  error: ServiceError,
+  requestId: string,
+): WireResponse {
+  const { protocol, service } = target;
+  const model = service?.errors.get(error.code);
+  const status = model?.status ?? error.status;
+  const headers = baseHeaders(protocol, service, requestId);
+  const fault = status >= 500 ? "Receiver" : "Sender";
+  if (service?.queryCompatible && protocol !== "query") headers["x-amzn-query-error"] = `${error.code};${fault}`;
+
+  if (protocol === "query") {
+    return { statusCode: status, headers, body: Buffer.from(encodeQueryError(service, error, error.code, requestId, model?.schema)) };
+  }
+  const type = model ? (service!.queryCompatible ? `${service!.namespace}#${model.shape}` : model.shape) : error.code;
+  const payload = { __type: type, message: error.message, ...error.fields };
+  if (protocol === "json") return { statusCode: status, headers, body: Buffer.from(JSON.stringify(payload)) };
+  const bytes = encodeCborValue(payload);
+  return { statusCode: status, headers, body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+/** For failures before a request is identified (oversize body, transport errors). */
+export function encodeEarlyError(
+  _method: string,
+  rawPath: string,
+  headers: Record<string, string>,
+  error: ServiceError,
+  requestId: string = crypto.randomUUID(),
+): WireResponse {
+  return encodeError(guessProtocol(rawPath, headers), error, requestId);
+}

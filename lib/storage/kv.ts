@@ -1,0 +1,112 @@
+/**
+ * Typed JSON records in NATS KV, keyed `{account}.{part}.{part}`. The account
+ * is always the first token, so one tenant's scan never reaches another's keys.
+ */
+import type { KV } from "nats";
+
+/**
+ * Makes a name safe as one KV key token: [A-Za-z0-9_-] stay, every other byte
+ * becomes `=XX`. Names can hold `.`, `#`, `/`, spaces and unicode; tokens can't.
+ */
+export function keyToken(name: string): string {
+  let out = "";
+  for (const byte of Buffer.from(name, "utf8")) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_-]/.test(c) ? c : "=" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+export function fromKeyToken(token: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === "=") {
+      bytes.push(parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(token.charCodeAt(i));
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+export const recordKey = (accountId: string, ...names: string[]) =>
+  [accountId, ...names.map(keyToken)].join(".");
+
+const encode = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+export interface Versioned<T> {
+  value: T;
+  revision: number;
+}
+
+export async function getRecord<T>(kv: KV, key: string): Promise<Versioned<T> | undefined> {
+  const e = await kv.get(key);
+  if (!e || e.operation !== "PUT") return undefined;
+  return { value: e.json<T>(), revision: e.revision };
+}
+
+export async function putRecord(kv: KV, key: string, value: unknown): Promise<void> {
+  await kv.put(key, encode(value));
+}
+
+/** Creates the record; false if it already exists (atomic across processes). */
+export async function createRecord(kv: KV, key: string, value: unknown): Promise<boolean> {
+  try {
+    await kv.create(key, encode(value));
+    return true;
+  } catch (e) {
+    if (isWrongLastSequence(e)) return false;
+    throw e;
+  }
+}
+
+/** Compare-and-set; false if someone else wrote since `revision`. */
+export async function updateRecord(kv: KV, key: string, value: unknown, revision: number): Promise<boolean> {
+  try {
+    await kv.update(key, encode(value), revision);
+    return true;
+  } catch (e) {
+    if (isWrongLastSequence(e)) return false;
+    throw e;
+  }
+}
+
+/**
+ * Read-modify-write with retries on concurrent change. `change` returns the new
+ * value, or undefined to leave the record alone. Returns the stored value.
+ */
+export async function modifyRecord<T>(
+  kv: KV,
+  key: string,
+  change: (current: T) => T | undefined,
+): Promise<T | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await getRecord<T>(kv, key);
+    if (!cur) return undefined;
+    const next = change(cur.value);
+    if (next === undefined) return cur.value;
+    if (await updateRecord(kv, key, next, cur.revision)) return next;
+  }
+  throw new Error(`too much contention updating ${key}`);
+}
+
+export async function deleteRecord(kv: KV, key: string): Promise<void> {
+  await kv.purge(key);
+}
+
+/** All records whose key matches `filter` (e.g. `123456789012.>`), in no order. */
+export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ key: string; value: T }>> {
+  const keys: string[] = [];
+  for await (const k of await kv.keys(filter)) keys.push(k);
+  const out: Array<{ key: string; value: T }> = [];
+  const BATCH = 64;
+  for (let i = 0; i < keys.length; i += BATCH) {
+    const got = await Promise.all(keys.slice(i, i + BATCH).map(async (key) => ({ key, rec: await getRecord<T>(kv, key) })));
+    for (const g of got) if (g.rec) out.push({ key: g.key, value: g.rec.value });
+  }
+  return out;
+}
+
+function isWrongLastSequence(e: unknown): boolean {
+  const msg = String((e as Error)?.message ?? e);
+  return msg.includes("wrong last sequence") || (e as any)?.api_error?.err_code === 10071;
+}

@@ -1,0 +1,75 @@
+/**
+ * The one NATS connection of a process, and the JetStream resources the service
+ * needs, created idempotently the first time they are asked for.
+ *
+ * The connection lives on globalThis, not in module state: the local runtime
+ * loads every function bundle into one process, and they should share it the
+ * way one Lambda container reuses its connection between invocations.
+ */
+import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from "nats";
+import { getConfig } from "../config/config.js";
+
+export interface Nats {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+/** KV buckets by purpose. History 1: they hold state, not logs. */
+export const BUCKETS = {
+  dashboards: "cw-dashboards",
+  logGroups: "cw-log-groups",
+  logStreams: "cw-log-streams",
+} as const;
+export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
+
+interface Shared {
+  nats?: Promise<Nats>;
+  buckets: Map<string, Promise<KV>>;
+}
+const SHARED = Symbol.for("hive.cloudwatch.nats");
+const shared = ((globalThis as any)[SHARED] ??= { buckets: new Map() }) as Shared;
+
+export function getNats(url = getConfig().natsUrl): Promise<Nats> {
+  if (!url) throw new Error("no NATS URL configured (HIVE_CLOUDWATCH_NATS_URL)");
+  shared.nats ??= (async () => {
+    const nc = await connect({
+      servers: url,
+      name: "hive-cloudwatch",
+      maxReconnectAttempts: -1, // survive a nats-server restart
+      reconnectTimeWait: 250,
+    });
+    return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
+  })().catch((e) => {
+    shared.nats = undefined;
+    throw e;
+  });
+  return shared.nats;
+}
+
+/** Opens (creating when missing) a KV bucket. */
+export function getBucket(name: BucketName): Promise<KV> {
+  let kv = shared.buckets.get(name);
+  if (!kv) {
+    kv = getNats()
+      .then(({ js }) => js.views.kv(name, { history: 1 }))
+      .catch((e) => {
+        shared.buckets.delete(name);
+        throw e;
+      });
+    shared.buckets.set(name, kv);
+  }
+  return kv;
+}
+
+/** Creates every bucket up front, so a fresh deployment is ready before the first request. */
+export async function ensureNatsResources(): Promise<void> {
+  await Promise.all(Object.values(BUCKETS).map(getBucket));
+}
+
+export async function closeNats(): Promise<void> {
+  const n = shared.nats;
+  shared.nats = undefined;
+  shared.buckets.clear();
+  if (n) await (await n).nc.drain().catch(() => undefined);
+}

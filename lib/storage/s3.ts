@@ -1,0 +1,94 @@
+/**
+ * The S3 object store (Predastore in Hive; any S3 endpoint), path-style.
+ * Buckets are created on first use.
+ */
+import {
+  CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command,
+  PutObjectCommand, S3Client,
+} from "@aws-sdk/client-s3";
+import { getConfig } from "../config/config.js";
+
+const SHARED = Symbol.for("hive.cloudwatch.s3");
+const shared = ((globalThis as any)[SHARED] ??= { buckets: new Map<string, Promise<void>>() }) as {
+  client?: S3Client;
+  buckets: Map<string, Promise<void>>;
+};
+
+export function getS3(): S3Client {
+  if (!shared.client) {
+    const { storage } = getConfig();
+    if (!storage.endpoint) throw new Error("no S3 endpoint configured (HIVE_CLOUDWATCH_STORAGE_ENDPOINT)");
+    shared.client = new S3Client({
+      endpoint: storage.endpoint,
+      region: storage.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: storage.accessKeyId, secretAccessKey: storage.secretAccessKey },
+      // Predastore and other S3 servers may not know the newer default checksums.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+  }
+  return shared.client;
+}
+
+export function ensureBucket(bucket: string): Promise<void> {
+  let p = shared.buckets.get(bucket);
+  if (!p) {
+    p = (async () => {
+      const s3 = getS3();
+      try {
+        await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch {
+        try {
+          await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        } catch (e) {
+          const name = (e as Error).name;
+          if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw e;
+        }
+      }
+    })().catch((e) => {
+      shared.buckets.delete(bucket);
+      throw e;
+    });
+    shared.buckets.set(bucket, p);
+  }
+  return p;
+}
+
+export async function putObject(bucket: string, key: string, body: Uint8Array | string, contentType?: string) {
+  await ensureBucket(bucket);
+  await getS3().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+}
+
+/** The object's bytes, or undefined when there is no such key. */
+export async function getObject(bucket: string, key: string): Promise<Uint8Array | undefined> {
+  await ensureBucket(bucket);
+  try {
+    const res = await getS3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await res.Body!.transformToByteArray();
+  } catch (e) {
+    if ((e as Error).name === "NoSuchKey") return undefined;
+    throw e;
+  }
+}
+
+export async function listKeys(bucket: string, prefix: string): Promise<string[]> {
+  await ensureBucket(bucket);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const res = await getS3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = res.IsTruncated ? res.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+export async function deleteKeys(bucket: string, keys: string[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += 1000) {
+    await getS3().send(new DeleteObjectsCommand({
+      Bucket: bucket,
+      Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) },
+    }));
+  }
+}
