@@ -1,0 +1,225 @@
+/**
+ * The local runtime (`npm start`): reads template.yaml like `sam local`,
+ * starts nats-server and an S3 server when none is configured, bundles and
+ * loads every function into this process, serves the API over HTTP and fires
+ * the Schedule events.
+ *
+ *   npx tsx local/main.ts [--template template.yaml]
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { spawnSync } from "node:child_process";
+import { ConfigError, envName, loadConfig, type Config } from "../lib/config/config.js";
+import { hasFunction, registerFunction, type LambdaHandler } from "../lib/runtime/invoke.js";
+import { closeNats, ensureNatsResources } from "../lib/storage/nats.js";
+import { ensureBucket, getS3 } from "../lib/storage/s3.js";
+import { buildAll, stopEsbuild } from "./build.js";
+import { startHttpServer, type RunningHttpServer } from "./http-server.js";
+import { startNatsServer, startS3Server, type RunningServer } from "./processes.js";
+import { startScheduler, type Scheduler, type ScheduledTarget } from "./scheduler.js";
+import { loadTemplate, type TemplateFunction } from "./template.js";
+
+const log = (message: string, error?: unknown) =>
+  error === undefined ? console.error(`[hive-cloudwatch] ${message}`) : console.error(`[hive-cloudwatch] ${message}`, error);
+
+function parseArgs(argv: string[]): { template: string } {
+  let template = process.env.HIVE_CLOUDWATCH_TEMPLATE || "template.yaml";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--template" || a === "-t") template = argv[++i];
+    else if (a.startsWith("--template=")) template = a.slice("--template=".length);
+    else if (a === "--help" || a === "-h") {
+      console.log("usage: npm start [-- --template template.yaml]\nConfiguration: hive.toml [cloudwatch] or HIVE_CLOUDWATCH_* variables.");
+      process.exit(0);
+    } else throw new ConfigError(`unknown argument ${a}`);
+  }
+  return { template };
+}
+
+async function retry<T>(what: string, fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() + delay > deadline) throw new Error(`${what}: ${(e as Error).message ?? e}`, { cause: e });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/** A nats-server this runtime started earlier and did not stop (it was killed): stop it, it holds the store. */
+async function stopOrphanNats(storeDir: string): Promise<void> {
+  const pidFile = resolve(storeDir, "nats.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  rmSync(pidFile, { force: true });
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  let cmdline = "";
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return; // not running
+  }
+  if (!cmdline.includes("nats-server") || !cmdline.includes(resolve(storeDir, "nats.conf"))) return;
+  log(`stopping nats-server ${pid} left over from an earlier run`);
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+function scheduleTargets(functions: TemplateFunction[]): ScheduledTarget[] {
+  return functions.flatMap((f) =>
+    f.schedules.map((s) => ({
+      logicalId: f.logicalId,
+      eventName: s.name,
+      schedule: s.schedule,
+      enabled: s.enabled,
+      input: s.input,
+      timeoutMs: f.timeoutSeconds * 1000,
+    })),
+  );
+}
+
+// What this runtime started, stopped again on exit, also when starting fails.
+const children: RunningServer[] = [];
+let natsPidFile: string | undefined;
+
+async function stopChildren(): Promise<void> {
+  for (const c of children.splice(0).reverse()) await c.stop().catch((e) => log("stopping a server failed", e));
+  if (natsPidFile) rmSync(natsPidFile, { force: true });
+}
+
+async function main(): Promise<void> {
+  process.setSourceMapsEnabled(true);
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  // Local mode unless told otherwise: the dev credential, and servers started for you.
+  if (!process.env[envName("local")]) process.env[envName("local")] = "true";
+  const args = parseArgs(process.argv.slice(2));
+
+  let config: Config = loadConfig();
+  const dataDir = resolve(config.dataDir);
+  let http: RunningHttpServer | undefined;
+  let scheduler: Scheduler | undefined;
+  let shuttingDown = false;
+
+  const shutdown = async (signal: string, code = 0) => {
+    if (shuttingDown) {
+      log(`${signal} again: exiting now`);
+      process.exit(code || 1);
+    }
+    shuttingDown = true;
+    log(`${signal}: shutting down`);
+    const force = setTimeout(() => {
+      log("shutdown took too long: exiting");
+      process.exit(code || 1);
+    }, 15_000);
+    force.unref();
+    try {
+      await http?.close(5000);
+      await scheduler?.stop(5000);
+      await closeNats();
+      try {
+        getS3().destroy();
+      } catch {
+        // never configured
+      }
+      await stopChildren();
+    } catch (e) {
+      log("shutdown failed", e);
+      code ||= 1;
+    }
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("unhandledRejection", (e) => log("unhandled rejection", e));
+
+  // 1. The servers nobody configured. Their addresses go into the environment
+  //    before any function is loaded: each bundle reads its own configuration.
+  if (!config.natsUrl) {
+    const storeDir = resolve(dataDir, "nats");
+    if (spawnSync("nats-server", ["--version"], { stdio: "ignore" }).error) {
+      throw new ConfigError(
+        `nats-server is not installed and no NATS URL is configured: install it (apt-get install nats-server) or set ${envName("nats_url")}`,
+      );
+    }
+    await stopOrphanNats(storeDir);
+    const nats = await startNatsServer({ storeDir });
+    children.push(nats);
+    natsPidFile = resolve(storeDir, "nats.pid");
+    if (nats.process?.pid) writeFileSync(natsPidFile, String(nats.process.pid));
+    process.env[envName("nats_url")] = nats.url;
+    log(`started nats-server at ${nats.url} (store ${storeDir})`);
+  }
+  if (!config.storage.endpoint) {
+    const dir = resolve(dataDir, "s3");
+    const s3 = await startS3Server({ dir });
+    children.push(s3);
+    process.env[envName("storage.endpoint")] = s3.url;
+    log(`started S3 server at ${s3.url} (files ${dir})`);
+  }
+  config = loadConfig();
+
+  // 2. The template's functions, bundled in one build and loaded here.
+  const template = loadTemplate(args.template, { region: config.region });
+  if (!template.functions.length) throw new ConfigError(`${args.template} declares no functions`);
+  for (const f of template.functions) {
+    for (const [k, v] of Object.entries(f.environment)) {
+      // HIVE_CLOUDWATCH_* come from this runtime's configuration (hive.toml or
+      // the environment); the template's values are for deployments.
+      if (k.startsWith("HIVE_CLOUDWATCH_") || k === "NODE_OPTIONS") continue;
+      if (process.env[k] === undefined) process.env[k] = v;
+    }
+  }
+  const started = Date.now();
+  const build = await buildAll(template.functions.map((f) => f.entry));
+  for (const f of template.functions) {
+    const mod = await import(pathToFileURL(build.entries.get(f.entry)!.file).href);
+    const handler = mod[f.exportName] as LambdaHandler | undefined;
+    if (typeof handler !== "function") {
+      throw new ConfigError(`${f.logicalId}: ${f.entry} does not export a function named ${f.exportName} (Handler ${f.handler})`);
+    }
+    registerFunction(f.logicalId, handler);
+  }
+  await stopEsbuild(); // its service process is not needed after the build
+  log(`loaded ${template.functions.length} functions in ${Date.now() - started} ms${build.reused ? " (cached build)" : ""}`);
+  if (!hasFunction("Front")) log("warning: template.yaml has no Front function; API requests will fail");
+
+  // 3. Storage resources, so the first request finds them.
+  await retry(`NATS at ${config.natsUrl}`, () => ensureNatsResources());
+  await retry(`S3 at ${config.storage.endpoint}`, async () => {
+    await ensureBucket(config.storage.bucket);
+    await ensureBucket(config.logs.bucket);
+  });
+
+  // 4. Serve, and fire schedules.
+  const accountId = config.credentials[0]?.accountId ?? "000000000000";
+  scheduler = startScheduler(scheduleTargets(template.functions), {
+    region: config.region,
+    accountId,
+    onError: (t, e) => log(`scheduled run of ${t.logicalId} (${t.eventName}) failed`, e),
+  });
+  http = await startHttpServer({
+    host: config.host,
+    port: config.port,
+    maxRequestBytes: config.maxRequestBytes,
+    healthBucket: config.storage.bucket,
+    functionCount: () => template.functions.length,
+    fireSchedule: config.local ? (id, ev) => scheduler!.fire(id, ev) : undefined,
+    log,
+  });
+  if (shuttingDown) return;
+  console.log(`Hive CloudWatch listening on ${http.url}`);
+}
+
+main().catch(async (e) => {
+  if (e instanceof ConfigError) console.error(`hive-cloudwatch: ${e.message}`);
+  else console.error("hive-cloudwatch failed to start:", e);
+  await stopChildren();
+  process.exit(1);
+});

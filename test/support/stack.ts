@@ -1,0 +1,312 @@
+/**
+ * The integration-test harness: real nats-server and S3 server on free ports
+ * with temp dirs, and the service (local/main.ts) as a child process against
+ * them, the way `npm start` runs it. Plus client factories for each protocol.
+ *
+ *   let stack: Stack;
+ *   beforeAll(async () => (stack = await startStack()));
+ *   afterAll(() => stack?.stop());
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from "@aws-sdk/core/protocols";
+import { freePort, startNatsServer, startS3Server, type RunningServer } from "../../local/processes.js";
+
+export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+export interface StackCredential {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+}
+
+export const ACCOUNTS: StackCredential[] = [
+  { accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000" },
+  { accessKeyId: "AKIDACCOUNTB", secretAccessKey: "secretB", accountId: "111111111111" },
+];
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Stack {
+  /** http://127.0.0.1:PORT of the service. */
+  endpoint: string;
+  natsUrl: string;
+  s3Endpoint: string;
+  dataDir: string;
+  /** [0] = test/test/000000000000, [1] = AKIDACCOUNTB/secretB/111111111111. */
+  credentials: StackCredential[];
+  /** Stops the service (SIGTERM by default) and starts it again on the same port and servers. */
+  restartService(opts?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<void>;
+  /** Stops the service and says how it exited. */
+  stopService(signal?: "SIGTERM" | "SIGKILL"): Promise<ServiceExit>;
+  /** Starts the service again after stopService. */
+  startService(): Promise<void>;
+  /** Stops nats-server and starts it again on the same port and store dir. */
+  restartNats(): Promise<void>;
+  /** Fires a scheduled function now (the runtime's POST /_hive/schedule/<id>) and returns its result. */
+  fireSchedule(logicalId: string, eventName?: string): Promise<unknown>;
+  /** The service's stderr so far (its logs). */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Extra environment for the service process. */
+  env?: Record<string, string>;
+}
+
+const STARTUP_TIMEOUT_MS = 90_000;
+
+// Processes of stacks a suite forgot (or had no chance) to stop die with the test worker.
+const live = new Set<() => ChildProcess | undefined>();
+process.once("exit", () => {
+  for (const get of live) {
+    try {
+      get()?.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const tmp = mkdtempSync(join(tmpdir(), "hive-cw-"));
+  const dataDir = join(tmp, "data");
+  const natsStore = join(tmp, "nats");
+  let nats: RunningServer | undefined;
+  let s3: RunningServer | undefined;
+  try {
+    [nats, s3] = await Promise.all([startNatsServer({ storeDir: natsStore }), startS3Server({ dir: join(tmp, "s3") })]);
+  } catch (e) {
+    await nats?.stop();
+    await s3?.stop();
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HIVE_CLOUDWATCH_NATS_URL: nats.url,
+    HIVE_CLOUDWATCH_STORAGE_ENDPOINT: s3.url,
+    HIVE_CLOUDWATCH_HOST: "127.0.0.1",
+    HIVE_CLOUDWATCH_PORT: String(port),
+    HIVE_CLOUDWATCH_LOCAL: "true",
+    HIVE_CLOUDWATCH_CREDENTIALS: `${ACCOUNTS[1].accessKeyId}:${ACCOUNTS[1].secretAccessKey}:${ACCOUNTS[1].accountId}`,
+    HIVE_CLOUDWATCH_DATA_DIR: dataDir,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...opts.env,
+  };
+  // The test runner's own settings must not leak into the service.
+  delete env.NODE_OPTIONS;
+  delete env.VITEST;
+  delete env.VITEST_POOL_ID;
+  delete env.VITEST_WORKER_ID;
+
+  let child: ChildProcess | undefined;
+  let exited: Promise<ServiceExit> | undefined;
+  let stderr = "";
+
+  const startService = async () => {
+    const proc = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child = proc;
+    exited = new Promise((r) => proc.once("exit", (code, signal) => r({ code, signal })));
+    proc.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000);
+    });
+    let stdout = "";
+    const ready = new Promise<void>((resolve) =>
+      proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        if (stdout.length < 10_000) stdout += d;
+        if (stdout.includes("listening on")) resolve();
+      }),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      ready.then(() => "ready" as const),
+      exited.then((x) => x),
+      new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), STARTUP_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (outcome !== "ready") {
+      if (outcome === "timeout") proc.kill("SIGKILL");
+      const why = outcome === "timeout" ? `did not listen within ${STARTUP_TIMEOUT_MS} ms` : `exited (${outcome.code ?? outcome.signal})`;
+      throw new Error(`the service ${why}.\nstdout:\n${stdout}\nstderr:\n${stderr.slice(-20_000)}`);
+    }
+  };
+
+  const stopService = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<ServiceExit> => {
+    const proc = child;
+    if (!proc || !exited) return { code: null, signal: null };
+    child = undefined;
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return exited;
+  };
+
+  const getChild = () => child;
+  const getNatsProcess = () => nats?.process;
+  live.add(getChild);
+  live.add(getNatsProcess);
+  const stopAll = async () => {
+    live.delete(getChild);
+    await stopService("SIGTERM").catch(() => undefined);
+    live.delete(getNatsProcess);
+    await Promise.all([nats!.stop(), s3!.stop()]);
+    rmSync(tmp, { recursive: true, force: true });
+  };
+
+  try {
+    await startService();
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+
+  const natsPort = nats.port;
+  const stack: Stack = {
+    endpoint,
+    natsUrl: nats.url,
+    s3Endpoint: s3.url,
+    dataDir,
+    credentials: ACCOUNTS,
+    restartService: async ({ signal = "SIGTERM" } = {}) => {
+      await stopService(signal);
+      await startService();
+    },
+    stopService,
+    startService,
+    restartNats: async () => {
+      await nats!.stop();
+      nats = await startNatsServer({ storeDir: natsStore, port: natsPort });
+    },
+    fireSchedule: async (logicalId, eventName) => {
+      const q = eventName ? `?event=${encodeURIComponent(eventName)}` : "";
+      const res = await fetch(`${endpoint}/_hive/schedule/${logicalId}${q}`, { method: "POST" });
+      const body = (await res.json()) as { result?: unknown; error?: string };
+      if (!res.ok) throw new Error(`firing ${logicalId}: ${body.error ?? res.status}`);
+      return body.result;
+    },
+    logs: () => stderr,
+    stop: stopAll,
+  };
+  return stack;
+}
+
+export type Account = 0 | 1;
+
+const clientBase = (stack: Stack, account: Account = 0) => ({
+  endpoint: stack.endpoint,
+  region: "us-east-1",
+  maxAttempts: 1,
+  credentials: { accessKeyId: stack.credentials[account].accessKeyId, secretAccessKey: stack.credentials[account].secretAccessKey },
+});
+
+/**
+ * CloudWatch client over awsJson1_0 (the SDK's default), smithy-rpc-v2-cbor or
+ * awsQuery. The protocol classes get the client's own protocol settings (error
+ * registries, awsQueryCompatible), so modeled errors arrive as their classes.
+ */
+export function cloudWatchClient(
+  stack: Stack,
+  opts: { protocol?: "json" | "cbor" | "query"; account?: Account } = {},
+): CloudWatchClient {
+  const protocol =
+    opts.protocol === "cbor" ? AwsSmithyRpcV2CborProtocol : opts.protocol === "query" ? AwsQueryProtocol : undefined;
+  return new CloudWatchClient({ ...clientBase(stack, opts.account), ...(protocol ? { protocol: protocol as any } : {}) });
+}
+
+/** The same protocols built as the AWS docs show it: a protocol instance with only the namespaces. */
+export function cloudWatchClientWithProtocolInstance(
+  stack: Stack,
+  opts: { protocol: "cbor" | "query"; account?: Account },
+): CloudWatchClient {
+  const protocol =
+    opts.protocol === "cbor"
+      ? new AwsSmithyRpcV2CborProtocol({ defaultNamespace: "com.amazonaws.cloudwatch" })
+      : new AwsQueryProtocol({
+          defaultNamespace: "com.amazonaws.cloudwatch",
+          xmlNamespace: "http://monitoring.amazonaws.com/doc/2010-08-01/",
+          version: "2010-08-01",
+        });
+  return new CloudWatchClient({ ...clientBase(stack, opts.account), protocol });
+}
+
+export function logsClient(stack: Stack, opts: { account?: Account } = {}): CloudWatchLogsClient {
+  return new CloudWatchLogsClient(clientBase(stack, opts.account));
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON, when it is JSON. */
+  json: any;
+}
+
+/** Debian's aws CLI v2.9 (`/usr/bin/aws`, awsQuery to CloudWatch), not the pip CLI on the PATH. */
+export const DEBIAN_AWS_CLI = "/usr/bin/aws";
+
+export function awsCli(
+  stack: Stack,
+  args: string[],
+  opts: { account?: Account; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const cred = stack.credentials[opts.account ?? 0];
+  const env: NodeJS.ProcessEnv = {
+    PATH: "/usr/bin:/bin",
+    HOME: tmpdir(),
+    LANG: "C.UTF-8",
+    AWS_ACCESS_KEY_ID: cred.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: cred.secretAccessKey,
+    AWS_DEFAULT_REGION: "us-east-1",
+    AWS_PAGER: "",
+    AWS_CONFIG_FILE: "/dev/null",
+    AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    AWS_MAX_ATTEMPTS: "1",
+    AWS_RETRY_MODE: "standard",
+  };
+  return new Promise((resolvePromise, reject) => {
+    const proc = spawn(DEBIAN_AWS_CLI, [...args, "--endpoint-url", stack.endpoint, "--output", "json"], {
+      env,
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    proc.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    if (opts.input !== undefined) proc.stdin!.end(opts.input);
+    const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    proc.once("error", (e) => (clearTimeout(timer), reject(e)));
+    proc.once("close", (code) => {
+      clearTimeout(timer);
+      let json: any;
+      try {
+        json = stdout.trim() ? JSON.parse(stdout) : undefined;
+      } catch {
+        json = undefined;
+      }
+      resolvePromise({ code: code ?? -1, stdout, stderr, json });
+    });
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * template.yaml is the single source of truth for the functions: each one must
+ * build with esbuild on its own (as `sam build` does) and export its handler,
+ * and every Schedule expression must parse.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildStandalone } from "../../local/build.js";
+import { parseSchedule } from "../../local/schedule.js";
+import { loadTemplate, parseTemplateText, interpretTemplate } from "../../local/template.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const template = loadTemplate(join(ROOT, "template.yaml"));
+
+describe("template.yaml", () => {
+  it("declares a Front function", () => {
+    expect(template.functions.map((f) => f.logicalId)).toContain("Front");
+  });
+
+  it("has unique entry points per handler", () => {
+    const seen = new Map<string, string>();
+    for (const f of template.functions) {
+      const key = `${f.entry}#${f.exportName}`;
+      expect(seen.get(key), `${f.logicalId} and ${seen.get(key)} share ${key}`).toBeUndefined();
+      seen.set(key, f.logicalId);
+    }
+  });
+
+  describe.each(template.functions.map((f) => [f.logicalId, f] as const))("%s", (_id, f) => {
+    it("runs on nodejs22.x and builds with esbuild", () => {
+      expect(f.runtime).toBe("nodejs22.x");
+      expect(f.buildMethod).toBe("esbuild");
+    });
+
+    it("names an entry point that exists and matches its Handler", () => {
+      expect(existsSync(join(ROOT, f.entry)), `${f.entry} does not exist`).toBe(true);
+      // sam build names the bundle after the entry file: Handler must be <that>.<export>.
+      expect(f.handlerFile).toBe(basename(f.entry).replace(/\.[cm]?[jt]s$/, ""));
+    });
+
+    it("has Schedule expressions that parse", () => {
+      for (const s of f.schedules) expect(() => parseSchedule(s.expression)).not.toThrow();
+    });
+  });
+});
+
+describe("each function builds standalone and exports its handler", () => {
+  const out = mkdtempSync(join(tmpdir(), "hive-cw-build-"));
+  let exported: Promise<Record<string, string>>;
+  const built = new Map<string, Promise<string>>();
+  beforeAll(() => {
+    for (const f of template.functions) {
+      const file = join(out, `${f.logicalId}.mjs`);
+      const p = buildStandalone(f.entry, file, { root: ROOT }).then(() => file);
+      p.catch(() => undefined);
+      built.set(f.logicalId, p);
+    }
+    // Load the bundles the way Lambda does: plain Node, outside the test runner's transform pipeline.
+    exported = Promise.allSettled([...built.values()]).then(() => {
+      const list = template.functions
+        .filter((f) => existsSync(join(out, `${f.logicalId}.mjs`)))
+        .map((f) => [f.logicalId, pathToFileURL(join(out, `${f.logicalId}.mjs`)).href, f.exportName]);
+      const script = `
+        const out = {};
+        for (const [id, url, name] of JSON.parse(process.argv[1])) {
+          try { out[id] = typeof (await import(url))[name]; } catch (e) { out[id] = "import failed: " + (e && e.stack || e); }
+        }
+        process.stdout.write(JSON.stringify(out));`;
+      const res = spawnSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(list)], {
+        encoding: "utf8",
+        env: { ...process.env, HIVE_CLOUDWATCH_LOCAL: "true", NODE_OPTIONS: "" },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      if (res.status !== 0) throw new Error(`loading the bundles failed: ${res.stderr}`);
+      return JSON.parse(res.stdout) as Record<string, string>;
+    });
+    exported.catch(() => undefined);
+  });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it.each(template.functions.map((f) => [f.logicalId, f] as const))("%s", async (_id, f) => {
+    await built.get(f.logicalId)!;
+    const kinds = await exported;
+    expect(kinds[f.logicalId], `${f.entry} must export a function ${f.exportName}`).toBe("function");
+  });
+});
+
+describe("template reader", () => {
+  const text = `
+Parameters:
+  Stage: { Type: String, Default: dev }
+Globals:
+  Function:
+    Runtime: nodejs22.x
+    Timeout: 10
+    Environment:
+      Variables:
+        STAGE: !Ref Stage
+        REGION: !Sub "\${AWS::Region}-\${Stage}"
+        TABLE: !GetAtt Table.Arn
+        JOINED: !Join [":", [a, !Ref Stage]]
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+  Tick:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: tick.run
+      Environment:
+        Variables:
+          EXTRA: "1"
+      Events:
+        Every:
+          Type: Schedule
+          Properties:
+            Schedule: rate(5 minutes)
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: cron(0 3 * * ? *)
+            Enabled: false
+            Input: '{"full": true}'
+        Api:
+          Type: HttpApi
+          Properties: { Path: /x, Method: GET }
+    Metadata:
+      BuildMethod: esbuild
+      BuildProperties:
+        EntryPoints: [functions/tick.ts]
+`;
+
+  it("parses CloudFormation short tags and resolves what it can", () => {
+    const t = interpretTemplate(parseTemplateText(text), "t.yaml", { region: "eu-west-1" });
+    expect(t.functions).toHaveLength(1);
+    const f = t.functions[0];
+    expect(f).toMatchObject({
+      logicalId: "Tick",
+      handler: "tick.run",
+      handlerFile: "tick",
+      exportName: "run",
+      entry: "functions/tick.ts",
+      runtime: "nodejs22.x",
+      timeoutSeconds: 10,
+    });
+    expect(f.environment).toEqual({ STAGE: "dev", REGION: "eu-west-1-dev", TABLE: "Table.Arn", JOINED: "a:dev", EXTRA: "1" });
+    expect(f.events.map((e) => [e.name, e.type])).toEqual([["Every", "Schedule"], ["Nightly", "Schedule"], ["Api", "HttpApi"]]);
+    expect(f.schedules).toMatchObject([
+      { name: "Every", expression: "rate(5 minutes)", enabled: true, schedule: { kind: "rate", intervalMs: 300_000 } },
+      { name: "Nightly", expression: "cron(0 3 * * ? *)", enabled: false, input: { full: true }, schedule: { kind: "cron" } },
+    ]);
+  });
+
+  it("names the function and event of a bad schedule", () => {
+    const bad = text.replace("rate(5 minutes)", "rate(5 minute)");
+    expect(() => interpretTemplate(parseTemplateText(bad), "t.yaml")).toThrow(/Tick\.Events\.Every: .*plural/);
+  });
+
+  it("requires a handler and an entry point", () => {
+    expect(() => interpretTemplate(parseTemplateText(text.replace("Handler: tick.run", "Handler: tick")))).toThrow(/Handler/);
+    expect(() => interpretTemplate(parseTemplateText(text.replace("EntryPoints: [functions/tick.ts]", "EntryPoints: []")))).toThrow(
+      /EntryPoints/,
+    );
+  });
+});
