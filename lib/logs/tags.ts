@@ -1,0 +1,104 @@
+/**
+ * Tags of log groups, by name (TagLogGroup, UntagLogGroup, ListTagsLogGroup;
+ * deprecated by AWS but still used) and by ARN (TagResource, UntagResource,
+ * ListTagsForResource). Both kinds read and write the same map on the
+ * group's record, changed atomically.
+ */
+import type {
+  ListTagsForResourceRequest,
+  ListTagsForResourceResponse,
+  ListTagsLogGroupRequest,
+  ListTagsLogGroupResponse,
+  TagLogGroupRequest,
+  TagResourceRequest,
+  UntagLogGroupRequest,
+  UntagResourceRequest,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { invalidParameter, tooManyTags } from "./errors.js";
+import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./groups.js";
+import { checkLogGroupName, logGroupNameFromResourceArn, MAX_TAGS, RESOURCE_ARN, TAG_KEY, TAGS } from "./names.js";
+import { violations, type Violations } from "./validate.js";
+
+/** Merges `tags` in; `onTooMany` is the error when the result would exceed 50 tags. */
+function addTags(g: LogGroupRecord, tags: Record<string, string>, onTooMany: () => Error): LogGroupRecord | undefined {
+  const merged = { ...g.tags, ...tags };
+  if (Object.keys(merged).length > MAX_TAGS) throw onTooMany();
+  const changed = Object.entries(tags).some(([k, v]) => g.tags[k] !== v);
+  return changed ? { ...g, tags: merged } : undefined;
+}
+
+function removeTags(g: LogGroupRecord, keys: string[]): LogGroupRecord | undefined {
+  if (!keys.some((k) => k in g.tags)) return undefined;
+  const tags = { ...g.tags };
+  for (const k of keys) delete tags[k];
+  return { ...g, tags };
+}
+
+// The tagging APIs check an ARN's length as the model says, and its form
+// themselves (ValidationException "Invalid resourceArn"), not by the model's pattern.
+const checkResourceArn = (v: Violations, arn: string | undefined) =>
+  v.required("resourceArn", arn).string("resourceArn", arn, { min: RESOURCE_ARN.min, max: RESOURCE_ARN.max });
+
+// --- by name --------------------------------------------------------------------
+export async function tagLogGroup(accountId: string, _region: string, input: TagLogGroupRequest): Promise<{}> {
+  const v = violations();
+  checkLogGroupName(v, input.logGroupName);
+  v.required("tags", input.tags).map("tags", input.tags, TAGS);
+  v.throwIfAny();
+  await modifyLogGroup(accountId, input.logGroupName!, (g) =>
+    addTags(g, input.tags!, () => invalidParameter("A resource can have no more than 50 tags.")),
+  );
+  return {};
+}
+
+export async function untagLogGroup(accountId: string, _region: string, input: UntagLogGroupRequest): Promise<{}> {
+  const v = violations();
+  checkLogGroupName(v, input.logGroupName);
+  v.required("tags", input.tags).list("tags", input.tags, { min: 1, member: TAG_KEY });
+  v.throwIfAny();
+  await modifyLogGroup(accountId, input.logGroupName!, (g) => removeTags(g, input.tags!));
+  return {};
+}
+
+export async function listTagsLogGroup(accountId: string, _region: string, input: ListTagsLogGroupRequest): Promise<ListTagsLogGroupResponse> {
+  const v = violations();
+  checkLogGroupName(v, input.logGroupName);
+  v.throwIfAny();
+  const g = await requireLogGroup(accountId, input.logGroupName!);
+  return { tags: { ...g.tags } };
+}
+
+// --- by ARN -----------------------------------------------------------------------
+export async function tagResource(accountId: string, region: string, input: TagResourceRequest): Promise<{}> {
+  const v = violations();
+  checkResourceArn(v, input.resourceArn);
+  v.required("tags", input.tags).map("tags", input.tags, TAGS);
+  v.throwIfAny();
+  const arn = input.resourceArn!;
+  const name = logGroupNameFromResourceArn(arn, accountId, region);
+  await modifyLogGroup(accountId, name, (g) => addTags(g, input.tags!, () => tooManyTags(arn)));
+  return {};
+}
+
+export async function untagResource(accountId: string, region: string, input: UntagResourceRequest): Promise<{}> {
+  const v = violations();
+  checkResourceArn(v, input.resourceArn);
+  v.required("tagKeys", input.tagKeys).list("tagKeys", input.tagKeys, { min: 0, max: 50, member: TAG_KEY });
+  v.throwIfAny();
+  const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
+  await modifyLogGroup(accountId, name, (g) => removeTags(g, input.tagKeys!));
+  return {};
+}
+
+export async function listTagsForResource(
+  accountId: string,
+  region: string,
+  input: ListTagsForResourceRequest,
+): Promise<ListTagsForResourceResponse> {
+  const v = violations();
+  checkResourceArn(v, input.resourceArn);
+  v.throwIfAny();
+  const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
+  const g = await requireLogGroup(accountId, name);
+  return { tags: { ...g.tags } };
+}
