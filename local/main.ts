@@ -18,7 +18,9 @@ import { buildAll, stopEsbuild } from "./build.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startNatsServer, startS3Server, type RunningServer } from "./processes.js";
 import { startScheduler, type Scheduler, type ScheduledTarget } from "./scheduler.js";
+import { startStreamTriggers, streamTargets, type StreamTriggers } from "./stream-trigger.js";
 import { loadTemplate, type TemplateFunction } from "./template.js";
+import { ensureIngestStream } from "../lib/metrics/ingest.js";
 
 const log = (message: string, error?: unknown) =>
   error === undefined ? console.error(`[hive-cloudwatch] ${message}`) : console.error(`[hive-cloudwatch] ${message}`, error);
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.dataDir);
   let http: RunningHttpServer | undefined;
   let scheduler: Scheduler | undefined;
+  let streams: StreamTriggers | undefined;
   let shuttingDown = false;
 
   const shutdown = async (signal: string, code = 0) => {
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
     try {
       await http?.close(5000);
       await scheduler?.stop(5000);
+      await streams?.stop();
       await closeNats();
       try {
         getS3().destroy();
@@ -191,7 +195,10 @@ async function main(): Promise<void> {
   if (!hasFunction("Front")) log("warning: template.yaml has no Front function; API requests will fail");
 
   // 3. Storage resources, so the first request finds them.
-  await retry(`NATS at ${config.natsUrl}`, () => ensureNatsResources());
+  await retry(`NATS at ${config.natsUrl}`, async () => {
+    await ensureNatsResources();
+    await ensureIngestStream();
+  });
   await retry(`S3 at ${config.storage.endpoint}`, async () => {
     await ensureBucket(config.storage.bucket);
     await ensureBucket(config.logs.bucket);
@@ -204,6 +211,7 @@ async function main(): Promise<void> {
     accountId,
     onError: (t, e) => log(`scheduled run of ${t.logicalId} (${t.eventName}) failed`, e),
   });
+  streams = startStreamTriggers(streamTargets(template.functions), { log });
   http = await startHttpServer({
     host: config.host,
     port: config.port,

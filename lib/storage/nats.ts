@@ -20,6 +20,8 @@ export const BUCKETS = {
   dashboards: "cw-dashboards",
   logGroups: "cw-log-groups",
   logStreams: "cw-log-streams",
+  metricChunks: "cw-metric-chunks",
+  metricSeries: "cw-metric-series",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 

@@ -1,0 +1,8 @@
+import type { PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
+import { putMetricData } from "../../lib/metrics/put-metric-data.js";
+import { operation } from "../../lib/runtime/operation.js";
+
+export const handler = operation<PutMetricDataInput, {}>(async (input, { accountId }) => {
+  await putMetricData(input, { accountId });
+  return {};
+});

@@ -1,0 +1,17 @@
+/**
+ * Stream-triggered: folds batches of the metric ingest log into per-series
+ * chunks. One batch is one partition's messages in stream order.
+ */
+import middy from "@middy/core";
+import type { KinesisStreamEvent, KinesisStreamBatchResponse } from "aws-lambda";
+import { aggregateBatch } from "../../lib/metrics/aggregator.js";
+import type { IngestMessage } from "../../lib/metrics/ingest.js";
+
+export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
+  const batch = event.Records.map((r) => ({
+    seq: Number(r.kinesis.sequenceNumber),
+    message: JSON.parse(Buffer.from(r.kinesis.data, "base64").toString("utf8")) as IngestMessage,
+  }));
+  await aggregateBatch(batch);
+  return { batchItemFailures: [] };
+});

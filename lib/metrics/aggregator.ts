@@ -1,0 +1,99 @@
+/**
+ * The aggregator: folds a batch of ingest messages (one partition, in stream
+ * order) into per-series chunks, then touches the series index.
+ *
+ * Exactly-once: each chunk records the highest ingest sequence folded into it,
+ * and a message at or below it is skipped. The partition's consumer allows one
+ * outstanding batch at a time, so batches are folded in order even when
+ * several aggregators pull from it; a crash before the ack only means the
+ * batch is delivered again, and the chunks it already reached skip it.
+ */
+import type { KV } from "nats";
+import { chunkBucket, loadChunk, saveChunk, type ChunkRef } from "./chunk-store.js";
+import { foldDatum } from "./fold.js";
+import type { IngestDatum, IngestMessage } from "./ingest.js";
+import { seriesId } from "./identity.js";
+import { touchSeries, type SeriesTouch } from "./series-index.js";
+import { chunkStart, TIERS, type TierName } from "./tiers.js";
+
+export interface SequencedMessage {
+  seq: number;
+  message: IngestMessage;
+}
+
+interface PendingChunk {
+  ref: ChunkRef;
+  items: Array<{ seq: number; datum: IngestDatum }>;
+}
+
+/** The tiers a datapoint is written to on ingest. */
+export function ingestTiers(d: IngestDatum): TierName[] {
+  return d.r === 1 ? ["s1", "m1"] : ["m1"];
+}
+
+export function datumIdentity(namespace: string, d: IngestDatum) {
+  return { namespace, metricName: d.m, dimensions: d.d.map(([name, value]) => ({ name, value })) };
+}
+
+export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<{ datapoints: number; chunks: number }> {
+  const chunks = new Map<string, PendingChunk>();
+  const series = new Map<string, SeriesTouch>();
+  let datapoints = 0;
+
+  for (const { seq, message } of batch) {
+    for (const d of message.data) {
+      datapoints++;
+      const id = seriesId(datumIdentity(message.namespace, d));
+      const skey = `${message.account}.${id}`;
+      let touch = series.get(skey);
+      if (!touch) {
+        touch = {
+          account: message.account,
+          id,
+          identity: { namespace: message.namespace, metricName: d.m, dimensions: d.d },
+          units: new Set(),
+          lastTimestamp: d.t,
+        };
+        series.set(skey, touch);
+      }
+      touch.units.add(d.u);
+      touch.lastTimestamp = Math.max(touch.lastTimestamp, d.t);
+      for (const tier of ingestTiers(d)) {
+        const start = chunkStart(d.t, TIERS[tier]);
+        const key = `${skey}.${d.u}.${tier}.${start}`;
+        let pending = chunks.get(key);
+        if (!pending) {
+          pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, items: [] };
+          chunks.set(key, pending);
+        }
+        pending.items.push({ seq, datum: d });
+      }
+    }
+  }
+
+  const kv = await chunkBucket();
+  const all = [...chunks.values()];
+  const CONCURRENCY = 64;
+  for (let i = 0; i < all.length; i += CONCURRENCY) {
+    await Promise.all(all.slice(i, i + CONCURRENCY).map((p) => applyToChunk(kv, p)));
+  }
+  await touchSeries([...series.values()], now);
+  return { datapoints, chunks: all.length };
+}
+
+async function applyToChunk(kv: KV, pending: PendingChunk): Promise<void> {
+  const resolutionMs = TIERS[pending.ref.tier].resolutionMs;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const chunk = await loadChunk(kv, pending.ref);
+    let maxSeq = chunk.lastSeq;
+    for (const { seq, datum } of pending.items) {
+      if (seq <= chunk.lastSeq) continue; // already folded by an earlier delivery
+      foldDatum(chunk.buckets, datum, resolutionMs);
+      if (seq > maxSeq) maxSeq = seq;
+    }
+    if (maxSeq === chunk.lastSeq) return;
+    chunk.lastSeq = maxSeq;
+    if (await saveChunk(kv, pending.ref, chunk)) return;
+  }
+  throw new Error(`aggregator: chunk ${pending.ref.seriesId} kept changing under us`);
+}

@@ -1,0 +1,636 @@
+/**
+ * A chunk: a run of buckets of ONE series at ONE resolution (e.g. one
+ * series-hour of 1-minute buckets), in a compact binary form for KV/S3.
+ *
+ * Everything is lossless: count, sum, min and max come back bit-for-bit, and
+ * the DDSketch bins exactly as they were (so percentiles keep their 1% bound).
+ *
+ * Layout (version 1). Byte 0: version in the low nibble, bit 7 set when the
+ * rest is deflateRaw-compressed (chosen only when that is smaller). Then:
+ *
+ *   varint resolutionMs, varint n (bucket count)
+ *   units      varint table size, each (varint byte length, UTF-8); then mode
+ *              0 + varint code (all buckets share it) or 1 + one varint code
+ *              per bucket; code 0 = no unit, i+1 = table[i]
+ *   timestamps byte mode:
+ *              0 consecutive slots: zigzag first slot (t / resolution)
+ *              1 bitmap: zigzag first slot, varint span, ⌈span/8⌉ bytes
+ *              2 slot gaps: zigzag first slot, n-1 varint slot deltas
+ *              3 raw: zigzag first t (ms), n-1 varint ms deltas
+ *   kinds      byte 0 (all SINGLE) or 1 + one byte per bucket:
+ *              SINGLE   count 1, sum = min = max = v       → min column only
+ *              UNIFORM  min = max, sum = min·count          → count, min
+ *              UNIFORM_SUM  min = max, other sum            → count, sum, min
+ *              FULL     distribution with min < max         → count, sum, min, max, sketch
+ *              RESIDUAL as FULL; the sketch omits the one observation of
+ *                       min and the one of max (both implied)
+ *              NODIST   no distribution (statistic sets)    → count, sum, min, max
+ *              EMPTY    count 0
+ *              (the sketch of SINGLE/UNIFORM/UNIFORM_SUM is implied: all the
+ *              mass in min's bin)
+ *   columns    count, sum, min, max in that order, each holding the values of
+ *              the buckets whose kind has it, in bucket order, each column
+ *              with its own mode byte:
+ *              - decimal: bits 0-3 = d, bit 4 = common factor, bits 5-6 =
+ *                order (1 or 2). Every value is m / 10^d for an integer m
+ *                (|m| ≤ 2^48) — exact, since dividing by a power of ten is
+ *                correctly rounded — and m is stored as zigzag varints of its
+ *                first (order 1) or second (order 2: delta-of-delta)
+ *                differences, divided by their greatest common divisor g
+ *                (varint g first, when bit 4 is set: byte counts in pages).
+ *                A random walk of 2-decimal CPU percentages costs 1-2 bytes
+ *                a value.
+ *              - 0x80 XOR: Gorilla-style at byte granularity: the float64 bits
+ *                XOR the previous value's, one byte of (leading zero bytes << 4
+ *                | trailing zero bytes), then the bytes in between.
+ *              The encoder takes the smallest.
+ *   sketches   if any FULL/RESIDUAL bucket: byte count mode (0 varint counts,
+ *              1 float64 counts), then per such bucket: zero count; positive
+ *              bins; negative bins. Bins: varint k, then k pairs of index
+ *              (zigzag for the first, varint delta-1 after) and count.
+ *
+ * A one-value-a-minute series is all SINGLE buckets at consecutive slots, so a
+ * chunk is a ~10-byte header plus the min column: see bench/size.ts.
+ */
+
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { Aggregate } from "./aggregate.js";
+import { DDSketch } from "./sketch.js";
+
+export interface Bucket {
+  t: number /* bucket start, epoch ms */;
+  agg: Aggregate;
+  unit?: string;
+}
+
+const VERSION = 1;
+const DEFLATED = 0x80;
+
+const enum Kind {
+  SINGLE = 0,
+  UNIFORM = 1,
+  UNIFORM_SUM = 2,
+  FULL = 3,
+  RESIDUAL = 4,
+  NODIST = 5,
+  EMPTY = 6,
+}
+
+const enum Ts {
+  CONSECUTIVE = 0,
+  BITMAP = 1,
+  SLOT_GAPS = 2,
+  RAW = 3,
+}
+
+const XOR_MODE = 0x80;
+const GCD_FLAG = 0x10;
+const MAX_DECIMALS = 15;
+const MAX_SCALED = 2 ** 48;
+const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
+
+// ---------------------------------------------------------------------------
+// encode
+
+export function encodeChunk(buckets: Bucket[], resolutionMs: number): Uint8Array {
+  if (!Number.isSafeInteger(resolutionMs) || resolutionMs <= 0) {
+    throw new RangeError(`encodeChunk: resolutionMs must be a positive integer, got ${resolutionMs}`);
+  }
+  const sorted = [...buckets].sort((a, b) => a.t - b.t);
+  const w = new Writer();
+  w.varint(resolutionMs);
+  w.varint(sorted.length);
+  if (sorted.length > 0) {
+    writeUnits(w, sorted);
+    writeTimestamps(w, sorted, resolutionMs);
+    writeValues(w, sorted);
+  }
+  const body = w.finish();
+  const deflated = deflateRawSync(body, { level: 9 });
+  const out = new Uint8Array(1 + Math.min(body.length, deflated.length));
+  if (deflated.length < body.length) {
+    out[0] = VERSION | DEFLATED;
+    out.set(deflated, 1);
+  } else {
+    out[0] = VERSION;
+    out.set(body, 1);
+  }
+  return out;
+}
+
+function writeUnits(w: Writer, buckets: Bucket[]): void {
+  const table: string[] = [];
+  const codes = buckets.map((b) => {
+    if (b.unit === undefined) return 0;
+    let i = table.indexOf(b.unit);
+    if (i < 0) i = table.push(b.unit) - 1;
+    return i + 1;
+  });
+  w.varint(table.length);
+  for (const u of table) w.string(u);
+  if (codes.every((c) => c === codes[0])) {
+    w.byte(0);
+    w.varint(codes[0]);
+  } else {
+    w.byte(1);
+    for (const c of codes) w.varint(c);
+  }
+}
+
+function writeTimestamps(w: Writer, buckets: Bucket[], res: number): void {
+  const ts = buckets.map((b) => b.t);
+  for (const t of ts) if (!Number.isSafeInteger(t)) throw new RangeError(`encodeChunk: bucket time ${t} is not an integer of ms`);
+  const aligned = ts.every((t) => t % res === 0);
+  if (!aligned) {
+    w.byte(Ts.RAW);
+    w.zigzag(ts[0]);
+    for (let i = 1; i < ts.length; i++) w.varint(ts[i] - ts[i - 1]);
+    return;
+  }
+  const slots = ts.map((t) => t / res);
+  const n = slots.length;
+  const span = slots[n - 1] - slots[0] + 1;
+  let strictly = true;
+  for (let i = 1; i < n; i++) if (slots[i] === slots[i - 1]) strictly = false;
+  if (strictly && span === n) {
+    w.byte(Ts.CONSECUTIVE);
+    w.zigzag(slots[0]);
+    return;
+  }
+  let gapBytes = 0;
+  for (let i = 1; i < n; i++) gapBytes += varintSize(slots[i] - slots[i - 1]);
+  const bitmapBytes = varintSize(span) + Math.ceil(span / 8);
+  if (strictly && bitmapBytes <= gapBytes) {
+    w.byte(Ts.BITMAP);
+    w.zigzag(slots[0]);
+    w.varint(span);
+    const bits = new Uint8Array(Math.ceil(span / 8));
+    for (const s of slots) {
+      const k = s - slots[0];
+      bits[k >> 3] |= 1 << (k & 7);
+    }
+    w.bytes(bits);
+    return;
+  }
+  w.byte(Ts.SLOT_GAPS);
+  w.zigzag(slots[0]);
+  for (let i = 1; i < n; i++) w.varint(slots[i] - slots[i - 1]);
+}
+
+interface Planned {
+  kind: Kind;
+  agg: Aggregate;
+  sketch?: DDSketch;
+}
+
+function plan(a: Aggregate): Planned {
+  if (a.count === 0 && a.hasDistribution) return { kind: Kind.EMPTY, agg: a };
+  if (!a.hasDistribution || a.count === 0) return { kind: Kind.NODIST, agg: a };
+  if (a.min === a.max) {
+    if (a.count === 1 && a.sum === a.min) return { kind: Kind.SINGLE, agg: a };
+    if (a.sum === a.min * a.count) return { kind: Kind.UNIFORM, agg: a };
+    return { kind: Kind.UNIFORM_SUM, agg: a };
+  }
+  const sketch = a.sketch!.clone();
+  if (integralSketch(sketch) && sketch.remove(a.min, 1)) {
+    if (sketch.remove(a.max, 1)) return { kind: Kind.RESIDUAL, agg: a, sketch };
+    sketch.add(a.min, 1); // put it back: not the shape we can imply
+  }
+  return { kind: Kind.FULL, agg: a, sketch };
+}
+
+function integralSketch(s: DDSketch): boolean {
+  if (!Number.isSafeInteger(s.zero)) return false;
+  for (const c of s.positive.values()) if (!Number.isSafeInteger(c)) return false;
+  for (const c of s.negative.values()) if (!Number.isSafeInteger(c)) return false;
+  return true;
+}
+
+const hasCount = (k: Kind) => k !== Kind.SINGLE && k !== Kind.EMPTY;
+const hasSum = (k: Kind) => k === Kind.UNIFORM_SUM || k === Kind.FULL || k === Kind.RESIDUAL || k === Kind.NODIST;
+const hasMin = (k: Kind) => k !== Kind.EMPTY;
+const hasMax = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL || k === Kind.NODIST;
+const hasSketch = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL;
+
+function writeValues(w: Writer, buckets: Bucket[]): void {
+  const planned = buckets.map((b) => plan(b.agg));
+  if (planned.every((p) => p.kind === Kind.SINGLE)) w.byte(0);
+  else {
+    w.byte(1);
+    for (const p of planned) w.byte(p.kind);
+  }
+  writeColumn(w, planned.filter((p) => hasCount(p.kind)).map((p) => p.agg.count));
+  writeColumn(w, planned.filter((p) => hasSum(p.kind)).map((p) => p.agg.sum));
+  writeColumn(w, planned.filter((p) => hasMin(p.kind)).map((p) => p.agg.min));
+  writeColumn(w, planned.filter((p) => hasMax(p.kind)).map((p) => p.agg.max));
+  const sketches = planned.filter((p) => hasSketch(p.kind)).map((p) => p.sketch!);
+  if (sketches.length === 0) return;
+  const integral = sketches.every(integralSketch);
+  w.byte(integral ? 0 : 1);
+  const count = integral ? (c: number) => w.varint(c) : (c: number) => w.float64(c);
+  for (const s of sketches) {
+    count(s.zero);
+    writeBins(w, s.positive, count);
+    writeBins(w, s.negative, count);
+  }
+}
+
+function writeBins(w: Writer, bins: Map<number, number>, count: (c: number) => void): void {
+  const keys = [...bins.keys()].sort((a, b) => a - b);
+  w.varint(keys.length);
+  keys.forEach((k, i) => {
+    if (i === 0) w.zigzag(k);
+    else w.varint(k - keys[i - 1] - 1);
+    count(bins.get(k)!);
+  });
+}
+
+/** Smallest d with every value = m/10^d exactly, |m| ≤ 2^48; -1 if none. */
+function decimals(values: number[]): number {
+  for (let d = 0; d <= MAX_DECIMALS; d++) {
+    const p = POW10[d];
+    let ok = true;
+    for (const v of values) {
+      const m = Math.round(v * p);
+      if (!(Math.abs(m) <= MAX_SCALED) || Object.is(v, -0) || !Object.is(m / p, v)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return d;
+  }
+  return -1;
+}
+
+function differences(m: number[], order: 1 | 2): number[] {
+  const out = new Array<number>(m.length);
+  for (let i = 0; i < m.length; i++) {
+    const d1 = m[i] - (i > 0 ? m[i - 1] : 0);
+    out[i] = order === 1 || i < 2 ? d1 : d1 - (m[i - 1] - m[i - 2]);
+  }
+  return out;
+}
+
+function writeColumn(w: Writer, values: number[]): void {
+  if (values.length === 0) return;
+  const xor = xorEncode(values);
+  const d = decimals(values);
+  if (d >= 0) {
+    const p = POW10[d];
+    const m = values.map((v) => Math.round(v * p));
+    let best: { order: 1 | 2; diffs: number[]; g: number; size: number } | undefined;
+    for (const order of [1, 2] as const) {
+      const diffs = differences(m, order);
+      let g = 0;
+      for (const x of diffs) g = gcd(g, Math.abs(x));
+      if (g <= 1) g = 1;
+      let size = g > 1 ? varintSize(g) : 0;
+      for (const x of diffs) size += varintSize(zigzag(x / g));
+      if (!best || size < best.size) best = { order, diffs, g, size };
+    }
+    const { order, diffs, g, size } = best!;
+    if (size <= xor.length) {
+      w.byte((order << 5) | (g > 1 ? GCD_FLAG : 0) | d);
+      if (g > 1) w.varint(g);
+      for (const x of diffs) w.zigzag(x / g);
+      return;
+    }
+  }
+  w.byte(XOR_MODE);
+  w.bytes(xor);
+}
+
+function xorEncode(values: number[]): Uint8Array {
+  const out = new Writer();
+  const dv = new DataView(new ArrayBuffer(8));
+  let prevHi = 0;
+  let prevLo = 0;
+  const x = new Uint8Array(8);
+  for (const v of values) {
+    dv.setFloat64(0, v);
+    const hi = dv.getUint32(0);
+    const lo = dv.getUint32(4);
+    const xh = (hi ^ prevHi) >>> 0;
+    const xl = (lo ^ prevLo) >>> 0;
+    prevHi = hi;
+    prevLo = lo;
+    for (let i = 0; i < 4; i++) {
+      x[i] = (xh >>> (24 - 8 * i)) & 0xff;
+      x[4 + i] = (xl >>> (24 - 8 * i)) & 0xff;
+    }
+    let lz = 0;
+    while (lz < 8 && x[lz] === 0) lz++;
+    let tz = 0;
+    if (lz < 8) while (x[7 - tz] === 0) tz++;
+    out.byte((lz << 4) | tz);
+    for (let i = lz; i < 8 - tz; i++) out.byte(x[i]);
+  }
+  return out.finish();
+}
+
+// ---------------------------------------------------------------------------
+// decode
+
+export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets: Bucket[] } {
+  if (bytes.length < 1) throw new Error("decodeChunk: empty input");
+  const head = bytes[0];
+  if ((head & 0x0f) !== VERSION) throw new Error(`decodeChunk: unknown chunk version ${head & 0x0f}`);
+  const body = head & DEFLATED ? new Uint8Array(inflateRawSync(bytes.subarray(1))) : bytes.subarray(1);
+  const r = new Reader(body);
+  const resolutionMs = r.varint();
+  const n = r.varint();
+  if (n === 0) return { resolutionMs, buckets: [] };
+
+  // units
+  const table: string[] = [];
+  for (let i = r.varint(); i > 0; i--) table.push(r.string());
+  const unitCodes: number[] = r.byte() === 0 ? new Array<number>(n).fill(r.varint()) : Array.from({ length: n }, () => r.varint());
+
+  // timestamps
+  const ts = new Array<number>(n);
+  const mode = r.byte() as Ts;
+  if (mode === Ts.RAW) {
+    ts[0] = r.zigzag();
+    for (let i = 1; i < n; i++) ts[i] = ts[i - 1] + r.varint();
+  } else {
+    const s0 = r.zigzag();
+    if (mode === Ts.CONSECUTIVE) {
+      for (let i = 0; i < n; i++) ts[i] = (s0 + i) * resolutionMs;
+    } else if (mode === Ts.BITMAP) {
+      const span = r.varint();
+      const bits = r.bytes(Math.ceil(span / 8));
+      let i = 0;
+      for (let k = 0; k < span; k++) if (bits[k >> 3] & (1 << (k & 7))) ts[i++] = (s0 + k) * resolutionMs;
+      if (i !== n) throw new Error("decodeChunk: bitmap does not match the bucket count");
+    } else if (mode === Ts.SLOT_GAPS) {
+      let s = s0;
+      ts[0] = s * resolutionMs;
+      for (let i = 1; i < n; i++) ts[i] = (s += r.varint()) * resolutionMs;
+    } else throw new Error(`decodeChunk: unknown timestamp mode ${mode}`);
+  }
+
+  // kinds and columns
+  const kinds: Kind[] = r.byte() === 0 ? new Array<Kind>(n).fill(Kind.SINGLE) : Array.from({ length: n }, () => r.byte() as Kind);
+  const counts = readColumn(r, kinds.filter(hasCount).length);
+  const sums = readColumn(r, kinds.filter(hasSum).length);
+  const mins = readColumn(r, kinds.filter(hasMin).length);
+  const maxs = readColumn(r, kinds.filter(hasMax).length);
+  const nSketch = kinds.filter(hasSketch).length;
+  const floatCounts = nSketch > 0 && r.byte() === 1;
+  const readCount = floatCounts ? () => r.float64() : () => r.varint();
+  let ci = 0, si = 0, mi = 0, xi = 0;
+
+  const buckets: Bucket[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i];
+    let agg: Aggregate;
+    if (k === Kind.EMPTY) agg = new Aggregate();
+    else {
+      const count = hasCount(k) ? counts[ci++] : 1;
+      const sum = hasSum(k) ? sums[si++] : undefined;
+      const min = mins[mi++];
+      const max = hasMax(k) ? maxs[xi++] : min;
+      let sketch: DDSketch | undefined;
+      if (hasSketch(k)) {
+        sketch = new DDSketch();
+        sketch.add(0, readCount());
+        readBins(r, readCount, (i, c) => addBin(sketch!.positive, i, c));
+        readBins(r, readCount, (i, c) => addBin(sketch!.negative, i, c));
+        let total = sketch.zero;
+        for (const c of sketch.positive.values()) total += c;
+        for (const c of sketch.negative.values()) total += c;
+        sketch.count = total;
+        if (k === Kind.RESIDUAL) {
+          sketch.add(min, 1);
+          sketch.add(max, 1);
+        }
+      }
+      agg = Aggregate.fromParts({
+        count,
+        sum: sum ?? (k === Kind.SINGLE ? min : min * count),
+        min,
+        max,
+        hasDistribution: k !== Kind.NODIST,
+        sketch,
+      });
+    }
+    const b: Bucket = { t: ts[i], agg };
+    const u = unitCodes[i];
+    if (u > 0) {
+      if (u > table.length) throw new Error("decodeChunk: unit code out of range");
+      b.unit = table[u - 1];
+    }
+    buckets[i] = b;
+  }
+  return { resolutionMs, buckets };
+}
+
+function addBin(m: Map<number, number>, i: number, c: number): void {
+  if (c > 0) m.set(i, c);
+}
+
+function readBins(r: Reader, readCount: () => number, put: (index: number, count: number) => void): void {
+  const k = r.varint();
+  let index = 0;
+  for (let i = 0; i < k; i++) {
+    index = i === 0 ? r.zigzag() : index + r.varint() + 1;
+    put(index, readCount());
+  }
+}
+
+function readColumn(r: Reader, n: number): number[] {
+  if (n === 0) return [];
+  const mode = r.byte();
+  const out = new Array<number>(n);
+  if (mode === XOR_MODE) {
+    const dv = new DataView(new ArrayBuffer(8));
+    const x = new Uint8Array(8);
+    let prevHi = 0;
+    let prevLo = 0;
+    for (let i = 0; i < n; i++) {
+      const h = r.byte();
+      const lz = h >> 4;
+      const tz = h & 0x0f;
+      x.fill(0);
+      for (let j = lz; j < 8 - tz; j++) x[j] = r.byte();
+      const hi = (((x[0] << 24) | (x[1] << 16) | (x[2] << 8) | x[3]) ^ prevHi) >>> 0;
+      const lo = (((x[4] << 24) | (x[5] << 16) | (x[6] << 8) | x[7]) ^ prevLo) >>> 0;
+      dv.setUint32(0, hi);
+      dv.setUint32(4, lo);
+      out[i] = dv.getFloat64(0);
+      prevHi = hi;
+      prevLo = lo;
+    }
+    return out;
+  }
+  const d = mode & 0x0f;
+  const order = (mode >> 5) & 3;
+  if (order !== 1 && order !== 2) throw new Error(`decodeChunk: unknown column mode ${mode}`);
+  const g = mode & GCD_FLAG ? r.varint() : 1;
+  const p = POW10[d];
+  const m = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const e = r.zigzag() * g;
+    if (order === 1 || i < 2) m[i] = (i > 0 ? m[i - 1] : 0) + e;
+    else m[i] = m[i - 1] + (m[i - 1] - m[i - 2]) + e;
+    out[i] = m[i] / p;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// merge
+
+/**
+ * Union of two runs of buckets, sorted by time; buckets with the same time
+ * and the same unit are merged into one. Buckets of one time with different
+ * units stay apart, because AWS keeps the unit per datapoint and queries can
+ * filter on it. The inputs are left untouched.
+ */
+export function mergeChunks(a: Bucket[], b: Bucket[]): Bucket[] {
+  const byKey = new Map<string, Bucket>();
+  for (const x of [...a, ...b]) {
+    const key = `${x.t}\u0000${x.unit === undefined ? "" : "=" + x.unit}`;
+    const have = byKey.get(key);
+    if (have) have.agg.merge(x.agg);
+    else {
+      const copy: Bucket = { t: x.t, agg: x.agg.clone() };
+      if (x.unit !== undefined) copy.unit = x.unit;
+      byKey.set(key, copy);
+    }
+  }
+  return [...byKey.values()].sort((x, y) => x.t - y.t || unitOrder(x.unit, y.unit));
+}
+
+function unitOrder(x: string | undefined, y: string | undefined): number {
+  if (x === y) return 0;
+  if (x === undefined) return -1;
+  if (y === undefined) return 1;
+  return x < y ? -1 : 1;
+}
+
+// ---------------------------------------------------------------------------
+// bytes
+
+function gcd(a: number, b: number): number {
+  while (b > 0) [a, b] = [b, a % b];
+  return a;
+}
+
+function zigzag(x: number): number {
+  return x >= 0 ? 2 * x : -2 * x - 1;
+}
+
+function varintSize(x: number): number {
+  let n = 1;
+  while (x >= 128) {
+    x = Math.floor(x / 128);
+    n++;
+  }
+  return n;
+}
+
+class Writer {
+  private buf = new Uint8Array(256);
+  private len = 0;
+  private readonly dv8 = new DataView(new ArrayBuffer(8));
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Unsigned integer up to 2^53. */
+  varint(x: number): void {
+    if (!(x >= 0) || !Number.isSafeInteger(x)) throw new RangeError(`varint out of range: ${x}`);
+    this.ensure(8);
+    while (x >= 128) {
+      this.buf[this.len++] = (x % 128) | 128;
+      x = Math.floor(x / 128);
+    }
+    this.buf[this.len++] = x;
+  }
+
+  zigzag(x: number): void {
+    this.varint(zigzag(x));
+  }
+
+  float64(x: number): void {
+    this.dv8.setFloat64(0, x);
+    for (let i = 0; i < 8; i++) this.byte(this.dv8.getUint8(i));
+  }
+
+  string(s: string): void {
+    const b = new TextEncoder().encode(s);
+    this.varint(b.length);
+    this.bytes(b);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+class Reader {
+  private pos = 0;
+  private readonly dv: DataView;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new Error("decodeChunk: truncated chunk");
+    return this.buf[this.pos++];
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.pos + n > this.buf.length) throw new Error("decodeChunk: truncated chunk");
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  varint(): number {
+    let x = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.byte();
+      x += (b & 0x7f) * scale;
+      if (b < 128) return x;
+      scale *= 128;
+      if (scale > 2 ** 56) throw new Error("decodeChunk: varint too long");
+    }
+  }
+
+  zigzag(): number {
+    const z = this.varint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  float64(): number {
+    const v = this.dv.getFloat64(this.pos);
+    this.bytes(8);
+    return v;
+  }
+
+  string(): string {
+    const n = this.varint();
+    return new TextDecoder().decode(this.bytes(n));
+  }
+}

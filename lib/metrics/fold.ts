@@ -1,0 +1,24 @@
+/**
+ * Folding datapoints from the ingest log into buckets.
+ */
+import { Aggregate } from "./aggregate.js";
+import type { IngestDatum } from "./ingest.js";
+import { bucketStart } from "./tiers.js";
+
+export function foldDatum(buckets: Map<number, Aggregate>, d: IngestDatum, resolutionMs: number): void {
+  const t = bucketStart(d.t, resolutionMs);
+  let agg = buckets.get(t);
+  if (!agg) buckets.set(t, (agg = new Aggregate()));
+  foldInto(agg, d);
+}
+
+export function foldInto(agg: Aggregate, d: IngestDatum): void {
+  if (d.v !== undefined) agg.add(d.v);
+  else if (d.s) agg.addStatisticSet({ SampleCount: d.s[0], Sum: d.s[1], Minimum: d.s[2], Maximum: d.s[3] });
+  else if (d.vs) {
+    for (let i = 0; i < d.vs.length; i++) {
+      const c = d.cs ? d.cs[i] : 1;
+      if (c > 0) agg.add(d.vs[i], c);
+    }
+  }
+}

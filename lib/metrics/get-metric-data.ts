@@ -1,0 +1,266 @@
+/**
+ * GetMetricData: MetricStat queries, metric math (with SEARCH) and Metrics
+ * Insights queries, evaluated in dependency order, labelled, ordered by
+ * ScanBy and paginated by MaxDatapoints.
+ */
+import type {
+  GetMetricDataInput, GetMetricDataOutput, MessageData, MetricDataQuery, MetricDataResult,
+} from "@aws-sdk/client-cloudwatch";
+import { invalidNextToken, invalidParameterValue, ServiceError } from "../errors.js";
+import { sortDimensions } from "./identity.js";
+import { parseInsightsQuery, runInsightsQuery, type InsightsMessage } from "./insights/index.js";
+import { evaluateExpression } from "./math/evaluate.js";
+import { renderLabel } from "./math/labels.js";
+import { parseExpression, referencedIds } from "./math/parser.js";
+import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
+import { runSearch, type SearchMessage } from "./search.js";
+import { AccountMetrics } from "./source.js";
+import { isValidStatistic } from "./statistics.js";
+import type { Series } from "./types.js";
+
+const MAX_QUERIES = 500;
+const MAX_DATAPOINTS = 100_800;
+const ID = /^[a-z][a-zA-Z0-9_]*$/;
+
+interface Evaluated {
+  query: MetricDataQuery;
+  series: Series[];
+  /** The label the caller asked for, if any (may hold dynamic placeholders). */
+  stat?: string;
+  period?: number;
+}
+
+export async function getMetricData(account: string, region: string, input: GetMetricDataInput, now = Date.now()): Promise<GetMetricDataOutput> {
+  const queries = input.MetricDataQueries ?? [];
+  if (queries.length === 0) throw invalidParameterValue("The collection MetricDataQueries must not be empty.");
+  if (queries.length > MAX_QUERIES) {
+    throw invalidParameterValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
+  }
+  const start = input.StartTime!.getTime();
+  const end = input.EndTime!.getTime();
+  if (start >= end) throw invalidParameterValue("The parameter StartTime must be less than the parameter EndTime.");
+  const maxDatapoints = input.MaxDatapoints ?? MAX_DATAPOINTS;
+  if (!Number.isInteger(maxDatapoints) || maxDatapoints < 1) {
+    throw invalidParameterValue(`The value ${maxDatapoints} for parameter MaxDatapoints is invalid.`);
+  }
+  const scanBy = input.ScanBy ?? "TimestampDescending";
+  if (scanBy !== "TimestampDescending" && scanBy !== "TimestampAscending") {
+    throw invalidParameterValue(`The value ${scanBy} for parameter ScanBy is invalid.`);
+  }
+  const skip = input.NextToken !== undefined ? decodeToken(input.NextToken) : 0;
+
+  const byId = new Map<string, MetricDataQuery>();
+  queries.forEach((q, i) => validateQuery(q, i, byId, now, start));
+  if (!queries.some((q) => q.ReturnData !== false)) {
+    throw invalidParameterValue("At least one MetricDataQuery must have ReturnData set to true.");
+  }
+  const order = evaluationOrder(queries);
+
+  const source = new AccountMetrics(account, now);
+  const messages: MessageData[] = [];
+  const results = new Map<string, Evaluated>();
+  const statPeriods = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!.Period!);
+  const defaultPeriod = statPeriods.length ? Math.max(...statPeriods) : 60;
+
+  // MetricStat queries first, all at once: they are the bulk of the reading.
+  await Promise.all(
+    queries.filter((q) => q.MetricStat).map(async (q) => {
+      const ms = q.MetricStat!;
+      const period = ms.Period!;
+      const series = await source.stat({
+        metric: {
+          namespace: ms.Metric!.Namespace!,
+          metricName: ms.Metric!.MetricName!,
+          dimensions: sortDimensions((ms.Metric!.Dimensions ?? []).map((d) => ({ name: d.Name!, value: d.Value! }))),
+        },
+        stat: ms.Stat!,
+        periodSeconds: period,
+        start: alignStart(start, period, now),
+        end,
+        unit: ms.Unit,
+      });
+      results.set(q.Id!, { query: q, series: [series], stat: ms.Stat, period });
+    }),
+  );
+
+  for (const q of order) {
+    if (q.MetricStat) continue;
+    const text = q.Expression!;
+    const period = q.Period ?? defaultPeriod;
+    const alignedStart = alignStart(start, period, now);
+    let series: Series[];
+    if (/^\s*SELECT\b/i.test(text)) {
+      const insightsMessages: InsightsMessage[] = [];
+      series = await runInsightsQuery(text, source, {
+        periodSeconds: period,
+        start: new Date(alignedStart),
+        end: new Date(end),
+        messages: insightsMessages,
+        now: new Date(now),
+      });
+      for (const m of insightsMessages) messages.push({ Code: m.Code, Value: m.Value });
+    } else {
+      const searchMessages: SearchMessage[] = [];
+      const value = await evaluateExpression(text, {
+        lookup: (id) => {
+          const r = results.get(id);
+          return r ? (r.series.length === 1 && r.query.MetricStat ? r.series[0] : r.series) : undefined;
+        },
+        search: (expression, stat, periodSeconds) =>
+          runSearch(expression, stat, periodSeconds, source, {
+            start: new Date(alignStart(start, periodSeconds, now)),
+            end: new Date(end),
+            messages: searchMessages,
+            accountId: account,
+          }),
+        periodSeconds: period,
+        startTime: alignedStart,
+        endTime: end,
+        allIds: queries.map((x) => x.Id!),
+        isExpression: (id) => !byId.get(id)?.MetricStat,
+        id: q.Id,
+        periodOf: (id) => byId.get(id)?.MetricStat?.Period ?? byId.get(id)?.Period,
+      });
+      series = Array.isArray(value) ? value : [value];
+      for (const m of searchMessages) messages.push({ Code: m.Code, Value: m.Value });
+    }
+    results.set(q.Id!, { query: q, series, period });
+  }
+
+  // Labels, order and pagination.
+  const out: MetricDataResult[] = [];
+  let position = 0;
+  let remaining = maxDatapoints;
+  let more = false;
+  for (const q of queries) {
+    if (q.ReturnData === false) continue;
+    const r = results.get(q.Id!)!;
+    for (const s of r.series) {
+      let timestamps = s.timestamps;
+      let values = s.values;
+      if (scanBy === "TimestampDescending") {
+        timestamps = [...timestamps].reverse();
+        values = [...values].reverse();
+      }
+      const label = labelFor(q, s, r, input, account, region, now);
+      const n = timestamps.length;
+      const from = Math.max(0, skip - position);
+      position += n;
+      if (from >= n && !(n === 0 && skip === 0)) continue;
+      const take = Math.min(n - from, remaining);
+      remaining -= take;
+      const partial = from + take < n;
+      if (partial) more = true;
+      if (take === 0 && n > 0) {
+        more = true;
+        continue;
+      }
+      out.push({
+        Id: q.Id,
+        Label: label,
+        Timestamps: timestamps.slice(from, from + take).map((t) => new Date(t)),
+        Values: values.slice(from, from + take),
+        StatusCode: partial ? "PartialData" : "Complete",
+        Messages: [],
+      });
+    }
+  }
+  const result: GetMetricDataOutput = { MetricDataResults: out, Messages: messages };
+  if (more) result.NextToken = encodeToken(skip + (maxDatapoints - remaining));
+  return result;
+}
+
+function labelFor(
+  q: MetricDataQuery,
+  s: Series,
+  r: Evaluated,
+  input: GetMetricDataInput,
+  account: string,
+  region: string,
+  now: number,
+): string {
+  // A math array result keeps its own per-series labels unless the query names one.
+  const template = q.Label ?? s.label ?? q.Id!;
+  return renderLabel(template, { ...s, label: s.label ?? q.Id! }, {
+    id: q.Id!,
+    timezone: input.LabelOptions?.Timezone,
+    now,
+    propSource: { stat: r.stat, periodSeconds: r.period, accountId: account, region },
+  });
+}
+
+function validateQuery(q: MetricDataQuery, i: number, byId: Map<string, MetricDataQuery>, now: number, start: number): void {
+  const path = `MetricDataQueries.member.${i + 1}`;
+  if (!ID.test(q.Id!)) {
+    throw invalidParameterValue(
+      `The value ${q.Id} for parameter ${path}.Id is invalid. It must start with a lowercase letter and contain only letters, numbers and underscores.`,
+    );
+  }
+  if (q.Id!.length > 255) throw invalidParameterValue(`The parameter ${path}.Id must be shorter than 256 characters.`);
+  if (byId.has(q.Id!)) throw invalidParameterValue(`The values for parameter Id in MetricDataQueries are not unique: ${q.Id}.`);
+  byId.set(q.Id!, q);
+  if ((q.MetricStat === undefined) === (q.Expression === undefined)) {
+    throw invalidParameterValue(`The parameter ${path} must contain exactly one of MetricStat or Expression.`);
+  }
+  if (q.MetricStat) {
+    const ms = q.MetricStat;
+    if (!ms.Metric?.Namespace || !ms.Metric?.MetricName) {
+      throw new ServiceError("MissingParameter", `The parameter ${path}.MetricStat.Metric.${!ms.Metric?.Namespace ? "Namespace" : "MetricName"} is required.`, 400);
+    }
+    checkPeriod(ms.Period!, `${path}.MetricStat.Period`);
+    checkPeriodForAge(ms.Period!, start, now);
+    if (!isValidStatistic(ms.Stat!)) {
+      throw invalidParameterValue(`The value ${ms.Stat} for parameter ${path}.MetricStat.Stat is not supported.`);
+    }
+  } else {
+    const text = q.Expression!;
+    if (text.length > 2048) throw invalidParameterValue(`The parameter ${path}.Expression must be shorter than 2049 characters.`);
+    if (q.Period !== undefined) checkPeriod(q.Period, `${path}.Period`);
+    if (/^\s*SELECT\b/i.test(text)) {
+      if (q.Period === undefined) throw invalidParameterValue(`The parameter ${path}.Period is required for a Metrics Insights query.`);
+      parseInsightsQuery(text); // syntax errors now, with their position
+    } else {
+      parseExpression(text);
+    }
+  }
+}
+
+/** Expressions after what they reference; a cycle or an unknown id is an error. */
+function evaluationOrder(queries: MetricDataQuery[]): MetricDataQuery[] {
+  const byId = new Map(queries.map((q) => [q.Id!, q]));
+  const state = new Map<string, "visiting" | "done">();
+  const out: MetricDataQuery[] = [];
+  const visit = (q: MetricDataQuery, via: string[]) => {
+    const id = q.Id!;
+    if (state.get(id) === "done") return;
+    if (state.get(id) === "visiting") {
+      throw invalidParameterValue(`Circular dependency among metric data queries: ${[...via, id].join(" -> ")}.`);
+    }
+    state.set(id, "visiting");
+    if (q.Expression !== undefined && !/^\s*SELECT\b/i.test(q.Expression)) {
+      for (const ref of referencedIds(parseExpression(q.Expression))) {
+        const dep = byId.get(ref);
+        if (!dep) throw invalidParameterValue(`Error in expression '${q.Id}': Unrecognized metric ID or function name: ${ref}`);
+        visit(dep, [...via, id]);
+      }
+    }
+    state.set(id, "done");
+    out.push(q);
+  };
+  for (const q of queries) visit(q, []);
+  return out;
+}
+
+function encodeToken(skip: number): string {
+  return Buffer.from(JSON.stringify({ v: 1, skip })).toString("base64url");
+}
+
+function decodeToken(token: string): number {
+  try {
+    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (t?.v === 1 && Number.isInteger(t.skip) && t.skip >= 0) return t.skip;
+  } catch {
+    // fall through
+  }
+  throw invalidNextToken();
+}

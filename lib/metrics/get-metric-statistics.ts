@@ -1,0 +1,83 @@
+/**
+ * GetMetricStatistics: one metric, one period, basic and extended statistics,
+ * datapoints per unit as AWS returns them.
+ */
+import type { Datapoint, GetMetricStatisticsInput, GetMetricStatisticsOutput, StandardUnit } from "@aws-sdk/client-cloudwatch";
+import { invalidParameterCombination, invalidParameterValue } from "../errors.js";
+import { sortDimensions } from "./identity.js";
+import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
+import { readSeries } from "./read.js";
+import { BASIC_STATISTICS, computeStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./statistics.js";
+
+const MAX_DATAPOINTS = 1440;
+
+export async function getMetricStatistics(
+  account: string,
+  input: GetMetricStatisticsInput,
+  now = Date.now(),
+): Promise<GetMetricStatisticsOutput> {
+  const start = input.StartTime!.getTime();
+  const end = input.EndTime!.getTime();
+  const period = input.Period!;
+  const statistics = input.Statistics ?? [];
+  const extended = input.ExtendedStatistics ?? [];
+
+  if (statistics.length && extended.length) {
+    throw invalidParameterCombination("The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified both.");
+  }
+  if (!statistics.length && !extended.length) {
+    throw invalidParameterCombination("Must specify either Statistics or ExtendedStatistics.");
+  }
+  if (statistics.length > 5) throw invalidParameterValue("The collection Statistics must not have a size greater than 5.");
+  if (extended.length > 10) throw invalidParameterValue("The collection ExtendedStatistics must not have a size greater than 10.");
+  for (const s of statistics) {
+    if (!(BASIC_STATISTICS as readonly string[]).includes(s)) {
+      throw invalidParameterValue(`The value ${s} for parameter Statistics is not supported.`);
+    }
+  }
+  const parsedExtended: Array<[string, Statistic]> = extended.map((s) => {
+    if (!isExtendedStatistic(s)) throw invalidParameterValue(`The value ${s} for parameter ExtendedStatistics is not supported.`);
+    return [s, parseStatistic(s, "ExtendedStatistics")];
+  });
+  checkPeriod(period);
+  if (start >= end) throw invalidParameterValue("The parameter StartTime must be less than the parameter EndTime.");
+  checkPeriodForAge(period, start, now);
+  const alignedStart = alignStart(start, period, now);
+  const requested = Math.ceil((end - alignedStart) / (period * 1000));
+  if (requested > MAX_DATAPOINTS) {
+    throw invalidParameterCombination(
+      `You have requested up to ${requested.toLocaleString("en-US")} datapoints, which exceeds the limit of ${MAX_DATAPOINTS.toLocaleString("en-US")}. You may reduce the datapoints requested by increasing Period, or decreasing the time range.`,
+    );
+  }
+
+  const metric = {
+    namespace: input.Namespace!,
+    metricName: input.MetricName!,
+    dimensions: sortDimensions((input.Dimensions ?? []).map((d) => ({ name: d.Name!, value: d.Value! }))),
+  };
+  const data = await readSeries(account, metric, {
+    start: alignedStart,
+    end,
+    periodMs: period * 1000,
+    unit: input.Unit,
+    now,
+  });
+
+  const datapoints: Datapoint[] = [];
+  for (const [unit, periods] of data) {
+    for (const [t, agg] of [...periods.entries()].sort((a, b) => a[0] - b[0])) {
+      const dp: Datapoint = { Timestamp: new Date(t), Unit: unit as StandardUnit };
+      for (const s of statistics) (dp as any)[s] = computeStatistic(agg, { kind: s as any });
+      if (parsedExtended.length) {
+        const ext: Record<string, number> = {};
+        for (const [name, stat] of parsedExtended) {
+          const v = computeStatistic(agg, stat);
+          if (v !== undefined) ext[name] = v;
+        }
+        dp.ExtendedStatistics = ext;
+      }
+      datapoints.push(dp);
+    }
+  }
+  return { Label: input.MetricName, Datapoints: datapoints };
+}

@@ -1,0 +1,43 @@
+/**
+ * AWS's period and time-range rules, shared by GetMetricStatistics,
+ * GetMetricData and alarms.
+ */
+import { invalidParameterValue } from "../errors.js";
+
+const DAY = 86_400_000;
+
+/** Valid periods: 1, 5, 10, 20, 30, 60 or any multiple of 60 seconds. */
+export function checkPeriod(period: number, parameter = "Period"): void {
+  const ok = Number.isInteger(period) && period > 0 && ([1, 5, 10, 20, 30].includes(period) || period % 60 === 0);
+  if (!ok) {
+    throw invalidParameterValue(
+      `The parameter ${parameter} must be 1, 5, 10, 20, 30, 60, or any multiple of 60.`,
+    );
+  }
+}
+
+/**
+ * Older data exists only at coarser periods: start times more than 15 days
+ * ago need a multiple of 60 s, more than 63 days a multiple of 300 s, more
+ * than 455 days a multiple of 3600 s.
+ */
+export function checkPeriodForAge(period: number, start: number, now: number): void {
+  const age = now - start;
+  const need = age > 455 * DAY ? 3600 : age > 63 * DAY ? 300 : age > 15 * DAY ? 60 : 1;
+  if (period % need !== 0) {
+    throw invalidParameterValue(
+      `The parameter Period must be a multiple of ${need} for a StartTime more than ${need === 3600 ? 455 : need === 300 ? 63 : 15} days in the past.`,
+    );
+  }
+}
+
+/**
+ * Rounds the start time down as AWS does: to the period for sub-minute
+ * periods, else to the minute (less than 15 days ago), to 5 minutes (15 to
+ * 63 days) or to the hour (older).
+ */
+export function alignStart(start: number, period: number, now: number): number {
+  const age = now - start;
+  const unit = period < 60 ? period * 1000 : age > 63 * DAY ? 3600_000 : age > 15 * DAY ? 300_000 : 60_000;
+  return start - (((start % unit) + unit) % unit);
+}

@@ -1,0 +1,159 @@
+/**
+ * PutMetricData: AWS's validation, then one durable append to the ingest log.
+ * The reply is sent only after JetStream acknowledged the append.
+ */
+import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
+import { StandardUnit } from "@aws-sdk/client-cloudwatch";
+import { getConfig } from "../config/config.js";
+import { invalidParameterCombination, invalidParameterValue, missingParameter, ServiceError } from "../errors.js";
+import { publishIngest, type IngestDatum } from "./ingest.js";
+
+const UNITS = new Set<string>(Object.values(StandardUnit));
+const MAX_VALUES = 150;
+const MAX_DIMENSIONS = 30;
+const LIMIT = 2 ** 360;
+const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
+const TWO_HOURS_MS = 2 * 3600 * 1000;
+const NAMESPACE = /^[0-9A-Za-z.\-_/#: ]+$/;
+
+export interface PutContext {
+  accountId: string;
+  now?: number;
+  /** The service's own collectors may write AWS/ namespaces. */
+  allowReserved?: boolean;
+}
+
+const tooLong = (path: string, max: number) =>
+  invalidParameterValue(`The parameter ${path} must be shorter than ${max + 1} characters.`);
+
+function checkName(value: string, path: string, max: number): void {
+  if (value.length === 0) throw invalidParameterValue(`The parameter ${path} must not be empty.`);
+  if (value.length > max) throw tooLong(path, max);
+}
+
+function checkNumber(value: number, path: string): void {
+  if (!Number.isFinite(value) || Math.abs(value) > LIMIT) {
+    throw invalidParameterValue(`The value ${value} for parameter ${path} is invalid.`);
+  }
+}
+
+export function validateNamespace(namespace: string, allowReserved = false): void {
+  checkName(namespace, "Namespace", 255);
+  if (!namespace.trim() || !NAMESPACE.test(namespace)) {
+    throw invalidParameterValue(`The value ${namespace} for parameter Namespace is invalid.`);
+  }
+  if (!allowReserved && namespace.startsWith("AWS/")) {
+    throw invalidParameterValue(`The value ${namespace} for parameter Namespace is invalid. Namespaces beginning with AWS/ are reserved for use by Amazon Web Services.`);
+  }
+}
+
+/** Validates one datum and turns it into its compact ingest form. */
+export function normalizeDatum(d: MetricDatum, path: string, now: number): IngestDatum {
+  if (d.MetricName === undefined) throw missingParameter(`${path}.MetricName`);
+  checkName(d.MetricName, `${path}.MetricName`, 255);
+
+  const dims = d.Dimensions ?? [];
+  if (dims.length > MAX_DIMENSIONS) {
+    throw invalidParameterValue(`The collection ${path}.Dimensions must not have a size greater than ${MAX_DIMENSIONS}.`);
+  }
+  const seen = new Set<string>();
+  const pairs: Array<[string, string]> = dims.map((dim, i) => {
+    const dp = `${path}.Dimensions.member.${i + 1}`;
+    checkName(dim.Name!, `${dp}.Name`, 255);
+    checkName(dim.Value!, `${dp}.Value`, 1024);
+    if (seen.has(dim.Name!)) {
+      throw invalidParameterValue(`No metric may have duplicate dimension names: ${dim.Name} appears more than once in ${path}.Dimensions.`);
+    }
+    seen.add(dim.Name!);
+    return [dim.Name!, dim.Value!];
+  });
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+  const t = d.Timestamp ? d.Timestamp.getTime() : now;
+  if (t < now - TWO_WEEKS_MS) {
+    throw invalidParameterValue(`The parameter ${path}.Timestamp must specify a time no more than two weeks in the past.`);
+  }
+  if (t > now + TWO_HOURS_MS) {
+    throw invalidParameterValue(`The parameter ${path}.Timestamp must specify a time no more than two hours in the future.`);
+  }
+
+  const unit = d.Unit ?? "None";
+  if (!UNITS.has(unit)) throw invalidParameterValue(`The value ${unit} for parameter ${path}.Unit is invalid.`);
+
+  const res = d.StorageResolution ?? 60;
+  if (res !== 1 && res !== 60) {
+    throw invalidParameterValue(`The value ${res} for parameter ${path}.StorageResolution is invalid. Valid values are 1 and 60.`);
+  }
+
+  const forms = [d.Value !== undefined && "Value", d.StatisticValues !== undefined && "StatisticValues", d.Values !== undefined && "Values"]
+    .filter(Boolean) as string[];
+  if (forms.length > 1) {
+    throw invalidParameterCombination(
+      `The parameters ${forms.map((f) => `${path}.${f}`).join(" and ")} are mutually exclusive and you have specified both.`,
+    );
+  }
+  if (d.Counts !== undefined && d.Values === undefined) {
+    throw invalidParameterCombination(`The parameter ${path}.Counts can only be specified with ${path}.Values.`);
+  }
+  const out: IngestDatum = { m: d.MetricName, d: pairs, t, u: unit, r: res };
+
+  if (d.Value !== undefined) {
+    checkNumber(d.Value, `${path}.Value`);
+    out.v = d.Value;
+  } else if (d.StatisticValues !== undefined) {
+    const s = d.StatisticValues;
+    const sp = `${path}.StatisticValues`;
+    for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) {
+      if (s[k] === undefined) throw missingParameter(`${sp}.${k}`);
+      checkNumber(s[k]!, `${sp}.${k}`);
+    }
+    if (s.SampleCount! <= 0) throw invalidParameterValue(`The value ${s.SampleCount} for parameter ${sp}.SampleCount is invalid. It must be greater than 0.`);
+    if (s.Minimum! > s.Maximum!) {
+      throw invalidParameterValue(`The parameter ${sp}.Minimum must be less than or equal to ${sp}.Maximum.`);
+    }
+    out.s = [s.SampleCount!, s.Sum!, s.Minimum!, s.Maximum!];
+  } else if (d.Values !== undefined) {
+    const values = d.Values;
+    if (values.length > MAX_VALUES) {
+      throw invalidParameterValue(`The collection ${path}.Values must not have a size greater than ${MAX_VALUES}.`);
+    }
+    values.forEach((v, i) => checkNumber(v, `${path}.Values.member.${i + 1}`));
+    if (d.Counts !== undefined) {
+      if (d.Counts.length !== values.length) {
+        throw invalidParameterValue(`The parameters ${path}.Values and ${path}.Counts must be of the same size.`);
+      }
+      d.Counts.forEach((c, i) => {
+        checkNumber(c, `${path}.Counts.member.${i + 1}`);
+        if (c < 0) throw invalidParameterValue(`The value ${c} for parameter ${path}.Counts.member.${i + 1} is invalid.`);
+      });
+      out.cs = d.Counts;
+    }
+    out.vs = values;
+  } else {
+    throw missingParameter(`${path}.Value`);
+  }
+  return out;
+}
+
+export async function putMetricData(input: PutMetricDataInput, ctx: PutContext): Promise<void> {
+  const now = ctx.now ?? Date.now();
+  validateNamespace(input.Namespace!, ctx.allowReserved);
+  const data = input.MetricData ?? [];
+  const entity = input.EntityMetricData ?? [];
+  const total = data.length + entity.reduce((n, e) => n + (e.MetricData?.length ?? 0), 0);
+  if (total === 0) throw missingParameter("MetricData");
+  const max = getConfig().maxMetricsPerRequest;
+  if (total > max) {
+    throw invalidParameterValue(`The collection MetricData must not have a size greater than ${max}.`);
+  }
+  const out = data.map((d, i) => normalizeDatum(d, `MetricData.member.${i + 1}`, now));
+  entity.forEach((e, i) =>
+    (e.MetricData ?? []).forEach((d, j) => out.push(normalizeDatum(d, `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now))),
+  );
+  try {
+    await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out });
+  } catch (e) {
+    console.error("PutMetricData: ingest append failed", e);
+    throw new ServiceError("ServiceUnavailable", "The metric store is unavailable; the data was not accepted. Retry the request.", 503);
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * One account's metrics as queries see them: the series index for finding
+ * metrics, chunks + tail for their data. Feeds MetricStat queries, SEARCH and
+ * Metrics Insights.
+ */
+import { datumIdentity } from "./aggregator.js";
+import { canonicalMetric } from "./identity.js";
+import { mergeUnits, readSeries } from "./read.js";
+import { listSeries, identityOf } from "./series-index.js";
+import { computeStatistic, parseStatistic } from "./statistics.js";
+import { TailCache } from "./tail.js";
+import type { MetricIdentity, MetricSource, Series } from "./types.js";
+
+export interface StatQuery {
+  metric: MetricIdentity;
+  stat: string;
+  periodSeconds: number;
+  /** Aligned start and end, epoch ms. */
+  start: number;
+  end: number;
+  unit?: string;
+  label?: string;
+}
+
+export class AccountMetrics implements MetricSource {
+  readonly tail: TailCache;
+  private metricsList?: Promise<MetricIdentity[]>;
+
+  constructor(readonly account: string, readonly now = Date.now()) {
+    this.tail = new TailCache(account);
+  }
+
+  async listMetrics(filter: { namespace?: string; metricName?: string }): Promise<MetricIdentity[]> {
+    // The index, plus series only the unaggregated tail knows yet.
+    this.metricsList ??= Promise.all([listSeries(this.account), this.tail.all()]).then(([rows, tail]) => {
+      const byKey = new Map<string, MetricIdentity>();
+      for (const r of rows) {
+        const m = identityOf(r);
+        byKey.set(canonicalMetric(m), m);
+      }
+      for (const { message } of tail) {
+        for (const d of message.data) {
+          const m = datumIdentity(message.namespace, d);
+          const key = canonicalMetric(m);
+          if (!byKey.has(key)) byKey.set(key, m);
+        }
+      }
+      return [...byKey.values()];
+    });
+    return (await this.metricsList).filter(
+      (m) =>
+        (filter.namespace === undefined || m.namespace === filter.namespace) &&
+        (filter.metricName === undefined || m.metricName === filter.metricName),
+    );
+  }
+
+  async fetch(metrics: MetricIdentity[], stat: string, periodSeconds: number, start: Date, end: Date): Promise<Series[]> {
+    const CONCURRENCY = 32;
+    const out: Series[] = new Array(metrics.length);
+    for (let i = 0; i < metrics.length; i += CONCURRENCY) {
+      await Promise.all(
+        metrics.slice(i, i + CONCURRENCY).map(async (metric, j) => {
+          out[i + j] = await this.stat({ metric, stat, periodSeconds, start: start.getTime(), end: end.getTime() });
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** One statistic of one metric per period, in time order; empty periods left out. */
+  async stat(q: StatQuery): Promise<Series> {
+    const statistic = parseStatistic(q.stat, "Stat");
+    const data = await readSeries(this.account, q.metric, {
+      start: q.start,
+      end: q.end,
+      periodMs: q.periodSeconds * 1000,
+      unit: q.unit,
+      now: this.now,
+      tail: this.tail,
+    });
+    const periods = [...mergeUnits(data).entries()].sort((a, b) => a[0] - b[0]);
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    for (const [t, agg] of periods) {
+      const v = computeStatistic(agg, statistic);
+      if (v === undefined || Number.isNaN(v)) continue;
+      timestamps.push(t);
+      values.push(v);
+    }
+    return { label: q.label ?? q.metric.metricName, timestamps, values, metric: q.metric };
+  }
+}
