@@ -14,7 +14,7 @@ import { foldDatum } from "./fold.js";
 import type { IngestDatum, IngestMessage } from "./ingest.js";
 import { seriesId } from "./identity.js";
 import { touchSeries, type SeriesTouch } from "./series-index.js";
-import { chunkStart, TIERS, type TierName } from "./tiers.js";
+import { chunkStart, ingestTiers, retention, TIERS } from "./tiers.js";
 
 export interface SequencedMessage {
   seq: number;
@@ -26,11 +26,6 @@ interface PendingChunk {
   items: Array<{ seq: number; datum: IngestDatum }>;
 }
 
-/** The tiers a datapoint is written to on ingest. */
-export function ingestTiers(d: IngestDatum): TierName[] {
-  return d.r === 1 ? ["s1", "m1"] : ["m1"];
-}
-
 export function datumIdentity(namespace: string, d: IngestDatum) {
   return { namespace, metricName: d.m, dimensions: d.d.map(([name, value]) => ({ name, value })) };
 }
@@ -39,6 +34,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
   const chunks = new Map<string, PendingChunk>();
   const series = new Map<string, SeriesTouch>();
   let datapoints = 0;
+  const { hotMs } = retention();
 
   for (const { seq, message } of batch) {
     for (const d of message.data) {
@@ -58,7 +54,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
       }
       touch.units.add(d.u);
       touch.lastTimestamp = Math.max(touch.lastTimestamp, d.t);
-      for (const tier of ingestTiers(d)) {
+      for (const tier of ingestTiers(d, now, hotMs)) {
         const start = chunkStart(d.t, TIERS[tier]);
         const key = `${skey}.${d.u}.${tier}.${start}`;
         let pending = chunks.get(key);

@@ -7,7 +7,7 @@
  */
 import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../storage/nats.js";
-import { keyToken } from "../storage/kv.js";
+import { fromKeyToken, keyToken } from "../storage/kv.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, encodeChunk } from "./chunk.js";
 import { TIERS, type TierName } from "./tiers.js";
@@ -22,7 +22,12 @@ export interface ChunkRef {
 }
 
 export interface StoredChunk {
+  /** Ingest tiers: the highest ingest sequence folded in. */
   lastSeq: number;
+  /** Random id given when the record is created: rollups name their sources by it. */
+  incarnation: number;
+  /** Rollup tiers: incarnations of the finer chunks already folded in (roll-off is idempotent). */
+  absorbed: number[];
   /** Bucket start (epoch ms) → aggregate. */
   buckets: Map<number, Aggregate>;
   /** KV revision, 0 when the record does not exist yet. */
@@ -33,34 +38,55 @@ export const chunkKey = (r: ChunkRef) => `${r.account}.${r.seriesId}.${keyToken(
 
 export const chunkBucket = (): Promise<KV> => getBucket(BUCKETS.metricChunks);
 
-const FORMAT = 1;
+// Record layout: [u8 format][f64 lastSeq][u32 incarnation][u16 n][n × u32 absorbed][chunk].
+const FORMAT = 2;
 
-export function encodeStoredChunk(tier: TierName, chunk: Pick<StoredChunk, "lastSeq" | "buckets">): Uint8Array {
+export const newIncarnation = () => (Math.random() * 0xffffffff) >>> 0;
+
+export function emptyChunk(): StoredChunk {
+  return { lastSeq: 0, incarnation: newIncarnation(), absorbed: [], buckets: new Map(), revision: 0 };
+}
+
+export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk, "revision">): Uint8Array {
   const buckets = [...chunk.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, agg]) => ({ t, agg }));
-  const body = encodeChunk(buckets, TIERS[tier].resolutionMs);
-  const out = new Uint8Array(9 + body.length);
+  const body = encodeChunk(buckets, resolutionMs);
+  const head = 15 + 4 * chunk.absorbed.length;
+  const out = new Uint8Array(head + body.length);
+  const view = new DataView(out.buffer);
   out[0] = FORMAT;
-  new DataView(out.buffer).setFloat64(1, chunk.lastSeq);
-  out.set(body, 9);
+  view.setFloat64(1, chunk.lastSeq);
+  view.setUint32(9, chunk.incarnation);
+  view.setUint16(13, chunk.absorbed.length);
+  chunk.absorbed.forEach((a, i) => view.setUint32(15 + 4 * i, a));
+  out.set(body, head);
   return out;
 }
 
 export function decodeStoredChunk(bytes: Uint8Array, revision: number): StoredChunk {
   if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
-  const lastSeq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(1);
-  const { buckets } = decodeChunk(bytes.subarray(9));
-  return { lastSeq, revision, buckets: new Map(buckets.map((b) => [b.t, b.agg])) };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = view.getUint16(13);
+  const absorbed = Array.from({ length: n }, (_, i) => view.getUint32(15 + 4 * i));
+  const { buckets } = decodeChunk(bytes.subarray(15 + 4 * n));
+  return {
+    lastSeq: view.getFloat64(1),
+    incarnation: view.getUint32(9),
+    absorbed,
+    revision,
+    buckets: new Map(buckets.map((b) => [b.t, b.agg])),
+  };
 }
 
+/** The record, or an empty one (revision 0) when there is none. */
 export async function loadChunk(kv: KV, ref: ChunkRef): Promise<StoredChunk> {
   const e = await kv.get(chunkKey(ref));
-  if (!e || e.operation !== "PUT" || e.value.length === 0) return { lastSeq: 0, buckets: new Map(), revision: 0 };
+  if (!e || e.operation !== "PUT" || e.value.length === 0) return emptyChunk();
   return decodeStoredChunk(e.value, e.revision);
 }
 
 /** Compare-and-set write; false when another writer got there first. */
 export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Promise<boolean> {
-  const bytes = encodeStoredChunk(ref.tier, chunk);
+  const bytes = encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk);
   try {
     if (chunk.revision === 0) await kv.create(chunkKey(ref), bytes);
     else await kv.update(chunkKey(ref), bytes, chunk.revision);
@@ -72,8 +98,22 @@ export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Prom
   }
 }
 
-export async function deleteChunk(kv: KV, ref: ChunkRef): Promise<void> {
-  await kv.purge(chunkKey(ref));
+/** Deletes the record if it is still at `revision`; false if it changed. */
+export async function deleteChunk(kv: KV, ref: ChunkRef, revision: number): Promise<boolean> {
+  try {
+    await kv.purge(chunkKey(ref), { previousSeq: revision });
+    return true;
+  } catch (e) {
+    if (String((e as Error).message).includes("wrong last sequence")) return false;
+    throw e;
+  }
+}
+
+/** Parses a chunk key back into its parts. */
+export function parseChunkKey(key: string): ChunkRef | undefined {
+  const [account, seriesId, unitToken, tier, startSeconds] = key.split(".");
+  if (!startSeconds || !(tier in TIERS)) return undefined;
+  return { account, seriesId, unit: fromKeyToken(unitToken), tier: tier as TierName, start: Number(startSeconds) * 1000 };
 }
 
 export { Aggregate };

@@ -1,17 +1,19 @@
 /**
- * Reading a series: chunks of the right tiers for the time range, plus the
- * ingest tail the chunks have not absorbed yet, re-bucketed to the period.
+ * Reading a series: chunks of every tier that may hold the time range, plus
+ * the ingest tail the chunks have not absorbed yet, re-bucketed to the period.
+ * Queries span tiers transparently; each datapoint lives in exactly one
+ * chunk, and a chunk already absorbed by its rollup is skipped.
  */
-import { getConfig } from "../config/config.js";
 import { Aggregate } from "./aggregate.js";
-import { datumIdentity, ingestTiers } from "./aggregator.js";
-import { chunkBucket, loadChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
+import { datumIdentity } from "./aggregator.js";
+import { chunkBucket, loadChunk, type StoredChunk } from "./chunk-store.js";
+import { loadCold } from "./cold-store.js";
 import { foldDatum } from "./fold.js";
-import type { IngestDatum } from "./ingest.js";
 import { seriesId } from "./identity.js";
+import type { IngestDatum } from "./ingest.js";
 import { getSeries } from "./series-index.js";
 import { TailCache } from "./tail.js";
-import { chunkStart, chunkStartsIn, TIERS, type TierName } from "./tiers.js";
+import { chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, type Retention, type TierName } from "./tiers.js";
 import type { MetricIdentity } from "./types.js";
 
 export interface ReadOptions {
@@ -28,12 +30,34 @@ export interface ReadOptions {
 /** Period start → aggregate, one map per unit the data was published with. */
 export type PeriodData = Map<string, Map<number, Aggregate>>;
 
+const DAY = 86_400_000;
+
+type Range = [number, number];
+export type TierPlan = Partial<Record<TierName, Range>>;
+
+/** Which part of [start, end) each tier may hold data for. */
+export function tierPlan(start: number, end: number, periodMs: number, now: number, r: Retention): TierPlan {
+  if (periodMs < 60_000) return { s1: [start, end] };
+  const plan: TierPlan = {};
+  const clip = (a: number, b: number) => {
+    const lo = Math.max(start, a);
+    const hi = Math.min(end, b);
+    return lo < hi ? ([lo, hi] as Range) : undefined;
+  };
+  const m1 = clip(now - r.hotMs - 2 * DAY, Infinity);
+  const m5 = clip(now - r.archiveMs - 2 * DAY, Infinity);
+  const h1 = clip(-Infinity, now - r.archiveMs + DAY);
+  if (m1) plan.m1 = m1;
+  if (m5) plan.m5 = m5;
+  if (h1) plan.h1 = h1;
+  return plan;
+}
+
 export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
   const id = seriesId(metric);
   const tail = opts.tail ?? new TailCache(account);
   const [record, tailMessages] = await Promise.all([getSeries(account, id), tail.forNamespace(metric.namespace)]);
 
-  // The tail's datapoints for this series.
   const tailData: Array<{ seq: number; d: IngestDatum }> = [];
   for (const { seq, message } of tailMessages) {
     for (const d of message.data) {
@@ -43,34 +67,53 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
     }
   }
 
-  const units = opts.unit
-    ? [opts.unit]
-    : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
+  const units = opts.unit ? [opts.unit] : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
   const out: PeriodData = new Map();
   if (!units.length) return out;
 
   const now = opts.now ?? Date.now();
-  const hotStart = now - getConfig().rolloff.hotRetentionHours * 3600_000;
-  const plans = tierPlan(opts.start, opts.end, opts.periodMs, hotStart);
+  const ret = retention();
+  const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const kv = await chunkBucket();
 
   await Promise.all(
     units.map(async (unit) => {
-      const periods = new Map<number, Aggregate>();
-      for (const plan of plans) {
-        const tier = TIERS[plan.tier];
-        const refs: ChunkRef[] = chunkStartsIn(tier, plan.start, plan.end).map((start) => ({ account, seriesId: id, unit, tier: plan.tier, start }));
-        const chunks = new Map<number, StoredChunk>();
-        await Promise.all(refs.map(async (ref) => chunks.set(ref.start, await loadChunk(kv, ref))));
-        // Fold in what each chunk has not absorbed yet.
-        for (const { seq, d } of tailData) {
-          if (d.u !== unit || !ingestTiers(d).includes(plan.tier)) continue;
-          const chunk = chunks.get(chunkStart(d.t, tier));
-          if (chunk && seq > chunk.lastSeq) foldDatum(chunk.buckets, d, tier.resolutionMs);
+      // Every chunk that may hold the range, by tier and chunk start.
+      const chunks: Partial<Record<TierName, Map<number, StoredChunk>>> = {};
+      const loads: Promise<void>[] = [];
+      for (const [name, range] of Object.entries(plan) as Array<[TierName, Range]>) {
+        const tier = TIERS[name];
+        const map = (chunks[name] = new Map());
+        for (const start of chunkStartsIn(tier, range[0], range[1])) {
+          const ref = { account, seriesId: id, unit, start };
+          loads.push(
+            (name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name })).then((c) => {
+              map.set(start, c);
+            }),
+          );
         }
-        for (const chunk of chunks.values()) {
+      }
+      await Promise.all(loads);
+
+      // Fold in what each chunk has not absorbed yet.
+      for (const { seq, d } of tailData) {
+        if (d.u !== unit) continue;
+        for (const name of ingestTiers(d, now, ret.hotMs)) {
+          const chunk = chunks[name]?.get(chunkStart(d.t, TIERS[name]));
+          if (chunk && seq > chunk.lastSeq) foldDatum(chunk.buckets, d, TIERS[name].resolutionMs);
+        }
+      }
+
+      const absorbedBy = (name: TierName, into: TierName, start: number, c: StoredChunk) =>
+        chunks[into]?.get(chunkStart(start, TIERS[into]))?.absorbed.includes(c.incarnation) ?? false;
+
+      const periods = new Map<number, Aggregate>();
+      for (const [name, map] of Object.entries(chunks) as Array<[TierName, Map<number, StoredChunk>]>) {
+        for (const [start, chunk] of map) {
+          if (name === "m1" && absorbedBy(name, "m5", start, chunk)) continue;
+          if (name === "m5" && absorbedBy(name, "h1", start, chunk)) continue;
           for (const [t, agg] of chunk.buckets) {
-            if (t < plan.start || t >= plan.end) continue;
+            if (t < opts.start || t >= opts.end) continue;
             const p = opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs;
             const cur = periods.get(p);
             if (cur) cur.merge(agg);
@@ -82,27 +125,6 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
     }),
   );
   return out;
-}
-
-interface TierRange {
-  tier: TierName;
-  start: number;
-  end: number;
-}
-
-/**
- * Which tiers cover which part of [start, end): high-resolution periods read
- * 1-second buckets; others read 1-minute buckets in the hot window and
- * 5-minute rollups before it (where roll-off moved them).
- */
-export function tierPlan(start: number, end: number, periodMs: number, hotStart: number): TierRange[] {
-  if (periodMs < 60_000) return [{ tier: "s1", start, end }];
-  // 1-minute chunks are the truth wherever they still exist; roll-off deletes
-  // them once their 5-minute rollup is written.
-  const plans: TierRange[] = [{ tier: "m1", start, end }];
-  const hot = chunkStart(hotStart, TIERS.m1);
-  if (start < hot) plans.push({ tier: "m5", start, end: Math.min(end, hot) });
-  return plans;
 }
 
 /** Merges every unit's periods into one map (queries that do not filter by unit). */

@@ -1,8 +1,21 @@
 /**
  * Storage tiers of metric buckets. Each tier keeps buckets of one resolution
- * in chunks of a fixed span (one KV record per series, unit and span).
+ * in chunks of a fixed span (one record per series, unit and span).
+ *
+ *   s1    1-second buckets of high-resolution data, kept 3 hours      (KV)
+ *   m1    1-minute buckets, the hot tier                              (KV)
+ *   m5    5-minute rollups, the warm tier                             (KV)
+ *   h1    1-hour rollups, the cold tier, one object per series-day    (S3)
+ *
+ * Roll-off moves only chunks nothing writes to any more: the aggregator sends
+ * late datapoints (AWS accepts two weeks back) straight to the coarser tier
+ * once a chunk is within an hour of rolling, and the warm tier is archived only
+ * after the two-week window has passed.
  */
-export type TierName = "s1" | "m1" | "m5";
+import { getConfig } from "../config/config.js";
+import type { IngestDatum } from "./ingest.js";
+
+export type TierName = "s1" | "m1" | "m5" | "h1";
 
 export interface Tier {
   name: TierName;
@@ -12,16 +25,21 @@ export interface Tier {
   spanMs: number;
 }
 
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
 export const TIERS: Record<TierName, Tier> = {
-  // High-resolution data, kept 3 hours.
   s1: { name: "s1", resolutionMs: 1000, spanMs: 15 * 60_000 },
-  // The hot tier: 1-minute buckets.
-  m1: { name: "m1", resolutionMs: 60_000, spanMs: 3 * 3600_000 },
-  // The warm tier: 5-minute rollups.
-  m5: { name: "m5", resolutionMs: 300_000, spanMs: 24 * 3600_000 },
+  m1: { name: "m1", resolutionMs: 60_000, spanMs: 3 * HOUR },
+  m5: { name: "m5", resolutionMs: 300_000, spanMs: DAY },
+  h1: { name: "h1", resolutionMs: HOUR, spanMs: DAY },
 };
 
-export const HIGH_RES_RETENTION_MS = 3 * 3600_000;
+export const HIGH_RES_RETENTION_MS = 3 * HOUR;
+/** No chunk is written to within this margin of its roll-off. */
+export const ROLL_MARGIN_MS = HOUR;
+/** AWS accepts datapoints this old. */
+export const LATE_DATA_MS = 14 * DAY;
 
 export const bucketStart = (t: number, resolutionMs: number) => t - (((t % resolutionMs) + resolutionMs) % resolutionMs);
 export const chunkStart = (t: number, tier: Tier) => bucketStart(t, tier.spanMs);
@@ -31,4 +49,30 @@ export function chunkStartsIn(tier: Tier, start: number, end: number): number[] 
   const out: number[] = [];
   for (let c = chunkStart(start, tier); c < end; c += tier.spanMs) out.push(c);
   return out;
+}
+
+export interface Retention {
+  hotMs: number;
+  /** m5 chunks older than this are archived to the cold tier. */
+  archiveMs: number;
+  coldMs: number;
+}
+
+export function retention(): Retention {
+  const r = getConfig().rolloff;
+  return {
+    hotMs: r.hotRetentionHours * HOUR,
+    // Never before the late-data window has closed on a day: archived days are immutable.
+    archiveMs: Math.max(r.warmRetentionDays * DAY, LATE_DATA_MS + DAY),
+    coldMs: r.coldRetentionDays * DAY,
+  };
+}
+
+/** The tiers a datapoint is written to by the aggregator at time `now`. */
+export function ingestTiers(d: IngestDatum, now: number, hotMs = retention().hotMs): TierName[] {
+  const tiers: TierName[] = [];
+  if (d.r === 1 && d.t >= now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS) tiers.push("s1");
+  const m1End = chunkStart(d.t, TIERS.m1) + TIERS.m1.spanMs;
+  tiers.push(m1End > now - hotMs + ROLL_MARGIN_MS ? "m1" : "m5");
+  return tiers;
 }

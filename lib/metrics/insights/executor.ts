@@ -148,20 +148,24 @@ export async function runInsightsQuery(
   }
 
   const limit = Math.min(q.limit ?? MAX_SERIES_RETURNED, MAX_SERIES_RETURNED);
-  const order = members.map((_, g) => g);
-  let chosen: number[];
+  const label = (g: number) => groupVals[g].join(" ");
+  let result: Series[];
   let more = false;
   if (q.orderBy) {
     // ORDER BY FUNCTION(): one scalar per returned series over the whole range.
+    // Few groups: keep every series from the single pass; many: refold only the top ones.
     const { func, direction } = q.orderBy;
     const sign = direction === "DESC" ? -1 : 1;
+    const keepAll = members.length <= limit;
     const key = new Float64Array(members.length);
+    const kept: (Series | undefined)[] = [];
     const live: number[] = [];
-    for (const g of order) {
+    for (let g = 0; g < members.length; g++) {
       fold(g);
       if (acc.points() === 0) continue;
       key[g] = acc.scalar(func);
       live.push(g);
+      if (keepAll) kept[g] = acc.emit(label(g));
     }
     live.sort((a, b) => {
       const ka = key[a];
@@ -173,27 +177,29 @@ export async function runInsightsQuery(
       }
       return compareValues(groupVals[a], groupVals[b]);
     });
-    chosen = live.slice(0, limit);
     more = live.length > limit;
+    result = live.slice(0, limit).map((g) => {
+      const done = kept[g];
+      if (done) return done;
+      fold(g);
+      return acc.emit(label(g));
+    });
   } else {
-    // Alphabetical by the GROUP BY values: fold in that order and stop after the limit (+1 to know).
-    order.sort((a, b) => compareValues(groupVals[a], groupVals[b]));
-    chosen = [];
+    // Alphabetical by the GROUP BY values: fold in that order, stop after the limit (+1 to know).
+    const order = members.map((_, g) => g).sort((a, b) => compareValues(groupVals[a], groupVals[b]));
+    result = [];
     for (const g of order) {
       fold(g);
       if (acc.points() === 0) continue;
-      if (chosen.length === limit) {
+      if (result.length === limit) {
         more = true;
         break;
       }
-      chosen.push(g);
+      result.push(acc.emit(label(g)));
     }
   }
   if (more && limit === MAX_SERIES_RETURNED) opts.messages?.push({ ...MESSAGES.maxResults });
-  return chosen.map((g) => {
-    fold(g);
-    return acc.emit(groupVals[g].join(" "));
-  });
+  return result;
 }
 
 /** Code-unit order of GROUP BY value tuples, element by element. */

@@ -254,32 +254,31 @@ function unsupported(minArgs: number, maxArgs: number, why: string): FunctionSpe
 
 const truthy = (x: number) => x !== 0;
 
+/** A branch of IF over a series condition: a constant, a series, or absent. */
+type Branch = number | Series | undefined;
+
+/** Where a series condition holds a timestamp, a walking cursor into a branch series. */
+function cursor(s: Series) {
+  let j = 0;
+  return (t: number): number | undefined => {
+    while (j < s.timestamps.length && s.timestamps[j]! < t) j++;
+    return s.timestamps[j] === t ? s.values[j]! : undefined;
+  };
+}
+
 /** IF with a series condition, evaluated at each of the condition's timestamps (AWS's rules). */
-function ifSeries(cond: Series, a: Value, b: Value | undefined, label: string, metric = cond.metric): Series {
+function ifSeries(cond: Series, a: Branch, b: Branch, label: string, metric?: Series["metric"]): Series {
   const ct = cond.timestamps, cv = cond.values;
+  const atA = typeof a === "object" ? cursor(a) : undefined;
+  const atB = typeof b === "object" ? cursor(b) : undefined;
   const ts: number[] = [];
   const vs: number[] = [];
-  let ja = 0;
-  let jb = 0;
   for (let i = 0; i < ct.length; i++) {
     const t = ct[i]!;
-    let r: number;
-    if (truthy(cv[i]!)) {
-      if (a.kind === "scalar") r = a.value;
-      else {
-        const s = (a as { series: Series }).series;
-        while (ja < s.timestamps.length && s.timestamps[ja]! < t) ja++;
-        r = s.timestamps[ja] === t ? s.values[ja]! : 0; // true but no value in the true branch: 0
-      }
-    } else if (b === undefined) continue; // false with no false branch: dropped
-    else if (b.kind === "scalar") r = b.value;
-    else {
-      const s = (b as { series: Series }).series;
-      while (jb < s.timestamps.length && s.timestamps[jb]! < t) jb++;
-      if (s.timestamps[jb] !== t) continue; // false and no value in the false branch: dropped
-      r = s.values[jb]!;
-    }
-    if (Number.isFinite(r)) {
+    let r: number | undefined;
+    if (truthy(cv[i]!)) r = atA ? (atA(t) ?? 0) : (a as number); // true, but no value in the true branch: 0
+    else r = atB ? atB(t) : (b as number | undefined); // false: the false branch's value, if any, else dropped
+    if (r !== undefined && Number.isFinite(r)) {
       ts.push(t);
       vs.push(r);
     }
@@ -287,26 +286,35 @@ function ifSeries(cond: Series, a: Value, b: Value | undefined, label: string, m
   return makeSeries(label, ts, vs, metric);
 }
 
+function branch(args: Value[], k: number, env: CallEnv): Branch {
+  const v = args[k];
+  if (v === undefined) return undefined;
+  if (v.kind === "scalar") return v.value;
+  if (v.kind === "series") return v.series;
+  throw argError(env, k, "a scalar or a time series", v);
+}
+
 const IF: FunctionSpec = {
   minArgs: 2,
   maxArgs: 3,
   apply(args, env) {
-    const [cond, a, b] = args as [Value, Value, Value | undefined];
+    const cond = args[0]!;
     const label = env.call.text;
     if (cond.kind === "scalar") {
-      const pick = Number.isNaN(cond.value) ? undefined : truthy(cond.value) ? a : b;
-      for (const [k, v] of [[1, a], [2, b]] as const) {
+      // The whole of one branch (which may be an array), or nothing.
+      for (const k of [1, 2]) {
+        const v = args[k];
         if (v && (v.kind === "string" || v.kind === "keyword")) throw argError(env, k, "a scalar or a time series", v);
       }
+      const [a, b] = [args[1]!, args[2]];
+      const pick = Number.isNaN(cond.value) ? undefined : truthy(cond.value) ? a : b;
       if (pick) return pick;
-      // No branch applies: an empty result of the branches' type.
       return a.kind === "scalar" && (!b || b.kind === "scalar") ? scalar(NaN) : seriesValue(emptySeries(label));
     }
-    for (const [k, v] of [[1, a], [2, b]] as const) {
-      if (v && v.kind !== "scalar" && v.kind !== "series") throw argError(env, k, "a scalar or a time series", v);
-    }
-    if (cond.kind === "series") return seriesValue(ifSeries(cond.series, a, b, label, undefined));
-    if (cond.kind === "array") return arrayValue(cond.items.map((c) => ifSeries(c, a, b, c.label)));
+    const a = branch(args, 1, env);
+    const b = branch(args, 2, env);
+    if (cond.kind === "series") return seriesValue(ifSeries(cond.series, a, b, label));
+    if (cond.kind === "array") return arrayValue(cond.items.map((c) => ifSeries(c, a, b, c.label, c.metric)));
     throw argError(env, 0, "a scalar, a time series or an array of time series", cond);
   },
 };
@@ -507,7 +515,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       const expression = stringArg(args, 0, env);
       const stat = stringArg(args, 1, env);
       const period = args.length > 2 ? scalarArg(args, 2, env) : ctx.periodSeconds;
-      if (!(period > 0)) throw mathError(call.args[2]!.start, "The SEARCH period must be a positive number of seconds");
+      if (!(period > 0)) throw mathError((call.args[2] ?? call).start, "The SEARCH period must be a positive number of seconds");
       if (!ctx.search) throw mathError(call.start, "SEARCH is not available here (an alarm cannot use a search expression)");
       return arrayValue((await ctx.search(expression, stat, period)).map(normalize));
     },

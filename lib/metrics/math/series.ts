@@ -13,11 +13,6 @@ export function makeSeries(label: string, timestamps: number[], values: number[]
   return metric ? { label, timestamps, values, metric } : { label, timestamps, values };
 }
 
-/** The same points under another label (and metric identity, when the transform keeps it). */
-export function relabel(s: Series, label: string, keepMetric = true): Series {
-  return makeSeries(label, s.timestamps, s.values, keepMetric ? s.metric : undefined);
-}
-
 /**
  * A series as math wants it: ascending unique timestamps, finite values only.
  * Returns the input itself when it already is (the common case: one O(n) scan).
@@ -46,23 +41,27 @@ export function normalize(s: Series): Series {
 /** f applied to every point; points whose result is not finite are dropped. */
 export function mapPoints(s: Series, f: (v: number, t: number) => number, label = s.label, keepMetric = true): Series {
   const { timestamps: t, values: v } = s;
-  const ts: number[] = [];
-  const vs: number[] = [];
+  const ts = new Array<number>(t.length);
+  const vs = new Array<number>(t.length);
+  let k = 0;
   for (let i = 0; i < t.length; i++) {
     const r = f(v[i]!, t[i]!);
     if (Number.isFinite(r)) {
-      ts.push(t[i]!);
-      vs.push(r);
+      ts[k] = t[i]!;
+      vs[k++] = r;
     }
   }
+  ts.length = vs.length = k;
   return makeSeries(label, ts, vs, keepMetric ? s.metric : undefined);
 }
 
 /** f at the timestamps both series have (a timestamp missing from either side is missing from the result). */
 export function zipIntersect(a: Series, b: Series, f: (x: number, y: number) => number, label: string): Series {
   const at = a.timestamps, av = a.values, bt = b.timestamps, bv = b.values;
-  const ts: number[] = [];
-  const vs: number[] = [];
+  const cap = Math.min(at.length, bt.length);
+  const ts = new Array<number>(cap);
+  const vs = new Array<number>(cap);
+  let k = 0;
   let i = 0;
   let j = 0;
   while (i < at.length && j < bt.length) {
@@ -72,21 +71,23 @@ export function zipIntersect(a: Series, b: Series, f: (x: number, y: number) => 
     else {
       const r = f(av[i]!, bv[j]!);
       if (Number.isFinite(r)) {
-        ts.push(x);
-        vs.push(r);
+        ts[k] = x;
+        vs[k++] = r;
       }
       i++;
       j++;
     }
   }
+  ts.length = vs.length = k;
   return makeSeries(label, ts, vs);
 }
 
 /** f at every timestamp either series has, the missing side taking `fill`. */
 export function zipUnion(a: Series, b: Series, f: (x: number, y: number) => number, fill: number, label: string): Series {
   const at = a.timestamps, av = a.values, bt = b.timestamps, bv = b.values;
-  const ts: number[] = [];
-  const vs: number[] = [];
+  const ts = new Array<number>(at.length + bt.length);
+  const vs = new Array<number>(at.length + bt.length);
+  let k = 0;
   let i = 0;
   let j = 0;
   while (i < at.length || j < bt.length) {
@@ -102,30 +103,33 @@ export function zipUnion(a: Series, b: Series, f: (x: number, y: number) => numb
       r = f(av[i++]!, bv[j++]!);
     }
     if (Number.isFinite(r)) {
-      ts.push(t);
-      vs.push(r);
+      ts[k] = t;
+      vs[k++] = r;
     }
   }
+  ts.length = vs.length = k;
   return makeSeries(label, ts, vs);
 }
 
 /** Points of `primary`, and of `secondary` where `primary` has none. */
 export function overlay(primary: Series, secondary: Series): Series {
   const at = primary.timestamps, av = primary.values, bt = secondary.timestamps, bv = secondary.values;
-  const ts: number[] = [];
-  const vs: number[] = [];
+  const ts = new Array<number>(at.length + bt.length);
+  const vs = new Array<number>(at.length + bt.length);
+  let k = 0;
   let i = 0;
   let j = 0;
   while (i < at.length || j < bt.length) {
     if (j >= bt.length || (i < at.length && at[i]! <= bt[j]!)) {
       if (j < bt.length && bt[j] === at[i]) j++;
-      ts.push(at[i]!);
-      vs.push(av[i++]!);
+      ts[k] = at[i]!;
+      vs[k++] = av[i++]!;
     } else {
-      ts.push(bt[j]!);
-      vs.push(bv[j++]!);
+      ts[k] = bt[j]!;
+      vs[k++] = bv[j++]!;
     }
   }
+  ts.length = vs.length = k;
   return makeSeries(primary.label, ts, vs, primary.metric);
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Bytes at rest per stored bucket (npx tsx bench/size.ts).
+ *
+ * Realistic series, one value a minute for 24 hours, stored as hourly chunks
+ * of 1-minute buckets (what the aggregator writes to KV); plus, for
+ * comparison, busier series with many values a minute. Every chunk is decoded
+ * again and checked bit-for-bit (count, sum, min, max, sketch quantiles).
+ */
+
+import { Aggregate } from "../lib/metrics/aggregate.js";
+import { decodeChunk, encodeChunk, type Bucket } from "../lib/metrics/chunk.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY0 = Date.UTC(2026, 10, 25);
+
+/** Deterministic PRNG (mulberry32), so the figures are reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(r: () => number): () => number {
+  return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+}
+
+const round = (v: number, d: number) => Number(v.toFixed(d));
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+type Gen = (minute: number) => number[];
+
+const series: Array<{ name: string; unit: string; values: Gen }> = (() => {
+  const r = rng(42);
+  const g = gaussian(r);
+  let cpu = 35;
+  let lat = 120;
+  let req = 1000;
+  let mem = 2_147_483_648;
+  const gLat = gaussian(rng(7));
+  return [
+    {
+      name: "CPU % (random walk, 2 decimals)",
+      unit: "Percent",
+      values: () => [round((cpu = clamp(cpu + g() * 1.5, 0, 100)), 2)],
+    },
+    {
+      name: "latency ms (random walk, 3 decimals)",
+      unit: "Milliseconds",
+      values: () => [round((lat = clamp(lat + g() * 4, 5, 5000)), 3)],
+    },
+    {
+      name: "latency ms (independent lognormal, 3 decimals)",
+      unit: "Milliseconds",
+      values: () => [round(Math.exp(Math.log(80) + 0.5 * gLat()), 3)],
+    },
+    {
+      name: "request count (integer counter per minute)",
+      unit: "Count",
+      values: () => [(req = Math.max(0, Math.round(req + g() * 30)))],
+    },
+    {
+      name: "memory bytes (integer, slow drift)",
+      unit: "Bytes",
+      values: () => [(mem = Math.max(0, mem + Math.round(g() * 4096) * 4096))],
+    },
+    {
+      name: "raw doubles (no decimal form)",
+      unit: "None",
+      values: () => [(lat = clamp(lat + g() * 4, 5, 5000))],
+    },
+    {
+      name: "busy latency: 60 lognormal values a minute, 3 decimals",
+      unit: "Milliseconds",
+      values: () => Array.from({ length: 60 }, () => round(Math.exp(Math.log(80) + 0.5 * gLat()), 3)),
+    },
+  ];
+})();
+
+function check(a: Aggregate, b: Aggregate): void {
+  for (const k of ["count", "sum", "min", "max", "hasDistribution"] as const) {
+    if (!Object.is(a[k], b[k])) throw new Error(`round trip changed ${k}: ${a[k]} → ${b[k]}`);
+  }
+  for (const q of [0.5, 0.9, 0.99]) if (a.quantile(q) !== b.quantile(q)) throw new Error(`round trip changed p${q * 100}`);
+}
+
+console.log("bytes at rest per 1-minute bucket, hourly chunks over 24 h (target ≤ 6 for one value a minute)\n");
+console.log(`${"series".padEnd(56)} ${"bytes/bucket".padStart(12)} ${"chunk bytes (min–max)".padStart(22)}`);
+for (const s of series) {
+  let total = 0;
+  let nBuckets = 0;
+  let lo = Infinity;
+  let hi = 0;
+  for (let h = 0; h < 24; h++) {
+    const buckets: Bucket[] = [];
+    for (let m = 0; m < 60; m++) {
+      const agg = new Aggregate();
+      for (const v of s.values(h * 60 + m)) agg.add(v);
+      buckets.push({ t: DAY0 + h * HOUR + m * MINUTE, agg, unit: s.unit });
+    }
+    const bytes = encodeChunk(buckets, MINUTE);
+    const back = decodeChunk(bytes);
+    back.buckets.forEach((b, i) => {
+      if (b.t !== buckets[i].t || b.unit !== buckets[i].unit) throw new Error("round trip changed a bucket's time or unit");
+      check(buckets[i].agg, b.agg);
+    });
+    total += bytes.length;
+    nBuckets += buckets.length;
+    lo = Math.min(lo, bytes.length);
+    hi = Math.max(hi, bytes.length);
+  }
+  console.log(`${s.name.padEnd(56)} ${(total / nBuckets).toFixed(2).padStart(12)} ${`${lo}–${hi}`.padStart(22)}`);
+}
