@@ -18,7 +18,9 @@ import { buildAll, stopEsbuild } from "./build.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { startNatsServer, startS3Server, type RunningServer } from "./processes.js";
 import { startScheduler, type Scheduler, type ScheduledTarget } from "./scheduler.js";
-import { startStreamTriggers, streamTargets, type StreamTriggers } from "./stream-trigger.js";
+import { streamTargets } from "./stream-trigger.js";
+import type { StreamWorkerData } from "./stream-worker.js";
+import { Worker } from "node:worker_threads";
 import { loadTemplate, type TemplateFunction } from "./template.js";
 import { ensureIngestStream } from "../lib/metrics/ingest.js";
 
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.dataDir);
   let http: RunningHttpServer | undefined;
   let scheduler: Scheduler | undefined;
-  let streams: StreamTriggers | undefined;
+  let streams: Worker | undefined;
   let shuttingDown = false;
 
   const shutdown = async (signal: string, code = 0) => {
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
     try {
       await http?.close(5000);
       await scheduler?.stop(5000);
-      await streams?.stop();
+      await stopStreamWorker(streams);
       await closeNats();
       try {
         getS3().destroy();
@@ -181,7 +183,8 @@ async function main(): Promise<void> {
     }
   }
   const started = Date.now();
-  const build = await buildAll(template.functions.map((f) => f.entry));
+  const STREAM_WORKER = "local/stream-worker.ts";
+  const build = await buildAll([...template.functions.map((f) => f.entry), STREAM_WORKER]);
   for (const f of template.functions) {
     const mod = await import(pathToFileURL(build.entries.get(f.entry)!.file).href);
     const handler = mod[f.exportName] as LambdaHandler | undefined;
@@ -211,7 +214,18 @@ async function main(): Promise<void> {
     accountId,
     onError: (t, e) => log(`scheduled run of ${t.logicalId} (${t.eventName}) failed`, e),
   });
-  streams = startStreamTriggers(streamTargets(template.functions), { log });
+  const targets = streamTargets(template.functions);
+  if (targets.length) {
+    const ids = new Set(targets.map((t) => t.logicalId));
+    const data: StreamWorkerData = {
+      targets,
+      functions: template.functions
+        .filter((f) => ids.has(f.logicalId))
+        .map((f) => ({ logicalId: f.logicalId, file: build.entries.get(f.entry)!.file, exportName: f.exportName })),
+    };
+    streams = new Worker(build.entries.get(STREAM_WORKER)!.file, { workerData: data });
+    streams.on("error", (e) => log("stream worker failed", e));
+  }
   http = await startHttpServer({
     host: config.host,
     port: config.port,
@@ -223,6 +237,18 @@ async function main(): Promise<void> {
   });
   if (shuttingDown) return;
   console.log(`Hive CloudWatch listening on ${http.url}`);
+}
+
+/** Asks the stream worker to finish its batch and close; terminates it if it takes too long. */
+async function stopStreamWorker(worker: Worker | undefined): Promise<void> {
+  if (!worker) return;
+  const stopped = new Promise<void>((resolve) => {
+    worker.on("message", (m) => m === "stopped" && resolve());
+    worker.once("exit", () => resolve());
+  });
+  worker.postMessage("stop");
+  await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+  await worker.terminate();
 }
 
 main().catch(async (e) => {

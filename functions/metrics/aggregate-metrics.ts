@@ -12,6 +12,10 @@ export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().h
     seq: Number(r.kinesis.sequenceNumber),
     message: JSON.parse(Buffer.from(r.kinesis.data, "base64").toString("utf8")) as IngestMessage,
   }));
-  await aggregateBatch(batch);
+  const started = performance.now();
+  const { datapoints, chunks } = await aggregateBatch(batch);
+  if (process.env.HIVE_CLOUDWATCH_DEBUG) {
+    console.error(`aggregated ${batch.length} messages, ${datapoints} datapoints into ${chunks} chunks in ${(performance.now() - started).toFixed(0)} ms`);
+  }
   return { batchItemFailures: [] };
 });

@@ -9,7 +9,7 @@
  * batch is delivered again, and the chunks it already reached skip it.
  */
 import type { KV } from "nats";
-import { chunkBucket, loadChunk, saveChunk, type ChunkRef } from "./chunk-store.js";
+import { chunkBucket, chunkKey, loadChunk, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { foldDatum } from "./fold.js";
 import type { IngestDatum, IngestMessage } from "./ingest.js";
 import { seriesId } from "./identity.js";
@@ -30,6 +30,20 @@ export function datumIdentity(namespace: string, d: IngestDatum) {
   return { namespace, metricName: d.m, dimensions: d.d.map(([name, value]) => ({ name, value })) };
 }
 
+// Hashing is a visible cost at a million datapoints a second; series repeat.
+const ID_CACHE = new Map<string, string>();
+function cachedSeriesId(namespace: string, d: IngestDatum): string {
+  let key = `${namespace}\u0000${d.m}`;
+  for (const [k, v] of d.d) key += `\u0000${k}=${v}`;
+  let id = ID_CACHE.get(key);
+  if (!id) {
+    if (ID_CACHE.size > 200_000) ID_CACHE.clear();
+    id = seriesId(datumIdentity(namespace, d));
+    ID_CACHE.set(key, id);
+  }
+  return id;
+}
+
 export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<{ datapoints: number; chunks: number }> {
   const chunks = new Map<string, PendingChunk>();
   const series = new Map<string, SeriesTouch>();
@@ -39,7 +53,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
   for (const { seq, message } of batch) {
     for (const d of message.data) {
       datapoints++;
-      const id = seriesId(datumIdentity(message.namespace, d));
+      const id = cachedSeriesId(message.namespace, d);
       const skey = `${message.account}.${id}`;
       let touch = series.get(skey);
       if (!touch) {
@@ -69,27 +83,51 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
 
   const kv = await chunkBucket();
   const all = [...chunks.values()];
-  const CONCURRENCY = 64;
-  for (let i = 0; i < all.length; i += CONCURRENCY) {
-    await Promise.all(all.slice(i, i + CONCURRENCY).map((p) => applyToChunk(kv, p)));
-  }
+  // A pool of in-flight chunk updates: NATS pipelines them on one connection.
+  let next = 0;
+  const worker = async () => {
+    while (next < all.length) await applyToChunk(kv, all[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(256, all.length) }, worker));
   await touchSeries([...series.values()], now);
   return { datapoints, chunks: all.length };
 }
 
+/**
+ * The chunks this process wrote last, with their KV revisions, so the next
+ * batch can skip reading them back. Only a cache: every write is a
+ * compare-and-set against the cached revision, and a mismatch reloads.
+ */
+const CHUNK_CACHE = new Map<string, StoredChunk>();
+const CHUNK_CACHE_LIMIT = 100_000;
+
 async function applyToChunk(kv: KV, pending: PendingChunk): Promise<void> {
   const resolutionMs = TIERS[pending.ref.tier].resolutionMs;
+  const key = chunkKey(pending.ref);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const chunk = await loadChunk(kv, pending.ref);
+    const cached = attempt === 0 ? CHUNK_CACHE.get(key) : undefined;
+    CHUNK_CACHE.delete(key);
+    const chunk = cached ?? (await loadChunk(kv, pending.ref));
     let maxSeq = chunk.lastSeq;
     for (const { seq, datum } of pending.items) {
       if (seq <= chunk.lastSeq) continue; // already folded by an earlier delivery
       foldDatum(chunk.buckets, datum, resolutionMs);
       if (seq > maxSeq) maxSeq = seq;
     }
-    if (maxSeq === chunk.lastSeq) return;
+    if (maxSeq === chunk.lastSeq) {
+      if (chunk.revision) remember(key, chunk);
+      return;
+    }
     chunk.lastSeq = maxSeq;
-    if (await saveChunk(kv, pending.ref, chunk)) return;
+    if (await saveChunk(kv, pending.ref, chunk)) {
+      remember(key, chunk);
+      return;
+    }
   }
   throw new Error(`aggregator: chunk ${pending.ref.seriesId} kept changing under us`);
+}
+
+function remember(key: string, chunk: StoredChunk): void {
+  if (CHUNK_CACHE.size >= CHUNK_CACHE_LIMIT) CHUNK_CACHE.delete(CHUNK_CACHE.keys().next().value!);
+  CHUNK_CACHE.set(key, chunk);
 }

@@ -84,12 +84,14 @@ export async function loadChunk(kv: KV, ref: ChunkRef): Promise<StoredChunk> {
   return decodeStoredChunk(e.value, e.revision);
 }
 
-/** Compare-and-set write; false when another writer got there first. */
+/**
+ * Compare-and-set write; false when another writer got there first. On
+ * success the chunk's revision is the new one.
+ */
 export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Promise<boolean> {
   const bytes = encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk);
   try {
-    if (chunk.revision === 0) await kv.create(chunkKey(ref), bytes);
-    else await kv.update(chunkKey(ref), bytes, chunk.revision);
+    chunk.revision = chunk.revision === 0 ? await kv.create(chunkKey(ref), bytes) : await kv.update(chunkKey(ref), bytes, chunk.revision);
     return true;
   } catch (e) {
     const msg = String((e as Error).message);

@@ -46,7 +46,7 @@ export const ingestSubject = (account: string, partition: number) => `cloudwatch
 export const partitionFilter = (partition: number) => `cloudwatch.*.metrics.ingest.${partition}`;
 export const aggregatorConsumer = (partition: number) => `metric-aggregator-${partition}`;
 /** Messages per aggregator batch; also the consumer's max_ack_pending (see local/stream-trigger.ts). */
-export const AGGREGATOR_BATCH = 128;
+export const AGGREGATOR_BATCH = 512;
 
 let ensured: Promise<void> | undefined;
 /** Creates the stream and one durable consumer per partition, idempotently. */

@@ -47,27 +47,38 @@ export function validateNamespace(namespace: string, allowReserved = false): voi
   }
 }
 
-/** Validates one datum and turns it into its compact ingest form. */
+const isBadNumber = (v: number) => !(v === v && v <= LIMIT && v >= -LIMIT); // NaN, ±Infinity, out of range
+
+/**
+ * Validates one datum and turns it into its compact ingest form. The hot
+ * path of ingest: parameter paths are only built when there is an error.
+ */
 export function normalizeDatum(d: MetricDatum, path: string, now: number): IngestDatum {
   if (d.MetricName === undefined) throw missingParameter(`${path}.MetricName`);
-  checkName(d.MetricName, `${path}.MetricName`, 255);
+  if (d.MetricName.length === 0 || d.MetricName.length > 255) checkName(d.MetricName, `${path}.MetricName`, 255);
 
-  const dims = d.Dimensions ?? [];
-  if (dims.length > MAX_DIMENSIONS) {
-    throw invalidParameterValue(`The collection ${path}.Dimensions must not have a size greater than ${MAX_DIMENSIONS}.`);
-  }
-  const seen = new Set<string>();
-  const pairs: Array<[string, string]> = dims.map((dim, i) => {
-    const dp = `${path}.Dimensions.member.${i + 1}`;
-    checkName(dim.Name!, `${dp}.Name`, 255);
-    checkName(dim.Value!, `${dp}.Value`, 1024);
-    if (seen.has(dim.Name!)) {
-      throw invalidParameterValue(`No metric may have duplicate dimension names: ${dim.Name} appears more than once in ${path}.Dimensions.`);
+  const dims = d.Dimensions;
+  const pairs: Array<[string, string]> = [];
+  if (dims !== undefined && dims.length > 0) {
+    if (dims.length > MAX_DIMENSIONS) {
+      throw invalidParameterValue(`The collection ${path}.Dimensions must not have a size greater than ${MAX_DIMENSIONS}.`);
     }
-    seen.add(dim.Name!);
-    return [dim.Name!, dim.Value!];
-  });
-  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let i = 0; i < dims.length; i++) {
+      const name = dims[i].Name!;
+      const value = dims[i].Value!;
+      if (name.length === 0 || name.length > 255) checkName(name, `${path}.Dimensions.member.${i + 1}.Name`, 255);
+      if (value.length === 0 || value.length > 1024) checkName(value, `${path}.Dimensions.member.${i + 1}.Value`, 1024);
+      pairs.push([name, value]);
+    }
+    if (pairs.length > 1) {
+      pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      for (let i = 1; i < pairs.length; i++) {
+        if (pairs[i][0] === pairs[i - 1][0]) {
+          throw invalidParameterValue(`No metric may have duplicate dimension names: ${pairs[i][0]} appears more than once in ${path}.Dimensions.`);
+        }
+      }
+    }
+  }
 
   const t = d.Timestamp ? d.Timestamp.getTime() : now;
   if (t < now - TWO_WEEKS_MS) {
@@ -85,23 +96,25 @@ export function normalizeDatum(d: MetricDatum, path: string, now: number): Inges
     throw invalidParameterValue(`The value ${res} for parameter ${path}.StorageResolution is invalid. Valid values are 1 and 60.`);
   }
 
-  const forms = [d.Value !== undefined && "Value", d.StatisticValues !== undefined && "StatisticValues", d.Values !== undefined && "Values"]
-    .filter(Boolean) as string[];
-  if (forms.length > 1) {
+  const hasValue = d.Value !== undefined;
+  const hasSet = d.StatisticValues !== undefined;
+  const hasValues = d.Values !== undefined;
+  if (+hasValue + +hasSet + +hasValues > 1) {
+    const forms = [hasValue && "Value", hasSet && "StatisticValues", hasValues && "Values"].filter(Boolean);
     throw invalidParameterCombination(
       `The parameters ${forms.map((f) => `${path}.${f}`).join(" and ")} are mutually exclusive and you have specified both.`,
     );
   }
-  if (d.Counts !== undefined && d.Values === undefined) {
+  if (d.Counts !== undefined && !hasValues) {
     throw invalidParameterCombination(`The parameter ${path}.Counts can only be specified with ${path}.Values.`);
   }
   const out: IngestDatum = { m: d.MetricName, d: pairs, t, u: unit, r: res };
 
-  if (d.Value !== undefined) {
-    checkNumber(d.Value, `${path}.Value`);
+  if (hasValue) {
+    if (isBadNumber(d.Value!)) checkNumber(d.Value!, `${path}.Value`);
     out.v = d.Value;
-  } else if (d.StatisticValues !== undefined) {
-    const s = d.StatisticValues;
+  } else if (hasSet) {
+    const s = d.StatisticValues!;
     const sp = `${path}.StatisticValues`;
     for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) {
       if (s[k] === undefined) throw missingParameter(`${sp}.${k}`);
@@ -112,20 +125,20 @@ export function normalizeDatum(d: MetricDatum, path: string, now: number): Inges
       throw invalidParameterValue(`The parameter ${sp}.Minimum must be less than or equal to ${sp}.Maximum.`);
     }
     out.s = [s.SampleCount!, s.Sum!, s.Minimum!, s.Maximum!];
-  } else if (d.Values !== undefined) {
-    const values = d.Values;
+  } else if (hasValues) {
+    const values = d.Values!;
     if (values.length > MAX_VALUES) {
       throw invalidParameterValue(`The collection ${path}.Values must not have a size greater than ${MAX_VALUES}.`);
     }
-    values.forEach((v, i) => checkNumber(v, `${path}.Values.member.${i + 1}`));
+    for (let i = 0; i < values.length; i++) if (isBadNumber(values[i])) checkNumber(values[i], `${path}.Values.member.${i + 1}`);
     if (d.Counts !== undefined) {
       if (d.Counts.length !== values.length) {
         throw invalidParameterValue(`The parameters ${path}.Values and ${path}.Counts must be of the same size.`);
       }
-      d.Counts.forEach((c, i) => {
-        checkNumber(c, `${path}.Counts.member.${i + 1}`);
-        if (c < 0) throw invalidParameterValue(`The value ${c} for parameter ${path}.Counts.member.${i + 1} is invalid.`);
-      });
+      for (let i = 0; i < d.Counts.length; i++) {
+        const c = d.Counts[i];
+        if (isBadNumber(c) || c < 0) throw invalidParameterValue(`The value ${c} for parameter ${path}.Counts.member.${i + 1} is invalid.`);
+      }
       out.cs = d.Counts;
     }
     out.vs = values;
@@ -146,7 +159,8 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
   if (total > max) {
     throw invalidParameterValue(`The collection MetricData must not have a size greater than ${max}.`);
   }
-  const out = data.map((d, i) => normalizeDatum(d, `MetricData.member.${i + 1}`, now));
+  const out = new Array<IngestDatum>(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = normalizeDatum(data[i], `MetricData.member.${i + 1}`, now);
   entity.forEach((e, i) =>
     (e.MetricData ?? []).forEach((d, j) => out.push(normalizeDatum(d, `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now))),
   );

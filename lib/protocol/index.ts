@@ -31,18 +31,9 @@ export function operationModel(id: Identified): OperationModel {
 }
 
 export async function decodeInput(id: Identified, op: OperationModel, body: Buffer): Promise<unknown> {
-  let input: unknown;
-  switch (id.protocol) {
-    case "query":
-      input = decodeQueryInput(op.input, id.form!);
-      break;
-    case "json":
-      input = await decodeJsonInput(op.input, body);
-      break;
-    case "cbor":
-      input = await decodeCborInput(op.input, body);
-      break;
-  }
+  // JSON is read and checked in one pass; the others are checked after decoding.
+  if (id.protocol === "json") return decodeJsonInput(id.service, op.input, body);
+  const input = id.protocol === "query" ? decodeQueryInput(op.input, id.form!) : await decodeCborInput(op.input, body);
   validateInput(id.service, op.input, input);
   return input;
 }

@@ -1,13 +1,18 @@
 /**
  * awsJson1_0 (CloudWatch) and awsJson1_1 (Logs), with the SDK's JSON codecs.
  */
-import { JsonShapeDeserializer, JsonShapeSerializer } from "@aws-sdk/core/protocols";
+import { JsonShapeSerializer } from "@aws-sdk/core/protocols";
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
+import { JsonInputReader } from "./json-reader.js";
+import type { ServiceModel } from "./services.js";
 
 const settings = { timestampFormat: { useTrait: true, default: 7 }, jsonName: false } as const;
 
-export async function decodeJsonInput(input: NormalizedSchema, body: Buffer): Promise<unknown> {
+const readers = new Map<ServiceModel, JsonInputReader>();
+
+/** Parses and reads the body; types and required members are checked in the same pass. */
+export async function decodeJsonInput(service: ServiceModel, input: NormalizedSchema, body: Buffer): Promise<unknown> {
   const text = body.length ? body.toString("utf8") : "{}";
   let parsed: unknown;
   try {
@@ -18,11 +23,9 @@ export async function decodeJsonInput(input: NormalizedSchema, body: Buffer): Pr
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new ServiceError("SerializationException", "Request body must be a JSON object.", 400);
   }
-  try {
-    return new JsonShapeDeserializer(settings as any).readObject(input, parsed as any);
-  } catch (e) {
-    throw new ServiceError("SerializationException", `Request body does not match the operation's input: ${(e as Error).message}`, 400);
-  }
+  let reader = readers.get(service);
+  if (!reader) readers.set(service, (reader = new JsonInputReader(service)));
+  return reader.read(input, parsed);
 }
 
 export function encodeJsonOutput(output: NormalizedSchema, value: unknown): string {

@@ -55,6 +55,8 @@ export interface Stack {
   fireSchedule(logicalId: string, eventName?: string): Promise<unknown>;
   /** The service's stderr so far (its logs). */
   logs(): string;
+  /** The service process's pid (for benchmarks that read its memory). */
+  servicePid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -105,8 +107,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...opts.env,
   };
-  // The test runner's own settings must not leak into the service.
-  delete env.NODE_OPTIONS;
+  // The test runner's own settings must not leak into the service (a caller's may: profiling).
+  if (opts.env?.NODE_OPTIONS === undefined) delete env.NODE_OPTIONS;
   delete env.VITEST;
   delete env.VITEST_POOL_ID;
   delete env.VITEST_WORKER_ID;
@@ -208,6 +210,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return body.result;
     },
     logs: () => stderr,
+    servicePid: () => child?.pid,
     stop: stopAll,
   };
   return stack;

@@ -1,0 +1,150 @@
+/**
+ * Ingest benchmark: PutMetricData through the HTTP endpoint with
+ * @aws-sdk/client-cloudwatch, 1000 datums per request from concurrent clients,
+ * against a real nats-server and S3 server. Prints datums/s, latency p50/p99,
+ * the service's RSS and the aggregator's lag; then the raw ceiling: a bare
+ * Node HTTP server that only reads, gunzips and JSON.parses the same bodies,
+ * driven by the same clients.
+ *
+ *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000]
+ */
+import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { fork } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect } from "nats";
+import { cpus, totalmem } from "node:os";
+import { startStack } from "../test/support/stack.js";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const SECONDS = arg("seconds", 60);
+const CLIENTS = arg("clients", 8);
+const SERIES = arg("series", 10_000);
+const BATCH = 1000;
+
+const HOSTS = SERIES / 10;
+function request(i: number): { Namespace: string; MetricData: MetricDatum[] } {
+  const t = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const data: MetricDatum[] = [];
+  for (let k = 0; k < BATCH; k++) {
+    const n = (i * BATCH + k) % SERIES;
+    data.push({
+      MetricName: `metric_${n % 10}`,
+      Dimensions: [
+        { Name: "Host", Value: `host-${Math.floor(n / 10) % HOSTS}` },
+        { Name: "Service", Value: "checkout" },
+      ],
+      Timestamp: t,
+      Value: Math.round(Math.random() * 10_000) / 100,
+      Unit: "Percent",
+    });
+  }
+  return { Namespace: "Bench/Ingest", MetricData: data };
+}
+
+function client(endpoint: string): CloudWatchClient {
+  return new CloudWatchClient({
+    endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts: 1,
+  });
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+async function drive(endpoint: string, seconds: number, onTick?: () => void) {
+  const latencies: number[] = [];
+  let datums = 0;
+  let errors = 0;
+  let i = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const started = Date.now();
+  const tick = setInterval(() => onTick?.(), 1000);
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      const cw = client(endpoint);
+      while (Date.now() < deadline) {
+        const input = request(i++);
+        const t0 = performance.now();
+        try {
+          await cw.send(new PutMetricDataCommand(input));
+          latencies.push(performance.now() - t0);
+          datums += input.MetricData.length;
+        } catch (e) {
+          errors++;
+          if (errors < 5) console.error("put failed:", (e as Error).message);
+        }
+      }
+      cw.destroy();
+    }),
+  );
+  clearInterval(tick);
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: datums / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors, requests: latencies.length };
+}
+
+const rssMb = (pid: number | undefined) => {
+  if (!pid) return NaN;
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+async function main() {
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  console.log(`load: ${CLIENTS} clients × ${BATCH} datums/request, ${SERIES} series, ${SECONDS} s\n`);
+
+  // 1. The service.
+  const stack = await startStack();
+  const nc = await connect({ servers: stack.natsUrl });
+  const jsm = await nc.jetstreamManager();
+  const pending = async () => {
+    let n = 0;
+    for (let p = 0; p < 4; p++) {
+      try {
+        const info = await jsm.consumers.info("CW_METRICS_INGEST", `metric-aggregator-${p}`);
+        n += info.num_pending + info.num_ack_pending;
+      } catch {
+        // not created yet
+      }
+    }
+    return n;
+  };
+  let maxRss = 0;
+  let maxBacklog = 0;
+  await drive(stack.endpoint, Math.min(5, SECONDS)); // warm-up
+  const service = await drive(stack.endpoint, SECONDS, () => {
+    maxRss = Math.max(maxRss, rssMb(stack.servicePid()));
+    void pending().then((n) => (maxBacklog = Math.max(maxBacklog, n)));
+  });
+  const putEnded = Date.now();
+  while ((await pending()) > 0 && Date.now() - putEnded < 600_000) await new Promise((r) => setTimeout(r, 100));
+  const drain = (Date.now() - putEnded) / 1000;
+  const requestRate = service.requests / SECONDS;
+  console.log("service (PutMetricData → JetStream → aggregator → KV):");
+  console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
+  console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB`);
+  console.log(`  aggregator backlog peak ${maxBacklog} requests (≈ ${(maxBacklog / Math.max(requestRate, 1)).toFixed(2)} s of ingest); drained ${drain.toFixed(2)} s after the last put`);
+  await nc.close();
+  await stack.stop();
+
+  // 2. The ceiling: a bare server that reads, gunzips and parses.
+  const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
+  const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
+  await drive(`http://127.0.0.1:${port}`, Math.min(5, SECONDS));
+  const ceiling = await drive(`http://127.0.0.1:${port}`, SECONDS);
+  bare.kill();
+  console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse):");
+  console.log(`  ${Math.round(ceiling.rate).toLocaleString("en-US")} datums/s, p50 ${ceiling.p50.toFixed(1)} ms, p99 ${ceiling.p99.toFixed(1)} ms`);
+  console.log(`service / ceiling: ${((100 * service.rate) / ceiling.rate).toFixed(0)}% (target ≥ 60%)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,141 @@
+/**
+ * Server-side awsJson input reading in one pass over the parsed body: checks
+ * every value against the SDK schema (types, required members) and converts
+ * it (epoch-seconds timestamps to Date, base64 blobs to bytes, "NaN" and
+ * "Infinity" strings to numbers) as the SDK's JsonShapeDeserializer would.
+ * Readers are compiled once per schema: PutMetricData bodies carry a thousand
+ * datums and this is their hot path.
+ */
+import { NormalizedSchema } from "@smithy/core/schema";
+import { ServiceError } from "../errors.js";
+import { requiredMembers, type ServiceModel } from "./services.js";
+
+type Reader = (value: unknown, path: string) => unknown;
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+function typeError(expected: string, value: unknown, path: string): ServiceError {
+  const got = value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
+  return new ServiceError("SerializationException", `Value at '${path}' must be a ${expected}, not a ${got}.`, 400);
+}
+
+function missing(service: ServiceModel, path: string): ServiceError {
+  if (service.name === "logs") {
+    return new ServiceError(
+      "InvalidParameterException",
+      `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
+      400,
+    );
+  }
+  return new ServiceError("MissingParameter", `The parameter ${path} is required.`, 400);
+}
+
+const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
+
+const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+function readTimestamp(value: unknown, path: string): Date {
+  let d: Date | undefined;
+  if (typeof value === "number") d = new Date(Math.round(value * 1000));
+  else if (typeof value === "string") d = /^-?\d+(\.\d+)?$/.test(value) ? new Date(Math.round(Number(value) * 1000)) : new Date(value);
+  if (!d || Number.isNaN(d.getTime())) throw typeError("timestamp", value, path);
+  return d;
+}
+
+export class JsonInputReader {
+  private readonly cache = new Map<unknown, Reader>();
+  constructor(private readonly service: ServiceModel) {}
+
+  read(schema: NormalizedSchema, value: unknown): unknown {
+    return this.compile(schema)(value, "");
+  }
+
+  private compile(schema: NormalizedSchema): Reader {
+    const key = schema.getSchema();
+    let reader = this.cache.get(key);
+    if (!reader) {
+      // Placeholder first: recursive shapes refer to themselves.
+      let built: Reader | undefined;
+      this.cache.set(key, (v, p) => built!(v, p));
+      built = this.build(schema);
+      this.cache.set(key, built);
+      reader = built;
+    }
+    return reader;
+  }
+
+  private build(schema: NormalizedSchema): Reader {
+    const service = this.service;
+    if (schema.isStructSchema()) {
+      const members = [...schema.structIterator()].map(([name, member]) => ({ name, read: () => this.compile(member) }));
+      const resolved: Array<{ name: string; read: Reader }> = [];
+      const required = requiredMembers(schema);
+      return (value, path) => {
+        if (!isPlainObject(value)) throw typeError("structure", value, path);
+        if (resolved.length !== members.length) for (const m of members.slice(resolved.length)) resolved.push({ name: m.name, read: m.read() });
+        const out: Record<string, unknown> = {};
+        for (const name of required) {
+          if (value[name] === undefined || value[name] === null) throw missing(service, join(path, name));
+        }
+        for (const m of resolved) {
+          const v = value[m.name];
+          if (v !== undefined && v !== null) out[m.name] = m.read(v, join(path, m.name));
+        }
+        return out;
+      };
+    }
+    if (schema.isListSchema()) {
+      const member = schema.getValueSchema();
+      let read: Reader | undefined;
+      return (value, path) => {
+        if (!Array.isArray(value)) throw typeError("list", value, path);
+        read ??= this.compile(member);
+        const out = new Array(value.length);
+        for (let i = 0; i < value.length; i++) {
+          const v = value[i];
+          if (v === null || v === undefined) throw typeError("value", v, `${path}.member.${i + 1}`);
+          out[i] = read(v, `${path}.member.${i + 1}`);
+        }
+        return out;
+      };
+    }
+    if (schema.isMapSchema()) {
+      const member = schema.getValueSchema();
+      let read: Reader | undefined;
+      return (value, path) => {
+        if (!isPlainObject(value)) throw typeError("map", value, path);
+        read ??= this.compile(member);
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) if (v !== null && v !== undefined) out[k] = read(v, join(path, k));
+        return out;
+      };
+    }
+    if (schema.isTimestampSchema()) return readTimestamp;
+    if (schema.isBlobSchema()) {
+      return (value, path) => {
+        if (typeof value !== "string") throw typeError("blob", value, path);
+        return Buffer.from(value, "base64");
+      };
+    }
+    if (schema.isBooleanSchema()) {
+      return (value, path) => {
+        if (typeof value !== "boolean") throw typeError("boolean", value, path);
+        return value;
+      };
+    }
+    if (schema.isNumericSchema() || schema.isBigIntegerSchema() || schema.isBigDecimalSchema()) {
+      return (value, path) => {
+        if (typeof value === "number") return value;
+        if (typeof value === "string" && value in SPECIAL) return SPECIAL[value];
+        throw typeError("number", value, path);
+      };
+    }
+    if (schema.isStringSchema()) {
+      return (value, path) => {
+        if (typeof value !== "string") throw typeError("string", value, path);
+        return value;
+      };
+    }
+    return (value) => value; // documents
+  }
+}
