@@ -6,14 +6,15 @@
  */
 import { Aggregate } from "./aggregate.js";
 import { datumIdentity } from "./aggregator.js";
-import { chunkBucket, loadChunk, type StoredChunk } from "./chunk-store.js";
+import { chunkBucket, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, type StoredChunk } from "./chunk-store.js";
+import { scanEntries } from "../storage/kv.js";
 import { loadCold } from "./cold-store.js";
 import { foldDatum } from "./fold.js";
 import { seriesId } from "./identity.js";
 import type { IngestDatum } from "./ingest.js";
 import { getSeries } from "./series-index.js";
 import { TailCache } from "./tail.js";
-import { chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, type Retention, type TierName } from "./tiers.js";
+import { chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
 import type { MetricIdentity } from "./types.js";
 
 export interface ReadOptions {
@@ -45,7 +46,7 @@ export function tierPlan(start: number, end: number, periodMs: number, now: numb
     return lo < hi ? ([lo, hi] as Range) : undefined;
   };
   const m1 = clip(now - r.hotMs - 2 * DAY, Infinity);
-  const m5 = clip(now - r.archiveMs - 2 * DAY, Infinity);
+  const m5 = clip(now - r.archiveMs - 2 * DAY, warmUpperBound(now, r.hotMs));
   const h1 = clip(-Infinity, now - r.archiveMs + DAY);
   if (m1) plan.m1 = m1;
   if (m5) plan.m5 = m5;
@@ -53,20 +54,26 @@ export function tierPlan(start: number, end: number, periodMs: number, now: numb
   return plan;
 }
 
-export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
-  const id = seriesId(metric);
-  const tail = opts.tail ?? new TailCache(account);
-  const [record, tailMessages] = await Promise.all([getSeries(account, id), tail.forNamespace(metric.namespace)]);
+type TierChunks = Partial<Record<TierName, Map<number, StoredChunk>>>;
+type TailDatum = { seq: number; d: IngestDatum };
 
-  const tailData: Array<{ seq: number; d: IngestDatum }> = [];
-  for (const { seq, message } of tailMessages) {
+/** The tail's datapoints for one series. */
+async function tailFor(tail: TailCache, metric: MetricIdentity, id: string): Promise<TailDatum[]> {
+  const out: TailDatum[] = [];
+  for (const { seq, message } of await tail.forNamespace(metric.namespace)) {
     for (const d of message.data) {
       if (d.m !== metric.metricName || d.d.length !== metric.dimensions.length) continue;
       if (seriesId(datumIdentity(message.namespace, d)) !== id) continue;
-      tailData.push({ seq, d });
+      out.push({ seq, d });
     }
   }
+  return out;
+}
 
+export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
+  const id = seriesId(metric);
+  const tail = opts.tail ?? new TailCache(account);
+  const [record, tailData] = await Promise.all([opts.unit ? undefined : getSeries(account, id), tailFor(tail, metric, id)]);
   const units = opts.unit ? [opts.unit] : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
   const out: PeriodData = new Map();
   if (!units.length) return out;
@@ -75,56 +82,122 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   const ret = retention();
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const kv = await chunkBucket();
-
   await Promise.all(
     units.map(async (unit) => {
-      // Every chunk that may hold the range, by tier and chunk start.
-      const chunks: Partial<Record<TierName, Map<number, StoredChunk>>> = {};
+      const chunks: TierChunks = {};
       const loads: Promise<void>[] = [];
       for (const [name, range] of Object.entries(plan) as Array<[TierName, Range]>) {
-        const tier = TIERS[name];
         const map = (chunks[name] = new Map());
-        for (const start of chunkStartsIn(tier, range[0], range[1])) {
+        for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
           const ref = { account, seriesId: id, unit, start };
-          loads.push(
-            (name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name })).then((c) => {
-              map.set(start, c);
-            }),
-          );
+          const load = name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name });
+          loads.push(load.then((c) => void map.set(start, c)));
         }
       }
       await Promise.all(loads);
-
-      // Fold in what each chunk has not absorbed yet.
-      for (const { seq, d } of tailData) {
-        if (d.u !== unit) continue;
-        for (const name of ingestTiers(d, now, ret.hotMs)) {
-          const chunk = chunks[name]?.get(chunkStart(d.t, TIERS[name]));
-          if (chunk && seq > chunk.lastSeq) foldDatum(chunk.buckets, d, TIERS[name].resolutionMs);
-        }
-      }
-
-      const absorbedBy = (name: TierName, into: TierName, start: number, c: StoredChunk) =>
-        chunks[into]?.get(chunkStart(start, TIERS[into]))?.absorbed.includes(c.incarnation) ?? false;
-
-      const periods = new Map<number, Aggregate>();
-      for (const [name, map] of Object.entries(chunks) as Array<[TierName, Map<number, StoredChunk>]>) {
-        for (const [start, chunk] of map) {
-          if (name === "m1" && absorbedBy(name, "m5", start, chunk)) continue;
-          if (name === "m5" && absorbedBy(name, "h1", start, chunk)) continue;
-          for (const [t, agg] of chunk.buckets) {
-            if (t < opts.start || t >= opts.end) continue;
-            const p = opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs;
-            const cur = periods.get(p);
-            if (cur) cur.merge(agg);
-            else periods.set(p, agg.clone());
-          }
-        }
-      }
+      const periods = assemble(chunks, tailData, unit, opts, now, ret);
       if (periods.size) out.set(unit, periods);
     }),
   );
   return out;
+}
+
+/**
+ * Many series at once (SEARCH, Metrics Insights): each tier's chunks of a
+ * span are streamed for the whole account in one KV scan instead of one
+ * request per series.
+ */
+export async function readMany(
+  account: string,
+  metrics: MetricIdentity[],
+  opts: ReadOptions & { units?: (id: string) => string[] | undefined },
+): Promise<PeriodData[]> {
+  if (metrics.length < 64) return Promise.all(metrics.map((m) => readSeries(account, m, opts)));
+  const now = opts.now ?? Date.now();
+  const ret = retention();
+  const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
+  const tail = opts.tail ?? new TailCache(account);
+  const kv = await chunkBucket();
+
+  // seriesId → unit → tier → chunk start → chunk
+  const found = new Map<string, Map<string, TierChunks>>();
+  const scans: Promise<void>[] = [];
+  for (const [name, range] of Object.entries(plan) as Array<[TierName, Range]>) {
+    if (name === "h1") continue; // cold days are read per series below
+    for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
+      scans.push(
+        scanEntries(kv, `${account}.*.*.${name}.${Math.floor(start / 1000)}`).then((entries) => {
+          for (const e of entries) {
+            const ref = parseChunkKey(e.key);
+            if (!ref) continue;
+            let units = found.get(ref.seriesId);
+            if (!units) found.set(ref.seriesId, (units = new Map()));
+            let tiers = units.get(ref.unit);
+            if (!tiers) units.set(ref.unit, (tiers = {}));
+            (tiers[name] ??= new Map()).set(start, decodeStoredChunk(e.value, e.revision));
+          }
+        }),
+      );
+    }
+  }
+  await Promise.all(scans);
+
+  return Promise.all(
+    metrics.map(async (metric) => {
+      const id = seriesId(metric);
+      const tailData = await tailFor(tail, metric, id);
+      const byUnit = found.get(id) ?? new Map<string, TierChunks>();
+      const units = opts.unit
+        ? [opts.unit]
+        : [...new Set([...(opts.units?.(id) ?? []), ...byUnit.keys(), ...tailData.map((x) => x.d.u)])];
+      const out: PeriodData = new Map();
+      for (const unit of units) {
+        const chunks: TierChunks = { ...(byUnit.get(unit) ?? {}) };
+        // Absent chunks are empty ones, so the tail has somewhere to fold into.
+        for (const [name, range] of Object.entries(plan) as Array<[TierName, Range]>) {
+          const map = (chunks[name] = new Map(chunks[name] ?? []));
+          for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
+            if (!map.has(start)) {
+              map.set(start, name === "h1" ? await loadCold({ account, seriesId: id, unit, start }) : emptyChunk());
+            }
+          }
+        }
+        const periods = assemble(chunks, tailData, unit, opts, now, ret);
+        if (periods.size) out.set(unit, periods);
+      }
+      return out;
+    }),
+  );
+}
+
+/** Folds the tail into the chunks, skips absorbed chunks and re-buckets to the period. */
+function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts: ReadOptions, now: number, ret: Retention) {
+  for (const { seq, d } of tailData) {
+    if (d.u !== unit) continue;
+    for (const name of ingestTiers(d, now, ret.hotMs)) {
+      const chunk = chunks[name]?.get(chunkStart(d.t, TIERS[name]));
+      if (chunk && seq > chunk.lastSeq) foldDatum(chunk.buckets, d, TIERS[name].resolutionMs);
+    }
+  }
+  const absorbed = (into: TierName, start: number, c: StoredChunk) =>
+    chunks[into]?.get(chunkStart(start, TIERS[into]))?.absorbed.includes(c.incarnation) ?? false;
+
+  const periods = new Map<number, Aggregate>();
+  for (const [name, map] of Object.entries(chunks) as Array<[TierName, Map<number, StoredChunk>]>) {
+    for (const [start, chunk] of map) {
+      if (name === "m1" && absorbed("m5", start, chunk)) continue;
+      if (name === "m5" && absorbed("h1", start, chunk)) continue;
+      // Chunks are this query's own copies: their aggregates can be merged into in place.
+      for (const [t, agg] of chunk.buckets) {
+        if (t < opts.start || t >= opts.end) continue;
+        const p = opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs;
+        const cur = periods.get(p);
+        if (cur) cur.merge(agg);
+        else periods.set(p, agg);
+      }
+    }
+  }
+  return periods;
 }
 
 /** Merges every unit's periods into one map (queries that do not filter by unit). */

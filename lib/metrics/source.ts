@@ -5,9 +5,9 @@
  */
 import { datumIdentity } from "./aggregator.js";
 import { canonicalMetric } from "./identity.js";
-import { mergeUnits, readSeries } from "./read.js";
+import { mergeUnits, readMany, readSeries, type PeriodData } from "./read.js";
 import { listSeries, identityOf } from "./series-index.js";
-import { computeStatistic, parseStatistic } from "./statistics.js";
+import { computeStatistic, parseStatistic, type Statistic } from "./statistics.js";
 import { TailCache } from "./tail.js";
 import type { MetricIdentity, MetricSource, Series } from "./types.js";
 
@@ -25,6 +25,8 @@ export interface StatQuery {
 export class AccountMetrics implements MetricSource {
   readonly tail: TailCache;
   private metricsList?: Promise<MetricIdentity[]>;
+  /** Units per series id, from the index. */
+  private readonly units = new Map<string, string[]>();
 
   constructor(readonly account: string, readonly now = Date.now()) {
     this.tail = new TailCache(account);
@@ -35,6 +37,7 @@ export class AccountMetrics implements MetricSource {
     this.metricsList ??= Promise.all([listSeries(this.account), this.tail.all()]).then(([rows, tail]) => {
       const byKey = new Map<string, MetricIdentity>();
       for (const r of rows) {
+        this.units.set(r.id, r.units);
         const m = identityOf(r);
         byKey.set(canonicalMetric(m), m);
       }
@@ -55,16 +58,16 @@ export class AccountMetrics implements MetricSource {
   }
 
   async fetch(metrics: MetricIdentity[], stat: string, periodSeconds: number, start: Date, end: Date): Promise<Series[]> {
-    const CONCURRENCY = 32;
-    const out: Series[] = new Array(metrics.length);
-    for (let i = 0; i < metrics.length; i += CONCURRENCY) {
-      await Promise.all(
-        metrics.slice(i, i + CONCURRENCY).map(async (metric, j) => {
-          out[i + j] = await this.stat({ metric, stat, periodSeconds, start: start.getTime(), end: end.getTime() });
-        }),
-      );
-    }
-    return out;
+    const statistic = parseStatistic(stat, "Stat");
+    const data = await readMany(this.account, metrics, {
+      start: start.getTime(),
+      end: end.getTime(),
+      periodMs: periodSeconds * 1000,
+      now: this.now,
+      tail: this.tail,
+      units: (id) => this.units.get(id),
+    });
+    return data.map((d, i) => toSeries(d, statistic, metrics[i].metricName, metrics[i]));
   }
 
   /** One statistic of one metric per period, in time order; empty periods left out. */
@@ -78,15 +81,19 @@ export class AccountMetrics implements MetricSource {
       now: this.now,
       tail: this.tail,
     });
-    const periods = [...mergeUnits(data).entries()].sort((a, b) => a[0] - b[0]);
-    const timestamps: number[] = [];
-    const values: number[] = [];
-    for (const [t, agg] of periods) {
-      const v = computeStatistic(agg, statistic);
-      if (v === undefined || Number.isNaN(v)) continue;
-      timestamps.push(t);
-      values.push(v);
-    }
-    return { label: q.label ?? q.metric.metricName, timestamps, values, metric: q.metric };
+    return toSeries(data, statistic, q.label ?? q.metric.metricName, q.metric);
   }
+}
+
+function toSeries(data: PeriodData, statistic: Statistic, label: string, metric: MetricIdentity): Series {
+  const periods = [...mergeUnits(data).entries()].sort((a, b) => a[0] - b[0]);
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  for (const [t, agg] of periods) {
+    const v = computeStatistic(agg, statistic);
+    if (v === undefined || Number.isNaN(v)) continue;
+    timestamps.push(t);
+    values.push(v);
+  }
+  return { label, timestamps, values, metric };
 }

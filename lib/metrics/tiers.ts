@@ -30,7 +30,8 @@ const DAY = 24 * HOUR;
 
 export const TIERS: Record<TierName, Tier> = {
   s1: { name: "s1", resolutionMs: 1000, spanMs: 15 * 60_000 },
-  m1: { name: "m1", resolutionMs: 60_000, spanMs: 3 * HOUR },
+  // 12-hour chunks: a day of one series is two or three reads.
+  m1: { name: "m1", resolutionMs: 60_000, spanMs: 12 * HOUR },
   m5: { name: "m5", resolutionMs: 300_000, spanMs: DAY },
   h1: { name: "h1", resolutionMs: HOUR, spanMs: DAY },
 };
@@ -67,6 +68,9 @@ export function retention(): Retention {
     coldMs: r.coldRetentionDays * DAY,
   };
 }
+
+/** Datapoints at or after this time always go to the hot tier; the warm tier holds only older ones. */
+export const warmUpperBound = (now: number, hotMs: number) => now - hotMs + ROLL_MARGIN_MS + TIERS.m1.spanMs;
 
 /** The tiers a datapoint is written to by the aggregator at time `now`. */
 export function ingestTiers(d: IngestDatum, now: number, hotMs = retention().hotMs): TierName[] {

@@ -94,11 +94,11 @@ export async function deleteRecord(kv: KV, key: string): Promise<void> {
 }
 
 /**
- * All records whose key matches `filter` (e.g. `123456789012.>`), in no order.
- * One ordered watch streams every current value: no request per key.
+ * Every current entry whose key matches `filter` (e.g. `123456789012.>`), in
+ * no order. One ordered watch streams them all: no request per key.
  */
-export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ key: string; value: T }>> {
-  const out: Array<{ key: string; value: T }> = [];
+export async function scanEntries(kv: KV, filter: string): Promise<Array<{ key: string; value: Uint8Array; revision: number }>> {
+  const out: Array<{ key: string; value: Uint8Array; revision: number }> = [];
   let initialized = false;
   let iter: Awaited<ReturnType<KV["watch"]>> | undefined;
   // Deletes are filtered here: with ignoreDeletes the watch never reports
@@ -112,9 +112,15 @@ export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ ke
   });
   if (initialized) iter.stop();
   for await (const e of iter) {
-    if (e.operation === "PUT" && e.value.length > 0) out.push({ key: e.key, value: e.json<T>() });
+    if (e.operation === "PUT" && e.value.length > 0) out.push({ key: e.key, value: e.value, revision: e.revision });
   }
   return out;
+}
+
+/** All JSON records whose key matches `filter`, in no order. */
+export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ key: string; value: T }>> {
+  const entries = await scanEntries(kv, filter);
+  return entries.map((e) => ({ key: e.key, value: JSON.parse(Buffer.from(e.value).toString("utf8")) as T }));
 }
 
 function isWrongLastSequence(e: unknown): boolean {
