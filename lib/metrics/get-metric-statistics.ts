@@ -61,6 +61,7 @@ export async function getMetricStatistics(
     periodMs: period * 1000,
     unit: input.Unit,
     now,
+    basic: parsedExtended.length === 0,
   });
 
   const datapoints: Datapoint[] = [];

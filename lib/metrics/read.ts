@@ -26,6 +26,8 @@ export interface ReadOptions {
   unit?: string;
   now?: number;
   tail?: TailCache;
+  /** Only SampleCount/Sum/Minimum/Maximum/Average will be asked: merge without distributions. */
+  basic?: boolean;
 }
 
 /** Period start → aggregate, one map per unit the data was published with. */
@@ -192,8 +194,15 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
         if (t < opts.start || t >= opts.end) continue;
         const p = opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs;
         const cur = periods.get(p);
-        if (cur) cur.merge(agg);
-        else periods.set(p, agg);
+        if (!cur) periods.set(p, agg);
+        else if (opts.basic) {
+          // Merging sketches is the costly part of a merge; basic statistics need none.
+          cur.count += agg.count;
+          cur.sum += agg.sum;
+          if (agg.min < cur.min) cur.min = agg.min;
+          if (agg.max > cur.max) cur.max = agg.max;
+          cur.hasDistribution = false;
+        } else cur.merge(agg);
       }
     }
   }

@@ -7,7 +7,7 @@ import { datumIdentity } from "./aggregator.js";
 import { canonicalMetric } from "./identity.js";
 import { mergeUnits, readMany, readSeries, type PeriodData } from "./read.js";
 import { listSeries, identityOf } from "./series-index.js";
-import { computeStatistic, parseStatistic, type Statistic } from "./statistics.js";
+import { BASIC_STATISTICS, computeStatistic, parseStatistic, type Statistic } from "./statistics.js";
 import { TailCache } from "./tail.js";
 import type { MetricIdentity, MetricSource, Series } from "./types.js";
 
@@ -25,6 +25,7 @@ export interface StatQuery {
 export class AccountMetrics implements MetricSource {
   readonly tail: TailCache;
   private metricsList?: Promise<MetricIdentity[]>;
+  private readonly reads = new Map<string, Promise<PeriodData[]>>();
   /** Units per series id, from the index. */
   private readonly units = new Map<string, string[]>();
 
@@ -59,15 +60,23 @@ export class AccountMetrics implements MetricSource {
 
   async fetch(metrics: MetricIdentity[], stat: string, periodSeconds: number, start: Date, end: Date): Promise<Series[]> {
     const statistic = parseStatistic(stat, "Stat");
-    const data = await readMany(this.account, metrics, {
-      start: start.getTime(),
-      end: end.getTime(),
-      periodMs: periodSeconds * 1000,
-      now: this.now,
-      tail: this.tail,
-      units: (id) => this.units.get(id),
-    });
-    return data.map((d, i) => toSeries(d, statistic, metrics[i].metricName, metrics[i]));
+    const basic = isBasic(statistic);
+    // Metrics Insights asks for Sum and then SampleCount of the same metrics: read them once.
+    const key = `${periodSeconds}|${start.getTime()}|${end.getTime()}|${basic}|${metrics.length}|${metrics.map(canonicalMetric).join("\u0001")}`;
+    let data = this.reads.get(key);
+    if (!data) {
+      data = readMany(this.account, metrics, {
+        start: start.getTime(),
+        end: end.getTime(),
+        periodMs: periodSeconds * 1000,
+        now: this.now,
+        tail: this.tail,
+        units: (id) => this.units.get(id),
+        basic,
+      });
+      this.reads.set(key, data);
+    }
+    return (await data).map((d, i) => toSeries(d, statistic, metrics[i].metricName, metrics[i]));
   }
 
   /** One statistic of one metric per period, in time order; empty periods left out. */
@@ -80,10 +89,13 @@ export class AccountMetrics implements MetricSource {
       unit: q.unit,
       now: this.now,
       tail: this.tail,
+      basic: isBasic(statistic),
     });
     return toSeries(data, statistic, q.label ?? q.metric.metricName, q.metric);
   }
 }
+
+const isBasic = (s: Statistic) => (BASIC_STATISTICS as readonly string[]).includes(s.kind);
 
 function toSeries(data: PeriodData, statistic: Statistic, label: string, metric: MetricIdentity): Series {
   const periods = [...mergeUnits(data).entries()].sort((a, b) => a[0] - b[0]);
