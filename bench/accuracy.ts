@@ -9,19 +9,10 @@
 
 import { Aggregate } from "../lib/metrics/aggregate.js";
 import { computeStatistic, parseStatistic } from "../lib/metrics/statistics.js";
+import { rng } from "../test/support/random.js";
 
 const N = 1_000_000;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const r = rng(2026);
 const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

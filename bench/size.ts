@@ -9,22 +9,13 @@
 
 import { Aggregate } from "../lib/metrics/aggregate.js";
 import { decodeChunk, encodeChunk, type Bucket } from "../lib/metrics/chunk.js";
+import { rng } from "../test/support/random.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY0 = Date.UTC(2026, 10, 25);
 
 /** Deterministic PRNG (mulberry32), so the figures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(r: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());

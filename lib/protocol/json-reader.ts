@@ -9,6 +9,7 @@
 import { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
 import { requiredMembers, type ServiceModel } from "./services.js";
+import { missingMember } from "./validate.js";
 
 type Reader = (value: unknown, path: string) => unknown;
 
@@ -17,17 +18,6 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 function typeError(expected: string, value: unknown, path: string): ServiceError {
   const got = value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
   return new ServiceError("SerializationException", `Value at '${path}' must be a ${expected}, not a ${got}.`, 400);
-}
-
-function missing(service: ServiceModel, path: string): ServiceError {
-  if (service.name === "logs") {
-    return new ServiceError(
-      "InvalidParameterException",
-      `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
-      400,
-    );
-  }
-  return new ServiceError("MissingParameter", `The parameter ${path} is required.`, 400);
 }
 
 const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
@@ -75,7 +65,7 @@ export class JsonInputReader {
         if (resolved.length !== members.length) for (const m of members.slice(resolved.length)) resolved.push({ name: m.name, read: m.read() });
         const out: Record<string, unknown> = {};
         for (const name of required) {
-          if (value[name] === undefined || value[name] === null) throw missing(service, join(path, name));
+          if (value[name] === undefined || value[name] === null) throw missingMember(service, join(path, name));
         }
         for (const m of resolved) {
           const v = value[m.name];

@@ -30,16 +30,16 @@ function wrongType(schema: NormalizedSchema, value: unknown, path: string): Serv
   );
 }
 
-function missing(service: ServiceModel, path: string, member: string): ServiceError {
-  const full = path ? `${path}.${member}` : member;
+/** AWS's error for a required member that is not there, in the service's style. */
+export function missingMember(service: ServiceModel, path: string): ServiceError {
   if (service.name === "logs") {
     return new ServiceError(
       "InvalidParameterException",
-      `1 validation error detected: Value null at '${full}' failed to satisfy constraint: Member must not be null`,
+      `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
       400,
     );
   }
-  return new ServiceError("MissingParameter", `The parameter ${full} is required.`, 400);
+  return new ServiceError("MissingParameter", `The parameter ${path} is required.`, 400);
 }
 
 function check(service: ServiceModel, schema: NormalizedSchema, value: unknown, path: string): void {
@@ -47,7 +47,7 @@ function check(service: ServiceModel, schema: NormalizedSchema, value: unknown, 
   if (schema.isStructSchema()) {
     if (!isPlainObject(value)) throw wrongType(schema, value, path);
     for (const name of requiredMembers(schema)) {
-      if (value[name] === undefined || value[name] === null) throw missing(service, path, name);
+      if (value[name] === undefined || value[name] === null) throw missingMember(service, path ? `${path}.${name}` : name);
     }
     for (const [name, member] of schema.structIterator()) {
       if (name in value) check(service, member, value[name], path ? `${path}.${name}` : name);

@@ -1,21 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Aggregate } from "../../lib/metrics/aggregate.js";
 import { DDSketch, RELATIVE_ACCURACY } from "../../lib/metrics/sketch.js";
+import { rng } from "../support/random.js";
 
 // ---------------------------------------------------------------------------
 // Helpers: exact answers computed from the raw values, independently of the
 // code under test.
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Nearest rank: the smallest value with at least q·n values at or below it. */
 function exactQuantile(values: number[], q: number): number {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Aggregate } from "../../lib/metrics/aggregate.js";
 import { decodeChunk, encodeChunk, mergeChunks, type Bucket } from "../../lib/metrics/chunk.js";
+import { rng } from "../support/random.js";
 
 const MINUTE = 60_000;
 const HOUR0 = Date.UTC(2026, 10, 25, 6);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Everything an aggregate holds, for bit-exact comparison (Object.is via toEqual on numbers). */
 function snapshot(a: Aggregate) {

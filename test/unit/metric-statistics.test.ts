@@ -2,21 +2,12 @@ import { describe, expect, it } from "vitest";
 import { Aggregate } from "../../lib/metrics/aggregate.js";
 import { ServiceError } from "../../lib/errors.js";
 import { computeStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "../../lib/metrics/statistics.js";
+import { rng } from "../support/random.js";
 
 // ---------------------------------------------------------------------------
 // Exact reference definitions over raw values (AWS's Statistics-definitions),
 // independent of the code under test.
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sortedOf = (values: number[]) => [...values].sort((a, b) => a - b);
 

@@ -164,7 +164,16 @@ p = req.prepare()
 print(json.dumps({"url": p.url, "headers": dict(p.headers.items())}))
 `;
 
-// botocore ships with the machine's python3 (boto3 and the pip aws CLI); no skipping.
+// botocore: the machine's python3 has it (boto3 and the pip aws CLI); else
+// Debian's python3-botocore, which npm test installs. No skipping.
+const PYTHON = ["python3", "/usr/bin/python3"].find((py) => {
+  try {
+    execFileSync(py, ["-c", "import botocore"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}) ?? "python3";
 
 
 function botoSign(spec: {
@@ -178,7 +187,7 @@ function botoSign(spec: {
   region: string;
   expires?: number;
 }): IncomingSignedRequest {
-  const out = execFileSync("python3", ["-c", BOTO_SCRIPT], {
+  const out = execFileSync(PYTHON, ["-c", BOTO_SCRIPT], {
     input: JSON.stringify({
       ...spec,
       body: (spec.body ?? Buffer.alloc(0)).toString("base64"),

@@ -166,3 +166,57 @@ Resources:
     );
   });
 });
+
+describe("template.yaml and the SDK models", () => {
+  // Imported lazily: the models are large and only these tests need them.
+  const models = import("../../lib/protocol/services.js");
+  const PREFIXES = [
+    ["CloudWatch", "CLOUDWATCH"],
+    ["Logs", "LOGS"],
+  ] as const;
+  /** Operations the README lists as built: each must have its function. */
+  const BUILT = {
+    CloudWatch: ["PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards"],
+    Logs: [
+      "CreateLogGroup",
+      "DeleteLogGroup",
+      "DescribeLogGroups",
+      "CreateLogStream",
+      "DeleteLogStream",
+      "DescribeLogStreams",
+      "PutRetentionPolicy",
+      "DeleteRetentionPolicy",
+      "TagLogGroup",
+      "UntagLogGroup",
+      "ListTagsLogGroup",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ],
+  };
+
+  it("every CloudWatch<Op> and Logs<Op> function names an operation of the SDK model", async () => {
+    const m = await models;
+    const operationFunctions = template.functions.filter((f) => /^(CloudWatch|Logs)[A-Z]/.test(f.logicalId));
+    expect(operationFunctions.length).toBeGreaterThanOrEqual(BUILT.CloudWatch.length + BUILT.Logs.length);
+    for (const f of operationFunctions) {
+      const [prefix, key] = PREFIXES.find(([p]) => f.logicalId.startsWith(p))!;
+      const op = f.logicalId.slice(prefix.length);
+      expect(m[key].operations.has(op), `${f.logicalId}: ${op} is not an operation of the ${prefix} model`).toBe(true);
+    }
+  });
+
+  it("every operation listed as built has its function, and the router finds it by that name", async () => {
+    const m = await models;
+    const { functionIdFor } = await import("../../lib/runtime/operation.js");
+    const ids = new Set(template.functions.map((f) => f.logicalId));
+    for (const [prefix, key] of PREFIXES) {
+      for (const op of BUILT[prefix]) {
+        expect(m[key].operations.has(op), `${op} is not in the ${prefix} model`).toBe(true);
+        const id = functionIdFor(m[key].name, op);
+        expect(id).toBe(`${prefix}${op}`);
+        expect(ids.has(id), `template.yaml has no function ${id}`).toBe(true);
+      }
+    }
+  });
+});
