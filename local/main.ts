@@ -111,13 +111,18 @@ async function main(): Promise<void> {
   let scheduler: Scheduler | undefined;
   let streams: Worker | undefined;
   let shuttingDown = false;
+  let shutdownAt = 0;
 
   const shutdown = async (signal: string, code = 0) => {
     if (shuttingDown) {
+      // A second signal right after the first is a duplicate (a terminal and a
+      // wrapper both forwarding Ctrl-C), not an impatient user.
+      if (Date.now() - shutdownAt < 2000) return;
       log(`${signal} again: exiting now`);
       process.exit(code || 1);
     }
     shuttingDown = true;
+    shutdownAt = Date.now();
     log(`${signal}: shutting down`);
     const force = setTimeout(() => {
       log("shutdown took too long: exiting");

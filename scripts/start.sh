@@ -21,4 +21,6 @@ if ! command -v nats-server >/dev/null 2>&1 && ! nats_configured; then
   apt_install nats-server
 fi
 
-exec npx tsx local/main.ts "$@"
+# node itself, not the tsx CLI: the wrapper re-sends a Ctrl-C it thinks was
+# missed, which turned one Ctrl-C into a forced exit.
+exec node --import tsx local/main.ts "$@"

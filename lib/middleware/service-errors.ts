@@ -4,7 +4,19 @@
  * InternalFailure, so a bug never leaks a stack trace to a client.
  */
 import type { MiddlewareObj } from "@middy/core";
-import { internalFailure, isServiceError } from "../errors.js";
+import { internalFailure, isServiceError, ServiceError } from "../errors.js";
+
+// NATS errors that mean "the store is away for a moment" (a reconnect, a
+// restarting server): clients should retry, so they get 503, not 500.
+const UNAVAILABLE = new Set(["TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_DRAINING", "DISCONNECT", "CONNECTION_REFUSED", "503"]);
+
+function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string };
+  return e?.name === "NatsError" && UNAVAILABLE.has(String(e.code));
+}
+
+const storeUnavailable = () =>
+  new ServiceError("ServiceUnavailable", "The service's store is not reachable right now; retry the request.", 503);
 
 export function serviceErrors(): MiddlewareObj {
   return {
@@ -13,6 +25,10 @@ export function serviceErrors(): MiddlewareObj {
       const err = request.error;
       if (isServiceError(err)) {
         request.response = { error: err.toJSON() };
+        return;
+      }
+      if (isStoreUnavailable(err)) {
+        request.response = { error: storeUnavailable().toJSON() };
         return;
       }
       console.error("unhandled error in operation", err);
