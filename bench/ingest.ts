@@ -11,7 +11,6 @@
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { connect } from "nats";
 import { cpus, totalmem } from "node:os";
 import { startStack } from "../test/support/stack.js";
 
@@ -101,20 +100,11 @@ async function main() {
 
   // 1. The service.
   const stack = await startStack();
-  const nc = await connect({ servers: stack.natsUrl });
-  const jsm = await nc.jetstreamManager();
-  const pending = async () => {
-    let n = 0;
-    for (let p = 0; p < 4; p++) {
-      try {
-        const info = await jsm.consumers.info("CW_METRICS_INGEST", `metric-aggregator-${p}`);
-        n += info.num_pending + info.num_ack_pending;
-      } catch {
-        // not created yet
-      }
-    }
-    return n;
-  };
+  process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  const { ingestBacklog } = await import("../lib/metrics/backlog.js");
+  const { closeNats } = await import("../lib/storage/nats.js");
+  const pending = ingestBacklog;
   let maxRss = 0;
   let maxBacklog = 0;
   await drive(stack.endpoint, Math.min(5, SECONDS)); // warm-up
@@ -130,7 +120,7 @@ async function main() {
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
   console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB`);
   console.log(`  aggregator backlog peak ${maxBacklog} requests (≈ ${(maxBacklog / Math.max(requestRate, 1)).toFixed(2)} s of ingest); drained ${drain.toFixed(2)} s after the last put`);
-  await nc.close();
+  await closeNats();
   await stack.stop();
 
   // 2. The ceiling: a bare server that reads, gunzips and parses.

@@ -8,7 +8,6 @@
  *   npx tsx bench/query.ts [--series 10000] [--runs 5]
  */
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
-import { connect } from "nats";
 import { cpus, totalmem } from "node:os";
 import { startStack } from "../test/support/stack.js";
 
@@ -45,18 +44,12 @@ async function main() {
     credentials: { accessKeyId: "test", secretAccessKey: "test" },
     maxAttempts: 1,
   });
-  const nc = await connect({ servers: stack.natsUrl });
-  const jsm = await nc.jetstreamManager();
+  process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  const { ingestBacklog } = await import("../lib/metrics/backlog.js");
+  const { closeNats } = await import("../lib/storage/nats.js");
   const aggregated = async () => {
-    for (;;) {
-      let n = 0;
-      for (let p = 0; p < 4; p++) {
-        const info = await jsm.consumers.info("CW_METRICS_INGEST", `metric-aggregator-${p}`).catch(() => undefined);
-        n += info ? info.num_pending + info.num_ack_pending : 0;
-      }
-      if (n === 0) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    while ((await ingestBacklog()) > 0) await new Promise((r) => setTimeout(r, 200));
   };
 
   // 1. 70 series × 1440 minutes.
@@ -127,7 +120,7 @@ async function main() {
   console.log(`Metrics Insights GROUP BY over ${INSIGHTS_SERIES.toLocaleString("en-US")} series × 3 h: ${median(itimes).toFixed(0)} ms (median of ${RUNS}), ${series} series returned (target < 1 s)`);
 
   cw.destroy();
-  await nc.close();
+  await closeNats();
   await stack.stop();
 }
 

@@ -1,17 +1,16 @@
 /**
  * Stream triggers: what a Lambda event source mapping does for a Kinesis
- * stream, over JetStream. A function's `Kinesis` event names a stream; each
- * durable consumer of that JetStream stream is a shard. Per shard, one batch
- * at a time: fetch, invoke the function with Kinesis-shaped records, ack on
- * success, nak (redeliver in order) on failure.
- *
- * Ordering across processes comes from the consumer itself: it allows only
- * one outstanding batch (max_ack_pending = batch size), so several runtimes
- * can poll the same shard and still see its batches in order.
+ * stream, over JetStream. A function's `Kinesis` event names a stream; its
+ * shards are declared in lib/runtime/shards.ts. Per shard: hold the lease,
+ * read a batch in order from the checkpoint, invoke the function with
+ * Kinesis-shaped records, advance the checkpoint on success; on failure read
+ * the same batch again. Several runtimes may run: one holds each shard.
  */
 import type { JsMsg } from "nats";
-import { getNats } from "../lib/storage/nats.js";
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { invokeFunction } from "../lib/runtime/invoke.js";
+import { acquireLease, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/runtime/shards.js";
 import type { TemplateFunction } from "./template.js";
 
 export interface StreamTarget {
@@ -69,6 +68,8 @@ export function kinesisEvent(target: StreamTarget, shard: string, msgs: JsMsg[])
   };
 }
 
+const LEASE_MS = 15_000;
+
 export function startStreamTriggers(
   targets: StreamTarget[],
   opts: { log: (message: string, error?: unknown) => void },
@@ -76,49 +77,49 @@ export function startStreamTriggers(
   let stopped = false;
   const loops: Promise<void>[] = [];
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-  async function shardLoop(target: StreamTarget, consumerName: string): Promise<void> {
-    const { js } = await getNats();
-    const consumer = await js.consumers.get(target.stream, consumerName);
+  async function shardLoop(target: StreamTarget, shard: ShardRecord): Promise<void> {
+    let lease: Lease | undefined;
     while (!stopped) {
-      let batch: JsMsg[] = [];
       try {
-        const iter = await consumer.fetch({ max_messages: target.batchSize, expires: target.windowMs });
-        for await (const m of iter) batch.push(m);
-      } catch (e) {
-        if (stopped) return;
-        opts.log(`stream trigger ${target.logicalId}/${consumerName}: fetch failed`, e);
-        await sleep(1000);
-        continue;
-      }
-      if (!batch.length) continue;
-      try {
-        const result = await invokeFunction(target.logicalId, kinesisEvent(target, consumerName, batch), 120_000);
+        lease ??= await acquireLease(target.stream, shard.shard, owner, LEASE_MS);
+        if (!lease) {
+          await sleep(1000); // someone else holds it; take over if they go away
+          continue;
+        }
+        const batch = await readShard(target.stream, shard.filter, lease.record.checkpoint + 1, target.batchSize, target.windowMs);
+        if (!batch.length) {
+          if (!(await commitLease(lease, lease.record.checkpoint, LEASE_MS))) lease = undefined;
+          continue;
+        }
+        const result = await invokeFunction(target.logicalId, kinesisEvent(target, shard.shard, batch), 120_000);
         if (result?.batchItemFailures?.length) throw new Error(`${result.batchItemFailures.length} records failed`);
-        batch[batch.length - 1].ack(); // AckPolicy.All: acknowledges the whole batch
+        if (!(await commitLease(lease, batch[batch.length - 1].seq, LEASE_MS))) {
+          opts.log(`stream trigger ${target.logicalId}/${shard.shard}: lease lost; the new holder redoes this batch`);
+          lease = undefined;
+        }
       } catch (e) {
-        opts.log(`stream trigger ${target.logicalId}/${consumerName}: batch of ${batch.length} failed; redelivering`, e);
-        for (const m of batch) m.nak(1000);
+        if (stopped) break;
+        opts.log(`stream trigger ${target.logicalId}/${shard.shard}: batch failed; retrying from the checkpoint`, e);
         await sleep(1000);
       }
-      batch = [];
     }
+    if (lease) await releaseLease(lease).catch(() => undefined);
   }
 
   async function run(target: StreamTarget): Promise<void> {
-    // The stream and its consumers are created by the functions' own code;
+    // The stream and its shards are declared by the functions' own code;
     // wait for them rather than guess their configuration here.
     while (!stopped) {
       try {
-        const { jsm } = await getNats();
-        const names: string[] = [];
-        for await (const c of jsm.consumers.list(target.stream)) if (c.config.durable_name) names.push(c.config.durable_name);
-        if (names.length) {
-          await Promise.all(names.map((n) => shardLoop(target, n).catch((e) => opts.log(`stream trigger ${n} stopped`, e))));
+        const shards = await listShards(target.stream);
+        if (shards.length) {
+          await Promise.all(shards.map((s) => shardLoop(target, s)));
           return;
         }
       } catch {
-        // stream not there yet
+        // not there yet
       }
       await sleep(500);
     }
@@ -128,7 +129,7 @@ export function startStreamTriggers(
   return {
     async stop() {
       stopped = true;
-      await Promise.race([Promise.all(loops), sleep(3000)]);
+      await Promise.race([Promise.all(loops), sleep(5000)]);
     },
   };
 }

@@ -1,30 +1,33 @@
 /**
  * Aggregates everything pending in the ingest log now, in-process: for tools,
- * tests with a fixed clock and benchmarks. The service itself aggregates
- * through the stream-triggered MetricAggregator function.
+ * tests with a fixed clock and benchmarks. It takes each partition's lease
+ * like any aggregator, so it is safe next to a running service.
  */
-import { getNats } from "../storage/nats.js";
+import { acquireLease, commitLease, readShard, releaseLease } from "../runtime/shards.js";
 import { aggregateBatch } from "./aggregator.js";
-import { AGGREGATOR_BATCH, aggregatorConsumer, ensureIngestStream, INGEST_STREAM, PARTITIONS, type IngestMessage } from "./ingest.js";
+import { AGGREGATOR_BATCH, ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter, type IngestMessage } from "./ingest.js";
+
+const LEASE_MS = 30_000;
 
 export async function drainIngest(now = Date.now()): Promise<number> {
   await ensureIngestStream();
-  const { js, jsm } = await getNats();
   let total = 0;
   for (let p = 0; p < PARTITIONS; p++) {
-    const consumer = await js.consumers.get(INGEST_STREAM, aggregatorConsumer(p));
-    for (;;) {
-      const info = await jsm.consumers.info(INGEST_STREAM, aggregatorConsumer(p));
-      if (info.num_pending === 0) break;
-      const msgs = [];
-      for await (const m of await consumer.fetch({ max_messages: AGGREGATOR_BATCH, expires: 1000 })) msgs.push(m);
-      if (!msgs.length) break;
-      await aggregateBatch(
-        msgs.map((m) => ({ seq: m.seq, message: JSON.parse(Buffer.from(m.data).toString("utf8")) as IngestMessage })),
-        now,
-      );
-      msgs[msgs.length - 1].ack();
-      total += msgs.length;
+    const lease = await acquireLease(INGEST_STREAM, String(p), `drain-${process.pid}`, LEASE_MS);
+    if (!lease) throw new Error(`partition ${p} is held by ${"another aggregator"}`);
+    try {
+      for (;;) {
+        const msgs = await readShard(INGEST_STREAM, partitionFilter(p), lease.record.checkpoint + 1, AGGREGATOR_BATCH, 0);
+        if (!msgs.length) break;
+        await aggregateBatch(
+          msgs.map((m) => ({ seq: m.seq, message: JSON.parse(Buffer.from(m.data).toString("utf8")) as IngestMessage })),
+          now,
+        );
+        if (!(await commitLease(lease, msgs[msgs.length - 1].seq, LEASE_MS))) throw new Error(`lost the lease of partition ${p}`);
+        total += msgs.length;
+      }
+    } finally {
+      await releaseLease(lease);
     }
   }
   return total;

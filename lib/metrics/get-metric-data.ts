@@ -10,7 +10,7 @@ import { invalidNextToken, invalidParameterValue, ServiceError } from "../errors
 import { sortDimensions } from "./identity.js";
 import { parseInsightsQuery, runInsightsQuery, type InsightsMessage } from "./insights/index.js";
 import { evaluateExpression } from "./math/evaluate.js";
-import { renderLabel } from "./math/labels.js";
+import { parseTimezone, renderLabel } from "./math/labels.js";
 import { parseExpression, referencedIds } from "./math/parser.js";
 import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
 import { runSearch, type SearchMessage } from "./search.js";
@@ -25,6 +25,8 @@ const ID = /^[a-z][a-zA-Z0-9_]*$/;
 interface Evaluated {
   query: MetricDataQuery;
   series: Series[];
+  /** An array result (METRICS(), SEARCH, Insights), as opposed to one series. */
+  array: boolean;
   /** The label the caller asked for, if any (may hold dynamic placeholders). */
   stat?: string;
   period?: number;
@@ -48,6 +50,7 @@ export async function getMetricData(account: string, region: string, input: GetM
     throw invalidParameterValue(`The value ${scanBy} for parameter ScanBy is invalid.`);
   }
   const skip = input.NextToken !== undefined ? decodeToken(input.NextToken) : 0;
+  parseTimezone(input.LabelOptions?.Timezone); // a bad one is an error even when no label needs it
 
   const byId = new Map<string, MetricDataQuery>();
   queries.forEach((q, i) => validateQuery(q, i, byId, now, start));
@@ -78,8 +81,9 @@ export async function getMetricData(account: string, region: string, input: GetM
         start: alignStart(start, period, now),
         end,
         unit: ms.Unit,
+        label: q.Label,
       });
-      results.set(q.Id!, { query: q, series: [series], stat: ms.Stat, period });
+      results.set(q.Id!, { query: q, series: [series], array: false, stat: ms.Stat, period });
     }),
   );
 
@@ -89,6 +93,7 @@ export async function getMetricData(account: string, region: string, input: GetM
     const period = q.Period ?? defaultPeriod;
     const alignedStart = alignStart(start, period, now);
     let series: Series[];
+    let array = true;
     if (/^\s*SELECT\b/i.test(text)) {
       const insightsMessages: InsightsMessage[] = [];
       series = await runInsightsQuery(text, source, {
@@ -104,7 +109,7 @@ export async function getMetricData(account: string, region: string, input: GetM
       const value = await evaluateExpression(text, {
         lookup: (id) => {
           const r = results.get(id);
-          return r ? (r.series.length === 1 && r.query.MetricStat ? r.series[0] : r.series) : undefined;
+          return r ? (r.array ? r.series : r.series[0]) : undefined;
         },
         search: (expression, stat, periodSeconds) =>
           runSearch(expression, stat, periodSeconds, source, {
@@ -121,10 +126,11 @@ export async function getMetricData(account: string, region: string, input: GetM
         id: q.Id,
         periodOf: (id) => byId.get(id)?.MetricStat?.Period ?? byId.get(id)?.Period,
       });
+      array = Array.isArray(value);
       series = Array.isArray(value) ? value : [value];
       for (const m of searchMessages) messages.push({ Code: m.Code, Value: m.Value });
     }
-    results.set(q.Id!, { query: q, series, period });
+    results.set(q.Id!, { query: q, series, array, period });
   }
 
   // Labels, order and pagination.

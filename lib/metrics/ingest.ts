@@ -3,7 +3,8 @@
  * partitioned by account + namespace so one partition's aggregator owns every
  * series it touches. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`.
  */
-import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamManager } from "nats";
+import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
+import { registerShard } from "../runtime/shards.js";
 import { createHash } from "node:crypto";
 import { getNats } from "../storage/nats.js";
 
@@ -44,33 +45,16 @@ export function partitionOf(account: string, namespace: string): number {
 
 export const ingestSubject = (account: string, partition: number) => `cloudwatch.${account}.metrics.ingest.${partition}`;
 export const partitionFilter = (partition: number) => `cloudwatch.*.metrics.ingest.${partition}`;
-export const aggregatorConsumer = (partition: number) => `metric-aggregator-${partition}`;
-/** Messages per aggregator batch; also the consumer's max_ack_pending (see local/stream-trigger.ts). */
+/** Messages per aggregator batch. */
 export const AGGREGATOR_BATCH = 512;
 
 let ensured: Promise<void> | undefined;
-/** Creates the stream and one durable consumer per partition, idempotently. */
+/** Creates the stream and registers its partitions as shards, idempotently. */
 export function ensureIngestStream(): Promise<void> {
   ensured ??= (async () => {
     const { jsm } = await getNats();
     await upsertStream(jsm);
-    for (let p = 0; p < PARTITIONS; p++) {
-      const name = aggregatorConsumer(p);
-      try {
-        await jsm.consumers.info(INGEST_STREAM, name);
-      } catch {
-        await jsm.consumers.add(INGEST_STREAM, {
-          durable_name: name,
-          filter_subject: partitionFilter(p),
-          ack_policy: AckPolicy.All,
-          deliver_policy: DeliverPolicy.All,
-          ack_wait: 30_000_000_000, // ns: a crashed aggregator's batch is redelivered after this
-          // One outstanding batch per partition keeps batches in stream order
-          // even when several aggregators poll the same partition.
-          max_ack_pending: AGGREGATOR_BATCH,
-        });
-      }
-    }
+    for (let p = 0; p < PARTITIONS; p++) await registerShard(INGEST_STREAM, String(p), partitionFilter(p));
   })().catch((e) => {
     ensured = undefined;
     throw e;

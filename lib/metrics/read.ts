@@ -189,10 +189,12 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
     for (const [start, chunk] of map) {
       if (name === "m1" && absorbed("m5", start, chunk)) continue;
       if (name === "m5" && absorbed("h1", start, chunk)) continue;
+      const resolution = TIERS[name].resolutionMs;
       // Chunks are this query's own copies: their aggregates can be merged into in place.
       for (const [t, agg] of chunk.buckets) {
-        if (t < opts.start || t >= opts.end) continue;
-        const p = opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs;
+        // A coarse bucket that starts before the range but reaches into it counts for the first period.
+        if (t + resolution <= opts.start || t >= opts.end) continue;
+        const p = t < opts.start ? opts.start : opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs;
         const cur = periods.get(p);
         if (!cur) periods.set(p, agg);
         else if (opts.basic) {

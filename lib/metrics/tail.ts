@@ -5,18 +5,13 @@
 import { DeliverPolicy } from "nats";
 import { getNats } from "../storage/nats.js";
 import type { SequencedMessage } from "./aggregator.js";
-import { aggregatorConsumer, INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestMessage } from "./ingest.js";
+import { getCheckpoint } from "../runtime/shards.js";
+import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestMessage } from "./ingest.js";
 
-/** The unaggregated messages of one account's partition, in stream order. */
+/** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
 export async function readTail(account: string, partition: number): Promise<SequencedMessage[]> {
   const { jsm, js } = await getNats();
-  let info;
-  try {
-    info = await jsm.consumers.info(INGEST_STREAM, aggregatorConsumer(partition));
-  } catch {
-    return []; // nothing was ever ingested
-  }
-  const from = info.ack_floor.stream_seq + 1;
+  const from = (await getCheckpoint(INGEST_STREAM, String(partition))) + 1;
   const subject = ingestSubject(account, partition);
   let last: number;
   try {

@@ -22,6 +22,7 @@ export const BUCKETS = {
   logStreams: "cw-log-streams",
   metricChunks: "cw-metric-chunks",
   metricSeries: "cw-metric-series",
+  streamShards: "cw-stream-shards",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 
