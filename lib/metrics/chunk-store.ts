@@ -9,7 +9,7 @@ import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../storage/nats.js";
 import { fromKeyToken, keyToken } from "../storage/kv.js";
 import { Aggregate } from "./aggregate.js";
-import { decodeChunk, encodeChunk } from "./chunk.js";
+import { decodeChunk, decodeChunkBasic, encodeChunk, type BasicColumns } from "./chunk.js";
 import { TIERS, type TierName } from "./tiers.js";
 
 export interface ChunkRef {
@@ -30,6 +30,8 @@ export interface StoredChunk {
   absorbed: number[];
   /** Bucket start (epoch ms) → aggregate. */
   buckets: Map<number, Aggregate>;
+  /** Instead of `buckets`, for reads of basic statistics: columns, no distributions. */
+  basic?: BasicColumns;
   /** KV revision, 0 when the record does not exist yet. */
   revision: number;
 }
@@ -62,26 +64,22 @@ export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk,
   return out;
 }
 
-export function decodeStoredChunk(bytes: Uint8Array, revision: number): StoredChunk {
+export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false): StoredChunk {
   if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint16(13);
   const absorbed = Array.from({ length: n }, (_, i) => view.getUint32(15 + 4 * i));
+  const head = { lastSeq: view.getFloat64(1), incarnation: view.getUint32(9), absorbed, revision };
+  if (basic) return { ...head, buckets: new Map(), basic: decodeChunkBasic(bytes.subarray(15 + 4 * n)) };
   const { buckets } = decodeChunk(bytes.subarray(15 + 4 * n));
-  return {
-    lastSeq: view.getFloat64(1),
-    incarnation: view.getUint32(9),
-    absorbed,
-    revision,
-    buckets: new Map(buckets.map((b) => [b.t, b.agg])),
-  };
+  return { ...head, buckets: new Map(buckets.map((b) => [b.t, b.agg])) };
 }
 
 /** The record, or an empty one (revision 0) when there is none. */
-export async function loadChunk(kv: KV, ref: ChunkRef): Promise<StoredChunk> {
+export async function loadChunk(kv: KV, ref: ChunkRef, basic = false): Promise<StoredChunk> {
   const e = await kv.get(chunkKey(ref));
   if (!e || e.operation !== "PUT" || e.value.length === 0) return emptyChunk();
-  return decodeStoredChunk(e.value, e.revision);
+  return decodeStoredChunk(e.value, e.revision, basic);
 }
 
 /**

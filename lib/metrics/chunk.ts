@@ -331,7 +331,23 @@ function xorEncode(values: number[]): Uint8Array {
 // ---------------------------------------------------------------------------
 // decode
 
-export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets: Bucket[] } {
+interface ChunkColumns {
+  resolutionMs: number;
+  n: number;
+  ts: number[];
+  table: string[];
+  unitCodes: number[];
+  kinds: Kind[];
+  counts: number[];
+  sums: number[];
+  mins: number[];
+  maxs: number[];
+  /** Positioned at the sketches. */
+  r: Reader;
+}
+
+/** Everything before the sketches: what basic statistics need. */
+function readColumns(bytes: Uint8Array): ChunkColumns | { resolutionMs: number; n: 0 } {
   if (bytes.length < 1) throw new Error("decodeChunk: empty input");
   const head = bytes[0];
   if ((head & 0x0f) !== VERSION) throw new Error(`decodeChunk: unknown chunk version ${head & 0x0f}`);
@@ -339,7 +355,7 @@ export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets:
   const r = new Reader(body);
   const resolutionMs = r.varint();
   const n = r.varint();
-  if (n === 0) return { resolutionMs, buckets: [] };
+  if (n === 0) return { resolutionMs, n: 0 };
 
   // units
   const table: string[] = [];
@@ -375,6 +391,53 @@ export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets:
   const sums = readColumn(r, kinds.filter(hasSum).length);
   const mins = readColumn(r, kinds.filter(hasMin).length);
   const maxs = readColumn(r, kinds.filter(hasMax).length);
+  return { resolutionMs, n, ts, table, unitCodes, kinds, counts, sums, mins, maxs, r };
+}
+
+/** Bucket start times and their count, sum, min and max, without distributions. */
+export interface BasicColumns {
+  resolutionMs: number;
+  t: number[];
+  count: number[];
+  sum: number[];
+  min: number[];
+  max: number[];
+}
+
+/**
+ * Decodes only what SampleCount, Sum, Average, Minimum and Maximum need: no
+ * sketches and no object per bucket. The read path of basic statistics.
+ */
+export function decodeChunkBasic(bytes: Uint8Array): BasicColumns {
+  const c = readColumns(bytes);
+  if (c.n === 0) return { resolutionMs: c.resolutionMs, t: [], count: [], sum: [], min: [], max: [] };
+  const { n, kinds, counts, sums, mins, maxs } = c as ChunkColumns;
+  const out: BasicColumns = { resolutionMs: c.resolutionMs, t: (c as ChunkColumns).ts, count: new Array(n), sum: new Array(n), min: new Array(n), max: new Array(n) };
+  let ci = 0, si = 0, mi = 0, xi = 0;
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i];
+    if (k === Kind.EMPTY) {
+      out.count[i] = 0;
+      out.sum[i] = 0;
+      out.min[i] = Infinity;
+      out.max[i] = -Infinity;
+      continue;
+    }
+    const count = hasCount(k) ? counts[ci++] : 1;
+    const sum = hasSum(k) ? sums[si++] : undefined;
+    const min = mins[mi++];
+    out.count[i] = count;
+    out.min[i] = min;
+    out.max[i] = hasMax(k) ? maxs[xi++] : min;
+    out.sum[i] = sum ?? (k === Kind.SINGLE ? min : min * count);
+  }
+  return out;
+}
+
+export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets: Bucket[] } {
+  const cols = readColumns(bytes);
+  if (cols.n === 0) return { resolutionMs: cols.resolutionMs, buckets: [] };
+  const { resolutionMs, n, ts, table, unitCodes, kinds, counts, sums, mins, maxs, r } = cols as ChunkColumns;
   const nSketch = kinds.filter(hasSketch).length;
   const floatCounts = nSketch > 0 && r.byte() === 1;
   const readCount = floatCounts ? () => r.float64() : () => r.varint();

@@ -9,12 +9,12 @@ import { datumIdentity } from "./aggregator.js";
 import { chunkBucket, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, type StoredChunk } from "./chunk-store.js";
 import { scanEntries } from "../storage/kv.js";
 import { loadCold } from "./cold-store.js";
-import { foldDatum } from "./fold.js";
+import { foldDatum, foldInto } from "./fold.js";
 import { seriesId } from "./identity.js";
 import type { IngestDatum } from "./ingest.js";
 import { getSeries } from "./series-index.js";
 import { TailCache } from "./tail.js";
-import { chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
+import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
 import type { MetricIdentity } from "./types.js";
 
 export interface ReadOptions {
@@ -92,7 +92,7 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
         const map = (chunks[name] = new Map());
         for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
           const ref = { account, seriesId: id, unit, start };
-          const load = name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name });
+          const load = name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name }, opts.basic);
           loads.push(load.then((c) => void map.set(start, c)));
         }
       }
@@ -136,7 +136,7 @@ export async function readMany(
             if (!units) found.set(ref.seriesId, (units = new Map()));
             let tiers = units.get(ref.unit);
             if (!tiers) units.set(ref.unit, (tiers = {}));
-            (tiers[name] ??= new Map()).set(start, decodeStoredChunk(e.value, e.revision));
+            (tiers[name] ??= new Map()).set(start, decodeStoredChunk(e.value, e.revision, opts.basic));
           }
         }),
       );
@@ -174,37 +174,64 @@ export async function readMany(
 
 /** Folds the tail into the chunks, skips absorbed chunks and re-buckets to the period. */
 function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts: ReadOptions, now: number, ret: Retention) {
+  const periods = new Map<number, Aggregate>();
+  const periodOf = (t: number) => (t < opts.start ? opts.start : opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs);
+  // Basic statistics: count, sum, min and max only, merged without distributions.
+  const addBasic = (p: number, count: number, sum: number, min: number, max: number) => {
+    const cur = periods.get(p);
+    if (!cur) periods.set(p, Aggregate.fromParts({ count, sum, min, max, hasDistribution: false }));
+    else {
+      cur.count += count;
+      cur.sum += sum;
+      if (min < cur.min) cur.min = min;
+      if (max > cur.max) cur.max = max;
+      cur.hasDistribution = false;
+    }
+  };
+
   for (const { seq, d } of tailData) {
     if (d.u !== unit) continue;
     for (const name of ingestTiers(d, now, ret.hotMs)) {
+      const resolution = TIERS[name].resolutionMs;
       const chunk = chunks[name]?.get(chunkStart(d.t, TIERS[name]));
-      if (chunk && seq > chunk.lastSeq) foldDatum(chunk.buckets, d, TIERS[name].resolutionMs);
+      if (!chunk || seq <= chunk.lastSeq) continue;
+      if (!chunk.basic) {
+        foldDatum(chunk.buckets, d, resolution);
+        continue;
+      }
+      const t = bucketStart(d.t, resolution);
+      if (t + resolution <= opts.start || t >= opts.end) continue;
+      const agg = new Aggregate();
+      foldInto(agg, d);
+      if (agg.count > 0) addBasic(periodOf(t), agg.count, agg.sum, agg.min, agg.max);
     }
   }
   const absorbed = (into: TierName, start: number, c: StoredChunk) =>
     chunks[into]?.get(chunkStart(start, TIERS[into]))?.absorbed.includes(c.incarnation) ?? false;
 
-  const periods = new Map<number, Aggregate>();
   for (const [name, map] of Object.entries(chunks) as Array<[TierName, Map<number, StoredChunk>]>) {
+    const resolution = TIERS[name].resolutionMs;
     for (const [start, chunk] of map) {
       if (name === "m1" && absorbed("m5", start, chunk)) continue;
       if (name === "m5" && absorbed("h1", start, chunk)) continue;
-      const resolution = TIERS[name].resolutionMs;
+      if (chunk.basic) {
+        const c = chunk.basic;
+        for (let i = 0; i < c.t.length; i++) {
+          const t = c.t[i];
+          // A coarse bucket that starts before the range but reaches into it counts for the first period.
+          if (t + resolution <= opts.start || t >= opts.end || c.count[i] === 0) continue;
+          addBasic(periodOf(t), c.count[i], c.sum[i], c.min[i], c.max[i]);
+        }
+        continue;
+      }
       // Chunks are this query's own copies: their aggregates can be merged into in place.
       for (const [t, agg] of chunk.buckets) {
-        // A coarse bucket that starts before the range but reaches into it counts for the first period.
         if (t + resolution <= opts.start || t >= opts.end) continue;
-        const p = t < opts.start ? opts.start : opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs;
+        const p = periodOf(t);
         const cur = periods.get(p);
         if (!cur) periods.set(p, agg);
-        else if (opts.basic) {
-          // Merging sketches is the costly part of a merge; basic statistics need none.
-          cur.count += agg.count;
-          cur.sum += agg.sum;
-          if (agg.min < cur.min) cur.min = agg.min;
-          if (agg.max > cur.max) cur.max = agg.max;
-          cur.hasDistribution = false;
-        } else cur.merge(agg);
+        else if (opts.basic) addBasic(p, agg.count, agg.sum, agg.min, agg.max);
+        else cur.merge(agg);
       }
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Aggregate } from "../../lib/metrics/aggregate.js";
-import { decodeChunk, encodeChunk, mergeChunks, type Bucket } from "../../lib/metrics/chunk.js";
+import { decodeChunk, decodeChunkBasic, encodeChunk, mergeChunks, type Bucket } from "../../lib/metrics/chunk.js";
 import { rng } from "../support/random.js";
 
 const MINUTE = 60_000;
@@ -210,5 +210,36 @@ describe("mergeChunks", () => {
     const viaBytes = mergeChunks(decodeChunk(encodeChunk(a, MINUTE)).buckets, decodeChunk(encodeChunk(b, MINUTE)).buckets);
     const direct = mergeChunks(a, b);
     expectSameBuckets(roundTrip(viaBytes), direct);
+  });
+});
+
+describe("decodeChunkBasic: count, sum, min and max without distributions", () => {
+  it("gives exactly what the full decode gives, for every kind of bucket", () => {
+    const random = rng(7);
+    const buckets: Bucket[] = [];
+    for (let i = 0; i < 200; i++) {
+      const t = Date.UTC(2026, 10, 25) + i * 60_000 * (1 + (i % 3));
+      const kind = i % 5;
+      let agg: Aggregate;
+      if (kind === 0) agg = Aggregate.of(Math.round(random() * 10_000) / 100); // one value
+      else if (kind === 1) agg = Aggregate.of(5, 5, 5); // all equal
+      else if (kind === 2) agg = Aggregate.of(...Array.from({ length: 20 }, () => random() * 100)); // a distribution
+      else if (kind === 3) {
+        agg = new Aggregate();
+        agg.addStatisticSet({ SampleCount: 4, Sum: 10, Minimum: 1, Maximum: 4 }); // no distribution
+      } else agg = new Aggregate(); // empty
+      buckets.push({ t, agg });
+    }
+    const bytes = encodeChunk(buckets, 60_000);
+    const full = decodeChunk(bytes).buckets;
+    const basic = decodeChunkBasic(bytes);
+    expect(basic.t).toEqual(full.map((b) => b.t));
+    full.forEach((b, i) => {
+      expect(basic.count[i]).toBe(b.agg.count);
+      if (b.agg.count === 0) return;
+      expect(basic.sum[i]).toBe(b.agg.sum);
+      expect(basic.min[i]).toBe(b.agg.min);
+      expect(basic.max[i]).toBe(b.agg.max);
+    });
   });
 });
