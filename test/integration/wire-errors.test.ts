@@ -7,7 +7,6 @@
  * Requests are built by hand with fetch and signed with the SDK's own
  * SignatureV4, so each one can be broken in exactly one way.
  */
-import { createHash, createHmac } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import * as cloudwatchSdk from "@aws-sdk/client-cloudwatch";
 import { CloudWatchClient, ListDashboardsCommand, PutDashboardCommand } from "@aws-sdk/client-cloudwatch";
@@ -23,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadTemplate } from "../../local/template.js";
 import { CLOUDWATCH, LOGS } from "../../lib/protocol/services.js";
 import { awsCli, cloudWatchClient, logsClient, ROOT, startStack, type Stack } from "../support/stack.js";
+import { Sha256 } from "../support/sha256.js";
 
 // ---------------------------------------------------------------------------
 // Wire helpers
@@ -35,34 +35,6 @@ const CW_TARGET = "GraniteServiceVersion20100801";
 const LOGS_TARGET = "Logs_20140328";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** SHA-256 over node:crypto implementing the smithy Checksum interface. */
-class Sha256 {
-  private h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = this.make();
-  }
-  private make() {
-    if (this.secret === undefined) return createHash("sha256");
-    const key =
-      typeof this.secret === "string"
-        ? Buffer.from(this.secret, "utf8")
-        : ArrayBuffer.isView(this.secret)
-          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-          : Buffer.from(this.secret);
-    return createHmac("sha256", key);
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    if (typeof data === "string") this.h.update(data, "utf8");
-    else if (ArrayBuffer.isView(data)) this.h.update(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    else this.h.update(Buffer.from(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.make();
-  }
-}
 
 interface Creds {
   accessKeyId: string;

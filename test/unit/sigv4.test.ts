@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createHash, createHmac } from "node:crypto";
+import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { SignatureV4 } from "@smithy/signature-v4";
@@ -25,34 +25,6 @@ const T0 = new Date("2026-11-25T06:00:00Z");
 const T0_TEXT = "20261125T060000Z";
 const minutes = (d: Date, m: number) => new Date(d.getTime() + m * 60_000);
 
-/** SHA-256 over node:crypto implementing the smithy Checksum interface. */
-class Sha256 {
-  private h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = this.make();
-  }
-  private make() {
-    if (this.secret === undefined) return createHash("sha256");
-    const key =
-      typeof this.secret === "string"
-        ? Buffer.from(this.secret, "utf8")
-        : ArrayBuffer.isView(this.secret)
-          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-          : Buffer.from(this.secret);
-    return createHmac("sha256", key);
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    if (typeof data === "string") this.h.update(data, "utf8");
-    else if (ArrayBuffer.isView(data)) this.h.update(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-    else this.h.update(Buffer.from(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.make();
-  }
-}
 
 const signer = (service = "monitoring", region = "us-east-1", cred: Credential = CRED, applyChecksum = false) =>
   new SignatureV4({
@@ -163,6 +135,7 @@ else:
 p = req.prepare()
 print(json.dumps({"url": p.url, "headers": dict(p.headers.items())}))
 `;
+import { Sha256 } from "../support/sha256.js";
 
 // botocore: the machine's python3 has it (boto3 and the pip aws CLI); else
 // Debian's python3-botocore, which npm test installs. No skipping.
