@@ -270,6 +270,10 @@ export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpSer
   const server = createServer({ keepAlive: true, noDelay: true }, handle);
   server.keepAliveTimeout = 65_000; // longer than the SDKs' idle socket timeouts
   server.headersTimeout = 66_000;
+  // A body that never completes (a client whose Content-Length overstates
+  // its body, as the JS SDK's CBOR protocol does when it gzips) gets a 408
+  // after this, not the default five minutes.
+  server.requestTimeout = 70_000;
   server.on("clientError", (err, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
