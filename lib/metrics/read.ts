@@ -75,7 +75,10 @@ async function tailFor(tail: TailCache, metric: MetricIdentity, id: string): Pro
 export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
   const id = seriesId(metric);
   const tail = opts.tail ?? new TailCache(account);
-  const [record, tailData] = await Promise.all([opts.unit ? undefined : getSeries(account, id), tailFor(tail, metric, id)]);
+  // The tail first, then the index and chunks: the aggregator writes those
+  // before it moves the checkpoint, so whatever has left the tail is there.
+  const tailData = await tailFor(tail, metric, id);
+  const record = opts.unit ? undefined : await getSeries(account, id);
   const units = opts.unit ? [opts.unit] : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
   const out: PeriodData = new Map();
   if (!units.length) return out;
@@ -119,6 +122,8 @@ export async function readMany(
   const ret = retention();
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const tail = opts.tail ?? new TailCache(account);
+  // The tail before the chunks (see readSeries): later reads hit the cache.
+  await Promise.all([...new Set(metrics.map((m) => m.namespace))].map((ns) => tail.forNamespace(ns)));
   const kv = await chunkBucket();
 
   // seriesId → unit → tier → chunk start → chunk

@@ -35,7 +35,8 @@ export class AccountMetrics implements MetricSource {
 
   async listMetrics(filter: { namespace?: string; metricName?: string }): Promise<MetricIdentity[]> {
     // The index, plus series only the unaggregated tail knows yet.
-    this.metricsList ??= Promise.all([listSeries(this.account), this.tail.all()]).then(([rows, tail]) => {
+    // The tail before the index: a series that left the tail is already indexed.
+    this.metricsList ??= this.tail.all().then(async (tail) => [await listSeries(this.account), tail] as const).then(([rows, tail]) => {
       const byKey = new Map<string, MetricIdentity>();
       for (const r of rows) {
         this.units.set(r.id, r.units);
