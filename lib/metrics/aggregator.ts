@@ -23,7 +23,9 @@ export interface SequencedMessage {
 
 interface PendingChunk {
   ref: ChunkRef;
-  items: Array<{ seq: number; datum: IngestDatum }>;
+  /** Parallel arrays: ingest sequence and datapoint (no object per datapoint). */
+  seqs: number[];
+  datums: IngestDatum[];
 }
 
 export function datumIdentity(namespace: string, d: IngestDatum) {
@@ -73,10 +75,11 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
         const key = `${skey}.${d.u}.${tier}.${start}`;
         let pending = chunks.get(key);
         if (!pending) {
-          pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, items: [] };
+          pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, seqs: [], datums: [] };
           chunks.set(key, pending);
         }
-        pending.items.push({ seq, datum: d });
+        pending.seqs.push(seq);
+        pending.datums.push(d);
       }
     }
   }
@@ -109,9 +112,11 @@ async function applyToChunk(kv: KV, pending: PendingChunk): Promise<void> {
     CHUNK_CACHE.delete(key);
     const chunk = cached ?? (await loadChunk(kv, pending.ref));
     let maxSeq = chunk.lastSeq;
-    for (const { seq, datum } of pending.items) {
+    const { seqs, datums } = pending;
+    for (let i = 0; i < seqs.length; i++) {
+      const seq = seqs[i];
       if (seq <= chunk.lastSeq) continue; // already folded by an earlier delivery
-      foldDatum(chunk.buckets, datum, resolutionMs);
+      foldDatum(chunk.buckets, datums[i], resolutionMs);
       if (seq > maxSeq) maxSeq = seq;
     }
     if (maxSeq === chunk.lastSeq) {

@@ -49,9 +49,9 @@ export function emptyChunk(): StoredChunk {
   return { lastSeq: 0, incarnation: newIncarnation(), absorbed: [], buckets: new Map(), revision: 0 };
 }
 
-export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk, "revision">): Uint8Array {
+export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk, "revision">, level = 9): Uint8Array {
   const buckets = [...chunk.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, agg]) => ({ t, agg }));
-  const body = encodeChunk(buckets, resolutionMs);
+  const body = encodeChunk(buckets, resolutionMs, level);
   const head = 15 + 4 * chunk.absorbed.length;
   const out = new Uint8Array(head + body.length);
   const view = new DataView(out.buffer);
@@ -87,7 +87,8 @@ export async function loadChunk(kv: KV, ref: ChunkRef, basic = false): Promise<S
  * success the chunk's revision is the new one.
  */
 export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Promise<boolean> {
-  const bytes = encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk);
+  // Hot chunks are rewritten every batch: fast compression; rollups: the best.
+  const bytes = encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, ref.tier === "s1" || ref.tier === "m1" ? 1 : 9);
   try {
     chunk.revision = chunk.revision === 0 ? await kv.create(chunkKey(ref), bytes) : await kv.update(chunkKey(ref), bytes, chunk.revision);
     return true;

@@ -92,7 +92,12 @@ const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
 // ---------------------------------------------------------------------------
 // encode
 
-export function encodeChunk(buckets: Bucket[], resolutionMs: number): Uint8Array {
+/**
+ * `level`: the deflate effort. The aggregator rewrites hot chunks on every
+ * batch and asks for a fast level; roll-off writes long-lived chunks once and
+ * asks for the best.
+ */
+export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9): Uint8Array {
   if (!Number.isSafeInteger(resolutionMs) || resolutionMs <= 0) {
     throw new RangeError(`encodeChunk: resolutionMs must be a positive integer, got ${resolutionMs}`);
   }
@@ -106,7 +111,8 @@ export function encodeChunk(buckets: Bucket[], resolutionMs: number): Uint8Array
     writeValues(w, sorted);
   }
   const body = w.finish();
-  const deflated = deflateRawSync(body, { level: 9 });
+  // Tiny bodies never shrink: skip the attempt.
+  const deflated = body.length < 48 ? body : deflateRawSync(body, { level });
   const out = new Uint8Array(1 + Math.min(body.length, deflated.length));
   if (deflated.length < body.length) {
     out[0] = VERSION | DEFLATED;

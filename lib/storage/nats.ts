@@ -41,6 +41,10 @@ export function getNats(url = getConfig().natsUrl): Promise<Nats> {
       name: "hive-cloudwatch",
       maxReconnectAttempts: -1, // survive a nats-server restart
       reconnectTimeWait: 250,
+      // Otherwise every request (each KV get and put) builds two Errors with
+      // stack traces up front, in case it times out: a fifth of the
+      // aggregator's time in profiles.
+      noAsyncTraces: true,
     });
     return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
   })().catch((e) => {
