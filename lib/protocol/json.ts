@@ -1,13 +1,12 @@
 /**
  * awsJson1_0 (CloudWatch) and awsJson1_1 (Logs), with the SDK's JSON codecs.
  */
-import { JsonShapeSerializer } from "@aws-sdk/core/protocols";
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
 import { JsonInputReader } from "./json-reader.js";
+import { JsonOutputWriter } from "./json-writer.js";
 import type { ServiceModel } from "./services.js";
 
-const settings = { timestampFormat: { useTrait: true, default: 7 }, jsonName: false } as const;
 
 const readers = new Map<ServiceModel, JsonInputReader>();
 
@@ -28,9 +27,9 @@ export async function decodeJsonInput(service: ServiceModel, input: NormalizedSc
   return reader.read(input, parsed);
 }
 
+const writer = new JsonOutputWriter();
+
 export function encodeJsonOutput(output: NormalizedSchema, value: unknown): string {
   if (output.isUnitSchema()) return "{}";
-  const serializer = new JsonShapeSerializer(settings as any);
-  serializer.write(output, value ?? {});
-  return String(serializer.flush());
+  return writer.write(output, value);
 }

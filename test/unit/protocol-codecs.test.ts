@@ -281,3 +281,35 @@ function transportAsync(respond: (req: Captured) => Promise<WireResponse>) {
     },
   };
 }
+
+describe("the JSON output writer", () => {
+  it("writes what the SDK's own JsonShapeSerializer writes", async () => {
+    const { JsonShapeSerializer } = await import("@aws-sdk/core/protocols");
+    const { CLOUDWATCH, LOGS } = await import("../../lib/protocol/index.js");
+    const { encodeJsonOutput } = await import("../../lib/protocol/json.js");
+    const cases: Array<[import("../../lib/protocol/index.js").ServiceModel, string, unknown]> = [
+      [CLOUDWATCH, "GetMetricData", {
+        MetricDataResults: [{ Id: "m1", Label: "x", Timestamps: [new Date(1764048000123), new Date(0)], Values: [1.5, NaN, Infinity, -Infinity].slice(0, 2), StatusCode: "Complete", Messages: [] }],
+        Messages: [{ Code: "c", Value: "v" }],
+        NextToken: "t",
+      }],
+      [CLOUDWATCH, "GetMetricStatistics", { Label: "l", Datapoints: [{ Timestamp: new Date(1764048000000), Sum: 3, ExtendedStatistics: { p99: 2.5 }, Unit: "Count" }] }],
+      [CLOUDWATCH, "ListDashboards", { DashboardEntries: [{ DashboardName: "d", LastModified: new Date(1764048000000), Size: 12 }] }],
+      [LOGS, "DescribeLogGroups", { logGroups: [{ logGroupName: "/a", creationTime: 1764048000000, retentionInDays: 7 }], nextToken: undefined }],
+    ];
+    for (const [service, op, value] of cases) {
+      const schema = service.operations.get(op)!.output;
+      const sdk = new JsonShapeSerializer({ timestampFormat: { useTrait: true, default: 7 }, jsonName: false } as any);
+      sdk.write(schema, value);
+      expect(JSON.parse(encodeJsonOutput(schema, value))).toEqual(JSON.parse(String(sdk.flush())));
+    }
+  });
+
+  it("writes NaN and infinities as the strings the SDK reads back", async () => {
+    const { CLOUDWATCH } = await import("../../lib/protocol/index.js");
+    const { encodeJsonOutput } = await import("../../lib/protocol/json.js");
+    const schema = CLOUDWATCH.operations.get("GetMetricData")!.output;
+    const json = JSON.parse(encodeJsonOutput(schema, { MetricDataResults: [{ Id: "m", Values: [NaN, Infinity, -Infinity, 1] }] }));
+    expect(json.MetricDataResults[0].Values).toEqual(["NaN", "Infinity", "-Infinity", 1]);
+  });
+});
