@@ -6,11 +6,16 @@
  * Node HTTP server that only reads, gunzips and JSON.parses the same bodies,
  * driven by the same clients.
  *
- *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000]
+ *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--no-aggregator]
+ *
+ * --no-aggregator serves a copy of template.yaml without the stream-triggered
+ * aggregator: the PutMetricData path alone, as when aggregators run elsewhere.
  */
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { startStack } from "../test/support/stack.js";
 
@@ -24,6 +29,16 @@ const SECONDS = arg("seconds", 60);
 const CLIENTS = arg("clients", 8);
 const SERIES = arg("series", 10_000);
 const BATCH = 1000;
+const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
+
+/** template.yaml without the functions that have a Kinesis (stream) event. */
+function templateWithoutAggregator(): string {
+  const doc = readFileSync("template.yaml", "utf8");
+  const blocks = doc.split(/\n(?=  [A-Za-z0-9]+:\n    Type: AWS::Serverless::Function)/);
+  const path = join(mkdtempSync(join(tmpdir(), "bench-")), "template.yaml");
+  writeFileSync(path, blocks.filter((b) => !/Type: Kinesis/.test(b)).join("\n"));
+  return path;
+}
 
 const HOSTS = SERIES / 10;
 function request(i: number): { Namespace: string; MetricData: MetricDatum[] } {
@@ -99,7 +114,7 @@ async function main() {
   console.log(`load: ${CLIENTS} clients × ${BATCH} datums/request, ${SERIES} series, ${SECONDS} s\n`);
 
   // 1. The service.
-  const stack = await startStack();
+  const stack = await startStack(NO_AGGREGATOR ? { env: { HIVE_CLOUDWATCH_TEMPLATE: templateWithoutAggregator() } } : {});
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const { ingestBacklog } = await import("../lib/metrics/backlog.js");
@@ -113,10 +128,10 @@ async function main() {
     void pending().then((n) => (maxBacklog = Math.max(maxBacklog, n)));
   });
   const putEnded = Date.now();
-  while ((await pending()) > 0 && Date.now() - putEnded < 600_000) await new Promise((r) => setTimeout(r, 100));
+  while (!NO_AGGREGATOR && (await pending()) > 0 && Date.now() - putEnded < 600_000) await new Promise((r) => setTimeout(r, 100));
   const drain = (Date.now() - putEnded) / 1000;
   const requestRate = service.requests / SECONDS;
-  console.log("service (PutMetricData → JetStream → aggregator → KV):");
+  console.log(NO_AGGREGATOR ? "service without the aggregator (PutMetricData → JetStream):" : "service (PutMetricData → JetStream → aggregator → KV):");
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
   console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB`);
   console.log(`  aggregator backlog peak ${maxBacklog} requests (≈ ${(maxBacklog / Math.max(requestRate, 1)).toFixed(2)} s of ingest); drained ${drain.toFixed(2)} s after the last put`);
