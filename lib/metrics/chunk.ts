@@ -93,9 +93,9 @@ const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
 // encode
 
 /**
- * `level`: the deflate effort. The aggregator rewrites hot chunks on every
- * batch and asks for a fast level; roll-off writes long-lived chunks once and
- * asks for the best.
+ * `level`: the deflate effort, 0 for none. Hot chunks are rewritten on every
+ * aggregator batch and read by every query, so they skip it (their columns
+ * are already compact); roll-off writes long-lived chunks once, at the best.
  */
 export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9): Uint8Array {
   if (!Number.isSafeInteger(resolutionMs) || resolutionMs <= 0) {
@@ -112,7 +112,7 @@ export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9):
   }
   const body = w.finish();
   // Tiny bodies never shrink: skip the attempt.
-  const deflated = body.length < 48 ? body : deflateRawSync(body, { level });
+  const deflated = body.length < 48 || level === 0 ? body : deflateRawSync(body, { level });
   const out = new Uint8Array(1 + Math.min(body.length, deflated.length));
   if (deflated.length < body.length) {
     out[0] = VERSION | DEFLATED;
@@ -392,11 +392,23 @@ function readColumns(bytes: Uint8Array): ChunkColumns | { resolutionMs: number; 
   }
 
   // kinds and columns
-  const kinds: Kind[] = r.byte() === 0 ? new Array<Kind>(n).fill(Kind.SINGLE) : Array.from({ length: n }, () => r.byte() as Kind);
-  const counts = readColumn(r, kinds.filter(hasCount).length);
-  const sums = readColumn(r, kinds.filter(hasSum).length);
-  const mins = readColumn(r, kinds.filter(hasMin).length);
-  const maxs = readColumn(r, kinds.filter(hasMax).length);
+  const allSingle = r.byte() === 0;
+  const kinds: Kind[] = allSingle ? new Array<Kind>(n).fill(Kind.SINGLE) : Array.from({ length: n }, () => r.byte() as Kind);
+  // Column lengths: how many buckets have each part (all-SINGLE chunks, the common case, only a min).
+  let nCount = 0, nSum = 0, nMin = n, nMax = 0;
+  if (!allSingle) {
+    nMin = 0;
+    for (const k of kinds) {
+      if (hasCount(k)) nCount++;
+      if (hasSum(k)) nSum++;
+      if (hasMin(k)) nMin++;
+      if (hasMax(k)) nMax++;
+    }
+  }
+  const counts = readColumn(r, nCount);
+  const sums = readColumn(r, nSum);
+  const mins = readColumn(r, nMin);
+  const maxs = readColumn(r, nMax);
   return { resolutionMs, n, ts, table, unitCodes, kinds, counts, sums, mins, maxs, r };
 }
 

@@ -60,17 +60,7 @@ type TierChunks = Partial<Record<TierName, Map<number, StoredChunk>>>;
 type TailDatum = { seq: number; d: IngestDatum };
 
 /** The tail's datapoints for one series. */
-async function tailFor(tail: TailCache, metric: MetricIdentity, id: string): Promise<TailDatum[]> {
-  const out: TailDatum[] = [];
-  for (const { seq, message } of await tail.forNamespace(metric.namespace)) {
-    for (const d of message.data) {
-      if (d.m !== metric.metricName || d.d.length !== metric.dimensions.length) continue;
-      if (seriesId(datumIdentity(message.namespace, d)) !== id) continue;
-      out.push({ seq, d });
-    }
-  }
-  return out;
-}
+const tailFor = (tail: TailCache, metric: MetricIdentity, id: string): Promise<TailDatum[]> => tail.forSeries(metric.namespace, id);
 
 export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
   const id = seriesId(metric);

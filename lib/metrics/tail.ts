@@ -6,7 +6,9 @@ import { DeliverPolicy } from "nats";
 import { getNats } from "../storage/nats.js";
 import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
-import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestMessage } from "./ingest.js";
+import { datumIdentity } from "./aggregator.js";
+import { seriesId } from "./identity.js";
+import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
 
 /** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
 export async function readTail(account: string, partition: number): Promise<SequencedMessage[]> {
@@ -40,6 +42,29 @@ export async function readTail(account: string, partition: number): Promise<Sequ
 export class TailCache {
   private readonly parts = new Map<string, Promise<SequencedMessage[]>>();
   constructor(readonly account: string) {}
+
+  private readonly bySeries = new Map<string, Promise<Map<string, Array<{ seq: number; d: IngestDatum }>>>>();
+
+  /** The tail's datapoints of one series, in stream order; indexed once per namespace. */
+  async forSeries(namespace: string, id: string): Promise<Array<{ seq: number; d: IngestDatum }>> {
+    let index = this.bySeries.get(namespace);
+    if (!index) {
+      index = this.forNamespace(namespace).then((msgs) => {
+        const map = new Map<string, Array<{ seq: number; d: IngestDatum }>>();
+        for (const { seq, message } of msgs) {
+          for (const d of message.data) {
+            const sid = seriesId(datumIdentity(message.namespace, d));
+            let list = map.get(sid);
+            if (!list) map.set(sid, (list = []));
+            list.push({ seq, d });
+          }
+        }
+        return map;
+      });
+      this.bySeries.set(namespace, index);
+    }
+    return (await index).get(id) ?? [];
+  }
 
   forNamespace(namespace: string): Promise<SequencedMessage[]> {
     return this.partition(partitionOf(this.account, namespace)).then((msgs) =>
