@@ -14,7 +14,7 @@ export async function drainIngest(now = Date.now()): Promise<number> {
   let total = 0;
   for (let p = 0; p < PARTITIONS; p++) {
     const lease = await acquireLease(INGEST_STREAM, String(p), `drain-${process.pid}`, LEASE_MS);
-    if (!lease) throw new Error(`partition ${p} is held by ${"another aggregator"}`);
+    if (!lease) throw new Error(`partition ${p} is leased by another aggregator; try again when it is idle`);
     try {
       for (;;) {
         const msgs = await readShard(INGEST_STREAM, partitionFilter(p), lease.record.checkpoint + 1, AGGREGATOR_BATCH, 0);
