@@ -1,11 +1,12 @@
 /**
- * The metric ingest log: one JetStream message per PutMetricData request,
- * partitioned by account + namespace so one partition's aggregator owns every
- * series it touches. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`.
+ * The metric ingest log: a PutMetricData request becomes one JetStream
+ * message per partition its series fall in. Partitions are by series (account,
+ * namespace, name, dimensions), so one partition's aggregator owns every
+ * series it touches, and even a single busy namespace spreads over all of
+ * them. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`.
  */
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { registerShard } from "../runtime/shards.js";
-import { createHash } from "node:crypto";
 import { getNats } from "../storage/nats.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
@@ -39,8 +40,25 @@ export interface IngestMessage {
   data: IngestDatum[];
 }
 
-export function partitionOf(account: string, namespace: string): number {
-  return createHash("sha1").update(`${account}\u0000${namespace}`).digest().readUInt32BE(0) % PARTITIONS;
+/** The partition of a series: FNV-1a over its identity (fast, stable, well spread). */
+export function partitionOf(account: string, namespace: string, d: Pick<IngestDatum, "m" | "d">): number {
+  let h = 0x811c9dc5;
+  const mix = (text: string) => {
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    h ^= 0;
+    h = Math.imul(h, 0x01000193); // separator
+  };
+  mix(account);
+  mix(namespace);
+  mix(d.m);
+  for (const [k, v] of d.d) {
+    mix(k);
+    mix(v);
+  }
+  return (h >>> 0) % PARTITIONS;
 }
 
 export const ingestSubject = (account: string, partition: number) => `cloudwatch.${account}.metrics.ingest.${partition}`;
@@ -79,8 +97,17 @@ async function upsertStream(jsm: JetStreamManager): Promise<void> {
   }
 }
 
+/** Appends the request, one message per partition; resolves when JetStream acknowledged them all. */
 export async function publishIngest(msg: IngestMessage): Promise<void> {
   await ensureIngestStream();
   const { js } = await getNats();
-  await js.publish(ingestSubject(msg.account, partitionOf(msg.account, msg.namespace)), Buffer.from(JSON.stringify(msg)));
+  const parts: IngestDatum[][] = Array.from({ length: PARTITIONS }, () => []);
+  for (const d of msg.data) parts[partitionOf(msg.account, msg.namespace, d)].push(d);
+  await Promise.all(
+    parts.map((data, p) =>
+      data.length
+        ? js.publish(ingestSubject(msg.account, p), Buffer.from(JSON.stringify({ account: msg.account, namespace: msg.namespace, data })))
+        : undefined,
+    ),
+  );
 }

@@ -8,7 +8,7 @@ import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
 import { datumIdentity } from "./aggregator.js";
 import { seriesId } from "./identity.js";
-import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
+import { INGEST_STREAM, ingestSubject, PARTITIONS, type IngestDatum, type IngestMessage } from "./ingest.js";
 
 /** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
 export async function readTail(account: string, partition: number): Promise<SequencedMessage[]> {
@@ -66,10 +66,9 @@ export class TailCache {
     return (await index).get(id) ?? [];
   }
 
-  forNamespace(namespace: string): Promise<SequencedMessage[]> {
-    return this.partition(partitionOf(this.account, namespace)).then((msgs) =>
-      msgs.filter((m) => m.message.namespace === namespace),
-    );
+  /** A namespace's series are spread over every partition. */
+  async forNamespace(namespace: string): Promise<SequencedMessage[]> {
+    return (await this.all()).filter((m) => m.message.namespace === namespace);
   }
 
   /** Every unaggregated message of the account. */
