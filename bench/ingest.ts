@@ -134,7 +134,8 @@ async function main() {
   console.log(NO_AGGREGATOR ? "service without the aggregator (PutMetricData → JetStream):" : "service (PutMetricData → JetStream → aggregator → KV):");
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
   console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB`);
-  console.log(`  aggregator backlog peak ${maxBacklog} requests (≈ ${(maxBacklog / Math.max(requestRate, 1)).toFixed(2)} s of ingest); drained ${drain.toFixed(2)} s after the last put`);
+  // A request is one ingest message per partition its series fall in.
+  console.log(`  aggregator backlog peak ${maxBacklog} ingest messages (≈ ${(maxBacklog / 4 / Math.max(requestRate, 1)).toFixed(1)} s of requests); caught up ${drain.toFixed(2)} s after the last put`);
   await closeNats();
   await stack.stop();
 
