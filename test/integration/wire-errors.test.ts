@@ -556,6 +556,24 @@ describe("oversize bodies", () => {
     expect(mid.code).toBe("InvalidParameterInput");
   });
 
+  it("holds PutMetricData to AWS's 1 MB per request, in every CloudWatch protocol", async () => {
+    // 1.2 MB of a valid request: one datum whose dimension values are long.
+    const datum = (k: number) => ({ MetricName: "m", Dimensions: [{ Name: "D", Value: `${k}`.padEnd(1000, "x") }], Value: k });
+    const body = { Namespace: `${RUN}/big`, MetricData: Array.from({ length: 1000 }, (_, k) => datum(k)) };
+    const form: Record<string, string> = { Namespace: body.Namespace };
+    body.MetricData.forEach((d, i) => {
+      const p = `MetricData.member.${i + 1}`;
+      form[`${p}.MetricName`] = d.MetricName;
+      form[`${p}.Dimensions.member.1.Name`] = d.Dimensions[0].Name;
+      form[`${p}.Dimensions.member.1.Value`] = d.Dimensions[0].Value;
+      form[`${p}.Value`] = String(d.Value);
+    });
+    for (const wire of ["json", "cbor", "query"] as const) {
+      const a = await send({ wire, op: "PutMetricData", body: wire === "query" ? form : body });
+      expectError(a, wire, 413, "RequestEntityTooLarge");
+    }
+  });
+
   it("keeps serving", () => expectServing());
 });
 
