@@ -111,15 +111,19 @@ async function purgeVersion(kv: KV, key: string, revision: number): Promise<bool
   }
 }
 
-// --- CreateLogStream ----------------------------------------------------------
-export async function createLogStream(accountId: string, _region: string, input: CreateLogStreamRequest): Promise<{}> {
-  checkCreateNameLengths(input.logGroupName, input.logStreamName);
+/** Checks a group and a stream name together, as AWS reports them: all violations at once. */
+function checkNames(input: { logGroupName?: string; logStreamName?: string }): { group: string; stream: string } {
   const v = violations();
   checkLogGroupName(v, input.logGroupName);
   checkLogStreamName(v, input.logStreamName);
   v.throwIfAny();
-  const group = input.logGroupName!;
-  const stream = input.logStreamName!;
+  return { group: input.logGroupName!, stream: input.logStreamName! };
+}
+
+// --- CreateLogStream ----------------------------------------------------------
+export async function createLogStream(accountId: string, _region: string, input: CreateLogStreamRequest): Promise<{}> {
+  checkCreateNameLengths(input.logGroupName, input.logStreamName);
+  const { group, stream } = checkNames(input);
 
   const g = await requireLogGroup(accountId, group);
   const kv = await logStreamsBucket();
@@ -151,12 +155,7 @@ export async function createLogStream(accountId: string, _region: string, input:
 
 // --- DeleteLogStream ----------------------------------------------------------
 export async function deleteLogStream(accountId: string, _region: string, input: DeleteLogStreamRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  checkLogStreamName(v, input.logStreamName);
-  v.throwIfAny();
-  const group = input.logGroupName!;
-  const stream = input.logStreamName!;
+  const { group, stream } = checkNames(input);
   const g = await requireLogGroup(accountId, group);
   if (g.deletionProtectionEnabled) {
     throw validationException("Cannot delete log stream in a log group with deletion protection enabled. Disable deletion protection first.");
