@@ -51,17 +51,6 @@ export interface LogStreamRecord {
 export const logStreamsBucket = (): Promise<KV> => getBucket(BUCKETS.logStreams);
 
 /**
- * The stream's record if both the group and the stream exist; otherwise
- * AWS's ResourceNotFoundException for whichever is missing.
- */
-export async function requireLogStream(accountId: string, group: string, stream: string): Promise<LogStreamRecord> {
-  const g = await requireLogGroup(accountId, group);
-  const s = await getRecord<LogStreamRecord>(await logStreamsBucket(), logStreamKey(accountId, group, stream));
-  if (!s || s.value.groupId !== g.id) throw logStreamNotFound();
-  return s.value;
-}
-
-/**
  * For the ingest path: widens the stream's event time range and last
  * ingestion time after a PutLogEvents was stored. Missing streams are ignored.
  */

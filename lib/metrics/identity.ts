@@ -20,7 +20,3 @@ export function canonicalMetric(m: MetricIdentity): string {
 export function seriesId(m: MetricIdentity): string {
   return createHash("sha256").update(canonicalMetric(m)).digest("base64url").slice(0, 22);
 }
-
-export function sameMetric(a: MetricIdentity, b: MetricIdentity): boolean {
-  return canonicalMetric(a) === canonicalMetric(b);
-}

@@ -5,7 +5,6 @@
  * chunk, and a chunk already absorbed by its rollup is skipped.
  */
 import { Aggregate } from "./aggregate.js";
-import { datumIdentity } from "./aggregator.js";
 import { chunkBucket, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, type StoredChunk } from "./chunk-store.js";
 import { scanEntries } from "../storage/kv.js";
 import { loadCold } from "./cold-store.js";

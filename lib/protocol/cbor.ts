@@ -1,14 +1,17 @@
 /**
- * smithy-rpc-v2-cbor (CloudWatch, the default of current boto3 and aws CLI),
- * with the SDK's CBOR codec.
+ * smithy-rpc-v2-cbor (CloudWatch, the default of current boto3 and aws CLI):
+ * the SDK's CBOR codec, and the shared schema reader for input.
  */
 import { CborCodec, cbor } from "@smithy/core/cbor";
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
+import { InputReader } from "./input-reader.js";
+import type { ServiceModel } from "./services.js";
 
 const codec = new CborCodec();
 
-export async function decodeCborInput(input: NormalizedSchema, body: Buffer): Promise<unknown> {
+/** Decodes the body and reads it against the schema (types and required members checked). */
+export async function decodeCborInput(service: ServiceModel, input: NormalizedSchema, body: Buffer): Promise<unknown> {
   if (body.length === 0) return {};
   let raw: unknown;
   try {
@@ -19,11 +22,7 @@ export async function decodeCborInput(input: NormalizedSchema, body: Buffer): Pr
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new ServiceError("SerializationException", "Request body must be a CBOR map.", 400);
   }
-  try {
-    return (codec.createDeserializer() as any).readValue(input, raw);
-  } catch (e) {
-    throw new ServiceError("SerializationException", `Request body does not match the operation's input: ${(e as Error).message}`, 400);
-  }
+  return InputReader.for(service).read(input, raw);
 }
 
 export function encodeCborOutput(output: NormalizedSchema, value: unknown): Uint8Array {

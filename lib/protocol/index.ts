@@ -9,7 +9,6 @@ import { guessProtocol, type Identified, type WireProtocol } from "./identify.js
 import { decodeJsonInput, encodeJsonOutput } from "./json.js";
 import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from "./query.js";
 import type { OperationModel, ServiceModel } from "./services.js";
-import { validateInput } from "./validate.js";
 
 export { identify, guessProtocol, type Identified, type WireProtocol } from "./identify.js";
 export { CLOUDWATCH, LOGS, SERVICES, type ServiceModel, type OperationModel } from "./services.js";
@@ -31,11 +30,15 @@ export function operationModel(id: Identified): OperationModel {
 }
 
 export async function decodeInput(id: Identified, op: OperationModel, body: Buffer): Promise<unknown> {
-  // JSON is read and checked in one pass; the others are checked after decoding.
-  if (id.protocol === "json") return decodeJsonInput(id.service, op.input, body);
-  const input = id.protocol === "query" ? decodeQueryInput(op.input, id.form!) : await decodeCborInput(op.input, body);
-  validateInput(id.service, op.input, input);
-  return input;
+  // Each decoder checks types and required members as it reads.
+  switch (id.protocol) {
+    case "json":
+      return decodeJsonInput(id.service, op.input, body);
+    case "cbor":
+      return decodeCborInput(id.service, op.input, body);
+    case "query":
+      return decodeQueryInput(id.service, op.input, id.form!);
+  }
 }
 
 const contentTypes = (service: ServiceModel | undefined): Record<WireProtocol, string> => ({

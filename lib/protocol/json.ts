@@ -3,12 +3,12 @@
  */
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
-import { JsonInputReader } from "./json-reader.js";
+import { InputReader } from "./input-reader.js";
 import { JsonOutputWriter } from "./json-writer.js";
 import type { ServiceModel } from "./services.js";
 
 
-const readers = new Map<ServiceModel, JsonInputReader>();
+
 
 /** Parses and reads the body; types and required members are checked in the same pass. */
 export async function decodeJsonInput(service: ServiceModel, input: NormalizedSchema, body: Buffer): Promise<unknown> {
@@ -22,9 +22,7 @@ export async function decodeJsonInput(service: ServiceModel, input: NormalizedSc
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new ServiceError("SerializationException", "Request body must be a JSON object.", 400);
   }
-  let reader = readers.get(service);
-  if (!reader) readers.set(service, (reader = new JsonInputReader(service)));
-  return reader.read(input, parsed);
+  return InputReader.for(service).read(input, parsed);
 }
 
 const writer = new JsonOutputWriter();

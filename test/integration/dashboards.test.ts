@@ -13,6 +13,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { awsFailure } from "../support/failure.js";
 
 type Protocol = "json" | "cbor" | "query";
 
@@ -46,24 +47,6 @@ const INVALID_MESSAGES = [
   },
   { DataPath: "/widgets/0/properties", Message: "Should have required property 'annotations'" },
 ];
-
-interface AwsFailure {
-  code: string;
-  status: number | undefined;
-  message: string;
-  error: any;
-}
-
-/** The awsQuery error code as each client surfaces it (query-compatible JSON/CBOR clients read x-amzn-query-error). */
-async function awsFailure(p: Promise<unknown>): Promise<AwsFailure> {
-  try {
-    await p;
-  } catch (e) {
-    const error = e as any;
-    return { code: error.Code ?? error.Error?.Code ?? error.name, status: error.$metadata?.httpStatusCode, message: error.message, error };
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   stack = await startStack();

@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
+import { awsFailure as failure } from "../support/failure.js";
 
 let stack: Stack;
 let logs: CloudWatchLogsClient;
@@ -37,23 +38,6 @@ const REGION = "us-east-1";
 const RUN = `/it/${Date.now().toString(36)}`;
 let n = 0;
 const unique = (what: string) => `${RUN}/${what}-${++n}`;
-
-interface AwsFailure {
-  name: string;
-  status: number | undefined;
-  message: string;
-  error: any;
-}
-
-async function failure(p: Promise<unknown>): Promise<AwsFailure> {
-  try {
-    await p;
-  } catch (e) {
-    const error = e as any;
-    return { name: error.name, status: error.$metadata?.httpStatusCode, message: error.message, error };
-  }
-  throw new Error("expected the call to fail");
-}
 
 beforeAll(async () => {
   stack = await startStack();

@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { awsFailure } from "../support/failure.js";
 
 type Protocol = "json" | "cbor" | "query";
 
@@ -44,23 +45,6 @@ afterAll(async () => {
   await stack?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
-
-interface AwsFailure {
-  code: string;
-  status: number | undefined;
-  message: string;
-}
-
-/** The awsQuery error code as each client surfaces it (query-compatible JSON/CBOR clients read x-amzn-query-error). */
-async function awsFailure(p: Promise<unknown>): Promise<AwsFailure> {
-  try {
-    await p;
-  } catch (e) {
-    const error = e as any;
-    return { code: error.Code ?? error.Error?.Code ?? error.name, status: error.$metadata?.httpStatusCode, message: error.message };
-  }
-  throw new Error("expected the call to fail");
-}
 
 interface Expected {
   SampleCount: number;

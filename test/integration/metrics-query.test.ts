@@ -25,6 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { awsFailure } from "../support/failure.js";
 
 type Protocol = "json" | "cbor" | "query";
 
@@ -38,22 +39,6 @@ const T0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
 const at = (minutes: number, ms = 0) => new Date(T0 + minutes * MIN + ms);
 const ALL_STATS = ["SampleCount", "Sum", "Average", "Minimum", "Maximum"] as const;
 type BasicStat = (typeof ALL_STATS)[number];
-
-interface AwsFailure {
-  code: string;
-  status: number | undefined;
-  message: string;
-}
-
-async function awsFailure(p: Promise<unknown>): Promise<AwsFailure> {
-  try {
-    await p;
-  } catch (e) {
-    const error = e as any;
-    return { code: error.Code ?? error.Error?.Code ?? error.name, status: error.$metadata?.httpStatusCode, message: error.message };
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** |actual - expected| within `rel` of |expected|: the sketch's guarantee for estimated statistics. */
 function expectWithin(actual: number | undefined, expected: number, rel: number, what: string): void {

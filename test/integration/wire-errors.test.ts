@@ -23,6 +23,7 @@ import { loadTemplate } from "../../local/template.js";
 import { CLOUDWATCH, LOGS } from "../../lib/protocol/services.js";
 import { awsCli, cloudWatchClient, logsClient, ROOT, startStack, type Stack } from "../support/stack.js";
 import { Sha256 } from "../support/sha256.js";
+import { awsFailure as failure } from "../support/failure.js";
 
 // ---------------------------------------------------------------------------
 // Wire helpers
@@ -34,7 +35,6 @@ const CW_WIRES: Wire[] = ["query", "json", "cbor"];
 const CW_TARGET = "GraniteServiceVersion20100801";
 const LOGS_TARGET = "Logs_20140328";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 
 interface Creds {
   accessKeyId: string;
@@ -605,30 +605,6 @@ describe("request ids", () => {
 
 // ---------------------------------------------------------------------------
 // Real SDK clients: typed errors.
-
-interface Failure {
-  name: string;
-  code: string;
-  status: number | undefined;
-  message: string;
-  error: any;
-}
-
-async function failure(p: Promise<unknown>): Promise<Failure> {
-  try {
-    await p;
-  } catch (e) {
-    const error = e as any;
-    return {
-      name: error.name,
-      code: error.Code ?? error.Error?.Code ?? error.name,
-      status: error.$metadata?.httpStatusCode,
-      message: error.message,
-      error,
-    };
-  }
-  throw new Error("expected the call to fail");
-}
 
 function cwWith(protocol: "json" | "cbor" | "query", creds: Creds, extra: Record<string, unknown> = {}): CloudWatchClient {
   const p = protocol === "cbor" ? AwsSmithyRpcV2CborProtocol : protocol === "query" ? AwsQueryProtocol : undefined;

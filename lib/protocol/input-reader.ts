@@ -1,15 +1,15 @@
 /**
- * Server-side awsJson input reading in one pass over the parsed body: checks
- * every value against the SDK schema (types, required members) and converts
- * it (epoch-seconds timestamps to Date, base64 blobs to bytes, "NaN" and
- * "Infinity" strings to numbers) as the SDK's JsonShapeDeserializer would.
- * Readers are compiled once per schema: PutMetricData bodies carry a thousand
- * datums and this is their hot path.
+ * Server-side input reading in one pass over a parsed JSON or CBOR body:
+ * checks every value against the SDK schema (types, required members) and
+ * converts it as the SDK's deserialisers would (epoch-seconds numbers or CBOR
+ * tag-1 timestamps to Date, base64 strings or CBOR byte strings to bytes,
+ * "NaN" and "Infinity" strings to numbers). Readers are compiled once per
+ * schema: PutMetricData bodies carry a thousand datums and this is their hot
+ * path.
  */
 import { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
 import { requiredMembers, type ServiceModel } from "./services.js";
-import { missingMember } from "./validate.js";
 
 type Reader = (value: unknown, path: string) => unknown;
 
@@ -20,21 +20,48 @@ function typeError(expected: string, value: unknown, path: string): ServiceError
   return new ServiceError("SerializationException", `Value at '${path}' must be a ${expected}, not a ${got}.`, 400);
 }
 
-const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
+/** AWS's error for a required member that is not there, in the service's style. */
+export function missingMember(service: ServiceModel, path: string): ServiceError {
+  if (service.name === "logs") {
+    return new ServiceError(
+      "InvalidParameterException",
+      `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
+      400,
+    );
+  }
+  return new ServiceError("MissingParameter", `The parameter ${path} is required.`, 400);
+}
+
+export const joinPath = (path: string, name: string) => (path ? `${path}.${name}` : name);
+const join = joinPath;
 
 const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
 
+/** A CBOR tag (as @smithy/core/cbor decodes it): tag 1 is an epoch-seconds timestamp. */
+const isEpochTag = (v: unknown): v is { tag: number | bigint; value: number } =>
+  v !== null && typeof v === "object" && Number((v as { tag?: unknown }).tag) === 1 && typeof (v as { value?: unknown }).value === "number";
+
 function readTimestamp(value: unknown, path: string): Date {
   let d: Date | undefined;
-  if (typeof value === "number") d = new Date(Math.round(value * 1000));
+  if (isEpochTag(value)) value = value.value;
+  if (value instanceof Date) d = value;
+  else if (typeof value === "number") d = new Date(Math.round(value * 1000));
   else if (typeof value === "string") d = /^-?\d+(\.\d+)?$/.test(value) ? new Date(Math.round(Number(value) * 1000)) : new Date(value);
   if (!d || Number.isNaN(d.getTime())) throw typeError("timestamp", value, path);
   return d;
 }
 
-export class JsonInputReader {
+export class InputReader {
+  private static readonly byService = new Map<ServiceModel, InputReader>();
+  /** One reader (and compiled cache) per service. */
+  static for(service: ServiceModel): InputReader {
+    let r = InputReader.byService.get(service);
+    if (!r) InputReader.byService.set(service, (r = new InputReader(service)));
+    return r;
+  }
+
   private readonly cache = new Map<unknown, Reader>();
-  constructor(private readonly service: ServiceModel) {}
+  private constructor(private readonly service: ServiceModel) {}
 
   read(schema: NormalizedSchema, value: unknown): unknown {
     return this.compile(schema)(value, "");
@@ -103,6 +130,7 @@ export class JsonInputReader {
     if (schema.isTimestampSchema()) return readTimestamp;
     if (schema.isBlobSchema()) {
       return (value, path) => {
+        if (value instanceof Uint8Array) return value;
         if (typeof value !== "string") throw typeError("blob", value, path);
         return Buffer.from(value, "base64");
       };
@@ -116,6 +144,7 @@ export class JsonInputReader {
     if (schema.isNumericSchema() || schema.isBigIntegerSchema() || schema.isBigDecimalSchema()) {
       return (value, path) => {
         if (typeof value === "number") return value;
+        if (typeof value === "bigint") return Number(value);
         if (typeof value === "string" && value in SPECIAL) return SPECIAL[value];
         throw typeError("number", value, path);
       };
