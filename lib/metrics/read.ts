@@ -59,7 +59,7 @@ type TierChunks = Partial<Record<TierName, Map<number, StoredChunk>>>;
 type TailDatum = { seq: number; d: IngestDatum };
 
 /** The tail's datapoints for one series. */
-const tailFor = (tail: TailCache, metric: MetricIdentity, id: string): Promise<TailDatum[]> => tail.forSeries(metric.namespace, id);
+const tailFor = (tail: TailCache, metric: MetricIdentity, id: string): Promise<TailDatum[]> => tail.forMetric(metric, id);
 
 export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
   const id = seriesId(metric);
@@ -112,7 +112,7 @@ export async function readMany(
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const tail = opts.tail ?? new TailCache(account);
   // The tail before the chunks (see readSeries): later reads hit the cache.
-  await Promise.all([...new Set(metrics.map((m) => m.namespace))].map((ns) => tail.forNamespace(ns)));
+  await tail.all();
   const kv = await chunkBucket();
 
   // seriesId → unit → tier → chunk start → chunk

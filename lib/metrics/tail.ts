@@ -8,7 +8,8 @@ import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
 import { datumIdentity } from "./aggregator.js";
 import { seriesId } from "./identity.js";
-import { INGEST_STREAM, ingestSubject, PARTITIONS, type IngestDatum, type IngestMessage } from "./ingest.js";
+import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
+import type { MetricIdentity } from "./types.js";
 
 /** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
 export async function readTail(account: string, partition: number): Promise<SequencedMessage[]> {
@@ -43,13 +44,20 @@ export class TailCache {
   private readonly parts = new Map<string, Promise<SequencedMessage[]>>();
   constructor(readonly account: string) {}
 
-  private readonly bySeries = new Map<string, Promise<Map<string, Array<{ seq: number; d: IngestDatum }>>>>();
+  private readonly bySeries = new Map<number, Promise<Map<string, Array<{ seq: number; d: IngestDatum }>>>>();
 
-  /** The tail's datapoints of one series, in stream order; indexed once per namespace. */
-  async forSeries(namespace: string, id: string): Promise<Array<{ seq: number; d: IngestDatum }>> {
-    let index = this.bySeries.get(namespace);
+  /**
+   * The tail's datapoints of one metric, in stream order. Only the metric's
+   * own partition is read; it is indexed by series once per query.
+   */
+  async forMetric(metric: MetricIdentity, id: string): Promise<Array<{ seq: number; d: IngestDatum }>> {
+    const p = partitionOf(this.account, metric.namespace, {
+      m: metric.metricName,
+      d: metric.dimensions.map((x) => [x.name, x.value] as [string, string]),
+    });
+    let index = this.bySeries.get(p);
     if (!index) {
-      index = this.forNamespace(namespace).then((msgs) => {
+      index = this.partition(p).then((msgs) => {
         const map = new Map<string, Array<{ seq: number; d: IngestDatum }>>();
         for (const { seq, message } of msgs) {
           for (const d of message.data) {
@@ -61,14 +69,9 @@ export class TailCache {
         }
         return map;
       });
-      this.bySeries.set(namespace, index);
+      this.bySeries.set(p, index);
     }
     return (await index).get(id) ?? [];
-  }
-
-  /** A namespace's series are spread over every partition. */
-  async forNamespace(namespace: string): Promise<SequencedMessage[]> {
-    return (await this.all()).filter((m) => m.message.namespace === namespace);
   }
 
   /** Every unaggregated message of the account. */
