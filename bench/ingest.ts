@@ -16,18 +16,12 @@ import { fork } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cpus, totalmem } from "node:os";
 import { startStack } from "../test/support/stack.js";
+import { machine, numberArg } from "./common.js";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const SECONDS = arg("seconds", 60);
-const CLIENTS = arg("clients", 8);
-const SERIES = arg("series", 10_000);
+const SECONDS = numberArg("seconds", 60);
+const CLIENTS = numberArg("clients", 8);
+const SERIES = numberArg("series", 10_000);
 const BATCH = 1000;
 const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
 
@@ -110,7 +104,7 @@ const rssMb = (pid: number | undefined) => {
 };
 
 async function main() {
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  console.log(`${machine()}`);
   console.log(`load: ${CLIENTS} clients × ${BATCH} datums/request, ${SERIES} series, ${SECONDS} s\n`);
 
   // 1. The service.

@@ -8,17 +8,11 @@
  *   npx tsx bench/query.ts [--series 10000] [--runs 5]
  */
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
-import { cpus, totalmem } from "node:os";
 import { startStack } from "../test/support/stack.js";
+import { machine, numberArg } from "./common.js";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const INSIGHTS_SERIES = arg("series", 10_000);
-const RUNS = arg("runs", 5);
+const INSIGHTS_SERIES = numberArg("series", 10_000);
+const RUNS = numberArg("runs", 5);
 const MIN = 60_000;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -36,7 +30,7 @@ async function putAll(cw: CloudWatchClient, namespace: string, datums: MetricDat
 }
 
 async function main() {
-  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}\n`);
+  console.log(`${machine()}\n`);
   const stack = await startStack();
   const cw = new CloudWatchClient({
     endpoint: stack.endpoint,
