@@ -6,7 +6,7 @@ import type { Datapoint, GetMetricStatisticsInput, GetMetricStatisticsOutput, St
 import { invalidParameterCombination, invalidParameterValue } from "../errors.js";
 import { sortDimensions } from "./identity.js";
 import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
-import { readSeries } from "./read.js";
+import { aggregatesOf, readSeries } from "./read.js";
 import { BASIC_STATISTICS, computeStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./statistics.js";
 
 const MAX_DATAPOINTS = 1440;
@@ -66,7 +66,7 @@ export async function getMetricStatistics(
 
   const datapoints: Datapoint[] = [];
   for (const [unit, periods] of data) {
-    for (const [t, agg] of [...periods.entries()].sort((a, b) => a[0] - b[0])) {
+    for (const [t, agg] of [...aggregatesOf(periods).entries()].sort((a, b) => a[0] - b[0])) {
       const dp: Datapoint = { Timestamp: new Date(t), Unit: unit as StandardUnit };
       for (const s of statistics) (dp as any)[s] = computeStatistic(agg, { kind: s as any });
       if (parsedExtended.length) {

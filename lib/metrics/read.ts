@@ -11,6 +11,7 @@ import { loadCold } from "./cold-store.js";
 import { foldDatum, foldInto } from "./fold.js";
 import { seriesId } from "./identity.js";
 import type { IngestDatum } from "./ingest.js";
+import { MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
 import { getSeries } from "./series-index.js";
 import { TailCache } from "./tail.js";
 import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
@@ -29,8 +30,16 @@ export interface ReadOptions {
   basic?: boolean;
 }
 
-/** Period start → aggregate, one map per unit the data was published with. */
-export type PeriodData = Map<string, Map<number, Aggregate>>;
+/**
+ * One series' periods: period start → Aggregate, or for basic statistics a
+ * dense grid of count/sum/min/max (no object per period).
+ */
+export type Periods = Map<number, Aggregate> | PeriodGrid;
+
+/** Periods per unit the data was published with. */
+export type PeriodData = Map<string, Periods>;
+
+const isEmpty = (p: Periods) => (p instanceof PeriodGrid ? !p.count.some((c) => c > 0) : p.size === 0);
 
 const DAY = 86_400_000;
 
@@ -90,7 +99,7 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
       }
       await Promise.all(loads);
       const periods = assemble(chunks, tailData, unit, opts, now, ret);
-      if (periods.size) out.set(unit, periods);
+      if (!isEmpty(periods)) out.set(unit, periods);
     }),
   );
   return out;
@@ -159,7 +168,7 @@ export async function readMany(
           }
         }
         const periods = assemble(chunks, tailData, unit, opts, now, ret);
-        if (periods.size) out.set(unit, periods);
+        if (!isEmpty(periods)) out.set(unit, periods);
       }
       return out;
     }),
@@ -167,21 +176,26 @@ export async function readMany(
 }
 
 /** Folds the tail into the chunks, skips absorbed chunks and re-buckets to the period. */
-function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts: ReadOptions, now: number, ret: Retention) {
+function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts: ReadOptions, now: number, ret: Retention): Periods {
+  const slots = Math.ceil((opts.end - opts.start) / opts.periodMs);
+  const grid = opts.basic && slots <= MAX_GRID_SLOTS ? PeriodGrid.covering(opts.start, opts.end, opts.periodMs) : undefined;
   const periods = new Map<number, Aggregate>();
   const periodOf = (t: number) => (t < opts.start ? opts.start : opts.start + Math.floor((t - opts.start) / opts.periodMs) * opts.periodMs);
   // Basic statistics: count, sum, min and max only, merged without distributions.
-  const addBasic = (p: number, count: number, sum: number, min: number, max: number) => {
-    const cur = periods.get(p);
-    if (!cur) periods.set(p, Aggregate.fromParts({ count, sum, min, max, hasDistribution: false }));
-    else {
-      cur.count += count;
-      cur.sum += sum;
-      if (min < cur.min) cur.min = min;
-      if (max > cur.max) cur.max = max;
-      cur.hasDistribution = false;
-    }
-  };
+  const addBasic = grid
+    ? (t: number, count: number, sum: number, min: number, max: number) => grid.add(t, count, sum, min, max)
+    : (t: number, count: number, sum: number, min: number, max: number) => {
+        const p = periodOf(t);
+        const cur = periods.get(p);
+        if (!cur) periods.set(p, Aggregate.fromParts({ count, sum, min, max, hasDistribution: false }));
+        else {
+          cur.count += count;
+          cur.sum += sum;
+          if (min < cur.min) cur.min = min;
+          if (max > cur.max) cur.max = max;
+          cur.hasDistribution = false;
+        }
+      };
 
   for (const { seq, d } of tailData) {
     if (d.u !== unit) continue;
@@ -197,7 +211,7 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
       if (t + resolution <= opts.start || t >= opts.end) continue;
       const agg = new Aggregate();
       foldInto(agg, d);
-      if (agg.count > 0) addBasic(periodOf(t), agg.count, agg.sum, agg.min, agg.max);
+      if (agg.count > 0) addBasic(t, agg.count, agg.sum, agg.min, agg.max);
     }
   }
   const absorbed = (into: TierName, start: number, c: StoredChunk) =>
@@ -214,30 +228,40 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
           const t = c.t[i];
           // A coarse bucket that starts before the range but reaches into it counts for the first period.
           if (t + resolution <= opts.start || t >= opts.end || c.count[i] === 0) continue;
-          addBasic(periodOf(t), c.count[i], c.sum[i], c.min[i], c.max[i]);
+          addBasic(t, c.count[i], c.sum[i], c.min[i], c.max[i]);
         }
         continue;
       }
       // Chunks are this query's own copies: their aggregates can be merged into in place.
       for (const [t, agg] of chunk.buckets) {
         if (t + resolution <= opts.start || t >= opts.end) continue;
+        if (opts.basic) {
+          addBasic(t, agg.count, agg.sum, agg.min, agg.max);
+          continue;
+        }
         const p = periodOf(t);
         const cur = periods.get(p);
         if (!cur) periods.set(p, agg);
-        else if (opts.basic) addBasic(p, agg.count, agg.sum, agg.min, agg.max);
         else cur.merge(agg);
       }
     }
   }
-  return periods;
+  return grid ?? periods;
 }
 
-/** Merges every unit's periods into one map (queries that do not filter by unit). */
-export function mergeUnits(data: PeriodData): Map<number, Aggregate> {
+/** Merges every unit's periods into one (queries that do not filter by unit). */
+export function mergeUnits(data: PeriodData): Periods {
   if (data.size === 1) return data.values().next().value!;
+  const all = [...data.values()];
+  if (all.every((p) => p instanceof PeriodGrid)) {
+    const [first] = all as PeriodGrid[];
+    const out = new PeriodGrid(first.start, first.periodMs, first.slots);
+    for (const g of all as PeriodGrid[]) out.merge(g);
+    return out;
+  }
   const out = new Map<number, Aggregate>();
-  for (const periods of data.values()) {
-    for (const [t, agg] of periods) {
+  for (const periods of all) {
+    for (const [t, agg] of aggregatesOf(periods)) {
       const cur = out.get(t);
       if (cur) cur.merge(agg);
       else out.set(t, agg.clone());
@@ -245,3 +269,6 @@ export function mergeUnits(data: PeriodData): Map<number, Aggregate> {
   }
   return out;
 }
+
+/** Periods as Aggregates, whichever form they were read in. */
+export const aggregatesOf = (p: Periods): Map<number, Aggregate> => (p instanceof PeriodGrid ? p.toAggregates() : p);

@@ -5,9 +5,10 @@
  */
 import { datumIdentity } from "./aggregator.js";
 import { canonicalMetric } from "./identity.js";
+import { PeriodGrid } from "./period-grid.js";
 import { mergeUnits, readMany, readSeries, type PeriodData } from "./read.js";
 import { listSeries, identityOf } from "./series-index.js";
-import { BASIC_STATISTICS, computeStatistic, parseStatistic, type Statistic } from "./statistics.js";
+import { BASIC_STATISTICS, computeStatistic, parseStatistic, type BasicStatisticName, type Statistic } from "./statistics.js";
 import { TailCache } from "./tail.js";
 import type { MetricIdentity, MetricSource, Series } from "./types.js";
 
@@ -99,7 +100,10 @@ export class AccountMetrics implements MetricSource {
 const isBasic = (s: Statistic) => (BASIC_STATISTICS as readonly string[]).includes(s.kind);
 
 function toSeries(data: PeriodData, statistic: Statistic, label: string, metric: MetricIdentity): Series {
-  const periods = [...mergeUnits(data).entries()].sort((a, b) => a[0] - b[0]);
+  if (data.size === 0) return { label, timestamps: [], values: [], metric };
+  const merged = mergeUnits(data);
+  if (merged instanceof PeriodGrid) return { label, ...merged.statistic(statistic.kind as BasicStatisticName), metric };
+  const periods = [...merged.entries()].sort((a, b) => a[0] - b[0]);
   const timestamps: number[] = [];
   const values: number[] = [];
   for (const [t, agg] of periods) {
