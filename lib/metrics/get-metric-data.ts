@@ -83,7 +83,7 @@ export async function getMetricData(account: string, region: string, input: GetM
         unit: ms.Unit,
         label: q.Label,
       });
-      results.set(q.Id!, { query: q, series: [series], array: false, stat: ms.Stat, period });
+      results.set(q.Id!, { query: q, series: [{ ...series, periodSeconds: period }], array: false, stat: ms.Stat, period });
     }),
   );
 
@@ -104,6 +104,7 @@ export async function getMetricData(account: string, region: string, input: GetM
         now: new Date(now),
       });
       for (const m of insightsMessages) messages.push({ Code: m.Code, Value: m.Value });
+      series = series.map((s) => ({ ...s, periodSeconds: period }));
     } else {
       const searchMessages: SearchMessage[] = [];
       const value = await evaluateExpression(text, {

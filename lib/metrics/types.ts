@@ -24,6 +24,8 @@ export interface Series {
   values: number[];
   /** The metric it came from, when it came from one (not from math). */
   metric?: MetricIdentity;
+  /** The period of its data points in seconds, when known (a metric query's, a SEARCH's). */
+  periodSeconds?: number;
 }
 
 /** Where SEARCH() and Metrics Insights find metrics and their data for one account. */

@@ -512,6 +512,35 @@ describe("MINUTE, HOUR, DAY, DATE, MONTH, YEAR, EPOCH", () => {
   });
 });
 
+describe("non-sparse functions at the period of their series", () => {
+  // The query's period is 5 minutes (its longest metric's, say), m1 is a 1-minute metric.
+  const m1: Series = { ...ts("A", [1, _, 3, _, 5]), periodSeconds: 60 };
+  const ctx = { periodSeconds: 300 };
+
+  it("MINUTE and FILL take the period of the series they are given (AWS: 'the period and range of the time series')", async () => {
+    expect(await values("MINUTE(m1)", { data: { m1 }, ...ctx })).toEqual([0, 1, 2, 3, 4]);
+    expect(await values("FILL(m1, 0)", { data: { m1 }, ...ctx })).toEqual([1, 0, 3, 0, 5]);
+    expect(await values("FILL(m1, REPEAT)", { data: { m1 }, ...ctx })).toEqual([1, 1, 3, 3, 5]);
+    expect(await values("FILL(m1, LINEAR)", { data: { m1 }, ...ctx })).toEqual([1, 2, 3, 4, 5]);
+    expect(await values("PERIOD(m1) + 0 * m1", { data: { m1 }, ...ctx })).toEqual([60, _, 60, _, 60]);
+  });
+
+  it("keep it through transforms of one series, and through FILL's own result", async () => {
+    expect(await values("FILL(m1 * 2, 0)", { data: { m1 }, ...ctx })).toEqual([2, 0, 6, 0, 10]);
+    expect(await values("FILL(ABS(-m1), 0)", { data: { m1 }, ...ctx })).toEqual([1, 0, 3, 0, 5]);
+    expect(await values("MINUTE(FILL(m1, 0))", { data: { m1 }, ...ctx })).toEqual([0, 1, 2, 3, 4]);
+    const r = await many("FILL(METRICS(), 0)", { data: { m1 }, ...ctx });
+    expect(slots(r[0]!)).toEqual([1, 0, 3, 0, 5]);
+  });
+
+  it("use the query's period for a series that has none, and SEARCH results have the search's period", async () => {
+    const bare = ts("A", [1, _, 3, _, 5]);
+    expect(await values("FILL(m1, 0)", { data: { m1: bare }, ...ctx })).toEqual([1, _, 3, _, 5]); // the grid is T0 alone
+    const search = async () => [ts("i-1", [_, 2, _, _, _])];
+    expect(await values("FIRST(FILL(SEARCH('x', 'Sum', 60), 0))", { search, ...ctx })).toEqual([0, 2, 0, 0, 0]);
+  });
+});
+
 describe("TIME_SERIES and PERIOD", () => {
   const data = { m1: ts("A", [1, 2, 3, _, 5]) };
 

@@ -84,8 +84,9 @@ const isArithmetic = (op: BinaryOp): op is Arith => op === "+" || op === "-" || 
 class Evaluator {
   constructor(private readonly ctx: MathContext) {}
 
-  grid(anchor?: number, at = 0): number[] {
-    const { startTime, endTime, periodSeconds } = this.ctx;
+  /** The time range at `periodSeconds` (default: the query's period). */
+  grid(anchor?: number, at = 0, periodSeconds = this.ctx.periodSeconds): number[] {
+    const { startTime, endTime } = this.ctx;
     const periodMs = periodSeconds * 1000;
     if (!(periodMs > 0)) throw mathError(at, `The period must be a positive number of seconds, not ${periodSeconds}`);
     if ((endTime - startTime) / periodMs > MAX_GRID_POINTS) {
@@ -144,7 +145,7 @@ class Evaluator {
     const spec = FUNCTIONS[e.name];
     if (!spec) throw mathError(e.start, `Unknown function ${e.name}`);
     const args = spec.evaluateArgs === false ? [] : await Promise.all(e.args.map((a) => this.eval(a)));
-    const env: CallEnv = { ctx: this.ctx, call: e, grid: (anchor) => this.grid(anchor, e.start) };
+    const env: CallEnv = { ctx: this.ctx, call: e, grid: (anchor, period) => this.grid(anchor, e.start, period) };
     return spec.apply(args, env);
   }
 
@@ -163,7 +164,7 @@ class Evaluator {
       return keep?.metric ? { ...out, metric: keep.metric } : out;
     };
     const withScalar = (s: Series, c: number, scalarOnLeft: boolean): Series =>
-      Number.isNaN(c) ? makeSeries(s.label, [], [], s.metric) : mapPoints(s, scalarOnLeft ? (x) => f(c, x) : (x) => f(x, c));
+      Number.isNaN(c) ? makeSeries(s.label, [], [], s.metric, s.periodSeconds) : mapPoints(s, scalarOnLeft ? (x) => f(c, x) : (x) => f(x, c));
 
     if (l.kind === "scalar" && r.kind === "scalar") {
       return scalar(Number.isNaN(l.value) || Number.isNaN(r.value) ? NaN : f(l.value, r.value));
@@ -183,7 +184,7 @@ class Evaluator {
   }
 }
 
-const copy = (s: Series, label = s.label): Series => makeSeries(label, s.timestamps.slice(), s.values.slice(), s.metric);
+const copy = (s: Series, label = s.label): Series => makeSeries(label, s.timestamps.slice(), s.values.slice(), s.metric, s.periodSeconds);
 
 /**
  * Evaluates an expression (text or parsed). Throws a ValidationError

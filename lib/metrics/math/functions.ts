@@ -14,7 +14,10 @@
  *   elements of FILL(METRICS(), 0) keep their metric labels); a series that
  *   combines several is labelled with the expression text that made it.
  * - "Non-sparse" results (FILL, TIME_SERIES, MINUTE...) cover the query's time
- *   range at its period, aligned with the input series' timestamps.
+ *   range, aligned with the input series' timestamps, at the input series' own
+ *   period when it has one (a metric query's, a SEARCH's: AWS's "take the
+ *   period and range of the time series"), else at the query's period. A
+ *   transform of one series keeps its period.
  */
 import type { Series } from "../types.js";
 import type { MathContext } from "./evaluate.js";
@@ -43,8 +46,8 @@ export type CallExpr = Extract<Expr, { kind: "call" }>;
 export interface CallEnv {
   ctx: MathContext;
   call: CallExpr;
-  /** Timestamps of the query's time range at its period, aligned with `anchor` when given. */
-  grid(anchor?: number): number[];
+  /** Timestamps of the query's time range at `periodSeconds` (default: the query's period), aligned with `anchor` when given. */
+  grid(anchor?: number, periodSeconds?: number): number[];
 }
 
 export interface FunctionSpec {
@@ -134,7 +137,7 @@ function consecutive(f: (v0: number, v1: number, t0: number, t1: number) => numb
             vs.push(r);
           }
         }
-        return makeSeries(s.label, ts, vs, s.metric);
+        return makeSeries(s.label, ts, vs, s.metric, s.periodSeconds);
       }),
   };
 }
@@ -231,8 +234,8 @@ function calendar(f: (d: Date, t: number) => number): FunctionSpec {
     maxArgs: 1,
     apply: (args, env) =>
       perSeries(args, 0, env, (s) => {
-        const ts = env.grid(s.timestamps[0]);
-        return makeSeries(s.label, ts, ts.map((t) => f(new Date(t), t)), s.metric);
+        const ts = env.grid(s.timestamps[0], s.periodSeconds);
+        return makeSeries(s.label, ts, ts.map((t) => f(new Date(t), t)), s.metric, s.periodSeconds);
       }),
   };
 }
@@ -283,7 +286,7 @@ function ifSeries(cond: Series, a: Branch, b: Branch, label: string, metric?: Se
       vs.push(r);
     }
   }
-  return makeSeries(label, ts, vs, metric);
+  return makeSeries(label, ts, vs, metric, cond.periodSeconds);
 }
 
 function branch(args: Value[], k: number, env: CallEnv): Branch {
@@ -331,13 +334,13 @@ const FILL: FunctionSpec = {
     let fill: (s: Series) => Series;
     switch (filler.kind) {
       case "scalar":
-        fill = (s) => fillConstant(s, env.grid(s.timestamps[0]), filler.value);
+        fill = (s) => fillConstant(s, env.grid(s.timestamps[0], s.periodSeconds), filler.value);
         break;
       case "series":
         fill = (s) => overlay(s, filler.series);
         break;
       case "keyword":
-        fill = filler.name === "REPEAT" ? (s) => fillRepeat(s, env.grid(s.timestamps[0])) : (s) => fillLinear(s, env.grid(s.timestamps[0]));
+        fill = (s) => (filler.name === "REPEAT" ? fillRepeat : fillLinear)(s, env.grid(s.timestamps[0], s.periodSeconds));
         break;
       default:
         throw argError(env, 1, "a scalar, a time series, REPEAT or LINEAR", filler);
@@ -490,10 +493,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     minArgs: 1,
     maxArgs: 1,
     apply(args, env) {
-      seriesArg(args, 0, env);
+      const series = seriesArg(args, 0, env);
       const arg = env.call.args[0]!;
       const own = arg.kind === "id" ? env.ctx.periodOf?.(arg.name) : undefined;
-      return scalar(own ?? env.ctx.periodSeconds);
+      return scalar(own ?? series.periodSeconds ?? env.ctx.periodSeconds);
     },
   },
   RATE: consecutive((v0, v1, t0, t1) => (v1 - v0) / ((t1 - t0) / 1000)),
@@ -517,7 +520,7 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
       const period = args.length > 2 ? scalarArg(args, 2, env) : ctx.periodSeconds;
       if (!(period > 0)) throw mathError((call.args[2] ?? call).start, "The SEARCH period must be a positive number of seconds");
       if (!ctx.search) throw mathError(call.start, "SEARCH is not available here (an alarm cannot use a search expression)");
-      return arrayValue((await ctx.search(expression, stat, period)).map(normalize));
+      return arrayValue((await ctx.search(expression, stat, period)).map((s) => ({ ...normalize(s), periodSeconds: period })));
     },
   },
   SERVICE_QUOTA: unsupported(1, 1, "this service has no service quota data"),

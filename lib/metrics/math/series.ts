@@ -9,8 +9,10 @@
  */
 import type { MetricIdentity, Series } from "../types.js";
 
-export function makeSeries(label: string, timestamps: number[], values: number[], metric?: MetricIdentity): Series {
-  return metric ? { label, timestamps, values, metric } : { label, timestamps, values };
+export function makeSeries(label: string, timestamps: number[], values: number[], metric?: MetricIdentity, periodSeconds?: number): Series {
+  const s: Series = metric ? { label, timestamps, values, metric } : { label, timestamps, values };
+  if (periodSeconds !== undefined) s.periodSeconds = periodSeconds;
+  return s;
 }
 
 /**
@@ -35,7 +37,7 @@ export function normalize(s: Series): Series {
     ts.push(t[i]!);
     vs.push(v[i]!);
   }
-  return makeSeries(s.label, ts, vs, s.metric);
+  return makeSeries(s.label, ts, vs, s.metric, s.periodSeconds);
 }
 
 /** f applied to every point; points whose result is not finite are dropped. */
@@ -52,7 +54,7 @@ export function mapPoints(s: Series, f: (v: number, t: number) => number, label 
     }
   }
   ts.length = vs.length = k;
-  return makeSeries(label, ts, vs, keepMetric ? s.metric : undefined);
+  return keepMetric ? makeSeries(label, ts, vs, s.metric, s.periodSeconds) : makeSeries(label, ts, vs);
 }
 
 /** f at the timestamps both series have (a timestamp missing from either side is missing from the result). */
@@ -130,7 +132,7 @@ export function overlay(primary: Series, secondary: Series): Series {
     }
   }
   ts.length = vs.length = k;
-  return makeSeries(primary.label, ts, vs, primary.metric);
+  return makeSeries(primary.label, ts, vs, primary.metric, primary.periodSeconds);
 }
 
 /** Sorted union of two sorted timestamp lists. */
@@ -221,7 +223,7 @@ export function fillRepeat(s: Series, grid: number[]): Series {
     ts.push(t);
     vs.push(last);
   }
-  return makeSeries(s.label, ts, vs, s.metric);
+  return makeSeries(s.label, ts, vs, s.metric, s.periodSeconds);
 }
 
 /**
@@ -244,7 +246,7 @@ export function fillLinear(s: Series, grid: number[]): Series {
       vs.push(v0 + ((v1 - v0) * (t - t0)) / (t1 - t0));
     }
   }
-  return makeSeries(s.label, ts, vs, s.metric);
+  return makeSeries(s.label, ts, vs, s.metric, s.periodSeconds);
 }
 
 // ---------------------------------------------------------------------------
