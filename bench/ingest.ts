@@ -13,10 +13,8 @@
  */
 import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { startStack } from "../test/support/stack.js";
+import { readFileSync } from "node:fs";
+import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
 import { machine, numberArg } from "./common.js";
 
 const SECONDS = numberArg("seconds", 60);
@@ -24,15 +22,6 @@ const CLIENTS = numberArg("clients", 8);
 const SERIES = numberArg("series", 10_000);
 const BATCH = 1000;
 const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
-
-/** template.yaml without the functions that have a Kinesis (stream) event. */
-function templateWithoutAggregator(): string {
-  const doc = readFileSync("template.yaml", "utf8");
-  const blocks = doc.split(/\n(?=  [A-Za-z0-9]+:\n    Type: AWS::Serverless::Function)/);
-  const path = join(mkdtempSync(join(tmpdir(), "bench-")), "template.yaml");
-  writeFileSync(path, blocks.filter((b) => !/Type: Kinesis/.test(b)).join("\n"));
-  return path;
-}
 
 const HOSTS = SERIES / 10;
 function request(i: number): { Namespace: string; MetricData: MetricDatum[] } {

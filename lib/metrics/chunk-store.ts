@@ -9,7 +9,7 @@ import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../storage/nats.js";
 import { fromKeyToken, keyToken } from "../storage/kv.js";
 import { Aggregate } from "./aggregate.js";
-import { decodeChunk, decodeChunkBasic, encodeChunk, type BasicColumns } from "./chunk.js";
+import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type BasicColumns, type BasicView } from "./chunk.js";
 import { TIERS, type TierName } from "./tiers.js";
 
 export interface ChunkRef {
@@ -73,6 +73,16 @@ export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = f
   if (basic) return { ...head, buckets: new Map(), basic: decodeChunkBasic(bytes.subarray(15 + 4 * n)) };
   const { buckets } = decodeChunk(bytes.subarray(15 + 4 * n));
   return { ...head, buckets: new Map(buckets.map((b) => [b.t, b.agg])) };
+}
+
+/**
+ * A stored record's buckets (basic statistics only) as a view of shared
+ * buffers, valid until the next decode, and the record's last ingest sequence.
+ */
+export function viewStoredChunkBasic(bytes: Uint8Array): { lastSeq: number; buckets: BasicView } {
+  if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { lastSeq: view.getFloat64(1), buckets: viewChunkBasic(bytes.subarray(15 + 4 * view.getUint16(13))) };
 }
 
 /** The record, or an empty one (revision 0) when there is none. */

@@ -337,23 +337,60 @@ function xorEncode(values: number[]): Uint8Array {
 // ---------------------------------------------------------------------------
 // decode
 
+type Column = Float64Array;
+
+/**
+ * Where a decode puts its columns: one shared set, grown as needed. Every
+ * decoder copies out what it keeps before returning, so reads that decode
+ * thousands of chunks make no garbage per column.
+ */
+class ColumnBuffers {
+  ts: Column;
+  units: Column;
+  kinds: Uint8Array;
+  counts: Column;
+  sums: Column;
+  mins: Column;
+  maxs: Column;
+  /** Decimal columns' scaled integers. */
+  scaled: Column;
+  // What basic statistics read, per bucket.
+  count: Column;
+  sum: Column;
+  min: Column;
+  max: Column;
+
+  constructor(readonly capacity: number) {
+    const f = () => new Float64Array(capacity);
+    this.ts = f();
+    this.units = f();
+    this.kinds = new Uint8Array(capacity);
+    this.counts = f();
+    this.sums = f();
+    this.mins = f();
+    this.maxs = f();
+    this.scaled = f();
+    this.count = f();
+    this.sum = f();
+    this.min = f();
+    this.max = f();
+  }
+}
+
+let shared = new ColumnBuffers(0);
+const sharedBuffers = (n: number) => (shared.capacity >= n ? shared : (shared = new ColumnBuffers(Math.max(n, 2 * shared.capacity))));
+
 interface ChunkColumns {
   resolutionMs: number;
   n: number;
-  ts: number[];
   table: string[];
-  unitCodes: number[];
-  kinds: Kind[];
-  counts: number[];
-  sums: number[];
-  mins: number[];
-  maxs: number[];
+  buf: ColumnBuffers;
   /** Positioned at the sketches. */
   r: Reader;
 }
 
 /** Everything before the sketches: what basic statistics need. */
-function readColumns(bytes: Uint8Array): ChunkColumns | { resolutionMs: number; n: 0 } {
+function readColumns(bytes: Uint8Array, buffers: (n: number) => ColumnBuffers): ChunkColumns | { resolutionMs: number; n: 0 } {
   if (bytes.length < 1) throw new Error("decodeChunk: empty input");
   const head = bytes[0];
   if ((head & 0x0f) !== VERSION) throw new Error(`decodeChunk: unknown chunk version ${head & 0x0f}`);
@@ -362,14 +399,17 @@ function readColumns(bytes: Uint8Array): ChunkColumns | { resolutionMs: number; 
   const resolutionMs = r.varint();
   const n = r.varint();
   if (n === 0) return { resolutionMs, n: 0 };
+  const buf = buffers(n);
 
   // units
   const table: string[] = [];
   for (let i = r.varint(); i > 0; i--) table.push(r.string());
-  const unitCodes: number[] = r.byte() === 0 ? new Array<number>(n).fill(r.varint()) : Array.from({ length: n }, () => r.varint());
+  const { units } = buf;
+  if (r.byte() === 0) units.fill(r.varint(), 0, n);
+  else for (let i = 0; i < n; i++) units[i] = r.varint();
 
   // timestamps
-  const ts = new Array<number>(n);
+  const { ts } = buf;
   const mode = r.byte() as Ts;
   if (mode === Ts.RAW) {
     ts[0] = r.zigzag();
@@ -382,7 +422,11 @@ function readColumns(bytes: Uint8Array): ChunkColumns | { resolutionMs: number; 
       const span = r.varint();
       const bits = r.bytes(Math.ceil(span / 8));
       let i = 0;
-      for (let k = 0; k < span; k++) if (bits[k >> 3] & (1 << (k & 7))) ts[i++] = (s0 + k) * resolutionMs;
+      for (let k = 0; k < span; k++) {
+        if (!(bits[k >> 3] & (1 << (k & 7)))) continue;
+        if (i < n) ts[i] = (s0 + k) * resolutionMs;
+        i++;
+      }
       if (i !== n) throw new Error("decodeChunk: bitmap does not match the bucket count");
     } else if (mode === Ts.SLOT_GAPS) {
       let s = s0;
@@ -393,33 +437,58 @@ function readColumns(bytes: Uint8Array): ChunkColumns | { resolutionMs: number; 
 
   // kinds and columns
   const allSingle = r.byte() === 0;
-  const kinds: Kind[] = allSingle ? new Array<Kind>(n).fill(Kind.SINGLE) : Array.from({ length: n }, () => r.byte() as Kind);
+  const { kinds } = buf;
+  if (allSingle) kinds.fill(Kind.SINGLE, 0, n);
+  else for (let i = 0; i < n; i++) kinds[i] = r.byte();
   // Column lengths: how many buckets have each part (all-SINGLE chunks, the common case, only a min).
   let nCount = 0, nSum = 0, nMin = n, nMax = 0;
   if (!allSingle) {
     nMin = 0;
-    for (const k of kinds) {
+    for (let i = 0; i < n; i++) {
+      const k = kinds[i] as Kind;
       if (hasCount(k)) nCount++;
       if (hasSum(k)) nSum++;
       if (hasMin(k)) nMin++;
       if (hasMax(k)) nMax++;
     }
   }
-  const counts = readColumn(r, nCount);
-  const sums = readColumn(r, nSum);
-  const mins = readColumn(r, nMin);
-  const maxs = readColumn(r, nMax);
-  return { resolutionMs, n, ts, table, unitCodes, kinds, counts, sums, mins, maxs, r };
+  readColumn(r, nCount, buf.counts, buf.scaled);
+  readColumn(r, nSum, buf.sums, buf.scaled);
+  readColumn(r, nMin, buf.mins, buf.scaled);
+  readColumn(r, nMax, buf.maxs, buf.scaled);
+  return { resolutionMs, n, table, buf, r };
+}
+
+/** Fills buf.count/sum/min/max per bucket from the columns (EMPTY buckets: count 0). */
+function basicValues(n: number, buf: ColumnBuffers): void {
+  const { kinds, counts, sums, mins, maxs, count, sum, min, max } = buf;
+  let ci = 0, si = 0, mi = 0, xi = 0;
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i] as Kind;
+    if (k === Kind.EMPTY) {
+      count[i] = 0;
+      sum[i] = 0;
+      min[i] = Infinity;
+      max[i] = -Infinity;
+      continue;
+    }
+    const c = hasCount(k) ? counts[ci++] : 1;
+    const lo = mins[mi++];
+    count[i] = c;
+    min[i] = lo;
+    max[i] = hasMax(k) ? maxs[xi++] : lo;
+    sum[i] = hasSum(k) ? sums[si++] : k === Kind.SINGLE ? lo : lo * c;
+  }
 }
 
 /** Bucket start times and their count, sum, min and max, without distributions. */
 export interface BasicColumns {
   resolutionMs: number;
-  t: number[];
-  count: number[];
-  sum: number[];
-  min: number[];
-  max: number[];
+  t: ArrayLike<number>;
+  count: ArrayLike<number>;
+  sum: ArrayLike<number>;
+  min: ArrayLike<number>;
+  max: ArrayLike<number>;
 }
 
 /**
@@ -427,43 +496,51 @@ export interface BasicColumns {
  * sketches and no object per bucket. The read path of basic statistics.
  */
 export function decodeChunkBasic(bytes: Uint8Array): BasicColumns {
-  const c = readColumns(bytes);
+  const c = readColumns(bytes, sharedBuffers);
   if (c.n === 0) return { resolutionMs: c.resolutionMs, t: [], count: [], sum: [], min: [], max: [] };
-  const { n, kinds, counts, sums, mins, maxs } = c as ChunkColumns;
-  const out: BasicColumns = { resolutionMs: c.resolutionMs, t: (c as ChunkColumns).ts, count: new Array(n), sum: new Array(n), min: new Array(n), max: new Array(n) };
-  let ci = 0, si = 0, mi = 0, xi = 0;
-  for (let i = 0; i < n; i++) {
-    const k = kinds[i];
-    if (k === Kind.EMPTY) {
-      out.count[i] = 0;
-      out.sum[i] = 0;
-      out.min[i] = Infinity;
-      out.max[i] = -Infinity;
-      continue;
-    }
-    const count = hasCount(k) ? counts[ci++] : 1;
-    const sum = hasSum(k) ? sums[si++] : undefined;
-    const min = mins[mi++];
-    out.count[i] = count;
-    out.min[i] = min;
-    out.max[i] = hasMax(k) ? maxs[xi++] : min;
-    out.sum[i] = sum ?? (k === Kind.SINGLE ? min : min * count);
-  }
-  return out;
+  const { n, buf } = c as ChunkColumns;
+  basicValues(n, buf);
+  return { resolutionMs: c.resolutionMs, t: buf.ts.slice(0, n), count: buf.count.slice(0, n), sum: buf.sum.slice(0, n), min: buf.min.slice(0, n), max: buf.max.slice(0, n) };
+}
+
+/** A chunk's buckets as columns (bucket i: t[i], count[i], …; count 0 = empty). */
+export interface BasicView {
+  n: number;
+  t: Float64Array;
+  count: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+/**
+ * Decodes what basic statistics need into the shared buffers and returns a
+ * view of them, valid until the next decode: for wide reads that fold each
+ * chunk at once and keep nothing of it.
+ */
+export function viewChunkBasic(bytes: Uint8Array): BasicView {
+  const c = readColumns(bytes, sharedBuffers);
+  if (c.n === 0) return { n: 0, t: shared.ts, count: shared.count, sum: shared.sum, min: shared.min, max: shared.max };
+  const { n, buf } = c as ChunkColumns;
+  basicValues(n, buf);
+  return { n, t: buf.ts, count: buf.count, sum: buf.sum, min: buf.min, max: buf.max };
 }
 
 export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets: Bucket[] } {
-  const cols = readColumns(bytes);
+  // The columns are read into Buckets before anything else decodes: shared buffers will do.
+  const cols = readColumns(bytes, sharedBuffers);
   if (cols.n === 0) return { resolutionMs: cols.resolutionMs, buckets: [] };
-  const { resolutionMs, n, ts, table, unitCodes, kinds, counts, sums, mins, maxs, r } = cols as ChunkColumns;
-  const nSketch = kinds.filter(hasSketch).length;
+  const { resolutionMs, n, table, buf, r } = cols as ChunkColumns;
+  const { ts, units: unitCodes, kinds, counts, sums, mins, maxs } = buf;
+  let nSketch = 0;
+  for (let i = 0; i < n; i++) if (hasSketch(kinds[i] as Kind)) nSketch++;
   const floatCounts = nSketch > 0 && r.byte() === 1;
   const readCount = floatCounts ? () => r.float64() : () => r.varint();
   let ci = 0, si = 0, mi = 0, xi = 0;
 
   const buckets: Bucket[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const k = kinds[i];
+    const k = kinds[i] as Kind;
     let agg: Aggregate;
     if (k === Kind.EMPTY) agg = new Aggregate();
     else {
@@ -519,45 +596,46 @@ function readBins(r: Reader, readCount: () => number, put: (index: number, count
   }
 }
 
-function readColumn(r: Reader, n: number): number[] {
-  if (n === 0) return [];
+/** Reads a column of n values into `out`; `scaled` is scratch for decimal columns. */
+function readColumn(r: Reader, n: number, out: Column, scaled: Column): void {
+  if (n === 0) return;
   const mode = r.byte();
-  const out = new Array<number>(n);
   if (mode === XOR_MODE) {
-    const dv = new DataView(new ArrayBuffer(8));
-    const x = new Uint8Array(8);
     let prevHi = 0;
     let prevLo = 0;
     for (let i = 0; i < n; i++) {
       const h = r.byte();
       const lz = h >> 4;
       const tz = h & 0x0f;
-      x.fill(0);
-      for (let j = lz; j < 8 - tz; j++) x[j] = r.byte();
+      XOR_BYTES.fill(0);
+      for (let j = lz; j < 8 - tz; j++) XOR_BYTES[j] = r.byte();
+      const x = XOR_BYTES;
       const hi = (((x[0] << 24) | (x[1] << 16) | (x[2] << 8) | x[3]) ^ prevHi) >>> 0;
       const lo = (((x[4] << 24) | (x[5] << 16) | (x[6] << 8) | x[7]) ^ prevLo) >>> 0;
-      dv.setUint32(0, hi);
-      dv.setUint32(4, lo);
-      out[i] = dv.getFloat64(0);
+      XOR_VIEW.setUint32(0, hi);
+      XOR_VIEW.setUint32(4, lo);
+      out[i] = XOR_VIEW.getFloat64(0);
       prevHi = hi;
       prevLo = lo;
     }
-    return out;
+    return;
   }
   const d = mode & 0x0f;
   const order = (mode >> 5) & 3;
   if (order !== 1 && order !== 2) throw new Error(`decodeChunk: unknown column mode ${mode}`);
   const g = mode & GCD_FLAG ? r.varint() : 1;
   const p = POW10[d];
-  const m = new Array<number>(n);
+  const m = scaled;
   for (let i = 0; i < n; i++) {
     const e = r.zigzag() * g;
     if (order === 1 || i < 2) m[i] = (i > 0 ? m[i - 1] : 0) + e;
     else m[i] = m[i - 1] + (m[i - 1] - m[i - 2]) + e;
     out[i] = m[i] / p;
   }
-  return out;
 }
+
+const XOR_BYTES = new Uint8Array(8);
+const XOR_VIEW = new DataView(new ArrayBuffer(8));
 
 // ---------------------------------------------------------------------------
 // merge

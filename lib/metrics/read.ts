@@ -5,13 +5,13 @@
  * chunk, and a chunk already absorbed by its rollup is skipped.
  */
 import { Aggregate } from "./aggregate.js";
-import { chunkBucket, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, type StoredChunk } from "./chunk-store.js";
-import { scanEntries } from "../storage/kv.js";
+import { chunkBucket, decodeStoredChunk, emptyChunk, viewStoredChunkBasic, loadChunk, parseChunkKey, type StoredChunk } from "./chunk-store.js";
+import { forEachEntry, scanEntries } from "../storage/kv.js";
 import { loadCold } from "./cold-store.js";
 import { foldDatum, foldInto } from "./fold.js";
 import { seriesId } from "./identity.js";
 import type { IngestDatum } from "./ingest.js";
-import { MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
+import { GridSlab, MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
 import { getSeries } from "./series-index.js";
 import { TailCache } from "./tail.js";
 import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
@@ -39,7 +39,7 @@ export type Periods = Map<number, Aggregate> | PeriodGrid;
 /** Periods per unit the data was published with. */
 export type PeriodData = Map<string, Periods>;
 
-const isEmpty = (p: Periods) => (p instanceof PeriodGrid ? !p.count.some((c) => c > 0) : p.size === 0);
+const isEmpty = (p: Periods) => (p instanceof PeriodGrid ? p.isEmpty() : p.size === 0);
 
 const DAY = 86_400_000;
 
@@ -123,6 +123,10 @@ export async function readMany(
   // The tail before the chunks (see readSeries): later reads hit the cache.
   await tail.all();
   const kv = await chunkBucket();
+  const tiers = Object.keys(plan) as TierName[];
+  if (opts.basic && tiers.length === 1 && tiers[0] !== "h1" && Math.ceil((opts.end - opts.start) / opts.periodMs) <= MAX_GRID_SLOTS) {
+    return foldManyBasic(account, metrics, opts, tiers[0], plan[tiers[0]]!, tail, kv, now, ret);
+  }
 
   // seriesId → unit → tier → chunk start → chunk
   const found = new Map<string, Map<string, TierChunks>>();
@@ -173,6 +177,69 @@ export async function readMany(
       return out;
     }),
   );
+}
+
+/**
+ * The wide read of basic statistics from one ingest tier (Metrics Insights
+ * always, SEARCH over recent hours): every chunk is folded into its series'
+ * grid as the scan delivers it and then dropped, so memory and garbage stay
+ * proportional to the answer, not to the data scanned. One tier means no
+ * rollup can have absorbed a chunk.
+ */
+async function foldManyBasic(
+  account: string,
+  metrics: MetricIdentity[],
+  opts: ReadOptions,
+  tier: TierName,
+  range: Range,
+  tail: TailCache,
+  kv: Awaited<ReturnType<typeof chunkBucket>>,
+  now: number,
+  ret: Retention,
+): Promise<PeriodData[]> {
+  const ids = metrics.map(seriesId);
+  const index = new Map<string, number>();
+  ids.forEach((id, i) => index.set(id, i));
+  const out: PeriodData[] = metrics.map(() => new Map());
+  const slab = new GridSlab(opts.start, opts.end, opts.periodMs);
+  const gridOf = (i: number, unit: string) => {
+    let g = out[i].get(unit) as PeriodGrid | undefined;
+    if (!g) out[i].set(unit, (g = slab.next()));
+    return g;
+  };
+  const { resolutionMs } = TIERS[tier];
+  /** `${seriesId}|${unit}|${chunk start}` → the last ingest sequence the chunk holds. */
+  const lastSeqs = new Map<string, number>();
+
+  await Promise.all(
+    chunkStartsIn(TIERS[tier], range[0], range[1]).map((start) =>
+      forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
+        const ref = parseChunkKey(e.key);
+        const i = ref && index.get(ref.seriesId);
+        if (i === undefined || (opts.unit !== undefined && ref!.unit !== opts.unit)) return;
+        const { lastSeq, buckets } = viewStoredChunkBasic(e.value);
+        if (buckets.n > 0) gridOf(i, ref!.unit).addBuckets(buckets, resolutionMs, opts.start, opts.end);
+        lastSeqs.set(`${ref!.seriesId}|${ref!.unit}|${start}`, lastSeq);
+      }),
+    ),
+  );
+
+  if ((await tail.all()).length === 0) return out;
+  await Promise.all(
+    metrics.map(async (metric, i) => {
+      for (const { seq, d } of await tailFor(tail, metric, ids[i])) {
+        if (opts.unit !== undefined && d.u !== opts.unit) continue;
+        if (!ingestTiers(d, now, ret.hotMs).includes(tier)) continue;
+        const t = bucketStart(d.t, resolutionMs);
+        if (t + resolutionMs <= opts.start || t >= opts.end) continue;
+        if (seq <= (lastSeqs.get(`${ids[i]}|${d.u}|${chunkStart(d.t, TIERS[tier])}`) ?? 0)) continue;
+        const agg = new Aggregate();
+        foldInto(agg, d);
+        if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);
+      }
+    }),
+  );
+  return out;
 }
 
 /** Folds the tail into the chunks, skips absorbed chunks and re-buckets to the period. */

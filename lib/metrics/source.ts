@@ -26,7 +26,8 @@ export interface StatQuery {
 export class AccountMetrics implements MetricSource {
   readonly tail: TailCache;
   private metricsList?: Promise<MetricIdentity[]>;
-  private readonly reads = new Map<string, Promise<PeriodData[]>>();
+  /** Reads by the metrics array asked for, then by what was read of it. */
+  private readonly reads = new WeakMap<MetricIdentity[], Map<string, Promise<PeriodData[]>>>();
   /** Units per series id, from the index. */
   private readonly units = new Map<string, string[]>();
 
@@ -64,8 +65,10 @@ export class AccountMetrics implements MetricSource {
     const statistic = parseStatistic(stat, "Stat");
     const basic = isBasic(statistic);
     // Metrics Insights asks for Sum and then SampleCount of the same metrics: read them once.
-    const key = `${periodSeconds}|${start.getTime()}|${end.getTime()}|${basic}|${metrics.length}|${metrics.map(canonicalMetric).join("\u0001")}`;
-    let data = this.reads.get(key);
+    const key = `${periodSeconds}|${start.getTime()}|${end.getTime()}|${basic}`;
+    let reads = this.reads.get(metrics);
+    if (!reads) this.reads.set(metrics, (reads = new Map()));
+    let data = reads.get(key);
     if (!data) {
       data = readMany(this.account, metrics, {
         start: start.getTime(),
@@ -76,7 +79,7 @@ export class AccountMetrics implements MetricSource {
         units: (id) => this.units.get(id),
         basic,
       });
-      this.reads.set(key, data);
+      reads.set(key, data);
     }
     return (await data).map((d, i) => toSeries(d, statistic, metrics[i].metricName, metrics[i]));
   }

@@ -93,12 +93,17 @@ export async function deleteRecord(kv: KV, key: string): Promise<void> {
   await kv.purge(key);
 }
 
+export interface Entry {
+  key: string;
+  value: Uint8Array;
+  revision: number;
+}
+
 /**
- * Every current entry whose key matches `filter` (e.g. `123456789012.>`), in
- * no order. One ordered watch streams them all: no request per key.
+ * Calls `visit` for every live entry whose key matches `filter`, as the
+ * entries arrive (nothing is collected: wide reads fold each one and drop it).
  */
-export async function scanEntries(kv: KV, filter: string): Promise<Array<{ key: string; value: Uint8Array; revision: number }>> {
-  const out: Array<{ key: string; value: Uint8Array; revision: number }> = [];
+export async function forEachEntry(kv: KV, filter: string, visit: (e: Entry) => void): Promise<void> {
   let initialized = false;
   let iter: Awaited<ReturnType<KV["watch"]>> | undefined;
   // Deletes are filtered here: with ignoreDeletes the watch never reports
@@ -112,8 +117,18 @@ export async function scanEntries(kv: KV, filter: string): Promise<Array<{ key: 
   });
   if (initialized) iter.stop();
   for await (const e of iter) {
-    if (e.operation === "PUT" && e.value.length > 0) out.push({ key: e.key, value: e.value, revision: e.revision });
+    // Deletes and purges carry no payload: testing the length spares parsing every entry's headers.
+    if (e.value.length > 0) visit({ key: e.key, value: e.value, revision: e.revision });
   }
+}
+
+/**
+ * Every current entry whose key matches `filter` (e.g. `123456789012.>`), in
+ * no order. One ordered watch streams them all: no request per key.
+ */
+export async function scanEntries(kv: KV, filter: string): Promise<Entry[]> {
+  const out: Entry[] = [];
+  await forEachEntry(kv, filter, (e) => out.push(e));
   return out;
 }
 

@@ -8,7 +8,7 @@
  *   afterAll(() => stack?.stop());
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,8 +47,8 @@ export interface Stack {
   restartService(opts?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<void>;
   /** Stops the service and says how it exited. */
   stopService(signal?: "SIGTERM" | "SIGKILL"): Promise<ServiceExit>;
-  /** Starts the service again after stopService. */
-  startService(): Promise<void>;
+  /** Starts the service again after stopService, with `env` over the stack's environment for this run. */
+  startService(env?: Record<string, string>): Promise<void>;
   /** Stops nats-server and starts it again on the same port and store dir. */
   restartNats(): Promise<void>;
   /** Fires a scheduled function now (the runtime's POST /_hive/schedule/<id>) and returns its result. */
@@ -58,6 +58,19 @@ export interface Stack {
   /** The service process's pid (for benchmarks that read its memory). */
   servicePid(): number | undefined;
   stop(): Promise<void>;
+}
+
+/**
+ * A copy of template.yaml without the stream-triggered functions (the
+ * aggregator): ingested data then stays in the ingest tail. Pass it as
+ * HIVE_CLOUDWATCH_TEMPLATE.
+ */
+export function templateWithoutAggregator(): string {
+  const doc = readFileSync(join(ROOT, "template.yaml"), "utf8");
+  const blocks = doc.split(/\n(?=  [A-Za-z0-9]+:\n    Type: AWS::Serverless::Function)/);
+  const path = join(mkdtempSync(join(tmpdir(), "hive-cw-template-")), "template.yaml");
+  writeFileSync(path, blocks.filter((b) => !/Type: Kinesis/.test(b)).join("\n"));
+  return path;
 }
 
 export interface StackOptions {
@@ -117,10 +130,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let exited: Promise<ServiceExit> | undefined;
   let stderr = "";
 
-  const startService = async () => {
+  const startService = async (overrides: Record<string, string> = {}) => {
     const proc = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
       cwd: ROOT,
-      env,
+      env: { ...env, ...overrides },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = proc;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Aggregate } from "../../lib/metrics/aggregate.js";
-import { decodeChunk, decodeChunkBasic, encodeChunk, mergeChunks, type Bucket } from "../../lib/metrics/chunk.js";
+import { decodeChunk, decodeChunkBasic, encodeChunk, mergeChunks, viewChunkBasic, type Bucket } from "../../lib/metrics/chunk.js";
 import { rng } from "../support/random.js";
 
 const MINUTE = 60_000;
@@ -233,7 +233,13 @@ describe("decodeChunkBasic: count, sum, min and max without distributions", () =
     const bytes = encodeChunk(buckets, 60_000);
     const full = decodeChunk(bytes).buckets;
     const basic = decodeChunkBasic(bytes);
-    expect(basic.t).toEqual(full.map((b) => b.t));
+    expect(Array.from(basic.t)).toEqual(full.map((b) => b.t));
+    const view = viewChunkBasic(bytes);
+    const viewed = Array.from({ length: view.n }, (_, i) => [view.t[i], view.count[i], view.sum[i], view.min[i], view.max[i]]).filter((b) => b[1] > 0);
+    expect(viewed).toEqual(full.filter((b) => b.agg.count > 0).map((b) => [b.t, b.agg.count, b.agg.sum, b.agg.min, b.agg.max]));
+    // Decodes share their scratch buffers: what decodeChunkBasic returned must not change under a later decode.
+    decodeChunk(encodeChunk([{ t: 0, agg: Aggregate.of(-1) }], 60_000));
+    expect(Array.from(basic.t)).toEqual(full.map((b) => b.t));
     full.forEach((b, i) => {
       expect(basic.count[i]).toBe(b.agg.count);
       if (b.agg.count === 0) return;
