@@ -12,8 +12,8 @@ import type { FrontEvent } from "./wire-state.js";
 const toResult = (r: WireResponse): APIGatewayProxyStructuredResultV2 => ({
   statusCode: r.statusCode,
   headers: r.headers,
-  body: r.body.toString("base64"),
-  isBase64Encoded: true,
+  body: typeof r.body === "string" ? r.body : r.body.toString("base64"),
+  isBase64Encoded: typeof r.body !== "string",
 });
 
 export function writeResponse(): MiddlewareObj<FrontEvent> {

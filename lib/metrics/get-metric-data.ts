@@ -143,12 +143,7 @@ export async function getMetricData(account: string, region: string, input: GetM
     if (q.ReturnData === false) continue;
     const r = results.get(q.Id!)!;
     for (const s of r.series) {
-      let timestamps = s.timestamps;
-      let values = s.values;
-      if (scanBy === "TimestampDescending") {
-        timestamps = [...timestamps].reverse();
-        values = [...values].reverse();
-      }
+      const { timestamps, values } = s;
       const label = labelFor(q, s, r, input, account, region, now);
       const n = timestamps.length;
       const from = Math.max(0, skip - position);
@@ -162,11 +157,20 @@ export async function getMetricData(account: string, region: string, input: GetM
         more = true;
         continue;
       }
+      // Series are in ascending time; TimestampDescending reads them from the end.
+      const Timestamps = new Array<Date>(take);
+      const Values = new Array<number>(take);
+      const descending = scanBy === "TimestampDescending";
+      for (let k = 0; k < take; k++) {
+        const j = descending ? n - 1 - (from + k) : from + k;
+        Timestamps[k] = new Date(timestamps[j]);
+        Values[k] = values[j];
+      }
       out.push({
         Id: q.Id,
         Label: label,
-        Timestamps: timestamps.slice(from, from + take).map((t) => new Date(t)),
-        Values: values.slice(from, from + take),
+        Timestamps,
+        Values,
         StatusCode: partial ? "PartialData" : "Complete",
         Messages: [],
       });

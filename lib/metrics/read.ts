@@ -5,7 +5,7 @@
  * chunk, and a chunk already absorbed by its rollup is skipped.
  */
 import { Aggregate } from "./aggregate.js";
-import { chunkBucket, decodeStoredChunk, emptyChunk, viewStoredChunkBasic, loadChunk, parseChunkKey, type StoredChunk } from "./chunk-store.js";
+import { chunkBucket, chunkKey, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, viewStoredChunkBasic, type StoredChunk } from "./chunk-store.js";
 import { forEachEntry, scanEntries } from "../storage/kv.js";
 import { loadCold } from "./cold-store.js";
 import { foldDatum, foldInto } from "./fold.js";
@@ -85,6 +85,20 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   const ret = retention();
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const kv = await chunkBucket();
+  const tier = foldableTier(plan, opts);
+  if (tier) {
+    const [data] = await foldBasic([id], opts, tier, now, ret, async () => tailData, (visit) =>
+      Promise.all(
+        units.flatMap((unit) =>
+          chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map(async (start) => {
+            const e = await kv.get(chunkKey({ account, seriesId: id, unit, tier, start }));
+            if (e && e.value.length > 0) visit(0, unit, start, e.value);
+          }),
+        ),
+      ),
+    );
+    return data;
+  }
   await Promise.all(
     units.map(async (unit) => {
       const chunks: TierChunks = {};
@@ -123,9 +137,23 @@ export async function readMany(
   // The tail before the chunks (see readSeries): later reads hit the cache.
   await tail.all();
   const kv = await chunkBucket();
-  const tiers = Object.keys(plan) as TierName[];
-  if (opts.basic && tiers.length === 1 && tiers[0] !== "h1" && Math.ceil((opts.end - opts.start) / opts.periodMs) <= MAX_GRID_SLOTS) {
-    return foldManyBasic(account, metrics, opts, tiers[0], plan[tiers[0]]!, tail, kv, now, ret);
+  const tier = foldableTier(plan, opts);
+  if (tier) {
+    const ids = metrics.map(seriesId);
+    const index = new Map<string, number>();
+    ids.forEach((id, i) => index.set(id, i));
+    const tailEmpty = (await tail.all()).length === 0;
+    return foldBasic(ids, opts, tier, now, ret, async (i) => (tailEmpty ? [] : tailFor(tail, metrics[i], ids[i])), (visit) =>
+      Promise.all(
+        chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
+          forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
+            const ref = parseChunkKey(e.key);
+            const i = ref && index.get(ref.seriesId);
+            if (i !== undefined && (opts.unit === undefined || ref!.unit === opts.unit)) visit(i, ref!.unit, start, e.value);
+          }),
+        ),
+      ),
+    );
   }
 
   // seriesId → unit → tier → chunk start → chunk
@@ -180,59 +208,60 @@ export async function readMany(
 }
 
 /**
- * The wide read of basic statistics from one ingest tier (Metrics Insights
- * always, SEARCH over recent hours): every chunk is folded into its series'
- * grid as the scan delivers it and then dropped, so memory and garbage stay
- * proportional to the answer, not to the data scanned. One tier means no
- * rollup can have absorbed a chunk.
+ * The tier a basic-statistics read can fold chunk by chunk: the plan has one
+ * ingest tier (recent data: Metrics Insights always, most dashboards), so no
+ * rollup can have absorbed a chunk, and the periods fit a grid.
  */
-async function foldManyBasic(
-  account: string,
-  metrics: MetricIdentity[],
+function foldableTier(plan: TierPlan, opts: ReadOptions): TierName | undefined {
+  const tiers = Object.keys(plan) as TierName[];
+  if (!opts.basic || tiers.length !== 1 || tiers[0] === "h1") return undefined;
+  return Math.ceil((opts.end - opts.start) / opts.periodMs) <= MAX_GRID_SLOTS ? tiers[0] : undefined;
+}
+
+/** Hands a stored chunk of series `i` (by position), `unit` and chunk `start` to the fold. */
+type ChunkVisit = (i: number, unit: string, start: number, bytes: Uint8Array) => void;
+
+/**
+ * Basic statistics of series from one ingest tier: every chunk is folded
+ * into its series' grid the moment `load` delivers it, decoded into shared
+ * buffers and dropped, so memory and garbage stay proportional to the
+ * answer, not to the data read. Then the tail: a datapoint counts unless its
+ * chunk already holds its ingest sequence.
+ */
+async function foldBasic(
+  ids: string[],
   opts: ReadOptions,
   tier: TierName,
-  range: Range,
-  tail: TailCache,
-  kv: Awaited<ReturnType<typeof chunkBucket>>,
   now: number,
   ret: Retention,
+  tailOf: (i: number) => Promise<TailDatum[]>,
+  load: (visit: ChunkVisit) => Promise<unknown>,
 ): Promise<PeriodData[]> {
-  const ids = metrics.map(seriesId);
-  const index = new Map<string, number>();
-  ids.forEach((id, i) => index.set(id, i));
-  const out: PeriodData[] = metrics.map(() => new Map());
-  const slab = new GridSlab(opts.start, opts.end, opts.periodMs);
+  const out: PeriodData[] = ids.map(() => new Map());
+  const slab = new GridSlab(opts.start, opts.end, opts.periodMs, Math.min(256, ids.length));
   const gridOf = (i: number, unit: string) => {
     let g = out[i].get(unit) as PeriodGrid | undefined;
     if (!g) out[i].set(unit, (g = slab.next()));
     return g;
   };
   const { resolutionMs } = TIERS[tier];
-  /** `${seriesId}|${unit}|${chunk start}` → the last ingest sequence the chunk holds. */
+  /** `${series}|${unit}|${chunk start}` → the last ingest sequence the chunk holds. */
   const lastSeqs = new Map<string, number>();
 
-  await Promise.all(
-    chunkStartsIn(TIERS[tier], range[0], range[1]).map((start) =>
-      forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
-        const ref = parseChunkKey(e.key);
-        const i = ref && index.get(ref.seriesId);
-        if (i === undefined || (opts.unit !== undefined && ref!.unit !== opts.unit)) return;
-        const { lastSeq, buckets } = viewStoredChunkBasic(e.value);
-        if (buckets.n > 0) gridOf(i, ref!.unit).addBuckets(buckets, resolutionMs, opts.start, opts.end);
-        lastSeqs.set(`${ref!.seriesId}|${ref!.unit}|${start}`, lastSeq);
-      }),
-    ),
-  );
+  await load((i, unit, start, bytes) => {
+    const { lastSeq, buckets } = viewStoredChunkBasic(bytes);
+    if (buckets.n > 0) gridOf(i, unit).addBuckets(buckets, resolutionMs, opts.start, opts.end);
+    lastSeqs.set(`${i}|${unit}|${start}`, lastSeq);
+  });
 
-  if ((await tail.all()).length === 0) return out;
   await Promise.all(
-    metrics.map(async (metric, i) => {
-      for (const { seq, d } of await tailFor(tail, metric, ids[i])) {
+    ids.map(async (_, i) => {
+      for (const { seq, d } of await tailOf(i)) {
         if (opts.unit !== undefined && d.u !== opts.unit) continue;
         if (!ingestTiers(d, now, ret.hotMs).includes(tier)) continue;
         const t = bucketStart(d.t, resolutionMs);
         if (t + resolutionMs <= opts.start || t >= opts.end) continue;
-        if (seq <= (lastSeqs.get(`${ids[i]}|${d.u}|${chunkStart(d.t, TIERS[tier])}`) ?? 0)) continue;
+        if (seq <= (lastSeqs.get(`${i}|${d.u}|${chunkStart(d.t, TIERS[tier])}`) ?? 0)) continue;
         const agg = new Aggregate();
         foldInto(agg, d);
         if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);

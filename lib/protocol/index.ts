@@ -16,7 +16,8 @@ export { CLOUDWATCH, LOGS, SERVICES, type ServiceModel, type OperationModel } fr
 export interface WireResponse {
   statusCode: number;
   headers: Record<string, string>;
-  body: Buffer;
+  /** JSON answers stay a string: a Function URL result carries text as it is, without a base64 round trip. */
+  body: Buffer | string;
 }
 
 /** The operation's model, or AWS's error for an operation the service does not have. */
@@ -58,13 +59,13 @@ function baseHeaders(protocol: WireProtocol, service: ServiceModel | undefined, 
 
 export function encodeOutput(id: Identified, op: OperationModel, output: unknown, requestId: string): WireResponse {
   const headers = baseHeaders(id.protocol, id.service, requestId);
-  let body: Buffer;
+  let body: Buffer | string;
   switch (id.protocol) {
     case "query":
       body = Buffer.from(encodeQueryOutput(id.service, op.name, op.output, output, requestId));
       break;
     case "json":
-      body = Buffer.from(encodeJsonOutput(op.output, output));
+      body = encodeJsonOutput(op.output, output);
       break;
     case "cbor": {
       const bytes = encodeCborOutput(op.output, output);

@@ -70,6 +70,8 @@ export class JsonOutputWriter {
         if (!Array.isArray(value)) return value;
         convert ??= this.compile(member);
         if (convert === identity) return value;
+        // Lists of finite numbers (GetMetricData's Values) are written as they are.
+        if (convert === number && value.every(Number.isFinite)) return value;
         const out = new Array(value.length);
         for (let i = 0; i < value.length; i++) out[i] = convert(value[i]);
         return out;

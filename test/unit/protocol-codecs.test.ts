@@ -277,7 +277,9 @@ function transportAsync(respond: (req: Captured) => Promise<WireResponse>) {
       const query = new URLSearchParams(req.query ?? {}).toString();
       const body = req.body === undefined ? Buffer.alloc(0) : Buffer.from(req.body);
       const res = await respond({ method: req.method, path: req.path, query, headers, body });
-      return { response: new HttpResponse({ statusCode: res.statusCode, headers: res.headers, body: res.body }) };
+      // The SDK reads bytes: a text body goes out as its UTF-8, as the HTTP server sends it.
+      const bytes = typeof res.body === "string" ? Buffer.from(res.body, "utf8") : res.body;
+      return { response: new HttpResponse({ statusCode: res.statusCode, headers: res.headers, body: bytes }) };
     },
   };
 }
