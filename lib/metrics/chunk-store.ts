@@ -77,13 +77,17 @@ export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = f
 
 /**
  * A stored record's buckets (basic statistics only) as a view of shared
- * buffers, valid until the next decode, and the record's last ingest sequence.
+ * buffers, valid until the next decode, with the record's header.
  */
-export function viewStoredChunkBasic(bytes: Uint8Array): { lastSeq: number; buckets: BasicView } {
+export function viewStoredChunkBasic(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; buckets: BasicView } {
   if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { lastSeq: view.getFloat64(1), buckets: viewChunkBasic(bytes.subarray(15 + 4 * view.getUint16(13))) };
+  const n = view.getUint16(13);
+  const absorbed = n === 0 ? NONE : Array.from({ length: n }, (_, i) => view.getUint32(15 + 4 * i));
+  return { lastSeq: view.getFloat64(1), incarnation: view.getUint32(9), absorbed, buckets: viewChunkBasic(bytes.subarray(15 + 4 * n)) };
 }
+
+const NONE: number[] = [];
 
 /** The record, or an empty one (revision 0) when there is none. */
 export async function loadChunk(kv: KV, ref: ChunkRef, basic = false): Promise<StoredChunk> {

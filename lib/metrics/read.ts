@@ -85,9 +85,8 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   const ret = retention();
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const kv = await chunkBucket();
-  const tier = foldableTier(plan, opts);
-  if (tier) {
-    const [data] = await foldBasic([id], opts, tier, now, ret, async () => tailData, (visit) =>
+  if (foldable(plan, opts)) {
+    const [data] = await foldBasic([id], opts, plan, now, ret, async () => tailData, (tier, visit) =>
       Promise.all(
         units.flatMap((unit) =>
           chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map(async (start) => {
@@ -137,13 +136,12 @@ export async function readMany(
   // The tail before the chunks (see readSeries): later reads hit the cache.
   await tail.all();
   const kv = await chunkBucket();
-  const tier = foldableTier(plan, opts);
-  if (tier) {
+  if (foldable(plan, opts)) {
     const ids = metrics.map(seriesId);
     const index = new Map<string, number>();
     ids.forEach((id, i) => index.set(id, i));
     const tailEmpty = (await tail.all()).length === 0;
-    return foldBasic(ids, opts, tier, now, ret, async (i) => (tailEmpty ? [] : tailFor(tail, metrics[i], ids[i])), (visit) =>
+    return foldBasic(ids, opts, plan, now, ret, async (i) => (tailEmpty ? [] : tailFor(tail, metrics[i], ids[i])), (tier, visit) =>
       Promise.all(
         chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
           forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
@@ -208,34 +206,32 @@ export async function readMany(
 }
 
 /**
- * The tier a basic-statistics read can fold chunk by chunk: the plan has one
- * ingest tier (recent data: Metrics Insights always, most dashboards), so no
- * rollup can have absorbed a chunk, and the periods fit a grid.
+ * Whether a basic-statistics read can fold chunk by chunk: KV tiers only
+ * (cold days come from S3 per series), and periods that fit a grid.
  */
-function foldableTier(plan: TierPlan, opts: ReadOptions): TierName | undefined {
-  const tiers = Object.keys(plan) as TierName[];
-  if (!opts.basic || tiers.length !== 1 || tiers[0] === "h1") return undefined;
-  return Math.ceil((opts.end - opts.start) / opts.periodMs) <= MAX_GRID_SLOTS ? tiers[0] : undefined;
+function foldable(plan: TierPlan, opts: ReadOptions): boolean {
+  return opts.basic === true && !plan.h1 && Math.ceil((opts.end - opts.start) / opts.periodMs) <= MAX_GRID_SLOTS;
 }
 
 /** Hands a stored chunk of series `i` (by position), `unit` and chunk `start` to the fold. */
 type ChunkVisit = (i: number, unit: string, start: number, bytes: Uint8Array) => void;
 
 /**
- * Basic statistics of series from one ingest tier: every chunk is folded
- * into its series' grid the moment `load` delivers it, decoded into shared
+ * Basic statistics of series from the KV tiers: every chunk is folded into
+ * its series' grid the moment `load` delivers it, decoded into shared
  * buffers and dropped, so memory and garbage stay proportional to the
- * answer, not to the data read. Then the tail: a datapoint counts unless its
- * chunk already holds its ingest sequence.
+ * answer, not to the data read. 5-minute rollups are folded before the
+ * 1-minute chunks they may have absorbed (those are then skipped). Then the
+ * tail: a datapoint counts unless its chunk already holds its sequence.
  */
 async function foldBasic(
   ids: string[],
   opts: ReadOptions,
-  tier: TierName,
+  plan: TierPlan,
   now: number,
   ret: Retention,
   tailOf: (i: number) => Promise<TailDatum[]>,
-  load: (visit: ChunkVisit) => Promise<unknown>,
+  load: (tier: TierName, visit: ChunkVisit) => Promise<unknown>,
 ): Promise<PeriodData[]> {
   const out: PeriodData[] = ids.map(() => new Map());
   const slab = new GridSlab(opts.start, opts.end, opts.periodMs, Math.min(256, ids.length));
@@ -244,27 +240,43 @@ async function foldBasic(
     if (!g) out[i].set(unit, (g = slab.next()));
     return g;
   };
-  const { resolutionMs } = TIERS[tier];
-  /** `${series}|${unit}|${chunk start}` → the last ingest sequence the chunk holds. */
+  /** `${tier}|${series}|${unit}|${chunk start}` → the last ingest sequence the chunk holds. */
   const lastSeqs = new Map<string, number>();
+  /** `${series}|${unit}|${m5 chunk start}` → incarnations of the m1 chunks that rollup absorbed. */
+  const absorbedBy = new Map<string, number[]>();
 
-  await load((i, unit, start, bytes) => {
-    const { lastSeq, buckets } = viewStoredChunkBasic(bytes);
-    if (buckets.n > 0) gridOf(i, unit).addBuckets(buckets, resolutionMs, opts.start, opts.end);
-    lastSeqs.set(`${i}|${unit}|${start}`, lastSeq);
-  });
+  const fold = (tier: TierName) => (i: number, unit: string, start: number, bytes: Uint8Array) => {
+    const rec = viewStoredChunkBasic(bytes);
+    if (tier === "m5" && rec.absorbed.length) absorbedBy.set(`${i}|${unit}|${start}`, rec.absorbed);
+    if (tier === "m1" && absorbedBy.get(`${i}|${unit}|${chunkStart(start, TIERS.m5)}`)?.includes(rec.incarnation)) return;
+    if (rec.buckets.n > 0) gridOf(i, unit).addBuckets(rec.buckets, TIERS[tier].resolutionMs, opts.start, opts.end);
+    lastSeqs.set(`${tier}|${i}|${unit}|${start}`, rec.lastSeq);
+  };
+  // All loads at once; 1-minute chunks wait for the rollups that may have absorbed them.
+  const early: Array<[number, string, number, Uint8Array]> = [];
+  let rollupsDone = !plan.m5;
+  const fine = plan.m1 ? load("m1", (...a) => (rollupsDone ? fold("m1")(...a) : early.push(a))) : undefined;
+  await Promise.all([plan.m5 && load("m5", fold("m5")), plan.s1 && load("s1", fold("s1"))]);
+  rollupsDone = true;
+  for (const a of early) fold("m1")(...a);
+  await fine;
 
   await Promise.all(
     ids.map(async (_, i) => {
       for (const { seq, d } of await tailOf(i)) {
         if (opts.unit !== undefined && d.u !== opts.unit) continue;
-        if (!ingestTiers(d, now, ret.hotMs).includes(tier)) continue;
-        const t = bucketStart(d.t, resolutionMs);
-        if (t + resolutionMs <= opts.start || t >= opts.end) continue;
-        if (seq <= (lastSeqs.get(`${i}|${d.u}|${chunkStart(d.t, TIERS[tier])}`) ?? 0)) continue;
-        const agg = new Aggregate();
-        foldInto(agg, d);
-        if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);
+        for (const tier of ingestTiers(d, now, ret.hotMs)) {
+          const range = plan[tier];
+          const { resolutionMs, spanMs } = TIERS[tier];
+          const chunk = chunkStart(d.t, TIERS[tier]);
+          if (!range || chunk + spanMs <= range[0] || chunk >= range[1]) continue;
+          const t = bucketStart(d.t, resolutionMs);
+          if (t + resolutionMs <= opts.start || t >= opts.end) continue;
+          if (seq <= (lastSeqs.get(`${tier}|${i}|${d.u}|${chunk}`) ?? 0)) continue;
+          const agg = new Aggregate();
+          foldInto(agg, d);
+          if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);
+        }
       }
     }),
   );
