@@ -48,7 +48,7 @@ function cachedSeriesId(namespace: string, d: IngestDatum): string {
 
 export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<{ datapoints: number; chunks: number }> {
   const chunks = new Map<string, PendingChunk>();
-  const series = new Map<string, SeriesTouch>();
+  const series = new Map<string, SeriesTouch & { lastChunk?: PendingChunk }>();
   let datapoints = 0;
   const { hotMs } = retention();
 
@@ -60,6 +60,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
       let touch = series.get(skey);
       if (!touch) {
         touch = {
+          lastChunk: undefined,
           account: message.account,
           id,
           identity: { namespace: message.namespace, metricName: d.m, dimensions: d.d },
@@ -72,11 +73,18 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
       touch.lastTimestamp = Math.max(touch.lastTimestamp, d.t);
       for (const tier of ingestTiers(d, now, hotMs)) {
         const start = chunkStart(d.t, TIERS[tier]);
-        const key = `${skey}.${d.u}.${tier}.${start}`;
-        let pending = chunks.get(key);
+        // A series' datapoints in a batch mostly share one chunk: skip building its key again.
+        const last = touch.lastChunk;
+        let pending: PendingChunk | undefined =
+          last && last.ref.start === start && last.ref.tier === tier && last.ref.unit === d.u ? last : undefined;
         if (!pending) {
-          pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, seqs: [], datums: [] };
-          chunks.set(key, pending);
+          const key = `${skey}.${d.u}.${tier}.${start}`;
+          pending = chunks.get(key);
+          if (!pending) {
+            pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, seqs: [], datums: [] };
+            chunks.set(key, pending);
+          }
+          touch.lastChunk = pending;
         }
         pending.seqs.push(seq);
         pending.datums.push(d);

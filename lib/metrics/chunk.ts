@@ -55,7 +55,7 @@
 
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { Aggregate } from "./aggregate.js";
-import { DDSketch } from "./sketch.js";
+import { binKey, DDSketch, type BinKey } from "./sketch.js";
 
 export interface Bucket {
   t: number /* bucket start, epoch ms */;
@@ -187,6 +187,8 @@ interface Planned {
   kind: Kind;
   agg: Aggregate;
   sketch?: DDSketch;
+  /** RESIDUAL: the bins of min and max, one observation each to leave out when writing. */
+  less?: [BinKey, BinKey];
 }
 
 function plan(a: Aggregate): Planned {
@@ -197,12 +199,19 @@ function plan(a: Aggregate): Planned {
     if (a.sum === a.min * a.count) return { kind: Kind.UNIFORM, agg: a };
     return { kind: Kind.UNIFORM_SUM, agg: a };
   }
-  const sketch = a.sketch!.clone();
-  if (integralSketch(sketch) && sketch.remove(a.min, 1)) {
-    if (sketch.remove(a.max, 1)) return { kind: Kind.RESIDUAL, agg: a, sketch };
-    sketch.add(a.min, 1); // put it back: not the shape we can imply
+  const sketch = a.sketch!;
+  if (integralSketch(sketch)) {
+    const lo = binKey(a.min);
+    const hi = binKey(a.max);
+    const same = lo.sign === hi.sign && lo.index === hi.index;
+    if (binCount(sketch, lo) >= (same ? 2 : 1) && binCount(sketch, hi) >= 1) return { kind: Kind.RESIDUAL, agg: a, sketch, less: [lo, hi] };
   }
   return { kind: Kind.FULL, agg: a, sketch };
+}
+
+function binCount(s: DDSketch, k: BinKey): number {
+  if (k.sign === 0) return s.zero;
+  return (k.sign > 0 ? s.positive : s.negative).get(k.index) ?? 0;
 }
 
 function integralSketch(s: DDSketch): boolean {
@@ -234,20 +243,36 @@ function writeValues(w: Writer, buckets: Bucket[]): void {
   const integral = sketches.every(integralSketch);
   w.byte(integral ? 0 : 1);
   const count = integral ? (c: number) => w.varint(c) : (c: number) => w.float64(c);
-  for (const s of sketches) {
-    count(s.zero);
-    writeBins(w, s.positive, count);
-    writeBins(w, s.negative, count);
+  for (const p of planned) {
+    if (!hasSketch(p.kind)) continue;
+    const s = p.sketch!;
+    const less = p.less ?? NO_LESS;
+    count(s.zero - less.filter((k) => k.sign === 0).length);
+    writeBins(w, s.positive, count, less, 1);
+    writeBins(w, s.negative, count, less, -1);
   }
 }
 
-function writeBins(w: Writer, bins: Map<number, number>, count: (c: number) => void): void {
+const NO_LESS: BinKey[] = [];
+
+/** A sign's bins in index order, less one observation per matching entry of `less` (bins left empty are not written). */
+function writeBins(w: Writer, bins: Map<number, number>, count: (c: number) => void, less: BinKey[], sign: 1 | -1): void {
   const keys = [...bins.keys()].sort((a, b) => a - b);
-  w.varint(keys.length);
+  const counts = keys.map((k) => {
+    let c = bins.get(k)!;
+    for (const l of less) if (l.sign === sign && l.index === k) c--;
+    return c;
+  });
+  let n = 0;
+  for (const c of counts) if (c > 0) n++;
+  w.varint(n);
+  let prev: number | undefined;
   keys.forEach((k, i) => {
-    if (i === 0) w.zigzag(k);
-    else w.varint(k - keys[i - 1] - 1);
-    count(bins.get(k)!);
+    if (!(counts[i] > 0)) return;
+    if (prev === undefined) w.zigzag(k);
+    else w.varint(k - prev - 1);
+    prev = k;
+    count(counts[i]);
   });
 }
 
@@ -268,54 +293,60 @@ function decimals(values: number[]): number {
   return -1;
 }
 
-function differences(m: number[], order: 1 | 2): number[] {
-  const out = new Array<number>(m.length);
-  for (let i = 0; i < m.length; i++) {
-    const d1 = m[i] - (i > 0 ? m[i - 1] : 0);
-    out[i] = order === 1 || i < 2 ? d1 : d1 - (m[i - 1] - m[i - 2]);
-  }
-  return out;
+/**
+ * The i-th first (order 1) or second (order 2) difference of the scaled
+ * integers round(values·p), computed in place: columns are encoded on every
+ * aggregator batch, and arrays per column were most of its garbage.
+ */
+function difference(values: number[], p: number, order: 1 | 2, i: number): number {
+  const m0 = Math.round(values[i] * p);
+  const m1 = i > 0 ? Math.round(values[i - 1] * p) : 0;
+  const d1 = m0 - m1;
+  if (order === 1 || i < 2) return d1;
+  return d1 - (m1 - Math.round(values[i - 2] * p));
 }
 
 function writeColumn(w: Writer, values: number[]): void {
   if (values.length === 0) return;
-  const xor = xorEncode(values);
+  const n = values.length;
+  const xor = xorSize(values);
   const d = decimals(values);
   if (d >= 0) {
     const p = POW10[d];
-    const m = values.map((v) => Math.round(v * p));
-    let best: { order: 1 | 2; diffs: number[]; g: number; size: number } | undefined;
+    let best: { order: 1 | 2; g: number; size: number } | undefined;
     for (const order of [1, 2] as const) {
-      const diffs = differences(m, order);
       let g = 0;
-      for (const x of diffs) g = gcd(g, Math.abs(x));
+      for (let i = 0; i < n; i++) g = gcd(g, Math.abs(difference(values, p, order, i)));
       if (g <= 1) g = 1;
       let size = g > 1 ? varintSize(g) : 0;
-      for (const x of diffs) size += varintSize(zigzag(x / g));
-      if (!best || size < best.size) best = { order, diffs, g, size };
+      for (let i = 0; i < n; i++) size += varintSize(zigzag(difference(values, p, order, i) / g));
+      if (!best || size < best.size) best = { order, g, size };
     }
-    const { order, diffs, g, size } = best!;
-    if (size <= xor.length) {
+    const { order, g, size } = best!;
+    if (size <= xor) {
       w.byte((order << 5) | (g > 1 ? GCD_FLAG : 0) | d);
       if (g > 1) w.varint(g);
-      for (const x of diffs) w.zigzag(x / g);
+      for (let i = 0; i < n; i++) w.zigzag(difference(values, p, order, i) / g);
       return;
     }
   }
   w.byte(XOR_MODE);
-  w.bytes(xor);
+  xorWrite(w, values);
 }
 
-function xorEncode(values: number[]): Uint8Array {
-  const out = new Writer();
-  const dv = new DataView(new ArrayBuffer(8));
+/**
+ * Gorilla-style XOR of each value's float64 bits with the previous value's:
+ * `visit` gets each value's XOR as 8 bytes (in XOR_BYTES_OUT), with its
+ * leading and trailing zero byte counts.
+ */
+function xorEach(values: number[], visit: (lz: number, tz: number) => void): void {
   let prevHi = 0;
   let prevLo = 0;
-  const x = new Uint8Array(8);
+  const x = XOR_BYTES_OUT;
   for (const v of values) {
-    dv.setFloat64(0, v);
-    const hi = dv.getUint32(0);
-    const lo = dv.getUint32(4);
+    XOR_VIEW_OUT.setFloat64(0, v);
+    const hi = XOR_VIEW_OUT.getUint32(0);
+    const lo = XOR_VIEW_OUT.getUint32(4);
     const xh = (hi ^ prevHi) >>> 0;
     const xl = (lo ^ prevLo) >>> 0;
     prevHi = hi;
@@ -328,10 +359,25 @@ function xorEncode(values: number[]): Uint8Array {
     while (lz < 8 && x[lz] === 0) lz++;
     let tz = 0;
     if (lz < 8) while (x[7 - tz] === 0) tz++;
-    out.byte((lz << 4) | tz);
-    for (let i = lz; i < 8 - tz; i++) out.byte(x[i]);
+    visit(lz, tz);
   }
-  return out.finish();
+}
+
+const XOR_BYTES_OUT = new Uint8Array(8);
+const XOR_VIEW_OUT = new DataView(new ArrayBuffer(8));
+
+/** Bytes the XOR column of `values` takes (without its mode byte). */
+function xorSize(values: number[]): number {
+  let size = 0;
+  xorEach(values, (lz, tz) => (size += 1 + Math.max(0, 8 - lz - tz)));
+  return size;
+}
+
+function xorWrite(w: Writer, values: number[]): void {
+  xorEach(values, (lz, tz) => {
+    w.byte((lz << 4) | tz);
+    for (let i = lz; i < 8 - tz; i++) w.byte(XOR_BYTES_OUT[i]);
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -689,10 +735,11 @@ function varintSize(x: number): number {
   return n;
 }
 
+const FLOAT_VIEW = new DataView(new ArrayBuffer(8));
+
 class Writer {
   private buf = new Uint8Array(256);
   private len = 0;
-  private readonly dv8 = new DataView(new ArrayBuffer(8));
 
   private ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
@@ -730,8 +777,8 @@ class Writer {
   }
 
   float64(x: number): void {
-    this.dv8.setFloat64(0, x);
-    for (let i = 0; i < 8; i++) this.byte(this.dv8.getUint8(i));
+    FLOAT_VIEW.setFloat64(0, x);
+    for (let i = 0; i < 8; i++) this.byte(FLOAT_VIEW.getUint8(i));
   }
 
   string(s: string): void {

@@ -94,23 +94,6 @@ export class DDSketch {
     this.count += count;
   }
 
-  /** Take `count` away from the bin `v` falls in (used by the chunk codec). */
-  remove(v: number, count = 1): boolean {
-    const { sign, index } = binKey(v);
-    if (sign === 0) {
-      if (this.zero < count) return false;
-      this.zero -= count;
-    } else {
-      const store = sign > 0 ? this.positive : this.negative;
-      const have = store.get(index) ?? 0;
-      if (have < count) return false;
-      if (have === count) store.delete(index);
-      else store.set(index, have - count);
-    }
-    this.count -= count;
-    return true;
-  }
-
   merge(other: DDSketch): void {
     for (const [i, c] of other.positive) bump(this.positive, i, c);
     for (const [i, c] of other.negative) bump(this.negative, i, c);

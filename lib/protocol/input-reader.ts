@@ -11,11 +11,17 @@ import { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
 import { requiredMembers, type ServiceModel } from "./services.js";
 
-type Reader = (value: unknown, path: string) => unknown;
+/**
+ * `path` names the value in error messages ("MetricData.member.3.Value").
+ * Undefined on the first pass: building a path for every value of a
+ * thousand-datum body cost more than reading it, so paths are only built
+ * when that pass fails and the body is read again to say where.
+ */
+type Reader = (value: unknown, path: string | undefined) => unknown;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
-function typeError(expected: string, value: unknown, path: string): ServiceError {
+function typeError(expected: string, value: unknown, path: string | undefined): ServiceError {
   const got = value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
   return new ServiceError("SerializationException", `Value at '${path}' must be a ${expected}, not a ${got}.`, 400);
 }
@@ -33,7 +39,8 @@ export function missingMember(service: ServiceModel, path: string): ServiceError
 }
 
 export const joinPath = (path: string, name: string) => (path ? `${path}.${name}` : name);
-const join = joinPath;
+const join = (path: string | undefined, name: string) => (path === undefined ? undefined : joinPath(path, name));
+const memberPath = (path: string | undefined, i: number) => (path === undefined ? undefined : `${path}.member.${i + 1}`);
 
 const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
 
@@ -41,7 +48,7 @@ const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infini
 const isEpochTag = (v: unknown): v is { tag: number | bigint; value: number } =>
   v !== null && typeof v === "object" && Number((v as { tag?: unknown }).tag) === 1 && typeof (v as { value?: unknown }).value === "number";
 
-function readTimestamp(value: unknown, path: string): Date {
+function readTimestamp(value: unknown, path: string | undefined): Date {
   let d: Date | undefined;
   if (isEpochTag(value)) value = value.value;
   if (value instanceof Date) d = value;
@@ -64,7 +71,13 @@ export class InputReader {
   private constructor(private readonly service: ServiceModel) {}
 
   read(schema: NormalizedSchema, value: unknown): unknown {
-    return this.compile(schema)(value, "");
+    const reader = this.compile(schema);
+    try {
+      return reader(value, undefined);
+    } catch (e) {
+      if (e instanceof ServiceError) reader(value, ""); // again, with paths: throws the same error, saying where
+      throw e;
+    }
   }
 
   private compile(schema: NormalizedSchema): Reader {
@@ -92,7 +105,7 @@ export class InputReader {
         if (resolved.length !== members.length) for (const m of members.slice(resolved.length)) resolved.push({ name: m.name, read: m.read() });
         const out: Record<string, unknown> = {};
         for (const name of required) {
-          if (value[name] === undefined || value[name] === null) throw missingMember(service, join(path, name));
+          if (value[name] === undefined || value[name] === null) throw missingMember(service, join(path, name)!);
         }
         for (const m of resolved) {
           const v = value[m.name];
@@ -110,8 +123,8 @@ export class InputReader {
         const out = new Array(value.length);
         for (let i = 0; i < value.length; i++) {
           const v = value[i];
-          if (v === null || v === undefined) throw typeError("value", v, `${path}.member.${i + 1}`);
-          out[i] = read(v, `${path}.member.${i + 1}`);
+          if (v === null || v === undefined) throw typeError("value", v, memberPath(path, i));
+          out[i] = read(v, memberPath(path, i));
         }
         return out;
       };

@@ -9,6 +9,7 @@ import type { KV } from "nats";
  * becomes `=XX`. Names can hold `.`, `#`, `/`, spaces and unicode; tokens can't.
  */
 export function keyToken(name: string): string {
+  if (SAFE_TOKEN.test(name)) return name; // most names (units, ids) need no escaping
   let out = "";
   for (const byte of Buffer.from(name, "utf8")) {
     const c = String.fromCharCode(byte);
@@ -17,7 +18,10 @@ export function keyToken(name: string): string {
   return out;
 }
 
+const SAFE_TOKEN = /^[A-Za-z0-9_-]+$/;
+
 export function fromKeyToken(token: string): string {
+  if (!token.includes("=")) return token;
   const bytes: number[] = [];
   for (let i = 0; i < token.length; i++) {
     if (token[i] === "=") {
