@@ -44,6 +44,12 @@ export class Aggregate {
     return a;
   }
 
+  /** Rough bytes this aggregate holds in memory (caches budget by it). */
+  approximateBytes(): number {
+    const s = this._sketch;
+    return 96 + (s ? 160 + 40 * (s.positive.size + s.negative.size) : 0);
+  }
+
   /**
    * Rebuild an aggregate from stored parts (the chunk codec). `sketch` may be
    * omitted when min = max (implied) or when there is no distribution.

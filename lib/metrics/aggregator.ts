@@ -108,16 +108,19 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
  * The chunks this process wrote last, with their KV revisions, so the next
  * batch can skip reading them back. Only a cache: every write is a
  * compare-and-set against the cached revision, and a mismatch reloads.
+ * Bounded by an estimate of the memory it holds, not by a count: a chunk of
+ * busy minutes with wide distributions holds tens of KB, one of single
+ * values a few.
  */
-const CHUNK_CACHE = new Map<string, StoredChunk>();
-const CHUNK_CACHE_LIMIT = 100_000;
+const CHUNK_CACHE = new Map<string, { chunk: StoredChunk; bytes: number }>();
+const CHUNK_CACHE_BUDGET = 192 * 2 ** 20;
+let cachedBytes = 0;
 
 async function applyToChunk(kv: KV, pending: PendingChunk): Promise<void> {
   const resolutionMs = TIERS[pending.ref.tier].resolutionMs;
   const key = chunkKey(pending.ref);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const cached = attempt === 0 ? CHUNK_CACHE.get(key) : undefined;
-    CHUNK_CACHE.delete(key);
+    const cached = attempt === 0 ? forget(key) : undefined;
     const chunk = cached ?? (await loadChunk(kv, pending.ref));
     let maxSeq = chunk.lastSeq;
     const { seqs, datums } = pending;
@@ -141,6 +144,18 @@ async function applyToChunk(kv: KV, pending: PendingChunk): Promise<void> {
 }
 
 function remember(key: string, chunk: StoredChunk): void {
-  if (CHUNK_CACHE.size >= CHUNK_CACHE_LIMIT) CHUNK_CACHE.delete(CHUNK_CACHE.keys().next().value!);
-  CHUNK_CACHE.set(key, chunk);
+  let bytes = 200;
+  for (const agg of chunk.buckets.values()) bytes += agg.approximateBytes();
+  CHUNK_CACHE.set(key, { chunk, bytes });
+  cachedBytes += bytes;
+  // Oldest first: Maps iterate in insertion order, and a used chunk is re-inserted.
+  while (cachedBytes > CHUNK_CACHE_BUDGET && CHUNK_CACHE.size > 1) forget(CHUNK_CACHE.keys().next().value!);
+}
+
+function forget(key: string): StoredChunk | undefined {
+  const entry = CHUNK_CACHE.get(key);
+  if (!entry) return undefined;
+  CHUNK_CACHE.delete(key);
+  cachedBytes -= entry.bytes;
+  return entry.chunk;
 }
