@@ -136,6 +136,7 @@ export async function getMetricData(account: string, region: string, input: GetM
 
   // Labels, order and pagination.
   const out: MetricDataResult[] = [];
+  const dates = new SharedDates();
   let position = 0;
   let remaining = maxDatapoints;
   let more = false;
@@ -158,14 +159,10 @@ export async function getMetricData(account: string, region: string, input: GetM
         continue;
       }
       // Series are in ascending time; TimestampDescending reads them from the end.
-      const Timestamps = new Array<Date>(take);
-      const Values = new Array<number>(take);
       const descending = scanBy === "TimestampDescending";
-      for (let k = 0; k < take; k++) {
-        const j = descending ? n - 1 - (from + k) : from + k;
-        Timestamps[k] = new Date(timestamps[j]);
-        Values[k] = values[j];
-      }
+      const Values = new Array<number>(take);
+      for (let k = 0; k < take; k++) Values[k] = values[descending ? n - 1 - (from + k) : from + k];
+      const Timestamps = dates.of(timestamps, from, take, descending);
       out.push({
         Id: q.Id,
         Label: label,
@@ -179,6 +176,32 @@ export async function getMetricData(account: string, region: string, input: GetM
   const result: GetMetricDataOutput = { MetricDataResults: out, Messages: messages };
   if (more) result.NextToken = encodeToken(skip + (maxDatapoints - remaining));
   return result;
+}
+
+/**
+ * Timestamps as Dates, one array shared by every result with the same times
+ * (metrics on one period grid): a wide answer has 100,800 timestamps and
+ * usually far fewer distinct ones. The answer is only serialised, never
+ * changed, so sharing is safe.
+ */
+class SharedDates {
+  private last?: { take: number; descending: boolean; dates: Date[] };
+
+  of(source: number[], from: number, take: number, descending: boolean): Date[] {
+    const n = source.length;
+    const at = (k: number) => source[descending ? n - 1 - (from + k) : from + k];
+    const last = this.last;
+    if (last && last.take === take && last.descending === descending && sameTimes(last, at)) return last.dates;
+    const dates = new Array<Date>(take);
+    for (let k = 0; k < take; k++) dates[k] = new Date(at(k));
+    this.last = { take, descending, dates };
+    return dates;
+  }
+}
+
+function sameTimes(last: { take: number; dates: Date[] }, at: (k: number) => number): boolean {
+  for (let k = 0; k < last.take; k++) if (last.dates[k].getTime() !== at(k)) return false;
+  return true;
 }
 
 function labelFor(

@@ -30,8 +30,15 @@ function blob(v: unknown): unknown {
 export class JsonOutputWriter {
   private readonly cache = new Map<unknown, Converter>();
 
+  /** Lists converted in the write under way (GetMetricData shares a Timestamps list between series). */
+  private readonly converted = new Map<unknown[], unknown[]>();
+
   write(schema: NormalizedSchema, value: unknown): string {
-    return JSON.stringify(this.compile(schema)(value ?? {}));
+    try {
+      return JSON.stringify(this.compile(schema)(value ?? {}));
+    } finally {
+      this.converted.clear();
+    }
   }
 
   private compile(schema: NormalizedSchema): Converter {
@@ -70,10 +77,13 @@ export class JsonOutputWriter {
         if (!Array.isArray(value)) return value;
         convert ??= this.compile(member);
         if (convert === identity) return value;
+        const done = this.converted.get(value);
+        if (done) return done;
         // Lists of finite numbers (GetMetricData's Values) are written as they are.
         if (convert === number && value.every(Number.isFinite)) return value;
         const out = new Array(value.length);
         for (let i = 0; i < value.length; i++) out[i] = convert(value[i]);
+        this.converted.set(value, out);
         return out;
       };
     }

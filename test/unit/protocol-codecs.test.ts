@@ -289,7 +289,15 @@ describe("the JSON output writer", () => {
     const { JsonShapeSerializer } = await import("@aws-sdk/core/protocols");
     const { CLOUDWATCH, LOGS } = await import("../../lib/protocol/index.js");
     const { encodeJsonOutput } = await import("../../lib/protocol/json.js");
+    const shared = [new Date(1764048060000), new Date(1764048000000)];
     const cases: Array<[import("../../lib/protocol/index.js").ServiceModel, string, unknown]> = [
+      // One Timestamps list shared by two results, as GetMetricData answers do, and a finite Values list written as it is.
+      [CLOUDWATCH, "GetMetricData", {
+        MetricDataResults: [
+          { Id: "a", Timestamps: shared, Values: [1, 2] },
+          { Id: "b", Timestamps: shared, Values: [3, NaN] },
+        ],
+      }],
       [CLOUDWATCH, "GetMetricData", {
         MetricDataResults: [{ Id: "m1", Label: "x", Timestamps: [new Date(1764048000123), new Date(0)], Values: [1.5, NaN, Infinity, -Infinity].slice(0, 2), StatusCode: "Complete", Messages: [] }],
         Messages: [{ Code: "c", Value: "v" }],
