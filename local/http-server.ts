@@ -88,9 +88,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendEncoded(res: ServerResponse, out: { statusCode: number; headers: Record<string, string>; body: Buffer }): void {
+function sendEncoded(res: ServerResponse, out: { statusCode: number; headers: Record<string, string>; body: Buffer | string }): void {
   if (res.headersSent) return void res.destroy();
-  const headers: Record<string, string | number> = { ...out.headers, "content-length": out.body.length };
+  const headers: Record<string, string | number> = { ...out.headers, "content-length": Buffer.byteLength(out.body) };
   res.writeHead(out.statusCode, headers);
   res.end(out.body);
 }
@@ -151,17 +151,19 @@ function sendResult(res: ServerResponse, result: any): void {
     res.end(text);
     return;
   }
-  const body: Buffer =
+  // Text bodies go to the socket as they are: copying a large answer into a Buffer first cost as much as writing it.
+  const body: Buffer | string =
     result.body === undefined || result.body === null
       ? Buffer.alloc(0)
       : Buffer.isBuffer(result.body) ? result.body
       : result.body instanceof Uint8Array ? Buffer.from(result.body.buffer, result.body.byteOffset, result.body.byteLength)
-      : Buffer.from(String(result.body), result.isBase64Encoded ? "base64" : "utf8");
+      : result.isBase64Encoded ? Buffer.from(String(result.body), "base64")
+      : String(result.body);
   const headers: Record<string, string | number | string[]> = {};
   for (const [k, v] of Object.entries<any>(result.headers ?? {})) if (v !== undefined) headers[k] = String(v);
   for (const [k, v] of Object.entries<any>(result.multiValueHeaders ?? {})) headers[k] = (v as unknown[]).map(String);
   if (Array.isArray(result.cookies) && result.cookies.length) headers["set-cookie"] = result.cookies.map(String);
-  headers["content-length"] = body.length;
+  headers["content-length"] = Buffer.byteLength(body);
   res.writeHead(result.statusCode, headers);
   res.end(body);
 }
