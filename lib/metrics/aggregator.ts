@@ -113,7 +113,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
  * values a few.
  */
 const CHUNK_CACHE = new Map<string, { chunk: StoredChunk; bytes: number }>();
-const CHUNK_CACHE_BUDGET = 192 * 2 ** 20;
+const CHUNK_CACHE_BUDGET = 128 * 2 ** 20;
 let cachedBytes = 0;
 
 async function applyToChunk(kv: KV, pending: PendingChunk): Promise<void> {
