@@ -33,17 +33,18 @@ export function datumIdentity(namespace: string, d: IngestDatum) {
 }
 
 // Hashing is a visible cost at a million datapoints a second; series repeat.
-const ID_CACHE = new Map<string, string>();
-function cachedSeriesId(namespace: string, d: IngestDatum): string {
-  let key = `${namespace}\u0000${d.m}`;
+const ID_CACHE = new Map<string, { id: string; key: string }>();
+/** The series id and `{account}.{id}` of a datapoint. */
+function cachedSeries(account: string, namespace: string, d: IngestDatum): { id: string; key: string } {
+  let key = `${account}\u0000${namespace}\u0000${d.m}`;
   for (const [k, v] of d.d) key += `\u0000${k}=${v}`;
-  let id = ID_CACHE.get(key);
-  if (!id) {
+  let hit = ID_CACHE.get(key);
+  if (!hit) {
     if (ID_CACHE.size > 200_000) ID_CACHE.clear();
-    id = seriesId(datumIdentity(namespace, d));
-    ID_CACHE.set(key, id);
+    const id = seriesId(datumIdentity(namespace, d));
+    ID_CACHE.set(key, (hit = { id, key: `${account}.${id}` }));
   }
-  return id;
+  return hit;
 }
 
 export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<{ datapoints: number; chunks: number }> {
@@ -55,8 +56,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
   for (const { seq, message } of batch) {
     for (const d of message.data) {
       datapoints++;
-      const id = cachedSeriesId(message.namespace, d);
-      const skey = `${message.account}.${id}`;
+      const { id, key: skey } = cachedSeries(message.account, message.namespace, d);
       let touch = series.get(skey);
       if (!touch) {
         touch = {

@@ -73,10 +73,15 @@ export function retention(): Retention {
 export const warmUpperBound = (now: number, hotMs: number) => now - hotMs + ROLL_MARGIN_MS + TIERS.m1.spanMs;
 
 /** The tiers a datapoint is written to by the aggregator at time `now`. */
-export function ingestTiers(d: IngestDatum, now: number, hotMs = retention().hotMs): TierName[] {
-  const tiers: TierName[] = [];
-  if (d.r === 1 && d.t >= now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS) tiers.push("s1");
+export function ingestTiers(d: IngestDatum, now: number, hotMs = retention().hotMs): readonly TierName[] {
+  const highRes = d.r === 1 && d.t >= now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS;
   const m1End = chunkStart(d.t, TIERS.m1) + TIERS.m1.spanMs;
-  tiers.push(m1End > now - hotMs + ROLL_MARGIN_MS ? "m1" : "m5");
-  return tiers;
+  const hot = m1End > now - hotMs + ROLL_MARGIN_MS;
+  // Shared answers: this runs for every datapoint the aggregator folds.
+  return highRes ? (hot ? S1_M1 : S1_M5) : hot ? M1 : M5;
 }
+
+const S1_M1: readonly TierName[] = ["s1", "m1"];
+const S1_M5: readonly TierName[] = ["s1", "m5"];
+const M1: readonly TierName[] = ["m1"];
+const M5: readonly TierName[] = ["m5"];
