@@ -66,11 +66,13 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
           identity: { namespace: message.namespace, metricName: d.m, dimensions: d.d },
           units: new Set(),
           lastTimestamp: d.t,
+          firstTimestamp: d.t,
         };
         series.set(skey, touch);
       }
       touch.units.add(d.u);
       touch.lastTimestamp = Math.max(touch.lastTimestamp, d.t);
+      touch.firstTimestamp = Math.min(touch.firstTimestamp, d.t);
       for (const tier of ingestTiers(d, now, hotMs)) {
         const start = chunkStart(d.t, TIERS[tier]);
         // A series' datapoints in a batch mostly share one chunk: skip building its key again.

@@ -80,6 +80,8 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   const units = opts.unit ? [opts.unit] : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
   const out: PeriodData = new Map();
   if (!units.length) return out;
+  // Chunks that end before the series' first datapoint hold nothing (data not indexed yet is in the tail).
+  const first = record?.firstTimestamp ?? -Infinity;
 
   const now = opts.now ?? Date.now();
   const ret = retention();
@@ -90,6 +92,7 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
       Promise.all(
         units.flatMap((unit) =>
           chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map(async (start) => {
+            if (start + TIERS[tier].spanMs <= first) return; // before the series' first datapoint: no chunk
             const e = await kv.get(chunkKey({ account, seriesId: id, unit, tier, start }));
             if (e && e.value.length > 0) visit(0, unit, start, e.value);
           }),
@@ -106,7 +109,10 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
         const map = (chunks[name] = new Map());
         for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
           const ref = { account, seriesId: id, unit, start };
-          const load = name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name }, opts.basic);
+          const load =
+            start + TIERS[name].spanMs <= first
+              ? Promise.resolve(emptyChunk())
+              : name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name }, opts.basic);
           loads.push(load.then((c) => void map.set(start, c)));
         }
       }

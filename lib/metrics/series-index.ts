@@ -15,6 +15,11 @@ export interface SeriesRecord {
   units: string[];
   /** Latest datapoint timestamp and latest write time seen (epoch ms). */
   lastTimestamp: number;
+  /**
+   * Earliest datapoint timestamp seen (epoch ms): no chunk ends before it, so
+   * reads skip those. Absent in records written before it existed.
+   */
+  firstTimestamp?: number;
   lastWrite: number;
   created: number;
 }
@@ -39,9 +44,9 @@ const TOUCH_INTERVAL_MS = 5 * 60_000;
  * writes that would change nothing. Only an optimisation: the record is the truth.
  */
 const MEMO = Symbol.for("hive.cloudwatch.series-memo");
-const memo = ((globalThis as any)[MEMO] ??= new Map<string, { units: Set<string>; lastWrite: number }>()) as Map<
+const memo = ((globalThis as any)[MEMO] ??= new Map<string, { units: Set<string>; lastWrite: number; first: number }>()) as Map<
   string,
-  { units: Set<string>; lastWrite: number }
+  { units: Set<string>; lastWrite: number; first: number }
 >;
 
 export interface SeriesTouch {
@@ -50,6 +55,7 @@ export interface SeriesTouch {
   identity: { namespace: string; metricName: string; dimensions: Array<[string, string]> };
   units: Set<string>;
   lastTimestamp: number;
+  firstTimestamp: number;
 }
 
 /** Records that these series were written to; creates new ones. */
@@ -57,7 +63,7 @@ export async function touchSeries(touches: SeriesTouch[], now = Date.now()): Pro
   const kv = await seriesBucket();
   const due = touches.filter((t) => {
     const m = memo.get(`${t.account}.${t.id}`);
-    return !m || now - m.lastWrite > TOUCH_INTERVAL_MS || [...t.units].some((u) => !m.units.has(u));
+    return !m || now - m.lastWrite > TOUCH_INTERVAL_MS || t.firstTimestamp < m.first || [...t.units].some((u) => !m.units.has(u));
   });
   const CONCURRENCY = 64;
   for (let i = 0; i < due.length; i += CONCURRENCY) {
@@ -74,6 +80,8 @@ async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
           ...cur.value,
           units: [...new Set([...cur.value.units, ...t.units])].sort(),
           lastTimestamp: Math.max(cur.value.lastTimestamp, t.lastTimestamp),
+          // A record from before firstTimestamp existed says nothing: keep it unknown.
+          firstTimestamp: cur.value.firstTimestamp === undefined ? undefined : Math.min(cur.value.firstTimestamp, t.firstTimestamp),
           lastWrite: Math.max(cur.value.lastWrite, now),
         }
       : {
@@ -82,6 +90,7 @@ async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
           dimensions: t.identity.dimensions,
           units: [...t.units].sort(),
           lastTimestamp: t.lastTimestamp,
+          firstTimestamp: t.firstTimestamp,
           lastWrite: now,
           created: now,
         };
@@ -89,7 +98,7 @@ async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
       const bytes = Buffer.from(JSON.stringify(rec));
       if (cur) await kv.update(key, bytes, cur.revision);
       else await kv.create(key, bytes);
-      memo.set(key, { units: new Set(rec.units), lastWrite: rec.lastWrite });
+      memo.set(key, { units: new Set(rec.units), lastWrite: rec.lastWrite, first: rec.firstTimestamp ?? -Infinity });
       return;
     } catch (e) {
       if (!String((e as Error).message).includes("wrong last sequence")) throw e;

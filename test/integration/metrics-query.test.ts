@@ -350,6 +350,24 @@ describe("GetMetricStatistics on data older than the hot tier", () => {
     await stack.fireSchedule("MetricRollOff");
     await check("after aggregation and roll-off");
   });
+
+  it("finds a late datapoint older than everything its series had (reads skip only chunks before a series' first datapoint)", async () => {
+    const cw = cloudWatchClient(stack);
+    const ns = `${RUN}/late`;
+    const now = Math.floor(Date.now() / MIN) * MIN;
+    const late = now - 3 * 86_400_000;
+    const put = (t: number, v: number) => cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: [{ MetricName: "L", Timestamp: new Date(t), Value: v }] }));
+    const sum = async (start: number, end: number, period: number) =>
+      (await cw.send(new GetMetricStatisticsCommand({ Namespace: ns, MetricName: "L", StartTime: new Date(start), EndTime: new Date(end), Period: period, Statistics: ["Sum"] })))
+        .Datapoints!.reduce((s, d) => s + d.Sum!, 0);
+    await put(now - 2 * MIN, 1);
+    await new Promise((r) => setTimeout(r, 2_500)); // aggregated: the series is indexed from that minute
+    await put(late, 10);
+    expect(await sum(late - 5 * MIN, late + 5 * MIN, 300), "from the tail").toBe(10);
+    await new Promise((r) => setTimeout(r, 2_500)); // aggregated into a chunk of three days ago
+    expect(await sum(late - 5 * MIN, late + 5 * MIN, 300), "from its chunk").toBe(10);
+    expect(await sum(late - 3600_000, now, 3600), "both, over three days").toBe(11);
+  });
 });
 
 // ---------------------------------------------------------------------------
