@@ -220,6 +220,19 @@ function expectPoints(actual: Points, expected: Points, what: string): void {
 type Case = { id: string; expr: string; label?: string } & ({ want: Points; wantLabel?: string } | { array: Labelled[] });
 
 /** Sends the cases as expressions over `base` in one request and checks every result. */
+/** Debian's aws CLI (awsQuery): get-metric-data over the ten minutes of data, the queries from a file. */
+async function cliGetMetricData(fileName: string, queries: MetricDataQuery[]) {
+  const file = join(tmp, fileName);
+  writeFileSync(file, JSON.stringify(queries));
+  return awsCli(stack, [
+    "cloudwatch",
+    "get-metric-data",
+    "--metric-data-queries", `file://${file}`,
+    "--start-time", at(0).toISOString(),
+    "--end-time", at(10).toISOString(),
+  ]);
+}
+
 async function runCases(cw: CloudWatchClient, cases: Case[], base: MetricDataQuery[] = BASE, extra: Partial<GetMetricDataCommandInput> = {}) {
   const out = await gmd(cw, [...base, ...cases.map((c) => ({ Id: c.id, Expression: c.expr, ...(c.label ? { Label: c.label } : {}) }))], extra);
   expect(out.map((r) => r.status).filter((s) => s !== "Complete")).toEqual([]);
@@ -523,36 +536,17 @@ describe.each(["json", "cbor"] as const)("metric math through GetMetricData over
     expect(out.map((r) => r.points.length)).toEqual([10, 7, 10, 3, 0]);
   });
 
-  it("arithmetic operators + - * / ^ and unary minus, on scalars, series and arrays", async () => {
-    await runCases(cw, ARITHMETIC);
-  });
-
-  it("comparison operators == != < <= > >= and logical AND && OR || NOT", async () => {
-    await runCases(cw, COMPARISONS);
-  });
-
-  it("ABS, CEIL, FLOOR, LOG, LOG10", async () => {
-    await runCases(cw, POINTWISE);
-  });
-
-  it("SUM, AVG, MIN, MAX, STDDEV, DATAPOINT_COUNT of a series and of an array", async () => {
-    await runCases(cw, AGGREGATES);
-  });
-
-  it("MINUTE, HOUR, DAY, DATE, MONTH, YEAR, EPOCH", async () => {
-    await runCases(cw, CALENDAR);
-  });
-
-  it("DIFF, DIFF_TIME, RATE, RUNNING_SUM", async () => {
-    await runCases(cw, CONSECUTIVE);
-  });
-
-  it("FILL with a value, a series, REPEAT and LINEAR", async () => {
-    await runCases(cw, FILLS);
-  });
-
-  it("IF with series, scalar and array conditions", async () => {
-    await runCases(cw, IFS);
+  it.each<[string, Case[]]>([
+    ["arithmetic operators + - * / ^ and unary minus, on scalars, series and arrays", ARITHMETIC],
+    ["comparison operators == != < <= > >= and logical AND && OR || NOT", COMPARISONS],
+    ["ABS, CEIL, FLOOR, LOG, LOG10", POINTWISE],
+    ["SUM, AVG, MIN, MAX, STDDEV, DATAPOINT_COUNT of a series and of an array", AGGREGATES],
+    ["MINUTE, HOUR, DAY, DATE, MONTH, YEAR, EPOCH", CALENDAR],
+    ["DIFF, DIFF_TIME, RATE, RUNNING_SUM", CONSECUTIVE],
+    ["FILL with a value, a series, REPEAT and LINEAR", FILLS],
+    ["IF with series, scalar and array conditions", IFS],
+  ])("%s", async (_, cases) => {
+    await runCases(cw, cases);
   });
 
   it("METRICS, METRIC_COUNT, REMOVE_EMPTY, FIRST, LAST, SORT, SLICE, CONCAT", async () => {
@@ -745,15 +739,7 @@ describe("metric math with Debian's aws CLI (awsQuery)", () => {
     ];
     expect(picked.length).toBe(27);
     const queries = [...BASE, ...picked.map((c) => ({ Id: c.id, Expression: c.expr }))];
-    const file = join(tmp, "queries.json");
-    writeFileSync(file, JSON.stringify(queries));
-    const res = await awsCli(stack, [
-      "cloudwatch",
-      "get-metric-data",
-      "--metric-data-queries", `file://${file}`,
-      "--start-time", at(0).toISOString(),
-      "--end-time", at(10).toISOString(),
-    ]);
+    const res = await cliGetMetricData("queries.json", queries);
     expect(res.code, res.stderr).toBe(0);
     expect(res.json.NextToken).toBeUndefined();
     const results: Result[] = (res.json.MetricDataResults as any[]).map((r) => ({
@@ -785,15 +771,7 @@ describe("metric math with Debian's aws CLI (awsQuery)", () => {
       ["AVG(a, b)", /Invalid number of arguments for AVG: expected 1, got 2 \(at position 0\)/],
     ];
     for (const [expression, message] of cases) {
-      const file = join(tmp, "bad.json");
-      writeFileSync(file, JSON.stringify([...BASE, { Id: "bad", Expression: expression }]));
-      const res = await awsCli(stack, [
-        "cloudwatch",
-        "get-metric-data",
-        "--metric-data-queries", `file://${file}`,
-        "--start-time", at(0).toISOString(),
-        "--end-time", at(10).toISOString(),
-      ]);
+      const res = await cliGetMetricData("bad.json", [...BASE, { Id: "bad", Expression: expression }]);
       expect(res.code, expression).not.toBe(0);
       expect(res.stderr, expression).toMatch(/An error occurred \(ValidationError\) when calling the GetMetricData operation/);
       expect(res.stderr, expression).toMatch(message);
