@@ -140,13 +140,12 @@ export async function readMany(
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const tail = opts.tail ?? new TailCache(account);
   // The tail before the chunks (see readSeries): later reads hit the cache.
-  await tail.all();
+  const tailEmpty = (await tail.all()).length === 0;
   const kv = await chunkBucket();
   if (foldable(plan, opts)) {
     const ids = metrics.map(seriesId);
     const index = new Map<string, number>();
     ids.forEach((id, i) => index.set(id, i));
-    const tailEmpty = (await tail.all()).length === 0;
     return foldBasic(ids, opts, plan, now, ret, async (i) => (tailEmpty ? [] : tailFor(tail, metrics[i], ids[i])), (tier, visit) =>
       Promise.all(
         chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
