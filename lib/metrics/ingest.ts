@@ -23,8 +23,8 @@ export interface IngestDatum {
   t: number;
   /** unit ("None" when not given) */
   u: string;
-  /** storage resolution in seconds: 1 or 60 */
-  r: 1 | 60;
+  /** storage resolution in seconds: 1 for high resolution; absent (older messages: 60) for standard */
+  r?: 1 | 60;
   /** a single value */
   v?: number;
   /** values and their counts */

@@ -51,30 +51,33 @@ const isBadNumber = (v: number) => !(v === v && v <= LIMIT && v >= -LIMIT); // N
 
 /**
  * Validates one datum and turns it into its compact ingest form. The hot
- * path of ingest: parameter paths are only built when there is an error.
+ * path of ingest: `where` names the datum's parameter path, only called
+ * for an error message.
  */
-export function normalizeDatum(d: MetricDatum, path: string, now: number): IngestDatum {
-  if (d.MetricName === undefined) throw missingParameter(`${path}.MetricName`);
-  if (d.MetricName.length === 0 || d.MetricName.length > 255) checkName(d.MetricName, `${path}.MetricName`, 255);
+export function normalizeDatum(d: MetricDatum, where: () => string, now: number): IngestDatum {
+  if (d.MetricName === undefined) throw missingParameter(`${where()}.MetricName`);
+  if (d.MetricName.length === 0 || d.MetricName.length > 255) checkName(d.MetricName, `${where()}.MetricName`, 255);
 
   const dims = d.Dimensions;
   const pairs: Array<[string, string]> = [];
   if (dims !== undefined && dims.length > 0) {
     if (dims.length > MAX_DIMENSIONS) {
-      throw invalidParameterValue(`The collection ${path}.Dimensions must not have a size greater than ${MAX_DIMENSIONS}.`);
+      throw invalidParameterValue(`The collection ${where()}.Dimensions must not have a size greater than ${MAX_DIMENSIONS}.`);
     }
     for (let i = 0; i < dims.length; i++) {
       const name = dims[i].Name!;
       const value = dims[i].Value!;
-      if (name.length === 0 || name.length > 255) checkName(name, `${path}.Dimensions.member.${i + 1}.Name`, 255);
-      if (value.length === 0 || value.length > 1024) checkName(value, `${path}.Dimensions.member.${i + 1}.Value`, 1024);
+      if (name.length === 0 || name.length > 255) checkName(name, `${where()}.Dimensions.member.${i + 1}.Name`, 255);
+      if (value.length === 0 || value.length > 1024) checkName(value, `${where()}.Dimensions.member.${i + 1}.Value`, 1024);
       pairs.push([name, value]);
     }
-    if (pairs.length > 1) {
+    let ascending = true;
+    for (let i = 1; i < pairs.length; i++) if (!(pairs[i - 1][0] < pairs[i][0])) ascending = false;
+    if (!ascending) {
       pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       for (let i = 1; i < pairs.length; i++) {
         if (pairs[i][0] === pairs[i - 1][0]) {
-          throw invalidParameterValue(`No metric may have duplicate dimension names: ${pairs[i][0]} appears more than once in ${path}.Dimensions.`);
+          throw invalidParameterValue(`No metric may have duplicate dimension names: ${pairs[i][0]} appears more than once in ${where()}.Dimensions.`);
         }
       }
     }
@@ -82,18 +85,18 @@ export function normalizeDatum(d: MetricDatum, path: string, now: number): Inges
 
   const t = d.Timestamp ? d.Timestamp.getTime() : now;
   if (t < now - TWO_WEEKS_MS) {
-    throw invalidParameterValue(`The parameter ${path}.Timestamp must specify a time no more than two weeks in the past.`);
+    throw invalidParameterValue(`The parameter ${where()}.Timestamp must specify a time no more than two weeks in the past.`);
   }
   if (t > now + TWO_HOURS_MS) {
-    throw invalidParameterValue(`The parameter ${path}.Timestamp must specify a time no more than two hours in the future.`);
+    throw invalidParameterValue(`The parameter ${where()}.Timestamp must specify a time no more than two hours in the future.`);
   }
 
   const unit = d.Unit ?? "None";
-  if (!UNITS.has(unit)) throw invalidParameterValue(`The value ${unit} for parameter ${path}.Unit is invalid.`);
+  if (!UNITS.has(unit)) throw invalidParameterValue(`The value ${unit} for parameter ${where()}.Unit is invalid.`);
 
   const res = d.StorageResolution ?? 60;
   if (res !== 1 && res !== 60) {
-    throw invalidParameterValue(`The value ${res} for parameter ${path}.StorageResolution is invalid. Valid values are 1 and 60.`);
+    throw invalidParameterValue(`The value ${res} for parameter ${where()}.StorageResolution is invalid. Valid values are 1 and 60.`);
   }
 
   const hasValue = d.Value !== undefined;
@@ -102,20 +105,21 @@ export function normalizeDatum(d: MetricDatum, path: string, now: number): Inges
   if (+hasValue + +hasSet + +hasValues > 1) {
     const forms = [hasValue && "Value", hasSet && "StatisticValues", hasValues && "Values"].filter(Boolean);
     throw invalidParameterCombination(
-      `The parameters ${forms.map((f) => `${path}.${f}`).join(" and ")} are mutually exclusive and you have specified both.`,
+      `The parameters ${forms.map((f) => `${where()}.${f}`).join(" and ")} are mutually exclusive and you have specified both.`,
     );
   }
   if (d.Counts !== undefined && !hasValues) {
-    throw invalidParameterCombination(`The parameter ${path}.Counts can only be specified with ${path}.Values.`);
+    throw invalidParameterCombination(`The parameter ${where()}.Counts can only be specified with ${where()}.Values.`);
   }
-  const out: IngestDatum = { m: d.MetricName, d: pairs, t, u: unit, r: res };
+  // Standard resolution is the default: left out, it is a few bytes less per datum in the ingest log.
+  const out: IngestDatum = res === 1 ? { m: d.MetricName, d: pairs, t, u: unit, r: 1 } : { m: d.MetricName, d: pairs, t, u: unit };
 
   if (hasValue) {
-    if (isBadNumber(d.Value!)) checkNumber(d.Value!, `${path}.Value`);
+    if (isBadNumber(d.Value!)) checkNumber(d.Value!, `${where()}.Value`);
     out.v = d.Value;
   } else if (hasSet) {
     const s = d.StatisticValues!;
-    const sp = `${path}.StatisticValues`;
+    const sp = `${where()}.StatisticValues`;
     for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) {
       if (s[k] === undefined) throw missingParameter(`${sp}.${k}`);
       checkNumber(s[k]!, `${sp}.${k}`);
@@ -128,22 +132,22 @@ export function normalizeDatum(d: MetricDatum, path: string, now: number): Inges
   } else if (hasValues) {
     const values = d.Values!;
     if (values.length > MAX_VALUES) {
-      throw invalidParameterValue(`The collection ${path}.Values must not have a size greater than ${MAX_VALUES}.`);
+      throw invalidParameterValue(`The collection ${where()}.Values must not have a size greater than ${MAX_VALUES}.`);
     }
-    for (let i = 0; i < values.length; i++) if (isBadNumber(values[i])) checkNumber(values[i], `${path}.Values.member.${i + 1}`);
+    for (let i = 0; i < values.length; i++) if (isBadNumber(values[i])) checkNumber(values[i], `${where()}.Values.member.${i + 1}`);
     if (d.Counts !== undefined) {
       if (d.Counts.length !== values.length) {
-        throw invalidParameterValue(`The parameters ${path}.Values and ${path}.Counts must be of the same size.`);
+        throw invalidParameterValue(`The parameters ${where()}.Values and ${where()}.Counts must be of the same size.`);
       }
       for (let i = 0; i < d.Counts.length; i++) {
         const c = d.Counts[i];
-        if (isBadNumber(c) || c < 0) throw invalidParameterValue(`The value ${c} for parameter ${path}.Counts.member.${i + 1} is invalid.`);
+        if (isBadNumber(c) || c < 0) throw invalidParameterValue(`The value ${c} for parameter ${where()}.Counts.member.${i + 1} is invalid.`);
       }
       out.cs = d.Counts;
     }
     out.vs = values;
   } else {
-    throw missingParameter(`${path}.Value`);
+    throw missingParameter(`${where()}.Value`);
   }
   return out;
 }
@@ -160,9 +164,10 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
     throw invalidParameterValue(`The collection MetricData must not have a size greater than ${max}.`);
   }
   const out = new Array<IngestDatum>(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = normalizeDatum(data[i], `MetricData.member.${i + 1}`, now);
+  // Parameter paths are only built for an error message.
+  for (let i = 0; i < data.length; i++) out[i] = normalizeDatum(data[i], () => `MetricData.member.${i + 1}`, now);
   entity.forEach((e, i) =>
-    (e.MetricData ?? []).forEach((d, j) => out.push(normalizeDatum(d, `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now))),
+    (e.MetricData ?? []).forEach((d, j) => out.push(normalizeDatum(d, () => `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now))),
   );
   try {
     await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out });
