@@ -12,10 +12,9 @@ import {
   type CloudWatchClient,
 } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsCli, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { awsCli, cloudWatchClient, startStack, type Protocol, type Stack } from "../support/stack.js";
 import { awsFailure } from "../support/failure.js";
 
-type Protocol = "json" | "cbor" | "query";
 
 let stack: Stack;
 

@@ -23,12 +23,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INGEST_STREAM, PARTITIONS, partitionFilter } from "../../lib/metrics/ingest.js";
 import { freePort } from "../../local/processes.js";
 import { ROOT, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { MIN, minuteGrid } from "../support/minutes.js";
 
 let stack: Stack;
 const RUN = `md${Date.now().toString(36)}`;
-const MIN = 60_000;
-const T0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
-const at = (minutes: number, ms = 0) => new Date(T0 + minutes * MIN + ms);
+const { T0, at } = minuteGrid(10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {

@@ -31,17 +31,16 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsFailure } from "../support/failure.js";
 import { awsCli, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { MIN, minuteGrid } from "../support/minutes.js";
 
 let stack: Stack;
 let tmp: string;
 
 const RUN = `mm${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
 const NS = `${RUN}/math`;
-const MIN = 60_000;
 /** A whole ten minutes, 30 to 40 minutes ago: the ten data minutes never cross an hour. */
-const T0 = Math.floor(Date.now() / (10 * MIN)) * 10 * MIN - 30 * MIN;
+const { T0, at } = minuteGrid(30, 10);
 const MINUTES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-const at = (m: number) => new Date(T0 + m * MIN);
 /** The query's time range at its period of 60 s. */
 const GRID = MINUTES.map((m) => T0 + m * MIN);
 

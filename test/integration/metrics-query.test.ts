@@ -24,20 +24,16 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsCli, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { awsCli, cloudWatchClient, startStack, type Protocol, type Stack } from "../support/stack.js";
+import { ALL_STATS, MIN, minuteGrid } from "../support/minutes.js";
 import { awsFailure } from "../support/failure.js";
-
-type Protocol = "json" | "cbor" | "query";
 
 let stack: Stack;
 let tmp: string;
 
 const RUN = `mq${Date.now().toString(36)}`;
-const MIN = 60_000;
 /** A whole minute, ten minutes ago. */
-const T0 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
-const at = (minutes: number, ms = 0) => new Date(T0 + minutes * MIN + ms);
-const ALL_STATS = ["SampleCount", "Sum", "Average", "Minimum", "Maximum"] as const;
+const { T0, at } = minuteGrid(10);
 type BasicStat = (typeof ALL_STATS)[number];
 
 /** |actual - expected| within `rel` of |expected|: the sketch's guarantee for estimated statistics. */

@@ -9,15 +9,15 @@
 import { GetMetricDataCommand, PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cloudWatchClient, startStack, templateWithoutAggregator, type Stack } from "../support/stack.js";
+import { MIN, minuteGrid } from "../support/minutes.js";
 
 const RUN = `wide${Date.now().toString(36)}`;
 const NS = `Wide/${RUN}`;
 const SERIES = 100;
 const GROUPS = 5;
 const MINUTES = 10;
-const MIN = 60_000;
 /** A whole 10 minutes, 40 minutes ago. */
-const T0 = Math.floor(Date.now() / (10 * MIN)) * 10 * MIN - 40 * MIN;
+const { T0 } = minuteGrid(40, 10);
 
 const host = (s: number) => `h-${String(s).padStart(3, "0")}`;
 const group = (s: number) => `g-${s % GROUPS}`;

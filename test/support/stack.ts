@@ -231,6 +231,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
 export type Account = 0 | 1;
 
+/** The three protocols CloudWatch speaks to the SDK: awsJson1_0, smithy-rpc-v2-cbor, awsQuery. */
+export type Protocol = "json" | "cbor" | "query";
+
 const clientBase = (stack: Stack, account: Account = 0) => ({
   endpoint: stack.endpoint,
   region: "us-east-1",
@@ -245,7 +248,7 @@ const clientBase = (stack: Stack, account: Account = 0) => ({
  */
 export function cloudWatchClient(
   stack: Stack,
-  opts: { protocol?: "json" | "cbor" | "query"; account?: Account } = {},
+  opts: { protocol?: Protocol; account?: Account } = {},
 ): CloudWatchClient {
   const protocol =
     opts.protocol === "cbor" ? AwsSmithyRpcV2CborProtocol : opts.protocol === "query" ? AwsQueryProtocol : undefined;
