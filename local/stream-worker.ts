@@ -31,7 +31,6 @@ async function main(): Promise<void> {
     await closeNats();
     parentPort!.postMessage("stopped");
   });
-  parentPort!.postMessage("ready");
 }
 
 main().catch((e) => {

@@ -78,11 +78,6 @@ export class Aggregate {
     return this._sketch;
   }
 
-  /** True when the distribution is implied by min = max (no sketch held). */
-  get isUniform(): boolean {
-    return this.count > 0 && this.min === this.max;
-  }
-
   /** A Value, or one Values/Counts pair. Non-positive counts are ignored. */
   add(value: number, count = 1): void {
     if (!(count > 0)) return;

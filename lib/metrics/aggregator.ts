@@ -12,7 +12,7 @@ import type { KV } from "nats";
 import { chunkBucket, chunkKey, loadChunk, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { foldDatum } from "./fold.js";
 import type { IngestDatum, IngestMessage } from "./ingest.js";
-import { seriesId } from "./identity.js";
+import { cachedSeriesId } from "./identity.js";
 import { touchSeries, type SeriesTouch } from "./series-index.js";
 import { chunkStart, ingestTiers, retention, TIERS } from "./tiers.js";
 
@@ -28,24 +28,6 @@ interface PendingChunk {
   datums: IngestDatum[];
 }
 
-export function datumIdentity(namespace: string, d: IngestDatum) {
-  return { namespace, metricName: d.m, dimensions: d.d.map(([name, value]) => ({ name, value })) };
-}
-
-// Hashing is a visible cost at a million datapoints a second; series repeat.
-const ID_CACHE = new Map<string, { id: string; key: string }>();
-/** The series id and `{account}.{id}` of a datapoint. */
-function cachedSeries(account: string, namespace: string, d: IngestDatum): { id: string; key: string } {
-  let key = `${account}\u0000${namespace}\u0000${d.m}`;
-  for (const [k, v] of d.d) key += `\u0000${k}=${v}`;
-  let hit = ID_CACHE.get(key);
-  if (!hit) {
-    if (ID_CACHE.size > 200_000) ID_CACHE.clear();
-    const id = seriesId(datumIdentity(namespace, d));
-    ID_CACHE.set(key, (hit = { id, key: `${account}.${id}` }));
-  }
-  return hit;
-}
 
 export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<{ datapoints: number; chunks: number }> {
   const chunks = new Map<string, PendingChunk>();
@@ -56,7 +38,8 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
   for (const { seq, message } of batch) {
     for (const d of message.data) {
       datapoints++;
-      const { id, key: skey } = cachedSeries(message.account, message.namespace, d);
+      const id = cachedSeriesId(message.namespace, d.m, d.d);
+      const skey = `${message.account}.${id}`;
       let touch = series.get(skey);
       if (!touch) {
         touch = {

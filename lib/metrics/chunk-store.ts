@@ -50,8 +50,8 @@ export function emptyChunk(): StoredChunk {
 }
 
 export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk, "revision">, level = 9): Uint8Array {
-  const buckets = [...chunk.buckets.entries()].sort((a, b) => a[0] - b[0]).map(([t, agg]) => ({ t, agg }));
-  const body = encodeChunk(buckets, resolutionMs, level);
+  // encodeChunk orders the buckets itself.
+  const body = encodeChunk([...chunk.buckets].map(([t, agg]) => ({ t, agg })), resolutionMs, level);
   const head = 15 + 4 * chunk.absorbed.length;
   const out = new Uint8Array(head + body.length);
   const view = new DataView(out.buffer);
@@ -64,15 +64,19 @@ export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk,
   return out;
 }
 
-export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false): StoredChunk {
+/** A record's header fields, and its chunk's bytes. */
+function readRecord(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; body: Uint8Array } {
   if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = view.getUint16(13);
-  const absorbed = Array.from({ length: n }, (_, i) => view.getUint32(15 + 4 * i));
-  const head = { lastSeq: view.getFloat64(1), incarnation: view.getUint32(9), absorbed, revision };
-  if (basic) return { ...head, buckets: new Map(), basic: decodeChunkBasic(bytes.subarray(15 + 4 * n)) };
-  const { buckets } = decodeChunk(bytes.subarray(15 + 4 * n));
-  return { ...head, buckets: new Map(buckets.map((b) => [b.t, b.agg])) };
+  const absorbed = n === 0 ? [] : Array.from({ length: n }, (_, i) => view.getUint32(15 + 4 * i));
+  return { lastSeq: view.getFloat64(1), incarnation: view.getUint32(9), absorbed, body: bytes.subarray(15 + 4 * n) };
+}
+
+export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false): StoredChunk {
+  const { body, ...head } = readRecord(bytes);
+  if (basic) return { ...head, revision, buckets: new Map(), basic: decodeChunkBasic(body) };
+  return { ...head, revision, buckets: new Map(decodeChunk(body).buckets.map((b) => [b.t, b.agg])) };
 }
 
 /**
@@ -80,14 +84,9 @@ export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = f
  * buffers, valid until the next decode, with the record's header.
  */
 export function viewStoredChunkBasic(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; buckets: BasicView } {
-  if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getUint16(13);
-  const absorbed = n === 0 ? NONE : Array.from({ length: n }, (_, i) => view.getUint32(15 + 4 * i));
-  return { lastSeq: view.getFloat64(1), incarnation: view.getUint32(9), absorbed, buckets: viewChunkBasic(bytes.subarray(15 + 4 * n)) };
+  const { body, ...head } = readRecord(bytes);
+  return { ...head, buckets: viewChunkBasic(body) };
 }
-
-const NONE: number[] = [];
 
 /** The record, or an empty one (revision 0) when there is none. */
 export async function loadChunk(kv: KV, ref: ChunkRef, basic = false): Promise<StoredChunk> {

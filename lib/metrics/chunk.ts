@@ -529,7 +529,6 @@ function basicValues(n: number, buf: ColumnBuffers): void {
 
 /** Bucket start times and their count, sum, min and max, without distributions. */
 export interface BasicColumns {
-  resolutionMs: number;
   t: ArrayLike<number>;
   count: ArrayLike<number>;
   sum: ArrayLike<number>;
@@ -542,11 +541,8 @@ export interface BasicColumns {
  * sketches and no object per bucket. The read path of basic statistics.
  */
 export function decodeChunkBasic(bytes: Uint8Array): BasicColumns {
-  const c = readColumns(bytes, sharedBuffers);
-  if (c.n === 0) return { resolutionMs: c.resolutionMs, t: [], count: [], sum: [], min: [], max: [] };
-  const { n, buf } = c as ChunkColumns;
-  basicValues(n, buf);
-  return { resolutionMs: c.resolutionMs, t: buf.ts.slice(0, n), count: buf.count.slice(0, n), sum: buf.sum.slice(0, n), min: buf.min.slice(0, n), max: buf.max.slice(0, n) };
+  const { n, t, count, sum, min, max } = viewChunkBasic(bytes);
+  return { t: t.slice(0, n), count: count.slice(0, n), sum: sum.slice(0, n), min: min.slice(0, n), max: max.slice(0, n) };
 }
 
 /** A chunk's buckets as columns (bucket i: t[i], count[i], …; count 0 = empty). */

@@ -22,3 +22,15 @@ export function foldInto(agg: Aggregate, d: IngestDatum): void {
     }
   }
 }
+
+/**
+ * A datapoint's SampleCount, Sum, Minimum and Maximum, without building the
+ * distribution basic reads would throw away (count, sum, min and max come
+ * out the same).
+ */
+export function basicOf(d: IngestDatum): Aggregate {
+  const agg = new Aggregate();
+  agg.hasDistribution = false;
+  foldInto(agg, d);
+  return agg;
+}

@@ -7,7 +7,7 @@ import { invalidParameterCombination, invalidParameterValue } from "../errors.js
 import { sortDimensions } from "./identity.js";
 import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
 import { aggregatesOf, readSeries } from "./read.js";
-import { BASIC_STATISTICS, computeStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./statistics.js";
+import { computeStatistic, isBasicStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./statistics.js";
 
 const MAX_DATAPOINTS = 1440;
 
@@ -31,7 +31,7 @@ export async function getMetricStatistics(
   if (statistics.length > 5) throw invalidParameterValue("The collection Statistics must not have a size greater than 5.");
   if (extended.length > 10) throw invalidParameterValue("The collection ExtendedStatistics must not have a size greater than 10.");
   for (const s of statistics) {
-    if (!(BASIC_STATISTICS as readonly string[]).includes(s)) {
+    if (!isBasicStatistic(s)) {
       throw invalidParameterValue(`The value ${s} for parameter Statistics is not supported.`);
     }
   }

@@ -48,7 +48,6 @@ export function partitionOf(account: string, namespace: string, d: Pick<IngestDa
       h ^= text.charCodeAt(i);
       h = Math.imul(h, 0x01000193);
     }
-    h ^= 0;
     h = Math.imul(h, 0x01000193); // separator
   };
   mix(account);

@@ -3,6 +3,7 @@
  * GetMetricData and alarms.
  */
 import { invalidParameterValue } from "../errors.js";
+import { bucketStart } from "./tiers.js";
 
 const DAY = 86_400_000;
 
@@ -39,5 +40,5 @@ export function checkPeriodForAge(period: number, start: number, now: number): v
 export function alignStart(start: number, period: number, now: number): number {
   const age = now - start;
   const unit = period < 60 ? period * 1000 : age > 63 * DAY ? 3600_000 : age > 15 * DAY ? 300_000 : 60_000;
-  return start - (((start % unit) + unit) % unit);
+  return bucketStart(start, unit);
 }

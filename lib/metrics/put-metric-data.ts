@@ -32,9 +32,7 @@ function checkName(value: string, path: string, max: number): void {
 }
 
 function checkNumber(value: number, path: string): void {
-  if (!Number.isFinite(value) || Math.abs(value) > LIMIT) {
-    throw invalidParameterValue(`The value ${value} for parameter ${path} is invalid.`);
-  }
+  if (isBadNumber(value)) throw invalidParameterValue(`The value ${value} for parameter ${path} is invalid.`);
 }
 
 export function validateNamespace(namespace: string, allowReserved = false): void {
@@ -119,14 +117,14 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
     out.v = d.Value;
   } else if (hasSet) {
     const s = d.StatisticValues!;
-    const sp = `${where()}.StatisticValues`;
+    const sp = () => `${where()}.StatisticValues`;
     for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) {
-      if (s[k] === undefined) throw missingParameter(`${sp}.${k}`);
-      checkNumber(s[k]!, `${sp}.${k}`);
+      if (s[k] === undefined) throw missingParameter(`${sp()}.${k}`);
+      if (isBadNumber(s[k]!)) checkNumber(s[k]!, `${sp()}.${k}`);
     }
-    if (s.SampleCount! <= 0) throw invalidParameterValue(`The value ${s.SampleCount} for parameter ${sp}.SampleCount is invalid. It must be greater than 0.`);
+    if (s.SampleCount! <= 0) throw invalidParameterValue(`The value ${s.SampleCount} for parameter ${sp()}.SampleCount is invalid. It must be greater than 0.`);
     if (s.Minimum! > s.Maximum!) {
-      throw invalidParameterValue(`The parameter ${sp}.Minimum must be less than or equal to ${sp}.Maximum.`);
+      throw invalidParameterValue(`The parameter ${sp()}.Minimum must be less than or equal to ${sp()}.Maximum.`);
     }
     out.s = [s.SampleCount!, s.Sum!, s.Minimum!, s.Maximum!];
   } else if (hasValues) {

@@ -8,7 +8,7 @@ import { Aggregate } from "./aggregate.js";
 import { chunkBucket, chunkKey, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, viewStoredChunkBasic, type StoredChunk } from "./chunk-store.js";
 import { forEachEntry, scanEntries } from "../storage/kv.js";
 import { loadCold } from "./cold-store.js";
-import { foldDatum, foldInto } from "./fold.js";
+import { basicOf, foldDatum } from "./fold.js";
 import { seriesId } from "./identity.js";
 import type { IngestDatum } from "./ingest.js";
 import { GridSlab, MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
@@ -67,15 +67,13 @@ export function tierPlan(start: number, end: number, periodMs: number, now: numb
 type TierChunks = Partial<Record<TierName, Map<number, StoredChunk>>>;
 type TailDatum = { seq: number; d: IngestDatum };
 
-/** The tail's datapoints for one series. */
-const tailFor = (tail: TailCache, metric: MetricIdentity, id: string): Promise<TailDatum[]> => tail.forMetric(metric, id);
 
 export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
   const id = seriesId(metric);
   const tail = opts.tail ?? new TailCache(account);
   // The tail first, then the index and chunks: the aggregator writes those
   // before it moves the checkpoint, so whatever has left the tail is there.
-  const tailData = await tailFor(tail, metric, id);
+  const tailData = await tail.forMetric(metric, id);
   const record = opts.unit ? undefined : await getSeries(account, id);
   const units = opts.unit ? [opts.unit] : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
   const out: PeriodData = new Map();
@@ -146,7 +144,7 @@ export async function readMany(
     const ids = metrics.map(seriesId);
     const index = new Map<string, number>();
     ids.forEach((id, i) => index.set(id, i));
-    return foldBasic(ids, opts, plan, now, ret, async (i) => (tailEmpty ? [] : tailFor(tail, metrics[i], ids[i])), (tier, visit) =>
+    return foldBasic(ids, opts, plan, now, ret, async (i) => (tailEmpty ? [] : tail.forMetric(metrics[i], ids[i])), (tier, visit) =>
       Promise.all(
         chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
           forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
@@ -185,7 +183,7 @@ export async function readMany(
   return Promise.all(
     metrics.map(async (metric) => {
       const id = seriesId(metric);
-      const tailData = await tailFor(tail, metric, id);
+      const tailData = await tail.forMetric(metric, id);
       const byUnit = found.get(id) ?? new Map<string, TierChunks>();
       const units = opts.unit
         ? [opts.unit]
@@ -260,10 +258,11 @@ async function foldBasic(
   // All loads at once; 1-minute chunks wait for the rollups that may have absorbed them.
   const early: Array<[number, string, number, Uint8Array]> = [];
   let rollupsDone = !plan.m5;
-  const fine = plan.m1 ? load("m1", (...a) => (rollupsDone ? fold("m1")(...a) : early.push(a))) : undefined;
+  const foldM1 = fold("m1");
+  const fine = plan.m1 ? load("m1", (...a) => (rollupsDone ? foldM1(...a) : early.push(a))) : undefined;
   await Promise.all([plan.m5 && load("m5", fold("m5")), plan.s1 && load("s1", fold("s1"))]);
   rollupsDone = true;
-  for (const a of early) fold("m1")(...a);
+  for (const a of early) foldM1(...a);
   await fine;
 
   await Promise.all(
@@ -278,8 +277,7 @@ async function foldBasic(
           const t = bucketStart(d.t, resolutionMs);
           if (t + resolutionMs <= opts.start || t >= opts.end) continue;
           if (seq <= (lastSeqs.get(`${tier}|${i}|${d.u}|${chunk}`) ?? 0)) continue;
-          const agg = new Aggregate();
-          foldInto(agg, d);
+          const agg = basicOf(d);
           if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);
         }
       }
@@ -322,8 +320,7 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
       }
       const t = bucketStart(d.t, resolution);
       if (t + resolution <= opts.start || t >= opts.end) continue;
-      const agg = new Aggregate();
-      foldInto(agg, d);
+      const agg = basicOf(d);
       if (agg.count > 0) addBasic(t, agg.count, agg.sum, agg.min, agg.max);
     }
   }

@@ -23,6 +23,7 @@
  * - At most 1024 characters; at most 500 time series are returned.
  */
 import { ServiceError } from "../errors.js";
+import { metricKey } from "./identity.js";
 import type { MetricIdentity, MetricSource, Series } from "./types.js";
 
 export const MAX_SEARCH_LENGTH = 1024;
@@ -499,7 +500,7 @@ export async function runSearch(
   let found: MetricIdentity[] = [];
   for (const m of listed) {
     if (!matches(m)) continue;
-    const key = identityKey(m);
+    const key = metricKey(m);
     if (seen.has(key)) continue;
     seen.add(key);
     found.push(m);
@@ -515,17 +516,12 @@ export async function runSearch(
   const byKey = new Map<string, Series>();
   fetched.forEach((s, j) => {
     const m = s.metric ?? found[j];
-    if (m) byKey.set(identityKey(m), s);
+    if (m) byKey.set(metricKey(m), s);
   });
   const labels = searchLabels(found, q.schema);
   return found.map((m, i) => {
-    const s = byKey.get(identityKey(m));
+    const s = byKey.get(metricKey(m));
     return { label: labels[i], timestamps: s ? s.timestamps : [], values: s ? s.values : [], metric: m };
   });
 }
 
-function identityKey(m: MetricIdentity): string {
-  let s = `${m.namespace}\u0000${m.metricName}`;
-  for (const d of m.dimensions) s += `\u0000${d.name}\u0001${d.value}`;
-  return s;
-}

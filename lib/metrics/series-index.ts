@@ -6,6 +6,7 @@
 import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../storage/nats.js";
 import { getRecord, scanRecords } from "../storage/kv.js";
+import { identityFromPairs } from "./identity.js";
 import type { MetricIdentity } from "./types.js";
 
 export interface SeriesRecord {
@@ -31,9 +32,7 @@ export interface IndexedSeries extends SeriesRecord {
 export const seriesBucket = (): Promise<KV> => getBucket(BUCKETS.metricSeries);
 const seriesKey = (account: string, id: string) => `${account}.${id}`;
 
-export function identityOf(r: SeriesRecord): MetricIdentity {
-  return { namespace: r.namespace, metricName: r.metricName, dimensions: r.dimensions.map(([name, value]) => ({ name, value })) };
-}
+export const identityOf = (r: SeriesRecord): MetricIdentity => identityFromPairs(r.namespace, r.metricName, r.dimensions);
 
 // How stale lastWrite may get before the aggregator rewrites the record: keeps
 // index writes rare while RecentlyActive (3 hours) stays exact enough.

@@ -3,12 +3,11 @@
  * metrics, chunks + tail for their data. Feeds MetricStat queries, SEARCH and
  * Metrics Insights.
  */
-import { datumIdentity } from "./aggregator.js";
-import { canonicalMetric } from "./identity.js";
+import { canonicalMetric, identityFromPairs } from "./identity.js";
 import { PeriodGrid } from "./period-grid.js";
 import { mergeUnits, readMany, readSeries, type PeriodData } from "./read.js";
 import { listSeries, identityOf } from "./series-index.js";
-import { BASIC_STATISTICS, computeStatistic, parseStatistic, type BasicStatisticName, type Statistic } from "./statistics.js";
+import { computeStatistic, isBasicStatistic, parseStatistic, type BasicStatisticName, type Statistic } from "./statistics.js";
 import { TailCache } from "./tail.js";
 import type { MetricIdentity, MetricSource, Series } from "./types.js";
 
@@ -47,7 +46,7 @@ export class AccountMetrics implements MetricSource {
       }
       for (const { message } of tail) {
         for (const d of message.data) {
-          const m = datumIdentity(message.namespace, d);
+          const m = identityFromPairs(message.namespace, d.m, d.d);
           const key = canonicalMetric(m);
           if (!byKey.has(key)) byKey.set(key, m);
         }
@@ -100,7 +99,7 @@ export class AccountMetrics implements MetricSource {
   }
 }
 
-const isBasic = (s: Statistic) => (BASIC_STATISTICS as readonly string[]).includes(s.kind);
+const isBasic = (s: Statistic) => isBasicStatistic(s.kind);
 
 function toSeries(data: PeriodData, statistic: Statistic, label: string, metric: MetricIdentity): Series {
   if (data.size === 0) return { label, timestamps: [], values: [], metric };

@@ -85,10 +85,13 @@ export function parseStatistic(text: string, parameter = "ExtendedStatistic"): S
   return s;
 }
 
+/** SampleCount, Sum, Average, Minimum or Maximum. */
+export const isBasicStatistic = (name: string): name is BasicStatisticName => (BASIC_STATISTICS as readonly string[]).includes(name);
+
 /** True for a valid statistic that is not one of the five basic ones. */
 export function isExtendedStatistic(text: string): boolean {
   const s = tryParseStatistic(text);
-  return s !== undefined && !(BASIC_STATISTICS as readonly string[]).includes(s.kind);
+  return s !== undefined && !isBasicStatistic(s.kind);
 }
 
 /** True for a valid statistic name of any kind. */
@@ -100,7 +103,7 @@ function tryParseStatistic(raw: string): Statistic | undefined {
   if (typeof raw !== "string") return undefined;
   const text = raw.trim() === raw ? raw : undefined;
   if (text === undefined || text === "") return undefined;
-  if ((BASIC_STATISTICS as readonly string[]).includes(text)) return { kind: text as BasicStatisticName };
+  if (isBasicStatistic(text)) return { kind: text };
   if (/^iqm$/i.test(text)) return { kind: "IQM" };
 
   let m = PERCENTILE.exec(text);

@@ -6,8 +6,7 @@ import { DeliverPolicy } from "nats";
 import { getNats } from "../storage/nats.js";
 import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
-import { datumIdentity } from "./aggregator.js";
-import { seriesId } from "./identity.js";
+import { cachedSeriesId } from "./identity.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
 import type { MetricIdentity } from "./types.js";
 
@@ -61,7 +60,7 @@ export class TailCache {
         const map = new Map<string, Array<{ seq: number; d: IngestDatum }>>();
         for (const { seq, message } of msgs) {
           for (const d of message.data) {
-            const sid = seriesId(datumIdentity(message.namespace, d));
+            const sid = cachedSeriesId(message.namespace, d.m, d.d);
             let list = map.get(sid);
             if (!list) map.set(sid, (list = []));
             list.push({ seq, d });

@@ -1,14 +1,12 @@
 /**
- * awsJson1_0 (CloudWatch) and awsJson1_1 (Logs), with the SDK's JSON codecs.
+ * awsJson1_0 (CloudWatch) and awsJson1_1 (Logs): input read against the SDK's
+ * schemas in one pass, output written by a converter compiled from them.
  */
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
 import { InputReader } from "./input-reader.js";
 import { JsonOutputWriter } from "./json-writer.js";
 import type { ServiceModel } from "./services.js";
-
-
-
 
 /** Parses and reads the body; types and required members are checked in the same pass. */
 export async function decodeJsonInput(service: ServiceModel, input: NormalizedSchema, body: Buffer): Promise<unknown> {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../lib/errors.js";
-import { arrayResultLabel, formatDuration, parseTimezone, renderLabel } from "../../lib/metrics/math/labels.js";
+import { formatDuration, parseTimezone, renderLabel } from "../../lib/metrics/math/labels.js";
 import type { Series } from "../../lib/metrics/types.js";
 
 const H = 3_600_000;
@@ -143,10 +143,3 @@ describe("LabelOptions.Timezone", () => {
   }
 });
 
-describe("labels of array results", () => {
-  it("are '<expression label> <series label>', or the series label alone when the expression label is empty", () => {
-    expect(arrayResultLabel("Filled With 0:", "Errors")).toBe("Filled With 0: Errors");
-    expect(arrayResultLabel("", "Errors")).toBe("Errors");
-    expect(arrayResultLabel(undefined, "Errors")).toBe("Errors");
-  });
-});

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../lib/errors.js";
 import { evaluateExpression, type MathContext } from "../../lib/metrics/math/evaluate.js";
-import { parseExpression, referencedIds, searchCalls, usesMetricsFunction, type Expr } from "../../lib/metrics/math/parser.js";
+import { parseExpression, referencedIds, type Expr } from "../../lib/metrics/math/parser.js";
 import { MathError } from "../../lib/metrics/math/values.js";
 
 const PERIOD = 60;
@@ -171,22 +171,10 @@ describe("parseExpression: errors", () => {
   }
 });
 
-describe("referencedIds, searchCalls, usesMetricsFunction", () => {
+describe("referencedIds", () => {
   it("lists each id once, in order of first appearance", () => {
     expect(referencedIds(parseExpression("m1 + FILL(m2, m1) / e3 - IF(m2 > 0, [e3, x_1])"))).toEqual(["m1", "m2", "e3", "x_1"]);
     expect(referencedIds(parseExpression("SUM(METRICS()) + 1"))).toEqual([]);
-  });
-
-  it("returns the source text of every SEARCH call", () => {
-    const a = `SEARCH('{AWS/EC2,InstanceId} MetricName="CPUUtilization"', 'Average', 300)`;
-    const b = `SEARCH("Errors", 'Sum')`;
-    expect(searchCalls(parseExpression(`SUM(${a}) / MAX(${b})`))).toEqual([a, b]);
-    expect(searchCalls(parseExpression("m1"))).toEqual([]);
-  });
-
-  it("tells whether the expression uses METRICS()", () => {
-    expect(usesMetricsFunction(parseExpression("AVG(METRICS('cpu'))"))).toBe(true);
-    expect(usesMetricsFunction(parseExpression("AVG([m1, m2])"))).toBe(false);
   });
 
   it("parses the functions AWS cannot run here, so their errors come from evaluation", () => {

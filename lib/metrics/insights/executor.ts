@@ -14,6 +14,7 @@
  * pushed to `opts.messages` when given ({Code, Value}, the SDK's MessageData).
  */
 import { ServiceError } from "../../errors.js";
+import { metricKey } from "../identity.js";
 import type { MetricIdentity, MetricSource, Series } from "../types.js";
 import type { InsightsFunction, InsightsQuery } from "./ast.js";
 import { parseInsightsQuery } from "./parser.js";
@@ -59,11 +60,6 @@ export const MESSAGES = {
   },
 } as const satisfies Record<string, InsightsMessage>;
 
-const metricKey = (m: MetricIdentity): string => {
-  let s = `${m.namespace}\u0000${m.metricName}`;
-  for (const d of m.dimensions) s += `\u0000${d.name}\u0001${d.value}`;
-  return s;
-};
 
 /** The label of the only series of a query without GROUP BY. */
 export const ungroupedLabel = (q: InsightsQuery): string => `${q.func}(${q.metricName})`;

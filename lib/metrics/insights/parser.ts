@@ -169,13 +169,7 @@ class Parser {
       if (t.kind !== "number") this.fail(`expected a number but found ${this.describe(t)}`);
       this.pos++;
       const n = Number(t.text);
-      if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LIMIT) {
-        throw new ServiceError(
-          "ValidationError",
-          `Query syntax error at line ${t.line}, column ${t.column}: LIMIT must be between 1 and ${MAX_LIMIT}`,
-          400,
-        );
-      }
+      if (!Number.isSafeInteger(n) || n < 1 || n > MAX_LIMIT) this.fail(`LIMIT must be between 1 and ${MAX_LIMIT}`, t);
       q.limit = n;
     }
 

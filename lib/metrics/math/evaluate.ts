@@ -14,8 +14,7 @@
  * A scalar final result becomes a constant series over the time range at the
  * period. A single series result is labelled with the expression's id (AWS's
  * default label for an expression), or its text when no id is given; each
- * series of an array result keeps its own label (AWS shows "<expression label>
- * <series label>", see labels.ts arrayResultLabel).
+ * series of an array result keeps its own label.
  */
 import type { Series } from "../types.js";
 import { FUNCTIONS, type CallEnv, type CallExpr } from "./functions.js";

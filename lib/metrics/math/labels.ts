@@ -74,17 +74,6 @@ export function formatDuration(ms: number): string {
   return parts.length ? parts.join(" ") : "0s";
 }
 
-/**
- * The label AWS gives one series of an expression that returns an array:
- * "<expression label> <series label>", or the series label alone when the
- * expression's label is empty or absent.
- */
-export function arrayResultLabel(expressionLabel: string | undefined, seriesLabel: string): string {
-  if (!expressionLabel) return seriesLabel;
-  if (!seriesLabel) return expressionLabel;
-  return `${expressionLabel} ${seriesLabel}`;
-}
-
 interface Stats {
   count: number;
   sum: number;

@@ -329,20 +329,3 @@ export function referencedIds(expr: Expr): string[] {
   return [...seen];
 }
 
-/** The source text of every SEARCH(...) call, in order of appearance. */
-export function searchCalls(expr: Expr): string[] {
-  const out: string[] = [];
-  walk(expr, (e) => {
-    if (e.kind === "call" && e.name === "SEARCH") out.push(e.text);
-  });
-  return out;
-}
-
-/** Whether the expression uses METRICS() (and so depends on every metric query). */
-export function usesMetricsFunction(expr: Expr): boolean {
-  let found = false;
-  walk(expr, (e) => {
-    if (e.kind === "call" && e.name === "METRICS") found = true;
-  });
-  return found;
-}
