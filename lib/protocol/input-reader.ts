@@ -158,7 +158,7 @@ export class InputReader {
       return (value, path) => {
         if (typeof value === "number") return value;
         if (typeof value === "bigint") return Number(value);
-        if (typeof value === "string" && value in SPECIAL) return SPECIAL[value];
+        if (typeof value === "string" && Object.hasOwn(SPECIAL, value)) return SPECIAL[value];
         throw typeError("number", value, path);
       };
     }

@@ -186,6 +186,12 @@ describe("server-side validation", () => {
         Namespace: "n", MetricName: "m", StartTime: "not a time", EndTime: 60, Period: 60,
       }),
     ).rejects.toMatchObject({ code: "SerializationException" });
+    // Only "NaN", "Infinity" and "-Infinity" stand for numbers, not names every object inherits.
+    for (const text of ["toString", "constructor", "__proto__"]) {
+      await expect(
+        decodeJson("GraniteServiceVersion20100801.PutMetricData", { Namespace: "n", MetricData: [{ MetricName: "m", Value: text }] }),
+      ).rejects.toMatchObject({ code: "SerializationException", message: "Value at 'MetricData.member.1.Value' must be a number, not a string." });
+    }
   });
 
   it("rejects malformed JSON with SerializationException", async () => {
