@@ -8,10 +8,10 @@ import type {
 } from "@aws-sdk/client-cloudwatch";
 import { invalidNextToken, invalidParameterValue, ServiceError } from "../errors.js";
 import { sortDimensions } from "./identity.js";
-import { parseInsightsQuery, runInsightsQuery, type InsightsMessage } from "./insights/index.js";
+import { parseInsightsQuery, runInsightsQuery, type InsightsMessage, type InsightsQuery } from "./insights/index.js";
 import { evaluateExpression } from "./math/evaluate.js";
 import { parseTimezone, renderLabel } from "./math/labels.js";
-import { parseExpression, referencedIds } from "./math/parser.js";
+import { parseExpression, referencedIds, type Expr } from "./math/parser.js";
 import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
 import { runSearch, type SearchMessage } from "./search.js";
 import { AccountMetrics } from "./source.js";
@@ -53,11 +53,12 @@ export async function getMetricData(account: string, region: string, input: GetM
   parseTimezone(input.LabelOptions?.Timezone); // a bad one is an error even when no label needs it
 
   const byId = new Map<string, MetricDataQuery>();
-  queries.forEach((q, i) => validateQuery(q, i, byId, now, start));
+  const parsed = new Map<string, ParsedExpression>();
+  queries.forEach((q, i) => validateQuery(q, i, byId, parsed, now, start));
   if (!queries.some((q) => q.ReturnData !== false)) {
     throw invalidParameterValue("At least one MetricDataQuery must have ReturnData set to true.");
   }
-  const order = evaluationOrder(queries);
+  const order = evaluationOrder(queries, parsed);
 
   const source = new AccountMetrics(account, now);
   const messages: MessageData[] = [];
@@ -89,14 +90,14 @@ export async function getMetricData(account: string, region: string, input: GetM
 
   for (const q of order) {
     if (q.MetricStat) continue;
-    const text = q.Expression!;
+    const expression = parsed.get(q.Id!)!;
     const period = q.Period ?? defaultPeriod;
     const alignedStart = alignStart(start, period, now);
     let series: Series[];
     let array = true;
-    if (/^\s*SELECT\b/i.test(text)) {
+    if (expression.kind === "insights") {
       const insightsMessages: InsightsMessage[] = [];
-      series = await runInsightsQuery(text, source, {
+      series = await runInsightsQuery(expression.query, source, {
         periodSeconds: period,
         start: new Date(alignedStart),
         end: new Date(end),
@@ -107,7 +108,7 @@ export async function getMetricData(account: string, region: string, input: GetM
       series = series.map((s) => ({ ...s, periodSeconds: period }));
     } else {
       const searchMessages: SearchMessage[] = [];
-      const value = await evaluateExpression(text, {
+      const value = await evaluateExpression(expression.expr, {
         lookup: (id) => {
           const r = results.get(id);
           return r ? (r.array ? r.series : r.series[0]) : undefined;
@@ -223,7 +224,19 @@ function labelFor(
   });
 }
 
-function validateQuery(q: MetricDataQuery, i: number, byId: Map<string, MetricDataQuery>, now: number, start: number): void {
+/** An Expression, parsed once when the request is checked. */
+type ParsedExpression = { kind: "math"; expr: Expr } | { kind: "insights"; query: InsightsQuery };
+
+const isInsightsQuery = (text: string) => /^\s*SELECT\b/i.test(text);
+
+function validateQuery(
+  q: MetricDataQuery,
+  i: number,
+  byId: Map<string, MetricDataQuery>,
+  parsed: Map<string, ParsedExpression>,
+  now: number,
+  start: number,
+): void {
   const path = `MetricDataQueries.member.${i + 1}`;
   if (!ID.test(q.Id!)) {
     throw invalidParameterValue(
@@ -250,17 +263,18 @@ function validateQuery(q: MetricDataQuery, i: number, byId: Map<string, MetricDa
     const text = q.Expression!;
     if (text.length > 2048) throw invalidParameterValue(`The parameter ${path}.Expression must be shorter than 2049 characters.`);
     if (q.Period !== undefined) checkPeriod(q.Period, `${path}.Period`);
-    if (/^\s*SELECT\b/i.test(text)) {
+    // Syntax errors now, with their position.
+    if (isInsightsQuery(text)) {
       if (q.Period === undefined) throw invalidParameterValue(`The parameter ${path}.Period is required for a Metrics Insights query.`);
-      parseInsightsQuery(text); // syntax errors now, with their position
+      parsed.set(q.Id!, { kind: "insights", query: parseInsightsQuery(text) });
     } else {
-      parseExpression(text);
+      parsed.set(q.Id!, { kind: "math", expr: parseExpression(text) });
     }
   }
 }
 
 /** Expressions after what they reference; a cycle or an unknown id is an error. */
-function evaluationOrder(queries: MetricDataQuery[]): MetricDataQuery[] {
+function evaluationOrder(queries: MetricDataQuery[], parsed: Map<string, ParsedExpression>): MetricDataQuery[] {
   const byId = new Map(queries.map((q) => [q.Id!, q]));
   const state = new Map<string, "visiting" | "done">();
   const out: MetricDataQuery[] = [];
@@ -271,8 +285,9 @@ function evaluationOrder(queries: MetricDataQuery[]): MetricDataQuery[] {
       throw invalidParameterValue(`Circular dependency among metric data queries: ${[...via, id].join(" -> ")}.`);
     }
     state.set(id, "visiting");
-    if (q.Expression !== undefined && !/^\s*SELECT\b/i.test(q.Expression)) {
-      for (const ref of referencedIds(parseExpression(q.Expression))) {
+    const expression = parsed.get(id);
+    if (expression?.kind === "math") {
+      for (const ref of referencedIds(expression.expr)) {
         const dep = byId.get(ref);
         if (!dep) throw invalidParameterValue(`Error in expression '${q.Id}': Unrecognized metric ID or function name: ${ref}`);
         visit(dep, [...via, id]);
