@@ -15,7 +15,7 @@ import type {
   PutRetentionPolicyRequest,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { KV } from "nats";
-import { createRecord, fromKeyToken, getRecord, modifyRecord, type Versioned } from "../storage/kv.js";
+import { createRecord, fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, type Versioned } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupExists, logGroupNotFound, validationException } from "./errors.js";
 import {
@@ -143,10 +143,6 @@ export async function deleteLogGroup(accountId: string, _region: string, input: 
   }
 }
 
-function isWrongLastSequence(e: unknown): boolean {
-  const msg = String((e as Error)?.message ?? e);
-  return msg.includes("wrong last sequence") || (e as any)?.api_error?.err_code === 10071;
-}
 
 // --- DescribeLogGroups --------------------------------------------------------
 /**

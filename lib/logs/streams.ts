@@ -13,7 +13,7 @@ import type {
   LogStream,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { KV } from "nats";
-import { fromKeyToken, getRecord, modifyRecord, updateRecord, type Versioned } from "../storage/kv.js";
+import { fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, updateRecord, type Versioned } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupNotFound, logStreamExists, logStreamNotFound, validationException } from "./errors.js";
 import { getLogGroup, requireLogGroup } from "./groups.js";
@@ -84,10 +84,6 @@ export function toLogStream(rec: LogStreamRecord, accountId: string, region: str
   return out;
 }
 
-function isWrongLastSequence(e: unknown): boolean {
-  const msg = String((e as Error)?.message ?? e);
-  return msg.includes("wrong last sequence") || (e as any)?.api_error?.err_code === 10071;
-}
 
 /** Purges one version of a record; false if it changed meanwhile. */
 async function purgeVersion(kv: KV, key: string, revision: number): Promise<boolean> {

@@ -7,7 +7,7 @@
  */
 import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../storage/nats.js";
-import { fromKeyToken, keyToken } from "../storage/kv.js";
+import { fromKeyToken, isWrongLastSequence, keyToken } from "../storage/kv.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type BasicColumns, type BasicView } from "./chunk.js";
 import { TIERS, type TierName } from "./tiers.js";
@@ -106,8 +106,7 @@ export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Prom
     chunk.revision = chunk.revision === 0 ? await kv.create(chunkKey(ref), bytes) : await kv.update(chunkKey(ref), bytes, chunk.revision);
     return true;
   } catch (e) {
-    const msg = String((e as Error).message);
-    if (msg.includes("wrong last sequence") || msg.includes("key exists")) return false;
+    if (isWrongLastSequence(e) || String((e as Error).message).includes("key exists")) return false;
     throw e;
   }
 }
@@ -118,7 +117,7 @@ export async function deleteChunk(kv: KV, ref: ChunkRef, revision: number): Prom
     await kv.purge(chunkKey(ref), { previousSeq: revision });
     return true;
   } catch (e) {
-    if (String((e as Error).message).includes("wrong last sequence")) return false;
+    if (isWrongLastSequence(e)) return false;
     throw e;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../storage/nats.js";
-import { getRecord, scanRecords } from "../storage/kv.js";
+import { getRecord, isWrongLastSequence, scanRecords } from "../storage/kv.js";
 import { identityFromPairs } from "./identity.js";
 import type { MetricIdentity } from "./types.js";
 
@@ -100,7 +100,7 @@ async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
       memo.set(key, { units: new Set(rec.units), lastWrite: rec.lastWrite, first: rec.firstTimestamp ?? -Infinity });
       return;
     } catch (e) {
-      if (!String((e as Error).message).includes("wrong last sequence")) throw e;
+      if (!isWrongLastSequence(e)) throw e;
     }
   }
   throw new Error(`series index: too much contention on ${key}`);

@@ -9,7 +9,7 @@
  */
 import { DeliverPolicy, type JsMsg, type KV } from "nats";
 import { BUCKETS, getBucket, getNats } from "../storage/nats.js";
-import { createRecord, getRecord, scanRecords } from "../storage/kv.js";
+import { createRecord, getRecord, isWrongLastSequence, scanRecords } from "../storage/kv.js";
 
 export interface ShardRecord {
   stream: string;
@@ -48,7 +48,7 @@ async function write(kv: KV, rec: ShardRecord, revision: number): Promise<number
   try {
     return await kv.update(shardKey(rec.stream, rec.shard), Buffer.from(JSON.stringify(rec)), revision);
   } catch (e) {
-    if (String((e as Error).message).includes("wrong last sequence")) return undefined;
+    if (isWrongLastSequence(e)) return undefined;
     throw e;
   }
 }

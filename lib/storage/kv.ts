@@ -142,7 +142,8 @@ export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ ke
   return entries.map((e) => ({ key: e.key, value: JSON.parse(Buffer.from(e.value).toString("utf8")) as T }));
 }
 
-function isWrongLastSequence(e: unknown): boolean {
+/** A compare-and-set lost: the key moved past the revision the write expected. */
+export function isWrongLastSequence(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? e);
   return msg.includes("wrong last sequence") || (e as any)?.api_error?.err_code === 10071;
 }
