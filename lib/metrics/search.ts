@@ -408,13 +408,15 @@ function propertyValue(m: MetricIdentity, key: string): string | undefined {
   return undefined;
 }
 
-function schemaMatches(schema: SearchQuery["schema"], m: MetricIdentity): boolean {
-  if (!schema) return true;
-  if (m.namespace !== schema.namespace) return false;
+/** The schema test for one query: namespace and exactly its dimension names (the name set built once, not per metric). */
+function schemaMatcher(schema: SearchQuery["schema"]): (m: MetricIdentity) => boolean {
+  if (!schema) return () => true;
   const names = new Set(schema.dimensionNames);
-  if (m.dimensions.length !== names.size) return false;
-  for (const d of m.dimensions) if (!names.has(d.name)) return false;
-  return true;
+  return (m) => {
+    if (m.namespace !== schema.namespace || m.dimensions.length !== names.size) return false;
+    for (const d of m.dimensions) if (!names.has(d.name)) return false;
+    return true;
+  };
 }
 
 /** A reusable matcher; it caches the tokens of the names it sees. */
@@ -430,7 +432,8 @@ export function compileSearch(q: SearchQuery, ctx: { accountId?: string } = {}):
     }
     return t;
   };
-  return (m) => schemaMatches(q.schema, m) && (term ? term(m, tokens) : true);
+  const schema = schemaMatcher(q.schema);
+  return (m) => schema(m) && (term ? term(m, tokens) : true);
 }
 
 export function matchesSearch(q: SearchQuery, m: MetricIdentity, ctx: { accountId?: string } = {}): boolean {
