@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { rng } from "../support/random.js";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { HttpRequest, buildQueryString } from "@smithy/core/protocols";
 import { cbor } from "@smithy/core/cbor";
@@ -594,20 +595,9 @@ describe.each(["query", "json"] as const)("verifySigV4 errors (%s style)", (styl
 // ---------------------------------------------------------------------------
 // Fuzzing: nothing but ServiceError escapes
 
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("verifySigV4 fuzz", () => {
   it("only ever throws ServiceError on garbage", async () => {
-    const rand = prng(42);
+    const rand = rng(42);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const alphabet = "AWS4-HMAC-SHA256 Credential=/,;=%&+ \t\r\n\u0000é🚀\uD800aws4_request20261125TZ0123456789abcdefxyz";
     const junk = (max = 80) => {
