@@ -214,6 +214,31 @@ describe.each<Protocol>(["json", "cbor", "query"])("PutMetricData over %s", (pro
     }
   });
 
+  it("accepts EntityMetricData (the entity is taken, its datums stored like MetricData's) alongside MetricData", async () => {
+    const ns = `${p}/entity`;
+    const t = at(1);
+    await cw.send(
+      new PutMetricDataCommand({
+        Namespace: ns,
+        MetricData: [{ MetricName: "Plain", Timestamp: t, Value: 1 }],
+        EntityMetricData: [
+          {
+            Entity: { KeyAttributes: { Type: "Service", Name: "checkout", Environment: "prod" }, Attributes: { "EC2.InstanceId": "i-1" } },
+            MetricData: [
+              { MetricName: "FromEntity", Timestamp: t, Value: 4 },
+              { MetricName: "FromEntity", Timestamp: t, Values: [2, 6], Counts: [1, 2] },
+            ],
+          },
+        ],
+      }),
+    );
+    const window = { start: at(-2), end: at(4) };
+    expect(pick((await stats(cw, { ns, name: "Plain", ...window }))[0])).toEqual(expectedOf([{ values: [1] }]));
+    const dps = await stats(cw, { ns, name: "FromEntity", ...window });
+    expect(dps).toHaveLength(1);
+    expect(pick(dps[0])).toEqual(expectedOf([{ values: [4] }, { values: [2, 6], counts: [1, 2] }]));
+  });
+
   it("puts with the current time when Timestamp is absent, and into the datum's minute when present", async () => {
     const ns = `${p}/timestamp`;
     const before = Date.now();
