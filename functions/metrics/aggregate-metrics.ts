@@ -5,12 +5,12 @@
 import middy from "@middy/core";
 import type { KinesisStreamEvent, KinesisStreamBatchResponse } from "aws-lambda";
 import { aggregateBatch } from "../../lib/metrics/aggregator.js";
-import type { IngestMessage } from "../../lib/metrics/ingest.js";
+import { decodeIngestMessage } from "../../lib/metrics/ingest-codec.js";
 
 export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
   const batch = event.Records.map((r) => ({
     seq: Number(r.kinesis.sequenceNumber),
-    message: JSON.parse(Buffer.from(r.kinesis.data, "base64").toString("utf8")) as IngestMessage,
+    message: decodeIngestMessage(Buffer.from(r.kinesis.data, "base64")),
   }));
   const started = performance.now();
   const { datapoints, chunks } = await aggregateBatch(batch);

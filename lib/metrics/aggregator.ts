@@ -36,9 +36,17 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
   const { hotMs } = retention();
 
   for (const { seq, message } of batch) {
+    // A decoded message's datapoints of one series share their dimension list.
+    let lastDims: IngestDatum["d"] | undefined;
+    let lastName = "";
+    let id = "";
     for (const d of message.data) {
       datapoints++;
-      const id = cachedSeriesId(message.namespace, d.m, d.d);
+      if (d.d !== lastDims || d.m !== lastName) {
+        id = cachedSeriesId(message.namespace, d.m, d.d);
+        lastDims = d.d;
+        lastName = d.m;
+      }
       const skey = `${message.account}.${id}`;
       let touch = series.get(skey);
       if (!touch) {

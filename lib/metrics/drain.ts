@@ -5,7 +5,8 @@
  */
 import { acquireLease, commitLease, readShard, releaseLease } from "../runtime/shards.js";
 import { aggregateBatch } from "./aggregator.js";
-import { AGGREGATOR_BATCH, ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter, type IngestMessage } from "./ingest.js";
+import { AGGREGATOR_BATCH, ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter } from "./ingest.js";
+import { decodeIngestMessage } from "./ingest-codec.js";
 
 const LEASE_MS = 30_000;
 
@@ -20,7 +21,7 @@ export async function drainIngest(now = Date.now()): Promise<number> {
         const msgs = await readShard(INGEST_STREAM, partitionFilter(p), lease.record.checkpoint + 1, AGGREGATOR_BATCH, 0);
         if (!msgs.length) break;
         await aggregateBatch(
-          msgs.map((m) => ({ seq: m.seq, message: JSON.parse(Buffer.from(m.data).toString("utf8")) as IngestMessage })),
+          msgs.map((m) => ({ seq: m.seq, message: decodeIngestMessage(m.data) })),
           now,
         );
         if (!(await commitLease(lease, msgs[msgs.length - 1].seq, LEASE_MS))) throw new Error(`lost the lease of partition ${p}`);

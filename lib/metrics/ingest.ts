@@ -8,6 +8,7 @@
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { registerShard } from "../runtime/shards.js";
 import { getNats } from "../storage/nats.js";
+import { encodeIngestMessage } from "./ingest-codec.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
 /** Partitions of the ingest log; fixed per deployment (changing it re-homes series). */
@@ -105,7 +106,7 @@ export async function publishIngest(msg: IngestMessage): Promise<void> {
   await Promise.all(
     parts.map((data, p) =>
       data.length
-        ? js.publish(ingestSubject(msg.account, p), Buffer.from(JSON.stringify({ account: msg.account, namespace: msg.namespace, data })))
+        ? js.publish(ingestSubject(msg.account, p), encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }))
         : undefined,
     ),
   );

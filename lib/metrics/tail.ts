@@ -7,7 +7,8 @@ import { getNats } from "../storage/nats.js";
 import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
 import { cachedSeriesId } from "./identity.js";
-import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
+import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum } from "./ingest.js";
+import { decodeIngestMessage } from "./ingest-codec.js";
 import type { MetricIdentity } from "./types.js";
 
 /** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
@@ -31,7 +32,7 @@ export async function readTail(account: string, partition: number): Promise<Sequ
   const out: SequencedMessage[] = [];
   const messages = await consumer.consume({ max_messages: 256 });
   for await (const m of messages) {
-    out.push({ seq: m.seq, message: JSON.parse(Buffer.from(m.data).toString("utf8")) as IngestMessage });
+    out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
     if (m.seq >= last || m.info.pending === 0) break;
   }
   await messages.close().catch(() => undefined);

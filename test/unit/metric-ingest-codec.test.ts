@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { IngestDatum, IngestMessage } from "../../lib/metrics/ingest.js";
+import { decodeIngestMessage, encodeIngestMessage } from "../../lib/metrics/ingest-codec.js";
+import { rng } from "../support/random.js";
+
+const T0 = Date.UTC(2026, 10, 25, 6, 30, 17);
+const roundTrip = (msg: IngestMessage) => decodeIngestMessage(encodeIngestMessage(msg));
+
+describe("ingest messages: binary with a string table, JSON still read", () => {
+  it("carries every form of datum exactly", () => {
+    const data: IngestDatum[] = [
+      { m: "Latency", d: [["Host", "a"], ["Service", "checkout"]], t: T0, u: "Milliseconds", v: 12.5 },
+      { m: "Latency", d: [["Host", "a"], ["Service", "checkout"]], t: T0 + 1000, u: "Milliseconds", r: 1, v: -0 },
+      { m: "Bytes", d: [], t: T0 - 3 * 86_400_000, u: "Bytes", s: [3, 1e300, -5e-324, 1.7976931348623157e308] },
+      { m: "Hist", d: [["Q", "x"]], t: T0 + 7_200_000, u: "None", vs: [1, 2.25, 3], cs: [5, 0, 1e9] },
+      { m: "Hist", d: [["Q", "x"]], t: T0, u: "None", vs: [] },
+      { m: "Hist", d: [["Q", "y"]], t: T0, u: "None", vs: [0.1, 0.2] },
+    ];
+    const back = roundTrip({ account: "123456789012", namespace: "App/Web", data });
+    expect(back).toEqual({ account: "123456789012", namespace: "App/Web", data });
+    expect(Object.is(back.data[1].v, -0)).toBe(true);
+  });
+
+  it("keeps names that need more than one byte: non-ASCII, 255 characters, hundreds of distinct strings", () => {
+    const long = "é".repeat(255);
+    const data: IngestDatum[] = Array.from({ length: 300 }, (_, i) => ({
+      m: `métrique-${i}`,
+      d: [[long, `värde ${i} 🌏`]],
+      t: T0,
+      u: "Count",
+      v: i,
+    }));
+    expect(roundTrip({ account: "000000000001", namespace: "名前空間", data }).data).toEqual(data);
+  });
+
+  it("keeps timestamps that are not whole milliseconds or lie far from the first", () => {
+    const data: IngestDatum[] = [
+      { m: "a", d: [], t: T0 + 0.25, u: "None", v: 1 },
+      { m: "a", d: [], t: T0 - 14 * 86_400_000, u: "None", v: 2 },
+      { m: "a", d: [], t: 0, u: "None", v: 3 },
+      { m: "a", d: [], t: T0 + 1.5, u: "None", v: 4 },
+    ];
+    expect(roundTrip({ account: "1", namespace: "n", data }).data.map((d) => d.t)).toEqual(data.map((d) => d.t));
+  });
+
+  it("gives the datapoints of one series one shared dimension list, so the aggregator hashes each series once", () => {
+    const data: IngestDatum[] = [
+      { m: "a", d: [["H", "1"]], t: T0, u: "None", v: 1 },
+      { m: "b", d: [["H", "1"]], t: T0, u: "None", v: 1 },
+      { m: "a", d: [["H", "1"]], t: T0 + 60_000, u: "None", v: 2 },
+    ];
+    const back = roundTrip({ account: "1", namespace: "n", data }).data;
+    expect(back[0].d).toBe(back[2].d);
+    expect(back[1].d).not.toBe(back[0].d);
+  });
+
+  it("is several times smaller than JSON for a typical request", () => {
+    const random = rng(7);
+    const data: IngestDatum[] = Array.from({ length: 1000 }, (_, i) => ({
+      m: `metric_${i % 10}`,
+      d: [["Host", `host-${Math.floor(i / 10)}`], ["Service", "checkout"]],
+      t: T0,
+      u: "Percent",
+      v: Math.round(random() * 10_000) / 100,
+    }));
+    const msg = { account: "123456789012", namespace: "Bench/Ingest", data };
+    const binary = encodeIngestMessage(msg).length;
+    expect(binary * 4).toBeLessThan(Buffer.byteLength(JSON.stringify(msg)));
+    expect(roundTrip(msg)).toEqual(msg);
+  });
+
+  it("reads messages written as JSON before the binary form existed", () => {
+    const msg: IngestMessage = { account: "1", namespace: "n", data: [{ m: "a", d: [["H", "1"]], t: T0, u: "None", v: 1 }] };
+    expect(decodeIngestMessage(Buffer.from(JSON.stringify(msg)))).toEqual(msg);
+  });
+
+  it("refuses truncated or unknown bytes with an error instead of inventing datapoints", () => {
+    const bytes = encodeIngestMessage({ account: "1", namespace: "n", data: [{ m: "a", d: [["H", "1"]], t: T0, u: "None", vs: [1, 2, 3] }] });
+    for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeIngestMessage(bytes.subarray(0, cut))).toThrow();
+    expect(() => decodeIngestMessage(Uint8Array.of(9, 0))).toThrow(/unknown ingest message format 9/);
+  });
+});
