@@ -6,14 +6,14 @@ import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError } from "../errors.js";
 import { InputReader } from "./input-reader.js";
 import { JsonOutputWriter } from "./json-writer.js";
+import { parseJsonBody } from "./json-parse.js";
 import type { ServiceModel } from "./services.js";
 
 /** Parses and reads the body; types and required members are checked in the same pass. */
 export async function decodeJsonInput(service: ServiceModel, input: NormalizedSchema, body: Buffer): Promise<unknown> {
-  const text = body.length ? body.toString("utf8") : "{}";
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = body.length ? parseJsonBody(body) : {};
   } catch (e) {
     throw new ServiceError("SerializationException", `Request body is not valid JSON: ${(e as Error).message}`, 400);
   }
