@@ -692,6 +692,19 @@ describe("ListMetrics", () => {
     const q = await listAll(cloudWatchClient(stack, { protocol: "query" }), { Namespace: pns });
     expect(q.pages).toEqual([500, 23]);
     expect(q.metrics.map(metricKey).sort()).toEqual(want);
+
+    // Debian's CLI: one page and its NextToken with --no-paginate; following the tokens itself otherwise
+    const one = await awsCli(stack, ["cloudwatch", "list-metrics", "--namespace", pns, "--no-paginate"]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.json.Metrics).toHaveLength(500);
+    expect(typeof one.json.NextToken).toBe("string");
+    const rest = await awsCli(stack, ["cloudwatch", "list-metrics", "--namespace", pns, "--no-paginate", "--next-token", one.json.NextToken]);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.json.NextToken).toBeUndefined();
+    expect([...one.json.Metrics, ...rest.json.Metrics].map(metricKey).sort()).toEqual(want);
+    const cli = await awsCli(stack, ["cloudwatch", "list-metrics", "--namespace", pns]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect((cli.json.Metrics as Metric[]).map(metricKey).sort()).toEqual(want);
   });
 
   it("rejects an invalid NextToken", async () => {
