@@ -31,11 +31,14 @@ interface PendingChunk {
 
 export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<{ datapoints: number; chunks: number }> {
   const chunks = new Map<string, PendingChunk>();
-  const series = new Map<string, SeriesTouch & { lastChunk?: PendingChunk }>();
+  // By account, then series id: ids come from a cache, so no key is built per datapoint.
+  const accounts = new Map<string, Map<string, SeriesTouch & { lastChunk?: PendingChunk }>>();
   let datapoints = 0;
   const { hotMs } = retention();
 
   for (const { seq, message } of batch) {
+    let series = accounts.get(message.account);
+    if (!series) accounts.set(message.account, (series = new Map()));
     // A decoded message's datapoints of one series share their dimension list.
     let lastDims: IngestDatum["d"] | undefined;
     let lastName = "";
@@ -47,8 +50,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
         lastDims = d.d;
         lastName = d.m;
       }
-      const skey = `${message.account}.${id}`;
-      let touch = series.get(skey);
+      let touch = series.get(id);
       if (!touch) {
         touch = {
           lastChunk: undefined,
@@ -59,7 +61,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
           lastTimestamp: d.t,
           firstTimestamp: d.t,
         };
-        series.set(skey, touch);
+        series.set(id, touch);
       }
       touch.units.add(d.u);
       touch.lastTimestamp = Math.max(touch.lastTimestamp, d.t);
@@ -71,7 +73,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
         let pending: PendingChunk | undefined =
           last && last.ref.start === start && last.ref.tier === tier && last.ref.unit === d.u ? last : undefined;
         if (!pending) {
-          const key = `${skey}.${d.u}.${tier}.${start}`;
+          const key = `${message.account}.${id}.${d.u}.${tier}.${start}`;
           pending = chunks.get(key);
           if (!pending) {
             pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, seqs: [], datums: [] };
@@ -93,7 +95,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
     while (next < all.length) await applyToChunk(kv, all[next++]);
   };
   await Promise.all(Array.from({ length: Math.min(256, all.length) }, worker));
-  await touchSeries([...series.values()], now);
+  await touchSeries([...accounts.values()].flatMap((series) => [...series.values()]), now);
   return { datapoints, chunks: all.length };
 }
 

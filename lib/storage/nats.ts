@@ -8,6 +8,7 @@
  */
 import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from "nats";
 import { getConfig } from "../config/config.js";
+import "./nats-request-fix.js";
 
 export interface Nats {
   nc: NatsConnection;
