@@ -12,7 +12,7 @@ import { parseInsightsQuery, runInsightsQuery, type InsightsMessage, type Insigh
 import { evaluateExpression } from "./math/evaluate.js";
 import { parseTimezone, renderLabel } from "./math/labels.js";
 import { parseExpression, referencedIds, type Expr } from "./math/parser.js";
-import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
+import { alignStart, checkPeriod, periodAvailable } from "./periods.js";
 import { runSearch, type SearchMessage } from "./search.js";
 import { AccountMetrics } from "./source.js";
 import { isValidStatistic } from "./statistics.js";
@@ -80,7 +80,8 @@ export async function getMetricData(account: string, region: string, input: GetM
         stat: ms.Stat!,
         periodSeconds: period,
         start: alignStart(start, period, now),
-        end,
+        // A period too fine for the data's age has no datapoints (AWS), not an error.
+        end: periodAvailable(period, start, now) ? end : alignStart(start, period, now),
         unit: ms.Unit,
         label: q.Label,
       });
@@ -255,7 +256,6 @@ function validateQuery(
       throw new ServiceError("MissingParameter", `The parameter ${path}.MetricStat.Metric.${!ms.Metric?.Namespace ? "Namespace" : "MetricName"} is required.`, 400);
     }
     checkPeriod(ms.Period!, `${path}.MetricStat.Period`);
-    checkPeriodForAge(ms.Period!, start, now);
     if (!isValidStatistic(ms.Stat!)) {
       throw invalidParameterValue(`The value ${ms.Stat} for parameter ${path}.MetricStat.Stat is not supported.`);
     }

@@ -5,7 +5,7 @@
 import type { Datapoint, GetMetricStatisticsInput, GetMetricStatisticsOutput, StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { invalidParameterCombination, invalidParameterValue } from "../errors.js";
 import { sortDimensions } from "./identity.js";
-import { alignStart, checkPeriod, checkPeriodForAge } from "./periods.js";
+import { alignStart, checkPeriod, periodAvailable } from "./periods.js";
 import { aggregatesOf, readSeries } from "./read.js";
 import { computeStatistic, isBasicStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./statistics.js";
 
@@ -41,7 +41,6 @@ export async function getMetricStatistics(
   });
   checkPeriod(period);
   if (start >= end) throw invalidParameterValue("The parameter StartTime must be less than the parameter EndTime.");
-  checkPeriodForAge(period, start, now);
   const alignedStart = alignStart(start, period, now);
   const requested = Math.ceil((end - alignedStart) / (period * 1000));
   if (requested > MAX_DATAPOINTS) {
@@ -49,6 +48,8 @@ export async function getMetricStatistics(
       `You have requested up to ${requested.toLocaleString("en-US")} datapoints, which exceeds the limit of ${MAX_DATAPOINTS.toLocaleString("en-US")}. You may reduce the datapoints requested by increasing Period, or decreasing the time range.`,
     );
   }
+
+  if (!periodAvailable(period, start, now)) return { Label: input.MetricName, Datapoints: [] };
 
   const metric = {
     namespace: input.Namespace!,

@@ -5,7 +5,8 @@
 import { invalidParameterValue } from "../errors.js";
 import { bucketStart } from "./tiers.js";
 
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Valid periods: 1, 5, 10, 20, 30, 60 or any multiple of 60 seconds. */
 export function checkPeriod(period: number, parameter = "Period"): void {
@@ -18,18 +19,15 @@ export function checkPeriod(period: number, parameter = "Period"): void {
 }
 
 /**
- * Older data exists only at coarser periods: start times more than 15 days
- * ago need a multiple of 60 s, more than 63 days a multiple of 300 s, more
- * than 455 days a multiple of 3600 s.
+ * Older data exists only at coarser periods. AWS: for a StartTime more than
+ * 3 hours ago the period must be a multiple of 60 s, more than 15 days ago
+ * of 300 s, more than 63 days ago of 3600 s, "or no data points in that time
+ * range is returned" (not an error).
  */
-export function checkPeriodForAge(period: number, start: number, now: number): void {
+export function periodAvailable(period: number, start: number, now: number): boolean {
   const age = now - start;
-  const need = age > 455 * DAY ? 3600 : age > 63 * DAY ? 300 : age > 15 * DAY ? 60 : 1;
-  if (period % need !== 0) {
-    throw invalidParameterValue(
-      `The parameter Period must be a multiple of ${need} for a StartTime more than ${need === 3600 ? 455 : need === 300 ? 63 : 15} days in the past.`,
-    );
-  }
+  const need = age > 63 * DAY ? 3600 : age > 15 * DAY ? 300 : age > 3 * HOUR ? 60 : 1;
+  return period % need === 0;
 }
 
 /**
