@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: install what a fresh Debian machine is missing (nats-server, the
-# Debian aws CLI the awsQuery tests drive, node_modules), then type-check and
+# Debian aws CLI the awsQuery tests drive, faketime, node_modules), then type-check and
 # run the vitest suites. Arguments go to vitest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,6 +17,8 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 if ! python3 -c 'import botocore' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import botocore' >/dev/null 2>&1; then
   missing+=(python3-botocore)
 fi
+# The roll-off tests move the service's clock with libfaketime.
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
 install_node_modules
