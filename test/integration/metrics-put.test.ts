@@ -649,9 +649,22 @@ describe("ListMetrics", () => {
     const want = expectedKeys((s) => s.ns === ns && s.dims.Host === "a");
     expect(await keys({ Namespace: ns, Dimensions: [{ Name: "Host", Value: "a" }] }, query)).toEqual(want);
     expect(await keys({ Namespace: ns, Dimensions: [{ Name: "Host", Value: "a" }] }, cbor)).toEqual(want);
-    const res = await awsCli(stack, ["cloudwatch", "list-metrics", "--namespace", ns, "--dimensions", "Name=Host,Value=a"]);
-    expect(res.code, res.stderr).toBe(0);
-    expect((res.json.Metrics as Metric[]).map(metricKey).sort()).toEqual(want);
+    const cli = async (...args: string[]) => {
+      const res = await awsCli(stack, ["cloudwatch", "list-metrics", "--namespace", ns, ...args]);
+      expect(res.code, res.stderr).toBe(0);
+      const keys = (res.json.Metrics as Metric[]).map(metricKey).sort();
+      expect(keys.length, `list-metrics ${args.join(" ")} finds something`).toBeGreaterThan(0);
+      return keys;
+    };
+    expect(await cli("--dimensions", "Name=Host,Value=a")).toEqual(want);
+    // the other filters: metric name, a dimension by name only, several dimensions, recently active
+    expect(await cli("--metric-name", "Requests")).toEqual(expectedKeys((s) => s.ns === ns && s.name === "Requests"));
+    expect(await cli("--dimensions", "Name=Zone")).toEqual(expectedKeys((s) => s.ns === ns && "Zone" in s.dims));
+    expect(await cli("--dimensions", "Name=Zone", "Name=Host,Value=a")).toEqual(expectedKeys((s) => s.ns === ns && s.dims.Host === "a" && "Zone" in s.dims));
+    expect(await cli("--metric-name", "Requests", "--dimensions", "Name=Host,Value=ab")).toEqual(
+      expectedKeys((s) => s.ns === ns && s.name === "Requests" && s.dims.Host === "ab"),
+    );
+    expect(await cli("--recently-active", "PT3H")).toEqual(expectedKeys((s) => s.ns === ns));
   });
 
   it("shows one account none of another's metrics", async () => {
