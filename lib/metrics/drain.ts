@@ -10,7 +10,8 @@ import { decodeIngestMessage } from "./ingest-codec.js";
 
 const LEASE_MS = 30_000;
 
-export async function drainIngest(now = Date.now()): Promise<number> {
+/** `batchSize`: messages per batch (the template's BatchSize, for a like-for-like benchmark). */
+export async function drainIngest(now = Date.now(), batchSize = AGGREGATOR_BATCH): Promise<number> {
   await ensureIngestStream();
   let total = 0;
   for (let p = 0; p < PARTITIONS; p++) {
@@ -18,7 +19,7 @@ export async function drainIngest(now = Date.now()): Promise<number> {
     if (!lease) throw new Error(`partition ${p} is leased by another aggregator; try again when it is idle`);
     try {
       for (;;) {
-        const msgs = await readShard(INGEST_STREAM, partitionFilter(p), lease.record.checkpoint + 1, AGGREGATOR_BATCH, 0);
+        const msgs = await readShard(INGEST_STREAM, partitionFilter(p), lease.record.checkpoint + 1, batchSize, 0);
         if (!msgs.length) break;
         await aggregateBatch(
           msgs.map((m) => ({ seq: m.seq, message: decodeIngestMessage(m.data) })),

@@ -1,0 +1,63 @@
+/**
+ * Aggregator benchmark: how fast the metric aggregator folds the ingest log
+ * alone, on one thread, with nats-server free to use the other core. The
+ * ingest benchmark's load (1000 datums a request, 10,000 series, timestamps
+ * over a minute) is put with no aggregator running, then drained in-process
+ * in batches of the template's BatchSize. Prints datums/s.
+ *
+ *   npx tsx bench/aggregate.ts [--requests 300] [--batch 128]
+ */
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
+import { machine, numberArg } from "./common.js";
+
+const REQUESTS = numberArg("requests", 300);
+const BATCH = numberArg("batch", 128);
+const SERIES = 10_000;
+
+async function main() {
+  console.log(machine());
+  const stack = await startStack({ env: { HIVE_CLOUDWATCH_TEMPLATE: templateWithoutAggregator() } });
+  process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const cw = new CloudWatchClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+      while (next < REQUESTS) {
+        const r = next++;
+        await cw.send(
+          new PutMetricDataCommand({
+            Namespace: "Bench/Ingest",
+            MetricData: Array.from({ length: 1000 }, (_, k) => {
+              const n = (r * 1000 + k) % SERIES;
+              return {
+                MetricName: `metric_${n % 10}`,
+                Dimensions: [{ Name: "Host", Value: `host-${Math.floor(n / 10)}` }, { Name: "Service", Value: "checkout" }],
+                Timestamp: new Date(minute + (r % 60) * 1000),
+                Value: Math.round(Math.random() * 10_000) / 100,
+                Unit: "Percent",
+              };
+            }),
+          }),
+        );
+      }
+      cw.destroy();
+    }),
+  );
+  const { drainIngest } = await import("../lib/metrics/drain.js");
+  const { closeNats } = await import("../lib/storage/nats.js");
+  const started = performance.now();
+  const messages = await drainIngest(Date.now(), BATCH);
+  const seconds = (performance.now() - started) / 1000;
+  const datums = REQUESTS * 1000;
+  console.log(`aggregated ${datums.toLocaleString("en-US")} datums (${messages} ingest messages, batches of ${BATCH}) in ${seconds.toFixed(2)} s: ${Math.round(datums / seconds).toLocaleString("en-US")} datums/s`);
+  await closeNats();
+  await stack.stop();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
