@@ -6,7 +6,11 @@
  * Node HTTP server that only reads, gunzips and JSON.parses the same bodies,
  * driven by the same clients.
  *
- *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--no-aggregator]
+ *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--no-aggregator] [--rate N]
+ *
+ * --rate N offers N datums/s in all instead of as many as the clients can
+ * send: the aggregator's lag at a load it can sustain. The ceiling run is
+ * then skipped (it would be paced too).
  *
  * --no-aggregator serves a copy of template.yaml without the stream-triggered
  * aggregator: the PutMetricData path alone, as when aggregators run elsewhere.
@@ -22,6 +26,7 @@ const CLIENTS = numberArg("clients", 8);
 const SERIES = numberArg("series", 10_000);
 const BATCH = 1000;
 const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
+const RATE = numberArg("rate", 0);
 
 const HOSTS = SERIES / 10;
 function request(i: number): { Namespace: string; MetricData: MetricDatum[] } {
@@ -65,7 +70,14 @@ async function drive(endpoint: string, seconds: number, onTick?: () => void) {
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       const cw = client(endpoint);
+      const spacing = RATE ? (CLIENTS * BATCH * 1000) / RATE : 0; // ms between one client's requests
+      let due = Date.now();
       while (Date.now() < deadline) {
+        if (spacing) {
+          due += spacing;
+          const wait = due - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        }
         const input = request(i++);
         const t0 = performance.now();
         try {
@@ -94,7 +106,7 @@ const rssMb = (pid: number | undefined) => {
 
 async function main() {
   console.log(`${machine()}`);
-  console.log(`load: ${CLIENTS} clients × ${BATCH} datums/request, ${SERIES} series, ${SECONDS} s\n`);
+  console.log(`load: ${CLIENTS} clients × ${BATCH} datums/request, ${SERIES} series, ${SECONDS} s${RATE ? `, ${RATE.toLocaleString("en-US")} datums/s offered` : ""}\n`);
 
   // 1. The service.
   const stack = await startStack(NO_AGGREGATOR ? { env: { HIVE_CLOUDWATCH_TEMPLATE: templateWithoutAggregator() } } : {});
@@ -105,10 +117,14 @@ async function main() {
   const pending = ingestBacklog;
   let maxRss = 0;
   let maxBacklog = 0;
+  const backlogs: number[] = []; // one sample a second
   await drive(stack.endpoint, Math.min(5, SECONDS)); // warm-up
   const service = await drive(stack.endpoint, SECONDS, () => {
     maxRss = Math.max(maxRss, rssMb(stack.servicePid()));
-    void pending().then((n) => (maxBacklog = Math.max(maxBacklog, n)));
+    void pending().then((n) => {
+      maxBacklog = Math.max(maxBacklog, n);
+      backlogs.push(n);
+    });
   });
   const putEnded = Date.now();
   while (!NO_AGGREGATOR && (await pending()) > 0 && Date.now() - putEnded < 600_000) await new Promise((r) => setTimeout(r, 100));
@@ -118,10 +134,16 @@ async function main() {
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
   console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB`);
   // A request is one ingest message per partition its series fall in.
-  console.log(`  aggregator backlog peak ${maxBacklog} ingest messages (≈ ${(maxBacklog / 4 / Math.max(requestRate, 1)).toFixed(1)} s of requests); caught up ${drain.toFixed(2)} s after the last put`);
+  const inSeconds = (messages: number) => (messages / 4 / Math.max(requestRate, 1)).toFixed(1);
+  const lastHalf = backlogs.slice(Math.floor(backlogs.length / 2)).sort((a, b) => a - b);
+  console.log(`  aggregator backlog peak ${maxBacklog} ingest messages (≈ ${inSeconds(maxBacklog)} s of requests); caught up ${drain.toFixed(2)} s after the last put`);
+  if (!NO_AGGREGATOR && lastHalf.length) {
+    console.log(`  over the second half of the run: backlog median ≈ ${inSeconds(quantile(lastHalf, 0.5))} s, p90 ≈ ${inSeconds(quantile(lastHalf, 0.9))} s of requests`);
+  }
   await closeNats();
   await stack.stop();
 
+  if (RATE) return;
   // 2. The ceiling: a bare server that reads, gunzips and parses.
   const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
   const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
