@@ -93,6 +93,17 @@ class Writer {
 }
 
 const ENCODER = new TextEncoder();
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A name UTF-8 cannot carry: a lone UTF-16 surrogate, which a JSON request can
+ * spell as "\ud800". Stored, it would come back as U+FFFD and never match a query.
+ */
+export class NotUnicodeError extends Error {
+  constructor(readonly text: string) {
+    super("text with a lone UTF-16 surrogate");
+  }
+}
 
 type TrieNode = Map<number, TrieNode> & { series?: number };
 function child(node: TrieNode, key: number): TrieNode {
@@ -106,7 +117,10 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
   const strings = new Map<string, number>();
   const intern = (s: string) => {
     let i = strings.get(s);
-    if (i === undefined) strings.set(s, (i = strings.size));
+    if (i === undefined) {
+      if (LONE_SURROGATE.test(s)) throw new NotUnicodeError(s);
+      strings.set(s, (i = strings.size));
+    }
     return i;
   };
   const account = intern(msg.account);

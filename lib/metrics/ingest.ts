@@ -103,11 +103,7 @@ export async function publishIngest(msg: IngestMessage): Promise<void> {
   const { js } = await getNats();
   const parts: IngestDatum[][] = Array.from({ length: PARTITIONS }, () => []);
   for (const d of msg.data) parts[partitionOf(msg.account, msg.namespace, d)].push(d);
-  await Promise.all(
-    parts.map((data, p) =>
-      data.length
-        ? js.publish(ingestSubject(msg.account, p), encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }))
-        : undefined,
-    ),
-  );
+  // Every part encoded before any is sent: a request that cannot be stored stores nothing.
+  const encoded = parts.map((data) => (data.length ? encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }) : undefined));
+  await Promise.all(encoded.map((bytes, p) => (bytes ? js.publish(ingestSubject(msg.account, p), bytes) : undefined)));
 }

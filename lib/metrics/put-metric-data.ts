@@ -7,6 +7,7 @@ import { StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { invalidParameterCombination, invalidParameterValue, missingParameter, ServiceError } from "../errors.js";
 import { publishIngest, type IngestDatum } from "./ingest.js";
+import { NotUnicodeError } from "./ingest-codec.js";
 
 const UNITS = new Set<string>(Object.values(StandardUnit));
 const MAX_VALUES = 150;
@@ -170,6 +171,9 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
   try {
     await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out });
   } catch (e) {
+    if (e instanceof NotUnicodeError) {
+      throw invalidParameterValue(`The value ${JSON.stringify(e.text)} is not valid Unicode: it has a lone UTF-16 surrogate.`);
+    }
     console.error("PutMetricData: ingest append failed", e);
     throw new ServiceError("ServiceUnavailable", "The metric store is unavailable; the data was not accepted. Retry the request.", 503);
   }

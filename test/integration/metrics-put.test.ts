@@ -476,6 +476,24 @@ describe.each<Protocol>(["json", "cbor", "query"])("PutMetricData over %s", (pro
 
 // ---------------------------------------------------------------------------
 
+describe("PutMetricData over JSON: text that is not Unicode", () => {
+  it("refuses a name with a lone UTF-16 surrogate (JSON can spell one as \\ud800) and stores nothing of the request", async () => {
+    const cw = cloudWatchClient(stack);
+    const ns = `${RUN}/surrogate`;
+    for (const bad of [{ MetricName: "cpu\ud800" }, { Dimensions: [{ Name: "Host", Value: "\udc00web" }] }]) {
+      const f = await awsFailure(
+        cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: [{ MetricName: "Good", Timestamp: at(1), Value: 1 }, { MetricName: "cpu", Timestamp: at(1), Value: 2, ...bad }] })),
+      );
+      expect(f).toMatchObject({ code: "InvalidParameterValue", status: 400 });
+      expect(f.message).toMatch(/not valid Unicode/);
+    }
+    expect(await stats(cw, { ns, name: "Good", start: at(0), end: at(2) })).toEqual([]);
+    // a surrogate pair is ordinary text
+    await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: [{ MetricName: "globe 🌏", Timestamp: at(1), Value: 3 }] }));
+    expect((await stats(cw, { ns, name: "globe 🌏", start: at(0), end: at(2) })).map((d) => d.Sum)).toEqual([3]);
+  });
+});
+
 describe("PutMetricData with Debian's aws CLI (awsQuery)", () => {
   const cli = (args: string[], account: 0 | 1 = 0) => awsCli(stack, ["cloudwatch", ...args], { account });
   let cw: CloudWatchClient;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IngestDatum, IngestMessage } from "../../lib/metrics/ingest.js";
-import { decodeIngestMessage, encodeIngestMessage } from "../../lib/metrics/ingest-codec.js";
+import { decodeIngestMessage, encodeIngestMessage, NotUnicodeError } from "../../lib/metrics/ingest-codec.js";
 import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 10, 25, 6, 30, 17);
@@ -67,6 +67,13 @@ describe("ingest messages: binary with a string table, JSON still read", () => {
     const binary = encodeIngestMessage(msg).length;
     expect(binary * 4).toBeLessThan(Buffer.byteLength(JSON.stringify(msg)));
     expect(roundTrip(msg)).toEqual(msg);
+  });
+
+  it("refuses a lone UTF-16 surrogate, which UTF-8 would turn into U+FFFD, and keeps surrogate pairs", () => {
+    const msg = (m: string): IngestMessage => ({ account: "1", namespace: "n", data: [{ m, d: [["H", "1"]], t: T0, u: "None", v: 1 }] });
+    expect(() => encodeIngestMessage(msg("a\ud800b"))).toThrow(NotUnicodeError);
+    expect(() => encodeIngestMessage(msg("a\udc00"))).toThrow(NotUnicodeError);
+    expect(roundTrip(msg("a\ud83c\udf0f")).data[0].m).toBe("a🌏");
   });
 
   it("reads messages written as JSON before the binary form existed", () => {
