@@ -2,7 +2,7 @@ import type { PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { putMetricData } from "../../lib/metrics/put-metric-data.js";
 import { operation } from "../../lib/runtime/operation.js";
 
-export const handler = operation<PutMetricDataInput, {}>(async (input, { accountId }) => {
-  await putMetricData(input, { accountId });
+export const handler = operation<PutMetricDataInput, {}>(async (input, { accountId, retryKey }) => {
+  await putMetricData(input, { accountId, retryKey });
   return {};
 });

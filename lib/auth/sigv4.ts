@@ -32,6 +32,8 @@ export interface Caller {
   accessKeyId: string;
   region: string;
   service: string;
+  /** SHA-256 (hex) of the body as received, computed for the signature anyway. */
+  bodySha256?: string;
 }
 
 /** Which family of AWS error codes to use. */
@@ -436,7 +438,8 @@ function signingKey(secret: string, date: string, region: string, service: strin
   return hmac(kService, TERMINATOR);
 }
 
-function verifySignature(req: IncomingSignedRequest, p: ParsedAuth, cred: Credential, style: ErrorStyle): void {
+/** Returns the SHA-256 (hex) of the body it checked the signature against. */
+function verifySignature(req: IncomingSignedRequest, p: ParsedAuth, cred: Credential, style: ErrorStyle): string {
   const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   const bodyHash = sha256Hex(body);
 
@@ -484,6 +487,7 @@ function verifySignature(req: IncomingSignedRequest, p: ParsedAuth, cred: Creden
     }
   }
   if (!ok) throw fail(style, "mismatch", MISMATCH_MESSAGE);
+  return bodyHash;
 }
 
 /** Runs `fn`, turning anything that is not a ServiceError into a signature failure. */
@@ -527,10 +531,10 @@ export function verifySigV4(
   const cred = findCredential(parsed.accessKeyId);
   if (!cred) throw fail(style, "unknownKey", "The security token included in the request is invalid.");
 
-  guarded(style, () => {
+  const bodySha256 = guarded(style, () => {
     checkTime(parsed, opts.now ?? new Date(), style);
-    verifySignature(req, parsed, cred, style);
+    return verifySignature(req, parsed, cred, style);
   });
 
-  return { accountId: cred.accountId, accessKeyId: parsed.accessKeyId, region: parsed.region, service: parsed.service };
+  return { accountId: cred.accountId, accessKeyId: parsed.accessKeyId, region: parsed.region, service: parsed.service, bodySha256 };
 }

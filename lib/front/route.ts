@@ -7,7 +7,7 @@ import { notImplemented, ServiceError } from "../errors.js";
 import { decodeInput, identify, operationModel } from "../protocol/index.js";
 import { hasFunction, invokeFunction } from "../runtime/invoke.js";
 import { functionIdFor, unwrapResult, type OperationEvent } from "../runtime/operation.js";
-import type { FrontEvent } from "./wire-state.js";
+import type { FrontEvent, WireState } from "./wire-state.js";
 
 /** AWS's per-operation request size limits, on the body as sent (gzip allowed). */
 const BODY_LIMITS: Record<string, number> = {
@@ -32,7 +32,19 @@ export async function route(event: FrontEvent): Promise<unknown> {
     accountId: wire.caller!.accountId,
     region: wire.caller!.region,
     requestId: wire.requestId,
+    retryKey: retryKeyOf(wire),
     input,
   };
   return unwrapResult(await invokeFunction(functionId, opEvent));
+}
+
+/**
+ * The same for every retry of one client call, different for any other
+ * request: the client's invocation id (the AWS SDKs and the CLI send one per
+ * call, unchanged across retries) with the hash of the body it signed.
+ */
+function retryKeyOf(wire: WireState): string | undefined {
+  const id = wire.headers["amz-sdk-invocation-id"];
+  const body = wire.caller?.bodySha256;
+  return id && body && /^[A-Za-z0-9-]{8,64}$/.test(id) ? `${id}.${body.slice(0, 16)}` : undefined;
 }

@@ -97,13 +97,25 @@ async function upsertStream(jsm: JetStreamManager): Promise<void> {
   }
 }
 
-/** Appends the request, one message per partition; resolves when JetStream acknowledged them all. */
-export async function publishIngest(msg: IngestMessage): Promise<void> {
+/**
+ * Appends the request, one message per partition; resolves when JetStream
+ * acknowledged them all. With a `retryKey` (same for every retry of one
+ * client call), each message gets a JetStream message id from it and the
+ * partition: a retry within the stream's duplicate window of a request whose
+ * parts were stored (the answer lost, or another part failed) is not
+ * counted twice. Not the message's bytes: datums without a Timestamp get the
+ * time of each attempt.
+ */
+export async function publishIngest(msg: IngestMessage, retryKey?: string): Promise<void> {
   await ensureIngestStream();
   const { js } = await getNats();
   const parts: IngestDatum[][] = Array.from({ length: PARTITIONS }, () => []);
   for (const d of msg.data) parts[partitionOf(msg.account, msg.namespace, d)].push(d);
   // Every part encoded before any is sent: a request that cannot be stored stores nothing.
   const encoded = parts.map((data) => (data.length ? encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }) : undefined));
-  await Promise.all(encoded.map((bytes, p) => (bytes ? js.publish(ingestSubject(msg.account, p), bytes) : undefined)));
+  await Promise.all(
+    encoded.map((bytes, p) =>
+      bytes ? js.publish(ingestSubject(msg.account, p), bytes, retryKey ? { msgID: `${msg.account}.${retryKey}.${p}` } : undefined) : undefined,
+    ),
+  );
 }

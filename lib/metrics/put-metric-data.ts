@@ -22,6 +22,8 @@ export interface PutContext {
   now?: number;
   /** The service's own collectors may write AWS/ namespaces. */
   allowReserved?: boolean;
+  /** Same on every retry of one client call: a retry of a request that was stored is not stored again. */
+  retryKey?: string;
 }
 
 const tooLong = (path: string, max: number) =>
@@ -169,7 +171,7 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
     (e.MetricData ?? []).forEach((d, j) => out.push(normalizeDatum(d, () => `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now))),
   );
   try {
-    await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out });
+    await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out }, ctx.retryKey);
   } catch (e) {
     if (e instanceof NotUnicodeError) {
       throw invalidParameterValue(`The value ${JSON.stringify(e.text)} is not valid Unicode: it has a lone UTF-16 surrogate.`);

@@ -16,6 +16,12 @@ export interface OperationEvent<I = unknown> {
   accountId: string;
   region: string;
   requestId: string;
+  /**
+   * The same on every retry of one client call and different for any other
+   * request (the client's amz-sdk-invocation-id with a hash of the body), so
+   * an operation can recognise a retry. Absent when the client sends no id.
+   */
+  retryKey?: string;
   input: I;
 }
 

@@ -476,6 +476,47 @@ describe.each<Protocol>(["json", "cbor", "query"])("PutMetricData over %s", (pro
 
 // ---------------------------------------------------------------------------
 
+describe("PutMetricData retried by the client", () => {
+  /** A client whose every call carries `id` as its invocation id, as the attempts of one retried call do. */
+  function pinnedTo(id: string, protocol: Protocol) {
+    const cw = cloudWatchClient(stack, { protocol });
+    cw.middlewareStack.addRelativeTo(
+      (next: any) => (args: any) => {
+        args.request.headers["amz-sdk-invocation-id"] = id;
+        return next(args);
+      },
+      { relation: "before", toMiddleware: "httpSigningMiddleware", name: "pinInvocationId" },
+    );
+    return cw;
+  }
+
+  it.each<Protocol>(["json", "cbor", "query"])("stores a repeated attempt of one call once, and other calls with the same body again (%s)", async (protocol) => {
+    const ns = `${RUN}/retry-${protocol}`;
+    // series in several ingest partitions
+    const request = (value: number) => ({
+      Namespace: ns,
+      MetricData: Array.from({ length: 12 }, (_, i) => ({ MetricName: "Hits", Dimensions: [{ Name: "Host", Value: `h${i}` }], Timestamp: at(1), Value: value })),
+    });
+    const total = async () => {
+      let sum = 0;
+      for (let i = 0; i < 12; i++) for (const d of await stats(cloudWatchClient(stack), { ns, name: "Hits", dims: [{ Name: "Host", Value: `h${i}` }], start: at(0), end: at(2) })) sum += d.Sum!;
+      return sum;
+    };
+    const first = pinnedTo(`0000000${protocol.length}-1111-4111-8111-${protocol.padEnd(12, "0").slice(0, 12)}`, protocol);
+    await first.send(new PutMetricDataCommand(request(5)));
+    await first.send(new PutMetricDataCommand(request(5))); // the same call again: an SDK retry
+    expect(await total()).toBe(12 * 5);
+    await first.send(new PutMetricDataCommand(request(7))); // the same id with another body is another request
+    expect(await total()).toBe(12 * 12);
+    const other = pinnedTo(`0000000${protocol.length}-2222-4222-8222-${protocol.padEnd(12, "0").slice(0, 12)}`, protocol);
+    await other.send(new PutMetricDataCommand(request(5))); // another call with the same body
+    expect(await total()).toBe(12 * 17);
+    await cloudWatchClient(stack, { protocol }).send(new PutMetricDataCommand(request(5))); // unpinned: a fresh id per call
+    await cloudWatchClient(stack, { protocol }).send(new PutMetricDataCommand(request(5)));
+    expect(await total()).toBe(12 * 27);
+  });
+});
+
 describe("PutMetricData over JSON: text that is not Unicode", () => {
   it("refuses a name with a lone UTF-16 surrogate (JSON can spell one as \\ud800) and stores nothing of the request", async () => {
     const cw = cloudWatchClient(stack);

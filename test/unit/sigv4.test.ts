@@ -190,6 +190,9 @@ function botoSign(spec: {
 // ---------------------------------------------------------------------------
 // Accepted requests
 
+/** What the caller reports as the body's hash: SHA-256 of the bytes received (none: the empty string's). */
+const bodySha256 = (req: IncomingSignedRequest) => createHash("sha256").update(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)).digest("hex");
+
 describe("verifySigV4 accepts real SDK signatures", () => {
   it("JSON POST with x-amz-target (monitoring)", async () => {
     const req = await sdkSign(jsonPost());
@@ -200,6 +203,7 @@ describe("verifySigV4 accepts real SDK signatures", () => {
         accessKeyId: "AKIDEXAMPLE",
         region: "us-east-1",
         service: "monitoring",
+        bodySha256: bodySha256(req),
       });
     }
   });
@@ -214,6 +218,7 @@ describe("verifySigV4 accepts real SDK signatures", () => {
       accessKeyId: "AKIDOTHER",
       region: "eu-west-2",
       service: "logs",
+      bodySha256: bodySha256(req),
     });
   });
 
@@ -283,7 +288,7 @@ describe("verifySigV4 accepts real SDK signatures", () => {
     expect(req.query).toContain("X-Amz-Signature=");
     expect(req.query).toContain("Namespace=My%20App%2FSub%3D1%26two");
     const caller = verifySigV4(req, lookup, { style: "query", service: "monitoring", now: minutes(T0, 5) });
-    expect(caller).toEqual({ accountId: CRED.accountId, accessKeyId: CRED.accessKeyId, region: "us-east-1", service: "monitoring" });
+    expect(caller).toEqual({ accountId: CRED.accountId, accessKeyId: CRED.accessKeyId, region: "us-east-1", service: "monitoring", bodySha256: bodySha256(req) });
 
     // Still valid well past the 15-minute header skew, within X-Amz-Expires.
     expect(verifySigV4(req, lookup, { style: "query", now: minutes(T0, 59) }).accountId).toBe(CRED.accountId);
@@ -382,6 +387,7 @@ describe("verifySigV4 accepts botocore signatures", () => {
       accessKeyId: CRED.accessKeyId,
       region: "ap-southeast-2",
       service: "monitoring",
+      bodySha256: bodySha256(req),
     });
   });
 
