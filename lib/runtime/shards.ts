@@ -89,7 +89,7 @@ export async function releaseLease(lease: Lease): Promise<void> {
 export async function readShard(stream: string, filter: string, fromSeq: number, max: number, waitMs: number): Promise<JsMsg[]> {
   const { js, jsm } = await getNats();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const deadline = Date.now() + waitMs;
+  let deadline = Date.now() + waitMs;
   while ((await jsm.streams.info(stream)).state.last_seq < fromSeq) {
     if (Date.now() >= deadline) return [];
     await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
@@ -106,10 +106,22 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   // aggregator's cost per datapoint down (each batch rewrites every chunk it
   // touches once). Messages may all belong to other shards, so the window
   // also bounds the wait for the first one.
-  const timer = setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
+  let timer = setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
   try {
     for await (const m of messages) {
       out.push(m);
+      if (out.length === 1) {
+        // The window runs from when the first record arrived, as Lambda's does: records
+        // that came in while the last batch was being processed have waited already.
+        // (Bounded both ways: the stream's clock may not be ours.)
+        const arrived = m.info.timestampNanos / 1e6;
+        const closes = Math.min(deadline, Math.max(Date.now(), arrived + waitMs));
+        if (closes < deadline) {
+          deadline = closes;
+          clearTimeout(timer);
+          timer = setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
+        }
+      }
       if (out.length >= max || (m.info.pending === 0 && Date.now() >= deadline)) break;
     }
   } finally {
