@@ -54,6 +54,7 @@
  */
 
 import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { ByteReader, ByteWriter, varintSize, zigzag } from "./bytes.js";
 import { Aggregate } from "./aggregate.js";
 import { binKey, DDSketch, type BinKey } from "./sketch.js";
 
@@ -102,7 +103,7 @@ export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9):
     throw new RangeError(`encodeChunk: resolutionMs must be a positive integer, got ${resolutionMs}`);
   }
   const sorted = [...buckets].sort((a, b) => a.t - b.t);
-  const w = new Writer();
+  const w = new ByteWriter();
   w.varint(resolutionMs);
   w.varint(sorted.length);
   if (sorted.length > 0) {
@@ -124,7 +125,7 @@ export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9):
   return out;
 }
 
-function writeUnits(w: Writer, buckets: Bucket[]): void {
+function writeUnits(w: ByteWriter, buckets: Bucket[]): void {
   const table: string[] = [];
   const codes = buckets.map((b) => {
     if (b.unit === undefined) return 0;
@@ -143,7 +144,7 @@ function writeUnits(w: Writer, buckets: Bucket[]): void {
   }
 }
 
-function writeTimestamps(w: Writer, buckets: Bucket[], res: number): void {
+function writeTimestamps(w: ByteWriter, buckets: Bucket[], res: number): void {
   const ts = buckets.map((b) => b.t);
   for (const t of ts) if (!Number.isSafeInteger(t)) throw new RangeError(`encodeChunk: bucket time ${t} is not an integer of ms`);
   const aligned = ts.every((t) => t % res === 0);
@@ -227,7 +228,7 @@ const hasMin = (k: Kind) => k !== Kind.EMPTY;
 const hasMax = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL || k === Kind.NODIST;
 const hasSketch = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL;
 
-function writeValues(w: Writer, buckets: Bucket[]): void {
+function writeValues(w: ByteWriter, buckets: Bucket[]): void {
   const planned = buckets.map((b) => plan(b.agg));
   if (planned.every((p) => p.kind === Kind.SINGLE)) w.byte(0);
   else {
@@ -256,7 +257,7 @@ function writeValues(w: Writer, buckets: Bucket[]): void {
 const NO_LESS: BinKey[] = [];
 
 /** A sign's bins in index order, less one observation per matching entry of `less` (bins left empty are not written). */
-function writeBins(w: Writer, bins: Map<number, number>, count: (c: number) => void, less: BinKey[], sign: 1 | -1): void {
+function writeBins(w: ByteWriter, bins: Map<number, number>, count: (c: number) => void, less: BinKey[], sign: 1 | -1): void {
   const keys = [...bins.keys()].sort((a, b) => a - b);
   const counts = keys.map((k) => {
     let c = bins.get(k)!;
@@ -306,7 +307,7 @@ function difference(values: number[], p: number, order: 1 | 2, i: number): numbe
   return d1 - (m1 - Math.round(values[i - 2] * p));
 }
 
-function writeColumn(w: Writer, values: number[]): void {
+function writeColumn(w: ByteWriter, values: number[]): void {
   if (values.length === 0) return;
   const n = values.length;
   const xor = xorSize(values);
@@ -373,7 +374,7 @@ function xorSize(values: number[]): number {
   return size;
 }
 
-function xorWrite(w: Writer, values: number[]): void {
+function xorWrite(w: ByteWriter, values: number[]): void {
   xorEach(values, (lz, tz) => {
     w.byte((lz << 4) | tz);
     for (let i = lz; i < 8 - tz; i++) w.byte(XOR_BYTES_OUT[i]);
@@ -432,7 +433,7 @@ interface ChunkColumns {
   table: string[];
   buf: ColumnBuffers;
   /** Positioned at the sketches. */
-  r: Reader;
+  r: ByteReader;
 }
 
 /** Everything before the sketches: what basic statistics need. */
@@ -441,7 +442,7 @@ function readColumns(bytes: Uint8Array, buffers: (n: number) => ColumnBuffers): 
   const head = bytes[0];
   if ((head & 0x0f) !== VERSION) throw new Error(`decodeChunk: unknown chunk version ${head & 0x0f}`);
   const body = head & DEFLATED ? new Uint8Array(inflateRawSync(bytes.subarray(1))) : bytes.subarray(1);
-  const r = new Reader(body);
+  const r = new ByteReader(body, "chunk");
   const resolutionMs = r.varint();
   const n = r.varint();
   if (n === 0) return { resolutionMs, n: 0 };
@@ -629,7 +630,7 @@ function addBin(m: Map<number, number>, i: number, c: number): void {
   if (c > 0) m.set(i, c);
 }
 
-function readBins(r: Reader, readCount: () => number, put: (index: number, count: number) => void): void {
+function readBins(r: ByteReader, readCount: () => number, put: (index: number, count: number) => void): void {
   const k = r.varint();
   let index = 0;
   for (let i = 0; i < k; i++) {
@@ -639,7 +640,7 @@ function readBins(r: Reader, readCount: () => number, put: (index: number, count
 }
 
 /** Reads a column of n values into `out`; `scaled` is scratch for decimal columns. */
-function readColumn(r: Reader, n: number, out: Column, scaled: Column): void {
+function readColumn(r: ByteReader, n: number, out: Column, scaled: Column): void {
   if (n === 0) return;
   const mode = r.byte();
   if (mode === XOR_MODE) {
@@ -716,123 +717,4 @@ function unitOrder(x: string | undefined, y: string | undefined): number {
 function gcd(a: number, b: number): number {
   while (b > 0) [a, b] = [b, a % b];
   return a;
-}
-
-function zigzag(x: number): number {
-  return x >= 0 ? 2 * x : -2 * x - 1;
-}
-
-function varintSize(x: number): number {
-  let n = 1;
-  while (x >= 128) {
-    x = Math.floor(x / 128);
-    n++;
-  }
-  return n;
-}
-
-const FLOAT_VIEW = new DataView(new ArrayBuffer(8));
-
-class Writer {
-  private buf = new Uint8Array(256);
-  private len = 0;
-
-  private ensure(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + extra) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
-  }
-
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
-
-  /** Unsigned integer up to 2^53. */
-  varint(x: number): void {
-    if (!(x >= 0) || !Number.isSafeInteger(x)) throw new RangeError(`varint out of range: ${x}`);
-    this.ensure(8);
-    while (x >= 128) {
-      this.buf[this.len++] = (x % 128) | 128;
-      x = Math.floor(x / 128);
-    }
-    this.buf[this.len++] = x;
-  }
-
-  zigzag(x: number): void {
-    this.varint(zigzag(x));
-  }
-
-  float64(x: number): void {
-    FLOAT_VIEW.setFloat64(0, x);
-    for (let i = 0; i < 8; i++) this.byte(FLOAT_VIEW.getUint8(i));
-  }
-
-  string(s: string): void {
-    const b = new TextEncoder().encode(s);
-    this.varint(b.length);
-    this.bytes(b);
-  }
-
-  finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
-  }
-}
-
-class Reader {
-  private pos = 0;
-  private readonly dv: DataView;
-
-  constructor(private readonly buf: Uint8Array) {
-    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-
-  byte(): number {
-    if (this.pos >= this.buf.length) throw new Error("decodeChunk: truncated chunk");
-    return this.buf[this.pos++];
-  }
-
-  bytes(n: number): Uint8Array {
-    if (this.pos + n > this.buf.length) throw new Error("decodeChunk: truncated chunk");
-    const b = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return b;
-  }
-
-  varint(): number {
-    let x = 0;
-    let scale = 1;
-    for (;;) {
-      const b = this.byte();
-      x += (b & 0x7f) * scale;
-      if (b < 128) return x;
-      scale *= 128;
-      if (scale > 2 ** 56) throw new Error("decodeChunk: varint too long");
-    }
-  }
-
-  zigzag(): number {
-    const z = this.varint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-  }
-
-  float64(): number {
-    const v = this.dv.getFloat64(this.pos);
-    this.bytes(8);
-    return v;
-  }
-
-  string(): string {
-    const n = this.varint();
-    return new TextDecoder().decode(this.bytes(n));
-  }
 }

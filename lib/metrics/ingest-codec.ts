@@ -8,7 +8,8 @@
  * about 12 bytes; decoding makes one object per datapoint, and the datapoints
  * of one series share their dimension list.
  *
- * Layout (varints are unsigned LEB128; numbers are little-endian f64):
+ * Layout (lib/metrics/bytes.ts: unsigned LEB128 varints, big-endian float64,
+ * strings as varint length + UTF-8):
  *   u8 VERSION
  *   varint n, n × string                           the string table
  *   varint account, varint namespace               string indexes
@@ -21,6 +22,7 @@
  *
  * Messages written before this format are JSON and still decode.
  */
+import { ByteReader, ByteWriter } from "./bytes.js";
 import type { IngestDatum, IngestMessage } from "./ingest.js";
 
 const VERSION = 1;
@@ -33,66 +35,6 @@ const HAS_COUNTS = 1 << 3;
 const EXACT_TIME = 1 << 4;
 const JSON_OPEN_BRACE = 0x7b;
 
-/** A growable byte buffer with the few writes the format needs. */
-class Writer {
-  bytes = new Uint8Array(16 * 1024);
-  view = new DataView(this.bytes.buffer);
-  at = 0;
-
-  private room(n: number): void {
-    if (this.at + n <= this.bytes.length) return;
-    const next = new Uint8Array(Math.max(this.bytes.length * 2, this.at + n));
-    next.set(this.bytes.subarray(0, this.at));
-    this.bytes = next;
-    this.view = new DataView(next.buffer);
-  }
-
-  u8(v: number): void {
-    this.room(1);
-    this.bytes[this.at++] = v;
-  }
-
-  varint(v: number): void {
-    this.room(10);
-    // Arithmetic, not bit operations: values may exceed 32 bits.
-    while (v >= 0x80) {
-      this.bytes[this.at++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.bytes[this.at++] = v;
-  }
-
-  f64(v: number): void {
-    this.room(8);
-    this.view.setFloat64(this.at, v, true);
-    this.at += 8;
-  }
-
-  string(s: string): void {
-    // UTF-8 is at most three bytes per UTF-16 unit.
-    this.room(10 + s.length * 3);
-    const lengthAt = this.at;
-    this.at += 1; // one length byte fits most strings; moved along when it does not
-    const { written } = ENCODER.encodeInto(s, this.bytes.subarray(this.at));
-    if (written < 0x80) {
-      this.bytes[lengthAt] = written;
-      this.at += written;
-      return;
-    }
-    const text = this.bytes.slice(this.at, this.at + written);
-    this.at = lengthAt;
-    this.varint(written);
-    this.room(written);
-    this.bytes.set(text, this.at);
-    this.at += written;
-  }
-
-  finish(): Uint8Array {
-    return this.bytes.subarray(0, this.at);
-  }
-}
-
-const ENCODER = new TextEncoder();
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
@@ -144,8 +86,8 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
     datumUnit[i] = intern(d.u);
   }
 
-  const w = new Writer();
-  w.u8(VERSION);
+  const w = new ByteWriter(16 * 1024);
+  w.byte(VERSION);
   w.varint(strings.size);
   for (const s of strings.keys()) w.string(s);
   w.varint(account);
@@ -161,7 +103,7 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
     }
   }
   const base = msg.data.length ? msg.data[0].t : 0;
-  w.f64(base);
+  w.float64(base);
   w.varint(msg.data.length);
   for (let i = 0; i < msg.data.length; i++) {
     const d = msg.data[i];
@@ -170,78 +112,26 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
     const delta = d.t - base;
     const exact = !Number.isSafeInteger(delta) || Math.abs(delta) > 2 ** 50;
     const kind = d.v !== undefined ? VALUE : d.s ? STATISTICS : VALUES;
-    w.u8(kind | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0) | (exact ? EXACT_TIME : 0));
-    if (exact) w.f64(d.t);
-    else w.varint(delta < 0 ? -2 * delta - 1 : 2 * delta);
-    if (kind === VALUE) w.f64(d.v!);
-    else if (kind === STATISTICS) for (const x of d.s!) w.f64(x);
+    w.byte(kind | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0) | (exact ? EXACT_TIME : 0));
+    if (exact) w.float64(d.t);
+    else w.zigzag(delta);
+    if (kind === VALUE) w.float64(d.v!);
+    else if (kind === STATISTICS) for (const x of d.s!) w.float64(x);
     else {
       const vs = d.vs ?? [];
       w.varint(vs.length);
-      for (const x of vs) w.f64(x);
-      if (d.cs) for (const c of d.cs) w.f64(c);
+      for (const x of vs) w.float64(x);
+      if (d.cs) for (const c of d.cs) w.float64(c);
     }
   }
   return w.finish();
 }
 
-/** Sequential reads; fields, not closures, so V8 keeps the hot loop fast. */
-class Reader {
-  at = 1;
-  private readonly view: DataView;
-  constructor(private readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  varint(): number {
-    const bytes = this.bytes;
-    let b = bytes[this.at++];
-    if (b < 0x80) return b;
-    let v = 0;
-    let scale = 1;
-    for (;;) {
-      if (b === undefined) throw new Error("truncated ingest message");
-      v += (b & 0x7f) * scale;
-      if (b < 0x80) return v;
-      scale *= 0x80;
-      b = bytes[this.at++];
-    }
-  }
-
-  f64(): number {
-    const v = this.view.getFloat64(this.at, true);
-    this.at += 8;
-    return v;
-  }
-
-  u8(): number {
-    return this.bytes[this.at++];
-  }
-
-  string(): string {
-    const n = this.varint();
-    const start = this.at;
-    const end = (this.at += n);
-    if (end > this.bytes.length) throw new Error("truncated ingest message");
-    // Names are short and mostly ASCII: a loop beats a call into TextDecoder.
-    if (n <= 32) {
-      let s = "";
-      for (let i = start; i < end; i++) {
-        const c = this.bytes[i];
-        if (c >= 0x80) return DECODER.decode(this.bytes.subarray(start, end));
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return DECODER.decode(this.bytes.subarray(start, end));
-  }
-}
-
 /** Reads a message in either form; throws on bytes that are neither. */
 export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
   if (bytes[0] === JSON_OPEN_BRACE) return JSON.parse(DECODER.decode(bytes)) as IngestMessage;
-  if (bytes[0] !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
-  const r = new Reader(bytes);
+  const r = new ByteReader(bytes, "ingest message");
+  if (r.byte() !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
   const strings = new Array<string>(r.varint());
   for (let i = 0; i < strings.length; i++) strings[i] = r.string();
   const account = strings[r.varint()];
@@ -253,35 +143,29 @@ export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
     for (let k = 0; k < d.length; k++) d[k] = [strings[r.varint()], strings[r.varint()]];
     series[i] = { m, d };
   }
-  const base = r.f64();
+  const base = r.float64();
   const data = new Array<IngestDatum>(r.varint());
   for (let i = 0; i < data.length; i++) {
     const s = series[r.varint()];
     const u = strings[r.varint()];
-    const flags = r.u8();
-    let t: number;
-    if (flags & EXACT_TIME) t = r.f64();
-    else {
-      const z = r.varint();
-      t = base + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
-    }
+    const flags = r.byte();
+    const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
     if (s === undefined || u === undefined) throw new Error("corrupt ingest message");
     const d: IngestDatum = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1 } : { m: s.m, d: s.d, t, u };
     const kind = flags & KIND;
-    if (kind === VALUE) d.v = r.f64();
-    else if (kind === STATISTICS) d.s = [r.f64(), r.f64(), r.f64(), r.f64()];
+    if (kind === VALUE) d.v = r.float64();
+    else if (kind === STATISTICS) d.s = [r.float64(), r.float64(), r.float64(), r.float64()];
     else {
       const vs = new Array<number>(r.varint());
-      for (let k = 0; k < vs.length; k++) vs[k] = r.f64();
+      for (let k = 0; k < vs.length; k++) vs[k] = r.float64();
       d.vs = vs;
       if (flags & HAS_COUNTS) {
         const cs = new Array<number>(vs.length);
-        for (let k = 0; k < cs.length; k++) cs[k] = r.f64();
+        for (let k = 0; k < cs.length; k++) cs[k] = r.float64();
         d.cs = cs;
       }
     }
     data[i] = d;
   }
-  if (r.at > bytes.length) throw new Error("truncated ingest message");
   return { account, namespace, data };
 }

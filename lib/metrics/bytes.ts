@@ -1,0 +1,164 @@
+/**
+ * Sequential binary writing and reading for the metric formats (chunks and
+ * ingest messages): bytes, unsigned LEB128 varints up to 2^53, zigzag
+ * varints, big-endian float64 and length-prefixed UTF-8 strings.
+ */
+
+export const zigzag = (x: number): number => (x >= 0 ? 2 * x : -2 * x - 1);
+
+export function varintSize(x: number): number {
+  let n = 1;
+  while (x >= 128) {
+    x = Math.floor(x / 128);
+    n++;
+  }
+  return n;
+}
+
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
+export class ByteWriter {
+  private buf: Uint8Array;
+  private view: DataView;
+  private len = 0;
+
+  constructor(initialSize = 256) {
+    this.buf = new Uint8Array(initialSize);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  /** Unsigned integer up to 2^53; arithmetic, not bit operations, past 32 bits. */
+  varint(x: number): void {
+    if (!(x >= 0) || !Number.isSafeInteger(x)) throw new RangeError(`varint out of range: ${x}`);
+    this.ensure(8);
+    while (x >= 128) {
+      this.buf[this.len++] = (x % 128) | 128;
+      x = Math.floor(x / 128);
+    }
+    this.buf[this.len++] = x;
+  }
+
+  zigzag(x: number): void {
+    this.varint(zigzag(x));
+  }
+
+  float64(x: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.len, x);
+    this.len += 8;
+  }
+
+  /** varint byte length, then UTF-8. */
+  string(s: string): void {
+    // UTF-8 is at most three bytes per UTF-16 unit; one length byte fits most names.
+    this.ensure(9 + s.length * 3);
+    const lengthAt = this.len++;
+    const { written } = ENCODER.encodeInto(s, this.buf.subarray(this.len));
+    if (written < 128) {
+      this.buf[lengthAt] = written;
+      this.len += written;
+      return;
+    }
+    const text = this.buf.slice(this.len, this.len + written);
+    this.len = lengthAt;
+    this.varint(written);
+    this.bytes(text);
+  }
+
+  /** A copy of what was written. */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}
+
+export class ByteReader {
+  private pos = 0;
+  private readonly view: DataView;
+
+  /** `name` goes into the errors: "truncated chunk". */
+  constructor(
+    private readonly buf: Uint8Array,
+    private readonly name: string,
+  ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  byte(): number {
+    if (this.pos >= this.buf.length) throw new Error(`truncated ${this.name}`);
+    return this.buf[this.pos++];
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.pos + n > this.buf.length) throw new Error(`truncated ${this.name}`);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  varint(): number {
+    let b = this.byte();
+    if (b < 128) return b;
+    let x = 0;
+    let scale = 1;
+    for (;;) {
+      x += (b & 0x7f) * scale;
+      if (b < 128) return x;
+      scale *= 128;
+      if (scale > 2 ** 56) throw new Error(`${this.name}: varint too long`);
+      b = this.byte();
+    }
+  }
+
+  zigzag(): number {
+    const z = this.varint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  float64(): number {
+    if (this.pos + 8 > this.buf.length) throw new Error(`truncated ${this.name}`);
+    const v = this.view.getFloat64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  string(): string {
+    const n = this.varint();
+    const start = this.pos;
+    const end = start + n;
+    if (end > this.buf.length) throw new Error(`truncated ${this.name}`);
+    this.pos = end;
+    // Names are short and mostly ASCII: a loop beats a call into TextDecoder.
+    if (n <= 32) {
+      let s = "";
+      for (let i = start; i < end; i++) {
+        const c = this.buf[i];
+        if (c >= 0x80) return DECODER.decode(this.buf.subarray(start, end));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return DECODER.decode(this.buf.subarray(start, end));
+  }
+}
