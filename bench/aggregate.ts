@@ -9,7 +9,7 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
-import { machine, numberArg } from "./common.js";
+import { ingestRequest, machine, numberArg } from "./common.js";
 
 const REQUESTS = numberArg("requests", 300);
 const BATCH = numberArg("batch", 128);
@@ -27,21 +27,7 @@ async function main() {
       const cw = new CloudWatchClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
       while (next < REQUESTS) {
         const r = next++;
-        await cw.send(
-          new PutMetricDataCommand({
-            Namespace: "Bench/Ingest",
-            MetricData: Array.from({ length: 1000 }, (_, k) => {
-              const n = (r * 1000 + k) % SERIES;
-              return {
-                MetricName: `metric_${n % 10}`,
-                Dimensions: [{ Name: "Host", Value: `host-${Math.floor(n / 10)}` }, { Name: "Service", Value: "checkout" }],
-                Timestamp: new Date(minute + (r % 60) * 1000),
-                Value: Math.round(Math.random() * 10_000) / 100,
-                Unit: "Percent",
-              };
-            }),
-          }),
-        );
+        await cw.send(new PutMetricDataCommand(ingestRequest(r, SERIES, new Date(minute + (r % 60) * 1000))));
       }
       cw.destroy();
     }),

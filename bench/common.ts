@@ -1,4 +1,5 @@
 /** What the service benchmarks share: arguments and the machine they ran on. */
+import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { cpus, totalmem } from "node:os";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -10,3 +11,26 @@ export function numberArg(name: string, fallback: number): number {
 }
 
 export const machine = () => `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
+
+/**
+ * The ingest benchmarks' request `i`: 1000 datums over `series` series
+ * (ten metric names × hosts, one more dimension), all at `timestamp`.
+ */
+export function ingestRequest(i: number, series: number, timestamp: Date): { Namespace: string; MetricData: MetricDatum[] } {
+  const hosts = series / 10;
+  const data: MetricDatum[] = [];
+  for (let k = 0; k < 1000; k++) {
+    const n = (i * 1000 + k) % series;
+    data.push({
+      MetricName: `metric_${n % 10}`,
+      Dimensions: [
+        { Name: "Host", Value: `host-${Math.floor(n / 10) % hosts}` },
+        { Name: "Service", Value: "checkout" },
+      ],
+      Timestamp: timestamp,
+      Value: Math.round(Math.random() * 10_000) / 100,
+      Unit: "Percent",
+    });
+  }
+  return { Namespace: "Bench/Ingest", MetricData: data };
+}

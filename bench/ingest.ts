@@ -15,11 +15,11 @@
  * --no-aggregator serves a copy of template.yaml without the stream-triggered
  * aggregator: the PutMetricData path alone, as when aggregators run elsewhere.
  */
-import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
-import { machine, numberArg } from "./common.js";
+import { ingestRequest, machine, numberArg } from "./common.js";
 
 const SECONDS = numberArg("seconds", 60);
 const CLIENTS = numberArg("clients", 8);
@@ -28,25 +28,8 @@ const BATCH = 1000;
 const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
 const RATE = numberArg("rate", 0);
 
-const HOSTS = SERIES / 10;
-function request(i: number): { Namespace: string; MetricData: MetricDatum[] } {
-  const t = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const data: MetricDatum[] = [];
-  for (let k = 0; k < BATCH; k++) {
-    const n = (i * BATCH + k) % SERIES;
-    data.push({
-      MetricName: `metric_${n % 10}`,
-      Dimensions: [
-        { Name: "Host", Value: `host-${Math.floor(n / 10) % HOSTS}` },
-        { Name: "Service", Value: "checkout" },
-      ],
-      Timestamp: t,
-      Value: Math.round(Math.random() * 10_000) / 100,
-      Unit: "Percent",
-    });
-  }
-  return { Namespace: "Bench/Ingest", MetricData: data };
-}
+/** Request `i` of the load, timestamped now (to the second). */
+const request = (i: number) => ingestRequest(i, SERIES, new Date(Math.floor(Date.now() / 1000) * 1000));
 
 function client(endpoint: string): CloudWatchClient {
   return new CloudWatchClient({

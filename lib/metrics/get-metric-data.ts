@@ -71,6 +71,7 @@ export async function getMetricData(account: string, region: string, input: GetM
     queries.filter((q) => q.MetricStat).map(async (q) => {
       const ms = q.MetricStat!;
       const period = ms.Period!;
+      const from = alignStart(start, period, now);
       const series = await source.stat({
         metric: {
           namespace: ms.Metric!.Namespace!,
@@ -79,9 +80,9 @@ export async function getMetricData(account: string, region: string, input: GetM
         },
         stat: ms.Stat!,
         periodSeconds: period,
-        start: alignStart(start, period, now),
+        start: from,
         // A period too fine for the data's age has no datapoints (AWS), not an error.
-        end: periodAvailable(period, start, now) ? end : alignStart(start, period, now),
+        end: periodAvailable(period, start, now) ? end : from,
         unit: ms.Unit,
         label: q.Label,
       });

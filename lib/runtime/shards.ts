@@ -106,7 +106,8 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   // aggregator's cost per datapoint down (each batch rewrites every chunk it
   // touches once). Messages may all belong to other shards, so the window
   // also bounds the wait for the first one.
-  let timer = setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
+  const closeAtDeadline = () => setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
+  let timer = closeAtDeadline();
   try {
     for await (const m of messages) {
       out.push(m);
@@ -119,7 +120,7 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
         if (closes < deadline) {
           deadline = closes;
           clearTimeout(timer);
-          timer = setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
+          timer = closeAtDeadline();
         }
       }
       if (out.length >= max || (m.info.pending === 0 && Date.now() >= deadline)) break;
