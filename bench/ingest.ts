@@ -99,11 +99,14 @@ async function main() {
   const { closeNats } = await import("../lib/storage/nats.js");
   const pending = ingestBacklog;
   let maxRss = 0;
+  const rssSamples: number[] = [];
   let maxBacklog = 0;
   const backlogs: number[] = []; // one sample a second
   await drive(stack.endpoint, Math.min(5, SECONDS)); // warm-up
   const service = await drive(stack.endpoint, SECONDS, () => {
-    maxRss = Math.max(maxRss, rssMb(stack.servicePid()));
+    const rss = rssMb(stack.servicePid());
+    rssSamples.push(rss);
+    maxRss = Math.max(maxRss, rss);
     void pending().then((n) => {
       maxBacklog = Math.max(maxBacklog, n);
       backlogs.push(n);
@@ -115,7 +118,7 @@ async function main() {
   const requestRate = service.requests / SECONDS;
   console.log(NO_AGGREGATOR ? "service without the aggregator (PutMetricData → JetStream):" : "service (PutMetricData → JetStream → aggregator → KV):");
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
-  console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB`);
+  console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB, median ${quantile([...rssSamples].sort((a, b) => a - b), 0.5).toFixed(0)} MiB`);
   // A request is one ingest message per partition its series fall in.
   const inSeconds = (messages: number) => (messages / 4 / Math.max(requestRate, 1)).toFixed(1);
   const lastHalf = backlogs.slice(Math.floor(backlogs.length / 2)).sort((a, b) => a - b);

@@ -1,10 +1,12 @@
 /**
- * Stream-triggered: folds batches of the metric ingest log into per-series
- * chunks. One batch is one partition's messages in stream order.
+ * Stream-triggered: folds batches of the metric ingest log into the delta
+ * log, and compacts a partition's deltas into its chunks every few seconds.
+ * One batch is one partition's messages in stream order.
  */
 import middy from "@middy/core";
 import type { KinesisStreamEvent, KinesisStreamBatchResponse } from "aws-lambda";
 import { aggregateBatch } from "../../lib/metrics/aggregator.js";
+import { compactSoon } from "../../lib/metrics/compaction.js";
 import { decodeIngestMessage } from "../../lib/metrics/ingest-codec.js";
 
 export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
@@ -13,7 +15,8 @@ export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().h
     message: decodeIngestMessage(Buffer.from(r.kinesis.data, "base64")),
   }));
   const started = performance.now();
-  const { datapoints, chunks } = await aggregateBatch(batch);
+  const { partition, datapoints, chunks } = await aggregateBatch(batch);
+  if (partition !== undefined) compactSoon(partition);
   if (process.env.HIVE_CLOUDWATCH_DEBUG) {
     console.error(`aggregated ${batch.length} messages, ${datapoints} datapoints into ${chunks} chunks in ${(performance.now() - started).toFixed(0)} ms`);
   }

@@ -1,17 +1,21 @@
 /**
  * The aggregator: folds a batch of ingest messages (one partition, in stream
- * order) into per-series chunks, then touches the series index.
+ * order) into buckets per chunk, appends them to the delta log as one record
+ * (delta-log.ts), then touches the series index. Compaction (compaction.ts)
+ * later folds the records into the chunks themselves: a batch costs one
+ * append, not one write per series it touched.
  *
- * Exactly-once: each chunk records the highest ingest sequence folded into it,
- * and a message at or below it is skipped. The partition's consumer allows one
- * outstanding batch at a time, so batches are folded in order even when
- * several aggregators pull from it; a crash before the ack only means the
- * batch is delivered again, and the chunks it already reached skip it.
+ * Exactly-once: a batch delivered again (a crash before the checkpoint
+ * moved, or a holder that lost its lease) finds its messages covered by the
+ * partition's last record and drops them; appends are conditional on that
+ * record still being the last, so two holders cannot both record a message.
  */
-import type { KV } from "nats";
-import { chunkBucket, chunkKey, loadChunk, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
+import type { Aggregate } from "./aggregate.js";
+import type { ChunkRef } from "./chunk-store.js";
+import { encodeDelta } from "./delta-codec.js";
+import { appendDelta, lastDeltaEnd, MAX_DELTA_BYTES } from "./delta-log.js";
 import { foldDatum } from "./fold.js";
-import type { IngestDatum, IngestMessage } from "./ingest.js";
+import { partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
 import { cachedSeriesId } from "./identity.js";
 import { touchSeries, type SeriesTouch } from "./series-index.js";
 import { chunkStart, ingestTiers, retention, TIERS } from "./tiers.js";
@@ -23,20 +27,72 @@ export interface SequencedMessage {
 
 interface PendingChunk {
   ref: ChunkRef;
-  /** Parallel arrays: ingest sequence and datapoint (no object per datapoint). */
-  seqs: number[];
-  datums: IngestDatum[];
+  buckets: Map<number, Aggregate>;
 }
 
+/** By account, then series id: ids come from a cache, so no key is built per datapoint. */
+type Touches = Map<string, Map<string, SeriesTouch & { lastChunk?: PendingChunk }>>;
 
-export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<{ datapoints: number; chunks: number }> {
+export interface BatchResult {
+  /** The partition the batch belongs to (undefined for a batch with no datapoints). */
+  partition?: number;
+  datapoints: number;
+  chunks: number;
+}
+
+export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<BatchResult> {
+  const first = batch.find((m) => m.message.data.length > 0)?.message;
+  if (!first) return { datapoints: 0, chunks: 0 };
+  const partition = partitionOf(first.account, first.namespace, first.data[0]);
+  const touches: Touches = new Map();
+  let result: BatchResult = { partition, datapoints: 0, chunks: 0 };
+  for (let attempt = 0; ; attempt++) {
+    // What the partition's last record covers is already recorded.
+    const end = await lastDeltaEnd(partition);
+    const pending = batch.filter((m) => m.seq > end);
+    if (!pending.length) break;
+    const recorded = await recordMessages(partition, pending, now, touches);
+    if (recorded) {
+      result = { partition, ...recorded };
+      break;
+    }
+    if (attempt >= 20) throw new Error(`aggregator: partition ${partition}'s delta log kept moving under us`);
+  }
+  await touchSeries([...touches.values()].flatMap((series) => [...series.values()]), now);
+  return result;
+}
+
+/**
+ * Folds the messages and appends them as one record, or as several when one
+ * would not fit in a NATS message (split by messages, so each record covers
+ * a contiguous range). Undefined when another writer appended first.
+ */
+async function recordMessages(
+  partition: number,
+  msgs: SequencedMessage[],
+  now: number,
+  touches: Touches,
+): Promise<{ datapoints: number; chunks: number } | undefined> {
+  const { chunks, datapoints } = foldMessages(msgs, now, touches);
+  const to = msgs[msgs.length - 1].seq;
+  const bytes = encodeDelta(msgs[0].seq, to, chunks.values());
+  if (bytes.length > MAX_DELTA_BYTES && msgs.length > 1) {
+    const half = msgs.length >> 1;
+    const a = await recordMessages(partition, msgs.slice(0, half), now, touches);
+    const b = a && (await recordMessages(partition, msgs.slice(half), now, touches));
+    return b && { datapoints: a.datapoints + b.datapoints, chunks: a.chunks + b.chunks };
+  }
+  if (!(await appendDelta(partition, bytes, to))) return undefined;
+  return { datapoints, chunks: chunks.size };
+}
+
+function foldMessages(msgs: SequencedMessage[], now: number, accounts: Touches): { chunks: Map<string, PendingChunk>; datapoints: number } {
   const chunks = new Map<string, PendingChunk>();
-  // By account, then series id: ids come from a cache, so no key is built per datapoint.
-  const accounts = new Map<string, Map<string, SeriesTouch & { lastChunk?: PendingChunk }>>();
   let datapoints = 0;
   const { hotMs } = retention();
-
-  for (const { seq, message } of batch) {
+  // Touches outlive a fold (a split or retried batch): their chunks do not.
+  for (const series of accounts.values()) for (const t of series.values()) t.lastChunk = undefined;
+  for (const { message } of msgs) {
     let series = accounts.get(message.account);
     if (!series) accounts.set(message.account, (series = new Map()));
     // A decoded message's datapoints of one series share their dimension list.
@@ -64,8 +120,8 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
         series.set(id, touch);
       }
       touch.units.add(d.u);
-      touch.lastTimestamp = Math.max(touch.lastTimestamp, d.t);
-      touch.firstTimestamp = Math.min(touch.firstTimestamp, d.t);
+      if (d.t > touch.lastTimestamp) touch.lastTimestamp = d.t;
+      if (d.t < touch.firstTimestamp) touch.firstTimestamp = d.t;
       for (const tier of ingestTiers(d, now, hotMs)) {
         const start = chunkStart(d.t, TIERS[tier]);
         // A series' datapoints in a batch mostly share one chunk: skip building its key again.
@@ -76,81 +132,14 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
           const key = `${message.account}.${id}.${d.u}.${tier}.${start}`;
           pending = chunks.get(key);
           if (!pending) {
-            pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, seqs: [], datums: [] };
+            pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, buckets: new Map() };
             chunks.set(key, pending);
           }
           touch.lastChunk = pending;
         }
-        pending.seqs.push(seq);
-        pending.datums.push(d);
+        foldDatum(pending.buckets, d, TIERS[tier].resolutionMs);
       }
     }
   }
-
-  const kv = await chunkBucket();
-  const all = [...chunks.values()];
-  // A pool of in-flight chunk updates: NATS pipelines them on one connection.
-  let next = 0;
-  const worker = async () => {
-    while (next < all.length) await applyToChunk(kv, all[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(256, all.length) }, worker));
-  await touchSeries([...accounts.values()].flatMap((series) => [...series.values()]), now);
-  return { datapoints, chunks: all.length };
-}
-
-/**
- * The chunks this process wrote last, with their KV revisions, so the next
- * batch can skip reading them back. Only a cache: every write is a
- * compare-and-set against the cached revision, and a mismatch reloads.
- * Bounded by an estimate of the memory it holds, not by a count: a chunk of
- * busy minutes with wide distributions holds tens of KB, one of single
- * values a few.
- */
-const CHUNK_CACHE = new Map<string, { chunk: StoredChunk; bytes: number }>();
-const CHUNK_CACHE_BUDGET = 128 * 2 ** 20;
-let cachedBytes = 0;
-
-async function applyToChunk(kv: KV, pending: PendingChunk): Promise<void> {
-  const resolutionMs = TIERS[pending.ref.tier].resolutionMs;
-  const key = chunkKey(pending.ref);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cached = attempt === 0 ? forget(key) : undefined;
-    const chunk = cached ?? (await loadChunk(kv, pending.ref));
-    let maxSeq = chunk.lastSeq;
-    const { seqs, datums } = pending;
-    for (let i = 0; i < seqs.length; i++) {
-      const seq = seqs[i];
-      if (seq <= chunk.lastSeq) continue; // already folded by an earlier delivery
-      foldDatum(chunk.buckets, datums[i], resolutionMs);
-      if (seq > maxSeq) maxSeq = seq;
-    }
-    if (maxSeq === chunk.lastSeq) {
-      if (chunk.revision) remember(key, chunk);
-      return;
-    }
-    chunk.lastSeq = maxSeq;
-    if (await saveChunk(kv, pending.ref, chunk)) {
-      remember(key, chunk);
-      return;
-    }
-  }
-  throw new Error(`aggregator: chunk ${pending.ref.seriesId} kept changing under us`);
-}
-
-function remember(key: string, chunk: StoredChunk): void {
-  let bytes = 200;
-  for (const agg of chunk.buckets.values()) bytes += agg.approximateBytes();
-  CHUNK_CACHE.set(key, { chunk, bytes });
-  cachedBytes += bytes;
-  // Oldest first: Maps iterate in insertion order, and a used chunk is re-inserted.
-  while (cachedBytes > CHUNK_CACHE_BUDGET && CHUNK_CACHE.size > 1) forget(CHUNK_CACHE.keys().next().value!);
-}
-
-function forget(key: string): StoredChunk | undefined {
-  const entry = CHUNK_CACHE.get(key);
-  if (!entry) return undefined;
-  CHUNK_CACHE.delete(key);
-  cachedBytes -= entry.bytes;
-  return entry.chunk;
+  return { chunks, datapoints };
 }

@@ -1,10 +1,12 @@
 /**
- * Aggregates everything pending in the ingest log now, in-process: for tools,
- * tests with a fixed clock and benchmarks. It takes each partition's lease
- * like any aggregator, so it is safe next to a running service.
+ * Aggregates everything pending in the ingest log now, in-process, and
+ * compacts it into chunks: for tools, tests with a fixed clock and
+ * benchmarks. It takes each partition's lease like any aggregator, so it is
+ * safe next to a running service.
  */
 import { acquireLease, commitLease, readShard, releaseLease } from "../runtime/shards.js";
 import { aggregateBatch } from "./aggregator.js";
+import { compactPartition } from "./compaction.js";
 import { AGGREGATOR_BATCH, ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter } from "./ingest.js";
 import { decodeIngestMessage } from "./ingest-codec.js";
 
@@ -28,6 +30,7 @@ export async function drainIngest(now = Date.now(), batchSize = AGGREGATOR_BATCH
         if (!(await commitLease(lease, msgs[msgs.length - 1].seq, LEASE_MS))) throw new Error(`lost the lease of partition ${p}`);
         total += msgs.length;
       }
+      await compactPartition(p);
     } finally {
       await releaseLease(lease);
     }

@@ -14,6 +14,7 @@ export function foldDatum(buckets: Map<number, Aggregate>, d: IngestDatum, resol
 
 export function foldInto(agg: Aggregate, d: IngestDatum): void {
   if (d.v !== undefined) agg.add(d.v);
+  else if (d.a) agg.merge(d.a);
   else if (d.s) agg.addStatisticSet({ SampleCount: d.s[0], Sum: d.s[1], Minimum: d.s[2], Maximum: d.s[3] });
   else if (d.vs) {
     for (let i = 0; i < d.vs.length; i++) {

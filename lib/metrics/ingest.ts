@@ -8,7 +8,9 @@
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { registerShard } from "../runtime/shards.js";
 import { getNats } from "../storage/nats.js";
+import type { Aggregate } from "./aggregate.js";
 import { encodeIngestMessage } from "./ingest-codec.js";
+import type { TierName } from "./tiers.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
 /** Partitions of the ingest log; fixed per deployment (changing it re-homes series). */
@@ -33,6 +35,12 @@ export interface IngestDatum {
   cs?: number[];
   /** statistic set: [SampleCount, Sum, Minimum, Maximum] */
   s?: [number, number, number, number];
+  /**
+   * Never in the ingest log: a bucket the aggregator already folded (a delta
+   * record's, see tail.ts), with `t` its start and `k` its tier.
+   */
+  a?: Aggregate;
+  k?: TierName;
 }
 
 export interface IngestMessage {

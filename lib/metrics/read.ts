@@ -13,7 +13,7 @@ import { seriesId } from "./identity.js";
 import type { IngestDatum } from "./ingest.js";
 import { GridSlab, MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
 import { getSeries } from "./series-index.js";
-import { TailCache } from "./tail.js";
+import { TailCache, type TailDatum } from "./tail.js";
 import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
 import type { MetricIdentity } from "./types.js";
 
@@ -65,7 +65,6 @@ export function tierPlan(start: number, end: number, periodMs: number, now: numb
 }
 
 type TierChunks = Partial<Record<TierName, Map<number, StoredChunk>>>;
-type TailDatum = { seq: number; d: IngestDatum };
 
 
 export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
@@ -138,7 +137,7 @@ export async function readMany(
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const tail = opts.tail ?? new TailCache(account);
   // The tail before the chunks (see readSeries): later reads hit the cache.
-  const tailEmpty = (await tail.all()).length === 0;
+  const tailEmpty = await tail.isEmpty();
   const kv = await chunkBucket();
   if (foldable(plan, opts)) {
     const ids = metrics.map(seriesId);

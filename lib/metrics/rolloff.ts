@@ -13,6 +13,7 @@ import type { KV } from "nats";
 import { Aggregate } from "./aggregate.js";
 import { chunkBucket, chunkKey, deleteChunk, loadChunk, parseChunkKey, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { loadCold, purgeCold, saveCold } from "./cold-store.js";
+import { compactAll } from "./compaction.js";
 import { bucketStart, chunkStart, HIGH_RES_RETENTION_MS, retention, TIERS } from "./tiers.js";
 
 export interface RollOffReport {
@@ -23,6 +24,8 @@ export interface RollOffReport {
 }
 
 export async function rollOff(now = Date.now()): Promise<RollOffReport> {
+  // Delta records not folded yet would reach their chunks after the move, as late data.
+  await compactAll();
   const kv = await chunkBucket();
   const { hotMs, archiveMs, coldMs } = retention();
   const report: RollOffReport = { droppedHighRes: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 };

@@ -1,33 +1,54 @@
 /**
- * The ingest tail: messages the aggregator has not acknowledged yet. Reads
- * fold them in, so data is readable as soon as PutMetricData returns.
+ * What the chunks may not hold yet, for reads: the ingest tail (messages past
+ * the aggregator's checkpoint) and the delta records compaction has not
+ * folded into the chunks. Reads fold both in, so data is readable as soon as
+ * PutMetricData returns.
  */
 import { DeliverPolicy } from "nats";
 import { getNats } from "../storage/nats.js";
 import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
+import { decodeChunk } from "./chunk.js";
+import { readDeltas, type DeltaRecord } from "./delta-log.js";
 import { cachedSeriesId } from "./identity.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum } from "./ingest.js";
 import { decodeIngestMessage } from "./ingest-codec.js";
 import type { MetricIdentity } from "./types.js";
 
+/**
+ * A datapoint to fold, with the ingest sequence that orders it against a
+ * chunk's: a chunk whose lastSeq is at or past `seq` holds it already. A
+ * delta record's buckets come as datums with `a` and `k` set, and the
+ * record's `from` as their sequence.
+ */
+export interface TailDatum {
+  seq: number;
+  d: IngestDatum;
+}
+
+interface Partition {
+  /** The aggregator's checkpoint when the tail was read. */
+  checkpoint: number;
+  messages: SequencedMessage[];
+}
+
 /** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
-export async function readTail(account: string, partition: number): Promise<SequencedMessage[]> {
+async function readTail(account: string, partition: number): Promise<Partition> {
   const { jsm, js } = await getNats();
-  const from = (await getCheckpoint(INGEST_STREAM, String(partition))) + 1;
+  const checkpoint = await getCheckpoint(INGEST_STREAM, String(partition));
   const subject = ingestSubject(account, partition);
   let last: number;
   try {
     last = (await jsm.streams.getMessage(INGEST_STREAM, { last_by_subj: subject })).seq;
   } catch {
-    return []; // this account never wrote to this partition
+    return { checkpoint, messages: [] }; // this account never wrote to this partition
   }
-  if (last < from) return [];
+  if (last <= checkpoint) return { checkpoint, messages: [] };
 
   const consumer = await js.consumers.get(INGEST_STREAM, {
     filterSubjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: from,
+    opt_start_seq: checkpoint + 1,
   });
   const out: SequencedMessage[] = [];
   const messages = await consumer.consume({ max_messages: 256 });
@@ -36,30 +57,31 @@ export async function readTail(account: string, partition: number): Promise<Sequ
     if (m.seq >= last || m.info.pending === 0) break;
   }
   await messages.close().catch(() => undefined);
-  return out;
+  return { checkpoint, messages: out };
 }
 
-/** Memoises tail reads for the length of one query. */
+/** Memoises tail and delta reads for the length of one query. */
 export class TailCache {
-  private readonly parts = new Map<string, Promise<SequencedMessage[]>>();
+  private readonly parts = new Map<number, Promise<Partition>>();
+  private readonly deltas = new Map<number, Promise<DeltaRecord[]>>();
+  private readonly bySeries = new Map<number, Promise<Map<string, TailDatum[]>>>();
+
   constructor(readonly account: string) {}
 
-  private readonly bySeries = new Map<number, Promise<Map<string, Array<{ seq: number; d: IngestDatum }>>>>();
-
   /**
-   * The tail's datapoints of one metric, in stream order. Only the metric's
-   * own partition is read; it is indexed by series once per query.
+   * The datapoints of one metric the chunks may lack. Only the metric's own
+   * partition is read; its tail is indexed by series once per query.
    */
-  async forMetric(metric: MetricIdentity, id: string): Promise<Array<{ seq: number; d: IngestDatum }>> {
+  async forMetric(metric: MetricIdentity, id: string): Promise<TailDatum[]> {
     const p = partitionOf(this.account, metric.namespace, {
       m: metric.metricName,
       d: metric.dimensions.map((x) => [x.name, x.value] as [string, string]),
     });
     let index = this.bySeries.get(p);
     if (!index) {
-      index = this.partition(p).then((msgs) => {
-        const map = new Map<string, Array<{ seq: number; d: IngestDatum }>>();
-        for (const { seq, message } of msgs) {
+      index = this.partition(p).then(({ messages }) => {
+        const map = new Map<string, TailDatum[]>();
+        for (const { seq, message } of messages) {
           for (const d of message.data) {
             const sid = cachedSeriesId(message.namespace, d.m, d.d);
             let list = map.get(sid);
@@ -71,19 +93,50 @@ export class TailCache {
       });
       this.bySeries.set(p, index);
     }
-    return (await index).get(id) ?? [];
+    const raw = (await index).get(id) ?? [];
+    const records = await this.records(p);
+    if (!records.length) return raw;
+    const out = [...raw];
+    const key = `${this.account}.${id}`;
+    for (const r of records) {
+      for (const e of r.bySeries.get(key) ?? []) {
+        for (const { t, agg } of decodeChunk(e.body).buckets) {
+          out.push({ seq: r.from, d: { m: metric.metricName, d: [], t, u: e.unit, a: agg, k: e.tier } });
+        }
+      }
+    }
+    return out;
   }
 
   /** Every unaggregated message of the account. */
   async all(): Promise<SequencedMessage[]> {
     const parts = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => this.partition(p)));
-    return parts.flat();
+    return parts.flatMap((p) => p.messages);
   }
 
-  private partition(p: number): Promise<SequencedMessage[]> {
-    const key = String(p);
-    let got = this.parts.get(key);
-    if (!got) this.parts.set(key, (got = readTail(this.account, p)));
+  /** Whether the chunks hold everything: no tail, no delta record to fold. */
+  async isEmpty(): Promise<boolean> {
+    const parts = await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => (await this.partition(p)).messages.length + (await this.records(p)).length));
+    return parts.every((n) => n === 0);
+  }
+
+  private partition(p: number): Promise<Partition> {
+    let got = this.parts.get(p);
+    if (!got) this.parts.set(p, (got = readTail(this.account, p)));
+    return got;
+  }
+
+  /**
+   * The partition's delta records up to the tail's checkpoint: those past it
+   * are being recorded now, and their messages are still in the tail.
+   */
+  private records(p: number): Promise<DeltaRecord[]> {
+    let got = this.deltas.get(p);
+    if (!got) {
+      // After the tail: a record that left it (the checkpoint passed it) is in the log or in the chunks.
+      got = this.partition(p).then(async ({ checkpoint }) => (await readDeltas(p)).filter((r) => r.to <= checkpoint));
+      this.deltas.set(p, got);
+    }
     return got;
   }
 }

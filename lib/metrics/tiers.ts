@@ -74,6 +74,7 @@ export const warmUpperBound = (now: number, hotMs: number) => now - hotMs + ROLL
 
 /** The tiers a datapoint is written to by the aggregator at time `now`. */
 export function ingestTiers(d: IngestDatum, now: number, hotMs = retention().hotMs): readonly TierName[] {
+  if (d.k) return ONE_TIER[d.k]; // a bucket already folded, into this tier
   const highRes = d.r === 1 && d.t >= now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS;
   const m1End = chunkStart(d.t, TIERS.m1) + TIERS.m1.spanMs;
   const hot = m1End > now - hotMs + ROLL_MARGIN_MS;
@@ -85,3 +86,4 @@ const S1_M1: readonly TierName[] = ["s1", "m1"];
 const S1_M5: readonly TierName[] = ["s1", "m5"];
 const M1: readonly TierName[] = ["m1"];
 const M5: readonly TierName[] = ["m5"];
+const ONE_TIER: Record<TierName, readonly TierName[]> = { s1: ["s1"], m1: M1, m5: M5, h1: ["h1"] };

@@ -6,7 +6,7 @@
  * loads every function bundle into one process, and they should share it the
  * way one Lambda container reuses its connection between invocations.
  */
-import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection } from "nats";
+import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg } from "nats";
 import { getConfig } from "../config/config.js";
 import "./nats-request-fix.js";
 
@@ -68,6 +68,24 @@ export function getBucket(name: BucketName): Promise<KV> {
     shared.buckets.set(name, kv);
   }
   return kv;
+}
+
+type DirectQuery = { seq: number; next_by_subj: string } | { last_by_subj: string };
+
+/**
+ * A stream message by direct get (the stream needs `allow_direct`): any
+ * server holding the stream answers, with no JS API round trip. Undefined
+ * when there is no such message.
+ */
+export async function directGet(jsm: JetStreamManager, stream: string, query: DirectQuery): Promise<StoredMsg | undefined> {
+  // The implementation has `direct`; the JetStreamManager interface of nats.js 2.x does not declare it.
+  const direct = (jsm as unknown as { direct: { getMessage(stream: string, q: DirectQuery): Promise<StoredMsg> } }).direct;
+  try {
+    return await direct.getMessage(stream, query);
+  } catch (e) {
+    if ((e as { code?: string }).code === "404") return undefined;
+    throw e;
+  }
 }
 
 /** Creates every bucket up front, so a fresh deployment is ready before the first request. */

@@ -1,0 +1,185 @@
+/**
+ * The delta log: a JetStream stream with one subject per ingest partition,
+ * `cloudwatch.metrics.delta.{partition}`. Each record is what one aggregator
+ * batch folded (delta-codec.ts). The aggregator appends one record per batch
+ * instead of rewriting every chunk the batch touched; compaction
+ * (compaction.ts) folds records into the chunks every few seconds and purges
+ * them. Readers fold the records the chunks have not absorbed yet, as they
+ * fold the ingest tail.
+ *
+ * The records of a partition are linear: each starts after the previous one
+ * ends. Appends are conditional on the subject's last sequence, and the
+ * aggregator drops messages a record already covers, so a batch delivered
+ * twice (a crash before the checkpoint moved, or a holder that lost its
+ * lease) is recorded once.
+ */
+import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
+import { getRecord, isWrongLastSequence, putRecord } from "../storage/kv.js";
+import { BUCKETS, directGet, getBucket, getNats } from "../storage/nats.js";
+import { decodeDelta, type DeltaEntry } from "./delta-codec.js";
+
+export const DELTA_STREAM = "CW_METRICS_DELTAS";
+export const deltaSubject = (partition: number) => `cloudwatch.metrics.delta.${partition}`;
+/** Under nats-server's default max_payload (1 MB), with room for headers. */
+export const MAX_DELTA_BYTES = 900 * 1024;
+
+/** A record as readers hold it: entries by `{account}.{seriesId}`, bodies still encoded. */
+export interface DeltaRecord {
+  /** Stream sequence of the record. */
+  seq: number;
+  from: number;
+  to: number;
+  bySeries: Map<string, DeltaEntry[]>;
+}
+
+let ensured: Promise<void> | undefined;
+export function ensureDeltaStream(): Promise<void> {
+  ensured ??= (async () => {
+    const { jsm } = await getNats();
+    try {
+      await jsm.streams.info(DELTA_STREAM);
+    } catch {
+      await jsm.streams.add({
+        name: DELTA_STREAM,
+        subjects: ["cloudwatch.metrics.delta.*"],
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        // No age limit: a record leaves only once compaction has folded it.
+        max_msg_size: 1024 * 1024,
+        // Readers fetch records by direct get.
+        allow_direct: true,
+      });
+    }
+  })().catch((e) => {
+    ensured = undefined;
+    throw e;
+  });
+  return ensured;
+}
+
+// --- the writer's side (the partition's aggregator) ---
+
+/** Per partition: the stream sequence and `to` of the subject's last record (0, 0: none), as last seen. */
+const lastSeen = new Map<number, { seq: number; to: number }>();
+
+/** The ingest sequence the partition's last record ends at (0 when there is none). */
+export async function lastDeltaEnd(partition: number): Promise<number> {
+  return (await lastRecord(partition)).to;
+}
+
+async function lastRecord(partition: number): Promise<{ seq: number; to: number }> {
+  let last = lastSeen.get(partition);
+  if (last) return last;
+  await ensureDeltaStream();
+  const { jsm } = await getNats();
+  const m = await directGet(jsm, DELTA_STREAM, { last_by_subj: deltaSubject(partition) });
+  last = m ? { seq: m.seq, to: decodeDelta(m.data).to } : { seq: 0, to: 0 };
+  lastSeen.set(partition, last);
+  return last;
+}
+
+/**
+ * Appends a record if the subject's last record is still the one last seen;
+ * false if another writer got there first (call lastDeltaEnd again, drop
+ * what it covers, retry).
+ */
+export async function appendDelta(partition: number, bytes: Uint8Array, to: number): Promise<boolean> {
+  const last = await lastRecord(partition);
+  const { js } = await getNats();
+  try {
+    const ack = await js.publish(deltaSubject(partition), bytes, { expect: { lastSubjectSequence: last.seq } });
+    lastSeen.set(partition, { seq: ack.seq, to });
+    return true;
+  } catch (e) {
+    lastSeen.delete(partition);
+    if (isWrongLastSequence(e)) return false;
+    throw e;
+  }
+}
+
+// --- compaction's side ---
+
+/** Where compaction has purged a partition's subject to: readers drop records below it. */
+const purgeKey = (partition: number) => `${DELTA_STREAM}.${partition}`;
+
+/**
+ * Removes the partition's records below stream sequence `below`, all of them
+ * folded into chunks. The mark is written first: a reader that sees it may
+ * drop its copies, whose data the chunks then hold.
+ */
+export async function purgeDeltas(partition: number, below: number): Promise<void> {
+  await putRecord(await getBucket(BUCKETS.streamShards), purgeKey(partition), { below });
+  const { jsm } = await getNats();
+  await jsm.streams.purge(DELTA_STREAM, { filter: deltaSubject(partition), seq: below });
+  const last = lastSeen.get(partition);
+  if (last && last.seq < below) lastSeen.delete(partition);
+}
+
+// --- the readers' side ---
+
+interface PartitionCache {
+  records: DeltaRecord[];
+  /** Refreshes queue: each caller gets one that started after it asked. */
+  running?: Promise<void>;
+  queued?: Promise<void>;
+}
+
+// Shared by the function bundles of one thread (each loads its own copy of this module).
+const CACHE = Symbol.for("hive.cloudwatch.metric-deltas");
+const cache = ((globalThis as any)[CACHE] ??= new Map()) as Map<number, PartitionCache>;
+
+/**
+ * The partition's records in stream order, as they are now: every record
+ * appended before the call is in the answer. Immutable records are kept
+ * between calls; only new ones are fetched.
+ */
+export async function readDeltas(partition: number): Promise<DeltaRecord[]> {
+  let c = cache.get(partition);
+  if (!c) cache.set(partition, (c = { records: [] }));
+  const part = c;
+  if (!part.running) {
+    part.running = refresh(partition, part).finally(() => (part.running = undefined));
+  } else {
+    // A refresh under way may have started before the caller's data existed: queue one.
+    part.queued ??= part.running
+      .catch(() => undefined)
+      .then(() => {
+        part.queued = undefined;
+        return (part.running = refresh(partition, part).finally(() => (part.running = undefined)));
+      });
+  }
+  await (part.queued ?? part.running);
+  return part.records;
+}
+
+async function refresh(partition: number, part: PartitionCache): Promise<void> {
+  await ensureDeltaStream();
+  const { jsm } = await getNats();
+  const below = (await getRecord<{ below: number }>(await getBucket(BUCKETS.streamShards), purgeKey(partition)))?.value.below ?? 0;
+  const kept = part.records.filter((r) => r.seq >= below);
+  const from = Math.max(below, (kept.at(-1)?.seq ?? 0) + 1, 1);
+  const fresh: DeltaRecord[] = [];
+  // One direct get per new record: cheaper than a consumer when there are a few, and a miss is one round trip.
+  for (let seq = from; ; ) {
+    const m = await nextRecord(jsm, partition, seq);
+    if (!m) break;
+    fresh.push(indexRecord(m.seq, m.data));
+    seq = m.seq + 1;
+  }
+  part.records = [...kept, ...fresh];
+}
+
+const nextRecord = (jsm: JetStreamManager, partition: number, seq: number) =>
+  directGet(jsm, DELTA_STREAM, { seq, next_by_subj: deltaSubject(partition) });
+
+function indexRecord(seq: number, bytes: Uint8Array): DeltaRecord {
+  const { from, to, entries } = decodeDelta(bytes);
+  const bySeries = new Map<string, DeltaEntry[]>();
+  for (const e of entries) {
+    const key = `${e.account}.${e.seriesId}`;
+    const list = bySeries.get(key);
+    if (list) list.push(e);
+    else bySeries.set(key, [e]);
+  }
+  return { seq, from, to, bySeries };
+}

@@ -1,0 +1,183 @@
+/**
+ * The aggregator's delta log, over a real nats-server: a batch becomes one
+ * record, a batch delivered again (or by two holders at once) is recorded
+ * once, a batch too large for one NATS message becomes several records, and
+ * reads are exact at every stage — ingest tail, delta records, compacted chunks.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startNatsServer, startS3Server, type RunningServer } from "../../local/processes.js";
+
+const ACCOUNT = "000000000000";
+const NS = "Delta/Test";
+const dims = [{ Name: "Host", Value: "web-1" }];
+
+let nats: RunningServer;
+let s3: RunningServer;
+let lib: typeof import("../../lib/metrics/put-metric-data.js") &
+  typeof import("../../lib/metrics/get-metric-statistics.js") &
+  typeof import("../../lib/metrics/aggregator.js") &
+  typeof import("../../lib/metrics/compaction.js") &
+  typeof import("../../lib/metrics/delta-log.js") &
+  typeof import("../../lib/metrics/ingest.js") &
+  typeof import("../../lib/metrics/ingest-codec.js") &
+  typeof import("../../lib/runtime/shards.js") &
+  typeof import("../../lib/storage/nats.js");
+
+beforeAll(async () => {
+  nats = await startNatsServer({ storeDir: mkdtempSync(join(tmpdir(), "delta-nats-")) });
+  s3 = await startS3Server({ dir: mkdtempSync(join(tmpdir(), "delta-s3-")) });
+  process.env.HIVE_CLOUDWATCH_NATS_URL = nats.url;
+  process.env.HIVE_CLOUDWATCH_STORAGE_ENDPOINT = s3.url;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  lib = {
+    ...(await import("../../lib/metrics/put-metric-data.js")),
+    ...(await import("../../lib/metrics/get-metric-statistics.js")),
+    ...(await import("../../lib/metrics/aggregator.js")),
+    ...(await import("../../lib/metrics/compaction.js")),
+    ...(await import("../../lib/metrics/delta-log.js")),
+    ...(await import("../../lib/metrics/ingest.js")),
+    ...(await import("../../lib/metrics/ingest-codec.js")),
+    ...(await import("../../lib/runtime/shards.js")),
+    ...(await import("../../lib/storage/nats.js")),
+  };
+});
+
+afterAll(async () => {
+  await lib?.closeNats();
+  await s3?.stop();
+  await nats?.stop();
+});
+
+const NOW = Math.floor(Date.now() / 60_000) * 60_000;
+const partition = () => lib.partitionOf(ACCOUNT, NS, { m: "Requests", d: [["Host", "web-1"]] });
+
+/** Puts the values, one request each, a second apart in the current minute. */
+async function put(values: number[]) {
+  for (const v of values) {
+    await lib.putMetricData({ Namespace: NS, MetricData: [{ MetricName: "Requests", Dimensions: dims, Timestamp: new Date(NOW), Value: v, Unit: "Count" }] }, { accountId: ACCOUNT, now: NOW });
+  }
+}
+
+async function totals() {
+  const out = await lib.getMetricStatistics(
+    ACCOUNT,
+    { Namespace: NS, MetricName: "Requests", Dimensions: dims, StartTime: new Date(NOW - 60_000), EndTime: new Date(NOW + 60_000), Period: 60, Statistics: ["Sum", "SampleCount"] },
+    NOW,
+  );
+  const dps = out.Datapoints ?? [];
+  return { sum: dps.reduce((s, d) => s + d.Sum!, 0), count: dps.reduce((s, d) => s + d.SampleCount!, 0) };
+}
+
+/** The partition's messages past `from`, as the stream trigger hands them over. */
+async function batchFrom(p: number, from: number) {
+  const msgs = await lib.readShard(lib.INGEST_STREAM, lib.partitionFilter(p), from, 10_000, 0);
+  return msgs.map((m) => ({ seq: m.seq, message: lib.decodeIngestMessage(m.data) }));
+}
+
+async function commit(p: number, to: number) {
+  const lease = await lib.acquireLease(lib.INGEST_STREAM, String(p), "test", 30_000);
+  expect(lease).toBeDefined();
+  expect(await lib.commitLease(lease!, to, 30_000)).toBe(true);
+  await lib.releaseLease(lease!);
+}
+
+describe("the metric delta log", () => {
+  it("records a batch once, even when it is delivered again before the checkpoint moved", async () => {
+    await put([1, 2, 3]);
+    const p = partition();
+    const batch = await batchFrom(p, 1);
+    expect(batch).toHaveLength(3);
+    expect(await totals()).toEqual({ sum: 6, count: 3 }); // from the ingest tail
+
+    expect((await lib.aggregateBatch(batch, NOW)).datapoints).toBe(3);
+    // Recorded but not checkpointed: the tail still has it, and reads count it once.
+    expect(await totals()).toEqual({ sum: 6, count: 3 });
+    // Delivered again (the holder died before the checkpoint moved): nothing new is recorded.
+    expect((await lib.aggregateBatch(batch, NOW)).datapoints).toBe(0);
+    expect(await lib.readDeltas(p)).toHaveLength(1);
+
+    await commit(p, batch[2].seq);
+    expect(await totals()).toEqual({ sum: 6, count: 3 }); // from the record
+
+    // Redelivered together with new messages: only the new ones are recorded.
+    await put([10, 20]);
+    const longer = await batchFrom(p, batch[0].seq);
+    expect(longer).toHaveLength(5);
+    expect((await lib.aggregateBatch(longer, NOW)).datapoints).toBe(2);
+    await commit(p, longer[4].seq);
+    const records = await lib.readDeltas(p);
+    expect(records.map((r) => [r.from, r.to])).toEqual([
+      [batch[0].seq, batch[2].seq],
+      [longer[3].seq, longer[4].seq],
+    ]);
+    expect(await totals()).toEqual({ sum: 36, count: 5 });
+  });
+
+  it("records a batch once when two holders fold it at the same time", async () => {
+    await put([100, 200]);
+    const p = partition();
+    const batch = await batchFrom(p, (await lib.getCheckpoint(lib.INGEST_STREAM, String(p))) + 1);
+    expect(batch).toHaveLength(2);
+    const [a, b] = await Promise.all([lib.aggregateBatch(batch, NOW), lib.aggregateBatch(batch, NOW)]);
+    expect(a.datapoints + b.datapoints).toBe(2);
+    await commit(p, batch[1].seq);
+    expect(await totals()).toEqual({ sum: 336, count: 7 });
+  });
+
+  it("compacts records into chunks and purges them, reads exact throughout", async () => {
+    const p = partition();
+    expect((await lib.readDeltas(p)).length).toBeGreaterThan(0);
+    const first = await lib.compactPartition(p);
+    expect(first.written).toBe(1); // one series, one chunk
+    expect(first.left).toBe(0);
+    expect(await lib.readDeltas(p)).toEqual([]);
+    expect(await totals()).toEqual({ sum: 336, count: 7 });
+    // Again: nothing left to fold, nothing written.
+    expect(await lib.compactPartition(p)).toEqual({ written: 0, purged: 0, left: 0 });
+
+    // A record the checkpoint has not passed is folded but kept, and reads still count it once.
+    await put([1000]);
+    const batch = await batchFrom(p, (await lib.getCheckpoint(lib.INGEST_STREAM, String(p))) + 1);
+    await lib.aggregateBatch(batch, NOW);
+    expect(await lib.compactPartition(p)).toEqual({ written: 1, purged: 0, left: 1 });
+    expect(await totals()).toEqual({ sum: 1336, count: 8 });
+    // Redelivered after compaction: still recorded once.
+    expect((await lib.aggregateBatch(batch, NOW)).datapoints).toBe(0);
+    await commit(p, batch[0].seq);
+    expect(await lib.compactPartition(p)).toEqual({ written: 0, purged: 1, left: 0 });
+    expect(await totals()).toEqual({ sum: 1336, count: 8 });
+  });
+
+  it("splits a batch too large for one NATS message into records of contiguous ranges", async () => {
+    // 80,000 distinct series, 20,000 a partition: far more than one record can hold.
+    const metric = (i: number) => ({ MetricName: "Wide", Dimensions: [{ Name: "Id", Value: `series-${i}` }], Timestamp: new Date(NOW), Value: i, Unit: "Count" as const });
+    for (let r = 0; r < 80; r++) {
+      await lib.putMetricData({ Namespace: NS, MetricData: Array.from({ length: 1000 }, (_, k) => metric(r * 1000 + k)) }, { accountId: ACCOUNT, now: NOW });
+    }
+    let datapoints = 0;
+    for (let p = 0; p < lib.PARTITIONS; p++) {
+      const before = (await lib.readDeltas(p)).length;
+      const batch = await batchFrom(p, (await lib.getCheckpoint(lib.INGEST_STREAM, String(p))) + 1);
+      datapoints += (await lib.aggregateBatch(batch, NOW)).datapoints;
+      const records = (await lib.readDeltas(p)).slice(before);
+      expect(records.length).toBeGreaterThan(1);
+      expect(records[0].from).toBe(batch[0].seq);
+      expect(records.at(-1)!.to).toBe(batch.at(-1)!.seq);
+      for (let i = 1; i < records.length; i++) expect(records[i].from).toBeGreaterThan(records[i - 1].to);
+      await commit(p, batch.at(-1)!.seq);
+    }
+    expect(datapoints).toBe(80_000);
+    // Every series, read back: its own value, once.
+    for (const i of [0, 1, 4_999, 12_345, 54_321, 79_999]) {
+      const out = await lib.getMetricStatistics(
+        ACCOUNT,
+        { Namespace: NS, MetricName: "Wide", Dimensions: [{ Name: "Id", Value: `series-${i}` }], StartTime: new Date(NOW), EndTime: new Date(NOW + 60_000), Period: 60, Statistics: ["Sum", "SampleCount"] },
+        NOW,
+      );
+      expect(out.Datapoints).toEqual([expect.objectContaining({ Sum: i, SampleCount: 1 })]);
+    }
+  });
+});
