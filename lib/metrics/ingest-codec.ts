@@ -151,14 +151,19 @@ export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
     const flags = r.byte();
     const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
     if (s === undefined || u === undefined) throw new Error("corrupt ingest message");
-    const d: IngestDatum = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1 } : { m: s.m, d: s.d, t, u };
     const kind = flags & KIND;
-    if (kind === VALUE) d.v = r.float64();
-    else if (kind === STATISTICS) d.s = [r.float64(), r.float64(), r.float64(), r.float64()];
-    else {
+    // One literal per form: adding properties later would change the object's shape per datum.
+    let d: IngestDatum;
+    if (kind === VALUE) {
+      const v = r.float64();
+      d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, v } : { m: s.m, d: s.d, t, u, v };
+    } else if (kind === STATISTICS) {
+      const st: [number, number, number, number] = [r.float64(), r.float64(), r.float64(), r.float64()];
+      d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, s: st } : { m: s.m, d: s.d, t, u, s: st };
+    } else {
       const vs = new Array<number>(r.varint());
       for (let k = 0; k < vs.length; k++) vs[k] = r.float64();
-      d.vs = vs;
+      d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, vs } : { m: s.m, d: s.d, t, u, vs };
       if (flags & HAS_COUNTS) {
         const cs = new Array<number>(vs.length);
         for (let k = 0; k < cs.length; k++) cs[k] = r.float64();
