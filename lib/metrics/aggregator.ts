@@ -12,7 +12,7 @@
  */
 import type { Aggregate } from "./aggregate.js";
 import type { ChunkRef } from "./chunk-store.js";
-import { encodeDelta } from "./delta-codec.js";
+import { encodeDelta, type DeltaEntry } from "./delta-codec.js";
 import { appendDelta, lastDeltaEnd, MAX_DELTA_BYTES } from "./delta-log.js";
 import { foldDatum } from "./fold.js";
 import { partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
@@ -75,14 +75,15 @@ async function recordMessages(
 ): Promise<{ datapoints: number; chunks: number } | undefined> {
   const { chunks, datapoints } = foldMessages(msgs, now, touches);
   const to = msgs[msgs.length - 1].seq;
-  const bytes = encodeDelta(msgs[0].seq, to, chunks.values());
+  const entries: DeltaEntry[] = [];
+  const bytes = encodeDelta(msgs[0].seq, to, chunks.values(), entries);
   if (bytes.length > MAX_DELTA_BYTES && msgs.length > 1) {
     const half = msgs.length >> 1;
     const a = await recordMessages(partition, msgs.slice(0, half), now, touches);
     const b = a && (await recordMessages(partition, msgs.slice(half), now, touches));
     return b && { datapoints: a.datapoints + b.datapoints, chunks: a.chunks + b.chunks };
   }
-  if (!(await appendDelta(partition, bytes, to))) return undefined;
+  if (!(await appendDelta(partition, bytes, msgs[0].seq, to, entries))) return undefined;
   return { datapoints, chunks: chunks.size };
 }
 

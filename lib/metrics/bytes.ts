@@ -87,6 +87,21 @@ export class ByteWriter {
     this.bytes(text);
   }
 
+  /** Bytes written so far. */
+  length(): number {
+    return this.len;
+  }
+
+  /** Starts over, keeping the buffer. */
+  reset(): void {
+    this.len = 0;
+  }
+
+  /** What was written, without a copy: valid until the next write or reset. */
+  written(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
   /** A copy of what was written. */
   finish(): Uint8Array {
     return this.buf.slice(0, this.len);

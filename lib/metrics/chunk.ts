@@ -99,19 +99,7 @@ const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
  * are already compact); roll-off writes long-lived chunks once, at the best.
  */
 export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9): Uint8Array {
-  if (!Number.isSafeInteger(resolutionMs) || resolutionMs <= 0) {
-    throw new RangeError(`encodeChunk: resolutionMs must be a positive integer, got ${resolutionMs}`);
-  }
-  const sorted = [...buckets].sort((a, b) => a.t - b.t);
-  const w = new ByteWriter();
-  w.varint(resolutionMs);
-  w.varint(sorted.length);
-  if (sorted.length > 0) {
-    writeUnits(w, sorted);
-    writeTimestamps(w, sorted, resolutionMs);
-    writeValues(w, sorted);
-  }
-  const body = w.finish();
+  const body = writeBody(buckets, resolutionMs);
   // Tiny bodies never shrink: skip the attempt.
   const deflated = body.length < 48 || level === 0 ? body : deflateRawSync(body, { level });
   const out = new Uint8Array(1 + Math.min(body.length, deflated.length));
@@ -123,6 +111,38 @@ export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9):
     out.set(body, 1);
   }
   return out;
+}
+
+/**
+ * Writes an undeflated chunk into `w`, preceded by its length as a varint:
+ * what encodeChunk(buckets, resolutionMs, 0) returns, without a copy of its own.
+ */
+export function writeChunk(w: ByteWriter, buckets: Bucket[], resolutionMs: number): void {
+  const body = writeBody(buckets, resolutionMs);
+  w.varint(1 + body.length);
+  w.byte(VERSION);
+  w.bytes(body);
+}
+
+// One writer for every chunk body: the aggregator encodes thousands a batch.
+const SCRATCH = new ByteWriter(64 * 1024);
+
+/** The chunk's body (after the version byte), valid until the next call. */
+function writeBody(buckets: Bucket[], resolutionMs: number): Uint8Array {
+  if (!Number.isSafeInteger(resolutionMs) || resolutionMs <= 0) {
+    throw new RangeError(`encodeChunk: resolutionMs must be a positive integer, got ${resolutionMs}`);
+  }
+  const sorted = buckets.length > 1 ? [...buckets].sort((a, b) => a.t - b.t) : buckets;
+  const w = SCRATCH;
+  w.reset();
+  w.varint(resolutionMs);
+  w.varint(sorted.length);
+  if (sorted.length > 0) {
+    writeUnits(w, sorted);
+    writeTimestamps(w, sorted, resolutionMs);
+    writeValues(w, sorted);
+  }
+  return w.written();
 }
 
 function writeUnits(w: ByteWriter, buckets: Bucket[]): void {
@@ -217,9 +237,11 @@ function binCount(s: DDSketch, k: BinKey): number {
 
 function integralSketch(s: DDSketch): boolean {
   if (!Number.isSafeInteger(s.zero)) return false;
-  for (const c of s.positive.values()) if (!Number.isSafeInteger(c)) return false;
-  for (const c of s.negative.values()) if (!Number.isSafeInteger(c)) return false;
-  return true;
+  let ok = true;
+  const check = (c: number) => void (ok &&= Number.isSafeInteger(c));
+  s.positive.forEach(check);
+  s.negative.forEach(check);
+  return ok;
 }
 
 const hasCount = (k: Kind) => k !== Kind.SINGLE && k !== Kind.EMPTY;
@@ -228,61 +250,91 @@ const hasMin = (k: Kind) => k !== Kind.EMPTY;
 const hasMax = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL || k === Kind.NODIST;
 const hasSketch = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL;
 
+/** Column values gathered for writeColumn: reused, grown as needed. */
+let column = new Float64Array(256);
+
+function gather(planned: Planned[], has: (k: Kind) => boolean, value: (a: Aggregate) => number): number {
+  if (column.length < planned.length) column = new Float64Array(2 * planned.length);
+  let n = 0;
+  for (let i = 0; i < planned.length; i++) if (has(planned[i].kind)) column[n++] = value(planned[i].agg);
+  return n;
+}
+
 function writeValues(w: ByteWriter, buckets: Bucket[]): void {
   const planned = buckets.map((b) => plan(b.agg));
-  if (planned.every((p) => p.kind === Kind.SINGLE)) w.byte(0);
+  let allSingle = true;
+  for (let i = 0; i < planned.length; i++) if (planned[i].kind !== Kind.SINGLE) allSingle = false;
+  if (allSingle) w.byte(0);
   else {
     w.byte(1);
-    for (const p of planned) w.byte(p.kind);
+    for (let i = 0; i < planned.length; i++) w.byte(planned[i].kind);
   }
-  writeColumn(w, planned.filter((p) => hasCount(p.kind)).map((p) => p.agg.count));
-  writeColumn(w, planned.filter((p) => hasSum(p.kind)).map((p) => p.agg.sum));
-  writeColumn(w, planned.filter((p) => hasMin(p.kind)).map((p) => p.agg.min));
-  writeColumn(w, planned.filter((p) => hasMax(p.kind)).map((p) => p.agg.max));
-  const sketches = planned.filter((p) => hasSketch(p.kind)).map((p) => p.sketch!);
-  if (sketches.length === 0) return;
-  const integral = sketches.every(integralSketch);
+  writeColumn(w, column, gather(planned, hasCount, (a) => a.count));
+  writeColumn(w, column, gather(planned, hasSum, (a) => a.sum));
+  writeColumn(w, column, gather(planned, hasMin, (a) => a.min));
+  writeColumn(w, column, gather(planned, hasMax, (a) => a.max));
+  let integral = true;
+  let sketches = 0;
+  for (let i = 0; i < planned.length; i++) {
+    if (!hasSketch(planned[i].kind)) continue;
+    sketches++;
+    if (integral && !integralSketch(planned[i].sketch!)) integral = false;
+  }
+  if (sketches === 0) return;
   w.byte(integral ? 0 : 1);
-  const count = integral ? (c: number) => w.varint(c) : (c: number) => w.float64(c);
-  for (const p of planned) {
+  for (let i = 0; i < planned.length; i++) {
+    const p = planned[i];
     if (!hasSketch(p.kind)) continue;
     const s = p.sketch!;
     const less = p.less ?? NO_LESS;
-    count(s.zero - less.filter((k) => k.sign === 0).length);
-    writeBins(w, s.positive, count, less, 1);
-    writeBins(w, s.negative, count, less, -1);
+    let zero = s.zero;
+    for (const k of less) if (k.sign === 0) zero--;
+    writeCount(w, integral, zero);
+    writeBins(w, s.positive, integral, less, 1);
+    writeBins(w, s.negative, integral, less, -1);
   }
 }
 
+const writeCount = (w: ByteWriter, integral: boolean, c: number) => (integral ? w.varint(c) : w.float64(c));
+
 const NO_LESS: BinKey[] = [];
 
+/** Bin indexes sorted: reused, grown as needed (a typed array sorts numerically with no comparator). */
+let binKeys = new Int32Array(256);
+
 /** A sign's bins in index order, less one observation per matching entry of `less` (bins left empty are not written). */
-function writeBins(w: ByteWriter, bins: Map<number, number>, count: (c: number) => void, less: BinKey[], sign: 1 | -1): void {
-  const keys = [...bins.keys()].sort((a, b) => a - b);
-  const counts = keys.map((k) => {
+function writeBins(w: ByteWriter, bins: Map<number, number>, integral: boolean, less: BinKey[], sign: 1 | -1): void {
+  if (binKeys.length < bins.size) binKeys = new Int32Array(2 * bins.size);
+  let m = 0;
+  bins.forEach((_, k) => (binKeys[m++] = k));
+  const keys = binKeys.subarray(0, m).sort();
+  const countOf = (k: number) => {
     let c = bins.get(k)!;
     for (const l of less) if (l.sign === sign && l.index === k) c--;
     return c;
-  });
+  };
   let n = 0;
-  for (const c of counts) if (c > 0) n++;
+  for (let i = 0; i < m; i++) if (countOf(keys[i]) > 0) n++;
   w.varint(n);
   let prev: number | undefined;
-  keys.forEach((k, i) => {
-    if (!(counts[i] > 0)) return;
+  for (let i = 0; i < m; i++) {
+    const k = keys[i];
+    const c = countOf(k);
+    if (!(c > 0)) continue;
     if (prev === undefined) w.zigzag(k);
     else w.varint(k - prev - 1);
     prev = k;
-    count(counts[i]);
-  });
+    writeCount(w, integral, c);
+  }
 }
 
 /** Smallest d with every value = m/10^d exactly, |m| ≤ 2^48; -1 if none. */
-function decimals(values: number[]): number {
+function decimals(values: Float64Array, n: number): number {
   for (let d = 0; d <= MAX_DECIMALS; d++) {
     const p = POW10[d];
     let ok = true;
-    for (const v of values) {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
       const m = Math.round(v * p);
       if (!(Math.abs(m) <= MAX_SCALED) || Object.is(v, -0) || !Object.is(m / p, v)) {
         ok = false;
@@ -299,7 +351,7 @@ function decimals(values: number[]): number {
  * integers round(values·p), computed in place: columns are encoded on every
  * aggregator batch, and arrays per column were most of its garbage.
  */
-function difference(values: number[], p: number, order: 1 | 2, i: number): number {
+function difference(values: Float64Array, p: number, order: 1 | 2, i: number): number {
   const m0 = Math.round(values[i] * p);
   const m1 = i > 0 ? Math.round(values[i - 1] * p) : 0;
   const d1 = m0 - m1;
@@ -307,24 +359,32 @@ function difference(values: number[], p: number, order: 1 | 2, i: number): numbe
   return d1 - (m1 - Math.round(values[i - 2] * p));
 }
 
-function writeColumn(w: ByteWriter, values: number[]): void {
-  if (values.length === 0) return;
-  const n = values.length;
-  const xor = xorSize(values);
-  const d = decimals(values);
+function differenceGcd(values: Float64Array, n: number, p: number, order: 1 | 2): number {
+  let g = 0;
+  for (let i = 0; i < n; i++) g = gcd(g, Math.abs(difference(values, p, order, i)));
+  return g <= 1 ? 1 : g;
+}
+
+function differenceSize(values: Float64Array, n: number, p: number, order: 1 | 2, g: number): number {
+  let size = g > 1 ? varintSize(g) : 0;
+  for (let i = 0; i < n; i++) size += varintSize(zigzag(difference(values, p, order, i) / g));
+  return size;
+}
+
+function writeColumn(w: ByteWriter, values: Float64Array, n: number): void {
+  if (n === 0) return;
+  const xor = xorSize(values, n);
+  const d = decimals(values, n);
   if (d >= 0) {
     const p = POW10[d];
-    let best: { order: 1 | 2; g: number; size: number } | undefined;
-    for (const order of [1, 2] as const) {
-      let g = 0;
-      for (let i = 0; i < n; i++) g = gcd(g, Math.abs(difference(values, p, order, i)));
-      if (g <= 1) g = 1;
-      let size = g > 1 ? varintSize(g) : 0;
-      for (let i = 0; i < n; i++) size += varintSize(zigzag(difference(values, p, order, i) / g));
-      if (!best || size < best.size) best = { order, g, size };
-    }
-    const { order, g, size } = best!;
-    if (size <= xor) {
+    // First or second differences, whichever is smaller (no objects: this runs per column per chunk).
+    const g1 = differenceGcd(values, n, p, 1);
+    const g2 = differenceGcd(values, n, p, 2);
+    const size1 = differenceSize(values, n, p, 1, g1);
+    const size2 = differenceSize(values, n, p, 2, g2);
+    const order = size2 < size1 ? 2 : 1;
+    const g = order === 2 ? g2 : g1;
+    if (Math.min(size1, size2) <= xor) {
       w.byte((order << 5) | (g > 1 ? GCD_FLAG : 0) | d);
       if (g > 1) w.varint(g);
       for (let i = 0; i < n; i++) w.zigzag(difference(values, p, order, i) / g);
@@ -332,7 +392,7 @@ function writeColumn(w: ByteWriter, values: number[]): void {
     }
   }
   w.byte(XOR_MODE);
-  xorWrite(w, values);
+  xorWrite(w, values, n);
 }
 
 /**
@@ -340,12 +400,12 @@ function writeColumn(w: ByteWriter, values: number[]): void {
  * `visit` gets each value's XOR as 8 bytes (in XOR_BYTES_OUT), with its
  * leading and trailing zero byte counts.
  */
-function xorEach(values: number[], visit: (lz: number, tz: number) => void): void {
+function xorEach(values: Float64Array, n: number, visit: (lz: number, tz: number) => void): void {
   let prevHi = 0;
   let prevLo = 0;
   const x = XOR_BYTES_OUT;
-  for (const v of values) {
-    XOR_VIEW_OUT.setFloat64(0, v);
+  for (let i = 0; i < n; i++) {
+    XOR_VIEW_OUT.setFloat64(0, values[i]);
     const hi = XOR_VIEW_OUT.getUint32(0);
     const lo = XOR_VIEW_OUT.getUint32(4);
     const xh = (hi ^ prevHi) >>> 0;
@@ -368,14 +428,14 @@ const XOR_BYTES_OUT = new Uint8Array(8);
 const XOR_VIEW_OUT = new DataView(new ArrayBuffer(8));
 
 /** Bytes the XOR column of `values` takes (without its mode byte). */
-function xorSize(values: number[]): number {
+function xorSize(values: Float64Array, n: number): number {
   let size = 0;
-  xorEach(values, (lz, tz) => (size += 1 + Math.max(0, 8 - lz - tz)));
+  xorEach(values, n, (lz, tz) => (size += 1 + Math.max(0, 8 - lz - tz)));
   return size;
 }
 
-function xorWrite(w: ByteWriter, values: number[]): void {
-  xorEach(values, (lz, tz) => {
+function xorWrite(w: ByteWriter, values: Float64Array, n: number): void {
+  xorEach(values, n, (lz, tz) => {
     w.byte((lz << 4) | tz);
     for (let i = lz; i < 8 - tz; i++) w.byte(XOR_BYTES_OUT[i]);
   });

@@ -13,6 +13,7 @@ import type { KV } from "nats";
 import type { Aggregate } from "./aggregate.js";
 import { chunkBucket, chunkKey, loadChunk, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { decodeChunk } from "./chunk.js";
+import type { DeltaEntry } from "./delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
 import { getCheckpoint } from "../runtime/shards.js";
 import { INGEST_STREAM, PARTITIONS } from "./ingest.js";
@@ -20,7 +21,7 @@ import { INGEST_STREAM, PARTITIONS } from "./ingest.js";
 interface ChunkWork {
   ref: ChunkRef;
   /** The records' parts for this chunk, in stream order. */
-  parts: Array<{ from: number; to: number; body: Uint8Array }>;
+  parts: Array<{ from: number; to: number; entry: DeltaEntry }>;
   /** Whether this compaction wrote the chunk (false: it held every part already). */
   written?: boolean;
 }
@@ -47,7 +48,7 @@ export async function compactPartition(partition: number): Promise<Compacted> {
         const key = chunkKey(e);
         let w = work.get(key);
         if (!w) work.set(key, (w = { ref: e, parts: [] }));
-        w.parts.push({ from: r.from, to: r.to, body: e.body });
+        w.parts.push({ from: r.from, to: r.to, entry: e });
       }
     }
   }
@@ -128,7 +129,7 @@ async function applyToChunk(kv: KV, work: ChunkWork): Promise<void> {
     let last = chunk.lastSeq;
     for (const part of work.parts) {
       if (part.from <= last) continue; // already folded, by us or another compaction
-      mergeInto(chunk.buckets, decodeChunk(part.body).buckets);
+      mergeInto(chunk.buckets, bucketsOf(part.entry));
       last = part.to;
     }
     if (last === chunk.lastSeq) {
@@ -145,12 +146,27 @@ async function applyToChunk(kv: KV, work: ChunkWork): Promise<void> {
   throw new Error(`compaction: chunk ${work.ref.seriesId} kept changing under us`);
 }
 
-function mergeInto(target: Map<number, Aggregate>, buckets: Array<{ t: number; agg: Aggregate }>): void {
-  for (const { t, agg } of buckets) {
+/**
+ * The entry's buckets, to merge into a chunk and keep: the aggregator's own
+ * objects the first time (taken, as the chunk will own them), decoded after.
+ */
+function bucketsOf(entry: DeltaEntry): Map<number, Aggregate> {
+  const own = entry.buckets;
+  if (own) {
+    entry.buckets = undefined;
+    return own;
+  }
+  const out = new Map<number, Aggregate>();
+  for (const { t, agg } of decodeChunk(entry.body).buckets) out.set(t, agg);
+  return out;
+}
+
+function mergeInto(target: Map<number, Aggregate>, buckets: Map<number, Aggregate>): void {
+  buckets.forEach((agg, t) => {
     const cur = target.get(t);
     if (cur) cur.merge(agg);
     else target.set(t, agg);
-  }
+  });
 }
 
 function remember(key: string, chunk: StoredChunk): void {

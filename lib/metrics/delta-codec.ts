@@ -9,8 +9,8 @@
  * Bodies are left encoded: a reader decodes only the series it asks for.
  */
 import type { Aggregate } from "./aggregate.js";
-import { ByteReader, ByteWriter } from "./bytes.js";
-import { encodeChunk } from "./chunk.js";
+import { ByteReader, ByteWriter, varintSize } from "./bytes.js";
+import { writeChunk } from "./chunk.js";
 import type { ChunkRef } from "./chunk-store.js";
 import { TIERS, type TierName } from "./tiers.js";
 
@@ -20,6 +20,11 @@ const TIER_NAMES: TierName[] = ["s1", "m1", "m5", "h1"];
 export interface DeltaEntry extends ChunkRef {
   /** The chunk's buckets, as chunk.ts encodes them. */
   body: Uint8Array;
+  /**
+   * The same buckets as objects, on the records the aggregator appended in
+   * this process, for compaction to take once instead of decoding `body`.
+   */
+  buckets?: Map<number, Aggregate>;
 }
 
 export interface Delta {
@@ -29,24 +34,36 @@ export interface Delta {
   entries: DeltaEntry[];
 }
 
-export function encodeDelta(from: number, to: number, chunks: Iterable<{ ref: ChunkRef; buckets: Map<number, Aggregate> }>): Uint8Array {
+/** With `index`, each chunk's entry (its body a view of the result, its buckets the objects given) is pushed to it. */
+export function encodeDelta(
+  from: number,
+  to: number,
+  chunks: Iterable<{ ref: ChunkRef; buckets: Map<number, Aggregate> }>,
+  index?: DeltaEntry[],
+): Uint8Array {
+  const offsets: number[] = [];
   const strings = new Map<string, number>();
   const body = new ByteWriter(64 * 1024);
-  const index = (s: string) => {
+  const stringIndex = (s: string) => {
     let i = strings.get(s);
     if (i === undefined) strings.set(s, (i = strings.size));
     return i;
   };
   let n = 0;
   for (const { ref, buckets } of chunks) {
-    body.varint(index(ref.account));
-    body.varint(index(ref.seriesId));
-    body.varint(index(ref.unit));
+    body.varint(stringIndex(ref.account));
+    body.varint(stringIndex(ref.seriesId));
+    body.varint(stringIndex(ref.unit));
     body.byte(TIER_NAMES.indexOf(ref.tier));
     body.varint(Math.floor(ref.start / 1000));
-    const bytes = encodeChunk([...buckets].map(([t, agg]) => ({ t, agg })), TIERS[ref.tier].resolutionMs, 0);
-    body.varint(bytes.length);
-    body.bytes(bytes);
+    const list: Array<{ t: number; agg: Aggregate }> = [];
+    buckets.forEach((agg, t) => list.push({ t, agg }));
+    const at = body.length();
+    writeChunk(body, list, TIERS[ref.tier].resolutionMs);
+    if (index) {
+      offsets.push(at, body.length());
+      index.push({ ...ref, body: EMPTY, buckets });
+    }
     n++;
   }
   const head = new ByteWriter(1024);
@@ -61,8 +78,20 @@ export function encodeDelta(from: number, to: number, chunks: Iterable<{ ref: Ch
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
+  if (index) {
+    const first = index.length - offsets.length / 2;
+    for (let i = 0; i < offsets.length; i += 2) {
+      // The span holds the body's length as a varint, then the body.
+      const span = offsets[i + 1] - offsets[i];
+      let k = 1;
+      while (varintSize(span - k) !== k) k++;
+      index[first + i / 2].body = out.subarray(a.length + offsets[i] + k, a.length + offsets[i + 1]);
+    }
+  }
   return out;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export function decodeDelta(bytes: Uint8Array): Delta {
   const r = new ByteReader(bytes, "metric delta");

@@ -81,14 +81,20 @@ async function lastRecord(partition: number): Promise<{ seq: number; to: number 
 /**
  * Appends a record if the subject's last record is still the one last seen;
  * false if another writer got there first (call lastDeltaEnd again, drop
- * what it covers, retry).
+ * what it covers, retry). `entries`, the record's entries with their bucket
+ * objects, go straight into this thread's cache of records when it is
+ * contiguous up to the record, so compaction need not fetch and decode it.
  */
-export async function appendDelta(partition: number, bytes: Uint8Array, to: number): Promise<boolean> {
+export async function appendDelta(partition: number, bytes: Uint8Array, from: number, to: number, entries?: DeltaEntry[]): Promise<boolean> {
   const last = await lastRecord(partition);
   const { js } = await getNats();
   try {
     const ack = await js.publish(deltaSubject(partition), bytes, { expect: { lastSubjectSequence: last.seq } });
     lastSeen.set(partition, { seq: ack.seq, to });
+    const part = cache.get(partition);
+    if (entries && part && !part.running && part.records.at(-1)?.seq === last.seq) {
+      part.records = [...part.records, { seq: ack.seq, from, to, bySeries: bySeries(entries) }];
+    }
     return true;
   } catch (e) {
     lastSeen.delete(partition);
@@ -174,12 +180,16 @@ const nextRecord = (jsm: JetStreamManager, partition: number, seq: number) =>
 
 function indexRecord(seq: number, bytes: Uint8Array): DeltaRecord {
   const { from, to, entries } = decodeDelta(bytes);
-  const bySeries = new Map<string, DeltaEntry[]>();
+  return { seq, from, to, bySeries: bySeries(entries) };
+}
+
+function bySeries(entries: DeltaEntry[]): Map<string, DeltaEntry[]> {
+  const out = new Map<string, DeltaEntry[]>();
   for (const e of entries) {
     const key = `${e.account}.${e.seriesId}`;
-    const list = bySeries.get(key);
+    const list = out.get(key);
     if (list) list.push(e);
-    else bySeries.set(key, [e]);
+    else out.set(key, [e]);
   }
-  return { seq, from, to, bySeries };
+  return out;
 }

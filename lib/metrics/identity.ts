@@ -53,25 +53,27 @@ function sameIdentity(e: IdEntry, namespace: string, metricName: string, pairs: 
 
 /** Two 32-bit FNV-1a style hashes with different primes, as one 53-bit number. */
 function identityHash(namespace: string, metricName: string, pairs: Array<[string, string]>): number {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
-  const mix = (text: string) => {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    // between names (a collision only costs a comparison)
-    a = Math.imul(a ^ 0xffff, 0x01000193);
-    b = Math.imul(b ^ 0xffff, 0x5bd1e995);
-  };
-  mix(namespace);
-  mix(metricName);
+  // No closure: this runs per datapoint, and a closure would be allocated per call.
+  let a = mixA(0x811c9dc5, namespace);
+  let b = mixB(0x9747b28c, namespace);
+  a = mixA(a, metricName);
+  b = mixB(b, metricName);
   for (let i = 0; i < pairs.length; i++) {
-    mix(pairs[i][0]);
-    mix(pairs[i][1]);
+    a = mixA(mixA(a, pairs[i][0]), pairs[i][1]);
+    b = mixB(mixB(b, pairs[i][0]), pairs[i][1]);
   }
   return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+}
+
+// Each name ends with a separator, so boundaries count (a collision only costs a comparison).
+function mixA(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ 0xffff, 0x01000193);
+}
+
+function mixB(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995);
+  return Math.imul(h ^ 0xffff, 0x5bd1e995);
 }
 
 /** A metric's identity as a Map key (exact: `\u0001` cannot appear in names). */

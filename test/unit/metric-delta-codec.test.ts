@@ -36,6 +36,23 @@ describe("delta records: a batch's buckets per chunk, with the sequences they co
     });
   });
 
+  it("indexes the entries it writes: the same bodies a decode finds, and the bucket objects given", () => {
+    const chunks = Array.from({ length: 300 }, (_, i) => ({
+      ref: { account: "1", seriesId: `s${i}`, unit: "None", tier: "m1" as const, start: T0 },
+      // Bodies of every size around the varint boundaries of their length.
+      buckets: new Map(Array.from({ length: 1 + (i % 40) }, (_, k) => [T0 + k * 60_000, Aggregate.of(k, k * i + 0.5)] as [number, Aggregate])),
+    }));
+    const index: import("../../lib/metrics/delta-codec.js").DeltaEntry[] = [];
+    const bytes = encodeDelta(3, 4, chunks, index);
+    const decoded = decodeDelta(bytes).entries;
+    expect(index).toHaveLength(300);
+    index.forEach((e, i) => {
+      expect([...e.body]).toEqual([...decoded[i].body]);
+      expect(e.buckets).toBe(chunks[i].buckets);
+      expect(e.seriesId).toBe(`s${i}`);
+    });
+  });
+
   it("records an empty batch range", () => {
     expect(decodeDelta(encodeDelta(5, 9, []))).toEqual({ from: 5, to: 9, entries: [] });
   });
