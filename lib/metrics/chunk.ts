@@ -269,10 +269,15 @@ function writeValues(w: ByteWriter, buckets: Bucket[]): void {
     w.byte(1);
     for (let i = 0; i < planned.length; i++) w.byte(planned[i].kind);
   }
-  writeColumn(w, column, gather(planned, hasCount, (a) => a.count));
-  writeColumn(w, column, gather(planned, hasSum, (a) => a.sum));
-  writeColumn(w, column, gather(planned, hasMin, (a) => a.min));
-  writeColumn(w, column, gather(planned, hasMax, (a) => a.max));
+  // gather may replace `column` with a larger array: read it only after.
+  let n = gather(planned, hasCount, (a) => a.count);
+  writeColumn(w, column, n);
+  n = gather(planned, hasSum, (a) => a.sum);
+  writeColumn(w, column, n);
+  n = gather(planned, hasMin, (a) => a.min);
+  writeColumn(w, column, n);
+  n = gather(planned, hasMax, (a) => a.max);
+  writeColumn(w, column, n);
   let integral = true;
   let sketches = 0;
   for (let i = 0; i < planned.length; i++) {

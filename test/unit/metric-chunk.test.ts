@@ -61,6 +61,21 @@ describe("encodeChunk / decodeChunk: lossless", () => {
     expectSameBuckets(roundTrip(buckets), buckets);
   });
 
+  it("round-trips a whole 12-hour chunk of 720 buckets of every kind, larger than any buffer the encoder starts with", () => {
+    const random = rng(720);
+    const buckets: Bucket[] = Array.from({ length: 720 }, (_, i) => {
+      const agg = new Aggregate();
+      const k = i % 4;
+      if (k === 0) agg.add(Math.round(random() * 10_000) / 100);
+      else if (k === 1) for (let j = 0; j < 50; j++) agg.add(Math.exp(random() * 8));
+      else if (k === 2) agg.addStatisticSet({ SampleCount: 3, Sum: 10 + i, Minimum: 1, Maximum: 5 + i });
+      else agg.add(i, 3);
+      return { t: HOUR0 + i * MINUTE, agg };
+    });
+    // Twice: the second encode runs with the buffers the first one grew.
+    for (let round = 0; round < 2; round++) expectSameBuckets(decodeChunk(encodeChunk(buckets, MINUTE, 0)).buckets, buckets);
+  });
+
   it("round-trips every kind of bucket", () => {
     const r = rng(2);
     const full = Aggregate.of(...Array.from({ length: 500 }, () => Math.exp(r() * 8)));
