@@ -44,12 +44,15 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
   const first = batch.find((m) => m.message.data.length > 0)?.message;
   if (!first) return { datapoints: 0, chunks: 0 };
   const partition = partitionOf(first.account, first.namespace, first.data[0]);
-  const touches: Touches = new Map();
   let result: BatchResult = { partition, datapoints: 0, chunks: 0 };
+  const touches: Touches = new Map();
   for (let attempt = 0; ; attempt++) {
-    // What the partition's last record covers is already recorded.
+    // What the partition's last record covers is already recorded...
     const end = await lastDeltaEnd(partition);
     const pending = batch.filter((m) => m.seq > end);
+    // ...but its series are touched again: a delivery that died after its
+    // append and before its index writes left them unindexed.
+    if (pending.length < batch.length) foldMessages(batch.filter((m) => m.seq <= end), now, touches, false);
     if (!pending.length) break;
     const recorded = await recordMessages(partition, pending, now, touches);
     if (recorded) {
@@ -73,7 +76,7 @@ async function recordMessages(
   now: number,
   touches: Touches,
 ): Promise<{ datapoints: number; chunks: number } | undefined> {
-  const { chunks, datapoints } = foldMessages(msgs, now, touches);
+  const { chunks, datapoints } = foldMessages(msgs, now, touches, true);
   const to = msgs[msgs.length - 1].seq;
   const entries: DeltaEntry[] = [];
   const bytes = encodeDelta(msgs[0].seq, to, chunks.values(), entries);
@@ -87,7 +90,8 @@ async function recordMessages(
   return { datapoints, chunks: chunks.size };
 }
 
-function foldMessages(msgs: SequencedMessage[], now: number, accounts: Touches): { chunks: Map<string, PendingChunk>; datapoints: number } {
+/** Folds the messages into chunks (unless `fold` is false) and records their series in `accounts`. */
+function foldMessages(msgs: SequencedMessage[], now: number, accounts: Touches, fold: boolean): { chunks: Map<string, PendingChunk>; datapoints: number } {
   const chunks = new Map<string, PendingChunk>();
   let datapoints = 0;
   const { hotMs } = retention();
@@ -123,6 +127,7 @@ function foldMessages(msgs: SequencedMessage[], now: number, accounts: Touches):
       touch.units.add(d.u);
       if (d.t > touch.lastTimestamp) touch.lastTimestamp = d.t;
       if (d.t < touch.firstTimestamp) touch.firstTimestamp = d.t;
+      if (!fold) continue;
       for (const tier of ingestTiers(d, now, hotMs)) {
         const start = chunkStart(d.t, TIERS[tier]);
         // A series' datapoints in a batch mostly share one chunk: skip building its key again.

@@ -24,6 +24,7 @@ let lib: typeof import("../../lib/metrics/put-metric-data.js") &
   typeof import("../../lib/metrics/ingest.js") &
   typeof import("../../lib/metrics/ingest-codec.js") &
   typeof import("../../lib/runtime/shards.js") &
+  typeof import("../../lib/metrics/series-index.js") &
   typeof import("../../lib/storage/nats.js");
 
 beforeAll(async () => {
@@ -41,6 +42,7 @@ beforeAll(async () => {
     ...(await import("../../lib/metrics/ingest.js")),
     ...(await import("../../lib/metrics/ingest-codec.js")),
     ...(await import("../../lib/runtime/shards.js")),
+    ...(await import("../../lib/metrics/series-index.js")),
     ...(await import("../../lib/storage/nats.js")),
   };
 });
@@ -114,6 +116,27 @@ describe("the metric delta log", () => {
       [longer[3].seq, longer[4].seq],
     ]);
     expect(await totals()).toEqual({ sum: 36, count: 5 });
+  });
+
+  it("indexes the series of a batch delivered again, though its messages are already recorded", async () => {
+    // A holder that died between its append and its index writes: the record
+    // exists, the series index does not know the series.
+    const metric = { MetricName: "Unindexed", Dimensions: [{ Name: "Host", Value: "web-9" }], Timestamp: new Date(NOW), Value: 5, Unit: "Count" as const };
+    await lib.putMetricData({ Namespace: NS, MetricData: [metric] }, { accountId: ACCOUNT, now: NOW });
+    const p = lib.partitionOf(ACCOUNT, NS, { m: "Unindexed", d: [["Host", "web-9"]] });
+    const batch = await batchFrom(p, (await lib.getCheckpoint(lib.INGEST_STREAM, String(p))) + 1);
+    expect((await lib.aggregateBatch(batch, NOW)).datapoints).toBe(1);
+    const indexed = async () => (await lib.listSeries(ACCOUNT)).some((s) => s.metricName === "Unindexed");
+    expect(await indexed()).toBe(true);
+    // Undo the index write, and forget this process's memo of it (a new process has none).
+    const key = (await lib.listSeries(ACCOUNT)).find((s) => s.metricName === "Unindexed")!.id;
+    await (await lib.seriesBucket()).purge(`${ACCOUNT}.${key}`);
+    ((globalThis as Record<symbol, Map<string, unknown>>)[Symbol.for("hive.cloudwatch.series-memo")]).clear();
+    expect(await indexed()).toBe(false);
+
+    expect((await lib.aggregateBatch(batch, NOW)).datapoints).toBe(0); // recorded once...
+    expect(await indexed()).toBe(true); // ...and indexed again
+    await commit(p, batch.at(-1)!.seq);
   });
 
   it("records a batch once when two holders fold it at the same time", async () => {
