@@ -88,10 +88,13 @@ async function main() {
   });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
-  const { ingestBacklog } = await import("../lib/metrics/backlog.js");
+  const { deltaBacklog, ingestBacklog } = await import("../lib/metrics/backlog.js");
   const { closeNats } = await import("../lib/storage/nats.js");
+  // Stored data: aggregated, and compacted into chunks (what a day of data is, but for its last seconds).
   const aggregated = async () => {
     while ((await ingestBacklog()) > 0) await new Promise((r) => setTimeout(r, 200));
+    const deadline = Date.now() + 30_000;
+    while ((await deltaBacklog()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   };
 
   // 1. 70 series × 1440 minutes.

@@ -1,11 +1,20 @@
 /**
  * How far the aggregators are behind: ingest messages past each partition's
- * checkpoint. For operators, benchmarks and tests.
+ * checkpoint, and delta records not compacted yet. For operators, benchmarks
+ * and tests.
  */
 import { AckPolicy, DeliverPolicy } from "nats";
 import { getCheckpoint } from "../runtime/shards.js";
 import { getNats } from "../storage/nats.js";
+import { DELTA_STREAM, ensureDeltaStream } from "./delta-log.js";
 import { ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter } from "./ingest.js";
+
+/** Delta records compaction has not purged yet (it folds them into chunks within seconds). */
+export async function deltaBacklog(): Promise<number> {
+  await ensureDeltaStream();
+  const { jsm } = await getNats();
+  return (await jsm.streams.info(DELTA_STREAM)).state.messages;
+}
 
 export async function ingestBacklog(): Promise<number> {
   await ensureIngestStream();
