@@ -129,7 +129,7 @@ async function applyToChunk(kv: KV, work: ChunkWork): Promise<void> {
     let last = chunk.lastSeq;
     for (const part of work.parts) {
       if (part.from <= last) continue; // already folded, by us or another compaction
-      mergeInto(chunk.buckets, bucketsOf(part.entry));
+      mergeInto(chunk.buckets, decodeChunk(part.entry.body).buckets);
       last = part.to;
     }
     if (last === chunk.lastSeq) {
@@ -146,27 +146,12 @@ async function applyToChunk(kv: KV, work: ChunkWork): Promise<void> {
   throw new Error(`compaction: chunk ${work.ref.seriesId} kept changing under us`);
 }
 
-/**
- * The entry's buckets, to merge into a chunk and keep: the aggregator's own
- * objects the first time (taken, as the chunk will own them), decoded after.
- */
-function bucketsOf(entry: DeltaEntry): Map<number, Aggregate> {
-  const own = entry.buckets;
-  if (own) {
-    entry.buckets = undefined;
-    return own;
-  }
-  const out = new Map<number, Aggregate>();
-  for (const { t, agg } of decodeChunk(entry.body).buckets) out.set(t, agg);
-  return out;
-}
-
-function mergeInto(target: Map<number, Aggregate>, buckets: Map<number, Aggregate>): void {
-  buckets.forEach((agg, t) => {
+function mergeInto(target: Map<number, Aggregate>, buckets: Array<{ t: number; agg: Aggregate }>): void {
+  for (const { t, agg } of buckets) {
     const cur = target.get(t);
     if (cur) cur.merge(agg);
     else target.set(t, agg);
-  });
+  }
 }
 
 function remember(key: string, chunk: StoredChunk): void {

@@ -20,11 +20,6 @@ const TIER_NAMES: TierName[] = ["s1", "m1", "m5", "h1"];
 export interface DeltaEntry extends ChunkRef {
   /** The chunk's buckets, as chunk.ts encodes them. */
   body: Uint8Array;
-  /**
-   * The same buckets as objects, on the records the aggregator appended in
-   * this process, for compaction to take once instead of decoding `body`.
-   */
-  buckets?: Map<number, Aggregate>;
 }
 
 export interface Delta {
@@ -34,7 +29,7 @@ export interface Delta {
   entries: DeltaEntry[];
 }
 
-/** With `index`, each chunk's entry (its body a view of the result, its buckets the objects given) is pushed to it. */
+/** With `index`, each chunk's entry (its body a view of the result) is pushed to it: what decodeDelta would find. */
 export function encodeDelta(
   from: number,
   to: number,
@@ -62,7 +57,7 @@ export function encodeDelta(
     writeChunk(body, list, TIERS[ref.tier].resolutionMs);
     if (index) {
       offsets.push(at, body.length());
-      index.push({ ...ref, body: EMPTY, buckets });
+      index.push({ ...ref, body: EMPTY });
     }
     n++;
   }

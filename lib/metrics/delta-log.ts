@@ -81,9 +81,10 @@ async function lastRecord(partition: number): Promise<{ seq: number; to: number 
 /**
  * Appends a record if the subject's last record is still the one last seen;
  * false if another writer got there first (call lastDeltaEnd again, drop
- * what it covers, retry). `entries`, the record's entries with their bucket
- * objects, go straight into this thread's cache of records when it is
- * contiguous up to the record, so compaction need not fetch and decode it.
+ * what it covers, retry). `entries`, the record's entries, go straight into
+ * this thread's cache of records when it is contiguous up to the record, so
+ * compaction need not fetch it. (Entries keep bodies, not bucket objects: a
+ * few seconds of batches as objects would be hundreds of MB.)
  */
 export async function appendDelta(partition: number, bytes: Uint8Array, from: number, to: number, entries?: DeltaEntry[]): Promise<boolean> {
   const last = await lastRecord(partition);
