@@ -72,7 +72,7 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   const tail = opts.tail ?? new TailCache(account);
   // The tail first, then the index and chunks: the aggregator writes those
   // before it moves the checkpoint, so whatever has left the tail is there.
-  const tailData = await tail.forMetric(metric, id);
+  const tailData = await tail.forMetric(metric, id, opts.basic);
   const record = opts.unit ? undefined : await getSeries(account, id);
   const units = opts.unit ? [opts.unit] : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
   const out: PeriodData = new Map();
@@ -143,7 +143,7 @@ export async function readMany(
     const ids = metrics.map(seriesId);
     const index = new Map<string, number>();
     ids.forEach((id, i) => index.set(id, i));
-    return foldBasic(ids, opts, plan, now, ret, async (i) => (tailEmpty ? [] : tail.forMetric(metrics[i], ids[i])), (tier, visit) =>
+    return foldBasic(ids, opts, plan, now, ret, async (i) => (tailEmpty ? [] : tail.forMetric(metrics[i], ids[i], true)), (tier, visit) =>
       Promise.all(
         chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
           forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
@@ -182,7 +182,7 @@ export async function readMany(
   return Promise.all(
     metrics.map(async (metric) => {
       const id = seriesId(metric);
-      const tailData = await tail.forMetric(metric, id);
+      const tailData = await tail.forMetric(metric, id, opts.basic);
       const byUnit = found.get(id) ?? new Map<string, TierChunks>();
       const units = opts.unit
         ? [opts.unit]

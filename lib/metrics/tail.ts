@@ -8,7 +8,8 @@ import { DeliverPolicy } from "nats";
 import { getNats } from "../storage/nats.js";
 import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
-import { decodeChunk } from "./chunk.js";
+import { Aggregate } from "./aggregate.js";
+import { decodeChunk, decodeChunkBasic } from "./chunk.js";
 import { readDeltas, type DeltaRecord } from "./delta-log.js";
 import { cachedSeriesId } from "./identity.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum } from "./ingest.js";
@@ -70,9 +71,10 @@ export class TailCache {
 
   /**
    * The datapoints of one metric the chunks may lack. Only the metric's own
-   * partition is read; its tail is indexed by series once per query.
+   * partition is read; its tail is indexed by series once per query. With
+   * `basic`, delta records' buckets come without their distributions.
    */
-  async forMetric(metric: MetricIdentity, id: string): Promise<TailDatum[]> {
+  async forMetric(metric: MetricIdentity, id: string, basic = false): Promise<TailDatum[]> {
     const p = partitionOf(this.account, metric.namespace, {
       m: metric.metricName,
       d: metric.dimensions.map((x) => [x.name, x.value] as [string, string]),
@@ -100,6 +102,15 @@ export class TailCache {
     const key = `${this.account}.${id}`;
     for (const r of records) {
       for (const e of r.bySeries.get(key) ?? []) {
+        if (basic) {
+          // Count, sum, min and max only: no distributions decoded.
+          const c = decodeChunkBasic(e.body);
+          for (let i = 0; i < c.t.length; i++) {
+            const a = Aggregate.fromParts({ count: c.count[i], sum: c.sum[i], min: c.min[i], max: c.max[i], hasDistribution: false });
+            out.push({ seq: r.from, d: { m: metric.metricName, d: [], t: c.t[i], u: e.unit, a, k: e.tier } });
+          }
+          continue;
+        }
         for (const { t, agg } of decodeChunk(e.body).buckets) {
           out.push({ seq: r.from, d: { m: metric.metricName, d: [], t, u: e.unit, a: agg, k: e.tier } });
         }

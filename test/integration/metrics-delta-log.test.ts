@@ -103,6 +103,14 @@ describe("the metric delta log", () => {
 
     await commit(p, batch[2].seq);
     expect(await totals()).toEqual({ sum: 6, count: 3 }); // from the record
+    // The record keeps distributions too: percentiles read from it.
+    const extended = await lib.getMetricStatistics(
+      ACCOUNT,
+      { Namespace: NS, MetricName: "Requests", Dimensions: dims, StartTime: new Date(NOW), EndTime: new Date(NOW + 60_000), Period: 60, ExtendedStatistics: ["p50", "p100"] },
+      NOW,
+    );
+    expect(extended.Datapoints![0].ExtendedStatistics!.p100).toBe(3);
+    expect(extended.Datapoints![0].ExtendedStatistics!.p50).toBeCloseTo(2, 1);
 
     // Redelivered together with new messages: only the new ones are recorded.
     await put([10, 20]);
