@@ -81,13 +81,18 @@ async function recordMessages(
   const entries: DeltaEntry[] = [];
   const bytes = encodeDelta(msgs[0].seq, to, chunks.values(), entries);
   if (bytes.length > MAX_DELTA_BYTES && msgs.length > 1) {
+    chunks.clear();
     const half = msgs.length >> 1;
     const a = await recordMessages(partition, msgs.slice(0, half), now, touches);
     const b = a && (await recordMessages(partition, msgs.slice(half), now, touches));
     return b && { datapoints: a.datapoints + b.datapoints, chunks: a.chunks + b.chunks };
   }
+  // The buckets are in `bytes` now: let them go before waiting on NATS, or
+  // every batch in flight keeps its sketches alive into the old generation.
+  const written = chunks.size;
+  chunks.clear();
   if (!(await appendDelta(partition, bytes, msgs[0].seq, to, entries))) return undefined;
-  return { datapoints, chunks: chunks.size };
+  return { datapoints, chunks: written };
 }
 
 /** Folds the messages into chunks (unless `fold` is false) and records their series in `accounts`. */
@@ -95,8 +100,6 @@ function foldMessages(msgs: SequencedMessage[], now: number, accounts: Touches, 
   const chunks = new Map<string, PendingChunk>();
   let datapoints = 0;
   const { hotMs } = retention();
-  // Touches outlive a fold (a split or retried batch): their chunks do not.
-  for (const series of accounts.values()) for (const t of series.values()) t.lastChunk = undefined;
   for (const { message } of msgs) {
     let series = accounts.get(message.account);
     if (!series) accounts.set(message.account, (series = new Map()));
@@ -147,5 +150,7 @@ function foldMessages(msgs: SequencedMessage[], now: number, accounts: Touches, 
       }
     }
   }
+  // Touches outlive the fold (the index writes, a split or retried batch): their chunks must not.
+  for (const series of accounts.values()) for (const t of series.values()) t.lastChunk = undefined;
   return { chunks, datapoints };
 }
