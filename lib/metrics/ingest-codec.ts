@@ -47,11 +47,10 @@ export class NotUnicodeError extends Error {
   }
 }
 
-type TrieNode = Map<number, TrieNode> & { series?: number };
-function child(node: TrieNode, key: number): TrieNode {
-  let next = node.get(key);
-  if (next === undefined) node.set(key, (next = new Map()));
-  return next;
+function sameSeries(a: IngestDatum, b: IngestDatum): boolean {
+  if (a.m !== b.m || a.d.length !== b.d.length) return false;
+  for (let k = 0; k < a.d.length; k++) if (a.d[k][0] !== b.d[k][0] || a.d[k][1] !== b.d[k][1]) return false;
+  return true;
 }
 const DECODER = new TextDecoder();
 
@@ -68,19 +67,34 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
   const account = intern(msg.account);
   const namespace = intern(msg.namespace);
 
-  // Series by identity, looked up in a trie of string indexes: no key string per datapoint.
-  const root: TrieNode = new Map();
+  // Series by identity: a hash of its string indexes (integers, no key string
+  // per datapoint), each hit checked against the series' first datum.
+  const byHash = new Map<number, number>();
+  let collided: Map<string, number> | undefined;
   const seriesFirst: number[] = []; // a datum of each series, in series order
   const datumSeries = new Array<number>(msg.data.length);
   const datumUnit = new Array<number>(msg.data.length);
   for (let i = 0; i < msg.data.length; i++) {
     const d = msg.data[i];
-    let node = child(child(root, intern(d.m)), d.d.length);
-    for (let k = 0; k < d.d.length; k++) node = child(child(node, intern(d.d[k][0])), intern(d.d[k][1]));
-    let s = node.series;
+    let h = Math.imul(0x811c9dc5 ^ intern(d.m), 0x01000193);
+    h = Math.imul(h ^ d.d.length, 0x01000193);
+    for (let k = 0; k < d.d.length; k++) {
+      h = Math.imul(h ^ intern(d.d[k][0]), 0x01000193);
+      h = Math.imul(h ^ intern(d.d[k][1]), 0x01000193);
+    }
+    let s = byHash.get(h);
     if (s === undefined) {
-      node.series = s = seriesFirst.length;
+      byHash.set(h, (s = seriesFirst.length));
       seriesFirst.push(i);
+    } else if (!sameSeries(msg.data[seriesFirst[s]], d)) {
+      // Another series with the same hash: these few go by their full identity.
+      const key = JSON.stringify([d.m, d.d]);
+      collided ??= new Map();
+      s = collided.get(key);
+      if (s === undefined) {
+        collided.set(key, (s = seriesFirst.length));
+        seriesFirst.push(i);
+      }
     }
     datumSeries[i] = s;
     datumUnit[i] = intern(d.u);

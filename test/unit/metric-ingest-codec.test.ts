@@ -81,6 +81,15 @@ describe("ingest messages: binary with a string table, JSON still read", () => {
     expect(decodeIngestMessage(Buffer.from(JSON.stringify(msg)))).toEqual(msg);
   });
 
+  it("keeps 200,000 series of one message apart", () => {
+    const data: IngestDatum[] = Array.from({ length: 200_000 }, (_, i) => ({ m: `m${i % 7}`, d: [["k", String(i)]], t: T0, u: "None", v: i }));
+    const back = roundTrip({ account: "1", namespace: "n", data }).data;
+    expect(back.length).toBe(data.length);
+    back.forEach((d, i) => {
+      if (d.m !== data[i].m || d.d[0][1] !== data[i].d[0][1] || d.v !== i) throw new Error(`datum ${i} came back as ${JSON.stringify(d)}`);
+    });
+  });
+
   it("refuses truncated or unknown bytes with an error instead of inventing datapoints", () => {
     const bytes = encodeIngestMessage({ account: "1", namespace: "n", data: [{ m: "a", d: [["H", "1"]], t: T0, u: "None", vs: [1, 2, 3] }] });
     for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeIngestMessage(bytes.subarray(0, cut))).toThrow();
