@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { IngestDatum, IngestMessage } from "../../lib/metrics/ingest.js";
-import { decodeIngestMessage, encodeIngestMessage, NotUnicodeError } from "../../lib/metrics/ingest-codec.js";
+import { decodeIngestMessage, encodeIngestMessage, mixSeriesHash, NotUnicodeError, SERIES_HASH_SEED } from "../../lib/metrics/ingest-codec.js";
 import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 10, 25, 6, 30, 17);
@@ -88,6 +88,33 @@ describe("ingest messages: binary with a string table, JSON still read", () => {
     back.forEach((d, i) => {
       if (d.m !== data[i].m || d.d[0][1] !== data[i].d[0][1] || d.v !== i) throw new Error(`datum ${i} came back as ${JSON.stringify(d)}`);
     });
+  });
+
+  it("keeps apart two series whose identities hash alike", () => {
+    // String indexes follow first use: account 0, namespace 1, "f" 2, s0…s399 3…402, "None" 403, "new" 404.
+    const N = 400;
+    const s = (index: number) => `s${index - 3}`;
+    const filler: IngestDatum = { m: "f", d: Array.from({ length: N / 2 }, (_, i) => [s(3 + 2 * i), s(4 + 2 * i)] as [string, string]), t: T0, u: "None", v: 0 };
+    const x: IngestDatum = { m: "f", d: [[s(3), s(4)], [s(5), s(6)]], t: T0, u: "None", v: 1 };
+    const mix = mixSeriesHash;
+    const target = mix(mix(mix(mix(mix(mix(SERIES_HASH_SEED, 2), 2), 3), 4), 5), 6);
+    // Meet in the middle: y = (a, b, c, d, new) with the same hash as x.
+    let inverse = 0x01000193;
+    for (let i = 0; i < 5; i++) inverse = Math.imul(inverse, 2 - Math.imul(0x01000193, inverse));
+    const unmix = (h: number, v: number) => Math.imul(h, inverse) ^ v;
+    const forward = new Map<number, [number, number]>();
+    for (let a = 3; a < 3 + N; a++) for (let b = 3; b < 3 + N; b++) forward.set(mix(mix(mix(SERIES_HASH_SEED, a), 2), b) >>> 0, [a, b]);
+    let y: IngestDatum | undefined;
+    for (let c = 3; c < 3 + N && !y; c++) {
+      for (let d = 3; d < 3 + N && !y; d++) {
+        const h2 = unmix(unmix(unmix(target, 404), d), c) >>> 0;
+        const ab = forward.get(h2);
+        if (ab) y = { m: s(ab[0]), d: [[s(ab[1]), s(c)], [s(d), "new"]], t: T0, u: "None", v: 2 };
+      }
+    }
+    expect(y, "a colliding identity exists among 400⁴ candidates").toBeDefined();
+    const data = [filler, x, y!, { ...x, v: 3 }, { ...y!, v: 4 }];
+    expect(roundTrip({ account: "a", namespace: "n", data }).data).toEqual(data);
   });
 
   it("refuses truncated or unknown bytes with an error instead of inventing datapoints", () => {
