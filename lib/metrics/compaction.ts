@@ -96,7 +96,10 @@ export function compactSoon(partition: number): void {
       .then(({ written, purged, left }) => {
         if (left > 0 && written + purged > 0) state.again = true;
       })
-      .catch((e) => console.error(`[hive-cloudwatch] compaction of metric partition ${partition} failed; retrying`, e))
+      .catch((e) => {
+        console.error(`[hive-cloudwatch] compaction of metric partition ${partition} failed; retrying in ${COMPACT_EVERY_MS / 1000} s`, e);
+        state.again = true;
+      })
       .finally(() => {
         state.running = undefined;
         if (state.again) {
