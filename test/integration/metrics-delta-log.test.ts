@@ -15,6 +15,7 @@ const NS = "Delta/Test";
 const dims = [{ Name: "Host", Value: "web-1" }];
 
 let nats: RunningServer;
+let natsStore: string;
 let s3: RunningServer;
 let lib: typeof import("../../lib/metrics/put-metric-data.js") &
   typeof import("../../lib/metrics/get-metric-statistics.js") &
@@ -28,7 +29,8 @@ let lib: typeof import("../../lib/metrics/put-metric-data.js") &
   typeof import("../../lib/storage/nats.js");
 
 beforeAll(async () => {
-  nats = await startNatsServer({ storeDir: mkdtempSync(join(tmpdir(), "delta-nats-")) });
+  natsStore = mkdtempSync(join(tmpdir(), "delta-nats-"));
+  nats = await startNatsServer({ storeDir: natsStore });
   s3 = await startS3Server({ dir: mkdtempSync(join(tmpdir(), "delta-s3-")) });
   process.env.HIVE_CLOUDWATCH_NATS_URL = nats.url;
   process.env.HIVE_CLOUDWATCH_STORAGE_ENDPOINT = s3.url;
@@ -211,4 +213,23 @@ describe("the metric delta log", () => {
       expect(out.Datapoints).toEqual([expect.objectContaining({ Sum: i, SampleCount: 1 })]);
     }
   });
+
+  it("compacts again after a compaction failed, without waiting for another batch", async () => {
+    await put([7]);
+    const p = partition();
+    const batch = await batchFrom(p, (await lib.getCheckpoint(lib.INGEST_STREAM, String(p))) + 1);
+    await lib.aggregateBatch(batch, NOW);
+    await commit(p, batch.at(-1)!.seq);
+    expect((await lib.readDeltas(p)).length).toBeGreaterThan(0);
+    // nats-server goes away just as the aggregator schedules its compaction...
+    await nats.stop();
+    lib.compactSoon(p);
+    await new Promise((r) => setTimeout(r, 1000));
+    nats = await startNatsServer({ storeDir: natsStore, port: nats.port });
+    // ...and the records are folded and purged once it is back, with no new batch.
+    const deadline = Date.now() + 30_000;
+    while ((await lib.readDeltas(p).catch(() => [1])).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    expect(await lib.readDeltas(p)).toEqual([]);
+    expect(await totals()).toEqual({ sum: 1343, count: 9 });
+  }, 60_000);
 });
