@@ -43,13 +43,11 @@ export async function compactPartition(partition: number): Promise<Compacted> {
   if (!records.length) return { written: 0, purged: 0, left: 0 };
   const work = new Map<string, ChunkWork>();
   for (const r of records) {
-    for (const entries of r.bySeries.values()) {
-      for (const e of entries) {
-        const key = chunkKey(e);
-        let w = work.get(key);
-        if (!w) work.set(key, (w = { ref: e, parts: [] }));
-        w.parts.push({ from: r.from, to: r.to, entry: e });
-      }
+    for (const e of r.entries) {
+      const key = chunkKey(e);
+      let w = work.get(key);
+      if (!w) work.set(key, (w = { ref: e, parts: [] }));
+      w.parts.push({ from: r.from, to: r.to, entry: e });
     }
   }
   const kv = await chunkBucket();

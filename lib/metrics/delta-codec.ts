@@ -88,12 +88,19 @@ export function encodeDelta(
 
 const EMPTY = new Uint8Array(0);
 
-export function decodeDelta(bytes: Uint8Array): Delta {
-  const r = new ByteReader(bytes, "metric delta");
+/** The record's header: format checked, the ingest sequences it covers; `r` is left after it. */
+function readHeader(r: ByteReader): { from: number; to: number } {
   const format = r.byte();
   if (format !== FORMAT) throw new Error(`unknown metric delta format ${format}`);
-  const from = r.varint();
-  const to = r.varint();
+  return { from: r.varint(), to: r.varint() };
+}
+
+/** The range a record covers, without decoding its entries. */
+export const deltaRange = (bytes: Uint8Array) => readHeader(new ByteReader(bytes, "metric delta"));
+
+export function decodeDelta(bytes: Uint8Array): Delta {
+  const r = new ByteReader(bytes, "metric delta");
+  const { from, to } = readHeader(r);
   const strings = Array.from({ length: r.varint() }, () => r.string());
   const string = (i: number) => {
     if (i >= strings.length) throw new Error("corrupt metric delta: string index out of range");

@@ -15,47 +15,50 @@
  */
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { getRecord, isWrongLastSequence, putRecord } from "../storage/kv.js";
-import { BUCKETS, directGet, getBucket, getNats } from "../storage/nats.js";
-import { decodeDelta, type DeltaEntry } from "./delta-codec.js";
+import { BUCKETS, directGet, ensureStream, getBucket, getNats } from "../storage/nats.js";
+import { decodeDelta, deltaRange, type DeltaEntry } from "./delta-codec.js";
 
 export const DELTA_STREAM = "CW_METRICS_DELTAS";
 export const deltaSubject = (partition: number) => `cloudwatch.metrics.delta.${partition}`;
 /** Under nats-server's default max_payload (1 MB), with room for headers. */
 export const MAX_DELTA_BYTES = 900 * 1024;
 
-/** A record as readers hold it: entries by `{account}.{seriesId}`, bodies still encoded. */
+/** A record as readers and compaction hold it, bodies still encoded. */
 export interface DeltaRecord {
   /** Stream sequence of the record. */
   seq: number;
   from: number;
   to: number;
-  bySeries: Map<string, DeltaEntry[]>;
+  entries: DeltaEntry[];
+  /** Entries by `{account}.{seriesId}`, built by the first read that needs it (compaction does not). */
+  bySeries?: Map<string, DeltaEntry[]>;
 }
 
-let ensured: Promise<void> | undefined;
-export function ensureDeltaStream(): Promise<void> {
-  ensured ??= (async () => {
-    const { jsm } = await getNats();
-    try {
-      await jsm.streams.info(DELTA_STREAM);
-    } catch {
-      await jsm.streams.add({
-        name: DELTA_STREAM,
-        subjects: ["cloudwatch.metrics.delta.*"],
-        retention: RetentionPolicy.Limits,
-        storage: StorageType.File,
-        // No age limit: a record leaves only once compaction has folded it.
-        max_msg_size: 1024 * 1024,
-        // Readers fetch records by direct get.
-        allow_direct: true,
-      });
+/** The record's entries of one series. */
+export function seriesEntries(record: DeltaRecord, account: string, seriesId: string): DeltaEntry[] {
+  if (!record.bySeries) {
+    record.bySeries = new Map();
+    for (const e of record.entries) {
+      const key = `${e.account}.${e.seriesId}`;
+      const list = record.bySeries.get(key);
+      if (list) list.push(e);
+      else record.bySeries.set(key, [e]);
     }
-  })().catch((e) => {
-    ensured = undefined;
-    throw e;
-  });
-  return ensured;
+  }
+  return record.bySeries.get(`${account}.${seriesId}`) ?? [];
 }
+
+export const ensureDeltaStream = (): Promise<void> =>
+  ensureStream({
+    name: DELTA_STREAM,
+    subjects: ["cloudwatch.metrics.delta.*"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    // No age limit: a record leaves only once compaction has folded it.
+    max_msg_size: 1024 * 1024,
+    // Readers fetch records by direct get.
+    allow_direct: true,
+  });
 
 // --- the writer's side (the partition's aggregator) ---
 
@@ -73,7 +76,7 @@ async function lastRecord(partition: number): Promise<{ seq: number; to: number 
   await ensureDeltaStream();
   const { jsm } = await getNats();
   const m = await directGet(jsm, DELTA_STREAM, { last_by_subj: deltaSubject(partition) });
-  last = m ? { seq: m.seq, to: decodeDelta(m.data).to } : { seq: 0, to: 0 };
+  last = m ? { seq: m.seq, to: deltaRange(m.data).to } : { seq: 0, to: 0 };
   lastSeen.set(partition, last);
   return last;
 }
@@ -94,7 +97,7 @@ export async function appendDelta(partition: number, bytes: Uint8Array, from: nu
     lastSeen.set(partition, { seq: ack.seq, to });
     const part = cache.get(partition);
     if (entries && part && !part.running && part.records.at(-1)?.seq === last.seq) {
-      part.records = [...part.records, { seq: ack.seq, from, to, bySeries: bySeries(entries) }];
+      part.records = [...part.records, { seq: ack.seq, from, to, entries }];
     }
     return true;
   } catch (e) {
@@ -181,16 +184,5 @@ const nextRecord = (jsm: JetStreamManager, partition: number, seq: number) =>
 
 function indexRecord(seq: number, bytes: Uint8Array): DeltaRecord {
   const { from, to, entries } = decodeDelta(bytes);
-  return { seq, from, to, bySeries: bySeries(entries) };
-}
-
-function bySeries(entries: DeltaEntry[]): Map<string, DeltaEntry[]> {
-  const out = new Map<string, DeltaEntry[]>();
-  for (const e of entries) {
-    const key = `${e.account}.${e.seriesId}`;
-    const list = out.get(key);
-    if (list) list.push(e);
-    else out.set(key, [e]);
-  }
-  return out;
+  return { seq, from, to, entries };
 }

@@ -5,9 +5,9 @@
  * series it touches, and even a single busy namespace spreads over all of
  * them. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`.
  */
-import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
+import { RetentionPolicy, StorageType } from "nats";
 import { registerShard } from "../runtime/shards.js";
-import { getNats } from "../storage/nats.js";
+import { ensureStream, getNats } from "../storage/nats.js";
 import type { Aggregate } from "./aggregate.js";
 import { encodeIngestMessage } from "./ingest-codec.js";
 import type { TierName } from "./tiers.js";
@@ -78,21 +78,7 @@ let ensured: Promise<void> | undefined;
 /** Creates the stream and registers its partitions as shards, idempotently. */
 export function ensureIngestStream(): Promise<void> {
   ensured ??= (async () => {
-    const { jsm } = await getNats();
-    await upsertStream(jsm);
-    for (let p = 0; p < PARTITIONS; p++) await registerShard(INGEST_STREAM, String(p), partitionFilter(p));
-  })().catch((e) => {
-    ensured = undefined;
-    throw e;
-  });
-  return ensured;
-}
-
-async function upsertStream(jsm: JetStreamManager): Promise<void> {
-  try {
-    await jsm.streams.info(INGEST_STREAM);
-  } catch {
-    await jsm.streams.add({
+    await ensureStream({
       name: INGEST_STREAM,
       subjects: ["cloudwatch.*.metrics.ingest.*"],
       retention: RetentionPolicy.Limits,
@@ -102,8 +88,14 @@ async function upsertStream(jsm: JetStreamManager): Promise<void> {
       max_msg_size: 8 * 1024 * 1024,
       duplicate_window: 120_000_000_000,
     });
-  }
+    for (let p = 0; p < PARTITIONS; p++) await registerShard(INGEST_STREAM, String(p), partitionFilter(p));
+  })().catch((e) => {
+    ensured = undefined;
+    throw e;
+  });
+  return ensured;
 }
+
 
 /**
  * Appends the request, one message per partition; resolves when JetStream

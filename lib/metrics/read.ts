@@ -10,7 +10,6 @@ import { forEachEntry, scanEntries } from "../storage/kv.js";
 import { loadCold } from "./cold-store.js";
 import { basicOf, foldDatum } from "./fold.js";
 import { seriesId } from "./identity.js";
-import type { IngestDatum } from "./ingest.js";
 import { GridSlab, MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
 import { getSeries } from "./series-index.js";
 import { TailCache, type TailDatum } from "./tail.js";

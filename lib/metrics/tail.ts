@@ -10,7 +10,7 @@ import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "./chunk.js";
-import { readDeltas, type DeltaRecord } from "./delta-log.js";
+import { readDeltas, seriesEntries, type DeltaRecord } from "./delta-log.js";
 import { cachedSeriesId } from "./identity.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum } from "./ingest.js";
 import { decodeIngestMessage } from "./ingest-codec.js";
@@ -99,9 +99,8 @@ export class TailCache {
     const records = await this.records(p);
     if (!records.length) return raw;
     const out = [...raw];
-    const key = `${this.account}.${id}`;
     for (const r of records) {
-      for (const e of r.bySeries.get(key) ?? []) {
+      for (const e of seriesEntries(r, this.account, id)) {
         if (basic) {
           // Count, sum, min and max only: no distributions decoded.
           const c = decodeChunkBasic(e.body);

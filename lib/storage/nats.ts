@@ -6,7 +6,7 @@
  * loads every function bundle into one process, and they should share it the
  * way one Lambda container reuses its connection between invocations.
  */
-import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg } from "nats";
+import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg, type StreamConfig } from "nats";
 import { getConfig } from "../config/config.js";
 import "./nats-request-fix.js";
 
@@ -68,6 +68,32 @@ export function getBucket(name: BucketName): Promise<KV> {
     shared.buckets.set(name, kv);
   }
   return kv;
+}
+
+const streams = new Map<string, Promise<void>>();
+
+/**
+ * Creates the stream unless it exists (an existing one keeps its
+ * configuration). Once per process and stream; a failed attempt is tried
+ * again on the next call.
+ */
+export function ensureStream(config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  let ensured = streams.get(config.name);
+  if (!ensured) {
+    ensured = (async () => {
+      const { jsm } = await getNats();
+      try {
+        await jsm.streams.info(config.name);
+      } catch {
+        await jsm.streams.add(config);
+      }
+    })().catch((e) => {
+      streams.delete(config.name);
+      throw e;
+    });
+    streams.set(config.name, ensured);
+  }
+  return ensured;
 }
 
 type DirectQuery = { seq: number; next_by_subj: string } | { last_by_subj: string };
