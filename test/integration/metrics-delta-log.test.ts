@@ -4,19 +4,14 @@
  * once, a batch too large for one NATS message becomes several records, and
  * reads are exact at every stage — ingest tail, delta records, compacted chunks.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, startS3Server, type RunningServer } from "../../local/processes.js";
+import { startTestServers, type TestServers } from "../support/servers.js";
 
 const ACCOUNT = "000000000000";
 const NS = "Delta/Test";
 const dims = [{ Name: "Host", Value: "web-1" }];
 
-let nats: RunningServer;
-let natsStore: string;
-let s3: RunningServer;
+let servers: TestServers;
 let lib: typeof import("../../lib/metrics/put-metric-data.js") &
   typeof import("../../lib/metrics/get-metric-statistics.js") &
   typeof import("../../lib/metrics/aggregator.js") &
@@ -25,16 +20,10 @@ let lib: typeof import("../../lib/metrics/put-metric-data.js") &
   typeof import("../../lib/metrics/ingest.js") &
   typeof import("../../lib/metrics/ingest-codec.js") &
   typeof import("../../lib/runtime/shards.js") &
-  typeof import("../../lib/metrics/series-index.js") &
-  typeof import("../../lib/storage/nats.js");
+  typeof import("../../lib/metrics/series-index.js");
 
 beforeAll(async () => {
-  natsStore = mkdtempSync(join(tmpdir(), "delta-nats-"));
-  nats = await startNatsServer({ storeDir: natsStore });
-  s3 = await startS3Server({ dir: mkdtempSync(join(tmpdir(), "delta-s3-")) });
-  process.env.HIVE_CLOUDWATCH_NATS_URL = nats.url;
-  process.env.HIVE_CLOUDWATCH_STORAGE_ENDPOINT = s3.url;
-  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  servers = await startTestServers("delta");
   lib = {
     ...(await import("../../lib/metrics/put-metric-data.js")),
     ...(await import("../../lib/metrics/get-metric-statistics.js")),
@@ -45,15 +34,10 @@ beforeAll(async () => {
     ...(await import("../../lib/metrics/ingest-codec.js")),
     ...(await import("../../lib/runtime/shards.js")),
     ...(await import("../../lib/metrics/series-index.js")),
-    ...(await import("../../lib/storage/nats.js")),
   };
 });
 
-afterAll(async () => {
-  await lib?.closeNats();
-  await s3?.stop();
-  await nats?.stop();
-});
+afterAll(() => servers?.stop());
 
 const NOW = Math.floor(Date.now() / 60_000) * 60_000;
 const partition = () => lib.partitionOf(ACCOUNT, NS, { m: "Requests", d: [["Host", "web-1"]] });
@@ -222,10 +206,10 @@ describe("the metric delta log", () => {
     await commit(p, batch.at(-1)!.seq);
     expect((await lib.readDeltas(p)).length).toBeGreaterThan(0);
     // nats-server goes away just as the aggregator schedules its compaction...
-    await nats.stop();
+    await servers.stopNats();
     lib.compactSoon(p);
     await new Promise((r) => setTimeout(r, 1000));
-    nats = await startNatsServer({ storeDir: natsStore, port: nats.port });
+    await servers.startNats();
     // ...and the records are folded and purged once it is back, with no new batch.
     const deadline = Date.now() + 30_000;
     while ((await lib.readDeltas(p).catch(() => [1])).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));

@@ -4,19 +4,15 @@
  * right periods, late data lands in the right tier, an interrupted move is
  * neither lost nor counted twice, and everything is purged after retention.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, startS3Server, type RunningServer } from "../../local/processes.js";
+import { startTestServers, type TestServers } from "../support/servers.js";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const ACCOUNT = "000000000000";
 const NS = "RollOff/Test";
 
-let nats: RunningServer;
-let s3: RunningServer;
+let servers: TestServers;
 let lib: {
   putMetricData: typeof import("../../lib/metrics/put-metric-data.js").putMetricData;
   getMetricStatistics: typeof import("../../lib/metrics/get-metric-statistics.js").getMetricStatistics;
@@ -24,15 +20,10 @@ let lib: {
   rollOff: typeof import("../../lib/metrics/rolloff.js").rollOff;
   chunkBucket: typeof import("../../lib/metrics/chunk-store.js").chunkBucket;
   listKeys: typeof import("../../lib/storage/s3.js").listKeys;
-  closeNats: typeof import("../../lib/storage/nats.js").closeNats;
 };
 
 beforeAll(async () => {
-  nats = await startNatsServer({ storeDir: mkdtempSync(join(tmpdir(), "rolloff-nats-")) });
-  s3 = await startS3Server({ dir: mkdtempSync(join(tmpdir(), "rolloff-s3-")) });
-  process.env.HIVE_CLOUDWATCH_NATS_URL = nats.url;
-  process.env.HIVE_CLOUDWATCH_STORAGE_ENDPOINT = s3.url;
-  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  servers = await startTestServers("rolloff");
   lib = {
     ...(await import("../../lib/metrics/put-metric-data.js")),
     ...(await import("../../lib/metrics/get-metric-statistics.js")),
@@ -40,15 +31,10 @@ beforeAll(async () => {
     ...(await import("../../lib/metrics/rolloff.js")),
     ...(await import("../../lib/metrics/chunk-store.js")),
     ...(await import("../../lib/storage/s3.js")),
-    ...(await import("../../lib/storage/nats.js")),
   };
 });
 
-afterAll(async () => {
-  await lib?.closeNats();
-  await s3?.stop();
-  await nats?.stop();
-});
+afterAll(() => servers?.stop());
 
 /** The test clock starts 30 days ago, on an hour boundary. */
 const T0 = Math.floor((Date.now() - 30 * DAY) / HOUR) * HOUR;

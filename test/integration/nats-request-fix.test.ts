@@ -3,27 +3,19 @@
  * request no longer builds a throwaway error, and failed requests still fail
  * the way nats.js documents.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ErrorCode, NatsError } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNatsServer, type RunningServer } from "../../local/processes.js";
+import { startTestServers, type TestServers } from "../support/servers.js";
 
-let nats: RunningServer;
+let servers: TestServers;
 let lib: typeof import("../../lib/storage/nats.js");
 
 beforeAll(async () => {
-  nats = await startNatsServer({ storeDir: mkdtempSync(join(tmpdir(), "nats-fix-")) });
-  process.env.HIVE_CLOUDWATCH_NATS_URL = nats.url;
-  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  servers = await startTestServers("nats-fix", { s3: false });
   lib = await import("../../lib/storage/nats.js");
 });
 
-afterAll(async () => {
-  await lib?.closeNats();
-  await nats?.stop();
-});
+afterAll(() => servers?.stop());
 
 /** How many NatsErrors `work` builds. */
 async function errorsBuiltBy(work: () => Promise<unknown>): Promise<number> {
