@@ -822,6 +822,7 @@ describe("GetMetricData and GetMetricStatistics with Debian's aws CLI", () => {
         { Id: "m2", MetricStat: { Metric: { Namespace: NS, MetricName: "Req", Dimensions: [{ Name: "Host", Value: "c" }] }, Period: 60, Stat: "Maximum" } },
         { Id: "e1", Expression: "m1 * 2 + m2", Label: "doubled" },
         { Id: "s", Expression: `SEARCH('{${ns},Host} MetricName="Req"', 'SampleCount', 60)` },
+        { Id: "q", Expression: `SELECT SUM(Req) FROM SCHEMA(${ns}, Host) GROUP BY Host ORDER BY SUM() DESC`, Period: 60 },
       ]),
     );
     const res = await awsCli(stack, [
@@ -838,13 +839,20 @@ describe("GetMetricData and GetMetricStatistics with Debian's aws CLI", () => {
       label: r.Label,
       points: (r.Timestamps as string[]).map((t, i) => [new Date(t).getTime(), r.Values[i]] as [number, number]),
     }));
-    expect(results.map((r) => r.id)).toEqual(["m2", "e1", "s", "s", "s", "s"]);
+    expect(results.map((r) => r.id)).toEqual(["m2", "e1", "s", "s", "s", "s", "q", "q", "q", "q"]);
     const m1 = statPoints(def("Req", { Host: "a" }), "Sum");
     const m2 = statPoints(def("Req", { Host: "c" }), "Maximum");
     expectPoints(results[0].points, m2, "cli m2");
     expect(results[1].label).toBe("doubled");
     expectPoints(results[1].points, zipP(m1, m2, (x, y) => x * 2 + y), "cli e1");
-    for (const r of results.slice(2)) expectPoints(r.points, statPoints(def("Req", { Host: r.label }), "SampleCount"), `cli SEARCH ${r.label}`);
+    for (const r of results.slice(2, 6)) expectPoints(r.points, statPoints(def("Req", { Host: r.label }), "SampleCount"), `cli SEARCH ${r.label}`);
+    // Metrics Insights: SCHEMA(ns, Host) holds one series per host, so each group's SUM is that series' Sum;
+    // groups come largest total first.
+    const sums = results.slice(2, 6).map((r) => ({ host: r.label, points: statPoints(def("Req", { Host: r.label }), "Sum") }));
+    const total = (p: Points) => p.reduce((t, [, v]) => t + v, 0);
+    sums.sort((x, y) => total(y.points) - total(x.points));
+    expect(results.slice(6).map((r) => r.label)).toEqual(sums.map((x) => x.host));
+    results.slice(6).forEach((r, i) => expectPoints(r.points, sums[i].points, `cli Metrics Insights ${r.label}`));
   });
 
   it("get-metric-statistics with every statistic, basic and extended", async () => {
