@@ -7,12 +7,11 @@ import middy from "@middy/core";
 import type { KinesisStreamEvent, KinesisStreamBatchResponse } from "aws-lambda";
 import { aggregateBatch } from "../../lib/metrics/aggregator.js";
 import { compactSoon } from "../../lib/metrics/compaction.js";
-import { decodeIngestMessage } from "../../lib/metrics/ingest-codec.js";
 
 export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
   const batch = event.Records.map((r) => ({
     seq: Number(r.kinesis.sequenceNumber),
-    message: decodeIngestMessage(Buffer.from(r.kinesis.data, "base64")),
+    data: Buffer.from(r.kinesis.data, "base64"),
   }));
   const started = performance.now();
   const { partition, datapoints, chunks } = await aggregateBatch(batch);

@@ -18,7 +18,7 @@
  * such a bucket.
  */
 
-import { DDSketch } from "./sketch.js";
+import { DDSketch, type BinSink } from "./sketch.js";
 
 export interface StatisticSetInput {
   SampleCount: number;
@@ -134,6 +134,11 @@ export class Aggregate {
     return Math.min(this.max, Math.max(this.min, v));
   }
 
+  /** The encoder's view of the distribution (chunk.ts BucketStats). */
+  sketchBins(sink: BinSink): void {
+    this.sketch?.writeBins(sink);
+  }
+
   clone(): Aggregate {
     const a = new Aggregate();
     a.count = this.count;
@@ -170,6 +175,7 @@ export class Aggregate {
   }
 }
 
-function nearlyEqual(a: number, b: number): boolean {
+/** Whether a statistic set's Sum is Minimum × SampleCount, within rounding. */
+export function nearlyEqual(a: number, b: number): boolean {
   return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
 }

@@ -10,28 +10,19 @@
  * partition's last record and drops them; appends are conditional on that
  * record still being the last, so two holders cannot both record a message.
  */
-import type { Aggregate } from "./aggregate.js";
-import type { ChunkRef } from "./chunk-store.js";
+import { BatchFold, type Touches } from "./batch-fold.js";
 import { encodeDelta, type DeltaEntry } from "./delta-codec.js";
 import { appendDelta, lastDeltaEnd, MAX_DELTA_BYTES } from "./delta-log.js";
-import { foldDatum } from "./fold.js";
-import { partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
-import { cachedSeriesId } from "./identity.js";
-import { touchSeries, type SeriesTouch } from "./series-index.js";
-import { chunkStart, ingestTiers, retention, TIERS } from "./tiers.js";
+import { partitionOf } from "./ingest.js";
+import { decodeIngestColumns, IngestColumns } from "./ingest-codec.js";
+import { touchSeries } from "./series-index.js";
+import { retention } from "./tiers.js";
 
-export interface SequencedMessage {
+/** An ingest message as the stream hands it over: its sequence and its bytes (ingest-codec.ts). */
+export interface IngestRecord {
   seq: number;
-  message: IngestMessage;
+  data: Uint8Array;
 }
-
-interface PendingChunk {
-  ref: ChunkRef;
-  buckets: Map<number, Aggregate>;
-}
-
-/** By account, then series id: ids come from a cache, so no key is built per datapoint. */
-type Touches = Map<string, Map<string, SeriesTouch & { lastChunk?: PendingChunk }>>;
 
 export interface BatchResult {
   /** The partition the batch belongs to (undefined for a batch with no datapoints). */
@@ -40,10 +31,11 @@ export interface BatchResult {
   chunks: number;
 }
 
-export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()): Promise<BatchResult> {
-  const first = batch.find((m) => m.message.data.length > 0)?.message;
-  if (!first) return { datapoints: 0, chunks: 0 };
-  const partition = partitionOf(first.account, first.namespace, first.data[0]);
+export async function aggregateBatch(batch: IngestRecord[], now = Date.now()): Promise<BatchResult> {
+  let first: IngestColumns | undefined;
+  for (const m of batch) if ((first = decodeIngestColumns(m.data, new IngestColumns())).length > 0) break;
+  if (!first?.length) return { datapoints: 0, chunks: 0 };
+  const partition = partitionOf(first.account, first.namespace, first.series[first.seriesOf[0]]);
   let result: BatchResult = { partition, datapoints: 0, chunks: 0 };
   const touches: Touches = new Map();
   for (let attempt = 0; ; attempt++) {
@@ -52,7 +44,7 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
     const pending = batch.filter((m) => m.seq > end);
     // ...but its series are touched again: a delivery that died after its
     // append and before its index writes left them unindexed.
-    if (pending.length < batch.length) foldMessages(batch.filter((m) => m.seq <= end), now, touches, false);
+    if (pending.length < batch.length) foldMessages(batch.filter((m) => m.seq <= end), now, touches, false).release();
     if (!pending.length) break;
     const recorded = await recordMessages(partition, pending, now, touches);
     if (recorded) {
@@ -72,85 +64,31 @@ export async function aggregateBatch(batch: SequencedMessage[], now = Date.now()
  */
 async function recordMessages(
   partition: number,
-  msgs: SequencedMessage[],
+  msgs: IngestRecord[],
   now: number,
   touches: Touches,
 ): Promise<{ datapoints: number; chunks: number } | undefined> {
-  const { chunks, datapoints } = foldMessages(msgs, now, touches, true);
+  const fold = foldMessages(msgs, now, touches, true);
   const to = msgs[msgs.length - 1].seq;
   const entries: DeltaEntry[] = [];
-  const bytes = encodeDelta(msgs[0].seq, to, chunks.values(), entries);
+  const bytes = encodeDelta(msgs[0].seq, to, fold.encodable(), entries);
+  fold.release();
+  const { datapoints } = fold;
+  const written = fold.chunks.length;
   if (bytes.length > MAX_DELTA_BYTES && msgs.length > 1) {
-    chunks.clear();
     const half = msgs.length >> 1;
     const a = await recordMessages(partition, msgs.slice(0, half), now, touches);
     const b = a && (await recordMessages(partition, msgs.slice(half), now, touches));
     return b && { datapoints: a.datapoints + b.datapoints, chunks: a.chunks + b.chunks };
   }
-  // The buckets are in `bytes` now: let them go before waiting on NATS, or
-  // every batch in flight keeps its sketches alive into the old generation.
-  const written = chunks.size;
-  chunks.clear();
   if (!(await appendDelta(partition, bytes, msgs[0].seq, to, entries))) return undefined;
   return { datapoints, chunks: written };
 }
 
-/** Folds the messages into chunks (unless `fold` is false) and records their series in `accounts`. */
-function foldMessages(msgs: SequencedMessage[], now: number, accounts: Touches, fold: boolean): { chunks: Map<string, PendingChunk>; datapoints: number } {
-  const chunks = new Map<string, PendingChunk>();
-  let datapoints = 0;
-  const { hotMs } = retention();
-  for (const { message } of msgs) {
-    let series = accounts.get(message.account);
-    if (!series) accounts.set(message.account, (series = new Map()));
-    // A decoded message's datapoints of one series share their dimension list.
-    let lastDims: IngestDatum["d"] | undefined;
-    let lastName = "";
-    let id = "";
-    for (const d of message.data) {
-      datapoints++;
-      if (d.d !== lastDims || d.m !== lastName) {
-        id = cachedSeriesId(message.namespace, d.m, d.d);
-        lastDims = d.d;
-        lastName = d.m;
-      }
-      let touch = series.get(id);
-      if (!touch) {
-        touch = {
-          lastChunk: undefined,
-          account: message.account,
-          id,
-          identity: { namespace: message.namespace, metricName: d.m, dimensions: d.d },
-          units: new Set(),
-          lastTimestamp: d.t,
-          firstTimestamp: d.t,
-        };
-        series.set(id, touch);
-      }
-      touch.units.add(d.u);
-      if (d.t > touch.lastTimestamp) touch.lastTimestamp = d.t;
-      if (d.t < touch.firstTimestamp) touch.firstTimestamp = d.t;
-      if (!fold) continue;
-      for (const tier of ingestTiers(d, now, hotMs)) {
-        const start = chunkStart(d.t, TIERS[tier]);
-        // A series' datapoints in a batch mostly share one chunk: skip building its key again.
-        const last = touch.lastChunk;
-        let pending: PendingChunk | undefined =
-          last && last.ref.start === start && last.ref.tier === tier && last.ref.unit === d.u ? last : undefined;
-        if (!pending) {
-          const key = `${message.account}.${id}.${d.u}.${tier}.${start}`;
-          pending = chunks.get(key);
-          if (!pending) {
-            pending = { ref: { account: message.account, seriesId: id, unit: d.u, tier, start }, buckets: new Map() };
-            chunks.set(key, pending);
-          }
-          touch.lastChunk = pending;
-        }
-        foldDatum(pending.buckets, d, TIERS[tier].resolutionMs);
-      }
-    }
-  }
-  // Touches outlive the fold (the index writes, a split or retried batch): their chunks must not.
-  for (const series of accounts.values()) for (const t of series.values()) t.lastChunk = undefined;
-  return { chunks, datapoints };
+/** Folds the messages into chunks (unless `fold` is false) and records their series in `touches`. */
+function foldMessages(msgs: IngestRecord[], now: number, touches: Touches, fold: boolean): BatchFold {
+  const batch = new BatchFold(now, retention().hotMs, touches);
+  const columns = new IngestColumns();
+  for (const { data } of msgs) batch.add(decodeIngestColumns(data, columns), fold);
+  return batch;
 }

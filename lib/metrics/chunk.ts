@@ -56,11 +56,31 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { ByteReader, ByteWriter, varintSize, zigzag } from "./bytes.js";
 import { Aggregate } from "./aggregate.js";
-import { binKey, DDSketch, type BinKey } from "./sketch.js";
+import { binKey, DDSketch, type BinKey, type BinSink } from "./sketch.js";
 
 export interface Bucket {
   t: number /* bucket start, epoch ms */;
   agg: Aggregate;
+  unit?: string;
+}
+
+/**
+ * What the encoder needs of a bucket: an Aggregate, or a bucket of the
+ * aggregator's batch fold (batch-fold.ts), which keeps no sketch objects.
+ */
+export interface BucketStats {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly hasDistribution: boolean;
+  /** The distribution's bins, each sign in index order; asked only when there is a distribution and min < max. */
+  sketchBins(sink: BinSink): void;
+}
+
+export interface EncodableBucket {
+  t: number;
+  agg: BucketStats;
   unit?: string;
 }
 
@@ -98,7 +118,7 @@ const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
  * aggregator batch and read by every query, so they skip it (their columns
  * are already compact); roll-off writes long-lived chunks once, at the best.
  */
-export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9): Uint8Array {
+export function encodeChunk(buckets: EncodableBucket[], resolutionMs: number, level = 9): Uint8Array {
   const body = writeBody(buckets, resolutionMs);
   // Tiny bodies never shrink: skip the attempt.
   const deflated = body.length < 48 || level === 0 ? body : deflateRawSync(body, { level });
@@ -117,7 +137,7 @@ export function encodeChunk(buckets: Bucket[], resolutionMs: number, level = 9):
  * Writes an undeflated chunk into `w`, preceded by its length as a varint:
  * what encodeChunk(buckets, resolutionMs, 0) returns, without a copy of its own.
  */
-export function writeChunk(w: ByteWriter, buckets: Bucket[], resolutionMs: number): void {
+export function writeChunk(w: ByteWriter, buckets: EncodableBucket[], resolutionMs: number): void {
   const body = writeBody(buckets, resolutionMs);
   w.varint(1 + body.length);
   w.byte(VERSION);
@@ -128,7 +148,7 @@ export function writeChunk(w: ByteWriter, buckets: Bucket[], resolutionMs: numbe
 const SCRATCH = new ByteWriter(64 * 1024);
 
 /** The chunk's body (after the version byte), valid until the next call. */
-function writeBody(buckets: Bucket[], resolutionMs: number): Uint8Array {
+function writeBody(buckets: EncodableBucket[], resolutionMs: number): Uint8Array {
   if (!Number.isSafeInteger(resolutionMs) || resolutionMs <= 0) {
     throw new RangeError(`encodeChunk: resolutionMs must be a positive integer, got ${resolutionMs}`);
   }
@@ -145,7 +165,7 @@ function writeBody(buckets: Bucket[], resolutionMs: number): Uint8Array {
   return w.written();
 }
 
-function writeUnits(w: ByteWriter, buckets: Bucket[]): void {
+function writeUnits(w: ByteWriter, buckets: EncodableBucket[]): void {
   const table: string[] = [];
   const codes = buckets.map((b) => {
     if (b.unit === undefined) return 0;
@@ -164,7 +184,7 @@ function writeUnits(w: ByteWriter, buckets: Bucket[]): void {
   }
 }
 
-function writeTimestamps(w: ByteWriter, buckets: Bucket[], res: number): void {
+function writeTimestamps(w: ByteWriter, buckets: EncodableBucket[], res: number): void {
   const ts = buckets.map((b) => b.t);
   for (const t of ts) if (!Number.isSafeInteger(t)) throw new RangeError(`encodeChunk: bucket time ${t} is not an integer of ms`);
   const aligned = ts.every((t) => t % res === 0);
@@ -206,13 +226,72 @@ function writeTimestamps(w: ByteWriter, buckets: Bucket[], res: number): void {
 
 interface Planned {
   kind: Kind;
-  agg: Aggregate;
-  sketch?: DDSketch;
+  agg: BucketStats;
+  /** FULL and RESIDUAL: where the sketch's bins are in BINS. */
+  bins?: BinsRef;
   /** RESIDUAL: the bins of min and max, one observation each to leave out when writing. */
   less?: [BinKey, BinKey];
 }
 
-function plan(a: Aggregate): Planned {
+/** A bucket's bins in BINS: `positive` then `negative` [index, count] pairs from `at`, each in index order. */
+interface BinsRef {
+  zero: number;
+  at: number;
+  positive: number;
+  negative: number;
+}
+
+/**
+ * The bins of every sketch in the chunk being written, filled by plan():
+ * kinds are chosen (and columns written) before the sketches, so the bins
+ * must outlive one bucket. Shared and grown as needed, like `column`.
+ */
+class BinArena implements BinSink {
+  data = new Float64Array(1024);
+  length = 0;
+  private ref: BinsRef = { zero: 0, at: 0, positive: 0, negative: 0 };
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  begin(): void {
+    this.ref = { zero: 0, at: this.length, positive: 0, negative: 0 };
+  }
+
+  end(): BinsRef {
+    return this.ref;
+  }
+
+  zero(count: number): void {
+    this.ref.zero += count;
+  }
+
+  positive(index: number, count: number): void {
+    if (this.ref.negative > 0) throw new Error("BinArena: positive bins come before negative ones");
+    this.push(index, count);
+    this.ref.positive++;
+  }
+
+  negative(index: number, count: number): void {
+    this.push(index, count);
+    this.ref.negative++;
+  }
+
+  private push(index: number, count: number): void {
+    if (this.length + 2 > this.data.length) {
+      const grown = new Float64Array(2 * this.data.length);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = index;
+    this.data[this.length++] = count;
+  }
+}
+
+const BINS = new BinArena();
+
+function plan(a: BucketStats): Planned {
   if (a.count === 0 && a.hasDistribution) return { kind: Kind.EMPTY, agg: a };
   if (!a.hasDistribution || a.count === 0) return { kind: Kind.NODIST, agg: a };
   if (a.min === a.max) {
@@ -220,28 +299,31 @@ function plan(a: Aggregate): Planned {
     if (a.sum === a.min * a.count) return { kind: Kind.UNIFORM, agg: a };
     return { kind: Kind.UNIFORM_SUM, agg: a };
   }
-  const sketch = a.sketch!;
-  if (integralSketch(sketch)) {
+  BINS.begin();
+  a.sketchBins(BINS);
+  const bins = BINS.end();
+  if (integralBins(bins)) {
     const lo = binKey(a.min);
     const hi = binKey(a.max);
     const same = lo.sign === hi.sign && lo.index === hi.index;
-    if (binCount(sketch, lo) >= (same ? 2 : 1) && binCount(sketch, hi) >= 1) return { kind: Kind.RESIDUAL, agg: a, sketch, less: [lo, hi] };
+    if (binCount(bins, lo) >= (same ? 2 : 1) && binCount(bins, hi) >= 1) return { kind: Kind.RESIDUAL, agg: a, bins, less: [lo, hi] };
   }
-  return { kind: Kind.FULL, agg: a, sketch };
+  return { kind: Kind.FULL, agg: a, bins };
 }
 
-function binCount(s: DDSketch, k: BinKey): number {
-  if (k.sign === 0) return s.zero;
-  return (k.sign > 0 ? s.positive : s.negative).get(k.index) ?? 0;
+function binCount(b: BinsRef, k: BinKey): number {
+  if (k.sign === 0) return b.zero;
+  const from = k.sign > 0 ? b.at : b.at + 2 * b.positive;
+  const n = k.sign > 0 ? b.positive : b.negative;
+  for (let i = 0; i < n; i++) if (BINS.data[from + 2 * i] === k.index) return BINS.data[from + 2 * i + 1];
+  return 0;
 }
 
-function integralSketch(s: DDSketch): boolean {
-  if (!Number.isSafeInteger(s.zero)) return false;
-  let ok = true;
-  const check = (c: number) => void (ok &&= Number.isSafeInteger(c));
-  s.positive.forEach(check);
-  s.negative.forEach(check);
-  return ok;
+function integralBins(b: BinsRef): boolean {
+  if (!Number.isSafeInteger(b.zero)) return false;
+  const end = b.at + 2 * (b.positive + b.negative);
+  for (let i = b.at + 1; i < end; i += 2) if (!Number.isSafeInteger(BINS.data[i])) return false;
+  return true;
 }
 
 const hasCount = (k: Kind) => k !== Kind.SINGLE && k !== Kind.EMPTY;
@@ -253,14 +335,15 @@ const hasSketch = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL;
 /** Column values gathered for writeColumn: reused, grown as needed. */
 let column = new Float64Array(256);
 
-function gather(planned: Planned[], has: (k: Kind) => boolean, value: (a: Aggregate) => number): number {
+function gather(planned: Planned[], has: (k: Kind) => boolean, value: (a: BucketStats) => number): number {
   if (column.length < planned.length) column = new Float64Array(2 * planned.length);
   let n = 0;
   for (let i = 0; i < planned.length; i++) if (has(planned[i].kind)) column[n++] = value(planned[i].agg);
   return n;
 }
 
-function writeValues(w: ByteWriter, buckets: Bucket[]): void {
+function writeValues(w: ByteWriter, buckets: EncodableBucket[]): void {
+  BINS.reset();
   const planned = buckets.map((b) => plan(b.agg));
   let allSingle = true;
   for (let i = 0; i < planned.length; i++) if (planned[i].kind !== Kind.SINGLE) allSingle = false;
@@ -283,20 +366,20 @@ function writeValues(w: ByteWriter, buckets: Bucket[]): void {
   for (let i = 0; i < planned.length; i++) {
     if (!hasSketch(planned[i].kind)) continue;
     sketches++;
-    if (integral && !integralSketch(planned[i].sketch!)) integral = false;
+    if (integral && !integralBins(planned[i].bins!)) integral = false;
   }
   if (sketches === 0) return;
   w.byte(integral ? 0 : 1);
   for (let i = 0; i < planned.length; i++) {
     const p = planned[i];
     if (!hasSketch(p.kind)) continue;
-    const s = p.sketch!;
+    const b = p.bins!;
     const less = p.less ?? NO_LESS;
-    let zero = s.zero;
+    let zero = b.zero;
     for (const k of less) if (k.sign === 0) zero--;
     writeCount(w, integral, zero);
-    writeBins(w, s.positive, integral, less, 1);
-    writeBins(w, s.negative, integral, less, -1);
+    writeBins(w, b.at, b.positive, integral, less, 1);
+    writeBins(w, b.at + 2 * b.positive, b.negative, integral, less, -1);
   }
 }
 
@@ -304,27 +387,21 @@ const writeCount = (w: ByteWriter, integral: boolean, c: number) => (integral ? 
 
 const NO_LESS: BinKey[] = [];
 
-/** Bin indexes sorted: reused, grown as needed (a typed array sorts numerically with no comparator). */
-let binKeys = new Int32Array(256);
-
-/** A sign's bins in index order, less one observation per matching entry of `less` (bins left empty are not written). */
-function writeBins(w: ByteWriter, bins: Map<number, number>, integral: boolean, less: BinKey[], sign: 1 | -1): void {
-  if (binKeys.length < bins.size) binKeys = new Int32Array(2 * bins.size);
-  let m = 0;
-  bins.forEach((_, k) => (binKeys[m++] = k));
-  const keys = binKeys.subarray(0, m).sort();
-  const countOf = (k: number) => {
-    let c = bins.get(k)!;
-    for (const l of less) if (l.sign === sign && l.index === k) c--;
+/** `m` bins of one sign from BINS at `at`, less one observation per matching entry of `less` (bins left empty are not written). */
+function writeBins(w: ByteWriter, at: number, m: number, integral: boolean, less: BinKey[], sign: 1 | -1): void {
+  const data = BINS.data;
+  const countOf = (i: number) => {
+    let c = data[at + 2 * i + 1];
+    for (const l of less) if (l.sign === sign && l.index === data[at + 2 * i]) c--;
     return c;
   };
   let n = 0;
-  for (let i = 0; i < m; i++) if (countOf(keys[i]) > 0) n++;
+  for (let i = 0; i < m; i++) if (countOf(i) > 0) n++;
   w.varint(n);
   let prev: number | undefined;
   for (let i = 0; i < m; i++) {
-    const k = keys[i];
-    const c = countOf(k);
+    const k = data[at + 2 * i];
+    const c = countOf(i);
     if (!(c > 0)) continue;
     if (prev === undefined) w.zigzag(k);
     else w.varint(k - prev - 1);

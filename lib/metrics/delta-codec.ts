@@ -8,9 +8,8 @@
  *         [varint length][chunk body (chunk.ts, no deflate)].
  * Bodies are left encoded: a reader decodes only the series it asks for.
  */
-import type { Aggregate } from "./aggregate.js";
 import { ByteReader, ByteWriter, varintSize } from "./bytes.js";
-import { writeChunk } from "./chunk.js";
+import { writeChunk, type EncodableBucket } from "./chunk.js";
 import type { ChunkRef } from "./chunk-store.js";
 import { TIERS, type TierName } from "./tiers.js";
 
@@ -33,7 +32,7 @@ export interface Delta {
 export function encodeDelta(
   from: number,
   to: number,
-  chunks: Iterable<{ ref: ChunkRef; buckets: Map<number, Aggregate> }>,
+  chunks: Iterable<{ ref: ChunkRef; buckets: EncodableBucket[] }>,
   index?: DeltaEntry[],
 ): Uint8Array {
   const offsets: number[] = [];
@@ -51,10 +50,8 @@ export function encodeDelta(
     body.varint(stringIndex(ref.unit));
     body.byte(TIER_NAMES.indexOf(ref.tier));
     body.varint(Math.floor(ref.start / 1000));
-    const list: Array<{ t: number; agg: Aggregate }> = [];
-    buckets.forEach((agg, t) => list.push({ t, agg }));
     const at = body.length();
-    writeChunk(body, list, TIERS[ref.tier].resolutionMs);
+    writeChunk(body, buckets, TIERS[ref.tier].resolutionMs);
     if (index) {
       offsets.push(at, body.length());
       index.push({ ...ref, body: EMPTY });

@@ -8,7 +8,6 @@ import { acquireLease, commitLease, readShard, releaseLease } from "../runtime/s
 import { aggregateBatch } from "./aggregator.js";
 import { compactPartition } from "./compaction.js";
 import { AGGREGATOR_BATCH, ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter } from "./ingest.js";
-import { decodeIngestMessage } from "./ingest-codec.js";
 
 const LEASE_MS = 30_000;
 
@@ -23,10 +22,7 @@ export async function drainIngest(now = Date.now(), batchSize = AGGREGATOR_BATCH
       for (;;) {
         const msgs = await readShard(INGEST_STREAM, partitionFilter(p), lease.record.checkpoint + 1, batchSize, 0);
         if (!msgs.length) break;
-        await aggregateBatch(
-          msgs.map((m) => ({ seq: m.seq, message: decodeIngestMessage(m.data) })),
-          now,
-        );
+        await aggregateBatch(msgs, now);
         if (!(await commitLease(lease, msgs[msgs.length - 1].seq, LEASE_MS))) throw new Error(`lost the lease of partition ${p}`);
         total += msgs.length;
       }

@@ -24,7 +24,10 @@ export function identityFromPairs(namespace: string, metricName: string, pairs: 
 // Hashing is a visible cost at a million datapoints a second; series repeat.
 // The cache is keyed by a 53-bit hash computed without building a string
 // (key strings were a tenth of the aggregator's garbage); entries are
-// compared in full, so a collision only costs a chain step.
+// compared in full, so a collision only costs a chain step. The hash is
+// built from one hash per string (textHash), so a caller that sees the same
+// strings in many series (a decoded ingest message's string table) hashes
+// each string once and combines integers per series.
 interface IdEntry {
   namespace: string;
   metricName: string;
@@ -36,7 +39,19 @@ const ID_CACHE = new Map<number, IdEntry>();
 
 /** seriesId of a metric given as pairs (sorted by name), cached. */
 export function cachedSeriesId(namespace: string, metricName: string, pairs: Array<[string, string]>): string {
-  const h = identityHash(namespace, metricName, pairs);
+  let a = laneA(laneA(HASH_SEED_A, textHash(namespace)), textHash(metricName));
+  let b = laneB(laneB(HASH_SEED_B, textHash(namespace)), textHash(metricName));
+  for (let i = 0; i < pairs.length; i++) {
+    const k = textHash(pairs[i][0]);
+    const v = textHash(pairs[i][1]);
+    a = laneA(laneA(a, k), v);
+    b = laneB(laneB(b, k), v);
+  }
+  return cachedSeriesIdByHash(namespace, metricName, pairs, packLanes(a, b));
+}
+
+/** cachedSeriesId given the series' hash, built from its strings' textHash with the lane steps below. */
+export function cachedSeriesIdByHash(namespace: string, metricName: string, pairs: Array<[string, string]>, h: number): string {
   const first = ID_CACHE.get(h);
   for (let e = first; e; e = e.next) if (sameIdentity(e, namespace, metricName, pairs)) return e.id;
   if (ID_CACHE.size > 200_000) ID_CACHE.clear();
@@ -51,30 +66,21 @@ function sameIdentity(e: IdEntry, namespace: string, metricName: string, pairs: 
   return true;
 }
 
-/** Two 32-bit FNV-1a style hashes with different primes, as one 53-bit number. */
-function identityHash(namespace: string, metricName: string, pairs: Array<[string, string]>): number {
-  // No closure: this runs per datapoint, and a closure would be allocated per call.
-  let a = mixA(0x811c9dc5, namespace);
-  let b = mixB(0x9747b28c, namespace);
-  a = mixA(a, metricName);
-  b = mixB(b, metricName);
-  for (let i = 0; i < pairs.length; i++) {
-    a = mixA(mixA(a, pairs[i][0]), pairs[i][1]);
-    b = mixB(mixB(b, pairs[i][0]), pairs[i][1]);
-  }
-  return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
-}
-
-// Each name ends with a separator, so boundaries count (a collision only costs a comparison).
-function mixA(h: number, text: string): number {
+/** FNV-1a over the UTF-16 code units, 32 bits. */
+export function textHash(text: string): number {
+  let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return Math.imul(h ^ 0xffff, 0x01000193);
+  return h;
 }
 
-function mixB(h: number, text: string): number {
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995);
-  return Math.imul(h ^ 0xffff, 0x5bd1e995);
-}
+// A series' hash: two 32-bit lanes over the sequence namespace, metric name,
+// then each dimension's name and value (their textHash), with different
+// multipliers, packed into 53 bits.
+export const HASH_SEED_A = 0x811c9dc5;
+export const HASH_SEED_B = 0x9747b28c;
+export const laneA = (h: number, x: number): number => Math.imul(h ^ x, 0x01000193);
+export const laneB = (h: number, x: number): number => Math.imul(h ^ x, 0x5bd1e995);
+export const packLanes = (a: number, b: number): number => (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
 
 /** A metric's identity as a Map key (exact: `\u0001` cannot appear in names). */
 export function metricKey(m: MetricIdentity): string {

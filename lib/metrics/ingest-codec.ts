@@ -23,15 +23,16 @@
  * Messages written before this format are JSON and still decode.
  */
 import { ByteReader, ByteWriter } from "./bytes.js";
+import { HASH_SEED_A, HASH_SEED_B, laneA, laneB, packLanes, textHash } from "./identity.js";
 import type { IngestDatum, IngestMessage } from "./ingest.js";
 
 const VERSION = 1;
-const KIND = 0b11;
-const VALUE = 0;
-const STATISTICS = 1;
-const VALUES = 2;
-const HIGH_RESOLUTION = 1 << 2;
-const HAS_COUNTS = 1 << 3;
+export const KIND = 0b11;
+export const VALUE = 0;
+export const STATISTICS = 1;
+export const VALUES = 2;
+export const HIGH_RESOLUTION = 1 << 2;
+export const HAS_COUNTS = 1 << 3;
 const EXACT_TIME = 1 << 4;
 const JSON_OPEN_BRACE = 0x7b;
 
@@ -187,4 +188,165 @@ export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
     data[i] = d;
   }
   return { account, namespace, data };
+}
+
+/** A series of a decoded message, with its identity hash (identity.ts cachedSeriesIdByHash). */
+export interface MessageSeries {
+  m: string;
+  d: Array<[string, string]>;
+  hash: number;
+}
+
+/**
+ * A message decoded into columns, for the aggregator: no object per
+ * datapoint. One instance is refilled message after message (its arrays grow
+ * as needed), so a batch makes garbage per series, not per datapoint.
+ *
+ * Datapoint i: series[seriesOf[i]], unit strings[unitOf[i]], flags[i] (the
+ * wire flags: KIND, HIGH_RESOLUTION, HAS_COUNTS), time t[i], and its payload
+ * from payload[at[i]]: VALUE the value; STATISTICS SampleCount, Sum, Minimum,
+ * Maximum; VALUES k, then k values, then k counts when HAS_COUNTS.
+ */
+export class IngestColumns {
+  account = "";
+  namespace = "";
+  strings: string[] = [];
+  series: MessageSeries[] = [];
+  length = 0;
+  seriesOf = new Int32Array(1024);
+  unitOf = new Int32Array(1024);
+  flags = new Uint8Array(1024);
+  t = new Float64Array(1024);
+  at = new Int32Array(1024);
+  payload = new Float64Array(4096);
+  private payloadLength = 0;
+
+  reset(account: string, namespace: string, strings: string[], series: MessageSeries[], length: number): void {
+    this.account = account;
+    this.namespace = namespace;
+    this.strings = strings;
+    this.series = series;
+    this.length = 0;
+    this.payloadLength = 0;
+    if (this.seriesOf.length < length) {
+      const n = 2 * length;
+      this.seriesOf = new Int32Array(n);
+      this.unitOf = new Int32Array(n);
+      this.flags = new Uint8Array(n);
+      this.t = new Float64Array(n);
+      this.at = new Int32Array(n);
+    }
+  }
+
+  /** Appends a datapoint; its payload follows with `value` calls. */
+  push(series: number, unit: number, flags: number, t: number): void {
+    const i = this.length++;
+    this.seriesOf[i] = series;
+    this.unitOf[i] = unit;
+    this.flags[i] = flags;
+    this.t[i] = t;
+    this.at[i] = this.payloadLength;
+  }
+
+  value(x: number): void {
+    if (this.payloadLength === this.payload.length) {
+      const grown = new Float64Array(2 * this.payload.length);
+      grown.set(this.payload);
+      this.payload = grown;
+    }
+    this.payload[this.payloadLength++] = x;
+  }
+}
+
+function seriesHash(namespaceHash: number, nameHash: number, pairHashes: number[]): number {
+  let a = laneA(laneA(HASH_SEED_A, namespaceHash), nameHash);
+  let b = laneB(laneB(HASH_SEED_B, namespaceHash), nameHash);
+  for (let k = 0; k < pairHashes.length; k++) {
+    a = laneA(a, pairHashes[k]);
+    b = laneB(b, pairHashes[k]);
+  }
+  return packLanes(a, b);
+}
+
+/** Decodes a message (either form) into `into`. Throws on bytes that are neither. */
+export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): IngestColumns {
+  if (bytes[0] === JSON_OPEN_BRACE) return columnsOf(decodeIngestMessage(bytes), into);
+  const r = new ByteReader(bytes, "ingest message");
+  if (r.byte() !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
+  const strings = new Array<string>(r.varint());
+  for (let i = 0; i < strings.length; i++) strings[i] = r.string();
+  // Each string's hash once: the series share names and values.
+  const hashes = new Array<number>(strings.length);
+  const hashOf = (i: number) => (hashes[i] ??= textHash(strings[i]));
+  const accountIndex = r.varint();
+  const namespaceIndex = r.varint();
+  const namespace = strings[namespaceIndex];
+  if (strings[accountIndex] === undefined || namespace === undefined) throw new Error("corrupt ingest message");
+  const series = new Array<MessageSeries>(r.varint());
+  const pairHashes: number[] = [];
+  for (let i = 0; i < series.length; i++) {
+    const name = r.varint();
+    const d = new Array<[string, string]>(r.varint());
+    pairHashes.length = 0;
+    for (let k = 0; k < d.length; k++) {
+      const dn = r.varint();
+      const dv = r.varint();
+      if (strings[dn] === undefined || strings[dv] === undefined) throw new Error("corrupt ingest message");
+      d[k] = [strings[dn], strings[dv]];
+      pairHashes.push(hashOf(dn), hashOf(dv));
+    }
+    if (strings[name] === undefined) throw new Error("corrupt ingest message");
+    series[i] = { m: strings[name], d, hash: seriesHash(hashOf(namespaceIndex), hashOf(name), pairHashes) };
+  }
+  const base = r.float64();
+  const n = r.varint();
+  into.reset(strings[accountIndex], namespace, strings, series, n);
+  for (let i = 0; i < n; i++) {
+    const s = r.varint();
+    const u = r.varint();
+    const flags = r.byte();
+    const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
+    if (s >= series.length || u >= strings.length) throw new Error("corrupt ingest message");
+    into.push(s, u, flags & ~EXACT_TIME, t);
+    const kind = flags & KIND;
+    if (kind === VALUE) into.value(r.float64());
+    else if (kind === STATISTICS) for (let k = 0; k < 4; k++) into.value(r.float64());
+    else {
+      const k = r.varint();
+      into.value(k);
+      for (let j = 0; j < k; j++) into.value(r.float64());
+      if (flags & HAS_COUNTS) for (let j = 0; j < k; j++) into.value(r.float64());
+    }
+  }
+  return into;
+}
+
+/** A message already decoded to objects (the JSON form), as columns: one series entry per datapoint. */
+function columnsOf(msg: IngestMessage, into: IngestColumns): IngestColumns {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const intern = (s: string) => {
+    let i = index.get(s);
+    if (i === undefined) index.set(s, (i = strings.push(s) - 1));
+    return i;
+  };
+  const series = msg.data.map((d) => ({
+    m: d.m,
+    d: d.d,
+    hash: seriesHash(textHash(msg.namespace), textHash(d.m), d.d.flatMap(([k, v]) => [textHash(k), textHash(v)])),
+  }));
+  into.reset(msg.account, msg.namespace, strings, series, msg.data.length);
+  msg.data.forEach((d, i) => {
+    const kind = d.v !== undefined ? VALUE : d.s ? STATISTICS : VALUES;
+    into.push(i, intern(d.u), kind | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0), d.t);
+    if (kind === VALUE) into.value(d.v!);
+    else if (kind === STATISTICS) for (const x of d.s!) into.value(x);
+    else {
+      const vs = d.vs ?? [];
+      into.value(vs.length);
+      for (const x of vs) into.value(x);
+      if (d.cs) for (const c of d.cs) into.value(c);
+    }
+  });
+  return into;
 }

@@ -78,6 +78,23 @@ export function binKey(v: number): BinKey {
  */
 export const RANK_EPSILON = 1e-9;
 
+/** Receives a sketch's bins: zero, then positive bins, then negative ones, each sign in index order. */
+export interface BinSink {
+  zero(count: number): void;
+  positive(index: number, count: number): void;
+  negative(index: number, count: number): void;
+}
+
+/** Bin indexes to sort: reused, grown as needed (a typed array sorts numerically with no comparator). */
+let sortKeys = new Int32Array(256);
+
+function sortedKeys(bins: Map<number, number>): Int32Array {
+  if (sortKeys.length < bins.size) sortKeys = new Int32Array(2 * bins.size);
+  let m = 0;
+  bins.forEach((_, k) => (sortKeys[m++] = k));
+  return sortKeys.subarray(0, m).sort();
+}
+
 export class DDSketch {
   /** Positive values: bin index → count. */
   readonly positive = new Map<number, number>();
@@ -108,6 +125,13 @@ export class DDSketch {
     s.zero = this.zero;
     s.count = this.count;
     return s;
+  }
+
+  /** The bins in the order BinSink takes them. */
+  writeBins(sink: BinSink): void {
+    sink.zero(this.zero);
+    for (const k of sortedKeys(this.positive)) sink.positive(k, this.positive.get(k)!);
+    for (const k of sortedKeys(this.negative)) sink.negative(k, this.negative.get(k)!);
   }
 
   /** All non-empty bins in ascending value order. */

@@ -6,13 +6,12 @@
  */
 import { DeliverPolicy } from "nats";
 import { getNats } from "../storage/nats.js";
-import type { SequencedMessage } from "./aggregator.js";
 import { getCheckpoint } from "../runtime/shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "./chunk.js";
 import { readDeltas, seriesEntries, type DeltaRecord } from "./delta-log.js";
 import { cachedSeriesId } from "./identity.js";
-import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum } from "./ingest.js";
+import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum, type IngestMessage } from "./ingest.js";
 import { decodeIngestMessage } from "./ingest-codec.js";
 import type { MetricIdentity } from "./types.js";
 
@@ -25,6 +24,11 @@ import type { MetricIdentity } from "./types.js";
 export interface TailDatum {
   seq: number;
   d: IngestDatum;
+}
+
+interface SequencedMessage {
+  seq: number;
+  message: IngestMessage;
 }
 
 interface Partition {

@@ -75,8 +75,13 @@ export const warmUpperBound = (now: number, hotMs: number) => now - hotMs + ROLL
 /** The tiers a datapoint is written to by the aggregator at time `now`. */
 export function ingestTiers(d: IngestDatum, now: number, hotMs = retention().hotMs): readonly TierName[] {
   if (d.k) return ONE_TIER[d.k]; // a bucket already folded, into this tier
-  const highRes = d.r === 1 && d.t >= now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS;
-  const m1End = chunkStart(d.t, TIERS.m1) + TIERS.m1.spanMs;
+  return tiersAt(d.t, d.r === 1, now, hotMs);
+}
+
+/** ingestTiers of a datapoint at `t`, published at high resolution or not. */
+export function tiersAt(t: number, highResolution: boolean, now: number, hotMs: number): readonly TierName[] {
+  const highRes = highResolution && t >= now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS;
+  const m1End = chunkStart(t, TIERS.m1) + TIERS.m1.spanMs;
   const hot = m1End > now - hotMs + ROLL_MARGIN_MS;
   // Shared answers: this runs for every datapoint the aggregator folds.
   return highRes ? (hot ? S1_M1 : S1_M5) : hot ? M1 : M5;

@@ -7,6 +7,10 @@ import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 10, 25, 0, 0, 0);
 
+/** Chunks given as bucket start → aggregate, as the codec takes them. */
+const listed = (chunks: Array<{ ref: ChunkRef; buckets: Map<number, Aggregate> }>) =>
+  chunks.map(({ ref, buckets }) => ({ ref, buckets: [...buckets].map(([t, agg]) => ({ t, agg })) }));
+
 describe("delta records: a batch's buckets per chunk, with the sequences they cover", () => {
   it("carries every chunk's buckets, names and range exactly", () => {
     const random = rng(7);
@@ -20,7 +24,7 @@ describe("delta records: a batch's buckets per chunk, with the sequences they co
       { ref: { account: "222222222222", seriesId: "s-a", unit: "Bytes/Second", tier: "m5", start: T0 - 86_400_000 }, buckets: new Map([[T0 - 300_000, set]]) },
       { ref: { account: "111111111111", seriesId: "é 🌏", unit: "Count", tier: "m1", start: T0 }, buckets: new Map([[T0, Aggregate.of(7)]]) },
     ];
-    const back = decodeDelta(encodeDelta(9_007_199_254_740_000, 9_007_199_254_740_991, chunks));
+    const back = decodeDelta(encodeDelta(9_007_199_254_740_000, 9_007_199_254_740_991, listed(chunks)));
     expect(back.from).toBe(9_007_199_254_740_000);
     expect(back.to).toBe(9_007_199_254_740_991);
     expect(back.entries.map(({ body: _, ...ref }) => ref)).toEqual(chunks.map((c) => c.ref));
@@ -43,7 +47,7 @@ describe("delta records: a batch's buckets per chunk, with the sequences they co
       buckets: new Map(Array.from({ length: 1 + (i % 40) }, (_, k) => [T0 + k * 60_000, Aggregate.of(k, k * i + 0.5)] as [number, Aggregate])),
     }));
     const index: import("../../lib/metrics/delta-codec.js").DeltaEntry[] = [];
-    const bytes = encodeDelta(3, 4, chunks, index);
+    const bytes = encodeDelta(3, 4, listed(chunks), index);
     const decoded = decodeDelta(bytes).entries;
     expect(index).toHaveLength(300);
     index.forEach((e, i) => {
@@ -57,7 +61,7 @@ describe("delta records: a batch's buckets per chunk, with the sequences they co
   });
 
   it("refuses truncated or unknown bytes instead of inventing buckets", () => {
-    const bytes = encodeDelta(1, 2, [{ ref: { account: "1", seriesId: "s", unit: "None", tier: "m1", start: T0 }, buckets: new Map([[T0, Aggregate.of(1, 5)]]) }]);
+    const bytes = encodeDelta(1, 2, listed([{ ref: { account: "1", seriesId: "s", unit: "None", tier: "m1", start: T0 }, buckets: new Map([[T0, Aggregate.of(1, 5)]]) }]));
     for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeDelta(bytes.subarray(0, cut))).toThrow();
     expect(() => decodeDelta(Uint8Array.of(7))).toThrow(/unknown metric delta format 7/);
   });
