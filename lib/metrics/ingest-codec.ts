@@ -258,6 +258,23 @@ export class IngestColumns {
   }
 }
 
+/**
+ * One string object per distinct name across messages, with its hash: the
+ * series cache (identity.ts) and the fold compare names with ===, which for
+ * the same object is a pointer comparison rather than a walk over the
+ * characters, and each name is hashed once, not once a message.
+ */
+const INTERNED = new Map<string, { text: string; hash: number }>();
+
+function interned(s: string): { text: string; hash: number } {
+  let known = INTERNED.get(s);
+  if (known === undefined) {
+    if (INTERNED.size >= 100_000) INTERNED.clear();
+    INTERNED.set(s, (known = { text: s, hash: textHash(s) }));
+  }
+  return known;
+}
+
 function seriesHash(namespaceHash: number, nameHash: number, pairHashes: number[]): number {
   let a = laneA(laneA(HASH_SEED_A, namespaceHash), nameHash);
   let b = laneB(laneB(HASH_SEED_B, namespaceHash), nameHash);
@@ -274,10 +291,13 @@ export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): Ing
   const r = new ByteReader(bytes, "ingest message");
   if (r.byte() !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
   const strings = new Array<string>(r.varint());
-  for (let i = 0; i < strings.length; i++) strings[i] = r.string();
-  // Each string's hash once: the series share names and values.
   const hashes = new Array<number>(strings.length);
-  const hashOf = (i: number) => (hashes[i] ??= textHash(strings[i]));
+  for (let i = 0; i < strings.length; i++) {
+    const known = interned(r.string());
+    strings[i] = known.text;
+    hashes[i] = known.hash;
+  }
+  const hashOf = (i: number) => hashes[i];
   const accountIndex = r.varint();
   const namespaceIndex = r.varint();
   const namespace = strings[namespaceIndex];
