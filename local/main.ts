@@ -21,6 +21,7 @@ import { startScheduler, type Scheduler, type ScheduledTarget } from "./schedule
 import { streamTargets } from "./stream-trigger.js";
 import type { StreamWorkerData } from "./stream-worker.js";
 import { Worker } from "node:worker_threads";
+import { supervise, type SupervisedWorker } from "./worker-supervisor.js";
 import { loadTemplate, type TemplateFunction } from "./template.js";
 import { ensureIngestStream } from "../lib/metrics/ingest.js";
 
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
   const dataDir = resolve(config.dataDir);
   let http: RunningHttpServer | undefined;
   let scheduler: Scheduler | undefined;
-  let streams: Worker | undefined;
+  let streams: SupervisedWorker | undefined;
   let shuttingDown = false;
   let shutdownAt = 0;
 
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     try {
       await http?.close(5000);
       await scheduler?.stop(5000);
-      await stopStreamWorker(streams);
+      await streams?.stop(stopStreamWorker);
       await closeNats();
       try {
         getS3().destroy();
@@ -230,8 +231,10 @@ async function main(): Promise<void> {
     };
     // A smaller young generation than the main thread's: the aggregator's garbage is
     // short-lived, and under the ingest benchmark this kept the service's RSS under 1 GiB.
-    streams = new Worker(build.entries.get(STREAM_WORKER)!.file, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
-    streams.on("error", (e) => log("stream worker failed", e));
+    const file = build.entries.get(STREAM_WORKER)!.file;
+    streams = supervise(() => new Worker(file, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 48 } }), {
+      log: (m, e) => log(`stream ${m}`, e),
+    });
   }
   http = await startHttpServer({
     host: config.host,
@@ -247,8 +250,7 @@ async function main(): Promise<void> {
 }
 
 /** Asks the stream worker to finish its batch and close; terminates it if it takes too long. */
-async function stopStreamWorker(worker: Worker | undefined): Promise<void> {
-  if (!worker) return;
+async function stopStreamWorker(worker: Worker): Promise<void> {
   const stopped = new Promise<void>((resolve) => {
     worker.on("message", (m) => m === "stopped" && resolve());
     worker.once("exit", () => resolve());
