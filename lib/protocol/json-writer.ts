@@ -1,51 +1,54 @@
 /**
- * awsJson output writing: turns an SDK output value into JSON-ready data
- * (timestamps as epoch seconds, blobs as base64, NaN and ±Infinity as
- * strings) with a converter compiled once per schema, then lets the native
- * JSON.stringify write it. The SDK's JsonShapeSerializer does the same walk
- * generically; GetMetricData answers carry 100,800 timestamps and values, and
- * this is their hot path.
+ * awsJson output writing: JSON text straight from an SDK output value, with
+ * a writer compiled once per schema (timestamps as epoch seconds, blobs as
+ * base64, NaN and ±Infinity as strings). The SDK's JsonShapeSerializer does
+ * the same walk generically; GetMetricData answers carry 100,800 timestamps
+ * and values, and this is their hot path: a list that is finite numbers is
+ * left to the native JSON.stringify, and a list object met twice in one
+ * answer (GetMetricData's results share one Timestamps list) is written once
+ * and its text reused.
  */
 import type { NormalizedSchema } from "@smithy/core/schema";
 
-type Converter = (value: unknown) => unknown;
+/** Text of a value, or undefined to leave the member out. */
+type Writer = (value: unknown) => string | undefined;
 
-const identity: Converter = (v) => v;
+const json: Writer = (v) => (v === undefined || v === null ? undefined : typeof v === "bigint" ? String(v) : JSON.stringify(v));
 
-function number(v: unknown): unknown {
-  if (typeof v !== "number" || Number.isFinite(v)) return v;
-  return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+function number(v: unknown): string | undefined {
+  if (typeof v !== "number") return json(v);
+  if (Number.isFinite(v)) return String(v); // what JSON.stringify writes for a finite number
+  return Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
 }
 
-function timestamp(v: unknown): unknown {
-  if (v instanceof Date) return v.getTime() / 1000;
-  return v;
+function timestamp(v: unknown): string | undefined {
+  return number(v instanceof Date ? v.getTime() / 1000 : v);
 }
 
-function blob(v: unknown): unknown {
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
-  return v;
+function blob(v: unknown): string | undefined {
+  if (v instanceof Uint8Array) return JSON.stringify(Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64"));
+  return json(v);
 }
 
 export class JsonOutputWriter {
-  private readonly cache = new Map<unknown, Converter>();
+  private readonly cache = new Map<unknown, Writer>();
 
-  /** Lists converted in the write under way (GetMetricData shares a Timestamps list between series). */
-  private readonly converted = new Map<unknown[], unknown[]>();
+  /** Text of the lists written in the write under way. */
+  private readonly written = new Map<unknown[], string>();
 
   write(schema: NormalizedSchema, value: unknown): string {
     try {
-      return JSON.stringify(this.compile(schema)(value ?? {}));
+      return this.compile(schema)(value ?? {}) ?? "{}";
     } finally {
-      this.converted.clear();
+      this.written.clear();
     }
   }
 
-  private compile(schema: NormalizedSchema): Converter {
+  private compile(schema: NormalizedSchema): Writer {
     const key = schema.getSchema();
     let c = this.cache.get(key);
     if (!c) {
-      let built: Converter | undefined;
+      let built: Writer | undefined;
       this.cache.set(key, (v) => built!(v)); // recursive shapes
       built = this.build(schema);
       this.cache.set(key, built);
@@ -54,53 +57,63 @@ export class JsonOutputWriter {
     return c;
   }
 
-  private build(schema: NormalizedSchema): Converter {
+  private build(schema: NormalizedSchema): Writer {
     if (schema.isStructSchema()) {
       const members = [...schema.structIterator()];
-      let converters: Array<[string, Converter]> | undefined;
+      let writers: Array<[string, string, Writer]> | undefined;
       return (value) => {
-        if (value === null || typeof value !== "object") return value;
-        converters ??= members.map(([name, member]) => [name, this.compile(member)]);
+        if (value === null || typeof value !== "object") return json(value);
+        writers ??= members.map(([name, member]) => [name, `${JSON.stringify(name)}:`, this.compile(member)]);
         const v = value as Record<string, unknown>;
-        const out: Record<string, unknown> = {};
-        for (const [name, convert] of converters) {
+        let out = "";
+        for (const [name, prefix, write] of writers) {
           const m = v[name];
-          if (m !== undefined && m !== null) out[name] = convert(m);
+          if (m === undefined || m === null) continue;
+          const text = write(m);
+          if (text === undefined) continue;
+          out += out ? `,${prefix}${text}` : prefix + text;
         }
-        return out;
+        return `{${out}}`;
       };
     }
     if (schema.isListSchema()) {
       const member = schema.getValueSchema();
-      let convert: Converter | undefined;
+      let write: Writer | undefined;
       return (value) => {
-        if (!Array.isArray(value)) return value;
-        convert ??= this.compile(member);
-        if (convert === identity) return value;
-        const done = this.converted.get(value);
-        if (done) return done;
-        // Lists of finite numbers (GetMetricData's Values) are written as they are.
-        if (convert === number && value.every(Number.isFinite)) return value;
-        const out = new Array(value.length);
-        for (let i = 0; i < value.length; i++) out[i] = convert(value[i]);
-        this.converted.set(value, out);
-        return out;
+        if (!Array.isArray(value)) return json(value);
+        const done = this.written.get(value);
+        if (done !== undefined) return done;
+        write ??= this.compile(member);
+        let text: string;
+        // Lists of finite numbers (GetMetricData's Values) are written natively.
+        if (write === number && value.every(Number.isFinite)) text = JSON.stringify(value);
+        else {
+          const parts = new Array<string>(value.length);
+          for (let i = 0; i < value.length; i++) parts[i] = write(value[i]) ?? "null";
+          text = `[${parts.join(",")}]`;
+        }
+        this.written.set(value, text);
+        return text;
       };
     }
     if (schema.isMapSchema()) {
       const member = schema.getValueSchema();
-      let convert: Converter | undefined;
+      let write: Writer | undefined;
       return (value) => {
-        if (value === null || typeof value !== "object") return value;
-        convert ??= this.compile(member);
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value)) if (v !== undefined && v !== null) out[k] = convert(v);
-        return out;
+        if (value === null || typeof value !== "object") return json(value);
+        write ??= this.compile(member);
+        const parts: string[] = [];
+        for (const [k, v] of Object.entries(value)) {
+          if (v === undefined || v === null) continue;
+          const text = write(v);
+          if (text !== undefined) parts.push(`${JSON.stringify(k)}:${text}`);
+        }
+        return `{${parts.join(",")}}`;
       };
     }
     if (schema.isTimestampSchema()) return timestamp;
     if (schema.isBlobSchema()) return blob;
     if (schema.isNumericSchema()) return number;
-    return identity;
+    return json;
   }
 }
