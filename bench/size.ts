@@ -10,6 +10,7 @@
 import { Aggregate } from "../lib/metrics/aggregate.js";
 import { decodeChunk, encodeChunk, type Bucket } from "../lib/metrics/chunk.js";
 import { rng } from "../test/support/random.js";
+import { TIERS } from "../lib/metrics/tiers.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -80,10 +81,10 @@ function check(a: Aggregate, b: Aggregate): void {
   for (const q of [0.5, 0.9, 0.99]) if (a.quantile(q) !== b.quantile(q)) throw new Error(`round trip changed p${q * 100}`);
 }
 
-console.log("bytes at rest per 1-minute bucket over 24 h (target ≤ 6 for one value a minute):\nhot tier = 12-hour chunks as the aggregator stores them (no deflate, with the record header);\ndeflated = one-hour chunks at deflate level 9, as rollups are stored\n");
+console.log("bytes at rest per 1-minute bucket over 24 h (target ≤ 6 for one value a minute):\nhot tier = one-hour chunks as the aggregator stores them (no deflate, with the record header);\ndeflated = one-hour chunks at deflate level 9, as rollups are stored\n");
 console.log(`${"series".padEnd(56)} ${"hot tier".padStart(12)} ${"deflated".padStart(12)} ${"1-h chunk bytes".padStart(22)}`);
 for (const s of series) {
-  // As the hot tier stores them: 12-hour chunks, no deflate, plus the 15-byte record header.
+  // As the hot tier stores them: chunks of TIERS.m1.spanMs, no deflate, plus the 15-byte record header.
   let hot = 0;
   // The codec at its best (deflate level 9), one-hour chunks: what rollups use.
   let best = 0;
@@ -110,8 +111,9 @@ for (const s of series) {
     lo = Math.min(lo, bytes.length);
     hi = Math.max(hi, bytes.length);
   }
-  for (let half = 0; half < 2; half++) {
-    const buckets = hours.slice(half * 12, half * 12 + 12).flat();
+  const perChunk = TIERS.m1.spanMs / HOUR;
+  for (let first = 0; first < 24; first += perChunk) {
+    const buckets = hours.slice(first, first + perChunk).flat();
     const bytes = encodeChunk(buckets, MINUTE, 0);
     decodeChunk(bytes).buckets.forEach((b, i) => check(buckets[i].agg, b.agg));
     hot += bytes.length + 15;

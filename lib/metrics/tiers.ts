@@ -30,8 +30,10 @@ const DAY = 24 * HOUR;
 
 export const TIERS: Record<TierName, Tier> = {
   s1: { name: "s1", resolutionMs: 1000, spanMs: 15 * 60_000 },
-  // 12-hour chunks: a day of one series is two or three reads.
-  m1: { name: "m1", resolutionMs: 60_000, spanMs: 12 * HOUR },
+  // One-hour chunks (DESIGN.md: a key per series-hour). Compaction rewrites a
+  // live chunk whole every few seconds, so its cost grows with the span: a
+  // 12-hour chunk of busy series cost up to 12 times more at its end.
+  m1: { name: "m1", resolutionMs: 60_000, spanMs: HOUR },
   m5: { name: "m5", resolutionMs: 300_000, spanMs: DAY },
   h1: { name: "h1", resolutionMs: HOUR, spanMs: DAY },
 };

@@ -61,7 +61,7 @@ describe("encodeChunk / decodeChunk: lossless", () => {
     expectSameBuckets(roundTrip(buckets), buckets);
   });
 
-  it("round-trips a whole 12-hour chunk of 720 buckets of every kind, larger than any buffer the encoder starts with", () => {
+  it("round-trips a chunk of 720 buckets of every kind (12 hours of minutes), larger than any buffer the encoder starts with", () => {
     const random = rng(720);
     const buckets: Bucket[] = Array.from({ length: 720 }, (_, i) => {
       const agg = new Aggregate();
