@@ -59,6 +59,10 @@ function sameSeries(a: IngestDatum, b: IngestDatum): boolean {
 }
 const DECODER = new TextDecoder();
 
+const kindOf = (d: IngestDatum) => (d.v !== undefined ? VALUE : d.s ? STATISTICS : VALUES);
+/** A datum's wire flags, but EXACT_TIME (the encoder's choice). */
+const flagsOf = (d: IngestDatum) => kindOf(d) | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0);
+
 export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
   const strings = new Map<string, number>();
   const intern = (s: string) => {
@@ -126,8 +130,8 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
     w.varint(datumUnit[i]);
     const delta = d.t - base;
     const exact = !Number.isSafeInteger(delta) || Math.abs(delta) > 2 ** 50;
-    const kind = d.v !== undefined ? VALUE : d.s ? STATISTICS : VALUES;
-    w.byte(kind | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0) | (exact ? EXACT_TIME : 0));
+    const kind = kindOf(d);
+    w.byte(flagsOf(d) | (exact ? EXACT_TIME : 0));
     if (exact) w.float64(d.t);
     else w.zigzag(delta);
     if (kind === VALUE) w.float64(d.v!);
@@ -357,8 +361,8 @@ function columnsOf(msg: IngestMessage, into: IngestColumns): IngestColumns {
   }));
   into.reset(msg.account, msg.namespace, strings, series, msg.data.length);
   msg.data.forEach((d, i) => {
-    const kind = d.v !== undefined ? VALUE : d.s ? STATISTICS : VALUES;
-    into.push(i, intern(d.u), kind | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0), d.t);
+    const kind = kindOf(d);
+    into.push(i, intern(d.u), flagsOf(d), d.t);
     if (kind === VALUE) into.value(d.v!);
     else if (kind === STATISTICS) for (const x of d.s!) into.value(x);
     else {
