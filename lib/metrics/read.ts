@@ -84,7 +84,7 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const kv = await chunkBucket();
   if (foldable(plan, opts)) {
-    const [data] = await foldBasic([id], opts, plan, now, ret, async () => tailData, (tier, visit) =>
+    const [data] = await foldBasic([id], opts, plan, now, ret, tailData.length > 0, async () => tailData, (tier, visit) =>
       Promise.all(
         units.flatMap((unit) =>
           chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map(async (start) => {
@@ -142,7 +142,7 @@ export async function readMany(
     const ids = metrics.map(seriesId);
     const index = new Map<string, number>();
     ids.forEach((id, i) => index.set(id, i));
-    return foldBasic(ids, opts, plan, now, ret, async (i) => (tailEmpty ? [] : tail.forMetric(metrics[i], ids[i], true)), (tier, visit) =>
+    return foldBasic(ids, opts, plan, now, ret, !tailEmpty, async (i) => (tailEmpty ? [] : tail.forMetric(metrics[i], ids[i], true)), (tier, visit) =>
       Promise.all(
         chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
           forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
@@ -231,6 +231,8 @@ async function foldBasic(
   plan: TierPlan,
   now: number,
   ret: Retention,
+  /** Whether there is a tail to fold: only then is each chunk's last sequence kept. */
+  tailed: boolean,
   tailOf: (i: number) => Promise<TailDatum[]>,
   load: (tier: TierName, visit: ChunkVisit) => Promise<unknown>,
 ): Promise<PeriodData[]> {
@@ -246,12 +248,13 @@ async function foldBasic(
   /** `${series}|${unit}|${m5 chunk start}` → incarnations of the m1 chunks that rollup absorbed. */
   const absorbedBy = new Map<string, number[]>();
 
+  // Per chunk: a query over 10,000 series reads tens of thousands, so keys are built only when asked for.
   const fold = (tier: TierName) => (i: number, unit: string, start: number, bytes: Uint8Array) => {
     const rec = viewStoredChunkBasic(bytes);
     if (tier === "m5" && rec.absorbed.length) absorbedBy.set(`${i}|${unit}|${start}`, rec.absorbed);
-    if (tier === "m1" && absorbedBy.get(`${i}|${unit}|${chunkStart(start, TIERS.m5)}`)?.includes(rec.incarnation)) return;
+    if (tier === "m1" && absorbedBy.size > 0 && absorbedBy.get(`${i}|${unit}|${chunkStart(start, TIERS.m5)}`)?.includes(rec.incarnation)) return;
     if (rec.buckets.n > 0) gridOf(i, unit).addBuckets(rec.buckets, TIERS[tier].resolutionMs, opts.start, opts.end);
-    lastSeqs.set(`${tier}|${i}|${unit}|${start}`, rec.lastSeq);
+    if (tailed) lastSeqs.set(`${tier}|${i}|${unit}|${start}`, rec.lastSeq);
   };
   // All loads at once; 1-minute chunks wait for the rollups that may have absorbed them.
   const early: Array<[number, string, number, Uint8Array]> = [];
