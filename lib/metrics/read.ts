@@ -7,6 +7,7 @@
 import { Aggregate } from "./aggregate.js";
 import { chunkBucket, chunkKey, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, viewStoredChunkBasic, type StoredChunk } from "./chunk-store.js";
 import { forEachEntry, scanEntries } from "../storage/kv.js";
+import { BUCKETS, kvValue } from "../storage/nats.js";
 import { loadCold } from "./cold-store.js";
 import { basicOf, foldDatum } from "./fold.js";
 import { seriesId } from "./identity.js";
@@ -89,8 +90,8 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
         units.flatMap((unit) =>
           chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map(async (start) => {
             if (start + TIERS[tier].spanMs <= first) return; // before the series' first datapoint: no chunk
-            const e = await kv.get(chunkKey({ account, seriesId: id, unit, tier, start }));
-            if (e && e.value.length > 0) visit(0, unit, start, e.value);
+            const value = await kvValue(BUCKETS.metricChunks, chunkKey({ account, seriesId: id, unit, tier, start }));
+            if (value) visit(0, unit, start, value);
           }),
         ),
       ),
