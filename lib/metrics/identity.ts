@@ -89,7 +89,16 @@ export function metricKey(m: MetricIdentity): string {
   return s;
 }
 
+/** Ids already known for metric objects (read with them from the series index). */
+const KNOWN_IDS = new WeakMap<MetricIdentity, string>();
+
+/** Records the id of a metric object built from the series index, so seriesId need not hash it. */
+export function rememberSeriesId(m: MetricIdentity, id: string): MetricIdentity {
+  KNOWN_IDS.set(m, id);
+  return m;
+}
+
 /** 128 bits of SHA-256, base64url: key-safe and collision-free in practice. */
 export function seriesId(m: MetricIdentity): string {
-  return createHash("sha256").update(canonicalMetric(m)).digest("base64url").slice(0, 22);
+  return KNOWN_IDS.get(m) ?? createHash("sha256").update(canonicalMetric(m)).digest("base64url").slice(0, 22);
 }

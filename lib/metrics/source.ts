@@ -3,7 +3,7 @@
  * metrics, chunks + tail for their data. Feeds MetricStat queries, SEARCH and
  * Metrics Insights.
  */
-import { canonicalMetric, identityFromPairs } from "./identity.js";
+import { cachedSeriesId, identityFromPairs, rememberSeriesId } from "./identity.js";
 import { PeriodGrid } from "./period-grid.js";
 import { mergeUnits, readMany, readSeries, type PeriodData } from "./read.js";
 import { listSeries, identityOf } from "./series-index.js";
@@ -38,20 +38,19 @@ export class AccountMetrics implements MetricSource {
     // The index, plus series only the unaggregated tail knows yet.
     // The tail before the index: a series that left the tail is already indexed.
     this.metricsList ??= this.tail.all().then(async (tail) => [await listSeries(this.account), tail] as const).then(([rows, tail]) => {
-      const byKey = new Map<string, MetricIdentity>();
+      // By series id: the index gives each row's, and reads then need not hash the metric again.
+      const byId = new Map<string, MetricIdentity>();
       for (const r of rows) {
         this.units.set(r.id, r.units);
-        const m = identityOf(r);
-        byKey.set(canonicalMetric(m), m);
+        byId.set(r.id, rememberSeriesId(identityOf(r), r.id));
       }
       for (const { message } of tail) {
         for (const d of message.data) {
-          const m = identityFromPairs(message.namespace, d.m, d.d);
-          const key = canonicalMetric(m);
-          if (!byKey.has(key)) byKey.set(key, m);
+          const id = cachedSeriesId(message.namespace, d.m, d.d);
+          if (!byId.has(id)) byId.set(id, rememberSeriesId(identityFromPairs(message.namespace, d.m, d.d), id));
         }
       }
-      return [...byKey.values()];
+      return [...byId.values()];
     });
     return (await this.metricsList).filter(
       (m) =>
