@@ -63,6 +63,25 @@ const kindOf = (d: IngestDatum) => (d.v !== undefined ? VALUE : d.s ? STATISTICS
 /** A datum's wire flags, but EXACT_TIME (the encoder's choice). */
 const flagsOf = (d: IngestDatum) => kindOf(d) | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0);
 
+/** Where a datum's payload goes: the wire (a varint length) or columns (the length as a value). */
+interface PayloadSink {
+  value(x: number): void;
+  length(n: number): void;
+}
+
+/** The payload, by kind: VALUE the value; STATISTICS its four; VALUES the length, the values, then the counts if any. */
+function writePayload(d: IngestDatum, sink: PayloadSink): void {
+  const kind = kindOf(d);
+  if (kind === VALUE) sink.value(d.v!);
+  else if (kind === STATISTICS) for (const x of d.s!) sink.value(x);
+  else {
+    const vs = d.vs ?? [];
+    sink.length(vs.length);
+    for (const x of vs) sink.value(x);
+    if (d.cs) for (const c of d.cs) sink.value(c);
+  }
+}
+
 export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
   const strings = new Map<string, number>();
   const intern = (s: string) => {
@@ -122,6 +141,7 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
     }
   }
   const base = msg.data.length ? msg.data[0].t : 0;
+  const sink: PayloadSink = { value: (x) => w.float64(x), length: (n) => w.varint(n) };
   w.float64(base);
   w.varint(msg.data.length);
   for (let i = 0; i < msg.data.length; i++) {
@@ -130,18 +150,10 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
     w.varint(datumUnit[i]);
     const delta = d.t - base;
     const exact = !Number.isSafeInteger(delta) || Math.abs(delta) > 2 ** 50;
-    const kind = kindOf(d);
     w.byte(flagsOf(d) | (exact ? EXACT_TIME : 0));
     if (exact) w.float64(d.t);
     else w.zigzag(delta);
-    if (kind === VALUE) w.float64(d.v!);
-    else if (kind === STATISTICS) for (const x of d.s!) w.float64(x);
-    else {
-      const vs = d.vs ?? [];
-      w.varint(vs.length);
-      for (const x of vs) w.float64(x);
-      if (d.cs) for (const c of d.cs) w.float64(c);
-    }
+    writePayload(d, sink);
   }
   return w.finish();
 }
@@ -360,17 +372,10 @@ function columnsOf(msg: IngestMessage, into: IngestColumns): IngestColumns {
     hash: seriesHash(textHash(msg.namespace), textHash(d.m), d.d.flatMap(([k, v]) => [textHash(k), textHash(v)])),
   }));
   into.reset(msg.account, msg.namespace, strings, series, msg.data.length);
+  const sink: PayloadSink = { value: (x) => into.value(x), length: (n) => into.value(n) };
   msg.data.forEach((d, i) => {
-    const kind = kindOf(d);
     into.push(i, intern(d.u), flagsOf(d), d.t);
-    if (kind === VALUE) into.value(d.v!);
-    else if (kind === STATISTICS) for (const x of d.s!) into.value(x);
-    else {
-      const vs = d.vs ?? [];
-      into.value(vs.length);
-      for (const x of vs) into.value(x);
-      if (d.cs) for (const c of d.cs) into.value(c);
-    }
+    writePayload(d, sink);
   });
   return into;
 }
