@@ -12,7 +12,7 @@ export interface SupervisedWorker {
   current(): Worker;
   /** How many times it was started again. */
   restarts(): number;
-  /** Stops supervising, then stops the worker with `stop` (no restart after). */
+  /** Stops supervising, then stops the worker with `stop` unless it has exited (no restart after). */
   stop(stop: (w: Worker) => Promise<void>): Promise<void>;
 }
 
@@ -32,12 +32,15 @@ export function supervise(create: () => Worker, opts: SuperviseOptions): Supervi
   let delay = minDelayMs;
   let timer: NodeJS.Timeout | undefined;
   let worker: Worker;
+  let exited = false;
 
   const start = () => {
     const startedAt = Date.now();
+    exited = false;
     worker = create();
     worker.on("error", (e) => log("worker failed", e));
     worker.once("exit", (code) => {
+      exited = true;
       if (stopping) return;
       if (Date.now() - startedAt >= healthyAfterMs) delay = minDelayMs;
       log(`worker exited (code ${code}); starting it again in ${delay} ms`);
@@ -58,7 +61,8 @@ export function supervise(create: () => Worker, opts: SuperviseOptions): Supervi
     async stop(stop) {
       stopping = true;
       if (timer) clearTimeout(timer);
-      await stop(worker);
+      // One that died and awaits its restart has nothing left to stop.
+      if (!exited) await stop(worker);
     },
   };
 }

@@ -37,6 +37,15 @@ describe("the worker supervisor", () => {
     expect(w.restarts()).toBe(0);
   });
 
+  it("does not ask a worker that died, and waits for its restart, to stop", async () => {
+    const w = supervise(crashing, { log: () => undefined, minDelayMs: 60_000 });
+    await new Promise<void>((r) => w.current().once("exit", () => r()));
+    let asked = false;
+    await w.stop(async () => void (asked = true));
+    expect(asked).toBe(false);
+    expect(w.restarts()).toBe(0);
+  });
+
   it("leaves a healthy worker alone and hands it to the stop function", async () => {
     const w = supervise(running, { log: () => undefined, minDelayMs: 10 });
     const first = w.current();
