@@ -83,9 +83,7 @@ async function main() {
   // have come while it was still hot. Datapoints that land within an hour of
   // the hot tier's roll-off go to the warm tier instead, so the hot retention
   // is two hours longer here: the day is stored as it would have been.
-  const hot = { HIVE_CLOUDWATCH_ROLLOFF_HOT_RETENTION_HOURS: "26" };
-  Object.assign(process.env, hot);
-  const stack = await startStack({ env: hot });
+  const stack = await startStack({ env: { HIVE_CLOUDWATCH_ROLLOFF_HOT_RETENTION_HOURS: "26" } });
   const cw = new CloudWatchClient({
     endpoint: stack.endpoint,
     region: "us-east-1",

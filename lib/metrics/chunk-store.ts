@@ -126,7 +126,30 @@ export async function deleteChunk(kv: KV, ref: ChunkRef, revision: number): Prom
 export function parseChunkKey(key: string): ChunkRef | undefined {
   const [account, seriesId, unitToken, tier, startSeconds] = key.split(".");
   if (!startSeconds || !(tier in TIERS)) return undefined;
-  return { account, seriesId, unit: fromKeyToken(unitToken), tier: tier as TierName, start: Number(startSeconds) * 1000 };
+  return { account, seriesId, unit: unitOfToken(unitToken), tier: tier as TierName, start: Number(startSeconds) * 1000 };
+}
+
+/** The series id of a key of `account`'s chunks, without splitting it (wide reads meet tens of thousands). */
+export function seriesIdOfKey(key: string, account: string): string {
+  return key.slice(account.length + 1, key.indexOf(".", account.length + 1));
+}
+
+/** The unit of a key of `account`'s chunks, as seriesIdOfKey. */
+export function unitOfKey(key: string, account: string): string {
+  const from = key.indexOf(".", account.length + 1) + 1;
+  return unitOfToken(key.slice(from, key.indexOf(".", from)));
+}
+
+/** Units by key token, memoised: a few tokens recur, and one string object per unit makes later Map lookups cheap. */
+const UNITS = new Map<string, string>();
+
+function unitOfToken(token: string): string {
+  let unit = UNITS.get(token);
+  if (unit === undefined) {
+    if (UNITS.size > 1000) UNITS.clear();
+    UNITS.set(token, (unit = fromKeyToken(token)));
+  }
+  return unit;
 }
 
 export { Aggregate };

@@ -39,18 +39,14 @@ const ID_CACHE = new Map<number, IdEntry>();
 
 /** seriesId of a metric given as pairs (sorted by name), cached. */
 export function cachedSeriesId(namespace: string, metricName: string, pairs: Array<[string, string]>): string {
-  let a = laneA(laneA(HASH_SEED_A, textHash(namespace)), textHash(metricName));
-  let b = laneB(laneB(HASH_SEED_B, textHash(namespace)), textHash(metricName));
-  for (let i = 0; i < pairs.length; i++) {
-    const k = textHash(pairs[i][0]);
-    const v = textHash(pairs[i][1]);
-    a = laneA(laneA(a, k), v);
-    b = laneB(laneB(b, k), v);
-  }
-  return cachedSeriesIdByHash(namespace, metricName, pairs, packLanes(a, b));
+  PAIR_HASHES.length = 0;
+  for (let i = 0; i < pairs.length; i++) PAIR_HASHES.push(textHash(pairs[i][0]), textHash(pairs[i][1]));
+  return cachedSeriesIdByHash(namespace, metricName, pairs, seriesHash(textHash(namespace), textHash(metricName), PAIR_HASHES));
 }
 
-/** cachedSeriesId given the series' hash, built from its strings' textHash with the lane steps below. */
+const PAIR_HASHES: number[] = [];
+
+/** cachedSeriesId given the series' hash (seriesHash of its strings' textHash). */
 export function cachedSeriesIdByHash(namespace: string, metricName: string, pairs: Array<[string, string]>, h: number): string {
   const first = ID_CACHE.get(h);
   for (let e = first; e; e = e.next) if (sameIdentity(e, namespace, metricName, pairs)) return e.id;
@@ -66,21 +62,33 @@ function sameIdentity(e: IdEntry, namespace: string, metricName: string, pairs: 
   return true;
 }
 
+/** FNV-1a: its offset basis, and one step over a 32-bit value (a character, or a hash being combined). */
+export const FNV_OFFSET = 0x811c9dc5;
+export const fnvStep = (h: number, x: number): number => Math.imul(h ^ x, 0x01000193);
+// A second lane with another multiplier, for 53 bits of series hash.
+const otherStep = (h: number, x: number): number => Math.imul(h ^ x, 0x5bd1e995);
+
 /** FNV-1a over the UTF-16 code units, 32 bits. */
 export function textHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = 0; i < text.length; i++) h = fnvStep(h, text.charCodeAt(i));
   return h;
 }
 
-// A series' hash: two 32-bit lanes over the sequence namespace, metric name,
-// then each dimension's name and value (their textHash), with different
-// multipliers, packed into 53 bits.
-export const HASH_SEED_A = 0x811c9dc5;
-export const HASH_SEED_B = 0x9747b28c;
-export const laneA = (h: number, x: number): number => Math.imul(h ^ x, 0x01000193);
-export const laneB = (h: number, x: number): number => Math.imul(h ^ x, 0x5bd1e995);
-export const packLanes = (a: number, b: number): number => (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+/**
+ * A series' 53-bit hash from the textHash of its namespace, metric name and
+ * each dimension's name and value (`pairHashes`, in order): two 32-bit lanes
+ * with different multipliers, packed.
+ */
+export function seriesHash(namespaceHash: number, nameHash: number, pairHashes: ArrayLike<number>): number {
+  let a = fnvStep(fnvStep(FNV_OFFSET, namespaceHash), nameHash);
+  let b = otherStep(otherStep(0x9747b28c, namespaceHash), nameHash);
+  for (let k = 0; k < pairHashes.length; k++) {
+    a = fnvStep(a, pairHashes[k]);
+    b = otherStep(b, pairHashes[k]);
+  }
+  return (a >>> 0) * 2 ** 21 + ((b >>> 0) & 0x1fffff);
+}
 
 /** A metric's identity as a Map key (exact: `\u0001` cannot appear in names). */
 export function metricKey(m: MetricIdentity): string {

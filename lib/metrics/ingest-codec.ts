@@ -23,7 +23,7 @@
  * Messages written before this format are JSON and still decode.
  */
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { HASH_SEED_A, HASH_SEED_B, laneA, laneB, packLanes, textHash } from "./identity.js";
+import { FNV_OFFSET, fnvStep, seriesHash, textHash } from "./identity.js";
 import type { IngestDatum, IngestMessage } from "./ingest.js";
 
 const VERSION = 1;
@@ -49,8 +49,8 @@ export class NotUnicodeError extends Error {
 }
 
 /** The encoder's series hash: FNV-1a steps over string indexes (exported for the test that makes two series collide). */
-export const SERIES_HASH_SEED = 0x811c9dc5;
-export const mixSeriesHash = (h: number, x: number): number => Math.imul(h ^ x, 0x01000193);
+export const SERIES_HASH_SEED = FNV_OFFSET;
+export const mixSeriesHash = fnvStep;
 
 function sameSeries(a: IngestDatum, b: IngestDatum): boolean {
   if (a.m !== b.m || a.d.length !== b.d.length) return false;
@@ -291,16 +291,6 @@ function interned(s: string): { text: string; hash: number } {
   return known;
 }
 
-function seriesHash(namespaceHash: number, nameHash: number, pairHashes: number[]): number {
-  let a = laneA(laneA(HASH_SEED_A, namespaceHash), nameHash);
-  let b = laneB(laneB(HASH_SEED_B, namespaceHash), nameHash);
-  for (let k = 0; k < pairHashes.length; k++) {
-    a = laneA(a, pairHashes[k]);
-    b = laneB(b, pairHashes[k]);
-  }
-  return packLanes(a, b);
-}
-
 /** Decodes a message (either form) into `into`. Throws on bytes that are neither. */
 export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): IngestColumns {
   if (bytes[0] === JSON_OPEN_BRACE) return columnsOf(decodeIngestMessage(bytes), into);
@@ -313,7 +303,6 @@ export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): Ing
     strings[i] = known.text;
     hashes[i] = known.hash;
   }
-  const hashOf = (i: number) => hashes[i];
   const accountIndex = r.varint();
   const namespaceIndex = r.varint();
   const namespace = strings[namespaceIndex];
@@ -329,10 +318,10 @@ export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): Ing
       const dv = r.varint();
       if (strings[dn] === undefined || strings[dv] === undefined) throw new Error("corrupt ingest message");
       d[k] = [strings[dn], strings[dv]];
-      pairHashes.push(hashOf(dn), hashOf(dv));
+      pairHashes.push(hashes[dn], hashes[dv]);
     }
     if (strings[name] === undefined) throw new Error("corrupt ingest message");
-    series[i] = { m: strings[name], d, hash: seriesHash(hashOf(namespaceIndex), hashOf(name), pairHashes) };
+    series[i] = { m: strings[name], d, hash: seriesHash(hashes[namespaceIndex], hashes[name], pairHashes) };
   }
   const base = r.float64();
   const n = r.varint();

@@ -100,7 +100,6 @@ export function ensureIngestStream(): Promise<void> {
   return ensured;
 }
 
-
 /**
  * Appends the request, one message per partition; resolves when JetStream
  * acknowledged them all. With a `retryKey` (same for every retry of one

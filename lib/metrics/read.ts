@@ -5,8 +5,19 @@
  * chunk, and a chunk already absorbed by its rollup is skipped.
  */
 import { Aggregate } from "./aggregate.js";
-import { chunkBucket, chunkKey, decodeStoredChunk, emptyChunk, loadChunk, parseChunkKey, viewStoredChunkBasic, type StoredChunk } from "./chunk-store.js";
-import { forEachEntry, fromKeyToken, scanEntries } from "../storage/kv.js";
+import {
+  chunkBucket,
+  chunkKey,
+  decodeStoredChunk,
+  emptyChunk,
+  loadChunk,
+  parseChunkKey,
+  seriesIdOfKey,
+  unitOfKey,
+  viewStoredChunkBasic,
+  type StoredChunk,
+} from "./chunk-store.js";
+import { forEachEntry, scanEntries } from "../storage/kv.js";
 import { BUCKETS, kvValue } from "../storage/nats.js";
 import { loadCold } from "./cold-store.js";
 import { basicOf, foldDatum } from "./fold.js";
@@ -66,7 +77,6 @@ export function tierPlan(start: number, end: number, periodMs: number, now: numb
 
 type TierChunks = Partial<Record<TierName, Map<number, StoredChunk>>>;
 
-
 export async function readSeries(account: string, metric: MetricIdentity, opts: ReadOptions): Promise<PeriodData> {
   const id = seriesId(metric);
   const tail = opts.tail ?? new TailCache(account);
@@ -121,17 +131,6 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   return out;
 }
 
-/** Units by key token: a wide read meets the same few tokens tens of thousands of times. */
-const UNITS = new Map<string, string>();
-function unitOfToken(token: string): string {
-  let unit = UNITS.get(token);
-  if (unit === undefined) {
-    if (UNITS.size > 1000) UNITS.clear();
-    UNITS.set(token, (unit = fromKeyToken(token)));
-  }
-  return unit;
-}
-
 /**
  * Many series at once (SEARCH, Metrics Insights): each tier's chunks of a
  * span are streamed for the whole account in one KV scan instead of one
@@ -158,12 +157,9 @@ export async function readMany(
       Promise.all(
         chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
           forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
-            // `${account}.${seriesId}.${unit token}.…`: only the two middle tokens are new here.
-            const a = account.length + 1;
-            const b = e.key.indexOf(".", a);
-            const i = index.get(e.key.slice(a, b));
+            const i = index.get(seriesIdOfKey(e.key, account));
             if (i === undefined) return;
-            const unit = unitOfToken(e.key.slice(b + 1, e.key.indexOf(".", b + 1)));
+            const unit = unitOfKey(e.key, account);
             if (opts.unit === undefined || unit === opts.unit) visit(i, unit, start, e.value);
           }),
         ),

@@ -96,6 +96,9 @@ export function ensureStream(config: Partial<StreamConfig> & { name: string }): 
   return ensured;
 }
 
+/** A direct get's answer for no such message (nats.js rejects it as an error with code 404). */
+const notFound = (e: unknown) => (e as { code?: string }).code === "404";
+
 type DirectQuery = { seq: number; next_by_subj: string } | { last_by_subj: string };
 
 /**
@@ -109,7 +112,7 @@ export async function directGet(jsm: JetStreamManager, stream: string, query: Di
   try {
     return await direct.getMessage(stream, query);
   } catch (e) {
-    if ((e as { code?: string }).code === "404") return undefined;
+    if (notFound(e)) return undefined;
     throw e;
   }
 }
@@ -149,7 +152,7 @@ export async function kvValue(bucket: string, key: string): Promise<Uint8Array |
     const reply = await nc.request(`$JS.API.DIRECT.GET.KV_${bucket}`, DIRECT_QUERY.encode(`{"last_by_subj":"$KV.${bucket}.${key}"}`), { timeout: 5000 });
     return reply.data.length > 0 ? reply.data : undefined;
   } catch (e) {
-    if ((e as { code?: string }).code === "404") return undefined;
+    if (notFound(e)) return undefined;
     throw e;
   }
 }
