@@ -110,15 +110,14 @@ export class ByteWriter {
 
 export class ByteReader {
   private pos = 0;
-  private readonly view: DataView;
+  /** Made on the first float64: wide reads make a reader per chunk, and most never need one. */
+  private view?: DataView;
 
   /** `name` goes into the errors: "truncated chunk". */
   constructor(
     private readonly buf: Uint8Array,
     private readonly name: string,
-  ) {
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
+  ) {}
 
   byte(): number {
     if (this.pos >= this.buf.length) throw new Error(`truncated ${this.name}`);
@@ -153,6 +152,7 @@ export class ByteReader {
 
   float64(): number {
     if (this.pos + 8 > this.buf.length) throw new Error(`truncated ${this.name}`);
+    this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     const v = this.view.getFloat64(this.pos);
     this.pos += 8;
     return v;

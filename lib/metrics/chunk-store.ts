@@ -67,10 +67,19 @@ export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk,
 /** A record's header fields, and its chunk's bytes. */
 function readRecord(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; body: Uint8Array } {
   if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = view.getUint16(13);
-  const absorbed = n === 0 ? [] : Array.from({ length: n }, (_, i) => view.getUint32(15 + 4 * i));
-  return { lastSeq: view.getFloat64(1), incarnation: view.getUint32(9), absorbed, body: bytes.subarray(15 + 4 * n) };
+  if (bytes.length < 15) throw new Error("truncated chunk record");
+  const n = (bytes[13] << 8) | bytes[14];
+  const absorbed = n === 0 ? [] : Array.from({ length: n }, (_, i) => uint32(bytes, 15 + 4 * i));
+  return { lastSeq: float64(bytes, 1), incarnation: uint32(bytes, 9), absorbed, body: bytes.subarray(15 + 4 * n) };
+}
+
+// Header fields read through one scratch view, not a DataView per record (wide reads meet tens of thousands).
+const SCRATCH = new Uint8Array(8);
+const SCRATCH_VIEW = new DataView(SCRATCH.buffer);
+const uint32 = (b: Uint8Array, at: number) => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+function float64(b: Uint8Array, at: number): number {
+  for (let k = 0; k < 8; k++) SCRATCH[k] = b[at + k];
+  return SCRATCH_VIEW.getFloat64(0);
 }
 
 export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false): StoredChunk {
@@ -84,8 +93,8 @@ export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = f
  * buffers, valid until the next decode, with the record's header.
  */
 export function viewStoredChunkBasic(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; buckets: BasicView } {
-  const { body, ...head } = readRecord(bytes);
-  return { ...head, buckets: viewChunkBasic(body) };
+  const { body, lastSeq, incarnation, absorbed } = readRecord(bytes);
+  return { lastSeq, incarnation, absorbed, buckets: viewChunkBasic(body) };
 }
 
 /** The record, or an empty one (revision 0) when there is none. */

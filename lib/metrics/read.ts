@@ -5,20 +5,9 @@
  * chunk, and a chunk already absorbed by its rollup is skipped.
  */
 import { Aggregate } from "./aggregate.js";
-import {
-  chunkBucket,
-  chunkKey,
-  decodeStoredChunk,
-  emptyChunk,
-  loadChunk,
-  parseChunkKey,
-  seriesIdOfKey,
-  unitOfKey,
-  viewStoredChunkBasic,
-  type StoredChunk,
-} from "./chunk-store.js";
-import { forEachEntry, scanEntries } from "../storage/kv.js";
-import { BUCKETS, kvValue } from "../storage/nats.js";
+import { chunkKey, decodeStoredChunk, emptyChunk, viewStoredChunkBasic, type StoredChunk } from "./chunk-store.js";
+import { kvValues } from "../storage/kv-values.js";
+import { BUCKETS } from "../storage/nats.js";
 import { loadCold } from "./cold-store.js";
 import { basicOf, foldDatum } from "./fold.js";
 import { seriesId } from "./identity.js";
@@ -84,133 +73,112 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   // before it moves the checkpoint, so whatever has left the tail is there.
   const tailData = await tail.forMetric(metric, id, opts.basic);
   const record = opts.unit ? undefined : await getSeries(account, id);
-  const units = opts.unit ? [opts.unit] : [...new Set([...(record?.units ?? []), ...tailData.map((x) => x.d.u)])];
-  const out: PeriodData = new Map();
-  if (!units.length) return out;
-  // Chunks that end before the series' first datapoint hold nothing (data not indexed yet is in the tail).
-  const first = record?.firstTimestamp ?? -Infinity;
-
-  const now = opts.now ?? Date.now();
-  const ret = retention();
-  const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
-  const kv = await chunkBucket();
-  if (foldable(plan, opts)) {
-    const [data] = await foldBasic([id], opts, plan, now, ret, tailData.length > 0, async () => tailData, (tier, visit) =>
-      Promise.all(
-        units.flatMap((unit) =>
-          chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map(async (start) => {
-            if (start + TIERS[tier].spanMs <= first) return; // before the series' first datapoint: no chunk
-            const value = await kvValue(BUCKETS.metricChunks, chunkKey({ account, seriesId: id, unit, tier, start }));
-            if (value) visit(0, unit, start, value);
-          }),
-        ),
-      ),
-    );
-    return data;
-  }
-  await Promise.all(
-    units.map(async (unit) => {
-      const chunks: TierChunks = {};
-      const loads: Promise<void>[] = [];
-      for (const [name, range] of Object.entries(plan) as Array<[TierName, Range]>) {
-        const map = (chunks[name] = new Map());
-        for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
-          const ref = { account, seriesId: id, unit, start };
-          const load =
-            start + TIERS[name].spanMs <= first
-              ? Promise.resolve(emptyChunk())
-              : name === "h1" ? loadCold(ref) : loadChunk(kv, { ...ref, tier: name }, opts.basic);
-          loads.push(load.then((c) => void map.set(start, c)));
-        }
-      }
-      await Promise.all(loads);
-      const periods = assemble(chunks, tailData, unit, opts, now, ret);
-      if (!isEmpty(periods)) out.set(unit, periods);
-    }),
-  );
-  return out;
+  const [data] = await readChunks(account, [{ id, units: record?.units ?? [], first: record?.firstTimestamp, tail: tailData }], opts);
+  return data;
 }
 
 /**
- * Many series at once (SEARCH, Metrics Insights): each tier's chunks of a
- * span are streamed for the whole account in one KV scan instead of one
- * request per series.
+ * Many series at once (SEARCH, Metrics Insights). The units and first
+ * timestamps come from the caller's listing of the index, so there is no
+ * index read per series.
  */
 export async function readMany(
   account: string,
   metrics: MetricIdentity[],
-  opts: ReadOptions & { units?: (id: string) => string[] | undefined },
+  opts: ReadOptions & { units?: (id: string) => string[] | undefined; first?: (id: string) => number | undefined },
 ): Promise<PeriodData[]> {
-  if (metrics.length < 64) return Promise.all(metrics.map((m) => readSeries(account, m, opts)));
-  const now = opts.now ?? Date.now();
-  const ret = retention();
-  const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
   const tail = opts.tail ?? new TailCache(account);
   // The tail before the chunks (see readSeries): later reads hit the cache.
   const tailEmpty = await tail.isEmpty();
-  const kv = await chunkBucket();
-  if (foldable(plan, opts)) {
-    const ids = metrics.map(seriesId);
-    const index = new Map<string, number>();
-    ids.forEach((id, i) => index.set(id, i));
-    return foldBasic(ids, opts, plan, now, ret, !tailEmpty, async (i) => (tailEmpty ? [] : tail.forMetric(metrics[i], ids[i], true)), (tier, visit) =>
-      Promise.all(
-        chunkStartsIn(TIERS[tier], plan[tier]![0], plan[tier]![1]).map((start) =>
-          forEachEntry(kv, `${account}.*.*.${tier}.${Math.floor(start / 1000)}`, (e) => {
-            const i = index.get(seriesIdOfKey(e.key, account));
-            if (i === undefined) return;
-            const unit = unitOfKey(e.key, account);
-            if (opts.unit === undefined || unit === opts.unit) visit(i, unit, start, e.value);
-          }),
-        ),
-      ),
-    );
-  }
-
-  // seriesId → unit → tier → chunk start → chunk
-  const found = new Map<string, Map<string, TierChunks>>();
-  const scans: Promise<void>[] = [];
-  for (const [name, range] of Object.entries(plan) as Array<[TierName, Range]>) {
-    if (name === "h1") continue; // cold days are read per series below
-    for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
-      scans.push(
-        scanEntries(kv, `${account}.*.*.${name}.${Math.floor(start / 1000)}`).then((entries) => {
-          for (const e of entries) {
-            const ref = parseChunkKey(e.key);
-            if (!ref) continue;
-            let units = found.get(ref.seriesId);
-            if (!units) found.set(ref.seriesId, (units = new Map()));
-            let tiers = units.get(ref.unit);
-            if (!tiers) units.set(ref.unit, (tiers = {}));
-            (tiers[name] ??= new Map()).set(start, decodeStoredChunk(e.value, e.revision, opts.basic));
-          }
-        }),
-      );
-    }
-  }
-  await Promise.all(scans);
-
-  return Promise.all(
+  const wanted = await Promise.all(
     metrics.map(async (metric) => {
       const id = seriesId(metric);
-      const tailData = await tail.forMetric(metric, id, opts.basic);
-      const byUnit = found.get(id) ?? new Map<string, TierChunks>();
-      const units = opts.unit
-        ? [opts.unit]
-        : [...new Set([...(opts.units?.(id) ?? []), ...byUnit.keys(), ...tailData.map((x) => x.d.u)])];
+      const tailData = tailEmpty ? [] : await tail.forMetric(metric, id, opts.basic);
+      return { id, units: opts.units?.(id) ?? [], first: opts.first?.(id), tail: tailData };
+    }),
+  );
+  return readChunks(account, wanted, opts);
+}
+
+/** A series to read: its id, the units the index knows for it, its first datapoint, its unaggregated tail. */
+interface Wanted {
+  id: string;
+  units: string[];
+  first?: number;
+  tail: TailDatum[];
+}
+
+/** Each series' units to read: the one asked for, or every unit the index or the tail knows. */
+const unitsOf = (w: Wanted, unit?: string) => (unit ? [unit] : [...new Set([...w.units, ...w.tail.map((x) => x.d.u)])]);
+
+/** Hands a stored chunk of series `i` (by position), `unit` and chunk `start` to the fold. */
+type ChunkVisit = (i: number, unit: string, start: number, bytes: Uint8Array) => void;
+
+/**
+ * One tier's stored chunks over `range` for every wanted series and unit,
+ * fetched by direct gets in one batch (see kv-values.ts for why not a scan).
+ * Chunks that end before a series' first datapoint are not asked for.
+ */
+function loadTier(account: string, wanted: Wanted[], units: string[][], tier: TierName, range: Range, visit: ChunkVisit): Promise<void> {
+  const { spanMs } = TIERS[tier];
+  const starts = chunkStartsIn(TIERS[tier], range[0], range[1]);
+  const keys: string[] = [];
+  const who: number[] = [];
+  const unitAt: string[] = [];
+  const startAt: number[] = [];
+  wanted.forEach((w, i) => {
+    for (const unit of units[i]) {
+      for (const start of starts) {
+        if (start + spanMs <= (w.first ?? -Infinity)) continue; // before the series' first datapoint: no chunk
+        keys.push(chunkKey({ account, seriesId: w.id, unit, tier, start }));
+        who.push(i);
+        unitAt.push(unit);
+        startAt.push(start);
+      }
+    }
+  });
+  return kvValues(BUCKETS.metricChunks, keys, (k, bytes) => visit(who[k], unitAt[k], startAt[k], bytes));
+}
+
+async function readChunks(account: string, wanted: Wanted[], opts: ReadOptions): Promise<PeriodData[]> {
+  const now = opts.now ?? Date.now();
+  const ret = retention();
+  const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
+  const units = wanted.map((w) => unitsOf(w, opts.unit));
+  if (foldable(plan, opts)) {
+    const tailed = wanted.some((w) => w.tail.length > 0);
+    return foldBasic(wanted, opts, plan, now, ret, tailed, (tier, visit) => loadTier(account, wanted, units, tier, plan[tier]!, visit));
+  }
+
+  // series → unit → tier → chunk start → chunk
+  const found = wanted.map(() => new Map<string, TierChunks>());
+  await Promise.all(
+    (Object.entries(plan) as Array<[TierName, Range]>)
+      .filter(([tier]) => tier !== "h1") // cold days are read per series below
+      .map(([tier, range]) =>
+        loadTier(account, wanted, units, tier, range, (i, unit, start, bytes) => {
+          let tiers = found[i].get(unit);
+          if (!tiers) found[i].set(unit, (tiers = {}));
+          (tiers[tier] ??= new Map()).set(start, decodeStoredChunk(bytes, 0, opts.basic));
+        }),
+      ),
+  );
+
+  return Promise.all(
+    wanted.map(async (w, i) => {
       const out: PeriodData = new Map();
-      for (const unit of units) {
-        const chunks: TierChunks = { ...(byUnit.get(unit) ?? {}) };
+      for (const unit of units[i]) {
+        const chunks: TierChunks = found[i].get(unit) ?? {};
         // Absent chunks are empty ones, so the tail has somewhere to fold into.
-        for (const [name, range] of Object.entries(plan) as Array<[TierName, Range]>) {
-          const map = (chunks[name] = new Map(chunks[name] ?? []));
-          for (const start of chunkStartsIn(TIERS[name], range[0], range[1])) {
-            if (!map.has(start)) {
-              map.set(start, name === "h1" ? await loadCold({ account, seriesId: id, unit, start }) : emptyChunk());
-            }
+        for (const [tier, range] of Object.entries(plan) as Array<[TierName, Range]>) {
+          const map = (chunks[tier] ??= new Map());
+          for (const start of chunkStartsIn(TIERS[tier], range[0], range[1])) {
+            if (map.has(start)) continue;
+            const before = start + TIERS[tier].spanMs <= (w.first ?? -Infinity);
+            map.set(start, tier === "h1" && !before ? await loadCold({ account, seriesId: w.id, unit, start }) : emptyChunk());
           }
         }
-        const periods = assemble(chunks, tailData, unit, opts, now, ret);
+        const periods = assemble(chunks, w.tail, unit, opts, now, ret);
         if (!isEmpty(periods)) out.set(unit, periods);
       }
       return out;
@@ -226,9 +194,6 @@ function foldable(plan: TierPlan, opts: ReadOptions): boolean {
   return opts.basic === true && !plan.h1 && Math.ceil((opts.end - opts.start) / opts.periodMs) <= MAX_GRID_SLOTS;
 }
 
-/** Hands a stored chunk of series `i` (by position), `unit` and chunk `start` to the fold. */
-type ChunkVisit = (i: number, unit: string, start: number, bytes: Uint8Array) => void;
-
 /**
  * Basic statistics of series from the KV tiers: every chunk is folded into
  * its series' grid the moment `load` delivers it, decoded into shared
@@ -238,18 +203,17 @@ type ChunkVisit = (i: number, unit: string, start: number, bytes: Uint8Array) =>
  * tail: a datapoint counts unless its chunk already holds its sequence.
  */
 async function foldBasic(
-  ids: string[],
+  wanted: Wanted[],
   opts: ReadOptions,
   plan: TierPlan,
   now: number,
   ret: Retention,
   /** Whether there is a tail to fold: only then is each chunk's last sequence kept. */
   tailed: boolean,
-  tailOf: (i: number) => Promise<TailDatum[]>,
   load: (tier: TierName, visit: ChunkVisit) => Promise<unknown>,
 ): Promise<PeriodData[]> {
-  const out: PeriodData[] = ids.map(() => new Map());
-  const slab = new GridSlab(opts.start, opts.end, opts.periodMs, Math.min(256, ids.length));
+  const out: PeriodData[] = wanted.map(() => new Map());
+  const slab = new GridSlab(opts.start, opts.end, opts.periodMs, Math.min(256, wanted.length));
   const gridOf = (i: number, unit: string) => {
     let g = out[i].get(unit) as PeriodGrid | undefined;
     if (!g) out[i].set(unit, (g = slab.next()));
@@ -278,24 +242,22 @@ async function foldBasic(
   for (const a of early) foldM1(...a);
   await fine;
 
-  await Promise.all(
-    ids.map(async (_, i) => {
-      for (const { seq, d } of await tailOf(i)) {
-        if (opts.unit !== undefined && d.u !== opts.unit) continue;
-        for (const tier of ingestTiers(d, now, ret.hotMs)) {
-          const range = plan[tier];
-          const { resolutionMs, spanMs } = TIERS[tier];
-          const chunk = chunkStart(d.t, TIERS[tier]);
-          if (!range || chunk + spanMs <= range[0] || chunk >= range[1]) continue;
-          const t = bucketStart(d.t, resolutionMs);
-          if (t + resolutionMs <= opts.start || t >= opts.end) continue;
-          if (seq <= (lastSeqs.get(`${tier}|${i}|${d.u}|${chunk}`) ?? 0)) continue;
-          const agg = basicOf(d);
-          if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);
-        }
+  wanted.forEach((w, i) => {
+    for (const { seq, d } of w.tail) {
+      if (opts.unit !== undefined && d.u !== opts.unit) continue;
+      for (const tier of ingestTiers(d, now, ret.hotMs)) {
+        const range = plan[tier];
+        const { resolutionMs, spanMs } = TIERS[tier];
+        const chunk = chunkStart(d.t, TIERS[tier]);
+        if (!range || chunk + spanMs <= range[0] || chunk >= range[1]) continue;
+        const t = bucketStart(d.t, resolutionMs);
+        if (t + resolutionMs <= opts.start || t >= opts.end) continue;
+        if (seq <= (lastSeqs.get(`${tier}|${i}|${d.u}|${chunk}`) ?? 0)) continue;
+        const agg = basicOf(d);
+        if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);
       }
-    }),
-  );
+    }
+  });
   return out;
 }
 

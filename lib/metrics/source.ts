@@ -27,8 +27,9 @@ export class AccountMetrics implements MetricSource {
   private metricsList?: Promise<MetricIdentity[]>;
   /** Reads by the metrics array asked for, then by what was read of it. */
   private readonly reads = new WeakMap<MetricIdentity[], Map<string, Promise<PeriodData[]>>>();
-  /** Units per series id, from the index. */
+  /** Units and first datapoint per series id, from the index. */
   private readonly units = new Map<string, string[]>();
+  private readonly firsts = new Map<string, number | undefined>();
 
   constructor(readonly account: string, readonly now = Date.now()) {
     this.tail = new TailCache(account);
@@ -42,6 +43,7 @@ export class AccountMetrics implements MetricSource {
       const byId = new Map<string, MetricIdentity>();
       for (const r of rows) {
         this.units.set(r.id, r.units);
+        this.firsts.set(r.id, r.firstTimestamp);
         byId.set(r.id, rememberSeriesId(identityOf(r), r.id));
       }
       for (const { message } of tail) {
@@ -75,6 +77,7 @@ export class AccountMetrics implements MetricSource {
         now: this.now,
         tail: this.tail,
         units: (id) => this.units.get(id),
+        first: (id) => this.firsts.get(id),
         basic,
       });
       reads.set(key, data);

@@ -2,7 +2,8 @@
  * Typed JSON records in NATS KV, keyed `{account}.{part}.{part}`. The account
  * is always the first token, so one tenant's scan never reaches another's keys.
  */
-import type { KV } from "nats";
+import { AckPolicy, consumerOpts, DeliverPolicy, nanos, type KV } from "nats";
+import { getNats } from "./nats.js";
 
 /**
  * Makes a name safe as one KV key token: [A-Za-z0-9_-] stay, every other byte
@@ -100,29 +101,58 @@ export async function deleteRecord(kv: KV, key: string): Promise<void> {
 export interface Entry {
   key: string;
   value: Uint8Array;
-  revision: number;
 }
 
 /**
  * Calls `visit` for every live entry whose key matches `filter`, as the
  * entries arrive (nothing is collected: wide reads fold each one and drop it).
+ *
+ * The ordered consumer kv.watch uses (flow control, heartbeats, restarts
+ * after a gap), read in its callback: kv.watch queues each message into an
+ * async iterator as a KvEntry, which cost more than the entry itself.
  */
 export async function forEachEntry(kv: KV, filter: string, visit: (e: Entry) => void): Promise<void> {
-  let initialized = false;
-  let iter: Awaited<ReturnType<KV["watch"]>> | undefined;
-  // Deletes are filtered here: with ignoreDeletes the watch never reports
-  // being initialised when the last entry is a delete.
-  iter = await kv.watch({
-    key: filter,
-    initializedFn: () => {
-      initialized = true;
-      iter?.stop();
-    },
+  const { js } = await getNats();
+  const bucket = (kv as unknown as { bucket: string }).bucket;
+  const prefix = `$KV.${bucket}.`;
+  const opts = consumerOpts({
+    deliver_policy: DeliverPolicy.LastPerSubject,
+    ack_policy: AckPolicy.None,
+    filter_subject: prefix + filter,
+    flow_control: true,
+    idle_heartbeat: nanos(5000),
   });
-  if (initialized) iter.stop();
-  for await (const e of iter) {
+  opts.bindStream(`KV_${bucket}`);
+  opts.orderedConsumer();
+  let received = 0;
+  let expected = -1;
+  let settled = false;
+  let settle!: (e?: unknown) => void;
+  const finished = new Promise<void>((resolve, reject) => (settle = (e) => ((settled = true), e ? reject(e) : resolve())));
+  finished.catch(() => undefined); // it may fail before it is awaited (while subscribing); awaiting still throws
+  opts.callback((err, m) => {
+    if (err) return settle(err);
+    if (!m || settled) return;
+    received++;
     // Deletes and purges carry no payload: testing the length spares parsing every entry's headers.
-    if (e.value.length > 0) visit(e); // a KvEntry is an Entry: no copy per entry
+    if (m.data.length > 0) {
+      try {
+        visit({ key: m.subject.substring(prefix.length), value: m.data });
+      } catch (e) {
+        return settle(e);
+      }
+    }
+    if (m.info.pending === 0 || received === expected) settle();
+  });
+  const sub = await js.subscribe(prefix + filter, opts);
+  try {
+    // What the consumer had to deliver when it was made: nothing, or all of it already here.
+    const { last } = (sub as unknown as { info: { last: { num_pending: number; delivered: { consumer_seq: number } } } }).info;
+    expected = last.num_pending + last.delivered.consumer_seq;
+    if (expected === 0 || received >= expected) settle();
+    await finished;
+  } finally {
+    sub.unsubscribe();
   }
 }
 

@@ -117,46 +117,6 @@ export async function directGet(jsm: JetStreamManager, stream: string, query: Di
   }
 }
 
-const DIRECT_QUERY = new TextEncoder();
-
-/** Whether a bucket's stream answers direct gets, by bucket (asked once a process). */
-const directBuckets = new Map<string, Promise<boolean>>();
-
-function allowsDirect(bucket: string): Promise<boolean> {
-  let known = directBuckets.get(bucket);
-  if (!known) {
-    known = getNats()
-      .then(({ jsm }) => jsm.streams.info(`KV_${bucket}`))
-      .then((info) => info.config.allow_direct === true);
-    known.catch(() => directBuckets.delete(bucket)); // asked again next time
-    directBuckets.set(bucket, known);
-  }
-  return known;
-}
-
-/**
- * A KV key's current value, or undefined when it has none (never written,
- * deleted or purged: those answers carry no payload). One direct get whose
- * reply is used as it arrives: kv.get builds an entry from the reply's
- * headers (revision, time, operation) that a read of a chunk does not use,
- * and a day of hourly chunks is 24 reads a series. A bucket whose stream
- * does not allow direct gets (created by hand) is read with kv.get.
- */
-export async function kvValue(bucket: string, key: string): Promise<Uint8Array | undefined> {
-  if (!(await allowsDirect(bucket))) {
-    const e = await (await getBucket(bucket as BucketName)).get(key);
-    return e && e.operation === "PUT" && e.value.length > 0 ? e.value : undefined;
-  }
-  const { nc } = await getNats();
-  try {
-    const reply = await nc.request(`$JS.API.DIRECT.GET.KV_${bucket}`, DIRECT_QUERY.encode(`{"last_by_subj":"$KV.${bucket}.${key}"}`), { timeout: 5000 });
-    return reply.data.length > 0 ? reply.data : undefined;
-  } catch (e) {
-    if (notFound(e)) return undefined;
-    throw e;
-  }
-}
-
 /** Creates every bucket up front, so a fresh deployment is ready before the first request. */
 export async function ensureNatsResources(): Promise<void> {
   await Promise.all(Object.values(BUCKETS).map(getBucket));
