@@ -99,6 +99,8 @@ async function main() {
     while ((await ingestBacklog()) > 0) await new Promise((r) => setTimeout(r, 200));
     const deadline = Date.now() + 30_000;
     while ((await deltaBacklog()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    // Roll-off runs every 5 minutes: by now it would have sealed the closed hours.
+    await stack.fireSchedule("MetricRollOff");
   };
 
   // 1. 70 series × 1440 minutes.

@@ -2,7 +2,8 @@
  * Bytes at rest per stored bucket (npx tsx bench/size.ts).
  *
  * Realistic series, one value a minute for 24 hours, stored as hourly chunks
- * of 1-minute buckets (what the aggregator writes to KV); plus, for
+ * of 1-minute buckets (what compaction writes to KV while an hour is open)
+ * and as 12-hour sealed chunks (where roll-off moves closed hours); plus, for
  * comparison, busier series with many values a minute. Every chunk is decoded
  * again and checked bit-for-bit (count, sum, min, max, sketch quantiles).
  */
@@ -81,11 +82,14 @@ function check(a: Aggregate, b: Aggregate): void {
   for (const q of [0.5, 0.9, 0.99]) if (a.quantile(q) !== b.quantile(q)) throw new Error(`round trip changed p${q * 100}`);
 }
 
-console.log("bytes at rest per 1-minute bucket over 24 h (target ≤ 6 for one value a minute):\nhot tier = one-hour chunks as the aggregator stores them (no deflate, with the record header);\ndeflated = one-hour chunks at deflate level 9, as rollups are stored\n");
-console.log(`${"series".padEnd(56)} ${"hot tier".padStart(12)} ${"deflated".padStart(12)} ${"1-h chunk bytes".padStart(22)}`);
+console.log(
+  "bytes at rest per 1-minute bucket over 24 h (target ≤ 6 for one value a minute):\n" +
+    "open hour = one-hour chunks as compaction stores them (no deflate, with the record header);\n" +
+    "sealed = 12-hour chunks as roll-off seals closed hours into (no deflate, the header listing the 12 hours absorbed);\n" +
+    "deflated = one-hour chunks at deflate level 9, as rollups are stored\n",
+);
+console.log(`${"series".padEnd(56)} ${"open hour".padStart(10)} ${"sealed".padStart(8)} ${"deflated".padStart(9)} ${"1-h chunk bytes".padStart(16)}`);
 for (const s of series) {
-  // As the hot tier stores them: chunks of TIERS.m1.spanMs, no deflate, plus the 15-byte record header.
-  let hot = 0;
   // The codec at its best (deflate level 9), one-hour chunks: what rollups use.
   let best = 0;
   let nBuckets = 0;
@@ -111,15 +115,21 @@ for (const s of series) {
     lo = Math.min(lo, bytes.length);
     hi = Math.max(hi, bytes.length);
   }
-  const perChunk = TIERS.m1.spanMs / HOUR;
-  for (let first = 0; first < 24; first += perChunk) {
-    const buckets = hours.slice(first, first + perChunk).flat();
-    const bytes = encodeChunk(buckets, MINUTE, 0);
-    decodeChunk(bytes).buckets.forEach((b, i) => check(buckets[i].agg, b.agg));
-    hot += bytes.length + 15;
-  }
+  const stored = (spanMs: number, header: number) => {
+    let total = 0;
+    const perChunk = spanMs / HOUR;
+    for (let first = 0; first < 24; first += perChunk) {
+      const buckets = hours.slice(first, first + perChunk).flat();
+      const bytes = encodeChunk(buckets, MINUTE, 0);
+      decodeChunk(bytes).buckets.forEach((b, i) => check(buckets[i].agg, b.agg));
+      total += bytes.length + header;
+    }
+    return total;
+  };
+  const hot = stored(TIERS.m1.spanMs, 15);
+  const sealed = stored(TIERS.m1s.spanMs, 15 + 4 * (TIERS.m1s.spanMs / TIERS.m1.spanMs));
   console.log(
-    `${s.name.padEnd(56)} ${(hot / nBuckets).toFixed(2).padStart(12)} ${(best / nBuckets).toFixed(2).padStart(12)} ${`${lo}–${hi}`.padStart(22)}`,
+    `${s.name.padEnd(56)} ${(hot / nBuckets).toFixed(2).padStart(10)} ${(sealed / nBuckets).toFixed(2).padStart(8)} ${(best / nBuckets).toFixed(2).padStart(9)} ${`${lo}–${hi}`.padStart(16)}`,
   );
 }
 

@@ -110,7 +110,8 @@ export async function loadChunk(kv: KV, ref: ChunkRef, basic = false): Promise<S
  */
 export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Promise<boolean> {
   // Hot chunks are rewritten every batch and read by every query: no deflate; rollups: the best.
-  const bytes = encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, ref.tier === "s1" || ref.tier === "m1" ? 0 : 9);
+  const hot = ref.tier === "s1" || ref.tier === "m1" || ref.tier === "m1s";
+  const bytes = encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, hot ? 0 : 9);
   try {
     chunk.revision = chunk.revision === 0 ? await kv.create(chunkKey(ref), bytes) : await kv.update(chunkKey(ref), bytes, chunk.revision);
     return true;

@@ -15,6 +15,7 @@ import { chunkBucket, chunkKey, loadChunk, saveChunk, type ChunkRef, type Stored
 import { decodeChunk } from "./chunk.js";
 import type { DeltaEntry } from "./delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
+import { inPool } from "../runtime/pool.js";
 import { getCheckpoint } from "../runtime/shards.js";
 import { INGEST_STREAM, PARTITIONS } from "./ingest.js";
 
@@ -52,12 +53,7 @@ export async function compactPartition(partition: number): Promise<Compacted> {
   }
   const kv = await chunkBucket();
   const all = [...work.values()];
-  // A pool of in-flight chunk updates: NATS pipelines them on one connection.
-  let next = 0;
-  const worker = async () => {
-    while (next < all.length) await applyToChunk(kv, all[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(256, all.length) }, worker));
+  await inPool(all, (w) => applyToChunk(kv, w), 256);
   const written = all.filter((w) => w.written).length;
 
   const done = records.filter((r) => r.to <= checkpoint);

@@ -14,7 +14,8 @@ import type { ChunkRef } from "./chunk-store.js";
 import { TIERS, type TierName } from "./tiers.js";
 
 const FORMAT = 1;
-const TIER_NAMES: TierName[] = ["s1", "m1", "m5", "h1"];
+// Codes are stored: new tiers go at the end.
+const TIER_NAMES: TierName[] = ["s1", "m1", "m5", "h1", "m1s"];
 
 export interface DeltaEntry extends ChunkRef {
   /** The chunk's buckets, as chunk.ts encodes them. */

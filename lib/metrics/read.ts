@@ -14,7 +14,9 @@ import { seriesId } from "./identity.js";
 import { GridSlab, MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
 import { getSeries } from "./series-index.js";
 import { TailCache, type TailDatum } from "./tail.js";
-import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
+import { sealedThrough } from "./sealed.js";
+import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, SEALED_AFTER_MS, TIERS, warmUpperBound, type Retention, type TierName } from "./tiers.js";
+import type { IngestDatum } from "./ingest.js";
 import type { MetricIdentity } from "./types.js";
 
 export interface ReadOptions {
@@ -46,8 +48,13 @@ const DAY = 86_400_000;
 type Range = [number, number];
 export type TierPlan = Partial<Record<TierName, Range>>;
 
-/** Which part of [start, end) each tier may hold data for. */
-export function tierPlan(start: number, end: number, periodMs: number, now: number, r: Retention): TierPlan {
+/**
+ * Which part of [start, end) each tier may hold data for. Hourly chunks exist
+ * only for hours roll-off has not sealed (those ending after `sealedThrough`);
+ * a mark ahead of this reader's clock (a roll-off whose clock was) is not
+ * trusted past what roll-off may have sealed by now.
+ */
+function tierPlan(start: number, end: number, periodMs: number, now: number, r: Retention, sealedThrough: number): TierPlan {
   if (periodMs < 60_000) return { s1: [start, end] };
   const plan: TierPlan = {};
   const clip = (a: number, b: number) => {
@@ -55,10 +62,12 @@ export function tierPlan(start: number, end: number, periodMs: number, now: numb
     const hi = Math.min(end, b);
     return lo < hi ? ([lo, hi] as Range) : undefined;
   };
-  const m1 = clip(now - r.hotMs - 2 * DAY, Infinity);
+  const m1s = clip(now - r.hotMs - 2 * DAY, Infinity);
+  const m1 = clip(Math.max(now - r.hotMs - 2 * DAY, Math.min(sealedThrough, now - SEALED_AFTER_MS)), Infinity);
   const m5 = clip(now - r.archiveMs - 2 * DAY, warmUpperBound(now, r.hotMs));
   const h1 = clip(-Infinity, now - r.archiveMs + DAY);
   if (m1) plan.m1 = m1;
+  if (m1s) plan.m1s = m1s;
   if (m5) plan.m5 = m5;
   if (h1) plan.h1 = h1;
   return plan;
@@ -143,7 +152,7 @@ function loadTier(account: string, wanted: Wanted[], units: string[][], tier: Ti
 async function readChunks(account: string, wanted: Wanted[], opts: ReadOptions): Promise<PeriodData[]> {
   const now = opts.now ?? Date.now();
   const ret = retention();
-  const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret);
+  const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret, await sealedThrough());
   const units = wanted.map((w) => unitsOf(w, opts.unit));
   if (foldable(plan, opts)) {
     const tailed = wanted.some((w) => w.tail.length > 0);
@@ -152,16 +161,14 @@ async function readChunks(account: string, wanted: Wanted[], opts: ReadOptions):
 
   // series → unit → tier → chunk start → chunk
   const found = wanted.map(() => new Map<string, TierChunks>());
-  await Promise.all(
-    (Object.entries(plan) as Array<[TierName, Range]>)
-      .filter(([tier]) => tier !== "h1") // cold days are read per series below
-      .map(([tier, range]) =>
-        loadTier(account, wanted, units, tier, range, (i, unit, start, bytes) => {
+  await loadInMoveOrder(plan, (tier) =>
+    tier === "h1" // cold days are read per series below
+      ? Promise.resolve()
+      : loadTier(account, wanted, units, tier, plan[tier]!, (i, unit, start, bytes) => {
           let tiers = found[i].get(unit);
           if (!tiers) found[i].set(unit, (tiers = {}));
           (tiers[tier] ??= new Map()).set(start, decodeStoredChunk(bytes, 0, opts.basic));
         }),
-      ),
   );
 
   return Promise.all(
@@ -184,6 +191,23 @@ async function readChunks(account: string, wanted: Wanted[], opts: ReadOptions):
       return out;
     }),
   );
+}
+
+/**
+ * Loads the plan's KV tiers, each chunk before the chunk roll-off moves it
+ * into: hourly, then sealed, then 5-minute (1-second chunks alongside). A
+ * move writes its target before it deletes its source, so reading the
+ * source first sees a moved chunk in its target (which says it absorbed the
+ * source, when the source was still there to read): never in neither.
+ */
+async function loadInMoveOrder(plan: TierPlan, load: (tier: TierName) => Promise<unknown>): Promise<void> {
+  const tiers = (["m1", "m1s", "m5"] as const).filter((t) => plan[t]);
+  await Promise.all([
+    plan.s1 && load("s1"),
+    (async () => {
+      for (const tier of tiers) await load(tier);
+    })(),
+  ]);
 }
 
 /**
@@ -221,27 +245,34 @@ async function foldBasic(
   };
   /** `${tier}|${series}|${unit}|${chunk start}` → the last ingest sequence the chunk holds. */
   const lastSeqs = new Map<string, number>();
-  /** `${series}|${unit}|${m5 chunk start}` → incarnations of the m1 chunks that rollup absorbed. */
+  /** `${tier}|${series}|${unit}|${chunk start}` → incarnations of the chunks that sealed chunk or rollup absorbed. */
   const absorbedBy = new Map<string, number[]>();
+  const absorbedInto = (into: TierName, i: number, unit: string, start: number, incarnation: number) =>
+    absorbedBy.get(`${into}|${i}|${unit}|${chunkStart(start, TIERS[into])}`)?.includes(incarnation) ?? false;
 
   // Per chunk: a query over 10,000 series reads tens of thousands, so keys are built only when asked for.
   const fold = (tier: TierName) => (i: number, unit: string, start: number, bytes: Uint8Array) => {
     const rec = viewStoredChunkBasic(bytes);
-    if (tier === "m5" && rec.absorbed.length) absorbedBy.set(`${i}|${unit}|${start}`, rec.absorbed);
-    if (tier === "m1" && absorbedBy.size > 0 && absorbedBy.get(`${i}|${unit}|${chunkStart(start, TIERS.m5)}`)?.includes(rec.incarnation)) return;
+    if (rec.absorbed.length && (tier === "m1s" || tier === "m5")) absorbedBy.set(`${tier}|${i}|${unit}|${start}`, rec.absorbed);
+    if (absorbedBy.size > 0) {
+      // A chunk whose move was interrupted after its target took it in (targets list sources transitively).
+      if (tier === "m1" && (absorbedInto("m1s", i, unit, start, rec.incarnation) || absorbedInto("m5", i, unit, start, rec.incarnation))) return;
+      if (tier === "m1s" && absorbedInto("m5", i, unit, start, rec.incarnation)) return;
+    }
     if (rec.buckets.n > 0) gridOf(i, unit).addBuckets(rec.buckets, TIERS[tier].resolutionMs, opts.start, opts.end);
     if (tailed) lastSeqs.set(`${tier}|${i}|${unit}|${start}`, rec.lastSeq);
   };
-  // All loads at once; 1-minute chunks wait for the rollups that may have absorbed them.
-  const early: Array<[number, string, number, Uint8Array]> = [];
-  let rollupsDone = !plan.m5;
-  const foldM1 = fold("m1");
-  const fine = plan.m1 ? load("m1", (...a) => (rollupsDone ? foldM1(...a) : early.push(a))) : undefined;
-  await Promise.all([plan.m5 && load("m5", fold("m5")), plan.s1 && load("s1", fold("s1"))]);
-  rollupsDone = true;
-  for (const a of early) foldM1(...a);
-  await fine;
+  // Read in move order, folded the other way round: a chunk is folded once
+  // the chunks it may have moved into are, so it is skipped when they have it.
+  const held: Record<"m1" | "m1s", Array<[number, string, number, Uint8Array]>> = { m1: [], m1s: [] };
+  await loadInMoveOrder(plan, (tier) => load(tier, tier === "m1" || tier === "m1s" ? (...a) => held[tier].push(a) : fold(tier)));
+  for (const tier of ["m1s", "m1"] as const) {
+    const foldTier = fold(tier);
+    for (const a of held[tier]) foldTier(...a);
+  }
 
+  const heldUpTo = (d: IngestDatum, tier: TierName, i: number) =>
+    lastHeld(d, tier, (x) => lastSeqs.get(`${x}|${i}|${d.u}|${chunkStart(d.t, TIERS[x])}`) ?? 0);
   wanted.forEach((w, i) => {
     for (const { seq, d } of w.tail) {
       if (opts.unit !== undefined && d.u !== opts.unit) continue;
@@ -252,13 +283,24 @@ async function foldBasic(
         if (!range || chunk + spanMs <= range[0] || chunk >= range[1]) continue;
         const t = bucketStart(d.t, resolutionMs);
         if (t + resolutionMs <= opts.start || t >= opts.end) continue;
-        if (seq <= (lastSeqs.get(`${tier}|${i}|${d.u}|${chunk}`) ?? 0)) continue;
+        if (seq <= heldUpTo(d, tier, i)) continue;
         const agg = basicOf(d);
         if (agg.count > 0) gridOf(i, d.u).add(t, agg.count, agg.sum, agg.min, agg.max);
       }
     }
   });
   return out;
+}
+
+/**
+ * The last ingest sequence held by the chunk a tail datum went to, given
+ * each tier's chunk's (`lastSeqOf`). A delta record's bucket names its tier.
+ * A raw datapoint of a closed hour went to its hourly or its sealed chunk, as
+ * the aggregator's clock had it: whichever holds more.
+ */
+function lastHeld(d: IngestDatum, tier: TierName, lastSeqOf: (tier: TierName) => number): number {
+  if (d.k || (tier !== "m1" && tier !== "m1s")) return lastSeqOf(tier);
+  return Math.max(lastSeqOf("m1"), lastSeqOf("m1s"));
 }
 
 /** Folds the tail into the chunks, skips absorbed chunks and re-buckets to the period. */
@@ -283,14 +325,20 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
         }
       };
 
+  // Full aggregates from the tail go into buckets of their own, not into a
+  // chunk: a chunk may yet be skipped as absorbed.
+  const tailBuckets = new Map<TierName, Map<number, Aggregate>>();
+  const heldUpTo = (d: IngestDatum, tier: TierName) => lastHeld(d, tier, (x) => chunks[x]?.get(chunkStart(d.t, TIERS[x]))?.lastSeq ?? 0);
   for (const { seq, d } of tailData) {
     if (d.u !== unit) continue;
     for (const name of ingestTiers(d, now, ret.hotMs)) {
       const resolution = TIERS[name].resolutionMs;
       const chunk = chunks[name]?.get(chunkStart(d.t, TIERS[name]));
-      if (!chunk || seq <= chunk.lastSeq) continue;
+      if (!chunk || seq <= heldUpTo(d, name)) continue; // not a tier or span this read covers, or already stored
       if (!chunk.basic) {
-        foldDatum(chunk.buckets, d, resolution);
+        let buckets = tailBuckets.get(name);
+        if (!buckets) tailBuckets.set(name, (buckets = new Map()));
+        foldDatum(buckets, d, resolution);
         continue;
       }
       const t = bucketStart(d.t, resolution);
@@ -301,11 +349,27 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
   }
   const absorbed = (into: TierName, start: number, c: StoredChunk) =>
     chunks[into]?.get(chunkStart(start, TIERS[into]))?.absorbed.includes(c.incarnation) ?? false;
+  // Aggregates are this query's own copies (decoded for it): they can be merged into in place.
+  const addAggregates = (buckets: Map<number, Aggregate>, resolution: number) => {
+    for (const [t, agg] of buckets) {
+      if (t + resolution <= opts.start || t >= opts.end) continue;
+      if (opts.basic) {
+        addBasic(t, agg.count, agg.sum, agg.min, agg.max);
+        continue;
+      }
+      const p = periodOf(t);
+      const cur = periods.get(p);
+      if (!cur) periods.set(p, agg);
+      else cur.merge(agg);
+    }
+  };
 
   for (const [name, map] of Object.entries(chunks) as Array<[TierName, Map<number, StoredChunk>]>) {
     const resolution = TIERS[name].resolutionMs;
     for (const [start, chunk] of map) {
-      if (name === "m1" && absorbed("m5", start, chunk)) continue;
+      // A chunk whose move was interrupted after its target took it in (targets list sources transitively).
+      if (name === "m1" && (absorbed("m1s", start, chunk) || absorbed("m5", start, chunk))) continue;
+      if (name === "m1s" && absorbed("m5", start, chunk)) continue;
       if (name === "m5" && absorbed("h1", start, chunk)) continue;
       if (chunk.basic) {
         const c = chunk.basic;
@@ -317,20 +381,10 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
         }
         continue;
       }
-      // Chunks are this query's own copies: their aggregates can be merged into in place.
-      for (const [t, agg] of chunk.buckets) {
-        if (t + resolution <= opts.start || t >= opts.end) continue;
-        if (opts.basic) {
-          addBasic(t, agg.count, agg.sum, agg.min, agg.max);
-          continue;
-        }
-        const p = periodOf(t);
-        const cur = periods.get(p);
-        if (!cur) periods.set(p, agg);
-        else cur.merge(agg);
-      }
+      addAggregates(chunk.buckets, resolution);
     }
   }
+  for (const [name, buckets] of tailBuckets) addAggregates(buckets, TIERS[name].resolutionMs);
   return grid ?? periods;
 }
 

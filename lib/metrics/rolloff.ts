@@ -1,23 +1,28 @@
 /**
- * Roll-off (scheduled): 1-second buckets are dropped after 3 hours, 1-minute
- * chunks past the hot retention are folded into 5-minute rollups, 5-minute
- * chunks past the warm retention are archived to S3 as 1-hour rollups, and
- * cold objects past the cold retention are deleted.
+ * Roll-off (scheduled): 1-second buckets are dropped after 3 hours, closed
+ * hours of 1-minute buckets are sealed into their 12-hour chunks, those past
+ * the hot retention are folded into 5-minute rollups, 5-minute chunks past the
+ * warm retention are archived to S3 as 1-hour rollups, and cold objects past
+ * the cold retention are deleted.
  *
- * Each move is idempotent: the rollup records the incarnation of every chunk
- * it absorbed, so a move interrupted between "write rollup" and "delete
- * source" is finished, not repeated, on the next run; readers skip a source
- * chunk its rollup has absorbed.
+ * Each move is idempotent: the target records the incarnation of every chunk
+ * it absorbed (a rollup also those its sources had absorbed), so a move
+ * interrupted between "write target" and "delete source" is finished, not
+ * repeated, on the next run; readers skip a source chunk its target has
+ * absorbed.
  */
 import type { KV } from "nats";
 import { Aggregate } from "./aggregate.js";
 import { chunkBucket, chunkKey, deleteChunk, loadChunk, parseChunkKey, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { loadCold, purgeCold, saveCold } from "./cold-store.js";
 import { compactAll } from "./compaction.js";
-import { bucketStart, chunkStart, HIGH_RES_RETENTION_MS, retention, TIERS } from "./tiers.js";
+import { inPool } from "../runtime/pool.js";
+import { markSealedThrough } from "./sealed.js";
+import { bucketStart, chunkStart, HIGH_RES_RETENTION_MS, retention, SEALED_AFTER_MS, TIERS } from "./tiers.js";
 
 export interface RollOffReport {
   droppedHighRes: number;
+  sealed: number;
   rolledToWarm: number;
   archivedToCold: number;
   purgedCold: number;
@@ -28,7 +33,7 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
   await compactAll();
   const kv = await chunkBucket();
   const { hotMs, archiveMs, coldMs } = retention();
-  const report: RollOffReport = { droppedHighRes: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 };
+  const report: RollOffReport = { droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 };
 
   const refs: ChunkRef[] = [];
   for await (const key of await kv.keys()) {
@@ -41,9 +46,30 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
     await kv.purge(chunkKey(ref));
     report.droppedHighRes++;
   }
-  for (const ref of refs.filter((r) => r.tier === "m1" && ends(r) <= now - hotMs)) {
-    if (await rollToWarm(kv, ref)) report.rolledToWarm++;
+  // Hours nothing writes to any more (the aggregator sends their late data to the sealed chunk).
+  const sealedThrough = now - SEALED_AFTER_MS;
+  const sealing = refs.filter((r) => r.tier === "m1" && ends(r) <= sealedThrough);
+  const targets = new Map<string, { target: ChunkRef; sources: ChunkRef[] }>();
+  for (const ref of sealing) {
+    const target: ChunkRef = { ...ref, tier: "m1s", start: chunkStart(ref.start, TIERS.m1s) };
+    const key = chunkKey(target);
+    const group = targets.get(key);
+    if (group) group.sources.push(ref);
+    else targets.set(key, { target, sources: [ref] });
   }
+  // Sealed chunks in parallel, each one's hours in turn (they would only contend for it).
+  await inPool([...targets.values()], async ({ target, sources }) => {
+    for (const ref of sources) if (await seal(kv, ref, target, now - hotMs)) report.sealed++;
+  }, 32);
+  // Readers need not look for hourly chunks of those hours from now on.
+  await markSealedThrough(sealedThrough);
+
+  const sealedRefs = new Map<string, ChunkRef>();
+  for (const ref of refs) if (ref.tier === "m1s") sealedRefs.set(chunkKey(ref), ref);
+  for (const { target } of targets.values()) sealedRefs.set(chunkKey(target), target);
+  await inPool([...sealedRefs.values()].filter((r) => ends(r) <= now - hotMs), async (ref) => {
+    if (await rollToWarm(kv, ref)) report.rolledToWarm++;
+  }, 32);
   for (const ref of refs.filter((r) => r.tier === "m5" && ends(r) <= now - archiveMs)) {
     if (await archiveToCold(kv, ref)) report.archivedToCold++;
   }
@@ -61,19 +87,45 @@ function foldBuckets(target: Map<number, Aggregate>, source: Map<number, Aggrega
   }
 }
 
+/**
+ * Folds an hourly chunk into its 12-hour sealed chunk and deletes it. The
+ * sealed chunk's last sequence is left alone: it is compaction's, and only
+ * says which delta records went into that chunk. False when there was
+ * nothing to move. `hotUntil`: sealed chunks ending by then may have been
+ * rolled up already.
+ */
+async function seal(kv: KV, ref: ChunkRef, target: ChunkRef, hotUntil: number): Promise<boolean> {
+  const source = await loadChunk(kv, ref);
+  if (source.revision === 0) return false;
+  // An hour back after its sealed chunk was rolled up (a move interrupted a day ago): its rollup has it.
+  const rolled =
+    target.start + TIERS.m1s.spanMs <= hotUntil &&
+    (await loadChunk(kv, { ...ref, tier: "m5", start: chunkStart(ref.start, TIERS.m5) })).absorbed.includes(source.incarnation);
+  if (!rolled) await moveInto(kv, source, target, TIERS.m1s.resolutionMs);
+  return deleteChunk(kv, ref, source.revision);
+}
+
 async function rollToWarm(kv: KV, ref: ChunkRef): Promise<boolean> {
   const source = await loadChunk(kv, ref);
   if (source.revision === 0) return false;
-  const warmRef: ChunkRef = { ...ref, tier: "m5", start: chunkStart(ref.start, TIERS.m5) };
-  for (let attempt = 0; ; attempt++) {
-    const warm = await loadChunk(kv, warmRef);
-    if (warm.absorbed.includes(source.incarnation)) break;
-    foldBuckets(warm.buckets, source.buckets, TIERS.m5.resolutionMs);
-    warm.absorbed.push(source.incarnation);
-    if (await saveChunk(kv, warmRef, warm)) break;
-    if (attempt > 20) throw new Error(`roll-off: ${warmRef.seriesId} kept changing`);
-  }
+  await moveInto(kv, source, { ...ref, tier: "m5", start: chunkStart(ref.start, TIERS.m5) }, TIERS.m5.resolutionMs);
   return deleteChunk(kv, ref, source.revision);
+}
+
+/**
+ * Folds `source` into the chunk at `targetRef` unless it has it already,
+ * noting the source's incarnation and those the source had absorbed (so an
+ * hourly chunk sealed, then rolled up with its sealed chunk, is still known).
+ */
+async function moveInto(kv: KV, source: StoredChunk, targetRef: ChunkRef, resolutionMs: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const target = await loadChunk(kv, targetRef);
+    if (target.absorbed.includes(source.incarnation)) return;
+    foldBuckets(target.buckets, source.buckets, resolutionMs);
+    target.absorbed.push(source.incarnation, ...source.absorbed.filter((a) => !target.absorbed.includes(a)));
+    if (await saveChunk(kv, targetRef, target)) return;
+    if (attempt > 20) throw new Error(`roll-off: ${targetRef.seriesId} kept changing`);
+  }
 }
 
 async function archiveToCold(kv: KV, ref: ChunkRef): Promise<boolean> {

@@ -122,7 +122,7 @@ beforeAll(async () => {
     }),
   );
   // the aggregator's batching window is a second, and compaction folds the batch into the chunks within seconds
-  for (let i = 0; i < 150 && (await kvKeys()).filter((k) => k.includes(".m1.")).length < spans(HOUR); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 150 && (await kvKeys()).filter((k) => k.includes(".m1s.")).length < spans(12 * HOUR); i++) await new Promise((r) => setTimeout(r, 100));
 }, 120_000);
 
 afterAll(async () => {
@@ -136,14 +136,17 @@ describe("metric roll-off through the service, with its clock moved on", () => {
     const cw = cloudWatchClient(stack);
     expectDatapoints(await statistics(cw, 60), grid(60), "now, period 60");
     expectDatapoints(await statistics(cw, 300), grid(300), "now, period 300");
-    expect((await kvKeys()).filter((k) => k.includes(".m1."))).toHaveLength(spans(HOUR));
+    // Hours closed a while ago go straight to their sealed (12-hour) chunks, not to hourly ones.
+    const keys = await kvKeys();
+    expect(keys.filter((k) => k.includes(".m1s."))).toHaveLength(spans(12 * HOUR));
+    expect(keys.filter((k) => k.includes(".m1."))).toEqual([]);
   });
 
   it("2 days later: rolled into 5-minute buckets in the warm tier, read at 5 minutes and an hour", async () => {
     const cw = await moveClock(2 * DAY);
     await stack.fireSchedule("MetricRollOff");
     const keys = await kvKeys();
-    expect(keys.filter((k) => k.includes(".m1.")), "hot chunks left").toEqual([]);
+    expect(keys.filter((k) => /\.m1s?\./.test(k)), "hot chunks left").toEqual([]);
     expect(keys.filter((k) => k.includes(".m5.")), "warm chunks").toHaveLength(spans(DAY));
     expect(await coldKeys()).toEqual([]);
     expectDatapoints(await statistics(cw, 300), grid(300), "2 days on, period 300");
@@ -156,7 +159,7 @@ describe("metric roll-off through the service, with its clock moved on", () => {
   it("20 days later: archived as 1-hour buckets in S3, read at an hour; a 1-minute period has no datapoints, as in AWS", async () => {
     const cw = await moveClock(20 * DAY);
     await stack.fireSchedule("MetricRollOff");
-    expect((await kvKeys()).filter((k) => /\.(m1|m5)\./.test(k)), "chunks left in KV").toEqual([]);
+    expect((await kvKeys()).filter((k) => /\.(m1|m1s|m5)\./.test(k)), "chunks left in KV").toEqual([]);
     expect(await coldKeys()).toHaveLength(spans(DAY));
     expectDatapoints(await statistics(cw, 3600), grid(3600), "20 days on, period 3600");
     // AWS: a StartTime more than 15 days ago needs a multiple of 300 s, "or no data points in that time range is returned"

@@ -19,6 +19,7 @@ let lib: {
   drainIngest: typeof import("../../lib/metrics/drain.js").drainIngest;
   rollOff: typeof import("../../lib/metrics/rolloff.js").rollOff;
   chunkBucket: typeof import("../../lib/metrics/chunk-store.js").chunkBucket;
+  markSealedThrough: typeof import("../../lib/metrics/sealed.js").markSealedThrough;
   listKeys: typeof import("../../lib/storage/s3.js").listKeys;
 };
 
@@ -30,6 +31,7 @@ beforeAll(async () => {
     ...(await import("../../lib/metrics/drain.js")),
     ...(await import("../../lib/metrics/rolloff.js")),
     ...(await import("../../lib/metrics/chunk-store.js")),
+    ...(await import("../../lib/metrics/sealed.js")),
     ...(await import("../../lib/storage/s3.js")),
   };
 });
@@ -149,5 +151,97 @@ describe("metric roll-off across tiers", () => {
     expect(report.purgedCold).toBe(1);
     expect(await lib.listKeys("hive-cloudwatch-metrics", `metrics/${ACCOUNT}/`)).toEqual([]);
     expect(await stats(T0 + 16 * DAY, T0 - HOUR, T0, 3600)).toEqual([]);
+  });
+});
+
+describe("sealing closed hours into 12-hour chunks", () => {
+  const MIN = 60_000;
+  // Six hours into a 12-hour span, so the two hours before T1 share one sealed chunk.
+  const T1 = Math.floor((T0 + 5 * DAY) / (12 * HOUR)) * 12 * HOUR + 6 * HOUR;
+  const metric = { Namespace: NS, MetricName: "Sealed", Dimensions: dims };
+  // One value a minute over the two hours before T1: 1..120.
+  const points = Array.from({ length: 120 }, (_, i) => ({ t: T1 - 2 * HOUR + i * MIN, v: i + 1 }));
+  let late = 0;
+
+  async function putSealed(now: number, at: Array<{ t: number; v: number }>) {
+    await lib.putMetricData(
+      { Namespace: NS, MetricData: at.map(({ t, v }) => ({ ...metric, Dimensions: dims, Timestamp: new Date(t), Value: v, Unit: "Count" })) },
+      { accountId: ACCOUNT, now },
+    );
+  }
+
+  /** Per minute, from the basic-statistics path and from the distributions' path, both exact. */
+  async function expectEveryMinute(now: number, what: string) {
+    const input = { ...metric, StartTime: new Date(T1 - 2 * HOUR), EndTime: new Date(T1), Period: 60 };
+    const basic = (await lib.getMetricStatistics(ACCOUNT, { ...input, Statistics: ["Sum", "SampleCount", "Maximum"] }, now)).Datapoints ?? [];
+    const counted = (await lib.getMetricStatistics(ACCOUNT, { ...input, ExtendedStatistics: ["TC(0%:100%)"] }, now)).Datapoints ?? [];
+    const want = new Map(points.map(({ t, v }) => [t, { sum: v, count: 1 }]));
+    if (late) want.set(T1 - 30 * MIN, { sum: 91 + late, count: 2 });
+    const byTime = <T extends { Timestamp?: Date }>(xs: T[]) => [...xs].sort((a, b) => a.Timestamp!.getTime() - b.Timestamp!.getTime());
+    expect(byTime(basic).map((d) => [d.Timestamp!.getTime(), d.Sum, d.SampleCount]), `${what}: basic`).toEqual([...want].map(([t, w]) => [t, w.sum, w.count]));
+    expect(byTime(counted).map((d) => [d.Timestamp!.getTime(), d.ExtendedStatistics!["TC(0%:100%)"]]), `${what}: distributions`).toEqual(
+      [...want].map(([t, w]) => [t, w.count]),
+    );
+  }
+
+  const keysOf = async (tier: string) => (await chunkKeys(tier)).filter((k) => k.endsWith(`.${tier}.${Math.floor((tier === "m1" ? T1 - HOUR : T1 - 6 * HOUR) / 1000)}`));
+
+  it("writes an hour closed a while ago to its sealed chunk, and the open hour to an hourly one", async () => {
+    const now = T1 + 10 * MIN;
+    await putSealed(now, points);
+    await expectEveryMinute(now, "from the ingest tail");
+    await lib.drainIngest(now);
+    await expectEveryMinute(now, "from chunks");
+    // The first hour closed 70 minutes before: sealed at once. The second closed 10 minutes before: still hourly.
+    expect(await chunkKeys("m1")).toHaveLength(1);
+    expect(await keysOf("m1")).toHaveLength(1);
+    expect(await keysOf("m1s")).toHaveLength(1);
+  });
+
+  it("seals an hourly chunk once its hour has been closed half an hour, and reads it the same", async () => {
+    const now = T1 + 40 * MIN;
+    const kv = await lib.chunkBucket();
+    const [hourly] = await keysOf("m1");
+    const record = (await kv.get(hourly))!.value;
+    const report = await lib.rollOff(now);
+    expect(report.sealed).toBe(1);
+    expect(await keysOf("m1")).toEqual([]);
+    await expectEveryMinute(now, "sealed");
+
+    // A move interrupted after the sealed chunk took the hour in: the hour is
+    // back, read by a reader that still looks for it (its clock is before the
+    // mark roll-off left), and skipped as absorbed...
+    await kv.put(hourly, record);
+    await expectEveryMinute(T1 + 20 * MIN, "hour back, read as unsealed");
+    await expectEveryMinute(now, "hour back, read as sealed");
+    // ...and the next run finishes the move without folding it again.
+    expect((await lib.rollOff(now)).sealed).toBe(1);
+    expect(await keysOf("m1")).toEqual([]);
+    await expectEveryMinute(T1 + 20 * MIN, "moved again");
+  });
+
+  it("sends a late datapoint for a sealed hour to the sealed chunk, readable at once and counted once", async () => {
+    const now = T1 + 45 * MIN;
+    late = 1000;
+    await putSealed(now, [{ t: T1 - 30 * MIN + 5_000, v: late }]);
+    await expectEveryMinute(now, "late, from the ingest tail");
+    await lib.drainIngest(now);
+    await expectEveryMinute(now, "late, from chunks");
+    expect(await keysOf("m1")).toEqual([]);
+  });
+
+  it("does not trust a sealed mark ahead of the reader's clock", async () => {
+    // A roll-off whose clock ran a year ahead left its mark there.
+    await lib.markSealedThrough(T1 + 365 * DAY);
+    const now = T1 + 3 * HOUR + 20 * MIN;
+    const open = [{ t: T1 + 3 * HOUR + 60_000, v: 7 }];
+    await putSealed(now, open);
+    await lib.drainIngest(now);
+    const out = await lib.getMetricStatistics(
+      ACCOUNT,
+      { ...metric, StartTime: new Date(T1 + 3 * HOUR), EndTime: new Date(T1 + 4 * HOUR), Period: 60, Statistics: ["Sum"] },
+      now + 10_000,
+    );
+    expect(out.Datapoints!.map((d) => d.Sum)).toEqual([7]);
   });
 });
