@@ -6,11 +6,14 @@
  * Node HTTP server that only reads, gunzips and JSON.parses the same bodies,
  * driven by the same clients.
  *
- *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--no-aggregator] [--rate N]
+ *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--no-aggregator] [--rate N] [--profile DIR]
  *
  * --rate N offers N datums/s in all instead of as many as the clients can
  * send: the aggregator's lag at a load it can sustain. The ceiling run is
  * then skipped (it would be paced too).
+ *
+ * --profile DIR writes V8 CPU profiles of the service's threads (the API and
+ * the aggregator worker) to DIR, for Chrome DevTools or speedscope.
  *
  * --no-aggregator serves a copy of template.yaml without the stream-triggered
  * aggregator: the PutMetricData path alone, as when aggregators run elsewhere.
@@ -27,6 +30,7 @@ const SERIES = numberArg("series", 10_000);
 const BATCH = 1000;
 const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
 const RATE = numberArg("rate", 0);
+const PROFILE = process.argv.includes("--profile") ? process.argv[process.argv.indexOf("--profile") + 1] : undefined;
 
 /** Request `i` of the load, timestamped now (to the second). */
 const request = (i: number) => ingestRequest(i, SERIES, new Date(Math.floor(Date.now() / 1000) * 1000));
@@ -92,7 +96,9 @@ async function main() {
   console.log(`load: ${CLIENTS} clients × ${BATCH} datums/request, ${SERIES} series, ${SECONDS} s${RATE ? `, ${RATE.toLocaleString("en-US")} datums/s offered` : ""}\n`);
 
   // 1. The service.
-  const stack = await startStack(NO_AGGREGATOR ? { env: { HIVE_CLOUDWATCH_TEMPLATE: templateWithoutAggregator() } } : {});
+  const env: Record<string, string> = {};
+  if (NO_AGGREGATOR) env.HIVE_CLOUDWATCH_TEMPLATE = templateWithoutAggregator();
+  const stack = await startStack({ env, nodeArgs: PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [] });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const { ingestBacklog } = await import("../lib/metrics/backlog.js");

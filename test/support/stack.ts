@@ -76,6 +76,8 @@ export function templateWithoutAggregator(): string {
 export interface StackOptions {
   /** Extra environment for the service process. */
   env?: Record<string, string>;
+  /** Extra options for node running the service (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }
 
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -131,7 +133,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let stderr = "";
 
   const startService = async (overrides: Record<string, string> = {}) => {
-    const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--import", "tsx", "local/main.ts"], {
+    const proc = spawn(process.execPath, ["--max-semi-space-size=32", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
       cwd: ROOT,
       env: { ...env, ...overrides },
       stdio: ["ignore", "pipe", "pipe"],
