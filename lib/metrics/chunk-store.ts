@@ -104,14 +104,19 @@ export async function loadChunk(kv: KV, ref: ChunkRef, basic = false): Promise<S
   return decodeStoredChunk(e.value, e.revision, basic);
 }
 
+/** A chunk's record as stored at `ref`. */
+export function chunkRecord(ref: ChunkRef, chunk: StoredChunk): Uint8Array {
+  // Hot chunks are rewritten every batch and read by every query: no deflate; rollups: the best.
+  const hot = ref.tier === "s1" || ref.tier === "m1" || ref.tier === "m1s";
+  return encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, hot ? 0 : 9);
+}
+
 /**
  * Compare-and-set write; false when another writer got there first. On
  * success the chunk's revision is the new one.
  */
 export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Promise<boolean> {
-  // Hot chunks are rewritten every batch and read by every query: no deflate; rollups: the best.
-  const hot = ref.tier === "s1" || ref.tier === "m1" || ref.tier === "m1s";
-  const bytes = encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, hot ? 0 : 9);
+  const bytes = chunkRecord(ref, chunk);
   try {
     chunk.revision = chunk.revision === 0 ? await kv.create(chunkKey(ref), bytes) : await kv.update(chunkKey(ref), bytes, chunk.revision);
     return true;

@@ -11,7 +11,9 @@
  */
 import type { KV } from "nats";
 import type { Aggregate } from "./aggregate.js";
-import { chunkBucket, chunkKey, loadChunk, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
+import { BUCKETS } from "../storage/nats.js";
+import { kvWrites } from "../storage/kv-writes.js";
+import { chunkBucket, chunkKey, chunkRecord, loadChunk, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { decodeChunk } from "./chunk.js";
 import type { DeltaEntry } from "./delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
@@ -51,9 +53,8 @@ export async function compactPartition(partition: number): Promise<Compacted> {
       w.parts.push({ from: r.from, to: r.to, entry: e });
     }
   }
-  const kv = await chunkBucket();
   const all = [...work.values()];
-  await inPool(all, (w) => applyToChunk(kv, w), 256);
+  await applyAll(all);
   const written = all.filter((w) => w.written).length;
 
   const done = records.filter((r) => r.to <= checkpoint);
@@ -118,22 +119,66 @@ const CHUNK_CACHE = new Map<string, { chunk: StoredChunk; bytes: number }>();
 const CHUNK_CACHE_BUDGET = 128 * 2 ** 20;
 let cachedBytes = 0;
 
+/** Chunks encoded and in flight at once: a busy chunk's record is tens of KB. */
+const WRITE_SLICE = 1000;
+
+/**
+ * Folds each chunk's parts into it and writes the changed chunks in batches
+ * of compare-and-set writes. A chunk whose write lost a race (another
+ * compaction, roll-off) is reloaded and done again on its own.
+ */
+async function applyAll(all: ChunkWork[]): Promise<void> {
+  const kv = await chunkBucket();
+  const lost: ChunkWork[] = [];
+  for (let from = 0; from < all.length; from += WRITE_SLICE) {
+    const changed: Array<{ work: ChunkWork; chunk: StoredChunk }> = [];
+    // Chunks this process did not write last are loaded, many at once.
+    await inPool(
+      all.slice(from, from + WRITE_SLICE),
+      async (work) => {
+        const key = chunkKey(work.ref);
+        const chunk = forget(key) ?? (await loadChunk(kv, work.ref));
+        if (foldParts(chunk, work)) changed.push({ work, chunk });
+        else if (chunk.revision) remember(key, chunk);
+      },
+      256,
+    );
+    const revisions = await kvWrites(
+      BUCKETS.metricChunks,
+      changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision })),
+    );
+    changed.forEach(({ work, chunk }, i) => {
+      if (revisions[i] === 0) return void lost.push(work); // its folded copy is stale: not remembered
+      chunk.revision = revisions[i];
+      remember(chunkKey(work.ref), chunk);
+      work.written = true;
+    });
+  }
+  await inPool(lost, (work) => applyToChunk(kv, work), 256);
+}
+
+/** Merges the parts the chunk does not hold yet; false when it held them all. */
+function foldParts(chunk: StoredChunk, work: ChunkWork): boolean {
+  let last = chunk.lastSeq;
+  for (const part of work.parts) {
+    if (part.from <= last) continue; // already folded, by us or another compaction
+    mergeInto(chunk.buckets, decodeChunk(part.entry.body).buckets);
+    last = part.to;
+  }
+  if (last === chunk.lastSeq) return false;
+  chunk.lastSeq = last;
+  return true;
+}
+
+/** One chunk, reloaded until its compare-and-set write holds. */
 async function applyToChunk(kv: KV, work: ChunkWork): Promise<void> {
   const key = chunkKey(work.ref);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const cached = attempt === 0 ? forget(key) : undefined;
-    const chunk = cached ?? (await loadChunk(kv, work.ref));
-    let last = chunk.lastSeq;
-    for (const part of work.parts) {
-      if (part.from <= last) continue; // already folded, by us or another compaction
-      mergeInto(chunk.buckets, decodeChunk(part.entry.body).buckets);
-      last = part.to;
-    }
-    if (last === chunk.lastSeq) {
+    const chunk = await loadChunk(kv, work.ref);
+    if (!foldParts(chunk, work)) {
       if (chunk.revision) remember(key, chunk);
       return;
     }
-    chunk.lastSeq = last;
     if (await saveChunk(kv, work.ref, chunk)) {
       remember(key, chunk);
       work.written = true;

@@ -14,6 +14,7 @@
  * refill of the window as one buffer of PUB commands.
  */
 import { createInbox, type Msg, type NatsConnection, type NatsError } from "nats";
+import { checkKeys } from "./kv.js";
 import { getBucket, getNats, type BucketName } from "./nats.js";
 
 /** Gets in flight per batch: enough to keep the server busy, few enough not to flood it. */
@@ -24,8 +25,6 @@ const REFILL = 500;
 const STALL_MS = 5000;
 
 const encoder = new TextEncoder();
-/** What NATS allows in a KV key. */
-const VALID_KEY = /^[-/_=.a-zA-Z0-9]+$/;
 
 /** Whether a bucket's stream answers direct gets, by bucket (asked once a process). */
 const directBuckets = new Map<string, Promise<boolean>>();
@@ -53,7 +52,7 @@ function allowsDirect(bucket: string): Promise<boolean> {
 export async function kvValues(bucket: string, keys: readonly string[], visit: (i: number, value: Uint8Array) => void): Promise<void> {
   if (keys.length === 0) return;
   // Checked here because publishGets writes keys into the wire protocol as they are.
-  for (const key of keys) if (!VALID_KEY.test(key)) throw new Error(`invalid KV key: ${JSON.stringify(key)}`);
+  checkKeys(keys);
   if (!(await allowsDirect(bucket))) return viaKvGet(bucket, keys, visit);
   const { nc } = await getNats();
   const subject = `$JS.API.DIRECT.GET.KV_${bucket}`;

@@ -172,6 +172,14 @@ export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ ke
   return entries.map((e) => ({ key: e.key, value: JSON.parse(Buffer.from(e.value).toString("utf8")) as T }));
 }
 
+/** What NATS allows in a KV key. */
+const VALID_KEY = /^[-/_=.a-zA-Z0-9]+$/;
+
+/** Throws on a key NATS would refuse: batched reads and writes put keys into subjects as they are. */
+export function checkKeys(keys: Iterable<string>): void {
+  for (const key of keys) if (!VALID_KEY.test(key)) throw new Error(`invalid KV key: ${JSON.stringify(key)}`);
+}
+
 /** A compare-and-set lost: the key moved past the revision the write expected. */
 export function isWrongLastSequence(e: unknown): boolean {
   const msg = String((e as Error)?.message ?? e);

@@ -168,6 +168,38 @@ describe("the metric delta log", () => {
     expect(await totals()).toEqual({ sum: 1336, count: 8 });
   });
 
+  it("folds a record once when its chunk changed behind this process's copy, and when two compactions run at once", async () => {
+    const p = partition();
+    const { chunkBucket } = await import("../../lib/metrics/chunk-store.js");
+    const { seriesId } = await import("../../lib/metrics/identity.js");
+    const kv = await chunkBucket();
+    const id = seriesId({ namespace: NS, metricName: "Requests", dimensions: [{ name: "Host", value: "web-1" }] });
+    const keys: string[] = [];
+    for await (const k of await kv.keys(`${ACCOUNT}.${id}.>`)) keys.push(k);
+    expect(keys).toHaveLength(1);
+    const [key] = keys;
+    // Another writer (roll-off, another process) rewrote the chunk: this process's remembered copy is stale.
+    const entry = (await kv.get(key))!;
+    await kv.put(key, entry.value);
+
+    const aggregate = async () => {
+      const batch = await batchFrom(p, (await lib.getCheckpoint(lib.INGEST_STREAM, String(p))) + 1);
+      await lib.aggregateBatch(batch, NOW);
+      await commit(p, batch.at(-1)!.seq);
+    };
+    await put([10_000]);
+    await aggregate();
+    expect((await lib.compactPartition(p)).written).toBe(1);
+    expect(await totals()).toEqual({ sum: 11_336, count: 9 });
+
+    await put([20_000]);
+    await aggregate();
+    const [a, b] = await Promise.all([lib.compactPartition(p), lib.compactPartition(p)]);
+    expect(a.written + b.written).toBeGreaterThanOrEqual(1);
+    expect(await lib.readDeltas(p)).toEqual([]);
+    expect(await totals()).toEqual({ sum: 31_336, count: 10 });
+  });
+
   it("splits a batch too large for one NATS message into records of contiguous ranges", async () => {
     // 80,000 distinct series, 20,000 a partition: far more than one record can hold.
     const metric = (i: number) => ({ MetricName: "Wide", Dimensions: [{ Name: "Id", Value: `series-${i}` }], Timestamp: new Date(NOW), Value: i, Unit: "Count" as const });
@@ -214,6 +246,6 @@ describe("the metric delta log", () => {
     const deadline = Date.now() + 30_000;
     while ((await lib.readDeltas(p).catch(() => [1])).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(await lib.readDeltas(p)).toEqual([]);
-    expect(await totals()).toEqual({ sum: 1343, count: 9 });
+    expect(await totals()).toEqual({ sum: 31_343, count: 11 });
   }, 60_000);
 });
