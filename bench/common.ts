@@ -34,3 +34,9 @@ export function ingestRequest(i: number, series: number, timestamp: Date): { Nam
   }
   return { Namespace: "Bench/Ingest", MetricData: data };
 }
+
+/** `--profile DIR`: node options for the service that write V8 CPU profiles of its threads to DIR (for DevTools or speedscope). */
+export function profileArgs(): string[] {
+  const i = process.argv.indexOf("--profile");
+  return i > 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[i + 1]}`] : [];
+}

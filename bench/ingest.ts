@@ -22,7 +22,7 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
-import { ingestRequest, machine, numberArg } from "./common.js";
+import { ingestRequest, machine, numberArg, profileArgs } from "./common.js";
 
 const SECONDS = numberArg("seconds", 60);
 const CLIENTS = numberArg("clients", 8);
@@ -30,7 +30,6 @@ const SERIES = numberArg("series", 10_000);
 const BATCH = 1000;
 const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
 const RATE = numberArg("rate", 0);
-const PROFILE = process.argv.includes("--profile") ? process.argv[process.argv.indexOf("--profile") + 1] : undefined;
 
 /** Request `i` of the load, timestamped now (to the second). */
 const request = (i: number) => ingestRequest(i, SERIES, new Date(Math.floor(Date.now() / 1000) * 1000));
@@ -98,7 +97,7 @@ async function main() {
   // 1. The service.
   const env: Record<string, string> = {};
   if (NO_AGGREGATOR) env.HIVE_CLOUDWATCH_TEMPLATE = templateWithoutAggregator();
-  const stack = await startStack({ env, nodeArgs: PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE}`] : [] });
+  const stack = await startStack({ env, nodeArgs: profileArgs() });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const { ingestBacklog } = await import("../lib/metrics/backlog.js");

@@ -9,13 +9,13 @@
  *     against a server that replays a canned answer).
  *  2. A Metrics Insights GROUP BY over 10,000 series × 3 h; target < 1 s.
  *
- *   npx tsx bench/query.ts [--series 10000] [--runs 5]
+ *   npx tsx bench/query.ts [--series 10000] [--runs 5] [--profile DIR]
  */
 import { CloudWatchClient, GetMetricDataCommand, PutMetricDataCommand, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg } from "./common.js";
+import { machine, numberArg, profileArgs } from "./common.js";
 
 const INSIGHTS_SERIES = numberArg("series", 10_000);
 const RUNS = numberArg("runs", 5);
@@ -83,7 +83,7 @@ async function main() {
   // have come while it was still hot. Datapoints that land within an hour of
   // the hot tier's roll-off go to the warm tier instead, so the hot retention
   // is two hours longer here: the day is stored as it would have been.
-  const stack = await startStack({ env: { HIVE_CLOUDWATCH_ROLLOFF_HOT_RETENTION_HOURS: "26" } });
+  const stack = await startStack({ env: { HIVE_CLOUDWATCH_ROLLOFF_HOT_RETENTION_HOURS: "26" }, nodeArgs: profileArgs() });
   const cw = new CloudWatchClient({
     endpoint: stack.endpoint,
     region: "us-east-1",

@@ -245,27 +245,38 @@ async function foldBasic(
   };
   /** `${tier}|${series}|${unit}|${chunk start}` → the last ingest sequence the chunk holds. */
   const lastSeqs = new Map<string, number>();
-  /** `${tier}|${series}|${unit}|${chunk start}` → incarnations of the chunks that sealed chunk or rollup absorbed. */
-  const absorbedBy = new Map<string, number[]>();
-  const absorbedInto = (into: TierName, i: number, unit: string, start: number, incarnation: number) =>
-    absorbedBy.get(`${into}|${i}|${unit}|${chunkStart(start, TIERS[into])}`)?.includes(incarnation) ?? false;
+  /**
+   * Per target tier and series position, the lists of chunks its chunks
+   * absorbed: looked up by number, with no key built per chunk (a query over
+   * 10,000 series reads tens of thousands, and every sealed chunk lists the
+   * hours it took in). Incarnations are random 32-bit ids, unique within a
+   * series in practice, so unit and span need not be matched.
+   */
+  const absorbedBy = { m1s: new Map<number, number[][]>(), m5: new Map<number, number[][]>() };
+  const absorbedInto = (into: "m1s" | "m5", i: number, incarnation: number) => {
+    for (const list of absorbedBy[into].get(i) ?? NONE) if (list.includes(incarnation)) return true;
+    return false;
+  };
 
-  // Per chunk: a query over 10,000 series reads tens of thousands, so keys are built only when asked for.
   const fold = (tier: TierName) => (i: number, unit: string, start: number, bytes: Uint8Array) => {
     const rec = viewStoredChunkBasic(bytes);
-    if (rec.absorbed.length && (tier === "m1s" || tier === "m5")) absorbedBy.set(`${tier}|${i}|${unit}|${start}`, rec.absorbed);
-    if (absorbedBy.size > 0) {
-      // A chunk whose move was interrupted after its target took it in (targets list sources transitively).
-      if (tier === "m1" && (absorbedInto("m1s", i, unit, start, rec.incarnation) || absorbedInto("m5", i, unit, start, rec.incarnation))) return;
-      if (tier === "m1s" && absorbedInto("m5", i, unit, start, rec.incarnation)) return;
+    if (rec.absorbed.length && (tier === "m1s" || tier === "m5")) {
+      const lists = absorbedBy[tier].get(i);
+      if (lists) lists.push(rec.absorbed);
+      else absorbedBy[tier].set(i, [rec.absorbed]);
     }
+    // A chunk whose move was interrupted after its target took it in (targets list sources transitively).
+    if (tier === "m1" && (absorbedInto("m1s", i, rec.incarnation) || absorbedInto("m5", i, rec.incarnation))) return;
+    if (tier === "m1s" && absorbedInto("m5", i, rec.incarnation)) return;
     if (rec.buckets.n > 0) gridOf(i, unit).addBuckets(rec.buckets, TIERS[tier].resolutionMs, opts.start, opts.end);
     if (tailed) lastSeqs.set(`${tier}|${i}|${unit}|${start}`, rec.lastSeq);
   };
   // Read in move order, folded the other way round: a chunk is folded once
-  // the chunks it may have moved into are, so it is skipped when they have it.
+  // the chunks it may have moved into are, so it is skipped when they have
+  // it. Only those wait: hourly chunks, and sealed ones when rollups are read too.
   const held: Record<"m1" | "m1s", Array<[number, string, number, Uint8Array]>> = { m1: [], m1s: [] };
-  await loadInMoveOrder(plan, (tier) => load(tier, tier === "m1" || tier === "m1s" ? (...a) => held[tier].push(a) : fold(tier)));
+  const waits = (tier: TierName): tier is "m1" | "m1s" => tier === "m1" || (tier === "m1s" && plan.m5 !== undefined);
+  await loadInMoveOrder(plan, (tier) => load(tier, waits(tier) ? (...a) => held[tier].push(a) : fold(tier)));
   for (const tier of ["m1s", "m1"] as const) {
     const foldTier = fold(tier);
     for (const a of held[tier]) foldTier(...a);
@@ -302,6 +313,8 @@ function lastHeld(d: IngestDatum, tier: TierName, lastSeqOf: (tier: TierName) =>
   if (d.k || (tier !== "m1" && tier !== "m1s")) return lastSeqOf(tier);
   return Math.max(lastSeqOf("m1"), lastSeqOf("m1s"));
 }
+
+const NONE: number[][] = [];
 
 /** Folds the tail into the chunks, skips absorbed chunks and re-buckets to the period. */
 function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts: ReadOptions, now: number, ret: Retention): Periods {
