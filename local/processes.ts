@@ -10,7 +10,8 @@ export interface RunningServer {
   url: string;
   port: number;
   process?: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM, or the signal given (SIGKILL: a crash, for durability tests). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -67,7 +68,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
   );
   exited.catch(() => undefined);
   await Promise.race([waitForPort(port), exited]);
-  return { url: `nats://127.0.0.1:${port}`, port, process: child, stop: () => stopChild(child) };
+  return { url: `nats://127.0.0.1:${port}`, port, process: child, stop: (signal) => stopChild(child, signal) };
 }
 
 /**

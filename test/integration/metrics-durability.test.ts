@@ -203,6 +203,7 @@ async function checkKilled(when: string): Promise<void> {
 }
 
 const natsLedger = new Ledger();
+const crashLedger = new Ledger();
 const pairLedger = new Ledger();
 
 describe("acknowledged metric data survives", () => {
@@ -265,6 +266,26 @@ describe("acknowledged metric data survives", () => {
     await expectTotals(client(), natsLedger, "after a put through the reconnected service");
     // A batch whose ack was lost with the connection is redelivered after ack_wait (30 s): the check of the
     // aggregated data is at the end of the file, so the wait overlaps the other tests.
+  });
+
+  it("a SIGKILL of nats-server and of the service right after the puts were acknowledged", async () => {
+    const ns = `${RUN}/crash`;
+    const cw = client();
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        for (let i = w; i < 60; i += 4) {
+          const data: MetricDatum[] = [
+            { MetricName: "Bytes", Dimensions: [{ Name: "Host", Value: `h${i % 3}` }], Timestamp: at(i % 5), Values: [i, 2 * i] },
+            { MetricName: "Calls", Timestamp: at(3), Value: i + 1 },
+          ];
+          await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: data }));
+          data.forEach((d) => crashLedger.add(ns, d));
+        }
+      }),
+    );
+    // Both die at once, with no chance to flush anything: as a power cut of the processes (not of the machine).
+    await Promise.all([stack.restartNats({ signal: "SIGKILL" }), stack.restartService({ signal: "SIGKILL" })]);
+    await expectTotals(client(), crashLedger, "after SIGKILLs of nats-server and the service");
   });
 });
 
@@ -385,6 +406,7 @@ describe("once every aggregator has caught up", () => {
     await waitAggregated(); // includes what the SIGKILLed process held (redone once its lease ran out)
     await checkKilled("after the redelivered batch was folded");
     await expectTotals(client(), natsLedger, "nats-server restart data, at the end");
+    await expectTotals(client(), crashLedger, "nats-server and service SIGKILL data, at the end");
     await expectTotals(client(), pairLedger, "two-aggregator data, at the end");
     await stack.restartService();
     await checkKilled("after a final restart");

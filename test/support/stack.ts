@@ -50,7 +50,8 @@ export interface Stack {
   /** Starts the service again after stopService, with `env` over the stack's environment for this run. */
   startService(env?: Record<string, string>): Promise<void>;
   /** Stops nats-server and starts it again on the same port and store dir. */
-  restartNats(): Promise<void>;
+  /** Stops nats-server (SIGTERM, or SIGKILL for a crash) and starts it again on the same port and store. */
+  restartNats(opts?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<void>;
   /** Fires a scheduled function now (the runtime's POST /_hive/schedule/<id>) and returns its result. */
   fireSchedule(logicalId: string, eventName?: string): Promise<unknown>;
   /** The service's stderr so far (its logs). */
@@ -213,8 +214,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     stopService,
     startService,
-    restartNats: async () => {
-      await nats!.stop();
+    restartNats: async (o) => {
+      await nats!.stop(o?.signal);
       nats = await startNatsServer({ storeDir: natsStore, port: natsPort });
     },
     fireSchedule: async (logicalId, eventName) => {
