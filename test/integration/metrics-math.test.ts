@@ -683,12 +683,13 @@ describe.each(["json", "cbor"] as const)("metric math errors over %s", (protocol
     cw = cloudWatchClient(stack, { protocol });
   });
 
-  it("ANOMALY_DETECTION_BAND, INSIGHT_RULE_METRIC, SERVICE_QUOTA, DB_PERF_INSIGHTS: a ValidationError naming the function", async () => {
+  it("ANOMALY_DETECTION_BAND, INSIGHT_RULE_METRIC, SERVICE_QUOTA, DB_PERF_INSIGHTS, LAMBDA: a ValidationError naming the function", async () => {
     const cases: Array<[string, RegExp]> = [
       ["ANOMALY_DETECTION_BAND(a)", /ANOMALY_DETECTION_BAND needs an anomaly detection model/],
       ["ANOMALY_DETECTION_BAND(a, 3)", /ANOMALY_DETECTION_BAND needs an anomaly detection model/],
       ["INSIGHT_RULE_METRIC('my-rule', 'UniqueContributors')", /INSIGHT_RULE_METRIC is not supported/],
       ["SERVICE_QUOTA(a)", /SERVICE_QUOTA is not supported/],
+      ["LAMBDA('my-data-source', 'arg')", /LAMBDA is not supported/],
       ["DB_PERF_INSIGHTS('RDS', 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', 'db.load.avg')", /DB_PERF_INSIGHTS is not supported/],
       ["DB_PERF_INSIGHTS('RDS', 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', ['db.load.avg', 'os.cpuUtilization.total.avg'])", /DB_PERF_INSIGHTS is not supported/],
     ];

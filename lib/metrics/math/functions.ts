@@ -475,6 +475,8 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   HOUR: calendar((d) => d.getUTCHours()),
   IF,
   INSIGHT_RULE_METRIC: unsupported(2, 2, "this service has no Contributor Insights rules"),
+  // LAMBDA(function name, arguments...): a custom data source, which AWS runs as a Lambda function.
+  LAMBDA: unsupported(1, Infinity, "this service does not call Lambda data sources"),
   LABEL: {
     minArgs: 1,
     maxArgs: 1,
