@@ -9,11 +9,10 @@
  * every chunk write is a compare-and-set, and a loser reloads and skips what
  * the winner folded.
  */
-import type { KV } from "nats";
 import type { Aggregate } from "./aggregate.js";
 import { BUCKETS } from "../storage/nats.js";
 import { kvWrites } from "../storage/kv-writes.js";
-import { chunkBucket, chunkKey, chunkRecord, loadChunk, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
+import { chunkBucket, chunkKey, chunkRecord, loadChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { decodeChunk } from "./chunk.js";
 import type { DeltaEntry } from "./delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
@@ -124,37 +123,42 @@ const WRITE_SLICE = 1000;
 
 /**
  * Folds each chunk's parts into it and writes the changed chunks in batches
- * of compare-and-set writes. A chunk whose write lost a race (another
- * compaction, roll-off) is reloaded and done again on its own.
+ * of compare-and-set writes. Chunks whose write lost a race (another
+ * compaction, roll-off) go round again, reloaded: their folded copies are
+ * not remembered.
  */
 async function applyAll(all: ChunkWork[]): Promise<void> {
   const kv = await chunkBucket();
-  const lost: ChunkWork[] = [];
-  for (let from = 0; from < all.length; from += WRITE_SLICE) {
-    const changed: Array<{ work: ChunkWork; chunk: StoredChunk }> = [];
-    // Chunks this process did not write last are loaded, many at once.
-    await inPool(
-      all.slice(from, from + WRITE_SLICE),
-      async (work) => {
-        const key = chunkKey(work.ref);
-        const chunk = forget(key) ?? (await loadChunk(kv, work.ref));
-        if (foldParts(chunk, work)) changed.push({ work, chunk });
-        else if (chunk.revision) remember(key, chunk);
-      },
-      256,
-    );
-    const revisions = await kvWrites(
-      BUCKETS.metricChunks,
-      changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision })),
-    );
-    changed.forEach(({ work, chunk }, i) => {
-      if (revisions[i] === 0) return void lost.push(work); // its folded copy is stale: not remembered
-      chunk.revision = revisions[i];
-      remember(chunkKey(work.ref), chunk);
-      work.written = true;
-    });
+  let pending = all;
+  for (let round = 0; pending.length > 0; round++) {
+    if (round === 20) throw new Error(`compaction: ${pending.length} chunks kept changing under us`);
+    const lost: ChunkWork[] = [];
+    for (let from = 0; from < pending.length; from += WRITE_SLICE) {
+      const changed: Array<{ work: ChunkWork; chunk: StoredChunk }> = [];
+      // Chunks this process did not write last are loaded, many at once.
+      await inPool(
+        pending.slice(from, from + WRITE_SLICE),
+        async (work) => {
+          const key = chunkKey(work.ref);
+          const chunk = forget(key) ?? (await loadChunk(kv, work.ref));
+          if (foldParts(chunk, work)) changed.push({ work, chunk });
+          else if (chunk.revision) remember(key, chunk);
+        },
+        256,
+      );
+      const revisions = await kvWrites(
+        BUCKETS.metricChunks,
+        changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision })),
+      );
+      changed.forEach(({ work, chunk }, i) => {
+        if (revisions[i] === 0) return void lost.push(work);
+        chunk.revision = revisions[i];
+        remember(chunkKey(work.ref), chunk);
+        work.written = true;
+      });
+    }
+    pending = lost;
   }
-  await inPool(lost, (work) => applyToChunk(kv, work), 256);
 }
 
 /** Merges the parts the chunk does not hold yet; false when it held them all. */
@@ -168,24 +172,6 @@ function foldParts(chunk: StoredChunk, work: ChunkWork): boolean {
   if (last === chunk.lastSeq) return false;
   chunk.lastSeq = last;
   return true;
-}
-
-/** One chunk, reloaded until its compare-and-set write holds. */
-async function applyToChunk(kv: KV, work: ChunkWork): Promise<void> {
-  const key = chunkKey(work.ref);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const chunk = await loadChunk(kv, work.ref);
-    if (!foldParts(chunk, work)) {
-      if (chunk.revision) remember(key, chunk);
-      return;
-    }
-    if (await saveChunk(kv, work.ref, chunk)) {
-      remember(key, chunk);
-      work.written = true;
-      return;
-    }
-  }
-  throw new Error(`compaction: chunk ${work.ref.seriesId} kept changing under us`);
 }
 
 function mergeInto(target: Map<number, Aggregate>, buckets: Array<{ t: number; agg: Aggregate }>): void {

@@ -161,14 +161,13 @@ async function readChunks(account: string, wanted: Wanted[], opts: ReadOptions):
 
   // series → unit → tier → chunk start → chunk
   const found = wanted.map(() => new Map<string, TierChunks>());
+  // KV tiers only: cold days are read per series below.
   await loadInMoveOrder(plan, (tier) =>
-    tier === "h1" // cold days are read per series below
-      ? Promise.resolve()
-      : loadTier(account, wanted, units, tier, plan[tier]!, (i, unit, start, bytes) => {
-          let tiers = found[i].get(unit);
-          if (!tiers) found[i].set(unit, (tiers = {}));
-          (tiers[tier] ??= new Map()).set(start, decodeStoredChunk(bytes, 0, opts.basic));
-        }),
+    loadTier(account, wanted, units, tier, plan[tier]!, (i, unit, start, bytes) => {
+      let tiers = found[i].get(unit);
+      if (!tiers) found[i].set(unit, (tiers = {}));
+      (tiers[tier] ??= new Map()).set(start, decodeStoredChunk(bytes, 0, opts.basic));
+    }),
   );
 
   return Promise.all(

@@ -59,7 +59,7 @@ export const ROLL_MARGIN_MS = HOUR;
  * after it moved hidden from reads until the next run seals it.
  */
 export const SEAL_AFTER_MS = 15 * 60_000;
-export const SEAL_MARGIN_MS = 15 * 60_000;
+const SEAL_MARGIN_MS = 15 * 60_000;
 /** Every hourly chunk ending this long ago or more is sealed, once roll-off has run. */
 export const SEALED_AFTER_MS = SEAL_AFTER_MS + SEAL_MARGIN_MS;
 /** AWS accepts datapoints this old. */
