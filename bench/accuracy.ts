@@ -7,8 +7,8 @@
  * Also prints the trimmed statistics against their exact values.
  */
 
-import { Aggregate } from "../lib/metrics/aggregate.js";
-import { computeStatistic, parseStatistic } from "../lib/metrics/statistics.js";
+import { Aggregate } from "../lib/metrics/read/aggregate.js";
+import { computeStatistic, parseStatistic } from "../lib/metrics/read/statistics.js";
 import { rng } from "../test/support/random.js";
 
 const N = 1_000_000;

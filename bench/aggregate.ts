@@ -32,7 +32,7 @@ async function main() {
       cw.destroy();
     }),
   );
-  const { drainIngest } = await import("../lib/metrics/drain.js");
+  const { drainIngest } = await import("../lib/metrics/write/drain.js");
   const { closeNats } = await import("../lib/storage/nats.js");
   const started = performance.now();
   const messages = await drainIngest(Date.now(), BATCH);

@@ -8,9 +8,9 @@
  *
  *   npx tsx bench/chunk-rewrite.ts
  */
-import { Aggregate } from "../lib/metrics/aggregate.js";
-import { decodeChunk, encodeChunk } from "../lib/metrics/chunk.js";
-import { TIERS } from "../lib/metrics/tiers.js";
+import { Aggregate } from "../lib/metrics/read/aggregate.js";
+import { decodeChunk, encodeChunk } from "../lib/metrics/encoding/chunk.js";
+import { TIERS } from "../lib/metrics/store/tiers.js";
 import { rng } from "../test/support/random.js";
 import { machine } from "./common.js";
 

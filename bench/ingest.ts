@@ -100,7 +100,7 @@ async function main() {
   const stack = await startStack({ env, nodeArgs: profileArgs() });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
-  const { ingestBacklog } = await import("../lib/metrics/backlog.js");
+  const { ingestBacklog } = await import("../lib/metrics/write/backlog.js");
   const { closeNats } = await import("../lib/storage/nats.js");
   const pending = ingestBacklog;
   let maxRss = 0;

@@ -92,7 +92,7 @@ async function main() {
   });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
-  const { deltaBacklog, ingestBacklog } = await import("../lib/metrics/backlog.js");
+  const { deltaBacklog, ingestBacklog } = await import("../lib/metrics/write/backlog.js");
   const { closeNats } = await import("../lib/storage/nats.js");
   // Stored data: aggregated, and compacted into chunks (what a day of data is, but for its last seconds).
   const aggregated = async () => {

@@ -8,10 +8,10 @@
  * again and checked bit-for-bit (count, sum, min, max, sketch quantiles).
  */
 
-import { Aggregate } from "../lib/metrics/aggregate.js";
-import { decodeChunk, encodeChunk, type Bucket } from "../lib/metrics/chunk.js";
+import { Aggregate } from "../lib/metrics/read/aggregate.js";
+import { decodeChunk, encodeChunk, type Bucket } from "../lib/metrics/encoding/chunk.js";
 import { rng } from "../test/support/random.js";
-import { TIERS } from "../lib/metrics/tiers.js";
+import { TIERS } from "../lib/metrics/store/tiers.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -23,7 +23,7 @@ import type { StreamWorkerData } from "./stream-worker.js";
 import { Worker } from "node:worker_threads";
 import { supervise, type SupervisedWorker } from "./worker-supervisor.js";
 import { loadTemplate, type TemplateFunction } from "./template.js";
-import { ensureIngestStream } from "../lib/metrics/ingest.js";
+import { ensureIngestStream } from "../lib/metrics/write/ingest-log.js";
 
 const log = (message: string, error?: unknown) =>
   error === undefined ? console.error(`[hive-cloudwatch] ${message}`) : console.error(`[hive-cloudwatch] ${message}`, error);

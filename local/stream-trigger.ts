@@ -1,7 +1,7 @@
 /**
  * Stream triggers: what a Lambda event source mapping does for a Kinesis
  * stream, over JetStream. A function's `Kinesis` event names a stream; its
- * shards are declared in lib/runtime/shards.ts. Per shard: hold the lease,
+ * shards are declared in lib/storage/stream-shards.ts. Per shard: hold the lease,
  * read a batch in order from the checkpoint, invoke the function with
  * Kinesis-shaped records, advance the checkpoint on success; on failure read
  * the same batch again. Several runtimes may run: one holds each shard.
@@ -10,7 +10,7 @@ import type { JsMsg } from "nats";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { invokeFunction } from "../lib/runtime/invoke.js";
-import { acquireLease, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/runtime/shards.js";
+import { acquireLease, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/storage/stream-shards.js";
 import type { TemplateFunction } from "./template.js";
 
 export interface StreamTarget {

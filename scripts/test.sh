@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: install what a fresh Debian machine is missing (nats-server, the
 # Debian aws CLI the awsQuery tests drive, faketime, node_modules), then type-check and
-# run the vitest suites. Arguments go to vitest (e.g. `npm test -- test/unit`).
+# run the vitest suites. Arguments go to vitest (e.g. `npm test -- test/pure`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

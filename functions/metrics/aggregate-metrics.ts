@@ -5,8 +5,8 @@
  */
 import middy from "@middy/core";
 import type { KinesisStreamEvent, KinesisStreamBatchResponse } from "aws-lambda";
-import { aggregateBatch } from "../../lib/metrics/aggregator.js";
-import { compactSoon } from "../../lib/metrics/compaction.js";
+import { aggregateBatch } from "../../lib/metrics/write/aggregator.js";
+import { compactSoon } from "../../lib/metrics/write/compaction.js";
 
 export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
   const batch = event.Records.map((r) => ({

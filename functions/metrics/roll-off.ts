@@ -4,7 +4,7 @@
  */
 import middy from "@middy/core";
 import type { ScheduledEvent } from "aws-lambda";
-import { rollOff, type RollOffReport } from "../../lib/metrics/rolloff.js";
+import { rollOff, type RollOffReport } from "../../lib/metrics/store/roll-off.js";
 
 export const handler = middy<ScheduledEvent, RollOffReport>().handler(async (event) => {
   const now = event?.time ? Date.parse(event.time) : Date.now();

@@ -7,15 +7,15 @@ import type {
   GetMetricDataInput, GetMetricDataOutput, MessageData, MetricDataQuery, MetricDataResult,
 } from "@aws-sdk/client-cloudwatch";
 import { invalidNextToken, invalidParameterValue, ServiceError } from "../errors.js";
-import { sortDimensions } from "./identity.js";
-import { parseInsightsQuery, runInsightsQuery, type InsightsMessage, type InsightsQuery } from "./insights/index.js";
-import { evaluateExpression } from "./math/evaluate.js";
-import { parseTimezone, renderLabel } from "./math/labels.js";
-import { parseExpression, referencedIds, type Expr } from "./math/parser.js";
-import { alignStart, checkPeriod, periodAvailable } from "./periods.js";
-import { runSearch, type SearchMessage } from "./search.js";
-import { AccountMetrics } from "./source.js";
-import { isValidStatistic } from "./statistics.js";
+import { sortDimensions } from "./store/identity.js";
+import { parseInsightsQuery, runInsightsQuery, type InsightsMessage, type InsightsQuery } from "./query/insights/index.js";
+import { evaluateExpression } from "./query/math/evaluate.js";
+import { parseTimezone, renderLabel } from "./query/math/labels.js";
+import { parseExpression, referencedIds, type Expr } from "./query/math/parser.js";
+import { alignStart, checkPeriod, periodAvailable } from "./read/period-rules.js";
+import { runSearch, type SearchMessage } from "./query/search/search.js";
+import { AccountMetrics } from "./read/account-metrics.js";
+import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
 
 const MAX_QUERIES = 500;

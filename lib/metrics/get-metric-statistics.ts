@@ -4,10 +4,10 @@
  */
 import type { Datapoint, GetMetricStatisticsInput, GetMetricStatisticsOutput, StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { invalidParameterCombination, invalidParameterValue } from "../errors.js";
-import { sortDimensions } from "./identity.js";
-import { alignStart, checkPeriod, periodAvailable } from "./periods.js";
-import { aggregatesOf, readSeries } from "./read.js";
-import { computeStatistic, isBasicStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./statistics.js";
+import { sortDimensions } from "./store/identity.js";
+import { alignStart, checkPeriod, periodAvailable } from "./read/period-rules.js";
+import { aggregatesOf, readSeries } from "./read/read-series.js";
+import { computeStatistic, isBasicStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./read/statistics.js";
 
 const MAX_DATAPOINTS = 1440;
 

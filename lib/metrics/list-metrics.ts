@@ -4,8 +4,8 @@
  */
 import type { ListMetricsInput, ListMetricsOutput, Metric } from "@aws-sdk/client-cloudwatch";
 import { invalidNextToken, invalidParameterValue } from "../errors.js";
-import { canonicalMetric } from "./identity.js";
-import { identityOf, listSeries, type IndexedSeries } from "./series-index.js";
+import { canonicalMetric } from "./store/identity.js";
+import { identityOf, listSeries, type IndexedSeries } from "./store/series-index.js";
 
 const PAGE = 500;
 const RECENT_MS = 3 * 3600_000;

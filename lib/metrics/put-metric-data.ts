@@ -6,8 +6,8 @@ import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch
 import { StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { invalidParameterCombination, invalidParameterValue, missingParameter, ServiceError } from "../errors.js";
-import { publishIngest, type IngestDatum } from "./ingest.js";
-import { NotUnicodeError } from "./ingest-codec.js";
+import { publishIngest, type IngestDatum } from "./write/ingest-log.js";
+import { NotUnicodeError } from "./encoding/ingest-codec.js";
 
 const UNITS = new Set<string>(Object.values(StandardUnit));
 const MAX_VALUES = 150;

@@ -1,0 +1,862 @@
+/**
+ * A chunk: a run of buckets of ONE series at ONE resolution (e.g. one
+ * series-hour of 1-minute buckets), in a compact binary form for KV/S3.
+ *
+ * Everything is lossless: count, sum, min and max come back bit-for-bit, and
+ * the DDSketch bins exactly as they were (so percentiles keep their 1% bound).
+ *
+ * Layout (version 1). Byte 0: version in the low nibble, bit 7 set when the
+ * rest is deflateRaw-compressed (chosen only when that is smaller). Then:
+ *
+ *   varint resolutionMs, varint n (bucket count)
+ *   units      varint table size, each (varint byte length, UTF-8); then mode
+ *              0 + varint code (all buckets share it) or 1 + one varint code
+ *              per bucket; code 0 = no unit, i+1 = table[i]
+ *   timestamps byte mode:
+ *              0 consecutive slots: zigzag first slot (t / resolution)
+ *              1 bitmap: zigzag first slot, varint span, ⌈span/8⌉ bytes
+ *              2 slot gaps: zigzag first slot, n-1 varint slot deltas
+ *              3 raw: zigzag first t (ms), n-1 varint ms deltas
+ *   kinds      byte 0 (all SINGLE) or 1 + one byte per bucket:
+ *              SINGLE   count 1, sum = min = max = v       → min column only
+ *              UNIFORM  min = max, sum = min·count          → count, min
+ *              UNIFORM_SUM  min = max, other sum            → count, sum, min
+ *              FULL     distribution with min < max         → count, sum, min, max, sketch
+ *              RESIDUAL as FULL; the sketch omits the one observation of
+ *                       min and the one of max (both implied)
+ *              NODIST   no distribution (statistic sets)    → count, sum, min, max
+ *              EMPTY    count 0
+ *              (the sketch of SINGLE/UNIFORM/UNIFORM_SUM is implied: all the
+ *              mass in min's bin)
+ *   columns    count, sum, min, max in that order, each holding the values of
+ *              the buckets whose kind has it, in bucket order, each column
+ *              with its own mode byte:
+ *              - decimal: bits 0-3 = d, bit 4 = common factor, bits 5-6 =
+ *                order (1 or 2). Every value is m / 10^d for an integer m
+ *                (|m| ≤ 2^48) — exact, since dividing by a power of ten is
+ *                correctly rounded — and m is stored as zigzag varints of its
+ *                first (order 1) or second (order 2: delta-of-delta)
+ *                differences, divided by their greatest common divisor g
+ *                (varint g first, when bit 4 is set: byte counts in pages).
+ *                A random walk of 2-decimal CPU percentages costs 1-2 bytes
+ *                a value.
+ *              - 0x80 XOR: Gorilla-style at byte granularity: the float64 bits
+ *                XOR the previous value's, one byte of (leading zero bytes << 4
+ *                | trailing zero bytes), then the bytes in between.
+ *              The encoder takes the smallest.
+ *   sketches   if any FULL/RESIDUAL bucket: byte count mode (0 varint counts,
+ *              1 float64 counts), then per such bucket: zero count; positive
+ *              bins; negative bins. Bins: varint k, then k pairs of index
+ *              (zigzag for the first, varint delta-1 after) and count.
+ *
+ * A one-value-a-minute series is all SINGLE buckets at consecutive slots, so a
+ * chunk is a ~10-byte header plus the min column: see bench/size.ts.
+ */
+
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { ByteReader, ByteWriter, varintSize, zigzag } from "./bytes.js";
+import { Aggregate } from "../read/aggregate.js";
+import { binKey, DDSketch, type BinKey, type BinSink } from "../read/sketch.js";
+
+export interface Bucket {
+  t: number /* bucket start, epoch ms */;
+  agg: Aggregate;
+  unit?: string;
+}
+
+/**
+ * What the encoder needs of a bucket: an Aggregate, or a bucket of the
+ * aggregator's batch fold (batch-fold.ts), which keeps no sketch objects.
+ */
+export interface BucketStats {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly hasDistribution: boolean;
+  /** The distribution's bins, each sign in index order; asked only when there is a distribution and min < max. */
+  sketchBins(sink: BinSink): void;
+}
+
+export interface EncodableBucket {
+  t: number;
+  agg: BucketStats;
+  unit?: string;
+}
+
+const VERSION = 1;
+const DEFLATED = 0x80;
+
+const enum Kind {
+  SINGLE = 0,
+  UNIFORM = 1,
+  UNIFORM_SUM = 2,
+  FULL = 3,
+  RESIDUAL = 4,
+  NODIST = 5,
+  EMPTY = 6,
+}
+
+const enum Ts {
+  CONSECUTIVE = 0,
+  BITMAP = 1,
+  SLOT_GAPS = 2,
+  RAW = 3,
+}
+
+const XOR_MODE = 0x80;
+const GCD_FLAG = 0x10;
+const MAX_DECIMALS = 15;
+const MAX_SCALED = 2 ** 48;
+const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
+
+// ---------------------------------------------------------------------------
+// encode
+
+/**
+ * `level`: the deflate effort, 0 for none. Hot chunks are rewritten on every
+ * aggregator batch and read by every query, so they skip it (their columns
+ * are already compact); roll-off writes long-lived chunks once, at the best.
+ */
+export function encodeChunk(buckets: EncodableBucket[], resolutionMs: number, level = 9): Uint8Array {
+  const body = writeBody(buckets, resolutionMs);
+  // Tiny bodies never shrink: skip the attempt.
+  const deflated = body.length < 48 || level === 0 ? body : deflateRawSync(body, { level });
+  const out = new Uint8Array(1 + Math.min(body.length, deflated.length));
+  if (deflated.length < body.length) {
+    out[0] = VERSION | DEFLATED;
+    out.set(deflated, 1);
+  } else {
+    out[0] = VERSION;
+    out.set(body, 1);
+  }
+  return out;
+}
+
+/**
+ * Writes an undeflated chunk into `w`, preceded by its length as a varint:
+ * what encodeChunk(buckets, resolutionMs, 0) returns, without a copy of its own.
+ */
+export function writeChunk(w: ByteWriter, buckets: EncodableBucket[], resolutionMs: number): void {
+  const body = writeBody(buckets, resolutionMs);
+  w.varint(1 + body.length);
+  w.byte(VERSION);
+  w.bytes(body);
+}
+
+// One writer for every chunk body: the aggregator encodes thousands a batch.
+const SCRATCH = new ByteWriter(64 * 1024);
+
+/** The chunk's body (after the version byte), valid until the next call. */
+function writeBody(buckets: EncodableBucket[], resolutionMs: number): Uint8Array {
+  if (!Number.isSafeInteger(resolutionMs) || resolutionMs <= 0) {
+    throw new RangeError(`encodeChunk: resolutionMs must be a positive integer, got ${resolutionMs}`);
+  }
+  const sorted = buckets.length > 1 ? [...buckets].sort((a, b) => a.t - b.t) : buckets;
+  const w = SCRATCH;
+  w.reset();
+  w.varint(resolutionMs);
+  w.varint(sorted.length);
+  if (sorted.length > 0) {
+    writeUnits(w, sorted);
+    writeTimestamps(w, sorted, resolutionMs);
+    writeValues(w, sorted);
+  }
+  return w.written();
+}
+
+function writeUnits(w: ByteWriter, buckets: EncodableBucket[]): void {
+  const table: string[] = [];
+  const codes = buckets.map((b) => {
+    if (b.unit === undefined) return 0;
+    let i = table.indexOf(b.unit);
+    if (i < 0) i = table.push(b.unit) - 1;
+    return i + 1;
+  });
+  w.varint(table.length);
+  for (const u of table) w.string(u);
+  if (codes.every((c) => c === codes[0])) {
+    w.byte(0);
+    w.varint(codes[0]);
+  } else {
+    w.byte(1);
+    for (const c of codes) w.varint(c);
+  }
+}
+
+function writeTimestamps(w: ByteWriter, buckets: EncodableBucket[], res: number): void {
+  const ts = buckets.map((b) => b.t);
+  for (const t of ts) if (!Number.isSafeInteger(t)) throw new RangeError(`encodeChunk: bucket time ${t} is not an integer of ms`);
+  const aligned = ts.every((t) => t % res === 0);
+  if (!aligned) {
+    w.byte(Ts.RAW);
+    w.zigzag(ts[0]);
+    for (let i = 1; i < ts.length; i++) w.varint(ts[i] - ts[i - 1]);
+    return;
+  }
+  const slots = ts.map((t) => t / res);
+  const n = slots.length;
+  const span = slots[n - 1] - slots[0] + 1;
+  let strictly = true;
+  for (let i = 1; i < n; i++) if (slots[i] === slots[i - 1]) strictly = false;
+  if (strictly && span === n) {
+    w.byte(Ts.CONSECUTIVE);
+    w.zigzag(slots[0]);
+    return;
+  }
+  let gapBytes = 0;
+  for (let i = 1; i < n; i++) gapBytes += varintSize(slots[i] - slots[i - 1]);
+  const bitmapBytes = varintSize(span) + Math.ceil(span / 8);
+  if (strictly && bitmapBytes <= gapBytes) {
+    w.byte(Ts.BITMAP);
+    w.zigzag(slots[0]);
+    w.varint(span);
+    const bits = new Uint8Array(Math.ceil(span / 8));
+    for (const s of slots) {
+      const k = s - slots[0];
+      bits[k >> 3] |= 1 << (k & 7);
+    }
+    w.bytes(bits);
+    return;
+  }
+  w.byte(Ts.SLOT_GAPS);
+  w.zigzag(slots[0]);
+  for (let i = 1; i < n; i++) w.varint(slots[i] - slots[i - 1]);
+}
+
+interface Planned {
+  kind: Kind;
+  agg: BucketStats;
+  /** FULL and RESIDUAL: where the sketch's bins are in BINS. */
+  bins?: BinsRef;
+  /** RESIDUAL: the bins of min and max, one observation each to leave out when writing. */
+  less?: [BinKey, BinKey];
+}
+
+/** A bucket's bins in BINS: `positive` then `negative` [index, count] pairs from `at`, each in index order. */
+interface BinsRef {
+  zero: number;
+  at: number;
+  positive: number;
+  negative: number;
+}
+
+/**
+ * The bins of every sketch in the chunk being written, filled by plan():
+ * kinds are chosen (and columns written) before the sketches, so the bins
+ * must outlive one bucket. Shared and grown as needed, like `column`.
+ */
+class BinArena implements BinSink {
+  data = new Float64Array(1024);
+  length = 0;
+  private ref: BinsRef = { zero: 0, at: 0, positive: 0, negative: 0 };
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  begin(): void {
+    this.ref = { zero: 0, at: this.length, positive: 0, negative: 0 };
+  }
+
+  end(): BinsRef {
+    return this.ref;
+  }
+
+  zero(count: number): void {
+    this.ref.zero += count;
+  }
+
+  positive(index: number, count: number): void {
+    if (this.ref.negative > 0) throw new Error("BinArena: positive bins come before negative ones");
+    this.push(index, count);
+    this.ref.positive++;
+  }
+
+  negative(index: number, count: number): void {
+    this.push(index, count);
+    this.ref.negative++;
+  }
+
+  private push(index: number, count: number): void {
+    if (this.length + 2 > this.data.length) {
+      const grown = new Float64Array(2 * this.data.length);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = index;
+    this.data[this.length++] = count;
+  }
+}
+
+const BINS = new BinArena();
+
+function plan(a: BucketStats): Planned {
+  if (a.count === 0 && a.hasDistribution) return { kind: Kind.EMPTY, agg: a };
+  if (!a.hasDistribution || a.count === 0) return { kind: Kind.NODIST, agg: a };
+  if (a.min === a.max) {
+    if (a.count === 1 && a.sum === a.min) return { kind: Kind.SINGLE, agg: a };
+    if (a.sum === a.min * a.count) return { kind: Kind.UNIFORM, agg: a };
+    return { kind: Kind.UNIFORM_SUM, agg: a };
+  }
+  BINS.begin();
+  a.sketchBins(BINS);
+  const bins = BINS.end();
+  if (integralBins(bins)) {
+    const lo = binKey(a.min);
+    const hi = binKey(a.max);
+    const same = lo.sign === hi.sign && lo.index === hi.index;
+    if (binCount(bins, lo) >= (same ? 2 : 1) && binCount(bins, hi) >= 1) return { kind: Kind.RESIDUAL, agg: a, bins, less: [lo, hi] };
+  }
+  return { kind: Kind.FULL, agg: a, bins };
+}
+
+function binCount(b: BinsRef, k: BinKey): number {
+  if (k.sign === 0) return b.zero;
+  const from = k.sign > 0 ? b.at : b.at + 2 * b.positive;
+  const n = k.sign > 0 ? b.positive : b.negative;
+  for (let i = 0; i < n; i++) if (BINS.data[from + 2 * i] === k.index) return BINS.data[from + 2 * i + 1];
+  return 0;
+}
+
+function integralBins(b: BinsRef): boolean {
+  if (!Number.isSafeInteger(b.zero)) return false;
+  const end = b.at + 2 * (b.positive + b.negative);
+  for (let i = b.at + 1; i < end; i += 2) if (!Number.isSafeInteger(BINS.data[i])) return false;
+  return true;
+}
+
+const hasCount = (k: Kind) => k !== Kind.SINGLE && k !== Kind.EMPTY;
+const hasSum = (k: Kind) => k === Kind.UNIFORM_SUM || k === Kind.FULL || k === Kind.RESIDUAL || k === Kind.NODIST;
+const hasMin = (k: Kind) => k !== Kind.EMPTY;
+const hasMax = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL || k === Kind.NODIST;
+const hasSketch = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL;
+
+/** Column values gathered for writeColumn: reused, grown as needed. */
+let column = new Float64Array(256);
+
+function gather(planned: Planned[], has: (k: Kind) => boolean, value: (a: BucketStats) => number): number {
+  if (column.length < planned.length) column = new Float64Array(2 * planned.length);
+  let n = 0;
+  for (let i = 0; i < planned.length; i++) if (has(planned[i].kind)) column[n++] = value(planned[i].agg);
+  return n;
+}
+
+function writeValues(w: ByteWriter, buckets: EncodableBucket[]): void {
+  BINS.reset();
+  const planned = buckets.map((b) => plan(b.agg));
+  let allSingle = true;
+  for (let i = 0; i < planned.length; i++) if (planned[i].kind !== Kind.SINGLE) allSingle = false;
+  if (allSingle) w.byte(0);
+  else {
+    w.byte(1);
+    for (let i = 0; i < planned.length; i++) w.byte(planned[i].kind);
+  }
+  // gather may replace `column` with a larger array: read it only after.
+  let n = gather(planned, hasCount, (a) => a.count);
+  writeColumn(w, column, n);
+  n = gather(planned, hasSum, (a) => a.sum);
+  writeColumn(w, column, n);
+  n = gather(planned, hasMin, (a) => a.min);
+  writeColumn(w, column, n);
+  n = gather(planned, hasMax, (a) => a.max);
+  writeColumn(w, column, n);
+  let integral = true;
+  let sketches = 0;
+  for (let i = 0; i < planned.length; i++) {
+    if (!hasSketch(planned[i].kind)) continue;
+    sketches++;
+    if (integral && !integralBins(planned[i].bins!)) integral = false;
+  }
+  if (sketches === 0) return;
+  w.byte(integral ? 0 : 1);
+  for (let i = 0; i < planned.length; i++) {
+    const p = planned[i];
+    if (!hasSketch(p.kind)) continue;
+    const b = p.bins!;
+    const less = p.less ?? NO_LESS;
+    let zero = b.zero;
+    for (const k of less) if (k.sign === 0) zero--;
+    writeCount(w, integral, zero);
+    writeBins(w, b.at, b.positive, integral, less, 1);
+    writeBins(w, b.at + 2 * b.positive, b.negative, integral, less, -1);
+  }
+}
+
+const writeCount = (w: ByteWriter, integral: boolean, c: number) => (integral ? w.varint(c) : w.float64(c));
+
+const NO_LESS: BinKey[] = [];
+
+/** `m` bins of one sign from BINS at `at`, less one observation per matching entry of `less` (bins left empty are not written). */
+function writeBins(w: ByteWriter, at: number, m: number, integral: boolean, less: BinKey[], sign: 1 | -1): void {
+  const data = BINS.data;
+  const countOf = (i: number) => {
+    let c = data[at + 2 * i + 1];
+    for (const l of less) if (l.sign === sign && l.index === data[at + 2 * i]) c--;
+    return c;
+  };
+  let n = 0;
+  for (let i = 0; i < m; i++) if (countOf(i) > 0) n++;
+  w.varint(n);
+  let prev: number | undefined;
+  for (let i = 0; i < m; i++) {
+    const k = data[at + 2 * i];
+    const c = countOf(i);
+    if (!(c > 0)) continue;
+    if (prev === undefined) w.zigzag(k);
+    else w.varint(k - prev - 1);
+    prev = k;
+    writeCount(w, integral, c);
+  }
+}
+
+/** Smallest d with every value = m/10^d exactly, |m| ≤ 2^48; -1 if none. */
+function decimals(values: Float64Array, n: number): number {
+  for (let d = 0; d <= MAX_DECIMALS; d++) {
+    const p = POW10[d];
+    let ok = true;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      const m = Math.round(v * p);
+      if (!(Math.abs(m) <= MAX_SCALED) || Object.is(v, -0) || !Object.is(m / p, v)) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return d;
+  }
+  return -1;
+}
+
+/**
+ * The i-th first (order 1) or second (order 2) difference of the scaled
+ * integers round(values·p), computed in place: columns are encoded on every
+ * aggregator batch, and arrays per column were most of its garbage.
+ */
+function difference(values: Float64Array, p: number, order: 1 | 2, i: number): number {
+  const m0 = Math.round(values[i] * p);
+  const m1 = i > 0 ? Math.round(values[i - 1] * p) : 0;
+  const d1 = m0 - m1;
+  if (order === 1 || i < 2) return d1;
+  return d1 - (m1 - Math.round(values[i - 2] * p));
+}
+
+function differenceGcd(values: Float64Array, n: number, p: number, order: 1 | 2): number {
+  let g = 0;
+  for (let i = 0; i < n; i++) g = gcd(g, Math.abs(difference(values, p, order, i)));
+  return g <= 1 ? 1 : g;
+}
+
+function differenceSize(values: Float64Array, n: number, p: number, order: 1 | 2, g: number): number {
+  let size = g > 1 ? varintSize(g) : 0;
+  for (let i = 0; i < n; i++) size += varintSize(zigzag(difference(values, p, order, i) / g));
+  return size;
+}
+
+function writeColumn(w: ByteWriter, values: Float64Array, n: number): void {
+  if (n === 0) return;
+  const xor = xorSize(values, n);
+  const d = decimals(values, n);
+  if (d >= 0) {
+    const p = POW10[d];
+    // First or second differences, whichever is smaller (no objects: this runs per column per chunk).
+    const g1 = differenceGcd(values, n, p, 1);
+    const g2 = differenceGcd(values, n, p, 2);
+    const size1 = differenceSize(values, n, p, 1, g1);
+    const size2 = differenceSize(values, n, p, 2, g2);
+    const order = size2 < size1 ? 2 : 1;
+    const g = order === 2 ? g2 : g1;
+    if (Math.min(size1, size2) <= xor) {
+      w.byte((order << 5) | (g > 1 ? GCD_FLAG : 0) | d);
+      if (g > 1) w.varint(g);
+      for (let i = 0; i < n; i++) w.zigzag(difference(values, p, order, i) / g);
+      return;
+    }
+  }
+  w.byte(XOR_MODE);
+  xorWrite(w, values, n);
+}
+
+/**
+ * Gorilla-style XOR of each value's float64 bits with the previous value's:
+ * `visit` gets each value's XOR as 8 bytes (in XOR_BYTES_OUT), with its
+ * leading and trailing zero byte counts.
+ */
+function xorEach(values: Float64Array, n: number, visit: (lz: number, tz: number) => void): void {
+  let prevHi = 0;
+  let prevLo = 0;
+  const x = XOR_BYTES_OUT;
+  for (let i = 0; i < n; i++) {
+    XOR_VIEW_OUT.setFloat64(0, values[i]);
+    const hi = XOR_VIEW_OUT.getUint32(0);
+    const lo = XOR_VIEW_OUT.getUint32(4);
+    const xh = (hi ^ prevHi) >>> 0;
+    const xl = (lo ^ prevLo) >>> 0;
+    prevHi = hi;
+    prevLo = lo;
+    for (let i = 0; i < 4; i++) {
+      x[i] = (xh >>> (24 - 8 * i)) & 0xff;
+      x[4 + i] = (xl >>> (24 - 8 * i)) & 0xff;
+    }
+    let lz = 0;
+    while (lz < 8 && x[lz] === 0) lz++;
+    let tz = 0;
+    if (lz < 8) while (x[7 - tz] === 0) tz++;
+    visit(lz, tz);
+  }
+}
+
+const XOR_BYTES_OUT = new Uint8Array(8);
+const XOR_VIEW_OUT = new DataView(new ArrayBuffer(8));
+
+/** Bytes the XOR column of `values` takes (without its mode byte). */
+function xorSize(values: Float64Array, n: number): number {
+  let size = 0;
+  xorEach(values, n, (lz, tz) => (size += 1 + Math.max(0, 8 - lz - tz)));
+  return size;
+}
+
+function xorWrite(w: ByteWriter, values: Float64Array, n: number): void {
+  xorEach(values, n, (lz, tz) => {
+    w.byte((lz << 4) | tz);
+    for (let i = lz; i < 8 - tz; i++) w.byte(XOR_BYTES_OUT[i]);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// decode
+
+type Column = Float64Array;
+
+/**
+ * Where a decode puts its columns: one shared set, grown as needed. Every
+ * decoder copies out what it keeps before returning, so reads that decode
+ * thousands of chunks make no garbage per column.
+ */
+class ColumnBuffers {
+  ts: Column;
+  units: Column;
+  kinds: Uint8Array;
+  counts: Column;
+  sums: Column;
+  mins: Column;
+  maxs: Column;
+  /** Decimal columns' scaled integers. */
+  scaled: Column;
+  // What basic statistics read, per bucket.
+  count: Column;
+  sum: Column;
+  min: Column;
+  max: Column;
+
+  constructor(readonly capacity: number) {
+    const f = () => new Float64Array(capacity);
+    this.ts = f();
+    this.units = f();
+    this.kinds = new Uint8Array(capacity);
+    this.counts = f();
+    this.sums = f();
+    this.mins = f();
+    this.maxs = f();
+    this.scaled = f();
+    this.count = f();
+    this.sum = f();
+    this.min = f();
+    this.max = f();
+  }
+}
+
+let shared = new ColumnBuffers(0);
+const sharedBuffers = (n: number) => (shared.capacity >= n ? shared : (shared = new ColumnBuffers(Math.max(n, 2 * shared.capacity))));
+
+interface ChunkColumns {
+  resolutionMs: number;
+  n: number;
+  table: string[];
+  buf: ColumnBuffers;
+  /** Positioned at the sketches. */
+  r: ByteReader;
+}
+
+/** Everything before the sketches: what basic statistics need. */
+function readColumns(bytes: Uint8Array, buffers: (n: number) => ColumnBuffers): ChunkColumns | { resolutionMs: number; n: 0 } {
+  if (bytes.length < 1) throw new Error("decodeChunk: empty input");
+  const head = bytes[0];
+  if ((head & 0x0f) !== VERSION) throw new Error(`decodeChunk: unknown chunk version ${head & 0x0f}`);
+  const body = head & DEFLATED ? new Uint8Array(inflateRawSync(bytes.subarray(1))) : bytes.subarray(1);
+  const r = new ByteReader(body, "chunk");
+  const resolutionMs = r.varint();
+  const n = r.varint();
+  if (n === 0) return { resolutionMs, n: 0 };
+  const buf = buffers(n);
+
+  // units
+  const table: string[] = [];
+  for (let i = r.varint(); i > 0; i--) table.push(r.string());
+  const { units } = buf;
+  if (r.byte() === 0) units.fill(r.varint(), 0, n);
+  else for (let i = 0; i < n; i++) units[i] = r.varint();
+
+  // timestamps
+  const { ts } = buf;
+  const mode = r.byte() as Ts;
+  if (mode === Ts.RAW) {
+    ts[0] = r.zigzag();
+    for (let i = 1; i < n; i++) ts[i] = ts[i - 1] + r.varint();
+  } else {
+    const s0 = r.zigzag();
+    if (mode === Ts.CONSECUTIVE) {
+      for (let i = 0; i < n; i++) ts[i] = (s0 + i) * resolutionMs;
+    } else if (mode === Ts.BITMAP) {
+      const span = r.varint();
+      const bits = r.bytes(Math.ceil(span / 8));
+      let i = 0;
+      for (let k = 0; k < span; k++) {
+        if (!(bits[k >> 3] & (1 << (k & 7)))) continue;
+        if (i < n) ts[i] = (s0 + k) * resolutionMs;
+        i++;
+      }
+      if (i !== n) throw new Error("decodeChunk: bitmap does not match the bucket count");
+    } else if (mode === Ts.SLOT_GAPS) {
+      let s = s0;
+      ts[0] = s * resolutionMs;
+      for (let i = 1; i < n; i++) ts[i] = (s += r.varint()) * resolutionMs;
+    } else throw new Error(`decodeChunk: unknown timestamp mode ${mode}`);
+  }
+
+  // kinds and columns
+  const allSingle = r.byte() === 0;
+  const { kinds } = buf;
+  if (allSingle) kinds.fill(Kind.SINGLE, 0, n);
+  else for (let i = 0; i < n; i++) kinds[i] = r.byte();
+  // Column lengths: how many buckets have each part (all-SINGLE chunks, the common case, only a min).
+  let nCount = 0, nSum = 0, nMin = n, nMax = 0;
+  if (!allSingle) {
+    nMin = 0;
+    for (let i = 0; i < n; i++) {
+      const k = kinds[i] as Kind;
+      if (hasCount(k)) nCount++;
+      if (hasSum(k)) nSum++;
+      if (hasMin(k)) nMin++;
+      if (hasMax(k)) nMax++;
+    }
+  }
+  readColumn(r, nCount, buf.counts, buf.scaled);
+  readColumn(r, nSum, buf.sums, buf.scaled);
+  readColumn(r, nMin, buf.mins, buf.scaled);
+  readColumn(r, nMax, buf.maxs, buf.scaled);
+  return { resolutionMs, n, table, buf, r };
+}
+
+/** Fills buf.count/sum/min/max per bucket from the columns (EMPTY buckets: count 0). */
+function basicValues(n: number, buf: ColumnBuffers): void {
+  const { kinds, counts, sums, mins, maxs, count, sum, min, max } = buf;
+  let ci = 0, si = 0, mi = 0, xi = 0;
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i] as Kind;
+    if (k === Kind.EMPTY) {
+      count[i] = 0;
+      sum[i] = 0;
+      min[i] = Infinity;
+      max[i] = -Infinity;
+      continue;
+    }
+    const c = hasCount(k) ? counts[ci++] : 1;
+    const lo = mins[mi++];
+    count[i] = c;
+    min[i] = lo;
+    max[i] = hasMax(k) ? maxs[xi++] : lo;
+    sum[i] = hasSum(k) ? sums[si++] : k === Kind.SINGLE ? lo : lo * c;
+  }
+}
+
+/** Bucket start times and their count, sum, min and max, without distributions. */
+export interface BasicColumns {
+  t: ArrayLike<number>;
+  count: ArrayLike<number>;
+  sum: ArrayLike<number>;
+  min: ArrayLike<number>;
+  max: ArrayLike<number>;
+}
+
+/**
+ * Decodes only what SampleCount, Sum, Average, Minimum and Maximum need: no
+ * sketches and no object per bucket. The read path of basic statistics.
+ */
+export function decodeChunkBasic(bytes: Uint8Array): BasicColumns {
+  const { n, t, count, sum, min, max } = viewChunkBasic(bytes);
+  return { t: t.slice(0, n), count: count.slice(0, n), sum: sum.slice(0, n), min: min.slice(0, n), max: max.slice(0, n) };
+}
+
+/** A chunk's buckets as columns (bucket i: t[i], count[i], …; count 0 = empty). */
+export interface BasicView {
+  n: number;
+  t: Float64Array;
+  count: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+/**
+ * Decodes what basic statistics need into the shared buffers and returns a
+ * view of them, valid until the next decode: for wide reads that fold each
+ * chunk at once and keep nothing of it.
+ */
+export function viewChunkBasic(bytes: Uint8Array): BasicView {
+  const c = readColumns(bytes, sharedBuffers);
+  if (c.n === 0) return { n: 0, t: shared.ts, count: shared.count, sum: shared.sum, min: shared.min, max: shared.max };
+  const { n, buf } = c as ChunkColumns;
+  basicValues(n, buf);
+  return { n, t: buf.ts, count: buf.count, sum: buf.sum, min: buf.min, max: buf.max };
+}
+
+export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets: Bucket[] } {
+  // The columns are read into Buckets before anything else decodes: shared buffers will do.
+  const cols = readColumns(bytes, sharedBuffers);
+  if (cols.n === 0) return { resolutionMs: cols.resolutionMs, buckets: [] };
+  const { resolutionMs, n, table, buf, r } = cols as ChunkColumns;
+  const { ts, units: unitCodes, kinds, counts, sums, mins, maxs } = buf;
+  let nSketch = 0;
+  for (let i = 0; i < n; i++) if (hasSketch(kinds[i] as Kind)) nSketch++;
+  const floatCounts = nSketch > 0 && r.byte() === 1;
+  const readCount = floatCounts ? () => r.float64() : () => r.varint();
+  let ci = 0, si = 0, mi = 0, xi = 0;
+
+  const buckets: Bucket[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i] as Kind;
+    let agg: Aggregate;
+    if (k === Kind.EMPTY) agg = new Aggregate();
+    else {
+      const count = hasCount(k) ? counts[ci++] : 1;
+      const sum = hasSum(k) ? sums[si++] : undefined;
+      const min = mins[mi++];
+      const max = hasMax(k) ? maxs[xi++] : min;
+      let sketch: DDSketch | undefined;
+      if (hasSketch(k)) {
+        sketch = new DDSketch();
+        sketch.add(0, readCount());
+        readBins(r, readCount, (i, c) => addBin(sketch!.positive, i, c));
+        readBins(r, readCount, (i, c) => addBin(sketch!.negative, i, c));
+        let total = sketch.zero;
+        for (const c of sketch.positive.values()) total += c;
+        for (const c of sketch.negative.values()) total += c;
+        sketch.count = total;
+        if (k === Kind.RESIDUAL) {
+          sketch.add(min, 1);
+          sketch.add(max, 1);
+        }
+      }
+      agg = Aggregate.fromParts({
+        count,
+        sum: sum ?? (k === Kind.SINGLE ? min : min * count),
+        min,
+        max,
+        hasDistribution: k !== Kind.NODIST,
+        sketch,
+      });
+    }
+    const b: Bucket = { t: ts[i], agg };
+    const u = unitCodes[i];
+    if (u > 0) {
+      if (u > table.length) throw new Error("decodeChunk: unit code out of range");
+      b.unit = table[u - 1];
+    }
+    buckets[i] = b;
+  }
+  return { resolutionMs, buckets };
+}
+
+function addBin(m: Map<number, number>, i: number, c: number): void {
+  if (c > 0) m.set(i, c);
+}
+
+function readBins(r: ByteReader, readCount: () => number, put: (index: number, count: number) => void): void {
+  const k = r.varint();
+  let index = 0;
+  for (let i = 0; i < k; i++) {
+    index = i === 0 ? r.zigzag() : index + r.varint() + 1;
+    put(index, readCount());
+  }
+}
+
+/** Reads a column of n values into `out`; `scaled` is scratch for decimal columns. */
+function readColumn(r: ByteReader, n: number, out: Column, scaled: Column): void {
+  if (n === 0) return;
+  const mode = r.byte();
+  if (mode === XOR_MODE) {
+    let prevHi = 0;
+    let prevLo = 0;
+    for (let i = 0; i < n; i++) {
+      const h = r.byte();
+      const lz = h >> 4;
+      const tz = h & 0x0f;
+      XOR_BYTES.fill(0);
+      for (let j = lz; j < 8 - tz; j++) XOR_BYTES[j] = r.byte();
+      const x = XOR_BYTES;
+      const hi = (((x[0] << 24) | (x[1] << 16) | (x[2] << 8) | x[3]) ^ prevHi) >>> 0;
+      const lo = (((x[4] << 24) | (x[5] << 16) | (x[6] << 8) | x[7]) ^ prevLo) >>> 0;
+      XOR_VIEW.setUint32(0, hi);
+      XOR_VIEW.setUint32(4, lo);
+      out[i] = XOR_VIEW.getFloat64(0);
+      prevHi = hi;
+      prevLo = lo;
+    }
+    return;
+  }
+  const d = mode & 0x0f;
+  const order = (mode >> 5) & 3;
+  if (order !== 1 && order !== 2) throw new Error(`decodeChunk: unknown column mode ${mode}`);
+  const g = mode & GCD_FLAG ? r.varint() : 1;
+  const p = POW10[d];
+  const m = scaled;
+  for (let i = 0; i < n; i++) {
+    const e = r.zigzag() * g;
+    if (order === 1 || i < 2) m[i] = (i > 0 ? m[i - 1] : 0) + e;
+    else m[i] = m[i - 1] + (m[i - 1] - m[i - 2]) + e;
+    out[i] = m[i] / p;
+  }
+}
+
+const XOR_BYTES = new Uint8Array(8);
+const XOR_VIEW = new DataView(new ArrayBuffer(8));
+
+// ---------------------------------------------------------------------------
+// merge
+
+/**
+ * Union of two runs of buckets, sorted by time; buckets with the same time
+ * and the same unit are merged into one. Buckets of one time with different
+ * units stay apart, because AWS keeps the unit per datapoint and queries can
+ * filter on it. The inputs are left untouched.
+ */
+export function mergeChunks(a: Bucket[], b: Bucket[]): Bucket[] {
+  const byKey = new Map<string, Bucket>();
+  for (const x of [...a, ...b]) {
+    const key = `${x.t}\u0000${x.unit === undefined ? "" : "=" + x.unit}`;
+    const have = byKey.get(key);
+    if (have) have.agg.merge(x.agg);
+    else {
+      const copy: Bucket = { t: x.t, agg: x.agg.clone() };
+      if (x.unit !== undefined) copy.unit = x.unit;
+      byKey.set(key, copy);
+    }
+  }
+  return [...byKey.values()].sort((x, y) => x.t - y.t || unitOrder(x.unit, y.unit));
+}
+
+function unitOrder(x: string | undefined, y: string | undefined): number {
+  if (x === y) return 0;
+  if (x === undefined) return -1;
+  if (y === undefined) return 1;
+  return x < y ? -1 : 1;
+}
+
+// ---------------------------------------------------------------------------
+// bytes
+
+function gcd(a: number, b: number): number {
+  while (b > 0) [a, b] = [b, a % b];
+  return a;
+}

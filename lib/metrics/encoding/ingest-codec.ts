@@ -1,0 +1,370 @@
+/**
+ * The wire form of an ingest message: compact binary with a string table.
+ *
+ * JSON cost every datapoint about 100 bytes and a dozen objects three times
+ * over: serialised by PutMetricData, stored and served by JetStream, parsed
+ * by the aggregator and by reads of the unaggregated tail. Here a metric
+ * name, dimension or unit is written once per message and a datapoint is
+ * about 12 bytes; decoding makes one object per datapoint, and the datapoints
+ * of one series share their dimension list.
+ *
+ * Layout (lib/metrics/encoding/bytes.ts: unsigned LEB128 varints, big-endian float64,
+ * strings as varint length + UTF-8):
+ *   u8 VERSION
+ *   varint n, n × string                           the string table
+ *   varint account, varint namespace               string indexes
+ *   varint n, n × series: varint name, varint k, k × (varint dimName, varint dimValue)
+ *   f64 base time
+ *   varint n, n × datum:
+ *     varint series, varint unit, u8 flags, time, payload
+ *     time: flags & EXACT_TIME ? f64 : zigzag varint of (t − base)
+ *     payload by flags & KIND: VALUE f64 | STATISTICS 4 × f64 | VALUES varint k, k × f64, [k × f64 counts]
+ *
+ * Messages written before this format are JSON and still decode.
+ */
+import { ByteReader, ByteWriter } from "./bytes.js";
+import { FNV_OFFSET, fnvStep, seriesHash, textHash } from "../store/identity.js";
+import type { IngestDatum, IngestMessage } from "../write/ingest-log.js";
+
+const VERSION = 1;
+export const KIND = 0b11;
+export const VALUE = 0;
+export const STATISTICS = 1;
+export const VALUES = 2;
+export const HIGH_RESOLUTION = 1 << 2;
+export const HAS_COUNTS = 1 << 3;
+const EXACT_TIME = 1 << 4;
+const JSON_OPEN_BRACE = 0x7b;
+
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A name UTF-8 cannot carry: a lone UTF-16 surrogate, which a JSON request can
+ * spell as "\ud800". Stored, it would come back as U+FFFD and never match a query.
+ */
+export class NotUnicodeError extends Error {
+  constructor(readonly text: string) {
+    super("text with a lone UTF-16 surrogate");
+  }
+}
+
+/** The encoder's series hash: FNV-1a steps over string indexes (exported for the test that makes two series collide). */
+export const SERIES_HASH_SEED = FNV_OFFSET;
+export const mixSeriesHash = fnvStep;
+
+function sameSeries(a: IngestDatum, b: IngestDatum): boolean {
+  if (a.m !== b.m || a.d.length !== b.d.length) return false;
+  for (let k = 0; k < a.d.length; k++) if (a.d[k][0] !== b.d[k][0] || a.d[k][1] !== b.d[k][1]) return false;
+  return true;
+}
+const DECODER = new TextDecoder();
+
+const kindOf = (d: IngestDatum) => (d.v !== undefined ? VALUE : d.s ? STATISTICS : VALUES);
+/** A datum's wire flags, but EXACT_TIME (the encoder's choice). */
+const flagsOf = (d: IngestDatum) => kindOf(d) | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0);
+
+/** Where a datum's payload goes: the wire (a varint length) or columns (the length as a value). */
+interface PayloadSink {
+  value(x: number): void;
+  length(n: number): void;
+}
+
+/** The payload, by kind: VALUE the value; STATISTICS its four; VALUES the length, the values, then the counts if any. */
+function writePayload(d: IngestDatum, sink: PayloadSink): void {
+  const kind = kindOf(d);
+  if (kind === VALUE) sink.value(d.v!);
+  else if (kind === STATISTICS) for (const x of d.s!) sink.value(x);
+  else {
+    const vs = d.vs ?? [];
+    sink.length(vs.length);
+    for (const x of vs) sink.value(x);
+    if (d.cs) for (const c of d.cs) sink.value(c);
+  }
+}
+
+export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
+  const strings = new Map<string, number>();
+  const intern = (s: string) => {
+    let i = strings.get(s);
+    if (i === undefined) {
+      if (LONE_SURROGATE.test(s)) throw new NotUnicodeError(s);
+      strings.set(s, (i = strings.size));
+    }
+    return i;
+  };
+  const account = intern(msg.account);
+  const namespace = intern(msg.namespace);
+
+  // Series by identity: a hash of its string indexes (integers, no key string
+  // per datapoint), each hit checked against the series' first datum.
+  const byHash = new Map<number, number>();
+  let collided: Map<string, number> | undefined;
+  const seriesFirst: number[] = []; // a datum of each series, in series order
+  const datumSeries = new Array<number>(msg.data.length);
+  const datumUnit = new Array<number>(msg.data.length);
+  for (let i = 0; i < msg.data.length; i++) {
+    const d = msg.data[i];
+    let h = mixSeriesHash(mixSeriesHash(SERIES_HASH_SEED, intern(d.m)), d.d.length);
+    for (let k = 0; k < d.d.length; k++) h = mixSeriesHash(mixSeriesHash(h, intern(d.d[k][0])), intern(d.d[k][1]));
+    let s = byHash.get(h);
+    if (s === undefined) {
+      byHash.set(h, (s = seriesFirst.length));
+      seriesFirst.push(i);
+    } else if (!sameSeries(msg.data[seriesFirst[s]], d)) {
+      // Another series with the same hash: these few go by their full identity.
+      const key = JSON.stringify([d.m, d.d]);
+      collided ??= new Map();
+      s = collided.get(key);
+      if (s === undefined) {
+        collided.set(key, (s = seriesFirst.length));
+        seriesFirst.push(i);
+      }
+    }
+    datumSeries[i] = s;
+    datumUnit[i] = intern(d.u);
+  }
+
+  const w = new ByteWriter(16 * 1024);
+  w.byte(VERSION);
+  w.varint(strings.size);
+  for (const s of strings.keys()) w.string(s);
+  w.varint(account);
+  w.varint(namespace);
+  w.varint(seriesFirst.length);
+  for (const i of seriesFirst) {
+    const d = msg.data[i];
+    w.varint(strings.get(d.m)!);
+    w.varint(d.d.length);
+    for (const [k, v] of d.d) {
+      w.varint(strings.get(k)!);
+      w.varint(strings.get(v)!);
+    }
+  }
+  const base = msg.data.length ? msg.data[0].t : 0;
+  const sink: PayloadSink = { value: (x) => w.float64(x), length: (n) => w.varint(n) };
+  w.float64(base);
+  w.varint(msg.data.length);
+  for (let i = 0; i < msg.data.length; i++) {
+    const d = msg.data[i];
+    w.varint(datumSeries[i]);
+    w.varint(datumUnit[i]);
+    const delta = d.t - base;
+    const exact = !Number.isSafeInteger(delta) || Math.abs(delta) > 2 ** 50;
+    w.byte(flagsOf(d) | (exact ? EXACT_TIME : 0));
+    if (exact) w.float64(d.t);
+    else w.zigzag(delta);
+    writePayload(d, sink);
+  }
+  return w.finish();
+}
+
+/** Reads a message in either form; throws on bytes that are neither. */
+export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
+  if (bytes[0] === JSON_OPEN_BRACE) return JSON.parse(DECODER.decode(bytes)) as IngestMessage;
+  const r = new ByteReader(bytes, "ingest message");
+  if (r.byte() !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
+  const strings = new Array<string>(r.varint());
+  for (let i = 0; i < strings.length; i++) strings[i] = r.string();
+  const account = strings[r.varint()];
+  const namespace = strings[r.varint()];
+  const series = new Array<{ m: string; d: Array<[string, string]> }>(r.varint());
+  for (let i = 0; i < series.length; i++) {
+    const m = strings[r.varint()];
+    const d = new Array<[string, string]>(r.varint());
+    for (let k = 0; k < d.length; k++) d[k] = [strings[r.varint()], strings[r.varint()]];
+    series[i] = { m, d };
+  }
+  const base = r.float64();
+  const data = new Array<IngestDatum>(r.varint());
+  for (let i = 0; i < data.length; i++) {
+    const s = series[r.varint()];
+    const u = strings[r.varint()];
+    const flags = r.byte();
+    const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
+    if (s === undefined || u === undefined) throw new Error("corrupt ingest message");
+    const kind = flags & KIND;
+    // One literal per form: adding properties later would change the object's shape per datum.
+    let d: IngestDatum;
+    if (kind === VALUE) {
+      const v = r.float64();
+      d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, v } : { m: s.m, d: s.d, t, u, v };
+    } else if (kind === STATISTICS) {
+      const st: [number, number, number, number] = [r.float64(), r.float64(), r.float64(), r.float64()];
+      d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, s: st } : { m: s.m, d: s.d, t, u, s: st };
+    } else {
+      const vs = new Array<number>(r.varint());
+      for (let k = 0; k < vs.length; k++) vs[k] = r.float64();
+      d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, vs } : { m: s.m, d: s.d, t, u, vs };
+      if (flags & HAS_COUNTS) {
+        const cs = new Array<number>(vs.length);
+        for (let k = 0; k < cs.length; k++) cs[k] = r.float64();
+        d.cs = cs;
+      }
+    }
+    data[i] = d;
+  }
+  return { account, namespace, data };
+}
+
+/** A series of a decoded message, with its identity hash (identity.ts cachedSeriesIdByHash). */
+export interface MessageSeries {
+  m: string;
+  d: Array<[string, string]>;
+  hash: number;
+}
+
+/**
+ * A message decoded into columns, for the aggregator: no object per
+ * datapoint. One instance is refilled message after message (its arrays grow
+ * as needed), so a batch makes garbage per series, not per datapoint.
+ *
+ * Datapoint i: series[seriesOf[i]], unit strings[unitOf[i]], flags[i] (the
+ * wire flags: KIND, HIGH_RESOLUTION, HAS_COUNTS), time t[i], and its payload
+ * from payload[at[i]]: VALUE the value; STATISTICS SampleCount, Sum, Minimum,
+ * Maximum; VALUES k, then k values, then k counts when HAS_COUNTS.
+ */
+export class IngestColumns {
+  account = "";
+  namespace = "";
+  strings: string[] = [];
+  series: MessageSeries[] = [];
+  length = 0;
+  seriesOf = new Int32Array(1024);
+  unitOf = new Int32Array(1024);
+  flags = new Uint8Array(1024);
+  t = new Float64Array(1024);
+  at = new Int32Array(1024);
+  payload = new Float64Array(4096);
+  private payloadLength = 0;
+
+  reset(account: string, namespace: string, strings: string[], series: MessageSeries[], length: number): void {
+    this.account = account;
+    this.namespace = namespace;
+    this.strings = strings;
+    this.series = series;
+    this.length = 0;
+    this.payloadLength = 0;
+    if (this.seriesOf.length < length) {
+      const n = 2 * length;
+      this.seriesOf = new Int32Array(n);
+      this.unitOf = new Int32Array(n);
+      this.flags = new Uint8Array(n);
+      this.t = new Float64Array(n);
+      this.at = new Int32Array(n);
+    }
+  }
+
+  /** Appends a datapoint; its payload follows with `value` calls. */
+  push(series: number, unit: number, flags: number, t: number): void {
+    const i = this.length++;
+    this.seriesOf[i] = series;
+    this.unitOf[i] = unit;
+    this.flags[i] = flags;
+    this.t[i] = t;
+    this.at[i] = this.payloadLength;
+  }
+
+  value(x: number): void {
+    if (this.payloadLength === this.payload.length) {
+      const grown = new Float64Array(2 * this.payload.length);
+      grown.set(this.payload);
+      this.payload = grown;
+    }
+    this.payload[this.payloadLength++] = x;
+  }
+}
+
+/**
+ * One string object per distinct name across messages, with its hash: the
+ * series cache (identity.ts) and the fold compare names with ===, which for
+ * the same object is a pointer comparison rather than a walk over the
+ * characters, and each name is hashed once, not once a message.
+ */
+const INTERNED = new Map<string, { text: string; hash: number }>();
+
+function interned(s: string): { text: string; hash: number } {
+  let known = INTERNED.get(s);
+  if (known === undefined) {
+    if (INTERNED.size >= 100_000) INTERNED.clear();
+    INTERNED.set(s, (known = { text: s, hash: textHash(s) }));
+  }
+  return known;
+}
+
+/** Decodes a message (either form) into `into`. Throws on bytes that are neither. */
+export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): IngestColumns {
+  if (bytes[0] === JSON_OPEN_BRACE) return columnsOf(decodeIngestMessage(bytes), into);
+  const r = new ByteReader(bytes, "ingest message");
+  if (r.byte() !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
+  const strings = new Array<string>(r.varint());
+  const hashes = new Array<number>(strings.length);
+  for (let i = 0; i < strings.length; i++) {
+    const known = interned(r.string());
+    strings[i] = known.text;
+    hashes[i] = known.hash;
+  }
+  const accountIndex = r.varint();
+  const namespaceIndex = r.varint();
+  const namespace = strings[namespaceIndex];
+  if (strings[accountIndex] === undefined || namespace === undefined) throw new Error("corrupt ingest message");
+  const series = new Array<MessageSeries>(r.varint());
+  const pairHashes: number[] = [];
+  for (let i = 0; i < series.length; i++) {
+    const name = r.varint();
+    const d = new Array<[string, string]>(r.varint());
+    pairHashes.length = 0;
+    for (let k = 0; k < d.length; k++) {
+      const dn = r.varint();
+      const dv = r.varint();
+      if (strings[dn] === undefined || strings[dv] === undefined) throw new Error("corrupt ingest message");
+      d[k] = [strings[dn], strings[dv]];
+      pairHashes.push(hashes[dn], hashes[dv]);
+    }
+    if (strings[name] === undefined) throw new Error("corrupt ingest message");
+    series[i] = { m: strings[name], d, hash: seriesHash(hashes[namespaceIndex], hashes[name], pairHashes) };
+  }
+  const base = r.float64();
+  const n = r.varint();
+  into.reset(strings[accountIndex], namespace, strings, series, n);
+  for (let i = 0; i < n; i++) {
+    const s = r.varint();
+    const u = r.varint();
+    const flags = r.byte();
+    const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
+    if (s >= series.length || u >= strings.length) throw new Error("corrupt ingest message");
+    into.push(s, u, flags & ~EXACT_TIME, t);
+    const kind = flags & KIND;
+    if (kind === VALUE) into.value(r.float64());
+    else if (kind === STATISTICS) for (let k = 0; k < 4; k++) into.value(r.float64());
+    else {
+      const k = r.varint();
+      into.value(k);
+      for (let j = 0; j < k; j++) into.value(r.float64());
+      if (flags & HAS_COUNTS) for (let j = 0; j < k; j++) into.value(r.float64());
+    }
+  }
+  return into;
+}
+
+/** A message already decoded to objects (the JSON form), as columns: one series entry per datapoint. */
+function columnsOf(msg: IngestMessage, into: IngestColumns): IngestColumns {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const intern = (s: string) => {
+    let i = index.get(s);
+    if (i === undefined) index.set(s, (i = strings.push(s) - 1));
+    return i;
+  };
+  const series = msg.data.map((d) => ({
+    m: d.m,
+    d: d.d,
+    hash: seriesHash(textHash(msg.namespace), textHash(d.m), d.d.flatMap(([k, v]) => [textHash(k), textHash(v)])),
+  }));
+  into.reset(msg.account, msg.namespace, strings, series, msg.data.length);
+  const sink: PayloadSink = { value: (x) => into.value(x), length: (n) => into.value(n) };
+  msg.data.forEach((d, i) => {
+    into.push(i, intern(d.u), flagsOf(d), d.t);
+    writePayload(d, sink);
+  });
+  return into;
+}

@@ -1,0 +1,200 @@
+/**
+ * Compaction: folds a partition's delta records (delta-log.ts) into the
+ * per-series chunks, in stream order, then purges the records.
+ *
+ * Exactly-once: a chunk records the `to` of the last record folded into it,
+ * and a record that starts at or below it is skipped. Records are linear, so
+ * that one number says which of them the chunk holds. Two compactions of one
+ * partition at once (an old aggregator still finishing, roll-off) are safe:
+ * every chunk write is a compare-and-set, and a loser reloads and skips what
+ * the winner folded.
+ */
+import type { Aggregate } from "../read/aggregate.js";
+import { BUCKETS } from "../../storage/nats.js";
+import { kvWrites } from "../../storage/kv-writes.js";
+import { chunkBucket, chunkKey, chunkRecord, loadChunk, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
+import { decodeChunk } from "../encoding/chunk.js";
+import type { DeltaEntry } from "../encoding/delta-codec.js";
+import { purgeDeltas, readDeltas } from "./delta-log.js";
+import { inPool } from "../../storage/in-pool.js";
+import { getCheckpoint } from "../../storage/stream-shards.js";
+import { INGEST_STREAM, PARTITIONS } from "./ingest-log.js";
+
+interface ChunkWork {
+  ref: ChunkRef;
+  /** The records' parts for this chunk, in stream order. */
+  parts: Array<{ from: number; to: number; entry: DeltaEntry }>;
+  /** Whether this compaction wrote the chunk (false: it held every part already). */
+  written?: boolean;
+}
+
+export interface Compacted {
+  /** Chunks that took in a record. */
+  written: number;
+  /** Records purged, and records left (their batch's checkpoint had not moved yet). */
+  purged: number;
+  left: number;
+}
+
+/** Folds every record of the partition into chunks, then purges those the ingest checkpoint has passed. */
+export async function compactPartition(partition: number): Promise<Compacted> {
+  // The checkpoint before the records: a record may be purged only once the
+  // ingest checkpoint has passed it (else a redelivered batch could not tell it was recorded).
+  const checkpoint = await getCheckpoint(INGEST_STREAM, String(partition));
+  const records = await readDeltas(partition);
+  if (!records.length) return { written: 0, purged: 0, left: 0 };
+  const work = new Map<string, ChunkWork>();
+  for (const r of records) {
+    for (const e of r.entries) {
+      const key = chunkKey(e);
+      let w = work.get(key);
+      if (!w) work.set(key, (w = { ref: e, parts: [] }));
+      w.parts.push({ from: r.from, to: r.to, entry: e });
+    }
+  }
+  const all = [...work.values()];
+  await applyAll(all);
+  const written = all.filter((w) => w.written).length;
+
+  const done = records.filter((r) => r.to <= checkpoint);
+  if (done.length) await purgeDeltas(partition, done[done.length - 1].seq + 1);
+  return { written, purged: done.length, left: records.length - done.length };
+}
+
+export async function compactAll(): Promise<void> {
+  for (let p = 0; p < PARTITIONS; p++) await compactPartition(p);
+}
+
+/** How often the aggregator compacts a busy partition: records readers fold stay few. */
+const COMPACT_EVERY_MS = 5_000;
+
+const schedule = new Map<number, { last: number; timer?: ReturnType<typeof setTimeout>; running?: Promise<void>; again?: boolean }>();
+
+/**
+ * Compacts the partition in the background, at most once per COMPACT_EVERY_MS
+ * and once more after the last call, so an idle partition ends compacted.
+ */
+export function compactSoon(partition: number): void {
+  let s = schedule.get(partition);
+  if (!s) schedule.set(partition, (s = { last: 0 }));
+  const state = s;
+  if (state.running) state.again = true;
+  if (state.timer || state.running) return;
+  const run = () => {
+    state.timer = undefined;
+    state.last = Date.now();
+    state.running = compactPartition(partition)
+      // Records are left while their batch's checkpoint has not moved; on an
+      // idle partition one more pass then purges them. Only after progress:
+      // a stalled checkpoint does not keep it busy.
+      .then(({ written, purged, left }) => {
+        if (left > 0 && written + purged > 0) state.again = true;
+      })
+      .catch((e) => {
+        console.error(`[hive-cloudwatch] compaction of metric partition ${partition} failed; retrying in ${COMPACT_EVERY_MS / 1000} s`, e);
+        state.again = true;
+      })
+      .finally(() => {
+        state.running = undefined;
+        if (state.again) {
+          state.again = false;
+          compactSoon(partition);
+        }
+      });
+  };
+  state.timer = setTimeout(run, Math.max(0, state.last + COMPACT_EVERY_MS - Date.now()));
+  state.timer.unref?.();
+}
+
+/**
+ * The chunks this process wrote last, with their KV revisions, so the next
+ * compaction can skip reading them back. Only a cache: every write is a
+ * compare-and-set against the cached revision, and a mismatch reloads.
+ * Bounded by an estimate of the memory it holds, not by a count: a chunk of
+ * busy minutes with wide distributions holds tens of KB, one of single
+ * values a few.
+ */
+const CHUNK_CACHE = new Map<string, { chunk: StoredChunk; bytes: number }>();
+const CHUNK_CACHE_BUDGET = 128 * 2 ** 20;
+let cachedBytes = 0;
+
+/** Chunks encoded and in flight at once: a busy chunk's record is tens of KB. */
+const WRITE_SLICE = 1000;
+
+/**
+ * Folds each chunk's parts into it and writes the changed chunks in batches
+ * of compare-and-set writes. Chunks whose write lost a race (another
+ * compaction, roll-off) go round again, reloaded: their folded copies are
+ * not remembered.
+ */
+async function applyAll(all: ChunkWork[]): Promise<void> {
+  const kv = await chunkBucket();
+  let pending = all;
+  for (let round = 0; pending.length > 0; round++) {
+    if (round === 20) throw new Error(`compaction: ${pending.length} chunks kept changing under us`);
+    const lost: ChunkWork[] = [];
+    for (let from = 0; from < pending.length; from += WRITE_SLICE) {
+      const changed: Array<{ work: ChunkWork; chunk: StoredChunk }> = [];
+      // Chunks this process did not write last are loaded, many at once.
+      await inPool(
+        pending.slice(from, from + WRITE_SLICE),
+        async (work) => {
+          const key = chunkKey(work.ref);
+          const chunk = forget(key) ?? (await loadChunk(kv, work.ref));
+          if (foldParts(chunk, work)) changed.push({ work, chunk });
+          else if (chunk.revision) remember(key, chunk);
+        },
+        256,
+      );
+      const revisions = await kvWrites(
+        BUCKETS.metricChunks,
+        changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision })),
+      );
+      changed.forEach(({ work, chunk }, i) => {
+        if (revisions[i] === 0) return void lost.push(work);
+        chunk.revision = revisions[i];
+        remember(chunkKey(work.ref), chunk);
+        work.written = true;
+      });
+    }
+    pending = lost;
+  }
+}
+
+/** Merges the parts the chunk does not hold yet; false when it held them all. */
+function foldParts(chunk: StoredChunk, work: ChunkWork): boolean {
+  let last = chunk.lastSeq;
+  for (const part of work.parts) {
+    if (part.from <= last) continue; // already folded, by us or another compaction
+    mergeInto(chunk.buckets, decodeChunk(part.entry.body).buckets);
+    last = part.to;
+  }
+  if (last === chunk.lastSeq) return false;
+  chunk.lastSeq = last;
+  return true;
+}
+
+function mergeInto(target: Map<number, Aggregate>, buckets: Array<{ t: number; agg: Aggregate }>): void {
+  for (const { t, agg } of buckets) {
+    const cur = target.get(t);
+    if (cur) cur.merge(agg);
+    else target.set(t, agg);
+  }
+}
+
+function remember(key: string, chunk: StoredChunk): void {
+  let bytes = 200;
+  for (const agg of chunk.buckets.values()) bytes += agg.approximateBytes();
+  CHUNK_CACHE.set(key, { chunk, bytes });
+  cachedBytes += bytes;
+  // Oldest first: Maps iterate in insertion order, and a used chunk is re-inserted.
+  while (cachedBytes > CHUNK_CACHE_BUDGET && CHUNK_CACHE.size > 1) forget(CHUNK_CACHE.keys().next().value!);
+}
+
+function forget(key: string): StoredChunk | undefined {
+  const entry = CHUNK_CACHE.get(key);
+  if (!entry) return undefined;
+  CHUNK_CACHE.delete(key);
+  cachedBytes -= entry.bytes;
+  return entry.chunk;
+}

@@ -1,0 +1,188 @@
+/**
+ * The delta log: a JetStream stream with one subject per ingest partition,
+ * `cloudwatch.metrics.delta.{partition}`. Each record is what one aggregator
+ * batch folded (delta-codec.ts). The aggregator appends one record per batch
+ * instead of rewriting every chunk the batch touched; compaction
+ * (compaction.ts) folds records into the chunks every few seconds and purges
+ * them. Readers fold the records the chunks have not absorbed yet, as they
+ * fold the ingest tail.
+ *
+ * The records of a partition are linear: each starts after the previous one
+ * ends. Appends are conditional on the subject's last sequence, and the
+ * aggregator drops messages a record already covers, so a batch delivered
+ * twice (a crash before the checkpoint moved, or a holder that lost its
+ * lease) is recorded once.
+ */
+import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
+import { getRecord, isWrongLastSequence, putRecord } from "../../storage/kv.js";
+import { BUCKETS, directGet, ensureStream, getBucket, getNats } from "../../storage/nats.js";
+import { decodeDelta, deltaRange, type DeltaEntry } from "../encoding/delta-codec.js";
+
+export const DELTA_STREAM = "CW_METRICS_DELTAS";
+export const deltaSubject = (partition: number) => `cloudwatch.metrics.delta.${partition}`;
+/** Under nats-server's default max_payload (1 MB), with room for headers. */
+export const MAX_DELTA_BYTES = 900 * 1024;
+
+/** A record as readers and compaction hold it, bodies still encoded. */
+export interface DeltaRecord {
+  /** Stream sequence of the record. */
+  seq: number;
+  from: number;
+  to: number;
+  entries: DeltaEntry[];
+  /** Entries by `{account}.{seriesId}`, built by the first read that needs it (compaction does not). */
+  bySeries?: Map<string, DeltaEntry[]>;
+}
+
+/** The record's entries of one series. */
+export function seriesEntries(record: DeltaRecord, account: string, seriesId: string): DeltaEntry[] {
+  if (!record.bySeries) {
+    record.bySeries = new Map();
+    for (const e of record.entries) {
+      const key = `${e.account}.${e.seriesId}`;
+      const list = record.bySeries.get(key);
+      if (list) list.push(e);
+      else record.bySeries.set(key, [e]);
+    }
+  }
+  return record.bySeries.get(`${account}.${seriesId}`) ?? [];
+}
+
+export const ensureDeltaStream = (): Promise<void> =>
+  ensureStream({
+    name: DELTA_STREAM,
+    subjects: ["cloudwatch.metrics.delta.*"],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    // No age limit: a record leaves only once compaction has folded it.
+    max_msg_size: 1024 * 1024,
+    // Readers fetch records by direct get.
+    allow_direct: true,
+  });
+
+// --- the writer's side (the partition's aggregator) ---
+
+/** Per partition: the stream sequence and `to` of the subject's last record (0, 0: none), as last seen. */
+const lastSeen = new Map<number, { seq: number; to: number }>();
+
+/** The ingest sequence the partition's last record ends at (0 when there is none). */
+export async function lastDeltaEnd(partition: number): Promise<number> {
+  return (await lastRecord(partition)).to;
+}
+
+async function lastRecord(partition: number): Promise<{ seq: number; to: number }> {
+  let last = lastSeen.get(partition);
+  if (last) return last;
+  await ensureDeltaStream();
+  const { jsm } = await getNats();
+  const m = await directGet(jsm, DELTA_STREAM, { last_by_subj: deltaSubject(partition) });
+  last = m ? { seq: m.seq, to: deltaRange(m.data).to } : { seq: 0, to: 0 };
+  lastSeen.set(partition, last);
+  return last;
+}
+
+/**
+ * Appends a record if the subject's last record is still the one last seen;
+ * false if another writer got there first (call lastDeltaEnd again, drop
+ * what it covers, retry). `entries`, the record's entries, go straight into
+ * this thread's cache of records when it is contiguous up to the record, so
+ * compaction need not fetch it. (Entries keep bodies, not bucket objects: a
+ * few seconds of batches as objects would be hundreds of MB.)
+ */
+export async function appendDelta(partition: number, bytes: Uint8Array, from: number, to: number, entries?: DeltaEntry[]): Promise<boolean> {
+  const last = await lastRecord(partition);
+  const { js } = await getNats();
+  try {
+    const ack = await js.publish(deltaSubject(partition), bytes, { expect: { lastSubjectSequence: last.seq } });
+    lastSeen.set(partition, { seq: ack.seq, to });
+    const part = cache.get(partition);
+    if (entries && part && !part.running && part.records.at(-1)?.seq === last.seq) {
+      part.records = [...part.records, { seq: ack.seq, from, to, entries }];
+    }
+    return true;
+  } catch (e) {
+    lastSeen.delete(partition);
+    if (isWrongLastSequence(e)) return false;
+    throw e;
+  }
+}
+
+// --- compaction's side ---
+
+/** Where compaction has purged a partition's subject to: readers drop records below it. */
+const purgeKey = (partition: number) => `${DELTA_STREAM}.${partition}`;
+
+/**
+ * Removes the partition's records below stream sequence `below`, all of them
+ * folded into chunks. The mark is written first: a reader that sees it may
+ * drop its copies, whose data the chunks then hold.
+ */
+export async function purgeDeltas(partition: number, below: number): Promise<void> {
+  await putRecord(await getBucket(BUCKETS.streamShards), purgeKey(partition), { below });
+  const { jsm } = await getNats();
+  await jsm.streams.purge(DELTA_STREAM, { filter: deltaSubject(partition), seq: below });
+  const last = lastSeen.get(partition);
+  if (last && last.seq < below) lastSeen.delete(partition);
+}
+
+// --- the readers' side ---
+
+interface PartitionCache {
+  records: DeltaRecord[];
+  /** Refreshes queue: each caller gets one that started after it asked. */
+  running?: Promise<void>;
+  queued?: Promise<void>;
+}
+
+// Shared by the function bundles of one thread (each loads its own copy of this module).
+const CACHE = Symbol.for("hive.cloudwatch.metric-deltas");
+const cache = ((globalThis as any)[CACHE] ??= new Map()) as Map<number, PartitionCache>;
+
+/**
+ * The partition's records in stream order, as they are now: every record
+ * appended before the call is in the answer. Immutable records are kept
+ * between calls; only new ones are fetched.
+ */
+export async function readDeltas(partition: number): Promise<DeltaRecord[]> {
+  let c = cache.get(partition);
+  if (!c) cache.set(partition, (c = { records: [] }));
+  const part = c;
+  if (!part.running) {
+    part.running = refresh(partition, part).finally(() => (part.running = undefined));
+  } else {
+    // A refresh under way may have started before the caller's data existed: queue one.
+    part.queued ??= part.running
+      .catch(() => undefined)
+      .then(() => {
+        part.queued = undefined;
+        return (part.running = refresh(partition, part).finally(() => (part.running = undefined)));
+      });
+  }
+  await (part.queued ?? part.running);
+  return part.records;
+}
+
+async function refresh(partition: number, part: PartitionCache): Promise<void> {
+  await ensureDeltaStream();
+  const { jsm } = await getNats();
+  const below = (await getRecord<{ below: number }>(await getBucket(BUCKETS.streamShards), purgeKey(partition)))?.value.below ?? 0;
+  const kept = part.records.filter((r) => r.seq >= below);
+  const from = Math.max(below, (kept.at(-1)?.seq ?? 0) + 1, 1);
+  const fresh: DeltaRecord[] = [];
+  // One direct get per new record: cheaper than a consumer when there are a few, and a miss is one round trip.
+  for (let seq = from; ; ) {
+    const m = await nextRecord(jsm, partition, seq);
+    if (!m) break;
+    fresh.push(indexRecord(m.seq, m.data));
+    seq = m.seq + 1;
+  }
+  part.records = [...kept, ...fresh];
+}
+
+const nextRecord = (jsm: JetStreamManager, partition: number, seq: number) =>
+  directGet(jsm, DELTA_STREAM, { seq, next_by_subj: deltaSubject(partition) });
+
+function indexRecord(seq: number, bytes: Uint8Array): DeltaRecord {
+  const { from, to, entries } = decodeDelta(bytes);
+  return { seq, from, to, entries };
+}

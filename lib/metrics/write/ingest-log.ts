@@ -1,0 +1,125 @@
+/**
+ * The metric ingest log: a PutMetricData request becomes one JetStream
+ * message per partition its series fall in. Partitions are by series (account,
+ * namespace, name, dimensions), so one partition's aggregator owns every
+ * series it touches, and even a single busy namespace spreads over all of
+ * them. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`.
+ */
+import { RetentionPolicy, StorageType } from "nats";
+import { registerShard } from "../../storage/stream-shards.js";
+import { ensureStream, getNats } from "../../storage/nats.js";
+import type { Aggregate } from "../read/aggregate.js";
+import { encodeIngestMessage } from "../encoding/ingest-codec.js";
+import type { TierName } from "../store/tiers.js";
+
+export const INGEST_STREAM = "CW_METRICS_INGEST";
+/** Partitions of the ingest log; fixed per deployment (changing it re-homes series). */
+export const PARTITIONS = 4;
+
+/** A datapoint as stored in the ingest log: compact, already validated. */
+export interface IngestDatum {
+  /** metric name */
+  m: string;
+  /** dimensions as [name, value] pairs, sorted by name */
+  d: Array<[string, string]>;
+  /** timestamp, epoch ms */
+  t: number;
+  /** unit ("None" when not given) */
+  u: string;
+  /** storage resolution in seconds: 1 for high resolution; absent (older messages: 60) for standard */
+  r?: 1 | 60;
+  /** a single value */
+  v?: number;
+  /** values and their counts */
+  vs?: number[];
+  cs?: number[];
+  /** statistic set: [SampleCount, Sum, Minimum, Maximum] */
+  s?: [number, number, number, number];
+  /**
+   * Never in the ingest log: a bucket the aggregator already folded (a delta
+   * record's, see read/tail-cache.ts), with `t` its start and `k` its tier.
+   */
+  a?: Aggregate;
+  k?: TierName;
+}
+
+export interface IngestMessage {
+  account: string;
+  namespace: string;
+  data: IngestDatum[];
+}
+
+/**
+ * The partition of a series: FNV-1a over its identity (fast, stable, well
+ * spread). Never change it: a chunk is folded by one partition's aggregator,
+ * in that partition's order.
+ */
+export function partitionOf(account: string, namespace: string, d: Pick<IngestDatum, "m" | "d">): number {
+  return partitioner(account, namespace)(d);
+}
+
+/** partitionOf for many series of one account and namespace: their common prefix is hashed once. */
+export function partitioner(account: string, namespace: string): (d: Pick<IngestDatum, "m" | "d">) => number {
+  const prefix = mixText(mixText(0x811c9dc5, account), namespace);
+  return (d) => {
+    let h = mixText(prefix, d.m);
+    for (let k = 0; k < d.d.length; k++) h = mixText(mixText(h, d.d[k][0]), d.d[k][1]);
+    return (h >>> 0) % PARTITIONS;
+  };
+}
+
+function mixText(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return Math.imul(h, 0x01000193); // separator
+}
+
+export const ingestSubject = (account: string, partition: number) => `cloudwatch.${account}.metrics.ingest.${partition}`;
+export const partitionFilter = (partition: number) => `cloudwatch.*.metrics.ingest.${partition}`;
+/** Messages per aggregator batch. */
+export const AGGREGATOR_BATCH = 512;
+
+let ensured: Promise<void> | undefined;
+/** Creates the stream and registers its partitions as shards, idempotently. */
+export function ensureIngestStream(): Promise<void> {
+  ensured ??= (async () => {
+    await ensureStream({
+      name: INGEST_STREAM,
+      subjects: ["cloudwatch.*.metrics.ingest.*"],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      // Kept a day past aggregation so a lagging aggregator never loses data.
+      max_age: 24 * 3600 * 1_000_000_000,
+      max_msg_size: 8 * 1024 * 1024,
+      duplicate_window: 120_000_000_000,
+    });
+    for (let p = 0; p < PARTITIONS; p++) await registerShard(INGEST_STREAM, String(p), partitionFilter(p));
+  })().catch((e) => {
+    ensured = undefined;
+    throw e;
+  });
+  return ensured;
+}
+
+/**
+ * Appends the request, one message per partition; resolves when JetStream
+ * acknowledged them all. With a `retryKey` (same for every retry of one
+ * client call), each message gets a JetStream message id from it and the
+ * partition: a retry within the stream's duplicate window of a request whose
+ * parts were stored (the answer lost, or another part failed) is not
+ * counted twice. Not the message's bytes: datums without a Timestamp get the
+ * time of each attempt.
+ */
+export async function publishIngest(msg: IngestMessage, retryKey?: string): Promise<void> {
+  await ensureIngestStream();
+  const { js } = await getNats();
+  const parts: IngestDatum[][] = Array.from({ length: PARTITIONS }, () => []);
+  const partition = partitioner(msg.account, msg.namespace);
+  for (const d of msg.data) parts[partition(d)].push(d);
+  // Every part encoded before any is sent: a request that cannot be stored stores nothing.
+  const encoded = parts.map((data) => (data.length ? encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }) : undefined));
+  await Promise.all(
+    encoded.map((bytes, p) =>
+      bytes ? js.publish(ingestSubject(msg.account, p), bytes, retryKey ? { msgID: `${msg.account}.${retryKey}.${p}` } : undefined) : undefined,
+    ),
+  );
+}

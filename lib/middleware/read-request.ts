@@ -1,0 +1,50 @@
+/**
+ * middy middleware: turns the HTTP event into WireState — request id, raw and
+ * decompressed body, and the protocol to answer in.
+ */
+import type { MiddlewareObj } from "@middy/core";
+import { gunzipSync } from "node:zlib";
+import { getConfig } from "../config/config.js";
+import { ServiceError } from "../errors.js";
+import { guessProtocol } from "../protocol/index.js";
+import type { FrontEvent } from "../front/wire-state.js";
+
+export function readRequest(): MiddlewareObj<FrontEvent> {
+  return {
+    name: "readRequest",
+    before: (request) => {
+      const event = request.event;
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
+      const path = event.rawPath ?? "/";
+      const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+      event.wire = {
+        requestId: event.requestContext?.requestId ?? crypto.randomUUID(),
+        method: event.requestContext?.http?.method ?? "POST",
+        path,
+        query: event.rawQueryString ?? "",
+        headers,
+        rawBody,
+        body: rawBody,
+        answerAs: guessProtocol(path, headers),
+      };
+      event.wire.body = decodeContent(headers["content-encoding"], rawBody);
+    },
+  };
+}
+
+function decodeContent(encoding: string | undefined, body: Buffer): Buffer {
+  if (!encoding || encoding === "identity" || body.length === 0) return body;
+  if (encoding !== "gzip") {
+    throw new ServiceError("UnsupportedMediaType", `Content-Encoding ${encoding} is not supported; use gzip.`, 415);
+  }
+  const limit = getConfig().maxRequestBytes;
+  try {
+    return gunzipSync(body, { maxOutputLength: limit });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
+      throw new ServiceError("RequestEntityTooLarge", `Request size exceeded ${limit} bytes after decompression.`, 413);
+    }
+    throw new ServiceError("SerializationException", `The gzip request body could not be decompressed: ${(e as Error).message}`, 400);
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Shards of a JetStream stream, consumed the way a Lambda event source
+ * mapping consumes Kinesis shards: each shard has a checkpoint (the last
+ * sequence fully processed) and a lease, both in one KV record
+ * `{stream}.{shard}`. Only the lease holder reads a shard, strictly in order
+ * from checkpoint + 1, and it advances the checkpoint with a compare-and-set
+ * that fails once someone else holds the lease. A holder that dies leaves
+ * work to be redone from the checkpoint, never skipped.
+ */
+import { DeliverPolicy, type JsMsg, type KV } from "nats";
+import { BUCKETS, getBucket, getNats } from "./nats.js";
+import { createRecord, getRecord, isWrongLastSequence, scanRecords } from "./kv.js";
+
+export interface ShardRecord {
+  stream: string;
+  shard: string;
+  /** Subject filter of the shard's messages. */
+  filter: string;
+  /** Last stream sequence fully processed. */
+  checkpoint: number;
+  owner?: string;
+  /** Epoch ms; the lease is free after this. */
+  leaseUntil: number;
+}
+
+export interface Lease {
+  record: ShardRecord;
+  revision: number;
+}
+
+const shardBucket = (): Promise<KV> => getBucket(BUCKETS.streamShards);
+const shardKey = (stream: string, shard: string) => `${stream}.${shard}`;
+
+/** Declares a shard (idempotent: an existing checkpoint is kept). */
+export async function registerShard(stream: string, shard: string, filter: string): Promise<void> {
+  await createRecord(await shardBucket(), shardKey(stream, shard), { stream, shard, filter, checkpoint: 0, leaseUntil: 0 } satisfies ShardRecord);
+}
+
+export async function listShards(stream: string): Promise<ShardRecord[]> {
+  return (await scanRecords<ShardRecord>(await shardBucket(), `${stream}.*`)).map((r) => r.value);
+}
+
+export async function getCheckpoint(stream: string, shard: string): Promise<number> {
+  return (await getRecord<ShardRecord>(await shardBucket(), shardKey(stream, shard)))?.value.checkpoint ?? 0;
+}
+
+async function write(kv: KV, rec: ShardRecord, revision: number): Promise<number | undefined> {
+  try {
+    return await kv.update(shardKey(rec.stream, rec.shard), Buffer.from(JSON.stringify(rec)), revision);
+  } catch (e) {
+    if (isWrongLastSequence(e)) return undefined;
+    throw e;
+  }
+}
+
+/** Takes the shard's lease if it is free, expired or already ours. */
+export async function acquireLease(stream: string, shard: string, owner: string, ttlMs: number, now = Date.now()): Promise<Lease | undefined> {
+  const kv = await shardBucket();
+  const cur = await getRecord<ShardRecord>(kv, shardKey(stream, shard));
+  if (!cur) return undefined;
+  if (cur.value.owner && cur.value.owner !== owner && cur.value.leaseUntil > now) return undefined;
+  const record = { ...cur.value, owner, leaseUntil: now + ttlMs };
+  const revision = await write(kv, record, cur.revision);
+  return revision === undefined ? undefined : { record, revision };
+}
+
+/**
+ * Moves the checkpoint (and extends the lease). False when the lease was
+ * lost: the caller must stop, its work will be redone by the new holder.
+ */
+export async function commitLease(lease: Lease, checkpoint: number, ttlMs: number, now = Date.now()): Promise<boolean> {
+  const record = { ...lease.record, checkpoint: Math.max(lease.record.checkpoint, checkpoint), leaseUntil: now + ttlMs };
+  const revision = await write(await shardBucket(), record, lease.revision);
+  if (revision === undefined) return false;
+  lease.record = record;
+  lease.revision = revision;
+  return true;
+}
+
+export async function releaseLease(lease: Lease): Promise<void> {
+  const record = { ...lease.record, owner: undefined, leaseUntil: 0 };
+  await write(await shardBucket(), record, lease.revision);
+}
+
+/**
+ * Reads a shard in order from `fromSeq`: up to `max` messages, gathered for
+ * up to `waitMs` (the batching window). With `waitMs` 0: what is stored now.
+ */
+export async function readShard(stream: string, filter: string, fromSeq: number, max: number, waitMs: number): Promise<JsMsg[]> {
+  const { js, jsm } = await getNats();
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let deadline = Date.now() + waitMs;
+  while ((await jsm.streams.info(stream)).state.last_seq < fromSeq) {
+    if (Date.now() >= deadline) return [];
+    await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+  }
+  const consumer = await js.consumers.get(stream, {
+    filterSubjects: filter,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(1, fromSeq),
+  });
+  const out: JsMsg[] = [];
+  const messages = await consumer.consume({ max_messages: Math.min(max, 1024) });
+  // Lambda's batching window: the batch is handed over when it is full or
+  // when the window closes. Fewer, fuller batches are what keeps the
+  // aggregator's cost per datapoint down (each batch rewrites every chunk it
+  // touches once). Messages may all belong to other shards, so the window
+  // also bounds the wait for the first one.
+  const closeAtDeadline = () => setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
+  let timer = closeAtDeadline();
+  try {
+    for await (const m of messages) {
+      out.push(m);
+      if (out.length === 1) {
+        // The window runs from when the first record arrived, as Lambda's does: records
+        // that came in while the last batch was being processed have waited already.
+        // (Bounded both ways: the stream's clock may not be ours.)
+        const arrived = m.info.timestampNanos / 1e6;
+        const closes = Math.min(deadline, Math.max(Date.now(), arrived + waitMs));
+        if (closes < deadline) {
+          deadline = closes;
+          clearTimeout(timer);
+          timer = closeAtDeadline();
+        }
+      }
+      if (out.length >= max || (m.info.pending === 0 && Date.now() >= deadline)) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    await messages.close().catch(() => undefined);
+  }
+  return out;
+}
