@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { internalFailure, ServiceError } from "../lib/errors.js";
+import { ServiceError, internalFailure, protocolError } from "../lib/errors.js";
 import { encodeEarlyError } from "../lib/protocol/index.js";
 import { invokeFunction } from "../lib/runtime/invoke.js";
 import { getNats } from "../lib/storage/nats.js";
@@ -225,7 +225,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpSer
       chunks.length = 0;
       sendEncoded(
         res,
-        earlyError(req, headers, new ServiceError("RequestEntityTooLarge", `Request size exceeded ${limit} bytes`, 413)),
+        earlyError(req, headers, protocolError("RequestEntityTooLarge", `Request size exceeded ${limit} bytes`)),
       );
     };
     if (declared > limit) reject();
@@ -250,7 +250,7 @@ export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpSer
         event = buildEvent(req, headers, body);
       } catch (e) {
         log("bad request", e);
-        return sendEncoded(res, earlyError(req, headers, new ServiceError("MalformedInput", "The request could not be read.", 400)));
+        return sendEncoded(res, earlyError(req, headers, protocolError("MalformedInput", "The request could not be read.")));
       }
       invokeFunction(front, event, opts.frontTimeoutMs).then(
         (result) => {

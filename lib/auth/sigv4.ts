@@ -11,7 +11,7 @@
  * protocol family ("query" for awsQuery, "json" for awsJson / rpcv2Cbor).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { ServiceError } from "../errors.js";
+import { ServiceError, protocolError } from "../errors.js";
 import type { Credential } from "../config/config.js";
 
 export interface IncomingSignedRequest {
@@ -73,7 +73,7 @@ const MISMATCH_MESSAGE =
 
 function fail(style: ErrorStyle, kind: ErrorKind, message: string): ServiceError {
   const c = CODES[kind];
-  return new ServiceError(style === "json" ? c.json : c.query, message, c.status);
+  return protocolError(style === "json" ? c.json : c.query, message, c.status);
 }
 
 const echo = (s: string): string => (s.length > ECHO_LIMIT ? `${s.slice(0, ECHO_LIMIT)}...` : s);

@@ -20,7 +20,7 @@ import type {
   Tag,
 } from "@aws-sdk/client-cloudwatch";
 import type { KV } from "nats";
-import { ServiceError, invalidParameterValue, missingParameter } from "../errors.js";
+import { ServiceError, cloudwatchError, invalidParameterValue, missingParameter } from "../errors.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { deleteRecord, fromKeyToken, getRecord, putRecord, recordKey } from "../storage/kv.js";
 import { invalidBodyMessage, isNotJsonObject, MSG, validateDashboardBody, type ValidationMessage } from "./body.js";
@@ -57,14 +57,14 @@ export const dashboardArn = (accountId: string, name: string) => `arn:aws:cloudw
  */
 const storable = (name: string) => name.length <= DASHBOARD_NAME_MAX && NAME.test(name);
 
-const notFound = (message: string) => new ServiceError("ResourceNotFound", message, 404);
+const notFound = (message: string) => cloudwatchError("DashboardNotFoundError", message);
 
 const bucket = (): Promise<KV> => getBucket(BUCKETS.dashboards);
 
 /** Errors of an invalid body: InvalidParameterInput with the validation messages (DashboardInvalidInputError). */
 function invalidInput(message: string, messages: ValidationMessage[]): ServiceError {
   // Members of the DashboardInvalidInputError shape, by their model names.
-  return new ServiceError("InvalidParameterInput", message, 400, { dashboardValidationMessages: messages });
+  return cloudwatchError("DashboardInvalidInputError", message, { dashboardValidationMessages: messages });
 }
 
 function checkName(name: string | undefined, parameter = "DashboardName"): string {

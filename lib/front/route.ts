@@ -3,7 +3,7 @@
  * invoke the function that serves it. Operations of the model that have no
  * function yet answer NotImplemented.
  */
-import { notImplemented, ServiceError } from "../errors.js";
+import { ServiceError, notImplemented, protocolError } from "../errors.js";
 import { decodeInput, identify, operationModel } from "../protocol/index.js";
 import { hasFunction, invokeFunction } from "../runtime/invoke.js";
 import { functionIdFor, unwrapResult, type OperationEvent } from "../runtime/operation.js";
@@ -21,7 +21,7 @@ export async function route(event: FrontEvent): Promise<unknown> {
   const op = operationModel(id);
   const limit = BODY_LIMITS[`${id.service.name}.${op.name}`];
   if (limit !== undefined && wire.rawBody.length > limit) {
-    throw new ServiceError("RequestEntityTooLarge", `Request size ${wire.rawBody.length} exceeded ${limit} bytes.`, 413);
+    throw protocolError("RequestEntityTooLarge", `Request size ${wire.rawBody.length} exceeded ${limit} bytes.`);
   }
   const functionId = functionIdFor(id.service.name, op.name);
   if (!hasFunction(functionId)) throw notImplemented(op.name);

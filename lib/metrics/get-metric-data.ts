@@ -6,7 +6,7 @@
 import type {
   GetMetricDataInput, GetMetricDataOutput, MessageData, MetricDataQuery, MetricDataResult,
 } from "@aws-sdk/client-cloudwatch";
-import { invalidNextToken, invalidParameterValue, ServiceError } from "../errors.js";
+import { ServiceError, invalidNextToken, invalidParameterValue, missingParameter } from "../errors.js";
 import { sortDimensions } from "./store/identity.js";
 import { parseInsightsQuery, runInsightsQuery, type InsightsMessage, type InsightsQuery } from "./query/insights/index.js";
 import { evaluateExpression } from "./query/math/evaluate.js";
@@ -254,7 +254,7 @@ function validateQuery(
   if (q.MetricStat) {
     const ms = q.MetricStat;
     if (!ms.Metric?.Namespace || !ms.Metric?.MetricName) {
-      throw new ServiceError("MissingParameter", `The parameter ${path}.MetricStat.Metric.${!ms.Metric?.Namespace ? "Namespace" : "MetricName"} is required.`, 400);
+      throw missingParameter(`${path}.MetricStat.Metric.${!ms.Metric?.Namespace ? "Namespace" : "MetricName"}`);
     }
     checkPeriod(ms.Period!, `${path}.MetricStat.Period`);
     if (!isValidStatistic(ms.Stat!)) {

@@ -5,7 +5,7 @@
 import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
-import { invalidParameterCombination, invalidParameterValue, missingParameter, ServiceError } from "../errors.js";
+import { ServiceError, invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
 import { publishIngest, type IngestDatum } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
 
@@ -177,6 +177,6 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
       throw invalidParameterValue(`The value ${JSON.stringify(e.text)} is not valid Unicode: it has a lone UTF-16 surrogate.`);
     }
     console.error("PutMetricData: ingest append failed", e);
-    throw new ServiceError("ServiceUnavailable", "The metric store is unavailable; the data was not accepted. Retry the request.", 503);
+    throw protocolError("ServiceUnavailable", "The metric store is unavailable; the data was not accepted. Retry the request.");
   }
 }

@@ -5,7 +5,7 @@
 import type { MiddlewareObj } from "@middy/core";
 import { gunzipSync } from "node:zlib";
 import { getConfig } from "../config/config.js";
-import { ServiceError } from "../errors.js";
+import { ServiceError, protocolError } from "../errors.js";
 import { guessProtocol } from "../protocol/index.js";
 import type { FrontEvent } from "../front/wire-state.js";
 
@@ -36,15 +36,15 @@ export function readRequest(): MiddlewareObj<FrontEvent> {
 function decodeContent(encoding: string | undefined, body: Buffer): Buffer {
   if (!encoding || encoding === "identity" || body.length === 0) return body;
   if (encoding !== "gzip") {
-    throw new ServiceError("UnsupportedMediaType", `Content-Encoding ${encoding} is not supported; use gzip.`, 415);
+    throw protocolError("UnsupportedMediaType", `Content-Encoding ${encoding} is not supported; use gzip.`);
   }
   const limit = getConfig().maxRequestBytes;
   try {
     return gunzipSync(body, { maxOutputLength: limit });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
-      throw new ServiceError("RequestEntityTooLarge", `Request size exceeded ${limit} bytes after decompression.`, 413);
+      throw protocolError("RequestEntityTooLarge", `Request size exceeded ${limit} bytes after decompression.`);
     }
-    throw new ServiceError("SerializationException", `The gzip request body could not be decompressed: ${(e as Error).message}`, 400);
+    throw protocolError("SerializationException", `The gzip request body could not be decompressed: ${(e as Error).message}`);
   }
 }

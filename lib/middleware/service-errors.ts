@@ -4,7 +4,7 @@
  * InternalFailure, so a bug never leaks a stack trace to a client.
  */
 import type { MiddlewareObj } from "@middy/core";
-import { internalFailure, isServiceError, ServiceError } from "../errors.js";
+import { ServiceError, internalFailure, isServiceError, protocolError } from "../errors.js";
 
 // NATS errors that mean "the store is away for a moment" (a reconnect, a
 // restarting server): clients should retry, so they get 503, not 500.
@@ -16,7 +16,7 @@ function isStoreUnavailable(err: unknown): boolean {
 }
 
 const storeUnavailable = () =>
-  new ServiceError("ServiceUnavailable", "The service's store is not reachable right now; retry the request.", 503);
+  protocolError("ServiceUnavailable", "The service's store is not reachable right now; retry the request.");
 
 export function serviceErrors(): MiddlewareObj {
   return {

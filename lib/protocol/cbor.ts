@@ -4,7 +4,7 @@
  */
 import { CborCodec, cbor } from "@smithy/core/cbor";
 import type { NormalizedSchema } from "@smithy/core/schema";
-import { ServiceError } from "../errors.js";
+import { ServiceError, protocolError } from "../errors.js";
 import { InputReader } from "./input-reader.js";
 import type { ServiceModel } from "./services.js";
 
@@ -17,10 +17,10 @@ export async function decodeCborInput(service: ServiceModel, input: NormalizedSc
   try {
     raw = cbor.deserialize(new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
   } catch (e) {
-    throw new ServiceError("SerializationException", `Request body is not valid CBOR: ${(e as Error).message}`, 400);
+    throw protocolError("SerializationException", `Request body is not valid CBOR: ${(e as Error).message}`);
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new ServiceError("SerializationException", "Request body must be a CBOR map.", 400);
+    throw protocolError("SerializationException", "Request body must be a CBOR map.");
   }
   return InputReader.for(service).read(input, raw);
 }

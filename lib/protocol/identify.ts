@@ -2,7 +2,7 @@
  * Which service, wire protocol and operation a request is for, from its
  * path, headers and (for awsQuery) its form — before anything is decoded.
  */
-import { ServiceError } from "../errors.js";
+import { ServiceError, protocolError } from "../errors.js";
 import { CLOUDWATCH, LOGS, SERVICES, type ServiceModel } from "./services.js";
 
 export type WireProtocol = "query" | "json" | "cbor";
@@ -46,7 +46,7 @@ export function identify(
     const prefix = target.slice(0, dot);
     const service = SERVICES.find((s) => s.target === prefix);
     if (!service || dot < 0) {
-      throw new ServiceError("UnknownOperationException", `The target ${target} is not known to this service.`, 400);
+      throw protocolError("UnknownOperationException", `The target ${target} is not known to this service.`);
     }
     return { service, protocol: "json", operation: target.slice(dot + 1) };
   }
@@ -54,7 +54,7 @@ export function identify(
   if (cborPath) {
     const service = SERVICES.find((s) => s.target === cborPath[1]);
     if (!service || service === LOGS) {
-      throw new ServiceError("UnknownOperationException", `The service ${cborPath[1]} is not served over rpc-v2-cbor here.`, 404);
+      throw protocolError("UnknownOperationException", `The service ${cborPath[1]} is not served over rpc-v2-cbor here.`, 404);
     }
     return { service, protocol: "cbor", operation: decodeURIComponent(cborPath[2]) };
   }
@@ -63,12 +63,11 @@ export function identify(
   if (isForm || (method === "GET" && /(^|&)Action=/.test(query))) {
     const form = new URLSearchParams(isForm ? body().toString("utf8") : query);
     const action = form.get("Action");
-    if (!action) throw new ServiceError("MissingAction", "The request must contain the parameter Action.", 400);
+    if (!action) throw protocolError("MissingAction", "The request must contain the parameter Action.");
     return { service: CLOUDWATCH, protocol: "query", operation: action, form };
   }
-  throw new ServiceError(
+  throw protocolError(
     "InvalidAction",
     "Could not determine the operation: send X-Amz-Target (JSON), an rpc-v2-cbor path, or an awsQuery form with Action.",
-    400,
   );
 }

@@ -3,7 +3,7 @@
  * protocols into the SDK's input shape, and encode outputs and errors back in
  * the protocol the request came in. Generic over the service schemas.
  */
-import { ServiceError } from "../errors.js";
+import { ServiceError, protocolError } from "../errors.js";
 import { decodeCborInput, encodeCborOutput, encodeCborValue } from "./cbor.js";
 import { guessProtocol, type Identified, type WireProtocol } from "./identify.js";
 import { decodeJsonInput, encodeJsonOutput } from "./json.js";
@@ -25,9 +25,9 @@ export function operationModel(id: Identified): OperationModel {
   const op = id.service.operations.get(id.operation);
   if (op) return op;
   if (id.protocol === "query") {
-    throw new ServiceError("InvalidAction", `The action ${id.operation} is not valid for this web service.`, 400);
+    throw protocolError("InvalidAction", `The action ${id.operation} is not valid for this web service.`);
   }
-  throw new ServiceError("UnknownOperationException", `The operation ${id.operation} is not known to this service.`, 400);
+  throw protocolError("UnknownOperationException", `The operation ${id.operation} is not known to this service.`);
 }
 
 export async function decodeInput(id: Identified, op: OperationModel, body: Buffer): Promise<unknown> {

@@ -8,7 +8,7 @@
  * path.
  */
 import { NormalizedSchema } from "@smithy/core/schema";
-import { ServiceError } from "../errors.js";
+import { ServiceError, logsError, missingParameter, protocolError } from "../errors.js";
 import { requiredMembers, type ServiceModel } from "./services.js";
 
 /**
@@ -23,19 +23,18 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 
 function typeError(expected: string, value: unknown, path: string | undefined): ServiceError {
   const got = value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
-  return new ServiceError("SerializationException", `Value at '${path}' must be a ${expected}, not a ${got}.`, 400);
+  return protocolError("SerializationException", `Value at '${path}' must be a ${expected}, not a ${got}.`);
 }
 
 /** AWS's error for a required member that is not there, in the service's style. */
 export function missingMember(service: ServiceModel, path: string): ServiceError {
   if (service.name === "logs") {
-    return new ServiceError(
+    return logsError(
       "InvalidParameterException",
       `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
-      400,
     );
   }
-  return new ServiceError("MissingParameter", `The parameter ${path} is required.`, 400);
+  return missingParameter(path);
 }
 
 export const joinPath = (path: string, name: string) => (path ? `${path}.${name}` : name);

@@ -3,7 +3,7 @@
  * schemas in one pass, output written by a converter compiled from them.
  */
 import type { NormalizedSchema } from "@smithy/core/schema";
-import { ServiceError } from "../errors.js";
+import { ServiceError, protocolError } from "../errors.js";
 import { InputReader } from "./input-reader.js";
 import { JsonOutputWriter } from "./json-writer.js";
 import { parseJsonBody } from "./json-parse.js";
@@ -15,10 +15,10 @@ export async function decodeJsonInput(service: ServiceModel, input: NormalizedSc
   try {
     parsed = body.length ? parseJsonBody(body) : {};
   } catch (e) {
-    throw new ServiceError("SerializationException", `Request body is not valid JSON: ${(e as Error).message}`, 400);
+    throw protocolError("SerializationException", `Request body is not valid JSON: ${(e as Error).message}`);
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new ServiceError("SerializationException", "Request body must be a JSON object.", 400);
+    throw protocolError("SerializationException", "Request body must be a JSON object.");
   }
   return InputReader.for(service).read(input, parsed);
 }

@@ -5,7 +5,7 @@
  */
 import { XmlShapeSerializer } from "@aws-sdk/core/protocols";
 import type { NormalizedSchema } from "@smithy/core/schema";
-import { ServiceError } from "../errors.js";
+import { ServiceError, invalidParameterValue } from "../errors.js";
 import { joinPath, missingMember } from "./input-reader.js";
 import { requiredMembers, type ServiceModel } from "./services.js";
 
@@ -31,7 +31,7 @@ function formTree(params: URLSearchParams): FormNode {
 }
 
 const invalid = (path: string, value: string) =>
-  new ServiceError("InvalidParameterValue", `Value '${value}' for parameter ${path} is invalid.`, 400);
+  invalidParameterValue(`Value '${value}' for parameter ${path} is invalid.`);
 
 function memberKey(schema: NormalizedSchema, fallback: string): string {
   return (schema.getMergedTraits().xmlName as string | undefined) ?? fallback;

@@ -12,7 +12,7 @@ import { CloudWatchLogsClient, DescribeLogGroupsCommand, CreateLogGroupCommand }
 import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from "@aws-sdk/core/protocols";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { ServiceError } from "../../lib/errors.js";
+import { ServiceError, cloudwatchError, logsError } from "../../lib/errors.js";
 import {
   decodeInput, encodeError, encodeOutput, identify, operationModel, type WireResponse,
 } from "../../lib/protocol/index.js";
@@ -129,7 +129,7 @@ describe.each(protocols)("CloudWatch over %s", (protocol) => {
   it("answers modelled errors with the awsQuery code the SDK recognises", async () => {
     const client = cloudwatch(protocol, async (req) => {
       const id = identify(req.method, req.path, req.query, req.headers, () => req.body);
-      return encodeError(id, new ServiceError("ResourceNotFound", "Dashboard nope does not exist", 404), "req-err");
+      return encodeError(id, cloudwatchError("DashboardNotFoundError", "Dashboard nope does not exist"), "req-err");
     });
     const err: any = await client.send(new PutDashboardCommand({ DashboardName: "x", DashboardBody: "{}" })).catch((e) => e);
     expect(err.$metadata.httpStatusCode).toBe(404);
@@ -141,7 +141,7 @@ describe.each(protocols)("CloudWatch over %s", (protocol) => {
     for (const [code, status] of [["MissingParameter", 400], ["NotImplemented", 501]] as const) {
       const client = cloudwatch(protocol, async (req) => {
         const id = identify(req.method, req.path, req.query, req.headers, () => req.body);
-        return encodeError(id, new ServiceError(code, `${code} happened`, status), "r");
+        return encodeError(id, ServiceError.fromJSON({ code, message: `${code} happened`, status }), "r");
       });
       const err: any = await client.send(new DescribeAlarmsCommand({})).catch((e) => e);
       expect(err.$metadata.httpStatusCode).toBe(status);
@@ -256,7 +256,7 @@ describe("CloudWatch Logs over awsJson1_1", () => {
   it("answers Logs errors with their shape name", async () => {
     const client = logs(async (req) => {
       const id = identify(req.method, req.path, req.query, req.headers, () => req.body);
-      return encodeError(id, new ServiceError("ResourceNotFoundException", "The specified log group does not exist.", 400), "r");
+      return encodeError(id, logsError("ResourceNotFoundException", "The specified log group does not exist."), "r");
     });
     const err: any = await client.send(new DescribeLogGroupsCommand({})).catch((e) => e);
     expect(err.name).toBe("ResourceNotFoundException");

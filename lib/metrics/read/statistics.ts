@@ -45,7 +45,7 @@
  *   exact when the bounds lie outside [Minimum, Maximum] or all values are equal.
  */
 
-import { ServiceError } from "../../errors.js";
+import { ServiceError, invalidParameterValue } from "../../errors.js";
 import type { Aggregate } from "./aggregate.js";
 import { RANK_EPSILON } from "./sketch.js";
 
@@ -81,7 +81,7 @@ const RANGE = /^(tm|wm|tc|ts|pr)\(([^():]*):([^():]*)\)$/i;
  */
 export function parseStatistic(text: string, parameter = "ExtendedStatistic"): Statistic {
   const s = tryParseStatistic(text);
-  if (!s) throw new ServiceError("InvalidParameterValue", `The value ${text} for parameter ${parameter} is not supported.`, 400);
+  if (!s) throw invalidParameterValue(`The value ${text} for parameter ${parameter} is not supported.`);
   return s;
 }
 

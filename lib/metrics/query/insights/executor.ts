@@ -13,7 +13,7 @@
  * Limits that AWS reports as GetMetricData messages rather than errors are
  * pushed to `opts.messages` when given ({Code, Value}, the SDK's MessageData).
  */
-import { ServiceError } from "../../../errors.js";
+import { ServiceError, validationError } from "../../../errors.js";
 import { metricKey } from "../../store/identity.js";
 import type { MetricIdentity, MetricSource, Series } from "../../types.js";
 import type { InsightsFunction, InsightsQuery } from "./ast.js";
@@ -72,7 +72,7 @@ export async function runInsightsQuery(
   const q = typeof sql === "string" ? parseInsightsQuery(sql) : sql;
 
   if (!Number.isFinite(opts.periodSeconds) || opts.periodSeconds <= 0) {
-    throw new ServiceError("ValidationError", "The period must be a positive number of seconds.", 400);
+    throw validationError("The period must be a positive number of seconds.");
   }
   const periodSeconds = Math.max(MIN_PERIOD_SECONDS, Math.floor(opts.periodSeconds));
   const p = periodSeconds * 1000;

@@ -9,7 +9,7 @@
  * - integers (LIMIT), and the punctuation `( ) , = !=`.
  * Every token carries its 1-based line and column for error messages.
  */
-import { ServiceError } from "../../../errors.js";
+import { ServiceError, validationError } from "../../../errors.js";
 
 export type TokenKind = "word" | "ident" | "string" | "number" | "(" | ")" | "," | "=" | "!=" | "eof";
 
@@ -26,7 +26,7 @@ export interface Token {
 /** A syntax error at a position, phrased like AWS ("Query syntax error at line 1, column 8"). */
 export function syntaxError(line: number, column: number, detail?: string): ServiceError {
   const where = `Query syntax error at line ${line}, column ${column}`;
-  return new ServiceError("ValidationError", detail ? `${where}: ${detail}` : where, 400);
+  return validationError(detail ? `${where}: ${detail}` : where);
 }
 
 const isWordChar = (c: string) =>

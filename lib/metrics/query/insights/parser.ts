@@ -10,7 +10,7 @@
  * (the grammar the Amazon Managed Grafana guide gives), `[NOT] IN (...)`,
  * `[NOT] LIKE '...%'` and a `NOT` prefix.
  */
-import { ServiceError } from "../../../errors.js";
+import { ServiceError, validationError } from "../../../errors.js";
 import { INSIGHTS_FUNCTIONS, type Condition, type InsightsFunction, type InsightsQuery } from "./ast.js";
 import { syntaxError, tokenize, type Token, type TokenKind } from "./lexer.js";
 
@@ -25,7 +25,7 @@ const RESERVED = new Set([
 
 export function parseInsightsQuery(sql: string): InsightsQuery {
   if (typeof sql !== "string" || sql.trim() === "") {
-    throw new ServiceError("ValidationError", "The Metrics Insights query must not be empty.", 400);
+    throw validationError("The Metrics Insights query must not be empty.");
   }
   return new Parser(tokenize(sql)).query();
 }

@@ -6,7 +6,7 @@
  * (METRICS('filter'), SEARCH('...', 'Average', 300)), and bare uppercase words
  * are keywords of particular functions (FILL(m1, REPEAT), SORT(a, AVG, DESC)).
  */
-import { ServiceError } from "../../../errors.js";
+import { CLOUDWATCH_ERRORS, ServiceError } from "../../../errors.js";
 import type { Series } from "../../types.js";
 
 export type Value =
@@ -41,7 +41,7 @@ export class MathError extends ServiceError {
   /** 0-based character offset in the expression text where the problem is. */
   readonly position: number;
   constructor(message: string, position: number) {
-    super("ValidationError", message, 400);
+    super(CLOUDWATCH_ERRORS.ValidationException.code, message, CLOUDWATCH_ERRORS.ValidationException.status);
     this.position = position;
   }
 }

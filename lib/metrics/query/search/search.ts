@@ -22,7 +22,7 @@
  *   - `AND`, `OR`, `NOT` (upper-case only), parentheses; adjacent terms are ANDed.
  * - At most 1024 characters; at most 500 time series are returned.
  */
-import { ServiceError } from "../../../errors.js";
+import { ServiceError, validationError } from "../../../errors.js";
 import { metricKey } from "../../store/identity.js";
 import type { MetricIdentity, MetricSource, Series } from "../../types.js";
 
@@ -68,11 +68,7 @@ export const SEARCH_MESSAGES = {
 const ACCOUNT_KEY = ":aws.AccountId";
 
 const invalid = (detail: string, pos?: number) =>
-  new ServiceError(
-    "ValidationError",
-    `Invalid search expression${pos === undefined ? "" : ` at position ${pos + 1}`}: ${detail}`,
-    400,
-  );
+  validationError(`Invalid search expression${pos === undefined ? "" : ` at position ${pos + 1}`}: ${detail}`);
 
 // ---------------------------------------------------------------------------
 // Parsing
