@@ -50,7 +50,11 @@ class Parser {
     }
     if (this.peek().kind === "eof") throw this.error(this.peek(), `mismatched input '<EOF>' expecting a command`);
     for (;;) {
-      q.commands.push(this.command());
+      const at = this.peek();
+      const c = this.command();
+      // AWS refuses a sort once dedup has run ("unexpected symbol found sort", seen in us-east-1).
+      if (c.kind === "sort" && q.commands.some((x) => x.kind === "dedup")) throw this.unexpected(at);
+      q.commands.push(c);
       if (this.peek().kind === "eof") break;
       this.expectOp("|");
     }
@@ -432,7 +436,8 @@ function aggregateArity(name: string): { min: number; max: number } {
   return { min: 1, max: 1 };
 }
 
-const KEYWORDS = new Set(["and", "or", "not", "like", "in", "as", "by", "asc", "desc"]);
+/** Words AWS's grammar reserves (its K_* tokens): a field of that name needs backticks. */
+const KEYWORDS = new Set(["and", "or", "not", "like", "in", "as", "by", "asc", "desc", "fields", "filter", "stats", "sort", "limit", "parse", "display", "dedup", "unnest", "head", "tail"]);
 
 function containsAggregate(e: Expr): boolean {
   switch (e.kind) {
@@ -447,10 +452,6 @@ function containsAggregate(e: Expr): boolean {
   }
 }
 
-/**
- * AWS's regexes are Java's: a leading `(?i)` turns case folding on, which
- * JavaScript writes as a flag.
- */
 export function compileRegex(t: Token, query: string): RegExp {
   try {
     return regexOf(t.text, t.flags ?? "");
@@ -459,12 +460,11 @@ export function compileRegex(t: Token, query: string): RegExp {
   }
 }
 
+/**
+ * AWS's regexes are Java's: `(?i)` turns case folding on (AWS's examples put it
+ * first or after `^`), which JavaScript writes as a flag for the whole pattern.
+ */
 export function regexOf(source: string, flags: string): RegExp {
-  let s = source;
-  let f = flags.includes("i") ? "i" : "";
-  while (s.startsWith("(?i)")) {
-    s = s.slice(4);
-    f = "i";
-  }
-  return new RegExp(s, f);
+  const folded = source.includes("(?i)");
+  return new RegExp(folded ? source.split("(?i)").join("") : source, folded || flags.includes("i") ? "i" : "");
 }
