@@ -342,7 +342,7 @@ const MALFORMED: [string, number, RegExp][] = [
   ["filter a ~ b", 9, /unexpected symbol found ~/],
   ["unnest tags tag", 12, /expecting INTO/],
   ["parse @message /no groups/", 15, /no named capture group/],
-  ["fields a | dedup a | sort a", 20, /^unexpected symbol found sort at line 1 and position 20$/],
+  ["fields a | dedup a | sort a", 21, /^unexpected symbol found sort at line 1 and position 21$/],
   ["fields @message | filter @message like /(/", 39, /Invalid regular expression/],
 ];
 
