@@ -21,6 +21,8 @@ export const BUCKETS = {
   dashboards: "cw-dashboards",
   logChunks: "cw-log-chunks",
   logGroups: "cw-log-groups",
+  logsQueries: "cw-logs-queries",
+  logsQueryDefinitions: "cw-logs-query-definitions",
   logStreams: "cw-log-streams",
   metricChunks: "cw-metric-chunks",
   metricSeries: "cw-metric-series",

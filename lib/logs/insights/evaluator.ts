@@ -443,7 +443,7 @@ export class QueryRun {
   truncated = false;
 
   constructor(
-    private readonly query: Query,
+    readonly query: Query,
     private readonly opts: RunOptions,
   ) {
     this.ctx = { now: opts.now, timestamp: () => null };

@@ -1,0 +1,81 @@
+/**
+ * GetQueryResults, StopQuery and DescribeQueries over the stored query
+ * records (query-store.ts). StopQuery answers `success: false` for a query
+ * that has already ended, as its `success` member is documented ("true if the
+ * query was stopped by the StopQuery operation").
+ */
+import type {
+  DescribeQueriesRequest,
+  DescribeQueriesResponse,
+  GetQueryResultsRequest,
+  GetQueryResultsResponse,
+  QueryInfo,
+  StopQueryRequest,
+  StopQueryResponse,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { logsError } from "../../errors.js";
+import { LOG_GROUP_NAME, NEXT_TOKEN } from "../names.js";
+import { paginate } from "../pagination.js";
+import { violations } from "../validate.js";
+import { getQuery, isActive, listQueries, readResults, updateQuery } from "./query-store.js";
+
+const queryNotFound = () => logsError("ResourceNotFoundException", "The specified query does not exist.");
+const QUERY_STATUSES = ["Scheduled", "Running", "Complete", "Failed", "Cancelled", "Timeout", "Unknown"];
+
+export async function getQueryResults(accountId: string, input: GetQueryResultsRequest): Promise<GetQueryResultsResponse> {
+  violations().required("queryId", input.queryId).string("queryId", input.queryId, { min: 0, max: 256 }).throwIfAny();
+  const q = await getQuery(accountId, input.queryId!);
+  if (!q) throw queryNotFound();
+  return {
+    queryLanguage: q.value.queryLanguage,
+    results: await readResults(q.value),
+    statistics: q.value.statistics,
+    status: q.value.status,
+  };
+}
+
+export async function stopQuery(accountId: string, input: StopQueryRequest): Promise<StopQueryResponse> {
+  violations().required("queryId", input.queryId).string("queryId", input.queryId, { min: 0, max: 256 }).throwIfAny();
+  for (;;) {
+    const q = await getQuery(accountId, input.queryId!);
+    if (!q) throw queryNotFound();
+    if (!isActive(q.value.status)) return { success: false };
+    // The runner sees Cancelled at its next progress write and stops reading.
+    if (await updateQuery({ ...q.value, status: "Cancelled", lease: undefined }, q.revision)) return { success: true };
+  }
+}
+
+export async function describeQueries(accountId: string, input: DescribeQueriesRequest): Promise<DescribeQueriesResponse> {
+  violations()
+    .string("logGroupName", input.logGroupName, LOG_GROUP_NAME)
+    .enumValue("status", input.status, QUERY_STATUSES)
+    .number("maxResults", input.maxResults, { min: 1, max: 1000 })
+    .string("nextToken", input.nextToken, NEXT_TOKEN)
+    .enumValue("queryLanguage", input.queryLanguage, ["CWLI", "SQL", "PPL"])
+    .throwIfAny();
+  const candidates = (await listQueries(accountId)).filter(
+    (q) =>
+      q.expiresAt > Date.now() &&
+      (input.status === undefined || q.status === input.status) &&
+      (input.logGroupName === undefined || q.logGroupNames.includes(input.logGroupName)) &&
+      (input.queryLanguage === undefined || q.queryLanguage === input.queryLanguage),
+  );
+  const page = await paginate({
+    operation: "DescribeQueries",
+    query: [input.logGroupName ?? null, input.status ?? null, input.queryLanguage ?? null],
+    candidates,
+    key: (q) => [q.createTime, q.queryId],
+    descending: true,
+    limit: input.maxResults ?? 1000,
+    nextToken: input.nextToken,
+    load: async (q): Promise<QueryInfo> => ({
+      queryLanguage: q.queryLanguage,
+      queryId: q.queryId,
+      queryString: q.queryString,
+      status: q.status,
+      createTime: q.createTime,
+      logGroupName: q.logGroupNames[0],
+    }),
+  });
+  return { queries: page.items, nextToken: page.nextToken };
+}
