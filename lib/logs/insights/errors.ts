@@ -7,4 +7,4 @@
 import { logsError } from "../../errors.js";
 
 export const malformedQuery = (message: string, start: number, end: number) =>
-  logsError("MalformedQueryException", message, { queryCompileError: { location: { start, end }, message } });
+  logsError("MalformedQueryException", message, { queryCompileError: { location: { startCharOffset: start, endCharOffset: end }, message } });

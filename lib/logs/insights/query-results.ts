@@ -1,8 +1,8 @@
 /**
  * GetQueryResults, StopQuery and DescribeQueries over the stored query
- * records (query-store.ts). StopQuery answers `success: false` for a query
- * that has already ended, as its `success` member is documented ("true if the
- * query was stopped by the StopQuery operation").
+ * records (query-store.ts). StopQuery on a query that has already ended
+ * answers InvalidParameterException, as AWS does (Grafana's CloudWatch data
+ * source relies on it: pkg/tsdb/cloudwatch/log_actions.go, executeStopQuery).
  */
 import type {
   DescribeQueriesRequest,
@@ -14,6 +14,7 @@ import type {
   StopQueryResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { logsError } from "../../errors.js";
+import { invalidParameter } from "../errors.js";
 import { LOG_GROUP_NAME, NEXT_TOKEN } from "../names.js";
 import { paginate } from "../pagination.js";
 import { violations } from "../validate.js";
@@ -39,7 +40,7 @@ export async function stopQuery(accountId: string, input: StopQueryRequest): Pro
   for (;;) {
     const q = await getQuery(accountId, input.queryId!);
     if (!q) throw queryNotFound();
-    if (!isActive(q.value.status)) return { success: false };
+    if (!isActive(q.value.status)) throw invalidParameter(`Query ${input.queryId} is not running; its status is ${q.value.status}.`);
     // The runner sees Cancelled at its next progress write and stops reading.
     if (await updateQuery({ ...q.value, status: "Cancelled", lease: undefined }, q.revision)) return { success: true };
   }

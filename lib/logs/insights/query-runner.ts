@@ -76,7 +76,7 @@ export async function runQuery(accountId: string, queryId: string): Promise<void
       const timedOut = Date.now() - record.createTime >= QUERY_TIMEOUT_MS;
       const next: QueryRecord = {
         ...record,
-        status: timedOut && status === "Running" ? "Timeout" : status,
+        status: timedOut ? "Timeout" : status,
         statistics: { ...stats },
         resultParts,
         lease: status === "Running" && !timedOut ? { owner, until: Date.now() + LEASE_MS } : undefined,

@@ -57,7 +57,7 @@ export async function startQuery(accountId: string, region: string, input: Start
   if (query.source) {
     names = await selectGroups(accountId, query.source.namePrefixes, query.source.classes);
   } else {
-    names = input.logGroupName !== undefined ? [input.logGroupName] : input.logGroupNames ?? input.logGroupIdentifiers!.map((id) => resolveLogGroupIdentifier(id, accountId, region));
+    names = input.logGroupName !== undefined ? [input.logGroupName] : input.logGroupNames ?? input.logGroupIdentifiers!.map((id) => resolveLogGroupIdentifier(trimArn(id), accountId, region));
     if (names.length === 0) throw invalidParameter("At least one log group must be specified.");
     if (names.length > MAX_LOG_GROUPS) throw invalidParameter(`A query can name at most ${MAX_LOG_GROUPS} log groups.`);
     names = [...new Set(names)];
@@ -92,6 +92,9 @@ export async function startQuery(accountId: string, region: string, input: Start
   void invokeFunction(QUERY_RUNNER_FUNCTION, { accountId, queryId }, 15 * 60_000).catch(() => undefined);
   return { queryId };
 }
+
+/** Grafana sends group ARNs with the trailing `*` cut off (`...:log-group:name:`), as AWS's StartQuery wants them. */
+const trimArn = (id: string) => (id.startsWith("arn:") && id.endsWith(":") ? id.slice(0, -1) : id);
 
 async function selectGroups(accountId: string, prefixes: string[], classes: string[]): Promise<string[]> {
   const all = await scanRecords<LogGroupRecord>(await logGroupsBucket(), logGroupsFilter(accountId));
