@@ -17,6 +17,7 @@
 import { describe, expect, it } from "vitest";
 import { QueryRun, type ResultField } from "../../lib/logs/insights/evaluator.js";
 import { parseQuery } from "../../lib/logs/insights/parser.js";
+import { requiredTokens } from "../../lib/logs/insights/pushdown.js";
 import { buildCorpus, insightsCases, MIN } from "../support/logs-insights-corpus.js";
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
@@ -131,5 +132,54 @@ describe("Logs Insights malformed queries", () => {
     expect(err.fields.queryCompileError.location.startCharOffset).toBe(start);
     expect(err.fields.queryCompileError.location.endCharOffset).toBeGreaterThanOrEqual(start);
     expect(err.fields.queryCompileError.message).toBe(err.message);
+  });
+});
+
+describe("Logs Insights token pushdown", () => {
+  // A token is pushed down only when every matching message must hold it whole (tokens.ts).
+  it.each([
+    ['filter @message like "disk full now"', ["full"]],
+    ['filter @message like /user=bob, method:POST/', ["bob", "method"]],
+    ["filter @message like /Exception/", []],
+    ["filter @message like /(?i)[ ]error[ ]/", []],
+    ['filter level = "ERROR" and status = 500', ["ERROR"]],
+    ['filter level = "ERROR" or status = 500', []],
+    ['filter level = "not one token"', []],
+    ['parse @message "[*]" as level | filter level = "ERROR"', []],
+    ['stats count(*) by level | filter level = "ERROR"', []],
+    ['filter @logStream = "web1"', []],
+    ['filter action = "REJECT" | filter @message like " 22 6 "', ["REJECT", "22", "6"]],
+  ])("%s requires %j", (query, tokens) => {
+    expect(requiredTokens(parseQuery(query).commands)).toEqual(tokens);
+  });
+});
+
+describe("Logs Insights parser fuzz", () => {
+  // Seeded random and mutated queries either parse or answer MalformedQueryException: never another error, never a hang.
+  const seeds = CASES.map((c) => c[1]);
+  let state = 20261206;
+  const rand = (n: number) => ((state = (state * 1103515245 + 12345) & 0x7fffffff), state % n);
+  const ALPHABET = ` |()[],.*"'/\\#=<>!~+-^%@\`\n\tabcxyz019`;
+
+  it("parses or throws MalformedQueryException for 3,000 mutated queries", () => {
+    for (let i = 0; i < 3000; i++) {
+      const chars = [...seeds[rand(seeds.length)]];
+      for (let m = rand(4) + 1; m > 0; m--) {
+        const at = rand(chars.length + 1);
+        const op = rand(3);
+        if (op === 0) chars.splice(at, 1);
+        else if (op === 1) chars.splice(at, 0, ALPHABET[rand(ALPHABET.length)]);
+        else chars.splice(at, rand(8));
+      }
+      const q = chars.join("");
+      try {
+        const parsed = parseQuery(q);
+        const r = new QueryRun(parsed, { now: NOW });
+        CORPUS.app.forEach((e, j) => r.push({ ...e, ingestionTime: e.timestamp, ptr: `p${j}`, log: "a:g" }));
+        r.results();
+      } catch (e) {
+        expect((e as { code?: string }).code, `${JSON.stringify(q)}: ${e}`).toBe("MalformedQueryException");
+      }
+    }
   });
 });
