@@ -14,6 +14,8 @@ import { getLogGroup } from "../../lib/logs/groups.js";
 import { describeLogStreams } from "../../lib/logs/streams.js";
 import { getObject, listKeys } from "../../lib/storage/s3.js";
 import { gunzipSync } from "node:zlib";
+import { enforceRetention } from "../../lib/logs/events/retention.js";
+import { deleteLogGroup } from "../../lib/logs/groups.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
 
 const A = "111111111111";
@@ -240,5 +242,69 @@ describe("LogCompactor", () => {
     expect(await scanAll(B, group)).toEqual([]);
     const [e] = await scanAll(A, group);
     expect(await getLogEvent(B, group, e.eventId)).toBeUndefined();
+  });
+});
+
+describe("LogRetention (test clock: an injected now)", () => {
+  const BUCKET = "cloudwatch-logs";
+  const objectsOf = async (group: string) => listKeys(BUCKET, `${A}/${encodeURIComponent(group)}/`);
+
+  it("deletes the S3 objects and index entries of chunks past the group's retention, and storedBytes follows", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 3 * DAY, message: "three days old" }]);
+    await put(group, "s", [{ timestamp: now - 1000, message: "fresh" }]);
+    await compactLogs({ force: true });
+    expect(await objectsOf(group)).toHaveLength(2);
+    const bytesBefore = (await getLogGroup(A, group))!.value.storedBytes!;
+    expect(bytesBefore).toBeGreaterThan(0);
+
+    // The default ([cloudwatch.logs] retention_days = 30) keeps both.
+    expect((await enforceRetention(now)).deletedChunks).toBe(0);
+    await putRetentionPolicy(A, REGION, { logGroupName: group, retentionInDays: 1 });
+    const r = await enforceRetention(now);
+    expect(r.deletedChunks).toBeGreaterThanOrEqual(1);
+    expect(await objectsOf(group)).toHaveLength(1);
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["fresh"]);
+    const bytesAfter = (await getLogGroup(A, group))!.value.storedBytes!;
+    expect(bytesAfter).toBeGreaterThan(0);
+    expect(bytesAfter).toBeLessThan(bytesBefore);
+
+    // Two days later the fresh one has expired too.
+    await enforceRetention(now + 2 * DAY);
+    expect(await objectsOf(group)).toEqual([]);
+    expect(await scanAll(A, group)).toEqual([]);
+    expect((await getLogGroup(A, group))!.value.storedBytes).toBe(0);
+  });
+
+  it("uses [cloudwatch.logs] retention_days (30) for a group without a retention policy", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "m" }]);
+    await compactLogs({ force: true });
+    await enforceRetention(now + 29 * DAY);
+    expect(await objectsOf(group)).toHaveLength(1);
+    await enforceRetention(now + 31 * DAY);
+    expect(await objectsOf(group)).toEqual([]);
+  });
+
+  it("drops buffered events that expired before they were compacted", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "expires in the buffer" }]);
+    await putRetentionPolicy(A, REGION, { logGroupName: group, retentionInDays: 1 });
+    await compactLogs({ force: true, now: now + 2 * DAY });
+    expect(await objectsOf(group)).toEqual([]);
+    expect(await scanAll(A, group)).toEqual([]);
+  });
+
+  it("removes the chunks of a deleted group", async () => {
+    const group = await groupWithStreams(["s"]);
+    await put(group, "s", [{ timestamp: Date.now(), message: "m" }]);
+    await compactLogs({ force: true });
+    expect(await objectsOf(group)).toHaveLength(1);
+    await deleteLogGroup(A, REGION, { logGroupName: group });
+    await enforceRetention();
+    expect(await objectsOf(group)).toEqual([]);
   });
 });

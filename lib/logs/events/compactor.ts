@@ -41,6 +41,7 @@ import {
 } from "./chunk-index.js";
 import { bufferRange, ensureLogEventsStream, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, readBuffer } from "./event-buffer.js";
 import { buildTokenFilter } from "./token-filter.js";
+import { effectiveRetentionDays } from "./retention-days.js";
 import { tokenizeForIndex } from "./tokens.js";
 import { modifyRecord } from "../../storage/kv.js";
 
@@ -53,6 +54,7 @@ const MAX_PASS_BYTES = 64 * 1024 * 1024;
 /** Raw text bytes at most per chunk (besides buffer_size events). */
 const MAX_CHUNK_RAW = 16 * 1024 * 1024;
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 const busy = new Map<number, Promise<void>>();
 const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -176,13 +178,20 @@ async function compactStream(s: Pending, now: number, force: boolean, bufferSize
     return pending[0].seq;
   }
 
+  // Events past the group's retention by now are not stored (LogRetention's rule, applied before they reach S3).
+  const cutoff = now - effectiveRetentionDays(g.value.retentionInDays) * DAY;
   const events: ChunkEvent[] = [];
   for (const m of pending) {
-    m.batch.events.forEach((e, index) => events.push({ timestamp: e.timestamp, ingestionTime: m.batch.ingestionTime, seq: m.seq, index, message: e.message }));
+    m.batch.events.forEach((e, index) => {
+      if (e.timestamp >= cutoff) events.push({ timestamp: e.timestamp, ingestionTime: m.batch.ingestionTime, seq: m.seq, index, message: e.message });
+    });
   }
   events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
   const groups = splitChunks(events, bufferSize);
   const upTo = pending[pending.length - 1].seq;
+  if (groups.length === 0) {
+    return (await updateStreamState({ ...cur.value, through: Math.max(cur.value.through, upTo) }, cur.revision)) ? true : pending[0].seq;
+  }
 
   // Reserve the chunk numbers: nobody else will ever write these keys.
   const first = cur.value.next;
