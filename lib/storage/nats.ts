@@ -20,6 +20,7 @@ export interface Nats {
 export const BUCKETS = {
   dashboards: "cw-dashboards",
   logChunks: "cw-log-chunks",
+  logExports: "cw-log-exports",
   logGroups: "cw-log-groups",
   logsQueries: "cw-logs-queries",
   logsQueryDefinitions: "cw-logs-query-definitions",
