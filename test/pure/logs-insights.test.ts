@@ -15,7 +15,7 @@
  * booleans show as 1 / 0; stats over no events gives no rows.
  */
 import { describe, expect, it } from "vitest";
-import { QueryRun, type ResultField } from "../../lib/logs/insights/evaluator.js";
+import { MAX_GROUPS, QueryRun, type ResultField } from "../../lib/logs/insights/evaluator.js";
 import { parseQuery } from "../../lib/logs/insights/parser.js";
 import { requiredTokens } from "../../lib/logs/insights/pushdown.js";
 import { buildCorpus, insightsCases, MIN } from "../support/logs-insights-corpus.js";
@@ -72,6 +72,13 @@ describe("Logs Insights result rows", () => {
     const rows = r.results();
     expect(rows).toHaveLength(10_000);
     expect(rows[0][0]).toEqual({ field: "@message", value: "m11999" });
+  });
+
+  it("keep at most 100,000 stats groups, and say the run was truncated", () => {
+    const r = new QueryRun(parseQuery("stats count(*) as n by k | stats count(*) as groups"), { now: NOW });
+    for (let i = 0; i <= MAX_GROUPS; i++) r.push({ logGroup: "g", logStream: "s", timestamp: T0, ingestionTime: T0, message: `{"k":${i}}`, ptr: "p", log: "a:g" });
+    expect(r.results()).toEqual([[{ field: "groups", value: String(MAX_GROUPS) }]]);
+    expect(r.truncated).toBe(true);
   });
 
   it("count the events that passed the filters as recordsMatched", () => {

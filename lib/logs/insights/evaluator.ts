@@ -18,6 +18,14 @@ import { compareValues, isTruthy, toNumber, toText, Time, valuesEqual, type Valu
 export const MAX_RESULTS = 10_000;
 /** Rows kept for a pipeline that must see them all before it can cut (dedup / unnest first). */
 const MAX_BUFFERED_ROWS = 200_000;
+/** Bytes of messages the kept rows may hold; past it the rows furthest down the order go. */
+const MAX_BUFFERED_BYTES = 128 * 2 ** 20;
+/** Groups one stats command keeps; events of further groups are dropped (and the run marked truncated). */
+export const MAX_GROUPS = 100_000;
+/** Values pct keeps per group: a uniform sample past this, so percentiles are approximate, as AWS's are. */
+const PCT_SAMPLE = 10_000;
+/** Distinct values count_distinct keeps exactly per group; past it the count is a lower bound (AWS: "just an approximation"). */
+const DISTINCT_CAP = 100_000;
 
 export interface ResultField {
   field: string;
@@ -259,7 +267,7 @@ function makeAccumulator(call: Extract<Expr, { kind: "call" }>, ctx: CallContext
       return {
         add: (r) => {
           const v = toText(val(r));
-          if (v !== null) seen.add(v);
+          if (v !== null && seen.size < DISTINCT_CAP) seen.add(v);
         },
         result: () => seen.size,
       };
@@ -331,11 +339,19 @@ function makeAccumulator(call: Extract<Expr, { kind: "call" }>, ctx: CallContext
     case "pct":
     case "percentile": {
       const xs: number[] = [];
+      let seen = 0;
       const p = toNumber(call.args[1] ? evaluate(call.args[1], new Row(), ctx) : null) ?? 50;
       return {
         add: (r) => {
           const x = toNumber(val(r));
-          if (x !== null) xs.push(x);
+          if (x === null) return;
+          seen++;
+          if (xs.length < PCT_SAMPLE) xs.push(x);
+          else {
+            // Reservoir sampling: every value seen has the same chance to be kept.
+            const j = Math.floor(Math.random() * seen);
+            if (j < PCT_SAMPLE) xs[j] = x;
+          }
         },
         result: () => {
           if (!xs.length) return null;
@@ -372,6 +388,8 @@ function aggregateCalls(e: Expr, out: Extract<Expr, { kind: "call" }>[]): void {
 class StatsFold {
   private readonly groups = new Map<string, { keys: Value[]; accs: Accumulator[] }>();
   private readonly calls: Extract<Expr, { kind: "call" }>[] = [];
+  /** Events of groups past MAX_GROUPS were dropped. */
+  dropped = false;
 
   constructor(
     private readonly cmd: Extract<Command, { kind: "stats" }>,
@@ -384,7 +402,13 @@ class StatsFold {
     const keys = this.cmd.by.map((b) => evaluate(b.expr, row, this.ctx));
     const id = keys.map((k) => (k === null ? "\u0000" : k instanceof Time ? `t${k.ms}` : `${typeof k}:${toText(k)}`)).join("\u0001");
     let g = this.groups.get(id);
-    if (!g) this.groups.set(id, (g = { keys, accs: this.calls.map((c) => makeAccumulator(c, this.ctx)) }));
+    if (!g) {
+      if (this.groups.size >= MAX_GROUPS) {
+        this.dropped = true;
+        return;
+      }
+      this.groups.set(id, (g = { keys, accs: this.calls.map((c) => makeAccumulator(c, this.ctx)) }));
+    }
     for (const a of g.accs) a.add(row);
   }
 
@@ -437,9 +461,10 @@ export class QueryRun {
   private rows: Row[] = [];
   private sorted = true;
   private seq = 0;
+  private bufferedBytes = 0;
   /** Events that passed every filter before the first stats / sort / limit. */
   recordsMatched = 0;
-  /** Set when a buffered pipeline had to drop rows past its bound. */
+  /** Set when a bound (rows, bytes, groups) dropped something the query would have shown. */
   truncated = false;
 
   constructor(
@@ -479,7 +504,8 @@ export class QueryRun {
     }
     this.rows.push(row);
     this.sorted = false;
-    if (this.rows.length >= this.keep * 2 + 1024) this.trim();
+    this.bufferedBytes += event.message.length * 2;
+    if (this.rows.length >= this.keep * 2 + 1024 || this.bufferedBytes > MAX_BUFFERED_BYTES) this.trim();
     return true;
   }
 
@@ -490,11 +516,17 @@ export class QueryRun {
       if (this.keep === MAX_BUFFERED_ROWS) this.truncated = true;
       this.rows.length = this.keep;
     }
+    this.bufferedBytes = this.rows.reduce((n, r) => n + (r.event?.message.length ?? 0) * 2, 0);
+    while (this.bufferedBytes > MAX_BUFFERED_BYTES && this.rows.length > 1) {
+      this.bufferedBytes -= (this.rows.pop()!.event?.message.length ?? 0) * 2;
+      this.truncated = true;
+    }
   }
 
   /** The rows as GetQueryResults lists them, so far. */
   results(): ResultField[][] {
     let rows: Row[];
+    if (this.fold?.dropped) this.truncated = true;
     if (this.fold) rows = this.fold.rows();
     else {
       this.trim();

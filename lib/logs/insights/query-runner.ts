@@ -112,6 +112,8 @@ export async function runQuery(accountId: string, queryId: string): Promise<void
           await save("Running");
           lastWrite = Date.now();
         }
+        // Requests served by this process get their turn between pages.
+        await new Promise((r) => setImmediate(r));
       }
     }
     await save("Complete");
