@@ -220,6 +220,8 @@ export function insightsCases(t0: number, account: string, groups: Record<Corpus
   ["app", "stats count(*) by bin(30s)", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => ({ "bin(30s)": ts(m), "count(*)": "1" }))],
   ["app", "fields @logStream, @log | sort @timestamp | limit 1", [{ "@logStream": "web-1", "@log": `${ACCOUNT}:${groups.app}` }]],
   ["app", "fields @timestamp | filter @timestamp >= fromMillis(toMillis(@timestamp)) and level = \"WARN\"", [{ "@timestamp": ts(2) }]],
+  ["app", `filter @timestamp >= "${ts(8)}" | stats count(*)`, [{ "count(*)": "2" }]],
+  ["app", `filter @timestamp < "${new Date(t0 + MIN).toISOString()}" | fields @message`, [{ "@message": msg(0) }]],
   // --- IP address functions
   ["app", "filter isValidIp(ip) | stats count(*)", [{ "count(*)": "6" }]],
   ["app", "filter isValidIpV4(ip) | stats count(*)", [{ "count(*)": "5" }]],

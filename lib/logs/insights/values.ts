@@ -47,8 +47,20 @@ export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
 }
 
+/** A timestamp compared with text reads the text as a date (`2026-12-06 09:00:00.000`, ISO 8601). */
+function asTimes(a: Value, b: Value): [Value, Value] {
+  const parse = (t: string) => {
+    const ms = Date.parse(/^\d{4}-\d\d-\d\d[ T]\d/.test(t) && !/[zZ]|[+-]\d\d:?\d\d$/.test(t) ? t.replace(" ", "T") + "Z" : t);
+    return Number.isNaN(ms) ? null : new Time(ms);
+  };
+  if (a instanceof Time && typeof b === "string") return [a, parse(b) ?? b];
+  if (b instanceof Time && typeof a === "string") return [parse(a) ?? a, b];
+  return [a, b];
+}
+
 /** Equality as `=` and `in` see it: numbers by value, the rest as text. */
-export function valuesEqual(a: Value, b: Value): boolean {
+export function valuesEqual(x: Value, y: Value): boolean {
+  const [a, b] = asTimes(x, y);
   if (a === null || b === null) return false;
   const na = toNumber(a);
   const nb = toNumber(b);
@@ -57,7 +69,8 @@ export function valuesEqual(a: Value, b: Value): boolean {
 }
 
 /** Ordering for comparisons, sort, min and max: numbers numerically, text by code unit. */
-export function compareValues(a: Value, b: Value): number {
+export function compareValues(x: Value, y: Value): number {
+  const [a, b] = asTimes(x, y);
   const na = toNumber(a);
   const nb = toNumber(b);
   if (na !== null && nb !== null) return na < nb ? -1 : na > nb ? 1 : 0;
