@@ -20,12 +20,110 @@ export interface InsightsEvent {
   log: string;
 }
 
-/** The fields of one event, discovered once on first use. */
+/** `{` or `[` when the message is shaped like a JSON object or array (so worth parsing), else undefined. */
+function looksLikeJson(m: string): string | undefined {
+  let a = 0;
+  let b = m.length - 1;
+  while (a <= b && m.charCodeAt(a) <= 32) a++;
+  while (b > a && m.charCodeAt(b) <= 32) b--;
+  const f = m[a];
+  const l = m[b];
+  return (f === "{" && l === "}") || (f === "[" && l === "]") ? f : undefined;
+}
+
+/**
+ * One field of an event, looked up without flattening: a JSON message is
+ * parsed once (`parsed` carries it between lookups) and the name walked as a
+ * path; an object or array shows as its JSON text.
+ */
+export function lookupField(e: InsightsEvent, name: string, cache: { parsed?: unknown; other?: Map<string, Value> }): Value {
+  const m = e.message;
+  const first = looksLikeJson(m);
+  if (first) {
+    if (cache.parsed === undefined) {
+      const fast = first === "{" ? topLevelScalar(m, name) : undefined;
+      if (fast !== undefined) return fast;
+      try {
+        cache.parsed = JSON.parse(m);
+      } catch {
+        cache.parsed = null;
+      }
+    }
+    return walk(cache.parsed, name);
+  }
+  cache.other ??= discoverFields(e);
+  return cache.other.get(name) ?? null;
+}
+
+const SIMPLE_KEY = /^[A-Za-z0-9_@$-]+$/;
+const NUMBER_AT = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+
+/**
+ * A scalar member of the root object read straight from the text, without
+ * parsing the message: most queries name a few top-level keys of large JSON
+ * events. Undefined whenever it is not certain (key absent, several
+ * occurrences, not at depth 1, an escaped string, a container), and the
+ * caller parses the message instead; null when the key is surely absent.
+ */
+function topLevelScalar(m: string, name: string): Value | undefined {
+  if (!SIMPLE_KEY.test(name)) return undefined;
+  const needle = `"${name}"`;
+  const at = m.indexOf(needle);
+  if (at < 0) return m.includes("\\") ? undefined : null; // an escaped key could hide it
+  if (m.indexOf(needle, at + 1) >= 0) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < at; i++) {
+    const c = m.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+  }
+  if (inString || depth !== 1) return undefined;
+  let i = at + needle.length;
+  while (m.charCodeAt(i) === 32) i++;
+  if (m[i] !== ":") return undefined;
+  i++;
+  while (m.charCodeAt(i) === 32) i++;
+  const c = m[i];
+  if (c === '"') {
+    const end = m.indexOf('"', i + 1);
+    if (end < 0) return undefined;
+    const text = m.slice(i + 1, end);
+    return text.includes("\\") ? undefined : text;
+  }
+  if (m.startsWith("true", i)) return true;
+  if (m.startsWith("false", i)) return false;
+  if (m.startsWith("null", i)) return null;
+  NUMBER_AT.lastIndex = i;
+  const n = NUMBER_AT.exec(m);
+  return n ? Number(n[0]) : undefined;
+}
+
+function walk(root: unknown, name: string): Value {
+  if (root === null || typeof root !== "object") return null;
+  let v: unknown = (root as Record<string, unknown>)[name];
+  if (v === undefined && name.includes(".")) {
+    v = root;
+    for (const part of name.split(".")) {
+      if (v === null || typeof v !== "object") return null;
+      v = (v as Record<string, unknown>)[part];
+      if (v === undefined) return null;
+    }
+  }
+  if (v === undefined || v === null) return null;
+  if (typeof v === "object") return JSON.stringify(v);
+  return v as Value;
+}
+
+/** Every field of one event, flattened (GetLogGroupFields, GetLogRecord). */
 export function discoverFields(e: InsightsEvent): Map<string, Value> {
   const out = new Map<string, Value>();
   const m = e.message;
-  const first = m.trimStart()[0];
-  if (first === "{" || first === "[") {
+  if (looksLikeJson(m)) {
     try {
       flatten(JSON.parse(m), "", out);
     } catch {

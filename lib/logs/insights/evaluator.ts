@@ -9,7 +9,7 @@
  * `results()`, which may be called any time for partial results.
  */
 import { AGGREGATES, type Command, type Expr, type NamedExpr, type Query, type SortKey } from "./ast.js";
-import { discoverFields, systemField, type InsightsEvent } from "./discovered-fields.js";
+import { lookupField, systemField, type InsightsEvent } from "./discovered-fields.js";
 import { callFunction, type CallContext } from "./functions.js";
 import { regexOf } from "./parser.js";
 import { compareValues, isTruthy, toNumber, toText, Time, valuesEqual, type Value } from "./values.js";
@@ -40,30 +40,31 @@ export interface RunOptions {
 }
 
 export class Row {
-  private readonly own = new Map<string, Value>();
-  private discovered?: Map<string, Value>;
+  /** Fields the query set (fields, parse, stats); made on first set. */
+  private own?: Map<string, Value>;
+  /** What lookups of the event's own fields keep between them (its parsed JSON). */
+  private readonly found: { parsed?: unknown; other?: Map<string, Value> } = {};
   /** Arrival order, the tie-breaker of every ordering. */
   seq = 0;
 
   constructor(readonly event?: InsightsEvent) {}
 
   get(name: string): Value {
-    if (this.own.has(name)) return this.own.get(name)!;
+    if (this.own?.has(name)) return this.own.get(name)!;
     if (!this.event) return null;
     const s = systemField(this.event, name);
     if (s !== undefined) return s;
-    this.discovered ??= discoverFields(this.event);
-    return this.discovered.get(name) ?? null;
+    return lookupField(this.event, name, this.found);
   }
 
   set(name: string, v: Value): void {
-    this.own.set(name, v);
+    (this.own ??= new Map()).set(name, v);
   }
 
   clone(): Row {
     const r = new Row(this.event);
-    for (const [k, v] of this.own) r.own.set(k, v);
-    r.discovered = this.discovered;
+    if (this.own) r.own = new Map(this.own);
+    Object.assign(r.found, this.found);
     r.seq = this.seq;
     return r;
   }
