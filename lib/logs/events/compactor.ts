@@ -48,7 +48,7 @@ import { modifyRecord } from "../../storage/kv.js";
 export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
 const LEASE_MS = 60_000;
 /** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
-export const PURGE_GRACE_MS = 60_000;
+export const PURGE_GRACE_MS = 15_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
 const MAX_PASS_BYTES = 64 * 1024 * 1024;
 /** Raw text bytes at most per chunk (besides buffer_size events). */
