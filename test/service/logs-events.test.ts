@@ -151,8 +151,20 @@ describe("PutLogEvents and GetLogEvents (SDK, awsJson1_1)", () => {
     }
   });
 
-  it("keeps accounts apart: another account cannot write to or read a group of the same name", async () => {
+  it("accepts the entity fields PutLogEvents carries", async () => {
     const group = await groupWithStream();
+    const out = await logs.send(new PutLogEventsCommand({
+      logGroupName: group, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "with entity" }],
+      entity: { keyAttributes: { Type: "Service", Name: "checkout", Environment: "prod" }, attributes: { "EC2.InstanceId": "i-0123" } },
+    }));
+    expect(out.rejectedLogEventsInfo).toBeUndefined();
+    expect((await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: "s" }))).events!.map((e) => e.message)).toEqual(["with entity"]);
+  });
+
+  it("keeps accounts apart: another account cannot write to, read or export a group of the same name", async () => {
+    const group = await groupWithStream();
+    expect((await failure(other.send(new CreateExportTaskCommand({ logGroupName: group, from: 0, to: Date.now(), destination: "any" })))).name).toBe("ResourceNotFoundException");
+    expect((await failure(other.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "x" }] })))).name).toBe("ResourceNotFoundException");
     await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "private" }] }));
     const f = await failure(other.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: "s" })));
     expect(f.name).toBe("ResourceNotFoundException");
@@ -172,6 +184,15 @@ describe("Debian's aws CLI", () => {
     const got = await awsCli(stack, ["logs", "get-log-events", "--log-group-name", group, "--log-stream-name", "cli", "--start-from-head"]);
     expect(got.code, got.stderr).toBe(0);
     expect(got.json.events.map((e: { message: string }) => e.message)).toEqual(["from the cli", "ünïcödé"]);
+    // (Debian's CLI 2.9 predates ListLogGroups: the SDK test above covers it.)
+    const task = await awsCli(stack, ["logs", "create-export-task", "--log-group-name", group, "--from", "0", "--to", String(now), "--destination", "no-such-bucket-cli"]);
+    expect(task.code).not.toBe(0);
+    expect(task.stderr).toContain("InvalidParameterException");
+    const described = await awsCli(stack, ["logs", "describe-export-tasks", "--status-code", "COMPLETED"]);
+    expect(described.code, described.stderr).toBe(0);
+    expect(Array.isArray(described.json.exportTasks)).toBe(true);
+    const cancel = await awsCli(stack, ["logs", "cancel-export-task", "--task-id", "00000000-0000-0000-0000-000000000000"]);
+    expect(cancel.stderr).toContain("ResourceNotFoundException");
     const bad = await awsCli(stack, ["logs", "get-log-events", "--log-group-name", group, "--log-stream-name", "nope"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("ResourceNotFoundException");
