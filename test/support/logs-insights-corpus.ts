@@ -94,6 +94,7 @@ export function insightsCases(t0: number, account: string, groups: Record<Corpus
   ["app", "fields @message | filter @message not like /Exception/", [9, 8, 7, 6, 5, 4, 3, 2, 0].map((i) => ({ "@message": msg(i) }))],
   ["app", "stats count(*) by @logStream", [{ "@logStream": "web-1", "count(*)": "5" }, { "@logStream": "web-2", "count(*)": "5" }]],
   ["app", "stats count(*) by @logStream | limit 1", [{ "@logStream": "web-1", "count(*)": "5" }]],
+  ["app", "filter ispresent(path) | stats count(*) by path | sort count(*) desc, path asc | limit 2", [{ path: "/api/orders", "count(*)": "2" }, { path: "/home", "count(*)": "2" }]],
   // --- filter: comparisons, and/or/not, like, =~, in (CWL_QuerySyntax-Filter.html)
   ["app", 'filter level = "ERROR" | stats count(*) as errors', [{ errors: "2" }]],
   ["app", "filter status >= 500 | fields path, status | sort status desc", [{ path: "/api/pay", status: "503" }, { path: "/api/orders", status: "500" }]],

@@ -124,7 +124,8 @@ export function evaluate(e: Expr, row: Row, ctx: CallContext, agg?: (call: Expr)
       return e.negated ? !hit : hit;
     }
     case "call": {
-      if (AGGREGATES.has(e.name)) return agg ? agg(e) : null;
+      // Past a stats, `count(*)` names the column stats made under that text (`sort count(*) desc`).
+      if (AGGREGATES.has(e.name)) return agg ? agg(e) : row.get(e.text);
       if (e.name === "if") {
         const c = evaluate(e.args[0], row, ctx, agg);
         return evaluate(isTruthy(c) ? e.args[1] : e.args[2], row, ctx, agg);
