@@ -11,6 +11,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
+import type { InsightsEvent } from "./discovered-fields.js";
 import { QueryRun } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
 import { encodePtr } from "./log-record.js";
@@ -128,14 +129,19 @@ export async function runQuery(accountId: string, queryId: string): Promise<void
   }
 }
 
-function toInsightsEvent(accountId: string, e: StoredLogEvent) {
+/** @ptr and @log are made only for the rows that show them: most events never do. */
+function toInsightsEvent(accountId: string, e: StoredLogEvent): InsightsEvent {
   return {
     logGroup: e.logGroup,
     logStream: e.logStream,
     timestamp: e.timestamp,
     ingestionTime: e.ingestionTime,
     message: e.message,
-    ptr: encodePtr(e.logGroup, e.eventId),
-    log: `${accountId}:${e.logGroup}`,
+    get ptr() {
+      return encodePtr(e.logGroup, e.eventId);
+    },
+    get log() {
+      return `${accountId}:${e.logGroup}`;
+    },
   };
 }
