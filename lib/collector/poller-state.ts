@@ -1,0 +1,35 @@
+/**
+ * What the poller remembers of an instance between ticks, in KV
+ * (`cw-collector-state`, key `{account}.qmp.{instance-id}`), so any process
+ * can run the next tick: the period it last claimed, the reading taken then,
+ * and the problem it last logged. A tick claims a period with a
+ * compare-and-set before it publishes, so of two collectors on one host only
+ * one publishes a period.
+ */
+import type { KV } from "nats";
+import { BUCKETS, getBucket } from "../storage/nats.js";
+import { createRecord, getRecord, recordKey, updateRecord, type Versioned } from "../storage/kv.js";
+import type { InstanceSample } from "./instance-sample.js";
+
+export interface PollerState {
+  /** Start (epoch ms) of the period whose end this record's reading marks. */
+  boundary: number;
+  sample?: InstanceSample;
+  /** The problem last logged for the instance's QMP socket; logged again only when it changes. */
+  problem?: string;
+  /** Likewise for its guest agent. */
+  agentProblem?: string;
+}
+
+export const stateBucket = (): Promise<KV> => getBucket(BUCKETS.collectorState);
+
+export const instanceKey = (accountId: string, instanceId: string) => recordKey(accountId, "qmp", instanceId);
+
+export function readState(kv: KV, key: string): Promise<Versioned<PollerState> | undefined> {
+  return getRecord<PollerState>(kv, key);
+}
+
+/** Claims the record: false when another collector wrote it since `current` was read. */
+export function claimState(kv: KV, key: string, next: PollerState, current: Versioned<PollerState> | undefined): Promise<boolean> {
+  return current ? updateRecord(kv, key, next, current.revision) : createRecord(kv, key, next);
+}
