@@ -18,6 +18,7 @@ import { ec2Metrics, statusCheckMetrics } from "./ec2-metrics.js";
 import { collectGuestAgent } from "./guest-agent-metrics.js";
 import { sampleInstance, type InstanceSample, type Roots } from "./instance-sample.js";
 import { claimState, instanceKey, readState, stateBucket, type PollerState } from "./poller-state.js";
+import { ensureTelemetryStream } from "./telemetry-batch.js";
 import { discoverSidecars, ROOT_ACCOUNT, runtimeDir, type Sidecar } from "./sidecars.js";
 
 export interface PollReport {
@@ -122,6 +123,8 @@ export async function pollHost(opts: PollOptions = {}): Promise<PollReport> {
   const config = getConfig().collector;
   const report: PollReport = { published: [], skipped: {} };
   if (config.source === "off") return report;
+  // The platform's own collector supplies AWS/EC2: keep its subjects for the stream trigger.
+  if (config.source === "nats") await ensureTelemetryStream();
   const now = opts.now ?? Date.now();
   const timeoutMs = durationSeconds(config.qmpTimeout) * 1000;
   const roots = opts.roots ?? { proc: "/proc", sys: "/sys" };
