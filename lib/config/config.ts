@@ -232,20 +232,32 @@ function configPath(env: NodeJS.ProcessEnv, file?: string): string | undefined {
 }
 
 /**
- * A spinifex.toml names this node (`node = "..."`) and its NATS server under
- * `[nodes.<node>.nats]` (host, cacert, acl.token): the defaults for the NATS
- * keys, so a platform node needs no second copy of them.
+ * A spinifex.toml names this node (`node = "..."`), its NATS server under
+ * `[nodes.<node>.nats]` (host, cacert, acl.token) and its Predastore under
+ * `[nodes.<node>.predastore]` (host, region, accesskey, secretkey): the
+ * defaults for those keys, so a platform node needs no second copy of them.
  */
-function platformNatsDefaults(doc: Record<string, unknown>): Record<string, string> {
+function platformDefaults(doc: Record<string, unknown>): Record<string, string> {
   const node = typeof doc.node === "string" ? doc.node : undefined;
-  const nats = node ? lookup(doc, `nodes.${node}.nats`) as Record<string, unknown> | undefined : undefined;
-  if (!nats || typeof nats.host !== "string") return {};
+  if (!node) return {};
   const out: Record<string, string> = {};
-  const token = lookup(nats, "acl.token");
-  // The platform's nats.conf always has a tls block: its clients dial tls://.
-  out.nats_url = `tls://${nats.host.replace(/^0\.0\.0\.0:/, "127.0.0.1:")}`;
-  if (typeof token === "string" && token) out.nats_token = token;
-  if (typeof nats.cacert === "string" && nats.cacert) out.nats_ca_file = nats.cacert;
+  const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  // The platform binds wildcards and dials them on loopback (admin.DialTarget).
+  const dial = (host: string) => host.replace(/^0\.0\.0\.0:/, "127.0.0.1:");
+  const nats = lookup(doc, `nodes.${node}.nats`) as Record<string, unknown> | undefined;
+  if (str(nats?.host)) {
+    // The platform's nats.conf always has a tls block: its clients dial tls://.
+    out.nats_url = `tls://${dial(nats!.host as string)}`;
+    if (str(lookup(nats, "acl.token"))) out.nats_token = lookup(nats, "acl.token") as string;
+    if (str(nats!.cacert)) out.nats_ca_file = nats!.cacert as string;
+  }
+  const s3 = lookup(doc, `nodes.${node}.predastore`) as Record<string, unknown> | undefined;
+  if (str(s3?.host)) {
+    out["storage.endpoint"] = `https://${dial(s3!.host as string)}`;
+    if (str(s3!.region)) out["storage.region"] = s3!.region as string;
+    if (str(s3!.accesskey)) out["storage.access_key"] = s3!.accesskey as string;
+    if (str(s3!.secretkey)) out["storage.secret_key"] = s3!.secretkey as string;
+  }
   return out;
 }
 
@@ -262,7 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file?: string):
     try {
       const doc = parseToml(readFileSync(path, "utf8")) as Record<string, unknown>;
       section = doc.cloudwatch as Record<string, unknown> | undefined;
-      platform = platformNatsDefaults(doc);
+      platform = platformDefaults(doc);
     } catch (e) {
       throw new ConfigError(`${path}: ${(e as Error).message}`);
     }
@@ -277,7 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file?: string):
         ? [envValue, envName(key.path)]
         : fileValue !== undefined
           ? [fileValue, `${path} [cloudwatch] ${key.path}`]
-          : platformValue !== undefined ? [platformValue, `${path} [nodes] nats`] : [key.default, key.path];
+          : platformValue !== undefined ? [platformValue, `${path} [nodes.<node>] ${key.path}`] : [key.default, key.path];
     const value = coerce(key, raw, from);
     const problem = key.check?.(value);
     if (problem) throw new ConfigError(`${from} ${problem}`);

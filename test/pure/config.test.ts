@@ -129,6 +129,13 @@ cacert = "/etc/spinifex/ca.pem"
 [nodes.node1.nats.acl]
 token = "nats-token-1"
 
+[nodes.node1.predastore]
+host = "0.0.0.0:8443"
+region = "ap-southeast-2"
+bucket = "predastore"
+accesskey = "AKIAPREDASTORE"
+secretkey = "predastore-secret"
+
 [cloudwatch]
 port = 4570
 
@@ -142,13 +149,14 @@ enabled = true
 master_key_file = "/etc/spinifex/master.key"
 `;
 
-  it("reads [cloudwatch] from $SPINIFEX_CONFIG_PATH, and the node's NATS URL, token and CA from [nodes.<node>.nats]", () => {
+  it("reads [cloudwatch] from $SPINIFEX_CONFIG_PATH, the node's NATS URL, token and CA from [nodes.<node>.nats] and its Predastore from [nodes.<node>.predastore]", () => {
     const c = loadConfig({ SPINIFEX_CONFIG_PATH: toml(SPINIFEX) });
     expect(c).toMatchObject({
       port: 4570,
       natsUrl: "tls://10.0.0.5:4222",
       natsToken: "nats-token-1",
       natsCaFile: "/etc/spinifex/ca.pem",
+      storage: { endpoint: "https://127.0.0.1:8443", region: "ap-southeast-2", accessKeyId: "AKIAPREDASTORE", secretAccessKey: "predastore-secret", bucket: "hive-cloudwatch-metrics" },
       collector: { source: "nats", runtimeDir: "/run/spinifex", guestAgentSocket: "/run/spinifex/qga-{instance-id}.sock" },
       iam: { enabled: true, masterKeyFile: "/etc/spinifex/master.key" },
       credentials: [],
