@@ -9,7 +9,8 @@
  *
  * Records are cached and the three buckets watched: a delete or change drops
  * the cached record at once, so a revoked key stops working within the watch's
- * latency. Without a live watch nothing is cached.
+ * latency. Without a live watch nothing is cached, and no record is trusted
+ * longer than CACHE_TTL_MS, should a watch stall without ending.
  */
 import { createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -47,6 +48,7 @@ type Resolved =
 
 /** Bound on cached records: one is ~300 bytes, so about 3 MB. */
 const MAX_CACHED = 10_000;
+const CACHE_TTL_MS = 60_000;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -95,6 +97,11 @@ const parse = <T>(value: Uint8Array): T | undefined => {
   }
 };
 
+interface Cached<V> {
+  value: Promise<V>;
+  until: number;
+}
+
 const loggedOnce = new Set<string>();
 function warnOnce(key: string, message: string): void {
   if (loggedOnce.has(key)) return;
@@ -103,8 +110,8 @@ function warnOnce(key: string, message: string): void {
 }
 
 export class PlatformKeys {
-  private readonly keys = new Map<string, Promise<Resolved>>();
-  private readonly accounts = new Map<string, Promise<string | undefined>>();
+  private readonly keys = new Map<string, Cached<Resolved>>();
+  private readonly accounts = new Map<string, Cached<string | undefined>>();
   private buckets?: Promise<{ keys: KV; sessions: KV; accounts: KV }>;
   private watching = false;
   private masterKey?: Buffer;
@@ -138,7 +145,7 @@ export class PlatformKeys {
 
   /** After the signature holds (as the gateway orders it): a suspended or terminating account is refused. */
   async checkAccount(accountId: string, style: ErrorStyle): Promise<void> {
-    let status = this.watching ? this.accounts.get(accountId) : undefined;
+    let status = this.cached(this.accounts, accountId);
     if (!status) {
       status = this.open().then(async ({ accounts }) => {
         const e = await accounts.get(accountId);
@@ -163,7 +170,7 @@ export class PlatformKeys {
   }
 
   private resolve(id: string): Promise<Resolved> {
-    const cached = this.watching ? this.keys.get(id) : undefined;
+    const cached = this.cached(this.keys, id);
     if (cached) return cached;
     const p = this.load(id).catch((e) => {
       if (e instanceof ServiceError) throw e;
@@ -205,9 +212,16 @@ export class PlatformKeys {
     }
   }
 
-  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+  private cached<V>(map: Map<string, Cached<V>>, key: string): Promise<V> | undefined {
+    const c = this.watching ? map.get(key) : undefined;
+    if (c && c.until > Date.now()) return c.value;
+    if (c) map.delete(key);
+    return undefined;
+  }
+
+  private remember<V>(map: Map<string, Cached<V>>, key: string, value: Promise<V>): void {
     if (map.size >= MAX_CACHED) map.delete(map.keys().next().value as string);
-    map.set(key, value);
+    map.set(key, { value, until: Date.now() + CACHE_TTL_MS });
   }
 
   /** Binds the platform's buckets (never creates them) and starts the watches once. */

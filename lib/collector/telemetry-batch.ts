@@ -111,8 +111,8 @@ export async function storeTelemetry(messages: Array<{ subject: string; data: Ui
       t = telemetryMetrics(m.subject, m.data);
     } catch (e) {
       const key = `${m.subject}: ${(e as Error).message}`;
-      if (!logged.has(key) && logged.size < 10_000) {
-        logged.add(key);
+      if (!logged.has(key)) {
+        if (logged.size < 10_000) logged.add(key);
         console.warn(`TelemetryBatch on ${key}; dropped`);
       }
       continue;
