@@ -171,8 +171,34 @@ describe("QmpPoller on a real QEMU", () => {
   }, 180_000);
 });
 
+/** A QMP endpoint answering as QEMU does for a running one-vCPU VM with no disks (its vCPU "thread" is this process). */
+function fakeQmp(path: string): void {
+  fakes.push(createServer((s) => {
+    s.write('{"QMP": {"version": {}, "capabilities": []}}\n');
+    s.setEncoding("utf8").on("data", (d: string) => {
+      for (const line of d.split("\n").filter(Boolean)) {
+        const cmd = JSON.parse(line).execute;
+        const ret = cmd === "query-cpus-fast" ? [{ "thread-id": process.pid, "cpu-index": 0 }] : cmd === "query-blockstats" ? [] : cmd === "query-status" ? { status: "running" } : {};
+        s.write(`${JSON.stringify(cmd === "query-balloon" ? { error: { class: "DeviceNotActive", desc: "No balloon device has been activated" } } : { return: ret })}\n`);
+      }
+    });
+  }).listen(path));
+}
+
+/** A guest agent that syncs, then answers every command with an error (as one whose RPCs are blocked does). */
+function failingAgent(path: string): void {
+  fakes.push(createServer((s) => {
+    s.setEncoding("utf8").on("data", (d: string) => {
+      for (const line of d.split("\n").filter(Boolean)) {
+        const m = JSON.parse(line);
+        s.write(`${JSON.stringify(m.execute === "guest-sync" ? { return: m.arguments.id } : { error: { class: "GenericError", desc: `command ${m.execute} has been disabled` } })}\n`);
+      }
+    });
+  }).listen(path));
+}
+
 describe("QmpPoller with bad input", () => {
-  it("logs a malformed sidecar, a garbage socket, a silent socket and a vanished instance once each, skips them, and still collects the good instance", async () => {
+  it("logs a malformed sidecar, a garbage socket, a silent socket, a vanished instance and a guest agent that answers errors once each, skips them for the period, and still collects the rest", async () => {
     writeFileSync(join(dir, "qmp-telemetry-i-0000000000000bad1.json"), "{ not json");
     writeFileSync(join(dir, "qmp-telemetry-i-0000000000000bad2.json"), JSON.stringify({ vcpus: 1, socket: "/nowhere" }));
     const garbage = join(dir, "garbage.sock");
@@ -182,6 +208,9 @@ describe("QmpPoller with bad input", () => {
     writeSidecar(dir, { instanceId: "i-0000000000000bad3", accountId: ACCOUNT, vcpus: 1, periodSeconds: 60, socket: garbage });
     writeSidecar(dir, { instanceId: "i-0000000000000bad4", accountId: ACCOUNT, vcpus: 1, periodSeconds: 60, socket: silent });
     writeSidecar(dir, { instanceId: "i-0000000000000bad5", accountId: ACCOUNT, vcpus: 1, periodSeconds: 60, socket: join(dir, "gone.sock") });
+    fakeQmp(join(dir, "qmp-telemetry-i-0000000000000bad6.sock"));
+    failingAgent(join(dir, "qga-i-0000000000000bad6.sock"));
+    writeSidecar(dir, { instanceId: "i-0000000000000bad6", accountId: ACCOUNT, vcpus: 1, periodSeconds: 60, socket: join(dir, "qmp-telemetry-i-0000000000000bad6.sock") });
     const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
     try {
       const started = Date.now();
@@ -189,7 +218,8 @@ describe("QmpPoller with bad input", () => {
       expect(Date.now() - started).toBeLessThan(10_000); // one 1 s timeout for the silent socket, not a hang
       const second = await pollHost({ now: nextTick() });
       for (const r of [first, second]) {
-        expect(r.published).toEqual([INSTANCE]);
+        // An agent that answers errors costs its CWAgent metrics, not the instance's QMP metrics.
+        expect(r.published.sort()).toEqual(["i-0000000000000bad6", INSTANCE]);
         expect(r.skipped["i-0000000000000bad3"]).toMatch(/not JSON/);
         expect(r.skipped["i-0000000000000bad4"]).toMatch(/no answer within 1000 ms/);
         expect(r.skipped["i-0000000000000bad5"]).toMatch(/vanished/);
@@ -198,6 +228,7 @@ describe("QmpPoller with bad input", () => {
       for (const what of ["bad1.json", "bad2.json", "i-0000000000000bad3", "i-0000000000000bad4", "i-0000000000000bad5"]) {
         expect(lines.filter((l) => l.includes(what) && !l.includes("guest agent")), what).toHaveLength(1);
       }
+      expect(lines.filter((l) => l.includes("i-0000000000000bad6 guest agent") && l.includes("has been disabled"))).toHaveLength(1);
     } finally {
       warn.mockRestore();
     }
@@ -206,5 +237,7 @@ describe("QmpPoller with bad input", () => {
       expect(await stat("AWS/EC2", "StatusCheckFailed", { InstanceId: id }, T0 + (minute - 1) * MINUTE)).toBeUndefined();
     }
     expect(await stat("AWS/EC2", "StatusCheckFailed", { InstanceId: INSTANCE }, T0 + (minute - 1) * MINUTE)).toBe(0);
+    expect(await stat("AWS/EC2", "CPUUtilization", { InstanceId: "i-0000000000000bad6" }, T0 + (minute - 1) * MINUTE, "SampleCount")).toBe(1);
+    expect(await stat("CWAgent", "mem_used_percent", { InstanceId: "i-0000000000000bad6" }, T0 + (minute - 1) * MINUTE, "SampleCount")).toBeUndefined();
   }, 60_000);
 });
