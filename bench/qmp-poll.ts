@@ -52,6 +52,7 @@ process.send("ready");
 async function main() {
   const servers = await startTestServers("bench-qmp", { s3: false });
   process.env.HIVE_CLOUDWATCH_COLLECTOR_RUNTIME_DIR = dir;
+  process.env.HIVE_CLOUDWATCH_MAX_INGEST_LAG = "1d"; // no aggregator runs here
   const child = spawn(process.execPath, ["-e", endpoints, dir, String(N)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   await new Promise((r) => child.once("message", r));
   for (let i = 0; i < N; i++) {

@@ -4,10 +4,11 @@
  * can run the next tick: the period it last claimed, the reading taken then,
  * and the problem it last logged. A tick claims a period with a
  * compare-and-set before it publishes, so of two collectors on one host only
- * one publishes a period.
+ * one publishes a period. Records expire a day after their last write, so
+ * instances that are gone leave nothing behind.
  */
 import type { KV } from "nats";
-import { BUCKETS, getBucket } from "../storage/nats.js";
+import { getNats, type Nats } from "../storage/nats.js";
 import { createRecord, getRecord, recordKey, updateRecord, type Versioned } from "../storage/kv.js";
 import type { InstanceSample } from "./instance-sample.js";
 
@@ -21,7 +22,21 @@ export interface PollerState {
   agentProblem?: string;
 }
 
-export const stateBucket = (): Promise<KV> => getBucket(BUCKETS.collectorState);
+export const STATE_BUCKET = "cw-collector-state";
+const RECORD_TTL_MS = 24 * 3600 * 1000;
+const opened = new WeakMap<Nats, Promise<KV>>();
+
+/** The bucket, opened (created with its TTL when missing) once per NATS connection. */
+export async function stateBucket(): Promise<KV> {
+  const nats = await getNats();
+  let kv = opened.get(nats);
+  if (!kv) {
+    kv = nats.js.views.kv(STATE_BUCKET, { history: 1, ttl: RECORD_TTL_MS });
+    kv.catch(() => opened.delete(nats));
+    opened.set(nats, kv);
+  }
+  return kv;
+}
 
 export const instanceKey = (accountId: string, instanceId: string) => recordKey(accountId, "qmp", instanceId);
 

@@ -88,8 +88,8 @@ async function pollInstance(sidecar: Sidecar, now: number, timeoutMs: number, ro
   }
   const at = new Date(boundary - period);
   const retryKey = `qmp.${sidecar.instanceId}.${boundary}`;
-  if (agent.data.length) await publish("CWAgent", sidecar.accountId, agent.data, retryKey);
   if (!sample) {
+    if (agent.data.length) await publish("CWAgent", sidecar.accountId, agent.data, retryKey);
     report.skipped[sidecar.instanceId] = problem ?? "QMP metrics come from the platform's collector";
     return;
   }
@@ -106,6 +106,7 @@ async function pollInstance(sidecar: Sidecar, now: number, timeoutMs: number, ro
   }
   await publish("AWS/EC2", sidecar.accountId, ec2, retryKey);
   if (ebs.length) await publish("AWS/EBS", sidecar.accountId, ebs, retryKey);
+  if (agent.data.length) await publish("CWAgent", sidecar.accountId, agent.data, retryKey);
   report.published.push(sidecar.instanceId);
 }
 
@@ -130,18 +131,28 @@ export async function pollHost(opts: PollOptions = {}): Promise<PollReport> {
   const roots = opts.roots ?? { proc: "/proc", sys: "/sys" };
   const found = await discoverSidecars(opts.runtimeDir ?? runtimeDir(config.runtimeDir));
   const queue = [...found];
+  let throttled = 0;
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
+      const id = "sidecar" in d ? d.sidecar.instanceId : d.file;
       try {
         if ("problem" in d) await noteBadSidecar(d.file, d.problem);
         else await pollInstance(d.sidecar, now, timeoutMs, roots, config.source === "qmp", report);
       } catch (e) {
-        // Storage trouble for one instance must not stop the others.
-        console.error(`QmpPoller: ${d.file}:`, e);
-        report.skipped[d.file] = describe(e);
+        // The period was claimed: under overload its datapoints are dropped, as the
+        // ingest path's Throttling asks; the next period is collected as usual.
+        if ((e as { code?: string }).code === "Throttling") {
+          throttled++;
+          report.skipped[id] = "the metric store is overloaded (Throttling): this period's datapoints were dropped";
+        } else {
+          // Storage trouble for one instance must not stop the others.
+          console.error(`QmpPoller: ${d.file}: ${describe(e)}`);
+          report.skipped[id] = describe(e);
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+  if (throttled) console.warn(`QmpPoller: the metric store is overloaded (Throttling): the datapoints of ${throttled} instance(s) for this period were dropped`);
   return report;
 }

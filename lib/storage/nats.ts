@@ -22,7 +22,6 @@ export const BUCKETS = {
   logGroups: "cw-log-groups",
   logStreams: "cw-log-streams",
   metricChunks: "cw-metric-chunks",
-  collectorState: "cw-collector-state",
   metricSeries: "cw-metric-series",
   streamShards: "cw-stream-shards",
 } as const;

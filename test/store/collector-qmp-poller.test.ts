@@ -65,6 +65,8 @@ beforeAll(async () => {
   servers = await startTestServers("collector", { s3: false });
   process.env.HIVE_CLOUDWATCH_COLLECTOR_RUNTIME_DIR = dir;
   process.env.HIVE_CLOUDWATCH_COLLECTOR_QMP_TIMEOUT = "1s";
+  // No aggregator runs here: the ingest log's growing tail must not be taken for overload.
+  process.env.HIVE_CLOUDWATCH_MAX_INGEST_LAG = "1d";
   process.env.HIVE_CLOUDWATCH_COLLECTOR_GUEST_AGENT_TIMEOUT = "1s";
   vm = await startVm({ dir, instanceId: INSTANCE, volumeId: VOLUME, accountId: ACCOUNT, taps: [TAP] });
   // The guest agent of the instance, run on this host: what it reports is this machine's filesystems.
@@ -240,4 +242,31 @@ describe("QmpPoller with bad input", () => {
     expect(await stat("AWS/EC2", "CPUUtilization", { InstanceId: "i-0000000000000bad6" }, T0 + (minute - 1) * MINUTE, "SampleCount")).toBe(1);
     expect(await stat("CWAgent", "mem_used_percent", { InstanceId: "i-0000000000000bad6" }, T0 + (minute - 1) * MINUTE, "SampleCount")).toBeUndefined();
   }, 60_000);
+});
+
+describe("QmpPoller and the monitoring tiers", () => {
+  it("collects an instance in basic monitoring (period_seconds 300) once per 5 minutes, dated at the 5-minute period's start", async () => {
+    const id = "i-00000000000basic1";
+    const socket = join(dir, `qmp-telemetry-${id}.sock`);
+    fakeQmp(socket);
+    const sidecar = writeSidecar(dir, { instanceId: id, accountId: ACCOUNT, vcpus: 1, periodSeconds: 300, socket });
+    try {
+      const FIVE = 5 * MINUTE;
+      const base = Math.floor((T0 - 20 * MINUTE) / FIVE) * FIVE;
+      const published: number[] = [];
+      for (let m = 0; m <= 6; m++) {
+        const r = await pollHost({ now: base + m * MINUTE + 5_000 });
+        if (r.published.includes(id)) published.push(m);
+        else expect(r.skipped[id]).toMatch(/already collected/);
+      }
+      expect(published).toEqual([0, 5]);
+      const cpu = await getMetricStatistics(ACCOUNT, {
+        Namespace: "AWS/EC2", MetricName: "CPUUtilization", Dimensions: [{ Name: "InstanceId", Value: id }],
+        StartTime: new Date(base - FIVE), EndTime: new Date(base + 2 * FIVE), Period: 300, Statistics: ["SampleCount"],
+      });
+      expect(cpu.Datapoints?.map((d) => [d.Timestamp?.getTime(), d.SampleCount])).toEqual([[base, 1]]);
+    } finally {
+      rmSync(sidecar);
+    }
+  });
 });
