@@ -5,15 +5,18 @@
  * and the problem it last logged. A tick claims a period with a
  * compare-and-set before it publishes, so of two collectors on one host only
  * one publishes a period. Records expire a day after their last write, so
- * instances that are gone leave nothing behind.
+ * instances that are gone leave nothing behind. Layout: docs/formats/collector-state.md.
  */
 import type { KV } from "nats";
 import { getNats, type Nats } from "../storage/nats.js";
 import { createRecord, getRecord, recordKey, updateRecord, type Versioned } from "../storage/kv.js";
 import type { InstanceSample } from "./instance-sample.js";
 
+export const STATE_VERSION = 1;
+
 export interface PollerState {
-  /** Start (epoch ms) of the period whose end this record's reading marks. */
+  v: typeof STATE_VERSION;
+  /** End (epoch ms) of the last period claimed, which this record's reading closed. */
   boundary: number;
   sample?: InstanceSample;
   /** The problem last logged for the instance's QMP socket; logged again only when it changes. */
@@ -40,8 +43,11 @@ export async function stateBucket(): Promise<KV> {
 
 export const instanceKey = (accountId: string, instanceId: string) => recordKey(accountId, "qmp", instanceId);
 
-export function readState(kv: KV, key: string): Promise<Versioned<PollerState> | undefined> {
-  return getRecord<PollerState>(kv, key);
+/** The record; one of another layout version reads as absent, but keeps its revision for the next claim. */
+export async function readState(kv: KV, key: string): Promise<Versioned<PollerState> | undefined> {
+  const r = await getRecord<PollerState>(kv, key);
+  if (r && r.value.v !== STATE_VERSION) return { value: { v: STATE_VERSION, boundary: 0 }, revision: r.revision };
+  return r;
 }
 
 /** Claims the record: false when another collector wrote it since `current` was read. */

@@ -17,7 +17,7 @@ import { ebsMetrics } from "./ebs-metrics.js";
 import { ec2Metrics, statusCheckMetrics } from "./ec2-metrics.js";
 import { collectGuestAgent } from "./guest-agent-metrics.js";
 import { sampleInstance, type InstanceSample, type Roots } from "./instance-sample.js";
-import { claimState, instanceKey, readState, stateBucket, type PollerState } from "./poller-state.js";
+import { claimState, instanceKey, readState, stateBucket, STATE_VERSION, type PollerState } from "./poller-state.js";
 import { ensureTelemetryStream } from "./telemetry-batch.js";
 import { discoverSidecars, ROOT_ACCOUNT, runtimeDir, type Sidecar } from "./sidecars.js";
 
@@ -76,7 +76,7 @@ async function pollInstance(sidecar: Sidecar, now: number, timeoutMs: number, ro
     }
   }
   const agent = await collectGuestAgent(sidecar, new Date(boundary - period));
-  const next: PollerState = { boundary, sample, problem, agentProblem: agent.problem };
+  const next: PollerState = { v: STATE_VERSION, boundary, sample, problem, agentProblem: agent.problem };
   if (!(await claimState(kv, key, next, current))) {
     report.skipped[sidecar.instanceId] = "another collector claimed this period";
     return;
@@ -117,7 +117,7 @@ async function noteBadSidecar(file: string, problem: string): Promise<void> {
   const key = recordKey(ROOT_ACCOUNT, "sidecar", hostname(), basename(file));
   const current = await readState(kv, key);
   if (current?.value.problem === problem) return;
-  if (await claimState(kv, key, { boundary: 0, problem }, current)) console.warn(`QmpPoller: ${file}: ${problem}; skipped`);
+  if (await claimState(kv, key, { v: STATE_VERSION, boundary: 0, problem }, current)) console.warn(`QmpPoller: ${file}: ${problem}; skipped`);
 }
 
 export async function pollHost(opts: PollOptions = {}): Promise<PollReport> {
