@@ -134,7 +134,7 @@ export async function collectGuestAgent(sidecar: Sidecar, at: Date): Promise<Gue
     const problems: string[] = [];
     // Optional commands: an agent may block them (its --block-rpcs); what they would give is then left out.
     await readGuestFile(qga, "/proc/meminfo").then((t) => data.push(...memoryMetrics(t, dims, at)), (e) => problems.push(`/proc/meminfo: ${(e as Error).message}`));
-    await qga.execute<NetInterface[]>("guest-get-network-interfaces").then((n) => data.push(...netMetrics(n, sidecar.instanceId, at)), (e) => problems.push((e as Error).message));
+    await qga.execute<NetInterface[]>("guest-network-get-interfaces").then((n) => data.push(...netMetrics(n, sidecar.instanceId, at)), (e) => problems.push((e as Error).message));
     const sent = Date.now();
     await qga.execute<number>("guest-get-time").then((ns) => {
       // The guest's clock against the middle of the round trip.

@@ -32,7 +32,7 @@ const T0 = Math.floor(Date.now() / MINUTE) * MINUTE - 30 * MINUTE;
 let minute = 0;
 const nextTick = () => T0 + ++minute * MINUTE;
 
-async function stat(namespace: string, name: string, dims: Record<string, string>, at: number, statistic: "Sum" | "SampleCount" | "Average" | "Minimum" = "Sum", unit?: StandardUnit) {
+async function stat(namespace: string, name: string, dims: Record<string, string>, at: number, statistic: "Sum" | "SampleCount" | "Average" | "Minimum" | "Maximum" = "Sum", unit?: StandardUnit) {
   const r = await getMetricStatistics(ACCOUNT, {
     Unit: unit,
     Namespace: namespace,
@@ -61,7 +61,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hive-cw-qmp-"));
   // A veth pair stands in for the instance's tap: its host-side counters are what the collector reads.
   execFileSync("bash", ["-c", `ip link del ${TAP} 2>/dev/null; ip link add ${TAP} type veth peer name ${PEER} &&
-    for i in ${TAP} ${PEER}; do ip link set dev $i addrgenmode none; sysctl -qw net.ipv6.conf.$i.disable_ipv6=1; ip link set $i up; done`]);
+    for i in ${TAP} ${PEER}; do ip link set dev $i addrgenmode none; sysctl -qw net.ipv6.conf.$i.disable_ipv6=1; ip link set $i up; done &&
+    ip addr add 169.254.77.1/30 dev ${TAP}`]); // the guest agent reports counters of interfaces with an address only
   servers = await startTestServers("collector", { s3: false });
   process.env.HIVE_CLOUDWATCH_COLLECTOR_RUNTIME_DIR = dir;
   process.env.HIVE_CLOUDWATCH_COLLECTOR_QMP_TIMEOUT = "1s";
@@ -148,6 +149,9 @@ describe("QmpPoller on a real QEMU", () => {
     const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+)`, "m").exec(meminfo)![1]);
     const mem = await stat("CWAgent", "mem_used_percent", { InstanceId: INSTANCE }, period, "Average");
     expect(Math.abs(mem! - (1 - kb("MemAvailable") / kb("MemTotal")) * 100)).toBeLessThan(10);
+    // net_* are cumulative, as the agent's net plugin sends them: the tap-like veth has sent the 5 frames of 200 bytes.
+    const sent = await stat("CWAgent", "net_bytes_sent", { InstanceId: INSTANCE, interface: TAP }, period, "Maximum");
+    expect(sent).toBeGreaterThanOrEqual(1000);
     const skew = await stat("CWAgent", "guest_clock_skew", { InstanceId: INSTANCE }, period, "Average");
     expect(Math.abs(skew!)).toBeLessThan(2);
   });
