@@ -18,8 +18,9 @@ import { startVm, writeSidecar, type TestVm } from "../support/qemu-vm.js";
 const ACCOUNT = "123456789012";
 const INSTANCE = "i-0a1b2c3d4e5f60001";
 const VOLUME = "vol-0a1b2c3d4e5f60001";
-const TAP = "cwtap0";
-const PEER = "cwtap0p";
+// Named per process: two runs of this suite on one machine must not share (or delete) each other's devices.
+const TAP = `cwt${process.pid}`;
+const PEER = `cwt${process.pid}p`;
 const MINUTE = 60_000;
 
 let servers: TestServers;
