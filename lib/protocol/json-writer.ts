@@ -22,6 +22,17 @@ function number(v: unknown): string | undefined {
   return Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
 }
 
+/** A list of finite doubles: natively when none is whole (the common case of measured values), else built. */
+function doubleList(values: number[]): string {
+  if (!values.some(Number.isInteger)) return JSON.stringify(values);
+  let text = "[";
+  for (let i = 0; i < values.length; i++) {
+    if (i) text += ",";
+    text += doubleText(values[i]);
+  }
+  return `${text}]`;
+}
+
 /** A double member: always with a fraction, as AWS writes it ("41.0"). */
 function double(v: unknown): string | undefined {
   if (typeof v !== "number" || !Number.isFinite(v)) return number(v);
@@ -111,8 +122,9 @@ export class JsonOutputWriter {
       if (done !== undefined) return done;
       write ??= element();
       let text: string;
-      // Lists of finite numbers that are not doubles are written natively.
+      // Lists of finite numbers (GetMetricData's Values) are written natively; a double's whole values get their ".0".
       if (write === number && value.every(Number.isFinite)) text = JSON.stringify(value);
+      else if (write === double && value.every(Number.isFinite)) text = doubleList(value);
       else {
         const parts = new Array<string>(value.length);
         for (let i = 0; i < value.length; i++) parts[i] = write(value[i]) ?? "null";
