@@ -6,7 +6,10 @@
  * `41.0` and `1765977780.0`, CBOR tag 1 over a float, XML `41.0`). Driven by
  * boto3/botocore 1.43 from `python3` (test/support/boto-types.py), which
  * speaks smithy-rpc-v2-cbor by default and awsJson1_0 or awsQuery when its
- * model is made to name only that protocol.
+ * model is made to name only that protocol, and by the botocore Debian's aws
+ * CLI 2.9 bundles (`/usr/bin/python3`, awsQuery). botocore 1.43 turns a CBOR
+ * or XML double into a float whatever the wire held, its JSON parser does
+ * not: the bytes themselves are pinned in test/pure/protocol-doubles.test.ts.
  */
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -32,7 +35,7 @@ afterAll(() => stack?.stop());
 async function botoTypes(protocol: string): Promise<any> {
   const cred = stack.credentials[0];
   const { stdout } = await run(
-    "python3",
+    protocol === "debian" ? "/usr/bin/python3" : "python3",
     [join(ROOT, "test/support/boto-types.py"), stack.endpoint, protocol, NS, "Whole", String((T0 - MIN) / 1000), String((T0 + 2 * MIN) / 1000)],
     {
       env: {
@@ -50,10 +53,10 @@ async function botoTypes(protocol: string): Promise<any> {
   return JSON.parse(stdout);
 }
 
-describe.each(["smithy-rpc-v2-cbor", "json", "query"])("boto3 over %s", (protocol) => {
+describe.each(["smithy-rpc-v2-cbor", "json", "query", "debian"])("boto3 over %s", (protocol) => {
   it("gets doubles as floats and timestamps as datetimes", async () => {
     const out = await botoTypes(protocol);
-    expect(out.protocol).toBe(protocol);
+    expect(out.protocol).toBe(protocol === "debian" ? "query" : protocol);
     expect(out.stats.Datapoints).toEqual([{ Timestamp: ["datetime", T0 / 1000], Sum: ["float", 100], SampleCount: ["float", 1], Unit: ["str", "Count"] }]);
     const [result] = out.data.MetricDataResults;
     expect(result.Values).toEqual([["float", 100]]);

@@ -6,6 +6,9 @@ prints, as JSON, each value with the name of its Python type.
 botocore picks a service's protocol from its model: for json and query this
 script points AWS_DATA_PATH at a copy of the model that names only that one.
 
+PROTOCOL "debian" reads with the botocore that Debian's aws CLI 2.9 bundles
+(`/usr/bin/python3`, awsQuery, as Debian's boto3 1.26 speaks it).
+
 usage: python3 boto-types.py ENDPOINT PROTOCOL NAMESPACE METRIC START END
 (credentials and region from the environment; START and END epoch seconds)
 """
@@ -18,7 +21,7 @@ import tempfile
 
 endpoint, protocol, namespace, metric, start, end = sys.argv[1:7]
 
-if protocol != "smithy-rpc-v2-cbor":
+if protocol not in ("smithy-rpc-v2-cbor", "debian"):
     import botocore
 
     source = os.path.join(os.path.dirname(botocore.__file__), "data", "cloudwatch", "2010-08-01", "service-2.json.gz")
@@ -32,9 +35,14 @@ if protocol != "smithy-rpc-v2-cbor":
         json.dump(model, f)
     os.environ["AWS_DATA_PATH"] = data
 
-import boto3  # noqa: E402  (after AWS_DATA_PATH is set)
+if protocol == "debian":
+    from awscli.botocore.session import get_session
 
-client = boto3.client("cloudwatch", endpoint_url=endpoint)
+    client = get_session().create_client("cloudwatch", endpoint_url=endpoint)
+else:
+    import boto3  # noqa: E402  (after AWS_DATA_PATH is set)
+
+    client = boto3.client("cloudwatch", endpoint_url=endpoint)
 start_time = datetime.datetime.fromtimestamp(float(start), datetime.timezone.utc)
 end_time = datetime.datetime.fromtimestamp(float(end), datetime.timezone.utc)
 
