@@ -61,7 +61,8 @@ const ECHO_LIMIT = 512;
 /**
  * Each failure's code and HTTP status per error family. awsQuery services
  * (CloudWatch, whatever protocol it is spoken in) answer 403 but for a
- * malformed signature (AWS's Common Errors pages); awsJson services such as
+ * malformed signature (AWS's Common Errors pages; CloudWatch's raw
+ * SignatureDoesNotMatch 403 in grafana/grafana#46365); awsJson services such as
  * Logs answer every one with 400: raw AWS answers in vectordotdev/vector#16629
  * (InvalidSignatureException) and maxbanton/cwh#119 (UnrecognizedClientException).
  */

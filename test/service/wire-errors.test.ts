@@ -281,7 +281,8 @@ describe("authentication", () => {
   const MISSING = { query: "MissingAuthenticationToken", json: "MissingAuthenticationTokenException" };
   const MISMATCH = { query: "SignatureDoesNotMatch", json: "InvalidSignatureException" };
   const UNKNOWN_KEY = { query: "InvalidClientTokenId", json: "UnrecognizedClientException" };
-  // CloudWatch, an awsQuery service in every protocol, answers 403 (AWS's Common Errors); Logs, an
+  // CloudWatch, an awsQuery service in every protocol, answers 403 (AWS's Common Errors; a raw
+  // SignatureDoesNotMatch 403 from CloudWatch in grafana/grafana#46365); Logs, an
   // awsJson service, answers 400 (raw AWS answers: vectordotdev/vector#16629, maxbanton/cwh#119).
   const denied = (wire: string) => (wire === "logs" ? 400 : 403);
 
