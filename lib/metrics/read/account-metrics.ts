@@ -114,9 +114,9 @@ function toSeries(data: PeriodData, statistic: Statistic, label: string, metric:
   return messages ? { ...series, messages } : series;
 }
 
-function periodsToSeries(merged: Periods, statistic: Statistic, label: string, metric: MetricIdentity): Series {
-  if (merged instanceof PeriodGrid) return { label, ...merged.statistic(statistic.kind as BasicStatisticName), metric };
-  const periods = [...merged.entries()].sort((a, b) => a[0] - b[0]);
+function periodsToSeries(data: Periods, statistic: Statistic, label: string, metric: MetricIdentity): Series {
+  if (data instanceof PeriodGrid) return { label, ...data.statistic(statistic.kind as BasicStatisticName), metric };
+  const periods = [...data.entries()].sort((a, b) => a[0] - b[0]);
   const timestamps: number[] = [];
   const values: number[] = [];
   for (const [t, agg] of periods) {
