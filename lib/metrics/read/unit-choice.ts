@@ -6,8 +6,9 @@
  * recorded against AWS: Count over Milliseconds over Seconds).
  *
  * The order is the one that test's authors found AWS to pick by: the 27 unit
- * names in the iteration order of a Java HashSet of them (capacity 64), which
- * reproduces every recorded choice.
+ * names in the iteration order of a Java HashSet of them (capacity 64, added
+ * in the Java SDK's StandardUnit order), which reproduces every recorded
+ * choice (test/pure/metrics-unit-choice.test.ts derives it).
  */
 const PREFERENCE = [
   "Megabits", "Terabits", "Gigabits", "Count", "Bytes", "Gigabytes", "Gigabytes/Second", "Kilobytes",
