@@ -70,6 +70,7 @@ export class Row {
   }
 
   timestamp(): number | null {
+    if (this.event && !this.own?.has("@timestamp")) return this.event.timestamp;
     return toNumber(this.get("@timestamp"));
   }
 }
@@ -130,11 +131,16 @@ export function evaluate(e: Expr, row: Row, ctx: CallContext, agg?: (call: Expr)
         const c = evaluate(e.args[0], row, ctx, agg);
         return evaluate(isTruthy(c) ? e.args[1] : e.args[2], row, ctx, agg);
       }
-      const rowCtx: CallContext = e.name === "bin" ? { now: ctx.now, timestamp: () => row.timestamp() } : ctx;
+      if (e.name === "bin") {
+        // The commonest stats key, once per event: no argument array, no context object.
+        const period = toNumber(evaluate(e.args[0], row, ctx, agg));
+        const ts = row.timestamp();
+        return period === null || period <= 0 || ts === null ? null : new Time(Math.floor(ts / period) * period);
+      }
       return callFunction(
         e.name,
         e.args.map((a) => evaluate(a, row, ctx, agg)),
-        rowCtx,
+        ctx,
       );
     }
   }
@@ -473,7 +479,7 @@ export class QueryRun {
     readonly query: Query,
     private readonly opts: RunOptions,
   ) {
-    this.ctx = { now: opts.now, timestamp: () => null };
+    this.ctx = { now: opts.now };
     const cut = query.commands.findIndex((c) => !ROW_COMMANDS.has(c.kind));
     this.prefix = cut < 0 ? query.commands : query.commands.slice(0, cut);
     const after = cut < 0 ? [] : query.commands.slice(cut);

@@ -7,8 +7,6 @@ import { isIPv4, isIPv6 } from "node:net";
 import { toNumber, toText, Time, type Value } from "./values.js";
 
 export interface CallContext {
-  /** The event's @timestamp, for bin(). */
-  timestamp(): number | null;
   /** When the query started, ms (now()). */
   now: number;
 }
@@ -154,15 +152,7 @@ const FUNCTIONS: Record<string, FunctionDef> = {
   least: { min: 1, max: Infinity, fn: (args) => extreme(args, -1) },
 
   // Datetime functions
-  bin: {
-    min: 1,
-    max: 1,
-    fn: ([p], ctx) => {
-      const ms = period(p);
-      const ts = ctx.timestamp();
-      return ms === null || ts === null ? null : new Time(Math.floor(ts / ms) * ms);
-    },
-  },
+  bin: { min: 1, max: 1, fn: () => null }, // evaluated by the evaluator, which has the row's @timestamp
   datefloor: {
     min: 2,
     max: 2,
