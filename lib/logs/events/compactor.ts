@@ -51,7 +51,7 @@ const LEASE_MS = 60_000;
 /** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
 export const PURGE_GRACE_MS = 15_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
-const MAX_PASS_BYTES = 64 * 1024 * 1024;
+const MAX_PASS_BYTES = 16 * 1024 * 1024;
 /** Raw text bytes at most per chunk (besides buffer_size events). */
 const MAX_CHUNK_RAW = 16 * 1024 * 1024;
 /** Streams of a partition flushed concurrently by one pass. */

@@ -39,7 +39,7 @@ const LEASE_MS = 60_000;
 /** Raw bytes per exported object before the next part starts. */
 const PART_BYTES = 16 * 1024 * 1024;
 /** Raw bytes held across all streams before the biggest is written out. */
-const HELD_BYTES = 64 * 1024 * 1024;
+const HELD_BYTES = 32 * 1024 * 1024;
 
 interface ExportTaskRecord {
   account: string;
