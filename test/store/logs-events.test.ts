@@ -16,6 +16,7 @@ import { getLogGroup } from "../../lib/logs/groups.js";
 import { describeLogStreams } from "../../lib/logs/streams.js";
 import { getObject, listKeys } from "../../lib/storage/s3.js";
 import { gunzipSync } from "node:zlib";
+import { getLogEvents } from "../../lib/logs/events/get-log-events.js";
 import { enforceRetention } from "../../lib/logs/events/retention.js";
 import { deleteLogGroup } from "../../lib/logs/groups.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
@@ -337,5 +338,25 @@ describe("LogRetention (test clock: an injected now)", () => {
     await deleteLogGroup(A, REGION, { logGroupName: group });
     await enforceRetention();
     expect(await objectsOf(group)).toEqual([]);
+  });
+});
+
+describe("GetLogEvents from the tail of a long stream", () => {
+  it("finds the newest events however far back they lie, and pages back to the first", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 10 * DAY, message: "ten days" }]);
+    await put(group, "s", [{ timestamp: now - 5 * DAY, message: "five days" }]);
+    await compactLogs({ force: true });
+    await put(group, "s", [{ timestamp: now - HOUR - 5, message: "an hour" }]);
+    const get = (extra: Record<string, unknown>) => getLogEvents(A, REGION, { logGroupName: group, logStreamName: "s", ...extra });
+    const tail = await get({ limit: 2 });
+    expect(tail.events!.map((e) => e.message)).toEqual(["five days", "an hour"]);
+    const back = await get({ limit: 2, nextToken: tail.nextBackwardToken });
+    expect(back.events!.map((e) => e.message)).toEqual(["ten days"]);
+    const end = await get({ limit: 2, nextToken: back.nextBackwardToken });
+    expect(end.events).toEqual([]);
+    expect(end.nextBackwardToken).toBe(back.nextBackwardToken);
+    expect((await get({ endTime: now - 2 * DAY })).events!.map((e) => e.message)).toEqual(["ten days", "five days"]);
   });
 });
