@@ -103,6 +103,16 @@ describe("PutLogEvents", () => {
     expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["kept"]);
   });
 
+  it("keeps the stream's first/last event timestamps and last ingestion time true right after each put", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 5000, message: "a" }], { now });
+    await put(group, "s", [{ timestamp: now - 4500, message: "b" }], { now: now + 10 });
+    await put(group, "s", [{ timestamp: now - 9000, message: "late" }], { now: now + 20 });
+    const [s] = (await describeLogStreams(A, REGION, { logGroupName: group })).logStreams!;
+    expect(s).toMatchObject({ firstEventTimestamp: now - 9000, lastEventTimestamp: now - 4500, lastIngestionTime: now + 20 });
+  });
+
   it("stores a retried call (same invocation id) once", async () => {
     const group = await groupWithStreams(["s"]);
     const events = [{ timestamp: Date.now(), message: "once" }];
