@@ -21,7 +21,7 @@ import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
 import { getNats } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
-import { acquireLease, commitLease, registerShard, type Lease } from "../../storage/stream-shards.js";
+import { acquireLease, commitLease, listShards, registerShard, type Lease } from "../../storage/stream-shards.js";
 import { getLogGroup, modifyLogGroup } from "../groups.js";
 import { logStreamKey } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
@@ -50,6 +50,8 @@ export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
 const LEASE_MS = 60_000;
 /** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
 export const PURGE_GRACE_MS = 15_000;
+/** A stream-triggered consumer of CW_LOGS_EVENTS whose lease lapsed this long ago no longer holds purging back. */
+const STREAM_CONSUMER_GONE_MS = 10 * 60_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
 const MAX_PASS_BYTES = 16 * 1024 * 1024;
 /** Raw text bytes at most per chunk (besides buffer_size events). */
@@ -371,7 +373,11 @@ async function purgeCompacted(p: number, checkpoint: number): Promise<void> {
   const ripe = marks.filter((m) => m.at <= now - PURGE_GRACE_MS);
   const keep = marks.filter((m) => m.at > now - PURGE_GRACE_MS);
   if (ripe.length) {
-    const upTo = ripe[ripe.length - 1].seq;
+    let upTo = ripe[ripe.length - 1].seq;
+    // Nor past what the stream-triggered consumer of the buffer (metric filters, subscriptions) has processed,
+    // while it is alive (its lease held within the last STREAM_CONSUMER_GONE_MS).
+    const consumer = (await listShards(LOG_EVENTS_STREAM)).find((r) => r.shard === String(p));
+    if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) upTo = Math.min(upTo, consumer.checkpoint);
     const { jsm } = await getNats();
     await jsm.streams.purge(LOG_EVENTS_STREAM, { filter: logPartitionFilter(p), seq: upTo + 1 });
     keep.unshift({ seq: upTo, at: ripe[ripe.length - 1].at });
