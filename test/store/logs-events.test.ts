@@ -17,6 +17,7 @@ import { describeLogStreams } from "../../lib/logs/streams.js";
 import { getObject, listKeys } from "../../lib/storage/s3.js";
 import { gunzipSync } from "node:zlib";
 import { getLogEvents } from "../../lib/logs/events/get-log-events.js";
+import { createExportTask } from "../../lib/logs/events/export-tasks.js";
 import { enforceRetention } from "../../lib/logs/events/retention.js";
 import { deleteLogGroup } from "../../lib/logs/groups.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
@@ -368,5 +369,15 @@ describe("GetLogEvents from the tail of a long stream", () => {
     expect(end.events).toEqual([]);
     expect(end.nextBackwardToken).toBe(back.nextBackwardToken);
     expect((await get({ endTime: now - 2 * DAY })).events!.map((e) => e.message)).toEqual(["ten days", "five days"]);
+  });
+});
+
+describe("CreateExportTask's destination", () => {
+  it.each(["no-such-bucket-anywhere", "x", "Not_A_Valid_Bucket"])("%s: InvalidParameterException, as AWS answers a bucket that is not there", async (bucket) => {
+    const group = await groupWithStreams(["s"]);
+    expect(await failure(createExportTask(A, REGION, { logGroupName: group, from: 0, to: Date.now(), destination: bucket }))).toEqual({
+      code: "InvalidParameterException",
+      message: "The given bucket does not exist. Please make sure the bucket is valid.",
+    });
   });
 });
