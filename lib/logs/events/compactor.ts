@@ -22,7 +22,7 @@ import { getRecord, putRecord } from "../../storage/kv.js";
 import { getNats } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
 import { acquireLease, commitLease, listShards, registerShard, type Lease } from "../../storage/stream-shards.js";
-import { getLogGroup, modifyLogGroup } from "../groups.js";
+import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
 import { logStreamKey } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader, type LogBatch } from "./batch-codec.js";
@@ -42,7 +42,6 @@ import {
 } from "./chunk-index.js";
 import { bufferRange, ensureLogEventsStream, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, readBuffer } from "./event-buffer.js";
 import { buildTokenFilter } from "./token-filter.js";
-import { effectiveRetentionDays } from "./retention-days.js";
 import { tokenizeForIndex } from "./tokens.js";
 import { modifyRecord } from "../../storage/kv.js";
 

@@ -10,12 +10,11 @@ import type { PutLogEventsRequest, PutLogEventsResponse, RejectedLogEventsInfo }
 import { getConfig } from "../../config/config.js";
 import { getRecord, updateRecord, type Versioned } from "../../storage/kv.js";
 import { invalidParameter, logStreamNotFound } from "../errors.js";
-import { requireLogGroup } from "../groups.js";
+import { effectiveRetentionDays, requireLogGroup } from "../groups.js";
 import { checkLogGroupName, checkLogStreamName, logStreamKey } from "../names.js";
 import { logStreamsBucket, noteStreamEvents, type LogStreamRecord } from "../streams.js";
 import { violations } from "../validate.js";
 import type { LogBatch } from "./batch-codec.js";
-import { effectiveRetentionDays } from "./retention-days.js";
 import { publishLogBatch } from "./event-buffer.js";
 import { checkIngestBacklog } from "./backlog.js";
 
