@@ -1,0 +1,164 @@
+/**
+ * One evaluator tick: every alarm due at `now` in the partitions this process
+ * takes, its data read in one batched pass (read.ts), its state decided as AWS
+ * documents (window.ts), changes committed once (transition.ts), then the
+ * composites of accounts with changes, and pending actions.
+ *
+ * Minute ticks evaluate every metric alarm; the 10-second sub-ticks between
+ * them evaluate only alarms with 10, 20 or 30-second periods (high-resolution
+ * alarms), as AWS evaluates those every 10 seconds.
+ */
+import { ANOMALY_OPERATORS, INITIAL_REASON, alarmPeriod, datapointsToAlarm, type AlarmRecord } from "../alarm.js";
+import { commitState, runPending, withState, type NewState } from "../transition.js";
+import { getAlarm } from "../store.js";
+import { scanAllAlarms } from "../store.js";
+import { evaluateComposites, runHeldActions } from "./composite.js";
+import { finishLease, OWNER, partitionOf, PARTITIONS, takeLease } from "./leases.js";
+import { readAlarmData, type DueAlarm } from "./read.js";
+import { stateReason, stateReasonData } from "./reasons.js";
+import { evaluateWindow, lowSampleCount, type Datapoint } from "./window.js";
+
+export interface TickReport {
+  /** Alarms evaluated (metric alarms of the partitions taken). */
+  evaluated: number;
+  /** State changes made by this process. */
+  changed: number;
+  partitions: number;
+  ms: number;
+}
+
+export interface TickOptions {
+  /** A sub-minute tick: only high-resolution alarms. */
+  highResOnly?: boolean;
+  /** Tells evaluators in one process apart (tests); a process's own id by default. */
+  owner?: string;
+}
+
+export async function evaluateTick(now: number, opts: TickOptions = {}): Promise<TickReport> {
+  const started = Date.now();
+  const owner = opts.owner ?? OWNER;
+  const kind = opts.highResOnly ? "sub" : "minute";
+  const tick = Math.floor(now / (opts.highResOnly ? 10_000 : 60_000));
+  const all = await scanAllAlarms();
+
+  const taken = new Map<number, number>();
+  await Promise.all(
+    Array.from({ length: PARTITIONS }, async (_, p) => {
+      const revision = await takeLease(kind, p, tick, owner);
+      if (revision !== undefined) taken.set(p, revision);
+    }),
+  );
+  const mine = all.filter(({ account, record }) => taken.has(partitionOf(account, record.region, record.name)));
+  const due: DueAlarm[] = mine
+    .filter(({ record }) => record.type === "MetricAlarm" && (!opts.highResOnly || alarmPeriod(record.metric!) < 60))
+    .filter(({ record }) => !ANOMALY_OPERATORS.includes(record.metric!.comparisonOperator))
+    .map(({ account, record }) => ({ account, alarm: record }));
+
+  let points: Datapoint[][];
+  try {
+    points = await readAlarmData(due, now);
+  } catch (e) {
+    console.error("alarm evaluator: reading alarm data failed", e);
+    points = due.map(() => []);
+  }
+  const changedAccounts = new Set<string>();
+  let changed = 0;
+  for (let i = 0; i < due.length; i++) {
+    const { account, alarm } = due[i];
+    const next = decide(alarm, points[i], now);
+    // A new alarm's first evaluation replaces "Unchecked: Initial alarm creation" even when it stays INSUFFICIENT_DATA.
+    if (!next || (next.value === alarm.state.value && !(alarm.state.reason === INITIAL_REASON && next.reason !== INITIAL_REASON))) continue;
+    if (await commitIfUnchanged(account, alarm, next, now)) {
+      changed++;
+      changedAccounts.add(`${account}\n${alarm.region}`);
+    }
+  }
+
+  // Composites: of accounts where something changed, and on minute ticks of every account this process has.
+  const accounts = new Set(changedAccounts);
+  if (!opts.highResOnly) for (const { account, record } of mine) if (record.type === "CompositeAlarm") accounts.add(`${account}\n${record.region}`);
+  for (const key of accounts) {
+    const [account, region] = key.split("\n");
+    changed += await evaluateComposites(account, region, now);
+  }
+
+  // Pending actions left by a crash, and composites' held actions now due.
+  const withPending = mine.filter(({ record }) => record.pending.length);
+  const byAccount = new Map<string, AlarmRecord[]>();
+  for (const { account, record } of all) {
+    const key = `${account}\n${record.region}`;
+    let list = byAccount.get(key);
+    if (!list) byAccount.set(key, (list = []));
+    list.push(record);
+  }
+  for (const { account, record } of withPending) {
+    const alarms = byAccount.get(`${account}\n${record.region}`) ?? [];
+    if (record.composite?.suppressor) await runHeldActions(account, record.region, alarms.filter((a) => a.name === record.name || a.name === record.composite!.suppressor), now);
+    else await runPending(account, record.region, record.name, now);
+  }
+
+  await Promise.all([...taken].map(([p, revision]) => finishLease(kind, p, tick, owner, revision)));
+  return { evaluated: due.length, changed, partitions: taken.size, ms: Date.now() - started };
+}
+
+/** The state an alarm's datapoints call for; undefined to keep the current one. */
+export function decide(alarm: AlarmRecord, points: Datapoint[], now: number): NewState | undefined {
+  const m = alarm.metric!;
+  if (points.length === 0) return undefined;
+  // EvaluateLowSampleCountPercentile=ignore: no state change while the newest datapoint has too few samples.
+  const pct = /^p(\d+(?:\.\d+)?)$/i.exec(m.extendedStatistic ?? "");
+  if (pct && m.evaluateLowSampleCountPercentile === "ignore") {
+    const newest = [...points].reverse().find((p) => p.value !== undefined);
+    if (newest && lowSampleCount(Number(pct[1]), newest.sampleCount ?? 0)) return undefined;
+  }
+  const result = evaluateWindow({
+    points,
+    evaluationPeriods: m.evaluationPeriods,
+    datapointsToAlarm: datapointsToAlarm(m),
+    threshold: m.threshold ?? 0,
+    comparison: m.comparisonOperator,
+    treatMissing: m.treatMissingData ?? "missing",
+  });
+  if (result.outcome.kind === "retain") return undefined;
+  return {
+    value: result.outcome.state,
+    reason: stateReason(m, result),
+    reasonData: stateReasonData(m, result, now, alarmPeriod(m)),
+  };
+}
+
+/**
+ * Commits the change if the alarm is still as it was read for evaluating
+ * (same state and configuration): another evaluator, a SetAlarmState or a
+ * PutMetricAlarm in between means this evaluation is stale, and it is dropped.
+ */
+async function commitIfUnchanged(account: string, seen: AlarmRecord, next: NewState, now: number): Promise<boolean> {
+  const cur = await getAlarm(account, seen.region, seen.name);
+  if (!cur) return false;
+  const c = cur.value;
+  if (c.state.updatedAt !== seen.state.updatedAt || c.state.value !== seen.state.value || c.configUpdatedAt !== seen.configUpdatedAt) return false;
+  return commitState(account, c, cur.revision, withState(c, next, now));
+}
+
+const HIGH_RES_STEP_MS = 10_000;
+
+/**
+ * The scheduled function's run for the minute starting at `now`: the minute
+ * tick, then, when high-resolution alarms exist, the sub-ticks at +10 s …
+ * +50 s (waiting in real time for each), since schedules fire once a minute.
+ */
+export async function evaluateMinute(now: number, opts: TickOptions = {}): Promise<TickReport[]> {
+  const wallStart = Date.now();
+  const reports = [await evaluateTick(now, opts)];
+  if (!(await hasHighResolutionAlarms())) return reports;
+  for (let k = 1; k < 60_000 / HIGH_RES_STEP_MS; k++) {
+    const wait = wallStart + k * HIGH_RES_STEP_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    reports.push(await evaluateTick(now + k * HIGH_RES_STEP_MS, { ...opts, highResOnly: true }));
+  }
+  return reports;
+}
+
+async function hasHighResolutionAlarms(): Promise<boolean> {
+  return (await scanAllAlarms()).some(({ record }) => record.type === "MetricAlarm" && alarmPeriod(record.metric!) < 60);
+}

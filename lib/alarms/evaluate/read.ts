@@ -1,0 +1,124 @@
+/**
+ * The datapoints of every due alarm, read in one pass through the metric
+ * engine: single-metric alarms of an account are grouped by period, unit and
+ * kind of statistic, and each group is one batched read of all its series
+ * (lib/metrics/read: chunks by direct gets, plus the unaggregated tail), not
+ * one read per alarm. Math alarms go through GetMetricData's own machinery.
+ */
+import { getMetricData } from "../../metrics/get-metric-data.js";
+import { mergeUnits, aggregatesOf, readMany } from "../../metrics/read/read-series.js";
+import { computeStatistic, isBasicStatistic, parseStatistic, type Statistic } from "../../metrics/read/statistics.js";
+import { TailCache } from "../../metrics/read/tail-cache.js";
+import { listSeries } from "../../metrics/store/series-index.js";
+import { sortDimensions } from "../../metrics/store/identity.js";
+import type { MetricIdentity } from "../../metrics/types.js";
+import { alarmPeriod, type AlarmRecord } from "../alarm.js";
+import { evaluationRange, type Datapoint } from "./window.js";
+
+export interface DueAlarm {
+  account: string;
+  alarm: AlarmRecord;
+}
+
+/** The periods an alarm evaluates at `now`: the newest complete one and those before it, oldest first. */
+export function periodsAt(alarm: AlarmRecord, now: number): number[] {
+  const p = alarmPeriod(alarm.metric!) * 1000;
+  const newest = Math.floor(now / p) * p - p;
+  const n = evaluationRange(alarm.metric!.evaluationPeriods);
+  return Array.from({ length: n }, (_, i) => newest - (n - 1 - i) * p);
+}
+
+const identityOf = (a: AlarmRecord): MetricIdentity => ({
+  namespace: a.metric!.namespace!,
+  metricName: a.metric!.metricName!,
+  dimensions: sortDimensions(a.metric!.dimensions.map((d) => ({ name: d.Name!, value: d.Value! }))),
+});
+
+/** Reads the evaluation range of each alarm; the result is in the order of `due`. */
+export async function readAlarmData(due: DueAlarm[], now: number): Promise<Datapoint[][]> {
+  const out: Datapoint[][] = new Array(due.length);
+  const byAccount = new Map<string, number[]>();
+  due.forEach((d, i) => {
+    let list = byAccount.get(d.account);
+    if (!list) byAccount.set(d.account, (list = []));
+    list.push(i);
+  });
+  await Promise.all(
+    [...byAccount].map(async ([account, indexes]) => {
+      const single = indexes.filter((i) => !due[i].alarm.metric!.metrics);
+      const math = indexes.filter((i) => due[i].alarm.metric!.metrics);
+      if (single.length) await readSingle(account, single.map((i) => due[i].alarm), now, (k, points) => (out[single[k]] = points));
+      // Math alarms one by one per account: each is a small GetMetricData.
+      for (const i of math) out[i] = await readMath(account, due[i].alarm, now);
+    }),
+  );
+  return out;
+}
+
+async function readSingle(account: string, alarms: AlarmRecord[], now: number, emit: (k: number, points: Datapoint[]) => void): Promise<void> {
+  const index = await listSeries(account);
+  const units = new Map(index.map((r) => [r.id, r.units]));
+  const firsts = new Map(index.map((r) => [r.id, r.firstTimestamp]));
+  const tail = new TailCache(account);
+  const groups = new Map<string, number[]>();
+  const stats: Statistic[] = alarms.map((a) => parseStatistic(a.metric!.statistic ?? a.metric!.extendedStatistic!, "Statistic"));
+  alarms.forEach((a, k) => {
+    const key = `${a.metric!.period}|${a.metric!.unit ?? ""}|${isBasicStatistic(stats[k].kind)}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(k);
+  });
+  await Promise.all(
+    [...groups.values()].map(async (members) => {
+      const first = alarms[members[0]];
+      const periodMs = first.metric!.period! * 1000;
+      const ranges = members.map((k) => periodsAt(alarms[k], now));
+      const start = Math.min(...ranges.map((r) => r[0]));
+      const end = Math.max(...ranges.map((r) => r[r.length - 1])) + periodMs;
+      const metrics = members.map((k) => identityOf(alarms[k]));
+      const data = await readMany(account, metrics, {
+        start,
+        end,
+        periodMs,
+        unit: first.metric!.unit,
+        now,
+        tail,
+        basic: isBasicStatistic(stats[members[0]].kind),
+        units: (id) => units.get(id),
+        first: (id) => firsts.get(id),
+      });
+      members.forEach((k, j) => {
+        const periods = data[j].size ? aggregatesOf(mergeUnits(data[j])) : undefined;
+        emit(
+          k,
+          ranges[j].map((t) => {
+            const agg = periods?.get(t);
+            const value = agg ? computeStatistic(agg, stats[k]) : undefined;
+            return value === undefined || Number.isNaN(value) ? { timestamp: t } : { timestamp: t, value, sampleCount: agg!.count };
+          }),
+        );
+      });
+    }),
+  );
+}
+
+async function readMath(account: string, alarm: AlarmRecord, now: number): Promise<Datapoint[]> {
+  const periods = periodsAt(alarm, now);
+  const periodMs = alarmPeriod(alarm.metric!) * 1000;
+  const result = await getMetricData(
+    account,
+    alarm.region,
+    {
+      MetricDataQueries: alarm.metric!.metrics,
+      StartTime: new Date(periods[0]),
+      EndTime: new Date(periods[periods.length - 1] + periodMs),
+      ScanBy: "TimestampAscending",
+    },
+    now,
+  );
+  const returned = alarm.metric!.metrics!.find((q) => q.ReturnData !== false)!;
+  const series = result.MetricDataResults?.find((r) => r.Id === returned.Id);
+  const values = new Map<number, number>();
+  series?.Timestamps?.forEach((t, i) => values.set(t.getTime(), series.Values![i]));
+  return periods.map((t) => (values.has(t) && Number.isFinite(values.get(t)!) ? { timestamp: t, value: values.get(t)! } : { timestamp: t }));
+}
