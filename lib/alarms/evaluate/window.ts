@@ -133,9 +133,9 @@ export const evaluationRange = (evaluationPeriods: number) => evaluationPeriods 
  * 10/p for p below 0.5).
  */
 export function lowSampleCount(percentile: number, sampleCount: number): boolean {
-  const p = percentile / 100;
-  if (p <= 0 || p >= 1) return false;
-  const needed = p >= 0.5 ? 10 / (1 - p) : 10 / p;
+  if (percentile <= 0 || percentile >= 100) return false;
+  // In percent, so that p90 needs exactly 100 samples (10 / 0.1 is 100.00000000000001 in doubles).
+  const needed = percentile >= 50 ? 1000 / (100 - percentile) : 1000 / percentile;
   return sampleCount < needed;
 }
 
