@@ -14,9 +14,13 @@ import { getAlarm } from "../store.js";
 import { scanAllAlarms } from "../store.js";
 import { evaluateComposites, runHeldActions } from "./composite.js";
 import { finishLease, OWNER, partitionOf, PARTITIONS, takeLease } from "./leases.js";
+import { inPool } from "../../storage/in-pool.js";
 import { readAlarmData, type DueAlarm } from "./read.js";
 import { stateReason, stateReasonData } from "./reasons.js";
 import { evaluateWindow, lowSampleCount, type Datapoint } from "./window.js";
+
+/** State changes committed at once (each a few KV round trips). */
+const COMMIT_CONCURRENCY = 64;
 
 export interface TickReport {
   /** Alarms evaluated (metric alarms of the partitions taken). */
@@ -65,16 +69,22 @@ export async function evaluateTick(now: number, opts: TickOptions = {}): Promise
   }
   const changedAccounts = new Set<string>();
   let changed = 0;
+  const changes: Array<{ i: number; next: NewState }> = [];
   for (let i = 0; i < due.length; i++) {
-    const { account, alarm } = due[i];
+    const alarm = due[i].alarm;
     const next = decide(alarm, points[i], now);
     // A new alarm's first evaluation replaces "Unchecked: Initial alarm creation" even when it stays INSUFFICIENT_DATA.
     if (!next || (next.value === alarm.state.value && !(alarm.state.reason === INITIAL_REASON && next.reason !== INITIAL_REASON))) continue;
+    changes.push({ i, next });
+  }
+  // Each change is its own compare-and-set, history write and actions: many at once.
+  await inPool(changes, async ({ i, next }) => {
+    const { account, alarm } = due[i];
     if (await commitIfUnchanged(account, alarm, next, now)) {
       changed++;
       changedAccounts.add(`${account}\n${alarm.region}`);
     }
-  }
+  }, COMMIT_CONCURRENCY);
 
   // Composites: of accounts where something changed, and on minute ticks of every account this process has.
   const accounts = new Set(changedAccounts);

@@ -6,6 +6,7 @@
  * one read per alarm. Math alarms go through GetMetricData's own machinery.
  */
 import { getMetricData } from "../../metrics/get-metric-data.js";
+import { inPool } from "../../storage/in-pool.js";
 import { mergeUnits, aggregatesOf, readMany } from "../../metrics/read/read-series.js";
 import { computeStatistic, isBasicStatistic, parseStatistic, type Statistic } from "../../metrics/read/statistics.js";
 import { TailCache } from "../../metrics/read/tail-cache.js";
@@ -14,6 +15,8 @@ import { sortDimensions } from "../../metrics/store/identity.js";
 import type { MetricIdentity } from "../../metrics/types.js";
 import { alarmPeriod, type AlarmRecord } from "../alarm.js";
 import { evaluationRange, type Datapoint } from "./window.js";
+
+const MATH_CONCURRENCY = 16;
 
 export interface DueAlarm {
   account: string;
@@ -48,8 +51,15 @@ export async function readAlarmData(due: DueAlarm[], now: number): Promise<Datap
       const single = indexes.filter((i) => !due[i].alarm.metric!.metrics);
       const math = indexes.filter((i) => due[i].alarm.metric!.metrics);
       if (single.length) await readSingle(account, single.map((i) => due[i].alarm), now, (k, points) => (out[single[k]] = points));
-      // Math alarms one by one per account: each is a small GetMetricData.
-      for (const i of math) out[i] = await readMath(account, due[i].alarm, now);
+      // Each math alarm is a small GetMetricData of its own; several at once.
+      await inPool(math, async (i) => {
+        try {
+          out[i] = await readMath(account, due[i].alarm, now);
+        } catch {
+          // A query that fails now (a Metrics Insights error, say) leaves the alarm as it is.
+          out[i] = [];
+        }
+      }, MATH_CONCURRENCY);
     }),
   );
   return out;
