@@ -1,7 +1,7 @@
 /**
  * What the `cw-alarms` KV bucket holds per alarm, keyed
  * `{account}.{region}.{name}` (account first: one tenant's scan never reaches
- * another's alarms). Metric and composite alarms share one record shape; the
+ * another's alarms); layout in docs/formats/alarms.md. Metric and composite alarms share one record shape; the
  * state and the actions committed with a state change live in the same record,
  * so one compare-and-set changes both (no state change or action twice).
  */

@@ -78,3 +78,12 @@ describe("AlarmRule errors are InvalidParameterValue naming what is wrong", () =
     expect(run(ok)).toBe(true);
   });
 });
+
+describe("math alarms packed into one GetMetricData: query ids renamed apart", () => {
+  it("renames the alarm's own ids in its expression, and nothing inside quotes or function names", async () => {
+    const { renameIds } = await import("../../lib/alarms/evaluate/read.js");
+    const ids = new Set(["e", "r", "m1"]);
+    const out = renameIds(`100 * e / r + FILL(m1, 0) + SEARCH('{AWS/EC2} e r', "Average", 60) + em`, ids, (id) => `a3_${id}`);
+    expect(out).toBe(`100 * a3_e / a3_r + FILL(a3_m1, 0) + SEARCH('{AWS/EC2} e r', "Average", 60) + em`);
+  });
+});

@@ -255,6 +255,27 @@ describe("a metric alarm's life", () => {
     expect(JSON.parse(s.reasonData!).recentDatapoints).toEqual([10]);
   });
 
+  it("math alarms evaluated together in one packed GetMetricData keep their own ids and results", async () => {
+    const t = reserve();
+    for (const [i, threshold] of [[1, 15], [2, 25], [3, 5]] as const) {
+      await put(A, "Packed", [[t + 1000, i * 10]], [{ Name: "Host", Value: `p${i}` }]);
+      await lib.putMetricAlarm(A, REGION, {
+        AlarmName: `packed-${i}`,
+        Metrics: [
+          { Id: "m", MetricStat: { Metric: { Namespace: NS, MetricName: "Packed", Dimensions: [{ Name: "Host", Value: `p${i}` }] }, Period: 60, Stat: "Sum" }, ReturnData: false },
+          { Id: "x", Expression: "m + 0", ReturnData: true },
+        ],
+        EvaluationPeriods: 1,
+        Threshold: threshold,
+        ComparisonOperator: "GreaterThanThreshold",
+      }, t);
+    }
+    await tick(t + MIN + 1000);
+    // 10 > 15? no; 20 > 25? no; 30 > 5? yes.
+    expect([(await state(A, "packed-1")).value, (await state(A, "packed-2")).value, (await state(A, "packed-3")).value]).toEqual(["OK", "OK", "ALARM"]);
+    expect(JSON.parse((await state(A, "packed-2")).reasonData!).recentDatapoints).toEqual([20]);
+  });
+
   it("a high-resolution alarm (10-second period) is evaluated on the 10-second sub-ticks", async () => {
     const t = reserve();
     await lib.putMetricAlarm(A, REGION, { AlarmName: "fast", Namespace: NS, MetricName: "Fast", Dimensions: [{ Name: "Host", Value: "a" }], Statistic: "Maximum", Period: 10, EvaluationPeriods: 1, Threshold: 1, ComparisonOperator: "GreaterThanThreshold" }, t);

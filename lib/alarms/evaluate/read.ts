@@ -51,15 +51,7 @@ export async function readAlarmData(due: DueAlarm[], now: number): Promise<Datap
       const single = indexes.filter((i) => !due[i].alarm.metric!.metrics);
       const math = indexes.filter((i) => due[i].alarm.metric!.metrics);
       if (single.length) await readSingle(account, single.map((i) => due[i].alarm), now, (k, points) => (out[single[k]] = points));
-      // Each math alarm is a small GetMetricData of its own; several at once.
-      await inPool(math, async (i) => {
-        try {
-          out[i] = await readMath(account, due[i].alarm, now);
-        } catch {
-          // A query that fails now (a Metrics Insights error, say) leaves the alarm as it is.
-          out[i] = [];
-        }
-      }, MATH_CONCURRENCY);
+      await readMathAlarms(account, math.map((i) => due[i].alarm), now, (k, points) => (out[math[k]] = points));
     }),
   );
   return out;
@@ -112,23 +104,99 @@ async function readSingle(account: string, alarms: AlarmRecord[], now: number, e
   );
 }
 
-async function readMath(account: string, alarm: AlarmRecord, now: number): Promise<Datapoint[]> {
-  const periods = periodsAt(alarm, now);
-  const periodMs = alarmPeriod(alarm.metric!) * 1000;
+/**
+ * Math alarms of one account, many per GetMetricData call: alarms with the
+ * same period are packed together (up to GetMetricData's 500 queries), each
+ * alarm's query ids prefixed so they stay apart. Expressions that see every
+ * query of the call (METRICS()) or are Metrics Insights queries run alone; a
+ * packed call that fails is retried alarm by alarm, so one bad alarm cannot
+ * blind the others.
+ */
+async function readMathAlarms(account: string, alarms: AlarmRecord[], now: number, emit: (k: number, points: Datapoint[]) => void): Promise<void> {
+  const alone: number[] = [];
+  const byPeriod = new Map<number, number[]>();
+  alarms.forEach((a, k) => {
+    const queries = a.metric!.metrics!;
+    if (queries.some((q) => q.Expression !== undefined && (/\bMETRICS\s*\(/i.test(q.Expression) || /^\s*SELECT\s/i.test(q.Expression)))) alone.push(k);
+    else {
+      const p = alarmPeriod(a.metric!);
+      let list = byPeriod.get(p);
+      if (!list) byPeriod.set(p, (list = []));
+      list.push(k);
+    }
+  });
+  const batches: number[][] = alone.map((k) => [k]);
+  for (const members of byPeriod.values()) {
+    let batch: number[] = [];
+    let size = 0;
+    for (const k of members) {
+      const n = alarms[k].metric!.metrics!.length;
+      if (size + n > MAX_QUERIES_PER_CALL && batch.length) {
+        batches.push(batch);
+        batch = [];
+        size = 0;
+      }
+      batch.push(k);
+      size += n;
+    }
+    if (batch.length) batches.push(batch);
+  }
+  await inPool(batches, async (batch) => {
+    try {
+      const results = await readMathBatch(account, batch.map((k) => alarms[k]), now);
+      batch.forEach((k, j) => emit(k, results[j]));
+    } catch {
+      for (const k of batch) {
+        try {
+          emit(k, (await readMathBatch(account, [alarms[k]], now))[0]);
+        } catch {
+          emit(k, []); // a query that fails now (a Metrics Insights error, say) leaves the alarm as it is
+        }
+      }
+    }
+  }, MATH_CONCURRENCY);
+}
+
+/** GetMetricData's limit on queries per call. */
+const MAX_QUERIES_PER_CALL = 500;
+
+/** An expression with the ids of `ids` renamed by `rename`; text inside quotes is left alone. */
+export function renameIds(expression: string, ids: Set<string>, rename: (id: string) => string): string {
+  return expression.replace(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\b([a-z][a-zA-Z0-9_]*)\b/g, (whole, quoted, id) =>
+    quoted !== undefined ? quoted : ids.has(id) ? rename(id) : whole,
+  );
+}
+
+async function readMathBatch(account: string, alarms: AlarmRecord[], now: number): Promise<Datapoint[][]> {
+  const periods = alarms.map((a) => periodsAt(a, now));
+  const periodMs = alarmPeriod(alarms[0].metric!) * 1000;
+  const single = alarms.length === 1;
+  const prefix = (k: number, id: string) => (single ? id : `a${k}_${id}`);
+  const queries = alarms.flatMap((a, k) => {
+    const ids = new Set(a.metric!.metrics!.map((q) => q.Id!));
+    return a.metric!.metrics!.map((q) => ({
+      ...q,
+      Id: prefix(k, q.Id!),
+      ...(q.Expression !== undefined && !single ? { Expression: renameIds(q.Expression, ids, (id) => prefix(k, id)) } : {}),
+    }));
+  });
   const result = await getMetricData(
     account,
-    alarm.region,
+    alarms[0].region,
     {
-      MetricDataQueries: alarm.metric!.metrics,
-      StartTime: new Date(periods[0]),
-      EndTime: new Date(periods[periods.length - 1] + periodMs),
+      MetricDataQueries: queries,
+      StartTime: new Date(Math.min(...periods.map((p) => p[0]))),
+      EndTime: new Date(Math.max(...periods.map((p) => p[p.length - 1])) + periodMs),
       ScanBy: "TimestampAscending",
     },
     now,
   );
-  const returned = alarm.metric!.metrics!.find((q) => q.ReturnData !== false)!;
-  const series = result.MetricDataResults?.find((r) => r.Id === returned.Id);
-  const values = new Map<number, number>();
-  series?.Timestamps?.forEach((t, i) => values.set(t.getTime(), series.Values![i]));
-  return periods.map((t) => (values.has(t) && Number.isFinite(values.get(t)!) ? { timestamp: t, value: values.get(t)! } : { timestamp: t }));
+  const byId = new Map((result.MetricDataResults ?? []).map((r) => [r.Id, r]));
+  return alarms.map((a, k) => {
+    const returned = a.metric!.metrics!.find((q) => q.ReturnData !== false)!;
+    const series = byId.get(prefix(k, returned.Id!));
+    const values = new Map<number, number>();
+    series?.Timestamps?.forEach((t, i) => values.set(t.getTime(), series.Values![i]));
+    return periods[k].map((t) => (values.has(t) && Number.isFinite(values.get(t)!) ? { timestamp: t, value: values.get(t)! } : { timestamp: t }));
+  });
 }
