@@ -27,7 +27,7 @@ export interface HistoryRecord {
 const bucket = () => getBucket(BUCKETS.alarmHistory);
 
 /** A sortable, unique key: zero-padded time, then a random id (two items in one millisecond both stay). */
-const itemKey = (account: string, region: string, name: string, at: number) =>
+export const itemKey = (account: string, region: string, name: string, at: number) =>
   `${recordKey(account, region, name)}.${String(at).padStart(15, "0")}-${randomUUID().slice(0, 8)}`;
 
 export async function addHistory(account: string, region: string, item: HistoryRecord): Promise<void> {

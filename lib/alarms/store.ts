@@ -43,9 +43,9 @@ export async function listAlarms(account: string, region: string): Promise<Alarm
 }
 
 /** Every alarm of every account, with its account and revision (the evaluator's pass). */
-export async function scanAllAlarms(): Promise<Array<{ account: string; record: AlarmRecord }>> {
+export async function scanAllAlarms(): Promise<Array<{ account: string; record: AlarmRecord; revision: number }>> {
   const rows = await scanRecords<AlarmRecord>(await alarmsBucket(), ">");
-  return rows.map((r) => ({ account: fromKeyToken(r.key.slice(0, r.key.indexOf("."))), record: r.value }));
+  return rows.map((r) => ({ account: fromKeyToken(r.key.slice(0, r.key.indexOf("."))), record: r.value, revision: r.revision }));
 }
 
 /**

@@ -9,16 +9,20 @@
  * alarms), as AWS evaluates those every 10 seconds.
  */
 import { ANOMALY_OPERATORS, INITIAL_REASON, alarmPeriod, datapointsToAlarm, type AlarmRecord } from "../alarm.js";
-import { commitState, runPending, withState, type NewState } from "../transition.js";
-import { getAlarm } from "../store.js";
-import { scanAllAlarms } from "../store.js";
+import { runPending, withState, type NewState } from "../transition.js";
+import { alarmKey, scanAllAlarms } from "../store.js";
+import { itemKey, stateUpdateItem } from "../history.js";
+import { BUCKETS } from "../../storage/nats.js";
+import { kvWrites } from "../../storage/kv-writes.js";
 import { evaluateComposites, runHeldActions } from "./composite.js";
 import { finishLease, OWNER, partitionOf, PARTITIONS, takeLease } from "./leases.js";
 import { inPool } from "../../storage/in-pool.js";
-import { readAlarmData, type DueAlarm } from "./read.js";
+import { readAlarmData, type DueAlarm, type ReadContext } from "./read.js";
 import { stateReason, stateReasonData } from "./reasons.js";
 import { evaluateWindow, lowSampleCount, type Datapoint } from "./window.js";
 
+/** Alarms read and decided together: bounds a tick's read memory (≈ 7 periods of one series per alarm). */
+const SLICE = 5000;
 /** State changes committed at once (each a few KV round trips). */
 const COMMIT_CONCURRENCY = 64;
 
@@ -58,33 +62,34 @@ export async function evaluateTick(now: number, opts: TickOptions = {}): Promise
   const due: DueAlarm[] = mine
     .filter(({ record }) => record.type === "MetricAlarm" && (!opts.highResOnly || alarmPeriod(record.metric!) < 60))
     .filter(({ record }) => !ANOMALY_OPERATORS.includes(record.metric!.comparisonOperator))
-    .map(({ account, record }) => ({ account, alarm: record }));
+    .map(({ account, record, revision }) => ({ account, alarm: record, revision }));
 
-  let points: Datapoint[][];
-  try {
-    points = await readAlarmData(due, now);
-  } catch (e) {
-    console.error("alarm evaluator: reading alarm data failed", e);
-    points = due.map(() => []);
-  }
   const changedAccounts = new Set<string>();
   let changed = 0;
-  const changes: Array<{ i: number; next: NewState }> = [];
-  for (let i = 0; i < due.length; i++) {
-    const alarm = due[i].alarm;
-    const next = decide(alarm, points[i], now);
-    // A new alarm's first evaluation replaces "Unchecked: Initial alarm creation" even when it stays INSUFFICIENT_DATA.
-    if (!next || (next.value === alarm.state.value && !(alarm.state.reason === INITIAL_REASON && next.reason !== INITIAL_REASON))) continue;
-    changes.push({ i, next });
-  }
-  // Each change is its own compare-and-set, history write and actions: many at once.
-  await inPool(changes, async ({ i, next }) => {
-    const { account, alarm } = due[i];
-    if (await commitIfUnchanged(account, alarm, next, now)) {
-      changed++;
-      changedAccounts.add(`${account}\n${alarm.region}`);
+  const readContext: ReadContext = new Map();
+  // In slices: what a read holds (periods of every series of the slice) stays bounded however many alarms there are.
+  for (let from = 0; from < due.length; from += SLICE) {
+    const slice = due.slice(from, from + SLICE);
+    let points: Datapoint[][];
+    try {
+      points = await readAlarmData(slice, now, readContext);
+    } catch (e) {
+      console.error("alarm evaluator: reading alarm data failed", e);
+      continue;
     }
-  }, COMMIT_CONCURRENCY);
+    const changes: Array<{ i: number; next: NewState }> = [];
+    for (let i = 0; i < slice.length; i++) {
+      const alarm = slice[i].alarm;
+      const next = decide(alarm, points[i], now);
+      // A new alarm's first evaluation replaces "Unchecked: Initial alarm creation" even when it stays INSUFFICIENT_DATA.
+      if (!next || (next.value === alarm.state.value && !(alarm.state.reason === INITIAL_REASON && next.reason !== INITIAL_REASON))) continue;
+      changes.push({ i, next });
+    }
+    for (const c of await commitChanges(changes.map(({ i, next }) => ({ ...slice[i], next })), now)) {
+      changed++;
+      changedAccounts.add(`${c.account}\n${c.alarm.region}`);
+    }
+  }
 
   // Composites: of accounts where something changed, and on minute ticks of every account this process has.
   const accounts = new Set(changedAccounts);
@@ -140,17 +145,37 @@ export function decide(alarm: AlarmRecord, points: Datapoint[], now: number): Ne
 }
 
 /**
- * Commits the change if the alarm is still as it was read for evaluating
- * (same state and configuration): another evaluator, a SetAlarmState or a
- * PutMetricAlarm in between means this evaluation is stale, and it is dropped.
+ * Commits the slice's state changes: one window of compare-and-set writes
+ * against the revisions the alarms were read at (an alarm changed since by
+ * another evaluator, a SetAlarmState or a PutMetricAlarm is left alone: this
+ * evaluation of it is stale), then one window of history items, then the
+ * actions of the changes that won. Returns those.
  */
-async function commitIfUnchanged(account: string, seen: AlarmRecord, next: NewState, now: number): Promise<boolean> {
-  const cur = await getAlarm(account, seen.region, seen.name);
-  if (!cur) return false;
-  const c = cur.value;
-  if (c.state.updatedAt !== seen.state.updatedAt || c.state.value !== seen.state.value || c.configUpdatedAt !== seen.configUpdatedAt) return false;
-  return commitState(account, c, cur.revision, withState(c, next, now));
+async function commitChanges(changes: Array<DueAlarm & { next: NewState }>, now: number): Promise<DueAlarm[]> {
+  if (!changes.length) return [];
+  const records = changes.map((c) => withState(c.alarm, c.next, now));
+  const revisions = await kvWrites(
+    BUCKETS.alarms,
+    changes.map((c, j) => ({ key: alarmKey(c.account, c.alarm.region, c.alarm.name), value: encode(records[j]), revision: c.revision })),
+  );
+  const won = changes.map((_, j) => j).filter((j) => revisions[j] > 0);
+  await kvWrites(
+    BUCKETS.alarmHistory,
+    won.map((j) => {
+      const c = changes[j];
+      const item = stateUpdateItem(c.alarm, c.alarm.state, records[j].state);
+      return { key: itemKey(c.account, c.alarm.region, c.alarm.name, item.timestamp), value: encode(item), revision: 0 };
+    }),
+  );
+  await inPool(
+    won.filter((j) => records[j].pending.length),
+    (j) => runPending(changes[j].account, records[j].region, records[j].name, now),
+    COMMIT_CONCURRENCY,
+  );
+  return won.map((j) => ({ account: changes[j].account, alarm: records[j], revision: revisions[j] }));
 }
+
+const encode = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 const HIGH_RES_STEP_MS = 10_000;
 

@@ -10,7 +10,7 @@ import { inPool } from "../../storage/in-pool.js";
 import { mergeUnits, aggregatesOf, readMany } from "../../metrics/read/read-series.js";
 import { computeStatistic, isBasicStatistic, parseStatistic, type Statistic } from "../../metrics/read/statistics.js";
 import { TailCache } from "../../metrics/read/tail-cache.js";
-import { listSeries } from "../../metrics/store/series-index.js";
+import { listSeries, type IndexedSeries } from "../../metrics/store/series-index.js";
 import { sortDimensions } from "../../metrics/store/identity.js";
 import type { MetricIdentity } from "../../metrics/types.js";
 import { alarmPeriod, type AlarmRecord } from "../alarm.js";
@@ -21,6 +21,8 @@ const MATH_CONCURRENCY = 16;
 export interface DueAlarm {
   account: string;
   alarm: AlarmRecord;
+  /** The record's revision when it was read: a state change is a compare-and-set against it. */
+  revision: number;
 }
 
 /** The periods an alarm evaluates at `now`: the newest complete one and those before it, oldest first. */
@@ -37,8 +39,11 @@ const identityOf = (a: AlarmRecord): MetricIdentity => ({
   dimensions: sortDimensions(a.metric!.dimensions.map((d) => ({ name: d.Name!, value: d.Value! }))),
 });
 
+/** What one tick's reads share: each account's series index, listed once. */
+export type ReadContext = Map<string, Promise<IndexedSeries[]>>;
+
 /** Reads the evaluation range of each alarm; the result is in the order of `due`. */
-export async function readAlarmData(due: DueAlarm[], now: number): Promise<Datapoint[][]> {
+export async function readAlarmData(due: DueAlarm[], now: number, ctx: ReadContext = new Map()): Promise<Datapoint[][]> {
   const out: Datapoint[][] = new Array(due.length);
   const byAccount = new Map<string, number[]>();
   due.forEach((d, i) => {
@@ -50,15 +55,18 @@ export async function readAlarmData(due: DueAlarm[], now: number): Promise<Datap
     [...byAccount].map(async ([account, indexes]) => {
       const single = indexes.filter((i) => !due[i].alarm.metric!.metrics);
       const math = indexes.filter((i) => due[i].alarm.metric!.metrics);
-      if (single.length) await readSingle(account, single.map((i) => due[i].alarm), now, (k, points) => (out[single[k]] = points));
+      if (single.length) {
+        let index = ctx.get(account);
+        if (!index) ctx.set(account, (index = listSeries(account)));
+        await readSingle(account, await index, single.map((i) => due[i].alarm), now, (k, points) => (out[single[k]] = points));
+      }
       await readMathAlarms(account, math.map((i) => due[i].alarm), now, (k, points) => (out[math[k]] = points));
     }),
   );
   return out;
 }
 
-async function readSingle(account: string, alarms: AlarmRecord[], now: number, emit: (k: number, points: Datapoint[]) => void): Promise<void> {
-  const index = await listSeries(account);
+async function readSingle(account: string, index: IndexedSeries[], alarms: AlarmRecord[], now: number, emit: (k: number, points: Datapoint[]) => void): Promise<void> {
   const units = new Map(index.map((r) => [r.id, r.units]));
   const firsts = new Map(index.map((r) => [r.id, r.firstTimestamp]));
   const tail = new TailCache(account);
