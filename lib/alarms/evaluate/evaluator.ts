@@ -82,8 +82,10 @@ export async function evaluateTick(now: number, opts: TickOptions = {}): Promise
       const alarm = slice[i].alarm;
       const next = decide(alarm, points[i], now);
       // A new alarm's first evaluation replaces "Unchecked: Initial alarm creation" even when it stays INSUFFICIENT_DATA.
-      if (!next || (next.value === alarm.state.value && !(alarm.state.reason === INITIAL_REASON && next.reason !== INITIAL_REASON))) continue;
-      changes.push({ i, next });
+      if (!next || (next.value === alarm.state.value && alarm.state.reason !== INITIAL_REASON)) continue;
+      const state = next.describe();
+      if (state.value === alarm.state.value && state.reason === alarm.state.reason) continue;
+      changes.push({ i, next: state });
     }
     for (const c of await commitChanges(changes.map(({ i, next }) => ({ ...slice[i], next })), now)) {
       changed++;
@@ -118,8 +120,12 @@ export async function evaluateTick(now: number, opts: TickOptions = {}): Promise
   return { evaluated: due.length, changed, partitions: taken.size, ms: Date.now() - started };
 }
 
-/** The state an alarm's datapoints call for; undefined to keep the current one. */
-export function decide(alarm: AlarmRecord, points: Datapoint[], now: number): NewState | undefined {
+/**
+ * The state an alarm's datapoints call for, undefined to keep the current
+ * one; its reason and reason data are only written out (describe) when the
+ * state is to change, which most evaluations do not.
+ */
+export function decide(alarm: AlarmRecord, points: Datapoint[], now: number): { value: NewState["value"]; describe: () => NewState } | undefined {
   const m = alarm.metric!;
   if (points.length === 0) return undefined;
   // EvaluateLowSampleCountPercentile=ignore: no state change while the newest datapoint has too few samples.
@@ -136,11 +142,11 @@ export function decide(alarm: AlarmRecord, points: Datapoint[], now: number): Ne
     comparison: m.comparisonOperator,
     treatMissing: m.treatMissingData ?? "missing",
   });
-  if (result.outcome.kind === "retain") return undefined;
+  const outcome = result.outcome;
+  if (outcome.kind === "retain") return undefined;
   return {
-    value: result.outcome.state,
-    reason: stateReason(m, result),
-    reasonData: stateReasonData(m, result, now, alarmPeriod(m)),
+    value: outcome.state,
+    describe: () => ({ value: outcome.state, reason: stateReason(m, result), reasonData: stateReasonData(m, result, now, alarmPeriod(m)) }),
   };
 }
 

@@ -55,12 +55,16 @@ export async function readAlarmData(due: DueAlarm[], now: number, ctx: ReadConte
     [...byAccount].map(async ([account, indexes]) => {
       const single = indexes.filter((i) => !due[i].alarm.metric!.metrics);
       const math = indexes.filter((i) => due[i].alarm.metric!.metrics);
-      if (single.length) {
-        let index = ctx.get(account);
-        if (!index) ctx.set(account, (index = listSeries(account)));
-        await readSingle(account, await index, single.map((i) => due[i].alarm), now, (k, points) => (out[single[k]] = points));
-      }
-      await readMathAlarms(account, math.map((i) => due[i].alarm), now, (k, points) => (out[math[k]] = points));
+      const index = (): Promise<IndexedSeries[]> => {
+        let listed = ctx.get(account);
+        if (!listed) ctx.set(account, (listed = listSeries(account)));
+        return listed;
+      };
+      // Single-metric reads and math alarms' GetMetricData calls overlap: both mostly wait on KV.
+      await Promise.all([
+        single.length ? index().then((ix) => readSingle(account, ix, single.map((i) => due[i].alarm), now, (k, points) => (out[single[k]] = points))) : undefined,
+        readMathAlarms(account, math.map((i) => due[i].alarm), now, (k, points) => (out[math[k]] = points)),
+      ]);
     }),
   );
   return out;
