@@ -508,6 +508,16 @@ describe("composite alarms", () => {
   });
 });
 
+describe("history", () => {
+  it("is kept 14 days, as AWS keeps alarm history, by the history bucket's age limit", async () => {
+    await lib.putMetricAlarm(A, REGION, { AlarmName: "aged", Namespace: NS, MetricName: "H", Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold" });
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.streams.info("KV_cw-alarm-history");
+    expect(info.config.max_age).toBe(14 * 86_400 * 1e9);
+    expect(await history(A, "aged")).toHaveLength(1);
+  });
+});
+
 describe("tenancy", () => {
   it("account B sees, evaluates and deletes none of account A's alarms", async () => {
     const t = reserve();

@@ -196,6 +196,8 @@ export async function evaluateMinute(now: number, opts: TickOptions = {}): Promi
   if (!(await hasHighResolutionAlarms())) return reports;
   for (let k = 1; k < 60_000 / HIGH_RES_STEP_MS; k++) {
     const wait = wallStart + k * HIGH_RES_STEP_MS - Date.now();
+    // A sub-tick already a whole step late is skipped: the next one covers it, and the run ends within the minute.
+    if (wait < -HIGH_RES_STEP_MS) continue;
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     reports.push(await evaluateTick(now + k * HIGH_RES_STEP_MS, { ...opts, highResOnly: true }));
   }
