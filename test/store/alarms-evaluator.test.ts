@@ -455,6 +455,18 @@ describe("composite alarms", () => {
     expect((await state(A, "outer")).value).toBe("OK");
   });
 
+  it("a composite set by SetAlarmState keeps that state until a child changes (AWS's SetAlarmState for composites)", async () => {
+    const t = reserve();
+    await lib.putMetricAlarm(A, REGION, metric("s1"), t);
+    await lib.putCompositeAlarm(A, REGION, { AlarmName: "sc", AlarmRule: "ALARM(s1)" }, t);
+    expect((await state(A, "sc")).value).toBe("OK");
+    await lib.setAlarmState(A, REGION, { AlarmName: "sc", StateValue: "ALARM", StateReason: "forced" }, t + 1000);
+    await tick(t + MIN);
+    expect(await state(A, "sc")).toMatchObject({ value: "ALARM", reason: "forced" });
+    await lib.setAlarmState(A, REGION, { AlarmName: "s1", StateValue: "OK", StateReason: "x" }, t + MIN + 1000);
+    expect((await state(A, "sc")).value).toBe("OK");
+  });
+
   it("refuses rules naming missing alarms or making a cycle, and deleting a child in use", async () => {
     const t = reserve();
     await lib.putMetricAlarm(A, REGION, metric("k1"), t);

@@ -10,7 +10,7 @@
  * 10:00:00 UTC"; {"triggeringAlarms":[{"arn","state":{"value","timestamp"}}]},
  * per LocalStack's recorded AWS snapshots of composite alarms).
  */
-import { alarmArn, nameFromArn, type AlarmRecord, type StateValue } from "../alarm.js";
+import { INITIAL_REASON, alarmArn, nameFromArn, type AlarmRecord, type StateValue } from "../alarm.js";
 import { awsJsonDate, longDate } from "../format.js";
 import { evaluateRule } from "../rule/evaluate.js";
 import { parseRule, ruleAlarms, type Rule } from "../rule/parser.js";
@@ -53,14 +53,19 @@ async function evaluateComposite(account: string, alarm: AlarmRecord, byName: Ma
     const name = referencedName(ref, alarm.region, account);
     return name === undefined ? undefined : byName.get(name)?.state.value;
   };
-  const value: StateValue = evaluateRule(rule, stateOf) ? "ALARM" : "OK";
-  if (value === alarm.state.value) return false;
-
-  // The child that changed last decided it.
   const children = [...ruleAlarms(rule)]
     .map((ref) => byName.get(referencedName(ref, alarm.region, account) ?? ""))
     .filter((c): c is AlarmRecord => c !== undefined)
     .sort((x, y) => y.state.transitionedAt - x.state.transitionedAt);
+  // AWS re-evaluates a composite only when a child changes state or its configuration is updated: a state
+  // set by SetAlarmState stays until then ("It returns to its actual state only once any of its children alarms change state").
+  const since = alarm.state.updatedAt;
+  const due = alarm.state.reason === INITIAL_REASON || alarm.configUpdatedAt > since || children.some((c) => c.state.transitionedAt > since);
+  if (!due) return false;
+  const value: StateValue = evaluateRule(rule, stateOf) ? "ALARM" : "OK";
+  if (value === alarm.state.value) return false;
+
+  // The child that changed last decided it.
   const trigger = children[0];
   const reason = trigger
     ? `${alarmArn(trigger.region, account, trigger.name)} transitioned to ${trigger.state.value} at ${longDate(trigger.state.transitionedAt)}`
