@@ -530,6 +530,19 @@ describe("history", () => {
   });
 });
 
+describe("names", () => {
+  it("an alarm name with spaces, dots, slashes and colons is stored, described, evaluated and tagged under its own name", async () => {
+    const t = reserve();
+    const name = "Web: p99 latency / api.example.com (prod)";
+    await lib.putMetricAlarm(A, REGION, { AlarmName: name, Namespace: NS, MetricName: "Odd", Dimensions: [{ Name: "Host", Value: "a" }], Statistic: "Sum", Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold" }, t);
+    await put(A, "Odd", [[t + 1000, 1]]);
+    await tick(t + MIN + 1000);
+    const out = await lib.describeAlarms(A, REGION, { AlarmNames: [name] });
+    expect(out.MetricAlarms!.map((a) => [a.AlarmName, a.StateValue, a.AlarmArn])).toEqual([[name, "ALARM", `arn:aws:cloudwatch:${REGION}:${A}:alarm:${name}`]]);
+    expect((await history(A, name)).map((i) => i.AlarmName)).toEqual([name, name]);
+  });
+});
+
 describe("tenancy", () => {
   it("account B sees, evaluates and deletes none of account A's alarms", async () => {
     const t = reserve();

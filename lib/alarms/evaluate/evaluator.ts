@@ -165,9 +165,10 @@ async function commitChanges(changes: Array<DueAlarm & { next: NewState }>, now:
     changes.map((c, j) => ({ key: alarmKey(c.account, c.alarm.region, c.alarm.name), value: encode(records[j]), revision: c.revision })),
   );
   const won = changes.map((_, j) => j).filter((j) => revisions[j] > 0);
+  // A first evaluation that leaves a new alarm in INSUFFICIENT_DATA only replaces its reason: no history item.
   await kvWrites(
     BUCKETS.alarmHistory,
-    won.map((j) => {
+    won.filter((j) => records[j].state.value !== changes[j].alarm.state.value).map((j) => {
       const c = changes[j];
       const item = stateUpdateItem(c.alarm, c.alarm.state, records[j].state);
       return { key: itemKey(c.account, c.alarm.region, c.alarm.name, item.timestamp), value: encode(item), revision: 0 };
