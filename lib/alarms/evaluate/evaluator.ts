@@ -33,6 +33,8 @@ export interface TickReport {
   changed: number;
   partitions: number;
   ms: number;
+  /** Whether any alarm (of any partition) has a 10, 20 or 30-second period: the minute needs sub-ticks. */
+  highResolution: boolean;
 }
 
 export interface TickOptions {
@@ -117,7 +119,8 @@ export async function evaluateTick(now: number, opts: TickOptions = {}): Promise
   }
 
   await Promise.all([...taken].map(([p, revision]) => finishLease(kind, p, tick, owner, revision)));
-  return { evaluated: due.length, changed, partitions: taken.size, ms: Date.now() - started };
+  const highResolution = all.some(({ record }) => record.type === "MetricAlarm" && alarmPeriod(record.metric!) < 60);
+  return { evaluated: due.length, changed, partitions: taken.size, ms: Date.now() - started, highResolution };
 }
 
 /**
@@ -194,7 +197,7 @@ const HIGH_RES_STEP_MS = 10_000;
 export async function evaluateMinute(now: number, opts: TickOptions = {}): Promise<TickReport[]> {
   const wallStart = Date.now();
   const reports = [await evaluateTick(now, opts)];
-  if (!(await hasHighResolutionAlarms())) return reports;
+  if (!reports[0].highResolution) return reports;
   for (let k = 1; k < 60_000 / HIGH_RES_STEP_MS; k++) {
     const wait = wallStart + k * HIGH_RES_STEP_MS - Date.now();
     // A sub-tick already a whole step late is skipped: the next one covers it, and the run ends within the minute.
@@ -203,8 +206,4 @@ export async function evaluateMinute(now: number, opts: TickOptions = {}): Promi
     reports.push(await evaluateTick(now + k * HIGH_RES_STEP_MS, { ...opts, highResOnly: true }));
   }
   return reports;
-}
-
-async function hasHighResolutionAlarms(): Promise<boolean> {
-  return (await scanAllAlarms()).some(({ record }) => record.type === "MetricAlarm" && alarmPeriod(record.metric!) < 60);
 }
