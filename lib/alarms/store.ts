@@ -5,7 +5,7 @@
  */
 import type { KV } from "nats";
 import { BUCKETS, getBucket } from "../storage/nats.js";
-import { fromKeyToken, getRecord, recordKey, scanRecords, updateRecord, createRecord, deleteRecord, putRecord, type Versioned } from "../storage/kv.js";
+import { fromKeyToken, getRecord, recordKey, scanRecords, updateRecord, createRecord, deleteRecord, type Versioned } from "../storage/kv.js";
 import type { AlarmRecord } from "./alarm.js";
 
 export const alarmsBucket = (): Promise<KV> => getBucket(BUCKETS.alarms);
@@ -16,10 +16,6 @@ export const alarmKey = (account: string, region: string, name: string) => recor
 export async function getAlarm(account: string, region: string, name: string): Promise<Versioned<AlarmRecord> | undefined> {
   if (!name || name.length > 255) return undefined;
   return getRecord<AlarmRecord>(await alarmsBucket(), alarmKey(account, region, name));
-}
-
-export async function putAlarm(account: string, record: AlarmRecord): Promise<void> {
-  await putRecord(await alarmsBucket(), alarmKey(account, record.region, record.name), record);
 }
 
 /** Creates the alarm unless it exists; false when it does. */
@@ -38,7 +34,7 @@ export async function deleteAlarm(account: string, region: string, name: string)
 
 /** Every alarm of one account and region, sorted by name (DescribeAlarms' order). */
 export async function listAlarms(account: string, region: string): Promise<AlarmRecord[]> {
-  const rows = await scanRecords<AlarmRecord>(await alarmsBucket(), `${account}.${recordKey(region)}.*`);
+  const rows = await scanRecords<AlarmRecord>(await alarmsBucket(), `${recordKey(account, region)}.*`);
   return rows.map((r) => r.value).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

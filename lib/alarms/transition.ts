@@ -10,10 +10,9 @@
  * unless it is an SNS publish, which JetStream drops as a duplicate by id.
  */
 import type { AlarmRecord, AlarmState, PendingAction, StateValue } from "./alarm.js";
-import { executeAction } from "./actions.js";
-import { pendingFor } from "./actions.js";
+import { executeAction, pendingFor } from "./actions.js";
 import { actionItem, addHistory, stateUpdateItem } from "./history.js";
-import { getAlarm, modifyAlarm, updateAlarm } from "./store.js";
+import { modifyAlarm, updateAlarm } from "./store.js";
 
 /** A claim older than this belongs to a process that stopped before finishing. */
 export const CLAIM_TIMEOUT_MS = 60_000;
@@ -191,6 +190,3 @@ export function holdForSuppressor(alarm: AlarmRecord, suppressor: AlarmState | u
   }
   return { hold: (a) => a };
 }
-
-/** The alarm's current record (a helper for callers that only have a name). */
-export const readAlarm = (account: string, region: string, name: string) => getAlarm(account, region, name);
