@@ -7,7 +7,8 @@
  */
 import { getMetricData } from "../../metrics/get-metric-data.js";
 import { inPool } from "../../storage/in-pool.js";
-import { mergeUnits, aggregatesOf, readMany } from "../../metrics/read/read-series.js";
+import { aggregatesOf, readMany } from "../../metrics/read/read-series.js";
+import { byPreference } from "../../metrics/read/unit-choice.js";
 import { computeStatistic, isBasicStatistic, parseStatistic, type Statistic } from "../../metrics/read/statistics.js";
 import { TailCache } from "../../metrics/read/tail-cache.js";
 import { listSeries, type IndexedSeries } from "../../metrics/store/series-index.js";
@@ -102,7 +103,8 @@ async function readSingle(account: string, index: IndexedSeries[], alarms: Alarm
         first: (id) => firsts.get(id),
       });
       members.forEach((k, j) => {
-        const periods = data[j].size ? aggregatesOf(mergeUnits(data[j])) : undefined;
+        // Values of different units are never added (as GetMetricData answers): an alarm without a Unit sees AWS's preferred one.
+        const periods = data[j].size ? aggregatesOf(data[j].get(byPreference(data[j].keys())[0])!) : undefined;
         emit(
           k,
           ranges[j].map((t) => {
