@@ -326,12 +326,12 @@ describe("Debian's aws CLI (awsQuery)", () => {
     expect(del.code, del.stderr).toBe(0);
     const gone = await cli(["describe-alarms", "--alarm-names", `${p}-a`]);
     expect(gone.json.MetricAlarms).toEqual([]);
-  }, 120_000);
+  }, 400_000); // thirteen runs of the CLI, each seconds long on a loaded machine
 
   it("another account's describe-alarms does not see the alarm", async () => {
     await cli(["put-metric-alarm", "--alarm-name", `${p}-mine`, "--namespace", "N", "--metric-name", "M", "--statistic", "Sum", "--period", "60", "--evaluation-periods", "1", "--threshold", "1", "--comparison-operator", "GreaterThanThreshold"]);
     const seen = await cli(["describe-alarms", "--alarm-names", `${p}-mine`], 1);
     expect(seen.code, seen.stderr).toBe(0);
     expect(seen.json.MetricAlarms).toEqual([]);
-  });
+  }, 120_000);
 });
