@@ -68,6 +68,35 @@ describe("the query runner", () => {
     expect(out.statistics!.bytesScanned).toBeGreaterThan(0);
   });
 
+  it("shows Running with partial results and statistics before Complete", async () => {
+    const big = `${group}-big`;
+    await createLogGroup(A, REGION, { logGroupName: big });
+    await createLogStream(A, REGION, { logGroupName: big, logStreamName: "s" });
+    for (let b = 0; b < 4; b++)
+      await putLogEvents(A, REGION, {
+        logGroupName: big,
+        logStreamName: "s",
+        logEvents: Array.from({ length: 5000 }, (_, i) => ({ timestamp: now - 600_000 + b * 5000 + i, message: `event ${b * 5000 + i}` })),
+      });
+    const q = await stored({ logGroupNames: [big], queryString: "stats count(*) as n" });
+    const seen: { status?: string; scanned?: number; results: unknown }[] = [];
+    let done = false;
+    const polling = (async () => {
+      while (!done) {
+        const out = await getQueryResults(A, { queryId: q.queryId });
+        seen.push({ status: out.status, scanned: out.statistics?.recordsScanned, results: out.results });
+      }
+    })();
+    await runQuery(A, q.queryId, 0); // a progress write after every page of 1,000 events
+    done = true;
+    await polling;
+    const running = seen.filter((s) => s.status === "Running" && s.scanned! > 0 && s.scanned! < 20_000);
+    expect(running.length).toBeGreaterThan(0);
+    // The rows go with the statistics of the same write.
+    for (const r of running) expect(r.results).toEqual([[{ field: "n", value: String(r.scanned) }]]);
+    expect(await getQueryResults(A, { queryId: q.queryId })).toMatchObject({ status: "Complete", results: [[{ field: "n", value: "20000" }]], statistics: { recordsScanned: 20000 } });
+  });
+
   it("does not run a query StopQuery cancelled; the query shows Cancelled", async () => {
     const q = await stored();
     expect(await stopQuery(A, { queryId: q.queryId })).toEqual({ success: true });

@@ -25,14 +25,19 @@ const QUERY_STATUSES = ["Scheduled", "Running", "Complete", "Failed", "Cancelled
 
 export async function getQueryResults(accountId: string, input: GetQueryResultsRequest): Promise<GetQueryResultsResponse> {
   violations().required("queryId", input.queryId).string("queryId", input.queryId, { min: 0, max: 256 }).throwIfAny();
-  const q = await getQuery(accountId, input.queryId!);
-  if (!q) throw queryNotFound();
-  return {
-    queryLanguage: q.value.queryLanguage,
-    results: await readResults(q.value),
-    statistics: q.value.statistics,
-    status: q.value.status,
-  };
+  // A part read just as the runner replaced it: read the newer record (bounded; the runner writes once a second).
+  for (let attempt = 0; ; attempt++) {
+    const q = await getQuery(accountId, input.queryId!);
+    if (!q) throw queryNotFound();
+    const results = (await readResults(q.value)) ?? (attempt >= 10 ? [] : undefined);
+    if (results)
+      return {
+        queryLanguage: q.value.queryLanguage,
+        results,
+        statistics: q.value.statistics,
+        status: q.value.status,
+      };
+  }
 }
 
 export async function stopQuery(accountId: string, input: StopQueryRequest): Promise<StopQueryResponse> {

@@ -16,7 +16,7 @@ import { QueryRun } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
 import { encodePtr } from "./log-record.js";
 import { requiredTokens } from "./pushdown.js";
-import { deleteQuery, getQuery, isActive, listQueries, QUERY_TIMEOUT_MS, updateQuery, writeResults, type QueryRecord } from "./query-store.js";
+import { deleteQuery, deleteResults, getQuery, isActive, listQueries, QUERY_TIMEOUT_MS, updateQuery, writeResults, type QueryRecord } from "./query-store.js";
 
 const PROGRESS_MS = 1_000;
 const LEASE_MS = 30_000;
@@ -53,8 +53,11 @@ export async function sweepQueries(now = Date.now()): Promise<{ ran: number; del
   return { ran: due.length, deleted };
 }
 
-/** Claims the query (unless another runner holds it) and runs it to its end. */
-export async function runQuery(accountId: string, queryId: string): Promise<void> {
+/**
+ * Claims the query (unless another runner holds it) and runs it to its end.
+ * `progressMs`: how often partial results are written (tests shorten it).
+ */
+export async function runQuery(accountId: string, queryId: string, progressMs = PROGRESS_MS): Promise<void> {
   const owner = randomUUID();
   let cur = await getQuery(accountId, queryId);
   if (!cur || !isActive(cur.value.status)) return;
@@ -68,21 +71,30 @@ export async function runQuery(accountId: string, queryId: string): Promise<void
   const run = new QueryRun(parseQuery(record.queryString), { now: record.createTime, limit: record.limit });
   const stats = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
   let lastWrite = Date.now();
+  /** Result parts per progress write still stored. */
+  const written = new Map<number, number>();
 
   /** Writes progress under the lease; throws Stop when the query was stopped, timed out or taken over. */
   const save = async (status: QueryRecord["status"]): Promise<void> => {
     stats.recordsMatched = run.recordsMatched;
-    const resultParts = await writeResults(accountId, queryId, run.results());
+    const write = (record.resultWrite ?? 0) + 1;
+    const resultParts = await writeResults(accountId, queryId, write, run.results());
     for (;;) {
       const timedOut = Date.now() - record.createTime >= QUERY_TIMEOUT_MS;
       const next: QueryRecord = {
         ...record,
         status: timedOut ? "Timeout" : status,
         statistics: { ...stats },
+        resultWrite: write,
         resultParts,
         lease: status === "Running" && !timedOut ? { owner, until: Date.now() + LEASE_MS } : undefined,
       };
       if (await updateQuery(next, revision!)) {
+        // The write before last: a reader that read its record a whole progress interval ago is done with it.
+        const stale = written.get(write - 2);
+        if (stale !== undefined) await deleteResults(accountId, queryId, write - 2, stale);
+        written.delete(write - 2);
+        written.set(write, resultParts);
         record = next;
         revision = (await getQuery(accountId, queryId))?.revision;
         if (next.status === "Timeout") throw new Stop();
@@ -109,7 +121,7 @@ export async function runQuery(accountId: string, queryId: string): Promise<void
           stats.recordsScanned++;
           run.push(toInsightsEvent(accountId, e));
         }
-        if (Date.now() - lastWrite >= PROGRESS_MS) {
+        if (Date.now() - lastWrite >= progressMs) {
           await save("Running");
           lastWrite = Date.now();
         }

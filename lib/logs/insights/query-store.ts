@@ -2,8 +2,10 @@
  * Logs Insights queries in KV (bucket cw-logs-queries; layout in
  * docs/formats/logs-queries.md): one state record per query under
  * `{account}.q.{queryId}`, its result rows in parts of at most RESULT_PART_BYTES
- * under `{account}.r.{queryId}.{n}` so that 10,000 rows never exceed a
- * message. Records carry their expiry (AWS keeps results 7 days); the
+ * under `{account}.r.{queryId}.{write}.{n}` so that 10,000 rows never exceed a
+ * message. Each progress write has its own parts and the record names the
+ * write it belongs to, so a reader never mixes results and statistics of two
+ * writes. Records carry their expiry (AWS keeps results 7 days); the
  * runner's scheduled sweep deletes expired ones.
  */
 import type { KV } from "nats";
@@ -34,7 +36,9 @@ export interface QueryRecord {
   createTime: number;
   status: QueryStatus;
   statistics: QueryStatistics;
-  /** How many result parts the last write left. */
+  /** The progress write whose result parts the record's statistics go with (0: none yet). */
+  resultWrite?: number;
+  /** How many result parts that write left. */
   resultParts: number;
   /** The runner holding the query, and until when its claim holds (ms). */
   lease?: { owner: string; until: number };
@@ -44,7 +48,7 @@ export interface QueryRecord {
 export const queriesBucket = (): Promise<KV> => getBucket(BUCKETS.logsQueries);
 export const queryKey = (account: string, queryId: string) => `${account}.q.${queryId}`;
 export const queriesFilter = (account: string) => `${account}.q.*`;
-const resultKey = (account: string, queryId: string, n: number) => `${account}.r.${queryId}.${n}`;
+const resultKey = (account: string, queryId: string, write: number, n: number) => `${account}.r.${queryId}.${write}.${n}`;
 
 /** Query ids are UUIDs, as AWS's are; anything else names no query. */
 export const isQueryId = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
@@ -69,8 +73,8 @@ export async function listQueries(account?: string): Promise<QueryRecord[]> {
   return all.map((r) => r.value);
 }
 
-/** Writes the rows in parts; answers how many parts. Parts past the count are stale and never read. */
-export async function writeResults(account: string, queryId: string, rows: ResultField[][]): Promise<number> {
+/** Writes the rows of progress write `write` in parts; answers how many parts. */
+export async function writeResults(account: string, queryId: string, write: number, rows: ResultField[][]): Promise<number> {
   const kv = await queriesBucket();
   const parts: ResultField[][][] = [];
   let cur: ResultField[][] = [];
@@ -86,21 +90,29 @@ export async function writeResults(account: string, queryId: string, rows: Resul
     bytes += size;
   }
   if (cur.length) parts.push(cur);
-  await Promise.all(parts.map((p, n) => putRecord(kv, resultKey(account, queryId, n), p)));
+  await Promise.all(parts.map((p, n) => putRecord(kv, resultKey(account, queryId, write, n), p)));
   return parts.length;
 }
 
-export async function readResults(q: QueryRecord): Promise<ResultField[][]> {
+/** Drops the parts of an earlier write once no reader can still be reading them. */
+export async function deleteResults(account: string, queryId: string, write: number, parts: number): Promise<void> {
+  const kv = await queriesBucket();
+  await Promise.all(Array.from({ length: parts }, (_, n) => deleteRecord(kv, resultKey(account, queryId, write, n))));
+}
+
+/** The rows the record names; undefined when a part is gone (a later write replaced them: read the record again). */
+export async function readResults(q: QueryRecord): Promise<ResultField[][] | undefined> {
   const kv = await queriesBucket();
   const parts = await Promise.all(
-    Array.from({ length: q.resultParts }, (_, n) => getRecord<ResultField[][]>(kv, resultKey(q.accountId, q.queryId, n))),
+    Array.from({ length: q.resultWrite ? q.resultParts : 0 }, (_, n) => getRecord<ResultField[][]>(kv, resultKey(q.accountId, q.queryId, q.resultWrite!, n))),
   );
-  return parts.flatMap((p) => p?.value ?? []);
+  if (parts.some((p) => !p)) return undefined;
+  return parts.flatMap((p) => p!.value);
 }
 
 export async function deleteQuery(q: QueryRecord): Promise<void> {
   const kv = await queriesBucket();
-  const parts = await scanRecords<unknown>(kv, `${q.accountId}.r.${q.queryId}.*`);
+  const parts = await scanRecords<unknown>(kv, `${q.accountId}.r.${q.queryId}.>`);
   await Promise.all(parts.map((p) => deleteRecord(kv, p.key)));
   await deleteRecord(kv, queryKey(q.accountId, q.queryId));
 }
