@@ -12,7 +12,7 @@ import { putLogEvents } from "../../lib/logs/events/put-log-events.js";
 import { runQuery, sweepQueries } from "../../lib/logs/insights/query-runner.js";
 import { getQueryResults, stopQuery } from "../../lib/logs/insights/query-results.js";
 import { startQuery } from "../../lib/logs/insights/start-query.js";
-import { createQuery, getQuery, listQueries, QUERY_RECORD_VERSION, QUERY_TIMEOUT_MS, RESULTS_KEPT_MS, type QueryRecord } from "../../lib/logs/insights/query-store.js";
+import { countActive, createQuery, getQuery, listQueries, markActive, QUERY_RECORD_VERSION, QUERY_TIMEOUT_MS, RESULTS_KEPT_MS, type QueryRecord } from "../../lib/logs/insights/query-store.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
 
 const A = "111111111111";
@@ -131,7 +131,16 @@ describe("StartQuery's quota", () => {
   it("answers LimitExceededException past 30 queries Scheduled or Running in the account", async () => {
     const B = "222222222222";
     await createLogGroup(B, REGION, { logGroupName: group });
-    for (let i = 0; i < 30; i++) await createQuery({ ...(await template(B)), queryId: randomUUID() });
+    for (let i = 0; i < 30; i++) {
+      const queryId = randomUUID();
+      await createQuery({ ...(await template(B)), queryId });
+      await markActive(B, queryId);
+    }
+    // An ended query in the index does not count.
+    const ended = randomUUID();
+    await createQuery({ ...(await template(B)), queryId: ended, status: "Complete", lease: undefined });
+    await markActive(B, ended);
+    expect(await countActive(B)).toBe(30);
     const err = await startQuery(B, REGION, { logGroupName: group, startTime: 0, endTime: 1, queryString: "fields @message" }).catch((e) => e);
     expect(err.code).toBe("LimitExceededException");
     // Other accounts are not held back by it.

@@ -114,7 +114,35 @@ export async function deleteQuery(q: QueryRecord): Promise<void> {
   const kv = await queriesBucket();
   const parts = await scanRecords<unknown>(kv, `${q.accountId}.r.${q.queryId}.>`);
   await Promise.all(parts.map((p) => deleteRecord(kv, p.key)));
+  await deleteRecord(kv, activeKey(q.accountId, q.queryId));
   await deleteRecord(kv, queryKey(q.accountId, q.queryId));
 }
 
 export const isActive = (s: QueryStatus | undefined) => s === "Scheduled" || s === "Running";
+
+const activeKey = (account: string, queryId: string) => `${account}.a.${queryId}`;
+
+/** Enters a new query in the account's index of queries not yet ended (what the concurrency quota counts). */
+export async function markActive(account: string, queryId: string): Promise<void> {
+  await putRecord(await queriesBucket(), activeKey(account, queryId), 1);
+}
+
+/**
+ * How many of the account's queries are Scheduled or Running. Reads only the
+ * index (not 7 days of records); entries of queries that have ended are
+ * dropped as they are found.
+ */
+export async function countActive(account: string): Promise<number> {
+  const kv = await queriesBucket();
+  const entries = await scanRecords<number>(kv, `${account}.a.*`);
+  let n = 0;
+  await Promise.all(
+    entries.map(async ({ key }) => {
+      const queryId = key.slice(key.lastIndexOf(".") + 1);
+      const q = await getQuery(account, queryId);
+      if (q && isActive(q.value.status)) n++;
+      else await deleteRecord(kv, key);
+    }),
+  );
+  return n;
+}

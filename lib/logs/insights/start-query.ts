@@ -14,7 +14,7 @@ import { LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, logGroupsFilter, resolveLogGroupI
 import { violations } from "../validate.js";
 import { MAX_RESULTS } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
-import { createQuery, isActive, listQueries, QUERY_RECORD_VERSION, RESULTS_KEPT_MS } from "./query-store.js";
+import { countActive, createQuery, markActive, QUERY_RECORD_VERSION, RESULTS_KEPT_MS } from "./query-store.js";
 
 /** The function template.yaml declares for running queries. */
 export const QUERY_RUNNER_FUNCTION = "InsightsQueryRunner";
@@ -66,8 +66,7 @@ export async function startQuery(accountId: string, region: string, input: Start
     if (missing !== undefined) throw groupNotFound(missing, accountId);
   }
 
-  const active = (await listQueries(accountId)).filter((q) => isActive(q.status)).length;
-  if (active >= MAX_CONCURRENT_QUERIES)
+  if ((await countActive(accountId)) >= MAX_CONCURRENT_QUERIES)
     throw logsError("LimitExceededException", `Account maximum query concurrency limit of [${MAX_CONCURRENT_QUERIES}] reached.`);
 
   const now = Date.now();
@@ -88,6 +87,7 @@ export async function startQuery(accountId: string, region: string, input: Start
     resultParts: 0,
     expiresAt: now + RESULTS_KEPT_MS,
   });
+  await markActive(accountId, queryId);
   // Fire and forget: the query runs on; a lost invocation is the sweep's to pick up.
   void invokeFunction(QUERY_RUNNER_FUNCTION, { accountId, queryId }, 15 * 60_000).catch(() => undefined);
   return { queryId };
