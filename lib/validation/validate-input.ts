@@ -57,7 +57,9 @@ export function validateInput(service: ServiceName, operation: string, input: un
   if (check === null || check(input, undefined, undefined)) return;
   const out: Violation[] = [];
   check(input, ROOT, out);
-  throw answer(service, operation, out);
+  const waive = exceptionFor(service, operation)?.waive;
+  const violations = waive ? out.filter((v) => !waive(v)) : out;
+  if (violations.length) throw answer(service, operation, violations);
 }
 
 /** Logs operations whose model declares ValidationException and not InvalidParameterException. */
@@ -67,7 +69,7 @@ function declaresOnlyValidationException(operation: string): boolean {
 }
 
 export function answer(service: ServiceName, operation: string, violations: Violation[]): ServiceError {
-  const special = exceptionFor(service, operation)?.answer(violations);
+  const special = exceptionFor(service, operation)?.answer?.(violations);
   if (special) return special;
   if (service === "logs") {
     return logsError(declaresOnlyValidationException(operation) ? "ValidationException" : "InvalidParameterException", summarize(violations));
