@@ -66,9 +66,16 @@ function stringScalar(shape: Shape): Scalar | undefined {
   if (allowed) words.push(enumWords);
   const push = (out: Violation[], path: PathNode, s: string, kind: ViolationKind, constraint: string, bound?: "min" | "max", limit?: number) =>
     out.push({ path, kind, bound, limit, of: "string", shown: s, constraint });
+  // The common cases first, as plain comparisons: most values are far from every bound.
+  const upper = max ?? Infinity;
+  const ok = allowed
+    ? (v: unknown) => typeof v !== "string" || allowed.has(v) && !tooShort(v) && !tooLong(v) && !(re && !re.test(v))
+    : re
+      ? (v: unknown) => typeof v !== "string" || (!tooShort(v) && !tooLong(v) && re.test(v))
+      : (v: unknown) => typeof v !== "string" || (v.length >= 2 * minimum && v.length <= upper) || (!tooShort(v) && !tooLong(v));
   return {
     words,
-    ok: (v) => typeof v !== "string" || !((allowed && !allowed.has(v)) || tooShort(v) || tooLong(v) || (re && !re.test(v))),
+    ok,
     violations: (v, path, out) => {
       if (typeof v !== "string") return;
       if (allowed && !allowed.has(v)) push(out, path, v, "enum", enumWords);
@@ -192,20 +199,27 @@ export class ModelCompiler {
       .map(([name, ref]) => ({ name, required: required.has(name), check: this.check(ref.shape) }))
       .filter((m) => m.required || m.check);
     if (members.length === 0) return null;
+    // Parallel arrays: the loop runs once per datum of a thousand-datum request.
+    const names = members.map((m) => m.name);
+    const requiredAt = members.map((m) => m.required);
+    const checks = members.map((m) => m.check);
+    const n = members.length;
     return (value, path, out) => {
       if (!isObject(value)) return true;
       let ok = true;
-      for (let i = 0; i < members.length; i++) {
-        const m = members[i];
-        const v = value[m.name];
+      for (let i = 0; i < n; i++) {
+        const v = value[names[i]];
         if (v === undefined || v === null) {
-          if (!m.required) continue;
+          if (!requiredAt[i]) continue;
           if (!out) return false;
-          out.push({ path: { parent: path, member: m.name }, kind: "required", shown: undefined, constraint: "Member must not be null" });
+          out.push({ path: { parent: path, member: names[i] }, kind: "required", shown: undefined, constraint: "Member must not be null" });
           ok = false;
-        } else if (m.check !== null && !m.check(v, out && { parent: path, member: m.name }, out)) {
-          if (!out) return false;
-          ok = false;
+        } else {
+          const check = checks[i];
+          if (check !== null && !check(v, out && { parent: path, member: names[i] }, out)) {
+            if (!out) return false;
+            ok = false;
+          }
         }
       }
       return ok;
