@@ -42,14 +42,6 @@ function checkOf(service: ServiceName, operation: string): Check | null {
   return check;
 }
 
-/** The violations of one input, in model order: empty when it is valid. */
-export function violationsOf(service: ServiceName, operation: string, input: unknown): Violation[] {
-  const check = checkOf(service, operation);
-  const out: Violation[] = [];
-  if (check && !check(input, undefined, undefined)) check(input, ROOT, out);
-  return out;
-}
-
 /** Throws AWS's answer if the input breaks a constraint of the operation's model. */
 export function validateInput(service: ServiceName, operation: string, input: unknown): void {
   if (!ENABLED) return;
