@@ -25,6 +25,7 @@ interface Scalar {
   words: string[];
 }
 
+const isScalarShape = (s: Shape) => s.type !== "structure" && s.type !== "list" && s.type !== "map";
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Characters (code points), as the model's length trait counts them; UTF-16 units only differ for surrogate pairs. */
@@ -184,9 +185,10 @@ export class ModelCompiler {
       default: {
         const scalar = this.scalar(shapeName);
         if (!scalar) return null;
+        const { ok, violations } = scalar;
         return (v, path, out) => {
-          if (scalar.ok(v)) return true;
-          if (out) scalar.violations(v, path!, out);
+          if (ok(v)) return true;
+          if (out) violations(v, path!, out);
           return false;
         };
       }
@@ -203,6 +205,10 @@ export class ModelCompiler {
     const names = members.map((m) => m.name);
     const requiredAt = members.map((m) => m.required);
     const checks = members.map((m) => m.check);
+    // A scalar member's test, called directly on the valid path (one call less per value).
+    const scalarOks = Object.entries(shape.members ?? {})
+      .filter(([name]) => names.includes(name))
+      .map(([, ref]) => (isScalarShape(this.model.shapes[ref.shape]) ? this.scalar(ref.shape)?.ok : undefined));
     const n = members.length;
     return (value, path, out) => {
       if (!isObject(value)) return true;
@@ -215,6 +221,8 @@ export class ModelCompiler {
           out.push({ path: { parent: path, member: names[i] }, kind: "required", shown: undefined, constraint: "Member must not be null" });
           ok = false;
         } else {
+          const scalarOk = scalarOks[i];
+          if (scalarOk !== undefined && scalarOk(v)) continue;
           const check = checks[i];
           if (check !== null && !check(v, out && { parent: path, member: names[i] }, out)) {
             if (!out) return false;
