@@ -69,16 +69,6 @@ export const EXCEPTIONS: OperationException[] = [
     source: "this project's Logs tagging operations as first built (commit 8e12d2e), kept; no public recording found",
     waive: (v) => v.kind === "pattern" && topMember(v.path) === "resourceArn",
   },
-  {
-    // A log group's ARN as DescribeLogGroups returns it (`…:log-group:name:*`) is taken as its identifier.
-    service: "logs",
-    operations: ["DescribeLogStreams"],
-    source: "this project's DescribeLogStreams as first built (commit 8e12d2e), kept; no public recording found",
-    waive: (v) =>
-      v.kind === "pattern" &&
-      topMember(v.path) === "logGroupIdentifier" &&
-      /^arn:[\w#+=/:,.@-]*:\*$/.test(v.shown ?? ""),
-  },
 ];
 
 const byOperation = new Map<string, OperationException>();

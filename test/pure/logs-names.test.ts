@@ -213,12 +213,14 @@ describe("ARNs", () => {
     }
   });
 
-  it("logGroupIdentifier is a name or an ARN, with or without ':*'", () => {
+  it("logGroupIdentifier is a name or an ARN; the ':*' form fails the model's pattern first", () => {
     const r = (id: string) => resolveLogGroupIdentifier(id, "123456789012", "us-east-1");
     expect(r("/a/b")).toBe("/a/b");
     expect(r("arn:aws:logs:us-east-1:123456789012:log-group:/a/b")).toBe("/a/b");
-    expect(r("arn:aws:logs:us-east-1:123456789012:log-group:/a/b:*")).toBe("/a/b");
     expect(errorOf(() => r("arn:aws:logs:us-east-1:210987654321:log-group:/a/b")).code).toBe("ResourceNotFoundException");
+    expect(answer("DescribeLogStreams", { logGroupIdentifier: "arn:aws:logs:us-east-1:123456789012:log-group:/a/b:*" })!.message).toMatch(
+      /^1 validation error detected: Value 'arn:aws:logs:us-east-1:123456789012:log-group:\/a\/b:\*' at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+    );
   });
 });
 
