@@ -11,6 +11,7 @@
  * with its path, which is done only for a request already known to fail.
  * Values of the wrong type are the decoders' business and pass here.
  */
+import { RECORDED_ENUM_ORDER } from "./exceptions.js";
 import { wholeValueRegex } from "./java-regex.js";
 import type { BotocoreModel, Shape } from "./service-models.js";
 import { javaDouble, javaString, type PathNode, type Violation, type ViolationKind } from "./violation.js";
@@ -49,13 +50,13 @@ const lengthWords = (bound: "min" | "max", limit: number) =>
 const valueWords = (bound: "min" | "max", limit: number) =>
   `Member must have value ${bound === "min" ? "greater" : "less"} than or equal to ${limit}`;
 
-function stringScalar(shape: Shape): Scalar | undefined {
+function stringScalar(shape: Shape, name: string): Scalar | undefined {
   const { min, max, pattern } = shape;
   const allowed = shape.enum ? new Set(shape.enum) : undefined;
   const re = pattern !== undefined ? wholeValueRegex(pattern) : undefined;
   const minimum = min ?? 0;
   if (!allowed && !re && minimum === 0 && max === undefined) return undefined;
-  const enumWords = allowed ? `Member must satisfy enum value set: [${shape.enum!.join(", ")}]` : "";
+  const enumWords = allowed ? `Member must satisfy enum value set: [${(RECORDED_ENUM_ORDER[name] ?? shape.enum!).join(", ")}]` : "";
   const patternWords = `Member must satisfy regular expression pattern: ${pattern}`;
   // Short of a surrogate pair, UTF-16 length is the character count: counting is needed only near a bound.
   const tooShort = (s: string) => s.length < minimum || (s.length < 2 * minimum && characters(s) < minimum);
@@ -162,7 +163,7 @@ export class ModelCompiler {
       const shape = this.model.shapes[shapeName];
       const s =
         shape.type === "string"
-          ? stringScalar(shape)
+          ? stringScalar(shape, shapeName)
           : shape.type === "blob"
             ? blobScalar(shape)
             : shape.type === "integer" || shape.type === "long" || shape.type === "double" || shape.type === "float"

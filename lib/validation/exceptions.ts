@@ -75,3 +75,15 @@ const byOperation = new Map<string, OperationException>();
 for (const e of EXCEPTIONS) for (const op of e.operations) byOperation.set(`${e.service}.${op}`, e);
 
 export const exceptionFor = (service: ServiceName, operation: string) => byOperation.get(`${service}.${operation}`);
+
+/**
+ * Enum sets whose order in AWS's message was seen and differs from the
+ * model's: AWS prints its own set, not the model's list. By shape name.
+ */
+export const RECORDED_ENUM_ORDER: Record<string, string[]> = {
+  // A CloudTrail record of AWS's answer to DescribeAlarms stateValue=INVALID_FOR_SUMMARY (quoted in a public
+  // repository), and localstack's AWS-recorded snapshot of SetAlarmState with an invalid state.
+  StateValue: ["INSUFFICIENT_DATA", "ALARM", "OK"],
+  // AWS's answer to a bad outputFormat as recorded in issue 18.
+  OutputFormat: ["w3c", "raw", "json", "plain", "parquet"],
+};

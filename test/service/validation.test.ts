@@ -46,6 +46,8 @@ const RECORDED: Record<string, RegExp> = {
  */
 const BASELINE_ADDITIONS: Record<string, Record<string, unknown>> = {
   PutMetricData: { MetricData: [{ MetricName: "m", Value: 1 }] },
+  // The current model requires only AlarmName; a metric alarm still needs these, which its handler checks.
+  PutMetricAlarm: { EvaluationPeriods: 1, ComparisonOperator: "GreaterThanThreshold", Threshold: 1, MetricName: "m", Namespace: "ns", Statistic: "Average", Period: 60 },
 };
 
 const summarize = (vs: ExpectedViolation[]) =>

@@ -8,6 +8,7 @@
  * tests): a generator of values matching arbitrary regexes would be a project
  * of its own.
  */
+import { RECORDED_ENUM_ORDER } from "../../lib/validation/exceptions.js";
 import { wholeValueRegex } from "../../lib/validation/java-regex.js";
 import type { BotocoreModel, Shape } from "../../lib/validation/service-models.js";
 
@@ -77,6 +78,12 @@ function paths(steps: Step[]): { path: string; queryPath: string } {
 }
 
 const isScalar = (s: Shape) => s.type !== "structure" && s.type !== "list" && s.type !== "map";
+
+/** The order AWS was seen to print an enum set in, where recorded (the same set as the model's); else the model's. */
+function awsEnumOrder(values: string[]): string[] {
+  const key = [...values].sort().join(",");
+  return Object.values(RECORDED_ENUM_ORDER).find((r) => [...r].sort().join(",") === key) ?? values;
+}
 
 export class ModelCases {
   constructor(private readonly model: BotocoreModel) {}
@@ -178,7 +185,7 @@ export class ModelCases {
     const where = paths(steps);
     const out: ExpectedViolation[] = [];
     if (shape.enum) {
-      if (!shape.enum.includes(s)) out.push({ ...where, shown: s, kind: "enum", words: `Member must satisfy enum value set: [${shape.enum.join(", ")}]` });
+      if (!shape.enum.includes(s)) out.push({ ...where, shown: s, kind: "enum", words: `Member must satisfy enum value set: [${awsEnumOrder(shape.enum).join(", ")}]` });
       return out;
     }
     const n = characters(s);
@@ -197,7 +204,7 @@ export class ModelCases {
     if (shape.max !== undefined) out.push(`Member must have ${noun} less than or equal to ${shape.max}`);
     if (shape.min !== undefined) out.push(`Member must have ${noun} greater than or equal to ${shape.min}`);
     if (shape.pattern !== undefined) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-    if (shape.enum) out.push(`Member must satisfy enum value set: [${shape.enum.join(", ")}]`);
+    if (shape.enum) out.push(`Member must satisfy enum value set: [${awsEnumOrder(shape.enum).join(", ")}]`);
     return out;
   }
 
