@@ -13,7 +13,7 @@ import { evaluateExpression } from "./query/math/evaluate.js";
 import { parseTimezone, renderLabel } from "./query/math/labels.js";
 import { parseExpression, referencedIds, type Expr } from "./query/math/parser.js";
 import { alignStart, checkPeriod, periodAvailable } from "./read/period-rules.js";
-import { runSearch, type SearchMessage } from "./query/search/search.js";
+import { runSearch, type SearchMessage } from "./query/search/index.js";
 import { AccountMetrics } from "./read/account-metrics.js";
 import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
