@@ -16,7 +16,7 @@ import type { KV } from "nats";
 import { fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, updateRecord, type Versioned } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupNotFound, logStreamExists, logStreamNotFound, validationException } from "./errors.js";
-import { getLogGroup, requireLogGroup } from "./groups.js";
+import { getLogGroup, requireLogGroup } from "./group-records.js";
 import {
   checkCreateNameLengths,
   checkLogGroupName,

@@ -15,7 +15,7 @@ import type {
   UntagResourceRequest,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { invalidParameter, tooManyTags } from "./errors.js";
-import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./groups.js";
+import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 import { checkLogGroupName, logGroupNameFromResourceArn, MAX_TAGS, RESOURCE_ARN, TAG_KEY, TAGS } from "./names.js";
 import { violations, type Violations } from "./validate.js";
 

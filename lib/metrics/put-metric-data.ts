@@ -6,7 +6,8 @@ import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch
 import { StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { ServiceError, invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
-import { publishIngest, type IngestDatum } from "./write/ingest-log.js";
+import type { IngestDatum } from "./encoding/ingest-codec.js";
+import { publishIngest } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
 
 const UNITS = new Set<string>(Object.values(StandardUnit));

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { partitionOf, type IngestDatum, type IngestMessage } from "../../lib/metrics/write/ingest-log.js";
-import { decodeIngestMessage, encodeIngestMessage, mixSeriesHash, NotUnicodeError, SERIES_HASH_SEED } from "../../lib/metrics/encoding/ingest-codec.js";
+import { partitionOf } from "../../lib/metrics/write/ingest-log.js";
+import {
+  decodeIngestMessage,
+  encodeIngestMessage,
+  mixSeriesHash,
+  NotUnicodeError,
+  SERIES_HASH_SEED,
+  type IngestDatum,
+  type IngestMessage,
+} from "../../lib/metrics/encoding/ingest-codec.js";
 import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 10, 25, 6, 30, 17);

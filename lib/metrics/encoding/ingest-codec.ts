@@ -24,7 +24,41 @@
  */
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { FNV_OFFSET, fnvStep, seriesHash, textHash } from "../store/identity.js";
-import type { IngestDatum, IngestMessage } from "../write/ingest-log.js";
+import type { Aggregate } from "../read/aggregate.js";
+import type { TierName } from "../store/tiers.js";
+
+/** A datapoint as stored in the ingest log: compact, already validated. */
+export interface IngestDatum {
+  /** metric name */
+  m: string;
+  /** dimensions as [name, value] pairs, sorted by name */
+  d: Array<[string, string]>;
+  /** timestamp, epoch ms */
+  t: number;
+  /** unit ("None" when not given) */
+  u: string;
+  /** storage resolution in seconds: 1 for high resolution; absent (older messages: 60) for standard */
+  r?: 1 | 60;
+  /** a single value */
+  v?: number;
+  /** values and their counts */
+  vs?: number[];
+  cs?: number[];
+  /** statistic set: [SampleCount, Sum, Minimum, Maximum] */
+  s?: [number, number, number, number];
+  /**
+   * Never in the ingest log: a bucket the aggregator already folded (a delta
+   * record's, see read/tail-cache.ts), with `t` its start and `k` its tier.
+   */
+  a?: Aggregate;
+  k?: TierName;
+}
+
+export interface IngestMessage {
+  account: string;
+  namespace: string;
+  data: IngestDatum[];
+}
 
 const VERSION = 1;
 export const KIND = 0b11;
