@@ -6,6 +6,7 @@
  * fold in exactly the messages the record does not have yet.
  */
 import type { KV } from "nats";
+import { corruptStoredData } from "../../errors.js";
 import { getBucket, BUCKETS } from "../../storage/nats.js";
 import { fromKeyToken, isWrongLastSequence, keyToken } from "../../storage/kv.js";
 import { Aggregate } from "../read/aggregate.js";
@@ -66,9 +67,10 @@ export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk,
 
 /** A record's header fields, and its chunk's bytes. */
 function readRecord(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; body: Uint8Array } {
-  if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
-  if (bytes.length < 15) throw new Error("truncated chunk record");
+  if (bytes[0] !== FORMAT) throw corruptStoredData("chunk record", `unknown format ${bytes[0]}`);
+  if (bytes.length < 15) throw corruptStoredData("chunk record", "truncated");
   const n = (bytes[13] << 8) | bytes[14];
+  if (bytes.length < 15 + 4 * n) throw corruptStoredData("chunk record", "truncated");
   const absorbed = n === 0 ? [] : Array.from({ length: n }, (_, i) => uint32(bytes, 15 + 4 * i));
   return { lastSeq: float64(bytes, 1), incarnation: uint32(bytes, 9), absorbed, body: bytes.subarray(15 + 4 * n) };
 }
