@@ -17,6 +17,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const CASE_LIMIT_MS = 5000;
 
 const TARGETS: Array<[FuzzTargetName, string, number]> = [
+  ["identify", "request lines and headers naming the operation", 3000],
   ["json", "awsJson request bodies (CloudWatch and Logs)", 3000],
   ["cbor", "rpc-v2-cbor request bodies", 3000],
   ["query", "awsQuery forms", 3000],

@@ -281,9 +281,24 @@ function deltaSeeds(): FuzzInput[] {
 
 // ---------------------------------------------------------------------------
 
-export type FuzzTargetName = "json" | "cbor" | "query" | "sigv4" | "chunk" | "ingest" | "delta" | "harness-hang" | "harness-throw";
+export type FuzzTargetName = "identify" | "json" | "cbor" | "query" | "sigv4" | "chunk" | "ingest" | "delta" | "harness-hang" | "harness-throw";
 
 export const FUZZ_TARGETS: Record<FuzzTargetName, FuzzTarget> = {
+  identify: {
+    // Which service, protocol and operation a request names: its method, path, query and headers.
+    seeds: () => [
+      text("request", "POST /\nx-amz-target: GraniteServiceVersion20100801.PutMetricData\ncontent-type: application/x-amz-json-1.0\n\n{}"),
+      text("request", "POST /\nx-amz-target: Logs_20140328.CreateLogGroup\ncontent-type: application/x-amz-json-1.1\n\n{}"),
+      text("request", "POST /service/GraniteServiceVersion20100801/operation/GetMetricData\nsmithy-protocol: rpc-v2-cbor\n\n"),
+      text("request", "POST /\ncontent-type: application/x-www-form-urlencoded\n\nAction=ListMetrics&Version=2010-08-01"),
+      text("request", "GET /?Action=ListMetrics&Version=2010-08-01\n\n"),
+    ],
+    tokens: ["%", "%E0%A4", "%2F", "/", ".", "?", "&", "Action=", "x-amz-target: ", "/service/", "/operation/", "\n"],
+    decode: ({ bytes }) => {
+      const req = parseRequestText(Buffer.from(bytes).toString("utf8"));
+      return operationModel(identify(req.method, req.path, req.query, req.headers, () => req.body));
+    },
+  },
   json: {
     seeds: jsonSeeds,
     tokens: JSON_TOKENS,
