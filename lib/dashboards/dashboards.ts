@@ -5,7 +5,8 @@
  * One record per dashboard, keyed `{account}.{name}`: the account is the first
  * key token, so one account never reads, lists or deletes another's
  * dashboards. Dashboards are global (not per region), as in AWS; the ARN has
- * no region: `arn:aws:cloudwatch::{account}:dashboard/{name}`.
+ * no region: `arn:aws:cloudwatch::{account}:dashboard/{name}`. Key and record:
+ * docs/formats/kv-keys.md.
  */
 import type {
   DashboardEntry,

@@ -4,6 +4,7 @@
  * `{account}.{group token}.{stream token}`, so a group's streams are one key
  * filter. Each record carries the id of the group incarnation it belongs to;
  * a record left behind by a deleted group is ignored (and cleaned up).
+ * Key and record: docs/formats/kv-keys.md.
  */
 import type {
   CreateLogStreamRequest,

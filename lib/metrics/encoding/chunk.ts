@@ -1,56 +1,12 @@
 /**
  * A chunk: a run of buckets of ONE series at ONE resolution (e.g. one
  * series-hour of 1-minute buckets), in a compact binary form for KV/S3.
+ * Lossless: count, sum, min and max come back bit for bit, and the DDSketch
+ * bins exactly as they were (so percentiles keep their 1% bound).
  *
- * Everything is lossless: count, sum, min and max come back bit-for-bit, and
- * the DDSketch bins exactly as they were (so percentiles keep their 1% bound).
- *
- * Layout (version 1). Byte 0: version in the low nibble, bit 7 set when the
- * rest is deflateRaw-compressed (chosen only when that is smaller). Then:
- *
- *   varint resolutionMs, varint n (bucket count)
- *   units      varint table size, each (varint byte length, UTF-8); then mode
- *              0 + varint code (all buckets share it) or 1 + one varint code
- *              per bucket; code 0 = no unit, i+1 = table[i]
- *   timestamps byte mode:
- *              0 consecutive slots: zigzag first slot (t / resolution)
- *              1 bitmap: zigzag first slot, varint span, ⌈span/8⌉ bytes
- *              2 slot gaps: zigzag first slot, n-1 varint slot deltas
- *              3 raw: zigzag first t (ms), n-1 varint ms deltas
- *   kinds      byte 0 (all SINGLE) or 1 + one byte per bucket:
- *              SINGLE   count 1, sum = min = max = v       → min column only
- *              UNIFORM  min = max, sum = min·count          → count, min
- *              UNIFORM_SUM  min = max, other sum            → count, sum, min
- *              FULL     distribution with min < max         → count, sum, min, max, sketch
- *              RESIDUAL as FULL; the sketch omits the one observation of
- *                       min and the one of max (both implied)
- *              NODIST   no distribution (statistic sets)    → count, sum, min, max
- *              EMPTY    count 0
- *              (the sketch of SINGLE/UNIFORM/UNIFORM_SUM is implied: all the
- *              mass in min's bin)
- *   columns    count, sum, min, max in that order, each holding the values of
- *              the buckets whose kind has it, in bucket order, each column
- *              with its own mode byte:
- *              - decimal: bits 0-3 = d, bit 4 = common factor, bits 5-6 =
- *                order (1 or 2). Every value is m / 10^d for an integer m
- *                (|m| ≤ 2^48) — exact, since dividing by a power of ten is
- *                correctly rounded — and m is stored as zigzag varints of its
- *                first (order 1) or second (order 2: delta-of-delta)
- *                differences, divided by their greatest common divisor g
- *                (varint g first, when bit 4 is set: byte counts in pages).
- *                A random walk of 2-decimal CPU percentages costs 1-2 bytes
- *                a value.
- *              - 0x80 XOR: Gorilla-style at byte granularity: the float64 bits
- *                XOR the previous value's, one byte of (leading zero bytes << 4
- *                | trailing zero bytes), then the bytes in between.
- *              The encoder takes the smallest.
- *   sketches   if any FULL/RESIDUAL bucket: byte count mode (0 varint counts,
- *              1 float64 counts), then per such bucket: zero count; positive
- *              bins; negative bins. Bins: varint k, then k pairs of index
- *              (zigzag for the first, varint delta-1 after) and count.
- *
- * A one-value-a-minute series is all SINGLE buckets at consecutive slots, so a
- * chunk is a ~10-byte header plus the min column: see bench/size.ts.
+ * Layout (version 1): docs/formats/chunk.md; its value columns:
+ * docs/formats/value-columns.md. A one-value-a-minute series is all SINGLE
+ * buckets at consecutive slots: a ~10-byte header plus the min column (bench/size.ts).
  */
 
 import { deflateRawSync, inflateRawSync } from "node:zlib";

@@ -2,11 +2,8 @@
  * The records of the delta log (delta-log.ts): what one aggregator batch
  * folded, as buckets per chunk, with the range of ingest sequences it covers.
  *
- * Layout: [u8 format][varint from][varint to][varint n][n strings]
- *         [varint entries] then per entry: [varint account][varint series]
- *         [varint unit] (string indexes) [u8 tier][varint start seconds]
- *         [varint length][chunk body (chunk.ts, no deflate)].
- * Bodies are left encoded: a reader decodes only the series it asks for.
+ * Layout (format 1): docs/formats/delta-record.md. Bodies are left encoded:
+ * a reader decodes only the series it asks for.
  */
 import { ByteReader, ByteWriter, varintSize } from "./bytes.js";
 import { writeChunk, type EncodableBucket } from "./chunk.js";

@@ -8,19 +8,8 @@
  * about 12 bytes; decoding makes one object per datapoint, and the datapoints
  * of one series share their dimension list.
  *
- * Layout (lib/metrics/encoding/bytes.ts: unsigned LEB128 varints, big-endian float64,
- * strings as varint length + UTF-8):
- *   u8 VERSION
- *   varint n, n × string                           the string table
- *   varint account, varint namespace               string indexes
- *   varint n, n × series: varint name, varint k, k × (varint dimName, varint dimValue)
- *   f64 base time
- *   varint n, n × datum:
- *     varint series, varint unit, u8 flags, time, payload
- *     time: flags & EXACT_TIME ? f64 : zigzag varint of (t − base)
- *     payload by flags & KIND: VALUE f64 | STATISTICS 4 × f64 | VALUES varint k, k × f64, [k × f64 counts]
- *
- * Messages written before this format are JSON and still decode.
+ * Layout (version 1, and the JSON form of earlier versions, still read):
+ * docs/formats/ingest-message.md.
  */
 import { corruptStoredData } from "../../errors.js";
 import { ByteReader, ByteWriter } from "./bytes.js";

@@ -4,6 +4,7 @@
  * Each record carries the highest ingest sequence folded into it, which makes
  * aggregation idempotent (a redelivered message is skipped) and lets readers
  * fold in exactly the messages the record does not have yet.
+ * Key and record layout (format 2): docs/formats/kv-keys.md, docs/formats/chunk.md.
  */
 import type { KV } from "nats";
 import { corruptStoredData } from "../../errors.js";
@@ -41,7 +42,7 @@ export const chunkKey = (r: ChunkRef) => `${r.account}.${r.seriesId}.${keyToken(
 
 export const chunkBucket = (): Promise<KV> => getBucket(BUCKETS.metricChunks);
 
-// Record layout: [u8 format][f64 lastSeq][u32 incarnation][u16 n][n × u32 absorbed][chunk].
+// docs/formats/chunk.md, "Stored chunk record".
 const FORMAT = 2;
 
 export const newIncarnation = () => (Math.random() * 0xffffffff) >>> 0;

@@ -3,7 +3,8 @@
  * message per partition its series fall in. Partitions are by series (account,
  * namespace, name, dimensions), so one partition's aggregator owns every
  * series it touches, and even a single busy namespace spreads over all of
- * them. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`.
+ * them. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`
+ * (docs/formats/kv-keys.md#streams; messages: docs/formats/ingest-message.md).
  */
 import { RetentionPolicy, StorageType } from "nats";
 import { registerShard } from "../../storage/stream-shards.js";
