@@ -41,6 +41,7 @@ import { paginate } from "./pagination.js";
 import { deleteStreamsOfGroup } from "./streams.js";
 import { violations } from "./validate.js";
 
+// Callers that import these from groups.ts (metric filters, ingest) keep working; streams and tags use group-records.ts.
 export { getLogGroup, logGroupsBucket, modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 
 // --- CreateLogGroup -----------------------------------------------------------

@@ -158,11 +158,6 @@ export class ByteReader {
     return n;
   }
 
-  /** Bytes not read yet. */
-  remaining(): number {
-    return this.buf.length - this.pos;
-  }
-
   /** Reports corrupt content found by the format's own checks. */
   corrupt(detail: string): never {
     throw corruptStoredData(this.name, detail);
