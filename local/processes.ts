@@ -61,8 +61,11 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
   return { url: `nats://127.0.0.1:${port}`, port, process: child, stop: (signal) => stopChild(child, signal) };
 }
 
-/** The client port from nats-server's ports file (`{"nats":["nats://127.0.0.1:PORT"]}`), once it is written. */
-async function readNatsPort(file: string, timeoutMs = 15_000): Promise<number> {
+/**
+ * The client port from the ports file a nats-server configured with `ports_file_dir`
+ * writes (`{dir}/nats-server_{pid}.ports`: `{"nats":["nats://127.0.0.1:PORT"]}`), once it is written.
+ */
+export async function readNatsPort(file: string, timeoutMs = 15_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (existsSync(file)) {

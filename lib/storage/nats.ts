@@ -34,11 +34,25 @@ interface Shared {
 const SHARED = Symbol.for("hive.cloudwatch.nats");
 const shared = ((globalThis as any)[SHARED] ??= { buckets: new Map() }) as Shared;
 
+/**
+ * Auth and TLS as the platform's nats.conf sets them up: a token, and TLS
+ * with the cluster CA (a `tls://` URL, or a CA file, asks for it).
+ */
+export function natsSecurity(url: string, token: string, caFile: string): { servers: string; token?: string; tls?: { caFile?: string } } {
+  const tls = url.startsWith("tls://") || caFile !== "";
+  return {
+    servers: url.replace(/^tls:\/\//, "nats://"),
+    ...(token ? { token } : {}),
+    ...(tls ? { tls: caFile ? { caFile } : {} } : {}),
+  };
+}
+
 export function getNats(url = getConfig().natsUrl): Promise<Nats> {
   if (!url) throw new Error("no NATS URL configured (HIVE_CLOUDWATCH_NATS_URL)");
   shared.nats ??= (async () => {
+    const { natsToken, natsCaFile } = getConfig();
     const nc = await connect({
-      servers: url,
+      ...natsSecurity(url, natsToken, natsCaFile),
       name: "hive-cloudwatch",
       maxReconnectAttempts: -1, // survive a nats-server restart
       reconnectTimeWait: 250,
