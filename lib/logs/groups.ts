@@ -17,42 +17,24 @@ import type { KV } from "nats";
 import { createRecord, fromKeyToken, getRecord, isWrongLastSequence } from "../storage/kv.js";
 import { invalidParameter, logGroupExists, logGroupNotFound, validationException } from "./errors.js";
 import {
-  checkCreateNameLengths,
-  checkLogGroupName,
   checkNotReserved,
-  DESCRIBE_LIMIT,
+  checkRetentionDays,
   isHashedToken,
-  KMS_KEY_ID,
-  LOG_GROUP_CLASSES,
-  LOG_GROUP_IDENTIFIER,
-  LOG_GROUP_NAME,
-  LOG_GROUP_NAME_PATTERN,
   logGroupArn,
   logGroupKey,
   logGroupsFilter,
   logGroupWildcardArn,
-  NEXT_TOKEN,
   resolveLogGroupIdentifier,
-  RETENTION_DAYS,
-  TAGS,
 } from "./names.js";
 import { logGroupsBucket, modifyLogGroup, type LogGroupRecord } from "./group-records.js";
 import { paginate } from "./pagination.js";
 import { deleteStreamsOfGroup } from "./streams.js";
-import { violations } from "./validate.js";
 
 // Callers that import these from groups.ts (metric filters, ingest) keep working; streams and tags use group-records.ts.
 export { getLogGroup, logGroupsBucket, modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 
 // --- CreateLogGroup -----------------------------------------------------------
 export async function createLogGroup(accountId: string, _region: string, input: CreateLogGroupRequest): Promise<{}> {
-  checkCreateNameLengths(input.logGroupName);
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.string("kmsKeyId", input.kmsKeyId, KMS_KEY_ID);
-  v.map("tags", input.tags, TAGS);
-  v.enumValue("logGroupClass", input.logGroupClass, LOG_GROUP_CLASSES);
-  v.throwIfAny();
   const name = input.logGroupName!;
   checkNotReserved(name);
 
@@ -72,9 +54,6 @@ export async function createLogGroup(accountId: string, _region: string, input: 
 
 // --- DeleteLogGroup -----------------------------------------------------------
 export async function deleteLogGroup(accountId: string, _region: string, input: DeleteLogGroupRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.throwIfAny();
   const name = input.logGroupName!;
   const kv = await logGroupsBucket();
   const key = logGroupKey(accountId, name);
@@ -151,16 +130,6 @@ export async function describeLogGroups(
   region: string,
   input: DescribeLogGroupsRequest,
 ): Promise<DescribeLogGroupsResponse> {
-  const v = violations();
-  v.list("accountIdentifiers", input.accountIdentifiers, { min: 0, max: 20, member: { min: 12, max: 12, pattern: "^\\d{12}$" } });
-  v.string("logGroupNamePrefix", input.logGroupNamePrefix, LOG_GROUP_NAME);
-  v.string("logGroupNamePattern", input.logGroupNamePattern, LOG_GROUP_NAME_PATTERN);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, DESCRIBE_LIMIT);
-  v.enumValue("logGroupClass", input.logGroupClass, LOG_GROUP_CLASSES);
-  v.list("logGroupIdentifiers", input.logGroupIdentifiers, { min: 1, max: 50, member: LOG_GROUP_IDENTIFIER });
-  v.throwIfAny();
-
   const prefix = input.logGroupNamePrefix;
   const pattern = input.logGroupNamePattern;
   if (prefix !== undefined && pattern !== undefined) {
@@ -211,20 +180,13 @@ export async function describeLogGroups(
 
 // --- Retention ----------------------------------------------------------------
 export async function putRetentionPolicy(accountId: string, _region: string, input: PutRetentionPolicyRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("retentionInDays", input.retentionInDays);
-  v.enumValue("retentionInDays", input.retentionInDays, RETENTION_DAYS);
-  v.throwIfAny();
   const days = input.retentionInDays!;
+  checkRetentionDays(days);
   await modifyLogGroup(accountId, input.logGroupName!, (g) => (g.retentionInDays === days ? undefined : { ...g, retentionInDays: days }));
   return {};
 }
 
 export async function deleteRetentionPolicy(accountId: string, _region: string, input: DeleteRetentionPolicyRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.throwIfAny();
   await modifyLogGroup(accountId, input.logGroupName!, (g) => {
     if (g.retentionInDays === undefined) return undefined;
     const { retentionInDays: _, ...rest } = g;

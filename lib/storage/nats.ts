@@ -24,8 +24,16 @@ export const BUCKETS = {
   metricChunks: "cw-metric-chunks",
   metricSeries: "cw-metric-series",
   streamShards: "cw-stream-shards",
+  alarms: "cw-alarms",
+  alarmHistory: "cw-alarm-history",
+  alarmLeases: "cw-alarm-leases",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
+
+/** Buckets whose entries expire: alarm history is kept two weeks, as AWS keeps it. */
+const BUCKET_TTL_MS: Partial<Record<BucketName, number>> = {
+  [BUCKETS.alarmHistory]: 14 * 86_400_000,
+};
 
 interface Shared {
   nats?: Promise<Nats>;
@@ -74,7 +82,7 @@ export function getBucket(name: BucketName): Promise<KV> {
   let kv = shared.buckets.get(name);
   if (!kv) {
     kv = getNats()
-      .then(({ js }) => js.views.kv(name, { history: 1 }))
+      .then(({ js }) => js.views.kv(name, { history: 1, ...(BUCKET_TTL_MS[name] ? { ttl: BUCKET_TTL_MS[name] } : {}) }))
       .catch((e) => {
         shared.buckets.delete(name);
         throw e;

@@ -177,7 +177,24 @@ describe("template.yaml and the SDK models", () => {
   ] as const;
   /** Operations the README lists as built: each must have its function. */
   const BUILT = {
-    CloudWatch: ["PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards"],
+    CloudWatch: [
+      "PutDashboard",
+      "GetDashboard",
+      "ListDashboards",
+      "DeleteDashboards",
+      "PutMetricAlarm",
+      "PutCompositeAlarm",
+      "DescribeAlarms",
+      "DescribeAlarmsForMetric",
+      "DescribeAlarmHistory",
+      "DeleteAlarms",
+      "SetAlarmState",
+      "EnableAlarmActions",
+      "DisableAlarmActions",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ],
     Logs: [
       "CreateLogGroup",
       "DeleteLogGroup",
