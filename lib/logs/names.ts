@@ -94,7 +94,7 @@ export function resolveLogGroupIdentifier(identifier: string, accountId: string,
   return parsed.resource;
 }
 
-// --- KV keys ----------------------------------------------------------------
+// --- KV keys (docs/formats/kv-keys.md) ---------------------------------------
 /**
  * A name's key token, short enough for a NATS subject: `$KV.{bucket}.{key}`
  * travels in a protocol line of at most 4 KB, and an escaped 512-character

@@ -4,6 +4,7 @@
  * `{account}.{group token}.{stream token}`, so a group's streams are one key
  * filter. Each record carries the id of the group incarnation it belongs to;
  * a record left behind by a deleted group is ignored (and cleaned up).
+ * Key and record: docs/formats/kv-keys.md.
  */
 import type {
   CreateLogStreamRequest,
@@ -16,7 +17,7 @@ import type { KV } from "nats";
 import { fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, updateRecord, type Versioned } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupNotFound, logStreamExists, logStreamNotFound, validationException } from "./errors.js";
-import { getLogGroup, requireLogGroup } from "./groups.js";
+import { getLogGroup, requireLogGroup } from "./group-records.js";
 import { isHashedToken, logStreamArn, logStreamKey, logStreamsFilter, resolveLogGroupIdentifier } from "./names.js";
 import { paginate } from "./pagination.js";
 

@@ -15,7 +15,7 @@ import type {
   UntagResourceRequest,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { invalidParameter, tooManyTags } from "./errors.js";
-import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./groups.js";
+import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 import { logGroupNameFromResourceArn, MAX_TAGS } from "./names.js";
 
 /** Merges `tags` in; `onTooMany` is the error when the result would exceed 50 tags. */

@@ -5,8 +5,9 @@
 import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { ServiceError, invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
+import type { IngestDatum } from "./encoding/ingest-codec.js";
 import { admitIngest } from "./write/ingest-admission.js";
-import { publishIngest, type IngestDatum } from "./write/ingest-log.js";
+import { publishIngest } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
 
 const MAX_VALUES = 150;
