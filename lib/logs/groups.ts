@@ -31,7 +31,7 @@ import { paginate } from "./pagination.js";
 import { deleteStreamsOfGroup } from "./streams.js";
 
 // Callers that import these from groups.ts (metric filters, ingest) keep working; streams and tags use group-records.ts.
-export { getLogGroup, logGroupsBucket, modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
+export { effectiveRetentionDays, getLogGroup, logGroupsBucket, modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 
 // --- CreateLogGroup -----------------------------------------------------------
 export async function createLogGroup(accountId: string, _region: string, input: CreateLogGroupRequest): Promise<{}> {
@@ -110,7 +110,7 @@ export function toLogGroup(rec: LogGroupRecord, accountId: string, region: strin
 }
 
 /** The names of an account's groups (read from the keys; hashed long names from their records). */
-async function listGroupNames(kv: KV, accountId: string): Promise<string[]> {
+export async function listGroupNames(kv: KV, accountId: string): Promise<string[]> {
   const names: string[] = [];
   const hashed: string[] = [];
   for await (const key of await kv.keys(logGroupsFilter(accountId))) {

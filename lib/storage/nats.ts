@@ -19,6 +19,8 @@ export interface Nats {
 /** KV buckets by purpose. History 1: they hold state, not logs. */
 export const BUCKETS = {
   dashboards: "cw-dashboards",
+  logChunks: "cw-log-chunks",
+  logExports: "cw-log-exports",
   logGroups: "cw-log-groups",
   logStreams: "cw-log-streams",
   metricChunks: "cw-metric-chunks",

@@ -1,0 +1,381 @@
+/**
+ * Log events against a real nats-server and S3 server: PutLogEvents' rules
+ * and durability, and scanLogEvents / getLogEvent over the buffer and the
+ * compacted chunks as one ordered view.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogGroup, putRetentionPolicy } from "../../lib/logs/groups.js";
+import { createLogStream, deleteLogStream } from "../../lib/logs/streams.js";
+import { putLogEvents } from "../../lib/logs/events/put-log-events.js";
+import { getLogEvent, scanLogEvents, type ScanOptions, type StoredLogEvent } from "../../lib/logs/events/scan.js";
+import { compactLogs } from "../../lib/logs/events/compactor.js";
+import { chunkBucket, chunkEntryKey, getStreamState, groupStates, updateStreamState, type ChunkEntry } from "../../lib/logs/events/chunk-index.js";
+import { getRecord, putRecord } from "../../lib/storage/kv.js";
+import { putObject } from "../../lib/storage/s3.js";
+import { getLogGroup } from "../../lib/logs/groups.js";
+import { describeLogStreams } from "../../lib/logs/streams.js";
+import { getObject, listKeys } from "../../lib/storage/s3.js";
+import { gunzipSync } from "node:zlib";
+import { getLogEvents } from "../../lib/logs/events/get-log-events.js";
+import { createExportTask } from "../../lib/logs/events/export-tasks.js";
+import { enforceRetention } from "../../lib/logs/events/retention.js";
+import { deleteLogGroup } from "../../lib/logs/groups.js";
+import { startTestServers, type TestServers } from "../support/servers.js";
+
+const A = "111111111111";
+const B = "222222222222";
+const REGION = "us-east-1";
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let servers: TestServers;
+beforeAll(async () => {
+  servers = await startTestServers("logs-events");
+}, 60_000);
+afterAll(() => servers?.stop());
+
+let n = 0;
+const unique = (base: string) => `/test/${base}-${++n}-${Math.random().toString(36).slice(2, 8)}`;
+
+async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const e = await p.then(
+    () => {
+      throw new Error("expected the call to fail");
+    },
+    (err) => err,
+  );
+  return { code: e.code, message: e.message };
+}
+
+async function groupWithStreams(streams: string[], account = A): Promise<string> {
+  const group = unique("g");
+  await createLogGroup(account, REGION, { logGroupName: group });
+  for (const s of streams) await createLogStream(account, REGION, { logGroupName: group, logStreamName: s });
+  return group;
+}
+
+async function scanAll(account: string, group: string, opts: ScanOptions = {}): Promise<StoredLogEvent[]> {
+  const out: StoredLogEvent[] = [];
+  for await (const page of scanLogEvents(account, group, opts)) out.push(...page);
+  return out;
+}
+
+const put = (group: string, stream: string, events: { timestamp: number; message: string }[], extra: { now?: number; retryKey?: string; account?: string } = {}) =>
+  putLogEvents(extra.account ?? A, REGION, { logGroupName: group, logStreamName: stream, logEvents: events }, extra);
+
+describe("PutLogEvents", () => {
+  it("stores a batch durably and the scan returns it in timestamp order with stable ids", async () => {
+    const group = await groupWithStreams(["s1", "s2"]);
+    const now = Date.now();
+    const out = await put(group, "s1", [
+      { timestamp: now - 3000, message: "first" },
+      { timestamp: now - 1000, message: "same ms a" },
+      { timestamp: now - 1000, message: "same ms b" },
+    ]);
+    expect(out.rejectedLogEventsInfo).toBeUndefined();
+    expect(out.nextSequenceToken).toMatch(/^\d{56}$/);
+    await put(group, "s2", [{ timestamp: now - 2000, message: "other stream" }]);
+    const events = await scanAll(A, group);
+    expect(events.map((e) => [e.logStream, e.message])).toEqual([
+      ["s1", "first"],
+      ["s2", "other stream"],
+      ["s1", "same ms a"],
+      ["s1", "same ms b"],
+    ]);
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(4);
+    for (const e of events) {
+      expect(e.eventId).toMatch(/^\d{56}$/);
+      expect(await getLogEvent(A, group, e.eventId)).toEqual(e);
+    }
+  });
+
+  it("rejects too-old, expired and too-new events by index and stores the rest", async () => {
+    const group = await groupWithStreams(["s"]);
+    await putRetentionPolicy(A, REGION, { logGroupName: group, retentionInDays: 1 });
+    const now = Date.now();
+    const out = await put(group, "s", [
+      { timestamp: now - 15 * DAY, message: "too old" },
+      { timestamp: now - 2 * DAY, message: "expired" },
+      { timestamp: now - 1000, message: "kept" },
+      { timestamp: now + 3 * HOUR, message: "too new" },
+    ]);
+    // RejectedLogEventsInfo: tooNew is inclusive, tooOld and expired are exclusive end indices.
+    expect(out.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1, expiredLogEventEndIndex: 2, tooNewLogEventStartIndex: 3 });
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["kept"]);
+  });
+
+  it("keeps the stream's first/last event timestamps and last ingestion time true right after each put", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 5000, message: "a" }], { now });
+    await put(group, "s", [{ timestamp: now - 4500, message: "b" }], { now: now + 10 });
+    await put(group, "s", [{ timestamp: now - 9000, message: "late" }], { now: now + 20 });
+    const [s] = (await describeLogStreams(A, REGION, { logGroupName: group })).logStreams!;
+    expect(s).toMatchObject({ firstEventTimestamp: now - 9000, lastEventTimestamp: now - 4500, lastIngestionTime: now + 20 });
+  });
+
+  it("stores a retried call (same invocation id) once", async () => {
+    const group = await groupWithStreams(["s"]);
+    const events = [{ timestamp: Date.now(), message: "once" }];
+    await put(group, "s", events, { retryKey: `retry-${n}` });
+    await put(group, "s", events, { retryKey: `retry-${n}` });
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["once"]);
+  });
+
+  it.each([
+    ["events out of order", [{ timestamp: 2000, message: "b" }, { timestamp: 1000, message: "a" }], "Log events in a single PutLogEvents request must be in chronological order."],
+    ["a span over 24 hours", [{ timestamp: -25 * HOUR, message: "a" }, { timestamp: 0, message: "b" }], "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."],
+    ["an event over max_event_size", [{ timestamp: 0, message: "x".repeat(262_144 - 25) }], "Log event too large: 262145 bytes exceeds limit of 262144"],
+    ["a batch over 1,048,576 bytes", Array.from({ length: 5 }, () => ({ timestamp: 0, message: "y".repeat(210_000) })), "Upload too large: 1050130 bytes exceeds limit of 1048576"],
+  ])("answers InvalidParameterException for %s", async (_what, events, message) => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    const shifted = events.map((e) => ({ ...e, timestamp: e.timestamp + now - 1000 }));
+    expect(await failure(put(group, "s", shifted))).toEqual({ code: "InvalidParameterException", message });
+    expect(await scanAll(A, group)).toEqual([]);
+  });
+
+  it("answers ResourceNotFoundException for a missing group or stream, and for another account's", async () => {
+    const group = await groupWithStreams(["s"]);
+    const ev = [{ timestamp: Date.now(), message: "m" }];
+    expect(await failure(put(group, "nope", ev))).toEqual({ code: "ResourceNotFoundException", message: "The specified log stream does not exist." });
+    expect(await failure(put(`${group}-nope`, "s", ev))).toEqual({ code: "ResourceNotFoundException", message: "The specified log group does not exist." });
+    expect(await failure(put(group, "s", ev, { account: B }))).toEqual({ code: "ResourceNotFoundException", message: "The specified log group does not exist." });
+  });
+
+  it("does not show a deleted stream's events in a new stream of the same name", async () => {
+    const group = await groupWithStreams(["s"]);
+    await put(group, "s", [{ timestamp: Date.now(), message: "old" }]);
+    await deleteLogStream(A, REGION, { logGroupName: group, logStreamName: "s" });
+    await new Promise((r) => setTimeout(r, 5));
+    await createLogStream(A, REGION, { logGroupName: group, logStreamName: "s" });
+    await put(group, "s", [{ timestamp: Date.now(), message: "new" }]);
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["new"]);
+  });
+});
+
+describe("LogCompactor", () => {
+  const BUCKET = "cloudwatch-logs";
+
+  it("moves buffered events into gzip chunks in the seed's layout, and reads give the same events and ids", async () => {
+    const group = await groupWithStreams(["web/1", "web/2"]);
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    await put(group, "web/1", [
+      { timestamp: hour + 1000, message: "GET /a 200" },
+      { timestamp: hour + HOUR + 5, message: "GET /b 500 ERROR" },
+    ]);
+    await put(group, "web/2", [{ timestamp: hour + 2000, message: "worker started" }]);
+    const before = await scanAll(A, group);
+    const report = await compactLogs({ force: true });
+    expect(report.events).toBeGreaterThanOrEqual(3);
+    expect(await scanAll(A, group)).toEqual(before);
+
+    const g = (await getLogGroup(A, group))!.value;
+    const states = await groupStates(A, g.id);
+    expect(states.map((s) => [s.logStream, s.events]).sort()).toEqual([["web/1", 2], ["web/2", 1]]);
+    const d = new Date(hour);
+    const p2 = (x: number) => String(x).padStart(2, "0");
+    const keys = await listKeys(BUCKET, `${A}/${encodeURIComponent(group)}/`);
+    const dir = `${A}/${encodeURIComponent(group)}/${encodeURIComponent("web/1")}/${d.getUTCFullYear()}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCHours())}/`;
+    expect(keys.filter((k) => k.startsWith(dir))).toHaveLength(1);
+    expect(keys.every((k) => /\/chunk-\d{4,}\.log\.gz$/.test(k))).toBe(true);
+    expect(keys).toHaveLength(3); // web/1 spans two hours: two chunks
+    // A chunk is a plain .log.gz: gunzip gives the text.
+    const text = gunzipSync(Buffer.from((await getObject(BUCKET, keys.find((k) => k.startsWith(dir))!))!)).toString();
+    expect(text).toContain("GET /a 200");
+
+    // storedBytes of the group is the chunks' bytes; the stream's range is exact.
+    expect((await getLogGroup(A, group))!.value.storedBytes).toBe(states.reduce((n, s) => n + s.storedBytes, 0));
+    const streams = (await describeLogStreams(A, REGION, { logGroupName: group })).logStreams!;
+    expect(streams.find((s) => s.logStreamName === "web/1")).toMatchObject({ firstEventTimestamp: hour + 1000, lastEventTimestamp: hour + HOUR + 5 });
+  });
+
+  it("is idempotent: passes again change nothing and duplicate nothing", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", Array.from({ length: 50 }, (_, i) => ({ timestamp: now - 1000 + i, message: `event ${i}` })));
+    await compactLogs({ force: true });
+    const g = (await getLogGroup(A, group))!.value;
+    const state = (await getStreamState(A, g.id, "s"))!.value;
+    await compactLogs({ force: true });
+    await compactLogs({ force: true });
+    expect((await getStreamState(A, g.id, "s"))!.value.committed).toEqual(state.committed);
+    const events = await scanAll(A, group);
+    expect(events.map((e) => e.message)).toEqual(Array.from({ length: 50 }, (_, i) => `event ${i}`));
+  });
+
+  it("merges chunks and the buffered tail in timestamp order, late events included", async () => {
+    const group = await groupWithStreams(["a", "b"]);
+    const now = Date.now();
+    await put(group, "a", [{ timestamp: now - 5000, message: "a1" }, { timestamp: now - 3000, message: "a3" }]);
+    await compactLogs({ force: true });
+    await put(group, "b", [{ timestamp: now - 4000, message: "b2" }]);
+    await put(group, "a", [{ timestamp: now - 6000, message: "a0 late" }, { timestamp: now - 3000, message: "a3 again" }]);
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["a0 late", "a1", "b2", "a3", "a3 again"]);
+    expect((await scanAll(A, group, { startTime: now - 4000, endTime: now - 3000 })).map((e) => e.message)).toEqual(["b2"]);
+    expect((await scanAll(A, group, { logStreamNamePrefix: "a", startTime: now - 5000 })).map((e) => e.message)).toEqual(["a1", "a3", "a3 again"]);
+  });
+
+  it("waits for buffer_size or flush_interval before flushing a stream", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now, message: "waiting" }], { now });
+    const g = (await getLogGroup(A, group))!.value;
+    const early = await compactLogs({ now: now + 1000 });
+    expect(early.waiting).toBeGreaterThanOrEqual(1);
+    expect((await getStreamState(A, g.id, "s"))?.value.events ?? 0).toBe(0);
+    await compactLogs({ now: now + 31_000 }); // flush_interval 30s (the seed's default)
+    expect((await getStreamState(A, g.id, "s"))!.value.events).toBe(1);
+  });
+
+  it("skips chunks by time range and by tokens the token filter rules out", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 2 * HOUR, message: "alpha beta" }, { timestamp: now - 2 * HOUR + 1, message: "gamma" }]);
+    await compactLogs({ force: true });
+    let scanned = 0;
+    const hit = await scanAll(A, group, { requiredTokens: ["gamma"], onBytesScanned: (b) => (scanned += b) });
+    expect(hit.map((e) => e.message)).toContain("gamma");
+    expect(scanned).toBeGreaterThan(0);
+    scanned = 0;
+    expect(await scanAll(A, group, { requiredTokens: ["zzzNotThere"], onBytesScanned: (b) => (scanned += b) })).toEqual([]);
+    expect(scanned).toBe(0);
+    scanned = 0;
+    expect(await scanAll(A, group, { startTime: now - HOUR, onBytesScanned: (b) => (scanned += b) })).toEqual([]);
+    expect(scanned).toBe(0);
+  });
+
+  it("keeps accounts apart: B reads nothing of A's group of the same name", async () => {
+    const group = await groupWithStreams(["s"], A);
+    await createLogGroup(B, REGION, { logGroupName: group });
+    await createLogStream(B, REGION, { logGroupName: group, logStreamName: "s" });
+    await put(group, "s", [{ timestamp: Date.now(), message: "secret of A" }]);
+    await compactLogs({ force: true });
+    expect(await scanAll(B, group)).toEqual([]);
+    const [e] = await scanAll(A, group);
+    expect(await getLogEvent(B, group, e.eventId)).toBeUndefined();
+  });
+});
+
+describe("a compaction attempt that died between writing a chunk and committing it", () => {
+  it("is invisible to readers, does not block the next compaction, and is deleted once abandoned", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "committed" }]);
+    await compactLogs({ force: true });
+    const g = (await getLogGroup(A, group))!.value;
+    // What a SIGKILL after steps 1 and 2 of the commit protocol leaves: a reserved number, an entry, an object.
+    const cur = (await getStreamState(A, g.id, "s"))!;
+    const n = cur.value.next;
+    expect(await updateStreamState({ ...cur.value, next: n + 1 }, cur.revision)).toBe(true);
+    const [committedEntry] = await Promise.all([(await chunkBucket()).get(chunkEntryKey(A, g.id, "s", 1))]);
+    const entry: ChunkEntry = { ...committedEntry!.json<ChunkEntry>(), n, key: `${A}/abandoned/chunk-${n}.log.gz`, written: now - 2 * HOUR };
+    await putRecord(await chunkBucket(), chunkEntryKey(A, g.id, "s", n), entry);
+    await putObject("cloudwatch-logs", entry.key, await getObject("cloudwatch-logs", committedEntry!.json<ChunkEntry>().key) as Uint8Array);
+
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["committed"]);
+    await put(group, "s", [{ timestamp: now, message: "after" }]);
+    await compactLogs({ force: true });
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["committed", "after"]);
+
+    const r = await enforceRetention(now);
+    expect(r.abandoned).toBeGreaterThanOrEqual(1);
+    expect(await getObject("cloudwatch-logs", entry.key)).toBeUndefined();
+    expect(await getRecord(await chunkBucket(), chunkEntryKey(A, g.id, "s", n))).toBeUndefined();
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["committed", "after"]);
+  });
+});
+
+describe("LogRetention (test clock: an injected now)", () => {
+  const BUCKET = "cloudwatch-logs";
+  const objectsOf = async (group: string) => listKeys(BUCKET, `${A}/${encodeURIComponent(group)}/`);
+
+  it("deletes the S3 objects and index entries of chunks past the group's retention, and storedBytes follows", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 3 * DAY, message: "three days old" }]);
+    await put(group, "s", [{ timestamp: now - 1000, message: "fresh" }]);
+    await compactLogs({ force: true });
+    expect(await objectsOf(group)).toHaveLength(2);
+    const bytesBefore = (await getLogGroup(A, group))!.value.storedBytes!;
+    expect(bytesBefore).toBeGreaterThan(0);
+
+    // The default ([cloudwatch.logs] retention_days = 30) keeps both.
+    expect((await enforceRetention(now)).deletedChunks).toBe(0);
+    await putRetentionPolicy(A, REGION, { logGroupName: group, retentionInDays: 1 });
+    const r = await enforceRetention(now);
+    expect(r.deletedChunks).toBeGreaterThanOrEqual(1);
+    expect(await objectsOf(group)).toHaveLength(1);
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["fresh"]);
+    const bytesAfter = (await getLogGroup(A, group))!.value.storedBytes!;
+    expect(bytesAfter).toBeGreaterThan(0);
+    expect(bytesAfter).toBeLessThan(bytesBefore);
+
+    // Two days later the fresh one has expired too.
+    await enforceRetention(now + 2 * DAY);
+    expect(await objectsOf(group)).toEqual([]);
+    expect(await scanAll(A, group)).toEqual([]);
+    expect((await getLogGroup(A, group))!.value.storedBytes).toBe(0);
+  });
+
+  it("uses [cloudwatch.logs] retention_days (30) for a group without a retention policy", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "m" }]);
+    await compactLogs({ force: true });
+    await enforceRetention(now + 29 * DAY);
+    expect(await objectsOf(group)).toHaveLength(1);
+    await enforceRetention(now + 31 * DAY);
+    expect(await objectsOf(group)).toEqual([]);
+  });
+
+  it("drops buffered events that expired before they were compacted", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "expires in the buffer" }]);
+    await putRetentionPolicy(A, REGION, { logGroupName: group, retentionInDays: 1 });
+    await compactLogs({ force: true, now: now + 2 * DAY });
+    expect(await objectsOf(group)).toEqual([]);
+    expect(await scanAll(A, group)).toEqual([]);
+  });
+
+  it("removes the chunks of a deleted group", async () => {
+    const group = await groupWithStreams(["s"]);
+    await put(group, "s", [{ timestamp: Date.now(), message: "m" }]);
+    await compactLogs({ force: true });
+    expect(await objectsOf(group)).toHaveLength(1);
+    await deleteLogGroup(A, REGION, { logGroupName: group });
+    await enforceRetention();
+    expect(await objectsOf(group)).toEqual([]);
+  });
+});
+
+describe("GetLogEvents from the tail of a long stream", () => {
+  it("finds the newest events however far back they lie, and pages back to the first", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 10 * DAY, message: "ten days" }]);
+    await put(group, "s", [{ timestamp: now - 5 * DAY, message: "five days" }]);
+    await compactLogs({ force: true });
+    await put(group, "s", [{ timestamp: now - HOUR - 5, message: "an hour" }]);
+    const get = (extra: Record<string, unknown>) => getLogEvents(A, REGION, { logGroupName: group, logStreamName: "s", ...extra });
+    const tail = await get({ limit: 2 });
+    expect(tail.events!.map((e) => e.message)).toEqual(["five days", "an hour"]);
+    const back = await get({ limit: 2, nextToken: tail.nextBackwardToken });
+    expect(back.events!.map((e) => e.message)).toEqual(["ten days"]);
+    const end = await get({ limit: 2, nextToken: back.nextBackwardToken });
+    expect(end.events).toEqual([]);
+    expect(end.nextBackwardToken).toBe(back.nextBackwardToken);
+    expect((await get({ endTime: now - 2 * DAY })).events!.map((e) => e.message)).toEqual(["ten days", "five days"]);
+  });
+});
+
+describe("CreateExportTask's destination", () => {
+  it.each(["no-such-bucket-anywhere", "x", "Not_A_Valid_Bucket"])("%s: InvalidParameterException, as AWS answers a bucket that is not there", async (bucket) => {
+    const group = await groupWithStreams(["s"]);
+    expect(await failure(createExportTask(A, REGION, { logGroupName: group, from: 0, to: Date.now(), destination: bucket }))).toEqual({
+      code: "InvalidParameterException",
+      message: "The given bucket does not exist. Please make sure the bucket is valid.",
+    });
+  });
+});
