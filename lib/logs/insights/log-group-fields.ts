@@ -8,19 +8,13 @@ import type { GetLogGroupFieldsRequest, GetLogGroupFieldsResponse } from "@aws-s
 import { scanLogEvents } from "../events/scan.js";
 import { invalidParameter } from "../errors.js";
 import { requireLogGroup } from "../groups.js";
-import { LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, resolveLogGroupIdentifier } from "../names.js";
-import { violations } from "../validate.js";
+import { resolveLogGroupIdentifier } from "../names.js";
 import { discoverFields } from "./discovered-fields.js";
 
 const SAMPLE = 10_000;
 const SYSTEM = ["@ingestionTime", "@log", "@logStream", "@message", "@timestamp"];
 
 export async function getLogGroupFields(accountId: string, region: string, input: GetLogGroupFieldsRequest): Promise<GetLogGroupFieldsResponse> {
-  violations()
-    .string("logGroupName", input.logGroupName, LOG_GROUP_NAME)
-    .string("logGroupIdentifier", input.logGroupIdentifier, LOG_GROUP_IDENTIFIER)
-    .number("time", input.time, { min: 0 })
-    .throwIfAny();
   if ((input.logGroupName === undefined) === (input.logGroupIdentifier === undefined))
     throw invalidParameter("Exactly one of logGroupName or logGroupIdentifier must be specified.");
   const name = input.logGroupName ?? resolveLogGroupIdentifier(input.logGroupIdentifier!, accountId, region);

@@ -9,7 +9,6 @@ import { logsError } from "../../errors.js";
 import { getLogEvent } from "../events/scan.js";
 import { invalidParameter } from "../errors.js";
 import { getLogGroup } from "../groups.js";
-import { violations } from "../validate.js";
 import { discoverFields } from "./discovered-fields.js";
 import { toText } from "./values.js";
 
@@ -26,7 +25,6 @@ export function decodePtr(ptr: string): { logGroup: string; eventId: string } | 
 }
 
 export async function getLogRecord(accountId: string, input: GetLogRecordRequest): Promise<GetLogRecordResponse> {
-  violations().required("logRecordPointer", input.logRecordPointer).throwIfAny();
   const ptr = decodePtr(input.logRecordPointer!);
   if (!ptr) throw invalidParameter("The specified logRecordPointer is invalid.");
   const notFound = () => logsError("ResourceNotFoundException", "The specified log record does not exist.");

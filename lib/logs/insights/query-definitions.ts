@@ -17,9 +17,7 @@ import type { KV } from "nats";
 import { logsError } from "../../errors.js";
 import { createRecord, deleteRecord, getRecord, putRecord, scanRecords } from "../../storage/kv.js";
 import { BUCKETS, getBucket } from "../../storage/nats.js";
-import { LOG_GROUP_NAME, NEXT_TOKEN } from "../names.js";
 import { paginate } from "../pagination.js";
-import { violations } from "../validate.js";
 
 interface DefinitionRecord {
   queryDefinitionId: string;
@@ -38,15 +36,6 @@ const notFound = () => logsError("ResourceNotFoundException", "The specified que
 const MAX_DEFINITIONS = 1000;
 
 export async function putQueryDefinition(accountId: string, input: PutQueryDefinitionRequest): Promise<PutQueryDefinitionResponse> {
-  violations()
-    .required("name", input.name)
-    .required("queryString", input.queryString)
-    .string("name", input.name, { min: 1, max: 255 })
-    .string("queryString", input.queryString, { min: 1, max: 10_000 })
-    .string("queryDefinitionId", input.queryDefinitionId, { min: 0, max: 256 })
-    .list("logGroupNames", input.logGroupNames, { member: LOG_GROUP_NAME })
-    .enumValue("queryLanguage", input.queryLanguage, ["CWLI", "SQL", "PPL"])
-    .throwIfAny();
   const kv = await bucket();
   const record: DefinitionRecord = {
     queryDefinitionId: input.queryDefinitionId ?? randomUUID(),
@@ -68,12 +57,6 @@ export async function putQueryDefinition(accountId: string, input: PutQueryDefin
 }
 
 export async function describeQueryDefinitions(accountId: string, input: DescribeQueryDefinitionsRequest): Promise<DescribeQueryDefinitionsResponse> {
-  violations()
-    .string("queryDefinitionNamePrefix", input.queryDefinitionNamePrefix, { min: 1, max: 255 })
-    .number("maxResults", input.maxResults, { min: 1, max: 1000 })
-    .string("nextToken", input.nextToken, NEXT_TOKEN)
-    .enumValue("queryLanguage", input.queryLanguage, ["CWLI", "SQL", "PPL"])
-    .throwIfAny();
   const all = (await scanRecords<DefinitionRecord>(await bucket(), `${accountId}.*`))
     .map((r) => r.value)
     .filter((d) => (input.queryDefinitionNamePrefix === undefined || d.name.startsWith(input.queryDefinitionNamePrefix)) && (input.queryLanguage === undefined || d.queryLanguage === input.queryLanguage));
@@ -97,7 +80,6 @@ export async function describeQueryDefinitions(accountId: string, input: Describ
 }
 
 export async function deleteQueryDefinition(accountId: string, input: DeleteQueryDefinitionRequest): Promise<DeleteQueryDefinitionResponse> {
-  violations().required("queryDefinitionId", input.queryDefinitionId).string("queryDefinitionId", input.queryDefinitionId, { min: 0, max: 256 }).throwIfAny();
   const kv = await bucket();
   if (!isId(input.queryDefinitionId!) || !(await getRecord(kv, key(accountId, input.queryDefinitionId!)))) throw notFound();
   await deleteRecord(kv, key(accountId, input.queryDefinitionId!));

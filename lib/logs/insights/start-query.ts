@@ -10,9 +10,7 @@ import { invokeFunction } from "../../runtime/invoke.js";
 import { scanRecords } from "../../storage/kv.js";
 import { invalidParameter } from "../errors.js";
 import { getLogGroup, logGroupsBucket, type LogGroupRecord } from "../groups.js";
-import { LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, logGroupsFilter, resolveLogGroupIdentifier } from "../names.js";
-import { violations } from "../validate.js";
-import { MAX_RESULTS } from "./evaluator.js";
+import { logGroupsFilter, resolveLogGroupIdentifier } from "../names.js";
 import { parseQuery } from "./parser.js";
 import { countActive, createQuery, markActive, QUERY_RECORD_VERSION, RESULTS_KEPT_MS } from "./query-store.js";
 
@@ -23,25 +21,11 @@ export const MAX_CONCURRENT_QUERIES = 30;
 export const MAX_LOG_GROUPS = 50;
 /** SOURCE may select up to 10,000 groups (AWS's quota for it). */
 const MAX_SOURCE_GROUPS = 10_000;
-const QUERY_LANGUAGES = ["CWLI", "SQL", "PPL"];
 
 const groupNotFound = (name: string, account: string) =>
   logsError("ResourceNotFoundException", `Log group '${name}' does not exist for account ID '${account}'`);
 
 export async function startQuery(accountId: string, region: string, input: StartQueryRequest): Promise<StartQueryResponse> {
-  violations()
-    .required("startTime", input.startTime)
-    .required("endTime", input.endTime)
-    .required("queryString", input.queryString)
-    .string("queryString", input.queryString, { min: 0, max: 10_000 })
-    .string("logGroupName", input.logGroupName, LOG_GROUP_NAME)
-    .list("logGroupNames", input.logGroupNames, { member: LOG_GROUP_NAME })
-    .list("logGroupIdentifiers", input.logGroupIdentifiers, { member: LOG_GROUP_IDENTIFIER })
-    .number("limit", input.limit, { min: 1, max: MAX_RESULTS })
-    .number("startTime", input.startTime, { min: 0 })
-    .number("endTime", input.endTime, { min: 0 })
-    .enumValue("queryLanguage", input.queryLanguage, QUERY_LANGUAGES)
-    .throwIfAny();
   const language = input.queryLanguage ?? "CWLI";
   if (language !== "CWLI") throw invalidParameter(`Query language ${language} is not supported by this service; use CWLI.`);
 
