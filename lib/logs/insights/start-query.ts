@@ -11,6 +11,7 @@ import { scanRecords } from "../../storage/kv.js";
 import { invalidParameter } from "../errors.js";
 import { getLogGroup, logGroupsBucket, type LogGroupRecord } from "../groups.js";
 import { logGroupsFilter, resolveLogGroupIdentifier } from "../names.js";
+import { MAX_RESULTS } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
 import { countActive, createQuery, markActive, QUERY_RECORD_VERSION, RESULTS_KEPT_MS } from "./query-store.js";
 
@@ -26,6 +27,8 @@ const groupNotFound = (name: string, account: string) =>
   logsError("ResourceNotFoundException", `Log group '${name}' does not exist for account ID '${account}'`);
 
 export async function startQuery(accountId: string, region: string, input: StartQueryRequest): Promise<StartQueryResponse> {
+  // The model bounds `limit` below only; AWS returns at most 10,000 rows.
+  if (input.limit !== undefined && input.limit > MAX_RESULTS) throw invalidParameter(`limit must be at most ${MAX_RESULTS}.`);
   const language = input.queryLanguage ?? "CWLI";
   if (language !== "CWLI") throw invalidParameter(`Query language ${language} is not supported by this service; use CWLI.`);
 
