@@ -160,13 +160,12 @@ export const SYSTEM_FIELDS = ["@timestamp", "@message", "@logStream", "@log", "@
 
 function flatten(v: unknown, prefix: string, out: Map<string, Value>): void {
   if (v === null || v === undefined) return;
+  // Leaves only, as AWS lists a JSON event's fields; a query still reads a container whole (lookupField).
   if (Array.isArray(v)) {
-    if (prefix) out.set(prefix, JSON.stringify(v));
     v.forEach((item, i) => flatten(item, prefix ? `${prefix}.${i}` : String(i), out));
     return;
   }
   if (typeof v === "object") {
-    if (prefix) out.set(prefix, JSON.stringify(v));
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) flatten(x, prefix ? `${prefix}.${k}` : k, out);
     return;
   }
