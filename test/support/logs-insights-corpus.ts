@@ -262,6 +262,7 @@ export function insightsCases(t0: number, account: string, groups: Record<Corpus
   ["app", "filter level = 'ERROR' | stats count(*)", [{ "count(*)": "2" }]],
   ["app", 'filter level = "ERROR" # the bad ones\n| fields path # and where\n| sort path', [{ path: "/api/orders" }, { path: "/api/pay" }]],
   ["app", "filter (latency>2000)", []],
+  ["app", 'filterIndex level = "WARN" | fields path', [{ path: "/missing" }]],
   ["app", `SOURCE logGroups(namePrefix: ["${groups.app}"]) | filter status = 404 | fields path`, [{ path: "/missing" }]],
   // --- Lambda (Sample queries: Lambda)
   ["lambda", `filter @type = "REPORT"

@@ -10,7 +10,7 @@ import { colOf, lineOf, tokenize, type Token } from "./lexer.js";
 import { functionArity, isFunctionName } from "./functions.js";
 
 /** Commands AWS documents that this engine does not run; they answer an error naming them. */
-const UNSUPPORTED_COMMANDS = new Set(["pattern", "diff", "anomaly", "lookup", "filterindex", "join", "search"]);
+const UNSUPPORTED_COMMANDS = new Set(["pattern", "diff", "anomaly", "lookup", "join", "search"]);
 
 const DURATION_MS: Record<string, number> = {
   ms: 1, msec: 1,
@@ -75,6 +75,8 @@ class Parser {
       case "display":
         return { kind: "display", items: this.namedList() };
       case "filter":
+      // filterIndex tells AWS to read only events its field indexes hold; the events it keeps are filter's.
+      case "filterindex":
         return { kind: "filter", expr: this.expr() };
       case "stats":
         return this.stats();
