@@ -22,6 +22,8 @@ export const BUCKETS = {
   logChunks: "cw-log-chunks",
   logExports: "cw-log-exports",
   logGroups: "cw-log-groups",
+  logsQueries: "cw-logs-queries",
+  logsQueryDefinitions: "cw-logs-query-definitions",
   logStreams: "cw-log-streams",
   metricChunks: "cw-metric-chunks",
   metricSeries: "cw-metric-series",

@@ -1,0 +1,64 @@
+/**
+ * Tokens every event a query can match must contain whole, for the chunk
+ * token filters (scanLogEvents' requiredTokens). Conservative: only the
+ * filters that run before any stats, only their top-level `and` terms, and
+ * only literals whose tokens are whole inside the literal itself.
+ */
+import type { Command, Expr } from "./ast.js";
+
+const WORD = /[A-Za-z0-9_]/;
+const SYSTEM = new Set(["@timestamp", "@message", "@logStream", "@log", "@ingestionTime", "@ptr"]);
+
+/** Tokens of `text` bounded by non-word characters inside `text` (so whole in any message containing it). */
+function interiorTokens(text: string): string[] {
+  const out: string[] = [];
+  const re = /[A-Za-z0-9_]+/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const before = m.index > 0;
+    const after = m.index + m[0].length < text.length;
+    if (before && after) out.push(m[0]);
+  }
+  return out;
+}
+
+/** A regex that is a plain literal (word characters, spaces, escaped punctuation) and its text. */
+function regexLiteral(source: string): string | undefined {
+  if (!/^(?:[A-Za-z0-9_ :=,]|\\[^A-Za-z0-9])*$/.test(source)) return undefined;
+  return source.replace(/\\(.)/g, "$1");
+}
+
+function conjuncts(e: Expr, out: Expr[]): void {
+  if (e.kind === "binary" && e.op === "and") {
+    conjuncts(e.left, out);
+    conjuncts(e.right, out);
+  } else out.push(e);
+}
+
+export function requiredTokens(commands: Command[]): string[] {
+  const assigned = new Set<string>();
+  const tokens = new Set<string>();
+  for (const c of commands) {
+    if (c.kind === "stats" || c.kind === "unnest" || c.kind === "dedup" || c.kind === "limit") break;
+    if (c.kind === "fields" || c.kind === "display") for (const i of c.items) if (!(i.expr.kind === "field" && i.expr.name === i.name)) assigned.add(i.name);
+    if (c.kind === "parse") c.names.forEach((n) => assigned.add(n));
+    if (c.kind !== "filter") continue;
+    const terms: Expr[] = [];
+    conjuncts(c.expr, terms);
+    for (const t of terms) {
+      if (t.kind === "like" && !t.negated && t.subject.kind === "field" && t.subject.name === "@message" && !assigned.has("@message")) {
+        const p = t.pattern;
+        let text: string | undefined;
+        if (p.kind === "string") text = p.value;
+        else if (p.kind === "regex" && !p.flags.includes("i") && !p.source.includes("(?i)")) text = regexLiteral(p.source);
+        if (text !== undefined) interiorTokens(text).forEach((x) => tokens.add(x));
+      }
+      // `field = "WORD"` on a discovered field: the word stands whole in the message (JSON string, flow-log column).
+      if (t.kind === "binary" && t.op === "=" && t.left.kind === "field" && t.right.kind === "string") {
+        const name = t.left.name;
+        const v = t.right.value;
+        if (!SYSTEM.has(name) && !assigned.has(name) && v.length > 0 && [...v].every((ch) => WORD.test(ch))) tokens.add(v);
+      }
+    }
+  }
+  return [...tokens];
+}

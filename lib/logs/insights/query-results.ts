@@ -1,0 +1,75 @@
+/**
+ * GetQueryResults, StopQuery and DescribeQueries over the stored query
+ * records (query-store.ts). StopQuery on a query that has already ended
+ * answers InvalidParameterException, as AWS does (Grafana's CloudWatch data
+ * source relies on it: pkg/tsdb/cloudwatch/log_actions.go, executeStopQuery).
+ */
+import type {
+  DescribeQueriesRequest,
+  DescribeQueriesResponse,
+  GetQueryResultsRequest,
+  GetQueryResultsResponse,
+  QueryInfo,
+  StopQueryRequest,
+  StopQueryResponse,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { logsError } from "../../errors.js";
+import { invalidParameter } from "../errors.js";
+import { paginate } from "../pagination.js";
+import { getQuery, isActive, listQueries, readResults, updateQuery } from "./query-store.js";
+
+const queryNotFound = () => logsError("ResourceNotFoundException", "The specified query does not exist.");
+
+export async function getQueryResults(accountId: string, input: GetQueryResultsRequest): Promise<GetQueryResultsResponse> {
+  // A part read just as the runner replaced it: read the newer record (bounded; the runner writes once a second).
+  for (let attempt = 0; ; attempt++) {
+    const q = await getQuery(accountId, input.queryId!);
+    if (!q) throw queryNotFound();
+    const results = (await readResults(q.value)) ?? (attempt >= 10 ? [] : undefined);
+    if (results)
+      return {
+        queryLanguage: q.value.queryLanguage,
+        results,
+        statistics: q.value.statistics,
+        status: q.value.status,
+      };
+  }
+}
+
+export async function stopQuery(accountId: string, input: StopQueryRequest): Promise<StopQueryResponse> {
+  for (;;) {
+    const q = await getQuery(accountId, input.queryId!);
+    if (!q) throw queryNotFound();
+    if (!isActive(q.value.status)) throw invalidParameter(`Query ${input.queryId} is not running; its status is ${q.value.status}.`);
+    // The runner sees Cancelled at its next progress write and stops reading.
+    if (await updateQuery({ ...q.value, status: "Cancelled", lease: undefined }, q.revision)) return { success: true };
+  }
+}
+
+export async function describeQueries(accountId: string, input: DescribeQueriesRequest): Promise<DescribeQueriesResponse> {
+  const candidates = (await listQueries(accountId)).filter(
+    (q) =>
+      q.expiresAt > Date.now() &&
+      (input.status === undefined || q.status === input.status) &&
+      (input.logGroupName === undefined || q.logGroupNames.includes(input.logGroupName)) &&
+      (input.queryLanguage === undefined || q.queryLanguage === input.queryLanguage),
+  );
+  const page = await paginate({
+    operation: "DescribeQueries",
+    query: [input.logGroupName ?? null, input.status ?? null, input.queryLanguage ?? null],
+    candidates,
+    key: (q) => [q.createTime, q.queryId],
+    descending: true,
+    limit: input.maxResults ?? 1000,
+    nextToken: input.nextToken,
+    load: async (q): Promise<QueryInfo> => ({
+      queryLanguage: q.queryLanguage,
+      queryId: q.queryId,
+      queryString: q.queryString,
+      status: q.status,
+      createTime: q.createTime,
+      logGroupName: q.logGroupNames[0],
+    }),
+  });
+  return { queries: page.items, nextToken: page.nextToken };
+}

@@ -1,0 +1,298 @@
+/**
+ * Logs Insights end to end: the corpus written with PutLogEvents, every query
+ * of the table (test/support/logs-insights-corpus.ts, AWS's documented
+ * examples) run through StartQuery / GetQueryResults with the AWS SDK for
+ * JavaScript, a sample of them through Debian's aws CLI (start-query then
+ * get-query-results), the errors AWS gives, Grafana's CloudWatch data source
+ * requests, saved query definitions and tenancy.
+ */
+import {
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  DeleteQueryDefinitionCommand,
+  DescribeLogGroupsCommand,
+  DescribeQueriesCommand,
+  DescribeQueryDefinitionsCommand,
+  GetLogGroupFieldsCommand,
+  GetLogRecordCommand,
+  GetQueryResultsCommand,
+  PutLogEventsCommand,
+  PutQueryDefinitionCommand,
+  StartQueryCommand,
+  StopQueryCommand,
+  type CloudWatchLogsClient,
+  type GetQueryResultsResponse,
+  type ResultField,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsFailure as failure } from "../support/failure.js";
+import { buildCorpus, insightsCases, MIN, type CorpusName } from "../support/logs-insights-corpus.js";
+import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+let logs: CloudWatchLogsClient;
+let other: CloudWatchLogsClient;
+let account: string;
+const REGION = "us-east-1";
+const RUN = `/insights/${Date.now().toString(36)}`;
+const GROUPS: Record<CorpusName, string> = {
+  app: `${RUN}/app/web`,
+  lambda: `${RUN}/aws/lambda/orders`,
+  flow: `${RUN}/vpc-flow`,
+  dns: `${RUN}/route53`,
+  trail: `${RUN}/cloudtrail`,
+};
+// An hour boundary three hours back: inside PutLogEvents' 14-day window, and bins fall as in the table.
+const T0 = Math.floor((Date.now() - 3 * 3_600_000) / 3_600_000) * 3_600_000;
+const START = T0 / 1000 - 60;
+const END = T0 / 1000 + 4 * 3600;
+
+async function writeCorpus(client: CloudWatchLogsClient, groups: Record<CorpusName, string>): Promise<void> {
+  const corpus = buildCorpus(T0, groups);
+  for (const events of Object.values(corpus)) {
+    const group = events[0].logGroup;
+    await client.send(new CreateLogGroupCommand({ logGroupName: group }));
+    const streams = [...new Set(events.map((e) => e.logStream))];
+    for (const s of streams) {
+      await client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: s }));
+      await client.send(
+        new PutLogEventsCommand({
+          logGroupName: group,
+          logStreamName: s,
+          logEvents: events.filter((e) => e.logStream === s).map((e) => ({ timestamp: e.timestamp, message: e.message })),
+        }),
+      );
+    }
+  }
+}
+
+/** Polls until the query has ended; AWS's clients poll GetQueryResults the same way. */
+async function waitForQuery(queryId: string, client = logs, timeoutMs = 60_000): Promise<GetQueryResultsResponse> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await client.send(new GetQueryResultsCommand({ queryId }));
+    if (out.status !== "Scheduled" && out.status !== "Running") return out;
+    if (Date.now() > deadline) throw new Error(`query ${queryId} still ${out.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function query(logGroupName: string, queryString: string, client = logs, extra: Record<string, unknown> = {}) {
+  // A query that starts with SOURCE names its groups itself.
+  const groups = /^\s*SOURCE\b/i.test(queryString) ? {} : { logGroupName };
+  const { queryId } = await client.send(new StartQueryCommand({ ...groups, startTime: START, endTime: END, queryString, ...extra }));
+  return { queryId: queryId!, ...(await waitForQuery(queryId!, client)) };
+}
+
+const asObjects = (rows: ResultField[][] | undefined) =>
+  (rows ?? []).map((r) => Object.fromEntries(r.filter((f) => f.field !== "@ptr").map((f) => [f.field!, f.value!])));
+
+beforeAll(async () => {
+  stack = await startStack();
+  logs = logsClient(stack, { account: 0 });
+  other = logsClient(stack, { account: 1 });
+  account = stack.credentials[0].accountId;
+  await writeCorpus(logs, GROUPS);
+}, 180_000);
+
+afterAll(async () => {
+  logs?.destroy();
+  other?.destroy();
+  await stack?.stop();
+});
+
+/** The table names the account only in @log, and the account is known once the stack runs: a stand-in. */
+const ACCOUNT = "ACCOUNT";
+const CASES = insightsCases(T0, ACCOUNT, GROUPS);
+const withAccount = (rows: Record<string, string>[]) => rows.map((r) => (r["@log"] ? { ...r, "@log": r["@log"].replace(`${account}:`, `${ACCOUNT}:`) } : r));
+
+describe("the query table through StartQuery / GetQueryResults (AWS SDK for JavaScript)", () => {
+  it.concurrent.each(CASES)("%s: %s", async (corpus, queryString, expected) => {
+    const out = await query(GROUPS[corpus], queryString);
+    expect(out.status).toBe("Complete");
+    expect(withAccount(asObjects(out.results))).toEqual(expected);
+  }, 90_000);
+});
+
+describe("the query table through Debian's aws CLI (start-query, get-query-results)", () => {
+  const sample = CASES.filter((_, i) => i % 15 === 0);
+  it.each(sample)("%s: %s", async (corpus, queryString, expected) => {
+    const groups = /^\s*SOURCE\b/i.test(queryString) ? [] : ["--log-group-name", GROUPS[corpus]];
+    const started = await awsCli(stack, ["logs", "start-query", ...groups, "--start-time", String(START), "--end-time", String(END), "--query-string", queryString]);
+    expect(started.code, started.stderr).toBe(0);
+    const deadline = Date.now() + 60_000;
+    let out: any;
+    do {
+      out = (await awsCli(stack, ["logs", "get-query-results", "--query-id", started.json.queryId])).json;
+    } while ((out.status === "Running" || out.status === "Scheduled") && Date.now() < deadline);
+    expect(out.status).toBe("Complete");
+    expect(withAccount(asObjects(out.results))).toEqual(expected);
+  }, 150_000);
+});
+
+describe("query execution", () => {
+  it("reports statistics: every event of the range scanned, the filtered ones matched, their bytes", async () => {
+    const out = await query(GROUPS.app, 'filter level = "ERROR" | stats count(*)');
+    expect(out.statistics?.recordsScanned).toBeGreaterThanOrEqual(2);
+    expect(out.statistics?.recordsScanned).toBeLessThanOrEqual(10);
+    expect(out.statistics?.recordsMatched).toBe(2);
+    expect(out.statistics?.bytesScanned).toBeGreaterThan(0);
+    const all = await query(GROUPS.app, "fields @message");
+    expect(all.statistics).toMatchObject({ recordsScanned: 10, recordsMatched: 10 });
+  });
+
+  it("reads only the time range: startTime and endTime (inclusive) in seconds", async () => {
+    const { queryId } = await logs.send(
+      new StartQueryCommand({ logGroupName: GROUPS.app, startTime: T0 / 1000 + 120, endTime: T0 / 1000 + 240, queryString: "stats count(*) as n" }),
+    );
+    const out = await waitForQuery(queryId!);
+    expect(asObjects(out.results)).toEqual([{ n: "3" }]); // events at minutes 2, 3 and 4
+  });
+
+  it("stops at StartQuery's limit", async () => {
+    const out = await query(GROUPS.app, "fields @message", logs, { limit: 3 });
+    expect(out.results).toHaveLength(3);
+  });
+
+  it("gives each row an @ptr that GetLogRecord reads back", async () => {
+    const out = await query(GROUPS.app, 'filter level = "WARN" | fields path');
+    const ptr = out.results![0].find((f) => f.field === "@ptr")!.value!;
+    const rec = await logs.send(new GetLogRecordCommand({ logRecordPointer: ptr }));
+    expect(rec.logRecord).toMatchObject({
+      "@timestamp": String(T0 + 2 * MIN),
+      "@logStream": "web-1",
+      "@log": `${account}:${GROUPS.app}`,
+      path: "/missing",
+      "user.id": "alice",
+    });
+    // Another account holds no such record, whatever pointer it presents (tenancy).
+    expect((await failure(other.send(new GetLogRecordCommand({ logRecordPointer: ptr })))).name).toBe("ResourceNotFoundException");
+  });
+
+  it("lists queries with DescribeQueries, newest first, filtered by status", async () => {
+    const { queryId } = await query(GROUPS.dns, "stats count(*)");
+    const out = await logs.send(new DescribeQueriesCommand({ logGroupName: GROUPS.dns, status: "Complete" }));
+    expect(out.queries!.map((q) => q.queryId)).toContain(queryId);
+    expect(out.queries!.find((q) => q.queryId === queryId)).toMatchObject({ status: "Complete", queryString: "stats count(*)", logGroupName: GROUPS.dns, queryLanguage: "CWLI" });
+    const times = out.queries!.map((q) => q.createTime!);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  it("StopQuery cancels a query that has not ended, and refuses one that has (InvalidParameterException)", async () => {
+    const { queryId } = await logs.send(new StartQueryCommand({ logGroupName: GROUPS.app, startTime: START, endTime: END, queryString: "fields @message" }));
+    let stopped: boolean | undefined;
+    try {
+      stopped = (await logs.send(new StopQueryCommand({ queryId }))).success;
+    } catch (e) {
+      expect((e as Error).name).toBe("InvalidParameterException"); // it had already completed
+    }
+    const out = await waitForQuery(queryId!);
+    expect(out.status).toBe(stopped ? "Cancelled" : "Complete");
+    expect((await failure(logs.send(new StopQueryCommand({ queryId })))).name).toBe("InvalidParameterException");
+  });
+
+  it("GetLogGroupFields lists the fields of the events around `time` with their percent", async () => {
+    const out = await logs.send(new GetLogGroupFieldsCommand({ logGroupName: GROUPS.app, time: T0 / 1000 + 4 * 60 }));
+    const fields = Object.fromEntries(out.logGroupFields!.map((f) => [f.name, f.percent]));
+    expect(fields).toMatchObject({ "@timestamp": 100, "@message": 100, "@logStream": 100, level: 60, "user.id": 60 });
+  });
+});
+
+describe("errors AWS gives", () => {
+  it("a malformed query: MalformedQueryException with queryCompileError's location", async () => {
+    const f = await failure(logs.send(new StartQueryCommand({ logGroupName: GROUPS.app, startTime: START, endTime: END, queryString: "fields @message | count(*)" })));
+    expect(f.name).toBe("MalformedQueryException");
+    expect(f.status).toBe(400);
+    expect(f.error.queryCompileError).toEqual({ location: { startCharOffset: 18, endCharOffset: 22 }, message: "unexpected symbol found count at line 1 and position 18" });
+  });
+
+  it("a missing log group: ResourceNotFoundException naming it and the account", async () => {
+    const f = await failure(logs.send(new StartQueryCommand({ logGroupNames: [GROUPS.app, `${RUN}/nope`], startTime: START, endTime: END, queryString: "fields @message" })));
+    expect(f.name).toBe("ResourceNotFoundException");
+    expect(f.message).toBe(`Log group '${RUN}/nope' does not exist for account ID '${account}'`);
+  });
+
+  it.each([
+    [{ logGroupNames: Array.from({ length: 51 }, (_, i) => `${RUN}/g${i}`) }, "InvalidParameterException"],
+    [{ logGroupName: "x", logGroupNames: ["y"] }, "InvalidParameterException"],
+    [{}, "InvalidParameterException"],
+    [{ logGroupName: "x", queryLanguage: "SQL" }, "InvalidParameterException"],
+    [{ logGroupName: "x", limit: 10_001 }, "InvalidParameterException"],
+  ])("StartQuery %j answers %s", async (extra, code) => {
+    const f = await failure(logs.send(new StartQueryCommand({ startTime: START, endTime: END, queryString: "fields @message", ...(extra as object) })));
+    expect(f.name).toBe(code);
+  });
+
+  it("an unknown query id: ResourceNotFoundException", async () => {
+    const f = await failure(logs.send(new GetQueryResultsCommand({ queryId: "00000000-0000-4000-8000-000000000000" })));
+    expect(f.name).toBe("ResourceNotFoundException");
+  });
+});
+
+describe("tenancy", () => {
+  it("a query reads only its own account's events, and another account cannot read its results", async () => {
+    const mine = await query(GROUPS.app, "stats count(*) as n");
+    // The second account writes a group of the same name with one event.
+    await other.send(new CreateLogGroupCommand({ logGroupName: GROUPS.app }));
+    await other.send(new CreateLogStreamCommand({ logGroupName: GROUPS.app, logStreamName: "s" }));
+    await other.send(new PutLogEventsCommand({ logGroupName: GROUPS.app, logStreamName: "s", logEvents: [{ timestamp: T0 + 30_000, message: "theirs" }] }));
+    const theirs = await query(GROUPS.app, "fields @message", other);
+    expect(asObjects(theirs.results)).toEqual([{ "@message": "theirs" }]);
+    expect(asObjects(mine.results)).toEqual([{ n: "10" }]);
+    expect((await failure(other.send(new GetQueryResultsCommand({ queryId: mine.queryId })))).name).toBe("ResourceNotFoundException");
+    const listed = await other.send(new DescribeQueriesCommand({}));
+    expect(listed.queries!.map((q) => q.queryId)).not.toContain(mine.queryId);
+  });
+});
+
+describe("query definitions", () => {
+  it("PutQueryDefinition creates and updates; DescribeQueryDefinitions lists by prefix; DeleteQueryDefinition removes", async () => {
+    const name = `${RUN}/errors`;
+    const { queryDefinitionId } = await logs.send(new PutQueryDefinitionCommand({ name, queryString: "filter level = 'ERROR'", logGroupNames: [GROUPS.app] }));
+    await logs.send(new PutQueryDefinitionCommand({ queryDefinitionId, name, queryString: "filter level = 'WARN'" }));
+    const listed = await logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: RUN }));
+    expect(listed.queryDefinitions).toEqual([{ queryDefinitionId, name, queryString: "filter level = 'WARN'", lastModified: expect.any(Number), queryLanguage: "CWLI" }]);
+    expect((await other.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: RUN }))).queryDefinitions).toEqual([]);
+    expect((await logs.send(new DeleteQueryDefinitionCommand({ queryDefinitionId }))).success).toBe(true);
+    expect((await failure(logs.send(new DeleteQueryDefinitionCommand({ queryDefinitionId })))).name).toBe("ResourceNotFoundException");
+  });
+});
+
+// Grafana's CloudWatch data source (pkg/tsdb/cloudwatch/log_actions.go): StartQuery with its
+// internal fields prepended and group ARNs with the trailing `*` cut off, GetQueryResults polled,
+// StopQuery tolerated as InvalidParameterException; the query editor lists groups with
+// DescribeLogGroups and their fields with GetLogGroupFields.
+describe("Grafana's CloudWatch Logs requests", () => {
+  const GRAFANA_PREFIX = "fields @timestamp,ltrim(@log) as __log__grafana_internal__,ltrim(@logStream) as __logstream__grafana_internal__|";
+
+  it("are answered", async () => {
+    const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `${RUN}/app`, limit: 50 }));
+    const arn = groups.logGroups![0].arn!;
+    expect(arn).toBe(`arn:aws:logs:${REGION}:${account}:log-group:${GROUPS.app}:*`);
+    const fields = await logs.send(new GetLogGroupFieldsCommand({ logGroupIdentifier: groups.logGroups![0].logGroupArn }));
+    expect(fields.logGroupFields!.map((f) => f.name)).toContain("@message");
+
+    const { queryId } = await logs.send(
+      new StartQueryCommand({
+        logGroupIdentifiers: [arn.slice(0, -1)],
+        startTime: START,
+        endTime: END,
+        queryString: `${GRAFANA_PREFIX}fields @timestamp, @message | filter level = "ERROR" | sort @timestamp desc`,
+        limit: 100,
+      }),
+    );
+    const out = await waitForQuery(queryId!);
+    expect(out.status).toBe("Complete");
+    expect(asObjects(out.results)).toEqual([
+      { "@timestamp": expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/), __log__grafana_internal__: `${account}:${GROUPS.app}`, __logstream__grafana_internal__: "web-2", "@message": expect.stringContaining("Timeout") },
+      { "@timestamp": expect.any(String), __log__grafana_internal__: `${account}:${GROUPS.app}`, __logstream__grafana_internal__: "web-2", "@message": expect.stringContaining("NullPointer") },
+    ]);
+
+    const series = await query(GROUPS.app, `${GRAFANA_PREFIX}stats count(*) by bin(5m)`, logs, { logGroupName: undefined, logGroupNames: [GROUPS.app] });
+    expect(asObjects(series.results)).toEqual([
+      { "bin(5m)": new Date(T0).toISOString().replace("T", " ").replace("Z", ""), "count(*)": "5" },
+      { "bin(5m)": new Date(T0 + 5 * MIN).toISOString().replace("T", " ").replace("Z", ""), "count(*)": "5" },
+    ]);
+    expect((await failure(logs.send(new StopQueryCommand({ queryId })))).name).toBe("InvalidParameterException");
+  });
+});
