@@ -21,7 +21,8 @@ export type Cond =
   | { kind: "compare"; field: string; path: Step[]; op: CompareOp; value: Value }
   | { kind: "is"; field: string; path: Step[]; what: "TRUE" | "FALSE" | "NULL" }
   | { kind: "notExists"; field: string; path: Step[] }
-  | { kind: "and" | "or"; left: Cond; right: Cond };
+  | { kind: "and"; left: Cond; right: Cond }
+  | { kind: "or"; left: Cond; right: Cond };
 
 export type Slot = { kind: "ellipsis" } | { kind: "field"; name?: string; cond?: Cond };
 
