@@ -20,6 +20,8 @@ export interface Nats {
 export const BUCKETS = {
   dashboards: "cw-dashboards",
   logGroups: "cw-log-groups",
+  logFilters: "cw-log-filters",
+  logDestinations: "cw-log-destinations",
   logStreams: "cw-log-streams",
   metricChunks: "cw-metric-chunks",
   metricSeries: "cw-metric-series",
