@@ -30,6 +30,8 @@ export interface SubscriptionFilterRecord {
   distribution: Distribution;
   creationTime: number;
   applyOnTransformedLogs?: boolean;
+  /** Where deliveries go, resolved when the filter was put (lib/logs/subscriptions/delivery.ts). */
+  target: { account: string; subject: string };
 }
 
 export interface GroupFilters {
