@@ -48,6 +48,8 @@ export interface Config {
     compression: "gzip" | "none";
     retentionDays: number;
     maxEventSize: number;
+    /** Bytes of buffered events past which PutLogEvents answers ThrottlingException (the compactor lags). */
+    maxBufferedBytes: number;
   };
 }
 
@@ -98,6 +100,7 @@ const KEYS: Key[] = [
   },
   { path: "logs.retention_days", kind: "int", default: 30, set: (c, v) => (c.logs.retentionDays = v), check: positive },
   { path: "logs.max_event_size", kind: "int", default: 262144, set: (c, v) => (c.logs.maxEventSize = v), check: positive },
+  { path: "logs.max_buffered_bytes", kind: "int", default: 512 * 1024 * 1024, set: (c, v) => (c.logs.maxBufferedBytes = v), check: positive },
 ];
 
 function bucketName(v: string): string | undefined {

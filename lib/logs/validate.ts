@@ -147,6 +147,18 @@ export class Violations {
     return this;
   }
 
+  /** A list of structures: only its length (members are checked by their own paths). */
+  length(path: string, value: unknown[] | undefined, rule: NumberRule): this {
+    if (value === undefined || value === null) return this;
+    if (rule.min !== undefined && value.length < rule.min) {
+      this.add(value, path, `Member must have length greater than or equal to ${rule.min}`);
+    }
+    if (rule.max !== undefined && value.length > rule.max) {
+      this.add(value, path, `Member must have length less than or equal to ${rule.max}`);
+    }
+    return this;
+  }
+
   /** The InvalidParameterException for what was collected, if anything was. */
   error() {
     const n = this.errors.length;

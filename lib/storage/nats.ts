@@ -19,6 +19,7 @@ export interface Nats {
 /** KV buckets by purpose. History 1: they hold state, not logs. */
 export const BUCKETS = {
   dashboards: "cw-dashboards",
+  logChunks: "cw-log-chunks",
   logGroups: "cw-log-groups",
   logFilters: "cw-log-filters",
   logDestinations: "cw-log-destinations",

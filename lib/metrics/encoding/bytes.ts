@@ -131,6 +131,11 @@ export class ByteReader {
     return b;
   }
 
+  /** Bytes not read yet: a decoder checks it is 0 at the end. */
+  remaining(): number {
+    return this.buf.length - this.pos;
+  }
+
   varint(): number {
     let b = this.byte();
     if (b < 128) return b;

@@ -1,0 +1,31 @@
+/**
+ * Overload: when the compactor lags so far that the buffer holds more than
+ * `[cloudwatch.logs] max_buffered_bytes`, PutLogEvents answers AWS's
+ * ThrottlingException ("Rate exceeded") and the client backs off and retries,
+ * instead of JetStream filling up. The stream's size is looked up at most
+ * once a second per process.
+ */
+import { getConfig } from "../../config/config.js";
+import { logsError } from "../../errors.js";
+import { getNats } from "../../storage/nats.js";
+import { ensureLogEventsStream, LOG_EVENTS_STREAM } from "./event-buffer.js";
+
+const CHECK_EVERY_MS = 1000;
+let checked: { at: number; bytes: Promise<number> } | undefined;
+
+async function bufferedBytes(): Promise<number> {
+  await ensureLogEventsStream();
+  const { jsm } = await getNats();
+  return (await jsm.streams.info(LOG_EVENTS_STREAM)).state.bytes;
+}
+
+export async function checkIngestBacklog(): Promise<void> {
+  const now = performance.now();
+  if (!checked || now - checked.at > CHECK_EVERY_MS) {
+    checked = { at: now, bytes: bufferedBytes() };
+    checked.bytes.catch(() => (checked = undefined));
+  }
+  const bytes = await checked.bytes;
+  // AWS's answer to a per-account rate over its quota (recorded: {"__type":"ThrottlingException","message":"Rate exceeded"}).
+  if (bytes > getConfig().logs.maxBufferedBytes) throw logsError("ThrottlingException", "Rate exceeded");
+}

@@ -1,0 +1,145 @@
+/**
+ * The log event buffer: the JetStream stream CW_LOGS_EVENTS, one message per
+ * accepted PutLogEvents batch (docs/formats/log-batch.md), subjects
+ * `cloudwatch.{account}.logs.events.{partition}`. A log stream always lands
+ * in the same partition, so one compactor (the partition's lease holder)
+ * sees all of a stream's buffered events in order.
+ */
+import { DeliverPolicy, RetentionPolicy, StorageType, type JsMsg } from "nats";
+import { ensureStream, getNats } from "../../storage/nats.js";
+import { registerShard } from "../../storage/stream-shards.js";
+import { encodeLogBatch, type LogBatch } from "./batch-codec.js";
+
+export const LOG_EVENTS_STREAM = "CW_LOGS_EVENTS";
+/** Fixed per deployment: changing it re-homes streams while their events are buffered. */
+export const LOG_PARTITIONS = 4;
+
+export const logEventsSubject = (account: string, partition: number) => `cloudwatch.${account}.logs.events.${partition}`;
+export const logPartitionFilter = (partition: number) => `cloudwatch.*.logs.events.${partition}`;
+
+/** FNV-1a over group and stream name: stable, never change it. */
+export function logPartitionOf(logGroup: string, logStream: string): number {
+  return (streamHash(logGroup, logStream) >>> 0) % LOG_PARTITIONS;
+}
+
+export function streamHash(logGroup: string, logStream: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < logGroup.length; i++) h = Math.imul(h ^ logGroup.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ 0xff, 0x01000193);
+  for (let i = 0; i < logStream.length; i++) h = Math.imul(h ^ logStream.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+let ensured: Promise<void> | undefined;
+/** Creates the stream and registers its partitions as compactor shards, idempotently. */
+export function ensureLogEventsStream(): Promise<void> {
+  ensured ??= (async () => {
+    await ensureStream({
+      name: LOG_EVENTS_STREAM,
+      subjects: ["cloudwatch.*.logs.events.*"],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      // The compactor purges what it has moved to S3; this only bounds a stalled one.
+      max_age: 14 * 86_400 * 1_000_000_000,
+      duplicate_window: 120_000_000_000,
+      allow_direct: true,
+    });
+    for (let p = 0; p < LOG_PARTITIONS; p++) await registerShard(LOG_EVENTS_STREAM, String(p), logPartitionFilter(p));
+  })().catch((e) => {
+    ensured = undefined;
+    throw e;
+  });
+  return ensured;
+}
+
+/** Room left in a message for headers and the protocol line. */
+const PAYLOAD_SLACK = 16 * 1024;
+
+/**
+ * Appends a batch; resolves once JetStream acknowledged every part (the 200
+ * is durable). A batch larger than the server's max_payload goes in parts,
+ * each with its own message id from `retryKey`, so a retry stores none twice.
+ * Returns the stream sequence of each part.
+ */
+export async function publishLogBatch(batch: LogBatch, retryKey?: string): Promise<number[]> {
+  await ensureLogEventsStream();
+  const { nc, js } = await getNats();
+  const max = Math.max(64 * 1024, (nc.info?.max_payload ?? 1024 * 1024) - PAYLOAD_SLACK);
+  const parts: Uint8Array[] = [];
+  const whole = encodeLogBatch(batch);
+  if (whole.length <= max) parts.push(whole);
+  else {
+    let from = 0;
+    while (from < batch.events.length) {
+      let bytes = 256;
+      let to = from;
+      while (to < batch.events.length && (to === from || bytes + batch.events[to].message.length * 3 + 16 <= max)) {
+        bytes += batch.events[to].message.length * 3 + 16;
+        to++;
+      }
+      parts.push(encodeLogBatch({ ...batch, events: batch.events.slice(from, to) }));
+      from = to;
+    }
+  }
+  const subject = logEventsSubject(batch.account, logPartitionOf(batch.logGroup, batch.logStream));
+  const acks = await Promise.all(
+    parts.map((bytes, i) => js.publish(subject, bytes, retryKey ? { msgID: `${batch.account}.${retryKey}.${i}` } : undefined)),
+  );
+  return acks.map((a) => a.seq);
+}
+
+export interface BufferRange {
+  first: number;
+  last: number;
+}
+
+/** The stream's first and last sequence now. */
+export async function bufferRange(): Promise<BufferRange> {
+  await ensureLogEventsStream();
+  const { jsm } = await getNats();
+  const { state } = await jsm.streams.info(LOG_EVENTS_STREAM);
+  return { first: state.first_seq, last: state.last_seq };
+}
+
+/**
+ * Calls `visit` for each message on `subject` (may hold wildcards) with a
+ * sequence in [fromSeq, toSeq], in order. Returns the sequence of the first
+ * message seen (undefined when none), so a caller can tell whether messages
+ * it expected were purged meanwhile.
+ */
+export async function readBuffer(
+  subject: string,
+  fromSeq: number,
+  toSeq: number,
+  visit: (m: JsMsg) => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  if (toSeq < fromSeq) return undefined;
+  await ensureLogEventsStream();
+  const { js } = await getNats();
+  const consumer = await js.consumers.get(LOG_EVENTS_STREAM, {
+    filterSubjects: subject,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(1, fromSeq),
+  });
+  let first: number | undefined;
+  // What matched when the consumer was made bounds the read: a fetch for
+  // more than is there would wait out its expiry.
+  let pending = (await consumer.info(true)).num_pending;
+  while (pending > 0 && !signal?.aborted) {
+    const batch = await consumer.fetch({ max_messages: Math.min(pending, 256), expires: 10_000 });
+    let got = 0;
+    for await (const m of batch) {
+      got++;
+      pending = m.info.pending;
+      if (m.seq > toSeq) {
+        pending = 0;
+        break;
+      }
+      first ??= m.seq;
+      await visit(m);
+    }
+    if (got === 0) break;
+  }
+  return first;
+}

@@ -1,0 +1,20 @@
+/**
+ * The tokens a chunk's token filter holds (docs/formats/log-chunk.md): the
+ * maximal runs of [A-Za-z0-9_] of each message, case kept. A reader may skip
+ * a chunk for a token only if every matching message must contain it whole.
+ */
+export function tokenizeForIndex(message: string): string[] {
+  const out = new Set<string>();
+  let start = -1;
+  for (let i = 0; i <= message.length; i++) {
+    const c = i < message.length ? message.charCodeAt(i) : 0;
+    const word = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.add(message.slice(start, i));
+      start = -1;
+    }
+  }
+  return [...out];
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { decodeLogBatch, decodeLogBatchHeader, encodeLogBatch, type LogBatch } from "../../lib/logs/events/batch-codec.js";
+import { decodeChunk, encodeChunk, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
+import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
+import { buildTokenFilter, mayContain } from "../../lib/logs/events/token-filter.js";
+import { makeEventId, parseEventId } from "../../lib/logs/events/event-id.js";
+import { isServiceError } from "../../lib/errors.js";
+import { rng } from "../support/random.js";
+
+const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
+
+const batch = (events: LogBatch["events"], extra: Partial<LogBatch> = {}): LogBatch => ({
+  account: "123456789012",
+  logGroup: "/aws/lambda/fn",
+  logStream: "2026/12/06/[$LATEST]abc",
+  ingestionTime: T0 + 5,
+  events,
+  groupId: "0f6c2c1e-4bde-4c55-9d59-1f1c7b3f0a11",
+  streamCreated: T0 - 1000,
+  ...extra,
+});
+
+describe("log batches (docs/formats/log-batch.md)", () => {
+  it("carry every field exactly: unicode, newlines, equal timestamps in sent order, long messages", () => {
+    const b = batch([
+      { timestamp: T0, message: "START RequestId: 1" },
+      { timestamp: T0, message: "multi\nline\r\n\ttext" },
+      { timestamp: T0 + 1, message: "ünïcödé 🌏 名前" },
+      { timestamp: T0 + 86_400_000, message: "x".repeat(300_000) },
+    ]);
+    expect(decodeLogBatch(encodeLogBatch(b))).toEqual(b);
+  });
+
+  it("keep a batch without incarnation fields and an empty one", () => {
+    const b = batch([{ timestamp: 0, message: "at the epoch" }], { groupId: undefined, streamCreated: undefined });
+    const { groupId: _g, streamCreated: _s, ...rest } = b;
+    expect(decodeLogBatch(encodeLogBatch(b))).toEqual(rest);
+    expect(decodeLogBatch(encodeLogBatch(batch([]))).events).toEqual([]);
+  });
+
+  it("read the header alone", () => {
+    const b = batch([{ timestamp: T0, message: "m" }, { timestamp: T0 + 2, message: "n" }]);
+    const { events: _e, ...header } = b;
+    expect(decodeLogBatchHeader(encodeLogBatch(b))).toEqual({ ...header, eventCount: 2 });
+  });
+
+  it("refuse to encode events out of timestamp order", () => {
+    expect(() => encodeLogBatch(batch([{ timestamp: 2, message: "b" }, { timestamp: 1, message: "a" }]))).toThrow(RangeError);
+  });
+
+  it("fuzz: random and mutated bytes decode or throw a ServiceError, never another error", () => {
+    const random = rng(20261206);
+    const good = encodeLogBatch(batch([{ timestamp: T0, message: "hello world" }, { timestamp: T0 + 7, message: "ünï" }]));
+    const tries: Uint8Array[] = [];
+    for (let i = 0; i < 3000; i++) {
+      if (i % 3 === 0) {
+        tries.push(Uint8Array.from({ length: Math.floor(random() * 80) }, () => Math.floor(random() * 256)));
+      } else {
+        const m = Uint8Array.from(good);
+        const flips = 1 + Math.floor(random() * 4);
+        for (let f = 0; f < flips; f++) m[Math.floor(random() * m.length)] = Math.floor(random() * 256);
+        tries.push(i % 3 === 1 ? m : m.subarray(0, Math.floor(random() * m.length)));
+      }
+    }
+    let decoded = 0;
+    for (const bytes of tries) {
+      for (const decode of [decodeLogBatch, decodeLogBatchHeader]) {
+        try {
+          decode(bytes);
+          decoded++;
+        } catch (e) {
+          expect(isServiceError(e), String(e)).toBe(true);
+        }
+      }
+    }
+    expect(decoded).toBeGreaterThan(0);
+  });
+});
+
+describe("log chunks (docs/formats/log-chunk.md)", () => {
+  const events: ChunkEvent[] = Array.from({ length: 5000 }, (_, i) => ({
+    timestamp: T0 + i * 10,
+    ingestionTime: T0 + i * 10 + 3,
+    seq: 100 + Math.floor(i / 7),
+    index: i % 7,
+    message: i % 2 ? `{"level":"info","i":${i},"msg":"line\\nwith escape"}` : `GET /api/items/${i} 200 ${i * 3}ms ünï\nsecond line`,
+  }));
+
+  it("round-trip through several gzip blocks, and a reader can start at any block", () => {
+    const c = encodeChunk(events);
+    expect(c.blocks.length).toBeGreaterThan(1);
+    expect(decodeChunk(c.body, c.blocks).events).toEqual(events);
+    const from = c.blocks.length - 1;
+    const tail = decodeChunk(c.body, c.blocks, from).events;
+    expect(tail[0].timestamp).toBe(c.blocks[from].firstTimestamp);
+    expect(tail).toEqual(events.slice(events.length - tail.length));
+  });
+
+  it("fuzz: mutated chunks decode or throw a ServiceError", () => {
+    const random = rng(7);
+    const c = encodeChunk(events.slice(0, 50));
+    for (let i = 0; i < 500; i++) {
+      const m = Uint8Array.from(c.body);
+      m[Math.floor(random() * m.length)] ^= 1 + Math.floor(random() * 255);
+      try {
+        decodeChunk(m, c.blocks);
+      } catch (e) {
+        expect(isServiceError(e), String(e)).toBe(true);
+      }
+    }
+  });
+});
+
+describe("index tokens and the token filter", () => {
+  it("tokens are maximal runs of [A-Za-z0-9_], case kept, each once", () => {
+    expect(tokenizeForIndex('ERROR user_id=42 "Timeout" in /api/v1/items, Error again ERROR')).toEqual([
+      "ERROR", "user_id", "42", "Timeout", "in", "api", "v1", "items", "Error", "again",
+    ]);
+    expect(tokenizeForIndex("ünï-x")).toEqual(["n", "x"]);
+  });
+
+  it("never rules out a token it was built with, and rules out most others", () => {
+    const tokens = new Set(Array.from({ length: 2000 }, (_, i) => `tok${i}`));
+    const f = buildTokenFilter(tokens);
+    for (const t of tokens) expect(mayContain(f, t)).toBe(true);
+    let falsePositives = 0;
+    for (let i = 0; i < 2000; i++) if (mayContain(f, `other${i}`)) falsePositives++;
+    expect(falsePositives).toBeLessThan(100);
+  });
+});
+
+describe("event ids", () => {
+  it("are 56 digits and give back their parts", () => {
+    const parts = { timestamp: T0, streamHash: 4_294_967_295, seq: 123_456_789, index: 9999 };
+    const id = makeEventId(parts);
+    expect(id).toMatch(/^\d{56}$/);
+    expect(parseEventId(id)).toEqual(parts);
+    expect(parseEventId("12")).toBeUndefined();
+  });
+});
