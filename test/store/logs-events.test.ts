@@ -8,6 +8,14 @@ import { createLogGroup, putRetentionPolicy } from "../../lib/logs/groups.js";
 import { createLogStream, deleteLogStream } from "../../lib/logs/streams.js";
 import { putLogEvents } from "../../lib/logs/events/put-log-events.js";
 import { getLogEvent, scanLogEvents, type ScanOptions, type StoredLogEvent } from "../../lib/logs/events/scan.js";
+import { compactLogs } from "../../lib/logs/events/compactor.js";
+import { getStreamState, groupStates } from "../../lib/logs/events/chunk-index.js";
+import { getLogGroup } from "../../lib/logs/groups.js";
+import { describeLogStreams } from "../../lib/logs/streams.js";
+import { getObject, listKeys } from "../../lib/storage/s3.js";
+import { gunzipSync } from "node:zlib";
+import { enforceRetention } from "../../lib/logs/events/retention.js";
+import { deleteLogGroup } from "../../lib/logs/groups.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
 
 const A = "111111111111";
@@ -131,5 +139,172 @@ describe("PutLogEvents", () => {
     await createLogStream(A, REGION, { logGroupName: group, logStreamName: "s" });
     await put(group, "s", [{ timestamp: Date.now(), message: "new" }]);
     expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["new"]);
+  });
+});
+
+describe("LogCompactor", () => {
+  const BUCKET = "cloudwatch-logs";
+
+  it("moves buffered events into gzip chunks in the seed's layout, and reads give the same events and ids", async () => {
+    const group = await groupWithStreams(["web/1", "web/2"]);
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    await put(group, "web/1", [
+      { timestamp: hour + 1000, message: "GET /a 200" },
+      { timestamp: hour + HOUR + 5, message: "GET /b 500 ERROR" },
+    ]);
+    await put(group, "web/2", [{ timestamp: hour + 2000, message: "worker started" }]);
+    const before = await scanAll(A, group);
+    const report = await compactLogs({ force: true });
+    expect(report.events).toBeGreaterThanOrEqual(3);
+    expect(await scanAll(A, group)).toEqual(before);
+
+    const g = (await getLogGroup(A, group))!.value;
+    const states = await groupStates(A, g.id);
+    expect(states.map((s) => [s.logStream, s.events]).sort()).toEqual([["web/1", 2], ["web/2", 1]]);
+    const d = new Date(hour);
+    const p2 = (x: number) => String(x).padStart(2, "0");
+    const keys = await listKeys(BUCKET, `${A}/${encodeURIComponent(group)}/`);
+    const dir = `${A}/${encodeURIComponent(group)}/${encodeURIComponent("web/1")}/${d.getUTCFullYear()}/${p2(d.getUTCMonth() + 1)}/${p2(d.getUTCDate())}/${p2(d.getUTCHours())}/`;
+    expect(keys.filter((k) => k.startsWith(dir))).toHaveLength(1);
+    expect(keys.every((k) => /\/chunk-\d{4,}\.log\.gz$/.test(k))).toBe(true);
+    expect(keys).toHaveLength(3); // web/1 spans two hours: two chunks
+    // A chunk is a plain .log.gz: gunzip gives the text.
+    const text = gunzipSync(Buffer.from((await getObject(BUCKET, keys.find((k) => k.startsWith(dir))!))!)).toString();
+    expect(text).toContain("GET /a 200");
+
+    // storedBytes of the group is the chunks' bytes; the stream's range is exact.
+    expect((await getLogGroup(A, group))!.value.storedBytes).toBe(states.reduce((n, s) => n + s.storedBytes, 0));
+    const streams = (await describeLogStreams(A, REGION, { logGroupName: group })).logStreams!;
+    expect(streams.find((s) => s.logStreamName === "web/1")).toMatchObject({ firstEventTimestamp: hour + 1000, lastEventTimestamp: hour + HOUR + 5 });
+  });
+
+  it("is idempotent: passes again change nothing and duplicate nothing", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", Array.from({ length: 50 }, (_, i) => ({ timestamp: now - 1000 + i, message: `event ${i}` })));
+    await compactLogs({ force: true });
+    const g = (await getLogGroup(A, group))!.value;
+    const state = (await getStreamState(A, g.id, "s"))!.value;
+    await compactLogs({ force: true });
+    await compactLogs({ force: true });
+    expect((await getStreamState(A, g.id, "s"))!.value.committed).toEqual(state.committed);
+    const events = await scanAll(A, group);
+    expect(events.map((e) => e.message)).toEqual(Array.from({ length: 50 }, (_, i) => `event ${i}`));
+  });
+
+  it("merges chunks and the buffered tail in timestamp order, late events included", async () => {
+    const group = await groupWithStreams(["a", "b"]);
+    const now = Date.now();
+    await put(group, "a", [{ timestamp: now - 5000, message: "a1" }, { timestamp: now - 3000, message: "a3" }]);
+    await compactLogs({ force: true });
+    await put(group, "b", [{ timestamp: now - 4000, message: "b2" }]);
+    await put(group, "a", [{ timestamp: now - 6000, message: "a0 late" }, { timestamp: now - 3000, message: "a3 again" }]);
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["a0 late", "a1", "b2", "a3", "a3 again"]);
+    expect((await scanAll(A, group, { startTime: now - 4000, endTime: now - 3000 })).map((e) => e.message)).toEqual(["b2"]);
+    expect((await scanAll(A, group, { logStreamNamePrefix: "a", startTime: now - 5000 })).map((e) => e.message)).toEqual(["a1", "a3", "a3 again"]);
+  });
+
+  it("waits for buffer_size or flush_interval before flushing a stream", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now, message: "waiting" }], { now });
+    const g = (await getLogGroup(A, group))!.value;
+    const early = await compactLogs({ now: now + 1000 });
+    expect(early.waiting).toBeGreaterThanOrEqual(1);
+    expect((await getStreamState(A, g.id, "s"))?.value.events ?? 0).toBe(0);
+    await compactLogs({ now: now + 31_000 }); // flush_interval 30s (the seed's default)
+    expect((await getStreamState(A, g.id, "s"))!.value.events).toBe(1);
+  });
+
+  it("skips chunks by time range and by tokens the token filter rules out", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 2 * HOUR, message: "alpha beta" }, { timestamp: now - 2 * HOUR + 1, message: "gamma" }]);
+    await compactLogs({ force: true });
+    let scanned = 0;
+    const hit = await scanAll(A, group, { requiredTokens: ["gamma"], onBytesScanned: (b) => (scanned += b) });
+    expect(hit.map((e) => e.message)).toContain("gamma");
+    expect(scanned).toBeGreaterThan(0);
+    scanned = 0;
+    expect(await scanAll(A, group, { requiredTokens: ["zzzNotThere"], onBytesScanned: (b) => (scanned += b) })).toEqual([]);
+    expect(scanned).toBe(0);
+    scanned = 0;
+    expect(await scanAll(A, group, { startTime: now - HOUR, onBytesScanned: (b) => (scanned += b) })).toEqual([]);
+    expect(scanned).toBe(0);
+  });
+
+  it("keeps accounts apart: B reads nothing of A's group of the same name", async () => {
+    const group = await groupWithStreams(["s"], A);
+    await createLogGroup(B, REGION, { logGroupName: group });
+    await createLogStream(B, REGION, { logGroupName: group, logStreamName: "s" });
+    await put(group, "s", [{ timestamp: Date.now(), message: "secret of A" }]);
+    await compactLogs({ force: true });
+    expect(await scanAll(B, group)).toEqual([]);
+    const [e] = await scanAll(A, group);
+    expect(await getLogEvent(B, group, e.eventId)).toBeUndefined();
+  });
+});
+
+describe("LogRetention (test clock: an injected now)", () => {
+  const BUCKET = "cloudwatch-logs";
+  const objectsOf = async (group: string) => listKeys(BUCKET, `${A}/${encodeURIComponent(group)}/`);
+
+  it("deletes the S3 objects and index entries of chunks past the group's retention, and storedBytes follows", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 3 * DAY, message: "three days old" }]);
+    await put(group, "s", [{ timestamp: now - 1000, message: "fresh" }]);
+    await compactLogs({ force: true });
+    expect(await objectsOf(group)).toHaveLength(2);
+    const bytesBefore = (await getLogGroup(A, group))!.value.storedBytes!;
+    expect(bytesBefore).toBeGreaterThan(0);
+
+    // The default ([cloudwatch.logs] retention_days = 30) keeps both.
+    expect((await enforceRetention(now)).deletedChunks).toBe(0);
+    await putRetentionPolicy(A, REGION, { logGroupName: group, retentionInDays: 1 });
+    const r = await enforceRetention(now);
+    expect(r.deletedChunks).toBeGreaterThanOrEqual(1);
+    expect(await objectsOf(group)).toHaveLength(1);
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["fresh"]);
+    const bytesAfter = (await getLogGroup(A, group))!.value.storedBytes!;
+    expect(bytesAfter).toBeGreaterThan(0);
+    expect(bytesAfter).toBeLessThan(bytesBefore);
+
+    // Two days later the fresh one has expired too.
+    await enforceRetention(now + 2 * DAY);
+    expect(await objectsOf(group)).toEqual([]);
+    expect(await scanAll(A, group)).toEqual([]);
+    expect((await getLogGroup(A, group))!.value.storedBytes).toBe(0);
+  });
+
+  it("uses [cloudwatch.logs] retention_days (30) for a group without a retention policy", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "m" }]);
+    await compactLogs({ force: true });
+    await enforceRetention(now + 29 * DAY);
+    expect(await objectsOf(group)).toHaveLength(1);
+    await enforceRetention(now + 31 * DAY);
+    expect(await objectsOf(group)).toEqual([]);
+  });
+
+  it("drops buffered events that expired before they were compacted", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "expires in the buffer" }]);
+    await putRetentionPolicy(A, REGION, { logGroupName: group, retentionInDays: 1 });
+    await compactLogs({ force: true, now: now + 2 * DAY });
+    expect(await objectsOf(group)).toEqual([]);
+    expect(await scanAll(A, group)).toEqual([]);
+  });
+
+  it("removes the chunks of a deleted group", async () => {
+    const group = await groupWithStreams(["s"]);
+    await put(group, "s", [{ timestamp: Date.now(), message: "m" }]);
+    await compactLogs({ force: true });
+    expect(await objectsOf(group)).toHaveLength(1);
+    await deleteLogGroup(A, REGION, { logGroupName: group });
+    await enforceRetention();
+    expect(await objectsOf(group)).toEqual([]);
   });
 });

@@ -111,7 +111,8 @@ export async function readBuffer(
   subject: string,
   fromSeq: number,
   toSeq: number,
-  visit: (m: JsMsg) => void | Promise<void>,
+  /** Returning false stops the read. */
+  visit: (m: JsMsg) => void | boolean | Promise<void | boolean>,
   signal?: AbortSignal,
 ): Promise<number | undefined> {
   if (toSeq < fromSeq) return undefined;
@@ -137,7 +138,10 @@ export async function readBuffer(
         break;
       }
       first ??= m.seq;
-      await visit(m);
+      if ((await visit(m)) === false) {
+        pending = 0;
+        break;
+      }
     }
     if (got === 0) break;
   }

@@ -22,9 +22,10 @@ import { decodeLogBatch, decodeLogBatchHeader } from "./batch-codec.js";
 import { decodeChunk, type ChunkEvent } from "./chunk-codec.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
-import { bufferRange, LOG_EVENTS_STREAM, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
+import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
 import { getNats, directGet } from "../../storage/nats.js";
 import { mayContain } from "./token-filter.js";
+import { COMPACTOR_SHARDS } from "./compactor.js";
 
 export interface StoredLogEvent {
   logGroup: string;
@@ -132,7 +133,14 @@ function inRange(t: number, opts: ScanOptions): boolean {
 }
 
 /** Buffered events of the selected streams past their watermarks, per stream, in stored order. */
-async function bufferedEvents(account: string, logGroup: string, groupId: string, selected: Map<string, SelectedStream>, opts: ScanOptions): Promise<Map<string, ChunkEvent[]>> {
+async function bufferedEvents(
+  account: string,
+  logGroup: string,
+  groupId: string,
+  selected: Map<string, SelectedStream>,
+  checkpoints: number[],
+  opts: ScanOptions,
+): Promise<Map<string, ChunkEvent[]>> {
   const out = new Map<string, ChunkEvent[]>();
   const partitions = new Set<number>();
   for (const s of selected.values()) partitions.add(logPartitionOf(logGroup, s.name));
@@ -140,8 +148,7 @@ async function bufferedEvents(account: string, logGroup: string, groupId: string
   let bytes = 0;
   await Promise.all(
     [...partitions].map(async (p) => {
-      const from = (await getCheckpoint(LOG_EVENTS_STREAM, String(p))) + 1;
-      await readBuffer(logEventsSubject(account, p), from, last, (m) => {
+      await readBuffer(logEventsSubject(account, p), checkpoints[p] + 1, last, (m) => {
         const h = decodeLogBatchHeader(m.data);
         if (h.account !== account || h.logGroup !== logGroup || h.groupId !== groupId) return;
         const s = selected.get(h.logStream);
@@ -208,8 +215,14 @@ async function loadChunk(entry: ChunkEntry, opts: ScanOptions): Promise<ChunkEve
   return events.filter((e) => inRange(e.timestamp, opts));
 }
 
-async function selectStreams(account: string, logGroup: string, opts: ScanOptions): Promise<{ groupId: string; selected: Map<string, SelectedStream> }> {
+/**
+ * The streams to read, with their compaction states. The compactor's
+ * checkpoints are read before the states: everything up to a checkpoint was
+ * committed before it moved, so it is in the chunks of the states read after.
+ */
+async function selectStreams(account: string, logGroup: string, opts: ScanOptions): Promise<{ groupId: string; selected: Map<string, SelectedStream>; checkpoints: number[] }> {
   const g = await requireLogGroup(account, logGroup);
+  const checkpoints = await Promise.all(Array.from({ length: LOG_PARTITIONS }, (_, p) => getCheckpoint(COMPACTOR_SHARDS, String(p))));
   const [streams, states] = await Promise.all([liveStreams(account, logGroup, g.id), groupStates(account, g.id)]);
   const wanted = opts.logStreams ? new Set(opts.logStreams) : undefined;
   const selected = new Map<string, SelectedStream>();
@@ -223,13 +236,13 @@ async function selectStreams(account: string, logGroup: string, opts: ScanOption
     // A state of an earlier stream of the same name holds none of this one's events.
     if (s && st.streamCreated === s.creationTime) s.state = st;
   }
-  return { groupId: g.id, selected };
+  return { groupId: g.id, selected, checkpoints };
 }
 
 export async function* scanLogEvents(account: string, logGroup: string, opts: ScanOptions = {}): AsyncIterable<StoredLogEvent[]> {
-  const { groupId, selected } = await selectStreams(account, logGroup, opts);
+  const { groupId, selected, checkpoints } = await selectStreams(account, logGroup, opts);
   if (selected.size === 0) return;
-  const buffered = await bufferedEvents(account, logGroup, groupId, selected, opts);
+  const buffered = await bufferedEvents(account, logGroup, groupId, selected, checkpoints, opts);
   const chunks = await chunkEntries(selected, opts);
 
   const heap = new SourceHeap();
