@@ -276,6 +276,14 @@ describe("JSON matches", () => {
     expect(m?.lookup("$.missing")).toBeUndefined();
   });
 
+  it("match a property whose name the event writes with \\u escapes (the quick key test must not rule it out)", () => {
+    const p = compileFilterPattern("{ $.latency > 5 && $.path = /a }");
+    expect(p.matches('{"l\\u0061tency": 9, "path": "/a"}')).toBe(true);
+    expect(p.matches('{"latency": 9, "pathway": "/a"}')).toBe(false);
+    expect(compileFilterPattern("{ $.a = 1 || $.b = 2 }").matches('{"b": 2}')).toBe(true);
+    expect(compileFilterPattern("{ $.a NOT EXISTS }").matches('{"b": 2}')).toBe(true);
+  });
+
   it("do not match an event that is not JSON", () => {
     expect(compileFilterPattern("{ $.latency = * }").matches("latency=50")).toBe(false);
   });

@@ -129,6 +129,19 @@ describe("FilterLogEvents", () => {
     expect(byArn.name).toBe("ResourceNotFoundException");
   });
 
+  it("finds the same events once the compactor has moved them into chunks (token filters skip chunks, never events)", async () => {
+    await stack.fireSchedule("LogCompactor");
+    for (const [filterPattern, keep] of [
+      ["", () => true],
+      ['"[ERROR 401]"', (_s: string, m: string) => m.includes("[ERROR 401]")],
+      ['" job "', (_s: string, m: string) => m.includes(" job ")],
+      ["{ $.latency > 100 }", (_s: string, m: string) => m.includes('"latency":900')],
+    ] as [string, (s: string, m: string, dt: number) => boolean][]) {
+      const out = await logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern }));
+      expect(brief(out.events), filterPattern).toEqual(expected(keep));
+    }
+  }, 300_000);
+
   it("answers Debian's aws CLI, which pages through every result", async () => {
     const out = await awsCli(stack, ["logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", "ERROR", "--page-size", "2"]);
     expect(out.stderr).toBe("");

@@ -262,10 +262,36 @@ function firstScalar(root: unknown, steps: Step[]): FieldValue | undefined {
   return undefined;
 }
 
+/**
+ * Property names any matching event must hold (every comparison and IS needs
+ * its property to exist): `"name"` must then appear in the text, which is far
+ * cheaper to test than parsing the event.
+ */
+function requiredKeys(cond: Cond): string[] {
+  switch (cond.kind) {
+    case "and":
+      return [...new Set([...requiredKeys(cond.left), ...requiredKeys(cond.right)])];
+    case "or": {
+      const right = new Set(requiredKeys(cond.right));
+      return requiredKeys(cond.left).filter((k) => right.has(k));
+    }
+    case "notExists":
+      return [];
+    default: {
+      const keys = cond.path.filter((s): s is Step & { kind: "key" } => s.kind === "key");
+      return keys.length ? [keys[keys.length - 1]!.key] : [];
+    }
+  }
+}
+
 function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern {
   const test = jsonCondition(expr, regex);
   const selectors = selectorsOf(expr, new Map());
+  const quotedKeys = requiredKeys(expr).map((k) => JSON.stringify(k));
+  // A key written with \u escapes would not show as "key": such events are always parsed.
+  const mayMatch = (message: string) => quotedKeys.every((k) => message.includes(k)) || message.includes("\\u");
   const match = (message: string): PatternMatch | undefined => {
+    if (!mayMatch(message)) return undefined;
     const root = parseJsonEvent(message);
     if (root === undefined || !test(root)) return undefined;
     const fields: Record<string, FieldValue> = {};
@@ -288,6 +314,7 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
     kind: "json",
     regexCount: countRegex(expr),
     matches: (m) => {
+      if (!mayMatch(m)) return false;
       const root = parseJsonEvent(m);
       return root !== undefined && test(root);
     },
