@@ -17,7 +17,7 @@ const SERIES = 10_000;
 
 async function main() {
   console.log(machine());
-  const stack = await startStack({ env: { HIVE_CLOUDWATCH_TEMPLATE: templateWithoutAggregator() } });
+  const stack = await startStack({ env: { HIVE_CLOUDWATCH_TEMPLATE: templateWithoutAggregator(), HIVE_CLOUDWATCH_MAX_INGEST_LAG: "1d" } });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const minute = Math.floor(Date.now() / 60_000) * 60_000;

@@ -4,6 +4,7 @@
  * result becomes the response. `/_hive/*` is the runtime's own: health, and in
  * local mode firing a scheduled function on demand.
  */
+import type { MemoryReport } from "../lib/capacity/memory.js";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -28,6 +29,8 @@ export interface HttpServerOptions {
   frontTimeoutMs?: number;
   /** Fires a scheduled function now (`POST /_hive/schedule/<LogicalId>[?event=Name]`); local mode only. */
   fireSchedule?: (logicalId: string, eventName?: string) => Promise<unknown>;
+  /** Each isolate's memory and the process's RSS against its budget (`GET /_hive/memory`). */
+  memoryReport?: () => Promise<MemoryReport>;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -188,6 +191,9 @@ export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpSer
   const internal = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (path === "/_hive/health" && (req.method === "GET" || req.method === "HEAD")) {
       return sendJson(res, 200, await checkHealth(opts.healthBucket, opts.functionCount()));
+    }
+    if (path === "/_hive/memory" && req.method === "GET" && opts.memoryReport) {
+      return sendJson(res, 200, await opts.memoryReport());
     }
     const m = /^\/_hive\/schedule\/([A-Za-z0-9]+)$/.exec(path);
     if (m && req.method === "POST" && opts.fireSchedule) {

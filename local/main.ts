@@ -24,6 +24,7 @@ import { Worker } from "node:worker_threads";
 import { supervise, type SupervisedWorker } from "./worker-supervisor.js";
 import { loadTemplate, type TemplateFunction } from "./template.js";
 import { ensureIngestStream } from "../lib/metrics/write/ingest-log.js";
+import { formatMemoryReport, isolateMemory, rssMb, type IsolateMemory, type MemoryReport } from "../lib/capacity/memory.js";
 
 const log = (message: string, error?: unknown) =>
   error === undefined ? console.error(`[hive-cloudwatch] ${message}`) : console.error(`[hive-cloudwatch] ${message}`, error);
@@ -231,12 +232,31 @@ async function main(): Promise<void> {
     };
     // A smaller young generation than the main thread's: the aggregator's garbage is
     // short-lived, and under the ingest benchmark this kept the service's RSS under 1 GiB.
+    // The old generation is bounded by the stream functions' MemorySize, as Lambda bounds
+    // a function's memory: V8 collects before the host runs short.
     const file = build.entries.get(STREAM_WORKER)!.file;
-    streams = supervise(() => new Worker(file, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 48 } }), {
+    const workerHeapMb = Math.max(...template.functions.filter((f) => ids.has(f.logicalId)).map((f) => f.memorySize ?? DEFAULT_MEMORY_MB));
+    log(`stream worker heap limit ${workerHeapMb} MiB (MemorySize)`);
+    streams = supervise(() => new Worker(file, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 48, maxOldGenerationSizeMb: workerHeapMb } }), {
       log: (m, e) => log(`stream ${m}`, e),
     });
   }
+  const mainMemory = template.functions.find((f) => f.logicalId === "Front")?.memorySize ?? DEFAULT_MEMORY_MB;
+  if (isolateMemory("main").heapLimitMb > mainMemory + 128) {
+    log(`warning: the main thread's heap may grow past the API functions' MemorySize (${mainMemory} MiB): start node with --max-old-space-size=${mainMemory}, as scripts/start.sh does`);
+  }
+  const memoryReport = async (): Promise<MemoryReport> => {
+    const isolates: IsolateMemory[] = [isolateMemory("main")];
+    const worker = streams?.current();
+    if (worker) isolates.push(...(await askMemory(worker)));
+    return { rssMb: rssMb(), budgetMb: config.memoryBudgetMb, isolates };
+  };
+  const reporter = setInterval(() => {
+    memoryReport().then((r) => log(formatMemoryReport(r)), (e) => log("memory report failed", e));
+  }, MEMORY_REPORT_MS);
+  reporter.unref();
   http = await startHttpServer({
+    memoryReport,
     host: config.host,
     port: config.port,
     maxRequestBytes: config.maxRequestBytes,
@@ -247,6 +267,27 @@ async function main(): Promise<void> {
   });
   if (shuttingDown) return;
   console.log(`Hive CloudWatch listening on ${http.url}`);
+}
+
+const MEMORY_REPORT_MS = 60_000;
+/** What a function gets without a MemorySize, as in SAM. */
+const DEFAULT_MEMORY_MB = 128;
+
+/** The worker's own heap figures; none when it does not answer within a second (busy or restarting). */
+async function askMemory(worker: Worker): Promise<IsolateMemory[]> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done([]), 1000);
+    const onMessage = (m: unknown) => {
+      if (m && typeof m === "object" && "memory" in m) done([(m as { memory: IsolateMemory }).memory]);
+    };
+    const done = (r: IsolateMemory[]) => {
+      clearTimeout(timer);
+      worker.off("message", onMessage);
+      resolve(r);
+    };
+    worker.on("message", onMessage);
+    worker.postMessage("memory");
+  });
 }
 
 /** Asks the stream worker to finish its batch and close; terminates it if it takes too long. */

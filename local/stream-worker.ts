@@ -6,6 +6,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
+import { isolateMemory } from "../lib/capacity/memory.js";
 import { registerFunction, type LambdaHandler } from "../lib/runtime/invoke.js";
 import { closeNats } from "../lib/storage/nats.js";
 import { startStreamTriggers, type StreamTarget } from "./stream-trigger.js";
@@ -26,6 +27,8 @@ async function main(): Promise<void> {
   }
   const triggers = startStreamTriggers(data.targets, { log });
   parentPort!.on("message", async (m) => {
+    // The main thread cannot see this isolate's heap: it asks.
+    if (m === "memory") return parentPort!.postMessage({ memory: isolateMemory("streams") });
     if (m !== "stop") return;
     await triggers.stop();
     await closeNats();

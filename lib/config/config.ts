@@ -26,6 +26,10 @@ export interface Config {
   collectionInterval: string;
   maxMetricsPerRequest: number;
   maxRequestBytes: number;
+  /** The service process's memory (RSS) budget; near it, writes are throttled. */
+  memoryBudgetMb: number;
+  /** Seconds of unaggregated metric data past which PutMetricData is throttled. */
+  maxIngestLagSeconds: number;
   credentials: Credential[];
   storage: {
     bucket: string;
@@ -80,6 +84,8 @@ const KEYS: Key[] = [
   { path: "collection_interval", kind: "duration", default: "1m", set: (c, v) => (c.collectionInterval = v) },
   { path: "max_metrics_per_request", kind: "int", default: 1000, set: (c, v) => (c.maxMetricsPerRequest = v), check: positive },
   { path: "max_request_bytes", kind: "int", default: 2 * 1024 * 1024, set: (c, v) => (c.maxRequestBytes = v), check: positive },
+  { path: "memory_budget_mb", kind: "int", default: 1024, set: (c, v) => (c.memoryBudgetMb = v), check: (v) => (v >= 256 ? undefined : "must be at least 256") },
+  { path: "max_ingest_lag", kind: "duration", default: "30s", set: (c, v) => (c.maxIngestLagSeconds = durationSeconds(v)) },
   { path: "credentials", kind: "credentials", default: [], set: (c, v) => (c.credentials = v) },
   { path: "storage.bucket", kind: "string", default: "hive-cloudwatch-metrics", set: (c, v) => (c.storage.bucket = v), check: bucketName },
   { path: "storage.endpoint", kind: "string", default: "", set: (c, v) => (c.storage.endpoint = v) },

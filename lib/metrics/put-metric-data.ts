@@ -6,6 +6,7 @@ import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch
 import { StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { ServiceError, invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
+import { admitIngest } from "./write/ingest-admission.js";
 import { publishIngest, type IngestDatum } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
 
@@ -170,6 +171,7 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
   entity.forEach((e, i) =>
     (e.MetricData ?? []).forEach((d, j) => out.push(normalizeDatum(d, () => `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now))),
   );
+  await admitIngest();
   try {
     await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out }, ctx.retryKey);
   } catch (e) {

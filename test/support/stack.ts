@@ -134,7 +134,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let stderr = "";
 
   const startService = async (overrides: Record<string, string> = {}) => {
-    const proc = spawn(process.execPath, ["--max-semi-space-size=32", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
+    const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--max-old-space-size=512", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
       cwd: ROOT,
       env: { ...env, ...overrides },
       stdio: ["ignore", "pipe", "pipe"],

@@ -41,6 +41,9 @@ const TOUCH_INTERVAL_MS = 5 * 60_000;
 /**
  * Process-local memo of what the index already says, so the aggregator skips
  * writes that would change nothing. Only an optimisation: the record is the truth.
+ * Bounded: an entry older than TOUCH_INTERVAL_MS saves nothing (its series is
+ * rewritten anyway), so churned series leave it within minutes, and past
+ * MEMO_MAX entries (about 150 bytes each) it starts over.
  */
 const MEMO = Symbol.for("hive.cloudwatch.series-memo");
 const memo = ((globalThis as any)[MEMO] ??= new Map<string, { units: Set<string>; lastWrite: number; first: number }>()) as Map<
@@ -59,6 +62,7 @@ export interface SeriesTouch {
 
 /** Records that these series were written to; creates new ones. */
 export async function touchSeries(touches: SeriesTouch[], now = Date.now()): Promise<void> {
+  sweepMemo(now);
   const kv = await seriesBucket();
   const due = touches.filter((t) => {
     const m = memo.get(`${t.account}.${t.id}`);
@@ -69,6 +73,19 @@ export async function touchSeries(touches: SeriesTouch[], now = Date.now()): Pro
     await Promise.all(due.slice(i, i + CONCURRENCY).map((t) => touchOne(kv, t, now)));
   }
 }
+
+export const MEMO_MAX = 200_000;
+let lastSweep = 0;
+
+function sweepMemo(now: number): void {
+  if (now - lastSweep < TOUCH_INTERVAL_MS && memo.size < MEMO_MAX) return;
+  lastSweep = now;
+  for (const [key, m] of memo) if (now - m.lastWrite > TOUCH_INTERVAL_MS) memo.delete(key);
+  if (memo.size >= MEMO_MAX) memo.clear();
+}
+
+/** Entries the memo holds now (tests and the memory docs). */
+export const seriesMemoSize = (): number => memo.size;
 
 async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
   const key = seriesKey(t.account, t.id);

@@ -9,10 +9,11 @@
  * every chunk write is a compare-and-set, and a loser reloads and skips what
  * the winner folded.
  */
+import type { KV } from "nats";
 import type { Aggregate } from "../read/aggregate.js";
 import { BUCKETS } from "../../storage/nats.js";
 import { kvWrites } from "../../storage/kv-writes.js";
-import { chunkBucket, chunkKey, chunkRecord, loadChunk, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
+import { chunkBucket, chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
 import { decodeChunk } from "../encoding/chunk.js";
 import type { DeltaEntry } from "../encoding/delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
@@ -107,16 +108,25 @@ export function compactSoon(partition: number): void {
 }
 
 /**
- * The chunks this process wrote last, with their KV revisions, so the next
+ * The records this process wrote last, with their KV revisions, so the next
  * compaction can skip reading them back. Only a cache: every write is a
  * compare-and-set against the cached revision, and a mismatch reloads.
- * Bounded by an estimate of the memory it holds, not by a count: a chunk of
- * busy minutes with wide distributions holds tens of KB, one of single
- * values a few.
+ * It holds the encoded records (a few bytes a bucket), not decoded chunks
+ * (kilobytes a bucket once sketches are Maps), so its budget is real bytes.
  */
-const CHUNK_CACHE = new Map<string, { chunk: StoredChunk; bytes: number }>();
-const CHUNK_CACHE_BUDGET = 128 * 2 ** 20;
+const CHUNK_CACHE = new Map<string, CachedRecord>();
+export const CHUNK_CACHE_BUDGET = 64 * 2 ** 20;
+// A Map entry, the key string and the cached object, beside the record's bytes.
+const ENTRY_OVERHEAD = 200;
 let cachedBytes = 0;
+
+interface CachedRecord {
+  bytes: Uint8Array;
+  revision: number;
+}
+
+/** What the chunk cache holds now, in bytes, for the memory report and tests. */
+export const chunkCacheBytes = (): number => cachedBytes;
 
 /** Chunks encoded and in flight at once: a busy chunk's record is tens of KB. */
 const WRITE_SLICE = 1000;
@@ -140,20 +150,18 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
         pending.slice(from, from + WRITE_SLICE),
         async (work) => {
           const key = chunkKey(work.ref);
-          const chunk = forget(key) ?? (await loadChunk(kv, work.ref));
+          const record = forget(key) ?? (await loadRecord(kv, key));
+          const chunk = record ? decodeStoredChunk(record.bytes, record.revision) : emptyChunk();
           if (foldParts(chunk, work)) changed.push({ work, chunk });
-          else if (chunk.revision) remember(key, chunk);
+          else if (record) remember(key, record);
         },
         256,
       );
-      const revisions = await kvWrites(
-        BUCKETS.metricChunks,
-        changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision })),
-      );
-      changed.forEach(({ work, chunk }, i) => {
+      const writes = changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision }));
+      const revisions = await kvWrites(BUCKETS.metricChunks, writes);
+      changed.forEach(({ work }, i) => {
         if (revisions[i] === 0) return void lost.push(work);
-        chunk.revision = revisions[i];
-        remember(chunkKey(work.ref), chunk);
+        remember(writes[i].key, { bytes: writes[i].value, revision: revisions[i] });
         work.written = true;
       });
     }
@@ -182,19 +190,25 @@ function mergeInto(target: Map<number, Aggregate>, buckets: Array<{ t: number; a
   }
 }
 
-function remember(key: string, chunk: StoredChunk): void {
-  let bytes = 200;
-  for (const agg of chunk.buckets.values()) bytes += agg.approximateBytes();
-  CHUNK_CACHE.set(key, { chunk, bytes });
-  cachedBytes += bytes;
-  // Oldest first: Maps iterate in insertion order, and a used chunk is re-inserted.
+/** A chunk's record as stored now; undefined when there is none. */
+async function loadRecord(kv: KV, key: string): Promise<CachedRecord | undefined> {
+  const e = await kv.get(key);
+  if (!e || e.operation !== "PUT" || e.value.length === 0) return undefined;
+  // A copy: the entry's bytes may be a view of a larger network buffer the cache would keep alive.
+  return { bytes: e.value.slice(), revision: e.revision };
+}
+
+function remember(key: string, record: CachedRecord): void {
+  CHUNK_CACHE.set(key, record);
+  cachedBytes += record.bytes.byteLength + ENTRY_OVERHEAD;
+  // Oldest first: Maps iterate in insertion order, and a used record is re-inserted.
   while (cachedBytes > CHUNK_CACHE_BUDGET && CHUNK_CACHE.size > 1) forget(CHUNK_CACHE.keys().next().value!);
 }
 
-function forget(key: string): StoredChunk | undefined {
+function forget(key: string): CachedRecord | undefined {
   const entry = CHUNK_CACHE.get(key);
   if (!entry) return undefined;
   CHUNK_CACHE.delete(key);
-  cachedBytes -= entry.bytes;
-  return entry.chunk;
+  cachedBytes -= entry.bytes.byteLength + ENTRY_OVERHEAD;
+  return entry;
 }

@@ -1,0 +1,253 @@
+/**
+ * Soak benchmark: the mixed traffic of a busy month, for as long as asked,
+ * against `startStack` (the service as `npm start` runs it, with its own
+ * nats-server and S3 server). Each minute it prints the acknowledged rate,
+ * p50/p99 of every operation, errors (5xx and Throttling apart), the RSS of
+ * the service and of nats-server, and every isolate's heap (`/_hive/memory`).
+ * At the end: stored = acknowledged (SampleCount summed over every series)
+ * and every churned series listed.
+ *
+ *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4]
+ *
+ * Load: PutMetricData in 1000-datum batches from `writers` clients, 90% onto
+ * 1,000 steady series, 10% onto a `Pod` dimension that changes every minute
+ * (as containers do); GetMetricData of 20 series over the last hour every
+ * 5 s; GetMetricStatistics p99 every 15 s; a ListMetrics page every 30 s;
+ * a dashboard and a log group created, read and deleted every minute.
+ */
+import {
+  CloudWatchClient,
+  DeleteDashboardsCommand,
+  GetDashboardCommand,
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+  PutDashboardCommand,
+  PutMetricDataCommand,
+  type MetricDatum,
+} from "@aws-sdk/client-cloudwatch";
+import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { readdirSync, readFileSync } from "node:fs";
+import { startStack, type Stack } from "../test/support/stack.js";
+import { machine, numberArg } from "./common.js";
+
+const MINUTES = numberArg("minutes", 60);
+const RATE = numberArg("rate", 8000);
+const WRITERS = numberArg("writers", 4);
+const BATCH = 1000;
+const STEADY = 1000;
+const NS_STEADY = "Soak/Steady";
+const NS_CHURN = "Soak/Churn";
+const PODS_PER_MINUTE = 50;
+
+const config = (stack: Stack) => ({
+  endpoint: stack.endpoint,
+  region: "us-east-1",
+  credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  maxAttempts: 1,
+});
+
+class Op {
+  latencies: number[] = [];
+  errors = 0;
+  serverErrors = 0;
+  throttled = 0;
+  async time<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    const t0 = performance.now();
+    try {
+      const r = await fn();
+      this.latencies.push(performance.now() - t0);
+      return r;
+    } catch (e: any) {
+      const status = e?.$metadata?.httpStatusCode ?? 0;
+      if (status >= 500) this.serverErrors++;
+      else if (/Throttl/.test(e?.name ?? "") || e?.message === "Rate exceeded") this.throttled++;
+      else this.errors++;
+      if (this.errors + this.serverErrors < 5 && status !== 400) console.error(`error: ${e?.name}: ${e?.message}`);
+      return undefined;
+    }
+  }
+  take(): { n: number; p50: number; p99: number; errors: number; serverErrors: number; throttled: number } {
+    const s = this.latencies.sort((a, b) => a - b);
+    const q = (x: number) => s[Math.min(s.length - 1, Math.floor(x * s.length))] ?? NaN;
+    const out = { n: s.length, p50: q(0.5), p99: q(0.99), errors: this.errors, serverErrors: this.serverErrors, throttled: this.throttled };
+    this.latencies = [];
+    this.errors = this.serverErrors = this.throttled = 0;
+    return out;
+  }
+}
+
+const rssMb = (pid: number | undefined) => {
+  if (!pid) return NaN;
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+};
+
+/** The nats-server listening on the stack's port: its config file names the port. */
+function natsPid(natsUrl: string): number | undefined {
+  const port = new URL(natsUrl).port;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
+      if (!cmd[0]?.endsWith("nats-server")) continue;
+      const conf = cmd[cmd.indexOf("-c") + 1];
+      if (conf && readFileSync(conf, "utf8").includes(`:${port}`)) return Number(d);
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return undefined;
+}
+
+async function main() {
+  console.log(machine());
+  console.log(`soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} writers; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`);
+  const stack = await startStack();
+  const cw = new CloudWatchClient(config(stack));
+  const logs = new CloudWatchLogsClient(config(stack));
+  const nats = natsPid(stack.natsUrl);
+  const started = Date.now();
+  const deadline = started + MINUTES * 60_000;
+  const ops = { put: new Op(), gmd: new Op(), gms: new Op(), list: new Op(), dash: new Op(), logs: new Op() };
+  let acknowledged = 0;
+  let minuteAck = 0;
+  const churned = new Set<string>();
+
+  const steadyDatum = (n: number, now: Date): MetricDatum => ({
+    MetricName: `m${n % 10}`,
+    Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10) % (STEADY / 10)}` }],
+    Timestamp: now,
+    Value: Math.random() * 100,
+  });
+  const writer = async (w: number) => {
+    const client = new CloudWatchClient(config(stack));
+    const spacing = (WRITERS * BATCH * 1000) / RATE;
+    let due = Date.now();
+    for (let i = w; Date.now() < deadline; i += WRITERS) {
+      due += spacing;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const minute = Math.floor((Date.now() - started) / 60_000);
+      const churn = i % 10 === 0; // 10% of the batches
+      const data = Array.from({ length: BATCH }, (_, k) =>
+        churn
+          ? { MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: `pod-${minute}-${k % PODS_PER_MINUTE}` }], Timestamp: now, Value: k }
+          : steadyDatum(i * BATCH + k, now),
+      );
+      const ok = await ops.put.time(() => client.send(new PutMetricDataCommand({ Namespace: churn ? NS_CHURN : NS_STEADY, MetricData: data })));
+      if (ok) {
+        acknowledged += BATCH;
+        minuteAck += BATCH;
+        if (churn) for (let k = 0; k < PODS_PER_MINUTE; k++) churned.add(`pod-${minute}-${k}`);
+      }
+    }
+    client.destroy();
+  };
+  const every = (ms: number, fn: () => Promise<unknown>) =>
+    (async () => {
+      while (Date.now() < deadline) {
+        await fn();
+        await new Promise((r) => setTimeout(r, ms));
+      }
+    })();
+  const hour = () => ({ StartTime: new Date(Date.now() - 3600_000), EndTime: new Date() });
+  let cycle = 0;
+  const readers = [
+    every(5000, () =>
+      ops.gmd.time(() =>
+        cw.send(
+          new GetMetricDataCommand({
+            ...hour(),
+            MetricDataQueries: Array.from({ length: 20 }, (_, k) => ({
+              Id: `q${k}`,
+              MetricStat: { Metric: { Namespace: NS_STEADY, MetricName: `m${k % 10}`, Dimensions: [{ Name: "Host", Value: `h${k}` }] }, Period: 60, Stat: "Average" },
+            })),
+          }),
+        ),
+      ),
+    ),
+    every(15_000, () =>
+      ops.gms.time(() =>
+        cw.send(new GetMetricStatisticsCommand({ ...hour(), Namespace: NS_STEADY, MetricName: "m1", Dimensions: [{ Name: "Host", Value: "h1" }], Period: 60, ExtendedStatistics: ["p99"] })),
+      ),
+    ),
+    every(30_000, () => ops.list.time(() => cw.send(new ListMetricsCommand({ Namespace: NS_CHURN })))),
+    every(60_000, async () => {
+      const name = `soak-${cycle++}`;
+      await ops.dash.time(async () => {
+        await cw.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: JSON.stringify({ widgets: [] }) }));
+        await cw.send(new GetDashboardCommand({ DashboardName: name }));
+        await cw.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
+      });
+      await ops.logs.time(async () => {
+        await logs.send(new CreateLogGroupCommand({ logGroupName: `/soak/${name}` }));
+        await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/soak/${name}` }));
+        await logs.send(new DeleteLogGroupCommand({ logGroupName: `/soak/${name}` }));
+      });
+    }),
+  ];
+  const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
+  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  rss svc/nats MiB  heaps used/total MiB");
+  const report = setInterval(async () => {
+    const minute = Math.round((Date.now() - started) / 60_000);
+    const memory = await fetch(`${stack.endpoint}/_hive/memory`).then((r) => r.json()).catch(() => undefined);
+    const o = Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, v.take()])) as Record<keyof typeof ops, ReturnType<Op["take"]>>;
+    const all = Object.values(o);
+    const heaps = (memory?.isolates ?? []).map((i: any) => `${i.name} ${i.heapUsedMb.toFixed(0)}/${i.heapTotalMb.toFixed(0)} ext ${i.externalMb.toFixed(0)}`).join(", ");
+    console.log(
+      [
+        String(minute).padStart(3),
+        fmt(minuteAck / 60).padStart(6),
+        `${fmt(o.put.p50)}/${fmt(o.put.p99)}`.padStart(11),
+        `${fmt(o.gmd.p50)}/${fmt(o.gmd.p99)}`.padStart(11),
+        `${fmt(o.gms.p50)}/${fmt(o.gms.p99)}`.padStart(11),
+        fmt(o.list.p99).padStart(9),
+        String(all.reduce((n, x) => n + x.errors, 0)).padStart(7),
+        String(all.reduce((n, x) => n + x.serverErrors, 0)).padStart(3),
+        String(all.reduce((n, x) => n + x.throttled, 0)).padStart(9),
+        `${fmt(rssMb(stack.servicePid()))}/${fmt(rssMb(nats))}`.padStart(16),
+        ` ${heaps}`,
+      ].join(" "),
+    );
+    minuteAck = 0;
+  }, 60_000);
+  await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), ...readers]);
+  clearInterval(report);
+
+  // Stored = acknowledged, once aggregation caught up.
+  await new Promise((r) => setTimeout(r, 10_000));
+  const range = { StartTime: new Date(started - 120_000), EndTime: new Date(Date.now() + 120_000), Period: 3600, Statistics: ["SampleCount" as const] };
+  const series = [
+    ...Array.from({ length: STEADY }, (_, n) => ({ Namespace: NS_STEADY, MetricName: `m${n % 10}`, Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10)}` }] })),
+    ...[...churned].map((pod) => ({ Namespace: NS_CHURN, MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: pod }] })),
+  ];
+  let stored = 0;
+  for (let i = 0; i < series.length; i += 16) {
+    const outs = await Promise.all(series.slice(i, i + 16).map((s) => cw.send(new GetMetricStatisticsCommand({ ...s, ...range }))));
+    for (const out of outs) for (const d of out.Datapoints ?? []) stored += d.SampleCount ?? 0;
+  }
+  const listed = new Set<string>();
+  let token: string | undefined;
+  do {
+    const page = await cw.send(new ListMetricsCommand({ Namespace: NS_CHURN, NextToken: token }));
+    for (const m of page.Metrics ?? []) listed.add(m.Dimensions?.find((d) => d.Name === "Pod")?.Value ?? "");
+    token = page.NextToken;
+  } while (token);
+  const missing = [...churned].filter((p) => !listed.has(p));
+  console.log(`\nacknowledged ${acknowledged.toLocaleString("en-US")}, stored ${stored.toLocaleString("en-US")}: ${stored === acknowledged ? "equal" : "DIFFERENT"}`);
+  console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
+  cw.destroy();
+  logs.destroy();
+  await stack.stop();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

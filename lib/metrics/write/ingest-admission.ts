@@ -1,0 +1,37 @@
+/**
+ * Overload is answered, never absorbed: while the aggregators lag by more
+ * than `max_ingest_lag` seconds of data, or the process is near its memory
+ * budget, PutMetricData answers AWS's `Throttling` ("Rate exceeded"), which
+ * every AWS SDK and the CloudWatch Agent retry with backoff. Nothing is
+ * appended for a throttled request, so nothing acknowledged is lost.
+ */
+import { getConfig } from "../../config/config.js";
+import { memoryShort } from "../../capacity/memory.js";
+import { protocolError } from "../../errors.js";
+import { ingestLagSeconds } from "./ingest-lag.js";
+
+// The lag is read at most once a second per process, shared by concurrent requests.
+const LAG_TTL_MS = 1000;
+let lag: { at: number; value: Promise<number> } | undefined;
+
+function currentLag(): Promise<number> {
+  const now = Date.now();
+  if (!lag || now - lag.at >= LAG_TTL_MS) {
+    const value = ingestLagSeconds().catch((e) => {
+      lag = undefined;
+      throw e;
+    });
+    lag = { at: now, value };
+  }
+  return lag.value;
+}
+
+/** Throws Throttling when ingest must wait; resolves otherwise. */
+export async function admitIngest(): Promise<void> {
+  const config = getConfig();
+  if (memoryShort(config.memoryBudgetMb)) throw rateExceeded();
+  if ((await currentLag()) > config.maxIngestLagSeconds) throw rateExceeded();
+}
+
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html (Throttling, 400)
+const rateExceeded = () => protocolError("Throttling", "Rate exceeded");
