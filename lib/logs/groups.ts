@@ -178,7 +178,7 @@ export function toLogGroup(rec: LogGroupRecord, accountId: string, region: strin
 }
 
 /** The names of an account's groups (read from the keys; hashed long names from their records). */
-async function listGroupNames(kv: KV, accountId: string): Promise<string[]> {
+export async function listGroupNames(kv: KV, accountId: string): Promise<string[]> {
   const names: string[] = [];
   const hashed: string[] = [];
   for await (const key of await kv.keys(logGroupsFilter(accountId))) {

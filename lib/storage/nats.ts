@@ -20,6 +20,7 @@ export interface Nats {
 export const BUCKETS = {
   dashboards: "cw-dashboards",
   logChunks: "cw-log-chunks",
+  logExports: "cw-log-exports",
   logGroups: "cw-log-groups",
   logFilters: "cw-log-filters",
   logDestinations: "cw-log-destinations",

@@ -10,10 +10,16 @@ import {
   DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
   GetLogEventsCommand,
+  CancelExportTaskCommand,
+  CreateExportTaskCommand,
+  DescribeExportTasksCommand,
+  ListLogGroupsCommand,
   PutLogEventsCommand,
   type CloudWatchLogsClient,
   type InputLogEvent,
 } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
 import { awsFailure as failure } from "../support/failure.js";
@@ -45,6 +51,18 @@ async function groupWithStream(stream = "s", client = logs): Promise<string> {
   await client.send(new CreateLogGroupCommand({ logGroupName: group }));
   await client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
   return group;
+}
+
+const s3 = () =>
+  new S3Client({ endpoint: stack.s3Endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+
+async function waitFor<T>(f: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Fires the LogCompactor's Drain event (one pass that flushes everything), as the scheduler would. */
@@ -133,8 +151,20 @@ describe("PutLogEvents and GetLogEvents (SDK, awsJson1_1)", () => {
     }
   });
 
-  it("keeps accounts apart: another account cannot write to or read a group of the same name", async () => {
+  it("accepts the entity fields PutLogEvents carries", async () => {
     const group = await groupWithStream();
+    const out = await logs.send(new PutLogEventsCommand({
+      logGroupName: group, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "with entity" }],
+      entity: { keyAttributes: { Type: "Service", Name: "checkout", Environment: "prod" }, attributes: { "EC2.InstanceId": "i-0123" } },
+    }));
+    expect(out.rejectedLogEventsInfo).toBeUndefined();
+    expect((await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: "s" }))).events!.map((e) => e.message)).toEqual(["with entity"]);
+  });
+
+  it("keeps accounts apart: another account cannot write to, read or export a group of the same name", async () => {
+    const group = await groupWithStream();
+    expect((await failure(other.send(new CreateExportTaskCommand({ logGroupName: group, from: 0, to: Date.now(), destination: "any" })))).name).toBe("ResourceNotFoundException");
+    expect((await failure(other.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "x" }] })))).name).toBe("ResourceNotFoundException");
     await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "private" }] }));
     const f = await failure(other.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: "s" })));
     expect(f.name).toBe("ResourceNotFoundException");
@@ -154,8 +184,90 @@ describe("Debian's aws CLI", () => {
     const got = await awsCli(stack, ["logs", "get-log-events", "--log-group-name", group, "--log-stream-name", "cli", "--start-from-head"]);
     expect(got.code, got.stderr).toBe(0);
     expect(got.json.events.map((e: { message: string }) => e.message)).toEqual(["from the cli", "ünïcödé"]);
+    // (Debian's CLI 2.9 predates ListLogGroups: the SDK test above covers it.)
+    const task = await awsCli(stack, ["logs", "create-export-task", "--log-group-name", group, "--from", "0", "--to", String(now), "--destination", "no-such-bucket-cli"]);
+    expect(task.code).not.toBe(0);
+    expect(task.stderr).toContain("InvalidParameterException");
+    const described = await awsCli(stack, ["logs", "describe-export-tasks", "--status-code", "COMPLETED"]);
+    expect(described.code, described.stderr).toBe(0);
+    expect(Array.isArray(described.json.exportTasks)).toBe(true);
+    const cancel = await awsCli(stack, ["logs", "cancel-export-task", "--task-id", "00000000-0000-0000-0000-000000000000"]);
+    expect(cancel.stderr).toContain("ResourceNotFoundException");
     const bad = await awsCli(stack, ["logs", "get-log-events", "--log-group-name", group, "--log-stream-name", "nope"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("ResourceNotFoundException");
+  });
+});
+
+describe("export tasks", () => {
+  it("exports a group's events in [from, to] to a bucket in AWS's layout, one task at a time", async () => {
+    const group = await groupWithStream("app/1");
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: "app/2" }));
+    const t0 = Date.now() - 60_000;
+    await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "app/1", logEvents: events(5, t0, "one") }));
+    await drain();
+    await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "app/2", logEvents: events(3, t0, "two") }));
+    const bucket = `exports-${Date.now().toString(36)}`;
+    const client = s3();
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+
+    const { taskId } = await logs.send(new CreateExportTaskCommand({ taskName: "t", logGroupName: group, from: t0 + 1, to: t0 + 3, destination: bucket, destinationPrefix: "exp" }));
+    expect(taskId).toBeTruthy();
+    const done = await waitFor(
+      () => logs.send(new DescribeExportTasksCommand({ taskId })),
+      (o) => o.exportTasks?.[0]?.status?.code === "COMPLETED",
+    );
+    expect(done.exportTasks![0]).toMatchObject({
+      taskId, taskName: "t", logGroupName: group, from: t0 + 1, to: t0 + 3, destination: bucket, destinationPrefix: "exp",
+      status: { code: "COMPLETED" }, executionInfo: { creationTime: expect.any(Number), completionTime: expect.any(Number) },
+    });
+    const keys = ((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `exp/${taskId}/` }))).Contents ?? []).map((o) => o.Key).sort();
+    expect(keys).toEqual([`exp/${taskId}/app/1/000000.gz`, `exp/${taskId}/app/2/000000.gz`]);
+    const body = await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: keys[0] }))).Body!.transformToByteArray();
+    // Each line: ISO-8601 timestamp, a space, the message; `to` is inclusive.
+    expect(gunzipSync(Buffer.from(body)).toString()).toBe(
+      [1, 2, 3].map((i) => `${new Date(t0 + i).toISOString()} one ${i}\n`).join(""),
+    );
+    client.destroy();
+  });
+
+  it("answers AWS's errors: a missing bucket or group, a finished task, an unknown task", async () => {
+    const group = await groupWithStream();
+    const now = Date.now();
+    const f1 = await failure(logs.send(new CreateExportTaskCommand({ logGroupName: group, from: 0, to: now, destination: "no-such-bucket-here" })));
+    expect([f1.name, f1.message]).toEqual(["InvalidParameterException", "The given bucket does not exist. Please make sure the bucket is valid."]);
+    const f2 = await failure(logs.send(new CreateExportTaskCommand({ logGroupName: `${group}-x`, from: 0, to: now, destination: "x" })));
+    expect([f2.name, f2.message]).toEqual(["ResourceNotFoundException", "The specified log group does not exist."]);
+    const f3 = await failure(logs.send(new CancelExportTaskCommand({ taskId: "00000000-0000-0000-0000-000000000000" })));
+    expect([f3.name, f3.message]).toEqual(["ResourceNotFoundException", "The specified export task does not exist."]);
+    const finished = (await logs.send(new DescribeExportTasksCommand({ statusCode: "COMPLETED" }))).exportTasks ?? [];
+    if (finished.length) {
+      const f4 = await failure(logs.send(new CancelExportTaskCommand({ taskId: finished[0].taskId })));
+      expect([f4.name, f4.message]).toEqual(["InvalidOperationException", "The specified export task has already finished."]);
+    }
+    // Another account sees none of A's tasks.
+    expect((await other.send(new DescribeExportTasksCommand({}))).exportTasks).toEqual([]);
+  });
+});
+
+describe("ListLogGroups", () => {
+  it("lists names, ARNs and classes, filtered by pattern (prefix, substring, alternatives) and paged", async () => {
+    const base = unique("lg");
+    for (const suffix of ["alpha", "beta", "gamma"]) await logs.send(new CreateLogGroupCommand({ logGroupName: `${base}/${suffix}` }));
+    const all = await logs.send(new ListLogGroupsCommand({ logGroupNamePattern: `^${base}` }));
+    expect(all.logGroups).toEqual(["alpha", "beta", "gamma"].map((s) => ({
+      logGroupName: `${base}/${s}`,
+      logGroupArn: `arn:aws:logs:${REGION}:${accountA}:log-group:${base}/${s}`,
+      logGroupClass: "STANDARD",
+    })));
+    const tail = base.slice(-20);
+    const alt = await logs.send(new ListLogGroupsCommand({ logGroupNamePattern: `${tail}/alp|${tail}/gam` }));
+    expect(alt.logGroups!.map((g) => g.logGroupName)).toEqual([`${base}/alpha`, `${base}/gamma`]);
+    const first = await logs.send(new ListLogGroupsCommand({ logGroupNamePattern: `^${base}`, limit: 2 }));
+    expect(first.logGroups).toHaveLength(2);
+    const second = await logs.send(new ListLogGroupsCommand({ logGroupNamePattern: `^${base}`, limit: 2, nextToken: first.nextToken }));
+    expect(second.logGroups!.map((g) => g.logGroupName)).toEqual([`${base}/gamma`]);
+    expect(second.nextToken).toBeUndefined();
+    expect((await other.send(new ListLogGroupsCommand({ logGroupNamePattern: `^${base}` }))).logGroups).toEqual([]);
   });
 });

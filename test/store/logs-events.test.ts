@@ -9,7 +9,9 @@ import { createLogStream, deleteLogStream } from "../../lib/logs/streams.js";
 import { putLogEvents } from "../../lib/logs/events/put-log-events.js";
 import { getLogEvent, scanLogEvents, type ScanOptions, type StoredLogEvent } from "../../lib/logs/events/scan.js";
 import { compactLogs } from "../../lib/logs/events/compactor.js";
-import { getStreamState, groupStates } from "../../lib/logs/events/chunk-index.js";
+import { chunkBucket, chunkEntryKey, getStreamState, groupStates, updateStreamState, type ChunkEntry } from "../../lib/logs/events/chunk-index.js";
+import { getRecord, putRecord } from "../../lib/storage/kv.js";
+import { putObject } from "../../lib/storage/s3.js";
 import { getLogGroup } from "../../lib/logs/groups.js";
 import { describeLogStreams } from "../../lib/logs/streams.js";
 import { getObject, listKeys } from "../../lib/storage/s3.js";
@@ -242,6 +244,35 @@ describe("LogCompactor", () => {
     expect(await scanAll(B, group)).toEqual([]);
     const [e] = await scanAll(A, group);
     expect(await getLogEvent(B, group, e.eventId)).toBeUndefined();
+  });
+});
+
+describe("a compaction attempt that died between writing a chunk and committing it", () => {
+  it("is invisible to readers, does not block the next compaction, and is deleted once abandoned", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 1000, message: "committed" }]);
+    await compactLogs({ force: true });
+    const g = (await getLogGroup(A, group))!.value;
+    // What a SIGKILL after steps 1 and 2 of the commit protocol leaves: a reserved number, an entry, an object.
+    const cur = (await getStreamState(A, g.id, "s"))!;
+    const n = cur.value.next;
+    expect(await updateStreamState({ ...cur.value, next: n + 1 }, cur.revision)).toBe(true);
+    const [committedEntry] = await Promise.all([(await chunkBucket()).get(chunkEntryKey(A, g.id, "s", 1))]);
+    const entry: ChunkEntry = { ...committedEntry!.json<ChunkEntry>(), n, key: `${A}/abandoned/chunk-${n}.log.gz`, written: now - 2 * HOUR };
+    await putRecord(await chunkBucket(), chunkEntryKey(A, g.id, "s", n), entry);
+    await putObject("cloudwatch-logs", entry.key, await getObject("cloudwatch-logs", committedEntry!.json<ChunkEntry>().key) as Uint8Array);
+
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["committed"]);
+    await put(group, "s", [{ timestamp: now, message: "after" }]);
+    await compactLogs({ force: true });
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["committed", "after"]);
+
+    const r = await enforceRetention(now);
+    expect(r.abandoned).toBeGreaterThanOrEqual(1);
+    expect(await getObject("cloudwatch-logs", entry.key)).toBeUndefined();
+    expect(await getRecord(await chunkBucket(), chunkEntryKey(A, g.id, "s", n))).toBeUndefined();
+    expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["committed", "after"]);
   });
 });
 

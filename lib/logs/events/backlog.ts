@@ -1,10 +1,11 @@
 /**
- * Overload: when the compactor lags so far that the buffer holds more than
+ * Overload: near the process's memory budget, or when the compactor lags so far that the buffer holds more than
  * `[cloudwatch.logs] max_buffered_bytes`, PutLogEvents answers AWS's
  * ThrottlingException ("Rate exceeded") and the client backs off and retries,
  * instead of JetStream filling up. The stream's size is looked up at most
  * once a second per process.
  */
+import { memoryShort } from "../../capacity/memory.js";
 import { getConfig } from "../../config/config.js";
 import { logsError } from "../../errors.js";
 import { getNats } from "../../storage/nats.js";
@@ -20,6 +21,8 @@ async function bufferedBytes(): Promise<number> {
 }
 
 export async function checkIngestBacklog(): Promise<void> {
+  // Near the process's memory budget, as PutMetricData does (docs/memory.md).
+  if (memoryShort(getConfig().memoryBudgetMb)) throw logsError("ThrottlingException", "Rate exceeded");
   const now = performance.now();
   if (!checked || now - checked.at > CHECK_EVERY_MS) {
     checked = { at: now, bytes: bufferedBytes() };

@@ -13,7 +13,7 @@
  * ignore it and the compactor deletes it once it is old.
  */
 import type { KV } from "nats";
-import { getRecord, scanRecords, updateRecord, createRecord, type Versioned } from "../../storage/kv.js";
+import { createRecord, getRecord, isWrongLastSequence, scanRecords, updateRecord, type Versioned } from "../../storage/kv.js";
 import { BUCKETS, getBucket } from "../../storage/nats.js";
 import { nameToken } from "../names.js";
 import type { ChunkBlock } from "./chunk-codec.js";
@@ -116,6 +116,16 @@ export async function createStreamState(state: StreamChunkState): Promise<boolea
 
 export async function updateStreamState(state: StreamChunkState, revision: number): Promise<boolean> {
   return updateRecord(await chunkBucket(), streamStateKey(state.account, state.groupId, state.logStream), state, revision);
+}
+
+/** Compare-and-set returning the new revision, or undefined when someone else wrote first. */
+export async function updateStreamStateRevision(state: StreamChunkState, revision: number): Promise<number | undefined> {
+  try {
+    return await (await chunkBucket()).update(streamStateKey(state.account, state.groupId, state.logStream), Buffer.from(JSON.stringify(state)), revision);
+  } catch (e) {
+    if (isWrongLastSequence(e)) return undefined;
+    throw e;
+  }
 }
 
 export async function getChunkEntries(state: StreamChunkState, numbers: number[]): Promise<ChunkEntry[]> {

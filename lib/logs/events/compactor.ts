@@ -36,6 +36,7 @@ import {
   getStreamState,
   groupStates,
   updateStreamState,
+  updateStreamStateRevision,
   type ChunkEntry,
   type StreamChunkState,
 } from "./chunk-index.js";
@@ -48,11 +49,13 @@ import { modifyRecord } from "../../storage/kv.js";
 export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
 const LEASE_MS = 60_000;
 /** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
-export const PURGE_GRACE_MS = 60_000;
+export const PURGE_GRACE_MS = 15_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
-const MAX_PASS_BYTES = 64 * 1024 * 1024;
+const MAX_PASS_BYTES = 16 * 1024 * 1024;
 /** Raw text bytes at most per chunk (besides buffer_size events). */
 const MAX_CHUNK_RAW = 16 * 1024 * 1024;
+/** Streams of a partition flushed concurrently by one pass. */
+const STREAMS_AT_ONCE = 8;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -97,7 +100,8 @@ export function chunkObjectKey(account: string, group: string, stream: string, h
 
 interface Pending {
   header: Omit<LogBatch, "events">;
-  messages: { seq: number; batch: LogBatch }[];
+  /** Decoded only when the stream is flushed: a waiting stream's messages are read again by every pass. */
+  messages: { seq: number; data: Uint8Array; eventCount: number; ingestionTime: number }[];
 }
 
 /** One pass over every partition this process can lease. */
@@ -135,7 +139,7 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
     const key = [header.account, header.groupId ?? "", header.logStream, header.streamCreated ?? ""].join("\u0000");
     let s = streams.get(key);
     if (!s) streams.set(key, (s = { header, messages: [] }));
-    s.messages.push({ seq: m.seq, batch: decodeLogBatch(m.data) });
+    s.messages.push({ seq: m.seq, data: m.data, eventCount: header.eventCount, ingestionTime: header.ingestionTime });
     readThrough = m.seq;
     bytes += m.data.length;
     if (bytes >= MAX_PASS_BYTES) bounded = true;
@@ -144,10 +148,19 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
 
   // The checkpoint may not pass the oldest event still waiting to be flushed.
   let hold = Infinity;
-  for (const s of streams.values()) {
-    const done = await compactStream(s, now, opts.force || bounded, bufferSize, flushAfter, report);
-    if (done !== true) hold = Math.min(hold, done - 1);
+  // Streams are independent: flushed a few at a time; each group's storedBytes settled once.
+  const settled = new Map<string, StreamChunkState>();
+  const list = [...streams.values()];
+  for (let i = 0; i < list.length; i += STREAMS_AT_ONCE) {
+    const results = await Promise.all(
+      list.slice(i, i + STREAMS_AT_ONCE).map((s) => compactStream(s, now, opts.force || bounded, bufferSize, flushAfter, report)),
+    );
+    for (const r of results) {
+      if (typeof r === "number") hold = Math.min(hold, r - 1);
+      else if (r !== true) settled.set(`${r.account}\u0000${r.groupId}`, r);
+    }
   }
+  await Promise.all([...settled.values()].map((st) => settleGroupBytes(st.account, st.logGroup, st.groupId).catch(() => undefined)));
   const checkpoint = Math.min(readThrough, hold);
   if (checkpoint > lease.record.checkpoint || streams.size === 0) {
     if (!(await commitLease(lease, checkpoint, LEASE_MS))) return lease.record.checkpoint;
@@ -157,10 +170,18 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
 }
 
 /**
- * Flushes one stream's pending events when due. True when nothing of it is
- * left in the buffer; else the sequence of its oldest message still waiting.
+ * Flushes one stream's pending events when due. True (or the new state,
+ * when chunks were committed) when nothing of it is left in the buffer; else
+ * the sequence of its oldest message still waiting.
  */
-async function compactStream(s: Pending, now: number, force: boolean, bufferSize: number, flushAfter: number, report: CompactionReport): Promise<true | number> {
+async function compactStream(
+  s: Pending,
+  now: number,
+  force: boolean,
+  bufferSize: number,
+  flushAfter: number,
+  report: CompactionReport,
+): Promise<true | number | StreamChunkState> {
   const { account, logGroup, logStream, groupId, streamCreated } = s.header;
   if (!groupId || streamCreated === undefined) return true; // written without incarnation: nothing can show it
   const g = await getLogGroup(account, logGroup);
@@ -171,8 +192,8 @@ async function compactStream(s: Pending, now: number, force: boolean, bufferSize
   let cur = await loadState(account, logGroup, logStream, groupId, streamCreated);
   const pending = s.messages.filter((m) => m.seq > cur.value.through);
   if (pending.length === 0) return true;
-  const count = pending.reduce((n, m) => n + m.batch.events.length, 0);
-  const due = force || count >= bufferSize || pending[0].batch.ingestionTime <= now - flushAfter;
+  const count = pending.reduce((n, m) => n + m.eventCount, 0);
+  const due = force || count >= bufferSize || pending[0].ingestionTime <= now - flushAfter;
   if (!due) {
     report.waiting++;
     return pending[0].seq;
@@ -182,8 +203,9 @@ async function compactStream(s: Pending, now: number, force: boolean, bufferSize
   const cutoff = now - effectiveRetentionDays(g.value.retentionInDays) * DAY;
   const events: ChunkEvent[] = [];
   for (const m of pending) {
-    m.batch.events.forEach((e, index) => {
-      if (e.timestamp >= cutoff) events.push({ timestamp: e.timestamp, ingestionTime: m.batch.ingestionTime, seq: m.seq, index, message: e.message });
+    const batch = decodeLogBatch(m.data);
+    batch.events.forEach((e, index) => {
+      if (e.timestamp >= cutoff) events.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
     });
   }
   events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
@@ -196,9 +218,9 @@ async function compactStream(s: Pending, now: number, force: boolean, bufferSize
   // Reserve the chunk numbers: nobody else will ever write these keys.
   const first = cur.value.next;
   const reserved = { ...cur.value, next: first + groups.length };
-  if (!(await updateStreamState(reserved, cur.revision))) return pending[0].seq; // raced: next pass
-  cur = (await getStreamState(account, groupId, logStream))!;
-  if (cur.value.next !== reserved.next) return pending[0].seq;
+  const reservedRevision = await updateStreamStateRevision(reserved, cur.revision);
+  if (reservedRevision === undefined) return pending[0].seq; // raced: next pass
+  cur = { value: reserved, revision: reservedRevision };
 
   const { bucket, compression } = getConfig().logs;
   const kv = await chunkBucket();
@@ -210,16 +232,26 @@ async function compactStream(s: Pending, now: number, force: boolean, bufferSize
       for (const e of chunk) for (const t of tokenizeForIndex(e.message)) tokens.add(t);
       const filter = buildTokenFilter(tokens);
       const key = chunkObjectKey(account, logGroup, logStream, Math.floor(chunk[0].timestamp / HOUR) * HOUR, n);
+      let minSeq = Infinity;
+      let maxSeq = -Infinity;
+      let minIngestionTime = Infinity;
+      let maxIngestionTime = -Infinity;
+      for (const e of chunk) {
+        if (e.seq < minSeq) minSeq = e.seq;
+        if (e.seq > maxSeq) maxSeq = e.seq;
+        if (e.ingestionTime < minIngestionTime) minIngestionTime = e.ingestionTime;
+        if (e.ingestionTime > maxIngestionTime) maxIngestionTime = e.ingestionTime;
+      }
       const entry: ChunkEntry = {
         v: 1,
         n,
         key,
         minTimestamp: chunk[0].timestamp,
         maxTimestamp: chunk[chunk.length - 1].timestamp,
-        minSeq: Math.min(...chunk.map((e) => e.seq)),
-        maxSeq: Math.max(...chunk.map((e) => e.seq)),
-        minIngestionTime: Math.min(...chunk.map((e) => e.ingestionTime)),
-        maxIngestionTime: Math.max(...chunk.map((e) => e.ingestionTime)),
+        minSeq,
+        maxSeq,
+        minIngestionTime,
+        maxIngestionTime,
         count: chunk.length,
         rawBytes: encoded.rawBytes,
         size: encoded.body.length,
@@ -251,8 +283,8 @@ async function compactStream(s: Pending, now: number, force: boolean, bufferSize
   }
   report.chunks += groups.length;
   report.events += events.length;
-  await settleStream(committed).catch(() => undefined);
-  return true;
+  await settleStreamRecord(committed).catch(() => undefined);
+  return committed;
 }
 
 async function loadState(account: string, logGroup: string, logStream: string, groupId: string, streamCreated: number) {
@@ -306,12 +338,8 @@ async function dropStreamChunks(state: StreamChunkState): Promise<void> {
   }
 }
 
-/**
- * What DescribeLogStreams and DescribeLogGroups show, made exact from the
- * index: the stream's event range and last ingestion, and the group's
- * storedBytes (the sum of its streams' chunk bytes).
- */
-export async function settleStream(state: StreamChunkState): Promise<void> {
+/** What DescribeLogStreams shows, made exact from the index: the stream's event range and last ingestion. */
+export async function settleStreamRecord(state: StreamChunkState): Promise<void> {
   await modifyRecord<LogStreamRecord>(await logStreamsBucket(), logStreamKey(state.account, state.logGroup, state.logStream), (s) => {
     if (s.groupId !== state.groupId || s.creationTime !== state.streamCreated) return undefined;
     const next = { ...s };
@@ -320,9 +348,9 @@ export async function settleStream(state: StreamChunkState): Promise<void> {
     if (state.lastIngestionTime !== undefined) next.lastIngestionTime = Math.max(s.lastIngestionTime ?? -Infinity, state.lastIngestionTime);
     return JSON.stringify(next) === JSON.stringify(s) ? undefined : next;
   });
-  await settleGroupBytes(state.account, state.logGroup, state.groupId);
 }
 
+/** DescribeLogGroups' storedBytes, made exact: the sum of the group's streams' chunk bytes. */
 export async function settleGroupBytes(account: string, logGroup: string, groupId: string): Promise<void> {
   const total = (await groupStates(account, groupId)).reduce((n, s) => n + s.storedBytes, 0);
   await modifyLogGroup(account, logGroup, (g) => (g.id !== groupId || g.storedBytes === total ? undefined : { ...g, storedBytes: total })).catch(() => undefined);

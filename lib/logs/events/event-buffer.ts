@@ -128,7 +128,7 @@ export async function readBuffer(
   // more than is there would wait out its expiry.
   let pending = (await consumer.info(true)).num_pending;
   while (pending > 0 && !signal?.aborted) {
-    const batch = await consumer.fetch({ max_messages: Math.min(pending, 256), expires: 10_000 });
+    const batch = await consumer.fetch({ max_messages: Math.min(pending, 64), expires: 10_000 });
     let got = 0;
     for await (const m of batch) {
       got++;

@@ -1,0 +1,136 @@
+/**
+ * Log ingest benchmark: PutLogEvents through the HTTP endpoint with
+ * @aws-sdk/client-cloudwatch-logs, 8 clients (one log stream each) sending
+ * 1,000 events of about 200 bytes per request, against a real nats-server and
+ * S3 server with the LogCompactor running. Prints events/s and MB/s, latency,
+ * and the compactor's lag (how long the oldest event not yet in S3 has been
+ * waiting, sampled each second); then the ceiling: a bare Node HTTP server
+ * that only reads, gunzips and JSON.parses the same requests, same clients.
+ *
+ *   npx tsx bench/logs-ingest.ts [--seconds 30] [--clients 8] [--buffer-size N]
+ *
+ * The lag includes the wait the flush rule asks for: a stream's events stay
+ * buffered until `[cloudwatch.logs] buffer_size` (10,000, the seed's default)
+ * have come or `flush_interval` has passed. `--buffer-size 1000` shows the
+ * compactor's own lag at this rate.
+ */
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, type InputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
+import { fork } from "node:child_process";
+import { startStack } from "../test/support/stack.js";
+import { machine, numberArg } from "./common.js";
+import { rng } from "../test/support/random.js";
+
+const SECONDS = numberArg("seconds", 30);
+const CLIENTS = numberArg("clients", 8);
+const BATCH = 1000;
+const GROUP = "/bench/ingest";
+const BUFFER_SIZE = numberArg("buffer-size", 0);
+
+const client = (endpoint: string) =>
+  new CloudWatchLogsClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+
+const random = rng(42);
+const WORDS = ["GET", "POST", "/api/v1/items", "/health", "200", "404", "500", "user=alice", "user=bob", "latency_ms=12", "ERROR", "INFO", "cache", "miss", "hit"];
+/** A ~200-byte line of typical access-log text. */
+function line(i: number): string {
+  let s = `2026-12-06T09:00:00.${String(i % 1000).padStart(3, "0")}Z req-${i.toString(36)} `;
+  while (s.length < 190) s += WORDS[Math.floor(random() * WORDS.length)] + " ";
+  return s;
+}
+const batch = (i: number): InputLogEvent[] => {
+  const t = Date.now();
+  return Array.from({ length: BATCH }, (_, k) => ({ timestamp: t, message: line(i * BATCH + k) }));
+};
+const BYTES_PER_EVENT = line(0).length;
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+async function drive(endpoint: string, seconds: number) {
+  const latencies: number[] = [];
+  let events = 0;
+  let errors = 0;
+  let i = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      const logs = client(endpoint);
+      while (Date.now() < deadline) {
+        const logEvents = batch(i++);
+        const t0 = performance.now();
+        try {
+          await logs.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `stream-${c}`, logEvents }));
+          latencies.push(performance.now() - t0);
+          events += logEvents.length;
+        } catch (e) {
+          errors++;
+          if (errors < 5) console.error("put failed:", (e as Error).message);
+        }
+      }
+      logs.destroy();
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { rate: events / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors };
+}
+
+async function main() {
+  console.log(machine());
+  console.log(`load: ${CLIENTS} clients × ${BATCH} events/request of ${BYTES_PER_EVENT} bytes, ${SECONDS} s, buffer_size ${BUFFER_SIZE || "10000 (default)"}\n`);
+  const stack = await startStack({ env: BUFFER_SIZE ? { HIVE_CLOUDWATCH_LOGS_BUFFER_SIZE: String(BUFFER_SIZE) } : {} });
+  process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  const { getNats, directGet, closeNats } = await import("../lib/storage/nats.js");
+  const { getCheckpoint } = await import("../lib/storage/stream-shards.js");
+  const { COMPACTOR_SHARDS } = await import("../lib/logs/events/compactor.js");
+  const { LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter } = await import("../lib/logs/events/event-buffer.js");
+
+  const setup = client(stack.endpoint);
+  await setup.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
+  for (let c = 0; c < CLIENTS; c++) await setup.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: `stream-${c}` }));
+  setup.destroy();
+  // The scheduled compactor, started now rather than at the next minute.
+  void stack.fireSchedule("LogCompactor", "EveryMinute").catch(() => undefined);
+
+  /** Seconds the oldest event not yet compacted has waited (0 when all is in S3). */
+  const lag = async (): Promise<number> => {
+    const { jsm } = await getNats();
+    let worst = 0;
+    for (let p = 0; p < LOG_PARTITIONS; p++) {
+      const cp = await getCheckpoint(COMPACTOR_SHARDS, String(p));
+      const m = await directGet(jsm, LOG_EVENTS_STREAM, { seq: cp + 1, next_by_subj: logPartitionFilter(p) });
+      if (m) worst = Math.max(worst, (Date.now() - m.time.getTime()) / 1000);
+    }
+    return worst;
+  };
+  const lags: number[] = [];
+  const sampler = setInterval(() => void lag().then((l) => lags.push(l)).catch(() => undefined), 1000);
+  await drive(stack.endpoint, Math.min(5, SECONDS));
+  lags.length = 0;
+  const service = await drive(stack.endpoint, SECONDS);
+  clearInterval(sampler);
+  const ended = Date.now();
+  while ((await lag()) > 0 && Date.now() - ended < 120_000) await new Promise((r) => setTimeout(r, 250));
+  const caughtUp = (Date.now() - ended) / 1000;
+  const mb = (rate: number) => ((rate * BYTES_PER_EVENT) / 1e6).toFixed(1);
+  console.log("service (PutLogEvents → CW_LOGS_EVENTS; LogCompactor → S3):");
+  console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} events/s = ${mb(service.rate)} MB/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
+  const sorted = [...lags].sort((a, b) => a - b);
+  console.log(`  compactor lag (oldest event not in S3): median ${quantile(sorted, 0.5).toFixed(1)} s, p90 ${quantile(sorted, 0.9).toFixed(1)} s, max ${sorted[sorted.length - 1]?.toFixed(1)} s; all in S3 ${caughtUp.toFixed(1)} s after the last put`);
+  await closeNats();
+  await stack.stop();
+
+  const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
+  const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
+  await drive(`http://127.0.0.1:${port}`, Math.min(5, SECONDS));
+  const ceiling = await drive(`http://127.0.0.1:${port}`, SECONDS);
+  bare.kill();
+  console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse):");
+  console.log(`  ${Math.round(ceiling.rate).toLocaleString("en-US")} events/s = ${mb(ceiling.rate)} MB/s, p50 ${ceiling.p50.toFixed(1)} ms`);
+  console.log(`service / ceiling: ${((100 * service.rate) / ceiling.rate).toFixed(0)}% (target ≥ 50%)`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
