@@ -112,7 +112,7 @@ describe("FilterLogEvents", () => {
   });
 
   it.each([
-    ["a bad pattern", { logGroupName: "/x", filterPattern: "{ $.a = " }, /^Invalid filter pattern/],
+    ["a bad pattern", { logGroupName: "/x", filterPattern: "{ $.a = " }, /^Invalid filter pattern$/],
     ["both logStreamNames and logStreamNamePrefix", { logGroupName: "/x", logStreamNames: ["a"], logStreamNamePrefix: "a" }, /logStreamNames and logStreamNamePrefix/],
     ["both logGroupName and logGroupIdentifier", { logGroupName: "/x", logGroupIdentifier: "/x" }, /either logGroupName or logGroupIdentifier/],
     ["a limit over 10,000", { logGroupName: "/x", limit: 10_001 }, /Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000/],

@@ -43,10 +43,11 @@ const MAX_REGEX_PER_PATTERN = 2;
 /**
  * Compiles a pattern or throws InvalidParameterException. `what` names it in
  * the message as AWS does: "Invalid filter pattern" for FilterLogEvents,
- * "Invalid metric filter pattern" for metric filters.
+ * "Invalid metric filter pattern" for metric filters and TestMetricFilter.
  */
 export function compileFilterPattern(pattern: string, what = "filter pattern"): FilterPattern {
-  const fail = (detail: string): ServiceError => logsError("InvalidParameterException", `Invalid ${what}: ${detail}`);
+  // AWS's message is the bare "Invalid metric filter pattern" (aws-cdk #16278 quotes it); the detail is not told.
+  const fail = (_detail: string): ServiceError => logsError("InvalidParameterException", `Invalid ${what}`);
   let ast: PatternAst;
   try {
     ast = parsePattern(pattern);
