@@ -12,10 +12,9 @@
 import type { FilterLogEventsRequest, FilterLogEventsResponse, FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { scanLogEvents } from "../events/scan.js";
 import { invalidParameter } from "../errors.js";
-import { LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, LOG_STREAM_NAME, NEXT_TOKEN, resolveLogGroupIdentifier } from "../names.js";
+import { resolveLogGroupIdentifier } from "../names.js";
 import { decodeToken, encodeToken } from "../pagination.js";
 import { compileFilterPattern } from "../patterns/index.js";
-import { violations } from "../validate.js";
 
 const MAX_LIMIT = 10_000;
 const MAX_PAGE_BYTES = 1_048_576;
@@ -23,17 +22,6 @@ const MAX_PAGE_BYTES = 1_048_576;
 const PAGE_BUDGET_MS = 10_000;
 
 export async function filterLogEvents(accountId: string, region: string, input: FilterLogEventsRequest): Promise<FilterLogEventsResponse> {
-  const v = violations();
-  v.string("logGroupName", input.logGroupName, LOG_GROUP_NAME);
-  v.string("logGroupIdentifier", input.logGroupIdentifier, LOG_GROUP_IDENTIFIER);
-  v.list("logStreamNames", input.logStreamNames, { min: 1, max: 100, member: LOG_STREAM_NAME });
-  v.string("logStreamNamePrefix", input.logStreamNamePrefix, LOG_STREAM_NAME);
-  v.number("startTime", input.startTime, { min: 0 });
-  v.number("endTime", input.endTime, { min: 0 });
-  v.string("filterPattern", input.filterPattern, { min: 0, max: 1024 });
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, { min: 1, max: MAX_LIMIT });
-  v.throwIfAny();
   if ((input.logGroupName === undefined) === (input.logGroupIdentifier === undefined)) {
     throw invalidParameter("Should provide either logGroupName or logGroupIdentifier, but not both.");
   }

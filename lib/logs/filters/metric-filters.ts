@@ -3,7 +3,8 @@
  * TestMetricFilter, with AWS's limits (CloudWatch Logs quotas: 100 metric
  * filters per log group; 3 dimensions per transformation; at most 5 filters
  * with regular expressions per log group, metric and subscription filters
- * together). A metric filter turns matching events into datapoints as they
+ * together). Model constraints are checked by the validation stage
+ * (lib/validation/) before these run. A metric filter turns matching events into datapoints as they
  * are ingested (lib/logs/filters/log-events-processor.ts).
  */
 import type {
@@ -17,14 +18,11 @@ import type {
   TestMetricFilterRequest,
   TestMetricFilterResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { StandardUnit } from "@aws-sdk/client-cloudwatch-logs";
 import { logsError } from "../../errors.js";
 import { compileFilterPattern, type FilterPattern, type PatternMatch } from "../patterns/index.js";
 import { invalidParameter } from "../errors.js";
 import { modifyLogGroup } from "../groups.js";
-import { checkLogGroupName, NEXT_TOKEN } from "../names.js";
 import { paginate } from "../pagination.js";
-import { violations, type Violations } from "../validate.js";
 import { changeGroupFilters, readGroupFilters, scanAccountFilters, type GroupFilters, type MetricFilterRecord } from "./filter-store.js";
 
 export const MAX_METRIC_FILTERS = 100;
@@ -32,12 +30,6 @@ export const MAX_DIMENSIONS = 3;
 /** Filters with a regular expression per log group, metric and subscription filters together. */
 export const MAX_REGEX_FILTERS = 5;
 
-const FILTER_NAME = { min: 1, max: 512, pattern: "[^:*]*" };
-const FILTER_PATTERN = { min: 0, max: 1024 };
-const METRIC_NAME = { max: 255, pattern: "[^:*$]*" };
-const METRIC_VALUE = { max: 100 };
-const DIMENSION = { max: 255 };
-const UNITS = Object.values(StandardUnit) as string[];
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -50,23 +42,6 @@ function isFieldRef(pattern: FilterPattern, ref: string): boolean {
   if (pattern.kind === "json") return ref.startsWith("$.") || ref.startsWith("$[");
   if (pattern.kind === "delimited") return /^\$[A-Za-z0-9_]+$/.test(ref);
   return false;
-}
-
-function checkTransformations(v: Violations, ts: MetricTransformation[] | undefined): void {
-  v.required("metricTransformations", ts);
-  if (!ts) return;
-  if (ts.length !== 1) {
-    const constraint = ts.length === 0 ? "greater than or equal to 1" : "less than or equal to 1";
-    throw invalidParameter(`1 validation error detected: Value at 'metricTransformations' failed to satisfy constraint: Member must have length ${constraint}`);
-  }
-  ts.forEach((t, i) => {
-    const p = `metricTransformations.${i + 1}.member`;
-    v.required(`${p}.metricName`, t.metricName).string(`${p}.metricName`, t.metricName, METRIC_NAME);
-    v.required(`${p}.metricNamespace`, t.metricNamespace).string(`${p}.metricNamespace`, t.metricNamespace, METRIC_NAME);
-    v.required(`${p}.metricValue`, t.metricValue).string(`${p}.metricValue`, t.metricValue, METRIC_VALUE);
-    v.enumValue(`${p}.unit`, t.unit, UNITS);
-    if (t.dimensions) v.map(`${p}.dimensions`, t.dimensions, { key: DIMENSION, value: DIMENSION });
-  });
 }
 
 /** AWS's checks of a transformation against its pattern. */
@@ -90,12 +65,7 @@ function checkAgainstPattern(pattern: FilterPattern, t: MetricTransformation): v
 
 // --- PutMetricFilter ----------------------------------------------------------
 export async function putMetricFilter(accountId: string, _region: string, input: PutMetricFilterRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("filterName", input.filterName).string("filterName", input.filterName, FILTER_NAME);
-  v.required("filterPattern", input.filterPattern).string("filterPattern", input.filterPattern, FILTER_PATTERN);
-  checkTransformations(v, input.metricTransformations);
-  v.throwIfAny();
+  // metricTransformations has exactly one member (the model: min 1, max 1; checked by the validation stage).
   const pattern = compileFilterPattern(input.filterPattern!, "metric filter pattern");
   const t = input.metricTransformations![0]!;
   checkAgainstPattern(pattern, t);
@@ -149,10 +119,6 @@ async function syncFilterCount(accountId: string, logGroupName: string): Promise
 
 // --- DeleteMetricFilter -------------------------------------------------------
 export async function deleteMetricFilter(accountId: string, _region: string, input: DeleteMetricFilterRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("filterName", input.filterName).string("filterName", input.filterName, FILTER_NAME);
-  v.throwIfAny();
   await changeGroupFilters(accountId, input.logGroupName!, (cur) => {
     if (!cur.metricFilters.some((f) => f.filterName === input.filterName)) throw resourceNotFound();
     return { ...cur, metricFilters: cur.metricFilters.filter((f) => f.filterName !== input.filterName) };
@@ -179,14 +145,6 @@ export async function describeMetricFilters(
   _region: string,
   input: DescribeMetricFiltersRequest,
 ): Promise<DescribeMetricFiltersResponse> {
-  const v = violations();
-  if (input.logGroupName !== undefined) checkLogGroupName(v, input.logGroupName);
-  v.string("filterNamePrefix", input.filterNamePrefix, FILTER_NAME);
-  v.string("metricName", input.metricName, METRIC_NAME);
-  v.string("metricNamespace", input.metricNamespace, METRIC_NAME);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, { min: 1, max: 50 });
-  v.throwIfAny();
   if (input.filterNamePrefix !== undefined && input.logGroupName === undefined) {
     throw invalidParameter("If you specify filterNamePrefix, you must also specify logGroupName.");
   }
@@ -241,11 +199,6 @@ async function liveOnly<T extends { group: string }>(accountId: string, candidat
 
 // --- TestMetricFilter ---------------------------------------------------------
 export async function testMetricFilter(_accountId: string, _region: string, input: TestMetricFilterRequest): Promise<TestMetricFilterResponse> {
-  const v = violations();
-  v.required("filterPattern", input.filterPattern).string("filterPattern", input.filterPattern, FILTER_PATTERN);
-  v.required("logEventMessages", input.logEventMessages);
-  v.list("logEventMessages", input.logEventMessages, { min: 1, max: 50, member: { min: 1 } });
-  v.throwIfAny();
   const pattern = compileFilterPattern(input.filterPattern!, "metric filter pattern");
   const matches: MetricFilterMatchRecord[] = [];
   input.logEventMessages!.forEach((message, i) => {

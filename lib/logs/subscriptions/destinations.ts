@@ -21,9 +21,7 @@ import { logsError } from "../../errors.js";
 import { deleteRecord, getRecord, keyToken, modifyRecord, putRecord, scanRecords } from "../../storage/kv.js";
 import { BUCKETS, getBucket } from "../../storage/nats.js";
 import { invalidParameter } from "../errors.js";
-import { NEXT_TOKEN, partitionOf, TAGS } from "../names.js";
 import { paginate } from "../pagination.js";
-import { violations } from "../validate.js";
 import { targetOf } from "./delivery.js";
 
 export interface DestinationRecord {
@@ -36,13 +34,11 @@ export interface DestinationRecord {
   region: string;
 }
 
-const DESTINATION_NAME = { min: 1, max: 512, pattern: "[^:*]*" };
-const ARN = { min: 1 };
-const ACCESS_POLICY = { min: 1 };
 
 export const destinationsBucket = (): Promise<KV> => getBucket(BUCKETS.logDestinations);
 const destinationKey = (accountId: string, name: string) => `${accountId}.d.${keyToken(name)}`;
 
+const partitionOf = (region: string) => (region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws");
 export const destinationArn = (region: string, accountId: string, name: string) =>
   `arn:${partitionOf(region)}:logs:${region}:${accountId}:destination:${name}`;
 
@@ -61,12 +57,6 @@ export async function getDestination(accountId: string, name: string): Promise<D
 }
 
 export async function putDestination(accountId: string, region: string, input: PutDestinationRequest): Promise<PutDestinationResponse> {
-  const v = violations();
-  v.required("destinationName", input.destinationName).string("destinationName", input.destinationName, DESTINATION_NAME);
-  v.required("targetArn", input.targetArn).string("targetArn", input.targetArn, ARN);
-  v.required("roleArn", input.roleArn).string("roleArn", input.roleArn, ARN);
-  v.map("tags", input.tags, TAGS);
-  v.throwIfAny();
   // AWS checks the target (it must be a Kinesis or Firehose stream of the destination's account).
   const target = targetOf(input.targetArn!);
   if (!target || target.account !== accountId) throw invalidParameter(`Invalid targetArn: ${input.targetArn}`);
@@ -87,10 +77,6 @@ export async function putDestination(accountId: string, region: string, input: P
 }
 
 export async function putDestinationPolicy(accountId: string, _region: string, input: PutDestinationPolicyRequest): Promise<{}> {
-  const v = violations();
-  v.required("destinationName", input.destinationName).string("destinationName", input.destinationName, DESTINATION_NAME);
-  v.required("accessPolicy", input.accessPolicy).string("accessPolicy", input.accessPolicy, ACCESS_POLICY);
-  v.throwIfAny();
   try {
     const doc = JSON.parse(input.accessPolicy!);
     if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("not an object");
@@ -106,9 +92,6 @@ export async function putDestinationPolicy(accountId: string, _region: string, i
 }
 
 export async function deleteDestination(accountId: string, _region: string, input: DeleteDestinationRequest): Promise<{}> {
-  const v = violations();
-  v.required("destinationName", input.destinationName).string("destinationName", input.destinationName, DESTINATION_NAME);
-  v.throwIfAny();
   const kv = await destinationsBucket();
   const key = destinationKey(accountId, input.destinationName!);
   if (!(await getRecord(kv, key))) throw destinationNotFound();
@@ -117,11 +100,6 @@ export async function deleteDestination(accountId: string, _region: string, inpu
 }
 
 export async function describeDestinations(accountId: string, _region: string, input: DescribeDestinationsRequest): Promise<DescribeDestinationsResponse> {
-  const v = violations();
-  v.string("DestinationNamePrefix", input.DestinationNamePrefix, DESTINATION_NAME);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, { min: 1, max: 50 });
-  v.throwIfAny();
   const prefix = input.DestinationNamePrefix ?? "";
   const all = (await scanRecords<DestinationRecord>(await destinationsBucket(), `${accountId}.d.*`)).map((r) => r.value).filter((d) => d.destinationName.startsWith(prefix));
   const page = await paginate({

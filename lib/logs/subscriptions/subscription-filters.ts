@@ -18,19 +18,14 @@ import { logsError } from "../../errors.js";
 import { invalidParameter, logGroupNotFound } from "../errors.js";
 import { checkRegexQuota, resourceNotFound } from "../filters/metric-filters.js";
 import { changeGroupFilters, readGroupFilters, type SubscriptionFilterRecord } from "../filters/filter-store.js";
-import { checkLogGroupName, NEXT_TOKEN, parseLogsArn } from "../names.js";
+import { parseLogsArn } from "../names.js";
 import { paginate } from "../pagination.js";
 import { compileFilterPattern } from "../patterns/index.js";
-import { violations } from "../validate.js";
 import { controlMessage, deliver, targetOf, type DeliveryTarget } from "./delivery.js";
 import { getDestination, policyAllows } from "./destinations.js";
 
 export const MAX_SUBSCRIPTION_FILTERS = 2;
 
-const FILTER_NAME = { min: 1, max: 512, pattern: "[^:*]*" };
-const FILTER_PATTERN = { min: 0, max: 1024 };
-const ARN = { min: 1 };
-const DISTRIBUTIONS = ["Random", "ByLogStream"] as const;
 
 /** The subject a destination ARN delivers to, with AWS's checks of who may use it. */
 async function resolveDestination(accountId: string, arn: string): Promise<DeliveryTarget> {
@@ -55,14 +50,6 @@ async function resolveDestination(accountId: string, arn: string): Promise<Deliv
 }
 
 export async function putSubscriptionFilter(accountId: string, _region: string, input: PutSubscriptionFilterRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("filterName", input.filterName).string("filterName", input.filterName, FILTER_NAME);
-  v.required("filterPattern", input.filterPattern).string("filterPattern", input.filterPattern, FILTER_PATTERN);
-  v.required("destinationArn", input.destinationArn).string("destinationArn", input.destinationArn, ARN);
-  v.string("roleArn", input.roleArn, ARN);
-  v.enumValue("distribution", input.distribution, DISTRIBUTIONS);
-  v.throwIfAny();
   const pattern = compileFilterPattern(input.filterPattern!, "subscription filter pattern");
   if (!(await readGroupFilters(accountId, input.logGroupName!))) throw logGroupNotFound();
   const target = await resolveDestination(accountId, input.destinationArn!);
@@ -92,10 +79,6 @@ export async function putSubscriptionFilter(accountId: string, _region: string, 
 }
 
 export async function deleteSubscriptionFilter(accountId: string, _region: string, input: DeleteSubscriptionFilterRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("filterName", input.filterName).string("filterName", input.filterName, FILTER_NAME);
-  v.throwIfAny();
   await changeGroupFilters(accountId, input.logGroupName!, (cur) => {
     if (!cur.subscriptionFilters.some((f) => f.filterName === input.filterName)) throw resourceNotFound();
     return { ...cur, subscriptionFilters: cur.subscriptionFilters.filter((f) => f.filterName !== input.filterName) };
@@ -122,12 +105,6 @@ export async function describeSubscriptionFilters(
   _region: string,
   input: DescribeSubscriptionFiltersRequest,
 ): Promise<DescribeSubscriptionFiltersResponse> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.string("filterNamePrefix", input.filterNamePrefix, FILTER_NAME);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, { min: 1, max: 50 });
-  v.throwIfAny();
   const g = await readGroupFilters(accountId, input.logGroupName!);
   if (!g) throw logGroupNotFound();
   const prefix = input.filterNamePrefix ?? "";
