@@ -14,7 +14,7 @@
  * have come or `flush_interval` has passed. `--buffer-size 1000` shows the
  * compactor's own lag at this rate.
  */
-import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, type InputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand, type InputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { fork } from "node:child_process";
 import { startStack } from "../test/support/stack.js";
 import { machine, numberArg } from "./common.js";
@@ -71,7 +71,7 @@ async function drive(endpoint: string, seconds: number) {
   );
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: events / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors };
+  return { rate: events / elapsed, events, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors };
 }
 
 async function main() {
@@ -105,7 +105,7 @@ async function main() {
   };
   const lags: number[] = [];
   const sampler = setInterval(() => void lag().then((l) => lags.push(l)).catch(() => undefined), 1000);
-  await drive(stack.endpoint, Math.min(5, SECONDS));
+  const warmup = await drive(stack.endpoint, Math.min(5, SECONDS));
   lags.length = 0;
   const service = await drive(stack.endpoint, SECONDS);
   clearInterval(sampler);
@@ -117,6 +117,12 @@ async function main() {
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} events/s = ${mb(service.rate)} MB/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
   const sorted = [...lags].sort((a, b) => a - b);
   console.log(`  compactor lag (oldest event not in S3): median ${quantile(sorted, 0.5).toFixed(1)} s, p90 ${quantile(sorted, 0.9).toFixed(1)} s, max ${sorted[sorted.length - 1]?.toFixed(1)} s; all in S3 ${caughtUp.toFixed(1)} s after the last put`);
+  // Compression: the group's storedBytes (its gzip chunks in S3) against the text it took in, warm-up included.
+  const reader = client(stack.endpoint);
+  const stored = (await reader.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: GROUP }))).logGroups?.[0]?.storedBytes ?? 0;
+  reader.destroy();
+  const raw = (service.events + warmup.events) * BYTES_PER_EVENT;
+  console.log(`  stored ${(stored / 1e6).toFixed(1)} MB of gzip chunks for ${(raw / 1e6).toFixed(1)} MB of log text: 1/${(raw / Math.max(stored, 1)).toFixed(1)} (synthetic access-log lines)`);
   await closeNats();
   await stack.stop();
 

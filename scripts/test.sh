@@ -19,7 +19,17 @@ if ! python3 -c 'import botocore' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'impo
 fi
 # The roll-off tests move the service's clock with libfaketime.
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+# The collector's tests boot a real QEMU (TCG) with a busybox guest and run a real guest agent.
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
+command -v qemu-ga >/dev/null 2>&1 || [ -x /usr/sbin/qemu-ga ] || missing+=(qemu-guest-agent)
+[ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1 || missing+=(busybox-static)
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+# The guest's kernel comes from apt's lists (apt-get download): they must exist.
+if [ ! -s .cache/guest/vmlinuz ] && ! apt-cache show linux-image-amd64 >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -q; else sudo apt-get update -q; fi
+fi
+bash scripts/guest-image.sh >/dev/null
 
 install_node_modules
 

@@ -5,7 +5,7 @@
  * that flushes everything (the template's disabled `Drain` event).
  */
 import middy from "@middy/core";
-import { compactForAWhile, type CompactionRun } from "../../lib/logs/events/compaction-run.js";
+import { compactForAWhile, type CompactionRun } from "../../lib/logs/events/compactor.js";
 
 export const handler = middy<{ once?: boolean; force?: boolean }, CompactionRun>().handler((event) =>
   compactForAWhile({ once: event?.once === true, force: event?.force === true }),

@@ -58,11 +58,19 @@ const ECHO_LIMIT = 512;
 // ---------------------------------------------------------------------------
 // Errors
 
+/**
+ * Each failure's code and HTTP status per error family. awsQuery services
+ * (CloudWatch, whatever protocol it is spoken in) answer 403 but for a
+ * malformed signature (AWS's Common Errors pages; CloudWatch's raw
+ * SignatureDoesNotMatch 403 in grafana/grafana#46365); awsJson services such as
+ * Logs answer every one with 400: raw AWS answers in vectordotdev/vector#16629
+ * (InvalidSignatureException) and maxbanton/cwh#119 (UnrecognizedClientException).
+ */
 const CODES = {
-  missing: { query: "MissingAuthenticationToken", json: "MissingAuthenticationTokenException", status: 403 },
-  incomplete: { query: "IncompleteSignature", json: "IncompleteSignatureException", status: 400 },
-  unknownKey: { query: "InvalidClientTokenId", json: "UnrecognizedClientException", status: 403 },
-  mismatch: { query: "SignatureDoesNotMatch", json: "InvalidSignatureException", status: 403 },
+  missing: { query: "MissingAuthenticationToken", queryStatus: 403, json: "MissingAuthenticationTokenException", jsonStatus: 400 },
+  incomplete: { query: "IncompleteSignature", queryStatus: 400, json: "IncompleteSignatureException", jsonStatus: 400 },
+  unknownKey: { query: "InvalidClientTokenId", queryStatus: 403, json: "UnrecognizedClientException", jsonStatus: 400 },
+  mismatch: { query: "SignatureDoesNotMatch", queryStatus: 403, json: "InvalidSignatureException", jsonStatus: 400 },
 } as const;
 
 type ErrorKind = keyof typeof CODES;
@@ -73,7 +81,7 @@ const MISMATCH_MESSAGE =
 
 function fail(style: ErrorStyle, kind: ErrorKind, message: string): ServiceError {
   const c = CODES[kind];
-  return protocolError(style === "json" ? c.json : c.query, message, c.status);
+  return style === "json" ? protocolError(c.json, message, c.jsonStatus) : protocolError(c.query, message, c.queryStatus);
 }
 
 const echo = (s: string): string => (s.length > ECHO_LIMIT ? `${s.slice(0, ECHO_LIMIT)}...` : s);

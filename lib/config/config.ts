@@ -1,6 +1,7 @@
 /**
- * Configuration: the seed's hive.toml `[cloudwatch]` section (with
- * `[cloudwatch.storage]`, `[cloudwatch.logs]`, `[cloudwatch.rolloff]`), then
+ * Configuration: the `[cloudwatch]` section (with `[cloudwatch.storage]`,
+ * `[cloudwatch.logs]`, `[cloudwatch.rolloff]`, `[cloudwatch.collector]`,
+ * `[cloudwatch.iam]`) of hive.toml or of the platform's spinifex.toml, then
  * environment overrides named after the key path: `cloudwatch.storage.bucket`
  * is `HIVE_CLOUDWATCH_STORAGE_BUCKET`. Validated once, with clear errors.
  */
@@ -22,6 +23,9 @@ export interface Config {
   port: number;
   dataDir: string;
   natsUrl: string;
+  /** NATS auth and TLS as the platform's nats.conf sets them up (token, CA of its server certificate). */
+  natsToken: string;
+  natsCaFile: string;
   retentionDays: number;
   collectionInterval: string;
   maxMetricsPerRequest: number;
@@ -43,6 +47,21 @@ export interface Config {
     warmRetentionDays: number;
     coldRetentionDays: number;
     aggregationInterval: string;
+  };
+  collector: {
+    /** Where instance metrics come from: QEMU's telemetry sockets, the platform's metrics.ec2 subject, or nowhere. */
+    source: "qmp" | "nats" | "off";
+    /** The platform's runtime directory; "" means $XDG_RUNTIME_DIR, else /run/spinifex. */
+    runtimeDir: string;
+    /** Guest-agent socket path pattern, relative to runtimeDir unless absolute; `{instance-id}` is replaced. */
+    guestAgentSocket: string;
+    guestAgentTimeout: string;
+    qmpTimeout: string;
+  };
+  iam: {
+    /** Verify SigV4 against the platform IAM's keys in NATS KV too. */
+    enabled: boolean;
+    masterKeyFile: string;
   };
   logs: {
     enabled: boolean;
@@ -80,6 +99,8 @@ const KEYS: Key[] = [
   { path: "port", kind: "int", default: 4566, set: (c, v) => (c.port = v), check: port },
   { path: "data_dir", kind: "string", default: ".data", set: (c, v) => (c.dataDir = v) },
   { path: "nats_url", kind: "string", default: "", set: (c, v) => (c.natsUrl = v) },
+  { path: "nats_token", kind: "string", default: "", set: (c, v) => (c.natsToken = v) },
+  { path: "nats_ca_file", kind: "string", default: "", set: (c, v) => (c.natsCaFile = v) },
   { path: "retention_days", kind: "int", default: 14, set: (c, v) => (c.retentionDays = v), check: positive },
   { path: "collection_interval", kind: "duration", default: "1m", set: (c, v) => (c.collectionInterval = v) },
   { path: "max_metrics_per_request", kind: "int", default: 1000, set: (c, v) => (c.maxMetricsPerRequest = v), check: positive },
@@ -96,6 +117,19 @@ const KEYS: Key[] = [
   { path: "rolloff.warm_retention_days", kind: "int", default: 7, set: (c, v) => (c.rolloff.warmRetentionDays = v), check: positive },
   { path: "rolloff.cold_retention_days", kind: "int", default: 365, set: (c, v) => (c.rolloff.coldRetentionDays = v), check: positive },
   { path: "rolloff.aggregation_interval", kind: "duration", default: "5m", set: (c, v) => (c.rolloff.aggregationInterval = v) },
+  {
+    path: "collector.source", kind: "string", default: "qmp", set: (c, v) => (c.collector.source = v),
+    check: (v) => (v === "qmp" || v === "nats" || v === "off" ? undefined : 'must be "qmp", "nats" or "off"'),
+  },
+  { path: "collector.runtime_dir", kind: "string", default: "", set: (c, v) => (c.collector.runtimeDir = v) },
+  {
+    path: "collector.guest_agent_socket", kind: "string", default: "qga-{instance-id}.sock", set: (c, v) => (c.collector.guestAgentSocket = v),
+    check: (v) => (v === "" || v.includes("{instance-id}") ? undefined : "must contain {instance-id} (or be empty to turn the guest-agent collector off)"),
+  },
+  { path: "collector.guest_agent_timeout", kind: "duration", default: "1s", set: (c, v) => (c.collector.guestAgentTimeout = v) },
+  { path: "collector.qmp_timeout", kind: "duration", default: "2s", set: (c, v) => (c.collector.qmpTimeout = v) },
+  { path: "iam.enabled", kind: "bool", default: false, set: (c, v) => (c.iam.enabled = v) },
+  { path: "iam.master_key_file", kind: "string", default: "/etc/spinifex/master.key", set: (c, v) => (c.iam.masterKeyFile = v) },
   { path: "logs.enabled", kind: "bool", default: true, set: (c, v) => (c.logs.enabled = v) },
   { path: "logs.bucket", kind: "string", default: "cloudwatch-logs", set: (c, v) => (c.logs.bucket = v), check: bucketName },
   { path: "logs.buffer_size", kind: "int", default: 10000, set: (c, v) => (c.logs.bufferSize = v), check: positive },
@@ -179,7 +213,7 @@ function parseCredentials(raw: unknown, from: string): Credential[] {
 }
 
 function blank(): Config {
-  return { storage: {}, rolloff: {}, logs: {} } as Config;
+  return { storage: {}, rolloff: {}, logs: {}, collector: {}, iam: {} } as Config;
 }
 
 function lookup(table: Record<string, unknown> | undefined, path: string): unknown {
@@ -191,17 +225,65 @@ function lookup(table: Record<string, unknown> | undefined, path: string): unkno
   return cur;
 }
 
+/** The platform's config file, where `spx admin init` writes it. */
+export const SPINIFEX_CONFIG = "/etc/spinifex/spinifex.toml";
+
 /**
- * Reads `file` (default: $HIVE_CONFIG, else ./hive.toml when present) and the
- * environment. Throws ConfigError naming the key that is wrong.
+ * Which file to read: `file`, else $HIVE_CONFIG, else $SPINIFEX_CONFIG_PATH
+ * (what the platform's systemd units set), else ./hive.toml, else the
+ * platform's /etc/spinifex/spinifex.toml, when present.
+ */
+function configPath(env: NodeJS.ProcessEnv, file?: string): string | undefined {
+  const named = file ?? (env.HIVE_CONFIG || undefined) ?? (env.SPINIFEX_CONFIG_PATH || undefined);
+  if (named) return named;
+  if (existsSync("hive.toml")) return "hive.toml";
+  return existsSync(SPINIFEX_CONFIG) ? SPINIFEX_CONFIG : undefined;
+}
+
+/**
+ * A spinifex.toml names this node (`node = "..."`), its NATS server under
+ * `[nodes.<node>.nats]` (host, cacert, acl.token) and its Predastore under
+ * `[nodes.<node>.predastore]` (host, region, accesskey, secretkey): the
+ * defaults for those keys, so a platform node needs no second copy of them.
+ */
+function platformDefaults(doc: Record<string, unknown>): Record<string, string> {
+  const node = typeof doc.node === "string" ? doc.node : undefined;
+  if (!node) return {};
+  const out: Record<string, string> = {};
+  const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  // The platform binds wildcards and dials them on loopback (admin.DialTarget).
+  const dial = (host: string) => host.replace(/^0\.0\.0\.0:/, "127.0.0.1:");
+  const nats = lookup(doc, `nodes.${node}.nats`) as Record<string, unknown> | undefined;
+  if (str(nats?.host)) {
+    // The platform's nats.conf always has a tls block: its clients dial tls://.
+    out.nats_url = `tls://${dial(nats!.host as string)}`;
+    if (str(lookup(nats, "acl.token"))) out.nats_token = lookup(nats, "acl.token") as string;
+    if (str(nats!.cacert)) out.nats_ca_file = nats!.cacert as string;
+  }
+  const s3 = lookup(doc, `nodes.${node}.predastore`) as Record<string, unknown> | undefined;
+  if (str(s3?.host)) {
+    out["storage.endpoint"] = `https://${dial(s3!.host as string)}`;
+    if (str(s3!.region)) out["storage.region"] = s3!.region as string;
+    if (str(s3!.accesskey)) out["storage.access_key"] = s3!.accesskey as string;
+    if (str(s3!.secretkey)) out["storage.secret_key"] = s3!.secretkey as string;
+  }
+  return out;
+}
+
+/**
+ * Reads the config file (see configPath) and the environment. Throws
+ * ConfigError naming the key that is wrong.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, file?: string): Config {
-  const path = file ?? env.HIVE_CONFIG ?? (existsSync("hive.toml") ? "hive.toml" : undefined);
+  const path = configPath(env, file);
   let section: Record<string, unknown> | undefined;
+  let platform: Record<string, string> = {};
   if (path) {
     if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
     try {
-      section = parseToml(readFileSync(path, "utf8")).cloudwatch as Record<string, unknown> | undefined;
+      const doc = parseToml(readFileSync(path, "utf8")) as Record<string, unknown>;
+      section = doc.cloudwatch as Record<string, unknown> | undefined;
+      platform = platformDefaults(doc);
     } catch (e) {
       throw new ConfigError(`${path}: ${(e as Error).message}`);
     }
@@ -210,10 +292,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file?: string):
   for (const key of KEYS) {
     const envValue = env[envName(key.path)];
     const fileValue = lookup(section, key.path);
+    const platformValue = platform[key.path];
     const [raw, from] =
       envValue !== undefined && envValue !== ""
         ? [envValue, envName(key.path)]
-        : fileValue !== undefined ? [fileValue, `${path} [cloudwatch] ${key.path}`] : [key.default, key.path];
+        : fileValue !== undefined
+          ? [fileValue, `${path} [cloudwatch] ${key.path}`]
+          : platformValue !== undefined ? [platformValue, `${path} [nodes.<node>] ${key.path}`] : [key.default, key.path];
     const value = coerce(key, raw, from);
     const problem = key.check?.(value);
     if (problem) throw new ConfigError(`${from} ${problem}`);
@@ -222,9 +307,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file?: string):
   if (config.local && !config.credentials.some((c) => c.accessKeyId === LOCAL_CREDENTIAL.accessKeyId)) {
     config.credentials = [LOCAL_CREDENTIAL, ...config.credentials];
   }
-  if (!config.local && config.credentials.length === 0) {
+  if (!config.local && config.credentials.length === 0 && !config.iam.enabled) {
     throw new ConfigError(
-      `no credentials configured: set [[cloudwatch.credentials]] in hive.toml or ${envName("credentials")}=KEY:SECRET:ACCOUNT (local mode has a default)`,
+      `no credentials configured: set [[cloudwatch.credentials]] in hive.toml, ${envName("credentials")}=KEY:SECRET:ACCOUNT, or [cloudwatch.iam] enabled = true (local mode has a default)`,
     );
   }
   return config;

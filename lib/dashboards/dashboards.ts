@@ -5,7 +5,8 @@
  * One record per dashboard, keyed `{account}.{name}`: the account is the first
  * key token, so one account never reads, lists or deletes another's
  * dashboards. Dashboards are global (not per region), as in AWS; the ARN has
- * no region: `arn:aws:cloudwatch::{account}:dashboard/{name}`.
+ * no region, only the partition of the caller's region:
+ * `arn:aws:cloudwatch::{account}:dashboard/{name}` (`arn:aws-cn:` in cn-*).
  */
 import type {
   DashboardEntry,
@@ -19,6 +20,7 @@ import type {
   PutDashboardOutput,
   Tag,
 } from "@aws-sdk/client-cloudwatch";
+import { arn } from "../arn.js";
 import type { KV } from "nats";
 import { ServiceError, cloudwatchError, invalidParameterValue, missingParameter } from "../errors.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
@@ -48,7 +50,8 @@ export const DELETE_MAX = 100;
 
 const NAME = /^[A-Za-z0-9_-]+$/;
 
-export const dashboardArn = (accountId: string, name: string) => `arn:aws:cloudwatch::${accountId}:dashboard/${name}`;
+export const dashboardArn = (accountId: string, region: string, name: string) =>
+  arn({ service: "cloudwatch", region, accountId, resource: `dashboard/${name}`, global: true });
 
 /**
  * A name PutDashboard could have stored. Others cannot exist, and are answered
@@ -106,12 +109,12 @@ export async function putDashboard(accountId: string, input: PutDashboardInput):
   return { DashboardValidationMessages: validation.warnings };
 }
 
-export async function getDashboard(accountId: string, input: GetDashboardInput): Promise<GetDashboardOutput> {
+export async function getDashboard(accountId: string, region: string, input: GetDashboardInput): Promise<GetDashboardOutput> {
   const name = input.DashboardName;
   if (!name) throw missingParameter("DashboardName");
   const rec = storable(name) ? await getRecord<DashboardRecord>(await bucket(), recordKey(accountId, name)) : undefined;
   if (!rec) throw notFound(`Dashboard ${name} does not exist`);
-  return { DashboardArn: dashboardArn(accountId, name), DashboardBody: rec.value.body, DashboardName: name };
+  return { DashboardArn: dashboardArn(accountId, region, name), DashboardBody: rec.value.body, DashboardName: name };
 }
 
 /** The token is opaque to clients: the name the next page starts after. */
@@ -141,7 +144,7 @@ export async function listDashboardNames(accountId: string): Promise<string[]> {
 /** Plain code-point order: names are ASCII, so this is AWS's byte order too. */
 const compareNames = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export async function listDashboards(accountId: string, input: ListDashboardsInput): Promise<ListDashboardsOutput> {
+export async function listDashboards(accountId: string, region: string, input: ListDashboardsInput): Promise<ListDashboardsOutput> {
   const prefix = input.DashboardNamePrefix ?? "";
   const after = input.NextToken ? decodeToken(input.NextToken) : undefined;
   const names = (await listDashboardNames(accountId)).filter(
@@ -155,7 +158,7 @@ export async function listDashboards(accountId: string, input: ListDashboardsInp
     if (!rec) return; // deleted since the key listing
     entries.push({
       DashboardName: page[i],
-      DashboardArn: dashboardArn(accountId, page[i]),
+      DashboardArn: dashboardArn(accountId, region, page[i]),
       LastModified: new Date(rec.value.lastModified),
       Size: rec.value.size,
     });

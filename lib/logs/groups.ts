@@ -15,6 +15,7 @@ import type {
   PutRetentionPolicyRequest,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { KV } from "nats";
+import { getConfig } from "../config/config.js";
 import { createRecord, fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, type Versioned } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupExists, logGroupNotFound, validationException } from "./errors.js";
@@ -63,6 +64,11 @@ export interface LogGroupRecord {
 }
 
 export const logGroupsBucket = (): Promise<KV> => getBucket(BUCKETS.logGroups);
+
+/** A group's retention, or `[cloudwatch.logs] retention_days` when it has none (the seed's "default log retention"). */
+export function effectiveRetentionDays(groupRetention: number | undefined): number {
+  return groupRetention ?? getConfig().logs.retentionDays;
+}
 
 /** The group's record and its KV revision, if the group exists. */
 export async function getLogGroup(accountId: string, name: string): Promise<Versioned<LogGroupRecord> | undefined> {

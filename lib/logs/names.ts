@@ -5,6 +5,7 @@
  * `logGroupKey` / `logStreamKey` and `resolveLogGroupIdentifier` from here.
  */
 import { createHash } from "node:crypto";
+import { arn } from "../arn.js";
 import { keyToken } from "../storage/kv.js";
 import { invalidParameter, logGroupNotFound, validationException } from "./errors.js";
 import type { StringRule, Violations } from "./validate.js";
@@ -52,15 +53,9 @@ export function checkNotReserved(name: string): void {
 }
 
 // --- ARNs -------------------------------------------------------------------
-export function partitionOf(region: string): string {
-  if (region.startsWith("cn-")) return "aws-cn";
-  if (region.startsWith("us-gov-")) return "aws-us-gov";
-  return "aws";
-}
-
 /** `arn:aws:logs:{region}:{account}:log-group:{name}`: LogGroup.logGroupArn, and what tagging APIs take. */
 export const logGroupArn = (region: string, accountId: string, name: string) =>
-  `arn:${partitionOf(region)}:logs:${region}:${accountId}:log-group:${name}`;
+  arn({ service: "logs", region, accountId, resource: `log-group:${name}` });
 
 /** LogGroup.arn: the log group ARN with `:*`, covering its streams (as IAM policies write it). */
 export const logGroupWildcardArn = (region: string, accountId: string, name: string) =>
@@ -105,13 +100,14 @@ export function logGroupNameFromResourceArn(arn: string, accountId: string, regi
 }
 
 /**
- * `logGroupIdentifier`: a log group name, or its ARN (with or without `:*`).
+ * `logGroupIdentifier`: a log group name, or its ARN (without `:*`: the
+ * identifier's pattern refuses that form before this is reached).
  * A log group of another account (no cross-account observability here) or
  * another region does not exist for the caller.
  */
 export function resolveLogGroupIdentifier(identifier: string, accountId: string, region: string): string {
   if (!identifier.startsWith("arn:")) return identifier;
-  const parsed = parseLogsArn(identifier.endsWith(":*") ? identifier.slice(0, -2) : identifier);
+  const parsed = parseLogsArn(identifier);
   // A name cannot hold ':', so an ARN that is not a log group's names no log group.
   if (!parsed || parsed.resourceType !== "log-group") throw logGroupNotFound();
   if (parsed.accountId !== accountId || parsed.region !== region) throw logGroupNotFound();

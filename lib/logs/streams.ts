@@ -186,8 +186,8 @@ export async function describeLogStreams(
 ): Promise<DescribeLogStreamsResponse> {
   const v = violations();
   v.string("logGroupName", input.logGroupName, LOG_GROUP_NAME);
-  // A log group ARN's `:*` form is accepted as well.
-  v.string("logGroupIdentifier", input.logGroupIdentifier?.replace(/^(arn:.*):\*$/, "$1"), LOG_GROUP_IDENTIFIER);
+  // The `:*` form of a log group ARN (DescribeLogGroups' `arn`) fails the pattern, as in AWS.
+  v.string("logGroupIdentifier", input.logGroupIdentifier, LOG_GROUP_IDENTIFIER);
   v.string("logStreamNamePrefix", input.logStreamNamePrefix, LOG_STREAM_NAME);
   v.enumValue("orderBy", input.orderBy, ORDER_BY);
   v.string("nextToken", input.nextToken, NEXT_TOKEN);

@@ -6,13 +6,13 @@
 import type {
   GetMetricDataInput, GetMetricDataOutput, MessageData, MetricDataQuery, MetricDataResult,
 } from "@aws-sdk/client-cloudwatch";
-import { ServiceError, invalidNextToken, invalidParameterValue, missingParameter } from "../errors.js";
+import { invalidNextToken, invalidParameterValue, missingParameter, validationError } from "../errors.js";
 import { sortDimensions } from "./store/identity.js";
 import { parseInsightsQuery, runInsightsQuery, type InsightsMessage, type InsightsQuery } from "./query/insights/index.js";
 import { evaluateExpression } from "./query/math/evaluate.js";
 import { parseTimezone, renderLabel } from "./query/math/labels.js";
 import { parseExpression, referencedIds, type Expr } from "./query/math/parser.js";
-import { alignStart, checkPeriod, periodAvailable } from "./read/period-rules.js";
+import { alignStart, checkPeriod, periodAvailable, wholeSecond } from "./read/period-rules.js";
 import { runSearch, type SearchMessage } from "./query/search/search.js";
 import { AccountMetrics } from "./read/account-metrics.js";
 import { isValidStatistic } from "./read/statistics.js";
@@ -38,9 +38,12 @@ export async function getMetricData(account: string, region: string, input: GetM
   if (queries.length > MAX_QUERIES) {
     throw invalidParameterValue(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`);
   }
-  const start = input.StartTime!.getTime();
-  const end = input.EndTime!.getTime();
-  if (start >= end) throw invalidParameterValue("The parameter StartTime must be less than the parameter EndTime.");
+  const start = wholeSecond(input.StartTime!);
+  const end = wholeSecond(input.EndTime!);
+  // GetMetricData's own messages, as ValidationError (unlike GetMetricStatistics'): raw AWS answers in
+  // prometheus-community/yet-another-cloudwatch-exporter#729 and elastic/beats#32687.
+  if (start === end) throw validationError("The parameter StartTime must not equal parameter EndTime.");
+  if (start > end) throw validationError("The parameter EndTime must be greater than StartTime.");
   const maxDatapoints = input.MaxDatapoints ?? MAX_DATAPOINTS;
   if (!Number.isInteger(maxDatapoints) || maxDatapoints < 1) {
     throw invalidParameterValue(`The value ${maxDatapoints} for parameter MaxDatapoints is invalid.`);
@@ -64,6 +67,7 @@ export async function getMetricData(account: string, region: string, input: GetM
   const messages: MessageData[] = [];
   const results = new Map<string, Evaluated>();
   const statPeriods = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!.Period!);
+  const defaultLabels = defaultStatLabels(queries);
   const defaultPeriod = statPeriods.length ? Math.max(...statPeriods) : 60;
 
   // MetricStat queries first, all at once: they are the bulk of the reading.
@@ -84,7 +88,7 @@ export async function getMetricData(account: string, region: string, input: GetM
         // A period too fine for the data's age has no datapoints (AWS), not an error.
         end: periodAvailable(period, start, now) ? end : from,
         unit: ms.Unit,
-        label: q.Label,
+        label: q.Label ?? defaultLabels.get(q.Id!),
       });
       results.set(q.Id!, { query: q, series: [{ ...series, periodSeconds: period }], array: false, stat: ms.Stat, period });
     }),
@@ -166,14 +170,10 @@ export async function getMetricData(account: string, region: string, input: GetM
       const Values = new Array<number>(take);
       for (let k = 0; k < take; k++) Values[k] = values[descending ? n - 1 - (from + k) : from + k];
       const Timestamps = dates.of(timestamps, from, take, descending);
-      out.push({
-        Id: q.Id,
-        Label: label,
-        Timestamps,
-        Values,
-        StatusCode: partial ? "PartialData" : "Complete",
-        Messages: [],
-      });
+      const result: MetricDataResult = { Id: q.Id, Label: label, Timestamps, Values, StatusCode: partial ? "PartialData" : "Complete" };
+      // AWS leaves an empty Messages out of a result (localstack's test_label_generation, recorded against AWS).
+      if (s.messages?.length) result.Messages = s.messages;
+      out.push(result);
     }
   }
   const result: GetMetricDataOutput = { MetricDataResults: out, Messages: messages };
@@ -224,6 +224,39 @@ function labelFor(
     now,
     propSource: { stat: r.stat, periodSeconds: r.period, accountId: account, region },
   });
+}
+
+/**
+ * Default labels of MetricStat queries on a metric that several queries read:
+ * the metric name and what tells them apart, the statistic and/or the period
+ * ("metric1 Sum 60"); a unit alone tells nothing, so they keep the plain name
+ * (localstack's test_label_generation, recorded against AWS).
+ */
+function defaultStatLabels(queries: MetricDataQuery[]): Map<string, string> {
+  const byMetric = new Map<string, MetricDataQuery[]>();
+  for (const q of queries) {
+    const m = q.MetricStat?.Metric;
+    if (!m) continue;
+    const dims = sortDimensions((m.Dimensions ?? []).map((d) => ({ name: d.Name!, value: d.Value! })));
+    const key = JSON.stringify([m.Namespace, m.MetricName, dims]);
+    const group = byMetric.get(key);
+    if (group) group.push(q);
+    else byMetric.set(key, [q]);
+  }
+  const labels = new Map<string, string>();
+  for (const group of byMetric.values()) {
+    if (group.length < 2) continue;
+    const stats = new Set(group.map((q) => q.MetricStat!.Stat));
+    const periods = new Set(group.map((q) => q.MetricStat!.Period));
+    for (const q of group) {
+      const ms = q.MetricStat!;
+      let label = ms.Metric!.MetricName!;
+      if (stats.size > 1) label += ` ${ms.Stat}`;
+      if (periods.size > 1) label += ` ${ms.Period}`;
+      labels.set(q.Id!, label);
+    }
+  }
+  return labels;
 }
 
 /** An Expression, parsed once when the request is checked. */

@@ -104,10 +104,11 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
   const hasValue = d.Value !== undefined;
   const hasSet = d.StatisticValues !== undefined;
   const hasValues = d.Values !== undefined;
-  if (+hasValue + +hasSet + +hasValues > 1) {
-    const forms = [hasValue && "Value", hasSet && "StatisticValues", hasValues && "Values"].filter(Boolean);
+  // Value excludes the other two; Values with StatisticValues is accepted (localstack's
+  // test_put_metric_data_validation, recorded against AWS), and both are counted.
+  if (hasValue && (hasSet || hasValues)) {
     throw invalidParameterCombination(
-      `The parameters ${forms.map((f) => `${where()}.${f}`).join(" and ")} are mutually exclusive and you have specified both.`,
+      `The parameters ${where()}.Value and ${where()}.${hasValues ? "Values" : "StatisticValues"} are mutually exclusive and you have specified both.`,
     );
   }
   if (d.Counts !== undefined && !hasValues) {
@@ -131,7 +132,8 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
       throw invalidParameterValue(`The parameter ${sp()}.Minimum must be less than or equal to ${sp()}.Maximum.`);
     }
     out.s = [s.SampleCount!, s.Sum!, s.Minimum!, s.Maximum!];
-  } else if (hasValues) {
+  }
+  if (hasValues) {
     const values = d.Values!;
     if (values.length > MAX_VALUES) {
       throw invalidParameterValue(`The collection ${where()}.Values must not have a size greater than ${MAX_VALUES}.`);
@@ -148,10 +150,19 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
       out.cs = d.Counts;
     }
     out.vs = values;
-  } else {
+  } else if (!hasValue && !hasSet) {
     throw missingParameter(`${where()}.Value`);
   }
   return out;
+}
+
+/** A datum in the ingest log's forms: one holds a statistic set or values, not both (docs/formats). */
+function ingestForms(d: IngestDatum, into: IngestDatum[]): void {
+  if (d.s && d.vs) {
+    const { vs: _vs, cs: _cs, ...set } = d;
+    const { s: _s, ...values } = d;
+    into.push(set, values);
+  } else into.push(d);
 }
 
 export async function putMetricData(input: PutMetricDataInput, ctx: PutContext): Promise<void> {
@@ -165,11 +176,11 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
   if (total > max) {
     throw invalidParameterValue(`The collection MetricData must not have a size greater than ${max}.`);
   }
-  const out = new Array<IngestDatum>(data.length);
+  const out: IngestDatum[] = [];
   // Parameter paths are only built for an error message.
-  for (let i = 0; i < data.length; i++) out[i] = normalizeDatum(data[i], () => `MetricData.member.${i + 1}`, now);
+  for (let i = 0; i < data.length; i++) ingestForms(normalizeDatum(data[i], () => `MetricData.member.${i + 1}`, now), out);
   entity.forEach((e, i) =>
-    (e.MetricData ?? []).forEach((d, j) => out.push(normalizeDatum(d, () => `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now))),
+    (e.MetricData ?? []).forEach((d, j) => ingestForms(normalizeDatum(d, () => `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now), out)),
   );
   await admitIngest();
   try {

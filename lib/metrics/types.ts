@@ -26,6 +26,8 @@ export interface Series {
   metric?: MetricIdentity;
   /** The period of its data points in seconds, when known (a metric query's, a SEARCH's). */
   periodSeconds?: number;
+  /** What AWS tells about this result (e.g. MultipleUnits), as MetricDataResult.Messages. */
+  messages?: Array<{ Code: string; Value: string }>;
 }
 
 /** Where SEARCH() and Metrics Insights find metrics and their data for one account. */

@@ -1,14 +1,14 @@
 /**
  * smithy-rpc-v2-cbor (CloudWatch, the default of current boto3 and aws CLI):
- * the SDK's CBOR codec, and the shared schema reader for input.
+ * the SDK's CBOR decoder and the shared schema reader for input, our writer
+ * for output (cbor-writer.ts: doubles and timestamps as AWS writes them).
  */
-import { CborCodec, cbor } from "@smithy/core/cbor";
+import { cbor } from "@smithy/core/cbor";
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError, protocolError } from "../errors.js";
+import { CborOutputWriter } from "./cbor-writer.js";
 import { InputReader } from "./input-reader.js";
 import type { ServiceModel } from "./services.js";
-
-const codec = new CborCodec();
 
 /** Decodes the body and reads it against the schema (types and required members checked). */
 export async function decodeCborInput(service: ServiceModel, input: NormalizedSchema, body: Buffer): Promise<unknown> {
@@ -25,11 +25,11 @@ export async function decodeCborInput(service: ServiceModel, input: NormalizedSc
   return InputReader.for(service).read(input, raw);
 }
 
+const writer = new CborOutputWriter();
+
 export function encodeCborOutput(output: NormalizedSchema, value: unknown): Uint8Array {
   if (output.isUnitSchema()) return new Uint8Array(0);
-  const serializer = codec.createSerializer();
-  serializer.write(output, value ?? {});
-  return serializer.flush();
+  return writer.write(output, value ?? {});
 }
 
 export function encodeCborValue(value: unknown): Uint8Array {

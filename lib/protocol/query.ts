@@ -4,6 +4,7 @@
  * of the protocol layer); XML bodies come from the SDK's XmlShapeSerializer.
  */
 import { XmlShapeSerializer } from "@aws-sdk/core/protocols";
+import { doubleText, isDoubleMember } from "./doubles.js";
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError, invalidParameterValue } from "../errors.js";
 import { joinPath, missingMember } from "./input-reader.js";
@@ -134,7 +135,7 @@ export function encodeQueryOutput(
   let result = "";
   if (!output.isUnitSchema()) {
     const xml = new XmlShapeSerializer({ serviceNamespace: service.xmlNamespace!, timestampFormat: { useTrait: true, default: 5 } } as any);
-    xml.write(output, value ?? {});
+    xml.write(output, doublesAsText(output, value ?? {}));
     const whole = String(xml.flush());
     // The serializer wraps members in the output shape's own element; awsQuery wants OpResult.
     const open = whole.indexOf(">");
@@ -169,3 +170,35 @@ export function encodeQueryError(
     `<RequestId>${requestId}</RequestId></ErrorResponse>`
   );
 }
+
+/**
+ * A copy of an output whose double members hold their text as AWS writes it
+ * ("41.0": localstack's test_basic_operations_multiple_protocols, recorded
+ * against AWS); the XML serializer writes a string in a number's place as it is.
+ */
+function doublesAsText(schema: NormalizedSchema, value: unknown): unknown {
+  if (value === null || typeof value !== "object" || value instanceof Date || value instanceof Uint8Array) return value;
+  if (schema.isListSchema()) return (value as unknown[]).map((v) => doublesAsText(schema.getValueSchema(), v));
+  if (schema.isMapSchema()) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = doublesAsText(schema.getValueSchema(), v);
+    return out;
+  }
+  if (!schema.isStructSchema()) return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [name, member] of schema.structIterator()) {
+    const v = out[name];
+    if (v === undefined || v === null) continue;
+    out[name] = isDoubleMember(schema, name) ? doubleTexts(v) : doublesAsText(member, v);
+  }
+  return out;
+}
+
+const doubleTexts = (v: unknown): unknown =>
+  typeof v === "number"
+    ? doubleText(v)
+    : Array.isArray(v)
+      ? v.map(doubleTexts)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, doubleTexts(x)]))
+        : v;

@@ -101,6 +101,8 @@ export async function deleteRecord(kv: KV, key: string): Promise<void> {
 export interface Entry {
   key: string;
   value: Uint8Array;
+  /** The entry's revision (its stream sequence), for a compare-and-set after a scan. */
+  revision: number;
 }
 
 /**
@@ -137,7 +139,7 @@ export async function forEachEntry(kv: KV, filter: string, visit: (e: Entry) => 
     // Deletes and purges carry no payload: testing the length spares parsing every entry's headers.
     if (m.data.length > 0) {
       try {
-        visit({ key: m.subject.substring(prefix.length), value: m.data });
+        visit({ key: m.subject.substring(prefix.length), value: m.data, revision: m.seq });
       } catch (e) {
         return settle(e);
       }
@@ -167,9 +169,9 @@ export async function scanEntries(kv: KV, filter: string): Promise<Entry[]> {
 }
 
 /** All JSON records whose key matches `filter`, in no order. */
-export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ key: string; value: T }>> {
+export async function scanRecords<T>(kv: KV, filter: string): Promise<Array<{ key: string; value: T; revision: number }>> {
   const entries = await scanEntries(kv, filter);
-  return entries.map((e) => ({ key: e.key, value: JSON.parse(Buffer.from(e.value).toString("utf8")) as T }));
+  return entries.map((e) => ({ key: e.key, value: JSON.parse(Buffer.from(e.value).toString("utf8")) as T, revision: e.revision }));
 }
 
 /** What NATS allows in a KV key. */

@@ -28,8 +28,16 @@ export const BUCKETS = {
   metricChunks: "cw-metric-chunks",
   metricSeries: "cw-metric-series",
   streamShards: "cw-stream-shards",
+  alarms: "cw-alarms",
+  alarmHistory: "cw-alarm-history",
+  alarmLeases: "cw-alarm-leases",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
+
+/** Buckets whose entries expire: alarm history is kept two weeks, as AWS keeps it. */
+const BUCKET_TTL_MS: Partial<Record<BucketName, number>> = {
+  [BUCKETS.alarmHistory]: 14 * 86_400_000,
+};
 
 interface Shared {
   nats?: Promise<Nats>;
@@ -38,11 +46,25 @@ interface Shared {
 const SHARED = Symbol.for("hive.cloudwatch.nats");
 const shared = ((globalThis as any)[SHARED] ??= { buckets: new Map() }) as Shared;
 
+/**
+ * Auth and TLS as the platform's nats.conf sets them up: a token, and TLS
+ * with the cluster CA (a `tls://` URL, or a CA file, asks for it).
+ */
+export function natsSecurity(url: string, token: string, caFile: string): { servers: string; token?: string; tls?: { caFile?: string } } {
+  const tls = url.startsWith("tls://") || caFile !== "";
+  return {
+    servers: url.replace(/^tls:\/\//, "nats://"),
+    ...(token ? { token } : {}),
+    ...(tls ? { tls: caFile ? { caFile } : {} } : {}),
+  };
+}
+
 export function getNats(url = getConfig().natsUrl): Promise<Nats> {
   if (!url) throw new Error("no NATS URL configured (HIVE_CLOUDWATCH_NATS_URL)");
   shared.nats ??= (async () => {
+    const { natsToken, natsCaFile } = getConfig();
     const nc = await connect({
-      servers: url,
+      ...natsSecurity(url, natsToken, natsCaFile),
       name: "hive-cloudwatch",
       maxReconnectAttempts: -1, // survive a nats-server restart
       reconnectTimeWait: 250,
@@ -64,7 +86,7 @@ export function getBucket(name: BucketName): Promise<KV> {
   let kv = shared.buckets.get(name);
   if (!kv) {
     kv = getNats()
-      .then(({ js }) => js.views.kv(name, { history: 1 }))
+      .then(({ js }) => js.views.kv(name, { history: 1, ...(BUCKET_TTL_MS[name] ? { ttl: BUCKET_TTL_MS[name] } : {}) }))
       .catch((e) => {
         shared.buckets.delete(name);
         throw e;

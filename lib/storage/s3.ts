@@ -1,9 +1,11 @@
 /**
  * The S3 object store (Predastore in Hive; any S3 endpoint), path-style.
- * Buckets are created on first use.
+ * Buckets are created on first use. Only what Predastore serves is used:
+ * PutObject, GetObject, HeadObject, DeleteObject and ListObjects — no
+ * ListObjectsV2 continuation, DeleteObjects, CopyObject or conditional writes.
  */
 import {
-  CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command,
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsCommand,
   PutObjectCommand, S3Client,
 } from "@aws-sdk/client-s3";
 import { getConfig } from "../config/config.js";
@@ -72,23 +74,31 @@ export async function getObject(bucket: string, key: string): Promise<Uint8Array
   }
 }
 
+/**
+ * Every key under `prefix`. ListObjects (v1): a server that truncates is asked
+ * again after the last key it gave (Marker); one that ignores the marker ends
+ * the listing instead of looping.
+ */
 export async function listKeys(bucket: string, prefix: string): Promise<string[]> {
   await ensureBucket(bucket);
   const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const res = await getS3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
-    token = res.IsTruncated ? res.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
+  let marker: string | undefined;
+  for (;;) {
+    const res = await getS3().send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker }));
+    const page = (res.Contents ?? []).map((o) => o.Key).filter((k): k is string => !!k && (marker === undefined || k > marker));
+    keys.push(...page);
+    if (!res.IsTruncated || page.length === 0) return keys;
+    marker = page[page.length - 1];
+  }
 }
 
+/** Deletes the keys one DeleteObject at a time, a few at once (no DeleteObjects on Predastore). */
 export async function deleteKeys(bucket: string, keys: string[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += 1000) {
-    await getS3().send(new DeleteObjectsCommand({
-      Bucket: bucket,
-      Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })) },
-    }));
-  }
+  const queue = [...keys];
+  const worker = async () => {
+    for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+      await getS3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, queue.length) }, worker));
 }

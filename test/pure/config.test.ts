@@ -113,6 +113,77 @@ compression = "none"
   });
 });
 
+describe("loadConfig on a Spinifex node", () => {
+  // spinifex.toml as `spx admin init` writes it (cmd/spinifex/cmd/templates/spinifex.toml), with a [cloudwatch] section added.
+  const SPINIFEX = `
+version = "4"
+node = "node1"
+
+[nodes.node1]
+host = "10.0.0.5"
+
+[nodes.node1.nats]
+host = "10.0.0.5:4222"
+cacert = "/etc/spinifex/ca.pem"
+
+[nodes.node1.nats.acl]
+token = "nats-token-1"
+
+[nodes.node1.predastore]
+host = "0.0.0.0:8443"
+region = "ap-southeast-2"
+bucket = "predastore"
+accesskey = "AKIAPREDASTORE"
+secretkey = "predastore-secret"
+
+[cloudwatch]
+port = 4570
+
+[cloudwatch.collector]
+source = "nats"
+runtime_dir = "/run/spinifex"
+guest_agent_socket = "/run/spinifex/qga-{instance-id}.sock"
+
+[cloudwatch.iam]
+enabled = true
+master_key_file = "/etc/spinifex/master.key"
+`;
+
+  it("reads [cloudwatch] from $SPINIFEX_CONFIG_PATH, the node's NATS URL, token and CA from [nodes.<node>.nats] and its Predastore from [nodes.<node>.predastore]", () => {
+    const c = loadConfig({ SPINIFEX_CONFIG_PATH: toml(SPINIFEX) });
+    expect(c).toMatchObject({
+      port: 4570,
+      natsUrl: "tls://10.0.0.5:4222",
+      natsToken: "nats-token-1",
+      natsCaFile: "/etc/spinifex/ca.pem",
+      storage: { endpoint: "https://127.0.0.1:8443", region: "ap-southeast-2", accessKeyId: "AKIAPREDASTORE", secretAccessKey: "predastore-secret", bucket: "hive-cloudwatch-metrics" },
+      collector: { source: "nats", runtimeDir: "/run/spinifex", guestAgentSocket: "/run/spinifex/qga-{instance-id}.sock" },
+      iam: { enabled: true, masterKeyFile: "/etc/spinifex/master.key" },
+      credentials: [],
+    });
+  });
+
+  it("lets [cloudwatch] and the environment override the platform's NATS settings", () => {
+    const path = toml(`${SPINIFEX}\n`.replace("port = 4570", 'port = 4570\nnats_url = "nats://127.0.0.1:4333"'));
+    expect(loadConfig({ SPINIFEX_CONFIG_PATH: path, HIVE_CLOUDWATCH_NATS_TOKEN: "t2" })).toMatchObject({ natsUrl: "nats://127.0.0.1:4333", natsToken: "t2" });
+  });
+
+  it("has the collector's and IAM's defaults", () => {
+    expect(loadConfig(LOCAL, toml(""))).toMatchObject({
+      collector: { source: "qmp", runtimeDir: "", guestAgentSocket: "qga-{instance-id}.sock", guestAgentTimeout: "1s", qmpTimeout: "2s" },
+      iam: { enabled: false, masterKeyFile: "/etc/spinifex/master.key" },
+    });
+  });
+
+  it.each([
+    [{ HIVE_CLOUDWATCH_COLLECTOR_SOURCE: "snmp" }, /HIVE_CLOUDWATCH_COLLECTOR_SOURCE must be "qmp", "nats" or "off"/],
+    [{ HIVE_CLOUDWATCH_COLLECTOR_GUEST_AGENT_SOCKET: "qga.sock" }, /must contain \{instance-id\}/],
+    [{ HIVE_CLOUDWATCH_COLLECTOR_QMP_TIMEOUT: "soon" }, /invalid duration "soon"/],
+  ])("rejects %o with a message naming the key", (env, message) => {
+    expect(() => loadConfig({ ...LOCAL, ...env }, toml(""))).toThrow(message);
+  });
+});
+
 describe("durationSeconds", () => {
   it("understands ms, s, m, h and d", () => {
     expect([durationSeconds("500ms"), durationSeconds("30s"), durationSeconds("5m"), durationSeconds("1h"), durationSeconds("7d")]).toEqual([0.5, 30, 300, 3600, 604800]);

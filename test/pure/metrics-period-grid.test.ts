@@ -43,13 +43,11 @@ describe("PeriodGrid: basic statistics per period on a dense grid", () => {
     expect(g.statistic("Maximum").values).toEqual([4, 5]);
   });
 
-  it("merges grids of one shape and converts to Aggregates without distributions", () => {
+  it("converts to Aggregates without distributions", () => {
     const a = PeriodGrid.covering(T0, T0 + 10 * MIN, 5 * MIN);
-    const b = PeriodGrid.covering(T0, T0 + 10 * MIN, 5 * MIN);
     a.add(T0, 1, 1, 1, 1);
-    b.add(T0, 1, 3, 3, 3);
-    b.add(T0 + 5 * MIN, 1, 8, 8, 8);
-    a.merge(b);
+    a.add(T0, 1, 3, 3, 3);
+    a.add(T0 + 5 * MIN, 1, 8, 8, 8);
     const aggs = a.toAggregates();
     expect([...aggs.keys()]).toEqual([T0, T0 + 5 * MIN]);
     expect(aggs.get(T0)).toMatchObject({ count: 2, sum: 4, min: 1, max: 3, hasDistribution: false });

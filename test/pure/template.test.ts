@@ -82,11 +82,12 @@ describe("each function builds standalone and exports its handler", () => {
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+  // The first test waits for every bundle (they build at once): minutes on a loaded two-core machine.
   it.each(template.functions.map((f) => [f.logicalId, f] as const))("%s", async (_id, f) => {
     await built.get(f.logicalId)!;
     const kinds = await exported;
     expect(kinds[f.logicalId], `${f.entry} must export a function ${f.exportName}`).toBe("function");
-  });
+  }, 240_000);
 });
 
 describe("template reader", () => {
@@ -176,7 +177,24 @@ describe("template.yaml and the SDK models", () => {
   ] as const;
   /** Operations the README lists as built: each must have its function. */
   const BUILT = {
-    CloudWatch: ["PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards"],
+    CloudWatch: [
+      "PutDashboard",
+      "GetDashboard",
+      "ListDashboards",
+      "DeleteDashboards",
+      "PutMetricAlarm",
+      "PutCompositeAlarm",
+      "DescribeAlarms",
+      "DescribeAlarmsForMetric",
+      "DescribeAlarmHistory",
+      "DeleteAlarms",
+      "SetAlarmState",
+      "EnableAlarmActions",
+      "DisableAlarmActions",
+      "TagResource",
+      "UntagResource",
+      "ListTagsForResource",
+    ],
     Logs: [
       "CreateLogGroup",
       "DeleteLogGroup",

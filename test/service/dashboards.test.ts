@@ -9,8 +9,9 @@ import {
   ListDashboardsCommand,
   PutDashboardCommand,
   paginateListDashboards,
-  type CloudWatchClient,
+  CloudWatchClient,
 } from "@aws-sdk/client-cloudwatch";
+import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from "@aws-sdk/core/protocols";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, cloudWatchClient, startStack, type Protocol, type Stack } from "../support/stack.js";
 import { awsFailure } from "../support/failure.js";
@@ -94,6 +95,31 @@ describe.each<Protocol>(["json", "cbor", "query"])("dashboards over %s", (protoc
     await cw.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
     const gone = await awsFailure(cw.send(new GetDashboardCommand({ DashboardName: name })));
     expect(gone).toMatchObject({ code: "ResourceNotFound", status: 404, message: `Dashboard ${name} does not exist` });
+  });
+
+  // An ARN names the partition of the caller's region (AWS's "Amazon Resource Names" page: aws-cn, aws-us-gov).
+  it.each([
+    ["cn-north-1", "aws-cn"],
+    ["us-gov-west-1", "aws-us-gov"],
+    ["eu-west-1", "aws"],
+  ])("names the partition of %s in the dashboard's ARN", async (region, partition) => {
+    const name = `${p}-${region}`;
+    const regional = new CloudWatchClient({
+      endpoint: stack.endpoint,
+      region,
+      maxAttempts: 1,
+      credentials: { accessKeyId: stack.credentials[0].accessKeyId, secretAccessKey: stack.credentials[0].secretAccessKey },
+      ...(protocol === "cbor" ? { protocol: AwsSmithyRpcV2CborProtocol as any } : protocol === "query" ? { protocol: AwsQueryProtocol as any } : {}),
+    });
+    try {
+      await regional.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: BODY }));
+      const arn = `arn:${partition}:cloudwatch::${stack.credentials[0].accountId}:dashboard/${name}`;
+      expect((await regional.send(new GetDashboardCommand({ DashboardName: name }))).DashboardArn).toBe(arn);
+      expect((await regional.send(new ListDashboardsCommand({ DashboardNamePrefix: name }))).DashboardEntries!.map((e) => e.DashboardArn)).toEqual([arn]);
+      await regional.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
+    } finally {
+      regional.destroy();
+    }
   });
 
   it("replaces a dashboard on a second put", async () => {

@@ -20,7 +20,7 @@ import {
   UntagResourceCommand,
   paginateDescribeLogGroups,
   paginateDescribeLogStreams,
-  type CloudWatchLogsClient,
+  CloudWatchLogsClient,
   type LogGroup,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -198,6 +198,40 @@ describe("log streams", () => {
 
     await logs.send(new DeleteLogStreamCommand({ logGroupName: group, logStreamName: "2024/01/01/[$LATEST]abc" }));
     expect((await logs.send(new DescribeLogStreamsCommand({ logGroupName: group }))).logStreams).toEqual([]);
+  });
+
+  // getmoto/moto tests/test_logs/test_logs.py (aws_verified): DescribeLogGroups' `arn`, which ends in
+  // ':*', is refused as logGroupIdentifier by the identifier's pattern.
+  it("refuses a log group ARN ending in ':*' as logGroupIdentifier", async () => {
+    const group = unique("wildcard");
+    await createGroup(group);
+    const { arn, logGroupArn } = (await describeGroup(group))!;
+    expect(arn).toBe(`${logGroupArn}:*`);
+    expect((await logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier: logGroupArn }))).logStreams).toEqual([]);
+    const f = await failure(logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier: arn })));
+    expect(f).toMatchObject({ name: "InvalidParameterException", status: 400 });
+    expect(f.message).toBe(
+      `1 validation error detected: Value '${arn}' at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*`,
+    );
+  });
+
+  it("names the partition of the caller's region in ARNs", async () => {
+    const cn = new CloudWatchLogsClient({
+      endpoint: stack.endpoint,
+      region: "cn-north-1",
+      maxAttempts: 1,
+      credentials: { accessKeyId: stack.credentials[0].accessKeyId, secretAccessKey: stack.credentials[0].secretAccessKey },
+    });
+    try {
+      const group = unique("cn");
+      await createGroup(group, {}, cn);
+      await cn.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: "s" }));
+      const base = `arn:aws-cn:logs:cn-north-1:${accountA}:log-group:${group}`;
+      expect(await describeGroup(group, cn)).toMatchObject({ arn: `${base}:*`, logGroupArn: base });
+      expect((await cn.send(new DescribeLogStreamsCommand({ logGroupIdentifier: base }))).logStreams![0].arn).toBe(`${base}:log-stream:s`);
+    } finally {
+      cn.destroy();
+    }
   });
 
   it("errors: duplicate, missing group or stream, bad names, bad combinations", async () => {

@@ -50,7 +50,7 @@ describe("PutDashboard and GetDashboard", () => {
     expect(await d.putDashboard(A, { DashboardName: "Main_dash-1", DashboardBody: body })).toEqual({
       DashboardValidationMessages: [],
     });
-    expect(await d.getDashboard(A, { DashboardName: "Main_dash-1" })).toEqual({
+    expect(await d.getDashboard(A, "us-east-1", { DashboardName: "Main_dash-1" })).toEqual({
       DashboardArn: `arn:aws:cloudwatch::${A}:dashboard/Main_dash-1`,
       DashboardBody: body,
       DashboardName: "Main_dash-1",
@@ -60,7 +60,7 @@ describe("PutDashboard and GetDashboard", () => {
   it("replaces the whole dashboard on a second put", async () => {
     await d.putDashboard(A, { DashboardName: "replaced", DashboardBody: BODY });
     await d.putDashboard(A, { DashboardName: "replaced", DashboardBody: '{"widgets":[]}' });
-    expect((await d.getDashboard(A, { DashboardName: "replaced" })).DashboardBody).toBe('{"widgets":[]}');
+    expect((await d.getDashboard(A, "us-east-1", { DashboardName: "replaced" })).DashboardBody).toBe('{"widgets":[]}');
   });
 
   it("returns warnings for a body that is stored but may not render as meant", async () => {
@@ -68,7 +68,7 @@ describe("PutDashboard and GetDashboard", () => {
     const out = await d.putDashboard(A, { DashboardName: "warned", DashboardBody: body });
     expect(out.DashboardValidationMessages).toHaveLength(1);
     expect(out.DashboardValidationMessages![0].DataPath).toBe("/end");
-    expect((await d.getDashboard(A, { DashboardName: "warned" })).DashboardBody).toBe(body);
+    expect((await d.getDashboard(A, "us-east-1", { DashboardName: "warned" })).DashboardBody).toBe(body);
   });
 
   it("rejects an invalid body with InvalidParameterInput and the validation messages, storing nothing", async () => {
@@ -85,7 +85,7 @@ describe("PutDashboard and GetDashboard", () => {
       },
       { DataPath: "/widgets/0/properties", Message: "Should have required property 'annotations'" },
     ]);
-    expect((await failure(d.getDashboard(A, { DashboardName: "invalid" }))).code).toBe("ResourceNotFound");
+    expect((await failure(d.getDashboard(A, "us-east-1", { DashboardName: "invalid" }))).code).toBe("ResourceNotFound");
   });
 
   it("rejects a body that is not a JSON object", async () => {
@@ -121,20 +121,20 @@ describe("PutDashboard and GetDashboard", () => {
   });
 
   it("answers ResourceNotFound (404) for a dashboard that does not exist", async () => {
-    expect(await failure(d.getDashboard(A, { DashboardName: "nope" }))).toMatchObject({
+    expect(await failure(d.getDashboard(A, "us-east-1", { DashboardName: "nope" }))).toMatchObject({
       code: "ResourceNotFound",
       status: 404,
       message: "Dashboard nope does not exist",
     });
-    expect((await failure(d.getDashboard(A, { DashboardName: "odd.name with spaces" }))).code).toBe("ResourceNotFound");
-    expect((await failure(d.getDashboard(A, { DashboardName: "" }))).code).toBe("MissingParameter");
+    expect((await failure(d.getDashboard(A, "us-east-1", { DashboardName: "odd.name with spaces" }))).code).toBe("ResourceNotFound");
+    expect((await failure(d.getDashboard(A, "us-east-1", { DashboardName: "" }))).code).toBe("MissingParameter");
   });
 
   it("answers names no dashboard can have without asking NATS (a huge key would break the connection)", async () => {
     const huge = "x".repeat(10_000);
-    expect((await failure(d.getDashboard(A, { DashboardName: huge }))).code).toBe("ResourceNotFound");
+    expect((await failure(d.getDashboard(A, "us-east-1", { DashboardName: huge }))).code).toBe("ResourceNotFound");
     expect((await failure(d.deleteDashboards(A, { DashboardNames: [huge] }))).code).toBe("ResourceNotFound");
-    expect((await d.getDashboard(A, { DashboardName: "Main_dash-1" })).DashboardName).toBe("Main_dash-1");
+    expect((await d.getDashboard(A, "us-east-1", { DashboardName: "Main_dash-1" })).DashboardName).toBe("Main_dash-1");
   });
 });
 
@@ -148,7 +148,7 @@ describe("ListDashboards", () => {
 
   it("lists the account's dashboards sorted by name, with ARN, date and size", async () => {
     const before = Date.now();
-    const out = await d.listDashboards(acct, {});
+    const out = await d.listDashboards(acct, "us-east-1", {});
     expect(out.NextToken).toBeUndefined();
     expect(out.DashboardEntries!.map((e) => e.DashboardName)).toEqual(["Zulu", "alpha", "alpha-2", "alpha_1", "beta", "gamma"]);
     const alpha = out.DashboardEntries![1];
@@ -160,13 +160,13 @@ describe("ListDashboards", () => {
   });
 
   it("filters by DashboardNamePrefix", async () => {
-    const out = await d.listDashboards(acct, { DashboardNamePrefix: "alpha" });
+    const out = await d.listDashboards(acct, "us-east-1", { DashboardNamePrefix: "alpha" });
     expect(out.DashboardEntries!.map((e) => e.DashboardName)).toEqual(["alpha", "alpha-2", "alpha_1"]);
-    expect((await d.listDashboards(acct, { DashboardNamePrefix: "none" })).DashboardEntries).toEqual([]);
+    expect((await d.listDashboards(acct, "us-east-1", { DashboardNamePrefix: "none" })).DashboardEntries).toEqual([]);
   });
 
   it("returns an empty list for an account without dashboards", async () => {
-    expect(await d.listDashboards("444444444444", {})).toEqual({ DashboardEntries: [] });
+    expect(await d.listDashboards("444444444444", "us-east-1", {})).toEqual({ DashboardEntries: [] });
   });
 
   it("pages by 1000 with an opaque NextToken", async () => {
@@ -176,20 +176,20 @@ describe("ListDashboards", () => {
     for (let i = 0; i < put.length; i += 50) {
       await Promise.all(put.slice(i, i + 50).map((n) => d.putDashboard(many, { DashboardName: n, DashboardBody: '{"widgets":[]}' })));
     }
-    const first = await d.listDashboards(many, {});
+    const first = await d.listDashboards(many, "us-east-1", {});
     expect(first.DashboardEntries).toHaveLength(1000);
     expect(first.NextToken).toEqual(expect.any(String));
-    const second = await d.listDashboards(many, { NextToken: first.NextToken });
+    const second = await d.listDashboards(many, "us-east-1", { NextToken: first.NextToken });
     expect(second.DashboardEntries!.map((e) => e.DashboardName)).toEqual(put.slice(1000));
     expect(second.NextToken).toBeUndefined();
     // The prefix applies on every page.
-    const prefixed = await d.listDashboards(many, { DashboardNamePrefix: "d100", NextToken: first.NextToken });
+    const prefixed = await d.listDashboards(many, "us-east-1", { DashboardNamePrefix: "d100", NextToken: first.NextToken });
     expect(prefixed.DashboardEntries!.map((e) => e.DashboardName)).toEqual(["d1000", "d1001", "d1002", "d1003", "d1004"]);
   }, 60_000);
 
   it("rejects a NextToken it did not issue", async () => {
     for (const token of ["garbage", "eyJ2IjoyfQ", Buffer.from('{"v":1,"after":3}').toString("base64url")]) {
-      expect(await failure(d.listDashboards(acct, { NextToken: token }))).toMatchObject({ code: "InvalidParameterValue", status: 400 });
+      expect(await failure(d.listDashboards(acct, "us-east-1", { NextToken: token }))).toMatchObject({ code: "InvalidParameterValue", status: 400 });
     }
   });
 });
@@ -200,8 +200,8 @@ describe("DeleteDashboards", () => {
   it("deletes the named dashboards", async () => {
     for (const n of ["one", "two", "three"]) await d.putDashboard(acct, { DashboardName: n, DashboardBody: BODY });
     expect(await d.deleteDashboards(acct, { DashboardNames: ["one", "three", "one"] })).toEqual({});
-    expect((await d.listDashboards(acct, {})).DashboardEntries!.map((e) => e.DashboardName)).toEqual(["two"]);
-    expect((await failure(d.getDashboard(acct, { DashboardName: "one" }))).code).toBe("ResourceNotFound");
+    expect((await d.listDashboards(acct, "us-east-1", {})).DashboardEntries!.map((e) => e.DashboardName)).toEqual(["two"]);
+    expect((await failure(d.getDashboard(acct, "us-east-1", { DashboardName: "one" }))).code).toBe("ResourceNotFound");
   });
 
   it("deletes none if any is missing, naming the missing ones", async () => {
@@ -211,7 +211,7 @@ describe("DeleteDashboards", () => {
       status: 404,
       message: "The specified dashboard does not exist. [ghost, phantom]",
     });
-    expect((await d.listDashboards(acct, {})).DashboardEntries!.map((e) => e.DashboardName)).toEqual(["kept", "two"]);
+    expect((await d.listDashboards(acct, "us-east-1", {})).DashboardEntries!.map((e) => e.DashboardName)).toEqual(["kept", "two"]);
   });
 
   it("needs at least one and at most 100 names", async () => {
@@ -228,22 +228,22 @@ describe("DeleteDashboards", () => {
     await d.putDashboard(acct, { DashboardName: "again", DashboardBody: BODY });
     await d.deleteDashboards(acct, { DashboardNames: ["again"] });
     await d.putDashboard(acct, { DashboardName: "again", DashboardBody: '{"widgets":[]}' });
-    expect((await d.getDashboard(acct, { DashboardName: "again" })).DashboardBody).toBe('{"widgets":[]}');
+    expect((await d.getDashboard(acct, "us-east-1", { DashboardName: "again" })).DashboardBody).toBe('{"widgets":[]}');
   });
 });
 
 describe("accounts", () => {
   it("never see, list or delete one another's dashboards", async () => {
     await d.putDashboard(A, { DashboardName: "private", DashboardBody: BODY });
-    expect((await failure(d.getDashboard(B, { DashboardName: "private" }))).code).toBe("ResourceNotFound");
-    expect((await d.listDashboards(B, {})).DashboardEntries).toEqual([]);
+    expect((await failure(d.getDashboard(B, "us-east-1", { DashboardName: "private" }))).code).toBe("ResourceNotFound");
+    expect((await d.listDashboards(B, "us-east-1", {})).DashboardEntries).toEqual([]);
     expect((await failure(d.deleteDashboards(B, { DashboardNames: ["private"] }))).code).toBe("ResourceNotFound");
     // B's dashboard of the same name is its own.
     await d.putDashboard(B, { DashboardName: "private", DashboardBody: '{"widgets":[]}' });
-    expect((await d.getDashboard(A, { DashboardName: "private" })).DashboardBody).toBe(BODY);
-    expect((await d.getDashboard(B, { DashboardName: "private" })).DashboardArn).toBe(`arn:aws:cloudwatch::${B}:dashboard/private`);
+    expect((await d.getDashboard(A, "us-east-1", { DashboardName: "private" })).DashboardBody).toBe(BODY);
+    expect((await d.getDashboard(B, "us-east-1", { DashboardName: "private" })).DashboardArn).toBe(`arn:aws:cloudwatch::${B}:dashboard/private`);
     await d.deleteDashboards(B, { DashboardNames: ["private"] });
-    expect((await d.getDashboard(A, { DashboardName: "private" })).DashboardBody).toBe(BODY);
+    expect((await d.getDashboard(A, "us-east-1", { DashboardName: "private" })).DashboardBody).toBe(BODY);
   });
 });
 

@@ -16,6 +16,8 @@ import { getLogGroup } from "../../lib/logs/groups.js";
 import { describeLogStreams } from "../../lib/logs/streams.js";
 import { getObject, listKeys } from "../../lib/storage/s3.js";
 import { gunzipSync } from "node:zlib";
+import { getLogEvents } from "../../lib/logs/events/get-log-events.js";
+import { createExportTask } from "../../lib/logs/events/export-tasks.js";
 import { enforceRetention } from "../../lib/logs/events/retention.js";
 import { deleteLogGroup } from "../../lib/logs/groups.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
@@ -100,6 +102,16 @@ describe("PutLogEvents", () => {
     // RejectedLogEventsInfo: tooNew is inclusive, tooOld and expired are exclusive end indices.
     expect(out.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1, expiredLogEventEndIndex: 2, tooNewLogEventStartIndex: 3 });
     expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["kept"]);
+  });
+
+  it("keeps the stream's first/last event timestamps and last ingestion time true right after each put", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 5000, message: "a" }], { now });
+    await put(group, "s", [{ timestamp: now - 4500, message: "b" }], { now: now + 10 });
+    await put(group, "s", [{ timestamp: now - 9000, message: "late" }], { now: now + 20 });
+    const [s] = (await describeLogStreams(A, REGION, { logGroupName: group })).logStreams!;
+    expect(s).toMatchObject({ firstEventTimestamp: now - 9000, lastEventTimestamp: now - 4500, lastIngestionTime: now + 20 });
   });
 
   it("stores a retried call (same invocation id) once", async () => {
@@ -337,5 +349,35 @@ describe("LogRetention (test clock: an injected now)", () => {
     await deleteLogGroup(A, REGION, { logGroupName: group });
     await enforceRetention();
     expect(await objectsOf(group)).toEqual([]);
+  });
+});
+
+describe("GetLogEvents from the tail of a long stream", () => {
+  it("finds the newest events however far back they lie, and pages back to the first", async () => {
+    const group = await groupWithStreams(["s"]);
+    const now = Date.now();
+    await put(group, "s", [{ timestamp: now - 10 * DAY, message: "ten days" }]);
+    await put(group, "s", [{ timestamp: now - 5 * DAY, message: "five days" }]);
+    await compactLogs({ force: true });
+    await put(group, "s", [{ timestamp: now - HOUR - 5, message: "an hour" }]);
+    const get = (extra: Record<string, unknown>) => getLogEvents(A, REGION, { logGroupName: group, logStreamName: "s", ...extra });
+    const tail = await get({ limit: 2 });
+    expect(tail.events!.map((e) => e.message)).toEqual(["five days", "an hour"]);
+    const back = await get({ limit: 2, nextToken: tail.nextBackwardToken });
+    expect(back.events!.map((e) => e.message)).toEqual(["ten days"]);
+    const end = await get({ limit: 2, nextToken: back.nextBackwardToken });
+    expect(end.events).toEqual([]);
+    expect(end.nextBackwardToken).toBe(back.nextBackwardToken);
+    expect((await get({ endTime: now - 2 * DAY })).events!.map((e) => e.message)).toEqual(["ten days", "five days"]);
+  });
+});
+
+describe("CreateExportTask's destination", () => {
+  it.each(["no-such-bucket-anywhere", "x", "Not_A_Valid_Bucket"])("%s: InvalidParameterException, as AWS answers a bucket that is not there", async (bucket) => {
+    const group = await groupWithStreams(["s"]);
+    expect(await failure(createExportTask(A, REGION, { logGroupName: group, from: 0, to: Date.now(), destination: bucket }))).toEqual({
+      code: "InvalidParameterException",
+      message: "The given bucket does not exist. Please make sure the bucket is valid.",
+    });
   });
 });

@@ -21,8 +21,8 @@ import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
 import { getNats } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
-import { acquireLease, commitLease, registerShard, type Lease } from "../../storage/stream-shards.js";
-import { getLogGroup, modifyLogGroup } from "../groups.js";
+import { acquireLease, commitLease, listShards, registerShard, type Lease } from "../../storage/stream-shards.js";
+import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
 import { logStreamKey } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader, type LogBatch } from "./batch-codec.js";
@@ -42,7 +42,6 @@ import {
 } from "./chunk-index.js";
 import { bufferRange, ensureLogEventsStream, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, readBuffer } from "./event-buffer.js";
 import { buildTokenFilter } from "./token-filter.js";
-import { effectiveRetentionDays } from "./retention-days.js";
 import { tokenizeForIndex } from "./tokens.js";
 import { modifyRecord } from "../../storage/kv.js";
 
@@ -50,6 +49,8 @@ export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
 const LEASE_MS = 60_000;
 /** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
 export const PURGE_GRACE_MS = 15_000;
+/** A stream-triggered consumer of CW_LOGS_EVENTS whose lease lapsed this long ago no longer holds purging back. */
+const STREAM_CONSUMER_GONE_MS = 10 * 60_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
 const MAX_PASS_BYTES = 16 * 1024 * 1024;
 /** Raw text bytes at most per chunk (besides buffer_size events). */
@@ -371,10 +372,48 @@ async function purgeCompacted(p: number, checkpoint: number): Promise<void> {
   const ripe = marks.filter((m) => m.at <= now - PURGE_GRACE_MS);
   const keep = marks.filter((m) => m.at > now - PURGE_GRACE_MS);
   if (ripe.length) {
-    const upTo = ripe[ripe.length - 1].seq;
+    let upTo = ripe[ripe.length - 1].seq;
+    // Nor past what the stream-triggered consumer of the buffer (metric filters, subscriptions) has processed,
+    // while it is alive (its lease held within the last STREAM_CONSUMER_GONE_MS).
+    const consumer = (await listShards(LOG_EVENTS_STREAM)).find((r) => r.shard === String(p));
+    if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) upTo = Math.min(upTo, consumer.checkpoint);
     const { jsm } = await getNats();
     await jsm.streams.purge(LOG_EVENTS_STREAM, { filter: logPartitionFilter(p), seq: upTo + 1 });
     keep.unshift({ seq: upTo, at: ripe[ripe.length - 1].at });
   }
   if (JSON.stringify(keep) !== JSON.stringify(rec.marks)) await putRecord(kv, key, { marks: keep.slice(-100) } satisfies PurgeMarks);
+}
+
+/**
+ * How the scheduled LogCompactor spends one invocation: compactLogs passes,
+ * back to back while they find work and a second apart when they do not,
+ * until shortly before the next minute's invocation.
+ */
+export interface CompactionRun {
+  passes: number;
+  chunks: number;
+  events: number;
+  waiting: number;
+}
+
+/** Just under the schedule's minute: the scheduler skips a tick while a run is still going. */
+const RUN_MS = 57_000;
+const IDLE_MS = 1000;
+
+export async function compactForAWhile(opts: { once?: boolean; force?: boolean; runMs?: number } = {}): Promise<CompactionRun> {
+  const until = Date.now() + (opts.once ? 0 : (opts.runMs ?? RUN_MS));
+  const run: CompactionRun = { passes: 0, chunks: 0, events: 0, waiting: 0 };
+  for (;;) {
+    const started = Date.now();
+    const r = await compactLogs({ force: opts.force });
+    const took = Date.now() - started;
+    run.passes++;
+    run.chunks += r.chunks;
+    run.events += r.events;
+    run.waiting = r.waiting;
+    // Stop rather than start a pass that would run into the next invocation's minute.
+    if (Date.now() + IDLE_MS + took >= until) return run;
+    // Straight on while there is work: the lag behind the buffer is what a pass costs.
+    if (r.chunks === 0) await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  }
 }

@@ -5,7 +5,7 @@
  * in the same partition, so one compactor (the partition's lease holder)
  * sees all of a stream's buffered events in order.
  */
-import { DeliverPolicy, RetentionPolicy, StorageType, type JsMsg } from "nats";
+import { DeliverPolicy, RetentionPolicy, StorageType, type Consumer, type JsMsg } from "nats";
 import { ensureStream, getNats } from "../../storage/nats.js";
 import { registerShard } from "../../storage/stream-shards.js";
 import { encodeLogBatch, type LogBatch } from "./batch-codec.js";
@@ -122,7 +122,22 @@ export async function readBuffer(
     filterSubjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: Math.max(1, fromSeq),
+    // Every read makes one: deleted when done, and gone soon by itself if this process dies first.
+    inactive_threshold: 30_000,
   });
+  try {
+    return await readWith(consumer, toSeq, visit, signal);
+  } finally {
+    void consumer.delete().catch(() => undefined);
+  }
+}
+
+async function readWith(
+  consumer: Consumer,
+  toSeq: number,
+  visit: (m: JsMsg) => void | boolean | Promise<void | boolean>,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
   let first: number | undefined;
   // What matched when the consumer was made bounds the read: a fetch for
   // more than is there would wait out its expiry.

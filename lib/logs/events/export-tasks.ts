@@ -12,7 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { ListObjectsCommand } from "@aws-sdk/client-s3";
 import type {
   CancelExportTaskRequest,
   CreateExportTaskRequest,
@@ -63,12 +63,15 @@ const exportsBucket = (): Promise<KV> => getBucket(BUCKETS.logExports);
 const taskKey = (account: string, taskId: string) => `${account}.${taskId}`;
 const active = (code: ExportTaskStatusCode) => code === "PENDING" || code === "RUNNING" || code === "PENDING_CANCEL";
 
+/** Whether the destination bucket exists: a one-key ListObjects, which Predastore has (HeadBucket it may not). */
 async function bucketExists(bucket: string): Promise<boolean> {
   try {
-    await getS3().send(new HeadBucketCommand({ Bucket: bucket }));
+    await getS3().send(new ListObjectsCommand({ Bucket: bucket, MaxKeys: 1 }));
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    // Any answer of the store (no such bucket, an invalid name) means no bucket to write to; no answer is our failure.
+    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined) return false;
+    throw e;
   }
 }
 

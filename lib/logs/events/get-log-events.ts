@@ -74,17 +74,14 @@ export async function getLogEvents(accountId: string, region: string, input: Get
   let endTime = input.endTime;
   if (after !== undefined) startTime = Math.max(startTime ?? 0, Number(after.slice(0, 16)));
   if (before !== undefined) endTime = Math.min(endTime ?? Infinity, Number(before.slice(0, 16)) + 1);
-  const scan = scanLogEvents(accountId, group, {
-    logStreams: [stream],
-    startTime,
-    endTime: endTime === Infinity ? undefined : endTime,
-  });
+  const scan = (from: number | undefined) =>
+    scanLogEvents(accountId, group, { logStreams: [stream], startTime: from, endTime: endTime === Infinity ? undefined : endTime });
 
   let picked: StoredLogEvent[] = [];
   let found = false;
   if (forward) {
     let bytes = 0;
-    outer: for await (const page of scan) {
+    outer: for await (const page of scan(startTime)) {
       found = true;
       for (const e of page) {
         if (after !== undefined && positionOf(e) <= after) continue;
@@ -95,23 +92,20 @@ export async function getLogEvents(accountId: string, region: string, input: Get
       }
     }
   } else {
-    // The newest events that fit, kept as a window sliding over the range.
-    let bytes = 0;
-    let from = 0;
-    for await (const page of scan) {
+    // The newest events that fit: read a window back from the end, widened
+    // eightfold until the page is full or the window covers the range, so a
+    // tail read of a long stream touches only its last chunks.
+    // The stream's first event time (exact or earlier: ingest only widens it) says when a window covers it all.
+    const first = (await requireStream(accountId, group, stream)).firstEventTimestamp;
+    const floor = Math.max(startTime ?? 0, first ?? 0);
+    const end = endTime !== Infinity && endTime !== undefined ? endTime : Date.now() + 3 * 3_600_000;
+    for (let span = 3_600_000; ; span *= 8) {
+      const from = first === undefined ? startTime : Math.max(floor, end - span);
+      const window = await newest(scan(from), limit, before);
       found = true;
-      for (const e of page) {
-        if (before !== undefined && positionOf(e) >= before) continue;
-        picked.push(e);
-        bytes += sizeOf(e);
-        while (picked.length - from > limit || bytes > MAX_RESPONSE_BYTES) bytes -= sizeOf(picked[from++]);
-      }
-      if (from > 4096) {
-        picked = picked.slice(from);
-        from = 0;
-      }
+      picked = window.events;
+      if (from === undefined || from <= floor || picked.length >= limit || window.full) break;
     }
-    picked = picked.slice(from);
   }
   if (!found) await requireStream(accountId, group, stream);
 
@@ -128,9 +122,36 @@ export async function getLogEvents(accountId: string, region: string, input: Get
   };
 }
 
+/** The newest events of a scan before `before` that fit in a page, in ascending order. */
+async function newest(scan: AsyncIterable<StoredLogEvent[]>, limit: number, before: string | undefined): Promise<{ events: StoredLogEvent[]; found: boolean; full: boolean }> {
+  let picked: StoredLogEvent[] = [];
+  let found = false;
+  let full = false;
+  let bytes = 0;
+  let from = 0;
+  for await (const page of scan) {
+    found = true;
+    for (const e of page) {
+      if (before !== undefined && positionOf(e) >= before) continue;
+      picked.push(e);
+      bytes += sizeOf(e);
+      while (picked.length - from > limit || bytes > MAX_RESPONSE_BYTES) {
+        bytes -= sizeOf(picked[from++]);
+        full = true;
+      }
+    }
+    if (from > 4096) {
+      picked = picked.slice(from);
+      from = 0;
+    }
+  }
+  return { events: picked.slice(from), found, full };
+}
+
 /** An empty answer is only right for a stream that exists. */
-async function requireStream(accountId: string, group: string, stream: string): Promise<void> {
+async function requireStream(accountId: string, group: string, stream: string): Promise<LogStreamRecord> {
   const g = await requireLogGroup(accountId, group);
   const s = await getRecord<LogStreamRecord>(await logStreamsBucket(), logStreamKey(accountId, group, stream));
   if (!s || s.value.groupId !== g.id) throw logStreamNotFound();
+  return s.value;
 }

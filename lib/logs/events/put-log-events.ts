@@ -8,14 +8,13 @@
  */
 import type { PutLogEventsRequest, PutLogEventsResponse, RejectedLogEventsInfo } from "@aws-sdk/client-cloudwatch-logs";
 import { getConfig } from "../../config/config.js";
-import { getRecord } from "../../storage/kv.js";
+import { getRecord, updateRecord, type Versioned } from "../../storage/kv.js";
 import { invalidParameter, logStreamNotFound } from "../errors.js";
-import { requireLogGroup } from "../groups.js";
+import { effectiveRetentionDays, requireLogGroup } from "../groups.js";
 import { checkLogGroupName, checkLogStreamName, logStreamKey } from "../names.js";
 import { logStreamsBucket, noteStreamEvents, type LogStreamRecord } from "../streams.js";
 import { violations } from "../validate.js";
 import type { LogBatch } from "./batch-codec.js";
-import { effectiveRetentionDays } from "./retention-days.js";
 import { publishLogBatch } from "./event-buffer.js";
 import { checkIngestBacklog } from "./backlog.js";
 
@@ -105,7 +104,7 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
     const seqs = await publishLogBatch(batch, ctx.retryKey);
     lastSeq = seqs[seqs.length - 1];
     // Stored already: a lost race on the stream record must not fail the call (the compactor sets it exactly).
-    await noteIngest(accountId, group, stream, s.value, batch).catch(() => undefined);
+    await noteIngest(accountId, group, stream, s, batch).catch(() => undefined);
   }
   // Deprecated but still answered (recorded AWS answers carry a 56-digit token).
   out.nextSequenceToken = sequenceToken(lastSeq, now);
@@ -122,19 +121,28 @@ function sequenceToken(seq: number, now: number): string {
 }
 
 /**
- * Widens the stream's event range on the record DescribeLogStreams reads. AWS
- * updates these eventually; here a write only when the range widens or the
- * ingestion time moves by a second or more, so a busy stream is not one
- * compare-and-set per request. The compactor sets them exactly.
+ * Widens the stream's event range on the record DescribeLogStreams reads,
+ * exactly, and moves lastIngestionTime with it (or once it is a second old),
+ * so a busy stream with steady timestamps is not one write per request. The
+ * first try uses the revision read for this request: one compare-and-set.
+ * The compactor makes them exact from the index as well.
  */
-async function noteIngest(accountId: string, group: string, stream: string, rec: LogStreamRecord, batch: LogBatch): Promise<void> {
+async function noteIngest(accountId: string, group: string, stream: string, rec: Versioned<LogStreamRecord>, batch: LogBatch): Promise<void> {
   const first = batch.events[0].timestamp;
   const last = batch.events[batch.events.length - 1].timestamp;
+  const r = rec.value;
   const stale =
-    rec.firstEventTimestamp === undefined ||
-    first < rec.firstEventTimestamp ||
-    last > (rec.lastEventTimestamp ?? -Infinity) + 1000 ||
-    batch.ingestionTime > (rec.lastIngestionTime ?? -Infinity) + 1000;
+    r.firstEventTimestamp === undefined ||
+    first < r.firstEventTimestamp ||
+    last > (r.lastEventTimestamp ?? -Infinity) ||
+    batch.ingestionTime > (r.lastIngestionTime ?? -Infinity) + 1000;
   if (!stale) return;
+  const next: LogStreamRecord = {
+    ...r,
+    firstEventTimestamp: Math.min(r.firstEventTimestamp ?? Infinity, first),
+    lastEventTimestamp: Math.max(r.lastEventTimestamp ?? -Infinity, last),
+    lastIngestionTime: Math.max(r.lastIngestionTime ?? -Infinity, batch.ingestionTime),
+  };
+  if (await updateRecord(await logStreamsBucket(), logStreamKey(accountId, group, stream), next, rec.revision)) return;
   await noteStreamEvents(accountId, group, stream, { firstEventTimestamp: first, lastEventTimestamp: last, ingestionTime: batch.ingestionTime });
 }

@@ -14,7 +14,7 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { getConfig } from "../../config/config.js";
 import { scanRecords } from "../../storage/kv.js";
 import { getS3 } from "../../storage/s3.js";
-import { logGroupsBucket, type LogGroupRecord } from "../groups.js";
+import { effectiveRetentionDays, logGroupsBucket, type LogGroupRecord } from "../groups.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { logStreamsFilter } from "../names.js";
 import {
@@ -29,7 +29,6 @@ import {
   type StreamChunkState,
 } from "./chunk-index.js";
 import { deleteChunk, settleGroupBytes } from "./compactor.js";
-import { effectiveRetentionDays } from "./retention-days.js";
 
 const DAY = 86_400_000;
 /** An uncommitted entry older than this belongs to an attempt that died. */

@@ -142,13 +142,18 @@ async function bufferedEvents(
   opts: ScanOptions,
 ): Promise<Map<string, ChunkEvent[]>> {
   const out = new Map<string, ChunkEvent[]>();
-  const partitions = new Set<number>();
-  for (const s of selected.values()) partitions.add(logPartitionOf(logGroup, s.name));
+  // Per partition, where the selected streams' buffered events can start: past the checkpoint, and past every
+  // selected stream's own watermark (a waiting stream of another group holds the checkpoint back).
+  const starts = new Map<number, number>();
+  for (const s of selected.values()) {
+    const p = logPartitionOf(logGroup, s.name);
+    starts.set(p, Math.min(starts.get(p) ?? Infinity, Math.max(checkpoints[p], s.state?.through ?? 0)));
+  }
   const { last } = await bufferRange();
   let bytes = 0;
   await Promise.all(
-    [...partitions].map(async (p) => {
-      await readBuffer(logEventsSubject(account, p), checkpoints[p] + 1, last, (m) => {
+    [...starts].map(async ([p, start]) => {
+      await readBuffer(logEventsSubject(account, p), start + 1, last, (m) => {
         const h = decodeLogBatchHeader(m.data);
         if (h.account !== account || h.logGroup !== logGroup || h.groupId !== groupId) return;
         const s = selected.get(h.logStream);

@@ -5,7 +5,8 @@
  */
 import { cachedSeriesId, identityFromPairs, rememberSeriesId } from "../store/identity.js";
 import { PeriodGrid } from "./period-grid.js";
-import { mergeUnits, readMany, readSeries, type PeriodData } from "./read-series.js";
+import { readMany, readSeries, type PeriodData, type Periods } from "./read-series.js";
+import { byPreference, multipleUnitsMessage } from "./unit-choice.js";
 import { listSeries, identityOf } from "../store/series-index.js";
 import { computeStatistic, isBasicStatistic, parseStatistic, type BasicStatisticName, type Statistic } from "./statistics.js";
 import { TailCache } from "./tail-cache.js";
@@ -105,9 +106,17 @@ const isBasic = (s: Statistic) => isBasicStatistic(s.kind);
 
 function toSeries(data: PeriodData, statistic: Statistic, label: string, metric: MetricIdentity): Series {
   if (data.size === 0) return { label, timestamps: [], values: [], metric };
-  const merged = mergeUnits(data);
-  if (merged instanceof PeriodGrid) return { label, ...merged.statistic(statistic.kind as BasicStatisticName), metric };
-  const periods = [...merged.entries()].sort((a, b) => a[0] - b[0]);
+  // Values of different units are never added: one unit's are answered, with AWS's message.
+  const units = byPreference(data.keys());
+  const chosen = data.get(units[0])!;
+  const messages = units.length > 1 ? [multipleUnitsMessage(units)] : undefined;
+  const series = periodsToSeries(chosen, statistic, label, metric);
+  return messages ? { ...series, messages } : series;
+}
+
+function periodsToSeries(data: Periods, statistic: Statistic, label: string, metric: MetricIdentity): Series {
+  if (data instanceof PeriodGrid) return { label, ...data.statistic(statistic.kind as BasicStatisticName), metric };
+  const periods = [...data.entries()].sort((a, b) => a[0] - b[0]);
   const timestamps: number[] = [];
   const values: number[] = [];
   for (const [t, agg] of periods) {

@@ -62,19 +62,6 @@ export class PeriodGrid {
     }
   }
 
-  /** Folds another grid of the same shape into this one. */
-  merge(other: PeriodGrid): void {
-    const c = this.cells;
-    const o = other.cells;
-    for (let k = 0; k < o.length; k += 4) {
-      if (!(o[k] > 0)) continue;
-      c[k] += o[k];
-      c[k + 1] += o[k + 1];
-      if (o[k + 2] < c[k + 2]) c[k + 2] = o[k + 2];
-      if (o[k + 3] > c[k + 3]) c[k + 3] = o[k + 3];
-    }
-  }
-
   isEmpty(): boolean {
     for (let k = 0; k < this.cells.length; k += 4) if (this.cells[k] > 0) return false;
     return true;

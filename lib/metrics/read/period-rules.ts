@@ -40,3 +40,10 @@ export function alignStart(start: number, period: number, now: number): number {
   const unit = period < 60 ? period * 1000 : age > 63 * DAY ? 3600_000 : age > 15 * DAY ? 300_000 : 60_000;
   return bucketStart(start, unit);
 }
+
+/**
+ * A StartTime or EndTime as AWS compares it: to the whole second, its
+ * milliseconds dropped (getmoto/moto#6380, from AWS's answers: a start at
+ * ss.020 and an end at ss.987 of one second are equal).
+ */
+export const wholeSecond = (t: Date): number => Math.floor(t.getTime() / 1000) * 1000;

@@ -44,6 +44,7 @@ export type PeriodData = Map<string, Periods>;
 const isEmpty = (p: Periods) => (p instanceof PeriodGrid ? p.isEmpty() : p.size === 0);
 
 const DAY = 86_400_000;
+const MINUTE = 60_000;
 
 type Range = [number, number];
 export type TierPlan = Partial<Record<TierName, Range>>;
@@ -150,6 +151,38 @@ function loadTier(account: string, wanted: Wanted[], units: string[][], tier: Ti
 }
 
 async function readChunks(account: string, wanted: Wanted[], opts: ReadOptions): Promise<PeriodData[]> {
+  if (opts.periodMs >= MINUTE) return readTiers(account, wanted, opts);
+  // A sub-minute period: 1-second data where a minute has some, else the minute's bucket, in the
+  // period its minute starts (AWS answers Period 30 over 60-second data with the minute's value:
+  // localstack's test_label_generation, recorded against AWS).
+  const [fine, minutes] = await Promise.all([
+    readTiers(account, wanted, opts),
+    readTiers(account, wanted, { ...opts, start: bucketStart(opts.start, MINUTE), periodMs: MINUTE }),
+  ]);
+  return fine.map((f, i) => fillMinutes(f, minutes[i], opts));
+}
+
+/** Adds to sub-minute periods the minutes that have no 1-second data (see readChunks). */
+function fillMinutes(fine: PeriodData, minutes: PeriodData, opts: ReadOptions): PeriodData {
+  for (const [unit, periods] of minutes) {
+    let out: Map<number, Aggregate> | undefined;
+    for (const [t, agg] of aggregatesOf(periods)) {
+      if (t >= opts.end || t + MINUTE <= opts.start) continue;
+      out ??= new Map(fine.has(unit) ? aggregatesOf(fine.get(unit)!) : []);
+      let covered = false;
+      for (let p = t; p < t + MINUTE && !covered; p += opts.periodMs) covered = out.has(p);
+      if (covered) continue;
+      const slot = Math.max(t, opts.start);
+      const cur = out.get(slot);
+      if (cur) cur.merge(agg);
+      else out.set(slot, agg);
+    }
+    if (out) fine.set(unit, out);
+  }
+  return fine;
+}
+
+async function readTiers(account: string, wanted: Wanted[], opts: ReadOptions): Promise<PeriodData[]> {
   const now = opts.now ?? Date.now();
   const ret = retention();
   const plan = tierPlan(opts.start, opts.end, opts.periodMs, now, ret, await sealedThrough());
@@ -398,27 +431,6 @@ function assemble(chunks: TierChunks, tailData: TailDatum[], unit: string, opts:
   }
   for (const [name, buckets] of tailBuckets) addAggregates(buckets, TIERS[name].resolutionMs);
   return grid ?? periods;
-}
-
-/** Merges every unit's periods into one (queries that do not filter by unit). */
-export function mergeUnits(data: PeriodData): Periods {
-  if (data.size === 1) return data.values().next().value!;
-  const all = [...data.values()];
-  if (all.every((p) => p instanceof PeriodGrid)) {
-    const [first] = all as PeriodGrid[];
-    const out = new PeriodGrid(first.start, first.periodMs, first.slots);
-    for (const g of all as PeriodGrid[]) out.merge(g);
-    return out;
-  }
-  const out = new Map<number, Aggregate>();
-  for (const periods of all) {
-    for (const [t, agg] of aggregatesOf(periods)) {
-      const cur = out.get(t);
-      if (cur) cur.merge(agg);
-      else out.set(t, agg.clone());
-    }
-  }
-  return out;
 }
 
 /** Periods as Aggregates, whichever form they were read in. */

@@ -1,0 +1,12 @@
+/**
+ * Stream-triggered: the platform collector's TelemetryBatch messages
+ * (metrics.ec2.{instance-id}) stored as AWS/EC2 metrics.
+ */
+import middy from "@middy/core";
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
+import { storeTelemetry } from "../../lib/collector/telemetry-batch.js";
+
+export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
+  await storeTelemetry(event.Records.map((r) => ({ subject: r.kinesis.partitionKey, data: Buffer.from(r.kinesis.data, "base64"), seq: Number(r.kinesis.sequenceNumber) })));
+  return { batchItemFailures: [] };
+});

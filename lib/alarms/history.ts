@@ -1,0 +1,187 @@
+/**
+ * Alarm history in the `cw-alarm-history` KV bucket, one entry per item keyed
+ * `{account}.{region}.{alarm}.{timestamp}-{id}`. The bucket's TTL removes items
+ * after 14 days ("CloudWatch preserves alarm history for two weeks").
+ * Items and their HistoryData JSON follow AWS's (see describe-alarm-history in
+ * LocalStack's recorded AWS snapshots, tests/aws/services/cloudwatch).
+ */
+import { randomUUID } from "node:crypto";
+import type { AlarmHistoryItem, DescribeAlarmHistoryInput, DescribeAlarmHistoryOutput } from "@aws-sdk/client-cloudwatch";
+import { invalidNextToken, invalidParameterValue } from "../errors.js";
+import { BUCKETS, getBucket } from "../storage/nats.js";
+import { putRecord, recordKey, scanRecords } from "../storage/kv.js";
+import type { AlarmRecord, AlarmState } from "./alarm.js";
+import { enumError } from "./validate.js";
+
+export type HistoryItemType = "ConfigurationUpdate" | "StateUpdate" | "Action" | "AlarmContributorStateUpdate" | "AlarmContributorAction";
+
+export interface HistoryRecord {
+  name: string;
+  alarmType: AlarmRecord["type"];
+  type: HistoryItemType;
+  timestamp: number;
+  summary: string;
+  data: string;
+}
+
+const bucket = () => getBucket(BUCKETS.alarmHistory);
+
+/** A sortable, unique key: zero-padded time, then a random id (two items in one millisecond both stay). */
+export const itemKey = (account: string, region: string, name: string, at: number) =>
+  `${recordKey(account, region, name)}.${String(at).padStart(15, "0")}-${randomUUID().slice(0, 8)}`;
+
+export async function addHistory(account: string, region: string, item: HistoryRecord): Promise<void> {
+  await putRecord(await bucket(), itemKey(account, region, item.name, item.timestamp), item);
+}
+
+export function stateUpdateItem(alarm: AlarmRecord, old: AlarmState, next: AlarmState): HistoryRecord {
+  const stateOf = (s: AlarmState) => ({
+    stateValue: s.value,
+    stateReason: s.reason,
+    ...(s.reasonData ? { stateReasonData: JSON.parse(s.reasonData) } : {}),
+  });
+  return {
+    name: alarm.name,
+    alarmType: alarm.type,
+    type: "StateUpdate",
+    timestamp: next.updatedAt,
+    summary: `Alarm updated from ${old.value} to ${next.value}`,
+    data: JSON.stringify({ version: "1.0", oldState: stateOf(old), newState: stateOf(next) }),
+  };
+}
+
+/** The alarm's configuration as HistoryData shows it (lower camel case members). */
+function configView(a: AlarmRecord): Record<string, unknown> {
+  const m = a.metric;
+  return {
+    alarmName: a.name,
+    alarmDescription: a.description,
+    actionsEnabled: a.actionsEnabled,
+    oKActions: a.okActions,
+    alarmActions: a.alarmActions,
+    insufficientDataActions: a.insufficientDataActions,
+    ...(m
+      ? {
+          namespace: m.namespace,
+          metricName: m.metricName,
+          dimensions: m.dimensions.map((d) => ({ name: d.Name, value: d.Value })),
+          statistic: m.statistic?.toUpperCase(),
+          extendedStatistic: m.extendedStatistic,
+          period: m.period,
+          unit: m.unit,
+          evaluationPeriods: m.evaluationPeriods,
+          datapointsToAlarm: m.datapointsToAlarm,
+          threshold: m.threshold,
+          comparisonOperator: m.comparisonOperator,
+          treatMissingData: m.treatMissingData,
+          evaluateLowSampleCountPercentile: m.evaluateLowSampleCountPercentile,
+          metrics: m.metrics,
+          thresholdMetricId: m.thresholdMetricId,
+        }
+      : {}),
+    ...(a.composite ? { alarmRule: a.composite.rule, actionsSuppressor: a.composite.suppressor } : {}),
+  };
+}
+
+export function configurationItem(alarm: AlarmRecord, kind: "Create" | "Update" | "Delete", before?: AlarmRecord): HistoryRecord {
+  const verb = kind === "Create" ? "created" : kind === "Update" ? "updated" : "deleted";
+  const data: Record<string, unknown> = { version: "1.0", type: kind };
+  if (kind === "Create") data.createdAlarm = configView(alarm);
+  else if (kind === "Delete") data.deletedAlarm = configView(alarm);
+  else {
+    const now = configView(alarm);
+    const was = before ? configView(before) : {};
+    data.updatedAlarm = now;
+    data.originalUpdatedFields = Object.fromEntries(Object.keys(now).filter((k) => JSON.stringify(now[k]) !== JSON.stringify(was[k])).map((k) => [k, was[k]]));
+  }
+  return {
+    name: alarm.name,
+    alarmType: alarm.type,
+    type: "ConfigurationUpdate",
+    timestamp: kind === "Delete" ? Date.now() : alarm.configUpdatedAt,
+    summary: `Alarm "${alarm.name}" ${verb}`,
+    data: JSON.stringify(data),
+  };
+}
+
+export function actionItem(
+  alarm: AlarmRecord,
+  arn: string,
+  outcome: { ok: boolean; error?: string; message?: string },
+  stateUpdatedAt: number,
+  at: number,
+): HistoryRecord {
+  const data = outcome.ok
+    ? { actionState: "Succeeded", stateUpdateTimestamp: stateUpdatedAt, notificationResource: arn, ...(outcome.message ? { publishedMessage: outcome.message } : {}) }
+    : { actionState: "Failed", stateUpdateTimestamp: stateUpdatedAt, notificationResource: arn, error: outcome.error };
+  return {
+    name: alarm.name,
+    alarmType: alarm.type,
+    type: "Action",
+    timestamp: at,
+    summary: outcome.ok ? `Successfully executed action ${arn}` : `Failed to execute action ${arn}. Received error: "${outcome.error}"`,
+    data: JSON.stringify(data),
+  };
+}
+
+const HISTORY_TYPES: readonly HistoryItemType[] = ["ConfigurationUpdate", "StateUpdate", "Action", "AlarmContributorStateUpdate", "AlarmContributorAction"];
+const ALARM_TYPES = ["CompositeAlarm", "MetricAlarm"] as const;
+
+function encodeToken(offset: number, filter: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, o: offset, f: filter }), "utf8").toString("base64url");
+}
+
+function decodeToken(token: string, filter: string): number {
+  try {
+    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (t?.v === 1 && Number.isInteger(t.o) && t.f === filter) return t.o;
+  } catch {
+    // fall through
+  }
+  throw invalidNextToken();
+}
+
+export async function describeAlarmHistory(account: string, region: string, input: DescribeAlarmHistoryInput): Promise<DescribeAlarmHistoryOutput> {
+  const max = input.MaxRecords ?? 100;
+  if (!Number.isInteger(max) || max < 1 || max > 100) {
+    throw invalidParameterValue(`The value ${max} for parameter MaxRecords is not valid. It must be between 1 and 100.`);
+  }
+  if (input.HistoryItemType !== undefined && !HISTORY_TYPES.includes(input.HistoryItemType as HistoryItemType)) {
+    throw enumError("historyItemType", input.HistoryItemType, HISTORY_TYPES);
+  }
+  const scanBy = input.ScanBy ?? "TimestampDescending";
+  if (scanBy !== "TimestampDescending" && scanBy !== "TimestampAscending") {
+    throw enumError("scanBy", scanBy, ["TimestampDescending", "TimestampAscending"]);
+  }
+  for (const t of input.AlarmTypes ?? []) if (!ALARM_TYPES.includes(t as any)) throw enumError("alarmTypes", t, ALARM_TYPES);
+  // Without AlarmTypes only metric alarms are returned (DescribeAlarmHistory, AlarmTypes).
+  const types = new Set<string>(input.AlarmTypes?.length ? input.AlarmTypes : ["MetricAlarm"]);
+  const start = input.StartDate?.getTime() ?? -Infinity;
+  const end = input.EndDate?.getTime() ?? Infinity;
+  const filter = JSON.stringify([input.AlarmName, input.HistoryItemType, [...types], start, end, scanBy]);
+  const skip = input.NextToken ? decodeToken(input.NextToken, filter) : 0;
+
+  if (input.AlarmName !== undefined && (input.AlarmName === "" || input.AlarmName.length > 255)) return { AlarmHistoryItems: [] };
+  const subject = input.AlarmName !== undefined ? `${recordKey(account, region, input.AlarmName)}.*` : `${recordKey(account, region)}.>`;
+  const rows = await scanRecords<HistoryRecord>(await bucket(), subject);
+  const items = rows
+    .map((r) => ({ key: r.key, item: r.value }))
+    .filter(({ item }) => types.has(item.alarmType))
+    .filter(({ item }) => input.HistoryItemType === undefined || item.type === input.HistoryItemType)
+    .filter(({ item }) => item.timestamp >= start && item.timestamp <= end)
+    .sort((a, b) => a.item.timestamp - b.item.timestamp || (a.key < b.key ? -1 : 1));
+  if (scanBy === "TimestampDescending") items.reverse();
+  const page = items.slice(skip, skip + max);
+  const out: DescribeAlarmHistoryOutput = {
+    AlarmHistoryItems: page.map(({ item }): AlarmHistoryItem => ({
+      AlarmName: item.name,
+      AlarmType: item.alarmType,
+      Timestamp: new Date(item.timestamp),
+      HistoryItemType: item.type,
+      HistorySummary: item.summary,
+      HistoryData: item.data,
+    })),
+  };
+  if (skip + max < items.length) out.NextToken = encodeToken(skip + max, filter);
+  return out;
+}

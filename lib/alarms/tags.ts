@@ -1,0 +1,89 @@
+/**
+ * TagResource, UntagResource and ListTagsForResource for CloudWatch's taggable
+ * resources here: metric and composite alarms
+ * (`arn:aws:cloudwatch:{region}:{account}:alarm:{name}`) and dashboards
+ * (`arn:aws:cloudwatch::{account}:dashboard/{name}`). An ARN of another
+ * account or region is not found, as an ARN naming nothing is: one tenant
+ * cannot learn of, or tag, another's resources. At most 50 tags a resource.
+ */
+import type {
+  ListTagsForResourceInput,
+  ListTagsForResourceOutput,
+  Tag,
+  TagResourceInput,
+  UntagResourceInput,
+} from "@aws-sdk/client-cloudwatch";
+import { cloudwatchError, invalidParameterValue, missingParameter } from "../errors.js";
+import { BUCKETS, getBucket } from "../storage/nats.js";
+import { getRecord, modifyRecord, recordKey } from "../storage/kv.js";
+import type { DashboardRecord } from "../dashboards/dashboards.js";
+import { nameFromArn } from "./alarm.js";
+import { getAlarm, modifyAlarm } from "./store.js";
+import { checkTags, TAGS_MAX } from "./validate.js";
+
+type Target = { kind: "alarm"; name: string } | { kind: "dashboard"; name: string };
+
+const notFound = (arn: string) => cloudwatchError("ResourceNotFoundException", `The specified resource ${arn} does not exist.`);
+
+function targetOf(arn: string | undefined, account: string, region: string): Target {
+  if (!arn) throw missingParameter("ResourceARN");
+  if (!/^arn:[^:]+:cloudwatch:/.test(arn)) throw invalidParameterValue(`Invalid ARN: ${arn}`);
+  const alarm = nameFromArn(arn, region, account);
+  if (alarm !== undefined) return { kind: "alarm", name: alarm };
+  const dashboard = `arn:aws:cloudwatch::${account}:dashboard/`;
+  if (arn.startsWith(dashboard)) return { kind: "dashboard", name: arn.slice(dashboard.length) };
+  throw notFound(arn);
+}
+
+/** Tags with `add` merged in (a key given again takes the new value). */
+function merged(tags: Tag[], add: Tag[]): Tag[] {
+  const map = new Map(tags.map((t) => [t.Key!, t.Value!]));
+  for (const t of add) map.set(t.Key!, t.Value!);
+  return [...map].map(([Key, Value]) => ({ Key, Value }));
+}
+
+function tooMany(count: number): never {
+  throw invalidParameterValue(`A resource can have at most ${TAGS_MAX} tags; this request would leave it with ${count}.`);
+}
+
+async function changeTags(account: string, region: string, arn: string | undefined, change: (tags: Tag[]) => Tag[]): Promise<void> {
+  const target = targetOf(arn, account, region);
+  if (target.kind === "alarm") {
+    const r = await modifyAlarm(account, region, target.name, (a) => ({ ...a, tags: change(a.tags) }));
+    if (!r) throw notFound(arn!);
+    return;
+  }
+  const kv = await getBucket(BUCKETS.dashboards);
+  const r = await modifyRecord<DashboardRecord>(kv, recordKey(account, target.name), (d) => ({ ...d, tags: change(d.tags ?? []) }));
+  if (!r) throw notFound(arn!);
+}
+
+export async function tagResource(account: string, region: string, input: TagResourceInput): Promise<{}> {
+  if (!input.Tags) throw missingParameter("Tags");
+  checkTags(input.Tags);
+  await changeTags(account, region, input.ResourceARN, (tags) => {
+    const next = merged(tags, input.Tags!);
+    if (next.length > TAGS_MAX) tooMany(next.length);
+    return next;
+  });
+  return {};
+}
+
+export async function untagResource(account: string, region: string, input: UntagResourceInput): Promise<{}> {
+  if (!input.TagKeys) throw missingParameter("TagKeys");
+  const drop = new Set(input.TagKeys);
+  await changeTags(account, region, input.ResourceARN, (tags) => tags.filter((t) => !drop.has(t.Key!)));
+  return {};
+}
+
+export async function listTagsForResource(account: string, region: string, input: ListTagsForResourceInput): Promise<ListTagsForResourceOutput> {
+  const target = targetOf(input.ResourceARN, account, region);
+  if (target.kind === "alarm") {
+    const a = await getAlarm(account, region, target.name);
+    if (!a) throw notFound(input.ResourceARN!);
+    return { Tags: a.value.tags };
+  }
+  const d = target.name.length <= 255 ? await getRecord<DashboardRecord>(await getBucket(BUCKETS.dashboards), recordKey(account, target.name)) : undefined;
+  if (!d) throw notFound(input.ResourceARN!);
+  return { Tags: d.value.tags ?? [] };
+}
