@@ -7,6 +7,7 @@
  * driven by the same clients.
  *
  *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--no-aggregator] [--rate N] [--profile DIR]
+ *                           [--no-validation | --compare-validation]
  *
  * --rate N offers N datums/s in all instead of as many as the clients can
  * send: the aggregator's lag at a load it can sustain. The ceiling run is
@@ -17,11 +18,16 @@
  *
  * --no-aggregator serves a copy of template.yaml without the stream-triggered
  * aggregator: the PutMetricData path alone, as when aggregators run elsewhere.
+ *
+ * --no-validation runs the service with the model validation stage off
+ * (HIVE_MODEL_VALIDATION=off); --compare-validation runs the service twice in
+ * one go, with the stage and without, alternating ABBA to spread the machine's
+ * drift, and prints what the stage costs.
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
+import { startStack, templateWithoutAggregator, type Stack } from "../test/support/stack.js";
 import { ingestRequest, machine, numberArg, profileArgs } from "./common.js";
 
 const SECONDS = numberArg("seconds", 60);
@@ -30,6 +36,8 @@ const SERIES = numberArg("series", 10_000);
 const BATCH = 1000;
 const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
 const RATE = numberArg("rate", 0);
+const NO_VALIDATION = process.argv.includes("--no-validation");
+const COMPARE_VALIDATION = process.argv.includes("--compare-validation");
 
 /** Request `i` of the load, timestamped now (to the second). */
 const request = (i: number) => ingestRequest(i, SERIES, new Date(Math.floor(Date.now() / 1000) * 1000));
@@ -100,12 +108,39 @@ async function main() {
     env.HIVE_CLOUDWATCH_TEMPLATE = templateWithoutAggregator();
     env.HIVE_CLOUDWATCH_MAX_INGEST_LAG = "1d"; // nothing aggregates: the lag only grows
   }
+  if (NO_VALIDATION) env.HIVE_MODEL_VALIDATION = "off";
   const stack = await startStack({ env, nodeArgs: profileArgs() });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
-  const { ingestBacklog } = await import("../lib/metrics/write/backlog.js");
   const { closeNats } = await import("../lib/storage/nats.js");
-  const pending = ingestBacklog;
+  try {
+    if (COMPARE_VALIDATION) await compareValidation(stack);
+    else {
+      const rate = await runService(stack, !NO_VALIDATION);
+      if (!RATE) await runCeiling(rate);
+    }
+  } finally {
+    await closeNats();
+    await stack.stop();
+  }
+}
+
+/** The service with the stage and without, alternating (ABBA) on the same servers, restarted between runs. */
+async function compareValidation(stack: Stack): Promise<void> {
+  const rates: Record<string, number[]> = { with: [], without: [] };
+  for (const validate of [true, false, false, true]) {
+    await stack.stopService();
+    await stack.startService({ HIVE_MODEL_VALIDATION: validate ? "on" : "off" });
+    rates[validate ? "with" : "without"].push(await runService(stack, validate));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const [on, off] = [mean(rates.with), mean(rates.without)];
+  console.log(`model validation: with ${Math.round(on).toLocaleString("en-US")} datums/s, without ${Math.round(off).toLocaleString("en-US")} datums/s (means of two runs each): the stage costs ${((100 * (off - on)) / off).toFixed(1)}%`);
+}
+
+/** The service under load (the model validation stage on or off, as it was started); returns datums/s. */
+async function runService(stack: Stack, validate: boolean): Promise<number> {
+  const { ingestBacklog: pending } = await import("../lib/metrics/write/backlog.js");
   let maxRss = 0;
   const rssSamples: number[] = [];
   let maxBacklog = 0;
@@ -124,7 +159,10 @@ async function main() {
   while (!NO_AGGREGATOR && (await pending()) > 0 && Date.now() - putEnded < 600_000) await new Promise((r) => setTimeout(r, 100));
   const drain = (Date.now() - putEnded) / 1000;
   const requestRate = service.requests / SECONDS;
-  console.log(NO_AGGREGATOR ? "service without the aggregator (PutMetricData → JetStream):" : "service (PutMetricData → JetStream → aggregator → KV):");
+  console.log(
+    `${NO_AGGREGATOR ? "service without the aggregator (PutMetricData → JetStream)" : "service (PutMetricData → JetStream → aggregator → KV)"}` +
+      `, model validation ${validate ? "on" : "off"}:`,
+  );
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
   console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB, median ${quantile([...rssSamples].sort((a, b) => a - b), 0.5).toFixed(0)} MiB`);
   // A request is one ingest message per partition its series fall in.
@@ -134,11 +172,11 @@ async function main() {
   if (!NO_AGGREGATOR && lastHalf.length) {
     console.log(`  over the second half of the run: backlog median ≈ ${inSeconds(quantile(lastHalf, 0.5))} s, p90 ≈ ${inSeconds(quantile(lastHalf, 0.9))} s of requests`);
   }
-  await closeNats();
-  await stack.stop();
+  return service.rate;
+}
 
-  if (RATE) return;
-  // 2. The ceiling: a bare server that reads, gunzips and parses.
+/** The ceiling: a bare server that reads, gunzips and parses, driven by the same clients. */
+async function runCeiling(serviceRate: number): Promise<void> {
   const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
   const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
   await drive(`http://127.0.0.1:${port}`, Math.min(5, SECONDS));
@@ -146,7 +184,7 @@ async function main() {
   bare.kill();
   console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse):");
   console.log(`  ${Math.round(ceiling.rate).toLocaleString("en-US")} datums/s, p50 ${ceiling.p50.toFixed(1)} ms, p99 ${ceiling.p99.toFixed(1)} ms`);
-  console.log(`service / ceiling: ${((100 * service.rate) / ceiling.rate).toFixed(0)}% (target ≥ 60%)`);
+  console.log(`service / ceiling: ${((100 * serviceRate) / ceiling.rate).toFixed(0)}% (target ≥ 60%)`);
 }
 
 main().catch((e) => {

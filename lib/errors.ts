@@ -179,5 +179,7 @@ export const invalidNextToken = (message = "The NextToken is invalid.") => cloud
 export const validationError = (message: string) => cloudwatchError("ValidationException", message);
 export const internalFailure = (message = "The request processing has failed because of an unknown error, exception or failure.") =>
   protocolError("InternalFailure", message);
+/** Stored bytes (a chunk, an ingest or delta record) that do not decode: the service's fault, not the request's. */
+export const corruptStoredData = (what: string, detail: string) => internalFailure(`Stored ${what} could not be decoded: ${detail}.`);
 export const notImplemented = (operation: string) =>
   protocolError("NotImplemented", `The operation ${operation} is not implemented by this service yet.`);

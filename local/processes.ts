@@ -3,8 +3,7 @@
  * JetStream, and a local S3 server. Used by `npm start` and by the tests.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface RunningServer {
   url: string;
@@ -12,18 +11,6 @@ export interface RunningServer {
   process?: ChildProcess;
   /** SIGTERM, or the signal given (SIGKILL: a crash, for durability tests). */
   stop(signal?: NodeJS.Signals): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
@@ -50,15 +37,17 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Pro
   });
 }
 
-/** nats-server with JetStream storing under `storeDir`; max_payload raised for 1 MB API bodies. */
+/**
+ * nats-server with JetStream storing under `storeDir`; max_payload raised for 1 MB API bodies.
+ * Without `port` it listens on a port of its own choosing (`-1`) and the port is read back
+ * from the ports file it writes into `storeDir`: no port is picked here and handed on.
+ */
 export async function startNatsServer(opts: { storeDir: string; port?: number }): Promise<RunningServer> {
   mkdirSync(opts.storeDir, { recursive: true });
-  const port = opts.port ?? (await freePort());
-  const { writeFileSync } = await import("node:fs");
   const conf = `${opts.storeDir}/nats.conf`;
   writeFileSync(
     conf,
-    `listen: 127.0.0.1:${port}\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}" }\n`,
+    `listen: 127.0.0.1:${opts.port ?? -1}\nports_file_dir: "${opts.storeDir}"\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}" }\n`,
   );
   const child = spawn("nats-server", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
@@ -67,8 +56,29 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
     child.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${stderr}`))),
   );
   exited.catch(() => undefined);
+  const port = await Promise.race([readNatsPort(`${opts.storeDir}/nats-server_${child.pid}.ports`), exited]);
   await Promise.race([waitForPort(port), exited]);
   return { url: `nats://127.0.0.1:${port}`, port, process: child, stop: (signal) => stopChild(child, signal) };
+}
+
+/**
+ * The client port from the ports file a nats-server configured with `ports_file_dir`
+ * writes (`{dir}/nats-server_{pid}.ports`: `{"nats":["nats://127.0.0.1:PORT"]}`), once it is written.
+ */
+export async function readNatsPort(file: string, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (existsSync(file)) {
+      try {
+        const url = (JSON.parse(readFileSync(file, "utf8")) as { nats?: string[] }).nats?.[0];
+        if (url) return Number(new URL(url).port);
+      } catch {
+        // written but not complete yet: read it again
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`nats-server wrote no ports file ${file} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 /**
@@ -80,7 +90,8 @@ export async function startS3Server(opts: { dir: string; port?: number; host?: s
   const { createRequire } = await import("node:module");
   const S3rver = createRequire(import.meta.url)("s3rver");
   const host = opts.host ?? "127.0.0.1";
-  const port = opts.port ?? (await freePort());
+  // Port 0: the OS chooses, and run() reports what was bound.
+  const port = opts.port ?? 0;
   const server = new S3rver({
     address: host,
     port,

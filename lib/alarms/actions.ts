@@ -43,7 +43,7 @@ export const snsSubject = (account: string, topic: string) => `sns.${account}.${
 const EC2_ATTRIBUTE: Record<string, string> = { stop: "stop_instance", terminate: "delete_instance", reboot: "reboot_instance" };
 
 export async function executeAction(account: string, alarm: AlarmRecord, action: PendingAction, now: number): Promise<ActionOutcome> {
-  const sns = /^arn:aws:sns:([^:]+):(\d{12}):([^:]+)$/.exec(action.arn);
+  const sns = /^arn:aws(?:-[a-z-]+)?:sns:([^:]+):(\d{12}):([^:]+)$/.exec(action.arn);
   if (sns) {
     if (sns[2] !== account) return { ok: false, error: `Topic ${action.arn} belongs to another account; cross-account notifications are not permitted.` };
     const message = alarmMessage(account, alarm, action);
@@ -64,7 +64,7 @@ export async function executeAction(account: string, alarm: AlarmRecord, action:
     await js.publish(snsSubject(account, sns[3]), Buffer.from(JSON.stringify(envelope)), { msgID: action.id });
     return { ok: true, message };
   }
-  const ec2 = /^arn:aws:automate:([^:]+):ec2:(stop|terminate|reboot|recover)$/.exec(action.arn);
+  const ec2 = /^arn:aws(?:-[a-z-]+)?:automate:([^:]+):ec2:(stop|terminate|reboot|recover)$/.exec(action.arn);
   if (ec2) {
     const instance = alarm.metric?.dimensions.find((d) => d.Name === "InstanceId")?.Value;
     if (!instance) return { ok: false, error: "The alarm's metric has no InstanceId dimension." };

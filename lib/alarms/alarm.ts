@@ -5,6 +5,7 @@
  * state and the actions committed with a state change live in the same record,
  * so one compare-and-set changes both (no state change or action twice).
  */
+import { arn } from "../arn.js";
 import type { Dimension, MetricDataQuery, Tag } from "@aws-sdk/client-cloudwatch";
 
 export type StateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
@@ -104,12 +105,13 @@ export interface AlarmRecord {
   pending: PendingAction[];
 }
 
-export const alarmArn = (region: string, account: string, name: string) => `arn:aws:cloudwatch:${region}:${account}:alarm:${name}`;
+export const alarmArn = (region: string, account: string, name: string) =>
+  arn({ service: "cloudwatch", region, accountId: account, resource: `alarm:${name}` });
 
 /** The name in an alarm ARN of this account and region, or undefined. */
-export function nameFromArn(arn: string, region: string, account: string): string | undefined {
-  const prefix = `arn:aws:cloudwatch:${region}:${account}:alarm:`;
-  return arn.startsWith(prefix) ? arn.slice(prefix.length) : undefined;
+export function nameFromArn(alarm: string, region: string, account: string): string | undefined {
+  const prefix = alarmArn(region, account, "");
+  return alarm.startsWith(prefix) ? alarm.slice(prefix.length) : undefined;
 }
 
 /** M of an alarm: DatapointsToAlarm, or EvaluationPeriods when unset. */

@@ -83,7 +83,7 @@ export async function runPending(account: string, region: string, name: string, 
     for (const a of alarm.pending) {
       if (a.claimedAt !== undefined) {
         if (now - a.claimedAt < CLAIM_TIMEOUT_MS) keep.push(a);
-        else if (a.arn.startsWith("arn:aws:sns:")) claimed.push({ ...a, claimedAt: now }); // a repeat publish is dropped by its id
+        else if (/^arn:aws(?:-[a-z-]+)?:sns:/.test(a.arn)) claimed.push({ ...a, claimedAt: now }); // a repeat publish is dropped by its id
         else stale.push(a);
         continue;
       }

@@ -70,7 +70,7 @@ export function checkActions(input: { AlarmActions?: string[]; OKActions?: strin
       if (typeof arn !== "string" || !/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(arn) || arn.length > 1024) {
         throw invalidParameterValue(`Invalid arn syntax: ${arn}`);
       }
-      const ec2 = /^arn:aws:automate:[^:]+:ec2:(.*)$/.exec(arn);
+      const ec2 = /^arn:aws(?:-[a-z-]+)?:automate:[^:]+:ec2:(.*)$/.exec(arn);
       if (ec2 && !["stop", "terminate", "reboot", "recover"].includes(ec2[1])) {
         throw invalidParameterValue(`Invalid use of EC2 action: ${arn}. Valid actions are stop, terminate, reboot and recover.`);
       }
@@ -203,7 +203,7 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
 
   // EC2 actions act on the instance of the alarm's metric: one metric with an InstanceId dimension.
   const ec2 = [...(input.AlarmActions ?? []), ...(input.OKActions ?? []), ...(input.InsufficientDataActions ?? [])].filter((a) =>
-    a.startsWith("arn:aws:automate:"),
+    /^arn:aws(?:-[a-z-]+)?:automate:/.test(a),
   );
   if (ec2.length) {
     if (input.Metrics?.length) throw invalidParameterCombination("EC2 actions are not supported for alarms on metric math expressions.");
@@ -271,7 +271,7 @@ export function validatePutCompositeAlarm(input: PutCompositeAlarmInput): void {
   }
   checkActions(input);
   for (const arn of [...(input.AlarmActions ?? []), ...(input.OKActions ?? []), ...(input.InsufficientDataActions ?? [])]) {
-    if (arn.startsWith("arn:aws:automate:")) throw invalidParameterValue(`Composite alarms do not support EC2 actions: ${arn}`);
+    if (/^arn:aws(?:-[a-z-]+)?:automate:/.test(arn)) throw invalidParameterValue(`Composite alarms do not support EC2 actions: ${arn}`);
   }
   checkTags(input.Tags);
   if (input.ActionsSuppressor !== undefined) {

@@ -7,6 +7,7 @@
  * dashboards. Dashboards are global (not per region), as in AWS; the ARN has
  * no region, only the partition of the caller's region:
  * `arn:aws:cloudwatch::{account}:dashboard/{name}` (`arn:aws-cn:` in cn-*).
+ * Key and record: docs/formats/kv-keys.md.
  */
 import type {
   DashboardEntry,

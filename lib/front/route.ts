@@ -1,11 +1,12 @@
 /**
- * The front function's handler: identify the operation, decode its input and
- * invoke the function that serves it. Operations of the model that have no
- * function yet answer NotImplemented.
+ * The front function's handler: identify the operation, decode its input,
+ * check it against the AWS model and invoke the function that serves it.
+ * Operations of the model that have no function yet answer NotImplemented.
  */
 import { ServiceError, notImplemented, protocolError } from "../errors.js";
 import { decodeInput, identify, operationModel } from "../protocol/index.js";
 import { hasFunction, invokeFunction } from "../runtime/invoke.js";
+import { validateInput } from "../validation/validate-input.js";
 import { functionIdFor, unwrapResult, type OperationEvent } from "../runtime/operation.js";
 import type { FrontEvent, WireState } from "./wire-state.js";
 
@@ -23,9 +24,11 @@ export async function route(event: FrontEvent): Promise<unknown> {
   if (limit !== undefined && wire.rawBody.length > limit) {
     throw protocolError("RequestEntityTooLarge", `Request size ${wire.rawBody.length} exceeded ${limit} bytes.`);
   }
+  // Decoded and validated even when no function serves the operation: a bad input is a bad input.
+  const input = await decodeInput(id, op, wire.body);
+  validateInput(id.service.name, op.name, input);
   const functionId = functionIdFor(id.service.name, op.name);
   if (!hasFunction(functionId)) throw notImplemented(op.name);
-  const input = await decodeInput(id, op, wire.body);
   const opEvent: OperationEvent = {
     service: id.service.name,
     operation: op.name,

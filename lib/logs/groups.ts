@@ -11,101 +11,30 @@ import type {
   DescribeLogGroupsRequest,
   DescribeLogGroupsResponse,
   LogGroup,
-  LogGroupClass,
   PutRetentionPolicyRequest,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { KV } from "nats";
-import { getConfig } from "../config/config.js";
-import { createRecord, fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, type Versioned } from "../storage/kv.js";
-import { BUCKETS, getBucket } from "../storage/nats.js";
+import { createRecord, fromKeyToken, getRecord, isWrongLastSequence } from "../storage/kv.js";
 import { invalidParameter, logGroupExists, logGroupNotFound, validationException } from "./errors.js";
 import {
-  checkCreateNameLengths,
-  checkLogGroupName,
   checkNotReserved,
-  DESCRIBE_LIMIT,
+  checkRetentionDays,
   isHashedToken,
-  KMS_KEY_ID,
-  LOG_GROUP_CLASSES,
-  LOG_GROUP_IDENTIFIER,
-  LOG_GROUP_NAME,
-  LOG_GROUP_NAME_PATTERN,
   logGroupArn,
   logGroupKey,
   logGroupsFilter,
   logGroupWildcardArn,
-  NEXT_TOKEN,
   resolveLogGroupIdentifier,
-  RETENTION_DAYS,
-  TAGS,
 } from "./names.js";
+import { logGroupsBucket, modifyLogGroup, type LogGroupRecord } from "./group-records.js";
 import { paginate } from "./pagination.js";
 import { deleteStreamsOfGroup } from "./streams.js";
-import { violations } from "./validate.js";
 
-export interface LogGroupRecord {
-  logGroupName: string;
-  /**
-   * This incarnation of the name: a new id each time the name is created, so
-   * leftovers of a deleted group (streams, events) never show in a new group
-   * of the same name.
-   */
-  id: string;
-  creationTime: number;
-  retentionInDays?: number;
-  kmsKeyId?: string;
-  logGroupClass: LogGroupClass;
-  deletionProtectionEnabled?: boolean;
-  tags: Record<string, string>;
-  /** Kept by the metric filter operations. */
-  metricFilterCount?: number;
-  /** Kept by the ingest / compaction path. */
-  storedBytes?: number;
-}
-
-export const logGroupsBucket = (): Promise<KV> => getBucket(BUCKETS.logGroups);
-
-/** A group's retention, or `[cloudwatch.logs] retention_days` when it has none (the seed's "default log retention"). */
-export function effectiveRetentionDays(groupRetention: number | undefined): number {
-  return groupRetention ?? getConfig().logs.retentionDays;
-}
-
-/** The group's record and its KV revision, if the group exists. */
-export async function getLogGroup(accountId: string, name: string): Promise<Versioned<LogGroupRecord> | undefined> {
-  return getRecord<LogGroupRecord>(await logGroupsBucket(), logGroupKey(accountId, name));
-}
-
-/** The group's record, or AWS's ResourceNotFoundException. */
-export async function requireLogGroup(accountId: string, name: string): Promise<LogGroupRecord> {
-  const g = await getLogGroup(accountId, name);
-  if (!g) throw logGroupNotFound();
-  return g.value;
-}
-
-/**
- * Changes a group's record atomically (compare-and-set, retried). `change`
- * returns the new record, or undefined to leave it. ResourceNotFoundException
- * if the group does not exist.
- */
-export async function modifyLogGroup(
-  accountId: string,
-  name: string,
-  change: (current: LogGroupRecord) => LogGroupRecord | undefined,
-): Promise<LogGroupRecord> {
-  const out = await modifyRecord<LogGroupRecord>(await logGroupsBucket(), logGroupKey(accountId, name), change);
-  if (!out) throw logGroupNotFound();
-  return out;
-}
+// Callers that import these from groups.ts (metric filters, ingest) keep working; streams and tags use group-records.ts.
+export { effectiveRetentionDays, getLogGroup, logGroupsBucket, modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 
 // --- CreateLogGroup -----------------------------------------------------------
 export async function createLogGroup(accountId: string, _region: string, input: CreateLogGroupRequest): Promise<{}> {
-  checkCreateNameLengths(input.logGroupName);
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.string("kmsKeyId", input.kmsKeyId, KMS_KEY_ID);
-  v.map("tags", input.tags, TAGS);
-  v.enumValue("logGroupClass", input.logGroupClass, LOG_GROUP_CLASSES);
-  v.throwIfAny();
   const name = input.logGroupName!;
   checkNotReserved(name);
 
@@ -125,9 +54,6 @@ export async function createLogGroup(accountId: string, _region: string, input: 
 
 // --- DeleteLogGroup -----------------------------------------------------------
 export async function deleteLogGroup(accountId: string, _region: string, input: DeleteLogGroupRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.throwIfAny();
   const name = input.logGroupName!;
   const kv = await logGroupsBucket();
   const key = logGroupKey(accountId, name);
@@ -204,16 +130,6 @@ export async function describeLogGroups(
   region: string,
   input: DescribeLogGroupsRequest,
 ): Promise<DescribeLogGroupsResponse> {
-  const v = violations();
-  v.list("accountIdentifiers", input.accountIdentifiers, { min: 0, max: 20, member: { min: 12, max: 12, pattern: "^\\d{12}$" } });
-  v.string("logGroupNamePrefix", input.logGroupNamePrefix, LOG_GROUP_NAME);
-  v.string("logGroupNamePattern", input.logGroupNamePattern, LOG_GROUP_NAME_PATTERN);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, DESCRIBE_LIMIT);
-  v.enumValue("logGroupClass", input.logGroupClass, LOG_GROUP_CLASSES);
-  v.list("logGroupIdentifiers", input.logGroupIdentifiers, { min: 1, max: 50, member: LOG_GROUP_IDENTIFIER });
-  v.throwIfAny();
-
   const prefix = input.logGroupNamePrefix;
   const pattern = input.logGroupNamePattern;
   if (prefix !== undefined && pattern !== undefined) {
@@ -264,20 +180,13 @@ export async function describeLogGroups(
 
 // --- Retention ----------------------------------------------------------------
 export async function putRetentionPolicy(accountId: string, _region: string, input: PutRetentionPolicyRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("retentionInDays", input.retentionInDays);
-  v.enumValue("retentionInDays", input.retentionInDays, RETENTION_DAYS);
-  v.throwIfAny();
   const days = input.retentionInDays!;
+  checkRetentionDays(days);
   await modifyLogGroup(accountId, input.logGroupName!, (g) => (g.retentionInDays === days ? undefined : { ...g, retentionInDays: days }));
   return {};
 }
 
 export async function deleteRetentionPolicy(accountId: string, _region: string, input: DeleteRetentionPolicyRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.throwIfAny();
   await modifyLogGroup(accountId, input.logGroupName!, (g) => {
     if (g.retentionInDays === undefined) return undefined;
     const { retentionInDays: _, ...rest } = g;

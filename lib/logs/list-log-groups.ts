@@ -7,12 +7,8 @@
 import type { ListLogGroupsRequest, ListLogGroupsResponse, LogGroupSummary } from "@aws-sdk/client-cloudwatch-logs";
 import { getRecord } from "../storage/kv.js";
 import { listGroupNames, logGroupsBucket, type LogGroupRecord } from "./groups.js";
-import { LOG_GROUP_CLASSES, logGroupArn, logGroupKey, NEXT_TOKEN } from "./names.js";
+import { logGroupArn, logGroupKey } from "./names.js";
 import { paginate } from "./pagination.js";
-import { violations } from "./validate.js";
-
-/** The model's LogGroupNameRegexPattern. */
-const NAME_REGEX_PATTERN = "(\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24})(\\|\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24}){0,4}";
 
 function matcher(pattern: string | undefined): (name: string) => boolean {
   if (pattern === undefined) return () => true;
@@ -25,13 +21,6 @@ function matcher(pattern: string | undefined): (name: string) => boolean {
 }
 
 export async function listLogGroups(accountId: string, region: string, input: ListLogGroupsRequest): Promise<ListLogGroupsResponse> {
-  const v = violations();
-  v.string("logGroupNamePattern", input.logGroupNamePattern, { min: 3, max: 129, pattern: NAME_REGEX_PATTERN });
-  v.enumValue("logGroupClass", input.logGroupClass, LOG_GROUP_CLASSES);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, { min: 1, max: 1000 });
-  v.list("accountIdentifiers", input.accountIdentifiers, { min: 0, max: 20, member: { min: 12, max: 12, pattern: "^\\d{12}$" } });
-  v.throwIfAny();
   const kv = await logGroupsBucket();
   const matches = matcher(input.logGroupNamePattern);
   const names = (await listGroupNames(kv, accountId)).filter(matches);

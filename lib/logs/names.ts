@@ -1,49 +1,29 @@
 /**
- * Names, identifiers and ARNs of CloudWatch Logs resources: the model's
- * constraints on them, AWS's ARN formats, and the KV keys their records live
- * under. Other Logs code (PutLogEvents, GetLogEvents, filters) should use
+ * Names, identifiers and ARNs of CloudWatch Logs resources: the rules on
+ * them that the service model cannot state (lib/validation checks the rest),
+ * AWS's ARN formats, and the KV keys their records live under. Other Logs code (PutLogEvents, GetLogEvents, filters) should use
  * `logGroupKey` / `logStreamKey` and `resolveLogGroupIdentifier` from here.
  */
 import { createHash } from "node:crypto";
 import { arn } from "../arn.js";
 import { keyToken } from "../storage/kv.js";
 import { invalidParameter, logGroupNotFound, validationException } from "./errors.js";
-import type { StringRule, Violations } from "./validate.js";
 
-// --- the service model's constraints (logs-2014-03-28) ---------------------
-export const LOG_GROUP_NAME: StringRule = { min: 1, max: 512, pattern: "[\\.\\-_/#A-Za-z0-9]+" };
-export const LOG_GROUP_NAME_PATTERN: StringRule = { min: 0, max: 512, pattern: "[\\.\\-_/#A-Za-z0-9]*" };
-export const LOG_GROUP_IDENTIFIER: StringRule = { min: 1, max: 2048, pattern: "[\\w#+=/:,.@-]*" };
-export const LOG_STREAM_NAME: StringRule = { min: 1, max: 512, pattern: "[^:*]*" };
-export const KMS_KEY_ID: StringRule = { max: 256 };
-export const NEXT_TOKEN: StringRule = { min: 1 };
-export const RESOURCE_ARN: StringRule = { min: 1, max: 1011, pattern: "[\\w+=/:,.@-]*" };
-export const TAG_KEY: StringRule = { min: 1, max: 128, pattern: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$" };
-export const TAG_VALUE: StringRule = { min: 0, max: 256, pattern: "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$" };
-export const TAGS = { min: 1, max: 50, key: TAG_KEY, value: TAG_VALUE };
+/** Tags a log group may have in all (the model bounds one request's, not the sum). */
 export const MAX_TAGS = 50;
-export const DESCRIBE_LIMIT = { min: 1, max: 50 };
-export const LOG_GROUP_CLASSES = ["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] as const;
-export const ORDER_BY = ["LogStreamName", "LastEventTime"] as const;
 
-/** The retention periods PutRetentionPolicy accepts, in days. */
+/** The retention periods PutRetentionPolicy accepts, in days: the model says only "integer". */
 export const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-export const checkLogGroupName = (v: Violations, name: string | undefined, path = "logGroupName") =>
-  v.required(path, name).string(path, name, LOG_GROUP_NAME);
-
-export const checkLogStreamName = (v: Violations, name: string | undefined, path = "logStreamName") =>
-  v.required(path, name).string(path, name, LOG_STREAM_NAME);
-
-/**
- * CreateLogGroup and CreateLogStream answer an over-long name with this
- * message rather than the generic validation one (recorded from AWS).
- */
-export function checkCreateNameLengths(group: string | undefined, stream?: string): void {
-  if ((group?.length ?? 0) > 512 || (stream?.length ?? 0) > 512) {
-    throw invalidParameter("Invalid LogGroup or LogStream, both must have length less than or equal to 512.");
+/** AWS answers a retention outside the set in its validation words, as if the model had the enum. */
+export function checkRetentionDays(days: number): void {
+  if (!(RETENTION_DAYS as readonly number[]).includes(days)) {
+    throw invalidParameter(
+      `1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: ` +
+        `Member must satisfy enum value set: [${RETENTION_DAYS.join(", ")}]`,
+    );
   }
 }
 
@@ -114,7 +94,7 @@ export function resolveLogGroupIdentifier(identifier: string, accountId: string,
   return parsed.resource;
 }
 
-// --- KV keys ----------------------------------------------------------------
+// --- KV keys (docs/formats/kv-keys.md) ---------------------------------------
 /**
  * A name's key token, short enough for a NATS subject: `$KV.{bucket}.{key}`
  * travels in a protocol line of at most 4 KB, and an escaped 512-character

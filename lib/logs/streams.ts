@@ -4,6 +4,7 @@
  * `{account}.{group token}.{stream token}`, so a group's streams are one key
  * filter. Each record carries the id of the group incarnation it belongs to;
  * a record left behind by a deleted group is ignored (and cleaned up).
+ * Key and record: docs/formats/kv-keys.md.
  */
 import type {
   CreateLogStreamRequest,
@@ -16,25 +17,9 @@ import type { KV } from "nats";
 import { fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, updateRecord, type Versioned } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupNotFound, logStreamExists, logStreamNotFound, validationException } from "./errors.js";
-import { getLogGroup, requireLogGroup } from "./groups.js";
-import {
-  checkCreateNameLengths,
-  checkLogGroupName,
-  checkLogStreamName,
-  DESCRIBE_LIMIT,
-  isHashedToken,
-  LOG_GROUP_IDENTIFIER,
-  LOG_GROUP_NAME,
-  LOG_STREAM_NAME,
-  logStreamArn,
-  logStreamKey,
-  logStreamsFilter,
-  NEXT_TOKEN,
-  ORDER_BY,
-  resolveLogGroupIdentifier,
-} from "./names.js";
+import { getLogGroup, requireLogGroup } from "./group-records.js";
+import { isHashedToken, logStreamArn, logStreamKey, logStreamsFilter, resolveLogGroupIdentifier } from "./names.js";
 import { paginate } from "./pagination.js";
-import { violations } from "./validate.js";
 
 export interface LogStreamRecord {
   logStreamName: string;
@@ -96,19 +81,10 @@ async function purgeVersion(kv: KV, key: string, revision: number): Promise<bool
   }
 }
 
-/** Checks a group and a stream name together, as AWS reports them: all violations at once. */
-function checkNames(input: { logGroupName?: string; logStreamName?: string }): { group: string; stream: string } {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  checkLogStreamName(v, input.logStreamName);
-  v.throwIfAny();
-  return { group: input.logGroupName!, stream: input.logStreamName! };
-}
-
 // --- CreateLogStream ----------------------------------------------------------
 export async function createLogStream(accountId: string, _region: string, input: CreateLogStreamRequest): Promise<{}> {
-  checkCreateNameLengths(input.logGroupName, input.logStreamName);
-  const { group, stream } = checkNames(input);
+  const group = input.logGroupName!;
+  const stream = input.logStreamName!;
 
   const g = await requireLogGroup(accountId, group);
   const kv = await logStreamsBucket();
@@ -140,7 +116,8 @@ export async function createLogStream(accountId: string, _region: string, input:
 
 // --- DeleteLogStream ----------------------------------------------------------
 export async function deleteLogStream(accountId: string, _region: string, input: DeleteLogStreamRequest): Promise<{}> {
-  const { group, stream } = checkNames(input);
+  const group = input.logGroupName!;
+  const stream = input.logStreamName!;
   const g = await requireLogGroup(accountId, group);
   if (g.deletionProtectionEnabled) {
     throw validationException("Cannot delete log stream in a log group with deletion protection enabled. Disable deletion protection first.");
@@ -184,16 +161,6 @@ export async function describeLogStreams(
   region: string,
   input: DescribeLogStreamsRequest,
 ): Promise<DescribeLogStreamsResponse> {
-  const v = violations();
-  v.string("logGroupName", input.logGroupName, LOG_GROUP_NAME);
-  // The `:*` form of a log group ARN (DescribeLogGroups' `arn`) fails the pattern, as in AWS.
-  v.string("logGroupIdentifier", input.logGroupIdentifier, LOG_GROUP_IDENTIFIER);
-  v.string("logStreamNamePrefix", input.logStreamNamePrefix, LOG_STREAM_NAME);
-  v.enumValue("orderBy", input.orderBy, ORDER_BY);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, DESCRIBE_LIMIT);
-  v.throwIfAny();
-
   if (input.logGroupName !== undefined && input.logGroupIdentifier !== undefined) {
     throw validationException("LogGroup name and LogGroup ARN are mutually exclusive parameters.");
   }

@@ -15,9 +15,8 @@ import type {
   UntagResourceRequest,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { invalidParameter, tooManyTags } from "./errors.js";
-import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./groups.js";
-import { checkLogGroupName, logGroupNameFromResourceArn, MAX_TAGS, RESOURCE_ARN, TAG_KEY, TAGS } from "./names.js";
-import { violations, type Violations } from "./validate.js";
+import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
+import { logGroupNameFromResourceArn, MAX_TAGS } from "./names.js";
 
 /** Merges `tags` in; `onTooMany` is the error when the result would exceed 50 tags. */
 function addTags(g: LogGroupRecord, tags: Record<string, string>, onTooMany: () => Error): LogGroupRecord | undefined {
@@ -34,17 +33,8 @@ function removeTags(g: LogGroupRecord, keys: string[]): LogGroupRecord | undefin
   return { ...g, tags };
 }
 
-// The tagging APIs check an ARN's length as the model says, and its form
-// themselves (ValidationException "Invalid resourceArn"), not by the model's pattern.
-const checkResourceArn = (v: Violations, arn: string | undefined) =>
-  v.required("resourceArn", arn).string("resourceArn", arn, { min: RESOURCE_ARN.min, max: RESOURCE_ARN.max });
-
 // --- by name --------------------------------------------------------------------
 export async function tagLogGroup(accountId: string, _region: string, input: TagLogGroupRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("tags", input.tags).map("tags", input.tags, TAGS);
-  v.throwIfAny();
   await modifyLogGroup(accountId, input.logGroupName!, (g) =>
     addTags(g, input.tags!, () => invalidParameter("A resource can have no more than 50 tags.")),
   );
@@ -52,28 +42,17 @@ export async function tagLogGroup(accountId: string, _region: string, input: Tag
 }
 
 export async function untagLogGroup(accountId: string, _region: string, input: UntagLogGroupRequest): Promise<{}> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.required("tags", input.tags).list("tags", input.tags, { min: 1, member: TAG_KEY });
-  v.throwIfAny();
   await modifyLogGroup(accountId, input.logGroupName!, (g) => removeTags(g, input.tags!));
   return {};
 }
 
 export async function listTagsLogGroup(accountId: string, _region: string, input: ListTagsLogGroupRequest): Promise<ListTagsLogGroupResponse> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  v.throwIfAny();
   const g = await requireLogGroup(accountId, input.logGroupName!);
   return { tags: { ...g.tags } };
 }
 
 // --- by ARN -----------------------------------------------------------------------
 export async function tagResource(accountId: string, region: string, input: TagResourceRequest): Promise<{}> {
-  const v = violations();
-  checkResourceArn(v, input.resourceArn);
-  v.required("tags", input.tags).map("tags", input.tags, TAGS);
-  v.throwIfAny();
   const arn = input.resourceArn!;
   const name = logGroupNameFromResourceArn(arn, accountId, region);
   await modifyLogGroup(accountId, name, (g) => addTags(g, input.tags!, () => tooManyTags(arn)));
@@ -81,10 +60,6 @@ export async function tagResource(accountId: string, region: string, input: TagR
 }
 
 export async function untagResource(accountId: string, region: string, input: UntagResourceRequest): Promise<{}> {
-  const v = violations();
-  checkResourceArn(v, input.resourceArn);
-  v.required("tagKeys", input.tagKeys).list("tagKeys", input.tagKeys, { min: 0, max: 50, member: TAG_KEY });
-  v.throwIfAny();
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   await modifyLogGroup(accountId, name, (g) => removeTags(g, input.tagKeys!));
   return {};
@@ -95,9 +70,6 @@ export async function listTagsForResource(
   region: string,
   input: ListTagsForResourceRequest,
 ): Promise<ListTagsForResourceResponse> {
-  const v = violations();
-  checkResourceArn(v, input.resourceArn);
-  v.throwIfAny();
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   const g = await requireLogGroup(accountId, name);
   return { tags: { ...g.tags } };

@@ -7,7 +7,7 @@ import { invalidParameterCombination, invalidParameterValue } from "../errors.js
 import { sortDimensions } from "./store/identity.js";
 import { alignStart, checkPeriod, periodAvailable, wholeSecond } from "./read/period-rules.js";
 import { aggregatesOf, readSeries } from "./read/read-series.js";
-import { computeStatistic, isBasicStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./read/statistics.js";
+import { computeStatistic, isExtendedStatistic, parseStatistic, type Statistic } from "./read/statistics.js";
 
 const MAX_DATAPOINTS = 1440;
 
@@ -27,13 +27,6 @@ export async function getMetricStatistics(
   }
   if (!statistics.length && !extended.length) {
     throw invalidParameterCombination("Must specify either Statistics or ExtendedStatistics.");
-  }
-  if (statistics.length > 5) throw invalidParameterValue("The collection Statistics must not have a size greater than 5.");
-  if (extended.length > 10) throw invalidParameterValue("The collection ExtendedStatistics must not have a size greater than 10.");
-  for (const s of statistics) {
-    if (!isBasicStatistic(s)) {
-      throw invalidParameterValue(`The value ${s} for parameter Statistics is not supported.`);
-    }
   }
   const parsedExtended: Array<[string, Statistic]> = extended.map((s) => {
     if (!isExtendedStatistic(s)) throw invalidParameterValue(`The value ${s} for parameter ExtendedStatistics is not supported.`);

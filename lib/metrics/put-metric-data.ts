@@ -3,16 +3,14 @@
  * The reply is sent only after JetStream acknowledged the append.
  */
 import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
-import { StandardUnit } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { ServiceError, invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
+import type { IngestDatum } from "./encoding/ingest-codec.js";
 import { admitIngest } from "./write/ingest-admission.js";
-import { publishIngest, type IngestDatum } from "./write/ingest-log.js";
+import { publishIngest } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
 
-const UNITS = new Set<string>(Object.values(StandardUnit));
 const MAX_VALUES = 150;
-const MAX_DIMENSIONS = 30;
 const LIMIT = 2 ** 360;
 const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
 const TWO_HOURS_MS = 2 * 3600 * 1000;
@@ -27,20 +25,12 @@ export interface PutContext {
   retryKey?: string;
 }
 
-const tooLong = (path: string, max: number) =>
-  invalidParameterValue(`The parameter ${path} must be shorter than ${max + 1} characters.`);
-
-function checkName(value: string, path: string, max: number): void {
-  if (value.length === 0) throw invalidParameterValue(`The parameter ${path} must not be empty.`);
-  if (value.length > max) throw tooLong(path, max);
-}
-
 function checkNumber(value: number, path: string): void {
   if (isBadNumber(value)) throw invalidParameterValue(`The value ${value} for parameter ${path} is invalid.`);
 }
 
+/** The characters a namespace may hold and the reserved AWS/ prefix: rules beyond the model's `[^:].*`. */
 export function validateNamespace(namespace: string, allowReserved = false): void {
-  checkName(namespace, "Namespace", 255);
   if (!namespace.trim() || !NAMESPACE.test(namespace)) {
     throw invalidParameterValue(`The value ${namespace} for parameter Namespace is invalid.`);
   }
@@ -52,27 +42,16 @@ export function validateNamespace(namespace: string, allowReserved = false): voi
 const isBadNumber = (v: number) => !(v === v && v <= LIMIT && v >= -LIMIT); // NaN, ±Infinity, out of range
 
 /**
- * Validates one datum and turns it into its compact ingest form. The hot
- * path of ingest: `where` names the datum's parameter path, only called
- * for an error message.
+ * Checks what the model cannot say of one datum (lib/validation has checked
+ * names, lengths, counts and the unit) and turns it into its compact ingest
+ * form. The hot path of ingest: `where` names the datum's parameter path,
+ * only called for an error message.
  */
 export function normalizeDatum(d: MetricDatum, where: () => string, now: number): IngestDatum {
-  if (d.MetricName === undefined) throw missingParameter(`${where()}.MetricName`);
-  if (d.MetricName.length === 0 || d.MetricName.length > 255) checkName(d.MetricName, `${where()}.MetricName`, 255);
-
   const dims = d.Dimensions;
   const pairs: Array<[string, string]> = [];
   if (dims !== undefined && dims.length > 0) {
-    if (dims.length > MAX_DIMENSIONS) {
-      throw invalidParameterValue(`The collection ${where()}.Dimensions must not have a size greater than ${MAX_DIMENSIONS}.`);
-    }
-    for (let i = 0; i < dims.length; i++) {
-      const name = dims[i].Name!;
-      const value = dims[i].Value!;
-      if (name.length === 0 || name.length > 255) checkName(name, `${where()}.Dimensions.member.${i + 1}.Name`, 255);
-      if (value.length === 0 || value.length > 1024) checkName(value, `${where()}.Dimensions.member.${i + 1}.Value`, 1024);
-      pairs.push([name, value]);
-    }
+    for (let i = 0; i < dims.length; i++) pairs.push([dims[i].Name!, dims[i].Value!]);
     let ascending = true;
     for (let i = 1; i < pairs.length; i++) if (!(pairs[i - 1][0] < pairs[i][0])) ascending = false;
     if (!ascending) {
@@ -94,7 +73,6 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
   }
 
   const unit = d.Unit ?? "None";
-  if (!UNITS.has(unit)) throw invalidParameterValue(`The value ${unit} for parameter ${where()}.Unit is invalid.`);
 
   const res = d.StorageResolution ?? 60;
   if (res !== 1 && res !== 60) {
@@ -115,7 +93,7 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
     throw invalidParameterCombination(`The parameter ${where()}.Counts can only be specified with ${where()}.Values.`);
   }
   // Standard resolution is the default: left out, it is a few bytes less per datum in the ingest log.
-  const out: IngestDatum = res === 1 ? { m: d.MetricName, d: pairs, t, u: unit, r: 1 } : { m: d.MetricName, d: pairs, t, u: unit };
+  const out: IngestDatum = res === 1 ? { m: d.MetricName!, d: pairs, t, u: unit, r: 1 } : { m: d.MetricName!, d: pairs, t, u: unit };
 
   if (hasValue) {
     if (isBadNumber(d.Value!)) checkNumber(d.Value!, `${where()}.Value`);
@@ -123,10 +101,7 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
   } else if (hasSet) {
     const s = d.StatisticValues!;
     const sp = () => `${where()}.StatisticValues`;
-    for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) {
-      if (s[k] === undefined) throw missingParameter(`${sp()}.${k}`);
-      if (isBadNumber(s[k]!)) checkNumber(s[k]!, `${sp()}.${k}`);
-    }
+    for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) if (isBadNumber(s[k]!)) checkNumber(s[k]!, `${sp()}.${k}`);
     if (s.SampleCount! <= 0) throw invalidParameterValue(`The value ${s.SampleCount} for parameter ${sp()}.SampleCount is invalid. It must be greater than 0.`);
     if (s.Minimum! > s.Maximum!) {
       throw invalidParameterValue(`The parameter ${sp()}.Minimum must be less than or equal to ${sp()}.Maximum.`);

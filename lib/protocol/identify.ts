@@ -56,7 +56,7 @@ export function identify(
     if (!service || service === LOGS) {
       throw protocolError("UnknownOperationException", `The service ${cborPath[1]} is not served over rpc-v2-cbor here.`, 404);
     }
-    return { service, protocol: "cbor", operation: decodeURIComponent(cborPath[2]) };
+    return { service, protocol: "cbor", operation: pathSegment(cborPath[2]) };
   }
   const contentType = headers["content-type"] ?? "";
   const isForm = method === "POST" && contentType.startsWith("application/x-www-form-urlencoded");
@@ -70,4 +70,13 @@ export function identify(
     "InvalidAction",
     "Could not determine the operation: send X-Amz-Target (JSON), an rpc-v2-cbor path, or an awsQuery form with Action.",
   );
+}
+
+/** A percent-encoded path segment; one that does not decode names no operation. */
+function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw protocolError("UnknownOperationException", `The operation ${raw} is not known to this service.`);
+  }
 }

@@ -31,14 +31,14 @@ export function operationModel(id: Identified): OperationModel {
 }
 
 export async function decodeInput(id: Identified, op: OperationModel, body: Buffer): Promise<unknown> {
-  // Each decoder checks types and required members as it reads.
+  // Each decoder checks types as it reads; lib/validation checks the model's constraints after.
   switch (id.protocol) {
     case "json":
       return decodeJsonInput(id.service, op.input, body);
     case "cbor":
       return decodeCborInput(id.service, op.input, body);
     case "query":
-      return decodeQueryInput(id.service, op.input, id.form!);
+      return decodeQueryInput(op.input, id.form!);
   }
 }
 
@@ -76,6 +76,14 @@ export function encodeOutput(id: Identified, op: OperationModel, output: unknown
   return { statusCode: 200, headers, body };
 }
 
+/**
+ * JSON and CBOR `__type`s AWS's awsQuery-compatible front sends for codes its
+ * framework raises rather than the service (issue 18's recorded answers).
+ */
+const QUERY_COMPATIBLE_TYPES: Record<string, string> = {
+  ValidationError: "com.amazon.coral.validate#ValidationException",
+};
+
 export function encodeError(
   target: { protocol: WireProtocol; service?: ServiceModel },
   error: ServiceError,
@@ -91,7 +99,7 @@ export function encodeError(
   if (protocol === "query") {
     return { statusCode: status, headers, body: Buffer.from(encodeQueryError(service, error, error.code, requestId, model?.schema)) };
   }
-  const type = model ? (service!.queryCompatible ? `${service!.namespace}#${model.shape}` : model.shape) : error.code;
+  const type = QUERY_COMPATIBLE_TYPES[error.code] ?? (model ? (service!.queryCompatible ? `${service!.namespace}#${model.shape}` : model.shape) : error.code);
   const payload = { __type: type, message: error.message, ...error.fields };
   if (protocol === "json") return { statusCode: status, headers, body: Buffer.from(JSON.stringify(payload)) };
   const bytes = encodeCborValue(payload);

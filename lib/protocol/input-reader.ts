@@ -1,6 +1,6 @@
 /**
  * Server-side input reading in one pass over a parsed JSON or CBOR body:
- * checks every value against the SDK schema (types, required members) and
+ * checks every value's type against the SDK schema and
  * converts it as the SDK's deserialisers would (epoch-seconds numbers or CBOR
  * tag-1 timestamps to Date, base64 strings or CBOR byte strings to bytes,
  * "NaN" and "Infinity" strings to numbers). Readers are compiled once per
@@ -8,8 +8,8 @@
  * path.
  */
 import { NormalizedSchema } from "@smithy/core/schema";
-import { ServiceError, logsError, missingParameter, protocolError } from "../errors.js";
-import { requiredMembers, type ServiceModel } from "./services.js";
+import { ServiceError, protocolError } from "../errors.js";
+import type { ServiceModel } from "./services.js";
 
 /**
  * `path` names the value in error messages ("MetricData.member.3.Value").
@@ -24,17 +24,6 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null &
 function typeError(expected: string, value: unknown, path: string | undefined): ServiceError {
   const got = value === null ? "null" : Array.isArray(value) ? "list" : typeof value;
   return protocolError("SerializationException", `Value at '${path}' must be a ${expected}, not a ${got}.`);
-}
-
-/** AWS's error for a required member that is not there, in the service's style. */
-export function missingMember(service: ServiceModel, path: string): ServiceError {
-  if (service.name === "logs") {
-    return logsError(
-      "InvalidParameterException",
-      `1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`,
-    );
-  }
-  return missingParameter(path);
 }
 
 export const joinPath = (path: string, name: string) => (path ? `${path}.${name}` : name);
@@ -94,18 +83,13 @@ export class InputReader {
   }
 
   private build(schema: NormalizedSchema): Reader {
-    const service = this.service;
     if (schema.isStructSchema()) {
       const members = [...schema.structIterator()].map(([name, member]) => ({ name, read: () => this.compile(member) }));
       const resolved: Array<{ name: string; read: Reader }> = [];
-      const required = requiredMembers(schema);
       return (value, path) => {
         if (!isPlainObject(value)) throw typeError("structure", value, path);
         if (resolved.length !== members.length) for (const m of members.slice(resolved.length)) resolved.push({ name: m.name, read: m.read() });
         const out: Record<string, unknown> = {};
-        for (const name of required) {
-          if (value[name] === undefined || value[name] === null) throw missingMember(service, join(path, name)!);
-        }
         for (const m of resolved) {
           const v = value[m.name];
           if (v !== undefined && v !== null) out[m.name] = m.read(v, join(path, m.name));

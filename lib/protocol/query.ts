@@ -7,8 +7,8 @@ import { XmlShapeSerializer } from "@aws-sdk/core/protocols";
 import { doubleText, isDoubleMember } from "./doubles.js";
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { ServiceError, invalidParameterValue } from "../errors.js";
-import { joinPath, missingMember } from "./input-reader.js";
-import { requiredMembers, type ServiceModel } from "./services.js";
+import { joinPath } from "./input-reader.js";
+import type { ServiceModel } from "./services.js";
 
 /** A node of the dotted-key tree: `A.member.1.B=x` becomes A → member → 1 → B = x. */
 interface FormNode {
@@ -60,16 +60,13 @@ function readScalar(schema: NormalizedSchema, raw: string, path: string): unknow
   return raw;
 }
 
-function readNode(service: ServiceModel, schema: NormalizedSchema, node: FormNode, path: string): unknown {
+function readNode(schema: NormalizedSchema, node: FormNode, path: string): unknown {
   if (schema.isStructSchema()) {
-    for (const name of requiredMembers(schema)) {
-      if (!node.children?.has(memberKey(schema.getMemberSchema(name), name))) throw missingMember(service, joinPath(path, name));
-    }
     const out: Record<string, unknown> = {};
     for (const [name, member] of schema.structIterator()) {
       const child = node.children?.get(memberKey(member, name));
       if (child) {
-        const v = readNode(service, member, child, joinPath(path, name));
+        const v = readNode(member, child, joinPath(path, name));
         if (v !== undefined) out[name] = v;
       }
     }
@@ -80,7 +77,7 @@ function readNode(service: ServiceModel, schema: NormalizedSchema, node: FormNod
     const flat = !!schema.getMergedTraits().xmlFlattened;
     const items = flat ? node.children : node.children?.get(memberKey(member, "member"))?.children;
     if (!items) return node.value !== undefined ? [] : undefined;
-    return indexed(items, path).map(([i, child]) => readNode(service, member, child, `${path}.member.${i}`));
+    return indexed(items, path).map(([i, child]) => readNode(member, child, `${path}.member.${i}`));
   }
   if (schema.isMapSchema()) {
     const flat = !!schema.getMergedTraits().xmlFlattened;
@@ -94,7 +91,7 @@ function readNode(service: ServiceModel, schema: NormalizedSchema, node: FormNod
       const k = entry.children?.get(keyName)?.value;
       const v = entry.children?.get(valueName);
       if (k === undefined) throw invalid(`${path}.entry.${i}.${keyName}`, "");
-      out[k] = v ? readNode(service, valueSchema, v, `${path}.entry.${i}.${valueName}`) : undefined;
+      out[k] = v ? readNode(valueSchema, v, `${path}.entry.${i}.${valueName}`) : undefined;
     }
     return out;
   }
@@ -114,11 +111,11 @@ function indexed(children: Map<string, FormNode>, path: string): Array<[number, 
 }
 
 /** Decodes the operation's input from the form (Action and Version excluded). */
-export function decodeQueryInput(service: ServiceModel, input: NormalizedSchema, params: URLSearchParams): Record<string, unknown> {
+export function decodeQueryInput(input: NormalizedSchema, params: URLSearchParams): Record<string, unknown> {
   const tree = formTree(params);
   tree.children?.delete("Action");
   tree.children?.delete("Version");
-  return (readNode(service, input, tree, "") ?? {}) as Record<string, unknown>;
+  return (readNode(input, tree, "") ?? {}) as Record<string, unknown>;
 }
 
 const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };

@@ -92,10 +92,3 @@ export const LOGS: ServiceModel = describe(logsModel as Record<string, unknown>,
 });
 
 export const SERVICES = [CLOUDWATCH, LOGS];
-
-/** Members a structure requires: the SDK schema lists them first and counts them. */
-export function requiredMembers(struct: NormalizedSchema): string[] {
-  const raw = struct.getSchema() as unknown as unknown[];
-  const count = Array.isArray(raw) && typeof raw[6] === "number" ? raw[6] : 0;
-  return count ? (raw[4] as string[]).slice(0, count) : [];
-}

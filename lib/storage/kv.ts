@@ -1,6 +1,7 @@
 /**
  * Typed JSON records in NATS KV, keyed `{account}.{part}.{part}`. The account
  * is always the first token, so one tenant's scan never reaches another's keys.
+ * Every bucket's keys and records: docs/formats/kv-keys.md.
  */
 import { AckPolicy, consumerOpts, DeliverPolicy, nanos, type KV } from "nats";
 import { getNats } from "./nats.js";

@@ -5,7 +5,7 @@
  * `{stream}.{shard}`. Only the lease holder reads a shard, strictly in order
  * from checkpoint + 1, and it advances the checkpoint with a compare-and-set
  * that fails once someone else holds the lease. A holder that dies leaves
- * work to be redone from the checkpoint, never skipped.
+ * work to be redone from the checkpoint, never skipped. Record: docs/formats/kv-keys.md.
  */
 import { DeliverPolicy, type JsMsg, type KV } from "nats";
 import { BUCKETS, getBucket, getNats } from "./nats.js";

@@ -11,8 +11,7 @@ import type { ChunkRef } from "../../lib/metrics/store/chunk-store.js";
 import { encodeDelta } from "../../lib/metrics/encoding/delta-codec.js";
 import { foldDatum } from "../../lib/metrics/write/datum-fold.js";
 import { cachedSeriesId } from "../../lib/metrics/store/identity.js";
-import type { IngestDatum, IngestMessage } from "../../lib/metrics/write/ingest-log.js";
-import { decodeIngestColumns, decodeIngestMessage, encodeIngestMessage, IngestColumns } from "../../lib/metrics/encoding/ingest-codec.js";
+import { decodeIngestColumns, decodeIngestMessage, encodeIngestMessage, IngestColumns, type IngestDatum, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
 import { chunkStart, ingestTiers, TIERS } from "../../lib/metrics/store/tiers.js";
 import { rng } from "../support/random.js";
 

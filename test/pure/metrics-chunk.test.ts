@@ -144,12 +144,15 @@ describe("encodeChunk / decodeChunk: lossless", () => {
     expect(() => encodeChunk([], 1.5)).toThrow(RangeError);
   });
 
-  it("refuses bytes it does not understand", () => {
-    expect(() => decodeChunk(new Uint8Array([]))).toThrow();
-    expect(() => decodeChunk(new Uint8Array([0x0f, 1, 2]))).toThrow(/version/);
-    const good = encodeChunk(cpuHour(7), MINUTE);
-    const plain = good[0] & 0x80 ? undefined : good;
-    if (plain) expect(() => decodeChunk(plain.subarray(0, plain.length - 5))).toThrow();
+  it("refuses bytes it does not understand with InternalFailure (a corrupt stored chunk is the service's fault)", () => {
+    const corrupt = (detail: string) => expect.objectContaining({ code: "InternalFailure", status: 500, message: `Stored chunk could not be decoded: ${detail}.` });
+    expect(() => decodeChunk(new Uint8Array([]))).toThrow(corrupt("empty"));
+    expect(() => decodeChunk(new Uint8Array([0x0f, 1, 2]))).toThrow(corrupt("unknown version 15"));
+    const plain = encodeChunk(cpuHour(7), MINUTE, 0);
+    expect(() => decodeChunk(plain.subarray(0, plain.length - 5))).toThrow(corrupt("truncated"));
+    // A bucket count the bytes cannot hold must not size the decode's buffers.
+    expect(() => decodeChunk(Uint8Array.of(1, 60, 0xff, 0xff, 0xff, 0xff, 0x0f))).toThrow(corrupt("a count of 4294967295 exceeds the bytes left"));
+    expect(() => decodeChunk(Uint8Array.of(0x81, 0xff, 0xfe))).toThrow(expect.objectContaining({ code: "InternalFailure" }));
   });
 });
 

@@ -62,7 +62,7 @@ describe("delta records: a batch's buckets per chunk, with the sequences they co
 
   it("refuses truncated or unknown bytes instead of inventing buckets", () => {
     const bytes = encodeDelta(1, 2, listed([{ ref: { account: "1", seriesId: "s", unit: "None", tier: "m1", start: T0 }, buckets: new Map([[T0, Aggregate.of(1, 5)]]) }]));
-    for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeDelta(bytes.subarray(0, cut))).toThrow();
-    expect(() => decodeDelta(Uint8Array.of(7))).toThrow(/unknown metric delta format 7/);
+    for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeDelta(bytes.subarray(0, cut))).toThrow(/^Stored metric delta could not be decoded: /);
+    expect(() => decodeDelta(Uint8Array.of(7))).toThrow("Stored metric delta could not be decoded: unknown format 7.");
   });
 });

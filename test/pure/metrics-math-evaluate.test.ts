@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../lib/errors.js";
-import { evaluateExpression, type MathContext } from "../../lib/metrics/query/math/evaluate.js";
+import type { MathContext } from "../../lib/metrics/query/math/context.js";
+import { evaluateExpression } from "../../lib/metrics/query/math/evaluate.js";
 import type { MetricIdentity, Series } from "../../lib/metrics/types.js";
 
 const _ = null;

@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../lib/errors.js";
-import { evaluateExpression, type MathContext } from "../../lib/metrics/query/math/evaluate.js";
-import { parseExpression, referencedIds, type Expr } from "../../lib/metrics/query/math/parser.js";
+import type { Expr } from "../../lib/metrics/query/math/ast.js";
+import type { MathContext } from "../../lib/metrics/query/math/context.js";
+import { evaluateExpression } from "../../lib/metrics/query/math/evaluate.js";
+import { parseExpression, referencedIds } from "../../lib/metrics/query/math/parser.js";
 import { MathError } from "../../lib/metrics/query/math/values.js";
 
 const PERIOD = 60;

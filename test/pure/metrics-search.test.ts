@@ -14,7 +14,7 @@ import {
   parseSearch,
   runSearch,
   type SearchMessage,
-} from "../../lib/metrics/query/search/search.js";
+} from "../../lib/metrics/query/search/index.js";
 import type { MetricIdentity, MetricSource, Series } from "../../lib/metrics/types.js";
 
 function metric(namespace: string, metricName: string, dims: Record<string, string> = {}): MetricIdentity {

@@ -16,6 +16,7 @@ import { ServiceError, cloudwatchError, logsError } from "../../lib/errors.js";
 import {
   decodeInput, encodeError, encodeOutput, identify, operationModel, type WireResponse,
 } from "../../lib/protocol/index.js";
+import { validateInput } from "../../lib/validation/validate-input.js";
 
 type Proto = "json" | "cbor" | "query";
 const protocols: Proto[] = ["json", "cbor", "query"];
@@ -157,7 +158,11 @@ describe("server-side validation", () => {
       const headers = { "x-amz-target": target, "content-type": "application/x-amz-json-1.0" };
       const buf = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
       const id = identify("POST", "/", "", headers, () => buf);
-      return decodeInput(id, operationModel(id), buf);
+      const op = operationModel(id);
+      // Decoding checks types; the model's constraints (required members too) are the validation stage's, run right after.
+      const input = await decodeInput(id, op, buf);
+      validateInput(id.service.name, op.name, input);
+      return input;
     })();
 
   it("rejects a missing required member with MissingParameter (CloudWatch)", async () => {
@@ -207,10 +212,11 @@ describe("server-side validation", () => {
     const headers = { "x-amz-target": "Logs_20140328.CreateLogGroup", "content-type": "application/x-amz-json-1.1" };
     const buf = Buffer.from("{}");
     const id = identify("POST", "/", "", headers, () => buf);
-    await expect(decodeInput(id, operationModel(id), buf)).rejects.toMatchObject({
+    const input = await decodeInput(id, operationModel(id), buf);
+    expect(() => validateInput("logs", "CreateLogGroup", input)).toThrow(expect.objectContaining({
       code: "InvalidParameterException",
       message: "1 validation error detected: Value null at 'logGroupName' failed to satisfy constraint: Member must not be null",
-    });
+    }));
   });
 
   it("rejects unknown operations per protocol", () => {

@@ -12,7 +12,7 @@ import { GetMetricStatisticsCommand, ListDashboardsCommand, PutDashboardCommand,
 import { CreateLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startS3Server, waitForPort, type RunningServer } from "../../local/processes.js";
+import { readNatsPort, startS3Server, waitForPort, type RunningServer } from "../../local/processes.js";
 import { startPredastoreProxy, type PredastoreProxy } from "../support/predastore-proxy.js";
 import { cloudWatchClient, logsClient, ROOT, startStack, type Stack } from "../support/stack.js";
 
@@ -36,9 +36,10 @@ function certificates(dir: string): void {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "hive-cw-deploy-"));
   certificates(dir);
-  natsPort = await freePort();
-  // cmd/spinifex/cmd/templates/nats.conf: tls block, token authorization, JetStream.
-  writeFileSync(join(dir, "nats.conf"), `listen: 127.0.0.1:${natsPort}
+  // cmd/spinifex/cmd/templates/nats.conf: tls block, token authorization, JetStream; the port is
+  // nats-server's own choice, read back from its ports file.
+  writeFileSync(join(dir, "nats.conf"), `listen: 127.0.0.1:-1
+ports_file_dir: "${dir}"
 tls {
   cert_file: "${dir}/server.pem"
   key_file:  "${dir}/server.key"
@@ -55,6 +56,7 @@ jetstream {
 max_payload: 8MB
 `);
   nats = spawn("nats-server", ["-c", join(dir, "nats.conf")], { stdio: "ignore" });
+  natsPort = await readNatsPort(join(dir, `nats-server_${nats.pid}.ports`));
   await waitForPort(natsPort);
   s3 = await startS3Server({ dir: join(dir, "s3") });
   proxy = await startPredastoreProxy(s3.url);

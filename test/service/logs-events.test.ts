@@ -141,6 +141,9 @@ describe("PutLogEvents and GetLogEvents (SDK, awsJson1_1)", () => {
       [() => logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "missing", logEvents: [{ timestamp: now, message: "a" }] })),
         "ResourceNotFoundException", "The specified log stream does not exist."],
       [() => logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: "missing" })), "ResourceNotFoundException", "The specified log stream does not exist."],
+      // The model's constraints, checked by the validation stage in AWS's words.
+      [() => logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: "s", logEvents: [] })),
+        "InvalidParameterException", "1 validation error detected: Value '[]' at 'logEvents' failed to satisfy constraint: Member must have length greater than or equal to 1"],
       [() => logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: "s", nextToken: "garbage" })), "InvalidParameterException", "The specified nextToken is invalid."],
       [() => logs.send(new GetLogEventsCommand({ logGroupName: group, logGroupIdentifier: group, logStreamName: "s" })), "ValidationException", "LogGroup name and LogGroup ARN are mutually exclusive parameters."],
     ];

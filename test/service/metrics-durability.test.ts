@@ -21,8 +21,7 @@ import { join } from "node:path";
 import { AckPolicy, DeliverPolicy, connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INGEST_STREAM, PARTITIONS, partitionFilter } from "../../lib/metrics/write/ingest-log.js";
-import { freePort } from "../../local/processes.js";
-import { ROOT, cloudWatchClient, startStack, type Stack } from "../support/stack.js";
+import { ROOT, cloudWatchClient, listeningEndpoint, startStack, type Stack } from "../support/stack.js";
 import { MIN, minuteGrid } from "../support/minutes.js";
 
 let stack: Stack;
@@ -299,8 +298,6 @@ describe("two service processes on one nats-server and S3", () => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), "metrics-durability-"));
-    const port = await freePort();
-    secondEndpoint = `http://127.0.0.1:${port}`;
     const [, b] = stack.credentials;
     // The same configuration the harness gives the first service (test/support/stack.ts), another port and data dir.
     const env: NodeJS.ProcessEnv = {
@@ -308,7 +305,7 @@ describe("two service processes on one nats-server and S3", () => {
       HIVE_CLOUDWATCH_NATS_URL: stack.natsUrl,
       HIVE_CLOUDWATCH_STORAGE_ENDPOINT: stack.s3Endpoint,
       HIVE_CLOUDWATCH_HOST: "127.0.0.1",
-      HIVE_CLOUDWATCH_PORT: String(port),
+      HIVE_CLOUDWATCH_PORT: "0",
       HIVE_CLOUDWATCH_LOCAL: "true",
       HIVE_CLOUDWATCH_CREDENTIALS: `${b.accessKeyId}:${b.secretAccessKey}:${b.accountId}`,
       HIVE_CLOUDWATCH_DATA_DIR: dataDir,
@@ -326,7 +323,9 @@ describe("two service processes on one nats-server and S3", () => {
       const timer = setTimeout(() => reject(new Error(`the second service did not listen within 90 s:\n${secondLogs}`)), 90_000);
       proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
         stdout += d;
-        if (stdout.includes("listening on")) {
+        const bound = listeningEndpoint(stdout);
+        if (bound) {
+          secondEndpoint = bound;
           clearTimeout(timer);
           resolve();
         }

@@ -1,6 +1,6 @@
 /**
- * The integration-test harness: real nats-server and S3 server on free ports
- * with temp dirs, and the service (local/main.ts) as a child process against
+ * The integration-test harness: real nats-server and S3 server with temp dirs,
+ * each on a port it chose itself (read back, never picked here and handed on), and the service (local/main.ts) as a child process against
  * them, the way `npm start` runs it. Plus client factories for each protocol.
  *
  *   let stack: Stack;
@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { AwsQueryProtocol, AwsSmithyRpcV2CborProtocol } from "@aws-sdk/core/protocols";
-import { freePort, startNatsServer, startS3Server, type RunningServer } from "../../local/processes.js";
+import { startNatsServer, startS3Server, type RunningServer } from "../../local/processes.js";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 
@@ -83,6 +83,11 @@ export interface StackOptions {
 
 const STARTUP_TIMEOUT_MS = 90_000;
 
+/** The endpoint the service printed once it listened (local/main.ts: "… listening on http://HOST:PORT"). */
+export function listeningEndpoint(stdout: string): string | undefined {
+  return /listening on (http:\/\/\S+)\n/.exec(stdout)?.[1];
+}
+
 // Processes of stacks a suite forgot (or had no chance) to stop die with the test worker.
 const live = new Set<() => ChildProcess | undefined>();
 process.once("exit", () => {
@@ -109,14 +114,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HIVE_CLOUDWATCH_NATS_URL: nats.url,
     HIVE_CLOUDWATCH_STORAGE_ENDPOINT: s3.url,
     HIVE_CLOUDWATCH_HOST: "127.0.0.1",
-    HIVE_CLOUDWATCH_PORT: String(port),
+    // The service binds a port of its own choosing and prints it; restarts reuse that port.
+    HIVE_CLOUDWATCH_PORT: "0",
     HIVE_CLOUDWATCH_LOCAL: "true",
     HIVE_CLOUDWATCH_CREDENTIALS: `${ACCOUNTS[1].accessKeyId}:${ACCOUNTS[1].secretAccessKey}:${ACCOUNTS[1].accountId}`,
     HIVE_CLOUDWATCH_DATA_DIR: dataDir,
@@ -132,6 +136,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let child: ChildProcess | undefined;
   let exited: Promise<ServiceExit> | undefined;
   let stderr = "";
+  let endpoint = "";
 
   const startService = async (overrides: Record<string, string> = {}) => {
     const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--max-old-space-size=512", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
@@ -149,7 +154,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const ready = new Promise<void>((resolve) =>
       proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
         if (stdout.length < 10_000) stdout += d;
-        if (stdout.includes("listening on")) resolve();
+        const bound = listeningEndpoint(stdout);
+        if (bound) {
+          endpoint = bound;
+          env.HIVE_CLOUDWATCH_PORT = new URL(bound).port;
+          resolve();
+        }
       }),
     );
     let timer: NodeJS.Timeout | undefined;

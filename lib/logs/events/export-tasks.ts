@@ -29,12 +29,9 @@ import { BUCKETS, getBucket } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
 import { invalidParameter } from "../errors.js";
 import { requireLogGroup } from "../groups.js";
-import { checkLogGroupName, LOG_STREAM_NAME, NEXT_TOKEN } from "../names.js";
 import { paginate } from "../pagination.js";
-import { violations } from "../validate.js";
 import { scanLogEvents } from "./scan.js";
 
-const STATUS_CODES = ["CANCELLED", "COMPLETED", "FAILED", "PENDING", "PENDING_CANCEL", "RUNNING"] as const;
 const LEASE_MS = 60_000;
 /** Raw bytes per exported object before the next part starts. */
 const PART_BYTES = 16 * 1024 * 1024;
@@ -76,14 +73,6 @@ async function bucketExists(bucket: string): Promise<boolean> {
 }
 
 export async function createExportTask(accountId: string, _region: string, input: CreateExportTaskRequest): Promise<CreateExportTaskResponse> {
-  const v = violations();
-  v.string("taskName", input.taskName, { min: 1, max: 512 });
-  checkLogGroupName(v, input.logGroupName);
-  v.string("logStreamNamePrefix", input.logStreamNamePrefix, LOG_STREAM_NAME);
-  v.required("from", input.from).number("from", input.from, { min: 0 });
-  v.required("to", input.to).number("to", input.to, { min: 0 });
-  v.required("destination", input.destination).string("destination", input.destination, { min: 1, max: 512 });
-  v.throwIfAny();
   if (input.from! > input.to!) throw invalidParameter("The value of parameter 'from' must be less than or equal to the value of parameter 'to'.");
   await requireLogGroup(accountId, input.logGroupName!);
   if (!(await bucketExists(input.destination!))) {
@@ -130,12 +119,6 @@ function toExportTask(r: ExportTaskRecord): ExportTask {
 }
 
 export async function describeExportTasks(accountId: string, _region: string, input: DescribeExportTasksRequest): Promise<DescribeExportTasksResponse> {
-  const v = violations();
-  v.string("taskId", input.taskId, { min: 1, max: 512 });
-  v.enumValue("statusCode", input.statusCode, STATUS_CODES);
-  v.string("nextToken", input.nextToken, NEXT_TOKEN);
-  v.number("limit", input.limit, { min: 1, max: 50 });
-  v.throwIfAny();
   const kv = await exportsBucket();
   let tasks = (await scanRecords<ExportTaskRecord>(kv, `${accountId}.*`)).map((r) => r.value);
   if (input.taskId !== undefined) tasks = tasks.filter((t) => t.taskId === input.taskId);
@@ -156,9 +139,6 @@ export async function describeExportTasks(accountId: string, _region: string, in
 }
 
 export async function cancelExportTask(accountId: string, _region: string, input: CancelExportTaskRequest): Promise<{}> {
-  const v = violations();
-  v.required("taskId", input.taskId).string("taskId", input.taskId, { min: 1, max: 512 });
-  v.throwIfAny();
   const kv = await exportsBucket();
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = /^[\w-]+$/.test(input.taskId!) ? await getRecord<ExportTaskRecord>(kv, taskKey(accountId, input.taskId!)) : undefined;

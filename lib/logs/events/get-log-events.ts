@@ -11,9 +11,8 @@ import type { GetLogEventsRequest, GetLogEventsResponse, OutputLogEvent } from "
 import { invalidNextToken, invalidParameter, logStreamNotFound, validationException } from "../errors.js";
 import { getRecord } from "../../storage/kv.js";
 import { requireLogGroup } from "../groups.js";
-import { checkLogStreamName, LOG_GROUP_IDENTIFIER, LOG_GROUP_NAME, logStreamKey, resolveLogGroupIdentifier } from "../names.js";
+import { logStreamKey, resolveLogGroupIdentifier } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
-import { violations } from "../validate.js";
 import { EVENT_OVERHEAD } from "./put-log-events.js";
 import { scanLogEvents, type StoredLogEvent } from "./scan.js";
 
@@ -53,15 +52,6 @@ const positionOfId = (id: string) => id.slice(0, 16) + id.slice(31);
 const sizeOf = (e: StoredLogEvent) => Buffer.byteLength(e.message, "utf8") + EVENT_OVERHEAD;
 
 export async function getLogEvents(accountId: string, region: string, input: GetLogEventsRequest): Promise<GetLogEventsResponse> {
-  const v = violations();
-  v.string("logGroupName", input.logGroupName, LOG_GROUP_NAME);
-  v.string("logGroupIdentifier", input.logGroupIdentifier?.replace(/^(arn:.*):\*$/, "$1"), LOG_GROUP_IDENTIFIER);
-  checkLogStreamName(v, input.logStreamName);
-  v.number("startTime", input.startTime, { min: 0 });
-  v.number("endTime", input.endTime, { min: 0 });
-  v.string("nextToken", input.nextToken, { min: 1 });
-  v.number("limit", input.limit, { min: 1, max: 10_000 });
-  v.throwIfAny();
   const group = groupOf(input, accountId, region);
   const stream = input.logStreamName!;
   const limit = input.limit ?? 10_000;

@@ -11,9 +11,8 @@ import { getConfig } from "../../config/config.js";
 import { getRecord, updateRecord, type Versioned } from "../../storage/kv.js";
 import { invalidParameter, logStreamNotFound } from "../errors.js";
 import { effectiveRetentionDays, requireLogGroup } from "../groups.js";
-import { checkLogGroupName, checkLogStreamName, logStreamKey } from "../names.js";
+import { logStreamKey } from "../names.js";
 import { logStreamsBucket, noteStreamEvents, type LogStreamRecord } from "../streams.js";
-import { violations } from "../validate.js";
 import type { LogBatch } from "./batch-codec.js";
 import { publishLogBatch } from "./event-buffer.js";
 import { checkIngestBacklog } from "./backlog.js";
@@ -34,18 +33,7 @@ export interface PutContext {
 }
 
 export async function putLogEvents(accountId: string, _region: string, input: PutLogEventsRequest, ctx: PutContext = {}): Promise<PutLogEventsResponse> {
-  const v = violations();
-  checkLogGroupName(v, input.logGroupName);
-  checkLogStreamName(v, input.logStreamName);
-  v.required("logEvents", input.logEvents);
-  v.length("logEvents", input.logEvents, { min: 1, max: MAX_BATCH_EVENTS });
-  v.string("sequenceToken", input.sequenceToken, { min: 1 });
-  (input.logEvents ?? []).forEach((e, i) => {
-    const path = `logEvents.${i + 1}.member`;
-    v.required(`${path}.timestamp`, e?.timestamp).number(`${path}.timestamp`, e?.timestamp, { min: 0 });
-    v.required(`${path}.message`, e?.message).string(`${path}.message`, e?.message, { min: 1 });
-  });
-  v.throwIfAny();
+  // The model's constraints (lengths, 1–10,000 events, required members) are the validation stage's (lib/validation).
   const events = input.logEvents!;
   const group = input.logGroupName!;
   const stream = input.logStreamName!;

@@ -1,8 +1,11 @@
 /**
  * Sequential binary writing and reading for the metric formats (chunks and
  * ingest messages): bytes, unsigned LEB128 varints up to 2^53, zigzag
- * varints, big-endian float64 and length-prefixed UTF-8 strings.
+ * varints, big-endian float64 and length-prefixed UTF-8 strings
+ * (docs/formats/README.md). A reader that runs out of bytes, or meets a count
+ * its bytes cannot hold, throws corruptStoredData: stored bytes are never trusted.
  */
+import { corruptStoredData } from "../../errors.js";
 
 export const zigzag = (x: number): number => (x >= 0 ? 2 * x : -2 * x - 1);
 
@@ -120,12 +123,12 @@ export class ByteReader {
   ) {}
 
   byte(): number {
-    if (this.pos >= this.buf.length) throw new Error(`truncated ${this.name}`);
+    if (this.pos >= this.buf.length) throw corruptStoredData(this.name, "truncated");
     return this.buf[this.pos++];
   }
 
   bytes(n: number): Uint8Array {
-    if (this.pos + n > this.buf.length) throw new Error(`truncated ${this.name}`);
+    if (this.pos + n > this.buf.length) throw corruptStoredData(this.name, "truncated");
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
@@ -145,9 +148,24 @@ export class ByteReader {
       x += (b & 0x7f) * scale;
       if (b < 128) return x;
       scale *= 128;
-      if (scale > 2 ** 56) throw new Error(`${this.name}: varint too long`);
+      if (scale > 2 ** 56) throw corruptStoredData(this.name, "varint too long");
       b = this.byte();
     }
+  }
+
+  /**
+   * A count of items that follow, each at least `minItemBytes` long: more than
+   * the bytes left can hold is corrupt (and must not size an array).
+   */
+  count(minItemBytes = 1): number {
+    const n = this.varint();
+    if (n * minItemBytes > this.buf.length - this.pos) throw corruptStoredData(this.name, `a count of ${n} exceeds the bytes left`);
+    return n;
+  }
+
+  /** Reports corrupt content found by the format's own checks. */
+  corrupt(detail: string): never {
+    throw corruptStoredData(this.name, detail);
   }
 
   zigzag(): number {
@@ -156,7 +174,7 @@ export class ByteReader {
   }
 
   float64(): number {
-    if (this.pos + 8 > this.buf.length) throw new Error(`truncated ${this.name}`);
+    if (this.pos + 8 > this.buf.length) throw corruptStoredData(this.name, "truncated");
     this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     const v = this.view.getFloat64(this.pos);
     this.pos += 8;
@@ -167,7 +185,7 @@ export class ByteReader {
     const n = this.varint();
     const start = this.pos;
     const end = start + n;
-    if (end > this.buf.length) throw new Error(`truncated ${this.name}`);
+    if (end > this.buf.length) throw corruptStoredData(this.name, "truncated");
     this.pos = end;
     // Names are short and mostly ASCII: a loop beats a call into TextDecoder.
     if (n <= 32) {

@@ -1,59 +1,16 @@
 /**
  * A chunk: a run of buckets of ONE series at ONE resolution (e.g. one
  * series-hour of 1-minute buckets), in a compact binary form for KV/S3.
+ * Lossless: count, sum, min and max come back bit for bit, and the DDSketch
+ * bins exactly as they were (so percentiles keep their 1% bound).
  *
- * Everything is lossless: count, sum, min and max come back bit-for-bit, and
- * the DDSketch bins exactly as they were (so percentiles keep their 1% bound).
- *
- * Layout (version 1). Byte 0: version in the low nibble, bit 7 set when the
- * rest is deflateRaw-compressed (chosen only when that is smaller). Then:
- *
- *   varint resolutionMs, varint n (bucket count)
- *   units      varint table size, each (varint byte length, UTF-8); then mode
- *              0 + varint code (all buckets share it) or 1 + one varint code
- *              per bucket; code 0 = no unit, i+1 = table[i]
- *   timestamps byte mode:
- *              0 consecutive slots: zigzag first slot (t / resolution)
- *              1 bitmap: zigzag first slot, varint span, ⌈span/8⌉ bytes
- *              2 slot gaps: zigzag first slot, n-1 varint slot deltas
- *              3 raw: zigzag first t (ms), n-1 varint ms deltas
- *   kinds      byte 0 (all SINGLE) or 1 + one byte per bucket:
- *              SINGLE   count 1, sum = min = max = v       → min column only
- *              UNIFORM  min = max, sum = min·count          → count, min
- *              UNIFORM_SUM  min = max, other sum            → count, sum, min
- *              FULL     distribution with min < max         → count, sum, min, max, sketch
- *              RESIDUAL as FULL; the sketch omits the one observation of
- *                       min and the one of max (both implied)
- *              NODIST   no distribution (statistic sets)    → count, sum, min, max
- *              EMPTY    count 0
- *              (the sketch of SINGLE/UNIFORM/UNIFORM_SUM is implied: all the
- *              mass in min's bin)
- *   columns    count, sum, min, max in that order, each holding the values of
- *              the buckets whose kind has it, in bucket order, each column
- *              with its own mode byte:
- *              - decimal: bits 0-3 = d, bit 4 = common factor, bits 5-6 =
- *                order (1 or 2). Every value is m / 10^d for an integer m
- *                (|m| ≤ 2^48) — exact, since dividing by a power of ten is
- *                correctly rounded — and m is stored as zigzag varints of its
- *                first (order 1) or second (order 2: delta-of-delta)
- *                differences, divided by their greatest common divisor g
- *                (varint g first, when bit 4 is set: byte counts in pages).
- *                A random walk of 2-decimal CPU percentages costs 1-2 bytes
- *                a value.
- *              - 0x80 XOR: Gorilla-style at byte granularity: the float64 bits
- *                XOR the previous value's, one byte of (leading zero bytes << 4
- *                | trailing zero bytes), then the bytes in between.
- *              The encoder takes the smallest.
- *   sketches   if any FULL/RESIDUAL bucket: byte count mode (0 varint counts,
- *              1 float64 counts), then per such bucket: zero count; positive
- *              bins; negative bins. Bins: varint k, then k pairs of index
- *              (zigzag for the first, varint delta-1 after) and count.
- *
- * A one-value-a-minute series is all SINGLE buckets at consecutive slots, so a
- * chunk is a ~10-byte header plus the min column: see bench/size.ts.
+ * Layout (version 1): docs/formats/chunk.md; its value columns:
+ * docs/formats/value-columns.md. A one-value-a-minute series is all SINGLE
+ * buckets at consecutive slots: a ~10-byte header plus the min column (bench/size.ts).
  */
 
 import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { corruptStoredData } from "../../errors.js";
 import { ByteReader, ByteWriter, varintSize, zigzag } from "./bytes.js";
 import { Aggregate } from "../read/aggregate.js";
 import { binKey, DDSketch, type BinKey, type BinSink } from "../read/sketch.js";
@@ -86,6 +43,8 @@ export interface EncodableBucket {
 
 const VERSION = 1;
 const DEFLATED = 0x80;
+// Far above any chunk written (a day of 1-second buckets with full sketches): a bound on what corrupt deflate data may inflate to.
+const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 const enum Kind {
   SINGLE = 0,
@@ -580,19 +539,20 @@ interface ChunkColumns {
 
 /** Everything before the sketches: what basic statistics need. */
 function readColumns(bytes: Uint8Array, buffers: (n: number) => ColumnBuffers): ChunkColumns | { resolutionMs: number; n: 0 } {
-  if (bytes.length < 1) throw new Error("decodeChunk: empty input");
+  if (bytes.length < 1) throw corruptStoredData("chunk", "empty");
   const head = bytes[0];
-  if ((head & 0x0f) !== VERSION) throw new Error(`decodeChunk: unknown chunk version ${head & 0x0f}`);
-  const body = head & DEFLATED ? new Uint8Array(inflateRawSync(bytes.subarray(1))) : bytes.subarray(1);
+  if ((head & 0x7f) !== VERSION) throw corruptStoredData("chunk", `unknown version ${head & 0x7f}`);
+  const body = head & DEFLATED ? inflate(bytes.subarray(1)) : bytes.subarray(1);
   const r = new ByteReader(body, "chunk");
   const resolutionMs = r.varint();
-  const n = r.varint();
+  // Every bucket takes at least a byte (its value, or its kind): a larger count is corrupt.
+  const n = r.count();
   if (n === 0) return { resolutionMs, n: 0 };
   const buf = buffers(n);
 
   // units
   const table: string[] = [];
-  for (let i = r.varint(); i > 0; i--) table.push(r.string());
+  for (let i = r.count(); i > 0; i--) table.push(r.string());
   const { units } = buf;
   if (r.byte() === 0) units.fill(r.varint(), 0, n);
   else for (let i = 0; i < n; i++) units[i] = r.varint();
@@ -616,19 +576,25 @@ function readColumns(bytes: Uint8Array, buffers: (n: number) => ColumnBuffers): 
         if (i < n) ts[i] = (s0 + k) * resolutionMs;
         i++;
       }
-      if (i !== n) throw new Error("decodeChunk: bitmap does not match the bucket count");
+      if (i !== n) r.corrupt("the timestamp bitmap does not match the bucket count");
     } else if (mode === Ts.SLOT_GAPS) {
       let s = s0;
       ts[0] = s * resolutionMs;
       for (let i = 1; i < n; i++) ts[i] = (s += r.varint()) * resolutionMs;
-    } else throw new Error(`decodeChunk: unknown timestamp mode ${mode}`);
+    } else r.corrupt(`unknown timestamp mode ${mode}`);
   }
 
   // kinds and columns
   const allSingle = r.byte() === 0;
   const { kinds } = buf;
   if (allSingle) kinds.fill(Kind.SINGLE, 0, n);
-  else for (let i = 0; i < n; i++) kinds[i] = r.byte();
+  else {
+    for (let i = 0; i < n; i++) {
+      const k = r.byte();
+      if (k > Kind.EMPTY) r.corrupt(`unknown bucket kind ${k}`);
+      kinds[i] = k;
+    }
+  }
   // Column lengths: how many buckets have each part (all-SINGLE chunks, the common case, only a min).
   let nCount = 0, nSum = 0, nMin = n, nMax = 0;
   if (!allSingle) {
@@ -719,7 +685,9 @@ export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets:
   const { ts, units: unitCodes, kinds, counts, sums, mins, maxs } = buf;
   let nSketch = 0;
   for (let i = 0; i < n; i++) if (hasSketch(kinds[i] as Kind)) nSketch++;
-  const floatCounts = nSketch > 0 && r.byte() === 1;
+  const countMode = nSketch > 0 ? r.byte() : 0;
+  if (countMode > 1) r.corrupt(`unknown sketch count mode ${countMode}`);
+  const floatCounts = countMode === 1;
   const readCount = floatCounts ? () => r.float64() : () => r.varint();
   let ci = 0, si = 0, mi = 0, xi = 0;
 
@@ -760,7 +728,7 @@ export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets:
     const b: Bucket = { t: ts[i], agg };
     const u = unitCodes[i];
     if (u > 0) {
-      if (u > table.length) throw new Error("decodeChunk: unit code out of range");
+      if (u > table.length) r.corrupt("a unit code is out of range");
       b.unit = table[u - 1];
     }
     buckets[i] = b;
@@ -773,7 +741,7 @@ function addBin(m: Map<number, number>, i: number, c: number): void {
 }
 
 function readBins(r: ByteReader, readCount: () => number, put: (index: number, count: number) => void): void {
-  const k = r.varint();
+  const k = r.count(2);
   let index = 0;
   for (let i = 0; i < k; i++) {
     index = i === 0 ? r.zigzag() : index + r.varint() + 1;
@@ -800,6 +768,8 @@ function readColumn(r: ByteReader, n: number, out: Column, scaled: Column): void
       XOR_VIEW.setUint32(0, hi);
       XOR_VIEW.setUint32(4, lo);
       out[i] = XOR_VIEW.getFloat64(0);
+      // No aggregate holds NaN (PutMetricData refuses it, and accepted values cannot sum to it).
+      if (Number.isNaN(out[i])) r.corrupt("a value is NaN");
       prevHi = hi;
       prevLo = lo;
     }
@@ -807,7 +777,7 @@ function readColumn(r: ByteReader, n: number, out: Column, scaled: Column): void
   }
   const d = mode & 0x0f;
   const order = (mode >> 5) & 3;
-  if (order !== 1 && order !== 2) throw new Error(`decodeChunk: unknown column mode ${mode}`);
+  if (order !== 1 && order !== 2) r.corrupt(`unknown column mode ${mode}`);
   const g = mode & GCD_FLAG ? r.varint() : 1;
   const p = POW10[d];
   const m = scaled;
@@ -821,6 +791,14 @@ function readColumn(r: ByteReader, n: number, out: Column, scaled: Column): void
 
 const XOR_BYTES = new Uint8Array(8);
 const XOR_VIEW = new DataView(new ArrayBuffer(8));
+
+function inflate(deflated: Uint8Array): Uint8Array {
+  try {
+    return new Uint8Array(inflateRawSync(deflated, { maxOutputLength: MAX_INFLATED_BYTES }));
+  } catch (e) {
+    throw corruptStoredData("chunk", `deflate: ${(e as Error).message}`);
+  }
+}
 
 // ---------------------------------------------------------------------------
 // merge

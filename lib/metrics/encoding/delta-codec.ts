@@ -2,11 +2,8 @@
  * The records of the delta log (delta-log.ts): what one aggregator batch
  * folded, as buckets per chunk, with the range of ingest sequences it covers.
  *
- * Layout: [u8 format][varint from][varint to][varint n][n strings]
- *         [varint entries] then per entry: [varint account][varint series]
- *         [varint unit] (string indexes) [u8 tier][varint start seconds]
- *         [varint length][chunk body (chunk.ts, no deflate)].
- * Bodies are left encoded: a reader decodes only the series it asks for.
+ * Layout (format 1): docs/formats/delta-record.md. Bodies are left encoded:
+ * a reader decodes only the series it asks for.
  */
 import { ByteReader, ByteWriter, varintSize } from "./bytes.js";
 import { writeChunk, type EncodableBucket } from "./chunk.js";
@@ -89,7 +86,7 @@ const EMPTY = new Uint8Array(0);
 /** The record's header: format checked, the ingest sequences it covers; `r` is left after it. */
 function readHeader(r: ByteReader): { from: number; to: number } {
   const format = r.byte();
-  if (format !== FORMAT) throw new Error(`unknown metric delta format ${format}`);
+  if (format !== FORMAT) r.corrupt(`unknown format ${format}`);
   return { from: r.varint(), to: r.varint() };
 }
 
@@ -99,18 +96,19 @@ export const deltaRange = (bytes: Uint8Array) => readHeader(new ByteReader(bytes
 export function decodeDelta(bytes: Uint8Array): Delta {
   const r = new ByteReader(bytes, "metric delta");
   const { from, to } = readHeader(r);
-  const strings = Array.from({ length: r.varint() }, () => r.string());
+  const strings = Array.from({ length: r.count() }, () => r.string());
   const string = (i: number) => {
-    if (i >= strings.length) throw new Error("corrupt metric delta: string index out of range");
+    if (i >= strings.length) r.corrupt("a string index is out of range");
     return strings[i];
   };
   const entries: DeltaEntry[] = [];
-  for (let n = r.varint(); n > 0; n--) {
+  // An entry is at least six bytes: three string indexes, the tier, the start and the body length.
+  for (let n = r.count(6); n > 0; n--) {
     const account = string(r.varint());
     const seriesId = string(r.varint());
     const unit = string(r.varint());
     const tier = TIER_NAMES[r.byte()];
-    if (!tier) throw new Error("corrupt metric delta: unknown tier");
+    if (!tier) r.corrupt("unknown tier");
     const start = r.varint() * 1000;
     entries.push({ account, seriesId, unit, tier, start, body: r.bytes(r.varint()) });
   }

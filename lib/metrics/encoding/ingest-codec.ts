@@ -8,23 +8,47 @@
  * about 12 bytes; decoding makes one object per datapoint, and the datapoints
  * of one series share their dimension list.
  *
- * Layout (lib/metrics/encoding/bytes.ts: unsigned LEB128 varints, big-endian float64,
- * strings as varint length + UTF-8):
- *   u8 VERSION
- *   varint n, n × string                           the string table
- *   varint account, varint namespace               string indexes
- *   varint n, n × series: varint name, varint k, k × (varint dimName, varint dimValue)
- *   f64 base time
- *   varint n, n × datum:
- *     varint series, varint unit, u8 flags, time, payload
- *     time: flags & EXACT_TIME ? f64 : zigzag varint of (t − base)
- *     payload by flags & KIND: VALUE f64 | STATISTICS 4 × f64 | VALUES varint k, k × f64, [k × f64 counts]
- *
- * Messages written before this format are JSON and still decode.
+ * Layout (version 1, and the JSON form of earlier versions, still read):
+ * docs/formats/ingest-message.md.
  */
+import { corruptStoredData } from "../../errors.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { FNV_OFFSET, fnvStep, seriesHash, textHash } from "../store/identity.js";
-import type { IngestDatum, IngestMessage } from "../write/ingest-log.js";
+import type { Aggregate } from "../read/aggregate.js";
+import type { TierName } from "../store/tiers.js";
+
+/** A datapoint as stored in the ingest log: compact, already validated. */
+export interface IngestDatum {
+  /** metric name */
+  m: string;
+  /** dimensions as [name, value] pairs, sorted by name */
+  d: Array<[string, string]>;
+  /** timestamp, epoch ms */
+  t: number;
+  /** unit ("None" when not given) */
+  u: string;
+  /** storage resolution in seconds: 1 for high resolution; absent (older messages: 60) for standard */
+  r?: 1 | 60;
+  /** a single value */
+  v?: number;
+  /** values and their counts */
+  vs?: number[];
+  cs?: number[];
+  /** statistic set: [SampleCount, Sum, Minimum, Maximum] */
+  s?: [number, number, number, number];
+  /**
+   * Never in the ingest log: a bucket the aggregator already folded (a delta
+   * record's, see read/tail-cache.ts), with `t` its start and `k` its tier.
+   */
+  a?: Aggregate;
+  k?: TierName;
+}
+
+export interface IngestMessage {
+  account: string;
+  namespace: string;
+  data: IngestDatum[];
+}
 
 const VERSION = 1;
 export const KIND = 0b11;
@@ -158,31 +182,64 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
   return w.finish();
 }
 
-/** Reads a message in either form; throws on bytes that are neither. */
+/** The JSON form of earlier versions, checked: every datum as the binary form would decode it. */
+function decodeJsonMessage(bytes: Uint8Array): IngestMessage {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(DECODER.decode(bytes));
+  } catch (e) {
+    throw corruptStoredData("ingest message", `JSON: ${(e as Error).message}`);
+  }
+  const m = msg as IngestMessage;
+  if (typeof m?.account !== "string" || typeof m.namespace !== "string" || !Array.isArray(m.data) || !m.data.every(isStoredDatum)) {
+    throw corruptStoredData("ingest message", "JSON that is not an ingest message");
+  }
+  return m;
+}
+
+const isNumber = (x: unknown): x is number => typeof x === "number";
+const isNumbers = (x: unknown): x is number[] => Array.isArray(x) && x.every(isNumber);
+
+function isStoredDatum(x: unknown): x is IngestDatum {
+  const d = x as IngestDatum;
+  if (typeof d?.m !== "string" || typeof d.u !== "string" || !isNumber(d.t) || !Array.isArray(d.d)) return false;
+  if (!d.d.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string")) return false;
+  if (d.r !== undefined && d.r !== 1 && d.r !== 60) return false;
+  if (d.v !== undefined) return isNumber(d.v);
+  if (d.s !== undefined) return isNumbers(d.s) && d.s.length === 4;
+  const vs = d.vs ?? []; // encoded as no values, as writePayload does
+  return isNumbers(vs) && (d.cs === undefined || (isNumbers(d.cs) && d.cs.length === vs.length));
+}
+
+/** Reads a message in either form; throws corruptStoredData on bytes that are neither. */
 export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
-  if (bytes[0] === JSON_OPEN_BRACE) return JSON.parse(DECODER.decode(bytes)) as IngestMessage;
+  if (bytes[0] === JSON_OPEN_BRACE) return decodeJsonMessage(bytes);
   const r = new ByteReader(bytes, "ingest message");
-  if (r.byte() !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
-  const strings = new Array<string>(r.varint());
+  const version = r.byte();
+  if (version !== VERSION) r.corrupt(`unknown version ${version}`);
+  const strings = new Array<string>(r.count());
   for (let i = 0; i < strings.length; i++) strings[i] = r.string();
-  const account = strings[r.varint()];
-  const namespace = strings[r.varint()];
-  const series = new Array<{ m: string; d: Array<[string, string]> }>(r.varint());
+  const string = (i: number) => (i < strings.length ? strings[i] : r.corrupt("a string index is out of range"));
+  const account = string(r.varint());
+  const namespace = string(r.varint());
+  const series = new Array<{ m: string; d: Array<[string, string]> }>(r.count(2));
   for (let i = 0; i < series.length; i++) {
-    const m = strings[r.varint()];
-    const d = new Array<[string, string]>(r.varint());
-    for (let k = 0; k < d.length; k++) d[k] = [strings[r.varint()], strings[r.varint()]];
+    const m = string(r.varint());
+    const d = new Array<[string, string]>(r.count(2));
+    for (let k = 0; k < d.length; k++) d[k] = [string(r.varint()), string(r.varint())];
     series[i] = { m, d };
   }
   const base = r.float64();
-  const data = new Array<IngestDatum>(r.varint());
+  // A datum is at least four bytes: series, unit, flags and time.
+  const data = new Array<IngestDatum>(r.count(4));
   for (let i = 0; i < data.length; i++) {
-    const s = series[r.varint()];
-    const u = strings[r.varint()];
+    const si = r.varint();
+    const s = si < series.length ? series[si] : r.corrupt("a series index is out of range");
+    const u = string(r.varint());
     const flags = r.byte();
     const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
-    if (s === undefined || u === undefined) throw new Error("corrupt ingest message");
     const kind = flags & KIND;
+    if (kind > VALUES) r.corrupt(`unknown datum kind ${kind}`);
     // One literal per form: adding properties later would change the object's shape per datum.
     let d: IngestDatum;
     if (kind === VALUE) {
@@ -192,7 +249,7 @@ export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
       const st: [number, number, number, number] = [r.float64(), r.float64(), r.float64(), r.float64()];
       d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, s: st } : { m: s.m, d: s.d, t, u, s: st };
     } else {
-      const vs = new Array<number>(r.varint());
+      const vs = new Array<number>(r.count(8));
       for (let k = 0; k < vs.length; k++) vs[k] = r.float64();
       d = flags & HIGH_RESOLUTION ? { m: s.m, d: s.d, t, u, r: 1, vs } : { m: s.m, d: s.d, t, u, vs };
       if (flags & HAS_COUNTS) {
@@ -293,10 +350,11 @@ function interned(s: string): { text: string; hash: number } {
 
 /** Decodes a message (either form) into `into`. Throws on bytes that are neither. */
 export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): IngestColumns {
-  if (bytes[0] === JSON_OPEN_BRACE) return columnsOf(decodeIngestMessage(bytes), into);
+  if (bytes[0] === JSON_OPEN_BRACE) return columnsOf(decodeJsonMessage(bytes), into);
   const r = new ByteReader(bytes, "ingest message");
-  if (r.byte() !== VERSION) throw new Error(`unknown ingest message format ${bytes[0]}`);
-  const strings = new Array<string>(r.varint());
+  const version = r.byte();
+  if (version !== VERSION) r.corrupt(`unknown version ${version}`);
+  const strings = new Array<string>(r.count());
   const hashes = new Array<number>(strings.length);
   for (let i = 0; i < strings.length; i++) {
     const known = interned(r.string());
@@ -306,38 +364,39 @@ export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): Ing
   const accountIndex = r.varint();
   const namespaceIndex = r.varint();
   const namespace = strings[namespaceIndex];
-  if (strings[accountIndex] === undefined || namespace === undefined) throw new Error("corrupt ingest message");
-  const series = new Array<MessageSeries>(r.varint());
+  if (strings[accountIndex] === undefined || namespace === undefined) r.corrupt("a string index is out of range");
+  const series = new Array<MessageSeries>(r.count(2));
   const pairHashes: number[] = [];
   for (let i = 0; i < series.length; i++) {
     const name = r.varint();
-    const d = new Array<[string, string]>(r.varint());
+    const d = new Array<[string, string]>(r.count(2));
     pairHashes.length = 0;
     for (let k = 0; k < d.length; k++) {
       const dn = r.varint();
       const dv = r.varint();
-      if (strings[dn] === undefined || strings[dv] === undefined) throw new Error("corrupt ingest message");
+      if (strings[dn] === undefined || strings[dv] === undefined) r.corrupt("a string index is out of range");
       d[k] = [strings[dn], strings[dv]];
       pairHashes.push(hashes[dn], hashes[dv]);
     }
-    if (strings[name] === undefined) throw new Error("corrupt ingest message");
+    if (strings[name] === undefined) r.corrupt("a string index is out of range");
     series[i] = { m: strings[name], d, hash: seriesHash(hashes[namespaceIndex], hashes[name], pairHashes) };
   }
   const base = r.float64();
-  const n = r.varint();
+  const n = r.count(4);
   into.reset(strings[accountIndex], namespace, strings, series, n);
   for (let i = 0; i < n; i++) {
     const s = r.varint();
     const u = r.varint();
     const flags = r.byte();
     const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
-    if (s >= series.length || u >= strings.length) throw new Error("corrupt ingest message");
-    into.push(s, u, flags & ~EXACT_TIME, t);
+    if (s >= series.length || u >= strings.length) r.corrupt("a series or unit index is out of range");
     const kind = flags & KIND;
+    if (kind > VALUES) r.corrupt(`unknown datum kind ${kind}`);
+    into.push(s, u, flags & ~EXACT_TIME, t);
     if (kind === VALUE) into.value(r.float64());
     else if (kind === STATISTICS) for (let k = 0; k < 4; k++) into.value(r.float64());
     else {
-      const k = r.varint();
+      const k = r.count(8);
       into.value(k);
       for (let j = 0; j < k; j++) into.value(r.float64());
       if (flags & HAS_COUNTS) for (let j = 0; j < k; j++) into.value(r.float64());

@@ -16,7 +16,7 @@ import { getSeries } from "../store/series-index.js";
 import { TailCache, type TailDatum } from "./tail-cache.js";
 import { sealedThrough } from "../store/sealing.js";
 import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, SEALED_AFTER_MS, TIERS, warmUpperBound, type Retention, type TierName } from "../store/tiers.js";
-import type { IngestDatum } from "../write/ingest-log.js";
+import type { IngestDatum } from "../encoding/ingest-codec.js";
 import type { MetricIdentity } from "../types.js";
 
 export interface ReadOptions {

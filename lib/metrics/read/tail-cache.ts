@@ -11,7 +11,8 @@ import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
 import { readDeltas, seriesEntries, type DeltaRecord } from "../write/delta-log.js";
 import { cachedSeriesId } from "../store/identity.js";
-import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf, type IngestDatum, type IngestMessage } from "../write/ingest-log.js";
+import type { IngestDatum, IngestMessage } from "../encoding/ingest-codec.js";
+import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf } from "../write/ingest-log.js";
 import { decodeIngestMessage } from "../encoding/ingest-codec.js";
 import type { MetricIdentity } from "../types.js";
 

@@ -4,8 +4,10 @@
  * Each record carries the highest ingest sequence folded into it, which makes
  * aggregation idempotent (a redelivered message is skipped) and lets readers
  * fold in exactly the messages the record does not have yet.
+ * Key and record layout (format 2): docs/formats/kv-keys.md, docs/formats/chunk.md.
  */
 import type { KV } from "nats";
+import { corruptStoredData } from "../../errors.js";
 import { getBucket, BUCKETS } from "../../storage/nats.js";
 import { fromKeyToken, isWrongLastSequence, keyToken } from "../../storage/kv.js";
 import { Aggregate } from "../read/aggregate.js";
@@ -40,7 +42,7 @@ export const chunkKey = (r: ChunkRef) => `${r.account}.${r.seriesId}.${keyToken(
 
 export const chunkBucket = (): Promise<KV> => getBucket(BUCKETS.metricChunks);
 
-// Record layout: [u8 format][f64 lastSeq][u32 incarnation][u16 n][n × u32 absorbed][chunk].
+// docs/formats/chunk.md, "Stored chunk record".
 const FORMAT = 2;
 
 export const newIncarnation = () => (Math.random() * 0xffffffff) >>> 0;
@@ -66,9 +68,10 @@ export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk,
 
 /** A record's header fields, and its chunk's bytes. */
 function readRecord(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; body: Uint8Array } {
-  if (bytes[0] !== FORMAT) throw new Error(`unknown chunk format ${bytes[0]}`);
-  if (bytes.length < 15) throw new Error("truncated chunk record");
+  if (bytes[0] !== FORMAT) throw corruptStoredData("chunk record", `unknown format ${bytes[0]}`);
+  if (bytes.length < 15) throw corruptStoredData("chunk record", "truncated");
   const n = (bytes[13] << 8) | bytes[14];
+  if (bytes.length < 15 + 4 * n) throw corruptStoredData("chunk record", "truncated");
   const absorbed = n === 0 ? [] : Array.from({ length: n }, (_, i) => uint32(bytes, 15 + 4 * i));
   return { lastSeq: float64(bytes, 1), incarnation: uint32(bytes, 9), absorbed, body: bytes.subarray(15 + 4 * n) };
 }

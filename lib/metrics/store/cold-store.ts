@@ -1,7 +1,7 @@
 /**
  * The cold tier: 1-hour rollups in the S3 store, one object per series, unit
  * and day: `metrics/{account}/{seriesId}/{unit}/{YYYY-MM-DD}.chunk`, holding
- * the same record format as the KV tiers.
+ * the same record format as the KV tiers (docs/formats/s3-keys.md).
  */
 import { getConfig } from "../../config/config.js";
 import { keyToken } from "../../storage/kv.js";

@@ -6,7 +6,7 @@
  * One record for the whole store (roll-off seals every account in one run),
  * only ever moved forward. A reader with an older value asks for more hourly
  * chunks than exist, which costs a little and is still right, so the value is
- * cached for a few seconds.
+ * cached for a few seconds. Key and record: docs/formats/kv-keys.md.
  */
 import { createRecord, getRecord, updateRecord } from "../../storage/kv.js";
 import { chunkBucket } from "./chunk-store.js";

@@ -1,7 +1,7 @@
 /**
  * The series index ListMetrics, SEARCH and Metrics Insights read: one KV
  * record per series, `{account}.{seriesId}`, with its identity, the units it
- * was published with and when it was last written to.
+ * was published with and when it was last written to (docs/formats/kv-keys.md).
  */
 import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../../storage/nats.js";

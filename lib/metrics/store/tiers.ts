@@ -21,7 +21,6 @@
  * only after the two-week window has passed.
  */
 import { getConfig } from "../../config/config.js";
-import type { IngestDatum } from "../write/ingest-log.js";
 
 export type TierName = "s1" | "m1" | "m1s" | "m5" | "h1";
 
@@ -96,7 +95,7 @@ export function retention(): Retention {
 export const warmUpperBound = (now: number, hotMs: number) => now - hotMs + ROLL_MARGIN_MS + TIERS.m1.spanMs;
 
 /** The tiers a datapoint is written to by the aggregator at time `now`. */
-export function ingestTiers(d: IngestDatum, now: number, hotMs = retention().hotMs): readonly TierName[] {
+export function ingestTiers(d: { t: number; r?: 1 | 60; k?: TierName }, now: number, hotMs = retention().hotMs): readonly TierName[] {
   if (d.k) return ONE_TIER[d.k]; // a bucket already folded, into this tier
   return tiersAt(d.t, d.r === 1, now, hotMs);
 }

@@ -2,7 +2,7 @@
  * Folding datapoints from the ingest log into buckets.
  */
 import { Aggregate } from "../read/aggregate.js";
-import type { IngestDatum } from "./ingest-log.js";
+import type { IngestDatum } from "../encoding/ingest-codec.js";
 import { bucketStart } from "../store/tiers.js";
 
 export function foldDatum(buckets: Map<number, Aggregate>, d: IngestDatum, resolutionMs: number): void {

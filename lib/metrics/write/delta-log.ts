@@ -11,7 +11,7 @@
  * ends. Appends are conditional on the subject's last sequence, and the
  * aggregator drops messages a record already covers, so a batch delivered
  * twice (a crash before the checkpoint moved, or a holder that lost its
- * lease) is recorded once.
+ * lease) is recorded once. Subjects and the purge mark: docs/formats/kv-keys.md.
  */
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { getRecord, isWrongLastSequence, putRecord } from "../../storage/kv.js";

@@ -3,51 +3,17 @@
  * message per partition its series fall in. Partitions are by series (account,
  * namespace, name, dimensions), so one partition's aggregator owns every
  * series it touches, and even a single busy namespace spreads over all of
- * them. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`.
+ * them. Subjects: `cloudwatch.{account}.metrics.ingest.{partition}`
+ * (docs/formats/kv-keys.md#streams; messages: docs/formats/ingest-message.md).
  */
 import { RetentionPolicy, StorageType } from "nats";
 import { registerShard } from "../../storage/stream-shards.js";
 import { ensureStream, getNats } from "../../storage/nats.js";
-import type { Aggregate } from "../read/aggregate.js";
-import { encodeIngestMessage } from "../encoding/ingest-codec.js";
-import type { TierName } from "../store/tiers.js";
+import { encodeIngestMessage, type IngestDatum, type IngestMessage } from "../encoding/ingest-codec.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
 /** Partitions of the ingest log; fixed per deployment (changing it re-homes series). */
 export const PARTITIONS = 4;
-
-/** A datapoint as stored in the ingest log: compact, already validated. */
-export interface IngestDatum {
-  /** metric name */
-  m: string;
-  /** dimensions as [name, value] pairs, sorted by name */
-  d: Array<[string, string]>;
-  /** timestamp, epoch ms */
-  t: number;
-  /** unit ("None" when not given) */
-  u: string;
-  /** storage resolution in seconds: 1 for high resolution; absent (older messages: 60) for standard */
-  r?: 1 | 60;
-  /** a single value */
-  v?: number;
-  /** values and their counts */
-  vs?: number[];
-  cs?: number[];
-  /** statistic set: [SampleCount, Sum, Minimum, Maximum] */
-  s?: [number, number, number, number];
-  /**
-   * Never in the ingest log: a bucket the aggregator already folded (a delta
-   * record's, see read/tail-cache.ts), with `t` its start and `k` its tier.
-   */
-  a?: Aggregate;
-  k?: TierName;
-}
-
-export interface IngestMessage {
-  account: string;
-  namespace: string;
-  data: IngestDatum[];
-}
 
 /**
  * The partition of a series: FNV-1a over its identity (fast, stable, well

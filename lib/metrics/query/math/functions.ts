@@ -20,8 +20,8 @@
  *   transform of one series keeps its period.
  */
 import type { Series } from "../../types.js";
-import type { MathContext } from "./evaluate.js";
-import type { Expr } from "./parser.js";
+import type { Expr } from "./ast.js";
+import type { MathContext } from "./context.js";
 import {
   avgOf,
   fillConstant,

@@ -25,27 +25,7 @@
 import { FUNCTIONS, type FunctionSpec } from "./functions.js";
 import { tokenize, type Token } from "./lexer.js";
 import { mathError, syntaxError } from "./values.js";
-
-interface NodeBase {
-  /** 0-based offset of the node's first character in the expression text. */
-  start: number;
-  /** 0-based offset just past the node's last character. */
-  end: number;
-  /** The node's source text, text.slice(start, end). */
-  text: string;
-}
-
-export type BinaryOp = "+" | "-" | "*" | "/" | "^" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "AND" | "OR";
-
-export type Expr =
-  | (NodeBase & { kind: "number"; value: number })
-  | (NodeBase & { kind: "string"; value: string })
-  | (NodeBase & { kind: "id"; name: string })
-  | (NodeBase & { kind: "keyword"; name: string })
-  | (NodeBase & { kind: "call"; name: string; args: Expr[] })
-  | (NodeBase & { kind: "array"; items: Expr[] })
-  | (NodeBase & { kind: "unary"; op: "-" | "NOT"; operand: Expr })
-  | (NodeBase & { kind: "binary"; op: BinaryOp; left: Expr; right: Expr; opStart: number });
+import type { BinaryOp, Expr } from "./ast.js";
 
 type NodeInit = Expr extends infer T ? (T extends Expr ? Omit<T, "text"> : never) : never;
 

@@ -1,0 +1,72 @@
+/**
+ * The validation stage: every decoded request, of every operation whether it
+ * is implemented or not, is checked against the operation's input in the
+ * vendored AWS model before any handler runs, and a broken constraint is
+ * answered as AWS answers it:
+ *
+ * - CloudWatch Logs: InvalidParameterException (ValidationException for the
+ *   operations whose model declares only that), every violation listed:
+ *   `2 validation errors detected: Value … at 'logEvents.1.member.message' …; …`.
+ * - CloudWatch: a missing member is MissingParameter `The parameter
+ *   MetricData.member.1.Value is required.`; anything else ValidationError
+ *   with the same listing, member names lower-cased in the first letter.
+ * - Per-operation exceptions where AWS's recorded answer differs (exceptions.ts).
+ *
+ * HIVE_MODEL_VALIDATION=off turns the stage off, only so that benchmarks can
+ * measure what it costs.
+ */
+import { logsError, missingParameter, validationError, type ServiceError } from "../errors.js";
+import type { ServiceName } from "../runtime/operation.js";
+import { ModelCompiler, type Check } from "./compile.js";
+import { exceptionFor } from "./exceptions.js";
+import { MODELS } from "./service-models.js";
+import { ROOT, queryPath, summarize, type Violation } from "./violation.js";
+
+const ENABLED = process.env.HIVE_MODEL_VALIDATION !== "off";
+
+const compilers: Record<ServiceName, ModelCompiler> = {
+  cloudwatch: new ModelCompiler(MODELS.cloudwatch),
+  logs: new ModelCompiler(MODELS.logs),
+};
+const compiled = new Map<string, Check | null>();
+
+/** The operation's compiled check, or null when its input has no constraints (or the model does not know it). */
+function checkOf(service: ServiceName, operation: string): Check | null {
+  const key = `${service}.${operation}`;
+  let check = compiled.get(key);
+  if (check === undefined) {
+    const input = MODELS[service].operations[operation]?.input;
+    check = input ? compilers[service].check(input.shape) : null;
+    compiled.set(key, check);
+  }
+  return check;
+}
+
+/** Throws AWS's answer if the input breaks a constraint of the operation's model. */
+export function validateInput(service: ServiceName, operation: string, input: unknown): void {
+  if (!ENABLED) return;
+  const check = checkOf(service, operation);
+  if (check === null || check(input, undefined, undefined)) return;
+  const out: Violation[] = [];
+  check(input, ROOT, out);
+  const waive = exceptionFor(service, operation)?.waive;
+  const violations = waive ? out.filter((v) => !waive(v)) : out;
+  if (violations.length) throw answer(service, operation, violations);
+}
+
+/** Logs operations whose model declares ValidationException and not InvalidParameterException. */
+function declaresOnlyValidationException(operation: string): boolean {
+  const errors = (MODELS.logs.operations[operation]?.errors ?? []).map((e) => e.shape);
+  return errors.includes("ValidationException") && !errors.includes("InvalidParameterException");
+}
+
+export function answer(service: ServiceName, operation: string, violations: Violation[]): ServiceError {
+  const special = exceptionFor(service, operation)?.answer?.(violations);
+  if (special) return special;
+  if (service === "logs") {
+    return logsError(declaresOnlyValidationException(operation) ? "ValidationException" : "InvalidParameterException", summarize(violations));
+  }
+  const missing = violations.find((v) => v.kind === "required");
+  if (missing) return missingParameter(queryPath(missing.path));
+  return validationError(summarize(violations));
+}
