@@ -28,6 +28,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { startStack, type Stack } from "../test/support/stack.js";
 import { machine, numberArg } from "./common.js";
 
@@ -87,7 +88,7 @@ const rssMb = (pid: number | undefined) => {
   }
 };
 
-/** The nats-server listening on the stack's port: its config file names the port. */
+/** The nats-server listening on the stack's port: the ports file it writes beside its config names its pid and port. */
 function natsPid(natsUrl: string): number | undefined {
   const port = new URL(natsUrl).port;
   for (const d of readdirSync("/proc")) {
@@ -96,7 +97,7 @@ function natsPid(natsUrl: string): number | undefined {
       const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
       if (!cmd[0]?.endsWith("nats-server")) continue;
       const conf = cmd[cmd.indexOf("-c") + 1];
-      if (conf && readFileSync(conf, "utf8").includes(`:${port}`)) return Number(d);
+      if (conf && readFileSync(join(dirname(conf), `nats-server_${d}.ports`), "utf8").includes(`:${port}`)) return Number(d);
     } catch {
       // gone, or not ours
     }

@@ -47,7 +47,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number })
   const conf = `${opts.storeDir}/nats.conf`;
   writeFileSync(
     conf,
-    `listen: 127.0.0.1:${opts.port ?? -1}\nports_file_dir: "${opts.storeDir}"\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}" }\n`,
+    `listen: 127.0.0.1:${opts.port ?? -1}\nports_file_dir: "${opts.storeDir}"\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}", max_memory_store: 1GB, max_file_store: 10GB }\n`,
   );
   const child = spawn("nats-server", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
