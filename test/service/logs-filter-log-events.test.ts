@@ -129,6 +129,12 @@ describe("FilterLogEvents", () => {
     expect(byArn.name).toBe("ResourceNotFoundException");
   });
 
+  it("answers Debian's aws CLI, which pages through every result", async () => {
+    const out = await awsCli(stack, ["logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", "ERROR", "--page-size", "2"]);
+    expect(out.stderr).toBe("");
+    expect(out.json.events.map((e: any) => e.message)).toEqual(expected((_s, m) => m.includes("ERROR")).map((e) => e[2]));
+  });
+
   it("finds the same events once the compactor has moved them into chunks (token filters skip chunks, never events)", async () => {
     await stack.fireSchedule("LogCompactor");
     for (const [filterPattern, keep] of [
@@ -141,10 +147,4 @@ describe("FilterLogEvents", () => {
       expect(brief(out.events), filterPattern).toEqual(expected(keep));
     }
   }, 300_000);
-
-  it("answers Debian's aws CLI, which pages through every result", async () => {
-    const out = await awsCli(stack, ["logs", "filter-log-events", "--log-group-name", group, "--filter-pattern", "ERROR", "--page-size", "2"]);
-    expect(out.stderr).toBe("");
-    expect(out.json.events.map((e: any) => e.message)).toEqual(expected((_s, m) => m.includes("ERROR")).map((e) => e[2]));
-  });
 });
