@@ -19,17 +19,11 @@ export type ComparisonOperator =
   | "LessThanLowerThreshold"
   | "GreaterThanUpperThreshold";
 
-export const COMPARISON_OPERATORS: readonly ComparisonOperator[] = [
-  "GreaterThanOrEqualToThreshold",
-  "GreaterThanThreshold",
-  "LessThanThreshold",
-  "LessThanOrEqualToThreshold",
+export const ANOMALY_OPERATORS: readonly ComparisonOperator[] = [
   "LessThanLowerOrGreaterThanUpperThreshold",
   "LessThanLowerThreshold",
   "GreaterThanUpperThreshold",
 ];
-export const ANOMALY_OPERATORS: readonly ComparisonOperator[] = COMPARISON_OPERATORS.slice(4);
-export const STATE_VALUES: readonly StateValue[] = ["INSUFFICIENT_DATA", "ALARM", "OK"];
 
 export interface AlarmState {
   value: StateValue;

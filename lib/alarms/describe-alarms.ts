@@ -10,15 +10,12 @@ import type {
   DescribeAlarmsInput,
   DescribeAlarmsOutput,
 } from "@aws-sdk/client-cloudwatch";
-import { invalidNextToken, invalidParameterCombination, invalidParameterValue, missingParameter } from "../errors.js";
-import { STATE_VALUES, type AlarmRecord, type StateValue } from "./alarm.js";
+import { invalidNextToken, invalidParameterCombination } from "../errors.js";
+import type { AlarmRecord } from "./alarm.js";
 import { referencedName } from "./evaluate/composite.js";
 import { parseRule, ruleAlarms } from "./rule/parser.js";
 import { listAlarms } from "./store.js";
-import { enumError } from "./validate.js";
 import { toCompositeAlarm, toMetricAlarm } from "./view.js";
-
-const ALARM_TYPES = ["CompositeAlarm", "MetricAlarm"] as const;
 
 function encodeToken(after: string): string {
   return Buffer.from(JSON.stringify({ v: 1, after }), "utf8").toString("base64url");
@@ -41,17 +38,8 @@ export function childrenOf(a: AlarmRecord, account: string): string[] {
 }
 
 export async function describeAlarms(account: string, region: string, input: DescribeAlarmsInput): Promise<DescribeAlarmsOutput> {
+  // MaxRecords' range, the AlarmNames bound and the enums were answered by the validation stage from the model.
   const max = input.MaxRecords ?? 50;
-  if (!Number.isInteger(max) || max < 1 || max > 100) {
-    throw invalidParameterValue(`The value ${max} for parameter MaxRecords is not valid. It must be between 1 and 100.`);
-  }
-  if (input.AlarmNames && input.AlarmNames.length > 100) {
-    throw invalidParameterValue("The collection AlarmNames must not have a size greater than 100.");
-  }
-  if (input.StateValue !== undefined && !STATE_VALUES.includes(input.StateValue as StateValue)) {
-    throw enumError("stateValue", input.StateValue, STATE_VALUES);
-  }
-  for (const t of input.AlarmTypes ?? []) if (!ALARM_TYPES.includes(t as any)) throw enumError("alarmTypes", t, ALARM_TYPES);
   if (input.AlarmNames?.length && input.AlarmNamePrefix !== undefined) {
     throw invalidParameterCombination("The parameters AlarmNames and AlarmNamePrefix are mutually exclusive and you have specified both.");
   }
@@ -97,8 +85,6 @@ export async function describeAlarms(account: string, region: string, input: Des
 }
 
 export async function describeAlarmsForMetric(account: string, region: string, input: DescribeAlarmsForMetricInput): Promise<DescribeAlarmsForMetricOutput> {
-  if (!input.MetricName) throw missingParameter("MetricName");
-  if (!input.Namespace) throw missingParameter("Namespace");
   if (input.Statistic !== undefined && input.ExtendedStatistic !== undefined) {
     throw invalidParameterCombination("The parameters Statistic and ExtendedStatistic are mutually exclusive and you have specified both.");
   }

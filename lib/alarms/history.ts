@@ -7,11 +7,10 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AlarmHistoryItem, DescribeAlarmHistoryInput, DescribeAlarmHistoryOutput } from "@aws-sdk/client-cloudwatch";
-import { invalidNextToken, invalidParameterValue } from "../errors.js";
+import { invalidNextToken } from "../errors.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { putRecord, recordKey, scanRecords } from "../storage/kv.js";
 import type { AlarmRecord, AlarmState } from "./alarm.js";
-import { enumError } from "./validate.js";
 
 export type HistoryItemType = "ConfigurationUpdate" | "StateUpdate" | "Action" | "AlarmContributorStateUpdate" | "AlarmContributorAction";
 
@@ -124,9 +123,6 @@ export function actionItem(
   };
 }
 
-const HISTORY_TYPES: readonly HistoryItemType[] = ["ConfigurationUpdate", "StateUpdate", "Action", "AlarmContributorStateUpdate", "AlarmContributorAction"];
-const ALARM_TYPES = ["CompositeAlarm", "MetricAlarm"] as const;
-
 function encodeToken(offset: number, filter: string): string {
   return Buffer.from(JSON.stringify({ v: 1, o: offset, f: filter }), "utf8").toString("base64url");
 }
@@ -142,18 +138,9 @@ function decodeToken(token: string, filter: string): number {
 }
 
 export async function describeAlarmHistory(account: string, region: string, input: DescribeAlarmHistoryInput): Promise<DescribeAlarmHistoryOutput> {
+  // MaxRecords' range, the enums and AlarmName's length were answered by the validation stage from the model.
   const max = input.MaxRecords ?? 100;
-  if (!Number.isInteger(max) || max < 1 || max > 100) {
-    throw invalidParameterValue(`The value ${max} for parameter MaxRecords is not valid. It must be between 1 and 100.`);
-  }
-  if (input.HistoryItemType !== undefined && !HISTORY_TYPES.includes(input.HistoryItemType as HistoryItemType)) {
-    throw enumError("historyItemType", input.HistoryItemType, HISTORY_TYPES);
-  }
   const scanBy = input.ScanBy ?? "TimestampDescending";
-  if (scanBy !== "TimestampDescending" && scanBy !== "TimestampAscending") {
-    throw enumError("scanBy", scanBy, ["TimestampDescending", "TimestampAscending"]);
-  }
-  for (const t of input.AlarmTypes ?? []) if (!ALARM_TYPES.includes(t as any)) throw enumError("alarmTypes", t, ALARM_TYPES);
   // Without AlarmTypes only metric alarms are returned (DescribeAlarmHistory, AlarmTypes).
   const types = new Set<string>(input.AlarmTypes?.length ? input.AlarmTypes : ["MetricAlarm"]);
   const start = input.StartDate?.getTime() ?? -Infinity;
@@ -161,7 +148,6 @@ export async function describeAlarmHistory(account: string, region: string, inpu
   const filter = JSON.stringify([input.AlarmName, input.HistoryItemType, [...types], start, end, scanBy]);
   const skip = input.NextToken ? decodeToken(input.NextToken, filter) : 0;
 
-  if (input.AlarmName !== undefined && (input.AlarmName === "" || input.AlarmName.length > 255)) return { AlarmHistoryItems: [] };
   const subject = input.AlarmName !== undefined ? `${recordKey(account, region, input.AlarmName)}.*` : `${recordKey(account, region)}.>`;
   const rows = await scanRecords<HistoryRecord>(await bucket(), subject);
   const items = rows

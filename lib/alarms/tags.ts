@@ -13,7 +13,7 @@ import type {
   TagResourceInput,
   UntagResourceInput,
 } from "@aws-sdk/client-cloudwatch";
-import { cloudwatchError, invalidParameterValue, missingParameter } from "../errors.js";
+import { cloudwatchError, invalidParameterValue } from "../errors.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { getRecord, modifyRecord, recordKey } from "../storage/kv.js";
 import type { DashboardRecord } from "../dashboards/dashboards.js";
@@ -25,8 +25,7 @@ type Target = { kind: "alarm"; name: string } | { kind: "dashboard"; name: strin
 
 const notFound = (arn: string) => cloudwatchError("ResourceNotFoundException", `The specified resource ${arn} does not exist.`);
 
-function targetOf(arn: string | undefined, account: string, region: string): Target {
-  if (!arn) throw missingParameter("ResourceARN");
+function targetOf(arn: string, account: string, region: string): Target {
   if (!/^arn:[^:]+:cloudwatch:/.test(arn)) throw invalidParameterValue(`Invalid ARN: ${arn}`);
   const alarm = nameFromArn(arn, region, account);
   if (alarm !== undefined) return { kind: "alarm", name: alarm };
@@ -46,22 +45,22 @@ function tooMany(count: number): never {
   throw invalidParameterValue(`A resource can have at most ${TAGS_MAX} tags; this request would leave it with ${count}.`);
 }
 
-async function changeTags(account: string, region: string, arn: string | undefined, change: (tags: Tag[]) => Tag[]): Promise<void> {
+async function changeTags(account: string, region: string, arn: string, change: (tags: Tag[]) => Tag[]): Promise<void> {
   const target = targetOf(arn, account, region);
   if (target.kind === "alarm") {
     const r = await modifyAlarm(account, region, target.name, (a) => ({ ...a, tags: change(a.tags) }));
-    if (!r) throw notFound(arn!);
+    if (!r) throw notFound(arn);
     return;
   }
   const kv = await getBucket(BUCKETS.dashboards);
   const r = await modifyRecord<DashboardRecord>(kv, recordKey(account, target.name), (d) => ({ ...d, tags: change(d.tags ?? []) }));
-  if (!r) throw notFound(arn!);
+  if (!r) throw notFound(arn);
 }
 
 export async function tagResource(account: string, region: string, input: TagResourceInput): Promise<{}> {
-  if (!input.Tags) throw missingParameter("Tags");
+  // The stage answered the required members and each tag's lengths from the model.
   checkTags(input.Tags);
-  await changeTags(account, region, input.ResourceARN, (tags) => {
+  await changeTags(account, region, input.ResourceARN!, (tags) => {
     const next = merged(tags, input.Tags!);
     if (next.length > TAGS_MAX) tooMany(next.length);
     return next;
@@ -70,14 +69,13 @@ export async function tagResource(account: string, region: string, input: TagRes
 }
 
 export async function untagResource(account: string, region: string, input: UntagResourceInput): Promise<{}> {
-  if (!input.TagKeys) throw missingParameter("TagKeys");
   const drop = new Set(input.TagKeys);
-  await changeTags(account, region, input.ResourceARN, (tags) => tags.filter((t) => !drop.has(t.Key!)));
+  await changeTags(account, region, input.ResourceARN!, (tags) => tags.filter((t) => !drop.has(t.Key!)));
   return {};
 }
 
 export async function listTagsForResource(account: string, region: string, input: ListTagsForResourceInput): Promise<ListTagsForResourceOutput> {
-  const target = targetOf(input.ResourceARN, account, region);
+  const target = targetOf(input.ResourceARN!, account, region);
   if (target.kind === "alarm") {
     const a = await getAlarm(account, region, target.name);
     if (!a) throw notFound(input.ResourceARN!);

@@ -1,73 +1,36 @@
 /**
- * PutMetricAlarm and PutCompositeAlarm validation beyond what the protocol
- * layer checks (types, required members): the model's lengths, ranges and
- * enums, and AWS's rules between parameters (one of Statistic,
- * ExtendedStatistic or Metrics; periods; M ≤ N; actions per state; EC2
- * actions need an InstanceId dimension and a single metric).
+ * PutMetricAlarm and PutCompositeAlarm rules the model cannot state. The
+ * validation stage (lib/validation/) has already answered, in AWS's words,
+ * every required member, length, range and enum of the model; what is left
+ * here is AWS's rules between parameters (one of Statistic, ExtendedStatistic
+ * or Metrics; periods; M ≤ N; EC2 actions need an InstanceId dimension and a
+ * single metric), ARN syntax, ASCII names, the aws: tag prefix, the 50-tag
+ * bound (the model's TagList has none) and the members the model leaves
+ * optional but a metric alarm needs.
  */
 import type { MetricDataQuery, PutCompositeAlarmInput, PutMetricAlarmInput, Tag } from "@aws-sdk/client-cloudwatch";
 import { invalidParameterCombination, invalidParameterValue, missingParameter, validationError, cloudwatchError } from "../errors.js";
 import { parseExpression } from "../metrics/query/math/parser.js";
 import { isBasicStatistic, isExtendedStatistic, parseStatistic } from "../metrics/read/statistics.js";
-import { ANOMALY_OPERATORS, COMPARISON_OPERATORS, type ComparisonOperator, type TreatMissing } from "./alarm.js";
+import { ANOMALY_OPERATORS, type ComparisonOperator, type TreatMissing } from "./alarm.js";
 
-export const NAME_MAX = 255;
-export const DESCRIPTION_MAX = 1024;
-/** "You can specify up to five actions per state" (PutMetricAlarm, AlarmActions: maximum 5 items). */
-export const ACTIONS_MAX = 5;
+/** "You can associate as many as 50 tags with an alarm" (PutMetricAlarm, Tags); the model's TagList has no bound. */
 export const TAGS_MAX = 50;
 /** A math alarm may use "as many as 10 metrics". */
 export const MATH_METRICS_MAX = 10;
-export const RULE_MAX = 10240;
 const TREAT_MISSING: readonly TreatMissing[] = ["breaching", "notBreaching", "ignore", "missing"];
-const UNITS = [
-  "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes", "Bits", "Kilobits",
-  "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second", "Kilobytes/Second", "Megabytes/Second",
-  "Gigabytes/Second", "Terabytes/Second", "Bits/Second", "Kilobits/Second", "Megabits/Second", "Gigabits/Second",
-  "Terabits/Second", "Count/Second", "None",
-];
-const STATISTICS = ["SampleCount", "Average", "Sum", "Minimum", "Maximum"];
-
-/** The model's enum error, in AWS's request-validation words. */
-export function enumError(member: string, value: string, allowed: readonly string[]) {
-  return validationError(
-    `1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${allowed.join(", ")}]`,
-  );
-}
-
-export function checkAlarmName(name: string | undefined, parameter = "AlarmName"): string {
-  if (name === undefined || name === null || name === "") throw missingParameter(parameter);
-  if (name.length > NAME_MAX) {
-    throw validationError(
-      `1 validation error detected: Value '${name}' at '${lower(parameter)}' failed to satisfy constraint: Member must have length less than or equal to ${NAME_MAX}`,
-    );
-  }
+/** The stage has checked presence and length; the model states no character set. */
+export function checkAlarmName(name: string, parameter = "AlarmName"): string {
   // "Alarm names must contain only ASCII characters" (Using Amazon CloudWatch alarms).
   if (!/^[\x20-\x7e]+$/.test(name)) throw invalidParameterValue(`The value for parameter ${parameter} must contain only ASCII characters.`);
   return name;
 }
 
-const lower = (s: string) => s[0].toLowerCase() + s.slice(1);
-
-function checkDescription(d: string | undefined): void {
-  if (d !== undefined && d.length > DESCRIPTION_MAX) {
-    throw validationError(
-      `1 validation error detected: Value '${d}' at 'alarmDescription' failed to satisfy constraint: Member must have length less than or equal to ${DESCRIPTION_MAX}`,
-    );
-  }
-}
-
-/** AlarmActions, OKActions and InsufficientDataActions: at most five ARNs each, each an ARN. */
+/** AlarmActions, OKActions and InsufficientDataActions: each an ARN (the stage bounds their count and length). */
 export function checkActions(input: { AlarmActions?: string[]; OKActions?: string[]; InsufficientDataActions?: string[] }): void {
   for (const member of ["AlarmActions", "OKActions", "InsufficientDataActions"] as const) {
-    const list = input[member] ?? [];
-    if (list.length > ACTIONS_MAX) {
-      throw validationError(
-        `1 validation error detected: Value '[${list.join(", ")}]' at '${lower(member)}' failed to satisfy constraint: Member must have length less than or equal to ${ACTIONS_MAX}`,
-      );
-    }
-    for (const arn of list) {
-      if (typeof arn !== "string" || !/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(arn) || arn.length > 1024) {
+    for (const arn of input[member] ?? []) {
+      if (!/^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/.test(arn)) {
         throw invalidParameterValue(`Invalid arn syntax: ${arn}`);
       }
       const ec2 = /^arn:aws(?:-[a-z-]+)?:automate:[^:]+:ec2:(.*)$/.exec(arn);
@@ -81,55 +44,30 @@ export function checkActions(input: { AlarmActions?: string[]; OKActions?: strin
 export function checkTags(tags: Tag[] | undefined, parameter = "Tags"): void {
   if (!tags) return;
   if (tags.length > TAGS_MAX) throw invalidParameterValue(`The collection ${parameter} must not have a size greater than ${TAGS_MAX}.`);
-  tags.forEach((t, i) => {
-    if (!t.Key) throw missingParameter(`${parameter}.member.${i + 1}.Key`);
-    if (t.Value === undefined || t.Value === null) throw missingParameter(`${parameter}.member.${i + 1}.Value`);
-    if (t.Key.length > 128) throw invalidParameterValue(`The value for parameter ${parameter}.member.${i + 1}.Key must be at most 128 characters.`);
-    if (t.Value.length > 256) throw invalidParameterValue(`The value for parameter ${parameter}.member.${i + 1}.Value must be at most 256 characters.`);
-    if (/^aws:/i.test(t.Key)) throw invalidParameterValue(`The tag key ${t.Key} uses the reserved prefix aws:.`);
-  });
+  for (const t of tags) {
+    if (/^aws:/i.test(t.Key!)) throw invalidParameterValue(`The tag key ${t.Key} uses the reserved prefix aws:.`);
+  }
 }
 
-/** Alarm periods: 10, 20, 30 or a multiple of 60 seconds (High-resolution alarms). */
-function checkAlarmPeriod(period: number | undefined, parameter: string): void {
-  if (period === undefined) return;
-  if (!Number.isInteger(period) || period < 1) {
-    throw validationError(
-      `1 validation error detected: Value '${period}' at '${lower(parameter)}' failed to satisfy constraint: Member must have value greater than or equal to 1`,
-    );
-  }
+/** Alarm periods: 10, 20, 30 or a multiple of 60 seconds (High-resolution alarms); the model states only ≥ 1. */
+function checkAlarmPeriod(period: number, parameter: string): void {
   if (![10, 20, 30].includes(period) && period % 60 !== 0) {
     throw invalidParameterValue(`The parameter ${parameter} must be 10, 20, 30, or a multiple of 60.`);
   }
 }
 
 export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
-  checkAlarmName(input.AlarmName);
-  checkDescription(input.AlarmDescription);
-  if (!input.EvaluationPeriods && input.EvaluationPeriods !== 0) throw missingParameter("EvaluationPeriods");
+  checkAlarmName(input.AlarmName!);
+  // The current model leaves these optional (they are not, for a metric alarm).
+  if (input.EvaluationPeriods === undefined || input.EvaluationPeriods === null) throw missingParameter("EvaluationPeriods");
   if (!input.ComparisonOperator) throw missingParameter("ComparisonOperator");
   const op = input.ComparisonOperator as ComparisonOperator;
-  if (!COMPARISON_OPERATORS.includes(op)) throw enumError("comparisonOperator", op, COMPARISON_OPERATORS);
   if (input.TreatMissingData !== undefined && !TREAT_MISSING.includes(input.TreatMissingData as TreatMissing)) {
     // The model types TreatMissingData as a free string; AWS names the allowed values.
     throw invalidParameterValue(`The value ${input.TreatMissingData} is not valid for TreatMissingData. Valid values are breaching, notBreaching, ignore, missing.`);
   }
-  if (input.Statistic !== undefined && !STATISTICS.includes(input.Statistic)) throw enumError("statistic", input.Statistic, STATISTICS);
-  if (input.Unit !== undefined && !UNITS.includes(input.Unit)) throw enumError("unit", input.Unit, UNITS);
-  if (!Number.isInteger(input.EvaluationPeriods) || input.EvaluationPeriods! < 1) {
-    throw validationError(
-      `1 validation error detected: Value '${input.EvaluationPeriods}' at 'evaluationPeriods' failed to satisfy constraint: Member must have value greater than or equal to 1`,
-    );
-  }
-  if (input.DatapointsToAlarm !== undefined) {
-    if (!Number.isInteger(input.DatapointsToAlarm) || input.DatapointsToAlarm < 1) {
-      throw validationError(
-        `1 validation error detected: Value '${input.DatapointsToAlarm}' at 'datapointsToAlarm' failed to satisfy constraint: Member must have value greater than or equal to 1`,
-      );
-    }
-    if (input.DatapointsToAlarm > input.EvaluationPeriods!) {
-      throw validationError("DatapointsToAlarm must be less than or equal to EvaluationPeriods.");
-    }
+  if (input.DatapointsToAlarm !== undefined && input.DatapointsToAlarm > input.EvaluationPeriods) {
+    throw validationError("DatapointsToAlarm must be less than or equal to EvaluationPeriods.");
   }
   checkActions(input);
   checkTags(input.Tags);
@@ -157,13 +95,6 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
       throw invalidParameterValue(`The value ${input.ExtendedStatistic} for parameter ExtendedStatistic is not supported.`);
     }
     checkAlarmPeriod(input.Period, "Period");
-    if ((input.Dimensions ?? []).length > 30) {
-      throw invalidParameterValue("The collection Dimensions must not have a size greater than 30.");
-    }
-    for (const [i, d] of (input.Dimensions ?? []).entries()) {
-      if (!d.Name) throw missingParameter(`Dimensions.member.${i + 1}.Name`);
-      if (d.Value === undefined || d.Value === null || d.Value === "") throw missingParameter(`Dimensions.member.${i + 1}.Value`);
-    }
     // "The number of evaluation periods for an alarm multiplied by the length of each evaluation period cannot exceed one day."
     if (input.Period! * input.EvaluationPeriods! > 86_400 && input.Period! < 3600) {
       throw invalidParameterValue("The evaluation period (Period * EvaluationPeriods) must not exceed 86400 seconds (1 day) for periods under one hour.");
@@ -220,12 +151,12 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
   const periods = new Set<number>();
   metrics.forEach((q, i) => {
     const path = `Metrics.member.${i + 1}`;
-    if (!q.Id) throw missingParameter(`${path}.Id`);
-    if (!/^[a-z][a-zA-Z0-9_]*$/.test(q.Id)) {
-      throw validationError(`The value ${q.Id} for parameter ${path}.Id is not valid. It must start with a lowercase letter and contain only letters, numbers and underscores.`);
+    const id = q.Id!; // required by the model
+    if (!/^[a-z][a-zA-Z0-9_]*$/.test(id)) {
+      throw validationError(`The value ${id} for parameter ${path}.Id is not valid. It must start with a lowercase letter and contain only letters, numbers and underscores.`);
     }
-    if (ids.has(q.Id)) throw validationError(`The value ${q.Id} for parameter ${path}.Id is used more than once.`);
-    ids.add(q.Id);
+    if (ids.has(id)) throw validationError(`The value ${id} for parameter ${path}.Id is used more than once.`);
+    ids.add(id);
     if (q.ReturnData !== false) returning++;
     if (q.MetricStat && q.Expression !== undefined) {
       throw invalidParameterCombination(`The parameters ${path}.MetricStat and ${path}.Expression are mutually exclusive and you have specified both.`);
@@ -234,13 +165,12 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
     if (q.MetricStat) {
       metricCount++;
       const ms = q.MetricStat;
-      if (!ms.Metric?.MetricName) throw missingParameter(`${path}.MetricStat.Metric.MetricName`);
-      if (!ms.Metric?.Namespace) throw missingParameter(`${path}.MetricStat.Metric.Namespace`);
-      if (!ms.Stat) throw missingParameter(`${path}.MetricStat.Stat`);
-      if (!isBasicStatistic(ms.Stat)) parseStatistic(ms.Stat, `${path}.MetricStat.Stat`);
-      if (ms.Period === undefined) throw missingParameter(`${path}.MetricStat.Period`);
-      checkAlarmPeriod(ms.Period, `${path}.MetricStat.Period`);
-      periods.add(ms.Period);
+      // The model requires Metric, Stat and Period but leaves the metric's name and namespace optional.
+      if (!ms.Metric!.MetricName) throw missingParameter(`${path}.MetricStat.Metric.MetricName`);
+      if (!ms.Metric!.Namespace) throw missingParameter(`${path}.MetricStat.Metric.Namespace`);
+      if (!isBasicStatistic(ms.Stat!)) parseStatistic(ms.Stat!, `${path}.MetricStat.Stat`);
+      checkAlarmPeriod(ms.Period!, `${path}.MetricStat.Period`);
+      periods.add(ms.Period!);
     } else {
       if (q.Period !== undefined) checkAlarmPeriod(q.Period, `${path}.Period`);
       const text = q.Expression!;
@@ -261,14 +191,7 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
 }
 
 export function validatePutCompositeAlarm(input: PutCompositeAlarmInput): void {
-  checkAlarmName(input.AlarmName);
-  checkDescription(input.AlarmDescription);
-  if (!input.AlarmRule) throw missingParameter("AlarmRule");
-  if (input.AlarmRule.length > RULE_MAX) {
-    throw validationError(
-      `1 validation error detected: Value at 'alarmRule' failed to satisfy constraint: Member must have length less than or equal to ${RULE_MAX}`,
-    );
-  }
+  checkAlarmName(input.AlarmName!);
   checkActions(input);
   for (const arn of [...(input.AlarmActions ?? []), ...(input.OKActions ?? []), ...(input.InsufficientDataActions ?? [])]) {
     if (/^arn:aws(?:-[a-z-]+)?:automate:/.test(arn)) throw invalidParameterValue(`Composite alarms do not support EC2 actions: ${arn}`);
