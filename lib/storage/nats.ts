@@ -24,6 +24,8 @@ export const BUCKETS = {
   logGroups: "cw-log-groups",
   logsQueries: "cw-logs-queries",
   logsQueryDefinitions: "cw-logs-query-definitions",
+  logFilters: "cw-log-filters",
+  logDestinations: "cw-log-destinations",
   logStreams: "cw-log-streams",
   metricChunks: "cw-metric-chunks",
   metricSeries: "cw-metric-series",

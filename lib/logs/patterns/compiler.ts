@@ -1,0 +1,444 @@
+/**
+ * Compiles a filter pattern once into a matcher shared by FilterLogEvents,
+ * TestMetricFilter, metric filters and subscription filters. Semantics follow
+ * AWS's "Filter pattern syntax" pages (README, "Filter patterns", lists the
+ * choices where they are silent):
+ * - terms are case-sensitive substrings; every plain term must occur, no
+ *   `-term` may; `?term`s match when any occurs, and only count when the
+ *   pattern has no other kind of term;
+ * - JSON conditions apply to scalar nodes only (an object, an array or a
+ *   missing property satisfies no comparison);
+ * - space-delimited fields split at spaces, with `[…]` and `"…"` each one
+ *   field; without `...` the field count must be exact.
+ */
+import { logsError, type ServiceError } from "../../errors.js";
+import { PatternSyntax } from "./lexer.js";
+import type { Term } from "./lexer.js";
+import { parsePattern, parseSelector, type Cond, type PatternAst, type Slot, type Step, type Value } from "./parser.js";
+import { AwsRegex } from "./regex.js";
+
+export type FieldValue = string | number | boolean | null;
+
+export interface PatternMatch {
+  /** Fields the match extracted: `$name` and `$N` for space-delimited patterns, selectors for JSON. */
+  fields: Record<string, FieldValue>;
+  /** Looks up `$.a.b` (JSON) or `$name` / `$N` (space-delimited) in the matched event; undefined when absent. */
+  lookup(ref: string): FieldValue | undefined;
+}
+
+export interface FilterPattern {
+  readonly kind: "all" | "terms" | "json" | "delimited";
+  /** How many `%regex%` the pattern holds (AWS limits regex filters per log group). */
+  readonly regexCount: number;
+  matches(message: string): boolean;
+  /** Named fields a match extracted ($.a.b for JSON, names for space-delimited), for metric values/dimensions. */
+  match(message: string): PatternMatch | undefined;
+  /** Tokens (maximal [A-Za-z0-9_] runs) every matching message contains whole: safe for scan pushdown. */
+  requiredTokens: string[];
+}
+
+/** AWS: "2 regex per filter pattern" for JSON and space-delimited patterns. */
+const MAX_REGEX_PER_PATTERN = 2;
+
+/**
+ * Compiles a pattern or throws InvalidParameterException. `what` names it in
+ * the message as AWS does: "Invalid filter pattern" for FilterLogEvents,
+ * "Invalid metric filter pattern" for metric filters and TestMetricFilter.
+ */
+export function compileFilterPattern(pattern: string, what = "filter pattern"): FilterPattern {
+  // AWS's message is the bare "Invalid metric filter pattern" (aws-cdk #16278 quotes it); the detail is not told.
+  const fail = (_detail: string): ServiceError => logsError("InvalidParameterException", `Invalid ${what}`);
+  let ast: PatternAst;
+  try {
+    ast = parsePattern(pattern);
+  } catch (e) {
+    if (e instanceof PatternSyntax) throw fail(e.message);
+    throw e;
+  }
+  const regexes: AwsRegex[] = [];
+  const regex = (source: string) => {
+    const r = AwsRegex.compile(source, fail);
+    regexes.push(r);
+    return r;
+  };
+  switch (ast.kind) {
+    case "all":
+      return allPattern();
+    case "terms":
+      return termsPattern(ast.terms, regex);
+    case "json": {
+      const p = jsonPattern(ast.expr, regex);
+      if (regexes.length > MAX_REGEX_PER_PATTERN) throw fail(`at most ${MAX_REGEX_PER_PATTERN} regular expressions in a pattern`);
+      return p;
+    }
+    case "delimited": {
+      const p = delimitedPattern(ast.slots, regex);
+      if (regexes.length > MAX_REGEX_PER_PATTERN) throw fail(`at most ${MAX_REGEX_PER_PATTERN} regular expressions in a pattern`);
+      return p;
+    }
+  }
+}
+
+const NO_FIELDS: PatternMatch = { fields: {}, lookup: () => undefined };
+
+function allPattern(): FilterPattern {
+  return { kind: "all", regexCount: 0, matches: () => true, match: () => NO_FIELDS, requiredTokens: [] };
+}
+
+// ---- terms ----------------------------------------------------------------
+
+function termsPattern(terms: Term[], regex: (s: string) => AwsRegex): FilterPattern {
+  const test = terms.map((t) => {
+    if (t.kind === "regex") {
+      const r = regex(t.value);
+      return (m: string) => r.test(m);
+    }
+    const v = t.value;
+    return (m: string) => m.includes(v);
+  });
+  const include = terms.flatMap((t, i) => (t.mode === "include" ? [test[i]!] : []));
+  const exclude = terms.flatMap((t, i) => (t.mode === "exclude" ? [test[i]!] : []));
+  const optional = terms.flatMap((t, i) => (t.mode === "optional" ? [test[i]!] : []));
+  const onlyOptional = include.length === 0 && exclude.length === 0;
+  const matches = onlyOptional
+    ? (m: string) => optional.some((f) => f(m))
+    : (m: string) => include.every((f) => f(m)) && !exclude.some((f) => f(m));
+  const requiredTokens = onlyOptional ? [] : terms.flatMap((t) => (t.mode === "include" && t.kind === "text" ? interiorTokens(t.value) : []));
+  return {
+    kind: "terms",
+    regexCount: terms.filter((t) => t.kind === "regex").length,
+    matches,
+    match: (m) => (matches(m) ? NO_FIELDS : undefined),
+    requiredTokens: [...new Set(requiredTokens)],
+  };
+}
+
+const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+
+/**
+ * Word runs of a substring that are bounded by non-word characters inside it:
+ * any message containing the substring contains them as whole tokens. Runs
+ * touching either end may continue in the message, so they are left out.
+ */
+export function interiorTokens(s: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    if (!isWordCode(s.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < s.length && isWordCode(s.charCodeAt(i))) i++;
+    if (start > 0 && i < s.length) out.push(s.slice(start, i));
+  }
+  return out;
+}
+
+// ---- values ---------------------------------------------------------------
+
+type Scalar = string | number | boolean;
+
+/** String equality with AWS's wildcard: `*` alone is any value, a leading or trailing `*` any text. */
+function wildcardMatcher(text: string): (s: string) => boolean {
+  if (text === "*") return () => true;
+  const lead = text.startsWith("*");
+  const trail = text.length > 1 && text.endsWith("*");
+  const core = text.slice(lead ? 1 : 0, trail ? -1 : undefined);
+  if (lead && trail) return (s) => s.includes(core);
+  if (lead) return (s) => s.endsWith(core);
+  if (trail) return (s) => s.startsWith(core);
+  return (s) => s === core;
+}
+
+const NUMERIC = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+function toNumber(v: Scalar): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && NUMERIC.test(v)) return Number(v);
+  return undefined;
+}
+
+/** A comparison of one scalar with the pattern's value. */
+function comparer(op: Cond & { kind: "compare" }, regex: (s: string) => AwsRegex): (v: Scalar) => boolean {
+  const value: Value = op.value;
+  if (value.kind === "regex") {
+    const r = regex(value.source);
+    return op.op === "=" ? (v) => r.test(String(v)) : (v) => !r.test(String(v));
+  }
+  if (value.kind === "number") {
+    const n = value.value;
+    const numeric = (f: (x: number) => boolean) => (v: Scalar) => {
+      const x = toNumber(v);
+      return x !== undefined && f(x);
+    };
+    switch (op.op) {
+      case "=": return numeric((x) => x === n);
+      case "!=": return (v) => {
+        const x = toNumber(v);
+        return x === undefined ? String(v) !== value.text : x !== n;
+      };
+      case "<": return numeric((x) => x < n);
+      case "<=": return numeric((x) => x <= n);
+      case ">": return numeric((x) => x > n);
+      case ">=": return numeric((x) => x >= n);
+    }
+  }
+  const test = value.quoted && !value.text.includes("*") ? (s: string) => s === value.text : wildcardMatcher(value.text);
+  return op.op === "=" ? (v) => test(String(v)) : (v) => !test(String(v));
+}
+
+// ---- JSON -----------------------------------------------------------------
+
+/** Every node the steps reach (wildcards fan out); missing properties reach nothing. */
+function resolve(root: unknown, steps: Step[]): unknown[] {
+  let nodes: unknown[] = [root];
+  for (const step of steps) {
+    const out: unknown[] = [];
+    for (const node of nodes) {
+      if (node === null || typeof node !== "object") continue;
+      if (step.kind === "key") {
+        if (!Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, step.key)) out.push((node as Record<string, unknown>)[step.key]);
+      } else if (step.kind === "index") {
+        if (Array.isArray(node) && step.index < node.length) out.push(node[step.index]);
+      } else {
+        out.push(...(Array.isArray(node) ? node : Object.values(node)));
+      }
+    }
+    nodes = out;
+  }
+  return nodes;
+}
+
+const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
+
+function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex): (root: unknown) => boolean {
+  switch (cond.kind) {
+    case "and": {
+      const l = jsonCondition(cond.left, regex);
+      const r = jsonCondition(cond.right, regex);
+      return (root) => l(root) && r(root);
+    }
+    case "or": {
+      const l = jsonCondition(cond.left, regex);
+      const r = jsonCondition(cond.right, regex);
+      return (root) => l(root) || r(root);
+    }
+    case "notExists":
+      return (root) => resolve(root, cond.path).length === 0;
+    case "is": {
+      const want = cond.what === "NULL" ? null : cond.what === "TRUE";
+      return (root) => resolve(root, cond.path).some((v) => v === want);
+    }
+    case "compare": {
+      const cmp = comparer(cond, regex);
+      return (root) => resolve(root, cond.path).some((v) => isScalar(v) && cmp(v));
+    }
+  }
+}
+
+function selectorsOf(cond: Cond, out: Map<string, Step[]>): Map<string, Step[]> {
+  if (cond.kind === "and" || cond.kind === "or") {
+    selectorsOf(cond.left, out);
+    selectorsOf(cond.right, out);
+  } else out.set(cond.field, cond.path);
+  return out;
+}
+
+/** Parses a message that is a JSON object or array; anything else is not a JSON event. */
+function parseJsonEvent(message: string): unknown {
+  let i = 0;
+  while (i < message.length && message.charCodeAt(i) <= 32) i++;
+  const c = message[i];
+  if (c !== "{" && c !== "[") return undefined;
+  try {
+    return JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+}
+
+function firstScalar(root: unknown, steps: Step[]): FieldValue | undefined {
+  for (const v of resolve(root, steps)) if (v === null || isScalar(v)) return v;
+  return undefined;
+}
+
+/**
+ * Property names any matching event must hold (every comparison and IS needs
+ * its property to exist): `"name"` must then appear in the text, which is far
+ * cheaper to test than parsing the event.
+ */
+function requiredKeys(cond: Cond): string[] {
+  switch (cond.kind) {
+    case "and":
+      return [...new Set([...requiredKeys(cond.left), ...requiredKeys(cond.right)])];
+    case "or": {
+      const right = new Set(requiredKeys(cond.right));
+      return requiredKeys(cond.left).filter((k) => right.has(k));
+    }
+    case "notExists":
+      return [];
+    default: {
+      const keys = cond.path.filter((s): s is Step & { kind: "key" } => s.kind === "key");
+      return keys.length ? [keys[keys.length - 1]!.key] : [];
+    }
+  }
+}
+
+function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern {
+  const test = jsonCondition(expr, regex);
+  const selectors = selectorsOf(expr, new Map());
+  const quotedKeys = requiredKeys(expr).map((k) => JSON.stringify(k));
+  // A key written with \u escapes would not show as "key": such events are always parsed.
+  const mayMatch = (message: string) => quotedKeys.every((k) => message.includes(k)) || message.includes("\\u");
+  const match = (message: string): PatternMatch | undefined => {
+    if (!mayMatch(message)) return undefined;
+    const root = parseJsonEvent(message);
+    if (root === undefined || !test(root)) return undefined;
+    const fields: Record<string, FieldValue> = {};
+    for (const [name, steps] of selectors) {
+      const v = firstScalar(root, steps);
+      if (v !== undefined) fields[name] = v;
+    }
+    return {
+      fields,
+      lookup(ref) {
+        try {
+          return firstScalar(root, parseSelector(ref));
+        } catch {
+          return undefined;
+        }
+      },
+    };
+  };
+  return {
+    kind: "json",
+    regexCount: countRegex(expr),
+    matches: (m) => {
+      if (!mayMatch(m)) return false;
+      const root = parseJsonEvent(m);
+      return root !== undefined && test(root);
+    },
+    match,
+    requiredTokens: [],
+  };
+}
+
+function countRegex(cond: Cond): number {
+  if (cond.kind === "and" || cond.kind === "or") return countRegex(cond.left) + countRegex(cond.right);
+  return cond.kind === "compare" && cond.value.kind === "regex" ? 1 : 0;
+}
+
+// ---- space-delimited ------------------------------------------------------
+
+/** Splits a message into fields at spaces; `[…]` and `"…"` are each one field, without their brackets or quotes. */
+export function splitFields(message: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = message.length;
+  while (i < n) {
+    const c = message[i]!;
+    if (c === " " || c === "\t") {
+      i++;
+      continue;
+    }
+    if (c === "[" || c === '"') {
+      const close = message.indexOf(c === "[" ? "]" : '"', i + 1);
+      if (close >= 0) {
+        out.push(message.slice(i + 1, close));
+        i = close + 1;
+        continue;
+      }
+    }
+    let j = i;
+    while (j < n && message[j] !== " " && message[j] !== "\t") j++;
+    out.push(message.slice(i, j));
+    i = j;
+  }
+  return out;
+}
+
+/** Bound on alignments tried when several `...` make the field layout ambiguous. */
+const MAX_ALIGNMENTS = 10_000;
+
+function delimitedCondition(cond: Cond, regex: (s: string) => AwsRegex): (get: (name: string) => string | undefined) => boolean {
+  switch (cond.kind) {
+    case "and": {
+      const l = delimitedCondition(cond.left, regex);
+      const r = delimitedCondition(cond.right, regex);
+      return (get) => l(get) && r(get);
+    }
+    case "or": {
+      const l = delimitedCondition(cond.left, regex);
+      const r = delimitedCondition(cond.right, regex);
+      return (get) => l(get) || r(get);
+    }
+    case "compare": {
+      const cmp = comparer(cond, regex);
+      return (get) => {
+        const v = get(cond.field);
+        return v !== undefined && cmp(v);
+      };
+    }
+    default:
+      throw new Error("IS and NOT EXISTS are JSON-only");
+  }
+}
+
+function delimitedPattern(slots: Slot[], regex: (s: string) => AwsRegex): FilterPattern {
+  const conds = slots.map((s) => (s.kind === "field" && s.cond ? delimitedCondition(s.cond, regex) : undefined));
+  const hasEllipsis = slots.some((s) => s.kind === "ellipsis");
+  const fixed = slots.filter((s) => s.kind === "field").length;
+
+  const match = (message: string): PatternMatch | undefined => {
+    const fields = splitFields(message);
+    if (hasEllipsis ? fields.length < fixed : fields.length !== fixed) return undefined;
+    // owner[j] = index of the slot that field j is bound to (ellipsis fields: -1).
+    const owner = new Int32Array(fields.length);
+    let tries = 0;
+    const byName = new Map<string, number>();
+    const get = (name: string) => {
+      const j = byName.get(name);
+      return j === undefined ? undefined : fields[j];
+    };
+    const check = (): boolean => {
+      byName.clear();
+      for (let j = 0; j < fields.length; j++) {
+        const s = slots[owner[j]!];
+        if (s && s.kind === "field" && s.name !== undefined) byName.set(s.name, j);
+      }
+      return conds.every((c) => c === undefined || c(get));
+    };
+    const align = (si: number, fj: number): boolean => {
+      if (++tries > MAX_ALIGNMENTS) return false;
+      if (si === slots.length) return fj === fields.length && check();
+      const slot = slots[si]!;
+      if (slot.kind === "field") {
+        if (fj >= fields.length) return false;
+        owner[fj] = si;
+        return align(si + 1, fj + 1);
+      }
+      const rest = slots.slice(si + 1).filter((s) => s.kind === "field").length;
+      for (let take = 0; fj + take + rest <= fields.length; take++) {
+        for (let k = 0; k < take; k++) owner[fj + k] = -1;
+        if (align(si + 1, fj + take)) return true;
+      }
+      return false;
+    };
+    if (!align(0, 0)) return undefined;
+    const out: Record<string, FieldValue> = {};
+    for (let j = 0; j < fields.length; j++) {
+      const s = slots[owner[j]!];
+      const name = s && s.kind === "field" && s.name !== undefined ? s.name : String(j + 1);
+      out[`$${name}`] = fields[j]!;
+    }
+    return { fields: out, lookup: (ref) => out[ref] };
+  };
+  return {
+    kind: "delimited",
+    regexCount: slots.reduce((n, s) => n + (s.kind === "field" && s.cond ? countRegex(s.cond) : 0), 0),
+    matches: (m) => match(m) !== undefined,
+    match,
+    requiredTokens: [],
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Account-level resource policies (which AWS services may write to the
+ * account's log groups): PutResourcePolicy, DescribeResourcePolicies,
+ * DeleteResourcePolicy. AWS's quota: 10 per account and region. One KV
+ * record per policy in `cw-log-destinations`, key `{account}.p.{name}`.
+ */
+import type {
+  DeleteResourcePolicyRequest,
+  DescribeResourcePoliciesRequest,
+  DescribeResourcePoliciesResponse,
+  PutResourcePolicyRequest,
+  PutResourcePolicyResponse,
+  ResourcePolicy,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { randomUUID } from "node:crypto";
+import { logsError } from "../../errors.js";
+import { deleteRecord, getRecord, keyToken, putRecord, scanRecords } from "../../storage/kv.js";
+import { invalidParameter } from "../errors.js";
+import { paginate } from "../pagination.js";
+import { destinationsBucket } from "./destinations.js";
+
+export const MAX_RESOURCE_POLICIES = 10;
+
+interface PolicyRecord {
+  policyName: string;
+  policyDocument: string;
+  lastUpdatedTime: number;
+  revisionId: string;
+}
+
+const policyKey = (accountId: string, name: string) => `${accountId}.p.${keyToken(name)}`;
+
+const toPolicy = (p: PolicyRecord): ResourcePolicy => ({
+  policyName: p.policyName,
+  policyDocument: p.policyDocument,
+  lastUpdatedTime: p.lastUpdatedTime,
+  policyScope: "ACCOUNT",
+  revisionId: p.revisionId,
+});
+
+export async function putResourcePolicy(accountId: string, _region: string, input: PutResourcePolicyRequest): Promise<PutResourcePolicyResponse> {
+  if (!input.policyName) throw invalidParameter("policyName is required.");
+  if (!input.policyDocument) throw invalidParameter("policyDocument is required.");
+  try {
+    const doc = JSON.parse(input.policyDocument!);
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("not an object");
+  } catch {
+    throw invalidParameter("Policy document is not valid JSON.");
+  }
+  const kv = await destinationsBucket();
+  const key = policyKey(accountId, input.policyName!);
+  const existing = await getRecord<PolicyRecord>(kv, key);
+  if (!existing) {
+    const count = (await scanRecords<PolicyRecord>(kv, `${accountId}.p.*`)).length;
+    if (count >= MAX_RESOURCE_POLICIES) throw logsError("LimitExceededException", "Resource limit exceeded.");
+  } else if (input.expectedRevisionId !== undefined && input.expectedRevisionId !== existing.value.revisionId) {
+    throw logsError("OperationAbortedException", "The policy was changed by another request; its revision is not the expected one.");
+  }
+  const record: PolicyRecord = { policyName: input.policyName!, policyDocument: input.policyDocument!, lastUpdatedTime: Date.now(), revisionId: randomUUID() };
+  await putRecord(kv, key, record);
+  return { resourcePolicy: toPolicy(record), revisionId: record.revisionId };
+}
+
+export async function deleteResourcePolicy(accountId: string, _region: string, input: DeleteResourcePolicyRequest): Promise<{}> {
+  const kv = await destinationsBucket();
+  const key = policyKey(accountId, input.policyName!);
+  if (!(await getRecord(kv, key))) throw logsError("ResourceNotFoundException", "Policy with name [" + input.policyName + "] does not exist");
+  await deleteRecord(kv, key);
+  return {};
+}
+
+export async function describeResourcePolicies(accountId: string, _region: string, input: DescribeResourcePoliciesRequest): Promise<DescribeResourcePoliciesResponse> {
+  const all = (await scanRecords<PolicyRecord>(await destinationsBucket(), `${accountId}.p.*`)).map((r) => r.value);
+  const page = await paginate({
+    operation: "DescribeResourcePolicies",
+    query: {},
+    candidates: all,
+    key: (p) => [p.policyName],
+    limit: input.limit ?? 50,
+    nextToken: input.nextToken,
+    load: async (p) => toPolicy(p),
+  });
+  const out: DescribeResourcePoliciesResponse = { resourcePolicies: page.items };
+  if (page.nextToken) out.nextToken = page.nextToken;
+  return out;
+}
