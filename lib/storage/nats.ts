@@ -145,6 +145,17 @@ export async function directGet(jsm: JetStreamManager, stream: string, query: Di
   }
 }
 
+/**
+ * Removes the messages on `filter` with a sequence below `below`. nats-server
+ * (2.9) takes a purge request with sequence 1 as "purge everything on the
+ * filter" (test/store/storage-nats-purge.test.ts shows it), so below ≤ 1,
+ * which has nothing to remove, sends nothing.
+ */
+export async function purgeBelow(jsm: JetStreamManager, stream: string, filter: string, below: number): Promise<number> {
+  if (below <= 1) return 0;
+  return (await jsm.streams.purge(stream, { filter, seq: below })).purged;
+}
+
 /** Creates every bucket up front, so a fresh deployment is ready before the first request. */
 export async function ensureNatsResources(): Promise<void> {
   await Promise.all(Object.values(BUCKETS).map(getBucket));

@@ -19,7 +19,7 @@ import { hostname } from "node:os";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
-import { getNats } from "../../storage/nats.js";
+import { getNats, purgeBelow } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
 import { acquireLease, commitLease, listShards, registerShard, type Lease } from "../../storage/stream-shards.js";
 import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
@@ -378,7 +378,7 @@ async function purgeCompacted(p: number, checkpoint: number): Promise<void> {
     const consumer = (await listShards(LOG_EVENTS_STREAM)).find((r) => r.shard === String(p));
     if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) upTo = Math.min(upTo, consumer.checkpoint);
     const { jsm } = await getNats();
-    await jsm.streams.purge(LOG_EVENTS_STREAM, { filter: logPartitionFilter(p), seq: upTo + 1 });
+    await purgeBelow(jsm, LOG_EVENTS_STREAM, logPartitionFilter(p), upTo + 1);
     keep.unshift({ seq: upTo, at: ripe[ripe.length - 1].at });
   }
   if (JSON.stringify(keep) !== JSON.stringify(rec.marks)) await putRecord(kv, key, { marks: keep.slice(-100) } satisfies PurgeMarks);

@@ -5,7 +5,7 @@
  * in the same partition, so one compactor (the partition's lease holder)
  * sees all of a stream's buffered events in order.
  */
-import { DeliverPolicy, RetentionPolicy, StorageType, type Consumer, type JsMsg } from "nats";
+import { DeliverPolicy, RetentionPolicy, StorageType, type Consumer } from "nats";
 import { ensureStream, getNats } from "../../storage/nats.js";
 import { registerShard } from "../../storage/stream-shards.js";
 import { encodeLogBatch, type LogBatch } from "./batch-codec.js";
@@ -101,44 +101,75 @@ export async function bufferRange(): Promise<BufferRange> {
   return { first: state.first_seq, last: state.last_seq };
 }
 
+/** A buffered message as readers see it. */
+export interface BufferedMessage {
+  seq: number;
+  data: Uint8Array;
+}
+
 /**
  * Calls `visit` for each message on `subject` (may hold wildcards) with a
  * sequence in [fromSeq, toSeq], in order. Returns the sequence of the first
  * message seen (undefined when none), so a caller can tell whether messages
  * it expected were purged meanwhile.
+ *
+ * A fresh consumer reads the bulk. Its pending count was seen at 0 for
+ * messages that were there (under load), and a read that ends early loses
+ * events for the compactor and hides them from scans: so the end is
+ * confirmed by the stream itself (a message get of the next sequence on the
+ * subject), and whatever the consumer missed is read that way.
  */
 export async function readBuffer(
   subject: string,
   fromSeq: number,
   toSeq: number,
   /** Returning false stops the read. */
-  visit: (m: JsMsg) => void | boolean | Promise<void | boolean>,
+  visit: (m: BufferedMessage) => void | boolean | Promise<void | boolean>,
   signal?: AbortSignal,
 ): Promise<number | undefined> {
   if (toSeq < fromSeq) return undefined;
   await ensureLogEventsStream();
-  const { js } = await getNats();
+  const { js, jsm } = await getNats();
+  let first: number | undefined;
+  let next = Math.max(1, fromSeq);
+  let stopped = false;
+  const seen = async (m: BufferedMessage): Promise<boolean> => {
+    first ??= m.seq;
+    next = m.seq + 1;
+    if ((await visit(m)) === false) stopped = true;
+    return !stopped;
+  };
   const consumer = await js.consumers.get(LOG_EVENTS_STREAM, {
     filterSubjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: Math.max(1, fromSeq),
+    opt_start_seq: next,
     // Every read makes one: deleted when done, and gone soon by itself if this process dies first.
     inactive_threshold: 30_000,
   });
   try {
-    return await readWith(consumer, toSeq, visit, signal);
+    await readWith(consumer, toSeq, seen, signal);
   } finally {
     void consumer.delete().catch(() => undefined);
   }
+  while (!stopped && !signal?.aborted && next <= toSeq) {
+    const m = await jsm.streams
+      .getMessage(LOG_EVENTS_STREAM, { seq: next, next_by_subj: subject } as unknown as { seq: number })
+      .catch((e) => {
+        if ((e as { code?: string }).code === "404") return undefined;
+        throw e;
+      });
+    if (!m || m.seq > toSeq) break;
+    await seen({ seq: m.seq, data: m.data });
+  }
+  return first;
 }
 
 async function readWith(
   consumer: Consumer,
   toSeq: number,
-  visit: (m: JsMsg) => void | boolean | Promise<void | boolean>,
+  visit: (m: BufferedMessage) => Promise<boolean>,
   signal?: AbortSignal,
-): Promise<number | undefined> {
-  let first: number | undefined;
+): Promise<void> {
   // What matched when the consumer was made bounds the read: a fetch for
   // more than is there would wait out its expiry.
   let pending = (await consumer.info(true)).num_pending;
@@ -148,17 +179,11 @@ async function readWith(
     for await (const m of batch) {
       got++;
       pending = m.info.pending;
-      if (m.seq > toSeq) {
-        pending = 0;
-        break;
-      }
-      first ??= m.seq;
-      if ((await visit(m)) === false) {
+      if (m.seq > toSeq || !(await visit(m))) {
         pending = 0;
         break;
       }
     }
     if (got === 0) break;
   }
-  return first;
 }

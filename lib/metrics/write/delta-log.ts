@@ -15,7 +15,7 @@
  */
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { getRecord, isWrongLastSequence, putRecord } from "../../storage/kv.js";
-import { BUCKETS, directGet, ensureStream, getBucket, getNats } from "../../storage/nats.js";
+import { BUCKETS, directGet, ensureStream, getBucket, getNats, purgeBelow } from "../../storage/nats.js";
 import { decodeDelta, deltaRange, type DeltaEntry } from "../encoding/delta-codec.js";
 
 export const DELTA_STREAM = "CW_METRICS_DELTAS";
@@ -120,7 +120,7 @@ const purgeKey = (partition: number) => `${DELTA_STREAM}.${partition}`;
 export async function purgeDeltas(partition: number, below: number): Promise<void> {
   await putRecord(await getBucket(BUCKETS.streamShards), purgeKey(partition), { below });
   const { jsm } = await getNats();
-  await jsm.streams.purge(DELTA_STREAM, { filter: deltaSubject(partition), seq: below });
+  await purgeBelow(jsm, DELTA_STREAM, deltaSubject(partition), below);
   const last = lastSeen.get(partition);
   if (last && last.seq < below) lastSeen.delete(partition);
 }
