@@ -6,11 +6,11 @@
  */
 import type { PutCompositeAlarmInput } from "@aws-sdk/client-cloudwatch";
 import { invalidParameterValue, validationError } from "../errors.js";
-import { INITIAL_REASON, type AlarmRecord } from "./alarm.js";
+import type { AlarmRecord } from "./alarm.js";
 import { evaluateComposites, referencedName } from "./evaluate/composite.js";
-import { addHistory, configurationItem } from "./history.js";
+import { saveAlarm } from "./save-alarm.js";
 import { parseRule, ruleAlarms } from "./rule/parser.js";
-import { createAlarm, getAlarm, listAlarms, updateAlarm } from "./store.js";
+import { listAlarms } from "./store.js";
 import { validatePutCompositeAlarm } from "./validate.js";
 
 export async function putCompositeAlarm(account: string, region: string, input: PutCompositeAlarmInput, now = Date.now()): Promise<{}> {
@@ -34,48 +34,15 @@ export async function putCompositeAlarm(account: string, region: string, input: 
     throw validationError(`Could not save the composite alarm as the actions suppressor ${input.ActionsSuppressor} does not exist`);
   }
 
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const existing = await getAlarm(account, region, name);
-    if (existing && existing.value.type !== "CompositeAlarm") {
-      throw invalidParameterValue(`The alarm ${name} is a metric alarm; it cannot be updated by PutCompositeAlarm.`);
-    }
-    const base: AlarmRecord = existing?.value ?? {
-      v: 1,
-      type: "CompositeAlarm",
-      name,
-      region,
-      actionsEnabled: true,
-      okActions: [],
-      alarmActions: [],
-      insufficientDataActions: [],
-      configUpdatedAt: now,
-      state: { value: "INSUFFICIENT_DATA", reason: INITIAL_REASON, updatedAt: now, transitionedAt: now },
-      tags: input.Tags ?? [],
-      pending: [],
-    };
-    const record: AlarmRecord = {
-      ...base,
-      description: input.AlarmDescription,
-      actionsEnabled: input.ActionsEnabled ?? true,
-      okActions: input.OKActions ?? [],
-      alarmActions: input.AlarmActions ?? [],
-      insufficientDataActions: input.InsufficientDataActions ?? [],
-      configUpdatedAt: now,
-      composite: {
-        rule: input.AlarmRule!,
-        ...(input.ActionsSuppressor !== undefined
-          ? { suppressor: input.ActionsSuppressor, waitPeriod: input.ActionsSuppressorWaitPeriod, extensionPeriod: input.ActionsSuppressorExtensionPeriod }
-          : {}),
-      },
-    };
-    if (record.description === undefined) delete record.description;
-    const stored = existing ? await updateAlarm(account, record, existing.revision) : await createAlarm(account, record);
-    if (!stored) continue;
-    await addHistory(account, region, configurationItem(record, existing ? "Update" : "Create", existing?.value));
-    await evaluateComposites(account, region, now);
-    return {};
-  }
-  throw new Error(`too much contention on alarm ${name}`);
+  const composite: AlarmRecord["composite"] = {
+    rule: input.AlarmRule!,
+    ...(input.ActionsSuppressor !== undefined
+      ? { suppressor: input.ActionsSuppressor, waitPeriod: input.ActionsSuppressorWaitPeriod, extensionPeriod: input.ActionsSuppressorExtensionPeriod }
+      : {}),
+  };
+  await saveAlarm(account, region, "CompositeAlarm", input, { composite }, now);
+  await evaluateComposites(account, region, now);
+  return {};
 }
 
 /** True when one of `refs` (transitively, through composite rules) leads back to `name`. */

@@ -5,10 +5,8 @@
  * pending actions, and is recorded as a ConfigurationUpdate.
  */
 import type { PutMetricAlarmInput } from "@aws-sdk/client-cloudwatch";
-import { invalidParameterValue } from "../errors.js";
-import { INITIAL_REASON, type AlarmRecord, type MetricConfig, type TreatMissing, type ComparisonOperator } from "./alarm.js";
-import { addHistory, configurationItem } from "./history.js";
-import { createAlarm, getAlarm, updateAlarm } from "./store.js";
+import { type MetricConfig, type TreatMissing, type ComparisonOperator } from "./alarm.js";
+import { saveAlarm } from "./save-alarm.js";
 import { validatePutMetricAlarm } from "./validate.js";
 
 export async function putMetricAlarm(account: string, region: string, input: PutMetricAlarmInput, now = Date.now()): Promise<{}> {
@@ -31,41 +29,6 @@ export async function putMetricAlarm(account: string, region: string, input: Put
   if (input.TreatMissingData !== undefined) metric.treatMissingData = input.TreatMissingData as TreatMissing;
   if (input.EvaluateLowSampleCountPercentile) metric.evaluateLowSampleCountPercentile = input.EvaluateLowSampleCountPercentile;
 
-  const name = input.AlarmName!;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const existing = await getAlarm(account, region, name);
-    if (existing && existing.value.type !== "MetricAlarm") {
-      throw invalidParameterValue(`The alarm ${name} is a composite alarm; it cannot be updated by PutMetricAlarm.`);
-    }
-    const base: AlarmRecord = existing?.value ?? {
-      v: 1,
-      type: "MetricAlarm",
-      name,
-      region,
-      actionsEnabled: true,
-      okActions: [],
-      alarmActions: [],
-      insufficientDataActions: [],
-      configUpdatedAt: now,
-      state: { value: "INSUFFICIENT_DATA", reason: INITIAL_REASON, updatedAt: now, transitionedAt: now },
-      tags: input.Tags ?? [],
-      pending: [],
-    };
-    const record: AlarmRecord = {
-      ...base,
-      description: input.AlarmDescription,
-      actionsEnabled: input.ActionsEnabled ?? true,
-      okActions: input.OKActions ?? [],
-      alarmActions: input.AlarmActions ?? [],
-      insufficientDataActions: input.InsufficientDataActions ?? [],
-      configUpdatedAt: now,
-      metric,
-    };
-    if (record.description === undefined) delete record.description;
-    const stored = existing ? await updateAlarm(account, record, existing.revision) : await createAlarm(account, record);
-    if (!stored) continue;
-    await addHistory(account, region, configurationItem(record, existing ? "Update" : "Create", existing?.value));
-    return {};
-  }
-  throw new Error(`too much contention on alarm ${name}`);
+  await saveAlarm(account, region, "MetricAlarm", input, { metric }, now);
+  return {};
 }
