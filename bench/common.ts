@@ -1,5 +1,6 @@
 /** What the service benchmarks share: arguments and the machine they ran on. */
 import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
+import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -39,4 +40,18 @@ export function ingestRequest(i: number, series: number, timestamp: Date): { Nam
 export function profileArgs(): string[] {
   const i = process.argv.indexOf("--profile");
   return i > 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[i + 1]}`] : [];
+}
+
+/** The q-quantile of ascending `sorted` (NaN when empty). */
+export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+/** A process's resident memory in MiB, from /proc (NaN when it is gone). */
+export function rssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }

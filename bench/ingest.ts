@@ -26,9 +26,8 @@
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { startStack, templateWithoutAggregator, type Stack } from "../test/support/stack.js";
-import { ingestRequest, machine, numberArg, profileArgs } from "./common.js";
+import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb } from "./common.js";
 
 const SECONDS = numberArg("seconds", 60);
 const CLIENTS = numberArg("clients", 8);
@@ -51,7 +50,6 @@ function client(endpoint: string): CloudWatchClient {
   });
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 async function drive(endpoint: string, seconds: number, onTick?: () => void) {
   const latencies: number[] = [];
@@ -92,11 +90,6 @@ async function drive(endpoint: string, seconds: number, onTick?: () => void) {
   return { rate: datums / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors, requests: latencies.length };
 }
 
-const rssMb = (pid: number | undefined) => {
-  if (!pid) return NaN;
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
-};
 
 async function main() {
   console.log(`${machine()}`);

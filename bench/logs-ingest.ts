@@ -17,7 +17,7 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand, type InputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { fork } from "node:child_process";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg } from "./common.js";
+import { machine, numberArg, quantile } from "./common.js";
 import { rng } from "../test/support/random.js";
 
 const SECONDS = numberArg("seconds", 30);
@@ -42,7 +42,6 @@ const batch = (i: number): InputLogEvent[] => {
   return Array.from({ length: BATCH }, (_, k) => ({ timestamp: t, message: line(i * BATCH + k) }));
 };
 const BYTES_PER_EVENT = line(0).length;
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 async function drive(endpoint: string, seconds: number) {
   const latencies: number[] = [];

@@ -30,7 +30,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, Des
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startStack, type Stack } from "../test/support/stack.js";
-import { machine, numberArg } from "./common.js";
+import { machine, numberArg, rssMb } from "./common.js";
 
 const MINUTES = numberArg("minutes", 60);
 const RATE = numberArg("rate", 8000);
@@ -78,15 +78,6 @@ class Op {
   }
 }
 
-const rssMb = (pid: number | undefined) => {
-  if (!pid) return NaN;
-  try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-};
 
 /** The nats-server listening on the stack's port: the ports file it writes beside its config names its pid and port. */
 function natsPid(natsUrl: string): number | undefined {

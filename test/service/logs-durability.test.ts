@@ -8,6 +8,7 @@
 import { CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, PutLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logsClient, startStack, type Stack } from "../support/stack.js";
+import { retrying as retryUntil } from "../support/retrying.js";
 
 let stack: Stack;
 const RUN = `/dur/${Date.now().toString(36)}`;
@@ -20,18 +21,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** A restarted service or nats-server may refuse a call or two while it reconnects. */
-async function retrying<T>(f: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await f();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(500);
-    }
-  }
-}
+/** A restarted service may answer 503 once while it reconnects: retried for 60 s, 500 ms apart. */
+const retrying = <T>(f: () => Promise<T>) => retryUntil(f, { timeoutMs: 60000, pauseMs: 500 });
 
 async function readAll(client: CloudWatchLogsClient, group: string, stream: string): Promise<string[]> {
   const out: string[] = [];

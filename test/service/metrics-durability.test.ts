@@ -22,6 +22,7 @@ import { AckPolicy, DeliverPolicy, connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INGEST_STREAM, PARTITIONS, partitionFilter } from "../../lib/metrics/write/ingest-log.js";
 import { ROOT, cloudWatchClient, listeningEndpoint, startStack, type Stack } from "../support/stack.js";
+import { retrying as retryUntil } from "../support/retrying.js";
 import { MIN, minuteGrid } from "../support/minutes.js";
 
 let stack: Stack;
@@ -40,18 +41,8 @@ afterAll(async () => {
 /** A fresh client per phase: a restarted service has closed every connection. */
 const client = (endpoint = stack.endpoint): CloudWatchClient => cloudWatchClient({ ...stack, endpoint });
 
-/** Retries `f` while it throws (a service that just reconnected to NATS may answer 503 once). */
-async function retrying<T>(f: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await f();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(250);
-    }
-  }
-}
+/** A restarted service may answer 503 once while it reconnects: retried for 20 s, 250 ms apart. */
+const retrying = <T>(f: () => Promise<T>) => retryUntil(f, { timeoutMs: 20000, pauseMs: 250 });
 
 /**
  * Waits until the aggregators' checkpoints of the given partitions (all when
