@@ -3,7 +3,7 @@
  * @aws-sdk/client-cloudwatch-logs against a real nats-server and S3 server:
  * writes `--mb` MB of mixed JSON / text log events (PutLogEvents, 1 MB
  * batches, 8 streams, spread over 10 hours), lets compaction run for
- * `--settle` seconds, then times (median of `--runs`):
+ * `--settle` seconds and drains what is left into chunks, then times (median of `--runs`):
  *  1. `filter` on a rare term (1 event in 10,000): MB/s scanned (target ≥ 300);
  *  2. `stats count(*) by bin(5m)` over everything: MB/s (target ≥ 150);
  *  3. a query whose time range covers 1 % of the data: the share of bytes it
@@ -11,7 +11,7 @@
  * MB/s is the query's bytesScanned over the time from StartQuery until
  * GetQueryResults first answers Complete (polled every 50 ms).
  *
- *   npx tsx bench/insights.ts [--mb 100] [--runs 3] [--settle 30]
+ *   npx tsx bench/insights.ts [--mb 100] [--runs 3] [--settle 30] [--profile DIR]
  */
 import {
   CloudWatchLogsClient,
@@ -23,7 +23,7 @@ import {
   type GetQueryResultsResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg } from "./common.js";
+import { drainCompactor, machine, numberArg, profileArgs } from "./common.js";
 
 const MB = numberArg("mb", 100);
 const RUNS = numberArg("runs", 3);
@@ -86,7 +86,7 @@ async function timeQuery(logs: CloudWatchLogsClient, queryString: string, startM
 
 async function main() {
   console.log(machine());
-  const stack = await startStack({ env: { HIVE_CLOUDWATCH_LOGS_FLUSH_INTERVAL: "5s" } });
+  const stack = await startStack({ env: { HIVE_CLOUDWATCH_LOGS_FLUSH_INTERVAL: "5s" }, nodeArgs: profileArgs() });
   // The SDK's default retries: a loaded machine may answer 503 (a NATS timeout) now and then, as AWS may.
   const logs = new CloudWatchLogsClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: stack.credentials[0].accessKeyId, secretAccessKey: stack.credentials[0].secretAccessKey } });
   try {
@@ -94,8 +94,10 @@ async function main() {
     const t = performance.now();
     const { events, bytes } = await ingest(logs, start);
     console.log(`ingested ${events.toLocaleString()} events, ${(bytes / 1e6).toFixed(1)} MB of messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    console.log(`letting compaction run for ${SETTLE_S} s`);
+    console.log(`letting compaction run for ${SETTLE_S} s, then draining the buffer`);
     await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+    const drained = await drainCompactor(stack);
+    console.log(`the drain compacted ${drained.events} more events`);
     const end = start + SPAN_MS;
 
     const report = async (name: string, q: string, from: number, to: number) => {

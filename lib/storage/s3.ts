@@ -75,6 +75,22 @@ export async function getObject(bucket: string, key: string): Promise<Uint8Array
 }
 
 /**
+ * Bytes `start` to `end` (exclusive) of an object, by a ranged GET. A server
+ * that ignores Range answers the whole object: the range is cut from it.
+ */
+export async function getObjectRange(bucket: string, key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+  await ensureBucket(bucket);
+  try {
+    const res = await getS3().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+    const body = await res.Body!.transformToByteArray();
+    return res.ContentRange || body.length === end - start ? body : body.subarray(start, end);
+  } catch (e) {
+    if ((e as Error).name === "NoSuchKey") return undefined;
+    throw e;
+  }
+}
+
+/**
  * Every key under `prefix`. ListObjects (v1): a server that truncates is asked
  * again after the last key it gave (Marker); one that ignores the marker ends
  * the listing instead of looping.

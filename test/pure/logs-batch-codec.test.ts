@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeLogBatch, decodeLogBatchHeader, encodeLogBatch, type LogBatch } from "../../lib/logs/events/batch-codec.js";
-import { decodeChunk, encodeChunk, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
+import { decodeBlock, encodeChunk, inflateBlock, type BlockRange, type ChunkBlock, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
 import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
-import { buildTokenFilter, mayContain } from "../../lib/logs/events/token-filter.js";
+import { buildTokenFilter, decodeTokenFilter, mayContain } from "../../lib/logs/events/token-filter.js";
 import { makeEventId, parseEventId } from "../../lib/logs/events/event-id.js";
 import { isServiceError } from "../../lib/errors.js";
 import { rng } from "../support/random.js";
@@ -86,24 +86,81 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     message: i % 2 ? `{"level":"info","i":${i},"msg":"line\\nwith escape"}` : `GET /api/items/${i} 200 ${i * 3}ms ünï\nsecond line`,
   }));
 
-  it("round-trip through several gzip blocks, and a reader can start at any block", () => {
+  /** Blocks `from` on, inflated and decoded as a scan does, back into events. */
+  async function decodeChunk(body: Uint8Array, blocks: readonly ChunkBlock[], from = 0, range: BlockRange = {}, needles: string[] = []): Promise<ChunkEvent[]> {
+    const out: ChunkEvent[] = [];
+    for (let b = from; b < blocks.length; b++) {
+      const end = b + 1 < blocks.length ? blocks[b + 1].offset : body.length;
+      const d = decodeBlock(await inflateBlock(body.subarray(blocks[b].offset, end)), b === 0, range, needles.map((n) => Buffer.from(n)));
+      for (let i = 0; i < d.length; i++) out.push({ timestamp: d.timestamp[i], ingestionTime: d.ingestionTime[i], seq: d.seq[i], index: d.index[i], message: d.message(i) });
+    }
+    return out;
+  }
+
+  it("round-trip through several gzip blocks, and a reader can start at any block", async () => {
     const c = encodeChunk(events);
     expect(c.blocks.length).toBeGreaterThan(1);
-    expect(decodeChunk(c.body, c.blocks).events).toEqual(events);
+    expect(await decodeChunk(c.body, c.blocks)).toEqual(events);
     const from = c.blocks.length - 1;
-    const tail = decodeChunk(c.body, c.blocks, from).events;
+    const tail = await decodeChunk(c.body, c.blocks, from);
     expect(tail[0].timestamp).toBe(c.blocks[from].firstTimestamp);
     expect(tail).toEqual(events.slice(events.length - tail.length));
   });
 
-  it("fuzz: mutated chunks decode or throw a ServiceError", () => {
+  it("index each block: first and last timestamp, event count, text bytes, and a token filter of its own messages", () => {
+    const c = encodeChunk(events);
+    let seen = 0;
+    for (const b of c.blocks) {
+      const mine = events.slice(seen, seen + b.count!);
+      expect(b.firstTimestamp).toBe(mine[0].timestamp);
+      expect(b.lastTimestamp).toBe(mine[mine.length - 1].timestamp);
+      const filter = decodeTokenFilter(b.filter!);
+      for (const e of mine) for (const t of tokenizeForIndex(e.message)) expect(mayContain(filter, t)).toBe(true);
+      seen += b.count!;
+    }
+    expect(seen).toBe(events.length);
+    expect(c.blocks.reduce((n, b) => n + b.rawBytes!, 0)).toBe(c.rawBytes);
+    // A number only one block's messages hold is ruled out by (almost) every other block's filter.
+    const owner = c.blocks.findIndex((b, i) => i > 0);
+    const token = String(events.slice(0, c.blocks[owner].count! + c.blocks[0].count!).length - 1);
+    const holders = c.blocks.filter((b) => mayContain(decodeTokenFilter(b.filter!), token)).length;
+    expect(holders).toBeLessThanOrEqual(2);
+  });
+
+  it("keep only the events in the time range and holding every required substring, with the message bytes they read", async () => {
+    const c = encodeChunk(events);
+    const range = { startTime: T0 + 1000, endTime: T0 + 30_000 };
+    const want = events.filter((e) => e.timestamp >= range.startTime && e.timestamp < range.endTime);
+    expect(await decodeChunk(c.body, c.blocks, 0, range)).toEqual(want);
+    const needles = ["ünï", "200 1"];
+    expect(await decodeChunk(c.body, c.blocks, 0, range, needles)).toEqual(want.filter((e) => needles.every((n) => e.message.includes(n))));
+    // A needle across two events (the end of one message and the next header) matches neither.
+    expect(await decodeChunk(c.body, c.blocks, 0, {}, ['escape"}\n'])).toEqual([]);
+  });
+
+  it("fuzz: mutated chunks decode or throw a ServiceError", async () => {
     const random = rng(7);
     const c = encodeChunk(events.slice(0, 50));
     for (let i = 0; i < 500; i++) {
       const m = Uint8Array.from(c.body);
       m[Math.floor(random() * m.length)] ^= 1 + Math.floor(random() * 255);
       try {
-        decodeChunk(m, c.blocks);
+        await decodeChunk(m, c.blocks);
+      } catch (e) {
+        expect(isServiceError(e), String(e)).toBe(true);
+      }
+    }
+  });
+
+  it("fuzz: mutated block text decodes or throws a ServiceError", async () => {
+    const random = rng(11);
+    const c = encodeChunk(events.slice(0, 50));
+    const text = await inflateBlock(c.body.subarray(0, c.blocks[1]?.offset ?? c.body.length));
+    for (let i = 0; i < 2000; i++) {
+      const m = Buffer.from(text);
+      for (let f = 0; f < 1 + (i % 4); f++) m[Math.floor(random() * m.length)] = Math.floor(random() * 256);
+      try {
+        decodeBlock(i % 5 === 0 ? m.subarray(0, Math.floor(random() * m.length)) : m, true, {}, [Buffer.from("item")]);
       } catch (e) {
         expect(isServiceError(e), String(e)).toBe(true);
       }
@@ -121,7 +178,7 @@ describe("index tokens and the token filter", () => {
 
   it("never rules out a token it was built with, and rules out most others", () => {
     const tokens = new Set(Array.from({ length: 2000 }, (_, i) => `tok${i}`));
-    const f = buildTokenFilter(tokens);
+    const f = buildTokenFilter(tokens, 10, 256 * 1024);
     for (const t of tokens) expect(mayContain(f, t)).toBe(true);
     let falsePositives = 0;
     for (let i = 0; i < 2000; i++) if (mayContain(f, `other${i}`)) falsePositives++;

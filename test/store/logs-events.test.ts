@@ -17,6 +17,8 @@ import { describeLogStreams } from "../../lib/logs/streams.js";
 import { getObject, listKeys } from "../../lib/storage/s3.js";
 import { gunzipSync } from "node:zlib";
 import { getLogEvents } from "../../lib/logs/events/get-log-events.js";
+import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
+import { buildTokenFilter, encodeTokenFilter } from "../../lib/logs/events/token-filter.js";
 import { createExportTask } from "../../lib/logs/events/export-tasks.js";
 import { enforceRetention } from "../../lib/logs/events/retention.js";
 import { deleteLogGroup } from "../../lib/logs/groups.js";
@@ -56,7 +58,9 @@ async function groupWithStreams(streams: string[], account = A): Promise<string>
 
 async function scanAll(account: string, group: string, opts: ScanOptions = {}): Promise<StoredLogEvent[]> {
   const out: StoredLogEvent[] = [];
-  for await (const page of scanLogEvents(account, group, opts)) out.push(...page);
+  // Plain copies: the scan's events decode their message and make their id only when read.
+  for await (const page of scanLogEvents(account, group, opts))
+    for (const e of page) out.push({ logGroup: e.logGroup, logStream: e.logStream, timestamp: e.timestamp, ingestionTime: e.ingestionTime, message: e.message, eventId: e.eventId });
   return out;
 }
 
@@ -254,6 +258,93 @@ describe("LogCompactor", () => {
     expect(await scanAll(B, group)).toEqual([]);
     const [e] = await scanAll(A, group);
     expect(await getLogEvent(B, group, e.eventId)).toBeUndefined();
+  });
+});
+
+describe("the chunk index's blocks (docs/formats/log-chunk.md, index version 2)", () => {
+  // One stream-hour of ~1.3 MB: one chunk of about ten 128 KB blocks, one event holding a rare token.
+  const COUNT = 6000;
+  const RARE = 4321;
+  async function oneChunk(): Promise<{ group: string; entry: ChunkEntry; hour: number; events: StoredLogEvent[] }> {
+    const group = await groupWithStreams(["s"]);
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    const all = Array.from({ length: COUNT }, (_, i) => ({
+      timestamp: hour + i * 500,
+      message: `${i === RARE ? "NEEDLE_rare " : ""}request ${i} user u${i % 97} ${"x".repeat(180)}`,
+    }));
+    for (let i = 0; i < COUNT; i += 3000) await put(group, "s", all.slice(i, i + 3000));
+    const events = await scanAll(A, group);
+    await compactLogs({ force: true });
+    const g = (await getLogGroup(A, group))!.value;
+    const state = (await getStreamState(A, g.id, "s"))!.value;
+    expect(state.committed).toHaveLength(1);
+    const entry = (await getRecord<ChunkEntry>(await chunkBucket(), chunkEntryKey(A, g.id, "s", state.committed[0][0])))!.value;
+    expect(entry.v).toBe(2);
+    expect(entry.blocks.length).toBeGreaterThanOrEqual(8);
+    return { group, entry, hour, events };
+  }
+
+  async function measured(group: string, opts: ScanOptions) {
+    let bytes = 0;
+    let skipped = 0;
+    const events = await scanAll(A, group, { ...opts, onBytesScanned: (b) => (bytes += b), onEventsSkipped: (n) => (skipped += n) });
+    return { events, bytes, skipped };
+  }
+
+  it("a rare token reads only the block that holds it: its bytes, and no message of the others", async () => {
+    const { group, entry, events } = await oneChunk();
+    const all = await measured(group, {});
+    expect(all.events).toEqual(events); // compaction changed nothing a reader sees
+    const rare = await measured(group, { requiredTokens: ["NEEDLE_rare"] });
+    expect(rare.events.map((e) => e.message)).toEqual([events[RARE].message]);
+    const holder = entry.blocks.find((b, i) => b.firstTimestamp <= events[RARE].timestamp && (i + 1 === entry.blocks.length || entry.blocks[i + 1].firstTimestamp > events[RARE].timestamp))!;
+    // Read: the holding block (a Bloom filter may let one more through, rarely); every event of it but one skipped undecoded.
+    expect(rare.bytes).toBeGreaterThan(0);
+    expect(rare.bytes).toBeLessThanOrEqual(2 * holder.rawBytes!);
+    expect(rare.bytes * 4).toBeLessThan(all.bytes);
+    expect(rare.skipped).toBeGreaterThanOrEqual(holder.count! - 1);
+    expect((await measured(group, { requiredTokens: ["NEEDLE_absent"] })).bytes).toBe(0);
+  });
+
+  it("a time range reads only its blocks, and yields exactly the events a full read has in it", async () => {
+    const { group, entry, hour, events } = await oneChunk();
+    const all = await measured(group, {});
+    const range = { startTime: hour + 1500 * 500, endTime: hour + 1560 * 500 }; // 1 % of the events
+    const part = await measured(group, range);
+    expect(part.events).toEqual(events.filter((e) => e.timestamp >= range.startTime && e.timestamp < range.endTime));
+    const blockBytes = Math.max(...entry.blocks.map((b) => b.rawBytes!));
+    expect(part.bytes).toBeLessThanOrEqual(2 * blockBytes);
+    expect(part.bytes * 4).toBeLessThan(all.bytes);
+  });
+
+  it("yields only events holding every required substring, from chunks and buffer alike, and counts the others as skipped", async () => {
+    const { group, hour } = await oneChunk();
+    await put(group, "s", [{ timestamp: hour + COUNT * 500, message: "buffered request 77 user u7 end" }]);
+    const full = await scanAll(A, group);
+    const wanted = full.filter((e) => e.message.includes("user u7 ") && e.message.includes("request 7"));
+    const got = await measured(group, { requiredSubstrings: ["user u7 ", "request 7"] });
+    expect(got.events).toEqual(wanted);
+    expect(got.events.at(-1)!.message).toBe("buffered request 77 user u7 end");
+    expect(got.skipped).toBe(full.length - wanted.length);
+  });
+
+  it("still reads chunks indexed by version 1 (one token filter for the chunk, blocks without their own)", async () => {
+    const { group, entry, events } = await oneChunk();
+    const g = (await getLogGroup(A, group))!.value;
+    const tokens = new Set(events.flatMap((e) => tokenizeForIndex(e.message)));
+    const v1: ChunkEntry = {
+      ...entry,
+      v: 1,
+      blocks: entry.blocks.map((b) => ({ offset: b.offset, firstTimestamp: b.firstTimestamp })),
+      filter: encodeTokenFilter(buildTokenFilter(tokens, 10, 256 * 1024)),
+    };
+    await putRecord(await chunkBucket(), chunkEntryKey(A, g.id, "s", entry.n), v1);
+    expect(await scanAll(A, group)).toEqual(events);
+    expect((await scanAll(A, group, { requiredTokens: ["NEEDLE_rare"] })).map((e) => e.message)).toEqual([events[RARE].message]);
+    expect(await scanAll(A, group, { requiredTokens: ["NEEDLE_absent"] })).toEqual([]);
+    const range = { startTime: events[2000].timestamp, endTime: events[2100].timestamp };
+    expect(await scanAll(A, group, range)).toEqual(events.slice(2000, 2100));
+    expect((await getLogEvent(A, group, events[RARE].eventId))?.message).toBe(events[RARE].message);
   });
 });
 

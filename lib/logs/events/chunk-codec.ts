@@ -1,16 +1,30 @@
 /**
  * A log chunk object in S3 (docs/formats/log-chunk.md): gzip members
  * ("blocks") one after another, so the whole object is one valid .log.gz
- * and a reader can inflate only the blocks its time range needs. The text:
- * a version line, then per event a header line
+ * and a reader can inflate only the blocks it needs. The text: a version
+ * line, then per event a header line
  * `{timestamp} {ingestionTime} {seq} {index} {byteLength}` and the message.
+ *
+ * Reading decodes only the header lines into columns; a message becomes a
+ * string only when asked for, and a required substring is looked for in the
+ * inflated bytes, so events that cannot match are never made into strings.
  */
-import { gunzipSync, gzipSync } from "node:zlib";
+import { gunzip, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
 import { internalFailure } from "../../errors.js";
+import { buildTokenFilter, encodeTokenFilter, type EncodedTokenFilter } from "./token-filter.js";
+import { tokenizeForIndex } from "./tokens.js";
 
 export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 1\n";
 /** Raw bytes per gzip member: big enough to compress well, small enough to skip. */
 const BLOCK_RAW_BYTES = 128 * 1024;
+/** Bloom bits per distinct token of a block (about 1 % false positives with 4 probes). */
+const BITS_PER_TOKEN = 10;
+/** Bits of one block's token filter at most (8 KB), and of all of a chunk's (256 KB): the index entry stays well under NATS's 1 MB payload. */
+const MAX_BLOCK_BITS = 64 * 1024;
+const MAX_CHUNK_BITS = 2 * 1024 * 1024;
+
+const inflate = promisify(gunzip);
 
 export interface ChunkEvent {
   timestamp: number;
@@ -25,6 +39,11 @@ export interface ChunkBlock {
   offset: number;
   /** Its first event's timestamp (blocks are in timestamp order). */
   firstTimestamp: number;
+  /** Index version 2: its last event's timestamp, event count, text bytes and token filter. */
+  lastTimestamp?: number;
+  count?: number;
+  rawBytes?: number;
+  filter?: EncodedTokenFilter;
 }
 
 export interface EncodedChunk {
@@ -33,24 +52,31 @@ export interface EncodedChunk {
   rawBytes: number;
 }
 
-/** `events` must be sorted by (timestamp, seq, index). */
+/** `events` must be sorted by (timestamp, seq, index). Each block gets its own token filter. */
 export function encodeChunk(events: readonly ChunkEvent[], compress = true): EncodedChunk {
   const members: Buffer[] = [];
   const blocks: ChunkBlock[] = [];
+  const tokenSets: Set<string>[] = [];
   let offset = 0;
   let rawBytes = 0;
   let parts: string[] = [CHUNK_VERSION_LINE];
   let partBytes = CHUNK_VERSION_LINE.length;
+  let tokens = new Set<string>();
   let first = events.length ? events[0].timestamp : 0;
+  let last = first;
+  let count = 0;
   const flush = () => {
     const raw = Buffer.from(parts.join(""), "utf8");
-    const member = compress ? gzipSync(raw, { level: 6 }) : gzipSync(raw, { level: 0 });
-    blocks.push({ offset, firstTimestamp: first });
+    const member = gzipSync(raw, { level: compress ? 6 : 0 });
+    blocks.push({ offset, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length });
+    tokenSets.push(tokens);
     members.push(member);
     offset += member.length;
     rawBytes += raw.length;
     parts = [];
     partBytes = 0;
+    tokens = new Set();
+    count = 0;
   };
   for (const e of events) {
     if (partBytes >= BLOCK_RAW_BYTES) {
@@ -60,9 +86,85 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
     const len = Buffer.byteLength(e.message, "utf8");
     parts.push(`${e.timestamp} ${e.ingestionTime} ${e.seq} ${e.index} ${len}\n`, e.message, "\n");
     partBytes += 40 + len;
+    last = e.timestamp;
+    count++;
+    for (const t of tokenizeForIndex(e.message)) tokens.add(t);
   }
   if (parts.length) flush();
+  const maxBits = Math.max(64, Math.min(MAX_BLOCK_BITS, Math.floor(MAX_CHUNK_BITS / blocks.length / 8) * 8));
+  blocks.forEach((b, i) => (b.filter = encodeTokenFilter(buildTokenFilter(tokenSets[i], BITS_PER_TOKEN, maxBits))));
   return { body: Buffer.concat(members), blocks, rawBytes };
+}
+
+/**
+ * One block's events as columns: header fields parsed, messages left as
+ * byte ranges of the inflated text. Only events in the asked time range and
+ * holding every required substring are kept.
+ */
+export class DecodedBlock {
+  readonly timestamp: number[] = [];
+  readonly ingestionTime: number[] = [];
+  readonly seq: number[] = [];
+  readonly index: number[] = [];
+  private readonly start: number[] = [];
+  private readonly end: number[] = [];
+  /** Message bytes of the block's events in the time range (what a scan reports as scanned). */
+  textBytes = 0;
+  /** Events of the block in the time range, before the substring test. */
+  inRange = 0;
+
+  constructor(private readonly text: Buffer) {}
+
+  get length(): number {
+    return this.timestamp.length;
+  }
+
+  message(i: number): string {
+    return this.text.toString("utf8", this.start[i], this.end[i]);
+  }
+
+  messageBytes(i: number): number {
+    return this.end[i] - this.start[i];
+  }
+
+  push(timestamp: number, ingestionTime: number, seq: number, index: number, start: number, end: number): void {
+    this.timestamp.push(timestamp);
+    this.ingestionTime.push(ingestionTime);
+    this.seq.push(seq);
+    this.index.push(index);
+    this.start.push(start);
+    this.end.push(end);
+  }
+
+  /** Keeps only the events whose message holds every needle (searched in the whole text at once). */
+  keepContaining(needles: readonly Buffer[]): void {
+    if (needles.length === 0 || this.length === 0) return;
+    const hits = new Uint8Array(this.length);
+    for (const needle of needles) {
+      let e = 0;
+      let lastMarked = -1;
+      for (let at = this.text.indexOf(needle); at >= 0; at = this.text.indexOf(needle, at + 1)) {
+        while (e < this.length && this.end[e] < at + needle.length) e++;
+        if (e >= this.length) break;
+        if (at >= this.start[e] && e !== lastMarked) {
+          hits[e]++;
+          lastMarked = e;
+        }
+      }
+    }
+    let w = 0;
+    for (let r = 0; r < this.length; r++) {
+      if (hits[r] !== needles.length) continue;
+      this.timestamp[w] = this.timestamp[r];
+      this.ingestionTime[w] = this.ingestionTime[r];
+      this.seq[w] = this.seq[r];
+      this.index[w] = this.index[r];
+      this.start[w] = this.start[r];
+      this.end[w] = this.end[r];
+      w++;
+    }
+    for (const a of [this.timestamp, this.ingestionTime, this.seq, this.index, this.start, this.end]) a.length = w;
+  }
 }
 
 function parseInt10(buf: Buffer, from: number, to: number): number {
@@ -77,54 +179,62 @@ function parseInt10(buf: Buffer, from: number, to: number): number {
   return n;
 }
 
-function parseText(text: Buffer, into: ChunkEvent[], isFirst: boolean): number {
-  let p = 0;
-  if (isFirst) {
-    const head = text.subarray(0, CHUNK_VERSION_LINE.length).toString("latin1");
-    if (head !== CHUNK_VERSION_LINE) throw new Error("not a version 1 chunk");
-    p = CHUNK_VERSION_LINE.length;
-  }
-  let textBytes = 0;
-  while (p < text.length) {
-    const fields: number[] = [];
-    let start = p;
-    for (;;) {
-      if (p >= text.length) throw new Error("truncated header");
-      const c = text[p];
-      if (c === 32 || c === 10) {
-        fields.push(parseInt10(text, start, p));
-        start = p + 1;
-        if (c === 10) break;
-      }
-      p++;
-    }
-    p++;
-    if (fields.length !== 5) throw new Error("bad header");
-    const [timestamp, ingestionTime, seq, index, len] = fields;
-    if (p + len + 1 > text.length || text[p + len] !== 10) throw new Error("truncated message");
-    into.push({ timestamp, ingestionTime, seq, index, message: text.toString("utf8", p, p + len) });
-    textBytes += len;
-    p += len + 1;
-  }
-  return textBytes;
+export interface BlockRange {
+  /** ms, start inclusive, end exclusive */
+  startTime?: number;
+  endTime?: number;
 }
 
-/**
- * The events of the blocks from `fromBlock` on. Returns the message bytes
- * read too (what a scan reports as scanned). Throws a ServiceError on garbage.
- */
-export function decodeChunk(body: Uint8Array, blocks: readonly ChunkBlock[], fromBlock = 0): { events: ChunkEvent[]; textBytes: number } {
+/** Parses an inflated block's header lines (messages stay bytes). Throws a ServiceError on garbage. */
+export function decodeBlock(text: Buffer, isFirst: boolean, range: BlockRange = {}, needles: readonly Buffer[] = []): DecodedBlock {
   try {
-    const events: ChunkEvent[] = [];
-    let textBytes = 0;
-    if (blocks.length === 0) throw new Error("no blocks");
-    for (let b = fromBlock; b < blocks.length; b++) {
-      const end = b + 1 < blocks.length ? blocks[b + 1].offset : body.length;
-      if (blocks[b].offset > end || end > body.length) throw new Error("bad block offsets");
-      const text = gunzipSync(body.subarray(blocks[b].offset, end));
-      textBytes += parseText(text, events, b === 0);
+    const out = new DecodedBlock(text);
+    let p = 0;
+    if (isFirst) {
+      const head = text.subarray(0, CHUNK_VERSION_LINE.length).toString("latin1");
+      if (head !== CHUNK_VERSION_LINE) throw new Error("not a version 1 chunk");
+      p = CHUNK_VERSION_LINE.length;
     }
-    return { events, textBytes };
+    const from = range.startTime ?? -Infinity;
+    const to = range.endTime ?? Infinity;
+    const fields = [0, 0, 0, 0, 0];
+    while (p < text.length) {
+      let f = 0;
+      let start = p;
+      for (;;) {
+        if (p >= text.length) throw new Error("truncated header");
+        const c = text[p];
+        if (c === 32 || c === 10) {
+          if (f >= 5) throw new Error("bad header");
+          fields[f++] = parseInt10(text, start, p);
+          start = p + 1;
+          if (c === 10) break;
+        }
+        p++;
+      }
+      p++;
+      if (f !== 5) throw new Error("bad header");
+      const len = fields[4];
+      if (p + len + 1 > text.length || text[p + len] !== 10) throw new Error("truncated message");
+      const t = fields[0];
+      if (t >= from && t < to) {
+        out.push(t, fields[1], fields[2], fields[3], p, p + len);
+        out.textBytes += len;
+      }
+      p += len + 1;
+    }
+    out.inRange = out.length;
+    out.keepContaining(needles);
+    return out;
+  } catch (e) {
+    throw internalFailure(`corrupt log chunk: ${(e as Error).message}`);
+  }
+}
+
+/** Inflates one gzip member on libuv's thread pool (several blocks inflate in parallel). Throws a ServiceError on garbage. */
+export async function inflateBlock(member: Uint8Array): Promise<Buffer> {
+  try {
+    return await inflate(member, { chunkSize: BLOCK_RAW_BYTES * 2 });
   } catch (e) {
     throw internalFailure(`corrupt log chunk: ${(e as Error).message}`);
   }

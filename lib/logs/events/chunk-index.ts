@@ -17,6 +17,7 @@ import { createRecord, getRecord, isWrongLastSequence, scanRecords, updateRecord
 import { BUCKETS, getBucket } from "../../storage/nats.js";
 import { nameToken } from "../names.js";
 import type { ChunkBlock } from "./chunk-codec.js";
+import type { EncodedTokenFilter } from "./token-filter.js";
 
 export const chunkBucket = (): Promise<KV> => getBucket(BUCKETS.logChunks);
 
@@ -41,8 +42,9 @@ export interface StreamChunkState {
   lastIngestionTime?: number;
 }
 
+/** Version 2 keeps a token filter per block (in `blocks`); version 1 one per chunk (`filter`). Both are read. */
 export interface ChunkEntry {
-  v: 1;
+  v: 1 | 2;
   n: number;
   /** S3 key in `[cloudwatch.logs] bucket`. */
   key: string;
@@ -57,8 +59,8 @@ export interface ChunkEntry {
   /** Bytes of the object. */
   size: number;
   blocks: ChunkBlock[];
-  /** Token filter: bits (base64), m bits, k probes. */
-  filter: { m: number; k: number; bits: string };
+  /** Version 1 only: the whole chunk's token filter: bits (base64), m bits, k probes. */
+  filter?: EncodedTokenFilter;
   /** ms, when the entry was written: uncommitted ones are deleted once old. */
   written: number;
 }

@@ -41,8 +41,6 @@ import {
   type StreamChunkState,
 } from "./chunk-index.js";
 import { bufferRange, ensureLogEventsStream, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, readBuffer } from "./event-buffer.js";
-import { buildTokenFilter } from "./token-filter.js";
-import { tokenizeForIndex } from "./tokens.js";
 import { modifyRecord } from "../../storage/kv.js";
 
 export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
@@ -229,9 +227,6 @@ async function compactStream(
     groups.map(async (chunk, i) => {
       const n = first + i;
       const encoded = encodeChunk(chunk, compression === "gzip");
-      const tokens = new Set<string>();
-      for (const e of chunk) for (const t of tokenizeForIndex(e.message)) tokens.add(t);
-      const filter = buildTokenFilter(tokens);
       const key = chunkObjectKey(account, logGroup, logStream, Math.floor(chunk[0].timestamp / HOUR) * HOUR, n);
       let minSeq = Infinity;
       let maxSeq = -Infinity;
@@ -244,7 +239,7 @@ async function compactStream(
         if (e.ingestionTime > maxIngestionTime) maxIngestionTime = e.ingestionTime;
       }
       const entry: ChunkEntry = {
-        v: 1,
+        v: 2,
         n,
         key,
         minTimestamp: chunk[0].timestamp,
@@ -257,7 +252,6 @@ async function compactStream(
         rawBytes: encoded.rawBytes,
         size: encoded.body.length,
         blocks: encoded.blocks,
-        filter: { m: filter.m, k: filter.k, bits: Buffer.from(filter.bits).toString("base64") },
         written: Date.now(),
       };
       // The entry first: an object never exists without an entry that leads to it (for cleanup).

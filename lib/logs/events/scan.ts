@@ -13,18 +13,19 @@ import { getConfig } from "../../config/config.js";
 import { scanRecords } from "../../storage/kv.js";
 import { kvValues } from "../../storage/kv-values.js";
 import { BUCKETS } from "../../storage/nats.js";
-import { getObject } from "../../storage/s3.js";
+import { getObjectRange } from "../../storage/s3.js";
+import { internalFailure } from "../../errors.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { requireLogGroup } from "../groups.js";
 import { logStreamsFilter } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader } from "./batch-codec.js";
-import { decodeChunk, type ChunkEvent } from "./chunk-codec.js";
+import { decodeBlock, inflateBlock, type ChunkEvent, type DecodedBlock } from "./chunk-codec.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
 import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
 import { getNats, directGet } from "../../storage/nats.js";
-import { mayContain } from "./token-filter.js";
+import { decodeTokenFilter, mayContain, type EncodedTokenFilter } from "./token-filter.js";
 import { COMPACTOR_SHARDS } from "./compactor.js";
 
 export interface StoredLogEvent {
@@ -43,21 +44,99 @@ export interface ScanOptions {
   /** ms, start inclusive, end exclusive */
   startTime?: number;
   endTime?: number;
-  /** pushdown: a chunk whose token filter rules out any of these is skipped */
+  /**
+   * Pushdown: tokens every wanted message holds whole. Blocks whose token
+   * filter rules one out are not read, and events without them are not yielded.
+   */
   requiredTokens?: string[];
+  /** Substrings every wanted message holds: events without them are not yielded (nor decoded into strings). */
+  requiredSubstrings?: string[];
   /** log text bytes read (Insights' bytesScanned) */
   onBytesScanned?: (bytes: number) => void;
+  /** events of the time range read but not yielded, for lacking a required token or substring (part of Insights' recordsScanned) */
+  onEventsSkipped?: (events: number) => void;
   signal?: AbortSignal;
 }
 
 /** Events per yielded array. */
 const PAGE = 1000;
-/** Chunk objects fetched ahead of the merge. */
-const PREFETCH = 4;
+/** Chunks fetched and inflated ahead of the merge, at most, and their inflated bytes at most. */
+const PREFETCH = 8;
+const PREFETCH_BYTES = 32 * 1024 * 1024;
 
+/** A run of one stream's events in stored order, as columns: a decoded chunk block or buffered events. */
+interface Block {
+  readonly length: number;
+  readonly timestamp: number[];
+  readonly ingestionTime: number[];
+  readonly seq: number[];
+  readonly index: number[];
+  message(i: number): string;
+}
+
+/** Buffered events of one stream (already strings). */
+class BufferedBlock implements Block {
+  readonly timestamp: number[] = [];
+  readonly ingestionTime: number[] = [];
+  readonly seq: number[] = [];
+  readonly index: number[] = [];
+  readonly messages: string[] = [];
+  get length() {
+    return this.timestamp.length;
+  }
+  message(i: number): string {
+    return this.messages[i];
+  }
+}
+
+/**
+ * An event as the scan yields it: the message becomes a string, and the id
+ * is made, only when read (most events of a filtered scan are never shown).
+ */
+class ScannedEvent implements StoredLogEvent {
+  readonly timestamp: number;
+  readonly ingestionTime: number;
+  private readonly seq: number;
+  private readonly index: number;
+  private text?: string;
+  /** Let go once the message is a string: a kept event must not hold its block's whole text. */
+  private block?: Block;
+  private readonly i: number;
+
+  constructor(
+    readonly logGroup: string,
+    readonly logStream: string,
+    private readonly hash: number,
+    block: Block,
+    i: number,
+  ) {
+    this.block = block;
+    this.i = i;
+    this.timestamp = block.timestamp[i];
+    this.ingestionTime = block.ingestionTime[i];
+    this.seq = block.seq[i];
+    this.index = block.index[i];
+  }
+
+  get message(): string {
+    if (this.text === undefined) {
+      this.text = this.block!.message(this.i);
+      this.block = undefined;
+    }
+    return this.text;
+  }
+
+  get eventId(): string {
+    return makeEventId({ timestamp: this.timestamp, streamHash: this.hash, seq: this.seq, index: this.index });
+  }
+}
+
+/** One stream's blocks being merged: the current event is blocks[b] at pos. */
 interface Source {
   stream: string;
-  events: ChunkEvent[];
+  hash: number;
+  blocks: Block[];
+  b: number;
   pos: number;
 }
 
@@ -66,6 +145,17 @@ interface SelectedStream {
   creationTime: number;
   hash: number;
   state?: StreamChunkState;
+}
+
+/** The blocks of a committed chunk a scan reads: those the time range and the tokens do not rule out. */
+interface ChunkRead {
+  stream: string;
+  entry: ChunkEntry;
+  blocks: number[];
+  /** No event of the read is older (its first block's first timestamp). */
+  from: number;
+  /** Inflated bytes, about. */
+  rawBytes: number;
 }
 
 /** The group's live streams (this incarnation), by name. */
@@ -78,12 +168,21 @@ export async function liveStreams(account: string, logGroup: string, groupId: st
 }
 
 function before(a: Source, b: Source): boolean {
-  const x = a.events[a.pos];
-  const y = b.events[b.pos];
-  if (x.timestamp !== y.timestamp) return x.timestamp < y.timestamp;
+  const x = a.blocks[a.b];
+  const y = b.blocks[b.b];
+  const tx = x.timestamp[a.pos];
+  const ty = y.timestamp[b.pos];
+  if (tx !== ty) return tx < ty;
   if (a.stream !== b.stream) return a.stream < b.stream;
-  if (x.seq !== y.seq) return x.seq < y.seq;
-  return x.index < y.index;
+  if (x.seq[a.pos] !== y.seq[b.pos]) return x.seq[a.pos] < y.seq[b.pos];
+  return x.index[a.pos] < y.index[b.pos];
+}
+
+/** Moves a source to its next event; false when it has none left. */
+function advance(s: Source): boolean {
+  if (++s.pos < s.blocks[s.b].length) return true;
+  s.pos = 0;
+  return ++s.b < s.blocks.length;
 }
 
 /** A binary min-heap of sources by their current event. */
@@ -94,6 +193,12 @@ class SourceHeap {
   }
   peek(): Source | undefined {
     return this.items[0];
+  }
+  /** The source that comes after the top: the smaller of its children. */
+  second(): Source | undefined {
+    const a = this.items;
+    if (a.length < 3) return a[1];
+    return before(a[1], a[2]) ? a[1] : a[2];
   }
   push(s: Source): void {
     const a = this.items;
@@ -109,7 +214,7 @@ class SourceHeap {
   /** Re-places the top after its position moved; drops it when exhausted. */
   fixTop(): void {
     const a = this.items;
-    if (a[0].pos >= a[0].events.length) {
+    if (a[0].b >= a[0].blocks.length) {
       const last = a.pop()!;
       if (a.length === 0) return;
       a[0] = last;
@@ -140,8 +245,9 @@ async function bufferedEvents(
   selected: Map<string, SelectedStream>,
   checkpoints: number[],
   opts: ScanOptions,
-): Promise<Map<string, ChunkEvent[]>> {
-  const out = new Map<string, ChunkEvent[]>();
+  needles: string[],
+): Promise<Map<string, BufferedBlock>> {
+  const lists = new Map<string, ChunkEvent[]>();
   // Per partition, where the selected streams' buffered events can start: past the checkpoint, and past every
   // selected stream's own watermark (a waiting stream of another group holds the checkpoint back).
   const starts = new Map<number, number>();
@@ -151,6 +257,7 @@ async function bufferedEvents(
   }
   const { last } = await bufferRange();
   let bytes = 0;
+  let skipped = 0;
   await Promise.all(
     [...starts].map(async ([p, start]) => {
       await readBuffer(logEventsSubject(account, p), start + 1, last, (m) => {
@@ -160,22 +267,63 @@ async function bufferedEvents(
         if (!s || h.streamCreated !== s.creationTime) return;
         if (s.state && m.seq <= s.state.through) return;
         const batch = decodeLogBatch(m.data);
-        let list = out.get(s.name);
-        if (!list) out.set(s.name, (list = []));
+        let list = lists.get(s.name);
+        if (!list) lists.set(s.name, (list = []));
         batch.events.forEach((e, index) => {
           bytes += Buffer.byteLength(e.message, "utf8");
-          if (inRange(e.timestamp, opts)) list!.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
+          if (!inRange(e.timestamp, opts)) return;
+          if (needles.every((n) => e.message.includes(n))) list!.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
+          else skipped++;
         });
       }, opts.signal);
     }),
   );
   if (bytes) opts.onBytesScanned?.(bytes);
-  for (const list of out.values()) list.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
+  if (skipped) opts.onEventsSkipped?.(skipped);
+  const out = new Map<string, BufferedBlock>();
+  for (const [stream, list] of lists) {
+    if (!list.length) continue;
+    list.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
+    const block = new BufferedBlock();
+    for (const e of list) {
+      block.timestamp.push(e.timestamp);
+      block.ingestionTime.push(e.ingestionTime);
+      block.seq.push(e.seq);
+      block.index.push(e.index);
+      block.messages.push(e.message);
+    }
+    out.set(stream, block);
+  }
   return out;
 }
 
-/** Committed chunk entries of the selected streams that the time range and tokens do not rule out. */
-async function chunkEntries(selected: Map<string, SelectedStream>, opts: ScanOptions): Promise<Array<{ stream: string; entry: ChunkEntry }>> {
+/** The blocks of a chunk that may hold a wanted event: in the time range, and (by their token filter) holding every token. */
+export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTime" | "endTime" | "requiredTokens">): number[] {
+  const tokens = opts.requiredTokens ?? [];
+  const passes = (f: EncodedTokenFilter | undefined) => {
+    if (!f || tokens.length === 0) return true;
+    const filter = decodeTokenFilter(f);
+    return tokens.every((t) => mayContain(filter, t));
+  };
+  if (opts.startTime !== undefined && entry.maxTimestamp < opts.startTime) return [];
+  if (opts.endTime !== undefined && entry.minTimestamp >= opts.endTime) return [];
+  if (!passes(entry.filter)) return []; // index version 1: one filter for the chunk
+  const out: number[] = [];
+  const n = entry.blocks.length;
+  for (let b = 0; b < n; b++) {
+    const block = entry.blocks[b];
+    // Version 1 has no last timestamp: the next block's first (or the chunk's last) bounds it.
+    const last = block.lastTimestamp ?? (b + 1 < n ? entry.blocks[b + 1].firstTimestamp : entry.maxTimestamp);
+    if (opts.startTime !== undefined && last < opts.startTime) continue;
+    if (opts.endTime !== undefined && block.firstTimestamp >= opts.endTime) continue;
+    if (!passes(block.filter)) continue;
+    out.push(b);
+  }
+  return out;
+}
+
+/** Committed chunk entries of the selected streams, with the blocks the time range and tokens do not rule out. */
+async function chunkReads(selected: Map<string, SelectedStream>, opts: ScanOptions): Promise<ChunkRead[]> {
   const keys: string[] = [];
   const owners: string[] = [];
   for (const s of selected.values()) {
@@ -185,39 +333,49 @@ async function chunkEntries(selected: Map<string, SelectedStream>, opts: ScanOpt
       owners.push(s.name);
     }
   }
-  const out: Array<{ stream: string; entry: ChunkEntry }> = [];
-  const bitsOf = new Map<ChunkEntry, Uint8Array>();
+  const out: ChunkRead[] = [];
   await kvValues(BUCKETS.logChunks, keys, (i, value) => {
     const entry = JSON.parse(Buffer.from(value).toString("utf8")) as ChunkEntry;
-    if (opts.startTime !== undefined && entry.maxTimestamp < opts.startTime) return;
-    if (opts.endTime !== undefined && entry.minTimestamp >= opts.endTime) return;
-    if (opts.requiredTokens?.length) {
-      const bits = Buffer.from(entry.filter.bits, "base64");
-      bitsOf.set(entry, bits);
-      const filter = { m: entry.filter.m, k: entry.filter.k, bits };
-      if (!opts.requiredTokens.every((t) => mayContain(filter, t))) return;
-    }
-    out.push({ stream: owners[i], entry });
+    const blocks = selectBlocks(entry, opts);
+    if (blocks.length === 0) return;
+    const rawBytes = blocks.reduce((n, b) => n + (entry.blocks[b].rawBytes ?? entry.rawBytes / entry.blocks.length), 0);
+    out.push({ stream: owners[i], entry, blocks, from: entry.blocks[blocks[0]].firstTimestamp, rawBytes });
   });
-  out.sort((a, b) => a.entry.minTimestamp - b.entry.minTimestamp);
+  out.sort((a, b) => a.from - b.from);
   return out;
 }
 
-async function loadChunk(entry: ChunkEntry, opts: ScanOptions): Promise<ChunkEvent[]> {
-  const body = await getObject(getConfig().logs.bucket, entry.key);
-  // Deleted by retention while the scan ran: its events have expired.
-  if (!body) return [];
-  let from = 0;
-  let to = entry.blocks.length;
-  if (opts.startTime !== undefined) {
-    for (let b = 0; b < entry.blocks.length; b++) if (entry.blocks[b].firstTimestamp < opts.startTime) from = b;
+/** Reads a chunk's chosen blocks: one ranged GET per run of adjacent blocks, each block inflated on the thread pool. */
+async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly Buffer[]): Promise<DecodedBlock[]> {
+  const { entry, blocks } = read;
+  const end = (b: number) => (b + 1 < entry.blocks.length ? entry.blocks[b + 1].offset : entry.size);
+  const runs: number[][] = [];
+  for (const b of blocks) {
+    const run = runs[runs.length - 1];
+    if (run && run[run.length - 1] === b - 1) run.push(b);
+    else runs.push([b]);
   }
-  if (opts.endTime !== undefined) {
-    for (let b = entry.blocks.length - 1; b > from; b--) if (entry.blocks[b].firstTimestamp >= opts.endTime) to = b;
-  }
-  const { events, textBytes } = decodeChunk(body, entry.blocks.slice(0, to), from);
-  opts.onBytesScanned?.(textBytes);
-  return events.filter((e) => inRange(e.timestamp, opts));
+  const decoded = await Promise.all(
+    runs.map(async (run) => {
+      const base = entry.blocks[run[0]].offset;
+      const body = await getObjectRange(getConfig().logs.bucket, entry.key, base, end(run[run.length - 1]));
+      // Deleted by retention while the scan ran: its events have expired.
+      if (!body) return [];
+      return Promise.all(
+        run.map(async (b) => {
+          const from = entry.blocks[b].offset - base;
+          const to = end(b) - base;
+          if (from < 0 || from > to || to > body.length) throw internalFailure("corrupt log chunk: bad block offsets");
+          return decodeBlock(await inflateBlock(body.subarray(from, to)), b === 0, opts, needles);
+        }),
+      );
+    }),
+  );
+  const out = decoded.flat();
+  opts.onBytesScanned?.(out.reduce((n, d) => n + d.textBytes, 0));
+  const skipped = out.reduce((n, d) => n + d.inRange - d.length, 0);
+  if (skipped) opts.onEventsSkipped?.(skipped);
+  return out.filter((d) => d.length > 0);
 }
 
 /**
@@ -244,42 +402,52 @@ async function selectStreams(account: string, logGroup: string, opts: ScanOption
   return { groupId: g.id, selected, checkpoints };
 }
 
+/** What every yielded message must hold: the required tokens and substrings, once each. */
+function needlesOf(opts: ScanOptions): string[] {
+  return [...new Set([...(opts.requiredTokens ?? []), ...(opts.requiredSubstrings ?? [])])].filter((n) => n.length > 0);
+}
+
 export async function* scanLogEvents(account: string, logGroup: string, opts: ScanOptions = {}): AsyncIterable<StoredLogEvent[]> {
   const { groupId, selected, checkpoints } = await selectStreams(account, logGroup, opts);
   if (selected.size === 0) return;
-  const buffered = await bufferedEvents(account, logGroup, groupId, selected, checkpoints, opts);
-  const chunks = await chunkEntries(selected, opts);
+  const needles = needlesOf(opts);
+  const needleBytes = needles.map((n) => Buffer.from(n, "utf8"));
+  const buffered = await bufferedEvents(account, logGroup, groupId, selected, checkpoints, opts, needles);
+  const chunks = await chunkReads(selected, opts);
 
   const heap = new SourceHeap();
-  for (const [stream, events] of buffered) if (events.length) heap.push({ stream, events, pos: 0 });
-  const loads: Promise<ChunkEvent[]>[] = [];
-  const load = (i: number) => (loads[i] ??= loadChunk(chunks[i].entry, opts));
+  const source = (stream: string, blocks: Block[]): Source => ({ stream, hash: selected.get(stream)!.hash, blocks, b: 0, pos: 0 });
+  for (const [stream, block] of buffered) heap.push(source(stream, [block]));
+  const loads: Promise<DecodedBlock[]>[] = [];
+  const load = (i: number) => (loads[i] ??= loadChunk(chunks[i], opts, needleBytes));
   let next = 0;
   let page: StoredLogEvent[] = [];
   for (;;) {
     if (opts.signal?.aborted) return;
-    const frontier = heap.peek();
-    const t = frontier ? frontier.events[frontier.pos].timestamp : Infinity;
-    // Open every chunk that may hold an event at or before the frontier.
-    if (next < chunks.length && chunks[next].entry.minTimestamp <= t) {
-      for (let i = next; i < Math.min(chunks.length, next + PREFETCH); i++) void load(i).catch(() => undefined);
-      const events = await load(next);
+    const top = heap.peek();
+    const t = top ? top.blocks[top.b].timestamp[top.pos] : Infinity;
+    // Open every chunk that may hold an event at or before the frontier, reading a few ahead.
+    if (next < chunks.length && chunks[next].from <= t) {
+      let ahead = 0;
+      for (let i = next; i < Math.min(chunks.length, next + PREFETCH) && (i === next || ahead < PREFETCH_BYTES); i++) {
+        ahead += chunks[i].rawBytes;
+        void load(i).catch(() => undefined);
+      }
+      const blocks = await load(next);
       delete loads[next];
-      if (events.length) heap.push({ stream: chunks[next].stream, events, pos: 0 });
+      if (blocks.length) heap.push(source(chunks[next].stream, blocks));
       next++;
       continue;
     }
-    if (!frontier) break;
-    const e = frontier.events[frontier.pos++];
-    const s = selected.get(frontier.stream)!;
-    page.push({
-      logGroup,
-      logStream: frontier.stream,
-      timestamp: e.timestamp,
-      ingestionTime: e.ingestionTime,
-      message: e.message,
-      eventId: makeEventId({ timestamp: e.timestamp, streamHash: s.hash, seq: e.seq, index: e.index }),
-    });
+    if (!top) break;
+    // The top source's events go out as a run while they stay first: no heap work per event.
+    const second = heap.second();
+    const opensAt = next < chunks.length ? chunks[next].from : Infinity;
+    for (;;) {
+      page.push(new ScannedEvent(logGroup, top.stream, top.hash, top.blocks[top.b], top.pos));
+      if (!advance(top) || page.length >= PAGE) break;
+      if (top.blocks[top.b].timestamp[top.pos] >= opensAt || (second && !before(top, second))) break;
+    }
     heap.fixTop();
     if (page.length >= PAGE) {
       yield page;
@@ -308,10 +476,14 @@ export async function getLogEvent(account: string, logGroup: string, eventId: st
     return e ? toEvent(e, batch.ingestionTime) : undefined;
   }
   const single = new Map([[stream.name, stream]]);
-  for (const { entry } of await chunkEntries(single, { startTime: id.timestamp, endTime: id.timestamp + 1 })) {
-    if (id.seq < entry.minSeq || id.seq > entry.maxSeq) continue;
-    const e = (await loadChunk(entry, { startTime: id.timestamp, endTime: id.timestamp + 1 })).find((x) => x.seq === id.seq && x.index === id.index);
-    if (e) return toEvent(e, e.ingestionTime);
+  const range = { startTime: id.timestamp, endTime: id.timestamp + 1 };
+  for (const read of await chunkReads(single, range)) {
+    if (id.seq < read.entry.minSeq || id.seq > read.entry.maxSeq) continue;
+    for (const block of await loadChunk(read, range, [])) {
+      for (let i = 0; i < block.length; i++) {
+        if (block.seq[i] === id.seq && block.index[i] === id.index) return toEvent({ timestamp: block.timestamp[i], message: block.message(i) }, block.ingestionTime[i]);
+      }
+    }
   }
   return undefined;
 }

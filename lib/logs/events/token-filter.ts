@@ -1,10 +1,9 @@
 /**
- * A chunk's token filter: a Bloom filter over tokenizeForIndex of every
- * message in the chunk (docs/formats/log-chunk.md). `mayContain` false means
- * no message of the chunk has the token as a whole token.
+ * A token filter: a Bloom filter over tokenizeForIndex of every message of a
+ * chunk block (index version 2) or a whole chunk (version 1)
+ * (docs/formats/log-chunk.md). `mayContain` false means no message it
+ * covers has the token as a whole token.
  */
-const MAX_BITS = 256 * 1024; // 32 KB: a chunk of high-cardinality text gets more false positives, never a miss
-const BITS_PER_TOKEN = 10;
 export const FILTER_HASHES = 4;
 
 export interface TokenFilter {
@@ -27,8 +26,16 @@ function hashes(token: string): [number, number] {
   return [a >>> 0, (b | 1) >>> 0];
 }
 
-export function buildTokenFilter(tokens: Set<string>): TokenFilter {
-  const m = Math.min(MAX_BITS, Math.max(64, Math.ceil((tokens.size * BITS_PER_TOKEN) / 8) * 8));
+/** As stored in a chunk entry: the bits in base64. */
+export interface EncodedTokenFilter {
+  m: number;
+  k: number;
+  bits: string;
+}
+
+/** `bitsPerToken` per distinct token, at most `maxBits` (more false positives past it, never a miss). */
+export function buildTokenFilter(tokens: Set<string>, bitsPerToken: number, maxBits: number): TokenFilter {
+  const m = Math.min(maxBits, Math.max(64, Math.ceil((tokens.size * bitsPerToken) / 8) * 8));
   const bits = new Uint8Array(m / 8);
   for (const t of tokens) {
     const [h1, h2] = hashes(t);
@@ -49,3 +56,7 @@ export function mayContain(f: TokenFilter, token: string): boolean {
   }
   return true;
 }
+
+export const encodeTokenFilter = (f: TokenFilter): EncodedTokenFilter => ({ m: f.m, k: f.k, bits: Buffer.from(f.bits).toString("base64") });
+
+export const decodeTokenFilter = (f: EncodedTokenFilter): TokenFilter => ({ m: f.m, k: f.k, bits: Buffer.from(f.bits, "base64") });

@@ -2,7 +2,8 @@
  * FilterLogEvents: the group's events across streams in timestamp order
  * (ties by stream, then stored order), matched with the compiled filter
  * pattern, over scanLogEvents (buffer and chunks as one view; the pattern's
- * requiredTokens let it skip chunks). As AWS: `endTime` is inclusive, a page
+ * requiredTokens let it skip chunk blocks, and its required substrings are
+ * tested on the raw bytes before a message is decoded). As AWS: `endTime` is inclusive, a page
  * holds up to `limit` events (10,000 at most) and 1 MB, `interleaved` is
  * accepted and ignored (results are always interleaved), and
  * `searchedLogStreams` is the empty list AWS returns since it deprecated it.
@@ -10,7 +11,7 @@
  * events (AWS does the same when a search takes long).
  */
 import type { FilterLogEventsRequest, FilterLogEventsResponse, FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
-import { scanLogEvents } from "../events/scan.js";
+import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
 import { invalidParameter } from "../errors.js";
 import { resolveLogGroupIdentifier } from "../names.js";
 import { decodeToken, encodeToken } from "../pagination.js";
@@ -57,7 +58,8 @@ export async function filterLogEvents(accountId: string, region: string, input: 
 
   const events: FilteredLogEvent[] = [];
   let bytes = 0;
-  let last: { timestamp: number; stream: string; eventId: string } | undefined;
+  // The last event examined; its id is made only if a nextToken needs it.
+  let last: StoredLogEvent | undefined;
   let more = false;
   const started = Date.now();
   const abort = new AbortController();
@@ -69,6 +71,7 @@ export async function filterLogEvents(accountId: string, region: string, input: 
       startTime,
       endTime: input.endTime === undefined ? undefined : input.endTime + 1,
       requiredTokens: pattern.requiredTokens,
+      requiredSubstrings: pattern.requiredSubstrings,
       signal: abort.signal,
     })) {
       for (const e of page) {
@@ -77,7 +80,7 @@ export async function filterLogEvents(accountId: string, region: string, input: 
           more = true;
           break outer;
         }
-        last = { timestamp: e.timestamp, stream: e.logStream, eventId: e.eventId };
+        last = e;
         if (!pattern.matches(e.message)) continue;
         events.push({ logStreamName: e.logStream, timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime, eventId: e.eventId });
         bytes += e.message.length + 26;
@@ -87,6 +90,6 @@ export async function filterLogEvents(accountId: string, region: string, input: 
     abort.abort();
   }
   const out: FilterLogEventsResponse = { events, searchedLogStreams: [] };
-  if (more && last) out.nextToken = encodeToken("FilterLogEvents", query, [last.timestamp, last.stream, last.eventId]);
+  if (more && last) out.nextToken = encodeToken("FilterLogEvents", query, [last.timestamp, last.logStream, last.eventId]);
   return out;
 }

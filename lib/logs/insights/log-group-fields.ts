@@ -26,7 +26,7 @@ export async function getLogGroupFields(accountId: string, region: string, input
   scan: for await (const page of scanLogEvents(accountId, name, { startTime: from, endTime: to })) {
     for (const e of page) {
       total++;
-      for (const [k] of discoverFields({ ...e, ptr: "", log: "" })) counts.set(k, (counts.get(k) ?? 0) + 1);
+      for (const [k] of discoverFields({ logGroup: e.logGroup, logStream: e.logStream, timestamp: e.timestamp, ingestionTime: e.ingestionTime, message: e.message, ptr: "", log: "" })) counts.set(k, (counts.get(k) ?? 0) + 1);
       if (total >= SAMPLE) break scan;
     }
   }

@@ -114,13 +114,13 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
         endTime: record.endTime + 1, // AWS's endTime is inclusive
         requiredTokens: tokens.length ? tokens : undefined,
         onBytesScanned: (b) => void (stats.bytesScanned += b),
+        // Events without a required token are read (and counted) but not yielded: they cannot match.
+        onEventsSkipped: (n) => void (stats.recordsScanned += n),
         signal: abort.signal,
       });
       for await (const page of pages) {
-        for (const e of page) {
-          stats.recordsScanned++;
-          run.push(toInsightsEvent(accountId, e));
-        }
+        stats.recordsScanned += page.length;
+        for (const e of page) run.push(new ScannedInsightsEvent(accountId, e));
         if (Date.now() - lastWrite >= progressMs) {
           await save("Running");
           lastWrite = Date.now();
@@ -141,19 +141,35 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
   }
 }
 
-/** @ptr and @log are made only for the rows that show them: most events never do. */
-function toInsightsEvent(accountId: string, e: StoredLogEvent): InsightsEvent {
-  return {
-    logGroup: e.logGroup,
-    logStream: e.logStream,
-    timestamp: e.timestamp,
-    ingestionTime: e.ingestionTime,
-    message: e.message,
-    get ptr() {
-      return encodePtr(e.logGroup, e.eventId);
-    },
-    get log() {
-      return `${accountId}:${e.logGroup}`;
-    },
-  };
+/**
+ * A scanned event as the evaluator sees it. @message is decoded, and @ptr
+ * and @log made, only when the query reads them: `stats count(*) by bin(5m)`
+ * reads @timestamp alone.
+ */
+class ScannedInsightsEvent implements InsightsEvent {
+  constructor(
+    private readonly accountId: string,
+    private readonly e: StoredLogEvent,
+  ) {}
+  get logGroup() {
+    return this.e.logGroup;
+  }
+  get logStream() {
+    return this.e.logStream;
+  }
+  get timestamp() {
+    return this.e.timestamp;
+  }
+  get ingestionTime() {
+    return this.e.ingestionTime;
+  }
+  get message() {
+    return this.e.message;
+  }
+  get ptr() {
+    return encodePtr(this.e.logGroup, this.e.eventId);
+  }
+  get log() {
+    return `${this.accountId}:${this.e.logGroup}`;
+  }
 }

@@ -35,6 +35,8 @@ export interface FilterPattern {
   match(message: string): PatternMatch | undefined;
   /** Tokens (maximal [A-Za-z0-9_] runs) every matching message contains whole: safe for scan pushdown. */
   requiredTokens: string[];
+  /** Substrings every matching message contains (case kept): a scan tests them on the raw bytes before decoding. */
+  requiredSubstrings: string[];
 }
 
 /** AWS: "2 regex per filter pattern" for JSON and space-delimited patterns. */
@@ -82,7 +84,7 @@ export function compileFilterPattern(pattern: string, what = "filter pattern"): 
 const NO_FIELDS: PatternMatch = { fields: {}, lookup: () => undefined };
 
 function allPattern(): FilterPattern {
-  return { kind: "all", regexCount: 0, matches: () => true, match: () => NO_FIELDS, requiredTokens: [] };
+  return { kind: "all", regexCount: 0, matches: () => true, match: () => NO_FIELDS, requiredTokens: [], requiredSubstrings: [] };
 }
 
 // ---- terms ----------------------------------------------------------------
@@ -110,6 +112,7 @@ function termsPattern(terms: Term[], regex: (s: string) => AwsRegex): FilterPatt
     matches,
     match: (m) => (matches(m) ? NO_FIELDS : undefined),
     requiredTokens: [...new Set(requiredTokens)],
+    requiredSubstrings: onlyOptional ? [] : [...new Set(terms.flatMap((t) => (t.mode === "include" && t.kind === "text" ? [t.value] : [])))],
   };
 }
 
@@ -321,6 +324,7 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
     },
     match,
     requiredTokens: [],
+    requiredSubstrings: [],
   };
 }
 
@@ -440,5 +444,6 @@ function delimitedPattern(slots: Slot[], regex: (s: string) => AwsRegex): Filter
     matches: (m) => match(m) !== undefined,
     match,
     requiredTokens: [],
+    requiredSubstrings: [],
   };
 }
