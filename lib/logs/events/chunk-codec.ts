@@ -167,15 +167,24 @@ export class DecodedBlock {
   }
 }
 
-function parseInt10(buf: Buffer, from: number, to: number): number {
-  if (from >= to) throw new Error("empty number");
+/** Where parseField stopped: just past the field's delimiter. */
+let cursor = 0;
+
+/** The decimal at `cursor`, which must end with `delimiter` (space or newline). */
+function parseField(text: Buffer, delimiter: number): number {
+  let i = cursor;
   let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = buf[i] - 48;
-    if (c < 0 || c > 9) throw new Error("bad digit");
-    n = n * 10 + c;
+  for (;;) {
+    if (i >= text.length) throw new Error("truncated header");
+    const c = text[i];
+    if (c === delimiter) break;
+    const d = c - 48;
+    if (d < 0 || d > 9) throw new Error("bad header");
+    n = n * 10 + d;
+    i++;
   }
-  if (!Number.isSafeInteger(n)) throw new Error("number too large");
+  if (i === cursor || !Number.isSafeInteger(n)) throw new Error("bad number");
+  cursor = i + 1;
   return n;
 }
 
@@ -197,28 +206,17 @@ export function decodeBlock(text: Buffer, isFirst: boolean, range: BlockRange = 
     }
     const from = range.startTime ?? -Infinity;
     const to = range.endTime ?? Infinity;
-    const fields = [0, 0, 0, 0, 0];
     while (p < text.length) {
-      let f = 0;
-      let start = p;
-      for (;;) {
-        if (p >= text.length) throw new Error("truncated header");
-        const c = text[p];
-        if (c === 32 || c === 10) {
-          if (f >= 5) throw new Error("bad header");
-          fields[f++] = parseInt10(text, start, p);
-          start = p + 1;
-          if (c === 10) break;
-        }
-        p++;
-      }
-      p++;
-      if (f !== 5) throw new Error("bad header");
-      const len = fields[4];
+      cursor = p;
+      const t = parseField(text, 32);
+      const ingestionTime = parseField(text, 32);
+      const seq = parseField(text, 32);
+      const index = parseField(text, 32);
+      const len = parseField(text, 10);
+      p = cursor;
       if (p + len + 1 > text.length || text[p + len] !== 10) throw new Error("truncated message");
-      const t = fields[0];
       if (t >= from && t < to) {
-        out.push(t, fields[1], fields[2], fields[3], p, p + len);
+        out.push(t, ingestionTime, seq, index, p, p + len);
         out.textBytes += len;
       }
       p += len + 1;
