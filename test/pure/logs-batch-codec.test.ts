@@ -114,6 +114,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
       const mine = events.slice(seen, seen + b.count!);
       expect(b.firstTimestamp).toBe(mine[0].timestamp);
       expect(b.lastTimestamp).toBe(mine[mine.length - 1].timestamp);
+      expect(b.messageBytes).toBe(mine.reduce((n, e) => n + Buffer.byteLength(e.message), 0));
       const filter = decodeTokenFilter(b.filter!);
       for (const e of mine) for (const t of tokenizeForIndex(e.message)) expect(mayContain(filter, t)).toBe(true);
       seen += b.count!;
@@ -136,6 +137,19 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(await decodeChunk(c.body, c.blocks, 0, range, needles)).toEqual(want.filter((e) => needles.every((n) => e.message.includes(n))));
     // A needle across two events (the end of one message and the next header) matches neither.
     expect(await decodeChunk(c.body, c.blocks, 0, {}, ['escape"}\n'])).toEqual([]);
+  });
+
+  it("count a whole block that lacks a needle from its index figures, without parsing it", async () => {
+    const c = encodeChunk(events);
+    const b = c.blocks[1];
+    const text = await inflateBlock(c.body.subarray(b.offset, c.blocks[2]?.offset ?? c.body.length));
+    const whole = { count: b.count!, messageBytes: b.messageBytes! };
+    const absent = decodeBlock(text, false, {}, [Buffer.from("NOT_THERE")], whole);
+    expect([absent.length, absent.inRange, absent.textBytes]).toEqual([0, b.count, b.messageBytes]);
+    const parsed = decodeBlock(text, false, {}, [Buffer.from("ünï")], whole);
+    expect([parsed.inRange, parsed.textBytes]).toEqual([b.count, b.messageBytes]);
+    const mine = events.slice(c.blocks[0].count!, c.blocks[0].count! + b.count!);
+    expect(parsed.length).toBe(mine.filter((e) => e.message.includes("ünï")).length);
   });
 
   it("fuzz: mutated chunks decode or throw a ServiceError", async () => {

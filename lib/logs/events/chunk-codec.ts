@@ -39,10 +39,11 @@ export interface ChunkBlock {
   offset: number;
   /** Its first event's timestamp (blocks are in timestamp order). */
   firstTimestamp: number;
-  /** Index version 2: its last event's timestamp, event count, text bytes and token filter. */
+  /** Index version 2: its last event's timestamp, event count, text bytes, message bytes and token filter. */
   lastTimestamp?: number;
   count?: number;
   rawBytes?: number;
+  messageBytes?: number;
   filter?: EncodedTokenFilter;
 }
 
@@ -65,10 +66,11 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
   let first = events.length ? events[0].timestamp : 0;
   let last = first;
   let count = 0;
+  let messageBytes = 0;
   const flush = () => {
     const raw = Buffer.from(parts.join(""), "utf8");
     const member = gzipSync(raw, { level: compress ? 6 : 0 });
-    blocks.push({ offset, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length });
+    blocks.push({ offset, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
     tokenSets.push(tokens);
     members.push(member);
     offset += member.length;
@@ -77,6 +79,7 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
     partBytes = 0;
     tokens = new Set();
     count = 0;
+    messageBytes = 0;
   };
   for (const e of events) {
     if (partBytes >= BLOCK_RAW_BYTES) {
@@ -88,6 +91,7 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
     partBytes += 40 + len;
     last = e.timestamp;
     count++;
+    messageBytes += len;
     for (const t of tokenizeForIndex(e.message)) tokens.add(t);
   }
   if (parts.length) flush();
@@ -194,10 +198,26 @@ export interface BlockRange {
   endTime?: number;
 }
 
-/** Parses an inflated block's header lines (messages stay bytes). Throws a ServiceError on garbage. */
-export function decodeBlock(text: Buffer, isFirst: boolean, range: BlockRange = {}, needles: readonly Buffer[] = []): DecodedBlock {
+/**
+ * Parses an inflated block's header lines (messages stay bytes). Throws a
+ * ServiceError on garbage. `whole`: the block's index figures when all its
+ * events are in the range (index version 2), so a block that lacks a needle
+ * anywhere is counted without parsing it.
+ */
+export function decodeBlock(
+  text: Buffer,
+  isFirst: boolean,
+  range: BlockRange = {},
+  needles: readonly Buffer[] = [],
+  whole?: { count: number; messageBytes: number },
+): DecodedBlock {
   try {
     const out = new DecodedBlock(text);
+    if (whole && needles.some((n) => text.indexOf(n) < 0)) {
+      out.inRange = whole.count;
+      out.textBytes = whole.messageBytes;
+      return out;
+    }
     let p = 0;
     if (isFirst) {
       const head = text.subarray(0, CHUNK_VERSION_LINE.length).toString("latin1");

@@ -366,7 +366,10 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly B
           const from = entry.blocks[b].offset - base;
           const to = end(b) - base;
           if (from < 0 || from > to || to > body.length) throw internalFailure("corrupt log chunk: bad block offsets");
-          return decodeBlock(await inflateBlock(body.subarray(from, to)), b === 0, opts, needles);
+          const block = entry.blocks[b];
+          const inside = block.lastTimestamp !== undefined && block.firstTimestamp >= (opts.startTime ?? -Infinity) && block.lastTimestamp < (opts.endTime ?? Infinity);
+          const whole = inside && block.count !== undefined && block.messageBytes !== undefined ? { count: block.count, messageBytes: block.messageBytes } : undefined;
+          return decodeBlock(await inflateBlock(body.subarray(from, to)), b === 0, opts, needles, whole);
         }),
       );
     }),
