@@ -95,7 +95,7 @@ async function main() {
     const { events, bytes } = await ingest(logs, start);
     console.log(`ingested ${events.toLocaleString()} events, ${(bytes / 1e6).toFixed(1)} MB of messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const t1 = performance.now();
-    const drained = await drainCompactor(stack, events);
+    const drained = await drainCompactor(stack);
     console.log(`compacted ${drained.events.toLocaleString()} events into ${drained.chunks} chunks in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     const end = start + SPAN_MS;
 

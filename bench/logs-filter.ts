@@ -95,7 +95,7 @@ async function main() {
     const { events, bytes } = await ingest(logs, group, now);
     console.log(`ingested ${events} events, ${(bytes / 1e6).toFixed(1)} MB of text in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const t1 = performance.now();
-    const drained = await drainCompactor(stack, events);
+    const drained = await drainCompactor(stack);
     console.log(`compacted ${drained.events} events into ${drained.chunks} chunks in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
     const mbps = (ms: number) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
     const cases: [string, FilterLogEventsCommandInput][] = [
