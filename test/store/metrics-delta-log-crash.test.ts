@@ -5,6 +5,8 @@
  * New records then fell below the partition's purge mark, so neither reads
  * nor compaction saw them while the ingest checkpoint moved past their data:
  * acknowledged datapoints were lost (metrics-durability.test.ts, run under load).
+ * purgeBelow now never empties a stream; should the sequence go back all the
+ * same, the aggregator moves the mark back to its record.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServers, type TestServers } from "../support/servers.js";
@@ -100,5 +102,27 @@ describe("the metric delta log across a SIGKILL of nats-server", () => {
     await lib.compactPartition(p);
     expect(await lib.readDeltas(p)).toEqual([]);
     expect(await totals()).toEqual({ sum: 36, count: 5 });
+  });
+
+  it("reads and compacts records numbered from 1 again when nats-server lost the delta stream's sequence anyway", { timeout: 120_000 }, async () => {
+    const p = partition();
+    const { jsm } = await lib.getNats();
+    // Emptied as no purge of the service's does any more, then a crash.
+    const { last_seq } = (await jsm.streams.info(lib.DELTA_STREAM)).state;
+    await jsm.streams.purge(lib.DELTA_STREAM, { filter: lib.deltaSubject(p), seq: last_seq + 1 });
+    await servers.nats.stop("SIGKILL");
+    await servers.startNats();
+    const { jsm: after } = await lib.getNats();
+    expect((await again(() => after.streams.info(lib.DELTA_STREAM))).state.last_seq).toBe(0);
+
+    // This process's reader cache and the aggregator's last record still hold the old numbering.
+    await again(() => put([100]));
+    await again(() => aggregate(p));
+    expect((await lib.readDeltas(p)).map((r) => r.seq)).toEqual([1]);
+    expect(await totals()).toEqual({ sum: 136, count: 6 });
+    await lib.compactPartition(p);
+    await lib.compactPartition(p);
+    expect(await lib.readDeltas(p)).toEqual([]);
+    expect(await totals()).toEqual({ sum: 136, count: 6 });
   });
 });
