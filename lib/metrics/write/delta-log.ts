@@ -116,17 +116,21 @@ export async function appendDelta(partition: number, bytes: Uint8Array, from: nu
  * happening): the mark is moved back to it, and readers start over.
  */
 async function keepAboveMark(partition: number, seq: number): Promise<void> {
-  const kv = await getBucket(BUCKETS.streamShards);
-  const below = (await getRecord<{ below: number }>(kv, purgeKey(partition)))?.value.below ?? 0;
+  const below = await purgeMark(partition);
   if (seq >= below) return;
   console.error(`[hive-cloudwatch] metric delta log ${partition}: a record got sequence ${seq}, below the purge mark ${below} (nats-server lost the stream's sequence); mark moved back`);
-  await putRecord(kv, purgeKey(partition), { below: seq });
+  await putRecord(await getBucket(BUCKETS.streamShards), purgeKey(partition), { below: seq });
 }
 
 // --- compaction's side ---
 
 /** Where compaction has purged a partition's subject to: readers drop records below it. */
 const purgeKey = (partition: number) => `${DELTA_STREAM}.${partition}`;
+
+/** The partition's purge mark: its records below this stream sequence are folded (0: none yet). */
+export async function purgeMark(partition: number): Promise<number> {
+  return (await getRecord<{ below: number }>(await getBucket(BUCKETS.streamShards), purgeKey(partition)))?.value.below ?? 0;
+}
 
 /**
  * Removes the partition's records below stream sequence `below`, all of them
@@ -183,7 +187,7 @@ export async function readDeltas(partition: number): Promise<DeltaRecord[]> {
 async function refresh(partition: number, part: PartitionCache): Promise<void> {
   await ensureDeltaStream();
   const { jsm } = await getNats();
-  const below = (await getRecord<{ below: number }>(await getBucket(BUCKETS.streamShards), purgeKey(partition)))?.value.below ?? 0;
+  const below = await purgeMark(partition);
   // A mark moved back (keepAboveMark): the cached records' sequences belong to the stream's old numbering.
   const kept = below < part.below ? [] : part.records.filter((r) => r.seq >= below);
   part.below = below;
