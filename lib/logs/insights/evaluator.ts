@@ -586,7 +586,7 @@ export class QueryRun {
 
   /** Feeds one event (`previous`: of diff's comparison period); answers whether it matched the query's filters. */
   push(event: InsightsEvent, previous = false): boolean {
-    if (previous && !(this.fold instanceof PatternFold)) return false;
+    if (previous && !this.diff) return false;
     const row = new Row(event);
     row.seq = this.seq++;
     for (const c of this.prefix) if (!applyRowCommand(c, row, this.ctx)) return false;
