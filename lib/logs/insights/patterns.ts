@@ -37,29 +37,40 @@ export interface Tokenized {
   seps: string[];
 }
 
+/** Separator characters by code (ASCII); other whitespace is found by SEPARATOR. */
+const SEPARATOR_CODES = new Uint8Array(128);
+for (const ch of " \t\n\r\v\f=,;:()[]{}\"'|") SEPARATOR_CODES[ch.charCodeAt(0)] = 1;
+const isSeparator = (code: number, ch: string) => (code < 128 ? SEPARATOR_CODES[code] === 1 : SEPARATOR.test(ch));
+/** Where a WHOLE token may start: a digit or a hex letter. */
+const mayBeWhole = (code: number) => (code >= 48 && code <= 57) || (code >= 65 && code <= 70) || (code >= 97 && code <= 102);
+
 export function tokenize(text: string): Tokenized {
   const tokens: string[] = [];
   const seps: string[] = [];
+  const n = text.length;
   let i = 0;
-  let sep = "";
-  while (i < text.length) {
-    if (SEPARATOR.test(text[i])) {
-      sep += text[i++];
+  let sepStart = 0;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    if (isSeparator(code, text[i])) {
+      i++;
       continue;
     }
-    WHOLE.lastIndex = i;
-    const whole = WHOLE.exec(text);
-    let end = whole ? i + whole[0].length : i;
-    if (!whole || (end < text.length && !SEPARATOR.test(text[end]))) {
-      end = i;
-      while (end < text.length && !SEPARATOR.test(text[end])) end++;
+    let end = i;
+    if (mayBeWhole(code)) {
+      WHOLE.lastIndex = i;
+      const whole = WHOLE.exec(text);
+      if (whole) {
+        const e = i + whole[0].length;
+        if (e === n || isSeparator(text.charCodeAt(e), text[e])) end = e;
+      }
     }
-    seps.push(sep);
+    if (end === i) while (end < n && !isSeparator(text.charCodeAt(end), text[end])) end++;
+    seps.push(text.slice(sepStart, i));
     tokens.push(text.slice(i, end));
-    sep = "";
-    i = end;
+    i = sepStart = end;
   }
-  seps.push(sep);
+  seps.push(text.slice(sepStart));
   return { tokens, seps };
 }
 
@@ -124,7 +135,7 @@ export class PatternClusterer {
   add(text: string, timestamp: number, period: 0 | 1 = 0): void {
     const { tokens, seps } = tokenize(text);
     const masked = tokens.map((t) => (isDynamicToken(t) ? DYNAMIC : t));
-    const key = `${tokens.length}\u0001${seps.map((s) => s.replace(/\s+/g, " ")).join("\u0002")}\u0001${masked[0] ?? ""}`;
+    const key = `${tokens.length}\u0001${seps.map(normalizeSpace).join("\u0002")}\u0001${masked[0] ?? ""}`;
     let list = this.groups.get(key);
     let best: Cluster | undefined;
     let bestSim = -1;
@@ -232,6 +243,9 @@ export interface PatternDescription {
   visualization: string;
   logSamples: string;
 }
+
+/** Runs of whitespace compare as one space: `a  b` and `a b` have one shape. */
+const normalizeSpace = (sep: string) => (sep === " " || sep === "" || !/\s/.test(sep) ? sep : sep.replace(/\s+/g, " "));
 
 /** Share of the cluster's constant tokens the message repeats (1 when the cluster has none). */
 function similarity(template: string[], masked: string[]): number {
