@@ -204,6 +204,12 @@ describe("pattern and diff through the evaluator", () => {
     expect(run.results()[0].map((f) => f.field)).toEqual(["@pattern", "@ratio", "@sampleCount", "@severityLabel", "@PatternId", "@regexString", "@tokens", "@visualization", "@logSamples"]);
   });
 
+  it("after a sort clusters every event, not only the 10,000 rows a query shows", () => {
+    const run = new QueryRun(parseQuery("sort @timestamp desc | pattern @message | display @sampleCount"), { now: T0 });
+    for (let i = 0; i < 12_000; i++) run.push(event(`job ${i} done`, T0 + i, i));
+    expect(asObjects(run.results())).toEqual([{ "@sampleCount": "12000" }]);
+  });
+
   it("clusters a field, skipping events without it", () => {
     const run = new QueryRun(parseQuery('parse @message "cause: *" as cause | pattern cause | display @pattern, @sampleCount, @ratio'), { now: T0 });
     ["cause: disk 1 full", "cause: disk 2 full", "no cause here"].forEach((m, i) => run.push(event(m, T0, i)));

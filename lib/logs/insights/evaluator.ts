@@ -573,7 +573,7 @@ export class QueryRun {
     const first = after[0];
     this.order = first?.kind === "sort" ? rowComparator(first.keys, this.ctx) : newestFirst;
     const limitAt = first?.kind === "sort" ? after[1] : first;
-    const needsAll = after.some((c) => c.kind === "stats" || c.kind === "dedup" || c.kind === "unnest" || c.kind === "filter");
+    const needsAll = after.some((c) => c.kind === "stats" || c.kind === "pattern" || c.kind === "dedup" || c.kind === "unnest" || c.kind === "filter");
     if (limitAt?.kind === "limit") this.keep = Math.min(limitAt.n, resultCap);
     else this.keep = needsAll ? MAX_BUFFERED_ROWS : resultCap;
   }
