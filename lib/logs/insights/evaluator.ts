@@ -443,7 +443,12 @@ class StatsFold {
 // ---------------------------------------------------------------------------
 // pattern (and diff)
 
-/** The fields a `pattern` row shows (AWS's names: CWL_QuerySyntax-Pattern.html, and those its clients read). */
+/**
+ * The fields a `pattern` row shows: AWS's documented four (CWL_QuerySyntax-Pattern.html), then those
+ * public clients read from real responses (@PatternId, @regexString, @logSamples' `logEvent` in a
+ * serverless framework's pattern analytics; @tokens, @visualization's `timeWindowCountMapping` in a
+ * patterns dashboard).
+ */
 export const PATTERN_FIELDS = ["@pattern", "@ratio", "@sampleCount", "@severityLabel", "@PatternId", "@regexString", "@tokens", "@visualization", "@logSamples"];
 /** What `diff` adds to each pattern: its events in the comparison period and the change. */
 export const DIFF_FIELDS = ["@previousSampleCount", "@previousRatio", "@changeInSampleCount", "@changeInRatio", "@diff"];
