@@ -18,6 +18,7 @@ import { getObject, listKeys } from "../../lib/storage/s3.js";
 import { gunzipSync } from "node:zlib";
 import { getLogEvents } from "../../lib/logs/events/get-log-events.js";
 import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
+import { isServiceError } from "../../lib/errors.js";
 import { buildTokenFilter, encodeTokenFilter } from "../../lib/logs/events/token-filter.js";
 import { createExportTask } from "../../lib/logs/events/export-tasks.js";
 import { enforceRetention } from "../../lib/logs/events/retention.js";
@@ -326,6 +327,16 @@ describe("the chunk index's blocks (docs/formats/log-chunk.md, index version 2)"
     expect(got.events).toEqual(wanted);
     expect(got.events.at(-1)!.message).toBe("buffered request 77 user u7 end");
     expect(got.skipped).toBe(full.length - wanted.length);
+  });
+
+  it("answers an internal failure, never fewer events, when a block in the middle of a chunk object is damaged", async () => {
+    const { group, entry } = await oneChunk();
+    const body = Buffer.from((await getObject("cloudwatch-logs", entry.key))!);
+    body[entry.blocks[3].offset] ^= 0xff; // the gzip magic of the fourth member: zlib would stop there quietly
+    await putObject("cloudwatch-logs", entry.key, body, "application/gzip");
+    const failed = await scanAll(A, group).then(() => undefined, (e) => e);
+    expect(isServiceError(failed), String(failed)).toBe(true);
+    expect(failed.message).toContain("corrupt log chunk");
   });
 
   it("still reads chunks indexed by version 1 (one token filter for the chunk, blocks without their own)", async () => {

@@ -249,10 +249,14 @@ export function decodeBlock(
   }
 }
 
-/** Inflates one gzip member on libuv's thread pool (several blocks inflate in parallel). Throws a ServiceError on garbage. */
-export async function inflateBlock(member: Uint8Array): Promise<Buffer> {
+/**
+ * Inflates gzip members (one block, or adjacent blocks as one text) on
+ * libuv's thread pool. `rawBytes`, when known, sizes the output at once.
+ * Throws a ServiceError on garbage.
+ */
+export async function inflateBlock(members: Uint8Array, rawBytes = 0): Promise<Buffer> {
   try {
-    return await inflate(member, { chunkSize: BLOCK_RAW_BYTES * 2 });
+    return await inflate(members, { chunkSize: Math.min(64 * 1024 * 1024, Math.max(BLOCK_RAW_BYTES * 2, rawBytes + 1024)) });
   } catch (e) {
     throw internalFailure(`corrupt log chunk: ${(e as Error).message}`);
   }
