@@ -8,6 +8,10 @@
  * buffer past each watermark, then the chunks those states committed. The
  * compactor purges buffered messages only a grace period after they were
  * committed (compactor.ts), so nothing falls between the two.
+ *
+ * A chunk is read by blocks (docs/formats/log-chunk.md): only those its
+ * index leaves for the time range and required tokens, fetched by ranged
+ * GET, inflated on the thread pool and decoded lazily (chunk-codec.ts).
  */
 import { getConfig } from "../../config/config.js";
 import { scanRecords } from "../../storage/kv.js";
