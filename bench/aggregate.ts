@@ -5,11 +5,11 @@
  * over a minute) is put with no aggregator running, then drained in-process
  * in batches of the template's BatchSize. Prints datums/s.
  *
- *   npx tsx bench/aggregate.ts [--requests 300] [--batch 128]
+ *   npx tsx bench/aggregate.ts [--requests 300] [--batch 128] [--cpu-profile FILE]
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
-import { ingestRequest, machine, numberArg } from "./common.js";
+import { ingestRequest, machine, numberArg, profiled } from "./common.js";
 
 const REQUESTS = numberArg("requests", 300);
 const BATCH = numberArg("batch", 128);
@@ -35,7 +35,7 @@ async function main() {
   const { drainIngest } = await import("../lib/metrics/write/drain.js");
   const { closeNats } = await import("../lib/storage/nats.js");
   const started = performance.now();
-  const messages = await drainIngest(Date.now(), BATCH);
+  const messages = await profiled(() => drainIngest(Date.now(), BATCH));
   const seconds = (performance.now() - started) / 1000;
   const datums = REQUESTS * 1000;
   console.log(`aggregated ${datums.toLocaleString("en-US")} datums (${messages} ingest messages, batches of ${BATCH}) in ${seconds.toFixed(2)} s: ${Math.round(datums / seconds).toLocaleString("en-US")} datums/s`);
