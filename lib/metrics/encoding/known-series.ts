@@ -12,7 +12,7 @@
  * over, and a series that outlives that is merely looked up again.
  */
 import { utf8At } from "./bytes.js";
-import { cachedSeriesIdByHash, FNV_OFFSET, fnvStep, seriesHash, textHash } from "../store/identity.js";
+import { FNV_OFFSET, fnvStep, identityFromPairs, seriesId } from "../store/identity.js";
 
 /** A series of a decoded message: its identity and series id (identity.ts seriesId). */
 export interface MessageSeries {
@@ -32,15 +32,15 @@ export interface KnownName {
   readonly text: string;
   /** Its number, never given to another name (not even after the tables start over): series are found by these. */
   readonly id: number;
-  readonly bytes: Uint8Array;
-  readonly textHash: number;
+  /** Its UTF-8 bytes as char codes (the text itself when ASCII): compared without a Uint8Array per name. */
+  readonly raw: string;
   next?: KnownName;
 }
 
 /** A series as met in messages: its identity and its id (identity.ts seriesId). */
 export interface KnownSeries extends MessageSeries {
   /** Namespace, metric name, then each dimension's name and value, as KnownName ids. */
-  readonly key: Float64Array;
+  readonly key: number[];
   next?: KnownSeries;
 }
 
@@ -61,10 +61,13 @@ export function knownName(bytes: Uint8Array, at: number, n: number): KnownName {
   let h = FNV_OFFSET;
   for (let i = at; i < at + n; i++) h = fnvStep(h, bytes[i]);
   const first = names.get(h);
-  for (let e = first; e; e = e.next) if (sameBytes(e.bytes, bytes, at, n)) return e;
+  for (let e = first; e; e = e.next) if (sameBytes(e.raw, bytes, at, n)) return e;
   if (nameCount >= KNOWN_NAMES_MAX) startOver();
   const text = utf8At(bytes, at, n);
-  const e: KnownName = { text, id: nextNameId++, bytes: bytes.slice(at, at + n), textHash: textHash(text), next: names.get(h) };
+  let ascii = true;
+  for (let i = at; i < at + n && ascii; i++) ascii = bytes[i] < 0x80;
+  const raw = ascii ? text : Buffer.from(bytes.buffer, bytes.byteOffset + at, n).toString("latin1");
+  const e: KnownName = { text, id: nextNameId++, raw, next: names.get(h) };
   names.set(h, e);
   nameCount++;
   return e;
@@ -81,21 +84,16 @@ export function knownSeries(ns: KnownName, name: KnownName, pairs: KnownName[], 
   const first = series.get(h);
   for (let e = first; e; e = e.next) if (sameKey(e.key, ns, name, pairs, nPairs)) return e;
   if (seriesCount >= KNOWN_SERIES_MAX) startOver();
-  const key = new Float64Array(2 + 2 * nPairs);
-  key[0] = ns.id;
-  key[1] = name.id;
+  const key = [ns.id, name.id];
   const d = new Array<[string, string]>(nPairs);
-  const hashes = new Array<number>(2 * nPairs);
   for (let k = 0; k < nPairs; k++) {
     const a = pairs[2 * k];
     const b = pairs[2 * k + 1];
-    key[2 + 2 * k] = a.id;
-    key[3 + 2 * k] = b.id;
+    key.push(a.id, b.id);
     d[k] = [a.text, b.text];
-    hashes[2 * k] = a.textHash;
-    hashes[2 * k + 1] = b.textHash;
   }
-  const id = cachedSeriesIdByHash(ns.text, name.text, d, seriesHash(ns.textHash, name.textHash, hashes));
+  // Worked out once a series, here: identity.ts's cache of ids need not hold it too.
+  const id = seriesId(identityFromPairs(ns.text, name.text, d));
   const e: KnownSeries = { m: name.text, d, id, key, next: series.get(h), foldMark: 0, folded: undefined };
   series.set(h, e);
   seriesCount++;
@@ -110,13 +108,13 @@ function startOver(): void {
   seriesCount = 0;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array, at: number, n: number): boolean {
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[at + i]) return false;
+function sameBytes(raw: string, b: Uint8Array, at: number, n: number): boolean {
+  if (raw.length !== n) return false;
+  for (let i = 0; i < n; i++) if (raw.charCodeAt(i) !== b[at + i]) return false;
   return true;
 }
 
-function sameKey(key: Float64Array, ns: KnownName, name: KnownName, pairs: KnownName[], nPairs: number): boolean {
+function sameKey(key: number[], ns: KnownName, name: KnownName, pairs: KnownName[], nPairs: number): boolean {
   if (key.length !== 2 + 2 * nPairs || key[0] !== ns.id || key[1] !== name.id) return false;
   for (let k = 0; k < 2 * nPairs; k++) if (key[2 + k] !== pairs[k].id) return false;
   return true;

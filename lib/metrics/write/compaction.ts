@@ -11,8 +11,8 @@
  */
 import type { Aggregate } from "../read/aggregate.js";
 import { BUCKETS } from "../../storage/nats.js";
-import { kvWrites } from "../../storage/kv-writes.js";
-import { chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
+import { kvWrites, type KvWrite } from "../../storage/kv-writes.js";
+import { chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, isHot, newChunkRecord, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
 import { decodeChunk } from "../encoding/chunk.js";
 import type { DeltaEntry } from "../encoding/delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
@@ -142,7 +142,7 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
     if (round === 20) throw new Error(`compaction: ${pending.length} chunks kept changing under us`);
     const lost: ChunkWork[] = [];
     for (let from = 0; from < pending.length; from += WRITE_SLICE) {
-      const changed: Array<{ work: ChunkWork; chunk: StoredChunk }> = [];
+      const writes: Array<KvWrite & { work: ChunkWork }> = [];
       const slice = pending.slice(from, from + WRITE_SLICE);
       const keys = slice.map((work) => chunkKey(work.ref));
       const records = keys.map(forget);
@@ -155,13 +155,17 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
       });
       slice.forEach((work, i) => {
         const record = records[i];
+        // A new hot chunk with one record's part (every chunk, when an hour begins) is that part's bytes.
+        if (!record && work.parts.length === 1 && isHot(work.ref.tier)) {
+          const { entry, to } = work.parts[0];
+          return void writes.push({ work, key: keys[i], value: newChunkRecord(entry.body, to), revision: 0 });
+        }
         const chunk = record ? decodeStoredChunk(record.bytes, record.revision) : emptyChunk();
-        if (foldParts(chunk, work)) changed.push({ work, chunk });
+        if (foldParts(chunk, work)) writes.push({ work, key: keys[i], value: chunkRecord(work.ref, chunk), revision: chunk.revision });
         else if (record) remember(keys[i], record);
       });
-      const writes = changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision }));
       const revisions = await kvWrites(BUCKETS.metricChunks, writes);
-      changed.forEach(({ work }, i) => {
+      writes.forEach(({ work }, i) => {
         if (revisions[i] === 0) return void lost.push(work);
         remember(writes[i].key, { bytes: writes[i].value, revision: revisions[i] });
         work.written = true;
