@@ -36,8 +36,11 @@ export interface RunOptions {
 
 /** From the scheduled time: just under the schedule's minute, so the next tick finds this run over. */
 const RUN_MS = 59_000;
+/** Kept free before the end besides the longest pass so far (a run past the next tick makes the scheduler skip it). */
+const END_MARGIN_MS = 500;
 /** Between looks at a partition that had nothing new. */
 const IDLE_MS = 200;
+const MIN_PAUSE_MS = 50;
 /** A partition another process holds is tried again after this. */
 const LEASE_RETRY_MS = 1000;
 const SETTLE_MS = 2000;
@@ -76,7 +79,7 @@ async function partitionLoop(p: number, until: number, run: CompactionRun, waiti
     let lastPurge = 0;
     // The longest pass so far: a pass is not started when it would likely run past `until`.
     let longest = 0;
-    while (Date.now() + longest < until) {
+    while (Date.now() + longest + END_MARGIN_MS < until) {
       const started = Date.now();
       const report: CompactionReport = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
       const hadLease = lease !== undefined;
@@ -102,7 +105,10 @@ async function partitionLoop(p: number, until: number, run: CompactionRun, waiti
       if (!lease) {
         // Lost just now (another pass of this process took it, or another process): try again at once; else wait.
         if (!hadLease) await sleep(Math.min(LEASE_RETRY_MS, until - Date.now()));
-      } else if (read === 0 && report.chunks === 0) await sleep(Math.min(IDLE_MS, nextDue - Date.now(), until - Date.now()));
+      } else if (read === 0 && report.chunks === 0) {
+        // A flush that lost a race is due at once: a short pause still, rather than passes back to back.
+        await sleep(Math.min(Math.max(MIN_PAUSE_MS, nextDue - Date.now()), IDLE_MS, until - Date.now()));
+      }
     }
   } finally {
     looping.delete(p);
