@@ -325,7 +325,7 @@ async function compactStream(
   const entries: ChunkEntry[] = await Promise.all(
     groups.map(async (chunk, i) => {
       const n = first + i;
-      const encoded = await encodeChunk(chunk, compression === "gzip");
+      const encoded = encodeChunk(chunk, compression === "gzip");
       const tokens = new Set<string>();
       for (const e of chunk) for (const t of tokenizeForIndex(e.message)) tokens.add(t);
       const filter = buildTokenFilter(tokens);
