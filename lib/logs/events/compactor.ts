@@ -48,7 +48,7 @@ import { tokenizeForIndex } from "./tokens.js";
 import { modifyRecord } from "../../storage/kv.js";
 
 export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
-export const LEASE_MS = 60_000;
+const LEASE_MS = 60_000;
 /** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
 export const PURGE_GRACE_MS = 15_000;
 /** A stream-triggered consumer of CW_LOGS_EVENTS whose lease lapsed this long ago no longer holds purging back. */
