@@ -57,12 +57,27 @@ async function readTail(account: string, partition: number): Promise<Partition> 
     opt_start_seq: checkpoint + 1,
   });
   const out: SequencedMessage[] = [];
+  let next = checkpoint + 1;
   const messages = await consumer.consume({ max_messages: 256 });
   for await (const m of messages) {
     out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
+    next = m.seq + 1;
     if (m.seq >= last || m.info.pending === 0) break;
   }
   await messages.close().catch(() => undefined);
+  // nats-server 2.9 was seen reporting 0 pending with messages still to come
+  // (under load): the stream itself confirms the end, up to `last`.
+  while (next <= last) {
+    const m = await jsm.streams
+      .getMessage(INGEST_STREAM, { seq: next, next_by_subj: subject } as unknown as { seq: number })
+      .catch((e) => {
+        if ((e as { code?: string }).code === "404") return undefined;
+        throw e;
+      });
+    if (!m || m.seq > last) break;
+    out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
+    next = m.seq + 1;
+  }
   return { checkpoint, messages: out };
 }
 
