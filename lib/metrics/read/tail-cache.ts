@@ -5,7 +5,7 @@
  * PutMetricData returns.
  */
 import { DeliverPolicy } from "nats";
-import { getNats } from "../../storage/nats.js";
+import { getNats, nextMessage } from "../../storage/nats.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
@@ -68,12 +68,7 @@ async function readTail(account: string, partition: number): Promise<Partition> 
   // nats-server 2.9 was seen reporting 0 pending with messages still to come
   // (under load): the stream itself confirms the end, up to `last`.
   while (next <= last) {
-    const m = await jsm.streams
-      .getMessage(INGEST_STREAM, { seq: next, next_by_subj: subject } as unknown as { seq: number })
-      .catch((e) => {
-        if ((e as { code?: string }).code === "404") return undefined;
-        throw e;
-      });
+    const m = await nextMessage(jsm, INGEST_STREAM, next, subject);
     if (!m || m.seq > last) break;
     out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
     next = m.seq + 1;
