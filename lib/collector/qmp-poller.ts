@@ -20,6 +20,7 @@ import { sampleInstance, type InstanceSample, type Roots } from "./instance-samp
 import { claimState, instanceKey, readState, stateBucket, STATE_VERSION, type PollerState } from "./poller-state.js";
 import { ensureTelemetryStream } from "./telemetry-batch.js";
 import { discoverSidecars, ROOT_ACCOUNT, runtimeDir, type Sidecar } from "./sidecars.js";
+import { isThrottling, ThrottledPuts, type HeldPut, type SendPut } from "./throttled-puts.js";
 
 export interface PollReport {
   /** Instances whose period this tick published. */
@@ -33,18 +34,32 @@ export interface PollOptions {
   now?: number;
   runtimeDir?: string;
   roots?: Roots;
+  /** How long the tick retries puts the store throttled (default 45 s), and the bytes it may hold for that (8 MiB). */
+  retryWindowMs?: number;
+  retryBudgetBytes?: number;
 }
 
 /** Instances read at once: a tick on a host of a few hundred VMs stays within a few seconds. */
 const CONCURRENCY = 16;
 const MAX_PER_REQUEST = 1000;
 
-async function publish(namespace: string, accountId: string, data: MetricDatum[], retryKey: string): Promise<void> {
+/** Datapoints held for retry while the store answers Throttling (throttled-puts.ts): about 1,000 instances' period. */
+const RETRY_BUDGET_BYTES = 8 * 2 ** 20;
+/** How long a tick keeps retrying them: it ends before the next minute's tick. */
+const RETRY_WINDOW_MS = 45_000;
+
+const send: SendPut = (p) => putMetricData({ Namespace: p.namespace, MetricData: p.data }, { accountId: p.accountId, allowReserved: true, retryKey: p.retryKey });
+
+/** Publishes in requests of at most 1,000 datums; one answered Throttling is held for retry, not lost. */
+async function publish(owner: string, namespace: string, accountId: string, data: MetricDatum[], retryKey: string, held: ThrottledPuts): Promise<void> {
   for (let i = 0; i < data.length; i += MAX_PER_REQUEST) {
-    await putMetricData(
-      { Namespace: namespace, MetricData: data.slice(i, i + MAX_PER_REQUEST) },
-      { accountId, allowReserved: true, retryKey: `${retryKey}.${namespace}.${i}` },
-    );
+    const put: HeldPut = { owner, namespace, accountId, data: data.slice(i, i + MAX_PER_REQUEST), retryKey: `${retryKey}.${namespace}.${i}` };
+    try {
+      await send(put);
+    } catch (e) {
+      if (!isThrottling(e)) throw e;
+      held.hold(put);
+    }
   }
 }
 
@@ -56,7 +71,7 @@ const describe = (e: unknown): string => {
 };
 
 /** Runs the instance's period: claim it in KV, then publish what it measured. */
-async function pollInstance(sidecar: Sidecar, now: number, timeoutMs: number, roots: Roots, withQmp: boolean, report: PollReport): Promise<void> {
+async function pollInstance(sidecar: Sidecar, now: number, timeoutMs: number, roots: Roots, withQmp: boolean, report: PollReport, held: ThrottledPuts): Promise<void> {
   const period = sidecar.periodSeconds * 1000;
   const boundary = Math.floor(now / period) * period;
   const kv = await stateBucket();
@@ -89,7 +104,7 @@ async function pollInstance(sidecar: Sidecar, now: number, timeoutMs: number, ro
   const at = new Date(boundary - period);
   const retryKey = `qmp.${sidecar.instanceId}.${boundary}`;
   if (!sample) {
-    if (agent.data.length) await publish("CWAgent", sidecar.accountId, agent.data, retryKey);
+    if (agent.data.length) await publish(sidecar.instanceId, "CWAgent", sidecar.accountId, agent.data, retryKey, held);
     report.skipped[sidecar.instanceId] = problem ?? "QMP metrics come from the platform's collector";
     return;
   }
@@ -104,9 +119,9 @@ async function pollInstance(sidecar: Sidecar, now: number, timeoutMs: number, ro
       ebs = ebsMetrics(at, r.deltas);
     }
   }
-  await publish("AWS/EC2", sidecar.accountId, ec2, retryKey);
-  if (ebs.length) await publish("AWS/EBS", sidecar.accountId, ebs, retryKey);
-  if (agent.data.length) await publish("CWAgent", sidecar.accountId, agent.data, retryKey);
+  await publish(sidecar.instanceId, "AWS/EC2", sidecar.accountId, ec2, retryKey, held);
+  if (ebs.length) await publish(sidecar.instanceId, "AWS/EBS", sidecar.accountId, ebs, retryKey, held);
+  if (agent.data.length) await publish(sidecar.instanceId, "CWAgent", sidecar.accountId, agent.data, retryKey, held);
   report.published.push(sidecar.instanceId);
 }
 
@@ -131,28 +146,27 @@ export async function pollHost(opts: PollOptions = {}): Promise<PollReport> {
   const roots = opts.roots ?? { proc: "/proc", sys: "/sys" };
   const found = await discoverSidecars(opts.runtimeDir ?? runtimeDir(config.runtimeDir));
   const queue = [...found];
-  let throttled = 0;
+  const deadline = Date.now() + (opts.retryWindowMs ?? RETRY_WINDOW_MS);
+  const held = new ThrottledPuts(opts.retryBudgetBytes ?? RETRY_BUDGET_BYTES);
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
-      const id = "sidecar" in d ? d.sidecar.instanceId : d.file;
       try {
         if ("problem" in d) await noteBadSidecar(d.file, d.problem);
-        else await pollInstance(d.sidecar, now, timeoutMs, roots, config.source === "qmp", report);
+        else await pollInstance(d.sidecar, now, timeoutMs, roots, config.source === "qmp", report, held);
       } catch (e) {
-        // The period was claimed: under overload its datapoints are dropped, as the
-        // ingest path's Throttling asks; the next period is collected as usual.
-        if ((e as { code?: string }).code === "Throttling") {
-          throttled++;
-          report.skipped[id] = "the metric store is overloaded (Throttling): this period's datapoints were dropped";
-        } else {
-          // Storage trouble for one instance must not stop the others.
-          console.error(`QmpPoller: ${d.file}: ${describe(e)}`);
-          report.skipped[id] = describe(e);
-        }
+        // Storage trouble for one instance must not stop the others.
+        console.error(`QmpPoller: ${d.file}: ${describe(e)}`);
+        report.skipped["sidecar" in d ? d.sidecar.instanceId : d.file] = describe(e);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-  if (throttled) console.warn(`QmpPoller: the metric store is overloaded (Throttling): the datapoints of ${throttled} instance(s) for this period were dropped`);
+  // The periods are claimed: what the store throttled is tried again for the rest of the tick.
+  if (held.bytes() > 0) await held.retry(send, { deadline });
+  for (const id of held.dropped) {
+    report.published = report.published.filter((x) => x !== id);
+    report.skipped[id] = "the metric store stayed overloaded (Throttling): datapoints of this period were dropped";
+  }
+  if (held.dropped.size) console.warn(`QmpPoller: the metric store stayed overloaded (Throttling): datapoints of ${held.dropped.size} instance(s) for this period were dropped`);
   return report;
 }

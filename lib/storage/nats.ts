@@ -146,14 +146,19 @@ export async function directGet(jsm: JetStreamManager, stream: string, query: Di
 }
 
 /**
- * Removes the messages on `filter` with a sequence below `below`. nats-server
- * (2.9) takes a purge request with sequence 1 as "purge everything on the
- * filter" (test/store/storage-nats-purge.test.ts shows it), so below ≤ 1,
- * which has nothing to remove, sends nothing.
+ * Removes the messages on `filter` with a sequence below `below`, never the
+ * stream's last message. nats-server (2.9) takes a purge request with
+ * sequence 1 as "purge everything on the filter", so below ≤ 1, which has
+ * nothing to remove, sends nothing. And a stream left empty forgets its
+ * sequence when nats-server is killed within seconds: it comes back at 0 and
+ * numbers new messages from 1 again, under every mark and checkpoint kept
+ * against the old numbers. Keeping the last message keeps the sequence
+ * (test/store/storage-nats-purge.test.ts shows both).
  */
 export async function purgeBelow(jsm: JetStreamManager, stream: string, filter: string, below: number): Promise<number> {
-  if (below <= 1) return 0;
-  return (await jsm.streams.purge(stream, { filter, seq: below })).purged;
+  const upTo = Math.min(below, (await jsm.streams.info(stream)).state.last_seq);
+  if (upTo <= 1) return 0;
+  return (await jsm.streams.purge(stream, { filter, seq: upTo })).purged;
 }
 
 /** Creates every bucket up front, so a fresh deployment is ready before the first request. */

@@ -198,6 +198,63 @@ describe("query execution", () => {
   });
 });
 
+// diff (CWL_QuerySyntax-Diff.html): the query's patterns against those of the period of equal
+// length just before (`diff`) or a day before (`diff previousDay`); the runner reads both ranges.
+describe("diff reads the comparison period", () => {
+  const group = `${RUN}/diff`;
+  // The query covers [W0, W0 + 10 min]; the previous period is the 10 minutes before it.
+  const W0 = T0 + 30 * MIN;
+  const window = { logGroupName: group, startTime: W0 / 1000, endTime: W0 / 1000 + 600 };
+
+  beforeAll(async () => {
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    const put = async (stream: string, events: [number, string][]) => {
+      await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+      await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: events.map(([timestamp, message]) => ({ timestamp, message })) }));
+    };
+    await put("before", [[W0 - 5 * MIN, "Connected to db 1"], [W0 - 4 * MIN, "Connected to db 1"], [W0 - 3 * MIN, "Cache miss for key 7"]]);
+    await put("now", [[W0 + MIN, "Connected to db 2"], [W0 + 2 * MIN, "Connected to db 2"], [W0 + 3 * MIN, "Connected to db 3"], [W0 + 4 * MIN, "Disk full on /dev/sda1"]]);
+    // A batch spans at most 24 hours: the day before goes on its own.
+    await put("yesterday", [[W0 - 86_400_000 + 2 * MIN, "Disk full on /dev/sda2"], [W0 - 86_400_000 + 3 * MIN, "Disk full on /dev/sda3"]]);
+  });
+
+  it("pattern @message | diff: each pattern's events now and in the previous period, and the change", async () => {
+    const { queryId } = await logs.send(
+      new StartQueryCommand({ ...window, queryString: "pattern @message | diff | display @pattern, @sampleCount, @previousSampleCount, @changeInSampleCount, @diff" }),
+    );
+    const out = await waitForQuery(queryId!);
+    expect(out.status).toBe("Complete");
+    expect(asObjects(out.results)).toEqual([
+      { "@pattern": "Connected to db <*>", "@sampleCount": "3", "@previousSampleCount": "2", "@changeInSampleCount": "1", "@diff": "increased" },
+      { "@pattern": "Disk full on <*>", "@sampleCount": "1", "@previousSampleCount": "0", "@changeInSampleCount": "1", "@diff": "new" },
+      { "@pattern": "Cache miss for key <*>", "@sampleCount": "0", "@previousSampleCount": "1", "@changeInSampleCount": "-1", "@diff": "removed" },
+    ]);
+    // Both periods are read, as AWS bills a comparison like one query over the combined range.
+    expect(out.statistics).toMatchObject({ recordsScanned: 7, recordsMatched: 7 });
+  });
+
+  it("diff previousDay, with no pattern written, clusters @message against the same time a day earlier", async () => {
+    const { queryId } = await logs.send(new StartQueryCommand({ ...window, queryString: "filter @message like /Disk/ | diff previousDay | display @pattern, @sampleCount, @previousSampleCount, @diff" }));
+    const out = await waitForQuery(queryId!);
+    expect(asObjects(out.results)).toEqual([{ "@pattern": "Disk full on <*>", "@sampleCount": "1", "@previousSampleCount": "2", "@diff": "decreased" }]);
+  });
+
+  it("answers through Debian's aws CLI with AWS's pattern fields", async () => {
+    const started = await awsCli(stack, ["logs", "start-query", "--log-group-name", group, "--start-time", String(window.startTime), "--end-time", String(window.endTime), "--query-string", "pattern @message | sort @sampleCount desc | limit 1"]);
+    expect(started.code, started.stderr).toBe(0);
+    const deadline = Date.now() + 60_000;
+    let out: any;
+    do out = (await awsCli(stack, ["logs", "get-query-results", "--query-id", started.json.queryId])).json;
+    while ((out.status === "Running" || out.status === "Scheduled") && Date.now() < deadline);
+    const row = asObjects(out.results)[0];
+    expect(row).toMatchObject({ "@pattern": "Connected to db <*>", "@sampleCount": "3", "@ratio": "0.75", "@severityLabel": "UNKNOWN", "@PatternId": expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(JSON.parse(row["@tokens"])[3]).toMatchObject({ dynamicTokenPosition: 1, isDynamic: true, tokenString: "<*>", enumerations: { "2": 2, "3": 1 } });
+    const buckets = JSON.parse(row["@visualization"]).timeWindowCountMapping;
+    expect(Object.values(buckets).reduce((a: number, b) => a + (b as number), 0)).toBe(3);
+    expect(JSON.parse(row["@logSamples"])).toHaveLength(3);
+  }, 150_000);
+});
+
 describe("errors AWS gives", () => {
   it("a malformed query: MalformedQueryException with queryCompileError's location", async () => {
     const f = await failure(logs.send(new StartQueryCommand({ logGroupName: GROUPS.app, startTime: START, endTime: END, queryString: "fields @message | count(*)" })));
@@ -221,6 +278,21 @@ describe("errors AWS gives", () => {
   ])("StartQuery %j answers %s", async (extra, code) => {
     const f = await failure(logs.send(new StartQueryCommand({ startTime: START, endTime: END, queryString: "fields @message", ...(extra as object) })));
     expect(f.name).toBe(code);
+  });
+
+  it("diff anywhere but right after the row commands or their pattern: MalformedQueryException at diff", async () => {
+    const f = await failure(logs.send(new StartQueryCommand({ logGroupName: GROUPS.app, startTime: START, endTime: END, queryString: "stats count(*) | diff" })));
+    expect(f.name).toBe("MalformedQueryException");
+    expect(f.error.queryCompileError).toEqual({ location: { startCharOffset: 17, endCharOffset: 20 }, message: "unexpected symbol found diff at line 1 and position 17" });
+  });
+
+  it("anomaly and lookup, not built here: MalformedQueryException naming the command", async () => {
+    for (const [queryString, at] of [["pattern @message | anomaly", 19], ["lookup users userId OUTPUT name", 0]] as const) {
+      const f = await failure(logs.send(new StartQueryCommand({ logGroupName: GROUPS.app, startTime: START, endTime: END, queryString })));
+      expect(f.name).toBe("MalformedQueryException");
+      expect(f.error.queryCompileError.location.startCharOffset).toBe(at);
+      expect(f.message).toMatch(/^the (anomaly|lookup) command is not supported by this service$/);
+    }
   });
 
   it("an unknown query id: ResourceNotFoundException", async () => {

@@ -11,6 +11,7 @@ import {
   GetMetricStatisticsCommand,
   PutMetricDataCommand,
   type CloudWatchClient,
+  type PutMetricDataCommandInput,
   type MetricDataQuery,
   type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
@@ -43,6 +44,32 @@ const client = (endpoint = stack.endpoint): CloudWatchClient => cloudWatchClient
 
 /** A restarted service may answer 503 once while it reconnects: retried for 20 s, 250 ms apart. */
 const retrying = <T>(f: () => Promise<T>) => retryUntil(f, { timeoutMs: 20000, pauseMs: 250 });
+
+/**
+ * Tests that put through a restarted service: it throttles until its
+ * aggregator runs again (it starts 10-20 s after the API on a loaded machine).
+ */
+const PUT_TIMEOUT_MS = 180_000;
+
+/**
+ * PutMetricData as a client that retries Throttling (as every AWS SDK does; the
+ * test clients make one attempt): while the aggregators catch up after a
+ * restart (a killed holder's lease runs 15 s) the service may answer
+ * Throttling, which stores nothing (lib/metrics/write/ingest-admission.ts).
+ * Resolves once the put is acknowledged; any other error is thrown.
+ */
+async function putAcked(cw: CloudWatchClient, input: PutMetricDataCommandInput): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (let pause = 250; ; pause = Math.min(2 * pause, 4000)) {
+    try {
+      await cw.send(new PutMetricDataCommand(input));
+      return;
+    } catch (e) {
+      if ((e as { name?: string }).name !== "Throttling" || Date.now() > deadline) throw e;
+    }
+    await sleep(pause);
+  }
+}
 
 /**
  * Waits until the aggregators' checkpoints of the given partitions (all when
@@ -197,7 +224,7 @@ const crashLedger = new Ledger();
 const pairLedger = new Ledger();
 
 describe("acknowledged metric data survives", () => {
-  it("a SIGKILL of the service in the middle of a stream of puts, with writes going on after the restart", async () => {
+  it("a SIGKILL of the service in the middle of a stream of puts, with writes going on after the restart", { timeout: PUT_TIMEOUT_MS }, async () => {
     const cw = client();
     let next = 0;
     let killing: Promise<unknown> | undefined;
@@ -228,14 +255,14 @@ describe("acknowledged metric data survives", () => {
     const after = client();
     for (let k = 0; k < 40; k++) {
       const i = 1000 + k;
-      await after.send(new PutMetricDataCommand({ Namespace: KILL_NS, MetricData: killBody(i) }));
+      await putAcked(after, { Namespace: KILL_NS, MetricData: killBody(i) });
       killState.set(i, "acked");
     }
     await checkKilled("right after the restart");
     // the check once the redelivered batch is folded is at the end of the file
   });
 
-  it("a nats-server restart right after the puts were acknowledged", async () => {
+  it("a nats-server restart right after the puts were acknowledged", { timeout: PUT_TIMEOUT_MS }, async () => {
     const ns = `${RUN}/nats`;
     const cw = client();
     for (let i = 0; i < 40; i++) {
@@ -243,7 +270,7 @@ describe("acknowledged metric data survives", () => {
         { MetricName: "Bytes", Dimensions: [{ Name: "Host", Value: `h${i % 4}` }], Timestamp: at(i % 5), Values: [i, i + 1, 100] },
         { MetricName: "Calls", Timestamp: at(2), Value: i },
       ];
-      await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: data }));
+      await putAcked(cw, { Namespace: ns, MetricData: data });
       data.forEach((d) => natsLedger.add(ns, d));
     }
     await stack.restartNats();
@@ -258,7 +285,7 @@ describe("acknowledged metric data survives", () => {
     // aggregated data is at the end of the file, so the wait overlaps the other tests.
   });
 
-  it("a SIGKILL of nats-server and of the service right after the puts were acknowledged", async () => {
+  it("a SIGKILL of nats-server and of the service right after the puts were acknowledged", { timeout: PUT_TIMEOUT_MS }, async () => {
     const ns = `${RUN}/crash`;
     const cw = client();
     await Promise.all(
@@ -268,7 +295,7 @@ describe("acknowledged metric data survives", () => {
             { MetricName: "Bytes", Dimensions: [{ Name: "Host", Value: `h${i % 3}` }], Timestamp: at(i % 5), Values: [i, 2 * i] },
             { MetricName: "Calls", Timestamp: at(3), Value: i + 1 },
           ];
-          await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: data }));
+          await putAcked(cw, { Namespace: ns, MetricData: data });
           data.forEach((d) => crashLedger.add(ns, d));
         }
       }),
@@ -340,7 +367,7 @@ describe("two service processes on one nats-server and S3", () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("ingest concurrently through both endpoints: every total exact, before and after aggregation and a restart", async () => {
+  it("ingest concurrently through both endpoints: every total exact, before and after aggregation and a restart", { timeout: PUT_TIMEOUT_MS }, async () => {
     const endpoints = [stack.endpoint, secondEndpoint];
     const namespaces = [0, 1, 2].map((k) => `${RUN}/pair/${k}`);
     const failures: string[] = [];
@@ -362,7 +389,7 @@ describe("two service processes on one nats-server and S3", () => {
           data.push({ MetricName: "Own", Dimensions: [{ Name: "Writer", Value: String(w) }], Timestamp: at(rand(5)), Values: [rand(100), rand(100)] });
         }
         try {
-          await cw.send(new PutMetricDataCommand({ Namespace: ns, MetricData: data }));
+          await putAcked(cw, { Namespace: ns, MetricData: data });
           data.forEach((d) => pairLedger.add(ns, d));
           requests++;
         } catch (e) {

@@ -264,6 +264,46 @@ export function insightsCases(t0: number, account: string, groups: Record<Corpus
   ["app", "filter (latency>2000)", []],
   ["app", 'filterIndex level = "WARN" | fields path', [{ path: "/missing" }]],
   ["app", `SOURCE logGroups(namePrefix: ["${groups.app}"]) | filter status = 404 | fields path`, [{ path: "/missing" }]],
+  // --- pattern (CWL_QuerySyntax-Pattern.html: `pattern @message`, after filter, after parse, with sort).
+  // Patterns come most events first, then by pattern; a token with a digit is <*>, as the page's
+  // "[INFO] Request time: <*> ms" example; differing tokens of one shape become <*> (README, Logs Insights).
+  ["app", "filter @message like /^\\[/ | pattern @message | display @pattern, @sampleCount, @ratio, @severityLabel", [
+    { "@pattern": "[INFO] user=alice, method:<*>, latency := <*>", "@sampleCount": "2", "@ratio": "0.5", "@severityLabel": "INFO" },
+    { "@pattern": "[DEBUG]   padded message   ", "@sampleCount": "1", "@ratio": "0.25", "@severityLabel": "DEBUG" },
+    { "@pattern": "[ERROR] user=bob, method:POST, latency := <*>", "@sampleCount": "1", "@ratio": "0.25", "@severityLabel": "ERROR" },
+  ]],
+  ["app", 'filter @message like /^\\[/ | parse @message "user=*," as who | pattern who | sort @sampleCount asc | display @pattern, @sampleCount, @ratio', [
+    { "@pattern": "bob", "@sampleCount": "1", "@ratio": String(1 / 3) },
+    { "@pattern": "alice", "@sampleCount": "2", "@ratio": String(2 / 3) },
+  ]],
+  ["app", "pattern @message | filter @sampleCount = 2 | display @pattern, @severityLabel", [
+    { "@pattern": "[INFO] user=alice, method:<*>, latency := <*>", "@severityLabel": "INFO" },
+    // WARN and INFO lines of one shape share 8 of the first one's 12 constant tokens: one pattern, labelled by the more severe.
+    { "@pattern": '{"level":"<*>","status":<*>,"latency":<*>,"path":"<*>","user":{"id":"<*>","role":"<*>"},"ip":"<*>"}', "@severityLabel": "WARN" },
+    { "@pattern": '{"level":"ERROR","status":<*>,"latency":<*>,"path":"<*>","user":{"id":"bob","role":"user"},"ip":"<*>","msg":"<*> <*> <*>"}', "@severityLabel": "ERROR" },
+  ]],
+  ["lambda", "filter @message like /ERROR/ | pattern @message | display @pattern, @sampleCount, @severityLabel", [
+    { "@pattern": '<*>\t<*>\tERROR\tInvoke Error {"errorType":"Error"}', "@sampleCount": "1", "@severityLabel": "ERROR" },
+  ]],
+  ["lambda", 'filter @type = "REPORT" | pattern @message | display @pattern, @sampleCount', [
+    { "@pattern": "REPORT RequestId: <*>\tDuration: <*> ms\tBilled Duration: <*> ms\tMemory Size: <*> MB\tMax Memory Used: <*> MB", "@sampleCount": "2" },
+    { "@pattern": "REPORT RequestId: <*>\tDuration: <*> ms\tBilled Duration: <*> ms\tMemory Size: <*> MB\tMax Memory Used: <*> MB\tInit Duration: <*> ms", "@sampleCount": "1" },
+  ]],
+  ["lambda", 'pattern @message | filter @severityLabel = "UNKNOWN" | stats count(*) as patterns, sum(@sampleCount) as events', [{ patterns: "4", events: "5" }]],
+  ["lambda", 'filter @type = "END" | pattern @message | display @pattern, @tokens, @logSamples', [{
+    "@pattern": "END RequestId: <*>",
+    "@tokens": JSON.stringify([
+      { isDynamic: false, tokenString: "END" },
+      { isDynamic: false, tokenString: "RequestId" },
+      { dynamicTokenPosition: 1, isDynamic: true, tokenString: "<*>", enumerations: { "22222222-bbbb": 1 }, inferredTokenName: "ID-1" },
+    ]),
+    "@logSamples": JSON.stringify([{ timestamp: t0 + MIN, logEvent: "END RequestId: 22222222-bbbb" }]),
+  }]],
+  ["flow", "pattern @message | sort @sampleCount desc | limit 2 | display @pattern, @sampleCount, @ratio", [
+    // eni-aaa and eni-ccc ACCEPT lines share two of three constant tokens; the REJECT lines one.
+    { "@pattern": "<*> <*> <*> <*> <*> <*> <*> <*> <*> <*> <*> <*> ACCEPT OK", "@sampleCount": "3", "@ratio": "0.5" },
+    { "@pattern": "<*> <*> eni-bbb <*> <*> <*> <*> <*> <*> <*> <*> <*> REJECT OK", "@sampleCount": "2", "@ratio": String(2 / 6) },
+  ]],
   // --- Lambda (Sample queries: Lambda)
   ["lambda", `filter @type = "REPORT"
     | stats max(@memorySize / 1024 / 1024) as provisonedMemoryMB,

@@ -1,4 +1,5 @@
 /** The syntax tree of a Logs Insights query: a source and a pipeline of commands. */
+import type { DiffPeriod } from "./comparison.js";
 
 export type Expr =
   | { kind: "field"; name: string }
@@ -38,7 +39,9 @@ export type Command =
   | { kind: "parse"; field: Expr; glob?: string; regex?: RegExp; names: string[] }
   | { kind: "dedup"; fields: Expr[] }
   | { kind: "unmask"; expr: Expr }
-  | { kind: "unnest"; field: Expr; into: string };
+  | { kind: "unnest"; field: Expr; into: string }
+  | { kind: "pattern"; field: Expr }
+  | { kind: "diff"; period: DiffPeriod };
 
 export interface LogGroupSelector {
   namePrefixes: string[];

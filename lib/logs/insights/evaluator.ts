@@ -1,9 +1,10 @@
 /**
  * Runs a parsed Logs Insights query over events fed one at a time.
  *
- * The commands up to the first stats / sort / limit / dedup / unnest run per
- * event as it arrives (nothing is kept of an event that fails a filter); a
- * stats there folds events into its groups as they come; otherwise the rows
+ * The commands up to the first stats / pattern / sort / limit / dedup / unnest
+ * run per event as it arrives (nothing is kept of an event that fails a
+ * filter); a stats or pattern there folds events into its groups or patterns
+ * as they come (with diff, events of the comparison period too); otherwise the rows
  * are kept in a bounded top-k under the query's first sort order (or the
  * default, newest first). The rest of the pipeline runs over that at
  * `results()`, which may be called any time for partial results.
@@ -12,6 +13,8 @@ import { AGGREGATES, type Command, type Expr, type NamedExpr, type Query, type S
 import { lookupField, systemField, type InsightsEvent } from "./discovered-fields.js";
 import { callFunction, type CallContext } from "./functions.js";
 import { regexOf } from "./parser.js";
+import { comparisonRange, type DiffPeriod } from "./comparison.js";
+import { byCount, PatternClusterer } from "./patterns.js";
 import { compareValues, isTruthy, toNumber, toText, Time, valuesEqual, type Value } from "./values.js";
 
 /** AWS returns at most 10,000 rows from a query. */
@@ -37,6 +40,8 @@ export interface RunOptions {
   now: number;
   /** StartQuery's `limit`: at most this many rows (default and ceiling 10,000). */
   limit?: number;
+  /** The query's time range [start, end) in ms: `pattern` draws @visualization over it, `diff` compares with the period before it. */
+  range?: { start: number; end: number };
 }
 
 export class Row {
@@ -436,6 +441,77 @@ class StatsFold {
 }
 
 // ---------------------------------------------------------------------------
+// pattern (and diff)
+
+/**
+ * The fields a `pattern` row shows: AWS's documented four (CWL_QuerySyntax-Pattern.html), then those
+ * public clients read from real responses (@PatternId, @regexString, @logSamples' `logEvent` in a
+ * serverless framework's pattern analytics; @tokens, @visualization's `timeWindowCountMapping` in a
+ * patterns dashboard).
+ */
+export const PATTERN_FIELDS = ["@pattern", "@ratio", "@sampleCount", "@severityLabel", "@PatternId", "@regexString", "@tokens", "@visualization", "@logSamples"];
+/** What `diff` adds to each pattern: its events in the comparison period and the change. */
+export const DIFF_FIELDS = ["@previousSampleCount", "@previousRatio", "@changeInSampleCount", "@changeInRatio", "@diff"];
+
+/** Clusters rows into patterns; with `diff`, rows of the comparison period are counted against them. */
+class PatternFold {
+  private readonly clusterer: PatternClusterer;
+
+  constructor(
+    private readonly cmd: Extract<Command, { kind: "pattern" }>,
+    private readonly ctx: CallContext,
+    private readonly diff: boolean,
+    range?: { start: number; end: number },
+  ) {
+    this.clusterer = new PatternClusterer({ range });
+  }
+
+  get truncated(): boolean {
+    return this.clusterer.truncated;
+  }
+
+  add(row: Row, previous = false): void {
+    const text = toText(evaluate(this.cmd.field, row, this.ctx));
+    if (text !== null) this.clusterer.add(text, row.timestamp() ?? 0, previous ? 1 : 0);
+  }
+
+  rows(): Row[] {
+    const [total, prevTotal] = this.clusterer.totals;
+    const kept = this.clusterer.clusters().filter((c) => this.diff || c.counts[0] > 0);
+    const ordered = kept
+      .map((c) => {
+        const d = this.clusterer.describe(c);
+        return { c, d, count: c.counts[0], pattern: d.pattern };
+      })
+      .sort((a, b) => byCount(a, b) || b.c.counts[1] - a.c.counts[1]);
+    return ordered.map(({ c, d }, seq) => {
+      const row = new Row();
+      row.seq = seq;
+      const ratio = total ? c.counts[0] / total : 0;
+      row.set("@pattern", d.pattern);
+      row.set("@ratio", ratio);
+      row.set("@sampleCount", c.counts[0]);
+      row.set("@severityLabel", d.severity);
+      row.set("@PatternId", d.patternId);
+      row.set("@regexString", d.regex);
+      row.set("@tokens", d.tokens);
+      row.set("@visualization", d.visualization);
+      row.set("@logSamples", d.logSamples);
+      if (this.diff) {
+        const [now, before] = c.counts;
+        const prevRatio = prevTotal ? before / prevTotal : 0;
+        row.set("@previousSampleCount", before);
+        row.set("@previousRatio", prevRatio);
+        row.set("@changeInSampleCount", now - before);
+        row.set("@changeInRatio", ratio - prevRatio);
+        row.set("@diff", before === 0 ? "new" : now === 0 ? "removed" : now > before ? "increased" : now < before ? "decreased" : "unchanged");
+      }
+      return row;
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
 // ordering
 
 function rowComparator(keys: SortKey[], ctx: CallContext): (a: Row, b: Row) => number {
@@ -463,7 +539,9 @@ export class QueryRun {
   private readonly ctx: CallContext;
   private readonly prefix: Command[];
   private readonly rest: Command[];
-  private readonly fold?: StatsFold;
+  private readonly fold?: StatsFold | PatternFold;
+  /** `diff`'s comparison period: the rows of events read from it only count against the patterns. */
+  private readonly diff?: DiffPeriod;
   private readonly order: (a: Row, b: Row) => number;
   private readonly keep: number;
   private rows: Row[] = [];
@@ -484,9 +562,14 @@ export class QueryRun {
     this.prefix = cut < 0 ? query.commands : query.commands.slice(0, cut);
     const after = cut < 0 ? [] : query.commands.slice(cut);
     const resultCap = Math.min(opts.limit ?? MAX_RESULTS, MAX_RESULTS);
-    if (after[0]?.kind === "stats") {
-      this.fold = new StatsFold(after[0], this.ctx);
-      this.rest = after.slice(1);
+    if (after[0]?.kind === "stats" || after[0]?.kind === "pattern") {
+      if (after[0].kind === "stats") this.fold = new StatsFold(after[0], this.ctx);
+      else {
+        // The parser puts diff right after the first pattern (a pattern @message of its own when none is written).
+        if (after[1]?.kind === "diff") this.diff = after[1].period;
+        this.fold = new PatternFold(after[0], this.ctx, this.diff !== undefined, opts.range);
+      }
+      this.rest = after.slice(this.diff ? 2 : 1);
       this.order = newestFirst;
       this.keep = Infinity;
       return;
@@ -495,17 +578,28 @@ export class QueryRun {
     const first = after[0];
     this.order = first?.kind === "sort" ? rowComparator(first.keys, this.ctx) : newestFirst;
     const limitAt = first?.kind === "sort" ? after[1] : first;
-    const needsAll = after.some((c) => c.kind === "stats" || c.kind === "dedup" || c.kind === "unnest" || c.kind === "filter");
+    const needsAll = after.some((c) => c.kind === "stats" || c.kind === "pattern" || c.kind === "dedup" || c.kind === "unnest" || c.kind === "filter");
     if (limitAt?.kind === "limit") this.keep = Math.min(limitAt.n, resultCap);
     else this.keep = needsAll ? MAX_BUFFERED_ROWS : resultCap;
   }
 
-  /** Feeds one event; answers whether it matched the query's filters. */
-  push(event: InsightsEvent): boolean {
+  /** The ranges [start, end) in ms the query reads: its own, then diff's comparison period. */
+  ranges(start: number, end: number): { start: number; end: number; previous: boolean }[] {
+    const own = { start, end, previous: false };
+    return this.diff ? [own, { ...comparisonRange(this.diff, start, end), previous: true }] : [own];
+  }
+
+  /** Feeds one event (`previous`: of diff's comparison period); answers whether it matched the query's filters. */
+  push(event: InsightsEvent, previous = false): boolean {
+    if (previous && !this.diff) return false;
     const row = new Row(event);
     row.seq = this.seq++;
     for (const c of this.prefix) if (!applyRowCommand(c, row, this.ctx)) return false;
     this.recordsMatched++;
+    if (this.fold instanceof PatternFold) {
+      this.fold.add(row, previous);
+      return true;
+    }
     if (this.fold) {
       this.fold.add(row);
       return true;
@@ -534,7 +628,7 @@ export class QueryRun {
   /** The rows as GetQueryResults lists them, so far. */
   results(): ResultField[][] {
     let rows: Row[];
-    if (this.fold?.dropped) this.truncated = true;
+    if (this.fold instanceof StatsFold ? this.fold.dropped : this.fold?.truncated) this.truncated = true;
     if (this.fold) rows = this.fold.rows();
     else {
       this.trim();
@@ -544,7 +638,7 @@ export class QueryRun {
     const cap = Math.min(this.opts.limit ?? MAX_RESULTS, MAX_RESULTS);
     if (rows.length > cap) rows.length = cap;
     const columns = projection(this.query);
-    const aggregated = this.query.commands.some((c) => c.kind === "stats");
+    const aggregated = this.query.commands.some((c) => c.kind === "stats" || c.kind === "pattern");
     return rows.map((row) => {
       const out: ResultField[] = [];
       for (const name of columns) {
@@ -563,6 +657,12 @@ function runCommands(commands: Command[], input: Row[], ctx: CallContext): Row[]
     switch (c.kind) {
       case "stats": {
         const fold = new StatsFold(c, ctx);
+        for (const r of rows) fold.add(r);
+        rows = fold.rows();
+        break;
+      }
+      case "pattern": {
+        const fold = new PatternFold(c, ctx, false);
         for (const r of rows) fold.add(r);
         rows = fold.rows();
         break;
@@ -639,7 +739,12 @@ export function projection(q: Query): string[] {
       display = undefined;
       explicit = [...c.by.map((b) => b.name), ...c.aggs.map((a) => a.name)];
       implicit = [];
-    }
+    } else if (c.kind === "pattern") {
+      aggregated = true;
+      display = undefined;
+      explicit = [...PATTERN_FIELDS];
+      implicit = [];
+    } else if (c.kind === "diff") add(explicit, DIFF_FIELDS);
   }
   if (display) return display;
   if (aggregated) return [...explicit, ...implicit.filter((n) => !explicit.includes(n))];

@@ -8,9 +8,12 @@ import { AGGREGATES, type Command, type Expr, type LogGroupSelector, type NamedE
 import { malformedQuery } from "./errors.js";
 import { colOf, lineOf, tokenize, type Token } from "./lexer.js";
 import { functionArity, isFunctionName } from "./functions.js";
+import { DIFF_PERIODS } from "./comparison.js";
 
 /** Commands AWS documents that this engine does not run; they answer an error naming them. */
-const UNSUPPORTED_COMMANDS = new Set(["pattern", "diff", "anomaly", "lookup", "join", "search"]);
+const UNSUPPORTED_COMMANDS = new Set(["anomaly", "lookup", "join", "search"]);
+/** Commands that run on each event as it comes; `diff` compares what the first pattern after them makes. */
+const ROW_COMMANDS = new Set(["filter", "fields", "display", "parse", "unmask"]);
 
 const DURATION_MS: Record<string, number> = {
   ms: 1, msec: 1,
@@ -54,6 +57,12 @@ class Parser {
       const c = this.command();
       // AWS refuses a sort once dedup has run ("unexpected symbol found sort", seen in us-east-1).
       if (c.kind === "sort" && q.commands.some((x) => x.kind === "dedup")) throw this.unexpected(at);
+      if (c.kind === "diff") {
+        // diff compares the patterns of the events the row commands keep: after them, or after the pattern that follows them.
+        const before = q.commands.filter((x) => !ROW_COMMANDS.has(x.kind));
+        if (before.length === 0) q.commands.push({ kind: "pattern", field: { kind: "field", name: "@message" } });
+        else if (before.length > 1 || q.commands[q.commands.length - 1].kind !== "pattern") throw this.unexpected(at);
+      }
       q.commands.push(c);
       if (this.peek().kind === "eof") break;
       this.expectOp("|");
@@ -99,6 +108,16 @@ class Parser {
       }
       case "unmask":
         return { kind: "unmask", expr: this.expr() };
+      case "pattern":
+        return { kind: "pattern", field: this.expr() };
+      case "diff": {
+        const m = this.peek();
+        if (m.kind === "eof" || (m.kind === "op" && m.text === "|")) return { kind: "diff", period: "previous" };
+        const period = m.kind === "ident" && !m.quoted ? DIFF_PERIODS[m.text.toLowerCase()] : undefined;
+        if (!period) throw this.error(m, `mismatched input '${m.text}' expecting {previousDay, previousWeek, previousMonth}`);
+        this.i++;
+        return { kind: "diff", period };
+      }
       case "unnest": {
         const field = this.expr();
         if (!this.acceptWord("into")) throw this.error(this.peek(), `mismatched input '${this.peek().text}' expecting INTO`);

@@ -1,7 +1,7 @@
 /**
  * Tokens every event a query can match must contain whole, for the chunk
  * token filters (scanLogEvents' requiredTokens). Conservative: only the
- * filters that run before any stats, only their top-level `and` terms, and
+ * filters that run before any stats or pattern, only their top-level `and` terms, and
  * only literals whose tokens are whole inside the literal itself.
  */
 import type { Command, Expr } from "./ast.js";
@@ -38,7 +38,8 @@ export function requiredTokens(commands: Command[]): string[] {
   const assigned = new Set<string>();
   const tokens = new Set<string>();
   for (const c of commands) {
-    if (c.kind === "stats" || c.kind === "unnest" || c.kind === "dedup" || c.kind === "limit") break;
+    // Filters past these see rows they made (a pattern's @severityLabel), not the events' words.
+    if (c.kind === "stats" || c.kind === "pattern" || c.kind === "unnest" || c.kind === "dedup" || c.kind === "limit") break;
     if (c.kind === "fields" || c.kind === "display") for (const i of c.items) if (!(i.expr.kind === "field" && i.expr.name === i.name)) assigned.add(i.name);
     if (c.kind === "parse") c.names.forEach((n) => assigned.add(n));
     if (c.kind !== "filter") continue;

@@ -68,7 +68,9 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
   if (revision === undefined) return;
 
   const abort = new AbortController();
-  const run = new QueryRun(parseQuery(record.queryString), { now: record.createTime, limit: record.limit });
+  // AWS's endTime is inclusive.
+  const range = { start: record.startTime, end: record.endTime + 1 };
+  const run = new QueryRun(parseQuery(record.queryString), { now: record.createTime, limit: record.limit, range });
   const stats = { recordsMatched: 0, recordsScanned: 0, bytesScanned: 0 };
   let lastWrite = Date.now();
   /** Result parts per progress write still stored. */
@@ -108,10 +110,12 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
 
   try {
     const tokens = requiredTokens(run.query.commands);
+    // The query's range, then diff's comparison period when it has one.
+    for (const { start, end, previous } of run.ranges(range.start, range.end))
     for (const logGroup of record.logGroupNames) {
       const pages = scanLogEvents(accountId, logGroup, {
-        startTime: record.startTime,
-        endTime: record.endTime + 1, // AWS's endTime is inclusive
+        startTime: start,
+        endTime: end,
         requiredTokens: tokens.length ? tokens : undefined,
         onBytesScanned: (b) => void (stats.bytesScanned += b),
         signal: abort.signal,
@@ -119,7 +123,7 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
       for await (const page of pages) {
         for (const e of page) {
           stats.recordsScanned++;
-          run.push(toInsightsEvent(accountId, e));
+          run.push(toInsightsEvent(accountId, e), previous);
         }
         if (Date.now() - lastWrite >= progressMs) {
           await save("Running");

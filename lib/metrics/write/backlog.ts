@@ -6,32 +6,38 @@
 import { AckPolicy, DeliverPolicy } from "nats";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { getNats } from "../../storage/nats.js";
-import { DELTA_STREAM, ensureDeltaStream } from "./delta-log.js";
+import { DELTA_STREAM, deltaSubject, ensureDeltaStream, purgeMark } from "./delta-log.js";
 import { ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter } from "./ingest-log.js";
 
-/** Delta records compaction has not purged yet (it folds them into chunks within seconds). */
+/**
+ * Delta records compaction has not folded yet (it does within seconds): those
+ * at or past each partition's purge mark. Not the stream's message count:
+ * a partition's last record stays after it is folded (purgeBelow).
+ */
 export async function deltaBacklog(): Promise<number> {
   await ensureDeltaStream();
-  const { jsm } = await getNats();
-  return (await jsm.streams.info(DELTA_STREAM)).state.messages;
+  let total = 0;
+  for (let p = 0; p < PARTITIONS; p++) total += await pendingFrom(DELTA_STREAM, deltaSubject(p), await purgeMark(p));
+  return total;
 }
 
 export async function ingestBacklog(): Promise<number> {
   await ensureIngestStream();
-  const { jsm } = await getNats();
   let total = 0;
-  for (let p = 0; p < PARTITIONS; p++) {
-    const checkpoint = await getCheckpoint(INGEST_STREAM, String(p));
-    // An ephemeral consumer's num_pending counts the partition's messages past it.
-    const info = await jsm.consumers.add(INGEST_STREAM, {
-      filter_subject: partitionFilter(p),
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: checkpoint + 1,
-      ack_policy: AckPolicy.None,
-      inactive_threshold: 10_000_000_000,
-    });
-    total += info.num_pending;
-    await jsm.consumers.delete(INGEST_STREAM, info.name).catch(() => undefined);
-  }
+  for (let p = 0; p < PARTITIONS; p++) total += await pendingFrom(INGEST_STREAM, partitionFilter(p), (await getCheckpoint(INGEST_STREAM, String(p))) + 1);
   return total;
+}
+
+/** Messages on `filter` from sequence `from` on: an ephemeral consumer's num_pending. */
+async function pendingFrom(stream: string, filter: string, from: number): Promise<number> {
+  const { jsm } = await getNats();
+  const info = await jsm.consumers.add(stream, {
+    filter_subject: filter,
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(1, from),
+    ack_policy: AckPolicy.None,
+    inactive_threshold: 10_000_000_000,
+  });
+  await jsm.consumers.delete(stream, info.name).catch(() => undefined);
+  return info.num_pending;
 }

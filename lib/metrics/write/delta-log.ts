@@ -95,6 +95,7 @@ export async function appendDelta(partition: number, bytes: Uint8Array, from: nu
   try {
     const ack = await js.publish(deltaSubject(partition), bytes, { expect: { lastSubjectSequence: last.seq } });
     lastSeen.set(partition, { seq: ack.seq, to });
+    if (last.seq === 0) await keepAboveMark(partition, ack.seq);
     const part = cache.get(partition);
     if (entries && part && !part.running && part.records.at(-1)?.seq === last.seq) {
       part.records = [...part.records, { seq: ack.seq, from, to, entries }];
@@ -107,10 +108,29 @@ export async function appendDelta(partition: number, bytes: Uint8Array, from: nu
   }
 }
 
+/**
+ * The first record of an empty subject must not fall below the partition's
+ * purge mark, where no reader or compaction looks. It does only when the
+ * stream numbers messages again from a lower sequence (a nats-server that
+ * lost the stream's state: purgeBelow keeps the case it knows from
+ * happening): the mark is moved back to it, and readers start over.
+ */
+async function keepAboveMark(partition: number, seq: number): Promise<void> {
+  const below = await purgeMark(partition);
+  if (seq >= below) return;
+  console.error(`[hive-cloudwatch] metric delta log ${partition}: a record got sequence ${seq}, below the purge mark ${below} (nats-server lost the stream's sequence); mark moved back`);
+  await putRecord(await getBucket(BUCKETS.streamShards), purgeKey(partition), { below: seq });
+}
+
 // --- compaction's side ---
 
 /** Where compaction has purged a partition's subject to: readers drop records below it. */
 const purgeKey = (partition: number) => `${DELTA_STREAM}.${partition}`;
+
+/** The partition's purge mark: its records below this stream sequence are folded (0: none yet). */
+export async function purgeMark(partition: number): Promise<number> {
+  return (await getRecord<{ below: number }>(await getBucket(BUCKETS.streamShards), purgeKey(partition)))?.value.below ?? 0;
+}
 
 /**
  * Removes the partition's records below stream sequence `below`, all of them
@@ -129,6 +149,8 @@ export async function purgeDeltas(partition: number, below: number): Promise<voi
 
 interface PartitionCache {
   records: DeltaRecord[];
+  /** The purge mark the records were read under. */
+  below: number;
   /** Refreshes queue: each caller gets one that started after it asked. */
   running?: Promise<void>;
   queued?: Promise<void>;
@@ -145,7 +167,7 @@ const cache = ((globalThis as any)[CACHE] ??= new Map()) as Map<number, Partitio
  */
 export async function readDeltas(partition: number): Promise<DeltaRecord[]> {
   let c = cache.get(partition);
-  if (!c) cache.set(partition, (c = { records: [] }));
+  if (!c) cache.set(partition, (c = { records: [], below: 0 }));
   const part = c;
   if (!part.running) {
     part.running = refresh(partition, part).finally(() => (part.running = undefined));
@@ -165,8 +187,10 @@ export async function readDeltas(partition: number): Promise<DeltaRecord[]> {
 async function refresh(partition: number, part: PartitionCache): Promise<void> {
   await ensureDeltaStream();
   const { jsm } = await getNats();
-  const below = (await getRecord<{ below: number }>(await getBucket(BUCKETS.streamShards), purgeKey(partition)))?.value.below ?? 0;
-  const kept = part.records.filter((r) => r.seq >= below);
+  const below = await purgeMark(partition);
+  // A mark moved back (keepAboveMark): the cached records' sequences belong to the stream's old numbering.
+  const kept = below < part.below ? [] : part.records.filter((r) => r.seq >= below);
+  part.below = below;
   const from = Math.max(below, (kept.at(-1)?.seq ?? 0) + 1, 1);
   const fresh: DeltaRecord[] = [];
   // One direct get per new record: cheaper than a consumer when there are a few, and a miss is one round trip.
