@@ -5,14 +5,19 @@
  * over a minute) is put with no aggregator running, then drained in-process
  * in batches of the template's BatchSize. Prints datums/s.
  *
- *   npx tsx bench/aggregate.ts [--requests 300] [--batch 128]
+ * `--rounds 2` puts and drains the same load again: the second round is the
+ * steady state (series indexed, chunks stored), the first includes creating
+ * 10,000 series and their chunks.
+ *
+ *   npx tsx bench/aggregate.ts [--requests 300] [--batch 128] [--rounds 1] [--cpu-profile FILE]
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
-import { ingestRequest, machine, numberArg } from "./common.js";
+import { ingestRequest, machine, numberArg, profiled } from "./common.js";
 
 const REQUESTS = numberArg("requests", 300);
 const BATCH = numberArg("batch", 128);
+const ROUNDS = numberArg("rounds", 1);
 const SERIES = 10_000;
 
 async function main() {
@@ -21,24 +26,37 @@ async function main() {
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const minute = Math.floor(Date.now() / 60_000) * 60_000;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      const cw = new CloudWatchClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
-      while (next < REQUESTS) {
-        const r = next++;
-        await cw.send(new PutMetricDataCommand(ingestRequest(r, SERIES, new Date(minute + (r % 60) * 1000))));
-      }
-      cw.destroy();
-    }),
-  );
   const { drainIngest } = await import("../lib/metrics/write/drain.js");
   const { closeNats } = await import("../lib/storage/nats.js");
-  const started = performance.now();
-  const messages = await drainIngest(Date.now(), BATCH);
-  const seconds = (performance.now() - started) / 1000;
-  const datums = REQUESTS * 1000;
-  console.log(`aggregated ${datums.toLocaleString("en-US")} datums (${messages} ingest messages, batches of ${BATCH}) in ${seconds.toFixed(2)} s: ${Math.round(datums / seconds).toLocaleString("en-US")} datums/s`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const cw = new CloudWatchClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+        while (next < REQUESTS) {
+          const r = next++;
+          await cw.send(new PutMetricDataCommand(ingestRequest(r, SERIES, new Date(minute + (r % 60) * 1000))));
+        }
+        cw.destroy();
+      }),
+    );
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    // Profiled: the last round (with --rounds 2, the steady state).
+    const drain = () => drainIngest(Date.now(), BATCH);
+    const messages = await (round === ROUNDS ? profiled(drain) : drain());
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
+    const datums = REQUESTS * 1000;
+    const what = round === 1 ? "new series and chunks" : "the same series again, their chunks stored";
+    const rate = (s: number) => Math.round(datums / s).toLocaleString("en-US");
+    // CPU time is what a loaded machine leaves comparable: the wall time there is mostly waiting for a core.
+    console.log(
+      `round ${round} (${what}): aggregated ${datums.toLocaleString("en-US")} datums (${messages} ingest messages, batches of ${BATCH}) in ${seconds.toFixed(2)} s: ${rate(seconds)} datums/s; ` +
+        `the aggregator's process used ${cpuSeconds.toFixed(2)} s of CPU: ${rate(cpuSeconds)} datums per CPU-second`,
+    );
+  }
   await closeNats();
   await stack.stop();
 }

@@ -1,6 +1,7 @@
 /** What the service benchmarks share: arguments and the machine they ran on. */
 import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { cpus, totalmem } from "node:os";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -98,4 +99,52 @@ export function serviceCpu(pid: number, before: Map<number, number>, after: Map<
     } else other += d;
   }
   return { api, worker, other };
+}
+
+/**
+ * Runs `work` under V8's CPU profiler when `--cpu-profile FILE` is given:
+ * writes FILE (for DevTools or speedscope) and prints the top self-time
+ * frames, so a run shows where its time went and nothing else is profiled.
+ */
+export async function profiled<T>(work: () => Promise<T>): Promise<T> {
+  const i = process.argv.indexOf("--cpu-profile");
+  if (i < 0) return work();
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    writeFileSync(process.argv[i + 1], JSON.stringify(profile));
+    console.log(topFrames(profile, 15));
+  }
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** The profile's `n` frames with the most self time, one a line. */
+function topFrames(profile: CpuProfile, n: number): string {
+  const byNode = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  samples.forEach((id, k) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas?.[k] ?? 0)));
+  const byFrame = new Map<string, number>();
+  let total = 0;
+  for (const { id, callFrame: f } of profile.nodes) {
+    const us = byNode.get(id) ?? 0;
+    total += us;
+    const where = f.url ? ` ${f.url.replace(/^.*\/(lib|node_modules)\//, "$1/")}:${f.lineNumber + 1}` : "";
+    const key = `${f.functionName || "(anonymous)"}${where}`;
+    byFrame.set(key, (byFrame.get(key) ?? 0) + us);
+  }
+  const top = [...byFrame].sort((a, b) => b[1] - a[1]).slice(0, n);
+  const lines = top.map(([key, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`);
+  return [`top self time of ${(total / 1000).toFixed(0)} ms profiled:`, ...lines].join("\n");
 }

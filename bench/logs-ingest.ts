@@ -3,21 +3,26 @@
  * @aws-sdk/client-cloudwatch-logs, 8 clients (one log stream each) sending
  * 1,000 events of about 200 bytes per request, against a real nats-server and
  * S3 server with the LogCompactor running. Prints events/s and MB/s, latency,
- * and the compactor's lag (how long the oldest event not yet in S3 has been
- * waiting, sampled each second); then the ceiling: a bare Node HTTP server
- * that only reads, gunzips and JSON.parses the same requests, same clients.
+ * and the compactor's lag; then the ceiling: a bare Node HTTP server that
+ * only reads, gunzips and JSON.parses the same requests, same clients.
  *
- *   npx tsx bench/logs-ingest.ts [--seconds 30] [--clients 8] [--buffer-size N]
+ *   npx tsx bench/logs-ingest.ts [--seconds 30] [--clients 8] [--buffer-size N] [--profile DIR]
  *
- * The lag includes the wait the flush rule asks for: a stream's events stay
+ * The lag of a request is the time from its acknowledgement (the SDK call
+ * returned) to the commit of the chunk that holds its events: the first
+ * update of its stream's state in cw-log-chunks (watched; the time is
+ * nats-server's) whose `through` reaches the request's buffer sequence
+ * (which the answer's nextSequenceToken carries: lib/logs/events/put-log-events.ts).
+ * It includes the wait the flush rule asks for: a stream's events stay
  * buffered until `[cloudwatch.logs] buffer_size` (10,000, the seed's default)
  * have come or `flush_interval` has passed. `--buffer-size 1000` shows the
  * compactor's own lag at this rate.
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand, type InputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { fork } from "node:child_process";
+import { loadavg } from "node:os";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg, quantile } from "./common.js";
+import { machine, numberArg, profileArgs, quantile } from "./common.js";
 import { rng } from "../test/support/random.js";
 
 const SECONDS = numberArg("seconds", 30);
@@ -43,7 +48,14 @@ const batch = (i: number): InputLogEvent[] => {
 };
 const BYTES_PER_EVENT = line(0).length;
 
-async function drive(endpoint: string, seconds: number) {
+/** An acknowledged request: its stream, its sequence in CW_LOGS_EVENTS, when the client had the answer (epoch ms). */
+interface Ack {
+  stream: string;
+  seq: number;
+  at: number;
+}
+
+async function drive(endpoint: string, seconds: number, acks?: Ack[]) {
   const latencies: number[] = [];
   let events = 0;
   let errors = 0;
@@ -57,8 +69,9 @@ async function drive(endpoint: string, seconds: number) {
         const logEvents = batch(i++);
         const t0 = performance.now();
         try {
-          await logs.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `stream-${c}`, logEvents }));
+          const out = await logs.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `stream-${c}`, logEvents }));
           latencies.push(performance.now() - t0);
+          acks?.push({ stream: `stream-${c}`, seq: Number(out.nextSequenceToken!.slice(16)), at: Date.now() });
           events += logEvents.length;
         } catch (e) {
           errors++;
@@ -75,14 +88,15 @@ async function drive(endpoint: string, seconds: number) {
 
 async function main() {
   console.log(machine());
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
+  console.log(`load average before: ${load()}`);
   console.log(`load: ${CLIENTS} clients × ${BATCH} events/request of ${BYTES_PER_EVENT} bytes, ${SECONDS} s, buffer_size ${BUFFER_SIZE || "10000 (default)"}\n`);
-  const stack = await startStack({ env: BUFFER_SIZE ? { HIVE_CLOUDWATCH_LOGS_BUFFER_SIZE: String(BUFFER_SIZE) } : {} });
+  const stack = await startStack({ env: BUFFER_SIZE ? { HIVE_CLOUDWATCH_LOGS_BUFFER_SIZE: String(BUFFER_SIZE) } : {}, nodeArgs: profileArgs() });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
-  const { getNats, directGet, closeNats } = await import("../lib/storage/nats.js");
-  const { getCheckpoint } = await import("../lib/storage/stream-shards.js");
-  const { COMPACTOR_SHARDS } = await import("../lib/logs/events/compactor.js");
-  const { LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter } = await import("../lib/logs/events/event-buffer.js");
+  const { closeNats } = await import("../lib/storage/nats.js");
+  const { getLogGroup } = await import("../lib/logs/groups.js");
+  const { chunkBucket } = await import("../lib/logs/events/chunk-index.js");
 
   const setup = client(stack.endpoint);
   await setup.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
@@ -91,31 +105,38 @@ async function main() {
   // The scheduled compactor, started now rather than at the next minute.
   void stack.fireSchedule("LogCompactor", "EveryMinute").catch(() => undefined);
 
-  /** Seconds the oldest event not yet compacted has waited (0 when all is in S3). */
-  const lag = async (): Promise<number> => {
-    const { jsm } = await getNats();
-    let worst = 0;
-    for (let p = 0; p < LOG_PARTITIONS; p++) {
-      const cp = await getCheckpoint(COMPACTOR_SHARDS, String(p));
-      const m = await directGet(jsm, LOG_EVENTS_STREAM, { seq: cp + 1, next_by_subj: logPartitionFilter(p) });
-      if (m) worst = Math.max(worst, (Date.now() - m.time.getTime()) / 1000);
+  // Every commit of a stream state of the group (keys `{account}.{groupId}.{stream}`), as nats-server stamped it.
+  const groupId = (await getLogGroup(stack.credentials[0].accountId, GROUP))!.value.id;
+  const commits = new Map<string, { through: number; at: number }[]>();
+  const watch = await (await chunkBucket()).watch({ key: `${stack.credentials[0].accountId}.${groupId}.*` });
+  void (async () => {
+    for await (const e of watch) {
+      if (e.value.length === 0) continue;
+      const st = JSON.parse(new TextDecoder().decode(e.value)) as { logStream: string; through: number };
+      let list = commits.get(st.logStream);
+      if (!list) commits.set(st.logStream, (list = []));
+      list.push({ through: st.through, at: e.created.getTime() });
     }
-    return worst;
-  };
-  const lags: number[] = [];
-  const sampler = setInterval(() => void lag().then((l) => lags.push(l)).catch(() => undefined), 1000);
+  })();
+  /** ms from acknowledgement to commit, per request (Infinity while not committed). */
+  const lagsOf = (acks: Ack[]) =>
+    acks.map((a) => (commits.get(a.stream) ?? []).find((c) => c.through >= a.seq)?.at ?? Infinity).map((at, i) => Math.max(0, at - acks[i].at));
+
   const warmup = await drive(stack.endpoint, Math.min(5, SECONDS));
-  lags.length = 0;
-  const service = await drive(stack.endpoint, SECONDS);
-  clearInterval(sampler);
+  const acks: Ack[] = [];
+  const service = await drive(stack.endpoint, SECONDS, acks);
   const ended = Date.now();
-  while ((await lag()) > 0 && Date.now() - ended < 120_000) await new Promise((r) => setTimeout(r, 250));
+  while (lagsOf(acks).some((l) => l === Infinity) && Date.now() - ended < 120_000) await new Promise((r) => setTimeout(r, 250));
   const caughtUp = (Date.now() - ended) / 1000;
+  watch.stop();
   const mb = (rate: number) => ((rate * BYTES_PER_EVENT) / 1e6).toFixed(1);
   console.log("service (PutLogEvents → CW_LOGS_EVENTS; LogCompactor → S3):");
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} events/s = ${mb(service.rate)} MB/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
-  const sorted = [...lags].sort((a, b) => a - b);
-  console.log(`  compactor lag (oldest event not in S3): median ${quantile(sorted, 0.5).toFixed(1)} s, p90 ${quantile(sorted, 0.9).toFixed(1)} s, max ${sorted[sorted.length - 1]?.toFixed(1)} s; all in S3 ${caughtUp.toFixed(1)} s after the last put`);
+  const lags = lagsOf(acks).sort((a, b) => a - b);
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  console.log(
+    `  compactor lag (acknowledged → in a committed chunk, ${lags.length} requests): p50 ${s(quantile(lags, 0.5))} s, p90 ${s(quantile(lags, 0.9))} s, p99 ${s(quantile(lags, 0.99))} s, max ${s(lags[lags.length - 1])} s; all committed ${caughtUp.toFixed(1)} s after the last put`,
+  );
   // Compression: the group's storedBytes (its gzip chunks in S3) against the text it took in, warm-up included.
   const reader = client(stack.endpoint);
   const stored = (await reader.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: GROUP }))).logGroups?.[0]?.storedBytes ?? 0;
@@ -133,6 +154,7 @@ async function main() {
   console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse):");
   console.log(`  ${Math.round(ceiling.rate).toLocaleString("en-US")} events/s = ${mb(ceiling.rate)} MB/s, p50 ${ceiling.p50.toFixed(1)} ms`);
   console.log(`service / ceiling: ${((100 * service.rate) / ceiling.rate).toFixed(0)}% (target ≥ 50%)`);
+  console.log(`load average after: ${load()}`);
 }
 
 main().catch((e) => {

@@ -212,17 +212,25 @@ async function main() {
   await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), ...readers]);
   clearInterval(report);
 
-  // Stored = acknowledged, once aggregation caught up.
-  await new Promise((r) => setTimeout(r, 10_000));
+  // Stored = acknowledged, counted until equal or two minutes have passed: a
+  // count still short then is data lost, not aggregation catching up.
   const range = { StartTime: new Date(started - 120_000), EndTime: new Date(Date.now() + 120_000), Period: 3600, Statistics: ["SampleCount" as const] };
   const series = [
     ...Array.from({ length: STEADY }, (_, n) => ({ Namespace: NS_STEADY, MetricName: `m${n % 10}`, Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10)}` }] })),
     ...[...churned].map((pod) => ({ Namespace: NS_CHURN, MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: pod }] })),
   ];
-  let stored = 0;
-  for (let i = 0; i < series.length; i += 16) {
-    const outs = await Promise.all(series.slice(i, i + 16).map((s) => cw.send(new GetMetricStatisticsCommand({ ...s, ...range }))));
-    for (const out of outs) for (const d of out.Datapoints ?? []) stored += d.SampleCount ?? 0;
+  const count = async (): Promise<number> => {
+    let n = 0;
+    for (let i = 0; i < series.length; i += 16) {
+      const outs = await Promise.all(series.slice(i, i + 16).map((s) => cw.send(new GetMetricStatisticsCommand({ ...s, ...range }))));
+      for (const out of outs) for (const d of out.Datapoints ?? []) n += d.SampleCount ?? 0;
+    }
+    return n;
+  };
+  let stored = await count();
+  for (const deadline = Date.now() + 120_000; stored !== acknowledged && Date.now() < deadline; stored = await count()) {
+    console.log(`counted ${stored.toLocaleString("en-US")} of ${acknowledged.toLocaleString("en-US")}; counting again in 10 s`);
+    await new Promise((r) => setTimeout(r, 10_000));
   }
   const listed = new Set<string>();
   let token: string | undefined;

@@ -2,9 +2,11 @@
  * Fires the Schedule events of template.yaml on time, like EventBridge, with
  * EventBridge-shaped "Scheduled Event" payloads, through invokeFunction.
  *
- * One run of a target at a time: when a run is still going at the next tick,
- * that tick is skipped (locally a slow laptop should not pile runs up; the
- * functions are written to tolerate concurrent runs across processes anyway).
+ * One run of a target at a time: a tick that comes while a run is still
+ * going is queued and fires as the run ends, and further ticks meanwhile
+ * coalesce into it. EventBridge would invoke again at once; queueing one keeps
+ * the minute's work (compaction, alarms) without piling runs up on a slow
+ * machine. The functions tolerate concurrent runs across processes anyway.
  */
 import { randomUUID } from "node:crypto";
 import { invokeFunction } from "../lib/runtime/invoke.js";
@@ -81,7 +83,7 @@ export function startScheduler(targets: ScheduledTarget[], opts: SchedulerOption
   const anchor = now();
   let stopped = false;
 
-  interface Slot { target: ScheduledTarget; at?: number; timer?: NodeJS.Timeout; running?: Promise<unknown> }
+  interface Slot { target: ScheduledTarget; at?: number; timer?: NodeJS.Timeout; running?: Promise<unknown>; queued?: number }
   const slots: Slot[] = targets.map((target) => ({ target }));
 
   const run = (slot: Slot, at: number): Promise<unknown> => {
@@ -91,7 +93,11 @@ export function startScheduler(targets: ScheduledTarget[], opts: SchedulerOption
     const p = Promise.resolve()
       .then(() => invoke(t.logicalId, event, t.timeoutMs))
       .finally(() => {
-        if (slot.running === p) slot.running = undefined;
+        if (slot.running !== p) return;
+        slot.running = undefined;
+        const queued = slot.queued;
+        slot.queued = undefined;
+        if (queued !== undefined && !stopped) run(slot, queued).catch((e) => onError(t, e));
       });
     slot.running = p;
     return p;
@@ -112,6 +118,7 @@ export function startScheduler(targets: ScheduledTarget[], opts: SchedulerOption
         slot.timer = undefined;
         if (stopped) return;
         if (!slot.running) run(slot, at).catch((e) => onError(slot.target, e));
+        else slot.queued = at;
         // Arm from the scheduled time, so a late timer does not drift the series.
         arm(slot, Math.max(at, now()));
       }, Math.max(0, delay));

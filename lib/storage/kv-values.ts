@@ -48,7 +48,24 @@ function allowsDirect(bucket: string): Promise<boolean> {
  * those answers carry no payload. A bucket whose stream does not allow direct
  * gets (created by hand) is read with kv.get.
  */
-export async function kvValues(bucket: string, keys: readonly string[], visit: (i: number, value: Uint8Array) => void): Promise<void> {
+export function kvValues(bucket: string, keys: readonly string[], visit: (i: number, value: Uint8Array) => void): Promise<void> {
+  return getValues(bucket, keys, visit, false);
+}
+
+/**
+ * kvValues with each value's revision, for a compare-and-set write after
+ * (kv-writes.ts): the revision a write of a key that has no value must name is 0.
+ */
+export function kvRecords(bucket: string, keys: readonly string[], visit: (i: number, value: Uint8Array, revision: number) => void): Promise<void> {
+  return getValues(bucket, keys, visit, true);
+}
+
+async function getValues(
+  bucket: string,
+  keys: readonly string[],
+  visit: (i: number, value: Uint8Array, revision: number) => void,
+  revisions: boolean,
+): Promise<void> {
   if (keys.length === 0) return;
   // Checked here because publishGets writes keys into the wire protocol as they are.
   checkKeys(keys);
@@ -65,12 +82,18 @@ export async function kvValues(bucket: string, keys: readonly string[], visit: (
     send: (from, to, inbox) => publishGets(nc, subject, inbox, prefix, keys, from, to),
     answer: (i, m) => {
       const data = m.data; // a getter that makes a new view each time
-      if (data.length > 0) return visit(i, data);
+      if (data.length > 0) return visit(i, data, revisions ? revisionOf(m.headers?.get("Nats-Sequence"), bucket) : 0);
       // No payload: a delete or purge marker, "404 Message Not Found", or an error status.
       const code = m.headers?.code ?? 0;
       if (code >= 400 && code !== 404) throw new Error(`direct get on ${bucket}: ${code} ${m.headers?.description ?? ""}`.trim());
     },
   });
+}
+
+function revisionOf(header: string | undefined, bucket: string): number {
+  const revision = Number(header);
+  if (!(revision > 0)) throw new Error(`direct get on ${bucket}: an answer without its sequence`);
+  return revision;
 }
 
 /** The connection's raw command writer (nats.js internals), when it has the shape this was written for. */
@@ -119,7 +142,7 @@ function publishGets(nc: NatsConnection, subject: string, inbox: string, prefix:
 const QUERY_HEAD = '{"last_by_subj":"';
 const QUERY_TAIL = '"}';
 
-async function viaKvGet(bucket: string, keys: readonly string[], visit: (i: number, value: Uint8Array) => void): Promise<void> {
+async function viaKvGet(bucket: string, keys: readonly string[], visit: (i: number, value: Uint8Array, revision: number) => void): Promise<void> {
   const kv = await getBucket(bucket as BucketName);
   let next = 0;
   await Promise.all(
@@ -127,7 +150,7 @@ async function viaKvGet(bucket: string, keys: readonly string[], visit: (i: numb
       while (next < keys.length) {
         const i = next++;
         const e = await kv.get(keys[i]);
-        if (e && e.operation === "PUT" && e.value.length > 0) visit(i, e.value);
+        if (e && e.operation === "PUT" && e.value.length > 0) visit(i, e.value, e.revision);
       }
     }),
   );

@@ -33,8 +33,10 @@ const decoder = new TextDecoder();
  * Each write's new revision, in order, or 0 where the key was not at the
  * expected revision (another writer got there first). Any other failure
  * rejects the whole batch; writes answered before it may have been stored.
+ * `overMarkers: false` leaves creates that found a delete marker at 0 too,
+ * for a caller that reads the key after a failed create anyway.
  */
-export async function kvWrites(bucket: BucketName, writes: readonly KvWrite[]): Promise<number[]> {
+export async function kvWrites(bucket: BucketName, writes: readonly KvWrite[], { overMarkers: retryMarkers = true } = {}): Promise<number[]> {
   const revisions = new Array<number>(writes.length).fill(0);
   if (writes.length === 0) return revisions;
   checkKeys(writes.map((w) => w.key));
@@ -61,7 +63,7 @@ export async function kvWrites(bucket: BucketName, writes: readonly KvWrite[]): 
       const ack = JSON.parse(decoder.decode(m.data)) as { seq?: number; error?: { err_code?: number; description?: string } };
       if (ack.seq) revisions[i] = ack.seq;
       else if (ack.error?.err_code !== WRONG_LAST_SEQUENCE) throw new Error(`KV write of ${writes[i].key} to ${bucket}: ${ack.error?.description ?? "no acknowledgement"}`);
-      else if (writes[i].revision === 0) overMarkers.push(i);
+      else if (writes[i].revision === 0 && retryMarkers) overMarkers.push(i);
     },
   });
 

@@ -146,6 +146,21 @@ export async function directGet(jsm: JetStreamManager, stream: string, query: Di
 }
 
 /**
+ * The first message on `subject` (may hold wildcards) at or after `seq`,
+ * through the JS API (streams without `allow_direct` too). Undefined when
+ * there is none.
+ */
+export async function nextMessage(jsm: JetStreamManager, stream: string, seq: number, subject: string): Promise<StoredMsg | undefined> {
+  // nats.js 2.x types the query without next_by_subj, which the server takes.
+  try {
+    return await jsm.streams.getMessage(stream, { seq, next_by_subj: subject } as unknown as { seq: number });
+  } catch (e) {
+    if (notFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/**
  * Removes the messages on `filter` with a sequence below `below`, never the
  * stream's last message. nats-server (2.9) takes a purge request with
  * sequence 1 as "purge everything on the filter", so below ≤ 1, which has

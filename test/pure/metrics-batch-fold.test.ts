@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 import type { Aggregate } from "../../lib/metrics/read/aggregate.js";
 import { BatchFold, type Touches } from "../../lib/metrics/write/batch-fold.js";
 import type { ChunkRef } from "../../lib/metrics/store/chunk-store.js";
-import { encodeDelta } from "../../lib/metrics/encoding/delta-codec.js";
+import { decodeDelta, encodeDelta } from "../../lib/metrics/encoding/delta-codec.js";
+import { decodeChunk } from "../../lib/metrics/encoding/chunk.js";
+import { chunkRecord, isHot, newChunkRecord } from "../../lib/metrics/store/chunk-store.js";
 import { foldDatum } from "../../lib/metrics/write/datum-fold.js";
 import { cachedSeriesId } from "../../lib/metrics/store/identity.js";
 import { decodeIngestColumns, decodeIngestMessage, encodeIngestMessage, IngestColumns, type IngestDatum, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
@@ -122,6 +124,21 @@ describe("the aggregator's columnar fold", () => {
     const got = columnarFold([encodeIngestMessage(msg)], NOW);
     expect(got.chunks).toBe(1);
     expect(Buffer.from(got.bytes).equals(Buffer.from(want.bytes))).toBe(true);
+  });
+
+  it("gives a new hot chunk, written from a delta entry's bytes as compaction does, the record its decoded buckets would have", () => {
+    let compared = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const { bytes } = columnarFold(randomBatch(seed).map(encodeIngestMessage), NOW);
+      for (const e of decodeDelta(bytes).entries.filter((x) => isHot(x.tier))) {
+        const record = newChunkRecord(e.body, 1234);
+        const incarnation = new DataView(record.buffer).getUint32(9);
+        const buckets = new Map(decodeChunk(e.body).buckets.map((b) => [b.t, b.agg]));
+        expect(Buffer.from(record).equals(Buffer.from(chunkRecord(e, { lastSeq: 1234, incarnation, absorbed: [], buckets, revision: 0 }))), `seed ${seed}`).toBe(true);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 
   it("reads messages in the JSON form written before the binary one", () => {

@@ -1,7 +1,8 @@
 /**
  * The two wide KV reads, against a real nats-server:
  *  - kvValues (lib/storage/kv-values.ts), the batched direct gets chunk reads
- *    use: what kv.get would say for every state a key can be in, across
+ *    use (and kvRecords, the same with revisions, compaction's loads):
+ *    what kv.get would say for every state a key can be in, across
  *    batches larger than the window of gets in flight, and through a bucket
  *    whose stream does not allow direct gets;
  *  - forEachEntry (lib/storage/kv.ts), the scan of every key under a filter
@@ -38,6 +39,23 @@ async function values(bucket: string, keys: string[]): Promise<Map<string, strin
 }
 
 describe("kvValues", () => {
+  it("gives each value with its revision when asked (kvRecords), as kv.get says it, for compare-and-set writes", async () => {
+    const kv = await nats.getBucket(nats.BUCKETS.metricChunks);
+    await kv.put("1.r.None.m1.3600", bytes("first"));
+    const second = await kv.put("1.r.None.m1.3600", bytes("second"));
+    const other = await kv.put("1.q.None.m1.3600", bytes("other"));
+    const got = new Map<string, [string, number]>();
+    const keys = ["1.r.None.m1.3600", "1.never.None.m1.7200", "1.q.None.m1.3600"];
+    await lib.kvRecords(nats.BUCKETS.metricChunks, keys, (i, v, revision) => got.set(keys[i], [text(v), revision]));
+    expect(got).toEqual(
+      new Map([
+        ["1.r.None.m1.3600", ["second", second]],
+        ["1.q.None.m1.3600", ["other", other]],
+      ]),
+    );
+    expect((await kv.get("1.r.None.m1.3600"))?.revision).toBe(second);
+  });
+
   it("reads each key's latest value, and nothing for a key never written, deleted or purged", async () => {
     const kv = await nats.getBucket(nats.BUCKETS.metricChunks);
     await kv.put("1.s.None.m1.3600", bytes("first"));

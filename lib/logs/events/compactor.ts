@@ -13,13 +13,14 @@
  * read again after a crash is never compacted twice. Buffered messages are
  * purged a grace period after the checkpoint passed them, so a scan that
  * read a state just before a commit still finds them in the buffer.
+ * The scheduled run's loop over these passes is compaction-run.ts.
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
-import { getNats, purgeBelow } from "../../storage/nats.js";
+import { directGet, getNats, purgeBelow } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
 import { acquireLease, commitLease, listShards, registerShard, type Lease } from "../../storage/stream-shards.js";
 import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
@@ -36,6 +37,7 @@ import {
   getStreamState,
   groupStates,
   updateStreamState,
+  streamStateKey,
   updateStreamStateRevision,
   type ChunkEntry,
   type StreamChunkState,
@@ -53,14 +55,26 @@ export const PURGE_GRACE_MS = 15_000;
 const STREAM_CONSUMER_GONE_MS = 10 * 60_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
 const MAX_PASS_BYTES = 16 * 1024 * 1024;
-/** Raw text bytes at most per chunk (besides buffer_size events). */
+/** Raw text bytes at most per chunk. */
 const MAX_CHUNK_RAW = 16 * 1024 * 1024;
+/**
+ * Events at most per chunk when buffer_size is smaller: what a flush holds
+ * (several batches when passes fall behind) goes in one object and one
+ * index entry, not one per buffer_size events.
+ */
+const MIN_CHUNK_EVENTS = 10_000;
 /** Streams of a partition flushed concurrently by one pass. */
 const STREAMS_AT_ONCE = 8;
+/** Chunk numbers reserved beyond a flush's own, so the next flushes of the stream skip the reserving compare-and-set. */
+const RESERVE_AHEAD = 32;
+/** Streams whose numbers reserved ahead this process remembers (a few dozen bytes each); past it, it forgets them all. */
+const MAX_RESERVED_STREAMS = 10_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const busy = new Map<number, Promise<void>>();
+/** Per stream incarnation: chunk numbers this process reserved and has not used yet, [from, to). */
+const reservedAhead = new Map<string, { from: number; to: number }>();
 const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 export interface CompactionReport {
@@ -101,40 +115,83 @@ export function chunkObjectKey(account: string, group: string, stream: string, h
 
 interface Pending {
   header: Omit<LogBatch, "events">;
-  /** Decoded only when the stream is flushed: a waiting stream's messages are read again by every pass. */
+  /** Decoded only when the stream is flushed: a waiting stream's messages wait raw. */
   messages: { seq: number; data: Uint8Array; eventCount: number; ingestionTime: number }[];
+}
+
+/**
+ * What a run's passes over one partition carry from one to the next
+ * (compaction-run.ts): the messages of streams still waiting, so a pass
+ * reads only what is new. A cache: the checkpoint and the stream states
+ * are the truth, and a pass without it reads again from the checkpoint.
+ */
+export interface PartitionCarry {
+  streams: Map<string, Pending>;
+  /** The last sequence read into `streams`. */
+  readThrough: number;
+  bytes: number;
+}
+
+export interface PassHooks {
+  /** The lease of the run's previous pass (each commit renews it); acquired when absent. */
+  lease?: Lease;
+  carry?: PartitionCarry;
+  /** Takes each committed stream state to settle DescribeLogStreams/Groups later; without it they are settled in the pass. */
+  settle?: (state: StreamChunkState) => void;
+  /** Purge the buffer behind the checkpoint in this pass (default true). */
+  purge?: boolean;
+}
+
+export interface PassResult {
+  /** Undefined when another holds the partition (or took it meanwhile): carry nothing over then. */
+  lease?: Lease;
+  carry?: PartitionCarry;
+  /** New messages read. */
+  read: number;
+  /** ms: when the oldest waiting stream becomes due by flush_interval (Infinity when none waits). */
+  nextDue: number;
 }
 
 /** One pass over every partition this process can lease. */
 export async function compactLogs(opts: CompactOptions = {}): Promise<CompactionReport> {
-  await registerShards();
   const report: CompactionReport = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
   await Promise.all(
     Array.from({ length: LOG_PARTITIONS }, async (_, p) => {
-      // One pass per partition at a time in this process: the lease is the process's, not the pass's.
-      while (busy.has(p)) await busy.get(p);
-      const pass = (async () => {
-        const lease = await acquireLease(COMPACTOR_SHARDS, String(p), owner, LEASE_MS);
-        if (lease) report.checkpoints[p] = await compactPartition(p, lease, opts, report);
-      })();
-      busy.set(p, pass.catch(() => undefined).finally(() => busy.delete(p)));
-      await pass;
+      const r = await compactPartitionPass(p, opts, report);
+      if (r.lease) report.checkpoints[p] = r.lease.record.checkpoint;
     }),
   );
   return report;
 }
 
-async function compactPartition(p: number, lease: Lease, opts: CompactOptions, report: CompactionReport): Promise<number> {
+/** One pass over partition `p`, if this process holds or can take its lease; one pass per partition at a time in this process. */
+export async function compactPartitionPass(p: number, opts: CompactOptions, report: CompactionReport, hooks: PassHooks = {}): Promise<PassResult> {
+  await registerShards();
+  while (busy.has(p)) await busy.get(p);
+  const pass = (async (): Promise<PassResult> => {
+    const lease = hooks.lease ?? (await acquireLease(COMPACTOR_SHARDS, String(p), owner, LEASE_MS));
+    if (!lease) return { read: 0, nextDue: Infinity };
+    return compactPartition(p, lease, opts, report, hooks);
+  })();
+  busy.set(p, pass.then(() => undefined, () => undefined).finally(() => busy.delete(p)));
+  return pass;
+}
+
+async function compactPartition(p: number, lease: Lease, opts: CompactOptions, report: CompactionReport, hooks: PassHooks): Promise<PassResult> {
   const now = opts.now ?? Date.now();
   const { bufferSize, flushInterval } = getConfig().logs;
   const flushAfter = durationSeconds(flushInterval) * 1000;
-  const from = lease.record.checkpoint + 1;
+  const carry = hooks.carry;
+  const streams = carry?.streams ?? new Map<string, Pending>();
+  let bytes = carry?.bytes ?? 0;
+  let readThrough = carry?.readThrough ?? lease.record.checkpoint;
+  let bounded = bytes >= MAX_PASS_BYTES;
+  let read = 0;
   const { last } = await bufferRange();
-  const streams = new Map<string, Pending>();
-  let bytes = 0;
-  let readThrough = lease.record.checkpoint;
-  let bounded = false;
-  await readBuffer(logPartitionFilter(p), from, last, (m) => {
+  // A message get finds whether the partition has anything new, cheaper than a consumer that finds nothing.
+  const { jsm } = await getNats();
+  const next = bounded || last <= readThrough ? undefined : await directGet(jsm, LOG_EVENTS_STREAM, { seq: readThrough + 1, next_by_subj: logPartitionFilter(p) });
+  const take = (m: { seq: number; data: Uint8Array }): false | undefined => {
     if (bounded) return false;
     const header = decodeLogBatchHeader(m.data);
     const key = [header.account, header.groupId ?? "", header.logStream, header.streamCreated ?? ""].join("\u0000");
@@ -143,31 +200,51 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
     s.messages.push({ seq: m.seq, data: m.data, eventCount: header.eventCount, ingestionTime: header.ingestionTime });
     readThrough = m.seq;
     bytes += m.data.length;
+    read++;
     if (bytes >= MAX_PASS_BYTES) bounded = true;
-  });
+    return undefined;
+  };
+  if (next && next.seq <= last) {
+    take(next);
+    if (!bounded) await readBuffer(logPartitionFilter(p), next.seq + 1, last, take);
+  }
+  // Nothing on the partition up to `last` was missed (readBuffer confirms its end with the stream itself).
   if (!bounded) readThrough = Math.max(readThrough, last);
 
   // The checkpoint may not pass the oldest event still waiting to be flushed.
   let hold = Infinity;
+  let nextDue = Infinity;
   // Streams are independent: flushed a few at a time; each group's storedBytes settled once.
   const settled = new Map<string, StreamChunkState>();
-  const list = [...streams.values()];
+  const list = [...streams.entries()];
   for (let i = 0; i < list.length; i += STREAMS_AT_ONCE) {
-    const results = await Promise.all(
-      list.slice(i, i + STREAMS_AT_ONCE).map((s) => compactStream(s, now, opts.force || bounded, bufferSize, flushAfter, report)),
-    );
-    for (const r of results) {
-      if (typeof r === "number") hold = Math.min(hold, r - 1);
-      else if (r !== true) settled.set(`${r.account}\u0000${r.groupId}`, r);
+    const slice = list.slice(i, i + STREAMS_AT_ONCE);
+    const results = await Promise.all(slice.map(([, s]) => compactStream(s, now, opts.force || bounded, bufferSize, flushAfter, report, hooks.settle)));
+    results.forEach((r, k) => {
+      const [key, s] = slice[k];
+      if (typeof r === "number") {
+        hold = Math.min(hold, r - 1);
+        s.messages = s.messages.filter((m) => m.seq >= r);
+        nextDue = Math.min(nextDue, (s.messages[0]?.ingestionTime ?? now) + flushAfter);
+        return;
+      }
+      streams.delete(key);
+      if (r !== true) settled.set(`${r.account}\u0000${r.groupId}`, r);
+    });
+  }
+  bytes = 0;
+  for (const s of streams.values()) for (const m of s.messages) bytes += m.data.length;
+  if (!hooks.settle) await Promise.all([...settled.values()].map((st) => settleGroupBytes(st.account, st.logGroup, st.groupId).catch(() => undefined)));
+  const checkpoint = Math.min(readThrough, hold);
+  // A run keeps its lease for many passes: renewed with the checkpoint, or when half of it is gone.
+  if (checkpoint > lease.record.checkpoint || (!hooks.lease && streams.size === 0) || lease.record.leaseUntil - Date.now() < LEASE_MS / 2) {
+    if (!(await commitLease(lease, checkpoint, LEASE_MS))) {
+      reservedAhead.clear(); // another holds the partition now: its numbers are in the states, ours may be stale
+      return { read, nextDue };
     }
   }
-  await Promise.all([...settled.values()].map((st) => settleGroupBytes(st.account, st.logGroup, st.groupId).catch(() => undefined)));
-  const checkpoint = Math.min(readThrough, hold);
-  if (checkpoint > lease.record.checkpoint || streams.size === 0) {
-    if (!(await commitLease(lease, checkpoint, LEASE_MS))) return lease.record.checkpoint;
-  }
-  await purgeCompacted(p, lease.record.checkpoint);
-  return lease.record.checkpoint;
+  if (hooks.purge !== false) await purgeCompacted(p, lease.record.checkpoint);
+  return { lease, carry: { streams, readThrough, bytes }, read, nextDue };
 }
 
 /**
@@ -182,20 +259,30 @@ async function compactStream(
   bufferSize: number,
   flushAfter: number,
   report: CompactionReport,
+  settle?: (state: StreamChunkState) => void,
 ): Promise<true | number | StreamChunkState> {
   const { account, logGroup, logStream, groupId, streamCreated } = s.header;
   if (!groupId || streamCreated === undefined) return true; // written without incarnation: nothing can show it
-  const g = await getLogGroup(account, logGroup);
+  const isDue = (pending: Pending["messages"]) =>
+    force || pending.reduce((n, m) => n + m.eventCount, 0) >= bufferSize || pending[0].ingestionTime <= now - flushAfter;
+  // Decided on what was read first: a waiting stream costs no round trip (a pass may have compacted some since: checked below).
+  if (!isDue(s.messages)) {
+    report.waiting++;
+    return s.messages[0].seq;
+  }
+  const [g, stream, state] = await Promise.all([
+    getLogGroup(account, logGroup),
+    logStreamsBucket().then((kv) => getRecord<LogStreamRecord>(kv, logStreamKey(account, logGroup, logStream))),
+    getStreamState(account, groupId, logStream),
+  ]);
   if (!g || g.value.id !== groupId) return true; // the group was deleted: its events go with it
-  const st = (await getRecord<LogStreamRecord>(await logStreamsBucket(), logStreamKey(account, logGroup, logStream)))?.value;
+  const st = stream?.value;
   if (!st || st.groupId !== groupId || st.creationTime !== streamCreated) return true; // the stream was deleted
 
-  let cur = await loadState(account, logGroup, logStream, groupId, streamCreated);
+  let cur = state?.value.streamCreated === streamCreated ? state : await loadState(account, logGroup, logStream, groupId, streamCreated);
   const pending = s.messages.filter((m) => m.seq > cur.value.through);
   if (pending.length === 0) return true;
-  const count = pending.reduce((n, m) => n + m.eventCount, 0);
-  const due = force || count >= bufferSize || pending[0].ingestionTime <= now - flushAfter;
-  if (!due) {
+  if (!isDue(pending)) {
     report.waiting++;
     return pending[0].seq;
   }
@@ -210,18 +297,28 @@ async function compactStream(
     });
   }
   events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
-  const groups = splitChunks(events, bufferSize);
+  const groups = splitChunks(events, Math.max(bufferSize, MIN_CHUNK_EVENTS));
   const upTo = pending[pending.length - 1].seq;
   if (groups.length === 0) {
     return (await updateStreamState({ ...cur.value, through: Math.max(cur.value.through, upTo) }, cur.revision)) ? true : pending[0].seq;
   }
 
-  // Reserve the chunk numbers: nobody else will ever write these keys.
-  const first = cur.value.next;
-  const reserved = { ...cur.value, next: first + groups.length };
-  const reservedRevision = await updateStreamStateRevision(reserved, cur.revision);
-  if (reservedRevision === undefined) return pending[0].seq; // raced: next pass
-  cur = { value: reserved, revision: reservedRevision };
+  // Reserve the chunk numbers: nobody else will ever write these keys. Numbers reserved ahead earlier are ours already.
+  const aheadKey = `${streamStateKey(account, groupId, logStream)}\u0000${streamCreated}`;
+  const ahead = reservedAhead.get(aheadKey);
+  let first: number;
+  if (ahead && ahead.to - ahead.from >= groups.length && ahead.to <= cur.value.next) {
+    first = ahead.from;
+    ahead.from += groups.length;
+  } else {
+    first = cur.value.next;
+    const reserved = { ...cur.value, next: first + groups.length + RESERVE_AHEAD };
+    const reservedRevision = await updateStreamStateRevision(reserved, cur.revision);
+    if (reservedRevision === undefined) return pending[0].seq; // raced: next pass
+    cur = { value: reserved, revision: reservedRevision };
+    if (reservedAhead.size >= MAX_RESERVED_STREAMS) reservedAhead.clear();
+    reservedAhead.set(aheadKey, { from: first + groups.length, to: reserved.next });
+  }
 
   const { bucket, compression } = getConfig().logs;
   const kv = await chunkBucket();
@@ -284,7 +381,8 @@ async function compactStream(
   }
   report.chunks += groups.length;
   report.events += events.length;
-  await settleStreamRecord(committed).catch(() => undefined);
+  if (settle) settle(committed);
+  else await settleStreamRecord(committed).catch(() => undefined);
   return committed;
 }
 
@@ -382,38 +480,4 @@ async function purgeCompacted(p: number, checkpoint: number): Promise<void> {
     keep.unshift({ seq: upTo, at: ripe[ripe.length - 1].at });
   }
   if (JSON.stringify(keep) !== JSON.stringify(rec.marks)) await putRecord(kv, key, { marks: keep.slice(-100) } satisfies PurgeMarks);
-}
-
-/**
- * How the scheduled LogCompactor spends one invocation: compactLogs passes,
- * back to back while they find work and a second apart when they do not,
- * until shortly before the next minute's invocation.
- */
-export interface CompactionRun {
-  passes: number;
-  chunks: number;
-  events: number;
-  waiting: number;
-}
-
-/** Just under the schedule's minute: the scheduler skips a tick while a run is still going. */
-const RUN_MS = 57_000;
-const IDLE_MS = 1000;
-
-export async function compactForAWhile(opts: { once?: boolean; force?: boolean; runMs?: number } = {}): Promise<CompactionRun> {
-  const until = Date.now() + (opts.once ? 0 : (opts.runMs ?? RUN_MS));
-  const run: CompactionRun = { passes: 0, chunks: 0, events: 0, waiting: 0 };
-  for (;;) {
-    const started = Date.now();
-    const r = await compactLogs({ force: opts.force });
-    const took = Date.now() - started;
-    run.passes++;
-    run.chunks += r.chunks;
-    run.events += r.events;
-    run.waiting = r.waiting;
-    // Stop rather than start a pass that would run into the next invocation's minute.
-    if (Date.now() + IDLE_MS + took >= until) return run;
-    // Straight on while there is work: the lag behind the buffer is what a pass costs.
-    if (r.chunks === 0) await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-  }
 }

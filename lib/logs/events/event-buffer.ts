@@ -6,7 +6,7 @@
  * sees all of a stream's buffered events in order.
  */
 import { DeliverPolicy, RetentionPolicy, StorageType, type Consumer } from "nats";
-import { ensureStream, getNats } from "../../storage/nats.js";
+import { ensureStream, getNats, nextMessage } from "../../storage/nats.js";
 import { registerShard } from "../../storage/stream-shards.js";
 import { encodeLogBatch, type LogBatch } from "./batch-codec.js";
 
@@ -152,12 +152,7 @@ export async function readBuffer(
     void consumer.delete().catch(() => undefined);
   }
   while (!stopped && !signal?.aborted && next <= toSeq) {
-    const m = await jsm.streams
-      .getMessage(LOG_EVENTS_STREAM, { seq: next, next_by_subj: subject } as unknown as { seq: number })
-      .catch((e) => {
-        if ((e as { code?: string }).code === "404") return undefined;
-        throw e;
-      });
+    const m = await nextMessage(jsm, LOG_EVENTS_STREAM, next, subject);
     if (!m || m.seq > toSeq) break;
     await seen({ seq: m.seq, data: m.data });
   }

@@ -77,6 +77,16 @@ export class ByteWriter {
   string(s: string): void {
     // UTF-8 is at most three bytes per UTF-16 unit; one length byte fits most names.
     this.ensure(9 + s.length * 3);
+    if (s.length < 128) {
+      // Names are mostly ASCII: copied in place, with no view for encodeInto.
+      let ascii = true;
+      for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+      if (ascii) {
+        this.buf[this.len++] = s.length;
+        for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+        return;
+      }
+    }
     const lengthAt = this.len++;
     const { written } = ENCODER.encodeInto(s, this.buf.subarray(this.len));
     if (written < 128) {
@@ -134,6 +144,14 @@ export class ByteReader {
     return b;
   }
 
+  /** Skips `n` bytes and returns where they start: a decoder that reads them in place. */
+  skip(n: number): number {
+    if (this.pos + n > this.buf.length) throw corruptStoredData(this.name, "truncated");
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
   /** Bytes not read yet: a decoder checks it is 0 at the end. */
   remaining(): number {
     return this.buf.length - this.pos;
@@ -183,20 +201,22 @@ export class ByteReader {
 
   string(): string {
     const n = this.varint();
-    const start = this.pos;
-    const end = start + n;
-    if (end > this.buf.length) throw corruptStoredData(this.name, "truncated");
-    this.pos = end;
-    // Names are short and mostly ASCII: a loop beats a call into TextDecoder.
-    if (n <= 32) {
-      let s = "";
-      for (let i = start; i < end; i++) {
-        const c = this.buf[i];
-        if (c >= 0x80) return DECODER.decode(this.buf.subarray(start, end));
-        s += String.fromCharCode(c);
-      }
-      return s;
-    }
-    return DECODER.decode(this.buf.subarray(start, end));
+    return utf8At(this.buf, this.skip(n), n);
   }
+}
+
+/** The UTF-8 text of `buf[start, start + n)` (invalid sequences become U+FFFD). */
+export function utf8At(buf: Uint8Array, start: number, n: number): string {
+  const end = start + n;
+  // Names are short and mostly ASCII: a loop beats a call into TextDecoder.
+  if (n <= 32) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const c = buf[i];
+      if (c >= 0x80) return DECODER.decode(buf.subarray(start, end));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return DECODER.decode(buf.subarray(start, end));
 }

@@ -125,6 +125,20 @@ function writeBody(buckets: EncodableBucket[], resolutionMs: number): Uint8Array
 }
 
 function writeUnits(w: ByteWriter, buckets: EncodableBucket[]): void {
+  // One unit throughout, the aggregator's case: no tables.
+  const u0 = buckets[0].unit;
+  let same = true;
+  for (let i = 1; i < buckets.length && same; i++) same = buckets[i].unit === u0;
+  if (same) {
+    if (u0 === undefined) w.varint(0);
+    else {
+      w.varint(1);
+      w.string(u0);
+    }
+    w.byte(0);
+    w.varint(u0 === undefined ? 0 : 1);
+    return;
+  }
   const table: string[] = [];
   const codes = buckets.map((b) => {
     if (b.unit === undefined) return 0;
@@ -144,6 +158,14 @@ function writeUnits(w: ByteWriter, buckets: EncodableBucket[]): void {
 }
 
 function writeTimestamps(w: ByteWriter, buckets: EncodableBucket[], res: number): void {
+  if (buckets.length === 1) {
+    // What the general case writes for one bucket, without its arrays.
+    const t = buckets[0].t;
+    if (!Number.isSafeInteger(t)) throw new RangeError(`encodeChunk: bucket time ${t} is not an integer of ms`);
+    w.byte(t % res === 0 ? Ts.CONSECUTIVE : Ts.RAW);
+    w.zigzag(t % res === 0 ? t / res : t);
+    return;
+  }
   const ts = buckets.map((b) => b.t);
   for (const t of ts) if (!Number.isSafeInteger(t)) throw new RangeError(`encodeChunk: bucket time ${t} is not an integer of ms`);
   const aligned = ts.every((t) => t % res === 0);
@@ -348,25 +370,28 @@ const NO_LESS: BinKey[] = [];
 
 /** `m` bins of one sign from BINS at `at`, less one observation per matching entry of `less` (bins left empty are not written). */
 function writeBins(w: ByteWriter, at: number, m: number, integral: boolean, less: BinKey[], sign: 1 | -1): void {
-  const data = BINS.data;
-  const countOf = (i: number) => {
-    let c = data[at + 2 * i + 1];
-    for (const l of less) if (l.sign === sign && l.index === data[at + 2 * i]) c--;
-    return c;
-  };
   let n = 0;
-  for (let i = 0; i < m; i++) if (countOf(i) > 0) n++;
+  for (let i = 0; i < m; i++) if (binCountLess(at, i, less, sign) > 0) n++;
   w.varint(n);
   let prev: number | undefined;
+  const data = BINS.data;
   for (let i = 0; i < m; i++) {
     const k = data[at + 2 * i];
-    const c = countOf(i);
+    const c = binCountLess(at, i, less, sign);
     if (!(c > 0)) continue;
     if (prev === undefined) w.zigzag(k);
     else w.varint(k - prev - 1);
     prev = k;
     writeCount(w, integral, c);
   }
+}
+
+/** The count of bin `i` of the run at `at` in BINS, less one per matching entry of `less`. */
+function binCountLess(at: number, i: number, less: BinKey[], sign: 1 | -1): number {
+  const data = BINS.data;
+  let c = data[at + 2 * i + 1];
+  for (let j = 0; j < less.length; j++) if (less[j].sign === sign && less[j].index === data[at + 2 * i]) c--;
+  return c;
 }
 
 /** Smallest d with every value = m/10^d exactly, |m| ≤ 2^48; -1 if none. */
@@ -437,32 +462,29 @@ function writeColumn(w: ByteWriter, values: Float64Array, n: number): void {
 }
 
 /**
- * Gorilla-style XOR of each value's float64 bits with the previous value's:
- * `visit` gets each value's XOR as 8 bytes (in XOR_BYTES_OUT), with its
- * leading and trailing zero byte counts.
+ * Gorilla-style XOR of value i's float64 bits with value i-1's (0 for the
+ * first): its 8 bytes go to XOR_BYTES_OUT, and the answer is its leading
+ * zero byte count << 4 | its trailing zero byte count.
  */
-function xorEach(values: Float64Array, n: number, visit: (lz: number, tz: number) => void): void {
-  let prevHi = 0;
-  let prevLo = 0;
+function xorAt(values: Float64Array, i: number): number {
   const x = XOR_BYTES_OUT;
-  for (let i = 0; i < n; i++) {
-    XOR_VIEW_OUT.setFloat64(0, values[i]);
-    const hi = XOR_VIEW_OUT.getUint32(0);
-    const lo = XOR_VIEW_OUT.getUint32(4);
-    const xh = (hi ^ prevHi) >>> 0;
-    const xl = (lo ^ prevLo) >>> 0;
-    prevHi = hi;
-    prevLo = lo;
-    for (let i = 0; i < 4; i++) {
-      x[i] = (xh >>> (24 - 8 * i)) & 0xff;
-      x[4 + i] = (xl >>> (24 - 8 * i)) & 0xff;
-    }
-    let lz = 0;
-    while (lz < 8 && x[lz] === 0) lz++;
-    let tz = 0;
-    if (lz < 8) while (x[7 - tz] === 0) tz++;
-    visit(lz, tz);
+  XOR_VIEW_OUT.setFloat64(0, values[i]);
+  let xh = XOR_VIEW_OUT.getUint32(0);
+  let xl = XOR_VIEW_OUT.getUint32(4);
+  if (i > 0) {
+    XOR_VIEW_OUT.setFloat64(0, values[i - 1]);
+    xh = (xh ^ XOR_VIEW_OUT.getUint32(0)) >>> 0;
+    xl = (xl ^ XOR_VIEW_OUT.getUint32(4)) >>> 0;
   }
+  for (let k = 0; k < 4; k++) {
+    x[k] = (xh >>> (24 - 8 * k)) & 0xff;
+    x[4 + k] = (xl >>> (24 - 8 * k)) & 0xff;
+  }
+  let lz = 0;
+  while (lz < 8 && x[lz] === 0) lz++;
+  let tz = 0;
+  if (lz < 8) while (x[7 - tz] === 0) tz++;
+  return (lz << 4) | tz;
 }
 
 const XOR_BYTES_OUT = new Uint8Array(8);
@@ -471,15 +493,19 @@ const XOR_VIEW_OUT = new DataView(new ArrayBuffer(8));
 /** Bytes the XOR column of `values` takes (without its mode byte). */
 function xorSize(values: Float64Array, n: number): number {
   let size = 0;
-  xorEach(values, n, (lz, tz) => (size += 1 + Math.max(0, 8 - lz - tz)));
+  for (let i = 0; i < n; i++) {
+    const h = xorAt(values, i);
+    size += 1 + Math.max(0, 8 - (h >> 4) - (h & 15));
+  }
   return size;
 }
 
 function xorWrite(w: ByteWriter, values: Float64Array, n: number): void {
-  xorEach(values, n, (lz, tz) => {
-    w.byte((lz << 4) | tz);
-    for (let i = lz; i < 8 - tz; i++) w.byte(XOR_BYTES_OUT[i]);
-  });
+  for (let i = 0; i < n; i++) {
+    const h = xorAt(values, i);
+    w.byte(h);
+    for (let k = h >> 4; k < 8 - (h & 15); k++) w.byte(XOR_BYTES_OUT[k]);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -835,6 +861,10 @@ function unitOrder(x: string | undefined, y: string | undefined): number {
 // bytes
 
 function gcd(a: number, b: number): number {
-  while (b > 0) [a, b] = [b, a % b];
+  while (b > 0) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
   return a;
 }

@@ -52,7 +52,7 @@ export function encodeDelta(
     writeChunk(body, buckets, TIERS[ref.tier].resolutionMs);
     if (index) {
       offsets.push(at, body.length());
-      index.push({ ...ref, body: EMPTY });
+      index.push({ account: ref.account, seriesId: ref.seriesId, unit: ref.unit, tier: ref.tier, start: ref.start, body: EMPTY });
     }
     n++;
   }

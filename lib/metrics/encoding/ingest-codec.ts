@@ -13,7 +13,10 @@
  */
 import { corruptStoredData } from "../../errors.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
-import { FNV_OFFSET, fnvStep, seriesHash, textHash } from "../store/identity.js";
+import { cachedSeriesId, FNV_OFFSET, fnvStep } from "../store/identity.js";
+import { knownName, knownSeries, type KnownName, type MessageSeries } from "./known-series.js";
+
+export type { MessageSeries };
 import type { Aggregate } from "../read/aggregate.js";
 import type { TierName } from "../store/tiers.js";
 
@@ -263,17 +266,11 @@ export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
   return { account, namespace, data };
 }
 
-/** A series of a decoded message, with its identity hash (identity.ts cachedSeriesIdByHash). */
-export interface MessageSeries {
-  m: string;
-  d: Array<[string, string]>;
-  hash: number;
-}
-
 /**
  * A message decoded into columns, for the aggregator: no object per
- * datapoint. One instance is refilled message after message (its arrays grow
- * as needed), so a batch makes garbage per series, not per datapoint.
+ * datapoint, and series resolved through known-series.ts, so a series met
+ * before costs no string and no lookup by text. One instance is refilled
+ * message after message (its arrays grow as needed).
  *
  * Datapoint i: series[seriesOf[i]], unit strings[unitOf[i]], flags[i] (the
  * wire flags: KIND, HIGH_RESOLUTION, HAS_COUNTS), time t[i], and its payload
@@ -294,11 +291,9 @@ export class IngestColumns {
   payload = new Float64Array(4096);
   private payloadLength = 0;
 
-  reset(account: string, namespace: string, strings: string[], series: MessageSeries[], length: number): void {
+  reset(account: string, namespace: string, length: number): void {
     this.account = account;
     this.namespace = namespace;
-    this.strings = strings;
-    this.series = series;
     this.length = 0;
     this.payloadLength = 0;
     if (this.seriesOf.length < length) {
@@ -331,22 +326,9 @@ export class IngestColumns {
   }
 }
 
-/**
- * One string object per distinct name across messages, with its hash: the
- * series cache (identity.ts) and the fold compare names with ===, which for
- * the same object is a pointer comparison rather than a walk over the
- * characters, and each name is hashed once, not once a message.
- */
-const INTERNED = new Map<string, { text: string; hash: number }>();
-
-function interned(s: string): { text: string; hash: number } {
-  let known = INTERNED.get(s);
-  if (known === undefined) {
-    if (INTERNED.size >= 100_000) INTERNED.clear();
-    INTERNED.set(s, (known = { text: s, hash: textHash(s) }));
-  }
-  return known;
-}
+// Scratch of decodeIngestColumns: a message's names, and one series' dimension names.
+const NAMES: KnownName[] = [];
+const PAIRS: KnownName[] = [];
 
 /** Decodes a message (either form) into `into`. Throws on bytes that are neither. */
 export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): IngestColumns {
@@ -354,52 +336,53 @@ export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): Ing
   const r = new ByteReader(bytes, "ingest message");
   const version = r.byte();
   if (version !== VERSION) r.corrupt(`unknown version ${version}`);
-  const strings = new Array<string>(r.count());
-  const hashes = new Array<number>(strings.length);
-  for (let i = 0; i < strings.length; i++) {
-    const known = interned(r.string());
-    strings[i] = known.text;
-    hashes[i] = known.hash;
+  const k = r.count();
+  const strings = into.strings;
+  strings.length = k;
+  NAMES.length = k;
+  for (let i = 0; i < k; i++) {
+    const n = r.varint();
+    const name = knownName(bytes, r.skip(n), n);
+    NAMES[i] = name;
+    strings[i] = name.text;
   }
   const accountIndex = r.varint();
   const namespaceIndex = r.varint();
-  const namespace = strings[namespaceIndex];
-  if (strings[accountIndex] === undefined || namespace === undefined) r.corrupt("a string index is out of range");
-  const series = new Array<MessageSeries>(r.count(2));
-  const pairHashes: number[] = [];
-  for (let i = 0; i < series.length; i++) {
+  if (accountIndex >= k || namespaceIndex >= k) r.corrupt("a string index is out of range");
+  const namespace = NAMES[namespaceIndex];
+  const nSeries = r.count(2);
+  const series = into.series;
+  series.length = nSeries;
+  for (let i = 0; i < nSeries; i++) {
     const name = r.varint();
-    const d = new Array<[string, string]>(r.count(2));
-    pairHashes.length = 0;
-    for (let k = 0; k < d.length; k++) {
-      const dn = r.varint();
-      const dv = r.varint();
-      if (strings[dn] === undefined || strings[dv] === undefined) r.corrupt("a string index is out of range");
-      d[k] = [strings[dn], strings[dv]];
-      pairHashes.push(hashes[dn], hashes[dv]);
+    const p = r.count(2);
+    for (let j = 0; j < 2 * p; j++) {
+      const x = r.varint();
+      if (x >= k) r.corrupt("a string index is out of range");
+      PAIRS[j] = NAMES[x];
     }
-    if (strings[name] === undefined) r.corrupt("a string index is out of range");
-    series[i] = { m: strings[name], d, hash: seriesHash(hashes[namespaceIndex], hashes[name], pairHashes) };
+    if (name >= k) r.corrupt("a string index is out of range");
+    series[i] = knownSeries(namespace, NAMES[name], PAIRS, p);
   }
   const base = r.float64();
   const n = r.count(4);
-  into.reset(strings[accountIndex], namespace, strings, series, n);
+  into.reset(strings[accountIndex], namespace.text, n);
   for (let i = 0; i < n; i++) {
     const s = r.varint();
     const u = r.varint();
     const flags = r.byte();
     const t = flags & EXACT_TIME ? r.float64() : base + r.zigzag();
-    if (s >= series.length || u >= strings.length) r.corrupt("a series or unit index is out of range");
+    if (s >= nSeries || u >= k) r.corrupt("a series or unit index is out of range");
     const kind = flags & KIND;
     if (kind > VALUES) r.corrupt(`unknown datum kind ${kind}`);
     into.push(s, u, flags & ~EXACT_TIME, t);
     if (kind === VALUE) into.value(r.float64());
-    else if (kind === STATISTICS) for (let k = 0; k < 4; k++) into.value(r.float64());
+    else if (kind === STATISTICS) for (let j = 0; j < 4; j++) into.value(r.float64());
     else {
-      const k = r.count(8);
-      into.value(k);
-      for (let j = 0; j < k; j++) into.value(r.float64());
-      if (flags & HAS_COUNTS) for (let j = 0; j < k; j++) into.value(r.float64());
+      const m = r.count(8);
+      into.value(m);
+      for (let j = 0; j < m; j++) into.value(r.float64());
+      if (flags & HAS_COUNTS) for (let j = 0; j < m; j++) into.value(r.float64());
     }
   }
   return into;
@@ -414,12 +397,9 @@ function columnsOf(msg: IngestMessage, into: IngestColumns): IngestColumns {
     if (i === undefined) index.set(s, (i = strings.push(s) - 1));
     return i;
   };
-  const series = msg.data.map((d) => ({
-    m: d.m,
-    d: d.d,
-    hash: seriesHash(textHash(msg.namespace), textHash(d.m), d.d.flatMap(([k, v]) => [textHash(k), textHash(v)])),
-  }));
-  into.reset(msg.account, msg.namespace, strings, series, msg.data.length);
+  into.series = msg.data.map((d) => ({ m: d.m, d: d.d, id: cachedSeriesId(msg.namespace, d.m, d.d) }));
+  into.strings = strings;
+  into.reset(msg.account, msg.namespace, msg.data.length);
   const sink: PayloadSink = { value: (x) => into.value(x), length: (n) => into.value(n) };
   msg.data.forEach((d, i) => {
     into.push(i, intern(d.u), flagsOf(d), d.t);

@@ -5,7 +5,7 @@
  * PutMetricData returns.
  */
 import { DeliverPolicy } from "nats";
-import { getNats } from "../../storage/nats.js";
+import { getNats, nextMessage } from "../../storage/nats.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
@@ -57,12 +57,22 @@ async function readTail(account: string, partition: number): Promise<Partition> 
     opt_start_seq: checkpoint + 1,
   });
   const out: SequencedMessage[] = [];
+  let next = checkpoint + 1;
   const messages = await consumer.consume({ max_messages: 256 });
   for await (const m of messages) {
     out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
+    next = m.seq + 1;
     if (m.seq >= last || m.info.pending === 0) break;
   }
   await messages.close().catch(() => undefined);
+  // nats-server 2.9 was seen reporting 0 pending with messages still to come
+  // (under load): the stream itself confirms the end, up to `last`.
+  while (next <= last) {
+    const m = await nextMessage(jsm, INGEST_STREAM, next, subject);
+    if (!m || m.seq > last) break;
+    out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
+    next = m.seq + 1;
+  }
   return { checkpoint, messages: out };
 }
 

@@ -108,10 +108,27 @@ export async function loadChunk(kv: KV, ref: ChunkRef, basic = false): Promise<S
 }
 
 /** A chunk's record as stored at `ref`. */
+// Hot chunks are rewritten every batch and read by every query: no deflate; rollups: the best.
+export const isHot = (tier: TierName) => tier === "s1" || tier === "m1" || tier === "m1s";
+
 export function chunkRecord(ref: ChunkRef, chunk: StoredChunk): Uint8Array {
-  // Hot chunks are rewritten every batch and read by every query: no deflate; rollups: the best.
-  const hot = ref.tier === "s1" || ref.tier === "m1" || ref.tier === "m1s";
-  return encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, hot ? 0 : 9);
+  return encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, isHot(ref.tier) ? 0 : 9);
+}
+
+/**
+ * The record of a new hot chunk whose buckets are `chunk`, an undeflated
+ * chunk (a delta record's entry body): what chunkRecord would write for it
+ * decoded, without decoding it.
+ */
+export function newChunkRecord(chunk: Uint8Array, lastSeq: number): Uint8Array {
+  const out = new Uint8Array(15 + chunk.length);
+  const view = new DataView(out.buffer);
+  out[0] = FORMAT;
+  view.setFloat64(1, lastSeq);
+  view.setUint32(9, newIncarnation());
+  view.setUint16(13, 0);
+  out.set(chunk, 15);
+  return out;
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { KV } from "nats";
 import { getBucket, BUCKETS } from "../../storage/nats.js";
 import { getRecord, isWrongLastSequence, scanRecords } from "../../storage/kv.js";
+import { kvWrites } from "../../storage/kv-writes.js";
 import { identityFromPairs } from "./identity.js";
 import type { MetricIdentity } from "../types.js";
 
@@ -68,11 +69,38 @@ export async function touchSeries(touches: SeriesTouch[], now = Date.now()): Pro
     const m = memo.get(`${t.account}.${t.id}`);
     return !m || now - m.lastWrite > TOUCH_INTERVAL_MS || t.firstTimestamp < m.first || [...t.units].some((u) => !m.units.has(u));
   });
+  // Series this process has not indexed lately are tried as new: created in
+  // one window of writes that expect no record (a few µs each, where a get
+  // and a create are two round trips). Those that have one are merged with it.
+  const fresh = due.filter((t) => !memo.has(seriesKey(t.account, t.id)));
+  const records = fresh.map((t) => newRecord(t, now));
+  const revisions = await kvWrites(
+    BUCKETS.metricSeries,
+    fresh.map((t, i) => ({ key: seriesKey(t.account, t.id), value: Buffer.from(JSON.stringify(records[i])), revision: 0 })),
+    // A failed create (the record exists, or a marker) goes through touchOne, which reads it first.
+    { overMarkers: false },
+  );
+  const merge = due.filter((t) => memo.has(seriesKey(t.account, t.id)));
+  fresh.forEach((t, i) => (revisions[i] ? remember(seriesKey(t.account, t.id), records[i]) : merge.push(t)));
   const CONCURRENCY = 64;
-  for (let i = 0; i < due.length; i += CONCURRENCY) {
-    await Promise.all(due.slice(i, i + CONCURRENCY).map((t) => touchOne(kv, t, now)));
+  for (let i = 0; i < merge.length; i += CONCURRENCY) {
+    await Promise.all(merge.slice(i, i + CONCURRENCY).map((t) => touchOne(kv, t, now)));
   }
 }
+
+const newRecord = (t: SeriesTouch, now: number): SeriesRecord => ({
+  namespace: t.identity.namespace,
+  metricName: t.identity.metricName,
+  dimensions: t.identity.dimensions,
+  units: [...t.units].sort(),
+  lastTimestamp: t.lastTimestamp,
+  firstTimestamp: t.firstTimestamp,
+  lastWrite: now,
+  created: now,
+});
+
+const remember = (key: string, rec: SeriesRecord) =>
+  memo.set(key, { units: new Set(rec.units), lastWrite: rec.lastWrite, first: rec.firstTimestamp ?? -Infinity });
 
 export const MEMO_MAX = 200_000;
 let lastSweep = 0;
@@ -100,21 +128,12 @@ async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
           firstTimestamp: cur.value.firstTimestamp === undefined ? undefined : Math.min(cur.value.firstTimestamp, t.firstTimestamp),
           lastWrite: Math.max(cur.value.lastWrite, now),
         }
-      : {
-          namespace: t.identity.namespace,
-          metricName: t.identity.metricName,
-          dimensions: t.identity.dimensions,
-          units: [...t.units].sort(),
-          lastTimestamp: t.lastTimestamp,
-          firstTimestamp: t.firstTimestamp,
-          lastWrite: now,
-          created: now,
-        };
+      : newRecord(t, now);
     try {
       const bytes = Buffer.from(JSON.stringify(rec));
       if (cur) await kv.update(key, bytes, cur.revision);
       else await kv.create(key, bytes);
-      memo.set(key, { units: new Set(rec.units), lastWrite: rec.lastWrite, first: rec.firstTimestamp ?? -Infinity });
+      remember(key, rec);
       return;
     } catch (e) {
       if (!isWrongLastSequence(e)) throw e;

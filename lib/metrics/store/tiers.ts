@@ -100,9 +100,16 @@ export function ingestTiers(d: { t: number; r?: 1 | 60; k?: TierName }, now: num
   return tiersAt(d.t, d.r === 1, now, hotMs);
 }
 
-/** ingestTiers of a datapoint at `t`, published at high resolution or not. */
+/** The earliest time a high-resolution datapoint still gets 1-second buckets at `now`. */
+export const highResSince = (now: number) => now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS;
+
+/**
+ * ingestTiers of a datapoint at `t`, published at high resolution or not.
+ * The answer is the same for every `t` of one hour (TIERS.m1's chunk) on the
+ * same side of highResSince: the aggregator keeps it per hour.
+ */
 export function tiersAt(t: number, highResolution: boolean, now: number, hotMs: number): readonly TierName[] {
-  const highRes = highResolution && t >= now - HIGH_RES_RETENTION_MS + ROLL_MARGIN_MS;
+  const highRes = highResolution && t >= highResSince(now);
   const hot = chunkStart(t, TIERS.m1s) + TIERS.m1s.spanMs > now - hotMs + ROLL_MARGIN_MS;
   const open = chunkStart(t, TIERS.m1) + TIERS.m1.spanMs > now - SEAL_AFTER_MS;
   // Shared answers: this runs for every datapoint the aggregator folds.

@@ -16,20 +16,24 @@
 import { nearlyEqual } from "../read/aggregate.js";
 import type { BucketStats, EncodableBucket } from "../encoding/chunk.js";
 import type { ChunkRef } from "../store/chunk-store.js";
-import { cachedSeriesIdByHash } from "../store/identity.js";
-import { HAS_COUNTS, HIGH_RESOLUTION, KIND, STATISTICS, VALUE, type IngestColumns } from "../encoding/ingest-codec.js";
+import { HAS_COUNTS, HIGH_RESOLUTION, KIND, STATISTICS, VALUE, type IngestColumns, type MessageSeries } from "../encoding/ingest-codec.js";
 import type { SeriesTouch } from "../store/series-index.js";
 import { binIndex, type BinSink } from "../read/sketch.js";
-import { bucketStart, chunkStart, tiersAt, TIERS, type TierName } from "../store/tiers.js";
+import { bucketStart, chunkStart, highResSince, tiersAt, TIERS, type TierName } from "../store/tiers.js";
 
-/** A series touched by the batch, with the chunk its last datapoint went to (most of a series' datapoints share one). */
-export type BatchTouch = SeriesTouch & { lastChunk?: FoldedChunk; lastUnit?: string };
+/**
+ * A series touched by the batch, with its chunks in this fold and the one its
+ * last datapoint went to (most of a series' datapoints share one).
+ */
+export type BatchTouch = SeriesTouch & { lastChunk?: FoldedChunk; chunks: FoldedChunk[]; lastUnit?: string };
 
 /** By account, then series id. */
 export type Touches = Map<string, Map<string, BatchTouch>>;
 
 export interface FoldedChunk {
   ref: ChunkRef;
+  /** ref.start + the tier's span. */
+  end: number;
   /** Bucket slots, in the order they were created. */
   buckets: number[];
   /** Bucket start → slot, once the chunk has more buckets than a scan is worth. */
@@ -37,36 +41,53 @@ export interface FoldedChunk {
 }
 
 const NO_DISTRIBUTION = 1;
+const HOUR_MS = TIERS.m1.spanMs;
+let folds = 0;
 const SCAN_LIMIT = 8;
 
 export class BatchFold {
   readonly chunks: FoldedChunk[] = [];
   datapoints = 0;
-  private readonly byKey = new Map<string, FoldedChunk>();
+  /** This fold's mark on the message series it met (MessageSeries.foldMark), and those series. */
+  private readonly mark = ++folds;
+  private met: MessageSeries[] = [];
+  // tiersOf's answer for the hour from tiersHour.
+  private tiersHour = NaN;
+  private tiersRecent = false;
+  private tiersHighRes = false;
+  private tiers: readonly TierName[] = [];
+  private readonly highResFrom: number;
 
   // Buckets, by slot.
   private buckets = 0;
-  private start = new Float64Array(1024);
-  private count = new Float64Array(1024);
-  private sum = new Float64Array(1024);
-  private min = new Float64Array(1024);
-  private max = new Float64Array(1024);
-  private flags = new Uint8Array(1024);
-  private firstEntry = new Int32Array(1024);
-  private lastEntry = new Int32Array(1024);
+  private start: Float64Array;
+  private count: Float64Array;
+  private sum: Float64Array;
+  private min: Float64Array;
+  private max: Float64Array;
+  private flags: Uint8Array;
+  private firstEntry: Int32Array;
+  private lastEntry: Int32Array;
 
   // The values of the buckets' distributions, linked per bucket in arrival order.
   private entries = 0;
-  private value = new Float64Array(4096);
-  private weight = new Float64Array(4096);
-  private nextEntry = new Int32Array(4096);
+  private value: Float64Array;
+  private weight: Float64Array;
+  private nextEntry: Int32Array;
+  private released = false;
 
   /** `hotMs`: the hot tier's retention (tiers.ts retention()), which decides m1 or m5 for old datapoints. */
   constructor(
     private readonly now: number,
     private readonly hotMs: number,
     private readonly touches: Touches,
-  ) {}
+  ) {
+    this.highResFrom = highResSince(now);
+    const c = spare ?? newColumns();
+    spare = undefined;
+    ({ start: this.start, count: this.count, sum: this.sum, min: this.min, max: this.max, flags: this.flags } = c);
+    ({ firstEntry: this.firstEntry, lastEntry: this.lastEntry, value: this.value, weight: this.weight, nextEntry: this.nextEntry } = c);
+  }
 
   /**
    * Folds a decoded message's datapoints (unless `fold` is false) and records
@@ -75,31 +96,32 @@ export class BatchFold {
   add(msg: IngestColumns, fold = true): void {
     let series = this.touches.get(msg.account);
     if (!series) this.touches.set(msg.account, (series = new Map()));
-    const touchOf = new Array<BatchTouch | undefined>(msg.series.length);
     for (let i = 0; i < msg.length; i++) {
       this.datapoints++;
-      const s = msg.seriesOf[i];
+      const ms = msg.series[msg.seriesOf[i]];
       const t = msg.t[i];
       const unit = msg.strings[msg.unitOf[i]];
-      let touch = touchOf[s];
-      if (!touch) {
-        const ms = msg.series[s];
-        const id = cachedSeriesIdByHash(msg.namespace, ms.m, ms.d, ms.hash);
-        touch = series.get(id);
+      // A series is looked up once a batch: its message entry remembers the touch.
+      let touch = ms.foldMark === this.mark ? (ms.folded as BatchTouch) : undefined;
+      if (touch === undefined || touch.account !== msg.account) {
+        touch = series.get(ms.id);
         if (!touch) {
           touch = {
             lastChunk: undefined,
             lastUnit: undefined,
+            chunks: [],
             account: msg.account,
-            id,
+            id: ms.id,
             identity: { namespace: msg.namespace, metricName: ms.m, dimensions: ms.d },
             units: new Set(),
             lastTimestamp: t,
             firstTimestamp: t,
           };
-          series.set(id, touch);
+          series.set(ms.id, touch);
         }
-        touchOf[s] = touch;
+        ms.foldMark = this.mark;
+        ms.folded = touch;
+        this.met.push(ms);
       }
       if (touch.lastUnit !== unit) {
         touch.units.add(unit);
@@ -109,41 +131,69 @@ export class BatchFold {
       if (t < touch.firstTimestamp) touch.firstTimestamp = t;
       if (!fold) continue;
       const flags = msg.flags[i];
-      for (const tier of tiersAt(t, (flags & HIGH_RESOLUTION) !== 0, this.now, this.hotMs)) {
-        const bucket = this.bucketOf(this.chunkOf(touch, unit, tier, chunkStart(t, TIERS[tier])), bucketStart(t, TIERS[tier].resolutionMs));
-        this.foldDatapoint(bucket, msg, i, flags);
-      }
+      const tiers = this.tiersOf(t, (flags & HIGH_RESOLUTION) !== 0);
+      for (let k = 0; k < tiers.length; k++) this.foldDatapoint(this.bucketOf(this.chunkOf(touch, unit, tiers[k], t), t), msg, i, flags);
     }
   }
 
   /** Ends the fold: touches outlive it (the index writes, a split or retried batch), its chunks must not. */
   release(): void {
-    for (const series of this.touches.values()) for (const t of series.values()) t.lastChunk = undefined;
-  }
-
-  /** The chunks with their buckets, as the delta codec encodes them. */
-  *encodable(): Generator<{ ref: ChunkRef; buckets: EncodableBucket[] }> {
-    for (const chunk of this.chunks) yield { ref: chunk.ref, buckets: chunk.buckets.map((b) => ({ t: this.start[b], agg: this.stats(b) })) };
-  }
-
-  private chunkOf(touch: BatchTouch, unit: string, tier: TierName, start: number): FoldedChunk {
-    const last = touch.lastChunk;
-    if (last && last.ref.start === start && last.ref.tier === tier && last.ref.unit === unit) return last;
-    const key = `${touch.account}.${touch.id}.${unit}.${tier}.${start}`;
-    let chunk = this.byKey.get(key);
-    if (!chunk) {
-      chunk = { ref: { account: touch.account, seriesId: touch.id, unit, tier, start }, buckets: [] };
-      this.byKey.set(key, chunk);
-      this.chunks.push(chunk);
+    for (const series of this.touches.values()) {
+      for (const t of series.values()) {
+        t.lastChunk = undefined;
+        t.chunks = [];
+      }
     }
-    touch.lastChunk = chunk;
-    return chunk;
+    for (const ms of this.met) ms.folded = undefined;
+    this.met = [];
+    if (this.released) return;
+    this.released = true;
+    const c: Columns = { start: this.start, count: this.count, sum: this.sum, min: this.min, max: this.max, flags: this.flags, firstEntry: this.firstEntry, lastEntry: this.lastEntry, value: this.value, weight: this.weight, nextEntry: this.nextEntry };
+    if (41 * c.start.length + 20 * c.value.length <= SPARE_MAX_BYTES) spare = c;
   }
 
-  private bucketOf(chunk: FoldedChunk, start: number): number {
+  /** The chunks with their buckets, as the delta codec encodes them (before release()). */
+  *encodable(): Generator<{ ref: ChunkRef; buckets: EncodableBucket[] }> {
+    for (const chunk of this.chunks) {
+      const buckets = new Array<EncodableBucket>(chunk.buckets.length);
+      for (let k = 0; k < buckets.length; k++) buckets[k] = new BucketView(this, chunk.buckets[k]);
+      yield { ref: chunk.ref, buckets };
+    }
+  }
+
+  /** tiersAt, kept per hour: it is the same for every datapoint of an hour (tiers.ts). */
+  private tiersOf(t: number, highResolution: boolean): readonly TierName[] {
+    const recent = highResolution && t >= this.highResFrom;
+    if (t >= this.tiersHour && t < this.tiersHour + HOUR_MS && recent === this.tiersRecent && highResolution === this.tiersHighRes) return this.tiers;
+    this.tiersHour = chunkStart(t, TIERS.m1);
+    this.tiersRecent = recent;
+    this.tiersHighRes = highResolution;
+    return (this.tiers = tiersAt(t, highResolution, this.now, this.hotMs));
+  }
+
+  /** The chunk of `tier` and `unit` holding `t`: the series' last one, else one of its others in this fold, else a new one. */
+  private chunkOf(touch: BatchTouch, unit: string, tier: TierName, t: number): FoldedChunk {
+    const last = touch.lastChunk;
+    if (last && last.ref.tier === tier && last.ref.unit === unit && t >= last.ref.start && t < last.end) return last;
+    for (const c of touch.chunks) {
+      if (c.ref.tier === tier && c.ref.unit === unit && t >= c.ref.start && t < c.end) return (touch.lastChunk = c);
+    }
+    const start = chunkStart(t, TIERS[tier]);
+    const chunk: FoldedChunk = { ref: { account: touch.account, seriesId: touch.id, unit, tier, start }, end: start + TIERS[tier].spanMs, buckets: [] };
+    touch.chunks.push(chunk);
+    this.chunks.push(chunk);
+    return (touch.lastChunk = chunk);
+  }
+
+  private bucketOf(chunk: FoldedChunk, t: number): number {
     const buckets = chunk.buckets;
+    const res = TIERS[chunk.ref.tier].resolutionMs;
     // Datapoints mostly arrive in time order: the last bucket first.
-    if (buckets.length && this.start[buckets[buckets.length - 1]] === start) return buckets[buckets.length - 1];
+    if (buckets.length) {
+      const last = buckets[buckets.length - 1];
+      if (t >= this.start[last] && t < this.start[last] + res) return last;
+    }
+    const start = bucketStart(t, res);
     if (chunk.byStart) {
       const b = chunk.byStart.get(start);
       if (b !== undefined) return b;
@@ -220,19 +270,18 @@ export class BatchFold {
     this.lastEntry[b] = e;
   }
 
-  private stats(b: number): BucketStats {
-    return {
-      count: this.count[b],
-      sum: this.sum[b],
-      min: this.min[b],
-      max: this.max[b],
-      hasDistribution: !(this.flags[b] & NO_DISTRIBUTION),
-      sketchBins: (sink) => this.sketchBins(b, sink),
-    };
+  /** A bucket's statistics, for BucketView. */
+  bucketStats(b: number, view: { count: number; sum: number; min: number; max: number; hasDistribution: boolean; t: number }): void {
+    view.t = this.start[b];
+    view.count = this.count[b];
+    view.sum = this.sum[b];
+    view.min = this.min[b];
+    view.max = this.max[b];
+    view.hasDistribution = !(this.flags[b] & NO_DISTRIBUTION);
   }
 
   /** The bucket's bins from its entries: zero, then each sign's bins in index order, counts summed in arrival order. */
-  private sketchBins(b: number, sink: BinSink): void {
+  sketchBins(b: number, sink: BinSink): void {
     let zero = 0;
     let pos = 0;
     let neg = 0;
@@ -302,6 +351,71 @@ export class BatchFold {
     this.weight = grow(this.weight, n);
     this.nextEntry = grow(this.nextEntry, n);
   }
+}
+
+/** A bucket of the fold as the chunk encoder reads it: one object, both the bucket and its statistics. */
+class BucketView implements EncodableBucket, BucketStats {
+  t = 0;
+  count = 0;
+  sum = 0;
+  min = 0;
+  max = 0;
+  hasDistribution = true;
+
+  constructor(
+    private readonly fold: BatchFold,
+    private readonly b: number,
+  ) {
+    fold.bucketStats(b, this);
+  }
+
+  get agg(): BucketStats {
+    return this;
+  }
+
+  sketchBins(sink: BinSink): void {
+    this.fold.sketchBins(this.b, sink);
+  }
+}
+
+interface Columns {
+  start: Float64Array;
+  count: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  flags: Uint8Array;
+  firstEntry: Int32Array;
+  lastEntry: Int32Array;
+  value: Float64Array;
+  weight: Float64Array;
+  nextEntry: Int32Array;
+}
+
+/**
+ * A released fold's arrays, for the next fold: each batch growing its own
+ * again was a tenth of the aggregator's garbage. Kept up to SPARE_MAX_BYTES
+ * (a batch of 500,000 values); larger ones go to the collector.
+ */
+let spare: Columns | undefined;
+const SPARE_MAX_BYTES = 16 * 2 ** 20;
+
+function newColumns(): Columns {
+  const buckets = 1024;
+  const entries = 4096;
+  return {
+    start: new Float64Array(buckets),
+    count: new Float64Array(buckets),
+    sum: new Float64Array(buckets),
+    min: new Float64Array(buckets),
+    max: new Float64Array(buckets),
+    flags: new Uint8Array(buckets),
+    firstEntry: new Int32Array(buckets),
+    lastEntry: new Int32Array(buckets),
+    value: new Float64Array(entries),
+    weight: new Float64Array(entries),
+    nextEntry: new Int32Array(entries),
+  };
 }
 
 // Scratch for sketchBins: entry numbers by sign, and each entry's bin.

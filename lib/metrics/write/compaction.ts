@@ -9,15 +9,14 @@
  * every chunk write is a compare-and-set, and a loser reloads and skips what
  * the winner folded.
  */
-import type { KV } from "nats";
 import type { Aggregate } from "../read/aggregate.js";
 import { BUCKETS } from "../../storage/nats.js";
-import { kvWrites } from "../../storage/kv-writes.js";
-import { chunkBucket, chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
+import { kvWrites, type KvWrite } from "../../storage/kv-writes.js";
+import { chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, isHot, newChunkRecord, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
 import { decodeChunk } from "../encoding/chunk.js";
 import type { DeltaEntry } from "../encoding/delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
-import { inPool } from "../../storage/in-pool.js";
+import { kvRecords } from "../../storage/kv-values.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { INGEST_STREAM, PARTITIONS } from "./ingest-log.js";
 
@@ -138,28 +137,35 @@ const WRITE_SLICE = 1000;
  * not remembered.
  */
 async function applyAll(all: ChunkWork[]): Promise<void> {
-  const kv = await chunkBucket();
   let pending = all;
   for (let round = 0; pending.length > 0; round++) {
     if (round === 20) throw new Error(`compaction: ${pending.length} chunks kept changing under us`);
     const lost: ChunkWork[] = [];
     for (let from = 0; from < pending.length; from += WRITE_SLICE) {
-      const changed: Array<{ work: ChunkWork; chunk: StoredChunk }> = [];
-      // Chunks this process did not write last are loaded, many at once.
-      await inPool(
-        pending.slice(from, from + WRITE_SLICE),
-        async (work) => {
-          const key = chunkKey(work.ref);
-          const record = forget(key) ?? (await loadRecord(kv, key));
-          const chunk = record ? decodeStoredChunk(record.bytes, record.revision) : emptyChunk();
-          if (foldParts(chunk, work)) changed.push({ work, chunk });
-          else if (record) remember(key, record);
-        },
-        256,
-      );
-      const writes = changed.map(({ work, chunk }) => ({ key: chunkKey(work.ref), value: chunkRecord(work.ref, chunk), revision: chunk.revision }));
+      const writes: Array<KvWrite & { work: ChunkWork }> = [];
+      const slice = pending.slice(from, from + WRITE_SLICE);
+      const keys = slice.map((work) => chunkKey(work.ref));
+      const records = keys.map(forget);
+      // Chunks this process did not write last are loaded in one window of direct gets.
+      const missing = keys.filter((_, i) => !records[i]);
+      const at = records.flatMap((r, i) => (r ? [] : [i]));
+      await kvRecords(BUCKETS.metricChunks, missing, (j, value, revision) => {
+        // A copy: the value is a view of a network buffer the cache would keep alive.
+        records[at[j]] = { bytes: value.slice(), revision };
+      });
+      slice.forEach((work, i) => {
+        const record = records[i];
+        // A new hot chunk with one record's part (every chunk, when an hour begins) is that part's bytes.
+        if (!record && work.parts.length === 1 && isHot(work.ref.tier)) {
+          const { entry, to } = work.parts[0];
+          return void writes.push({ work, key: keys[i], value: newChunkRecord(entry.body, to), revision: 0 });
+        }
+        const chunk = record ? decodeStoredChunk(record.bytes, record.revision) : emptyChunk();
+        if (foldParts(chunk, work)) writes.push({ work, key: keys[i], value: chunkRecord(work.ref, chunk), revision: chunk.revision });
+        else if (record) remember(keys[i], record);
+      });
       const revisions = await kvWrites(BUCKETS.metricChunks, writes);
-      changed.forEach(({ work }, i) => {
+      writes.forEach(({ work }, i) => {
         if (revisions[i] === 0) return void lost.push(work);
         remember(writes[i].key, { bytes: writes[i].value, revision: revisions[i] });
         work.written = true;
@@ -188,14 +194,6 @@ function mergeInto(target: Map<number, Aggregate>, buckets: Array<{ t: number; a
     if (cur) cur.merge(agg);
     else target.set(t, agg);
   }
-}
-
-/** A chunk's record as stored now; undefined when there is none. */
-async function loadRecord(kv: KV, key: string): Promise<CachedRecord | undefined> {
-  const e = await kv.get(key);
-  if (!e || e.operation !== "PUT" || e.value.length === 0) return undefined;
-  // A copy: the entry's bytes may be a view of a larger network buffer the cache would keep alive.
-  return { bytes: e.value.slice(), revision: e.revision };
 }
 
 function remember(key: string, record: CachedRecord): void {

@@ -6,7 +6,7 @@
  * unaggregated tail in, so its span bounds what reads and memory pay for it.
  */
 import { getCheckpoint } from "../../storage/stream-shards.js";
-import { getNats } from "../../storage/nats.js";
+import { getNats, nextMessage } from "../../storage/nats.js";
 import { ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter } from "./ingest-log.js";
 
 /** The span of unaggregated data, in seconds (0 when none waits). */
@@ -16,11 +16,8 @@ export async function ingestLagSeconds(): Promise<number> {
   const oldest = await Promise.all(
     Array.from({ length: PARTITIONS }, async (_, p) => {
       const checkpoint = await getCheckpoint(INGEST_STREAM, String(p));
-      // The ingest stream has no direct gets: the JS API answers, 404 when nothing is past the checkpoint.
-      const next = await jsm.streams.getMessage(INGEST_STREAM, { seq: checkpoint + 1, next_by_subj: partitionFilter(p) } as unknown as { seq: number }).catch((e) => {
-        if ((e as { code?: string }).code === "404") return undefined;
-        throw e;
-      });
+      // The ingest stream has no direct gets: the JS API answers.
+      const next = await nextMessage(jsm, INGEST_STREAM, checkpoint + 1, partitionFilter(p));
       return next ? next.time.getTime() : Infinity;
     }),
   );
