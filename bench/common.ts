@@ -1,6 +1,6 @@
 /** What the service benchmarks share: arguments and the machine they ran on. */
 import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -57,6 +57,50 @@ export function rssMb(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const TICKS = 100;
+
+/** CPU seconds (user + system) of each thread of a process, by thread id, from /proc (empty when it is gone). */
+export function threadCpu(pid: number | undefined): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!pid) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(Number(tid), (Number(f[11]) + Number(f[12])) / TICKS);
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return out;
+}
+
+/**
+ * A service process's CPU between two threadCpu samples, split as the bench
+ * reports it: the main thread (the API), the busiest other thread (the
+ * stream worker that aggregates) and the rest (GC helpers, compilers, libuv).
+ */
+export function serviceCpu(pid: number, before: Map<number, number>, after: Map<number, number>): { api: number; worker: number; other: number } {
+  let api = 0;
+  let worker = 0;
+  let other = 0;
+  for (const [tid, t] of after) {
+    const d = t - (before.get(tid) ?? 0);
+    if (tid === pid) api = d;
+    else if (d > worker) {
+      other += worker;
+      worker = d;
+    } else other += d;
+  }
+  return { api, worker, other };
 }
 
 /**

@@ -6,8 +6,20 @@
  * Node HTTP server that only reads, gunzips and JSON.parses the same bodies,
  * driven by the same clients.
  *
- *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--no-aggregator] [--rate N] [--profile DIR]
- *                           [--no-validation | --compare-validation]
+ *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--services N] [--no-aggregator] [--rate N]
+ *                           [--profile DIR] [--no-validation | --compare-validation]
+ *
+ * The aggregator runs in a worker thread of the service process, on the same
+ * two cores as the API and the clients: the figure is what clients see while
+ * aggregation keeps up (the backlog is printed; past max_ingest_lag the
+ * service answers Throttling, counted apart and not as datums). The CPU each
+ * part spent per datum is printed: the clients, the service's API thread, its
+ * aggregator thread, its other threads (GC helpers), nats-server.
+ *
+ * --services N (N ≥ 2) measures one service, then starts N − 1 more on the
+ * same nats-server and S3 (as more hosts would), waits until they share the
+ * ingest stream's shards, and measures again with the clients spread over
+ * every endpoint: both figures are printed.
  *
  * --rate N offers N datums/s in all instead of as many as the clients can
  * send: the aggregator's lag at a load it can sustain. The ceiling run is
@@ -27,7 +39,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
 import { startStack, templateWithoutAggregator, type Stack } from "../test/support/stack.js";
-import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb } from "./common.js";
+import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb, serviceCpu, threadCpu } from "./common.js";
 
 const SECONDS = numberArg("seconds", 60);
 const CLIENTS = numberArg("clients", 8);
@@ -37,6 +49,13 @@ const NO_AGGREGATOR = process.argv.includes("--no-aggregator");
 const RATE = numberArg("rate", 0);
 const NO_VALIDATION = process.argv.includes("--no-validation");
 const COMPARE_VALIDATION = process.argv.includes("--compare-validation");
+const SERVICES = Math.max(1, numberArg("services", 1));
+
+/** A running service process as the benchmark drives and measures it. */
+interface Target {
+  endpoint: string;
+  pid(): number | undefined;
+}
 
 /** Request `i` of the load, timestamped now (to the second). */
 const request = (i: number) => ingestRequest(i, SERIES, new Date(Math.floor(Date.now() / 1000) * 1000));
@@ -51,17 +70,19 @@ function client(endpoint: string): CloudWatchClient {
 }
 
 
-async function drive(endpoint: string, seconds: number, onTick?: () => void) {
+/** The clients, spread over the endpoints (client c sends to endpoints[c mod n]), for `seconds`. */
+async function drive(endpoints: string[], seconds: number, onTick?: () => void) {
   const latencies: number[] = [];
   let datums = 0;
   let errors = 0;
+  let throttled = 0;
   let i = 0;
   const deadline = Date.now() + seconds * 1000;
   const started = Date.now();
   const tick = setInterval(() => onTick?.(), 1000);
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      const cw = client(endpoint);
+    Array.from({ length: CLIENTS }, async (_, c) => {
+      const cw = client(endpoints[c % endpoints.length]);
       const spacing = RATE ? (CLIENTS * BATCH * 1000) / RATE : 0; // ms between one client's requests
       let due = Date.now();
       while (Date.now() < deadline) {
@@ -77,8 +98,8 @@ async function drive(endpoint: string, seconds: number, onTick?: () => void) {
           latencies.push(performance.now() - t0);
           datums += input.MetricData.length;
         } catch (e) {
-          errors++;
-          if (errors < 5) console.error("put failed:", (e as Error).message);
+          if ((e as Error).name === "Throttling") throttled++;
+          else if (++errors < 5) console.error("put failed:", (e as Error).message);
         }
       }
       cw.destroy();
@@ -87,7 +108,7 @@ async function drive(endpoint: string, seconds: number, onTick?: () => void) {
   clearInterval(tick);
   const elapsed = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { rate: datums / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors, requests: latencies.length };
+  return { rate: datums / elapsed, datums, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors, throttled, requests: latencies.length };
 }
 
 
@@ -109,13 +130,44 @@ async function main() {
   try {
     if (COMPARE_VALIDATION) await compareValidation(stack);
     else {
-      const rate = await runService(stack, !NO_VALIDATION);
-      if (!RATE) await runCeiling(rate);
+      const targets: Target[] = [{ endpoint: stack.endpoint, pid: () => stack.servicePid() }];
+      const rates = [await runService(stack, targets, !NO_VALIDATION)];
+      if (SERVICES > 1) {
+        for (let k = 1; k < SERVICES; k++) {
+          const extra = await stack.addService(env);
+          targets.push({ endpoint: extra.endpoint, pid: extra.pid });
+        }
+        if (!NO_AGGREGATOR) await sharesBalanced(targets.length);
+        rates.push(await runService(stack, targets, !NO_VALIDATION));
+        const gain = (100 * (rates[1] - rates[0])) / rates[0];
+        console.log(`${SERVICES} services / 1 service: ${(rates[1] / rates[0]).toFixed(2)}× (${gain >= 0 ? "+" : ""}${gain.toFixed(0)}%)\n`);
+      }
+      if (!RATE) await runCeiling(rates);
     }
   } finally {
     await closeNats();
     await stack.stop();
   }
+}
+
+/** Waits (up to a minute) until `services` processes hold the ingest stream's shard leases about equally. */
+async function sharesBalanced(services: number): Promise<void> {
+  const { listShards } = await import("../lib/storage/stream-shards.js");
+  const { INGEST_STREAM } = await import("../lib/metrics/write/ingest-log.js");
+  const started = Date.now();
+  let held = new Map<string, number>();
+  while (Date.now() - started < 60_000) {
+    const shards = await listShards(INGEST_STREAM);
+    held = new Map();
+    for (const s of shards) if (s.owner && s.leaseUntil > Date.now()) held.set(s.owner, (held.get(s.owner) ?? 0) + 1);
+    const fair = Math.floor(shards.length / services);
+    if (held.size === services && [...held.values()].every((n) => n >= fair)) {
+      console.log(`the ingest stream's shards are shared after ${((Date.now() - started) / 1000).toFixed(1)} s: ${[...held.values()].join(" + ")}\n`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.log(`the shards were not shared within a minute: leases held ${[...held.values()].join(" + ") || "by none"}\n`);
 }
 
 /** The service with the stage and without, alternating (ABBA) on the same servers, restarted between runs. */
@@ -124,23 +176,26 @@ async function compareValidation(stack: Stack): Promise<void> {
   for (const validate of [true, false, false, true]) {
     await stack.stopService();
     await stack.startService({ HIVE_MODEL_VALIDATION: validate ? "on" : "off" });
-    rates[validate ? "with" : "without"].push(await runService(stack, validate));
+    rates[validate ? "with" : "without"].push(await runService(stack, [{ endpoint: stack.endpoint, pid: () => stack.servicePid() }], validate));
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const [on, off] = [mean(rates.with), mean(rates.without)];
   console.log(`model validation: with ${Math.round(on).toLocaleString("en-US")} datums/s, without ${Math.round(off).toLocaleString("en-US")} datums/s (means of two runs each): the stage costs ${((100 * (off - on)) / off).toFixed(1)}%`);
 }
 
-/** The service under load (the model validation stage on or off, as it was started); returns datums/s. */
-async function runService(stack: Stack, validate: boolean): Promise<number> {
+/** The service processes under load (the model validation stage on or off, as they were started); returns datums/s. */
+async function runService(stack: Stack, targets: Target[], validate: boolean): Promise<number> {
   const { ingestBacklog: pending } = await import("../lib/metrics/write/backlog.js");
+  const endpoints = targets.map((t) => t.endpoint);
   let maxRss = 0;
   const rssSamples: number[] = [];
   let maxBacklog = 0;
   const backlogs: number[] = []; // one sample a second
-  await drive(stack.endpoint, Math.min(5, SECONDS)); // warm-up
-  const service = await drive(stack.endpoint, SECONDS, () => {
-    const rss = rssMb(stack.servicePid());
+  await drive(endpoints, Math.min(5, SECONDS)); // warm-up
+  const pids = targets.map((t) => t.pid()!);
+  const cpuBefore = { services: pids.map(threadCpu), nats: threadCpu(stack.natsPid()), clients: process.cpuUsage() };
+  const service = await drive(endpoints, SECONDS, () => {
+    const rss = pids.reduce((sum, pid) => sum + rssMb(pid), 0);
     rssSamples.push(rss);
     maxRss = Math.max(maxRss, rss);
     void pending().then((n) => {
@@ -148,16 +203,21 @@ async function runService(stack: Stack, validate: boolean): Promise<number> {
       backlogs.push(n);
     });
   });
+  const cpu = pids.map((pid, i) => serviceCpu(pid, cpuBefore.services[i], threadCpu(pid)));
+  const natsCpu = sum([...threadCpu(stack.natsPid())].map(([tid, t]) => t - (cpuBefore.nats.get(tid) ?? 0)));
+  const clientsUsage = process.cpuUsage(cpuBefore.clients);
+  const clientsCpu = (clientsUsage.user + clientsUsage.system) / 1e6;
   const putEnded = Date.now();
   while (!NO_AGGREGATOR && (await pending()) > 0 && Date.now() - putEnded < 600_000) await new Promise((r) => setTimeout(r, 100));
   const drain = (Date.now() - putEnded) / 1000;
   const requestRate = service.requests / SECONDS;
+  const processes = targets.length > 1 ? `${targets.length} service processes` : "service";
   console.log(
-    `${NO_AGGREGATOR ? "service without the aggregator (PutMetricData → JetStream)" : "service (PutMetricData → JetStream → aggregator → KV)"}` +
+    `${NO_AGGREGATOR ? `${processes} without the aggregator (PutMetricData → JetStream)` : `${processes} (PutMetricData → JetStream → aggregator → KV)`}` +
       `, model validation ${validate ? "on" : "off"}:`,
   );
-  console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
-  console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB, median ${quantile([...rssSamples].sort((a, b) => a - b), 0.5).toFixed(0)} MiB`);
+  console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors, ${service.throttled} throttled`);
+  console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB, median ${quantile([...rssSamples].sort((a, b) => a - b), 0.5).toFixed(0)} MiB${targets.length > 1 ? " (all processes)" : ""}`);
   // A request is one ingest message per partition its series fall in.
   const inSeconds = (messages: number) => (messages / 4 / Math.max(requestRate, 1)).toFixed(1);
   const lastHalf = backlogs.slice(Math.floor(backlogs.length / 2)).sort((a, b) => a - b);
@@ -165,19 +225,36 @@ async function runService(stack: Stack, validate: boolean): Promise<number> {
   if (!NO_AGGREGATOR && lastHalf.length) {
     console.log(`  over the second half of the run: backlog median ≈ ${inSeconds(quantile(lastHalf, 0.5))} s, p90 ≈ ${inSeconds(quantile(lastHalf, 0.9))} s of requests`);
   }
+  const perDatum = (seconds: number) => ((seconds * 1e6) / Math.max(service.datums, 1)).toFixed(2);
+  const [api, worker, other] = [sum(cpu.map((c) => c.api)), sum(cpu.map((c) => c.worker)), sum(cpu.map((c) => c.other))];
+  console.log(
+    `  CPU µs per datum: clients ${perDatum(clientsCpu)}, service API thread ${perDatum(api)}, aggregator thread ${perDatum(worker)}, ` +
+      `other service threads ${perDatum(other)}, nats-server ${perDatum(natsCpu)}; all ${perDatum(clientsCpu + api + worker + other + natsCpu)} ` +
+      `(${((clientsCpu + api + worker + other + natsCpu) / SECONDS).toFixed(2)} cores busy)\n`,
+  );
   return service.rate;
 }
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
 /** The ceiling: a bare server that reads, gunzips and parses, driven by the same clients. */
-async function runCeiling(serviceRate: number): Promise<void> {
+async function runCeiling(serviceRates: number[]): Promise<void> {
   const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
   const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
-  await drive(`http://127.0.0.1:${port}`, Math.min(5, SECONDS));
-  const ceiling = await drive(`http://127.0.0.1:${port}`, SECONDS);
+  const endpoint = `http://127.0.0.1:${port}`;
+  await drive([endpoint], Math.min(5, SECONDS));
+  const before = { bare: threadCpu(bare.pid), clients: process.cpuUsage() };
+  const ceiling = await drive([endpoint], SECONDS);
+  const bareCpu = sum([...threadCpu(bare.pid)].map(([tid, t]) => t - (before.bare.get(tid) ?? 0)));
+  const clients = process.cpuUsage(before.clients);
   bare.kill();
+  const perDatum = (seconds: number) => ((seconds * 1e6) / Math.max(ceiling.datums, 1)).toFixed(2);
   console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse):");
   console.log(`  ${Math.round(ceiling.rate).toLocaleString("en-US")} datums/s, p50 ${ceiling.p50.toFixed(1)} ms, p99 ${ceiling.p99.toFixed(1)} ms`);
-  console.log(`service / ceiling: ${((100 * serviceRate) / ceiling.rate).toFixed(0)}% (target ≥ 60%)`);
+  console.log(`  CPU µs per datum: clients ${perDatum((clients.user + clients.system) / 1e6)}, bare server ${perDatum(bareCpu)}`);
+  const [one, more] = serviceRates;
+  console.log(`service / ceiling: ${((100 * one) / ceiling.rate).toFixed(0)}% (target ≥ 60%)`);
+  if (more !== undefined) console.log(`${SERVICES} services / ceiling: ${((100 * more) / ceiling.rate).toFixed(0)}%`);
 }
 
 main().catch((e) => {

@@ -4,13 +4,14 @@
  * shards are declared in lib/storage/stream-shards.ts. Per shard: hold the lease,
  * read a batch in order from the checkpoint, invoke the function with
  * Kinesis-shaped records, advance the checkpoint on success; on failure read
- * the same batch again. Several runtimes may run: one holds each shard.
+ * the same batch again. Several runtimes may run: one holds each shard, and
+ * they even out how many each holds (balanceLeases), as Kinesis consumers do.
  */
 import type { JsMsg } from "nats";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { invokeFunction } from "../lib/runtime/invoke.js";
-import { acquireLease, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/storage/stream-shards.js";
+import { acquireLease, balanceLeases, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/storage/stream-shards.js";
 import type { TemplateFunction } from "./template.js";
 
 export interface StreamTarget {
@@ -69,6 +70,8 @@ export function kinesisEvent(target: StreamTarget, shard: string, msgs: JsMsg[])
 }
 
 const LEASE_MS = 15_000;
+/** How often a runtime checks whether it holds less than its share of a stream's shards. */
+const BALANCE_MS = 5_000;
 
 export function startStreamTriggers(
   targets: StreamTarget[],
@@ -108,6 +111,20 @@ export function startStreamTriggers(
     if (lease) await releaseLease(lease).catch(() => undefined);
   }
 
+  // A shard taken here is picked up by its shardLoop's next acquireLease (the lease is already ours).
+  async function balanceLoop(target: StreamTarget): Promise<void> {
+    while (!stopped) {
+      for (let waited = 0; waited < BALANCE_MS && !stopped; waited += 250) await sleep(250);
+      if (stopped) break;
+      try {
+        const shard = await balanceLeases(target.stream, owner, LEASE_MS);
+        if (shard !== undefined) opts.log(`stream trigger ${target.logicalId}/${shard}: lease taken to share the shards evenly`);
+      } catch (e) {
+        if (!stopped) opts.log(`stream trigger ${target.logicalId}: balancing the leases failed`, e);
+      }
+    }
+  }
+
   async function run(target: StreamTarget): Promise<void> {
     // The stream and its shards are declared by the functions' own code;
     // wait for them rather than guess their configuration here.
@@ -115,7 +132,7 @@ export function startStreamTriggers(
       try {
         const shards = await listShards(target.stream);
         if (shards.length) {
-          await Promise.all(shards.map((s) => shardLoop(target, s)));
+          await Promise.all([...shards.map((s) => shardLoop(target, s)), balanceLoop(target)]);
           return;
         }
       } catch {

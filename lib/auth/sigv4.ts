@@ -439,11 +439,23 @@ function checkTime(p: ParsedAuth, now: Date, style: ErrorStyle): void {
   }
 }
 
+// Derived keys change once a day per credential, region and service (the
+// AWS SDKs cache them the same way); bounded, cleared whole when full.
+const SIGNING_KEYS = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 256;
+
 function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  const kDate = hmac(`AWS4${secret}`, date);
-  const kRegion = hmac(kDate, region);
-  const kService = hmac(kRegion, service);
-  return hmac(kService, TERMINATOR);
+  const id = `${date}\n${region}\n${service}\n${secret}`;
+  let key = SIGNING_KEYS.get(id);
+  if (key === undefined) {
+    const kDate = hmac(`AWS4${secret}`, date);
+    const kRegion = hmac(kDate, region);
+    const kService = hmac(kRegion, service);
+    key = hmac(kService, TERMINATOR);
+    if (SIGNING_KEYS.size >= MAX_SIGNING_KEYS) SIGNING_KEYS.clear();
+    SIGNING_KEYS.set(id, key);
+  }
+  return key;
 }
 
 /** Returns the SHA-256 (hex) of the body it checked the signature against. */

@@ -41,24 +41,29 @@ export function validateNamespace(namespace: string, allowReserved = false): voi
 
 const isBadNumber = (v: number) => !(v === v && v <= LIMIT && v >= -LIMIT); // NaN, ±Infinity, out of range
 
+/** The parameter path of datum `i` (of entity `entity`, when given): built only for an error message. */
+function datumPath(i: number, entity: number): string {
+  return entity < 0 ? `MetricData.member.${i + 1}` : `EntityMetricData.member.${entity + 1}.MetricData.member.${i + 1}`;
+}
+
 /**
  * Checks what the model cannot say of one datum (lib/validation has checked
  * names, lengths, counts and the unit) and turns it into its compact ingest
- * form. The hot path of ingest: `where` names the datum's parameter path,
- * only called for an error message.
+ * form. The hot path of ingest: datum `index` (of entity `entity`, or -1)
+ * is named only in an error message, and nothing is allocated for it otherwise.
  */
-export function normalizeDatum(d: MetricDatum, where: () => string, now: number): IngestDatum {
+export function normalizeDatum(d: MetricDatum, index: number, entity: number, now: number): IngestDatum {
   const dims = d.Dimensions;
-  const pairs: Array<[string, string]> = [];
+  const pairs = new Array<[string, string]>(dims === undefined ? 0 : dims.length);
   if (dims !== undefined && dims.length > 0) {
-    for (let i = 0; i < dims.length; i++) pairs.push([dims[i].Name!, dims[i].Value!]);
+    for (let i = 0; i < dims.length; i++) pairs[i] = [dims[i].Name!, dims[i].Value!];
     let ascending = true;
     for (let i = 1; i < pairs.length; i++) if (!(pairs[i - 1][0] < pairs[i][0])) ascending = false;
     if (!ascending) {
       pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
       for (let i = 1; i < pairs.length; i++) {
         if (pairs[i][0] === pairs[i - 1][0]) {
-          throw invalidParameterValue(`No metric may have duplicate dimension names: ${pairs[i][0]} appears more than once in ${where()}.Dimensions.`);
+          throw invalidParameterValue(`No metric may have duplicate dimension names: ${pairs[i][0]} appears more than once in ${datumPath(index, entity)}.Dimensions.`);
         }
       }
     }
@@ -66,17 +71,17 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
 
   const t = d.Timestamp ? d.Timestamp.getTime() : now;
   if (t < now - TWO_WEEKS_MS) {
-    throw invalidParameterValue(`The parameter ${where()}.Timestamp must specify a time no more than two weeks in the past.`);
+    throw invalidParameterValue(`The parameter ${datumPath(index, entity)}.Timestamp must specify a time no more than two weeks in the past.`);
   }
   if (t > now + TWO_HOURS_MS) {
-    throw invalidParameterValue(`The parameter ${where()}.Timestamp must specify a time no more than two hours in the future.`);
+    throw invalidParameterValue(`The parameter ${datumPath(index, entity)}.Timestamp must specify a time no more than two hours in the future.`);
   }
 
   const unit = d.Unit ?? "None";
 
   const res = d.StorageResolution ?? 60;
   if (res !== 1 && res !== 60) {
-    throw invalidParameterValue(`The value ${res} for parameter ${where()}.StorageResolution is invalid. Valid values are 1 and 60.`);
+    throw invalidParameterValue(`The value ${res} for parameter ${datumPath(index, entity)}.StorageResolution is invalid. Valid values are 1 and 60.`);
   }
 
   const hasValue = d.Value !== undefined;
@@ -86,21 +91,22 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
   // test_put_metric_data_validation, recorded against AWS), and both are counted.
   if (hasValue && (hasSet || hasValues)) {
     throw invalidParameterCombination(
-      `The parameters ${where()}.Value and ${where()}.${hasValues ? "Values" : "StatisticValues"} are mutually exclusive and you have specified both.`,
+      `The parameters ${datumPath(index, entity)}.Value and ${datumPath(index, entity)}.${hasValues ? "Values" : "StatisticValues"} are mutually exclusive and you have specified both.`,
     );
   }
   if (d.Counts !== undefined && !hasValues) {
-    throw invalidParameterCombination(`The parameter ${where()}.Counts can only be specified with ${where()}.Values.`);
+    throw invalidParameterCombination(`The parameter ${datumPath(index, entity)}.Counts can only be specified with ${datumPath(index, entity)}.Values.`);
   }
+  // Every member in one literal: one object shape for every datum, no property added later.
   // Standard resolution is the default: left out, it is a few bytes less per datum in the ingest log.
-  const out: IngestDatum = res === 1 ? { m: d.MetricName!, d: pairs, t, u: unit, r: 1 } : { m: d.MetricName!, d: pairs, t, u: unit };
+  const out: IngestDatum = { m: d.MetricName!, d: pairs, t, u: unit, r: res === 1 ? 1 : undefined, v: undefined, vs: undefined, cs: undefined, s: undefined };
 
   if (hasValue) {
-    if (isBadNumber(d.Value!)) checkNumber(d.Value!, `${where()}.Value`);
+    if (isBadNumber(d.Value!)) checkNumber(d.Value!, `${datumPath(index, entity)}.Value`);
     out.v = d.Value;
   } else if (hasSet) {
     const s = d.StatisticValues!;
-    const sp = () => `${where()}.StatisticValues`;
+    const sp = () => `${datumPath(index, entity)}.StatisticValues`;
     for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) if (isBadNumber(s[k]!)) checkNumber(s[k]!, `${sp()}.${k}`);
     if (s.SampleCount! <= 0) throw invalidParameterValue(`The value ${s.SampleCount} for parameter ${sp()}.SampleCount is invalid. It must be greater than 0.`);
     if (s.Minimum! > s.Maximum!) {
@@ -111,22 +117,22 @@ export function normalizeDatum(d: MetricDatum, where: () => string, now: number)
   if (hasValues) {
     const values = d.Values!;
     if (values.length > MAX_VALUES) {
-      throw invalidParameterValue(`The collection ${where()}.Values must not have a size greater than ${MAX_VALUES}.`);
+      throw invalidParameterValue(`The collection ${datumPath(index, entity)}.Values must not have a size greater than ${MAX_VALUES}.`);
     }
-    for (let i = 0; i < values.length; i++) if (isBadNumber(values[i])) checkNumber(values[i], `${where()}.Values.member.${i + 1}`);
+    for (let i = 0; i < values.length; i++) if (isBadNumber(values[i])) checkNumber(values[i], `${datumPath(index, entity)}.Values.member.${i + 1}`);
     if (d.Counts !== undefined) {
       if (d.Counts.length !== values.length) {
-        throw invalidParameterValue(`The parameters ${where()}.Values and ${where()}.Counts must be of the same size.`);
+        throw invalidParameterValue(`The parameters ${datumPath(index, entity)}.Values and ${datumPath(index, entity)}.Counts must be of the same size.`);
       }
       for (let i = 0; i < d.Counts.length; i++) {
         const c = d.Counts[i];
-        if (isBadNumber(c) || c < 0) throw invalidParameterValue(`The value ${c} for parameter ${where()}.Counts.member.${i + 1} is invalid.`);
+        if (isBadNumber(c) || c < 0) throw invalidParameterValue(`The value ${c} for parameter ${datumPath(index, entity)}.Counts.member.${i + 1} is invalid.`);
       }
       out.cs = d.Counts;
     }
     out.vs = values;
   } else if (!hasValue && !hasSet) {
-    throw missingParameter(`${where()}.Value`);
+    throw missingParameter(`${datumPath(index, entity)}.Value`);
   }
   return out;
 }
@@ -153,10 +159,8 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
   }
   const out: IngestDatum[] = [];
   // Parameter paths are only built for an error message.
-  for (let i = 0; i < data.length; i++) ingestForms(normalizeDatum(data[i], () => `MetricData.member.${i + 1}`, now), out);
-  entity.forEach((e, i) =>
-    (e.MetricData ?? []).forEach((d, j) => ingestForms(normalizeDatum(d, () => `EntityMetricData.member.${i + 1}.MetricData.member.${j + 1}`, now), out)),
-  );
+  for (let i = 0; i < data.length; i++) ingestForms(normalizeDatum(data[i], i, -1, now), out);
+  entity.forEach((e, i) => (e.MetricData ?? []).forEach((d, j) => ingestForms(normalizeDatum(d, j, i, now), out)));
   await admitIngest();
   try {
     await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out }, ctx.retryKey);

@@ -36,11 +36,20 @@ const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infini
 const isEpochTag = (v: unknown): v is { tag: number | bigint; value: number } =>
   v !== null && typeof v === "object" && Number((v as { tag?: unknown }).tag) === 1 && typeof (v as { value?: unknown }).value === "number";
 
+// The datums of one request mostly share a timestamp: consecutive equal
+// epoch numbers get the same Date (no handler mutates an input's Date).
+let lastEpoch = NaN;
+let lastDate = new Date(NaN);
+
 function readTimestamp(value: unknown, path: string | undefined): Date {
   let d: Date | undefined;
   if (isEpochTag(value)) value = value.value;
+  if (typeof value === "number" && value === lastEpoch) return lastDate;
   if (value instanceof Date) d = value;
-  else if (typeof value === "number") d = new Date(Math.round(value * 1000));
+  else if (typeof value === "number") {
+    d = new Date(Math.round(value * 1000));
+    if (!Number.isNaN(d.getTime())) [lastEpoch, lastDate] = [value, d];
+  }
   else if (typeof value === "string") d = /^-?\d+(\.\d+)?$/.test(value) ? new Date(Math.round(Number(value) * 1000)) : new Date(value);
   if (!d || Number.isNaN(d.getTime())) throw typeError("timestamp", value, path);
   return d;

@@ -56,6 +56,18 @@ function parseSpan(buf: Buffer, start: number, end: number, commas?: number[]): 
   return open === OPEN_ARRAY ? parseArray(buf, pieces, next) : parseObject(buf, pieces, next);
 }
 
+// What each byte is to the scan: most bytes are none of these and cost one load and one test.
+const PLAIN = 0;
+const IS_QUOTE = 1;
+const IS_OPEN = 2;
+const IS_CLOSE = 3;
+const IS_COMMA = 4;
+const CLASS = new Uint8Array(256);
+CLASS[QUOTE] = IS_QUOTE;
+CLASS[OPEN_OBJECT] = CLASS[OPEN_ARRAY] = IS_OPEN;
+CLASS[CLOSE_OBJECT] = CLASS[CLOSE_ARRAY] = IS_CLOSE;
+CLASS[COMMA] = IS_COMMA;
+
 /**
  * [start, end) pairs of the comma-separated parts between the brackets.
  * Brackets are matched by kind and strings skipped with their escapes.
@@ -63,23 +75,27 @@ function parseSpan(buf: Buffer, start: number, end: number, commas?: number[]): 
 function splitTopLevel(buf: Buffer, from: number, to: number, inner: number[]): number[] {
   const commas: number[] = [];
   const stack: number[] = [];
-  let pieceStart = from;
+  let depth = 0;
   for (let i = from; i < to; i++) {
     const c = buf[i];
-    if (c === QUOTE) {
-      i = stringEnd(buf, i, to);
-    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) stack.push(c);
-    else if (c === CLOSE_OBJECT) {
-      if (stack.pop() !== OPEN_OBJECT) throw new Malformed();
-    } else if (c === CLOSE_ARRAY) {
-      if (stack.pop() !== OPEN_ARRAY) throw new Malformed();
-    } else if (c === COMMA) {
-      // One level in as well, so a large member's own parts need no second scan.
-      if (stack.length === 0) commas.push(i);
-      else if (stack.length === 1) inner.push(i);
-    }
+    const k = CLASS[c];
+    if (k === PLAIN) continue;
+    if (k === IS_QUOTE) {
+      // The closing quote: a loop, not indexOf, since strings are short and a native call each costs more.
+      for (i++; i < to; i++) {
+        const d = buf[i];
+        if (d === QUOTE) break;
+        if (d === BACKSLASH) i++;
+      }
+      if (i >= to) throw new Malformed();
+    } else if (k === IS_OPEN) stack[depth++] = c;
+    else if (k === IS_CLOSE) {
+      if (depth === 0 || stack[--depth] !== (c === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) throw new Malformed();
+    } else if (depth === 0) commas.push(i);
+    // One level in as well, so a large member's own parts need no second scan.
+    else if (depth === 1) inner.push(i);
   }
-  if (stack.length) throw new Malformed();
+  if (depth) throw new Malformed();
   return piecesBetween(buf, from, to, commas);
 }
 

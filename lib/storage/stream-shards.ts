@@ -65,6 +65,46 @@ export async function acquireLease(stream: string, shard: string, owner: string,
 }
 
 /**
+ * The shard `owner` should take to even out the leases, if any, as the
+ * Kinesis Client Library balances leases among workers: the holders of live
+ * leases, and `owner`, share the shards. An owner below its share takes a
+ * free or expired shard, else one from the holder with the most when that
+ * one holds two or more than it does. One shard a call: shares converge to
+ * within one of each other and then stay put.
+ */
+export function shardToTake(shards: ShardRecord[], owner: string, now = Date.now()): ShardRecord | undefined {
+  const held = new Map<string, ShardRecord[]>([[owner, []]]);
+  const free: ShardRecord[] = [];
+  for (const s of shards) {
+    if (s.owner && s.leaseUntil > now) {
+      const list = held.get(s.owner) ?? [];
+      list.push(s);
+      held.set(s.owner, list);
+    } else free.push(s);
+  }
+  const mine = held.get(owner)!.length;
+  if (free.length) return mine < Math.ceil(shards.length / held.size) ? free[0] : undefined;
+  let busiest: ShardRecord[] = [];
+  for (const [o, list] of held) if (o !== owner && list.length > busiest.length) busiest = list;
+  return busiest.length >= mine + 2 ? busiest[0] : undefined;
+}
+
+/**
+ * Takes one shard's lease for `owner` when the leases are uneven (shardToTake).
+ * A holder that loses a shard this way fails its next commit; the new holder
+ * reads from the checkpoint, so the batch in flight is redone, not lost (the
+ * aggregator's appends drop records already covered: docs/formats/delta-record.md).
+ */
+export async function balanceLeases(stream: string, owner: string, ttlMs: number, now = Date.now()): Promise<string | undefined> {
+  const kv = await shardBucket();
+  const records = await scanRecords<ShardRecord>(kv, `${stream}.*`);
+  const take = shardToTake(records.map((r) => r.value), owner, now);
+  if (!take) return undefined;
+  const revision = records.find((r) => r.value === take)!.revision;
+  return (await write(kv, { ...take, owner, leaseUntil: now + ttlMs }, revision)) === undefined ? undefined : take.shard;
+}
+
+/**
  * Moves the checkpoint (and extends the lease). False when the lease was
  * lost: the caller must stop, its work will be redone by the new holder.
  */

@@ -58,7 +58,21 @@ export interface Stack {
   logs(): string;
   /** The service process's pid (for benchmarks that read its memory). */
   servicePid(): number | undefined;
+  /** nats-server's pid (for benchmarks that read its CPU time and memory). */
+  natsPid(): number | undefined;
+  /**
+   * Starts one more service process on the same nats-server and S3 (its own
+   * port and data dir), as a second host of a cluster would run; stopped with the stack.
+   */
+  addService(env?: Record<string, string>): Promise<ExtraService>;
   stop(): Promise<void>;
+}
+
+export interface ExtraService {
+  endpoint: string;
+  pid(): number | undefined;
+  logs(): string;
+  stop(): Promise<ServiceExit>;
 }
 
 /**
@@ -138,28 +152,26 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let stderr = "";
   let endpoint = "";
 
-  const startService = async (overrides: Record<string, string> = {}) => {
+  /** Spawns a service process with `env` and resolves once it listens. */
+  const launch = async (procEnv: NodeJS.ProcessEnv, onLog: (d: string) => void) => {
     const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--max-old-space-size=512", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
       cwd: ROOT,
-      env: { ...env, ...overrides },
+      env: procEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    child = proc;
-    exited = new Promise((r) => proc.once("exit", (code, signal) => r({ code, signal })));
+    const exited = new Promise<ServiceExit>((r) => proc.once("exit", (code, signal) => r({ code, signal })));
+    let logs = "";
     proc.stderr!.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-      if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000);
+      logs = (logs + d).slice(-20_000);
+      onLog(d);
     });
     let stdout = "";
+    let bound: string | undefined;
     const ready = new Promise<void>((resolve) =>
       proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
         if (stdout.length < 10_000) stdout += d;
-        const bound = listeningEndpoint(stdout);
-        if (bound) {
-          endpoint = bound;
-          env.HIVE_CLOUDWATCH_PORT = new URL(bound).port;
-          resolve();
-        }
+        bound ??= listeningEndpoint(stdout);
+        if (bound) resolve();
       }),
     );
     let timer: NodeJS.Timeout | undefined;
@@ -172,24 +184,56 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (outcome !== "ready") {
       if (outcome === "timeout") proc.kill("SIGKILL");
       const why = outcome === "timeout" ? `did not listen within ${STARTUP_TIMEOUT_MS} ms` : `exited (${outcome.code ?? outcome.signal})`;
-      throw new Error(`the service ${why}.\nstdout:\n${stdout}\nstderr:\n${stderr.slice(-20_000)}`);
+      throw new Error(`the service ${why}.\nstdout:\n${stdout}\nstderr:\n${logs}`);
     }
+    return { proc, exited, endpoint: bound! };
   };
 
-  const stopService = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<ServiceExit> => {
-    const proc = child;
-    if (!proc || !exited) return { code: null, signal: null };
-    child = undefined;
+  const startService = async (overrides: Record<string, string> = {}) => {
+    const started = await launch({ ...env, ...overrides }, (d) => {
+      stderr += d;
+      if (stderr.length > 1_000_000) stderr = stderr.slice(-500_000);
+    });
+    child = started.proc;
+    exited = started.exited;
+    endpoint = started.endpoint;
+    env.HIVE_CLOUDWATCH_PORT = new URL(endpoint).port;
+  };
+
+  const stopProcess = async (proc: ChildProcess, exit: Promise<ServiceExit>, signal: "SIGTERM" | "SIGKILL"): Promise<ServiceExit> => {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill(signal);
       const timer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
       try {
-        return await exited;
+        return await exit;
       } finally {
         clearTimeout(timer);
       }
     }
-    return exited;
+    return exit;
+  };
+  const stopService = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<ServiceExit> => {
+    const proc = child;
+    if (!proc || !exited) return { code: null, signal: null };
+    child = undefined;
+    return stopProcess(proc, exited, signal);
+  };
+
+  const extras: Array<() => Promise<unknown>> = [];
+  const addService = async (overrides: Record<string, string> = {}): Promise<ExtraService> => {
+    const extraDir = mkdtempSync(join(tmp, "data-"));
+    let logs = "";
+    const started = await launch({ ...env, HIVE_CLOUDWATCH_PORT: "0", HIVE_CLOUDWATCH_DATA_DIR: extraDir, ...overrides }, (d) => {
+      logs = (logs + d).slice(-500_000);
+    });
+    const getProc = () => started.proc;
+    live.add(getProc);
+    const stop = () => {
+      live.delete(getProc);
+      return stopProcess(started.proc, started.exited, "SIGTERM");
+    };
+    extras.push(stop);
+    return { endpoint: started.endpoint, pid: () => started.proc.pid, logs: () => logs, stop };
   };
 
   const getChild = () => child;
@@ -198,6 +242,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   live.add(getNatsProcess);
   const stopAll = async () => {
     live.delete(getChild);
+    await Promise.all(extras.map((stop) => stop().catch(() => undefined)));
     await stopService("SIGTERM").catch(() => undefined);
     live.delete(getNatsProcess);
     await Promise.all([nats!.stop(), s3!.stop()]);
@@ -237,6 +282,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     logs: () => stderr,
     servicePid: () => child?.pid,
+    natsPid: () => nats?.process?.pid,
+    addService,
     stop: stopAll,
   };
   return stack;

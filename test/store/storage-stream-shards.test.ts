@@ -1,0 +1,73 @@
+/**
+ * Stream shard leases (lib/storage/stream-shards.ts) shared by several
+ * runtimes, as Kinesis consumers share a stream's shards: the leases even
+ * out, one shard a pass, and a holder that lost a shard can no longer move
+ * its checkpoint. Against a real nats-server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServers, type TestServers } from "../support/servers.js";
+
+let servers: TestServers;
+let lib: typeof import("../../lib/storage/stream-shards.js");
+
+beforeAll(async () => {
+  servers = await startTestServers("stream-shards", { s3: false });
+  lib = await import("../../lib/storage/stream-shards.js");
+});
+
+afterAll(() => servers?.stop());
+
+const NOW = 1_000_000;
+const shard = (n: number, owner?: string, live = true): import("../../lib/storage/stream-shards.js").ShardRecord => ({
+  stream: "S",
+  shard: String(n),
+  filter: `s.${n}`,
+  checkpoint: 0,
+  owner,
+  leaseUntil: owner ? (live ? NOW + 10_000 : NOW - 1) : 0,
+});
+
+describe("shardToTake", () => {
+  // [who holds shards 0..n-1 ("" free, "x-" an expired lease of x)], the owner asking, the shard it takes (or none)
+  const cases: Array<[string, string[], string, string | undefined]> = [
+    ["a newcomer takes from the one holding all four", ["A", "A", "A", "A"], "B", "0"],
+    ["three against one: the one takes from the three", ["A", "A", "A", "B"], "B", "0"],
+    ["two and two: nothing moves", ["A", "A", "B", "B"], "B", undefined],
+    ["the one holding more never takes", ["A", "A", "A", "B"], "A", undefined],
+    ["two, two and none: the third takes one", ["A", "A", "B", "B"], "C", "0"],
+    ["two, one and one: nothing moves", ["A", "A", "B", "C"], "C", undefined],
+    ["a free shard goes to an owner below its share", ["A", "A", "A", ""], "B", "3"],
+    ["an expired lease counts as free, its holder as gone", ["A-", "A-", "B", "B"], "B", "0"],
+    ["an owner at its share leaves a free shard to others", ["A", "A", "B", ""], "A", undefined],
+    ["alone, an owner takes every free shard", ["", "", "", ""], "A", "0"],
+  ];
+  it.each(cases)("%s", (_, holders, owner, expected) => {
+    const shards = holders.map((h, i) => shard(i, h.replace("-", "") || undefined, !h.endsWith("-")));
+    expect(lib.shardToTake(shards, owner, NOW)?.shard).toBe(expected);
+  });
+});
+
+describe("balanceLeases", () => {
+  it("a second runtime takes shards from one holding all four until each holds two; the first's commits on them fail", async () => {
+    const stream = "BALANCE_TEST";
+    for (let p = 0; p < 4; p++) await lib.registerShard(stream, String(p), `cloudwatch.*.test.${p}`);
+    const leases = [];
+    for (let p = 0; p < 4; p++) leases.push(await lib.acquireLease(stream, String(p), "first", 30_000));
+    expect(leases.every(Boolean)).toBe(true);
+
+    const taken = [await lib.balanceLeases(stream, "second", 30_000), await lib.balanceLeases(stream, "second", 30_000)];
+    expect(taken.every((s) => s !== undefined)).toBe(true);
+    expect(await lib.balanceLeases(stream, "second", 30_000)).toBeUndefined();
+    expect(await lib.balanceLeases(stream, "first", 30_000)).toBeUndefined();
+
+    const owners = (await lib.listShards(stream)).map((s) => s.owner).sort();
+    expect(owners).toEqual(["first", "first", "second", "second"]);
+    for (const lease of leases) {
+      const lost = taken.includes(lease!.record.shard);
+      expect(await lib.commitLease(lease!, 10, 30_000)).toBe(!lost);
+    }
+    // the new holder holds the lease it was given, from the old checkpoint
+    const mine = await lib.acquireLease(stream, taken[0]!, "second", 30_000);
+    expect(mine?.record).toMatchObject({ owner: "second", checkpoint: 0 });
+  });
+});
