@@ -36,7 +36,7 @@ export interface RunOptions {
 
 /** From the scheduled time: just under the schedule's minute, so the next tick finds this run over. */
 const RUN_MS = 59_000;
-/** Kept free before the end besides the longest pass so far (a run past the next tick makes the scheduler skip it). */
+/** Kept free before the end besides the longest pass so far (a run past the next tick delays it). */
 const END_MARGIN_MS = 500;
 /** Between looks at a partition that had nothing new. */
 const IDLE_MS = 200;
