@@ -138,6 +138,8 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
     filterSubjects: filter,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: Math.max(1, fromSeq),
+    // One a batch: deleted when done, gone soon by itself if this process dies first.
+    inactive_threshold: 30_000,
   });
   const out: JsMsg[] = [];
   const messages = await consumer.consume({ max_messages: Math.min(max, 1024) });
@@ -168,6 +170,7 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   } finally {
     clearTimeout(timer);
     await messages.close().catch(() => undefined);
+    void consumer.delete().catch(() => undefined);
   }
   return out;
 }
