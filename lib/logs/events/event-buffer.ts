@@ -5,8 +5,9 @@
  * in the same partition, so one compactor (the partition's lease holder)
  * sees all of a stream's buffered events in order.
  */
-import { DeliverPolicy, RetentionPolicy, StorageType, type Consumer } from "nats";
-import { ensureStream, getNats, nextMessage } from "../../storage/nats.js";
+import { RetentionPolicy, StorageType } from "nats";
+import { ensureStream, getNats } from "../../storage/nats.js";
+import { readSubject } from "../../storage/stream-read.js";
 import { registerShard } from "../../storage/stream-shards.js";
 import { encodeLogBatch, type LogBatch } from "./batch-codec.js";
 
@@ -108,16 +109,9 @@ export interface BufferedMessage {
 }
 
 /**
- * Calls `visit` for each message on `subject` (may hold wildcards) with a
- * sequence in [fromSeq, toSeq], in order. Returns the sequence of the first
- * message seen (undefined when none), so a caller can tell whether messages
- * it expected were purged meanwhile.
- *
- * A fresh consumer reads the bulk. Its pending count was seen at 0 for
- * messages that were there (under load), and a read that ends early loses
- * events for the compactor and hides them from scans: so the end is
- * confirmed by the stream itself (a message get of the next sequence on the
- * subject), and whatever the consumer missed is read that way.
+ * Calls `visit` for each buffered message on `subject` (may hold wildcards)
+ * with a sequence in [fromSeq, toSeq], in order (readSubject of
+ * lib/storage/stream-read.ts). Returns the sequence of the first message seen.
  */
 export async function readBuffer(
   subject: string,
@@ -129,56 +123,5 @@ export async function readBuffer(
 ): Promise<number | undefined> {
   if (toSeq < fromSeq) return undefined;
   await ensureLogEventsStream();
-  const { js, jsm } = await getNats();
-  let first: number | undefined;
-  let next = Math.max(1, fromSeq);
-  let stopped = false;
-  const seen = async (m: BufferedMessage): Promise<boolean> => {
-    first ??= m.seq;
-    next = m.seq + 1;
-    if ((await visit(m)) === false) stopped = true;
-    return !stopped;
-  };
-  const consumer = await js.consumers.get(LOG_EVENTS_STREAM, {
-    filterSubjects: subject,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: next,
-    // Every read makes one: deleted when done, and gone soon by itself if this process dies first.
-    inactive_threshold: 30_000,
-  });
-  try {
-    await readWith(consumer, toSeq, seen, signal);
-  } finally {
-    void consumer.delete().catch(() => undefined);
-  }
-  while (!stopped && !signal?.aborted && next <= toSeq) {
-    const m = await nextMessage(jsm, LOG_EVENTS_STREAM, next, subject);
-    if (!m || m.seq > toSeq) break;
-    await seen({ seq: m.seq, data: m.data });
-  }
-  return first;
-}
-
-async function readWith(
-  consumer: Consumer,
-  toSeq: number,
-  visit: (m: BufferedMessage) => Promise<boolean>,
-  signal?: AbortSignal,
-): Promise<void> {
-  // What matched when the consumer was made bounds the read: a fetch for
-  // more than is there would wait out its expiry.
-  let pending = (await consumer.info(true)).num_pending;
-  while (pending > 0 && !signal?.aborted) {
-    const batch = await consumer.fetch({ max_messages: Math.min(pending, 64), expires: 10_000 });
-    let got = 0;
-    for await (const m of batch) {
-      got++;
-      pending = m.info.pending;
-      if (m.seq > toSeq || !(await visit(m))) {
-        pending = 0;
-        break;
-      }
-    }
-    if (got === 0) break;
-  }
+  return readSubject(LOG_EVENTS_STREAM, subject, fromSeq, toSeq, visit, signal);
 }

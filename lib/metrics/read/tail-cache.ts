@@ -4,8 +4,8 @@
  * folded into the chunks. Reads fold both in, so data is readable as soon as
  * PutMetricData returns.
  */
-import { DeliverPolicy } from "nats";
-import { getNats, nextMessage } from "../../storage/nats.js";
+import { getNats } from "../../storage/nats.js";
+import { readSubject } from "../../storage/stream-read.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
@@ -40,7 +40,7 @@ interface Partition {
 
 /** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
 async function readTail(account: string, partition: number): Promise<Partition> {
-  const { jsm, js } = await getNats();
+  const { jsm } = await getNats();
   const checkpoint = await getCheckpoint(INGEST_STREAM, String(partition));
   const subject = ingestSubject(account, partition);
   let last: number;
@@ -51,32 +51,8 @@ async function readTail(account: string, partition: number): Promise<Partition> 
   }
   if (last <= checkpoint) return { checkpoint, messages: [] };
 
-  const consumer = await js.consumers.get(INGEST_STREAM, {
-    filterSubjects: subject,
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: checkpoint + 1,
-    // Every read makes one: deleted when done, gone soon by itself if this process dies first
-    // (nats.js's default of 5 minutes kept some 1,400 of them alive on nats-server in the soak).
-    inactive_threshold: 30_000,
-  });
   const out: SequencedMessage[] = [];
-  let next = checkpoint + 1;
-  const messages = await consumer.consume({ max_messages: 256 });
-  for await (const m of messages) {
-    out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
-    next = m.seq + 1;
-    if (m.seq >= last || m.info.pending === 0) break;
-  }
-  await messages.close().catch(() => undefined);
-  void consumer.delete().catch(() => undefined);
-  // nats-server 2.9 was seen reporting 0 pending with messages still to come
-  // (under load): the stream itself confirms the end, up to `last`.
-  while (next <= last) {
-    const m = await nextMessage(jsm, INGEST_STREAM, next, subject);
-    if (!m || m.seq > last) break;
-    out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
-    next = m.seq + 1;
-  }
+  await readSubject(INGEST_STREAM, subject, checkpoint + 1, last, (m) => void out.push({ seq: m.seq, message: decodeIngestMessage(m.data) }));
   return { checkpoint, messages: out };
 }
 
