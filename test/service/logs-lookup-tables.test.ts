@@ -24,6 +24,9 @@ import {
   DescribeLookupTablesCommand,
   GetLookupTableCommand,
   GetQueryResultsCommand,
+  ListTagsForResourceCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   PutLogEventsCommand,
   StartQueryCommand,
   UpdateLookupTableCommand,
@@ -140,6 +143,16 @@ describe("lookup tables through the API (AWS SDK for JavaScript)", () => {
       sizeBytes: Buffer.byteLength(USERS),
       lastUpdatedTime: created.createdAt,
     });
+  });
+
+  it("keeps CreateLookupTable's tags, which TagResource / UntagResource / ListTagsForResource change and read by the table's ARN", async () => {
+    const arn = arnOf(account, "crud_users");
+    expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ team: "ops" });
+    await logs.send(new TagResourceCommand({ resourceArn: arn, tags: { env: "prod" } }));
+    await logs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["team"] }));
+    expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ env: "prod" });
+    expect((await failure(other.send(new ListTagsForResourceCommand({ resourceArn: arn })))).name).toBe("ResourceNotFoundException");
+    expect((await failure(logs.send(new TagResourceCommand({ resourceArn: arnOf(account, "nope"), tags: { a: "b" } })))).name).toBe("ResourceNotFoundException");
   });
 
   it("DescribeLookupTables lists by name prefix with fields and counts, a page at a time", async () => {
