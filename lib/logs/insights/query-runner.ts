@@ -14,7 +14,7 @@ import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
 import type { InsightsEvent } from "./discovered-fields.js";
 import { QueryRun } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
-import { loadLookupTables } from "./lookup-stage.js";
+import { loadLookupTables } from "./lookup-loader.js";
 import { encodePtr } from "./log-record.js";
 import { requiredTokens } from "./pushdown.js";
 import { deleteQuery, deleteResults, getQuery, isActive, listQueries, QUERY_TIMEOUT_MS, updateQuery, writeResults, type QueryRecord } from "./query-store.js";

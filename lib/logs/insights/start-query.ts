@@ -13,7 +13,7 @@ import { getLogGroup, logGroupsBucket, type LogGroupRecord } from "../groups.js"
 import { logGroupsFilter, resolveLogGroupIdentifier } from "../names.js";
 import { MAX_RESULTS } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
-import { checkLookupTables } from "./lookup-stage.js";
+import { checkLookupTables } from "./lookup-loader.js";
 import { countActive, createQuery, markActive, QUERY_RECORD_VERSION, RESULTS_KEPT_MS } from "./query-store.js";
 
 /** The function template.yaml declares for running queries. */
