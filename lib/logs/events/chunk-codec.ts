@@ -140,25 +140,28 @@ export class DecodedBlock {
     this.end.push(end);
   }
 
-  /** Keeps only the events whose message holds every needle (searched in the whole text at once). */
-  keepContaining(needles: readonly Buffer[]): void {
-    if (needles.length === 0 || this.length === 0) return;
+  /** Keeps only the events whose message holds a needle of every group (each needle searched in the whole text at once). */
+  keepContaining(groups: readonly (readonly Buffer[])[]): void {
+    if (groups.length === 0 || this.length === 0) return;
     const hits = new Uint8Array(this.length);
-    for (const needle of needles) {
-      let e = 0;
-      let lastMarked = -1;
-      for (let at = this.text.indexOf(needle); at >= 0; at = this.text.indexOf(needle, at + 1)) {
-        while (e < this.length && this.end[e] < at + needle.length) e++;
-        if (e >= this.length) break;
-        if (at >= this.start[e] && e !== lastMarked) {
-          hits[e]++;
-          lastMarked = e;
+    const held = new Uint8Array(this.length);
+    for (const group of groups) {
+      held.fill(0);
+      for (const needle of group) {
+        let e = 0;
+        for (let at = this.text.indexOf(needle); at >= 0; at = this.text.indexOf(needle, at + 1)) {
+          while (e < this.length && this.end[e] < at + needle.length) e++;
+          if (e >= this.length) break;
+          if (at >= this.start[e] && held[e] === 0) {
+            hits[e]++;
+            held[e] = 1;
+          }
         }
       }
     }
     let w = 0;
     for (let r = 0; r < this.length; r++) {
-      if (hits[r] !== needles.length) continue;
+      if (hits[r] !== groups.length) continue;
       this.timestamp[w] = this.timestamp[r];
       this.ingestionTime[w] = this.ingestionTime[r];
       this.seq[w] = this.seq[r];
@@ -202,18 +205,19 @@ export interface BlockRange {
  * Parses an inflated block's header lines (messages stay bytes). Throws a
  * ServiceError on garbage. `whole`: the block's index figures when all its
  * events are in the range (index version 2), so a block that lacks a needle
- * anywhere is counted without parsing it.
+ * anywhere is counted without parsing it. `needles`: groups of alternatives,
+ * one of each group held by every event kept.
  */
 export function decodeBlock(
   text: Buffer,
   isFirst: boolean,
   range: BlockRange = {},
-  needles: readonly Buffer[] = [],
+  needles: readonly (readonly Buffer[])[] = [],
   whole?: { count: number; messageBytes: number },
 ): DecodedBlock {
   try {
     const out = new DecodedBlock(text);
-    if (whole && needles.some((n) => text.indexOf(n) < 0)) {
+    if (whole && needles.some((g) => g.every((n) => text.indexOf(n) < 0))) {
       out.inRange = whole.count;
       out.textBytes = whole.messageBytes;
       return out;

@@ -37,6 +37,8 @@ export interface FilterPattern {
   requiredTokens: string[];
   /** Substrings every matching message contains (case kept): a scan tests them on the raw bytes before decoding. */
   requiredSubstrings: string[];
+  /** Groups of substrings: every matching message contains one of each group at least (tested as requiredSubstrings are). */
+  requiredAnyOf?: string[][];
 }
 
 /** AWS: "2 regex per filter pattern" for JSON and space-delimited patterns. */
@@ -409,6 +411,8 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
     match,
     requiredTokens: [],
     requiredSubstrings: [],
+    // mayMatch's key test as needles: `"key"`, or an escape that could spell it.
+    requiredAnyOf: quotedKeys.map((k) => [k, "\\u", ...(slash ? ["\\/"] : [])]),
   };
 }
 
