@@ -32,7 +32,7 @@ import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { compileFilterPattern } from "../lib/logs/patterns/index.js";
 import { logsClient, startStack, type Stack } from "../test/support/stack.js";
-import { drainCompactor, machine, numberArg, profileArgs, templateWithCompactorOnDemand, threadCpu } from "./common.js";
+import { drainCompactor, machine, numberArg, profileArgs, serviceCpu, templateWithCompactorOnDemand, threadCpu } from "./common.js";
 
 const MB = numberArg("mb", 100);
 const STREAMS = 8;
@@ -76,8 +76,8 @@ async function ingest(logs: CloudWatchLogsClient, group: string, now: number): P
   return { events: i, bytes };
 }
 
-/** CPU seconds of all of a process's threads so far. */
-const processCpu = (pid: number | undefined) => [...threadCpu(pid).values()].reduce((a, b) => a + b, 0);
+/** Monotonic µs, the clock of V8's CPU profiles: a query's span in a `--profile` profile. */
+const monotonicUs = () => (process.hrtime.bigint() / 1000n).toString();
 
 interface Service {
   name: string;
@@ -131,11 +131,16 @@ async function main() {
     ];
     for (const [name, input] of cases) {
       for (const svc of order) {
-        const cpu0 = processCpu(svc.pid());
+        const cpu0 = threadCpu(svc.pid());
+        const from = monotonicUs();
         const r = await timeFilter(svc.logs, input);
-        const cpu = processCpu(svc.pid()) - cpu0;
+        const split = serviceCpu(svc.pid()!, cpu0, threadCpu(svc.pid()));
+        const cpu = split.api + split.worker + split.other;
         const perMb = name === "last 10 minutes" ? `${cpu.toFixed(2)} s CPU` : `${mbps(r.ms)} MB/s of log text, ${((cpu * 1000) / (bytes / 1e6)).toFixed(1)} ms CPU/MB`;
-        console.log(`${svc.name.padEnd(5)} ${name.padEnd(22)} ${r.matches} matches, ${r.pages} pages, ${(r.ms / 1000).toFixed(2)} s = ${perMb} (load ${loadavg()[0]!.toFixed(1)})`);
+        const span = profileArgs().length ? `, profile µs ${from}-${monotonicUs()}` : "";
+        console.log(
+          `${svc.name.padEnd(5)} ${name.padEnd(22)} ${r.matches} matches, ${r.pages} pages, ${(r.ms / 1000).toFixed(2)} s = ${perMb} (main thread ${split.api.toFixed(2)} s, other threads ${(split.worker + split.other).toFixed(2)} s; load ${loadavg()[0]!.toFixed(1)}${span})`,
+        );
       }
     }
     // The matcher alone, in this process, over the same messages: what the pattern costs without the scan.
