@@ -24,7 +24,7 @@ import { requireLogGroup } from "../groups.js";
 import { logStreamsFilter } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader } from "./batch-codec.js";
-import { decodeBlock, inflateBlock, type ChunkEvent, type DecodedBlock } from "./chunk-codec.js";
+import { decodeBlock, inflateBlock, type ChunkEvent } from "./chunk-codec.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
 import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
@@ -40,6 +40,8 @@ export interface StoredLogEvent {
   message: string;
   /** AWS-style id, unique, stable across compaction (event-id.ts). */
   eventId: string;
+  /** Events it stands for (absent: 1): more only for a block summary (ScanOptions.summarize), which has no message or id. */
+  count?: number;
 }
 
 export interface ScanOptions {
@@ -55,6 +57,14 @@ export interface ScanOptions {
   requiredTokens?: string[];
   /** Substrings every wanted message holds: events without them are not yielded (nor decoded into strings). */
   requiredSubstrings?: string[];
+  /**
+   * For a reader that needs only how many events there are at what time:
+   * a stored block wholly in the time range for which this answers true
+   * (given its first and last timestamps) is not fetched; one event stands
+   * for it, at its first timestamp, with its `count` (index version 2; never
+   * with required tokens or substrings).
+   */
+  summarize?: (firstTimestamp: number, lastTimestamp: number) => boolean;
   /** log text bytes read (Insights' bytesScanned) */
   onBytesScanned?: (bytes: number) => void;
   /** events of the time range read but not yielded, for lacking a required token or substring (part of Insights' recordsScanned) */
@@ -69,6 +79,8 @@ const PREFETCH = 8;
 const PREFETCH_BYTES = 32 * 1024 * 1024;
 /** Adjacent blocks inflated by one call (about 1 MB of text). */
 const BLOCKS_PER_INFLATE = 8;
+/** Compressed bytes between two runs of wanted blocks of a chunk, at most, for one GET to fetch both (and drop the bytes between). */
+const MAX_GAP_BYTES = 256 * 1024;
 
 /** A run of one stream's events in stored order, as columns: a decoded chunk block or buffered events. */
 interface Block {
@@ -77,7 +89,26 @@ interface Block {
   readonly ingestionTime: number[];
   readonly seq: number[];
   readonly index: number[];
+  /** Events each entry stands for (a block summary), when not 1. */
+  readonly counts?: readonly number[];
   message(i: number): string;
+}
+
+/** A stored block counted from the chunk index: one entry at its first timestamp standing for all its events. */
+class SummaryBlock implements Block {
+  readonly length = 1;
+  readonly timestamp: number[];
+  readonly ingestionTime = [0];
+  readonly seq = [0];
+  readonly index = [0];
+  readonly counts: number[];
+  constructor(firstTimestamp: number, count: number) {
+    this.timestamp = [firstTimestamp];
+    this.counts = [count];
+  }
+  message(): string {
+    throw internalFailure("a block summary has no messages");
+  }
 }
 
 /** Buffered events of one stream (already strings). */
@@ -102,6 +133,7 @@ class BufferedBlock implements Block {
 class ScannedEvent implements StoredLogEvent {
   readonly timestamp: number;
   readonly ingestionTime: number;
+  readonly count: number;
   private readonly seq: number;
   private readonly index: number;
   private text?: string;
@@ -122,6 +154,7 @@ class ScannedEvent implements StoredLogEvent {
     this.ingestionTime = block.ingestionTime[i];
     this.seq = block.seq[i];
     this.index = block.index[i];
+    this.count = block.counts?.[i] ?? 1;
   }
 
   get message(): string {
@@ -351,20 +384,54 @@ async function chunkReads(selected: Map<string, SelectedStream>, opts: ScanOptio
   return out;
 }
 
-/** Reads a chunk's chosen blocks: one ranged GET per run of adjacent blocks, each block inflated on the thread pool. */
-async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly Buffer[]): Promise<DecodedBlock[]> {
+/** A block the scan counts from the index instead of reading (ScanOptions.summarize): wholly in the range, index version 2. */
+function summarized(block: ChunkEntry["blocks"][number], opts: ScanOptions, needles: readonly Buffer[]): boolean {
+  const { firstTimestamp: first, lastTimestamp: last } = block;
+  if (!opts.summarize || needles.length || last === undefined || block.count === undefined || block.messageBytes === undefined) return false;
+  return first >= (opts.startTime ?? -Infinity) && last < (opts.endTime ?? Infinity) && opts.summarize(first, last);
+}
+
+/**
+ * Reads a chunk's chosen blocks, in order: one ranged GET per run of adjacent
+ * blocks, each block inflated on the thread pool; a summarized block is not read.
+ */
+async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly Buffer[]): Promise<Block[]> {
   const { entry, blocks } = read;
   const end = (b: number) => (b + 1 < entry.blocks.length ? entry.blocks[b + 1].offset : entry.size);
   const runs: number[][] = [];
+  /** Where each run's blocks go among the chunk's, and the summaries in their places. */
+  const slots: (Block | number)[] = [];
+  let summaryBytes = 0;
   for (const b of blocks) {
+    const block = entry.blocks[b];
+    if (summarized(block, opts, needles)) {
+      slots.push(new SummaryBlock(block.firstTimestamp, block.count!));
+      summaryBytes += block.messageBytes!;
+      continue;
+    }
     const run = runs[runs.length - 1];
-    if (run && run[run.length - 1] === b - 1) run.push(b);
-    else runs.push([b]);
+    if (run && run[run.length - 1] === b - 1 && slots[slots.length - 1] === runs.length - 1) run.push(b);
+    else {
+      slots.push(runs.length);
+      runs.push([b]);
+    }
+  }
+  // Runs a few blocks apart share a GET: a request costs more than the compressed blocks between them.
+  const gets: { from: number; to: number; body?: Promise<Uint8Array | undefined> }[] = [];
+  const getOf: number[] = [];
+  for (const run of runs) {
+    const from = entry.blocks[run[0]].offset;
+    const to = end(run[run.length - 1]);
+    const prev = gets[gets.length - 1];
+    if (prev && from - prev.to <= MAX_GAP_BYTES) prev.to = to;
+    else gets.push({ from, to });
+    getOf.push(gets.length - 1);
   }
   const decoded = await Promise.all(
-    runs.map(async (run) => {
-      const base = entry.blocks[run[0]].offset;
-      const body = await getObjectRange(getConfig().logs.bucket, entry.key, base, end(run[run.length - 1]));
+    runs.map(async (run, r) => {
+      const get = gets[getOf[r]];
+      const base = get.from;
+      const body = await (get.body ??= getObjectRange(getConfig().logs.bucket, entry.key, get.from, get.to));
       // Deleted by retention while the scan ran: its events have expired.
       if (!body) return [];
       // Adjacent blocks inflate as one gzip stream (fewer hand-offs to the thread pool), a few pieces per run so both cores work.
@@ -396,11 +463,11 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly B
       );
     }),
   );
-  const out = decoded.flat();
-  opts.onBytesScanned?.(out.reduce((n, d) => n + d.textBytes, 0));
-  const skipped = out.reduce((n, d) => n + d.inRange - d.length, 0);
+  const fetched = decoded.flat();
+  opts.onBytesScanned?.(summaryBytes + fetched.reduce((n, d) => n + d.textBytes, 0));
+  const skipped = fetched.reduce((n, d) => n + d.inRange - d.length, 0);
   if (skipped) opts.onEventsSkipped?.(skipped);
-  return out.filter((d) => d.length > 0);
+  return slots.flatMap((x) => (typeof x === "number" ? decoded[x] : [x])).filter((d) => d.length > 0);
 }
 
 /**
@@ -443,7 +510,7 @@ export async function* scanLogEvents(account: string, logGroup: string, opts: Sc
   const heap = new SourceHeap();
   const source = (stream: string, blocks: Block[]): Source => ({ stream, hash: selected.get(stream)!.hash, blocks, b: 0, pos: 0 });
   for (const [stream, block] of buffered) heap.push(source(stream, [block]));
-  const loads: Promise<DecodedBlock[]>[] = [];
+  const loads: Promise<Block[]>[] = [];
   const load = (i: number) => (loads[i] ??= loadChunk(chunks[i], opts, needleBytes));
   let next = 0;
   let page: StoredLogEvent[] = [];
