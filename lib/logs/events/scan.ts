@@ -62,7 +62,8 @@ export interface ScanOptions {
    * a stored block wholly in the time range for which this answers true
    * (given its first and last timestamps) is not fetched; one event stands
    * for it, at its first timestamp, with its `count` (index version 2; never
-   * with required tokens or substrings).
+   * with required tokens or substrings). The events of blocks read go out
+   * the same way, one per run of them it answers true for.
    */
   summarize?: (firstTimestamp: number, lastTimestamp: number) => boolean;
   /** log text bytes read (Insights' bytesScanned) */
@@ -94,20 +95,41 @@ interface Block {
   message(i: number): string;
 }
 
-/** A stored block counted from the chunk index: one entry at its first timestamp standing for all its events. */
+/**
+ * Events only counted (ScanOptions.summarize): each entry stands for `counts`
+ * events from its timestamp on (a stored block counted from the chunk index,
+ * or the runs of a decoded block that summarize accepts).
+ */
 class SummaryBlock implements Block {
-  readonly length = 1;
-  readonly timestamp: number[];
-  readonly ingestionTime = [0];
-  readonly seq = [0];
-  readonly index = [0];
-  readonly counts: number[];
-  constructor(firstTimestamp: number, count: number) {
-    this.timestamp = [firstTimestamp];
-    this.counts = [count];
+  readonly ingestionTime: number[];
+  readonly seq: number[];
+  readonly index: number[];
+  constructor(
+    readonly timestamp: number[],
+    readonly counts: number[],
+  ) {
+    this.ingestionTime = this.seq = this.index = new Array<number>(timestamp.length).fill(0);
+  }
+  get length() {
+    return this.timestamp.length;
   }
   message(): string {
     throw internalFailure("a block summary has no messages");
+  }
+
+  /** A decoded block's events as runs `summarize` accepts (their order kept). */
+  static of(block: Block, summarize: NonNullable<ScanOptions["summarize"]>): SummaryBlock {
+    const timestamp: number[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < block.length; i++) {
+      const t = block.timestamp[i];
+      if (timestamp.length && summarize(timestamp[timestamp.length - 1], t)) counts[counts.length - 1]++;
+      else {
+        timestamp.push(t);
+        counts.push(1);
+      }
+    }
+    return new SummaryBlock(timestamp, counts);
   }
 }
 
@@ -405,7 +427,7 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly B
   for (const b of blocks) {
     const block = entry.blocks[b];
     if (summarized(block, opts, needles)) {
-      slots.push(new SummaryBlock(block.firstTimestamp, block.count!));
+      slots.push(new SummaryBlock([block.firstTimestamp], [block.count!]));
       summaryBytes += block.messageBytes!;
       continue;
     }
@@ -467,7 +489,9 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly B
   opts.onBytesScanned?.(summaryBytes + fetched.reduce((n, d) => n + d.textBytes, 0));
   const skipped = fetched.reduce((n, d) => n + d.inRange - d.length, 0);
   if (skipped) opts.onEventsSkipped?.(skipped);
-  return slots.flatMap((x) => (typeof x === "number" ? decoded[x] : [x])).filter((d) => d.length > 0);
+  // The blocks read are counted in runs too: no event of them goes out one by one.
+  const counted = (d: Block) => (opts.summarize && needles.length === 0 ? SummaryBlock.of(d, opts.summarize) : d);
+  return slots.flatMap((x) => (typeof x === "number" ? decoded[x].map(counted) : [x])).filter((d) => d.length > 0);
 }
 
 /**
