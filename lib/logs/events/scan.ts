@@ -80,8 +80,6 @@ const PREFETCH = 8;
 const PREFETCH_BYTES = 32 * 1024 * 1024;
 /** Adjacent blocks inflated by one call (about 1 MB of text). */
 const BLOCKS_PER_INFLATE = 8;
-/** Compressed bytes between two runs of wanted blocks of a chunk, at most, for one GET to fetch both (and drop the bytes between). */
-const MAX_GAP_BYTES = 256 * 1024;
 
 /** A run of one stream's events in stored order, as columns: a decoded chunk block or buffered events. */
 interface Block {
@@ -438,22 +436,10 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly B
       runs.push([b]);
     }
   }
-  // Runs a few blocks apart share a GET: a request costs more than the compressed blocks between them.
-  const gets: { from: number; to: number; body?: Promise<Uint8Array | undefined> }[] = [];
-  const getOf: number[] = [];
-  for (const run of runs) {
-    const from = entry.blocks[run[0]].offset;
-    const to = end(run[run.length - 1]);
-    const prev = gets[gets.length - 1];
-    if (prev && from - prev.to <= MAX_GAP_BYTES) prev.to = to;
-    else gets.push({ from, to });
-    getOf.push(gets.length - 1);
-  }
   const decoded = await Promise.all(
-    runs.map(async (run, r) => {
-      const get = gets[getOf[r]];
-      const base = get.from;
-      const body = await (get.body ??= getObjectRange(getConfig().logs.bucket, entry.key, get.from, get.to));
+    runs.map(async (run) => {
+      const base = entry.blocks[run[0]].offset;
+      const body = await getObjectRange(getConfig().logs.bucket, entry.key, base, end(run[run.length - 1]));
       // Deleted by retention while the scan ran: its events have expired.
       if (!body) return [];
       // Adjacent blocks inflate as one gzip stream (fewer hand-offs to the thread pool), a few pieces per run so both cores work.
