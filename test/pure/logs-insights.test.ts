@@ -17,7 +17,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_GROUPS, QueryRun, type ResultField } from "../../lib/logs/insights/evaluator.js";
 import { parseQuery } from "../../lib/logs/insights/parser.js";
-import { requiredTokens } from "../../lib/logs/insights/pushdown.js";
+import { countOnlyBins, requiredTokens } from "../../lib/logs/insights/pushdown.js";
 import { buildCorpus, insightsCases, LOOKUP_TABLES, MIN } from "../support/logs-insights-corpus.js";
 import { indexTable } from "../../lib/logs/insights/lookup-stage.js";
 import { parseTableBody } from "../../lib/logs/lookup-tables/csv.js";
@@ -190,6 +190,38 @@ describe("Logs Insights token pushdown", () => {
     ['filter level = "WARN" | pattern @message | filter @severityLabel = "ERROR"', ["WARN"]],
   ])("%s requires %j", (query, tokens) => {
     expect(requiredTokens(parseQuery(query).commands)).toEqual(tokens);
+  });
+});
+
+describe("counting from the chunk index (countOnlyBins)", () => {
+  it.each<[string, number[] | undefined]>([
+    ["stats count(*)", []],
+    ["stats count() as n, count(*) by bin(5m)", [300_000]],
+    ["stats count(*) by bin(1h), bin(30s) | sort `bin(1h)` desc | limit 2", [3_600_000, 30_000]],
+    // Anything that reads an event's fields or drops events must read them.
+    ["filter level = 'ERROR' | stats count(*) by bin(5m)", undefined],
+    ["stats count(level) by bin(5m)", undefined],
+    ["stats count(*), max(latency) by bin(5m)", undefined],
+    ["stats count(*) by level", undefined],
+    ["stats count(*) by bin(latency)", undefined],
+    ["fields @timestamp | stats count(*)", undefined],
+    ["stats count(*) * 2 as twice", undefined],
+  ])("%s counts by %j", (query, bins) => {
+    expect(countOnlyBins(parseQuery(query).commands)).toEqual(bins);
+  });
+
+  it("an event standing for n events counts as n of them, with the same groups in the same order", () => {
+    const query = "stats count(*) as n, count() by bin(5m) | sort n desc";
+    const one = new QueryRun(parseQuery(query), { now: NOW });
+    const many = new QueryRun(parseQuery(query), { now: NOW });
+    const at = (m: number) => ({ logGroup: "g", logStream: "s", timestamp: T0 + m * MIN, ingestionTime: T0, message: "", ptr: "", log: "" });
+    for (const [m, n] of [[1, 3], [7, 1], [4, 5], [12, 2]]) {
+      for (let i = 0; i < n; i++) one.push(at(m));
+      many.push(at(m), false, n);
+    }
+    expect(many.results()).toEqual(one.results());
+    expect(many.recordsMatched).toBe(one.recordsMatched);
+    expect(asObjects(many.results())[0]).toEqual({ "bin(5m)": ts(0), n: "8", "count()": "8" });
   });
 });
 

@@ -8,7 +8,7 @@
  *   afterAll(() => stack?.stop());
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,6 +94,11 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra options for node running the service (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /**
+   * A directory for the stores (nats-server's, S3's, the service's data) that
+   * outlives the stack: a benchmark starts again on what it stored before.
+   */
+  keepDir?: string;
 }
 
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -116,7 +121,9 @@ process.once("exit", () => {
 });
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const tmp = mkdtempSync(join(tmpdir(), "hive-cw-"));
+  const tmp = opts.keepDir ?? mkdtempSync(join(tmpdir(), "hive-cw-"));
+  mkdirSync(tmp, { recursive: true });
+  const removeTmp = () => opts.keepDir === undefined && rmSync(tmp, { recursive: true, force: true });
   const dataDir = join(tmp, "data");
   const natsStore = join(tmp, "nats");
   let nats: RunningServer | undefined;
@@ -126,7 +133,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   } catch (e) {
     await nats?.stop();
     await s3?.stop();
-    rmSync(tmp, { recursive: true, force: true });
+    removeTmp();
     throw e;
   }
   const env: NodeJS.ProcessEnv = {
@@ -247,7 +254,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await stopService("SIGTERM").catch(() => undefined);
     live.delete(getNatsProcess);
     await Promise.all([nats!.stop(), s3!.stop()]);
-    rmSync(tmp, { recursive: true, force: true });
+    removeTmp();
   };
 
   try {
