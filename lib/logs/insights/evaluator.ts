@@ -15,6 +15,7 @@ import { callFunction, type CallContext } from "./functions.js";
 import { regexOf } from "./parser.js";
 import { comparisonRange, type DiffPeriod } from "./comparison.js";
 import { byCount, PatternClusterer } from "./patterns.js";
+import { applyLookup } from "./lookup-stage.js";
 import { compareValues, isTruthy, toNumber, toText, Time, valuesEqual, type Value } from "./values.js";
 
 /** AWS returns at most 10,000 rows from a query. */
@@ -225,6 +226,8 @@ function applyRowCommand(c: Command, row: Row, ctx: CallContext): boolean {
       return true;
     case "unmask":
       return true;
+    case "lookup":
+      return applyLookup(c, row);
     default:
       throw new Error(`not a row command: ${c.kind}`);
   }
@@ -256,7 +259,7 @@ function globRegex(glob: string): RegExp {
   return new RegExp(src, "s");
 }
 
-const ROW_COMMANDS = new Set(["filter", "fields", "display", "parse", "unmask"]);
+const ROW_COMMANDS = new Set(["filter", "fields", "display", "parse", "unmask", "lookup"]);
 
 // ---------------------------------------------------------------------------
 // stats
@@ -734,6 +737,7 @@ export function projection(q: Query): string[] {
     else if (c.kind === "fields") add(explicit, c.items.map((i) => i.name));
     else if (c.kind === "parse") add(implicit, c.names);
     else if (c.kind === "unnest") add(implicit, [c.into]);
+    else if (c.kind === "lookup") add(implicit, c.outputs);
     else if (c.kind === "stats") {
       aggregated = true;
       display = undefined;

@@ -42,6 +42,7 @@ export function requiredTokens(commands: Command[]): string[] {
     if (c.kind === "stats" || c.kind === "pattern" || c.kind === "unnest" || c.kind === "dedup" || c.kind === "limit") break;
     if (c.kind === "fields" || c.kind === "display") for (const i of c.items) if (!(i.expr.kind === "field" && i.expr.name === i.name)) assigned.add(i.name);
     if (c.kind === "parse") c.names.forEach((n) => assigned.add(n));
+    if (c.kind === "lookup") c.outputs.forEach((n) => assigned.add(n));
     if (c.kind !== "filter") continue;
     const terms: Expr[] = [];
     conjuncts(c.expr, terms);

@@ -14,6 +14,7 @@ import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
 import type { InsightsEvent } from "./discovered-fields.js";
 import { QueryRun } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
+import { loadLookupTables } from "./lookup-loader.js";
 import { encodePtr } from "./log-record.js";
 import { requiredTokens } from "./pushdown.js";
 import { deleteQuery, deleteResults, getQuery, isActive, listQueries, QUERY_TIMEOUT_MS, updateQuery, writeResults, type QueryRecord } from "./query-store.js";
@@ -109,6 +110,7 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
   };
 
   try {
+    await loadLookupTables(accountId, run.query);
     const tokens = requiredTokens(run.query.commands);
     // The query's range, then diff's comparison period when it has one.
     for (const { start, end, previous } of run.ranges(range.start, range.end))
