@@ -63,8 +63,9 @@ export interface Stack {
   /**
    * Starts one more service process on the same nats-server and S3 (its own
    * port and data dir), as a second host of a cluster would run; stopped with the stack.
+   * `root`: another checkout to run it from (a benchmark comparing old and new code on one store).
    */
-  addService(env?: Record<string, string>): Promise<ExtraService>;
+  addService(env?: Record<string, string>, opts?: { root?: string }): Promise<ExtraService>;
   stop(): Promise<void>;
 }
 
@@ -153,9 +154,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let endpoint = "";
 
   /** Spawns a service process with `env` and resolves once it listens. */
-  const launch = async (procEnv: NodeJS.ProcessEnv, onLog: (d: string) => void) => {
+  const launch = async (procEnv: NodeJS.ProcessEnv, onLog: (d: string) => void, cwd = ROOT) => {
     const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--max-old-space-size=512", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
-      cwd: ROOT,
+      cwd,
       env: procEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -220,12 +221,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   const extras: Array<() => Promise<unknown>> = [];
-  const addService = async (overrides: Record<string, string> = {}): Promise<ExtraService> => {
+  const addService = async (overrides: Record<string, string> = {}, extra: { root?: string } = {}): Promise<ExtraService> => {
     const extraDir = mkdtempSync(join(tmp, "data-"));
     let logs = "";
     const started = await launch({ ...env, HIVE_CLOUDWATCH_PORT: "0", HIVE_CLOUDWATCH_DATA_DIR: extraDir, ...overrides }, (d) => {
       logs = (logs + d).slice(-500_000);
-    });
+    }, extra.root);
     const getProc = () => started.proc;
     live.add(getProc);
     const stop = () => {

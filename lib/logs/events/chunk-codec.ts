@@ -139,36 +139,6 @@ export class DecodedBlock {
     this.start.push(start);
     this.end.push(end);
   }
-
-  /** Keeps only the events whose message holds every needle (searched in the whole text at once). */
-  keepContaining(needles: readonly Buffer[]): void {
-    if (needles.length === 0 || this.length === 0) return;
-    const hits = new Uint8Array(this.length);
-    for (const needle of needles) {
-      let e = 0;
-      let lastMarked = -1;
-      for (let at = this.text.indexOf(needle); at >= 0; at = this.text.indexOf(needle, at + 1)) {
-        while (e < this.length && this.end[e] < at + needle.length) e++;
-        if (e >= this.length) break;
-        if (at >= this.start[e] && e !== lastMarked) {
-          hits[e]++;
-          lastMarked = e;
-        }
-      }
-    }
-    let w = 0;
-    for (let r = 0; r < this.length; r++) {
-      if (hits[r] !== needles.length) continue;
-      this.timestamp[w] = this.timestamp[r];
-      this.ingestionTime[w] = this.ingestionTime[r];
-      this.seq[w] = this.seq[r];
-      this.index[w] = this.index[r];
-      this.start[w] = this.start[r];
-      this.end[w] = this.end[r];
-      w++;
-    }
-    for (const a of [this.timestamp, this.ingestionTime, this.seq, this.index, this.start, this.end]) a.length = w;
-  }
 }
 
 /** Where parseField stopped: just past the field's delimiter. */
@@ -192,6 +162,79 @@ function parseField(text: Buffer, delimiter: number): number {
   return n;
 }
 
+/**
+ * decodeBlock with needles: every needle's places are found in the whole text
+ * first (Buffer.indexOf), then the walk reads only each header's length
+ * (from the end of its line) to go from event to event, and parses a header
+ * in full only for an event holding a needle of every group. `inside`: every
+ * event is in the range, so the others' timestamps are not read either.
+ */
+function decodeHolding(out: DecodedBlock, text: Buffer, p: number, from: number, to: number, groups: readonly (readonly Buffer[])[], inside: boolean): DecodedBlock {
+  const places = groups.map((g) =>
+    g.map((needle) => {
+      const at: number[] = [];
+      for (let i = text.indexOf(needle, p); i >= 0; i = text.indexOf(needle, i + 1)) at.push(i);
+      return { at, length: needle.length, next: 0 };
+    }),
+  );
+  const unbounded = inside || (from === -Infinity && to === Infinity);
+  let inRange = 0;
+  while (p < text.length) {
+    const nl = text.indexOf(10, p);
+    if (nl < 0) throw new Error("truncated header");
+    let q = nl;
+    let len = 0;
+    for (let scale = 1; q > p && text[q - 1] !== 32; q--, scale *= 10) {
+      const d = text[q - 1] - 48;
+      if (d < 0 || d > 9) throw new Error("bad header");
+      len += d * scale;
+    }
+    if (q === nl || q === p) throw new Error("bad header");
+    const start = nl + 1;
+    const end = start + len;
+    if (end + 1 > text.length || text[end] !== 10) throw new Error("truncated message");
+    // A group is held when one of its needles' first place at or after the message start ends inside it.
+    let held = true;
+    for (const group of places) {
+      let any = false;
+      for (const n of group) {
+        while (n.next < n.at.length && n.at[n.next] < start) n.next++;
+        if (n.next < n.at.length && n.at[n.next] + n.length <= end) any = true;
+      }
+      if (!any) {
+        held = false;
+        break;
+      }
+    }
+    if (held) {
+      cursor = p;
+      const t = parseField(text, 32);
+      const ingestionTime = parseField(text, 32);
+      const seq = parseField(text, 32);
+      const index = parseField(text, 32);
+      if (parseField(text, 10) !== len || cursor !== start) throw new Error("bad header");
+      if (t >= from && t < to) {
+        out.push(t, ingestionTime, seq, index, start, end);
+        out.textBytes += len;
+        inRange++;
+      }
+    } else {
+      let t = from;
+      if (!unbounded) {
+        cursor = p;
+        t = parseField(text, 32);
+      }
+      if (t >= from && t < to) {
+        out.textBytes += len;
+        inRange++;
+      }
+    }
+    p = end + 1;
+  }
+  out.inRange = inRange;
+  return out;
+}
+
 export interface BlockRange {
   /** ms, start inclusive, end exclusive */
   startTime?: number;
@@ -202,18 +245,19 @@ export interface BlockRange {
  * Parses an inflated block's header lines (messages stay bytes). Throws a
  * ServiceError on garbage. `whole`: the block's index figures when all its
  * events are in the range (index version 2), so a block that lacks a needle
- * anywhere is counted without parsing it.
+ * anywhere is counted without parsing it. `needles`: groups of alternatives,
+ * one of each group held by every event kept.
  */
 export function decodeBlock(
   text: Buffer,
   isFirst: boolean,
   range: BlockRange = {},
-  needles: readonly Buffer[] = [],
+  needles: readonly (readonly Buffer[])[] = [],
   whole?: { count: number; messageBytes: number },
 ): DecodedBlock {
   try {
     const out = new DecodedBlock(text);
-    if (whole && needles.some((n) => text.indexOf(n) < 0)) {
+    if (whole && needles.some((g) => g.every((n) => text.indexOf(n) < 0))) {
       out.inRange = whole.count;
       out.textBytes = whole.messageBytes;
       return out;
@@ -226,6 +270,7 @@ export function decodeBlock(
     }
     const from = range.startTime ?? -Infinity;
     const to = range.endTime ?? Infinity;
+    if (needles.length > 0) return decodeHolding(out, text, p, from, to, needles, whole !== undefined);
     while (p < text.length) {
       cursor = p;
       const t = parseField(text, 32);
@@ -242,7 +287,6 @@ export function decodeBlock(
       p += len + 1;
     }
     out.inRange = out.length;
-    out.keepContaining(needles);
     return out;
   } catch (e) {
     throw internalFailure(`corrupt log chunk: ${(e as Error).message}`);

@@ -55,6 +55,8 @@ export interface ScanOptions {
   requiredTokens?: string[];
   /** Substrings every wanted message holds: events without them are not yielded (nor decoded into strings). */
   requiredSubstrings?: string[];
+  /** Groups of substrings: every wanted message holds one of each group at least (tested as requiredSubstrings are). */
+  requiredAnyOf?: string[][];
   /** log text bytes read (Insights' bytesScanned) */
   onBytesScanned?: (bytes: number) => void;
   /** events of the time range read but not yielded, for lacking a required token or substring (part of Insights' recordsScanned) */
@@ -251,7 +253,7 @@ async function bufferedEvents(
   selected: Map<string, SelectedStream>,
   checkpoints: number[],
   opts: ScanOptions,
-  needles: string[],
+  needles: string[][],
 ): Promise<Map<string, BufferedBlock>> {
   const lists = new Map<string, ChunkEvent[]>();
   // Per partition, where the selected streams' buffered events can start: past the checkpoint, and past every
@@ -278,7 +280,7 @@ async function bufferedEvents(
         batch.events.forEach((e, index) => {
           bytes += Buffer.byteLength(e.message, "utf8");
           if (!inRange(e.timestamp, opts)) return;
-          if (needles.every((n) => e.message.includes(n))) list!.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
+          if (needles.every((g) => g.some((n) => e.message.includes(n)))) list!.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
           else skipped++;
         });
       }, opts.signal);
@@ -352,7 +354,7 @@ async function chunkReads(selected: Map<string, SelectedStream>, opts: ScanOptio
 }
 
 /** Reads a chunk's chosen blocks: one ranged GET per run of adjacent blocks, each block inflated on the thread pool. */
-async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly Buffer[]): Promise<DecodedBlock[]> {
+async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (readonly Buffer[])[]): Promise<DecodedBlock[]> {
   const { entry, blocks } = read;
   const end = (b: number) => (b + 1 < entry.blocks.length ? entry.blocks[b + 1].offset : entry.size);
   const runs: number[][] = [];
@@ -427,16 +429,19 @@ async function selectStreams(account: string, logGroup: string, opts: ScanOption
   return { groupId: g.id, selected, checkpoints };
 }
 
-/** What every yielded message must hold: the required tokens and substrings, once each. */
-function needlesOf(opts: ScanOptions): string[] {
-  return [...new Set([...(opts.requiredTokens ?? []), ...(opts.requiredSubstrings ?? [])])].filter((n) => n.length > 0);
+/** What every yielded message must hold, as groups of alternatives: the required tokens and substrings (once each, alone), then requiredAnyOf. */
+function needlesOf(opts: ScanOptions): string[][] {
+  const single = [...new Set([...(opts.requiredTokens ?? []), ...(opts.requiredSubstrings ?? [])])].filter((n) => n.length > 0);
+  // A group with an empty alternative is held by every message.
+  const groups = (opts.requiredAnyOf ?? []).filter((g) => g.length > 0 && g.every((n) => n.length > 0));
+  return [...single.map((n) => [n]), ...groups];
 }
 
 export async function* scanLogEvents(account: string, logGroup: string, opts: ScanOptions = {}): AsyncIterable<StoredLogEvent[]> {
   const { groupId, selected, checkpoints } = await selectStreams(account, logGroup, opts);
   if (selected.size === 0) return;
   const needles = needlesOf(opts);
-  const needleBytes = needles.map((n) => Buffer.from(n, "utf8"));
+  const needleBytes = needles.map((g) => g.map((n) => Buffer.from(n, "utf8")));
   const buffered = await bufferedEvents(account, logGroup, groupId, selected, checkpoints, opts, needles);
   const chunks = await chunkReads(selected, opts);
 
