@@ -130,10 +130,12 @@ async function main() {
   const lagsOf = (acks: Ack[]) =>
     acks.map((a) => (commits.get(a.stream) ?? []).find((c) => c.through >= a.seq)?.at ?? Infinity).map((at, i) => Math.max(0, at - acks[i].at));
   /** ms from when the flush rule made each request's events due (buffer_size or flush_interval) to the commit that holds them. */
-  const behindOf = (acks: Ack[]) => {
+  const behindOf = (acks: Ack[], earlier: Ack[]) => {
     const out: number[] = [];
+    const measured = new Set(acks);
     for (const [stream, list] of commits) {
-      const mine = acks.filter((a) => a.stream === stream).sort((a, b) => a.seq - b.seq);
+      // The warm-up's requests count towards a stream's buffer_size too.
+      const mine = [...earlier, ...acks].filter((a) => a.stream === stream).sort((a, b) => a.seq - b.seq);
       let prev = -Infinity;
       for (const c of list) {
         // The requests this commit took: past the previous commit's watermark, up to its own.
@@ -143,13 +145,14 @@ async function main() {
         let due = group[0].sent + FLUSH_INTERVAL_MS;
         const full = group.findIndex((_, k) => (k + 1) * BATCH >= (BUFFER_SIZE || 10_000));
         if (full >= 0) due = Math.min(due, group[full].at);
-        for (const a of group) out.push(Math.max(0, c.at - Math.max(due, a.at)));
+        for (const a of group) if (measured.has(a)) out.push(Math.max(0, c.at - Math.max(due, a.at)));
       }
     }
     return out.sort((a, b) => a - b);
   };
 
-  const warmup = await drive(stack.endpoint, Math.min(5, SECONDS));
+  const warmAcks: Ack[] = [];
+  const warmup = await drive(stack.endpoint, Math.min(5, SECONDS), warmAcks);
   const acks: Ack[] = [];
   const service = await drive(stack.endpoint, SECONDS, acks);
   const ended = Date.now();
@@ -164,7 +167,7 @@ async function main() {
   console.log(
     `  compactor lag (acknowledged → in a committed chunk, ${lags.length} requests): p50 ${s(quantile(lags, 0.5))} s, p90 ${s(quantile(lags, 0.9))} s, p99 ${s(quantile(lags, 0.99))} s, max ${s(lags[lags.length - 1])} s; all committed ${caughtUp.toFixed(1)} s after the last put`,
   );
-  const behind = behindOf(acks);
+  const behind = behindOf(acks, warmAcks);
   console.log(
     `  behind the buffer (due by buffer_size/flush_interval → committed, ${behind.length} requests): p50 ${s(quantile(behind, 0.5))} s, p90 ${s(quantile(behind, 0.9))} s, p99 ${s(quantile(behind, 0.99))} s, max ${s(behind[behind.length - 1])} s`,
   );

@@ -34,6 +34,9 @@ const deflate = promisify(gzip);
  */
 const MAX_GZIP_INFLIGHT_BYTES = 8 * 1024 * 1024;
 let gzipInflight = 0;
+/** Encoding runs at most this long before it lets the event loop in; not after every block, which a loaded loop makes slow. */
+const YIELD_AFTER_MS = 30;
+let lastYield = 0;
 const gzipWaiters: (() => void)[] = [];
 
 /**
@@ -102,9 +105,12 @@ export async function encodeChunk(events: readonly ChunkEvent[], compress = true
     blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
     tokenSets.push(tokens);
     members.push((await startGzip(raw, compress ? 6 : 0)).done);
-    // Back to the event loop between blocks: a flush of many chunks at once (a forced pass) once held it for
-    // seconds, and a NATS request's 5 s timer then fired before its answer was read (a TIMEOUT).
-    await new Promise(setImmediate);
+    // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
+    // for seconds, and a NATS request's 5 s timer then fired before its answer was read (a TIMEOUT).
+    if (performance.now() - lastYield >= YIELD_AFTER_MS) {
+      await new Promise(setImmediate);
+      lastYield = performance.now();
+    }
     rawBytes += raw.length;
     parts = [];
     partBytes = 0;
