@@ -98,7 +98,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
   }
 
   it("round-trip through several gzip blocks, and a reader can start at any block", async () => {
-    const c = encodeChunk(events);
+    const c = await encodeChunk(events);
     expect(c.blocks.length).toBeGreaterThan(1);
     expect(await decodeChunk(c.body, c.blocks)).toEqual(events);
     const from = c.blocks.length - 1;
@@ -107,8 +107,8 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(tail).toEqual(events.slice(events.length - tail.length));
   });
 
-  it("index each block: first and last timestamp, event count, text bytes, and a token filter of its own messages", () => {
-    const c = encodeChunk(events);
+  it("index each block: first and last timestamp, event count, text bytes, and a token filter of its own messages", async () => {
+    const c = await encodeChunk(events);
     let seen = 0;
     for (const b of c.blocks) {
       const mine = events.slice(seen, seen + b.count!);
@@ -129,7 +129,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
   });
 
   it("keep only the events in the time range and holding one substring of every required group, with the message bytes they read", async () => {
-    const c = encodeChunk(events);
+    const c = await encodeChunk(events);
     const range = { startTime: T0 + 1000, endTime: T0 + 30_000 };
     const want = events.filter((e) => e.timestamp >= range.startTime && e.timestamp < range.endTime);
     expect(await decodeChunk(c.body, c.blocks, 0, range)).toEqual(want);
@@ -145,7 +145,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
   });
 
   it("count a whole block that lacks a needle from its index figures, without parsing it", async () => {
-    const c = encodeChunk(events);
+    const c = await encodeChunk(events);
     const b = c.blocks[1];
     const text = await inflateBlock(c.body.subarray(b.offset, c.blocks[2]?.offset ?? c.body.length));
     const whole = { count: b.count!, messageBytes: b.messageBytes! };
@@ -159,7 +159,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
 
   it("fuzz: mutated chunks decode or throw a ServiceError", async () => {
     const random = rng(7);
-    const c = encodeChunk(events.slice(0, 50));
+    const c = await encodeChunk(events.slice(0, 50));
     for (let i = 0; i < 500; i++) {
       const m = Uint8Array.from(c.body);
       m[Math.floor(random() * m.length)] ^= 1 + Math.floor(random() * 255);
@@ -173,7 +173,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
 
   it("fuzz: mutated block text decodes or throws a ServiceError", async () => {
     const random = rng(11);
-    const c = encodeChunk(events.slice(0, 50));
+    const c = await encodeChunk(events.slice(0, 50));
     const text = await inflateBlock(c.body.subarray(0, c.blocks[1]?.offset ?? c.body.length));
     for (let i = 0; i < 2000; i++) {
       const m = Buffer.from(text);

@@ -9,11 +9,11 @@
  * string only when asked for, and a required substring is looked for in the
  * inflated bytes, so events that cannot match are never made into strings.
  */
-import { gunzip, gzipSync } from "node:zlib";
+import { gunzip, gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { internalFailure } from "../../errors.js";
 import { buildTokenFilter, encodeTokenFilter, type EncodedTokenFilter } from "./token-filter.js";
-import { tokenizeForIndex } from "./tokens.js";
+import { addIndexTokens } from "./tokens.js";
 
 export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 1\n";
 /** Raw bytes per gzip member: big enough to compress well, small enough to skip. */
@@ -25,6 +25,36 @@ const MAX_BLOCK_BITS = 64 * 1024;
 const MAX_CHUNK_BITS = 2 * 1024 * 1024;
 
 const inflate = promisify(gunzip);
+const deflate = promisify(gzip);
+
+/**
+ * Raw block bytes at most handed to libuv's thread pool for gzip at once by
+ * this process (a block is copied there until compressed); a block past it
+ * waits its turn, one always goes (docs/memory.md).
+ */
+const MAX_GZIP_INFLIGHT_BYTES = 8 * 1024 * 1024;
+let gzipInflight = 0;
+/** Encoding runs at most this long before it lets the event loop in; not after every block, which a loaded loop makes slow. */
+const YIELD_AFTER_MS = 30;
+let lastYield = 0;
+const gzipWaiters: (() => void)[] = [];
+
+/**
+ * Starts gzip of one block in the thread pool, off the event loop; resolves
+ * (with the compression's promise) once the block has room within
+ * MAX_GZIP_INFLIGHT_BYTES, so a chunk's text is not all copied out at once.
+ */
+async function startGzip(raw: Buffer, level: number): Promise<{ done: Promise<Buffer> }> {
+  while (gzipInflight > 0 && gzipInflight + raw.length > MAX_GZIP_INFLIGHT_BYTES) await new Promise<void>((r) => gzipWaiters.push(r));
+  gzipInflight += raw.length;
+  const done = deflate(raw, { level }).finally(() => {
+    gzipInflight -= raw.length;
+    gzipWaiters.splice(0).forEach((wake) => wake());
+  });
+  // Awaited by encodeChunk; a rejection seen there, never unhandled meanwhile.
+  done.catch(() => undefined);
+  return { done };
+}
 
 export interface ChunkEvent {
   timestamp: number;
@@ -53,12 +83,15 @@ export interface EncodedChunk {
   rawBytes: number;
 }
 
-/** `events` must be sorted by (timestamp, seq, index). Each block gets its own token filter. */
-export function encodeChunk(events: readonly ChunkEvent[], compress = true): EncodedChunk {
-  const members: Buffer[] = [];
+/**
+ * `events` must be sorted by (timestamp, seq, index). Each block gets its own
+ * token filter. The blocks are compressed in the thread pool while the next
+ * ones are built.
+ */
+export async function encodeChunk(events: readonly ChunkEvent[], compress = true): Promise<EncodedChunk> {
+  const members: Promise<Buffer>[] = [];
   const blocks: ChunkBlock[] = [];
   const tokenSets: Set<string>[] = [];
-  let offset = 0;
   let rawBytes = 0;
   let parts: string[] = [CHUNK_VERSION_LINE];
   let partBytes = CHUNK_VERSION_LINE.length;
@@ -67,13 +100,17 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
   let last = first;
   let count = 0;
   let messageBytes = 0;
-  const flush = () => {
+  const flush = async () => {
     const raw = Buffer.from(parts.join(""), "utf8");
-    const member = gzipSync(raw, { level: compress ? 6 : 0 });
-    blocks.push({ offset, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
+    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
     tokenSets.push(tokens);
-    members.push(member);
-    offset += member.length;
+    members.push((await startGzip(raw, compress ? 6 : 0)).done);
+    // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
+    // for seconds, and a NATS request's 5 s timer then fired before its answer was read (a TIMEOUT).
+    if (performance.now() - lastYield >= YIELD_AFTER_MS) {
+      await new Promise(setImmediate);
+      lastYield = performance.now();
+    }
     rawBytes += raw.length;
     parts = [];
     partBytes = 0;
@@ -83,7 +120,7 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
   };
   for (const e of events) {
     if (partBytes >= BLOCK_RAW_BYTES) {
-      flush();
+      await flush();
       first = e.timestamp;
     }
     const len = Buffer.byteLength(e.message, "utf8");
@@ -92,12 +129,18 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
     last = e.timestamp;
     count++;
     messageBytes += len;
-    for (const t of tokenizeForIndex(e.message)) tokens.add(t);
+    addIndexTokens(e.message, tokens);
   }
-  if (parts.length) flush();
+  if (parts.length) await flush();
+  const body = await Promise.all(members);
+  let offset = 0;
+  body.forEach((member, i) => {
+    blocks[i].offset = offset;
+    offset += member.length;
+  });
   const maxBits = Math.max(64, Math.min(MAX_BLOCK_BITS, Math.floor(MAX_CHUNK_BITS / blocks.length / 8) * 8));
   blocks.forEach((b, i) => (b.filter = encodeTokenFilter(buildTokenFilter(tokenSets[i], BITS_PER_TOKEN, maxBits))));
-  return { body: Buffer.concat(members), blocks, rawBytes };
+  return { body: Buffer.concat(body), blocks, rawBytes };
 }
 
 /**
