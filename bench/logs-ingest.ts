@@ -25,7 +25,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, De
 import { fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg, profileArgs, quantile } from "./common.js";
+import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu } from "./common.js";
 import { rng } from "../test/support/random.js";
 
 const SECONDS = numberArg("seconds", 30);
@@ -154,7 +154,12 @@ async function main() {
   const warmAcks: Ack[] = [];
   const warmup = await drive(stack.endpoint, Math.min(5, SECONDS), warmAcks);
   const acks: Ack[] = [];
+  const servicePid = stack.servicePid()!;
+  const cpuBefore = { service: threadCpu(servicePid), nats: threadCpu(stack.natsPid()), clients: process.cpuUsage() };
   const service = await drive(stack.endpoint, SECONDS, acks);
+  const cpu = serviceCpu(servicePid, cpuBefore.service, threadCpu(servicePid));
+  const natsCpu = cpuSince(cpuBefore.nats, threadCpu(stack.natsPid()));
+  const clientsCpu = secondsOf(process.cpuUsage(cpuBefore.clients));
   const ended = Date.now();
   while (lagsOf(acks).some((l) => l === Infinity) && Date.now() - ended < 120_000) await new Promise((r) => setTimeout(r, 250));
   const caughtUp = (Date.now() - ended) / 1000;
@@ -162,6 +167,13 @@ async function main() {
   const mb = (rate: number) => ((rate * BYTES_PER_EVENT) / 1e6).toFixed(1);
   console.log("service (PutLogEvents → CW_LOGS_EVENTS; LogCompactor → S3):");
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} events/s = ${mb(service.rate)} MB/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors`);
+  const perEvent = (seconds: number) => ((seconds * 1e6) / Math.max(service.events, 1)).toFixed(2);
+  const all = clientsCpu + cpu.api + cpu.worker + cpu.other + natsCpu;
+  console.log(
+    `  CPU µs per event: clients ${perEvent(clientsCpu)}, service API thread (and the compactor) ${perEvent(cpu.api)}, ` +
+      `stream worker (metric filters, subscriptions) ${perEvent(cpu.worker)}, other service threads (gzip, GC) ${perEvent(cpu.other)}, ` +
+      `nats-server ${perEvent(natsCpu)}; all ${perEvent(all)} (${(all / SECONDS).toFixed(2)} cores busy)`,
+  );
   const lags = lagsOf(acks).sort((a, b) => a - b);
   const s = (ms: number) => (ms / 1000).toFixed(2);
   console.log(
@@ -183,13 +195,22 @@ async function main() {
   const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
   const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
   await drive(`http://127.0.0.1:${port}`, Math.min(5, SECONDS));
+  const bareBefore = { bare: threadCpu(bare.pid), clients: process.cpuUsage() };
   const ceiling = await drive(`http://127.0.0.1:${port}`, SECONDS);
+  const bareCpu = cpuSince(bareBefore.bare, threadCpu(bare.pid));
+  const bareClients = secondsOf(process.cpuUsage(bareBefore.clients));
   bare.kill();
+  const perCeilingEvent = (seconds: number) => ((seconds * 1e6) / Math.max(ceiling.events, 1)).toFixed(2);
   console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse):");
   console.log(`  ${Math.round(ceiling.rate).toLocaleString("en-US")} events/s = ${mb(ceiling.rate)} MB/s, p50 ${ceiling.p50.toFixed(1)} ms`);
+  console.log(`  CPU µs per event: clients ${perCeilingEvent(bareClients)}, bare server ${perCeilingEvent(bareCpu)}`);
   console.log(`service / ceiling: ${((100 * service.rate) / ceiling.rate).toFixed(0)}% (target ≥ 50%)`);
   console.log(`load average after: ${load()}`);
 }
+
+/** CPU seconds all threads of a process used between two threadCpu samples. */
+const cpuSince = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((n, [tid, t]) => n + t - (before.get(tid) ?? 0), 0);
+const secondsOf = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
 main().catch((e) => {
   console.error(e);

@@ -13,6 +13,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { ServiceError, internalFailure, protocolError } from "../lib/errors.js";
 import { encodeEarlyError } from "../lib/protocol/index.js";
 import { invokeFunction } from "../lib/runtime/invoke.js";
+import { withRawBytes } from "../lib/runtime/raw-bytes.js";
 import { getNats } from "../lib/storage/nats.js";
 import { getS3 } from "../lib/storage/s3.js";
 
@@ -133,9 +134,10 @@ export function buildEvent(
       time: new Date(now).toISOString(),
       timeEpoch: now,
     },
-    body: body.toString("base64"),
     isBase64Encoded: true,
   };
+  // The body as it came: encoded to base64 only if something reads event.body.
+  withRawBytes(event, "body", body);
   if (rawQueryString) {
     const params: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(rawQueryString)) params[k] = k in params ? `${params[k]},${v}` : v;

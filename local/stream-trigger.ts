@@ -11,6 +11,7 @@ import type { JsMsg } from "nats";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { invokeFunction } from "../lib/runtime/invoke.js";
+import { withRawBytes } from "../lib/runtime/raw-bytes.js";
 import { acquireLease, balanceLeases, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/storage/stream-shards.js";
 import type { TemplateFunction } from "./template.js";
 
@@ -51,13 +52,17 @@ export function streamTargets(functions: TemplateFunction[]): StreamTarget[] {
 export function kinesisEvent(target: StreamTarget, shard: string, msgs: JsMsg[]) {
   return {
     Records: msgs.map((m) => ({
-      kinesis: {
-        kinesisSchemaVersion: "1.0",
-        partitionKey: m.subject,
-        sequenceNumber: String(m.seq),
-        data: Buffer.from(m.data).toString("base64"),
-        approximateArrivalTimestamp: Number(m.info.timestampNanos / 1_000_000) / 1000,
-      },
+      // `data` is the base64 of the message, encoded only if read: rawBytes() takes the bytes as they are.
+      kinesis: withRawBytes(
+        {
+          kinesisSchemaVersion: "1.0",
+          partitionKey: m.subject,
+          sequenceNumber: String(m.seq),
+          approximateArrivalTimestamp: Number(m.info.timestampNanos / 1_000_000) / 1000,
+        },
+        "data",
+        Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength),
+      ) as { kinesisSchemaVersion: string; partitionKey: string; sequenceNumber: string; approximateArrivalTimestamp: number; data: string },
       eventSource: "aws:kinesis",
       eventVersion: "1.0",
       eventID: `${shard}:${m.seq}`,

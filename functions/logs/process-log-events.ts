@@ -5,8 +5,9 @@
 import middy from "@middy/core";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { processLogBatches } from "../../lib/logs/filters/log-events-processor.js";
+import { rawBytes } from "../../lib/runtime/raw-bytes.js";
 
 export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
-  await processLogBatches(event.Records.map((r) => ({ seq: Number(r.kinesis.sequenceNumber), data: Buffer.from(r.kinesis.data, "base64") })));
+  await processLogBatches(event.Records.map((r) => ({ seq: Number(r.kinesis.sequenceNumber), data: rawBytes(r.kinesis, "data") })));
   return { batchItemFailures: [] };
 });

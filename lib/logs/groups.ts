@@ -27,6 +27,7 @@ import {
   resolveLogGroupIdentifier,
 } from "./names.js";
 import { logGroupsBucket, modifyLogGroup, type LogGroupRecord } from "./group-records.js";
+import { forgetLogGroup } from "./ingest-records.js";
 import { paginate } from "./pagination.js";
 import { deleteStreamsOfGroup } from "./streams.js";
 
@@ -70,6 +71,7 @@ export async function deleteLogGroup(accountId: string, _region: string, input: 
       if (attempt < 10 && isWrongLastSequence(e)) continue;
       throw e;
     }
+    forgetLogGroup(accountId, name);
     await deleteStreamsOfGroup(accountId, name, cur.value.id);
     return {};
   }
@@ -183,6 +185,7 @@ export async function putRetentionPolicy(accountId: string, _region: string, inp
   const days = input.retentionInDays!;
   checkRetentionDays(days);
   await modifyLogGroup(accountId, input.logGroupName!, (g) => (g.retentionInDays === days ? undefined : { ...g, retentionInDays: days }));
+  forgetLogGroup(accountId, input.logGroupName!);
   return {};
 }
 
@@ -192,5 +195,6 @@ export async function deleteRetentionPolicy(accountId: string, _region: string, 
     const { retentionInDays: _, ...rest } = g;
     return rest;
   });
+  forgetLogGroup(accountId, input.logGroupName!);
   return {};
 }

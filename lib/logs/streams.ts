@@ -18,6 +18,7 @@ import { fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, updateRecor
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupNotFound, logStreamExists, logStreamNotFound, validationException } from "./errors.js";
 import { getLogGroup, requireLogGroup } from "./group-records.js";
+import { forgetLogStream } from "./ingest-records.js";
 import { isHashedToken, logStreamArn, logStreamKey, logStreamsFilter, resolveLogGroupIdentifier } from "./names.js";
 import { paginate } from "./pagination.js";
 
@@ -127,7 +128,10 @@ export async function deleteLogStream(accountId: string, _region: string, input:
   for (let attempt = 0; attempt < 10; attempt++) {
     const cur = await getRecord<LogStreamRecord>(kv, key);
     if (!cur || cur.value.groupId !== g.id) throw logStreamNotFound();
-    if (await purgeVersion(kv, key, cur.revision)) return {};
+    if (await purgeVersion(kv, key, cur.revision)) {
+      forgetLogStream(accountId, group, stream);
+      return {};
+    }
   }
   throw new Error(`too much contention deleting ${key}`);
 }

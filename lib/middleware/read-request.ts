@@ -7,6 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { getConfig } from "../config/config.js";
 import { ServiceError, protocolError } from "../errors.js";
 import { guessProtocol } from "../protocol/index.js";
+import { rawBytes } from "../runtime/raw-bytes.js";
 import type { FrontEvent } from "../front/wire-state.js";
 
 export function readRequest(): MiddlewareObj<FrontEvent> {
@@ -17,7 +18,7 @@ export function readRequest(): MiddlewareObj<FrontEvent> {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
       const path = event.rawPath ?? "/";
-      const rawBody = event.body ? Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8") : Buffer.alloc(0);
+      const rawBody = !event.isBase64Encoded ? Buffer.from(event.body ?? "", "utf8") : rawBytes(event, "body");
       event.wire = {
         requestId: event.requestContext?.requestId ?? crypto.randomUUID(),
         method: event.requestContext?.http?.method ?? "POST",

@@ -76,6 +76,16 @@ export async function updateRecord(kv: KV, key: string, value: unknown, revision
   }
 }
 
+/** Compare-and-set; the new revision, or undefined if someone else wrote since `revision`. */
+export async function updateRecordRevision(kv: KV, key: string, value: unknown, revision: number): Promise<number | undefined> {
+  try {
+    return await kv.update(key, encode(value), revision);
+  } catch (e) {
+    if (isWrongLastSequence(e)) return undefined;
+    throw e;
+  }
+}
+
 /**
  * Read-modify-write with retries on concurrent change. `change` returns the new
  * value, or undefined to leave the record alone. Returns the stored value.

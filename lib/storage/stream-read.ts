@@ -63,6 +63,17 @@ export async function readSubject(
   return first;
 }
 
+/**
+ * Bytes one fetch asks for at most. A fetch's messages come over the
+ * process's one NATS connection ahead of every other answer; 64 log batches
+ * of up to 1 MB each (a forced compaction pass fetched that for each of 4
+ * partitions at once) held KV answers back past their 5 s timeout.
+ */
+const FETCH_BYTES = 4 * 1024 * 1024;
+/** nats-server's default max_payload: no message is larger unless configured so. */
+const MAX_MESSAGE_GUESS = 1024 * 1024;
+const fetchFits = (largest: number) => Math.max(1, Math.floor(FETCH_BYTES / largest));
+
 async function readWith(
   consumer: Consumer,
   toSeq: number,
@@ -72,11 +83,14 @@ async function readWith(
   // What matched when the consumer was made bounds the read: a fetch for
   // more than is there would wait out its expiry.
   let pending = (await consumer.info(true)).num_pending;
+  // The largest message so far (a message is at most max_payload before the first).
+  let largest = 0;
   while (pending > 0 && !signal?.aborted) {
-    const batch = await consumer.fetch({ max_messages: Math.min(pending, 64), expires: 10_000 });
+    const batch = await consumer.fetch({ max_messages: Math.min(pending, 64, fetchFits(largest || MAX_MESSAGE_GUESS)), expires: 10_000 });
     let got = 0;
     for await (const m of batch) {
       got++;
+      largest = Math.max(largest, m.data.length);
       pending = m.info.pending;
       if (m.seq > toSeq || !(await visit(m))) {
         pending = 0;

@@ -8,7 +8,7 @@
  * work to be redone from the checkpoint, never skipped. Record: docs/formats/kv-keys.md.
  */
 import { DeliverPolicy, type JsMsg, type KV, type StoredMsg } from "nats";
-import { BUCKETS, getBucket, getNats, nextMessage } from "./nats.js";
+import { BUCKETS, getBucket, firstMessageFrom, getNats } from "./nats.js";
 import { createRecord, getRecord, isWrongLastSequence, scanRecords } from "./kv.js";
 
 export interface ShardRecord {
@@ -135,7 +135,7 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   // A direct get of the shard's next message: with none there, a consumer
   // would only wait out its window (250 ms at least) to hand over nothing.
   let first: StoredMsg | undefined;
-  while (!(first = await nextMessage(jsm, stream, Math.max(1, fromSeq), filter))) {
+  while (!(first = await firstMessageFrom(jsm, stream, Math.max(1, fromSeq), filter))) {
     if (Date.now() >= deadline) return [];
     await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
   }

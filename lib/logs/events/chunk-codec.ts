@@ -16,6 +16,11 @@ import { buildTokenFilter, encodeTokenFilter, type EncodedTokenFilter } from "./
 import { addIndexTokens } from "./tokens.js";
 
 export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 1\n";
+/**
+ * zlib's level 5, not the default 6: on access-log text 6 took 2.3 times the
+ * CPU (5.6 against 2.4 µs an event) for 6% smaller chunks (1/6.8 against 1/6.4).
+ */
+const GZIP_LEVEL = 5;
 /** Raw bytes per gzip member: big enough to compress well, small enough to skip. */
 const BLOCK_RAW_BYTES = 128 * 1024;
 /** Bloom bits per distinct token of a block (about 1 % false positives with 4 probes). */
@@ -104,7 +109,7 @@ export async function encodeChunk(events: readonly ChunkEvent[], compress = true
     const raw = Buffer.from(parts.join(""), "utf8");
     blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
     tokenSets.push(tokens);
-    members.push((await startGzip(raw, compress ? 6 : 0)).done);
+    members.push((await startGzip(raw, compress ? GZIP_LEVEL : 0)).done);
     // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
     // for seconds, and a NATS request's 5 s timer then fired before its answer was read (a TIMEOUT).
     if (performance.now() - lastYield >= YIELD_AFTER_MS) {

@@ -150,13 +150,30 @@ export interface PassResult {
   nextDue: number;
 }
 
-/** One pass over every partition this process can lease. */
+/** A partition's pass that failed (a storage hiccup) is tried again this many times, after PASS_RETRY_MS. */
+const PASS_ATTEMPTS = 3;
+const PASS_RETRY_MS = 1000;
+
+/**
+ * One pass over every partition this process can lease. A partition whose
+ * pass fails is passed again (a pass is idempotent), so one slow answer
+ * does not fail the whole while the other partitions go on committing.
+ */
 export async function compactLogs(opts: CompactOptions = {}): Promise<CompactionReport> {
   const report: CompactionReport = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
   await Promise.all(
     Array.from({ length: LOG_PARTITIONS }, async (_, p) => {
-      const r = await compactPartitionPass(p, opts, report);
-      if (r.lease) report.checkpoints[p] = r.lease.record.checkpoint;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = await compactPartitionPass(p, opts, report);
+          if (r.lease) report.checkpoints[p] = r.lease.record.checkpoint;
+          return;
+        } catch (e) {
+          if (attempt >= PASS_ATTEMPTS) throw e;
+          console.error(`LogCompactor: partition ${p}: ${(e as Error).message}; passing it again`);
+          await new Promise((r) => setTimeout(r, PASS_RETRY_MS));
+        }
+      }
     }),
   );
   return report;

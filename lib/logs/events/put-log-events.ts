@@ -8,12 +8,11 @@
  */
 import type { PutLogEventsRequest, PutLogEventsResponse, RejectedLogEventsInfo } from "@aws-sdk/client-cloudwatch-logs";
 import { getConfig } from "../../config/config.js";
-import { getRecord, updateRecord, type Versioned } from "../../storage/kv.js";
-import { invalidParameter, logStreamNotFound } from "../errors.js";
-import { effectiveRetentionDays, requireLogGroup } from "../groups.js";
-import { logStreamKey } from "../names.js";
-import { logStreamsBucket, noteStreamEvents, type LogStreamRecord } from "../streams.js";
+import { invalidParameter } from "../errors.js";
+import { effectiveRetentionDays } from "../group-records.js";
+import { ingestRecords } from "../ingest-records.js";
 import type { LogBatch } from "./batch-codec.js";
+import { noteIngest } from "./ingest-notes.js";
 import { publishLogBatch } from "./event-buffer.js";
 import { checkIngestBacklog } from "./backlog.js";
 
@@ -52,11 +51,7 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
     }
   }
 
-  const [g, s] = await Promise.all([
-    requireLogGroup(accountId, group),
-    getRecord<LogStreamRecord>(await logStreamsBucket(), logStreamKey(accountId, group, stream)),
-  ]);
-  if (!s || s.value.groupId !== g.id) throw logStreamNotFound();
+  const { group: g, stream: s } = await ingestRecords(accountId, group, stream);
   await checkIngestBacklog();
 
   const now = ctx.now ?? Date.now();
@@ -92,8 +87,10 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
     };
     const seqs = await publishLogBatch(batch, ctx.retryKey);
     lastSeq = seqs[seqs.length - 1];
-    // Stored already: a lost race on the stream record must not fail the call (the compactor sets it exactly).
-    await noteIngest(accountId, group, stream, s, batch).catch(() => undefined);
+    // Stored already: a failed write of the stream record must not fail the call (the compactor sets it exactly).
+    const [first, last] = [accepted[0].timestamp!, accepted[accepted.length - 1].timestamp!];
+    const note = { account: accountId, logGroup: group, logStream: stream, creationTime: s.value.creationTime, firstEventTimestamp: first, lastEventTimestamp: last, ingestionTime: now };
+    await noteIngest(note, s).catch(() => undefined);
   }
   // Deprecated but still answered (recorded AWS answers carry a 56-digit token).
   out.nextSequenceToken = sequenceToken(lastSeq, now);
@@ -107,31 +104,4 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
 
 function sequenceToken(seq: number, now: number): string {
   return String(now).padStart(16, "0") + String(seq).padStart(40, "0");
-}
-
-/**
- * Widens the stream's event range on the record DescribeLogStreams reads,
- * exactly, and moves lastIngestionTime with it (or once it is a second old),
- * so a busy stream with steady timestamps is not one write per request. The
- * first try uses the revision read for this request: one compare-and-set.
- * The compactor makes them exact from the index as well.
- */
-async function noteIngest(accountId: string, group: string, stream: string, rec: Versioned<LogStreamRecord>, batch: LogBatch): Promise<void> {
-  const first = batch.events[0].timestamp;
-  const last = batch.events[batch.events.length - 1].timestamp;
-  const r = rec.value;
-  const stale =
-    r.firstEventTimestamp === undefined ||
-    first < r.firstEventTimestamp ||
-    last > (r.lastEventTimestamp ?? -Infinity) ||
-    batch.ingestionTime > (r.lastIngestionTime ?? -Infinity) + 1000;
-  if (!stale) return;
-  const next: LogStreamRecord = {
-    ...r,
-    firstEventTimestamp: Math.min(r.firstEventTimestamp ?? Infinity, first),
-    lastEventTimestamp: Math.max(r.lastEventTimestamp ?? -Infinity, last),
-    lastIngestionTime: Math.max(r.lastIngestionTime ?? -Infinity, batch.ingestionTime),
-  };
-  if (await updateRecord(await logStreamsBucket(), logStreamKey(accountId, group, stream), next, rec.revision)) return;
-  await noteStreamEvents(accountId, group, stream, { firstEventTimestamp: first, lastEventTimestamp: last, ingestionTime: batch.ingestionTime });
 }
