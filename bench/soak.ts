@@ -7,7 +7,12 @@
  * At the end: stored = acknowledged (SampleCount summed over every series)
  * and every churned series listed.
  *
- *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4]
+ *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--detail]
+ *
+ * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
+ * heap and arenas, other anonymous memory such as V8's heaps, file-backed) and nats-server's view
+ * (/varz memory, and per stream messages, bytes, deleted messages, subjects and
+ * consumers from /jsz).
  *
  * Load: PutMetricData in 1000-datum batches from `writers` clients, 90% onto
  * 1,000 steady series, 10% onto a `Pod` dimension that changes every minute
@@ -30,7 +35,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, Des
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startStack, type Stack } from "../test/support/stack.js";
-import { machine, numberArg, rssMb } from "./common.js";
+import { machine, numberArg, rssMb, smapsMb } from "./common.js";
 
 const MINUTES = numberArg("minutes", 60);
 const RATE = numberArg("rate", 8000);
@@ -40,6 +45,7 @@ const STEADY = 1000;
 const NS_STEADY = "Soak/Steady";
 const NS_CHURN = "Soak/Churn";
 const PODS_PER_MINUTE = 50;
+const DETAIL = process.argv.includes("--detail");
 
 const config = (stack: Stack) => ({
   endpoint: stack.endpoint,
@@ -96,10 +102,29 @@ function natsPid(natsUrl: string): number | undefined {
   return undefined;
 }
 
+/** The --detail line: the service's smaps breakdown and nats-server's streams. */
+async function detail(stack: Stack): Promise<string> {
+  const m = smapsMb(stack.servicePid());
+  const f = (x: number) => x.toFixed(0);
+  const svc = m ? `svc malloc ${f(m.malloc)} (${m.arenas} arenas) other anon ${f(m.otherAnon)} file ${f(m.file)}` : "svc -";
+  if (!stack.natsMonitorUrl) return svc;
+  try {
+    const jsz = (await fetch(`${stack.natsMonitorUrl}/jsz?streams=true&consumers=true`).then((r) => r.json())) as any;
+    const streams = (jsz.account_details ?? []).flatMap((a: any) => a.stream_detail ?? []);
+    const s = streams
+      .filter((x: any) => x.state.messages > 100 || x.state.consumer_count > 0)
+      .map((x: any) => `${x.name} ${x.state.messages}m ${(x.state.bytes / 2 ** 20).toFixed(0)}MiB del ${x.state.num_deleted ?? 0} subj ${x.state.num_subjects ?? 0} c ${x.state.consumer_count}`)
+      .join("; ");
+    return `${svc} | nats mem ${f(jsz.memory / 2 ** 20)} store ${f(jsz.storage / 2 ** 20)} MiB, ${jsz.consumers} consumers: ${s}`;
+  } catch (e) {
+    return `${svc} | nats: ${e}`;
+  }
+}
+
 async function main() {
   console.log(machine());
   console.log(`soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} writers; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`);
-  const stack = await startStack();
+  const stack = await startStack({ natsMonitor: DETAIL });
   const cw = new CloudWatchClient(config(stack));
   const logs = new CloudWatchLogsClient(config(stack));
   const nats = natsPid(stack.natsUrl);
@@ -208,6 +233,7 @@ async function main() {
       ].join(" "),
     );
     minuteAck = 0;
+    if (DETAIL) console.log(`     ${await detail(stack)}`);
   }, 60_000);
   await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), ...readers]);
   clearInterval(report);
