@@ -4,8 +4,14 @@
  * nats-server and S3 server). Each minute it prints the acknowledged rate,
  * p50/p99 of every operation, errors (5xx and Throttling apart), the RSS of
  * the service and of nats-server, and every isolate's heap (`/_hive/memory`).
+ * the aggregators' lag (the most seen that minute, sampled every 5 s: the
+ * span of data past the checkpoints, which PutMetricData's throttling bounds).
  * At the end: stored = acknowledged (SampleCount summed over every series)
  * and every churned series listed.
+ *
+ * Overload: `--minutes 5 --rate 16000` (twice what the machine sustains)
+ * shows Throttling answers counted apart, lag and RSS bounded, and still
+ * stored = acknowledged (throttled requests are not retried here).
  *
  *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--detail]
  *
@@ -125,6 +131,10 @@ async function main() {
   console.log(machine());
   console.log(`soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} writers; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`);
   const stack = await startStack({ natsMonitor: DETAIL });
+  process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  const { ingestLagSeconds } = await import("../lib/metrics/write/ingest-lag.js");
+  const { closeNats } = await import("../lib/storage/nats.js");
   const cw = new CloudWatchClient(config(stack));
   const logs = new CloudWatchLogsClient(config(stack));
   const nats = natsPid(stack.natsUrl);
@@ -175,7 +185,9 @@ async function main() {
     })();
   const hour = () => ({ StartTime: new Date(Date.now() - 3600_000), EndTime: new Date() });
   let cycle = 0;
+  let maxLag = 0;
   const readers = [
+    every(5000, async () => (maxLag = Math.max(maxLag, await ingestLagSeconds().catch(() => 0)))),
     every(5000, () =>
       ops.gmd.time(() =>
         cw.send(
@@ -210,7 +222,7 @@ async function main() {
     }),
   ];
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
-  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  rss svc/nats MiB  heaps used/total MiB");
+  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  lag s  rss svc/nats MiB  heaps used/total MiB");
   const report = setInterval(async () => {
     const minute = Math.round((Date.now() - started) / 60_000);
     const memory = await fetch(`${stack.endpoint}/_hive/memory`).then((r) => r.json()).catch(() => undefined);
@@ -228,11 +240,13 @@ async function main() {
         String(all.reduce((n, x) => n + x.errors, 0)).padStart(7),
         String(all.reduce((n, x) => n + x.serverErrors, 0)).padStart(3),
         String(all.reduce((n, x) => n + x.throttled, 0)).padStart(9),
+        maxLag.toFixed(0).padStart(6),
         `${fmt(rssMb(stack.servicePid()))}/${fmt(rssMb(nats))}`.padStart(16),
         ` ${heaps}`,
       ].join(" "),
     );
     minuteAck = 0;
+    maxLag = 0;
     if (DETAIL) console.log(`     ${await detail(stack)}`);
   }, 60_000);
   await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), ...readers]);
@@ -270,6 +284,7 @@ async function main() {
   console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
   cw.destroy();
   logs.destroy();
+  await closeNats();
   await stack.stop();
 }
 

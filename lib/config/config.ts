@@ -12,7 +12,7 @@ import { parse as parseToml } from "smol-toml";
  * The Go runtime's soft memory limit (GOMEMLIMIT) for a nats-server the service starts: Go
  * otherwise collects only when its heap doubles, and returns freed pages slowly.
  */
-export const DEFAULT_NATS_MEMORY_LIMIT_MB = 256;
+export const DEFAULT_NATS_MEMORY_LIMIT_MB = 192;
 
 export interface Credential {
   accessKeyId: string;

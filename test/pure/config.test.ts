@@ -26,7 +26,7 @@ describe("loadConfig", () => {
       maxMetricsPerRequest: 1000,
       port: 4566,
       memoryBudgetMb: 1024,
-      natsMemoryLimitMb: 256,
+      natsMemoryLimitMb: 192,
       storage: { bucket: "hive-cloudwatch-metrics" },
       rolloff: { hotRetentionHours: 24, warmRetentionDays: 7, coldRetentionDays: 365, aggregationInterval: "5m" },
       logs: { enabled: true, bufferSize: 10000, flushInterval: "30s", compression: "gzip", retentionDays: 30, maxEventSize: 262144 },

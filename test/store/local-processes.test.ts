@@ -36,7 +36,7 @@ async function natsAnswers(url: string): Promise<boolean> {
 
 describe("startNatsServer", () => {
   it.each([
-    { memoryLimitMb: undefined, expected: "256MiB" },
+    { memoryLimitMb: undefined, expected: "192MiB" },
     { memoryLimitMb: 96, expected: "96MiB" },
   ])("runs nats-server with GOMEMLIMIT $expected when memoryLimitMb is $memoryLimitMb, and a monitoring endpoint when asked", async ({ memoryLimitMb, expected }) => {
     const nats = await startNatsServer({ storeDir: tempDir("nats-limit"), memoryLimitMb, monitor: true });
