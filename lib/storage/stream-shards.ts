@@ -7,8 +7,8 @@
  * that fails once someone else holds the lease. A holder that dies leaves
  * work to be redone from the checkpoint, never skipped. Record: docs/formats/kv-keys.md.
  */
-import { DeliverPolicy, type JsMsg, type KV } from "nats";
-import { BUCKETS, getBucket, getNats } from "./nats.js";
+import { DeliverPolicy, type JsMsg, type KV, type StoredMsg } from "nats";
+import { BUCKETS, getBucket, getNats, nextMessage } from "./nats.js";
 import { createRecord, getRecord, isWrongLastSequence, scanRecords } from "./kv.js";
 
 export interface ShardRecord {
@@ -30,6 +30,8 @@ export interface Lease {
 
 const shardBucket = (): Promise<KV> => getBucket(BUCKETS.streamShards);
 const shardKey = (stream: string, shard: string) => `${stream}.${shard}`;
+/** How long a read waits for a shard's next message once a get has seen it stored (a message purged meanwhile ends it). */
+const FIRST_MESSAGE_MS = 10_000;
 
 /** Declares a shard (idempotent: an existing checkpoint is kept). */
 export async function registerShard(stream: string, shard: string, filter: string): Promise<void> {
@@ -130,14 +132,17 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   const { js, jsm } = await getNats();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let deadline = Date.now() + waitMs;
-  while ((await jsm.streams.info(stream)).state.last_seq < fromSeq) {
+  // A direct get of the shard's next message: with none there, a consumer
+  // would only wait out its window (250 ms at least) to hand over nothing.
+  let first: StoredMsg | undefined;
+  while (!(first = await nextMessage(jsm, stream, Math.max(1, fromSeq), filter))) {
     if (Date.now() >= deadline) return [];
     await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
   }
   const consumer = await js.consumers.get(stream, {
     filterSubjects: filter,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: Math.max(1, fromSeq),
+    opt_start_seq: first.seq,
     // One a batch: deleted when done, gone soon by itself if this process dies first.
     inactive_threshold: 30_000,
   });
@@ -146,10 +151,11 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   // Lambda's batching window: the batch is handed over when it is full or
   // when the window closes. Fewer, fuller batches are what keeps the
   // aggregator's cost per datapoint down (each batch rewrites every chunk it
-  // touches once). Messages may all belong to other shards, so the window
-  // also bounds the wait for the first one.
-  const closeAtDeadline = () => setTimeout(() => void messages.close(), Math.max(deadline - Date.now(), 250));
-  let timer = closeAtDeadline();
+  // touches once). The shard's next message is stored (the get above), so
+  // the first one is waited for however slow a loaded server is (a batch
+  // handed over empty reads as "nothing pending"), within FIRST_MESSAGE_MS.
+  const closeIn = (ms: number) => setTimeout(() => void messages.close(), Math.max(ms, 250));
+  let timer = closeIn(Math.max(deadline - Date.now(), FIRST_MESSAGE_MS));
   try {
     for await (const m of messages) {
       out.push(m);
@@ -158,12 +164,9 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
         // that came in while the last batch was being processed have waited already.
         // (Bounded both ways: the stream's clock may not be ours.)
         const arrived = m.info.timestampNanos / 1e6;
-        const closes = Math.min(deadline, Math.max(Date.now(), arrived + waitMs));
-        if (closes < deadline) {
-          deadline = closes;
-          clearTimeout(timer);
-          timer = closeAtDeadline();
-        }
+        deadline = Math.min(deadline, Math.max(Date.now(), arrived + waitMs));
+        clearTimeout(timer);
+        timer = closeIn(deadline - Date.now());
       }
       if (out.length >= max || (m.info.pending === 0 && Date.now() >= deadline)) break;
     }
