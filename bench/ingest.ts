@@ -7,7 +7,7 @@
  * driven by the same clients.
  *
  *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--services N] [--no-aggregator] [--rate N]
- *                           [--profile DIR] [--no-validation | --compare-validation]
+ *                           [--profile DIR] [--no-validation | --compare-validation] [--general-reader]
  *
  * The aggregator runs in a worker thread of the service process, on the same
  * two cores as the API and the clients: the figure is what clients see while
@@ -35,6 +35,11 @@
  * (HIVE_MODEL_VALIDATION=off); --compare-validation runs the service twice in
  * one go, with the stage and without, alternating ABBA to spread the machine's
  * drift, and prints what the stage costs.
+ *
+ * --general-reader runs the service with PutMetricData's fast JSON reader off
+ * (HIVE_PUT_METRIC_DATA_READER=general): every body through JSON.parse, the
+ * SDK-schema reader and the validation stage, as other operations go. Runs
+ * with and without it, alternated, compare the two paths.
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
@@ -50,6 +55,7 @@ const RATE = numberArg("rate", 0);
 const NO_VALIDATION = process.argv.includes("--no-validation");
 const COMPARE_VALIDATION = process.argv.includes("--compare-validation");
 const SERVICES = Math.max(1, numberArg("services", 1));
+const GENERAL_READER = process.argv.includes("--general-reader");
 
 /** A running service process as the benchmark drives and measures it. */
 interface Target {
@@ -123,6 +129,7 @@ async function main() {
     env.HIVE_CLOUDWATCH_MAX_INGEST_LAG = "1d"; // nothing aggregates: the lag only grows
   }
   if (NO_VALIDATION) env.HIVE_MODEL_VALIDATION = "off";
+  if (GENERAL_READER) env.HIVE_PUT_METRIC_DATA_READER = "general";
   const stack = await startStack({ env, nodeArgs: profileArgs() });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
@@ -214,7 +221,7 @@ async function runService(stack: Stack, targets: Target[], validate: boolean): P
   const processes = targets.length > 1 ? `${targets.length} service processes` : "service";
   console.log(
     `${NO_AGGREGATOR ? `${processes} without the aggregator (PutMetricData → JetStream)` : `${processes} (PutMetricData → JetStream → aggregator → KV)`}` +
-      `, model validation ${validate ? "on" : "off"}:`,
+      `, model validation ${validate ? "on" : "off"}${GENERAL_READER ? ", general JSON reader" : ""}:`,
   );
   console.log(`  ${Math.round(service.rate).toLocaleString("en-US")} datums/s, p50 ${service.p50.toFixed(1)} ms, p99 ${service.p99.toFixed(1)} ms, ${service.errors} errors, ${service.throttled} throttled`);
   console.log(`  service RSS peak ${maxRss.toFixed(0)} MiB, median ${quantile([...rssSamples].sort((a, b) => a - b), 0.5).toFixed(0)} MiB${targets.length > 1 ? " (all processes)" : ""}`);

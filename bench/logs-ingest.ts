@@ -15,8 +15,11 @@
  * (which the answer's nextSequenceToken carries: lib/logs/events/put-log-events.ts).
  * It includes the wait the flush rule asks for: a stream's events stay
  * buffered until `[cloudwatch.logs] buffer_size` (10,000, the seed's default)
- * have come or `flush_interval` has passed. `--buffer-size 1000` shows the
- * compactor's own lag at this rate.
+ * have come or `flush_interval` (30 s) has passed. The second figure, "behind
+ * the buffer", leaves that wait out: per request, from when the flush rule
+ * made its events due (its stream's pending events reached buffer_size, or
+ * the oldest of them had waited flush_interval; never before its own
+ * acknowledgement) to the commit. `--buffer-size 1000` shows it too.
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand, type InputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { fork } from "node:child_process";
@@ -30,6 +33,8 @@ const CLIENTS = numberArg("clients", 8);
 const BATCH = 1000;
 const GROUP = "/bench/ingest";
 const BUFFER_SIZE = numberArg("buffer-size", 0);
+/** `[cloudwatch.logs] flush_interval`'s default (the bench does not change it). */
+const FLUSH_INTERVAL_MS = 30_000;
 
 const client = (endpoint: string) =>
   new CloudWatchLogsClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
@@ -53,6 +58,8 @@ interface Ack {
   stream: string;
   seq: number;
   at: number;
+  /** When the request was sent (epoch ms): its ingestion time is between this and `at`. */
+  sent: number;
 }
 
 async function drive(endpoint: string, seconds: number, acks?: Ack[]) {
@@ -68,10 +75,11 @@ async function drive(endpoint: string, seconds: number, acks?: Ack[]) {
       while (Date.now() < deadline) {
         const logEvents = batch(i++);
         const t0 = performance.now();
+        const sent = Date.now();
         try {
           const out = await logs.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `stream-${c}`, logEvents }));
           latencies.push(performance.now() - t0);
-          acks?.push({ stream: `stream-${c}`, seq: Number(out.nextSequenceToken!.slice(16)), at: Date.now() });
+          acks?.push({ stream: `stream-${c}`, seq: Number(out.nextSequenceToken!.slice(16)), at: Date.now(), sent });
           events += logEvents.length;
         } catch (e) {
           errors++;
@@ -121,8 +129,30 @@ async function main() {
   /** ms from acknowledgement to commit, per request (Infinity while not committed). */
   const lagsOf = (acks: Ack[]) =>
     acks.map((a) => (commits.get(a.stream) ?? []).find((c) => c.through >= a.seq)?.at ?? Infinity).map((at, i) => Math.max(0, at - acks[i].at));
+  /** ms from when the flush rule made each request's events due (buffer_size or flush_interval) to the commit that holds them. */
+  const behindOf = (acks: Ack[], earlier: Ack[]) => {
+    const out: number[] = [];
+    const measured = new Set(acks);
+    for (const [stream, list] of commits) {
+      // The warm-up's requests count towards a stream's buffer_size too.
+      const mine = [...earlier, ...acks].filter((a) => a.stream === stream).sort((a, b) => a.seq - b.seq);
+      let prev = -Infinity;
+      for (const c of list) {
+        // The requests this commit took: past the previous commit's watermark, up to its own.
+        const group = mine.filter((a) => a.seq > prev && a.seq <= c.through);
+        prev = Math.max(prev, c.through);
+        if (!group.length) continue;
+        let due = group[0].sent + FLUSH_INTERVAL_MS;
+        const full = group.findIndex((_, k) => (k + 1) * BATCH >= (BUFFER_SIZE || 10_000));
+        if (full >= 0) due = Math.min(due, group[full].at);
+        for (const a of group) if (measured.has(a)) out.push(Math.max(0, c.at - Math.max(due, a.at)));
+      }
+    }
+    return out.sort((a, b) => a - b);
+  };
 
-  const warmup = await drive(stack.endpoint, Math.min(5, SECONDS));
+  const warmAcks: Ack[] = [];
+  const warmup = await drive(stack.endpoint, Math.min(5, SECONDS), warmAcks);
   const acks: Ack[] = [];
   const service = await drive(stack.endpoint, SECONDS, acks);
   const ended = Date.now();
@@ -136,6 +166,10 @@ async function main() {
   const s = (ms: number) => (ms / 1000).toFixed(2);
   console.log(
     `  compactor lag (acknowledged → in a committed chunk, ${lags.length} requests): p50 ${s(quantile(lags, 0.5))} s, p90 ${s(quantile(lags, 0.9))} s, p99 ${s(quantile(lags, 0.99))} s, max ${s(lags[lags.length - 1])} s; all committed ${caughtUp.toFixed(1)} s after the last put`,
+  );
+  const behind = behindOf(acks, warmAcks);
+  console.log(
+    `  behind the buffer (due by buffer_size/flush_interval → committed, ${behind.length} requests): p50 ${s(quantile(behind, 0.5))} s, p90 ${s(quantile(behind, 0.9))} s, p99 ${s(quantile(behind, 0.99))} s, max ${s(behind[behind.length - 1])} s`,
   );
   // Compression: the group's storedBytes (its gzip chunks in S3) against the text it took in, warm-up included.
   const reader = client(stack.endpoint);

@@ -1,8 +1,8 @@
 import type { PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
-import { putMetricData } from "../../lib/metrics/put-metric-data.js";
+import { putMetricData, type PreparedMetricData } from "../../lib/metrics/put-metric-data.js";
 import { operation } from "../../lib/runtime/operation.js";
 
-export const handler = operation<PutMetricDataInput, {}>(async (input, { accountId, retryKey }) => {
-  await putMetricData(input, { accountId, retryKey });
+export const handler = operation<PutMetricDataInput, {}>(async (input, { accountId, retryKey, prepared }) => {
+  await putMetricData(input, { accountId, retryKey }, prepared as PreparedMetricData | undefined);
   return {};
 });

@@ -17,6 +17,7 @@ import type {
 import { invalidParameter, tooManyTags } from "./errors.js";
 import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 import { logGroupNameFromResourceArn, MAX_TAGS } from "./names.js";
+import { changeLookupTableTags, isLookupTableArn, lookupTableTags } from "./lookup-tables/table-store.js";
 
 /** Merges `tags` in; `onTooMany` is the error when the result would exceed 50 tags. */
 function addTags(g: LogGroupRecord, tags: Record<string, string>, onTooMany: () => Error): LogGroupRecord | undefined {
@@ -54,12 +55,15 @@ export async function listTagsLogGroup(accountId: string, _region: string, input
 // --- by ARN -----------------------------------------------------------------------
 export async function tagResource(accountId: string, region: string, input: TagResourceRequest): Promise<{}> {
   const arn = input.resourceArn!;
+  if (isLookupTableArn(arn)) return changeLookupTableTags(accountId, region, arn, (t) => ({ ...t, ...input.tags })).then(() => ({}));
   const name = logGroupNameFromResourceArn(arn, accountId, region);
   await modifyLogGroup(accountId, name, (g) => addTags(g, input.tags!, () => tooManyTags(arn)));
   return {};
 }
 
 export async function untagResource(accountId: string, region: string, input: UntagResourceRequest): Promise<{}> {
+  if (isLookupTableArn(input.resourceArn!))
+    return changeLookupTableTags(accountId, region, input.resourceArn!, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => !input.tagKeys!.includes(k)))).then(() => ({}));
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   await modifyLogGroup(accountId, name, (g) => removeTags(g, input.tagKeys!));
   return {};
@@ -70,6 +74,7 @@ export async function listTagsForResource(
   region: string,
   input: ListTagsForResourceRequest,
 ): Promise<ListTagsForResourceResponse> {
+  if (isLookupTableArn(input.resourceArn!)) return { tags: await lookupTableTags(accountId, region, input.resourceArn!) };
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   const g = await requireLogGroup(accountId, name);
   return { tags: { ...g.tags } };

@@ -16,6 +16,12 @@ const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
 const TWO_HOURS_MS = 2 * 3600 * 1000;
 const NAMESPACE = /^[0-9A-Za-z.\-_/#: ]+$/;
 
+/** A PutMetricData request read straight from its body into ingest datums, every rule checked. */
+export interface PreparedMetricData {
+  namespace: string;
+  data: IngestDatum[];
+}
+
 export interface PutContext {
   accountId: string;
   now?: number;
@@ -138,7 +144,7 @@ export function normalizeDatum(d: MetricDatum, index: number, entity: number, no
 }
 
 /** A datum in the ingest log's forms: one holds a statistic set or values, not both (docs/formats). */
-function ingestForms(d: IngestDatum, into: IngestDatum[]): void {
+export function ingestForms(d: IngestDatum, into: IngestDatum[]): void {
   if (d.s && d.vs) {
     const { vs: _vs, cs: _cs, ...set } = d;
     const { s: _s, ...values } = d;
@@ -146,7 +152,8 @@ function ingestForms(d: IngestDatum, into: IngestDatum[]): void {
   } else into.push(d);
 }
 
-export async function putMetricData(input: PutMetricDataInput, ctx: PutContext): Promise<void> {
+/** The request's datums in their ingest forms, every rule checked (AWS's error for the first broken). */
+export function ingestDatumsOf(input: PutMetricDataInput, ctx: PutContext): IngestDatum[] {
   const now = ctx.now ?? Date.now();
   validateNamespace(input.Namespace!, ctx.allowReserved);
   const data = input.MetricData ?? [];
@@ -161,9 +168,19 @@ export async function putMetricData(input: PutMetricDataInput, ctx: PutContext):
   // Parameter paths are only built for an error message.
   for (let i = 0; i < data.length; i++) ingestForms(normalizeDatum(data[i], i, -1, now), out);
   entity.forEach((e, i) => (e.MetricData ?? []).forEach((d, j) => ingestForms(normalizeDatum(d, j, i, now), out)));
+  return out;
+}
+
+/**
+ * Stores the request. `prepared`: its datums as the front already read and
+ * checked them from the body (lib/metrics/write/put-metric-data-json.ts);
+ * `input` then holds its Namespace alone.
+ */
+export async function putMetricData(input: PutMetricDataInput, ctx: PutContext, prepared?: PreparedMetricData): Promise<void> {
+  const data = prepared ? prepared.data : ingestDatumsOf(input, ctx);
   await admitIngest();
   try {
-    await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data: out }, ctx.retryKey);
+    await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data }, ctx.retryKey);
   } catch (e) {
     if (e instanceof NotUnicodeError) {
       throw invalidParameterValue(`The value ${JSON.stringify(e.text)} is not valid Unicode: it has a lone UTF-16 surrogate.`);

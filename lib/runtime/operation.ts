@@ -23,6 +23,12 @@ export interface OperationEvent<I = unknown> {
    */
   retryKey?: string;
   input: I;
+  /**
+   * The input as the front already read it for the function's hot path (plain
+   * data, every rule checked): PutMetricData's ingest datums; `input` then
+   * holds only the members it names. Absent for any other request.
+   */
+  prepared?: unknown;
 }
 
 /** A Lambda result is data, so typed errors travel as `{ error }`. */

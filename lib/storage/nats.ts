@@ -24,6 +24,7 @@ export const BUCKETS = {
   logGroups: "cw-log-groups",
   logsQueries: "cw-logs-queries",
   logsQueryDefinitions: "cw-logs-query-definitions",
+  logsLookupTables: "cw-logs-lookup-tables",
   logFilters: "cw-log-filters",
   logDestinations: "cw-log-destinations",
   logStreams: "cw-log-streams",

@@ -30,6 +30,14 @@ const compilers: Record<ServiceName, ModelCompiler> = {
 };
 const compiled = new Map<string, Check | null>();
 
+/**
+ * One shape's compiled check (null when it has no constraints): for a reader
+ * that checks values as it meets them, with the model's rules.
+ */
+export function shapeCheck(service: ServiceName, shape: string): Check | null {
+  return compilers[service].check(shape);
+}
+
 /** The operation's compiled check, or null when its input has no constraints (or the model does not know it). */
 function checkOf(service: ServiceName, operation: string): Check | null {
   const key = `${service}.${operation}`;

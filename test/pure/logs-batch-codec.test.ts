@@ -87,18 +87,18 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
   }));
 
   /** Blocks `from` on, inflated and decoded as a scan does, back into events. */
-  async function decodeChunk(body: Uint8Array, blocks: readonly ChunkBlock[], from = 0, range: BlockRange = {}, needles: string[] = []): Promise<ChunkEvent[]> {
+  async function decodeChunk(body: Uint8Array, blocks: readonly ChunkBlock[], from = 0, range: BlockRange = {}, needles: string[][] = []): Promise<ChunkEvent[]> {
     const out: ChunkEvent[] = [];
     for (let b = from; b < blocks.length; b++) {
       const end = b + 1 < blocks.length ? blocks[b + 1].offset : body.length;
-      const d = decodeBlock(await inflateBlock(body.subarray(blocks[b].offset, end)), b === 0, range, needles.map((n) => Buffer.from(n)));
+      const d = decodeBlock(await inflateBlock(body.subarray(blocks[b].offset, end)), b === 0, range, needles.map((g) => g.map((n) => Buffer.from(n))));
       for (let i = 0; i < d.length; i++) out.push({ timestamp: d.timestamp[i], ingestionTime: d.ingestionTime[i], seq: d.seq[i], index: d.index[i], message: d.message(i) });
     }
     return out;
   }
 
   it("round-trip through several gzip blocks, and a reader can start at any block", async () => {
-    const c = encodeChunk(events);
+    const c = await encodeChunk(events);
     expect(c.blocks.length).toBeGreaterThan(1);
     expect(await decodeChunk(c.body, c.blocks)).toEqual(events);
     const from = c.blocks.length - 1;
@@ -107,8 +107,8 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(tail).toEqual(events.slice(events.length - tail.length));
   });
 
-  it("index each block: first and last timestamp, event count, text bytes, and a token filter of its own messages", () => {
-    const c = encodeChunk(events);
+  it("index each block: first and last timestamp, event count, text bytes, and a token filter of its own messages", async () => {
+    const c = await encodeChunk(events);
     let seen = 0;
     for (const b of c.blocks) {
       const mine = events.slice(seen, seen + b.count!);
@@ -128,25 +128,30 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(holders).toBeLessThanOrEqual(2);
   });
 
-  it("keep only the events in the time range and holding every required substring, with the message bytes they read", async () => {
-    const c = encodeChunk(events);
+  it("keep only the events in the time range and holding one substring of every required group, with the message bytes they read", async () => {
+    const c = await encodeChunk(events);
     const range = { startTime: T0 + 1000, endTime: T0 + 30_000 };
     const want = events.filter((e) => e.timestamp >= range.startTime && e.timestamp < range.endTime);
     expect(await decodeChunk(c.body, c.blocks, 0, range)).toEqual(want);
-    const needles = ["ünï", "200 1"];
-    expect(await decodeChunk(c.body, c.blocks, 0, range, needles)).toEqual(want.filter((e) => needles.every((n) => e.message.includes(n))));
+    const needles = [["ünï"], ["200 1"]];
+    expect(await decodeChunk(c.body, c.blocks, 0, range, needles)).toEqual(want.filter((e) => e.message.includes("ünï") && e.message.includes("200 1")));
+    // Alternatives: either substring, an event holding both kept once.
+    const either = [["/items/12", '"i":13', "ms ünï"]];
+    const held = (e: ChunkEvent) => either[0].some((n) => e.message.includes(n));
+    expect(await decodeChunk(c.body, c.blocks, 0, range, either)).toEqual(want.filter(held));
+    expect(await decodeChunk(c.body, c.blocks, 0, range, [...either, ["ünï"]])).toEqual(want.filter((e) => held(e) && e.message.includes("ünï")));
     // A needle across two events (the end of one message and the next header) matches neither.
-    expect(await decodeChunk(c.body, c.blocks, 0, {}, ['escape"}\n'])).toEqual([]);
+    expect(await decodeChunk(c.body, c.blocks, 0, {}, [['escape"}\n']])).toEqual([]);
   });
 
   it("count a whole block that lacks a needle from its index figures, without parsing it", async () => {
-    const c = encodeChunk(events);
+    const c = await encodeChunk(events);
     const b = c.blocks[1];
     const text = await inflateBlock(c.body.subarray(b.offset, c.blocks[2]?.offset ?? c.body.length));
     const whole = { count: b.count!, messageBytes: b.messageBytes! };
-    const absent = decodeBlock(text, false, {}, [Buffer.from("NOT_THERE")], whole);
+    const absent = decodeBlock(text, false, {}, [[Buffer.from("NOT_THERE")]], whole);
     expect([absent.length, absent.inRange, absent.textBytes]).toEqual([0, b.count, b.messageBytes]);
-    const parsed = decodeBlock(text, false, {}, [Buffer.from("ünï")], whole);
+    const parsed = decodeBlock(text, false, {}, [[Buffer.from("ünï")]], whole);
     expect([parsed.inRange, parsed.textBytes]).toEqual([b.count, b.messageBytes]);
     const mine = events.slice(c.blocks[0].count!, c.blocks[0].count! + b.count!);
     expect(parsed.length).toBe(mine.filter((e) => e.message.includes("ünï")).length);
@@ -154,7 +159,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
 
   it("fuzz: mutated chunks decode or throw a ServiceError", async () => {
     const random = rng(7);
-    const c = encodeChunk(events.slice(0, 50));
+    const c = await encodeChunk(events.slice(0, 50));
     for (let i = 0; i < 500; i++) {
       const m = Uint8Array.from(c.body);
       m[Math.floor(random() * m.length)] ^= 1 + Math.floor(random() * 255);
@@ -168,13 +173,13 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
 
   it("fuzz: mutated block text decodes or throws a ServiceError", async () => {
     const random = rng(11);
-    const c = encodeChunk(events.slice(0, 50));
+    const c = await encodeChunk(events.slice(0, 50));
     const text = await inflateBlock(c.body.subarray(0, c.blocks[1]?.offset ?? c.body.length));
     for (let i = 0; i < 2000; i++) {
       const m = Buffer.from(text);
       for (let f = 0; f < 1 + (i % 4); f++) m[Math.floor(random() * m.length)] = Math.floor(random() * 256);
       try {
-        decodeBlock(i % 5 === 0 ? m.subarray(0, Math.floor(random() * m.length)) : m, true, {}, [Buffer.from("item")]);
+        decodeBlock(i % 5 === 0 ? m.subarray(0, Math.floor(random() * m.length)) : m, true, {}, [[Buffer.from("item")]]);
       } catch (e) {
         expect(isServiceError(e), String(e)).toBe(true);
       }

@@ -284,6 +284,55 @@ describe("JSON matches", () => {
     expect(compileFilterPattern("{ $.a NOT EXISTS }").matches('{"b": 2}')).toBe(true);
   });
 
+  // The text check reads the value after every `"name":` to rule events out before JSON.parse; these are the
+  // events where that reading could go wrong, each decided as the parsed event decides it.
+  it.each([
+    ["{ $.latency > 995 }", '{"latency": 999}', true],
+    ["{ $.latency > 995 }", '{"latency" :\n 999}', true],
+    ["{ $.latency > 995 }", '{"latency": "999"}', true], // a numeric string compares as a number
+    ["{ $.latency > 995 }", '{"latency": 9.99e2}', true],
+    ["{ $.latency > 995 }", '{"latency": 5}', false],
+    ["{ $.latency > 995 }", '{"latency": 5, "note": "latency: 999", "m": "\\"latency\\": 999"}', false],
+    ["{ $.latency > 995 }", '{"a": {"latency": 999}, "latency": 1}', false], // the nested one is not $.latency
+    ["{ $.a.latency > 995 }", '{"a": {"latency": 999}, "latency": 1}', true],
+    ["{ $.latency > 995 }", '{"latency": 999, "latency": 1}', false], // JSON.parse keeps the last of duplicate keys
+    ["{ $.latency > 995 }", '{"latency": 1, "latency": 999}', true],
+    ["{ $.latency > 995 }", '{"say \\"latency": 999, "latency": 1}', false],
+    ["{ $.latency > 995 }", '{"latency": [999]}', false],
+    ["{ $.latency[0] > 995 }", '{"latency": [999]}', true],
+    ["{ $.latency > 995 }", '{"latency": 999', false], // not JSON
+    ["{ $.user = \"a\\\"b\" }", '{"user": "a\\"b"}', true],
+    ["{ $.user = a* }", '{"user": "abc"}', true],
+    ["{ $.user = a* }", '{"user": "bc", "x": {"user": "abc"}}', false],
+    ["{ $.user = 7 }", '{"user": "7"}', true],
+    ["{ $.user = \"true\" }", '{"user": true}', true],
+    ["{ $.user IS TRUE }", '{"user": "true"}', false],
+    ["{ $.user IS TRUE }", '{"user":true}', true],
+    ["{ $.user IS NULL }", '{"user": null}', true],
+    ["{ $.user IS NULL }", '{"user": {}}', false],
+    ["{ $.user != \"x\" }", '{"user": {"a": 1}}', false],
+    ["{ $.user != \"x\" }", '{"user": "y"}', true],
+    ["{ $.latency = %^9+$% }", '{"latency": 999}', true],
+    ["{ $.latency > 995 || $.level = \"error\" }", '{"latency": 1, "level": "error"}', true],
+    ["{ $.latency > 995 && $.level = \"error\" }", '{"latency": 999, "level": "info"}', false],
+  ])("%s on %s → %s (the text check agrees with the parsed event)", (pattern, message, want) => {
+    const p = compileFilterPattern(pattern);
+    expect(p.matches(message)).toBe(want);
+    expect(p.match(message) !== undefined).toBe(want);
+  });
+
+  it("name every property a JSON match needs as needles a scan may test first, escapes as alternatives", () => {
+    const p = compileFilterPattern("{ $.latency > 5 && ($.a = 1 || $.a = 2) }");
+    expect(p.requiredAnyOf).toEqual([['"latency"', "\\u"], ['"a"', "\\u"]]);
+    const random = rng(5);
+    const values = ["1", "2", "6", '"x"', "null", "[6]", '{"a": 1}'];
+    for (let i = 0; i < 2000; i++) {
+      const pick = () => values[Math.floor(random() * values.length)];
+      const m = random() < 0.5 ? `{"latency": ${pick()}, "a": ${pick()}}` : `{"l\\u0061tency": ${pick()}, "b": {"a": ${pick()}}}`;
+      if (p.matches(m)) for (const group of p.requiredAnyOf!) expect(group.some((n) => m.includes(n))).toBe(true);
+    }
+  });
+
   it("do not match an event that is not JSON", () => {
     expect(compileFilterPattern("{ $.latency = * }").matches("latency=50")).toBe(false);
   });

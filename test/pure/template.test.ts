@@ -210,6 +210,11 @@ describe("template.yaml and the SDK models", () => {
       "TagResource",
       "UntagResource",
       "ListTagsForResource",
+      "CreateLookupTable",
+      "UpdateLookupTable",
+      "GetLookupTable",
+      "DescribeLookupTables",
+      "DeleteLookupTable",
     ],
   };
 

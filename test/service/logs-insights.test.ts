@@ -9,6 +9,7 @@
 import {
   CreateLogGroupCommand,
   CreateLogStreamCommand,
+  CreateLookupTableCommand,
   DeleteQueryDefinitionCommand,
   DescribeLogGroupsCommand,
   DescribeQueriesCommand,
@@ -26,7 +27,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsFailure as failure } from "../support/failure.js";
-import { buildCorpus, insightsCases, MIN, type CorpusName } from "../support/logs-insights-corpus.js";
+import { buildCorpus, insightsCases, LOOKUP_TABLES, MIN, type CorpusName } from "../support/logs-insights-corpus.js";
 import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -93,6 +94,8 @@ beforeAll(async () => {
   other = logsClient(stack, { account: 1 });
   account = stack.credentials[0].accountId;
   await writeCorpus(logs, GROUPS);
+  // The tables the table's lookup cases join with.
+  for (const [lookupTableName, tableBody] of Object.entries(LOOKUP_TABLES)) await logs.send(new CreateLookupTableCommand({ lookupTableName, tableBody }));
 }, 180_000);
 
 afterAll(async () => {
@@ -286,13 +289,11 @@ describe("errors AWS gives", () => {
     expect(f.error.queryCompileError).toEqual({ location: { startCharOffset: 17, endCharOffset: 20 }, message: "unexpected symbol found diff at line 1 and position 17" });
   });
 
-  it("anomaly and lookup, not built here: MalformedQueryException naming the command", async () => {
-    for (const [queryString, at] of [["pattern @message | anomaly", 19], ["lookup users userId OUTPUT name", 0]] as const) {
-      const f = await failure(logs.send(new StartQueryCommand({ logGroupName: GROUPS.app, startTime: START, endTime: END, queryString })));
-      expect(f.name).toBe("MalformedQueryException");
-      expect(f.error.queryCompileError.location.startCharOffset).toBe(at);
-      expect(f.message).toMatch(/^the (anomaly|lookup) command is not supported by this service$/);
-    }
+  it("anomaly, not built here: MalformedQueryException naming the command", async () => {
+    const f = await failure(logs.send(new StartQueryCommand({ logGroupName: GROUPS.app, startTime: START, endTime: END, queryString: "pattern @message | anomaly" })));
+    expect(f.name).toBe("MalformedQueryException");
+    expect(f.error.queryCompileError.location.startCharOffset).toBe(19);
+    expect(f.message).toBe("the anomaly command is not supported by this service");
   });
 
   it("an unknown query id: ResourceNotFoundException", async () => {

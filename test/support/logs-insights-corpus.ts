@@ -31,6 +31,17 @@ const APP: [string, number, object | string][] = [
 
 export type CorpusName = "app" | "lambda" | "flow" | "dns" | "trail";
 
+/**
+ * The lookup tables the `lookup` cases join with (CreateLookupTable bodies):
+ * `BOB` differs from `bob` only in case, and lookup matches exactly.
+ */
+export const LOOKUP_TABLES: Record<string, string> = {
+  users: 'id,name,team\nalice,Alice Liddell,ops\nbob,Bob Builder,payments\nBOB,Uppercase Bob,none\ncarol,"Carol, the Admin",web\n',
+  http_codes: "code,reason\r\n200,OK\r\n404,Not Found\r\n500,Internal Server Error\r\n503,Service Unavailable\r\n",
+  paths: "path,level\n/api/pay,CRITICAL\n",
+  grants: "role,path,allowed\nadmin,/home,yes\nuser,/api/orders,yes\nuser,/home,yes\nuser,/api/pay,no\n",
+};
+
 /** The corpus with its first event at `t0`, in the log groups `groups` names. */
 export function buildCorpus(t0: number, groups: Record<CorpusName, string> = DEFAULT_GROUPS): Record<CorpusName, CorpusEvent[]> {
   const at = (minutes: number, seconds = 0) => t0 + minutes * MIN + seconds * 1000;
@@ -359,6 +370,34 @@ export function insightsCases(t0: number, account: string, groups: Record<Corpus
   ["trail", 'filter eventName="CreateUser" | fields awsRegion, requestParameters.userName, responseElements.user.arn', [{ awsRegion: "us-east-1", "requestParameters.userName": "newbie", "responseElements.user.arn": "arn:aws:iam::123456789012:user/newbie" }]],
   ["trail", 'filter eventName="UpdateTrail" and ispresent(errorCode) | stats count(*) by errorCode, errorMessage', [{ errorCode: "AccessDenied", errorMessage: "not allowed", "count(*)": "1" }]],
   ["trail", "filter ispresent(userIdentity.userName) | fields userIdentity.userName as who", [{ who: "ops" }]],
+  // --- lookup (CWL_QuerySyntax-Lookup.html: `lookup table lookup-field as log-field, ... OUTPUT output-field, ...`), tables in LOOKUP_TABLES
+  ["app", "filter ispresent(user.id) | lookup users id as user.id OUTPUT name, team | fields user.id, name, team | sort @timestamp", [
+    { "user.id": "alice", name: "Alice Liddell", team: "ops" },
+    { "user.id": "bob", name: "Bob Builder", team: "payments" },
+    { "user.id": "alice", name: "Alice Liddell", team: "ops" },
+    { "user.id": "carol", name: "Carol, the Admin", team: "web" },
+    { "user.id": "bob", name: "Bob Builder", team: "payments" },
+    { "user.id": "dave" },
+  ]],
+  ['app', 'filter user.id = "carol" | lookup users id as user.id OUTPUT name, team', [{ "@timestamp": ts(3), "@message": msg(3), name: "Carol, the Admin", team: "web" }]],
+  ["app", "lookup http_codes code as status OUTPUT reason | filter ispresent(reason) | stats count(*) as n by reason | sort n desc, reason asc", [
+    { reason: "OK", n: "2" },
+    { reason: "Internal Server Error", n: "1" },
+    { reason: "Not Found", n: "1" },
+    { reason: "Service Unavailable", n: "1" },
+  ]],
+  ["app", 'filter path = "/api/pay" | lookup paths path OUTPUT level | fields path, level', [{ path: "/api/pay", level: "CRITICAL" }]],
+  ['app', 'filter user.id = "alice" | fields toupper(user.id) as who | lookup users id as who OUTPUT name | display who, name', [{ who: "ALICE" }, { who: "ALICE" }]],
+  ["app", "filter ispresent(path) | lookup grants role as user.role, path OUTPUT allowed | fields path, allowed | sort @timestamp", [
+    { path: "/home", allowed: "yes" },
+    { path: "/api/orders", allowed: "yes" },
+    { path: "/missing" },
+    { path: "/home", allowed: "yes" },
+    { path: "/api/pay", allowed: "no" },
+    { path: "/api/orders", allowed: "yes" },
+  ]],
+  ["app", "lookup users id as user.id OUTPUT team | filter ispresent(team) | stats count(*) as n by team | sort team", [{ team: "ops", n: "2" }, { team: "payments", n: "2" }, { team: "web", n: "1" }]],
+  ["app", "stats count(*) as n by user.id | lookup users id as user.id OUTPUT team | filter team = \"payments\"", [{ "user.id": "bob", n: "2", team: "payments" }]],
 ];
   // Cases that depend on when the query runs and when events were ingested (the pure test's clock: half a second after each event).
   if (now !== undefined) {

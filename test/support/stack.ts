@@ -8,7 +8,7 @@
  *   afterAll(() => stack?.stop());
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,8 +65,9 @@ export interface Stack {
   /**
    * Starts one more service process on the same nats-server and S3 (its own
    * port and data dir), as a second host of a cluster would run; stopped with the stack.
+   * `root`: another checkout to run it from (a benchmark comparing old and new code on one store).
    */
-  addService(env?: Record<string, string>): Promise<ExtraService>;
+  addService(env?: Record<string, string>, opts?: { root?: string }): Promise<ExtraService>;
   stop(): Promise<void>;
 }
 
@@ -97,6 +98,11 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra options for node running the service (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
   nodeArgs?: string[];
+  /**
+   * A directory for the stores (nats-server's, S3's, the service's data) that
+   * outlives the stack: a benchmark starts again on what it stored before.
+   */
+  keepDir?: string;
 }
 
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -119,7 +125,9 @@ process.once("exit", () => {
 });
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const tmp = mkdtempSync(join(tmpdir(), "hive-cw-"));
+  const tmp = opts.keepDir ?? mkdtempSync(join(tmpdir(), "hive-cw-"));
+  mkdirSync(tmp, { recursive: true });
+  const removeTmp = () => opts.keepDir === undefined && rmSync(tmp, { recursive: true, force: true });
   const dataDir = join(tmp, "data");
   const natsStore = join(tmp, "nats");
   let nats: RunningServer | undefined;
@@ -129,7 +137,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   } catch (e) {
     await nats?.stop();
     await s3?.stop();
-    rmSync(tmp, { recursive: true, force: true });
+    removeTmp();
     throw e;
   }
   const env: NodeJS.ProcessEnv = {
@@ -159,9 +167,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let endpoint = "";
 
   /** Spawns a service process with `env` and resolves once it listens. */
-  const launch = async (procEnv: NodeJS.ProcessEnv, onLog: (d: string) => void) => {
+  const launch = async (procEnv: NodeJS.ProcessEnv, onLog: (d: string) => void, cwd = ROOT) => {
     const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--max-old-space-size=512", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
-      cwd: ROOT,
+      cwd,
       env: procEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -226,12 +234,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
 
   const extras: Array<() => Promise<unknown>> = [];
-  const addService = async (overrides: Record<string, string> = {}): Promise<ExtraService> => {
+  const addService = async (overrides: Record<string, string> = {}, extra: { root?: string } = {}): Promise<ExtraService> => {
     const extraDir = mkdtempSync(join(tmp, "data-"));
     let logs = "";
     const started = await launch({ ...env, HIVE_CLOUDWATCH_PORT: "0", HIVE_CLOUDWATCH_DATA_DIR: extraDir, ...overrides }, (d) => {
       logs = (logs + d).slice(-500_000);
-    });
+    }, extra.root);
     const getProc = () => started.proc;
     live.add(getProc);
     const stop = () => {
@@ -252,7 +260,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await stopService("SIGTERM").catch(() => undefined);
     live.delete(getNatsProcess);
     await Promise.all([nats!.stop(), s3!.stop()]);
-    rmSync(tmp, { recursive: true, force: true });
+    removeTmp();
   };
 
   try {

@@ -26,9 +26,13 @@ export type LogBatchHeader = Omit<LogBatch, "events"> & { eventCount: number };
 const VERSION = 1;
 
 export function encodeLogBatch(b: LogBatch): Uint8Array {
-  let bytes = 64 + b.account.length + b.logGroup.length * 3 + b.logStream.length * 3;
-  for (const e of b.events) bytes += 4 + e.message.length * 3;
-  const w = new ByteWriter(bytes);
+  const n = b.events.length;
+  // The messages' exact UTF-8 lengths first, so they are written straight into one buffer of the right size.
+  const lengths = new Array<number>(n);
+  // The first timestamp, then per event two varints (a delta under 2^53: 8 bytes; a length: 3) and the text.
+  let bytes = 8;
+  for (let i = 0; i < n; i++) bytes += 11 + (lengths[i] = Buffer.byteLength(b.events[i].message, "utf8"));
+  const w = new ByteWriter(16 + b.account.length + (b.logGroup.length + b.logStream.length + (b.groupId?.length ?? 0)) * 3);
   w.byte(VERSION);
   w.string(b.account);
   w.string(b.logGroup);
@@ -36,17 +40,33 @@ export function encodeLogBatch(b: LogBatch): Uint8Array {
   w.string(b.groupId ?? "");
   w.float64(b.streamCreated ?? -1);
   w.float64(b.ingestionTime);
-  w.varint(b.events.length);
-  let previous = b.events.length ? b.events[0].timestamp : 0;
-  if (b.events.length) w.float64(previous);
-  for (const e of b.events) {
+  w.varint(n);
+  const head = w.finish();
+  const out = Buffer.allocUnsafe(head.length + bytes);
+  out.set(head, 0);
+  let at = head.length;
+  let previous = n ? b.events[0].timestamp : 0;
+  if (n) at = out.writeDoubleBE(previous, at);
+  for (let i = 0; i < n; i++) {
+    const e = b.events[i];
     // Deltas are unsigned: stored order is timestamp order.
-    if (!(e.timestamp >= previous)) throw new RangeError("log batch events must be in timestamp order");
-    w.varint(e.timestamp - previous);
+    if (!(e.timestamp >= previous) || !Number.isSafeInteger(e.timestamp - previous)) throw new RangeError("log batch events must be in timestamp order");
+    at = writeVarint(out, at, e.timestamp - previous);
     previous = e.timestamp;
-    w.string(e.message);
+    at = writeVarint(out, at, lengths[i]);
+    at += out.write(e.message, at, lengths[i], "utf8");
   }
-  return w.finish();
+  return out.subarray(0, at);
+}
+
+/** Unsigned LEB128 as ByteWriter.varint writes it; returns the next offset. */
+function writeVarint(out: Buffer, at: number, x: number): number {
+  while (x >= 128) {
+    out[at++] = (x % 128) | 128;
+    x = Math.floor(x / 128);
+  }
+  out[at++] = x;
+  return at;
 }
 
 function readHeader(r: ByteReader, first: number): LogBatchHeader {

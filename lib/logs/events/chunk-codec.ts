@@ -9,11 +9,11 @@
  * string only when asked for, and a required substring is looked for in the
  * inflated bytes, so events that cannot match are never made into strings.
  */
-import { gunzip, gzipSync } from "node:zlib";
+import { gunzip, gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { internalFailure } from "../../errors.js";
 import { buildTokenFilter, encodeTokenFilter, type EncodedTokenFilter } from "./token-filter.js";
-import { tokenizeForIndex } from "./tokens.js";
+import { addIndexTokens } from "./tokens.js";
 
 export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 1\n";
 /** Raw bytes per gzip member: big enough to compress well, small enough to skip. */
@@ -25,6 +25,36 @@ const MAX_BLOCK_BITS = 64 * 1024;
 const MAX_CHUNK_BITS = 2 * 1024 * 1024;
 
 const inflate = promisify(gunzip);
+const deflate = promisify(gzip);
+
+/**
+ * Raw block bytes at most handed to libuv's thread pool for gzip at once by
+ * this process (a block is copied there until compressed); a block past it
+ * waits its turn, one always goes (docs/memory.md).
+ */
+const MAX_GZIP_INFLIGHT_BYTES = 8 * 1024 * 1024;
+let gzipInflight = 0;
+/** Encoding runs at most this long before it lets the event loop in; not after every block, which a loaded loop makes slow. */
+const YIELD_AFTER_MS = 30;
+let lastYield = 0;
+const gzipWaiters: (() => void)[] = [];
+
+/**
+ * Starts gzip of one block in the thread pool, off the event loop; resolves
+ * (with the compression's promise) once the block has room within
+ * MAX_GZIP_INFLIGHT_BYTES, so a chunk's text is not all copied out at once.
+ */
+async function startGzip(raw: Buffer, level: number): Promise<{ done: Promise<Buffer> }> {
+  while (gzipInflight > 0 && gzipInflight + raw.length > MAX_GZIP_INFLIGHT_BYTES) await new Promise<void>((r) => gzipWaiters.push(r));
+  gzipInflight += raw.length;
+  const done = deflate(raw, { level }).finally(() => {
+    gzipInflight -= raw.length;
+    gzipWaiters.splice(0).forEach((wake) => wake());
+  });
+  // Awaited by encodeChunk; a rejection seen there, never unhandled meanwhile.
+  done.catch(() => undefined);
+  return { done };
+}
 
 export interface ChunkEvent {
   timestamp: number;
@@ -53,12 +83,15 @@ export interface EncodedChunk {
   rawBytes: number;
 }
 
-/** `events` must be sorted by (timestamp, seq, index). Each block gets its own token filter. */
-export function encodeChunk(events: readonly ChunkEvent[], compress = true): EncodedChunk {
-  const members: Buffer[] = [];
+/**
+ * `events` must be sorted by (timestamp, seq, index). Each block gets its own
+ * token filter. The blocks are compressed in the thread pool while the next
+ * ones are built.
+ */
+export async function encodeChunk(events: readonly ChunkEvent[], compress = true): Promise<EncodedChunk> {
+  const members: Promise<Buffer>[] = [];
   const blocks: ChunkBlock[] = [];
   const tokenSets: Set<string>[] = [];
-  let offset = 0;
   let rawBytes = 0;
   let parts: string[] = [CHUNK_VERSION_LINE];
   let partBytes = CHUNK_VERSION_LINE.length;
@@ -67,13 +100,17 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
   let last = first;
   let count = 0;
   let messageBytes = 0;
-  const flush = () => {
+  const flush = async () => {
     const raw = Buffer.from(parts.join(""), "utf8");
-    const member = gzipSync(raw, { level: compress ? 6 : 0 });
-    blocks.push({ offset, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
+    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
     tokenSets.push(tokens);
-    members.push(member);
-    offset += member.length;
+    members.push((await startGzip(raw, compress ? 6 : 0)).done);
+    // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
+    // for seconds, and a NATS request's 5 s timer then fired before its answer was read (a TIMEOUT).
+    if (performance.now() - lastYield >= YIELD_AFTER_MS) {
+      await new Promise(setImmediate);
+      lastYield = performance.now();
+    }
     rawBytes += raw.length;
     parts = [];
     partBytes = 0;
@@ -83,7 +120,7 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
   };
   for (const e of events) {
     if (partBytes >= BLOCK_RAW_BYTES) {
-      flush();
+      await flush();
       first = e.timestamp;
     }
     const len = Buffer.byteLength(e.message, "utf8");
@@ -92,12 +129,18 @@ export function encodeChunk(events: readonly ChunkEvent[], compress = true): Enc
     last = e.timestamp;
     count++;
     messageBytes += len;
-    for (const t of tokenizeForIndex(e.message)) tokens.add(t);
+    addIndexTokens(e.message, tokens);
   }
-  if (parts.length) flush();
+  if (parts.length) await flush();
+  const body = await Promise.all(members);
+  let offset = 0;
+  body.forEach((member, i) => {
+    blocks[i].offset = offset;
+    offset += member.length;
+  });
   const maxBits = Math.max(64, Math.min(MAX_BLOCK_BITS, Math.floor(MAX_CHUNK_BITS / blocks.length / 8) * 8));
   blocks.forEach((b, i) => (b.filter = encodeTokenFilter(buildTokenFilter(tokenSets[i], BITS_PER_TOKEN, maxBits))));
-  return { body: Buffer.concat(members), blocks, rawBytes };
+  return { body: Buffer.concat(body), blocks, rawBytes };
 }
 
 /**
@@ -139,36 +182,6 @@ export class DecodedBlock {
     this.start.push(start);
     this.end.push(end);
   }
-
-  /** Keeps only the events whose message holds every needle (searched in the whole text at once). */
-  keepContaining(needles: readonly Buffer[]): void {
-    if (needles.length === 0 || this.length === 0) return;
-    const hits = new Uint8Array(this.length);
-    for (const needle of needles) {
-      let e = 0;
-      let lastMarked = -1;
-      for (let at = this.text.indexOf(needle); at >= 0; at = this.text.indexOf(needle, at + 1)) {
-        while (e < this.length && this.end[e] < at + needle.length) e++;
-        if (e >= this.length) break;
-        if (at >= this.start[e] && e !== lastMarked) {
-          hits[e]++;
-          lastMarked = e;
-        }
-      }
-    }
-    let w = 0;
-    for (let r = 0; r < this.length; r++) {
-      if (hits[r] !== needles.length) continue;
-      this.timestamp[w] = this.timestamp[r];
-      this.ingestionTime[w] = this.ingestionTime[r];
-      this.seq[w] = this.seq[r];
-      this.index[w] = this.index[r];
-      this.start[w] = this.start[r];
-      this.end[w] = this.end[r];
-      w++;
-    }
-    for (const a of [this.timestamp, this.ingestionTime, this.seq, this.index, this.start, this.end]) a.length = w;
-  }
 }
 
 /** Where parseField stopped: just past the field's delimiter. */
@@ -192,6 +205,79 @@ function parseField(text: Buffer, delimiter: number): number {
   return n;
 }
 
+/**
+ * decodeBlock with needles: every needle's places are found in the whole text
+ * first (Buffer.indexOf), then the walk reads only each header's length
+ * (from the end of its line) to go from event to event, and parses a header
+ * in full only for an event holding a needle of every group. `inside`: every
+ * event is in the range, so the others' timestamps are not read either.
+ */
+function decodeHolding(out: DecodedBlock, text: Buffer, p: number, from: number, to: number, groups: readonly (readonly Buffer[])[], inside: boolean): DecodedBlock {
+  const places = groups.map((g) =>
+    g.map((needle) => {
+      const at: number[] = [];
+      for (let i = text.indexOf(needle, p); i >= 0; i = text.indexOf(needle, i + 1)) at.push(i);
+      return { at, length: needle.length, next: 0 };
+    }),
+  );
+  const unbounded = inside || (from === -Infinity && to === Infinity);
+  let inRange = 0;
+  while (p < text.length) {
+    const nl = text.indexOf(10, p);
+    if (nl < 0) throw new Error("truncated header");
+    let q = nl;
+    let len = 0;
+    for (let scale = 1; q > p && text[q - 1] !== 32; q--, scale *= 10) {
+      const d = text[q - 1] - 48;
+      if (d < 0 || d > 9) throw new Error("bad header");
+      len += d * scale;
+    }
+    if (q === nl || q === p) throw new Error("bad header");
+    const start = nl + 1;
+    const end = start + len;
+    if (end + 1 > text.length || text[end] !== 10) throw new Error("truncated message");
+    // A group is held when one of its needles' first place at or after the message start ends inside it.
+    let held = true;
+    for (const group of places) {
+      let any = false;
+      for (const n of group) {
+        while (n.next < n.at.length && n.at[n.next] < start) n.next++;
+        if (n.next < n.at.length && n.at[n.next] + n.length <= end) any = true;
+      }
+      if (!any) {
+        held = false;
+        break;
+      }
+    }
+    if (held) {
+      cursor = p;
+      const t = parseField(text, 32);
+      const ingestionTime = parseField(text, 32);
+      const seq = parseField(text, 32);
+      const index = parseField(text, 32);
+      if (parseField(text, 10) !== len || cursor !== start) throw new Error("bad header");
+      if (t >= from && t < to) {
+        out.push(t, ingestionTime, seq, index, start, end);
+        out.textBytes += len;
+        inRange++;
+      }
+    } else {
+      let t = from;
+      if (!unbounded) {
+        cursor = p;
+        t = parseField(text, 32);
+      }
+      if (t >= from && t < to) {
+        out.textBytes += len;
+        inRange++;
+      }
+    }
+    p = end + 1;
+  }
+  out.inRange = inRange;
+  return out;
+}
+
 export interface BlockRange {
   /** ms, start inclusive, end exclusive */
   startTime?: number;
@@ -202,18 +288,19 @@ export interface BlockRange {
  * Parses an inflated block's header lines (messages stay bytes). Throws a
  * ServiceError on garbage. `whole`: the block's index figures when all its
  * events are in the range (index version 2), so a block that lacks a needle
- * anywhere is counted without parsing it.
+ * anywhere is counted without parsing it. `needles`: groups of alternatives,
+ * one of each group held by every event kept.
  */
 export function decodeBlock(
   text: Buffer,
   isFirst: boolean,
   range: BlockRange = {},
-  needles: readonly Buffer[] = [],
+  needles: readonly (readonly Buffer[])[] = [],
   whole?: { count: number; messageBytes: number },
 ): DecodedBlock {
   try {
     const out = new DecodedBlock(text);
-    if (whole && needles.some((n) => text.indexOf(n) < 0)) {
+    if (whole && needles.some((g) => g.every((n) => text.indexOf(n) < 0))) {
       out.inRange = whole.count;
       out.textBytes = whole.messageBytes;
       return out;
@@ -226,6 +313,7 @@ export function decodeBlock(
     }
     const from = range.startTime ?? -Infinity;
     const to = range.endTime ?? Infinity;
+    if (needles.length > 0) return decodeHolding(out, text, p, from, to, needles, whole !== undefined);
     while (p < text.length) {
       cursor = p;
       const t = parseField(text, 32);
@@ -242,7 +330,6 @@ export function decodeBlock(
       p += len + 1;
     }
     out.inRange = out.length;
-    out.keepContaining(needles);
     return out;
   } catch (e) {
     throw internalFailure(`corrupt log chunk: ${(e as Error).message}`);

@@ -323,7 +323,7 @@ async function compactStream(
   const entries: ChunkEntry[] = await Promise.all(
     groups.map(async (chunk, i) => {
       const n = first + i;
-      const encoded = encodeChunk(chunk, compression === "gzip");
+      const encoded = await encodeChunk(chunk, compression === "gzip");
       const key = chunkObjectKey(account, logGroup, logStream, Math.floor(chunk[0].timestamp / HOUR) * HOUR, n);
       let minSeq = Infinity;
       let maxSeq = -Infinity;

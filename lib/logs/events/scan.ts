@@ -24,7 +24,7 @@ import { requireLogGroup } from "../groups.js";
 import { logStreamsFilter } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader } from "./batch-codec.js";
-import { decodeBlock, inflateBlock, type ChunkEvent, type DecodedBlock } from "./chunk-codec.js";
+import { decodeBlock, inflateBlock, type ChunkEvent } from "./chunk-codec.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
 import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
@@ -40,6 +40,8 @@ export interface StoredLogEvent {
   message: string;
   /** AWS-style id, unique, stable across compaction (event-id.ts). */
   eventId: string;
+  /** Events it stands for (absent: 1): more only for a block summary (ScanOptions.summarize), which has no message or id. */
+  count?: number;
 }
 
 export interface ScanOptions {
@@ -55,6 +57,17 @@ export interface ScanOptions {
   requiredTokens?: string[];
   /** Substrings every wanted message holds: events without them are not yielded (nor decoded into strings). */
   requiredSubstrings?: string[];
+  /** Groups of substrings: every wanted message holds one of each group at least (tested as requiredSubstrings are). */
+  requiredAnyOf?: string[][];
+  /**
+   * For a reader that needs only how many events there are at what time:
+   * a stored block wholly in the time range for which this answers true
+   * (given its first and last timestamps) is not fetched; one event stands
+   * for it, at its first timestamp, with its `count` (index version 2; never
+   * with required tokens or substrings). The events of blocks read go out
+   * the same way, one per run of them it answers true for.
+   */
+  summarize?: (firstTimestamp: number, lastTimestamp: number) => boolean;
   /** log text bytes read (Insights' bytesScanned) */
   onBytesScanned?: (bytes: number) => void;
   /** events of the time range read but not yielded, for lacking a required token or substring (part of Insights' recordsScanned) */
@@ -77,7 +90,47 @@ interface Block {
   readonly ingestionTime: number[];
   readonly seq: number[];
   readonly index: number[];
+  /** Events each entry stands for (a block summary), when not 1. */
+  readonly counts?: readonly number[];
   message(i: number): string;
+}
+
+/**
+ * Events only counted (ScanOptions.summarize): each entry stands for `counts`
+ * events from its timestamp on (a stored block counted from the chunk index,
+ * or the runs of a decoded block that summarize accepts).
+ */
+class SummaryBlock implements Block {
+  readonly ingestionTime: number[];
+  readonly seq: number[];
+  readonly index: number[];
+  constructor(
+    readonly timestamp: number[],
+    readonly counts: number[],
+  ) {
+    this.ingestionTime = this.seq = this.index = new Array<number>(timestamp.length).fill(0);
+  }
+  get length() {
+    return this.timestamp.length;
+  }
+  message(): string {
+    throw internalFailure("a block summary has no messages");
+  }
+
+  /** A decoded block's events as runs `summarize` accepts (their order kept). */
+  static of(block: Block, summarize: NonNullable<ScanOptions["summarize"]>): SummaryBlock {
+    const timestamp: number[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < block.length; i++) {
+      const t = block.timestamp[i];
+      if (timestamp.length && summarize(timestamp[timestamp.length - 1], t)) counts[counts.length - 1]++;
+      else {
+        timestamp.push(t);
+        counts.push(1);
+      }
+    }
+    return new SummaryBlock(timestamp, counts);
+  }
 }
 
 /** Buffered events of one stream (already strings). */
@@ -102,6 +155,7 @@ class BufferedBlock implements Block {
 class ScannedEvent implements StoredLogEvent {
   readonly timestamp: number;
   readonly ingestionTime: number;
+  readonly count: number;
   private readonly seq: number;
   private readonly index: number;
   private text?: string;
@@ -122,6 +176,7 @@ class ScannedEvent implements StoredLogEvent {
     this.ingestionTime = block.ingestionTime[i];
     this.seq = block.seq[i];
     this.index = block.index[i];
+    this.count = block.counts?.[i] ?? 1;
   }
 
   get message(): string {
@@ -251,7 +306,7 @@ async function bufferedEvents(
   selected: Map<string, SelectedStream>,
   checkpoints: number[],
   opts: ScanOptions,
-  needles: string[],
+  needles: string[][],
 ): Promise<Map<string, BufferedBlock>> {
   const lists = new Map<string, ChunkEvent[]>();
   // Per partition, where the selected streams' buffered events can start: past the checkpoint, and past every
@@ -278,7 +333,7 @@ async function bufferedEvents(
         batch.events.forEach((e, index) => {
           bytes += Buffer.byteLength(e.message, "utf8");
           if (!inRange(e.timestamp, opts)) return;
-          if (needles.every((n) => e.message.includes(n))) list!.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
+          if (needles.every((g) => g.some((n) => e.message.includes(n)))) list!.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
           else skipped++;
         });
       }, opts.signal);
@@ -351,15 +406,37 @@ async function chunkReads(selected: Map<string, SelectedStream>, opts: ScanOptio
   return out;
 }
 
-/** Reads a chunk's chosen blocks: one ranged GET per run of adjacent blocks, each block inflated on the thread pool. */
-async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly Buffer[]): Promise<DecodedBlock[]> {
+/** A block the scan counts from the index instead of reading (ScanOptions.summarize): wholly in the range, index version 2. */
+function summarized(block: ChunkEntry["blocks"][number], opts: ScanOptions, needles: readonly (readonly Buffer[])[]): boolean {
+  const { firstTimestamp: first, lastTimestamp: last } = block;
+  if (!opts.summarize || needles.length || last === undefined || block.count === undefined || block.messageBytes === undefined) return false;
+  return first >= (opts.startTime ?? -Infinity) && last < (opts.endTime ?? Infinity) && opts.summarize(first, last);
+}
+
+/**
+ * Reads a chunk's chosen blocks, in order: one ranged GET per run of adjacent
+ * blocks, each block inflated on the thread pool; a summarized block is not read.
+ */
+async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (readonly Buffer[])[]): Promise<Block[]> {
   const { entry, blocks } = read;
   const end = (b: number) => (b + 1 < entry.blocks.length ? entry.blocks[b + 1].offset : entry.size);
   const runs: number[][] = [];
+  /** Where each run's blocks go among the chunk's, and the summaries in their places. */
+  const slots: (Block | number)[] = [];
+  let summaryBytes = 0;
   for (const b of blocks) {
+    const block = entry.blocks[b];
+    if (summarized(block, opts, needles)) {
+      slots.push(new SummaryBlock([block.firstTimestamp], [block.count!]));
+      summaryBytes += block.messageBytes!;
+      continue;
+    }
     const run = runs[runs.length - 1];
-    if (run && run[run.length - 1] === b - 1) run.push(b);
-    else runs.push([b]);
+    if (run && run[run.length - 1] === b - 1 && slots[slots.length - 1] === runs.length - 1) run.push(b);
+    else {
+      slots.push(runs.length);
+      runs.push([b]);
+    }
   }
   const decoded = await Promise.all(
     runs.map(async (run) => {
@@ -396,11 +473,13 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly B
       );
     }),
   );
-  const out = decoded.flat();
-  opts.onBytesScanned?.(out.reduce((n, d) => n + d.textBytes, 0));
-  const skipped = out.reduce((n, d) => n + d.inRange - d.length, 0);
+  const fetched = decoded.flat();
+  opts.onBytesScanned?.(summaryBytes + fetched.reduce((n, d) => n + d.textBytes, 0));
+  const skipped = fetched.reduce((n, d) => n + d.inRange - d.length, 0);
   if (skipped) opts.onEventsSkipped?.(skipped);
-  return out.filter((d) => d.length > 0);
+  // The blocks read are counted in runs too: no event of them goes out one by one.
+  const counted = (d: Block) => (opts.summarize && needles.length === 0 ? SummaryBlock.of(d, opts.summarize) : d);
+  return slots.flatMap((x) => (typeof x === "number" ? decoded[x].map(counted) : [x])).filter((d) => d.length > 0);
 }
 
 /**
@@ -427,23 +506,26 @@ async function selectStreams(account: string, logGroup: string, opts: ScanOption
   return { groupId: g.id, selected, checkpoints };
 }
 
-/** What every yielded message must hold: the required tokens and substrings, once each. */
-function needlesOf(opts: ScanOptions): string[] {
-  return [...new Set([...(opts.requiredTokens ?? []), ...(opts.requiredSubstrings ?? [])])].filter((n) => n.length > 0);
+/** What every yielded message must hold, as groups of alternatives: the required tokens and substrings (once each, alone), then requiredAnyOf. */
+function needlesOf(opts: ScanOptions): string[][] {
+  const single = [...new Set([...(opts.requiredTokens ?? []), ...(opts.requiredSubstrings ?? [])])].filter((n) => n.length > 0);
+  // A group with an empty alternative is held by every message.
+  const groups = (opts.requiredAnyOf ?? []).filter((g) => g.length > 0 && g.every((n) => n.length > 0));
+  return [...single.map((n) => [n]), ...groups];
 }
 
 export async function* scanLogEvents(account: string, logGroup: string, opts: ScanOptions = {}): AsyncIterable<StoredLogEvent[]> {
   const { groupId, selected, checkpoints } = await selectStreams(account, logGroup, opts);
   if (selected.size === 0) return;
   const needles = needlesOf(opts);
-  const needleBytes = needles.map((n) => Buffer.from(n, "utf8"));
+  const needleBytes = needles.map((g) => g.map((n) => Buffer.from(n, "utf8")));
   const buffered = await bufferedEvents(account, logGroup, groupId, selected, checkpoints, opts, needles);
   const chunks = await chunkReads(selected, opts);
 
   const heap = new SourceHeap();
   const source = (stream: string, blocks: Block[]): Source => ({ stream, hash: selected.get(stream)!.hash, blocks, b: 0, pos: 0 });
   for (const [stream, block] of buffered) heap.push(source(stream, [block]));
-  const loads: Promise<DecodedBlock[]>[] = [];
+  const loads: Promise<Block[]>[] = [];
   const load = (i: number) => (loads[i] ??= loadChunk(chunks[i], opts, needleBytes));
   let next = 0;
   let page: StoredLogEvent[] = [];

@@ -5,6 +5,12 @@
  */
 export function tokenizeForIndex(message: string): string[] {
   const out = new Set<string>();
+  addIndexTokens(message, out);
+  return [...out];
+}
+
+/** tokenizeForIndex's tokens of `message` added to `out` (a block's set: no set or array per message). */
+export function addIndexTokens(message: string, out: Set<string>): void {
   let start = -1;
   for (let i = 0; i <= message.length; i++) {
     const c = i < message.length ? message.charCodeAt(i) : 0;
@@ -16,5 +22,4 @@ export function tokenizeForIndex(message: string): string[] {
       start = -1;
     }
   }
-  return [...out];
 }

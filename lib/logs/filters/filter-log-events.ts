@@ -2,8 +2,9 @@
  * FilterLogEvents: the group's events across streams in timestamp order
  * (ties by stream, then stored order), matched with the compiled filter
  * pattern, over scanLogEvents (buffer and chunks as one view; the pattern's
- * requiredTokens let it skip chunk blocks, and its required substrings are
- * tested on the raw bytes before a message is decoded). As AWS: `endTime` is inclusive, a page
+ * requiredTokens let it skip chunk blocks, and its required substrings (and
+ * a JSON pattern's property names) are tested on the raw bytes before a
+ * message is decoded). As AWS: `endTime` is inclusive, a page
  * holds up to `limit` events (10,000 at most) and 1 MB, `interleaved` is
  * accepted and ignored (results are always interleaved), and
  * `searchedLogStreams` is the empty list AWS returns since it deprecated it.
@@ -72,6 +73,7 @@ export async function filterLogEvents(accountId: string, region: string, input: 
       endTime: input.endTime === undefined ? undefined : input.endTime + 1,
       requiredTokens: pattern.requiredTokens,
       requiredSubstrings: pattern.requiredSubstrings,
+      requiredAnyOf: pattern.requiredAnyOf,
       signal: abort.signal,
     })) {
       for (const e of page) {

@@ -41,7 +41,16 @@ export type Command =
   | { kind: "unmask"; expr: Expr }
   | { kind: "unnest"; field: Expr; into: string }
   | { kind: "pattern"; field: Expr }
-  | { kind: "diff"; period: DiffPeriod };
+  | { kind: "diff"; period: DiffPeriod }
+  | LookupCommand;
+
+/** `lookup table tableField [as logField], ... OUTPUT outField, ...` (lib/logs/insights/lookup-stage.ts). */
+export interface LookupCommand {
+  kind: "lookup";
+  table: string;
+  keys: { tableField: string; logField: string }[];
+  outputs: string[];
+}
 
 export interface LogGroupSelector {
   namePrefixes: string[];

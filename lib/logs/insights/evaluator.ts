@@ -9,12 +9,14 @@
  * default, newest first). The rest of the pipeline runs over that at
  * `results()`, which may be called any time for partial results.
  */
+import { internalFailure } from "../../errors.js";
 import { AGGREGATES, type Command, type Expr, type NamedExpr, type Query, type SortKey } from "./ast.js";
 import { lookupField, systemField, type InsightsEvent } from "./discovered-fields.js";
 import { callFunction, type CallContext } from "./functions.js";
 import { regexOf } from "./parser.js";
 import { comparisonRange, type DiffPeriod } from "./comparison.js";
 import { byCount, PatternClusterer } from "./patterns.js";
+import { applyLookup } from "./lookup-stage.js";
 import { compareValues, isTruthy, toNumber, toText, Time, valuesEqual, type Value } from "./values.js";
 
 /** AWS returns at most 10,000 rows from a query. */
@@ -225,6 +227,8 @@ function applyRowCommand(c: Command, row: Row, ctx: CallContext): boolean {
       return true;
     case "unmask":
       return true;
+    case "lookup":
+      return applyLookup(c, row);
     default:
       throw new Error(`not a row command: ${c.kind}`);
   }
@@ -256,13 +260,15 @@ function globRegex(glob: string): RegExp {
   return new RegExp(src, "s");
 }
 
-const ROW_COMMANDS = new Set(["filter", "fields", "display", "parse", "unmask"]);
+const ROW_COMMANDS = new Set(["filter", "fields", "display", "parse", "unmask", "lookup"]);
 
 // ---------------------------------------------------------------------------
 // stats
 
 interface Accumulator {
   add(row: Row): void;
+  /** `count(*)` only: `n` events at once (a block summary of the scan). */
+  addMany?(n: number): void;
   result(): Value;
 }
 
@@ -273,7 +279,7 @@ function makeAccumulator(call: Extract<Expr, { kind: "call" }>, ctx: CallContext
     case "count": {
       let n = 0;
       const all = !arg || arg.kind === "star";
-      return { add: (r) => void ((all || val(r) !== null) && n++), result: () => n };
+      return { add: (r) => void ((all || val(r) !== null) && n++), addMany: all ? (k) => void (n += k) : undefined, result: () => n };
     }
     case "count_distinct": {
       const seen = new Set<string>();
@@ -411,7 +417,8 @@ class StatsFold {
     for (const item of cmd.aggs) aggregateCalls(item.expr, this.calls);
   }
 
-  add(row: Row): void {
+  /** `count`: the events the row stands for, only with count(*) aggregates (countOnlyBins of pushdown.ts). */
+  add(row: Row, count = 1): void {
     const keys = this.cmd.by.map((b) => evaluate(b.expr, row, this.ctx));
     const id = keys.map((k) => (k === null ? "\u0000" : k instanceof Time ? `t${k.ms}` : `${typeof k}:${toText(k)}`)).join("\u0001");
     let g = this.groups.get(id);
@@ -422,7 +429,12 @@ class StatsFold {
       }
       this.groups.set(id, (g = { keys, accs: this.calls.map((c) => makeAccumulator(c, this.ctx)) }));
     }
-    for (const a of g.accs) a.add(row);
+    if (count === 1) for (const a of g.accs) a.add(row);
+    else
+      for (const a of g.accs) {
+        if (!a.addMany) throw internalFailure("only count(*) adds many events at once");
+        a.addMany(count);
+      }
   }
 
   rows(): Row[] {
@@ -589,19 +601,22 @@ export class QueryRun {
     return this.diff ? [own, { ...comparisonRange(this.diff, start, end), previous: true }] : [own];
   }
 
-  /** Feeds one event (`previous`: of diff's comparison period); answers whether it matched the query's filters. */
-  push(event: InsightsEvent, previous = false): boolean {
+  /**
+   * Feeds one event (`previous`: of diff's comparison period); answers whether it matched the query's filters.
+   * `count`: the events it stands for, only for a query countOnlyBins accepts (it reads their @timestamp alone).
+   */
+  push(event: InsightsEvent, previous = false, count = 1): boolean {
     if (previous && !this.diff) return false;
     const row = new Row(event);
     row.seq = this.seq++;
     for (const c of this.prefix) if (!applyRowCommand(c, row, this.ctx)) return false;
-    this.recordsMatched++;
+    this.recordsMatched += count;
     if (this.fold instanceof PatternFold) {
       this.fold.add(row, previous);
       return true;
     }
     if (this.fold) {
-      this.fold.add(row);
+      this.fold.add(row, count);
       return true;
     }
     this.rows.push(row);
@@ -734,6 +749,7 @@ export function projection(q: Query): string[] {
     else if (c.kind === "fields") add(explicit, c.items.map((i) => i.name));
     else if (c.kind === "parse") add(implicit, c.names);
     else if (c.kind === "unnest") add(implicit, [c.into]);
+    else if (c.kind === "lookup") add(implicit, c.outputs);
     else if (c.kind === "stats") {
       aggregated = true;
       display = undefined;

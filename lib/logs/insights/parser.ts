@@ -11,9 +11,9 @@ import { functionArity, isFunctionName } from "./functions.js";
 import { DIFF_PERIODS } from "./comparison.js";
 
 /** Commands AWS documents that this engine does not run; they answer an error naming them. */
-const UNSUPPORTED_COMMANDS = new Set(["anomaly", "lookup", "join", "search"]);
+const UNSUPPORTED_COMMANDS = new Set(["anomaly", "join", "search"]);
 /** Commands that run on each event as it comes; `diff` compares what the first pattern after them makes. */
-const ROW_COMMANDS = new Set(["filter", "fields", "display", "parse", "unmask"]);
+const ROW_COMMANDS = new Set(["filter", "fields", "display", "parse", "unmask", "lookup"]);
 
 const DURATION_MS: Record<string, number> = {
   ms: 1, msec: 1,
@@ -118,6 +118,8 @@ class Parser {
         this.i++;
         return { kind: "diff", period };
       }
+      case "lookup":
+        return this.lookup();
       case "unnest": {
         const field = this.expr();
         if (!this.acceptWord("into")) throw this.error(this.peek(), `mismatched input '${this.peek().text}' expecting INTO`);
@@ -126,6 +128,22 @@ class Parser {
       default:
         throw this.unexpected(t);
     }
+  }
+
+  /** `lookup table tableField [as logField] [, ...] OUTPUT outField [, ...]` (AWS's CWL_QuerySyntax-Lookup page). */
+  private lookup(): Command {
+    const t = this.next();
+    if (t.kind !== "ident" || !/^[a-zA-Z0-9_]{1,256}$/.test(t.text)) throw this.error(t, `mismatched input '${t.text}' expecting a lookup table name`);
+    const keys: { tableField: string; logField: string }[] = [];
+    do {
+      if (this.peekWord("output")) throw this.error(this.peek(), `mismatched input '${this.peek().text}' expecting a field name`);
+      const tableField = this.name();
+      keys.push({ tableField, logField: this.alias() ?? tableField });
+    } while (this.acceptOp(","));
+    if (!this.acceptWord("output")) throw this.error(this.peek(), `mismatched input '${this.peek().text}' expecting OUTPUT`);
+    const outputs = [this.name()];
+    while (this.acceptOp(",")) outputs.push(this.name());
+    return { kind: "lookup", table: t.text, keys, outputs };
   }
 
   private stats(): Command {

@@ -42,6 +42,7 @@ export function requiredTokens(commands: Command[]): string[] {
     if (c.kind === "stats" || c.kind === "pattern" || c.kind === "unnest" || c.kind === "dedup" || c.kind === "limit") break;
     if (c.kind === "fields" || c.kind === "display") for (const i of c.items) if (!(i.expr.kind === "field" && i.expr.name === i.name)) assigned.add(i.name);
     if (c.kind === "parse") c.names.forEach((n) => assigned.add(n));
+    if (c.kind === "lookup") c.outputs.forEach((n) => assigned.add(n));
     if (c.kind !== "filter") continue;
     const terms: Expr[] = [];
     conjuncts(c.expr, terms);
@@ -62,4 +63,27 @@ export function requiredTokens(commands: Command[]): string[] {
     }
   }
   return [...tokens];
+}
+
+/**
+ * The bin periods (ms) of a query that only counts events, by nothing or by
+ * `bin(period)` of @timestamp: `stats count(*) [by bin(5m)]` first, so no
+ * command before it reads an event. Such a query needs only how many events
+ * fall in each bin, so a stored block wholly inside one bin is counted from
+ * the chunk index without being read. Undefined for any other query.
+ */
+export function countOnlyBins(commands: Command[]): number[] | undefined {
+  const stats = commands[0];
+  if (stats?.kind !== "stats") return undefined;
+  const countsAll = (e: Expr) => e.kind === "call" && e.name === "count" && (e.args.length === 0 || (e.args.length === 1 && e.args[0].kind === "star"));
+  if (!stats.aggs.every((a) => countsAll(a.expr))) return undefined;
+  const periods: number[] = [];
+  for (const { expr: e } of stats.by) {
+    if (e.kind !== "call" || e.name !== "bin" || e.args.length !== 1) return undefined;
+    const a = e.args[0];
+    const period = a.kind === "duration" ? a.ms : a.kind === "number" ? a.value : NaN;
+    if (!(period > 0)) return undefined;
+    periods.push(period);
+  }
+  return periods;
 }

@@ -14,8 +14,9 @@ import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
 import type { InsightsEvent } from "./discovered-fields.js";
 import { QueryRun } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
+import { loadLookupTables } from "./lookup-loader.js";
 import { encodePtr } from "./log-record.js";
-import { requiredTokens } from "./pushdown.js";
+import { countOnlyBins, requiredTokens } from "./pushdown.js";
 import { deleteQuery, deleteResults, getQuery, isActive, listQueries, QUERY_TIMEOUT_MS, updateQuery, writeResults, type QueryRecord } from "./query-store.js";
 
 const PROGRESS_MS = 1_000;
@@ -109,7 +110,11 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
   };
 
   try {
+    await loadLookupTables(accountId, run.query);
     const tokens = requiredTokens(run.query.commands);
+    // A query that only counts by time bins counts a stored block lying in one bin from the index, unread.
+    const bins = countOnlyBins(run.query.commands);
+    const summarize = bins && ((first: number, last: number) => bins.every((p) => Math.floor(first / p) === Math.floor(last / p)));
     // The query's range, then diff's comparison period when it has one.
     for (const { start, end, previous } of run.ranges(range.start, range.end))
     for (const logGroup of record.logGroupNames) {
@@ -117,14 +122,18 @@ export async function runQuery(accountId: string, queryId: string, progressMs = 
         startTime: start,
         endTime: end,
         requiredTokens: tokens.length ? tokens : undefined,
+        summarize,
         onBytesScanned: (b) => void (stats.bytesScanned += b),
         // Events without a required token are read (and counted) but not yielded: they cannot match.
         onEventsSkipped: (n) => void (stats.recordsScanned += n),
         signal: abort.signal,
       });
       for await (const page of pages) {
-        stats.recordsScanned += page.length;
-        for (const e of page) run.push(new ScannedInsightsEvent(accountId, e), previous);
+        for (const e of page) {
+          const count = e.count ?? 1;
+          stats.recordsScanned += count;
+          run.push(new ScannedInsightsEvent(accountId, e), previous, count);
+        }
         if (Date.now() - lastWrite >= progressMs) {
           await save("Running");
           lastWrite = Date.now();

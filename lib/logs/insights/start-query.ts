@@ -13,6 +13,7 @@ import { getLogGroup, logGroupsBucket, type LogGroupRecord } from "../groups.js"
 import { logGroupsFilter, resolveLogGroupIdentifier } from "../names.js";
 import { MAX_RESULTS } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
+import { checkLookupTables } from "./lookup-loader.js";
 import { countActive, createQuery, markActive, QUERY_RECORD_VERSION, RESULTS_KEPT_MS } from "./query-store.js";
 
 /** The function template.yaml declares for running queries. */
@@ -39,6 +40,7 @@ export async function startQuery(accountId: string, region: string, input: Start
     throw invalidParameter("Either logGroupName, logGroupNames or logGroupIdentifiers must be specified, or the query must start with SOURCE.");
   if (given.length === 1 && query.source) throw invalidParameter("A query with SOURCE cannot also name log groups.");
   if (input.endTime! < input.startTime!) throw invalidParameter("endTime must be greater than or equal to startTime.");
+  await checkLookupTables(accountId, query);
 
   let names: string[];
   if (query.source) {

@@ -37,6 +37,8 @@ export interface FilterPattern {
   requiredTokens: string[];
   /** Substrings every matching message contains (case kept): a scan tests them on the raw bytes before decoding. */
   requiredSubstrings: string[];
+  /** Groups of substrings: every matching message contains one of each group at least (tested as requiredSubstrings are). */
+  requiredAnyOf?: string[][];
 }
 
 /** AWS: "2 regex per filter pattern" for JSON and space-delimited patterns. */
@@ -215,29 +217,109 @@ function resolve(root: unknown, steps: Step[]): unknown[] {
 
 const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v === "number" || typeof v === "boolean";
 
-function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex): (root: unknown) => boolean {
+/**
+ * A JSON condition as a test of the parsed event, and where it can be, a
+ * check of the raw text that is false only when no event with this text can
+ * satisfy it (see textCheck): most events are then ruled out without JSON.parse.
+ */
+interface JsonCondition {
+  test: (root: unknown) => boolean;
+  check?: (message: string) => boolean;
+}
+
+function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex): JsonCondition {
   switch (cond.kind) {
     case "and": {
       const l = jsonCondition(cond.left, regex);
       const r = jsonCondition(cond.right, regex);
-      return (root) => l(root) && r(root);
+      const [lc, rc] = [l.check, r.check];
+      return {
+        test: (root) => l.test(root) && r.test(root),
+        check: lc && rc ? (m) => lc(m) && rc(m) : (lc ?? rc),
+      };
     }
     case "or": {
       const l = jsonCondition(cond.left, regex);
       const r = jsonCondition(cond.right, regex);
-      return (root) => l(root) || r(root);
+      const [lc, rc] = [l.check, r.check];
+      return {
+        test: (root) => l.test(root) || r.test(root),
+        check: lc && rc ? (m) => lc(m) || rc(m) : undefined,
+      };
     }
     case "notExists":
-      return (root) => resolve(root, cond.path).length === 0;
+      return { test: (root) => resolve(root, cond.path).length === 0 };
     case "is": {
       const want = cond.what === "NULL" ? null : cond.what === "TRUE";
-      return (root) => resolve(root, cond.path).some((v) => v === want);
+      return {
+        test: (root) => resolve(root, cond.path).some((v) => v === want),
+        check: textCheck(cond.path, (v) => v === want),
+      };
     }
     case "compare": {
       const cmp = comparer(cond, regex);
-      return (root) => resolve(root, cond.path).some((v) => isScalar(v) && cmp(v));
+      return {
+        test: (root) => resolve(root, cond.path).some((v) => isScalar(v) && cmp(v)),
+        check: textCheck(cond.path, (v) => isScalar(v) && cmp(v)),
+      };
     }
   }
+}
+
+/** Not a scalar nor null (an object or an array), and a value the text check does not read (it may be anything). */
+const COMPOUND = Symbol("compound");
+const UNREAD = Symbol("unread");
+
+const isJsonSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+const isNumberCode = (c: number) => (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 101 || c === 69;
+
+/** The JSON value at `i` (after whitespace) when it is cheap to read exactly: a string without escapes, a number, true, false, null, or COMPOUND. */
+function valueAt(m: string, i: number): Scalar | null | typeof COMPOUND | typeof UNREAD {
+  while (i < m.length && isJsonSpace(m.charCodeAt(i))) i++;
+  const c = m.charCodeAt(i);
+  if (c === 34) {
+    const close = m.indexOf('"', i + 1);
+    if (close < 0) return UNREAD;
+    const s = m.slice(i + 1, close);
+    return s.includes("\\") ? UNREAD : s;
+  }
+  if (c === 45 || (c >= 48 && c <= 57)) {
+    let j = i + 1;
+    while (j < m.length && isNumberCode(m.charCodeAt(j))) j++;
+    // For a valid JSON number Number() gives the double JSON.parse gives.
+    const n = Number(m.slice(i, j));
+    return Number.isNaN(n) ? UNREAD : n;
+  }
+  if (c === 123 || c === 91) return COMPOUND;
+  if (m.startsWith("true", i)) return true;
+  if (m.startsWith("false", i)) return false;
+  if (m.startsWith("null", i)) return null;
+  return UNREAD;
+}
+
+/**
+ * A check of the raw text for a condition on the nodes a path reaches, when
+ * the path ends in a property name: every such node is the value after some
+ * `"name":` in the text (whatever object holds it), so when none of those
+ * values passes, no node does. The caller runs it only on text without `\u`
+ * (or `\/`) escapes, which could spell the name otherwise. False positives
+ * (a name inside a longer key, a nested object, a duplicate key) only send
+ * the event on to the full parse.
+ */
+function textCheck(path: Step[], passes: (v: Scalar | null) => boolean): ((message: string) => boolean) | undefined {
+  const last = path[path.length - 1];
+  if (last?.kind !== "key") return undefined;
+  const needle = JSON.stringify(last.key);
+  return (m) => {
+    for (let at = m.indexOf(needle); at >= 0; at = m.indexOf(needle, at + 1)) {
+      let j = at + needle.length;
+      while (j < m.length && isJsonSpace(m.charCodeAt(j))) j++;
+      if (m.charCodeAt(j) !== 58) continue;
+      const v = valueAt(m, j + 1);
+      if (v === UNREAD || (v !== COMPOUND && passes(v))) return true;
+    }
+    return false;
+  };
 }
 
 function selectorsOf(cond: Cond, out: Map<string, Step[]>): Map<string, Step[]> {
@@ -289,11 +371,15 @@ function requiredKeys(cond: Cond): string[] {
 }
 
 function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern {
-  const test = jsonCondition(expr, regex);
+  const { test, check } = jsonCondition(expr, regex);
   const selectors = selectorsOf(expr, new Map());
-  const quotedKeys = requiredKeys(expr).map((k) => JSON.stringify(k));
-  // A key written with \u escapes would not show as "key": such events are always parsed.
-  const mayMatch = (message: string) => quotedKeys.every((k) => message.includes(k)) || message.includes("\\u");
+  const keys = requiredKeys(expr);
+  const quotedKeys = keys.map((k) => JSON.stringify(k));
+  // A key written with \u escapes (or `\/` for a slash) would not show as "key": such events are always parsed.
+  const slash = [...selectors.values()].some((steps) => steps.some((s) => s.kind === "key" && s.key.includes("/")));
+  const escaped = (message: string) => message.includes("\\u") || (slash && message.includes("\\/"));
+  const mayMatch = (message: string) =>
+    escaped(message) || (quotedKeys.every((k) => message.includes(k)) && (check === undefined || check(message)));
   const match = (message: string): PatternMatch | undefined => {
     if (!mayMatch(message)) return undefined;
     const root = parseJsonEvent(message);
@@ -325,6 +411,8 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
     match,
     requiredTokens: [],
     requiredSubstrings: [],
+    // mayMatch's key test as needles: `"key"`, or an escape that could spell it.
+    requiredAnyOf: quotedKeys.map((k) => [k, "\\u", ...(slash ? ["\\/"] : [])]),
   };
 }
 

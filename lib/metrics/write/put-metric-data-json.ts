@@ -1,0 +1,469 @@
+/**
+ * PutMetricData's awsJson body read straight into ingest datums: the hot path
+ * of ingest, with no JSON.parse tree, no SDK input objects and no per-datum
+ * strings (names and values are interned by their bytes).
+ *
+ * It accepts only what the general path (JSON.parse → InputReader → the
+ * model's validation stage → normalizeDatum) surely accepts, with the same
+ * result: strings are plain ASCII without escapes, members are the
+ * MetricDatum ones, and every rule is checked — the model's, through the
+ * validation stage's own compiled checks of each shape, and PutMetricData's.
+ * Anything else (odd JSON, EntityMetricData, a broken rule) gives undefined
+ * and the request takes the general path, which answers AWS's exact error.
+ * test/pure/put-metric-data-json.test.ts holds the two paths equal.
+ */
+import { getConfig } from "../../config/config.js";
+import { MODELS } from "../../validation/service-models.js";
+import { shapeCheck } from "../../validation/validate-input.js";
+import type { IngestDatum } from "../encoding/ingest-codec.js";
+import { ingestForms, validateNamespace } from "../put-metric-data.js";
+
+const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
+const TWO_HOURS_MS = 2 * 3600 * 1000;
+const MAX_VALUES = 150;
+const LIMIT = 2 ** 360;
+/** The largest time a Date holds (ms). */
+const MAX_DATE = 8.64e15;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+/** The roles a string is checked for, as bits: each interned string remembers the checks it passed. */
+const METRIC_NAME = 1;
+const DIMENSION_NAME = 2;
+const DIMENSION_VALUE = 4;
+const UNIT = 8;
+
+const SHAPES: Array<[number, string]> = [
+  [METRIC_NAME, "MetricName"],
+  [DIMENSION_NAME, "DimensionName"],
+  [DIMENSION_VALUE, "DimensionValue"],
+  [UNIT, "StandardUnit"],
+];
+let checks: Map<number, (s: string) => boolean> | undefined;
+
+/** The model's check of the shape each role reads (a shape without constraints passes all). */
+function checkFor(role: number): (s: string) => boolean {
+  checks ??= new Map(
+    SHAPES.map(([r, shape]) => {
+      const check = shapeCheck("cloudwatch", shape);
+      return [r, check === null ? () => true : (s: string) => check(s, undefined, undefined)];
+    }),
+  );
+  return checks.get(role)!;
+}
+
+interface Interned {
+  text: string;
+  /** Roles whose checks passed. */
+  passed: number;
+}
+
+/**
+ * Strings met in bodies, by a hash of their bytes: a name sent a thousand
+ * times a second becomes one string. Bounded by its characters; emptied when full.
+ */
+const INTERNED = new Map<number, Interned>();
+const INTERNED_MAX_CHARS = 4 * 1024 * 1024;
+let internedChars = 0;
+
+function intern(buf: Buffer, start: number, end: number, hash: number): Interned {
+  const key = (hash ^ Math.imul(end - start, 0x9e3779b1)) | 0;
+  const hit = INTERNED.get(key);
+  if (hit !== undefined && hit.text.length === end - start) {
+    const t = hit.text;
+    let same = true;
+    for (let i = start, j = 0; i < end; i++, j++) {
+      if (t.charCodeAt(j) !== buf[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+    return { text: buf.toString("latin1", start, end), passed: 0 }; // a collision: not cached
+  }
+  if (internedChars + end - start > INTERNED_MAX_CHARS) {
+    INTERNED.clear();
+    internedChars = 0;
+  }
+  const entry = { text: buf.toString("latin1", start, end), passed: 0 };
+  INTERNED.set(key, entry);
+  internedChars += end - start;
+  return entry;
+}
+
+/** Thrown inside the reader when the body leaves the fast path; caught at its top. */
+class GeneralPath extends Error {}
+const LEAVE = new GeneralPath();
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/** Member names, by their first byte: each candidate is then compared whole, closing quote included. */
+const enum Key {
+  Namespace,
+  MetricData,
+  MetricName,
+  Dimensions,
+  Timestamp,
+  Value,
+  StatisticValues,
+  Values,
+  Counts,
+  Unit,
+  StorageResolution,
+  Name,
+  SampleCount,
+  Sum,
+  Minimum,
+  Maximum,
+}
+const KEYS: Array<[string, Key]> = [
+  ["Namespace", Key.Namespace],
+  ["MetricData", Key.MetricData],
+  ["MetricName", Key.MetricName],
+  ["Dimensions", Key.Dimensions],
+  ["Timestamp", Key.Timestamp],
+  ["Value", Key.Value],
+  ["StatisticValues", Key.StatisticValues],
+  ["Values", Key.Values],
+  ["Counts", Key.Counts],
+  ["Unit", Key.Unit],
+  ["StorageResolution", Key.StorageResolution],
+  ["Name", Key.Name],
+  ["SampleCount", Key.SampleCount],
+  ["Sum", Key.Sum],
+  ["Minimum", Key.Minimum],
+  ["Maximum", Key.Maximum],
+];
+const KEY_BY_FIRST: Array<Array<[Uint8Array, Key]>> = Array.from({ length: 128 }, () => []);
+for (const [name, key] of KEYS) KEY_BY_FIRST[name.charCodeAt(0)].push([Buffer.from(`${name}"`, "latin1"), key]);
+
+/** A cursor over one body. */
+class Reader {
+  i = 0;
+  constructor(readonly buf: Buffer) {}
+
+  /** The next byte past whitespace (not consumed). */
+  peek(): number {
+    const buf = this.buf;
+    let i = this.i;
+    let c = buf[i];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = buf[++i];
+    this.i = i;
+    return c; // undefined past the end: equal to no byte
+  }
+
+  expect(byte: number): void {
+    if (this.peek() !== byte) throw LEAVE;
+    this.i++;
+  }
+
+  /** After a member or element: true for a comma, false for `close`. */
+  more(close: number): boolean {
+    const c = this.peek();
+    this.i++;
+    if (c === COMMA) return true;
+    if (c !== close) throw LEAVE;
+    return false;
+  }
+
+  /** Opens an object or array: false when it is empty (and consumed whole). */
+  open(openByte: number, close: number): boolean {
+    this.expect(openByte);
+    if (this.peek() === close) {
+      this.i++;
+      return false;
+    }
+    return true;
+  }
+
+  /** A member name and its colon. */
+  key(): Key {
+    this.expect(QUOTE);
+    const buf = this.buf;
+    const start = this.i;
+    const first = buf[start];
+    const candidates = first < 128 ? KEY_BY_FIRST[first] : undefined;
+    if (candidates !== undefined) {
+      for (let c = 0; c < candidates.length; c++) {
+        const [bytes, key] = candidates[c];
+        let j = 1;
+        while (j < bytes.length && bytes[j] === buf[start + j]) j++;
+        if (j === bytes.length) {
+          this.i = start + j;
+          this.expect(COLON);
+          return key;
+        }
+      }
+    }
+    throw LEAVE; // a member this path does not read
+  }
+
+  /** A plain ASCII string with no escape, interned. */
+  string(): Interned {
+    this.expect(QUOTE);
+    const buf = this.buf;
+    const start = this.i;
+    let i = start;
+    let h = 0x811c9dc5;
+    let c = buf[i];
+    while (c !== QUOTE) {
+      if (c === undefined || c === BACKSLASH || c < 0x20 || c >= 0x80) throw LEAVE;
+      h = Math.imul(h ^ c, 0x01000193);
+      c = buf[++i];
+    }
+    this.i = i + 1;
+    return intern(buf, start, i, h);
+  }
+
+  /** A JSON number, as JSON.parse reads it. */
+  number(): number {
+    const buf = this.buf;
+    let i = this.i;
+    let c = buf[i];
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = buf[++i];
+    const start = i;
+    const negative = c === MINUS;
+    if (negative) c = buf[++i];
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = 0;
+    if (c === ZERO) c = buf[++i];
+    else if (c > ZERO && c <= 0x39) {
+      while (c >= ZERO && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        c = buf[++i];
+      }
+    } else throw LEAVE;
+    if (c === DOT) {
+      c = buf[++i];
+      if (!(c >= ZERO && c <= 0x39)) throw LEAVE;
+      while (c >= ZERO && c <= 0x39) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        if (mantissa !== 0) digits++;
+        fraction++;
+        c = buf[++i];
+      }
+    }
+    let exact = digits <= 15 && fraction <= 22;
+    let value = 0;
+    if (c === 0x65 || c === 0x45) {
+      // An exponent: left to Number, which reads it exactly as JSON.parse does.
+      c = buf[++i];
+      if (c === 0x2b || c === MINUS) c = buf[++i];
+      if (!(c >= ZERO && c <= 0x39)) throw LEAVE;
+      while (c >= ZERO && c <= 0x39) c = buf[++i];
+      exact = false;
+    }
+    // Up to 15 digits over a power of ten up to 10^22: both exact doubles, so one division rounds correctly.
+    if (exact) value = fraction === 0 ? mantissa : mantissa / POW10[fraction];
+    else value = Math.abs(Number(buf.toString("latin1", negative ? start + 1 : start, i)));
+    this.i = i;
+    return negative ? -value : value;
+  }
+
+  /** A list of numbers. */
+  numbers(): number[] {
+    const out: number[] = [];
+    if (!this.open(OPEN_ARRAY, CLOSE_ARRAY)) return out;
+    do out.push(this.number());
+    while (this.more(CLOSE_ARRAY));
+    return out;
+  }
+}
+
+const isBadNumber = (v: number) => !(v === v && v <= LIMIT && v >= -LIMIT);
+const passes = (s: Interned, role: number): boolean => {
+  if ((s.passed & role) !== 0) return true;
+  if (!checkFor(role)(s.text)) return false;
+  s.passed |= role;
+  return true;
+};
+
+/** The request, read and checked; undefined when it must take the general path. */
+export function readPutMetricDataJson(body: Buffer, now: number): { namespace: string; data: IngestDatum[] } | undefined {
+  try {
+    return read(new Reader(body), now);
+  } catch (e) {
+    if (e === LEAVE) return undefined;
+    throw e;
+  }
+}
+
+function read(r: Reader, now: number): { namespace: string; data: IngestDatum[] } {
+  let namespace: string | undefined;
+  let data: IngestDatum[] | undefined;
+  if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
+  do {
+    const key = r.key();
+    if (key === Key.Namespace && namespace === undefined) namespace = r.string().text;
+    else if (key === Key.MetricData && data === undefined) data = datums(r, now);
+    else throw LEAVE;
+  } while (r.more(CLOSE_OBJECT));
+  if (r.peek() !== undefined) throw LEAVE;
+  if (namespace === undefined || data === undefined || data.length === 0) throw LEAVE;
+  const namespaceCheck = shapeCheck("cloudwatch", "Namespace");
+  if (namespaceCheck !== null && !namespaceCheck(namespace, undefined, undefined)) throw LEAVE;
+  try {
+    validateNamespace(namespace);
+  } catch {
+    throw LEAVE;
+  }
+  return { namespace, data };
+}
+
+function datums(r: Reader, now: number): IngestDatum[] {
+  const out: IngestDatum[] = [];
+  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) throw LEAVE;
+  const max = getConfig().maxMetricsPerRequest;
+  let count = 0;
+  do {
+    if (++count > max) throw LEAVE;
+    datum(r, now, out);
+  } while (r.more(CLOSE_ARRAY));
+  return out;
+}
+
+// Members seen in one datum, as bits: a member twice leaves the fast path (JSON.parse keeps the last).
+const seen = (key: Key) => 1 << key;
+
+function datum(r: Reader, now: number, out: IngestDatum[]): void {
+  let name: string | undefined;
+  let pairs: Array<[string, string]> = [];
+  let t = now;
+  let unit = "None";
+  let resolution = 60;
+  let value: number | undefined;
+  let set: [number, number, number, number] | undefined;
+  let values: number[] | undefined;
+  let counts: number[] | undefined;
+  let members = 0;
+  if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
+  do {
+    const key = r.key();
+    if (members & seen(key)) throw LEAVE;
+    members |= seen(key);
+    switch (key) {
+      case Key.MetricName: {
+        const s = r.string();
+        if (!passes(s, METRIC_NAME)) throw LEAVE;
+        name = s.text;
+        break;
+      }
+      case Key.Dimensions:
+        pairs = dimensions(r);
+        break;
+      case Key.Timestamp: {
+        // Epoch seconds, to the millisecond as the SDK's reader makes a Date of them.
+        const ms = Math.round(r.number() * 1000);
+        if (!(ms >= -MAX_DATE && ms <= MAX_DATE)) throw LEAVE;
+        t = ms;
+        break;
+      }
+      case Key.Value:
+        value = r.number();
+        break;
+      case Key.StatisticValues:
+        set = statistics(r);
+        break;
+      case Key.Values:
+        values = r.numbers();
+        break;
+      case Key.Counts:
+        counts = r.numbers();
+        break;
+      case Key.Unit: {
+        const s = r.string();
+        if (!passes(s, UNIT)) throw LEAVE;
+        unit = s.text;
+        break;
+      }
+      case Key.StorageResolution:
+        resolution = r.number();
+        break;
+      default:
+        throw LEAVE;
+    }
+  } while (r.more(CLOSE_OBJECT));
+  // normalizeDatum's rules (lib/metrics/put-metric-data.ts), as conditions to stay on this path.
+  if (name === undefined) throw LEAVE;
+  if (t < now - TWO_WEEKS_MS || t > now + TWO_HOURS_MS) throw LEAVE;
+  if (resolution !== 1 && resolution !== 60) throw LEAVE;
+  if (value !== undefined && (set !== undefined || values !== undefined)) throw LEAVE;
+  if (counts !== undefined && values === undefined) throw LEAVE;
+  const d: IngestDatum = { m: name, d: pairs, t, u: unit, r: resolution === 1 ? 1 : undefined, v: undefined, vs: undefined, cs: undefined, s: undefined };
+  if (value !== undefined) {
+    if (isBadNumber(value)) throw LEAVE;
+    d.v = value;
+  } else if (set !== undefined) {
+    for (const x of set) if (isBadNumber(x)) throw LEAVE;
+    if (set[0] <= 0 || set[2] > set[3]) throw LEAVE;
+    d.s = set;
+  }
+  if (values !== undefined) {
+    if (values.length > MAX_VALUES) throw LEAVE;
+    for (const x of values) if (isBadNumber(x)) throw LEAVE;
+    if (counts !== undefined) {
+      if (counts.length !== values.length) throw LEAVE;
+      for (const c of counts) if (isBadNumber(c) || c < 0) throw LEAVE;
+      d.cs = counts;
+    }
+    d.vs = values;
+  } else if (value === undefined && set === undefined) throw LEAVE;
+  ingestForms(d, out);
+}
+
+const MAX_DIMENSIONS = MODELS.cloudwatch.shapes.Dimensions.max ?? Infinity;
+
+/** Dimensions as sorted [name, value] pairs; a repeated name leaves the fast path. */
+function dimensions(r: Reader): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) return pairs;
+  let ascending = true;
+  do {
+    let name: Interned | undefined;
+    let value: Interned | undefined;
+    if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
+    do {
+      const key = r.key();
+      if (key === Key.Name && name === undefined) name = r.string();
+      else if (key === Key.Value && value === undefined) value = r.string();
+      else throw LEAVE;
+    } while (r.more(CLOSE_OBJECT));
+    if (name === undefined || value === undefined || !passes(name, DIMENSION_NAME) || !passes(value, DIMENSION_VALUE)) throw LEAVE;
+    if (pairs.length > 0 && !(pairs[pairs.length - 1][0] < name.text)) ascending = false;
+    pairs.push([name.text, value.text]);
+    if (pairs.length > MAX_DIMENSIONS) throw LEAVE;
+  } while (r.more(CLOSE_ARRAY));
+  if (!ascending) {
+    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let i = 1; i < pairs.length; i++) if (pairs[i][0] === pairs[i - 1][0]) throw LEAVE;
+  }
+  return pairs;
+}
+
+/** A StatisticSet: all four members, once each. */
+function statistics(r: Reader): [number, number, number, number] {
+  const s: [number, number, number, number] = [NaN, NaN, NaN, NaN];
+  let members = 0;
+  if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
+  do {
+    const key = r.key();
+    const at = key === Key.SampleCount ? 0 : key === Key.Sum ? 1 : key === Key.Minimum ? 2 : key === Key.Maximum ? 3 : 4;
+    if (at === 4 || members & (1 << at)) throw LEAVE;
+    members |= 1 << at;
+    s[at] = r.number();
+  } while (r.more(CLOSE_OBJECT));
+  if (members !== 0b1111) throw LEAVE;
+  return s;
+}
