@@ -3,7 +3,7 @@
  * against `startStack` (the service as `npm start` runs it, with its own
  * nats-server and S3 server). Each minute it prints the acknowledged rate,
  * p50/p99 of every operation, errors (5xx and Throttling apart), the RSS of
- * the service and of nats-server, and every isolate's heap (`/_hive/memory`).
+ * the service and of nats-server, every isolate's heap (`/_hive/memory`) and
  * the aggregators' lag (the most seen that minute, sampled every 5 s: the
  * span of data past the checkpoints, which PutMetricData's throttling bounds).
  * At the end: stored = acknowledged (SampleCount summed over every series)
