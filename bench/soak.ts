@@ -38,7 +38,7 @@ import {
   type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startStack, type Stack } from "../test/support/stack.js";
 import { machine, numberArg, rssMb, smapsMb } from "./common.js";
@@ -118,13 +118,54 @@ async function detail(stack: Stack): Promise<string> {
     const jsz = (await fetch(`${stack.natsMonitorUrl}/jsz?streams=true&consumers=true`).then((r) => r.json())) as any;
     const streams = (jsz.account_details ?? []).flatMap((a: any) => a.stream_detail ?? []);
     const s = streams
-      .filter((x: any) => x.state.messages > 100 || x.state.consumer_count > 0)
-      .map((x: any) => `${x.name} ${x.state.messages}m ${(x.state.bytes / 2 ** 20).toFixed(0)}MiB del ${x.state.num_deleted ?? 0} subj ${x.state.num_subjects ?? 0} c ${x.state.consumer_count}`)
+      .filter((x: any) => x.state.messages > 100 || x.state.consumer_count > 0 || x.name === "CW_METRICS_DELTAS")
+      .map((x: any) => `${x.name} ${x.state.messages}m ${(x.state.bytes / 2 ** 20).toFixed(0)}MiB seq ${x.state.last_seq} del ${x.state.num_deleted ?? 0} subj ${x.state.num_subjects ?? 0} c ${x.state.consumer_count}`)
       .join("; ");
-    return `${svc} | nats mem ${f(jsz.memory / 2 ** 20)} store ${f(jsz.storage / 2 ** 20)} MiB, ${jsz.consumers} consumers: ${s}`;
+    const sum = streams.reduce((t: number, x: any) => t + x.state.bytes, 0);
+    const heap = stack.natsProfileUrl ? await natsHeap(stack.natsProfileUrl) : "";
+    const blocks = blockFiles(join(stack.natsStoreDir, "jetstream", "$G", "streams", "KV_cw-metric-chunks", "msgs"));
+    return (
+      `${svc} | nats store ${f(jsz.storage / 2 ** 20)} MiB (streams hold ${f(sum / 2 ** 20)}), ${jsz.consumers} consumers: ${s}\n` +
+      `     nats chunk bucket ${blocks.n} blocks ${f(blocks.bytes / 2 ** 20)} MiB on disk | ${heap}`
+    );
   } catch (e) {
     return `${svc} | nats: ${e}`;
   }
+}
+
+/** A stream's block files (`*.blk`): how many and their bytes. */
+function blockFiles(dir: string): { n: number; bytes: number } {
+  try {
+    const blks = readdirSync(dir).filter((f) => f.endsWith(".blk"));
+    return { n: blks.length, bytes: blks.reduce((t, f) => t + statSync(join(dir, f)).size, 0) };
+  } catch {
+    return { n: 0, bytes: 0 };
+  }
+}
+
+/**
+ * nats-server's live heap after a collection (`/debug/pprof/heap?gc=1`, the
+ * text form: no Go toolchain needed) and its biggest allocation sites, each
+ * named by its first three nats-server frames, sampled sizes scaled as pprof
+ * scales them.
+ */
+async function natsHeap(profileUrl: string): Promise<string> {
+  const text = await fetch(`${profileUrl}/debug/pprof/heap?gc=1&debug=1`).then((r) => r.text());
+  const rate = Number(/@ heap\/(\d+)/.exec(text)?.[1] ?? 1048576) / 2;
+  const sites = new Map<string, number>();
+  for (const rec of text.split("\n\n")) {
+    const head = /^(\d+): (\d+) \[/.exec(rec);
+    if (!head || head[1] === "0") continue;
+    const [objs, bytes] = [Number(head[1]), Number(head[2])];
+    const scaled = bytes / (1 - Math.exp(-bytes / objs / rate));
+    const frames = [...rec.matchAll(/server\.([^\s+]+)\+/g)].map((m) => m[1]).slice(0, 3);
+    const site = frames.join(" < ") || "other";
+    sites.set(site, (sites.get(site) ?? 0) + scaled);
+  }
+  const mb = (x: number) => (x / 1e6).toFixed(1);
+  const stat = (k: string) => Number(new RegExp(`# ${k} = (\\d+)`).exec(text)?.[1] ?? NaN);
+  const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${mb(v)} ${k}`);
+  return `nats live heap ${mb(stat("HeapAlloc"))} MB (heap sys ${mb(stat("HeapSys"))}, released ${mb(stat("HeapReleased"))}); top: ${top.join("; ")}`;
 }
 
 async function main() {

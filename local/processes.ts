@@ -11,6 +11,8 @@ export interface RunningServer {
   port: number;
   /** nats-server's monitoring endpoint (/varz, /jsz), when asked for. */
   monitorUrl?: string;
+  /** nats-server's Go profiler (/debug/pprof/), opened with the monitoring endpoint. */
+  profileUrl?: string;
   process?: ChildProcess;
   /** SIGTERM, or the signal given (SIGKILL: a crash, for durability tests). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -46,14 +48,14 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Pro
  * from the ports file it writes into `storeDir`: no port is picked here and handed on.
  * `memoryLimitMb` (`[cloudwatch] nats_memory_limit_mb`) becomes the Go runtime's soft limit
  * (GOMEMLIMIT): nats-server (Go 1.19) otherwise lets garbage grow to twice its live heap. `monitor` opens the
- * monitoring endpoint (/varz, /jsz) on a port of its own choosing, for benchmarks.
+ * monitoring endpoint (/varz, /jsz) and the Go profiler (/debug/pprof/) on ports of its own choosing, for benchmarks.
  */
 export async function startNatsServer(opts: { storeDir: string; port?: number; memoryLimitMb?: number; monitor?: boolean }): Promise<RunningServer> {
   mkdirSync(opts.storeDir, { recursive: true });
   const conf = `${opts.storeDir}/nats.conf`;
   writeFileSync(
     conf,
-    `listen: 127.0.0.1:${opts.port ?? -1}\n${opts.monitor ? "http: 127.0.0.1:-1\n" : ""}ports_file_dir: "${opts.storeDir}"\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}", max_memory_store: 1GB, max_file_store: 10GB }\n`,
+    `listen: 127.0.0.1:${opts.port ?? -1}\n${opts.monitor ? "http: 127.0.0.1:-1\nprof_port: -1\n" : ""}ports_file_dir: "${opts.storeDir}"\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}", max_memory_store: 1GB, max_file_store: 10GB }\n`,
   );
   const env = { ...process.env };
   env.GOMEMLIMIT = `${opts.memoryLimitMb ?? DEFAULT_NATS_MEMORY_LIMIT_MB}MiB`;
@@ -70,6 +72,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number; m
     url: `nats://127.0.0.1:${ports.port}`,
     port: ports.port,
     monitorUrl: ports.monitorUrl,
+    profileUrl: ports.profileUrl,
     process: child,
     stop: (signal) => stopChild(child, signal),
   };
@@ -78,16 +81,16 @@ export async function startNatsServer(opts: { storeDir: string; port?: number; m
 /**
  * The client port (and monitoring URL, if any) from the ports file a nats-server configured with
  * `ports_file_dir` writes (`{dir}/nats-server_{pid}.ports`: `{"nats":["nats://127.0.0.1:PORT"],
- * "monitoring":["http://127.0.0.1:PORT"]}`), once it is written.
+ * "monitoring":["http://127.0.0.1:PORT"],"profile":[…]}`), once it is written.
  */
-export async function readNatsPorts(file: string, timeoutMs = 15_000): Promise<{ port: number; monitorUrl?: string }> {
+export async function readNatsPorts(file: string, timeoutMs = 15_000): Promise<{ port: number; monitorUrl?: string; profileUrl?: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (existsSync(file)) {
       try {
-        const ports = JSON.parse(readFileSync(file, "utf8")) as { nats?: string[]; monitoring?: string[] };
+        const ports = JSON.parse(readFileSync(file, "utf8")) as { nats?: string[]; monitoring?: string[]; profile?: string[] };
         const url = ports.nats?.[0];
-        if (url) return { port: Number(new URL(url).port), monitorUrl: ports.monitoring?.[0] };
+        if (url) return { port: Number(new URL(url).port), monitorUrl: ports.monitoring?.[0], profileUrl: ports.profile?.[0] };
       } catch {
         // written but not complete yet: read it again
       }

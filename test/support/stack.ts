@@ -41,6 +41,10 @@ export interface Stack {
   natsUrl: string;
   /** nats-server's monitoring endpoint, when `natsMonitor` was asked for. */
   natsMonitorUrl?: string;
+  /** nats-server's Go profiler (/debug/pprof/), with `natsMonitor`. */
+  natsProfileUrl?: string;
+  /** nats-server's JetStream store directory (streams/NAME/msgs/*.blk). */
+  natsStoreDir: string;
   s3Endpoint: string;
   dataDir: string;
   /** [0] = test/test/000000000000, [1] = AKIDACCOUNTB/secretB/111111111111. */
@@ -275,6 +279,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     endpoint,
     natsUrl: nats.url,
     natsMonitorUrl: nats.monitorUrl,
+    natsProfileUrl: nats.profileUrl,
+    natsStoreDir: natsStore,
     s3Endpoint: s3.url,
     dataDir,
     credentials: ACCOUNTS,
