@@ -7,11 +7,10 @@
  * the same batch again. Several runtimes may run: one holds each shard, and
  * they even out how many each holds (balanceLeases), as Kinesis consumers do.
  */
-import type { JsMsg } from "nats";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { invokeFunction } from "../lib/runtime/invoke.js";
-import { acquireLease, balanceLeases, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/storage/stream-shards.js";
+import { acquireLease, balanceLeases, commitLease, listShards, readShard, releaseLease, type Lease, type ShardMessage, type ShardRecord } from "../lib/storage/stream-shards.js";
 import type { TemplateFunction } from "./template.js";
 
 export interface StreamTarget {
@@ -48,7 +47,7 @@ export function streamTargets(functions: TemplateFunction[]): StreamTarget[] {
   return out;
 }
 
-export function kinesisEvent(target: StreamTarget, shard: string, msgs: JsMsg[]) {
+export function kinesisEvent(target: StreamTarget, shard: string, msgs: ShardMessage[]) {
   return {
     Records: msgs.map((m) => ({
       kinesis: {

@@ -7,8 +7,9 @@
  * that fails once someone else holds the lease. A holder that dies leaves
  * work to be redone from the checkpoint, never skipped. Record: docs/formats/kv-keys.md.
  */
-import { DeliverPolicy, type JsMsg, type KV, type StoredMsg } from "nats";
+import { DeliverPolicy, type JsMsg, type KV } from "nats";
 import { BUCKETS, getBucket, getNats, nextMessage } from "./nats.js";
+import { DIRECT_READS } from "./stream-read.js";
 import { createRecord, getRecord, isWrongLastSequence, scanRecords } from "./kv.js";
 
 export interface ShardRecord {
@@ -124,26 +125,54 @@ export async function releaseLease(lease: Lease): Promise<void> {
   await write(await shardBucket(), record, lease.revision);
 }
 
+/** A shard's message as a batch hands it over (a consumer's JsMsg has these too). */
+export interface ShardMessage {
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+  /** When nats-server stored it. */
+  info: { timestampNanos: number };
+}
+
 /**
  * Reads a shard in order from `fromSeq`: up to `max` messages, gathered for
  * up to `waitMs` (the batching window). With `waitMs` 0: what is stored now.
+ * Message gets while the backlog is small; a consumer for a larger one.
  */
-export async function readShard(stream: string, filter: string, fromSeq: number, max: number, waitMs: number): Promise<JsMsg[]> {
-  const { js, jsm } = await getNats();
+export async function readShard(stream: string, filter: string, fromSeq: number, max: number, waitMs: number): Promise<ShardMessage[]> {
+  const { jsm } = await getNats();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let deadline = Date.now() + waitMs;
-  // A direct get of the shard's next message: with none there, a consumer
-  // would only wait out its window (250 ms at least) to hand over nothing.
-  let first: StoredMsg | undefined;
-  while (!(first = await nextMessage(jsm, stream, Math.max(1, fromSeq), filter))) {
-    if (Date.now() >= deadline) return [];
-    await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+  const out: ShardMessage[] = [];
+  let next = Math.max(1, fromSeq);
+  while (out.length < Math.min(max, DIRECT_READS)) {
+    const m = await nextMessage(jsm, stream, next, filter);
+    if (!m) {
+      if (Date.now() >= deadline) return out;
+      await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+      continue;
+    }
+    out.push({ seq: m.seq, subject: m.subject, data: m.data, info: { timestampNanos: m.time.getTime() * 1e6 } });
+    next = m.seq + 1;
+    // The window runs from when the first record arrived, as Lambda's does: records
+    // that came in while the last batch was being processed have waited already.
+    // (Bounded both ways: the stream's clock may not be ours.)
+    if (out.length === 1) deadline = Math.min(deadline, Math.max(Date.now(), m.time.getTime() + waitMs));
   }
+  if (out.length >= max) return out;
+  const first = await nextMessage(jsm, stream, next, filter);
+  if (!first) return out;
+  return out.concat(await readWithConsumer(stream, filter, first.seq, max - out.length, deadline));
+}
+
+/** A backlog's batch: up to `max` messages from `fromSeq` (a stored message) through one consumer, deleted after. */
+async function readWithConsumer(stream: string, filter: string, fromSeq: number, max: number, deadline: number): Promise<JsMsg[]> {
+  const { js } = await getNats();
   const consumer = await js.consumers.get(stream, {
     filterSubjects: filter,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: first.seq,
-    // One a batch: deleted when done, gone soon by itself if this process dies first.
+    opt_start_seq: fromSeq,
+    // Deleted when done, gone soon by itself if this process dies first.
     inactive_threshold: 30_000,
   });
   const out: JsMsg[] = [];
@@ -151,20 +180,14 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   // Lambda's batching window: the batch is handed over when it is full or
   // when the window closes. Fewer, fuller batches are what keeps the
   // aggregator's cost per datapoint down (each batch rewrites every chunk it
-  // touches once). The shard's next message is stored (the get above), so
-  // the first one is waited for however slow a loaded server is (a batch
-  // handed over empty reads as "nothing pending"), within FIRST_MESSAGE_MS.
+  // touches once). The shard's next message is stored (the get before), so
+  // it is waited for however slow a loaded server is, within FIRST_MESSAGE_MS.
   const closeIn = (ms: number) => setTimeout(() => void messages.close(), Math.max(ms, 250));
   let timer = closeIn(Math.max(deadline - Date.now(), FIRST_MESSAGE_MS));
   try {
     for await (const m of messages) {
       out.push(m);
       if (out.length === 1) {
-        // The window runs from when the first record arrived, as Lambda's does: records
-        // that came in while the last batch was being processed have waited already.
-        // (Bounded both ways: the stream's clock may not be ours.)
-        const arrived = m.info.timestampNanos / 1e6;
-        deadline = Math.min(deadline, Math.max(Date.now(), arrived + waitMs));
         clearTimeout(timer);
         timer = closeIn(deadline - Date.now());
       }
