@@ -53,6 +53,11 @@ export async function listShards(stream: string): Promise<ShardRecord[]> {
   return (await scanRecords<ShardRecord>(await shardBucket(), `${stream}.*`)).map((r) => r.value);
 }
 
+/** One shard's record, by a get (no scan: see shardsDeclared). */
+export async function getShard(stream: string, shard: string): Promise<ShardRecord | undefined> {
+  return (await getRecord<ShardRecord>(await shardBucket(), shardKey(stream, shard)))?.value;
+}
+
 export async function getCheckpoint(stream: string, shard: string): Promise<number> {
   return (await getRecord<ShardRecord>(await shardBucket(), shardKey(stream, shard)))?.value.checkpoint ?? 0;
 }
