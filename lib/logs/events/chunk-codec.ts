@@ -160,10 +160,32 @@ export class DecodedBlock {
   /** Events of the block in the time range, before the substring test. */
   inRange = 0;
 
-  constructor(private readonly text: Buffer) {}
+  constructor(private text: Buffer) {}
 
   get length(): number {
     return this.timestamp.length;
+  }
+
+  /**
+   * Lets go of the inflated text (about 1 MB) when the block keeps little of
+   * it: the kept messages are copied out, so the text dies young. Texts that
+   * outlive a scavenge are freed only by full collections, which their
+   * external bytes then trigger (a JSON pattern's scan keeps a few events of
+   * every block until the merge passes them).
+   */
+  compact(): void {
+    let bytes = 0;
+    for (let i = 0; i < this.start.length; i++) bytes += this.end[i] - this.start[i];
+    if (bytes * 4 > this.text.length) return;
+    const copy = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (let i = 0; i < this.start.length; i++) {
+      const len = this.end[i] - this.start[i];
+      this.text.copy(copy, at, this.start[i], this.end[i]);
+      this.start[i] = at;
+      this.end[i] = at += len;
+    }
+    this.text = copy;
   }
 
   message(i: number): string {
@@ -369,7 +391,11 @@ export function decodeBlock(
     const from = range.startTime ?? -Infinity;
     const to = range.endTime ?? Infinity;
     const places = needles.length > 0 || check ? new BlockPlaces(text, p) : undefined;
-    if (needles.length > 0) return decodeHolding(out, text, p, from, to, needles, whole !== undefined, places!, check);
+    if (needles.length > 0) {
+      decodeHolding(out, text, p, from, to, needles, whole !== undefined, places!, check);
+      out.compact();
+      return out;
+    }
     const find = check && places!.finder(check.needles);
     while (p < text.length) {
       cursor = p;
@@ -387,6 +413,7 @@ export function decodeBlock(
       }
       p += len + 1;
     }
+    out.compact();
     return out;
   } catch (e) {
     throw internalFailure(`corrupt log chunk: ${(e as Error).message}`);
