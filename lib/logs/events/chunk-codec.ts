@@ -311,17 +311,17 @@ function decodeHolding(
     const end = start + len;
     if (end + 1 > text.length || text[end] !== 10) throw new Error("truncated message");
     // A group is held when one of its needles' first place at or after the message start ends inside it.
+    // Indexed loops: this runs once per event, and an iterator that is not optimized away is garbage per event.
     let held = true;
-    for (const group of cursors) {
+    for (let g = 0; g < cursors.length && held; g++) {
+      const group = cursors[g];
       let any = false;
-      for (const n of group) {
+      for (let k = 0; k < group.length; k++) {
+        const n = group[k];
         while (n.next < n.at.length && n.at[n.next] < start) n.next++;
         if (n.next < n.at.length && n.at[n.next] + n.length <= end) any = true;
       }
-      if (!any) {
-        held = false;
-        break;
-      }
+      held = any;
     }
     if (held && find) held = check!.test(text, start, end, find);
     if (held) {

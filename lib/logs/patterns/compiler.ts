@@ -526,9 +526,10 @@ function mayMatchBytes(needles: string[], quotedKeys: string[], slash: boolean, 
   const keys = quotedKeys.map(index);
   return {
     needles,
+    // Indexed loops: run once per event of a scan.
     test: (text, start, end, find) => {
-      for (const e of escapes) if (e(text, start, end, find)) return true;
-      for (const h of keys) if (!h(text, start, end, find)) return false;
+      for (let i = 0; i < escapes.length; i++) if (escapes[i](text, start, end, find)) return true;
+      for (let i = 0; i < keys.length; i++) if (!keys[i](text, start, end, find)) return false;
       return checkBytes === undefined || checkBytes(text, start, end, find);
     },
   };
