@@ -212,3 +212,21 @@ export function smapsMb(pid: number | undefined): { malloc: number; arenas: numb
   });
   return out;
 }
+
+/**
+ * Sends a request again while the service answers Throttling /
+ * ThrottlingException (its backpressure), with jittered backoff up to 2 s, as
+ * log shippers and the CloudWatch Agent do; counts the throttled answers in `throttled.count`.
+ */
+export async function sendThroughThrottling<T>(send: () => Promise<T>, throttled: { count: number }): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name !== "ThrottlingException" && name !== "Throttling") throw e;
+      throttled.count++;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
+    }
+  }
+}
