@@ -32,7 +32,7 @@ import {
   type GetQueryResultsResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { startStack } from "../test/support/stack.js";
-import { drainCompactor, machine, numberArg, profileArgs, templateWithCompactorOnDemand, threadCpu } from "./common.js";
+import { drainCompactor, machine, numberArg, profileArgs, sendThroughThrottling, templateWithCompactorOnDemand, threadCpu } from "./common.js";
 
 const MB = numberArg("mb", 100);
 const RUNS = numberArg("runs", 3);
@@ -68,6 +68,7 @@ async function ingest(logs: CloudWatchLogsClient, start: number): Promise<{ even
   let next = 0;
   let bytes = 0;
   let rejected = 0;
+  const throttled = { count: 0 };
   await Promise.all(
     Array.from({ length: 4 }, async (_, w) => {
       for (;;) {
@@ -80,12 +81,14 @@ async function ingest(logs: CloudWatchLogsClient, start: number): Promise<{ even
           bytes += Buffer.byteLength(m);
           logEvents.push({ timestamp: start + Math.floor((k / total) * SPAN_MS), message: m });
         }
-        const out = await logs.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `s${(from / perBatch + w) % STREAMS}`, logEvents }));
+        const put = new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `s${(from / perBatch + w) % STREAMS}`, logEvents });
+        const out = await sendThroughThrottling(() => logs.send(put), throttled);
         if (out.rejectedLogEventsInfo) rejected++;
       }
     }),
   );
   if (rejected) console.log(`${rejected} batches had events rejected`);
+  if (throttled.count) console.log(`${throttled.count} PutLogEvents answers were ThrottlingException (the compactor lagged), each sent again`);
   return { events: total, bytes };
 }
 

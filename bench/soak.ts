@@ -3,11 +3,22 @@
  * against `startStack` (the service as `npm start` runs it, with its own
  * nats-server and S3 server). Each minute it prints the acknowledged rate,
  * p50/p99 of every operation, errors (5xx and Throttling apart), the RSS of
- * the service and of nats-server, and every isolate's heap (`/_hive/memory`).
+ * the service and of nats-server, every isolate's heap (`/_hive/memory`) and
+ * the aggregators' lag (the most seen that minute, sampled every 5 s: the
+ * span of data past the checkpoints, which PutMetricData's throttling bounds).
  * At the end: stored = acknowledged (SampleCount summed over every series)
  * and every churned series listed.
  *
- *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4]
+ * Overload: `--minutes 5 --rate 16000` (twice what the machine sustains)
+ * shows Throttling answers counted apart, lag and RSS bounded, and still
+ * stored = acknowledged (throttled requests are not retried here).
+ *
+ *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--detail]
+ *
+ * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
+ * heap and arenas, other anonymous memory such as V8's heaps, file-backed) and nats-server's view
+ * (/varz memory, and per stream messages, bytes, deleted messages, subjects and
+ * consumers from /jsz).
  *
  * Load: PutMetricData in 1000-datum batches from `writers` clients, 90% onto
  * 1,000 steady series, 10% onto a `Pod` dimension that changes every minute
@@ -30,7 +41,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, Des
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startStack, type Stack } from "../test/support/stack.js";
-import { machine, numberArg, rssMb } from "./common.js";
+import { machine, numberArg, rssMb, smapsMb } from "./common.js";
 
 const MINUTES = numberArg("minutes", 60);
 const RATE = numberArg("rate", 8000);
@@ -40,6 +51,7 @@ const STEADY = 1000;
 const NS_STEADY = "Soak/Steady";
 const NS_CHURN = "Soak/Churn";
 const PODS_PER_MINUTE = 50;
+const DETAIL = process.argv.includes("--detail");
 
 const config = (stack: Stack) => ({
   endpoint: stack.endpoint,
@@ -96,10 +108,33 @@ function natsPid(natsUrl: string): number | undefined {
   return undefined;
 }
 
+/** The --detail line: the service's smaps breakdown and nats-server's streams. */
+async function detail(stack: Stack): Promise<string> {
+  const m = smapsMb(stack.servicePid());
+  const f = (x: number) => x.toFixed(0);
+  const svc = m ? `svc malloc ${f(m.malloc)} (${m.arenas} arenas) other anon ${f(m.otherAnon)} file ${f(m.file)}` : "svc -";
+  if (!stack.natsMonitorUrl) return svc;
+  try {
+    const jsz = (await fetch(`${stack.natsMonitorUrl}/jsz?streams=true&consumers=true`).then((r) => r.json())) as any;
+    const streams = (jsz.account_details ?? []).flatMap((a: any) => a.stream_detail ?? []);
+    const s = streams
+      .filter((x: any) => x.state.messages > 100 || x.state.consumer_count > 0)
+      .map((x: any) => `${x.name} ${x.state.messages}m ${(x.state.bytes / 2 ** 20).toFixed(0)}MiB del ${x.state.num_deleted ?? 0} subj ${x.state.num_subjects ?? 0} c ${x.state.consumer_count}`)
+      .join("; ");
+    return `${svc} | nats mem ${f(jsz.memory / 2 ** 20)} store ${f(jsz.storage / 2 ** 20)} MiB, ${jsz.consumers} consumers: ${s}`;
+  } catch (e) {
+    return `${svc} | nats: ${e}`;
+  }
+}
+
 async function main() {
   console.log(machine());
   console.log(`soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} writers; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`);
-  const stack = await startStack();
+  const stack = await startStack({ natsMonitor: DETAIL });
+  process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  const { ingestLagSeconds } = await import("../lib/metrics/write/ingest-lag.js");
+  const { closeNats } = await import("../lib/storage/nats.js");
   const cw = new CloudWatchClient(config(stack));
   const logs = new CloudWatchLogsClient(config(stack));
   const nats = natsPid(stack.natsUrl);
@@ -150,7 +185,9 @@ async function main() {
     })();
   const hour = () => ({ StartTime: new Date(Date.now() - 3600_000), EndTime: new Date() });
   let cycle = 0;
+  let maxLag = 0;
   const readers = [
+    every(5000, async () => (maxLag = Math.max(maxLag, await ingestLagSeconds().catch(() => 0)))),
     every(5000, () =>
       ops.gmd.time(() =>
         cw.send(
@@ -185,7 +222,7 @@ async function main() {
     }),
   ];
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
-  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  rss svc/nats MiB  heaps used/total MiB");
+  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  lag s  rss svc/nats MiB  heaps used/total MiB");
   const report = setInterval(async () => {
     const minute = Math.round((Date.now() - started) / 60_000);
     const memory = await fetch(`${stack.endpoint}/_hive/memory`).then((r) => r.json()).catch(() => undefined);
@@ -203,11 +240,14 @@ async function main() {
         String(all.reduce((n, x) => n + x.errors, 0)).padStart(7),
         String(all.reduce((n, x) => n + x.serverErrors, 0)).padStart(3),
         String(all.reduce((n, x) => n + x.throttled, 0)).padStart(9),
+        maxLag.toFixed(0).padStart(6),
         `${fmt(rssMb(stack.servicePid()))}/${fmt(rssMb(nats))}`.padStart(16),
         ` ${heaps}`,
       ].join(" "),
     );
     minuteAck = 0;
+    maxLag = 0;
+    if (DETAIL) console.log(`     ${await detail(stack)}`);
   }, 60_000);
   await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), ...readers]);
   clearInterval(report);
@@ -244,6 +284,7 @@ async function main() {
   console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
   cw.destroy();
   logs.destroy();
+  await closeNats();
   await stack.stop();
 }
 

@@ -19,6 +19,7 @@ import { purgeDeltas, readDeltas } from "./delta-log.js";
 import { kvRecords } from "../../storage/kv-values.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { INGEST_STREAM, PARTITIONS } from "./ingest-log.js";
+import { purgeAggregatedSoon } from "./ingest-purge.js";
 
 interface ChunkWork {
   ref: ChunkRef;
@@ -84,6 +85,7 @@ export function compactSoon(partition: number): void {
     state.timer = undefined;
     state.last = Date.now();
     state.running = compactPartition(partition)
+      .then(async (done) => (await purgeAggregatedSoon(), done))
       // Records are left while their batch's checkpoint has not moved; on an
       // idle partition one more pass then purges them. Only after progress:
       // a stalled checkpoint does not keep it busy.
