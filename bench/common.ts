@@ -216,9 +216,10 @@ export function smapsMb(pid: number | undefined): { malloc: number; arenas: numb
 /**
  * Sends a request again while the service answers Throttling /
  * ThrottlingException (its backpressure), with jittered backoff up to 2 s, as
- * log shippers and the CloudWatch Agent do; counts the throttled answers in `throttled.count`.
+ * log shippers and the CloudWatch Agent do; counts the throttled answers in `throttled.count`
+ * and calls `onThrottled` (a bench whose compactor runs on demand drains it there).
  */
-export async function sendThroughThrottling<T>(send: () => Promise<T>, throttled: { count: number }): Promise<T> {
+export async function sendThroughThrottling<T>(send: () => Promise<T>, throttled: { count: number }, onThrottled?: () => void): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await send();
@@ -226,6 +227,7 @@ export async function sendThroughThrottling<T>(send: () => Promise<T>, throttled
       const name = (e as { name?: string }).name;
       if (name !== "ThrottlingException" && name !== "Throttling") throw e;
       throttled.count++;
+      onThrottled?.();
       await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
     }
   }
