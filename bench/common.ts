@@ -181,3 +181,54 @@ function topFrames(profile: CpuProfile, n: number): string {
   const lines = top.map(([key, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`);
   return [`top self time of ${(total / 1000).toFixed(0)} ms profiled:`, ...lines].join("\n");
 }
+
+/**
+ * Where a process's resident memory is, from /proc/PID/smaps (MiB): malloc's (the brk heap and
+ * glibc's per-thread arenas: a read-write region followed by its inaccessible rest, 64 MiB in all),
+ * other anonymous memory (V8's heap pages, thread stacks, other mmaps), and file-backed (code).
+ */
+export function smapsMb(pid: number | undefined): { malloc: number; arenas: number; otherAnon: number; file: number } | undefined {
+  if (!pid) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const regions = text.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/).flatMap((region) => {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \d+[ \t]*([^\n]*)/.exec(region);
+    if (!head) return [];
+    const kb = (field: string) => Number(new RegExp(`\\n${field}:\\s+(\\d+) kB`).exec(region)?.[1] ?? 0) / 1024;
+    return [{ start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), perm: head[3]!, name: head[4]!.trim(), rss: kb("Rss"), anon: kb("Anonymous") }];
+  });
+  const out = { malloc: 0, arenas: 0, otherAnon: 0, file: 0 };
+  regions.forEach((r, i) => {
+    const next = regions[i + 1];
+    const arena = r.perm === "rw-p" && !r.name && next?.perm === "---p" && next.start === r.end && next.end - r.start === 64 * 2 ** 20;
+    if (arena) out.arenas++;
+    out.file += r.rss - r.anon;
+    if (arena || r.name === "[heap]") out.malloc += r.anon;
+    else out.otherAnon += r.anon;
+  });
+  return out;
+}
+
+/**
+ * Sends a request again while the service answers Throttling /
+ * ThrottlingException (its backpressure), with jittered backoff up to 2 s, as
+ * log shippers and the CloudWatch Agent do; counts the throttled answers in `throttled.count`
+ * and calls `onThrottled` (a bench whose compactor runs on demand drains it there).
+ */
+export async function sendThroughThrottling<T>(send: () => Promise<T>, throttled: { count: number }, onThrottled?: () => void): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name !== "ThrottlingException" && name !== "Throttling") throw e;
+      throttled.count++;
+      onThrottled?.();
+      await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
+    }
+  }
+}

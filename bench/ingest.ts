@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/ingest.ts [--seconds 60] [--clients 8] [--series 10000] [--services N] [--no-aggregator] [--rate N]
  *                           [--profile DIR] [--no-validation | --compare-validation] [--general-reader]
+ *                           [--node-options "FLAGS"]
  *
  * The aggregator runs in a worker thread of the service process, on the same
  * two cores as the API and the clients: the figure is what clients see while
@@ -35,6 +36,10 @@
  * (HIVE_MODEL_VALIDATION=off); --compare-validation runs the service twice in
  * one go, with the stage and without, alternating ABBA to spread the machine's
  * drift, and prints what the stage costs.
+ *
+ * --node-options "FLAGS" starts the service's node with these flags too
+ * (V8's included, which NODE_OPTIONS refuses): e.g. "--single-threaded-gc"
+ * to see what the garbage collector's helper threads cost.
  *
  * --general-reader runs the service with PutMetricData's fast JSON reader off
  * (HIVE_PUT_METRIC_DATA_READER=general): every body through JSON.parse, the
@@ -130,7 +135,9 @@ async function main() {
   }
   if (NO_VALIDATION) env.HIVE_MODEL_VALIDATION = "off";
   if (GENERAL_READER) env.HIVE_PUT_METRIC_DATA_READER = "general";
-  const stack = await startStack({ env, nodeArgs: profileArgs() });
+  const i = process.argv.indexOf("--node-options");
+  const nodeOptions = i > 0 ? process.argv[i + 1].split(/\s+/).filter(Boolean) : [];
+  const stack = await startStack({ env, nodeArgs: [...profileArgs(), ...nodeOptions] });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const { closeNats } = await import("../lib/storage/nats.js");

@@ -32,7 +32,7 @@ import {
   type GetQueryResultsResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { startStack } from "../test/support/stack.js";
-import { drainCompactor, machine, numberArg, profileArgs, templateWithCompactorOnDemand, threadCpu } from "./common.js";
+import { drainCompactor, machine, numberArg, profileArgs, sendThroughThrottling, templateWithCompactorOnDemand, threadCpu } from "./common.js";
 
 const MB = numberArg("mb", 100);
 const RUNS = numberArg("runs", 3);
@@ -59,7 +59,7 @@ function message(k: number): string {
   return `[INFO] user=u${k % 1000}, method:GET, latency := ${k % 997},${rare}path=/api/item/${k % 311} ${"y".repeat(70)}`;
 }
 
-async function ingest(logs: CloudWatchLogsClient, start: number): Promise<{ events: number; bytes: number }> {
+async function ingest(logs: CloudWatchLogsClient, start: number, stack: Awaited<ReturnType<typeof startStack>>): Promise<{ events: number; bytes: number }> {
   await logs.send(new CreateLogGroupCommand({ logGroupName: GROUP }));
   for (let s = 0; s < STREAMS; s++) await logs.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: `s${s}` }));
   const avg = Buffer.byteLength(message(0)) / 2 + Buffer.byteLength(message(1)) / 2;
@@ -68,6 +68,10 @@ async function ingest(logs: CloudWatchLogsClient, start: number): Promise<{ even
   let next = 0;
   let bytes = 0;
   let rejected = 0;
+  const throttled = { count: 0 };
+  // The compactor runs on demand here: past max_buffered_bytes the buffer throttles until a pass drains it.
+  let draining: Promise<unknown> | undefined;
+  const drain = () => void (draining ??= drainCompactor(stack).finally(() => (draining = undefined)));
   await Promise.all(
     Array.from({ length: 4 }, async (_, w) => {
       for (;;) {
@@ -80,12 +84,14 @@ async function ingest(logs: CloudWatchLogsClient, start: number): Promise<{ even
           bytes += Buffer.byteLength(m);
           logEvents.push({ timestamp: start + Math.floor((k / total) * SPAN_MS), message: m });
         }
-        const out = await logs.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `s${(from / perBatch + w) % STREAMS}`, logEvents }));
+        const put = new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: `s${(from / perBatch + w) % STREAMS}`, logEvents });
+        const out = await sendThroughThrottling(() => logs.send(put), throttled, drain);
         if (out.rejectedLogEventsInfo) rejected++;
       }
     }),
   );
   if (rejected) console.log(`${rejected} batches had events rejected`);
+  if (throttled.count) console.log(`${throttled.count} PutLogEvents answers were ThrottlingException (the compactor lagged), each sent again`);
   return { events: total, bytes };
 }
 
@@ -112,7 +118,7 @@ const storedBytes = async (logs: CloudWatchLogsClient) =>
 async function build(logs: CloudWatchLogsClient, stack: Awaited<ReturnType<typeof startStack>>): Promise<Omit<Corpus, "mb">> {
   const start = Date.now() - SPAN_MS - 3_600_000;
   const t = performance.now();
-  const { events, bytes } = await ingest(logs, start);
+  const { events, bytes } = await ingest(logs, start, stack);
   console.log(`ingested ${events.toLocaleString()} events, ${(bytes / 1e6).toFixed(1)} MB of messages in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const t1 = performance.now();
   let drained = { chunks: 0, events: 0 };

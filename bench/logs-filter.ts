@@ -18,7 +18,11 @@
  * compares the two on the same stored data in the same minutes; the matcher
  * alone is then compared the same way.
  *
- *   npx tsx bench/logs-filter.ts [--mb 100] [--profile DIR] [--against DIR]
+ * `--threads`: each query's CPU also per thread of the service (name from
+ * /proc and thread id), to see which of the other threads (the thread pool's
+ * inflates, V8's GC helpers) a query's cost lands on.
+ *
+ *   npx tsx bench/logs-filter.ts [--mb 100] [--profile DIR] [--against DIR] [--threads]
  */
 import {
   CreateLogGroupCommand,
@@ -28,6 +32,7 @@ import {
   type CloudWatchLogsClient,
   type FilterLogEventsCommandInput,
 } from "@aws-sdk/client-cloudwatch-logs";
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
 import { compileFilterPattern } from "../lib/logs/patterns/index.js";
@@ -78,6 +83,23 @@ async function ingest(logs: CloudWatchLogsClient, group: string, now: number): P
 
 /** CPU seconds of all of a process's threads so far. */
 const processCpu = (pid: number | undefined) => [...threadCpu(pid).values()].reduce((a, b) => a + b, 0);
+
+/** The service's threads with CPU between two samples, busiest first: `name/tid seconds` (names from /proc). */
+function threadSplit(pid: number, before: Map<number, number>, after: Map<number, number>): string {
+  const name = (tid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+    } catch {
+      return "?";
+    }
+  };
+  return [...after]
+    .map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)] as const)
+    .filter(([, d]) => d >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([tid, d]) => `${tid === pid ? "main" : name(tid)}/${tid} ${d.toFixed(2)}`)
+    .join(", ");
+}
 
 /** Monotonic µs, the clock of V8's CPU profiles: a query's span in a `--profile` profile. */
 const monotonicUs = () => (process.hrtime.bigint() / 1000n).toString();
@@ -145,13 +167,15 @@ async function main() {
         const cpu0 = threadCpu(svc.pid());
         const from = monotonicUs();
         const r = await timeFilter(svc.logs, input);
-        const split = serviceCpu(svc.pid()!, cpu0, threadCpu(svc.pid()));
+        const cpu1 = threadCpu(svc.pid());
+        const split = serviceCpu(svc.pid()!, cpu0, cpu1);
         const cpu = split.api + split.worker + split.other;
         const perMb = name === "last 10 minutes" ? `${cpu.toFixed(2)} s CPU` : `${mbps(r.ms)} MB/s of log text, ${((cpu * 1000) / (bytes / 1e6)).toFixed(1)} ms CPU/MB`;
         const span = profileArgs().length ? `, profile µs ${from}-${monotonicUs()}` : "";
         console.log(
           `${svc.name.padEnd(5)} ${name.padEnd(22)} ${r.matches} matches, ${r.pages} pages, ${(r.ms / 1000).toFixed(2)} s = ${perMb} (main thread ${split.api.toFixed(2)} s, other threads ${(split.worker + split.other).toFixed(2)} s; load ${loadavg()[0]!.toFixed(1)}${span})`,
         );
+        if (process.argv.includes("--threads")) console.log(`      threads: ${threadSplit(svc.pid()!, cpu0, cpu1)}`);
       }
     }
     // The matcher alone, in this process, over the same messages: what the pattern costs without the scan.

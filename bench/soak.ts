@@ -3,11 +3,22 @@
  * against `startStack` (the service as `npm start` runs it, with its own
  * nats-server and S3 server). Each minute it prints the acknowledged rate,
  * p50/p99 of every operation, errors (5xx and Throttling apart), the RSS of
- * the service and of nats-server, and every isolate's heap (`/_hive/memory`).
+ * the service and of nats-server, every isolate's heap (`/_hive/memory`) and
+ * the aggregators' lag (the most seen that minute, sampled every 5 s: the
+ * span of data past the checkpoints, which PutMetricData's throttling bounds).
  * At the end: stored = acknowledged (SampleCount summed over every series)
  * and every churned series listed.
  *
- *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4]
+ * Overload: `--minutes 5 --rate 16000` (twice what the machine sustains)
+ * shows Throttling answers counted apart, lag and RSS bounded, and still
+ * stored = acknowledged (throttled requests are not retried here).
+ *
+ *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--detail]
+ *
+ * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
+ * heap and arenas, other anonymous memory such as V8's heaps, file-backed) and nats-server's view
+ * (/varz memory, and per stream messages, bytes, deleted messages, subjects and
+ * consumers from /jsz).
  *
  * Load: PutMetricData in 1000-datum batches from `writers` clients, 90% onto
  * 1,000 steady series, 10% onto a `Pod` dimension that changes every minute
@@ -27,10 +38,10 @@ import {
   type MetricDatum,
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { startStack, type Stack } from "../test/support/stack.js";
-import { machine, numberArg, rssMb } from "./common.js";
+import { machine, numberArg, rssMb, smapsMb } from "./common.js";
 
 const MINUTES = numberArg("minutes", 60);
 const RATE = numberArg("rate", 8000);
@@ -40,6 +51,7 @@ const STEADY = 1000;
 const NS_STEADY = "Soak/Steady";
 const NS_CHURN = "Soak/Churn";
 const PODS_PER_MINUTE = 50;
+const DETAIL = process.argv.includes("--detail");
 
 const config = (stack: Stack) => ({
   endpoint: stack.endpoint,
@@ -96,10 +108,74 @@ function natsPid(natsUrl: string): number | undefined {
   return undefined;
 }
 
+/** The --detail line: the service's smaps breakdown and nats-server's streams. */
+async function detail(stack: Stack): Promise<string> {
+  const m = smapsMb(stack.servicePid());
+  const f = (x: number) => x.toFixed(0);
+  const svc = m ? `svc malloc ${f(m.malloc)} (${m.arenas} arenas) other anon ${f(m.otherAnon)} file ${f(m.file)}` : "svc -";
+  if (!stack.natsMonitorUrl) return svc;
+  try {
+    const jsz = (await fetch(`${stack.natsMonitorUrl}/jsz?streams=true&consumers=true`).then((r) => r.json())) as any;
+    const streams = (jsz.account_details ?? []).flatMap((a: any) => a.stream_detail ?? []);
+    const s = streams
+      .filter((x: any) => x.state.messages > 100 || x.state.consumer_count > 0 || x.name === "CW_METRICS_DELTAS")
+      .map((x: any) => `${x.name} ${x.state.messages}m ${(x.state.bytes / 2 ** 20).toFixed(0)}MiB seq ${x.state.last_seq} del ${x.state.num_deleted ?? 0} subj ${x.state.num_subjects ?? 0} c ${x.state.consumer_count}`)
+      .join("; ");
+    const sum = streams.reduce((t: number, x: any) => t + x.state.bytes, 0);
+    const heap = stack.natsProfileUrl ? await natsHeap(stack.natsProfileUrl) : "";
+    const blocks = blockFiles(join(stack.natsStoreDir, "jetstream", "$G", "streams", "KV_cw-metric-chunks", "msgs"));
+    return (
+      `${svc} | nats store ${f(jsz.storage / 2 ** 20)} MiB (streams hold ${f(sum / 2 ** 20)}), ${jsz.consumers} consumers: ${s}\n` +
+      `     nats chunk bucket ${blocks.n} blocks ${f(blocks.bytes / 2 ** 20)} MiB on disk | ${heap}`
+    );
+  } catch (e) {
+    return `${svc} | nats: ${e}`;
+  }
+}
+
+/** A stream's block files (`*.blk`): how many and their bytes. */
+function blockFiles(dir: string): { n: number; bytes: number } {
+  try {
+    const blks = readdirSync(dir).filter((f) => f.endsWith(".blk"));
+    return { n: blks.length, bytes: blks.reduce((t, f) => t + statSync(join(dir, f)).size, 0) };
+  } catch {
+    return { n: 0, bytes: 0 };
+  }
+}
+
+/**
+ * nats-server's live heap after a collection (`/debug/pprof/heap?gc=1`, the
+ * text form: no Go toolchain needed) and its biggest allocation sites, each
+ * named by its first three nats-server frames, sampled sizes scaled as pprof
+ * scales them.
+ */
+async function natsHeap(profileUrl: string): Promise<string> {
+  const text = await fetch(`${profileUrl}/debug/pprof/heap?gc=1&debug=1`).then((r) => r.text());
+  const rate = Number(/@ heap\/(\d+)/.exec(text)?.[1] ?? 1048576) / 2;
+  const sites = new Map<string, number>();
+  for (const rec of text.split("\n\n")) {
+    const head = /^(\d+): (\d+) \[/.exec(rec);
+    if (!head || head[1] === "0") continue;
+    const [objs, bytes] = [Number(head[1]), Number(head[2])];
+    const scaled = bytes / (1 - Math.exp(-bytes / objs / rate));
+    const frames = [...rec.matchAll(/server\.([^\s+]+)\+/g)].map((m) => m[1]).slice(0, 3);
+    const site = frames.join(" < ") || "other";
+    sites.set(site, (sites.get(site) ?? 0) + scaled);
+  }
+  const mb = (x: number) => (x / 1e6).toFixed(1);
+  const stat = (k: string) => Number(new RegExp(`# ${k} = (\\d+)`).exec(text)?.[1] ?? NaN);
+  const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${mb(v)} ${k}`);
+  return `nats live heap ${mb(stat("HeapAlloc"))} MB (heap sys ${mb(stat("HeapSys"))}, released ${mb(stat("HeapReleased"))}); top: ${top.join("; ")}`;
+}
+
 async function main() {
   console.log(machine());
   console.log(`soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} writers; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`);
-  const stack = await startStack();
+  const stack = await startStack({ natsMonitor: DETAIL });
+  process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
+  process.env.HIVE_CLOUDWATCH_LOCAL = "true";
+  const { ingestLagSeconds } = await import("../lib/metrics/write/ingest-lag.js");
+  const { closeNats } = await import("../lib/storage/nats.js");
   const cw = new CloudWatchClient(config(stack));
   const logs = new CloudWatchLogsClient(config(stack));
   const nats = natsPid(stack.natsUrl);
@@ -150,7 +226,9 @@ async function main() {
     })();
   const hour = () => ({ StartTime: new Date(Date.now() - 3600_000), EndTime: new Date() });
   let cycle = 0;
+  let maxLag = 0;
   const readers = [
+    every(5000, async () => (maxLag = Math.max(maxLag, await ingestLagSeconds().catch(() => 0)))),
     every(5000, () =>
       ops.gmd.time(() =>
         cw.send(
@@ -185,7 +263,7 @@ async function main() {
     }),
   ];
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
-  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  rss svc/nats MiB  heaps used/total MiB");
+  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  lag s  rss svc/nats MiB  heaps used/total MiB");
   const report = setInterval(async () => {
     const minute = Math.round((Date.now() - started) / 60_000);
     const memory = await fetch(`${stack.endpoint}/_hive/memory`).then((r) => r.json()).catch(() => undefined);
@@ -203,11 +281,14 @@ async function main() {
         String(all.reduce((n, x) => n + x.errors, 0)).padStart(7),
         String(all.reduce((n, x) => n + x.serverErrors, 0)).padStart(3),
         String(all.reduce((n, x) => n + x.throttled, 0)).padStart(9),
+        maxLag.toFixed(0).padStart(6),
         `${fmt(rssMb(stack.servicePid()))}/${fmt(rssMb(nats))}`.padStart(16),
         ` ${heaps}`,
       ].join(" "),
     );
     minuteAck = 0;
+    maxLag = 0;
+    if (DETAIL) console.log(`     ${await detail(stack)}`);
   }, 60_000);
   await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), ...readers]);
   clearInterval(report);
@@ -244,6 +325,7 @@ async function main() {
   console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
   cw.destroy();
   logs.destroy();
+  await closeNats();
   await stack.stop();
 }
 

@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       );
     }
     await stopOrphanNats(storeDir);
-    const nats = await startNatsServer({ storeDir });
+    const nats = await startNatsServer({ storeDir, memoryLimitMb: config.natsMemoryLimitMb });
     children.push(nats);
     natsPidFile = resolve(storeDir, "nats.pid");
     if (nats.process?.pid) writeFileSync(natsPidFile, String(nats.process.pid));

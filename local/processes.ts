@@ -4,10 +4,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { DEFAULT_NATS_MEMORY_LIMIT_MB } from "../lib/config/config.js";
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** nats-server's monitoring endpoint (/varz, /jsz), when asked for. */
+  monitorUrl?: string;
+  /** nats-server's Go profiler (/debug/pprof/), opened with the monitoring endpoint. */
+  profileUrl?: string;
   process?: ChildProcess;
   /** SIGTERM, or the signal given (SIGKILL: a crash, for durability tests). */
   stop(signal?: NodeJS.Signals): Promise<void>;
@@ -41,37 +46,51 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Pro
  * nats-server with JetStream storing under `storeDir`; max_payload raised for 1 MB API bodies.
  * Without `port` it listens on a port of its own choosing (`-1`) and the port is read back
  * from the ports file it writes into `storeDir`: no port is picked here and handed on.
+ * `memoryLimitMb` (`[cloudwatch] nats_memory_limit_mb`) becomes the Go runtime's soft limit
+ * (GOMEMLIMIT): nats-server (Go 1.19) otherwise lets garbage grow to twice its live heap. `monitor` opens the
+ * monitoring endpoint (/varz, /jsz) and the Go profiler (/debug/pprof/) on ports of its own choosing, for benchmarks.
  */
-export async function startNatsServer(opts: { storeDir: string; port?: number }): Promise<RunningServer> {
+export async function startNatsServer(opts: { storeDir: string; port?: number; memoryLimitMb?: number; monitor?: boolean }): Promise<RunningServer> {
   mkdirSync(opts.storeDir, { recursive: true });
   const conf = `${opts.storeDir}/nats.conf`;
   writeFileSync(
     conf,
-    `listen: 127.0.0.1:${opts.port ?? -1}\nports_file_dir: "${opts.storeDir}"\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}", max_memory_store: 1GB, max_file_store: 10GB }\n`,
+    `listen: 127.0.0.1:${opts.port ?? -1}\n${opts.monitor ? "http: 127.0.0.1:-1\nprof_port: -1\n" : ""}ports_file_dir: "${opts.storeDir}"\nmax_payload: 8MB\njetstream { store_dir: "${opts.storeDir}", max_memory_store: 1GB, max_file_store: 10GB }\n`,
   );
-  const child = spawn("nats-server", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  const env = { ...process.env };
+  env.GOMEMLIMIT = `${opts.memoryLimitMb ?? DEFAULT_NATS_MEMORY_LIMIT_MB}MiB`;
+  const child = spawn("nats-server", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise<never>((_, reject) =>
     child.once("exit", (code) => reject(new Error(`nats-server exited (${code}): ${stderr}`))),
   );
   exited.catch(() => undefined);
-  const port = await Promise.race([readNatsPort(`${opts.storeDir}/nats-server_${child.pid}.ports`), exited]);
-  await Promise.race([waitForPort(port), exited]);
-  return { url: `nats://127.0.0.1:${port}`, port, process: child, stop: (signal) => stopChild(child, signal) };
+  const ports = await Promise.race([readNatsPorts(`${opts.storeDir}/nats-server_${child.pid}.ports`), exited]);
+  await Promise.race([waitForPort(ports.port), exited]);
+  return {
+    url: `nats://127.0.0.1:${ports.port}`,
+    port: ports.port,
+    monitorUrl: ports.monitorUrl,
+    profileUrl: ports.profileUrl,
+    process: child,
+    stop: (signal) => stopChild(child, signal),
+  };
 }
 
 /**
- * The client port from the ports file a nats-server configured with `ports_file_dir`
- * writes (`{dir}/nats-server_{pid}.ports`: `{"nats":["nats://127.0.0.1:PORT"]}`), once it is written.
+ * The client port (and monitoring URL, if any) from the ports file a nats-server configured with
+ * `ports_file_dir` writes (`{dir}/nats-server_{pid}.ports`: `{"nats":["nats://127.0.0.1:PORT"],
+ * "monitoring":["http://127.0.0.1:PORT"],"profile":[…]}`), once it is written.
  */
-export async function readNatsPort(file: string, timeoutMs = 15_000): Promise<number> {
+export async function readNatsPorts(file: string, timeoutMs = 15_000): Promise<{ port: number; monitorUrl?: string; profileUrl?: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (existsSync(file)) {
       try {
-        const url = (JSON.parse(readFileSync(file, "utf8")) as { nats?: string[] }).nats?.[0];
-        if (url) return Number(new URL(url).port);
+        const ports = JSON.parse(readFileSync(file, "utf8")) as { nats?: string[]; monitoring?: string[]; profile?: string[] };
+        const url = ports.nats?.[0];
+        if (url) return { port: Number(new URL(url).port), monitorUrl: ports.monitoring?.[0], profileUrl: ports.profile?.[0] };
       } catch {
         // written but not complete yet: read it again
       }

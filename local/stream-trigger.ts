@@ -7,12 +7,11 @@
  * the same batch again. Several runtimes may run: one holds each shard, and
  * they even out how many each holds (balanceLeases), as Kinesis consumers do.
  */
-import type { JsMsg } from "nats";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { invokeFunction } from "../lib/runtime/invoke.js";
 import { withRawBytes } from "../lib/runtime/raw-bytes.js";
-import { acquireLease, balanceLeases, commitLease, listShards, readShard, releaseLease, type Lease, type ShardRecord } from "../lib/storage/stream-shards.js";
+import { acquireLease, balanceLeases, commitLease, listShards, readShard, releaseLease, shardsDeclared, type Lease, type ShardMessage, type ShardRecord } from "../lib/storage/stream-shards.js";
 import type { TemplateFunction } from "./template.js";
 
 export interface StreamTarget {
@@ -49,7 +48,7 @@ export function streamTargets(functions: TemplateFunction[]): StreamTarget[] {
   return out;
 }
 
-export function kinesisEvent(target: StreamTarget, shard: string, msgs: JsMsg[]) {
+export function kinesisEvent(target: StreamTarget, shard: string, msgs: ShardMessage[]) {
   return {
     Records: msgs.map((m) => ({
       // `data` is the base64 of the message, encoded only if read: rawBytes() takes the bytes as they are.
@@ -117,12 +116,12 @@ export function startStreamTriggers(
   }
 
   // A shard taken here is picked up by its shardLoop's next acquireLease (the lease is already ours).
-  async function balanceLoop(target: StreamTarget): Promise<void> {
+  async function balanceLoop(target: StreamTarget, shards: string[]): Promise<void> {
     while (!stopped) {
       for (let waited = 0; waited < BALANCE_MS && !stopped; waited += 250) await sleep(250);
       if (stopped) break;
       try {
-        const shard = await balanceLeases(target.stream, owner, LEASE_MS);
+        const shard = await balanceLeases(target.stream, owner, LEASE_MS, Date.now(), shards);
         if (shard !== undefined) opts.log(`stream trigger ${target.logicalId}/${shard}: lease taken to share the shards evenly`);
       } catch (e) {
         if (!stopped) opts.log(`stream trigger ${target.logicalId}: balancing the leases failed`, e);
@@ -135,9 +134,9 @@ export function startStreamTriggers(
     // wait for them rather than guess their configuration here.
     while (!stopped) {
       try {
-        const shards = await listShards(target.stream);
+        const shards = (await shardsDeclared(target.stream)) ? await listShards(target.stream) : [];
         if (shards.length) {
-          await Promise.all([...shards.map((s) => shardLoop(target, s)), balanceLoop(target)]);
+          await Promise.all([...shards.map((s) => shardLoop(target, s)), balanceLoop(target, shards.map((s) => s.shard))]);
           return;
         }
       } catch {

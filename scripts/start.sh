@@ -29,4 +29,8 @@ fi
 # cost RSS at full ingest.
 # The old generation is bounded by template.yaml's Globals MemorySize (512),
 # so V8 collects before the host runs short.
+# Two malloc arenas, not glibc's 8 per core: each thread (the stream worker,
+# libuv's pool inflating request bodies) otherwise fragments an arena of its
+# own, RSS that no heap limit sees (docs/memory.md).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec node --max-semi-space-size=32 --max-old-space-size=512 --import tsx local/main.ts "$@"

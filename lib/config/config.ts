@@ -8,6 +8,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseToml } from "smol-toml";
 
+/**
+ * The Go runtime's soft memory limit (GOMEMLIMIT) for a nats-server the service starts: Go
+ * otherwise collects only when its heap doubles, and returns freed pages slowly.
+ */
+export const DEFAULT_NATS_MEMORY_LIMIT_MB = 192;
+
 export interface Credential {
   accessKeyId: string;
   secretAccessKey: string;
@@ -32,6 +38,8 @@ export interface Config {
   maxRequestBytes: number;
   /** The service process's memory (RSS) budget; near it, writes are throttled. */
   memoryBudgetMb: number;
+  /** GOMEMLIMIT of the nats-server the service starts itself (none when nats_url is set). */
+  natsMemoryLimitMb: number;
   /** Seconds of unaggregated metric data past which PutMetricData is throttled. */
   maxIngestLagSeconds: number;
   credentials: Credential[];
@@ -106,6 +114,10 @@ const KEYS: Key[] = [
   { path: "max_metrics_per_request", kind: "int", default: 1000, set: (c, v) => (c.maxMetricsPerRequest = v), check: positive },
   { path: "max_request_bytes", kind: "int", default: 2 * 1024 * 1024, set: (c, v) => (c.maxRequestBytes = v), check: positive },
   { path: "memory_budget_mb", kind: "int", default: 1024, set: (c, v) => (c.memoryBudgetMb = v), check: (v) => (v >= 256 ? undefined : "must be at least 256") },
+  {
+    path: "nats_memory_limit_mb", kind: "int", default: DEFAULT_NATS_MEMORY_LIMIT_MB, set: (c, v) => (c.natsMemoryLimitMb = v),
+    check: (v) => (v >= 64 ? undefined : "must be at least 64"),
+  },
   { path: "max_ingest_lag", kind: "duration", default: "30s", set: (c, v) => (c.maxIngestLagSeconds = durationSeconds(v)) },
   { path: "credentials", kind: "credentials", default: [], set: (c, v) => (c.credentials = v) },
   { path: "storage.bucket", kind: "string", default: "hive-cloudwatch-metrics", set: (c, v) => (c.storage.bucket = v), check: bucketName },

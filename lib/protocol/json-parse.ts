@@ -14,15 +14,9 @@
  * separator the scan checked. When anything is wrong the whole body goes to
  * JSON.parse, so the error message is the native one.
  */
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "./json-bytes.js";
+
 const LIMIT = 96 * 1024;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 
 export function parseJsonBody(body: Buffer): unknown {
   if (body.length <= LIMIT) return JSON.parse(body.toString("utf8"));

@@ -4,7 +4,17 @@
  * stream itself (nats-server 2.9 miscounts pending under load).
  */
 import { DeliverPolicy, type Consumer } from "nats";
-import { getNats, nextMessage } from "./nats.js";
+import { firstMessageFrom, getNats } from "./nats.js";
+
+/**
+ * Messages a read takes by message gets before it makes a consumer for the
+ * rest: a read's tail or a batch window at full ingest is a few a partition.
+ * nats-server 2.9.10 never frees a consumer (the signal subscription it drops
+ * on delete is made anew, so the stream keeps the old one and the consumer
+ * with it: fixed in 2.9.12); a consumer for every read and batch grew its
+ * heap by about 1 MB a minute in the soak (docs/memory.md).
+ */
+export const DIRECT_READS = 64;
 
 export interface StreamMessage {
   seq: number;
@@ -17,7 +27,8 @@ export interface StreamMessage {
  * message seen (undefined when none), so a caller can tell whether messages
  * it expected were purged meanwhile.
  *
- * A fresh consumer reads the bulk. Its pending count was seen at 0 for
+ * Message gets read the first DIRECT_READS; a fresh consumer reads the bulk
+ * of a longer range. Its pending count was seen at 0 for
  * messages that were there (under load), and a read that ends early loses
  * data (events for the log compactor, the metric tail for reads): so the end is
  * confirmed by the stream itself (a message get of the next sequence on the
@@ -43,11 +54,17 @@ export async function readSubject(
     if ((await visit(m)) === false) stopped = true;
     return !stopped;
   };
+  for (let n = 0; n < DIRECT_READS && !stopped && !signal?.aborted && next <= toSeq; n++) {
+    const m = await firstMessageFrom(jsm, stream, next, subject);
+    if (!m || m.seq > toSeq) return first;
+    await seen({ seq: m.seq, data: m.data });
+  }
+  if (stopped || signal?.aborted || next > toSeq) return first;
   const consumer = await js.consumers.get(stream, {
     filterSubjects: subject,
     deliver_policy: DeliverPolicy.StartSequence,
     opt_start_seq: next,
-    // Every read makes one: deleted when done, and gone soon by itself if this process dies first.
+    // Deleted when done, and gone soon by itself if this process dies first.
     inactive_threshold: 30_000,
   });
   try {
@@ -56,7 +73,7 @@ export async function readSubject(
     void consumer.delete().catch(() => undefined);
   }
   while (!stopped && !signal?.aborted && next <= toSeq) {
-    const m = await nextMessage(jsm, stream, next, subject);
+    const m = await firstMessageFrom(jsm, stream, next, subject);
     if (!m || m.seq > toSeq) break;
     await seen({ seq: m.seq, data: m.data });
   }

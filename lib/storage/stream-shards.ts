@@ -7,8 +7,9 @@
  * that fails once someone else holds the lease. A holder that dies leaves
  * work to be redone from the checkpoint, never skipped. Record: docs/formats/kv-keys.md.
  */
-import { DeliverPolicy, type JsMsg, type KV, type StoredMsg } from "nats";
-import { BUCKETS, getBucket, firstMessageFrom, getNats } from "./nats.js";
+import { DeliverPolicy, type JsMsg, type KV } from "nats";
+import { BUCKETS, firstMessageFrom, getBucket, getNats } from "./nats.js";
+import { DIRECT_READS } from "./stream-read.js";
 import { createRecord, getRecord, isWrongLastSequence, scanRecords } from "./kv.js";
 
 export interface ShardRecord {
@@ -38,8 +39,23 @@ export async function registerShard(stream: string, shard: string, filter: strin
   await createRecord(await shardBucket(), shardKey(stream, shard), { stream, shard, filter, checkpoint: 0, leaseUntil: 0 } satisfies ShardRecord);
 }
 
+/**
+ * Whether the stream's shards are declared yet: a get of shard "0" (every
+ * declaration numbers them from 0), for waiting on them. A scan (listShards)
+ * makes a consumer, which nats-server 2.9.10 never frees (stream-read.ts
+ * DIRECT_READS): polled twice a second, that was 240 a minute.
+ */
+export async function shardsDeclared(stream: string): Promise<boolean> {
+  return (await getRecord<ShardRecord>(await shardBucket(), shardKey(stream, "0"))) !== undefined;
+}
+
 export async function listShards(stream: string): Promise<ShardRecord[]> {
   return (await scanRecords<ShardRecord>(await shardBucket(), `${stream}.*`)).map((r) => r.value);
+}
+
+/** One shard's record, by a get (no scan: see shardsDeclared). */
+export async function getShard(stream: string, shard: string): Promise<ShardRecord | undefined> {
+  return (await getRecord<ShardRecord>(await shardBucket(), shardKey(stream, shard)))?.value;
 }
 
 export async function getCheckpoint(stream: string, shard: string): Promise<number> {
@@ -97,9 +113,12 @@ export function shardToTake(shards: ShardRecord[], owner: string, now = Date.now
  * reads from the checkpoint, so the batch in flight is redone, not lost (the
  * aggregator's appends drop records already covered: docs/formats/delta-record.md).
  */
-export async function balanceLeases(stream: string, owner: string, ttlMs: number, now = Date.now()): Promise<string | undefined> {
+export async function balanceLeases(stream: string, owner: string, ttlMs: number, now = Date.now(), shards?: string[]): Promise<string | undefined> {
   const kv = await shardBucket();
-  const records = await scanRecords<ShardRecord>(kv, `${stream}.*`);
+  // Known shards by gets, not a scan: a scan makes a consumer, and nats-server 2.9.10 keeps every one (shardsDeclared).
+  const records = shards
+    ? (await Promise.all(shards.map(async (shard) => ({ key: shardKey(stream, shard), ...(await getRecord<ShardRecord>(kv, shardKey(stream, shard)))! })))).filter((r) => r.value)
+    : await scanRecords<ShardRecord>(kv, `${stream}.*`);
   const take = shardToTake(records.map((r) => r.value), owner, now);
   if (!take) return undefined;
   const revision = records.find((r) => r.value === take)!.revision;
@@ -124,26 +143,54 @@ export async function releaseLease(lease: Lease): Promise<void> {
   await write(await shardBucket(), record, lease.revision);
 }
 
+/** A shard's message as a batch hands it over (a consumer's JsMsg has these too). */
+export interface ShardMessage {
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+  /** When nats-server stored it. */
+  info: { timestampNanos: number };
+}
+
 /**
  * Reads a shard in order from `fromSeq`: up to `max` messages, gathered for
  * up to `waitMs` (the batching window). With `waitMs` 0: what is stored now.
+ * Message gets while the backlog is small; a consumer for a larger one.
  */
-export async function readShard(stream: string, filter: string, fromSeq: number, max: number, waitMs: number): Promise<JsMsg[]> {
-  const { js, jsm } = await getNats();
+export async function readShard(stream: string, filter: string, fromSeq: number, max: number, waitMs: number): Promise<ShardMessage[]> {
+  const { jsm } = await getNats();
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let deadline = Date.now() + waitMs;
-  // A direct get of the shard's next message: with none there, a consumer
-  // would only wait out its window (250 ms at least) to hand over nothing.
-  let first: StoredMsg | undefined;
-  while (!(first = await firstMessageFrom(jsm, stream, Math.max(1, fromSeq), filter))) {
-    if (Date.now() >= deadline) return [];
-    await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+  const out: ShardMessage[] = [];
+  let next = Math.max(1, fromSeq);
+  while (out.length < Math.min(max, DIRECT_READS)) {
+    const m = await firstMessageFrom(jsm, stream, next, filter);
+    if (!m) {
+      if (Date.now() >= deadline) return out;
+      await sleep(Math.min(100, Math.max(1, deadline - Date.now())));
+      continue;
+    }
+    out.push({ seq: m.seq, subject: m.subject, data: m.data, info: { timestampNanos: m.time.getTime() * 1e6 } });
+    next = m.seq + 1;
+    // The window runs from when the first record arrived, as Lambda's does: records
+    // that came in while the last batch was being processed have waited already.
+    // (Bounded both ways: the stream's clock may not be ours.)
+    if (out.length === 1) deadline = Math.min(deadline, Math.max(Date.now(), m.time.getTime() + waitMs));
   }
+  if (out.length >= max) return out;
+  const first = await firstMessageFrom(jsm, stream, next, filter);
+  if (!first) return out;
+  return out.concat(await readWithConsumer(stream, filter, first.seq, max - out.length, deadline));
+}
+
+/** A backlog's batch: up to `max` messages from `fromSeq` (a stored message) through one consumer, deleted after. */
+async function readWithConsumer(stream: string, filter: string, fromSeq: number, max: number, deadline: number): Promise<JsMsg[]> {
+  const { js } = await getNats();
   const consumer = await js.consumers.get(stream, {
     filterSubjects: filter,
     deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: first.seq,
-    // One a batch: deleted when done, gone soon by itself if this process dies first.
+    opt_start_seq: fromSeq,
+    // Deleted when done, gone soon by itself if this process dies first.
     inactive_threshold: 30_000,
   });
   const out: JsMsg[] = [];
@@ -151,20 +198,14 @@ export async function readShard(stream: string, filter: string, fromSeq: number,
   // Lambda's batching window: the batch is handed over when it is full or
   // when the window closes. Fewer, fuller batches are what keeps the
   // aggregator's cost per datapoint down (each batch rewrites every chunk it
-  // touches once). The shard's next message is stored (the get above), so
-  // the first one is waited for however slow a loaded server is (a batch
-  // handed over empty reads as "nothing pending"), within FIRST_MESSAGE_MS.
+  // touches once). The shard's next message is stored (the get before), so
+  // it is waited for however slow a loaded server is, within FIRST_MESSAGE_MS.
   const closeIn = (ms: number) => setTimeout(() => void messages.close(), Math.max(ms, 250));
   let timer = closeIn(Math.max(deadline - Date.now(), FIRST_MESSAGE_MS));
   try {
     for await (const m of messages) {
       out.push(m);
       if (out.length === 1) {
-        // The window runs from when the first record arrived, as Lambda's does: records
-        // that came in while the last batch was being processed have waited already.
-        // (Bounded both ways: the stream's clock may not be ours.)
-        const arrived = m.info.timestampNanos / 1e6;
-        deadline = Math.min(deadline, Math.max(Date.now(), arrived + waitMs));
         clearTimeout(timer);
         timer = closeIn(deadline - Date.now());
       }

@@ -25,6 +25,8 @@ describe("loadConfig", () => {
       collectionInterval: "1m",
       maxMetricsPerRequest: 1000,
       port: 4566,
+      memoryBudgetMb: 1024,
+      natsMemoryLimitMb: 192,
       storage: { bucket: "hive-cloudwatch-metrics" },
       rolloff: { hotRetentionHours: 24, warmRetentionDays: 7, coldRetentionDays: 365, aggregationInterval: "5m" },
       logs: { enabled: true, bufferSize: 10000, flushInterval: "30s", compression: "gzip", retentionDays: 30, maxEventSize: 262144 },
@@ -38,6 +40,7 @@ describe("loadConfig", () => {
 [cloudwatch]
 retention_days = 30
 port = 5000
+nats_memory_limit_mb = 384
 nats_url = "nats://10.0.0.5:4222"
 
 [cloudwatch.storage]
@@ -54,6 +57,7 @@ compression = "none"
     expect(c).toMatchObject({
       retentionDays: 30,
       port: 5000,
+      natsMemoryLimitMb: 384,
       natsUrl: "nats://10.0.0.5:4222",
       storage: { bucket: "metrics-cold", endpoint: "http://predastore:8443" },
       rolloff: { hotRetentionHours: 12, warmRetentionDays: 7 },
@@ -97,6 +101,7 @@ compression = "none"
     [{ HIVE_CLOUDWATCH_ENABLED: "maybe" }, /must be true or false/],
     [{ HIVE_CLOUDWATCH_RETENTION_DAYS: "0" }, /must be greater than 0/],
     [{ HIVE_CLOUDWATCH_CREDENTIALS: "A:sa:12" }, /account_id must be 12 digits/],
+    [{ HIVE_CLOUDWATCH_NATS_MEMORY_LIMIT_MB: "32" }, /HIVE_CLOUDWATCH_NATS_MEMORY_LIMIT_MB must be at least 64/],
   ])("rejects %o with a message naming the key", (env, message) => {
     expect(() => loadConfig({ ...LOCAL, ...env }, toml(""))).toThrow(ConfigError);
     expect(() => loadConfig({ ...LOCAL, ...env }, toml(""))).toThrow(message);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { decodeLogBatch, decodeLogBatchHeader, encodeLogBatch, type LogBatch } from "../../lib/logs/events/batch-codec.js";
-import { decodeBlock, encodeChunk, inflateBlock, type BlockRange, type ChunkBlock, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
+import { decodeBlock, encodeChunk, inflateBlock, type BlockCheck, type BlockRange, type ChunkBlock, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
 import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
 import { buildTokenFilter, decodeTokenFilter, mayContain } from "../../lib/logs/events/token-filter.js";
 import { makeEventId, parseEventId } from "../../lib/logs/events/event-id.js";
 import { isServiceError } from "../../lib/errors.js";
+import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
 import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
@@ -87,11 +88,11 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
   }));
 
   /** Blocks `from` on, inflated and decoded as a scan does, back into events. */
-  async function decodeChunk(body: Uint8Array, blocks: readonly ChunkBlock[], from = 0, range: BlockRange = {}, needles: string[][] = []): Promise<ChunkEvent[]> {
+  async function decodeChunk(body: Uint8Array, blocks: readonly ChunkBlock[], from = 0, range: BlockRange = {}, needles: string[][] = [], check?: BlockCheck): Promise<ChunkEvent[]> {
     const out: ChunkEvent[] = [];
     for (let b = from; b < blocks.length; b++) {
       const end = b + 1 < blocks.length ? blocks[b + 1].offset : body.length;
-      const d = decodeBlock(await inflateBlock(body.subarray(blocks[b].offset, end)), b === 0, range, needles.map((g) => g.map((n) => Buffer.from(n))));
+      const d = decodeBlock(await inflateBlock(body.subarray(blocks[b].offset, end)), b === 0, range, needles.map((g) => g.map((n) => Buffer.from(n))), undefined, check);
       for (let i = 0; i < d.length; i++) out.push({ timestamp: d.timestamp[i], ingestionTime: d.ingestionTime[i], seq: d.seq[i], index: d.index[i], message: d.message(i) });
     }
     return out;
@@ -142,6 +143,27 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(await decodeChunk(c.body, c.blocks, 0, range, [...either, ["ünï"]])).toEqual(want.filter((e) => held(e) && e.message.includes("ünï")));
     // A needle across two events (the end of one message and the next header) matches neither.
     expect(await decodeChunk(c.body, c.blocks, 0, {}, [['escape"}\n']])).toEqual([]);
+  });
+
+  it.each([
+    ["{ $.i > 4000 }"], // needles ("i" or an escape), then the check
+    ["{ $.i < 30 || $.level = \"x\" }"], // no name every match needs: the check alone
+    ["{ $.i = 4001 && $.msg = *escape }"], // two names; the escaped string is left to the full match
+  ])("keep only the events whose message bytes pass a JSON pattern's bytes check, counting the others as read: %s", async (text) => {
+    const c = await encodeChunk(events);
+    const p = compileFilterPattern(text);
+    const check: BlockCheck = { needles: p.bytesCheck!.needles.map((n) => Buffer.from(n)), test: p.bytesCheck!.test };
+    const range = { startTime: T0 + 20, endTime: T0 + 10 * (events.length - 20) };
+    const inRange = events.filter((e) => e.timestamp >= range.startTime && e.timestamp < range.endTime);
+    const kept = await decodeChunk(c.body, c.blocks, 0, range, p.requiredAnyOf ?? [], check);
+    expect(kept).toEqual(inRange.filter((e) => p.matches(e.message)));
+    expect(kept.length).toBeGreaterThan(0);
+    let read = 0;
+    for (let b = 0; b < c.blocks.length; b++) {
+      const end = b + 1 < c.blocks.length ? c.blocks[b + 1].offset : c.body.length;
+      read += decodeBlock(await inflateBlock(c.body.subarray(c.blocks[b].offset, end)), b === 0, range, [], undefined, check).inRange;
+    }
+    expect(read).toBe(inRange.length);
   });
 
   it("count a whole block that lacks a needle from its index figures, without parsing it", async () => {

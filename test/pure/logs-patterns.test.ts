@@ -333,6 +333,78 @@ describe("JSON matches", () => {
     }
   });
 
+  // A scan runs the bytes check on a message's UTF-8 bytes inside an inflated block, finding each needle once
+  // per block; an event it rules out is never decoded, so it must pass every event the pattern matches.
+  it("pass every matching event's UTF-8 bytes to the scan's bytes check, among other messages, and rule out most others", () => {
+    const patterns = [
+      "{ $.latency > 995 }", "{ $.latency <= -2.5 }", "{ $.latency = 999 }", "{ $.latency != 7 }", '{ $.user = "ü-1" }', "{ $.user = ü* }",
+      "{ $.user = *-1 }", "{ $.user IS TRUE }", "{ $.user IS NULL }", "{ $.user IS FALSE }", "{ $.a.latency > 5 }", "{ $.latency[0] > 995 }",
+      "{ $.latency > 995 && $.user = x }", "{ ($.latency > 995 || $.user = x) && $.level = error }", "{ $.latency > 995 || $.user NOT EXISTS }",
+      "{ $.latency = %^9+$% }", '{ $.@k = "v" }', "{ $.a-b = 1 }", "{ $.user = 1234567890123456789 }", "{ $.latency > 1e3 }",
+    ].map((text) => compileFilterPattern(text));
+    // `|| $.user NOT EXISTS` can match any text: that pattern has no check to run.
+    expect(patterns.filter((p) => !p.bytesCheck).length).toBe(1);
+    const random = rng(13);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+    const keys = ['"latency"', '"user"', '"level"', '"a"', '"@k"', '"a-b"', '"a\\u002db"', '"l\\u0061tency"', '"say \\"latency"', '"xlatency"'];
+    const values = [
+      "999", "996", "995", "7", "-3", "-2.5", "9.99e2", "1e3", "1001.5", "0999", "1234567890123456789", "12345678901234567", "-", "+5", "1.2.3",
+      '"999"', '"ü-1"', '"üx"', '"x-1"', '"a\\"b"', '"x"', '"error"', '"v"', "true", "false", "null", "tru", "[999]", '{"latency": 999}', "",
+    ];
+    const space = () => pick(["", " ", "\n ", "\t"]);
+    const message = () => {
+      const fields = Array.from({ length: 1 + Math.floor(random() * 4) }, () => `${pick(keys)}${space()}:${space()}${pick(values)}`);
+      const body = `{${fields.join(", ")}}`;
+      return pick([body, body, body, body.slice(0, -1), `x ${body}`, `${body} "latency": 999`]);
+    };
+    let matched = 0;
+    let ruledOut = 0;
+    for (let n = 0; n < 1000; n++) {
+      const messages = Array.from({ length: 10 }, message);
+      // A block as the scan holds it: a header line before each message, a newline after.
+      const parts: Buffer[] = [];
+      const at: [number, number][] = [];
+      let offset = 0;
+      for (const m of messages) {
+        const head = Buffer.from(`1 2 3 4 ${Buffer.byteLength(m)}\n`);
+        const bytes = Buffer.from(m);
+        at.push([offset + head.length, offset + head.length + bytes.length]);
+        parts.push(head, bytes, Buffer.from("\n"));
+        offset += head.length + bytes.length + 1;
+      }
+      const text = Buffer.concat(parts);
+      for (const p of patterns) {
+        if (!p.bytesCheck) continue;
+        const needles = p.bytesCheck.needles.map((x) => Buffer.from(x));
+        const find = (k: number, from: number) => text.indexOf(needles[k]!, from);
+        messages.forEach((m, i) => {
+          const passes = p.bytesCheck!.test(text, at[i]![0], at[i]![1], find);
+          if (p.matches(m)) {
+            matched++;
+            expect(passes, `${JSON.stringify(m)} matches, so its bytes must pass the check`).toBe(true);
+          } else if (!passes) ruledOut++;
+        });
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
+    expect(ruledOut).toBeGreaterThan(50_000);
+  });
+
+  it.each([
+    ["{ $.latency > 995 }", '{"latency": 5}'],
+    ["{ $.latency > 995 }", '{"latency": 5, "note": "latency: 999"}'],
+    ["{ $.latency > 995 }", '{"latency": [999]}'],
+    ["{ $.user IS TRUE }", '{"user": "true"}'],
+    ["{ $.user = a* }", '{"user": "bc", "x": {"user": "bcd"}}'],
+    ["{ $.latency > 995 && $.level = \"error\" }", '{"latency": 999, "level": "info"}'],
+  ])("rule out %s on %s from its bytes", (pattern, message) => {
+    const p = compileFilterPattern(pattern);
+    const text = Buffer.from(`x${message}x`);
+    const needles = p.bytesCheck!.needles.map((n) => Buffer.from(n));
+    expect(p.matches(message)).toBe(false);
+    expect(p.bytesCheck!.test(text, 1, text.length - 1, (k, from) => text.indexOf(needles[k]!, from))).toBe(false);
+  });
+
   it("do not match an event that is not JSON", () => {
     expect(compileFilterPattern("{ $.latency = * }").matches("latency=50")).toBe(false);
   });

@@ -7,6 +7,7 @@
  */
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { retrying } from "../support/retrying.js";
 import { awsCli, cloudWatchClient, startStack, templateWithoutAggregator, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -63,9 +64,16 @@ describe("memory report", () => {
   it("includes the stream worker's own heap, bounded by the stream function's MemorySize", async () => {
     const s = await startStack();
     try {
-      const report = await (await fetch(`${s.endpoint}/_hive/memory`)).json();
-      const streams = report.isolates.find((i: any) => i.name === "streams");
-      expect(streams).toBeDefined();
+      // The worker answers for its own heap within a second, or the report leaves it out (busy or still starting).
+      const streams = await retrying(
+        async () => {
+          const report = await (await fetch(`${s.endpoint}/_hive/memory`)).json();
+          const found = report.isolates.find((i: any) => i.name === "streams");
+          expect(found).toBeDefined();
+          return found;
+        },
+        { timeoutMs: 60_000, pauseMs: 500 },
+      );
       expect(streams.heapLimitMb).toBeGreaterThanOrEqual(384);
       // The limit V8 reports adds the young generation (maxYoungGenerationSizeMb 48) to the old one.
       expect(streams.heapLimitMb).toBeLessThan(700);

@@ -12,7 +12,7 @@ import { GetMetricStatisticsCommand, ListDashboardsCommand, PutDashboardCommand,
 import { CreateLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readNatsPort, startS3Server, waitForPort, type RunningServer } from "../../local/processes.js";
+import { readNatsPorts, startS3Server, waitForPort, type RunningServer } from "../../local/processes.js";
 import { startPredastoreProxy, type PredastoreProxy } from "../support/predastore-proxy.js";
 import { cloudWatchClient, logsClient, ROOT, startStack, type Stack } from "../support/stack.js";
 
@@ -56,7 +56,7 @@ jetstream {
 max_payload: 8MB
 `);
   nats = spawn("nats-server", ["-c", join(dir, "nats.conf")], { stdio: "ignore" });
-  natsPort = await readNatsPort(join(dir, `nats-server_${nats.pid}.ports`));
+  natsPort = (await readNatsPorts(join(dir, `nats-server_${nats.pid}.ports`))).port;
   await waitForPort(natsPort);
   s3 = await startS3Server({ dir: join(dir, "s3") });
   proxy = await startPredastoreProxy(s3.url);

@@ -154,7 +154,7 @@ describe("metric roll-off through the service, with its clock moved on", () => {
     // The hot tier keeps 1-minute buckets for 24 hours (the seed's MetricRolloffConfig, shorter
     // than AWS's 15 days): a 1-minute query gets the finest buckets left, at their own resolution.
     expectDatapoints(await statistics(cw, 60), grid(300), "2 days on, period 60");
-  });
+  }, 180_000);
 
   it("20 days later: archived as 1-hour buckets in S3, read at an hour; a 1-minute period has no datapoints, as in AWS", async () => {
     const cw = await moveClock(20 * DAY);
@@ -183,12 +183,12 @@ describe("metric roll-off through the service, with its clock moved on", () => {
     hour.Values!.forEach((v, i) => expect(v).toBeCloseTo(grid(3600)[i].Sum, 9));
     // Likewise 5-minute buckets are archived as hourly ones after 15 days (AWS keeps them 63).
     expectDatapoints(await statistics(cw, 300), grid(3600), "20 days on, period 300");
-  });
+  }, 180_000);
 
   it("400 days later: purged, past the 365 days of cold retention", async () => {
     const cw = await moveClock(400 * DAY);
     await stack.fireSchedule("MetricRollOff");
     expect(await coldKeys()).toEqual([]);
     expect(await statistics(cw, 3600)).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -3,7 +3,7 @@
  * helper) choose their own ports and report the port they bound: nats-server
  * through its ports file, s3rver from the address it listens on.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
@@ -35,6 +35,19 @@ async function natsAnswers(url: string): Promise<boolean> {
 }
 
 describe("startNatsServer", () => {
+  it.each([
+    { memoryLimitMb: undefined, expected: "192MiB" },
+    { memoryLimitMb: 96, expected: "96MiB" },
+  ])("runs nats-server with GOMEMLIMIT $expected when memoryLimitMb is $memoryLimitMb, and a monitoring endpoint when asked", async ({ memoryLimitMb, expected }) => {
+    const nats = await startNatsServer({ storeDir: tempDir("nats-limit"), memoryLimitMb, monitor: true });
+    started.push(nats);
+    const environ = readFileSync(`/proc/${nats.process!.pid}/environ`, "utf8").split("\0");
+    expect(environ).toContain(`GOMEMLIMIT=${expected}`);
+    const varz = (await (await fetch(`${nats.monitorUrl}/varz`)).json()) as { mem: number; port: number };
+    expect(varz.port).toBe(nats.port);
+    expect(varz.mem).toBeGreaterThan(0);
+  });
+
   it("two servers started at once each get a port they chose, read back from their ports files", async () => {
     const stores = [tempDir("nats-a"), tempDir("nats-b")];
     const [a, b] = await Promise.all(stores.map((storeDir) => startNatsServer({ storeDir })));

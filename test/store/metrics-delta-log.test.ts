@@ -23,7 +23,7 @@ let lib: typeof import("../../lib/metrics/put-metric-data.js") &
   typeof import("../../lib/metrics/store/series-index.js");
 
 beforeAll(async () => {
-  servers = await startTestServers("delta");
+  servers = await startTestServers("delta", { monitor: true });
   lib = {
     ...(await import("../../lib/metrics/put-metric-data.js")),
     ...(await import("../../lib/metrics/get-metric-statistics.js")),
@@ -247,5 +247,38 @@ describe("the metric delta log", () => {
     while ((await lib.readDeltas(p).catch(() => [1])).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(await lib.readDeltas(p)).toEqual([]);
     expect(await totals()).toEqual({ sum: 31_343, count: 11 });
+  }, 60_000);
+
+  // Runs after the restart above, which recounts nats-server's storage from disk.
+  it("purges folded records so that nats-server's storage total stays what its streams hold", async () => {
+    // nats-server 2.9 leaves a purge filtered by subject out of JetStream's storage total, and refuses
+    // every write once the total passes max_file_store: the delta log's volume would have got there in a day.
+    const metric = (i: number) => ({ MetricName: "Accounted", Dimensions: [{ Name: "Id", Value: `series-${i}` }], Timestamp: new Date(NOW), Value: i, Unit: "Count" as const });
+    const usage = async () => {
+      const jsz = (await fetch(`${servers.nats.monitorUrl}/jsz?streams=true`).then((r) => r.json())) as {
+        storage: number;
+        account_details?: Array<{ stream_detail?: Array<{ state: { bytes: number } }> }>;
+      };
+      const held = (jsz.account_details ?? []).flatMap((a) => a.stream_detail ?? []).reduce((t, st) => t + st.state.bytes, 0);
+      return { total: jsz.storage, held };
+    };
+    const before = await usage();
+    expect(before.total).toBe(before.held);
+    for (let round = 0; round < 3; round++) {
+      await lib.putMetricData({ Namespace: NS, MetricData: Array.from({ length: 1000 }, (_, k) => metric(k)) }, { accountId: ACCOUNT, now: NOW });
+      for (let p = 0; p < lib.PARTITIONS; p++) {
+        const batch = await batchFrom(p, (await lib.getCheckpoint(lib.INGEST_STREAM, String(p))) + 1);
+        await lib.aggregateBatch(batch, NOW);
+        await commit(p, batch.at(-1)!.seq);
+        await lib.compactPartition(p);
+      }
+    }
+    for (let p = 0; p < lib.PARTITIONS; p++) await lib.compactPartition(p);
+    const { jsm } = await (await import("../../lib/storage/nats.js")).getNats();
+    // Every partition folded everything: only the stream's last record stays.
+    expect((await jsm.streams.info(lib.DELTA_STREAM)).state.messages).toBe(1);
+    const after = await usage();
+    expect(after.held).toBeGreaterThan(0);
+    expect(after.total).toBe(after.held);
   }, 60_000);
 });

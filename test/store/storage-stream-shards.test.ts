@@ -71,3 +71,43 @@ describe("balanceLeases", () => {
     expect(mine?.record).toMatchObject({ owner: "second", checkpoint: 0 });
   });
 });
+
+describe("reading a shard and a subject range", () => {
+  // nats-server 2.9.10 keeps every consumer ever made in its heap (lib/storage/stream-read.ts DIRECT_READS):
+  // a read of a few messages, as every batch and read tail at full ingest is, must make none.
+  it("reads a few messages by message gets, making no consumer, and a longer range through one consumer, in order", async () => {
+    const { getNats } = await import("../../lib/storage/nats.js");
+    const { readSubject, DIRECT_READS } = await import("../../lib/storage/stream-read.js");
+    const { js, jsm, nc } = await getNats();
+    await jsm.streams.add({ name: "READS", subjects: ["reads.*"] });
+    const creates: string[] = [];
+    const sub = nc.subscribe("$JS.API.CONSUMER.CREATE.>", { callback: (_, m) => creates.push(m.subject) });
+    await nc.flush();
+    const publish = async (n: number) => {
+      for (let i = 0; i < n; i++) await js.publish(`reads.${i % 2}`, new TextEncoder().encode(String(i)));
+    };
+    const seqsOf = async (from: number, to: number) => {
+      const seqs: number[] = [];
+      await readSubject("READS", "reads.0", from, to, (m) => void seqs.push(m.seq));
+      return seqs;
+    };
+
+    await publish(10); // sequences 1..10, odd ones on reads.0
+    expect((await lib.readShard("READS", "reads.0", 1, 100, 0)).map((m) => m.seq)).toEqual([1, 3, 5, 7, 9]);
+    expect((await lib.readShard("READS", "reads.0", 4, 2, 0)).map((m) => m.seq)).toEqual([5, 7]);
+    expect(await seqsOf(2, 8)).toEqual([3, 5, 7]);
+    await nc.flush();
+    expect(creates).toEqual([]);
+
+    // A backlog past DIRECT_READS: the rest through one consumer, every message once and in order.
+    await publish(4 * DIRECT_READS); // sequences 11.., odd ones on reads.0 again
+    const odd = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((s) => s % 2 === 1);
+    const last = 10 + 4 * DIRECT_READS;
+    const batch = await lib.readShard("READS", "reads.0", 1, 10_000, 0);
+    expect(batch.map((m) => m.seq)).toEqual(odd(1, last));
+    expect(await seqsOf(1, last)).toEqual(odd(1, last));
+    await nc.flush();
+    expect(creates).toHaveLength(2);
+    sub.unsubscribe();
+  }, 60_000);
+});

@@ -18,14 +18,15 @@ export interface TestServers {
   stop(): Promise<void>;
 }
 
-export async function startTestServers(name: string, opts: { s3?: boolean } = {}): Promise<TestServers> {
+/** `monitor`: open nats-server's monitoring endpoint (`nats.monitorUrl`: /jsz, /varz). */
+export async function startTestServers(name: string, opts: { s3?: boolean; monitor?: boolean } = {}): Promise<TestServers> {
   const natsStore = mkdtempSync(join(tmpdir(), `${name}-nats-`));
   const servers: TestServers = {
-    nats: await startNatsServer({ storeDir: natsStore }),
+    nats: await startNatsServer({ storeDir: natsStore, monitor: opts.monitor }),
     s3: opts.s3 === false ? undefined : await startS3Server({ dir: mkdtempSync(join(tmpdir(), `${name}-s3-`)) }),
     stopNats: () => servers.nats.stop(),
     async startNats() {
-      servers.nats = await startNatsServer({ storeDir: natsStore, port: servers.nats.port });
+      servers.nats = await startNatsServer({ storeDir: natsStore, port: servers.nats.port, monitor: opts.monitor });
     },
     async stop() {
       const { closeNats } = await import("../../lib/storage/nats.js");

@@ -39,6 +39,12 @@ export interface Stack {
   /** http://127.0.0.1:PORT of the service. */
   endpoint: string;
   natsUrl: string;
+  /** nats-server's monitoring endpoint, when `natsMonitor` was asked for. */
+  natsMonitorUrl?: string;
+  /** nats-server's Go profiler (/debug/pprof/), with `natsMonitor`. */
+  natsProfileUrl?: string;
+  /** nats-server's JetStream store directory (streams/NAME/msgs/*.blk). */
+  natsStoreDir: string;
   s3Endpoint: string;
   dataDir: string;
   /** [0] = test/test/000000000000, [1] = AKIDACCOUNTB/secretB/111111111111. */
@@ -90,6 +96,8 @@ export function templateWithoutAggregator(): string {
 }
 
 export interface StackOptions {
+  /** Open nats-server's monitoring endpoint (`natsMonitorUrl`), for benchmarks. */
+  natsMonitor?: boolean;
   /** Extra environment for the service process. */
   env?: Record<string, string>;
   /** Extra options for node running the service (e.g. --cpu-prof, not allowed in NODE_OPTIONS). */
@@ -129,7 +137,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let nats: RunningServer | undefined;
   let s3: RunningServer | undefined;
   try {
-    [nats, s3] = await Promise.all([startNatsServer({ storeDir: natsStore }), startS3Server({ dir: join(tmp, "s3") })]);
+    [nats, s3] = await Promise.all([startNatsServer({ storeDir: natsStore, monitor: opts.natsMonitor }), startS3Server({ dir: join(tmp, "s3") })]);
   } catch (e) {
     await nats?.stop();
     await s3?.stop();
@@ -141,6 +149,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     HIVE_CLOUDWATCH_NATS_URL: nats.url,
     HIVE_CLOUDWATCH_STORAGE_ENDPOINT: s3.url,
     HIVE_CLOUDWATCH_HOST: "127.0.0.1",
+    // As scripts/start.sh runs the service.
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
     // The service binds a port of its own choosing and prints it; restarts reuse that port.
     HIVE_CLOUDWATCH_PORT: "0",
     HIVE_CLOUDWATCH_LOCAL: "true",
@@ -268,6 +278,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const stack: Stack = {
     endpoint,
     natsUrl: nats.url,
+    natsMonitorUrl: nats.monitorUrl,
+    natsProfileUrl: nats.profileUrl,
+    natsStoreDir: natsStore,
     s3Endpoint: s3.url,
     dataDir,
     credentials: ACCOUNTS,
@@ -279,7 +292,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     startService,
     restartNats: async (o) => {
       await nats!.stop(o?.signal);
-      nats = await startNatsServer({ storeDir: natsStore, port: natsPort });
+      nats = await startNatsServer({ storeDir: natsStore, port: natsPort, monitor: opts.natsMonitor });
     },
     fireSchedule: async (logicalId, eventName) => {
       const q = eventName ? `?event=${encodeURIComponent(eventName)}` : "";

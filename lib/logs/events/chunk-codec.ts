@@ -165,10 +165,32 @@ export class DecodedBlock {
   /** Events of the block in the time range, before the substring test. */
   inRange = 0;
 
-  constructor(private readonly text: Buffer) {}
+  constructor(private text: Buffer) {}
 
   get length(): number {
     return this.timestamp.length;
+  }
+
+  /**
+   * Lets go of the inflated text (about 1 MB) when the block keeps little of
+   * it: the kept messages are copied out, so the text dies young. Texts that
+   * outlive a scavenge are freed only by full collections, which their
+   * external bytes then trigger (a JSON pattern's scan keeps a few events of
+   * every block until the merge passes them).
+   */
+  compact(): void {
+    let bytes = 0;
+    for (let i = 0; i < this.start.length; i++) bytes += this.end[i] - this.start[i];
+    if (bytes * 4 > this.text.length) return;
+    const copy = Buffer.allocUnsafe(bytes);
+    let at = 0;
+    for (let i = 0; i < this.start.length; i++) {
+      const len = this.end[i] - this.start[i];
+      this.text.copy(copy, at, this.start[i], this.end[i]);
+      this.start[i] = at;
+      this.end[i] = at += len;
+    }
+    this.text = copy;
   }
 
   message(i: number): string {
@@ -211,20 +233,72 @@ function parseField(text: Buffer, delimiter: number): number {
 }
 
 /**
- * decodeBlock with needles: every needle's places are found in the whole text
- * first (Buffer.indexOf), then the walk reads only each header's length
- * (from the end of its line) to go from event to event, and parses a header
- * in full only for an event holding a needle of every group. `inside`: every
- * event is in the range, so the others' timestamps are not read either.
+ * Where needles occur in one inflated block: each found once over the whole
+ * text (Buffer.indexOf from place to place, never per event), by identity
+ * of the needle's Buffer, so a needle shared by the groups and a bytes check
+ * is searched once.
  */
-function decodeHolding(out: DecodedBlock, text: Buffer, p: number, from: number, to: number, groups: readonly (readonly Buffer[])[], inside: boolean): DecodedBlock {
-  const places = groups.map((g) =>
-    g.map((needle) => {
-      const at: number[] = [];
-      for (let i = text.indexOf(needle, p); i >= 0; i = text.indexOf(needle, i + 1)) at.push(i);
-      return { at, length: needle.length, next: 0 };
-    }),
-  );
+class BlockPlaces {
+  private readonly found = new Map<Buffer, number[]>();
+  constructor(
+    private readonly text: Buffer,
+    private readonly from: number,
+  ) {}
+
+  of(needle: Buffer): number[] {
+    let at = this.found.get(needle);
+    if (!at) {
+      at = [];
+      for (let i = this.text.indexOf(needle, this.from); i >= 0; i = this.text.indexOf(needle, i + 1)) at.push(i);
+      this.found.set(needle, at);
+    }
+    return at;
+  }
+
+  /** BytesCheck's `find` over `needles`: a cursor per needle, moved forward (or back) from where it last answered. */
+  finder(needles: readonly Buffer[]): (k: number, from: number) => number {
+    const lists = needles.map((n) => this.of(n));
+    const next = new Array<number>(needles.length).fill(0);
+    return (k, from) => {
+      const at = lists[k];
+      let i = next[k];
+      while (i > 0 && at[i - 1] >= from) i--;
+      while (i < at.length && at[i] < from) i++;
+      next[k] = i;
+      return i < at.length ? at[i] : -1;
+    };
+  }
+}
+
+/**
+ * A test of an event's message bytes (FilterPattern.bytesCheck, its needles
+ * as Buffers): an event it answers false for is counted, not kept.
+ */
+export interface BlockCheck {
+  needles: readonly Buffer[];
+  test(text: Buffer, start: number, end: number, find: (k: number, from: number) => number): boolean;
+}
+
+/**
+ * decodeBlock with needles: every needle's places are found in the whole text
+ * first, then the walk reads only each header's length (from the end of its
+ * line) to go from event to event, and parses a header in full only for an
+ * event holding a needle of every group (and passing the check). `inside`:
+ * every event is in the range, so the others' timestamps are not read either.
+ */
+function decodeHolding(
+  out: DecodedBlock,
+  text: Buffer,
+  p: number,
+  from: number,
+  to: number,
+  groups: readonly (readonly Buffer[])[],
+  inside: boolean,
+  places: BlockPlaces,
+  check: BlockCheck | undefined,
+): DecodedBlock {
+  const cursors = groups.map((g) => g.map((needle) => ({ at: places.of(needle), length: needle.length, next: 0 })));
+  const find = check && places.finder(check.needles);
   const unbounded = inside || (from === -Infinity && to === Infinity);
   let inRange = 0;
   while (p < text.length) {
@@ -242,18 +316,19 @@ function decodeHolding(out: DecodedBlock, text: Buffer, p: number, from: number,
     const end = start + len;
     if (end + 1 > text.length || text[end] !== 10) throw new Error("truncated message");
     // A group is held when one of its needles' first place at or after the message start ends inside it.
+    // Indexed loops: this runs once per event, and an iterator that is not optimized away is garbage per event.
     let held = true;
-    for (const group of places) {
+    for (let g = 0; g < cursors.length && held; g++) {
+      const group = cursors[g];
       let any = false;
-      for (const n of group) {
+      for (let k = 0; k < group.length; k++) {
+        const n = group[k];
         while (n.next < n.at.length && n.at[n.next] < start) n.next++;
         if (n.next < n.at.length && n.at[n.next] + n.length <= end) any = true;
       }
-      if (!any) {
-        held = false;
-        break;
-      }
+      held = any;
     }
+    if (held && find) held = check!.test(text, start, end, find);
     if (held) {
       cursor = p;
       const t = parseField(text, 32);
@@ -294,7 +369,8 @@ export interface BlockRange {
  * ServiceError on garbage. `whole`: the block's index figures when all its
  * events are in the range (index version 2), so a block that lacks a needle
  * anywhere is counted without parsing it. `needles`: groups of alternatives,
- * one of each group held by every event kept.
+ * one of each group held by every event kept; `check`: a test of the
+ * message bytes every event kept passes.
  */
 export function decodeBlock(
   text: Buffer,
@@ -302,6 +378,7 @@ export function decodeBlock(
   range: BlockRange = {},
   needles: readonly (readonly Buffer[])[] = [],
   whole?: { count: number; messageBytes: number },
+  check?: BlockCheck,
 ): DecodedBlock {
   try {
     const out = new DecodedBlock(text);
@@ -318,7 +395,13 @@ export function decodeBlock(
     }
     const from = range.startTime ?? -Infinity;
     const to = range.endTime ?? Infinity;
-    if (needles.length > 0) return decodeHolding(out, text, p, from, to, needles, whole !== undefined);
+    const places = needles.length > 0 || check ? new BlockPlaces(text, p) : undefined;
+    if (needles.length > 0) {
+      decodeHolding(out, text, p, from, to, needles, whole !== undefined, places!, check);
+      out.compact();
+      return out;
+    }
+    const find = check && places!.finder(check.needles);
     while (p < text.length) {
       cursor = p;
       const t = parseField(text, 32);
@@ -329,12 +412,13 @@ export function decodeBlock(
       p = cursor;
       if (p + len + 1 > text.length || text[p + len] !== 10) throw new Error("truncated message");
       if (t >= from && t < to) {
-        out.push(t, ingestionTime, seq, index, p, p + len);
+        if (!find || check!.test(text, p, p + len, find)) out.push(t, ingestionTime, seq, index, p, p + len);
         out.textBytes += len;
+        out.inRange++;
       }
       p += len + 1;
     }
-    out.inRange = out.length;
+    out.compact();
     return out;
   } catch (e) {
     throw internalFailure(`corrupt log chunk: ${(e as Error).message}`);

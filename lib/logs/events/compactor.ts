@@ -22,7 +22,7 @@ import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
 import { directGet, getNats, purgeBelow } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
-import { acquireLease, commitLease, listShards, registerShard, type Lease } from "../../storage/stream-shards.js";
+import { acquireLease, commitLease, getShard, registerShard, type Lease } from "../../storage/stream-shards.js";
 import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
 import { logStreamKey } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
@@ -484,7 +484,7 @@ async function purgeCompacted(p: number, checkpoint: number): Promise<void> {
     let upTo = ripe[ripe.length - 1].seq;
     // Nor past what the stream-triggered consumer of the buffer (metric filters, subscriptions) has processed,
     // while it is alive (its lease held within the last STREAM_CONSUMER_GONE_MS).
-    const consumer = (await listShards(LOG_EVENTS_STREAM)).find((r) => r.shard === String(p));
+    const consumer = await getShard(LOG_EVENTS_STREAM, String(p));
     if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) upTo = Math.min(upTo, consumer.checkpoint);
     const { jsm } = await getNats();
     await purgeBelow(jsm, LOG_EVENTS_STREAM, logPartitionFilter(p), upTo + 1);

@@ -24,7 +24,8 @@ import { requireLogGroup } from "../groups.js";
 import { logStreamsFilter } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader } from "./batch-codec.js";
-import { decodeBlock, inflateBlock, type ChunkEvent } from "./chunk-codec.js";
+import { decodeBlock, inflateBlock, type BlockCheck, type ChunkEvent } from "./chunk-codec.js";
+import type { BytesCheck } from "../patterns/compiler.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
 import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
@@ -59,6 +60,8 @@ export interface ScanOptions {
   requiredSubstrings?: string[];
   /** Groups of substrings: every wanted message holds one of each group at least (tested as requiredSubstrings are). */
   requiredAnyOf?: string[][];
+  /** A test of a stored message's bytes, before it is decoded: events it answers false for are not yielded (FilterPattern.bytesCheck). */
+  bytesCheck?: BytesCheck;
   /**
    * For a reader that needs only how many events there are at what time:
    * a stored block wholly in the time range for which this answers true
@@ -70,7 +73,7 @@ export interface ScanOptions {
   summarize?: (firstTimestamp: number, lastTimestamp: number) => boolean;
   /** log text bytes read (Insights' bytesScanned) */
   onBytesScanned?: (bytes: number) => void;
-  /** events of the time range read but not yielded, for lacking a required token or substring (part of Insights' recordsScanned) */
+  /** events of the time range read but not yielded, for lacking a required token or substring or failing bytesCheck (part of Insights' recordsScanned) */
   onEventsSkipped?: (events: number) => void;
   signal?: AbortSignal;
 }
@@ -417,7 +420,7 @@ function summarized(block: ChunkEntry["blocks"][number], opts: ScanOptions, need
  * Reads a chunk's chosen blocks, in order: one ranged GET per run of adjacent
  * blocks, each block inflated on the thread pool; a summarized block is not read.
  */
-async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (readonly Buffer[])[]): Promise<Block[]> {
+async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (readonly Buffer[])[], check?: BlockCheck): Promise<Block[]> {
   const { entry, blocks } = read;
   const end = (b: number) => (b + 1 < entry.blocks.length ? entry.blocks[b + 1].offset : entry.size);
   const runs: number[][] = [];
@@ -468,7 +471,7 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (
           const text = await inflateBlock(body.subarray(from, to), rawBytes);
           // zlib stops quietly at bytes that do not start a gzip member: the index's length catches a damaged one.
           if (rawBytes !== undefined && text.length !== rawBytes) throw internalFailure("corrupt log chunk: block text length differs from the index");
-          return decodeBlock(text, first === 0, opts, needles, whole);
+          return decodeBlock(text, first === 0, opts, needles, whole, check);
         }),
       );
     }),
@@ -518,7 +521,11 @@ export async function* scanLogEvents(account: string, logGroup: string, opts: Sc
   const { groupId, selected, checkpoints } = await selectStreams(account, logGroup, opts);
   if (selected.size === 0) return;
   const needles = needlesOf(opts);
-  const needleBytes = needles.map((g) => g.map((n) => Buffer.from(n, "utf8")));
+  // One Buffer per needle string: a block finds each once, for the groups and the check alike.
+  const buffers = new Map<string, Buffer>();
+  const bytes = (n: string) => buffers.get(n) ?? buffers.set(n, Buffer.from(n, "utf8")).get(n)!;
+  const needleBytes = needles.map((g) => g.map(bytes));
+  const check: BlockCheck | undefined = opts.bytesCheck && { needles: opts.bytesCheck.needles.map(bytes), test: opts.bytesCheck.test };
   const buffered = await bufferedEvents(account, logGroup, groupId, selected, checkpoints, opts, needles);
   const chunks = await chunkReads(selected, opts);
 
@@ -526,7 +533,7 @@ export async function* scanLogEvents(account: string, logGroup: string, opts: Sc
   const source = (stream: string, blocks: Block[]): Source => ({ stream, hash: selected.get(stream)!.hash, blocks, b: 0, pos: 0 });
   for (const [stream, block] of buffered) heap.push(source(stream, [block]));
   const loads: Promise<Block[]>[] = [];
-  const load = (i: number) => (loads[i] ??= loadChunk(chunks[i], opts, needleBytes));
+  const load = (i: number) => (loads[i] ??= loadChunk(chunks[i], opts, needleBytes, check));
   let next = 0;
   let page: StoredLogEvent[] = [];
   for (;;) {

@@ -3,8 +3,8 @@
  * (ties by stream, then stored order), matched with the compiled filter
  * pattern, over scanLogEvents (buffer and chunks as one view; the pattern's
  * requiredTokens let it skip chunk blocks, and its required substrings (and
- * a JSON pattern's property names) are tested on the raw bytes before a
- * message is decoded). As AWS: `endTime` is inclusive, a page
+ * a JSON pattern's property names and text check) are tested on the raw
+ * bytes before a message is decoded). As AWS: `endTime` is inclusive, a page
  * holds up to `limit` events (10,000 at most) and 1 MB, `interleaved` is
  * accepted and ignored (results are always interleaved), and
  * `searchedLogStreams` is the empty list AWS returns since it deprecated it.
@@ -74,6 +74,7 @@ export async function filterLogEvents(accountId: string, region: string, input: 
       requiredTokens: pattern.requiredTokens,
       requiredSubstrings: pattern.requiredSubstrings,
       requiredAnyOf: pattern.requiredAnyOf,
+      bytesCheck: pattern.bytesCheck,
       signal: abort.signal,
     })) {
       for (const e of page) {

@@ -39,6 +39,19 @@ export interface FilterPattern {
   requiredSubstrings: string[];
   /** Groups of substrings: every matching message contains one of each group at least (tested as requiredSubstrings are). */
   requiredAnyOf?: string[][];
+  /** A test of the message's UTF-8 bytes a scan can run before making it a string (JSON patterns). */
+  bytesCheck?: BytesCheck;
+}
+
+/**
+ * A test of a message held as UTF-8 bytes, text[start, end), false only when
+ * matches() is false for it. `find(k, from)` answers the first place at or
+ * after `from` of needles[k] in text (-1: none): a scan finds each needle
+ * once over a whole block of messages, not once per message.
+ */
+export interface BytesCheck {
+  readonly needles: readonly string[];
+  test(text: Buffer, start: number, end: number, find: (k: number, from: number) => number): boolean;
 }
 
 /** AWS: "2 regex per filter pattern" for JSON and space-delimited patterns. */
@@ -225,45 +238,59 @@ const isScalar = (v: unknown): v is Scalar => typeof v === "string" || typeof v 
 interface JsonCondition {
   test: (root: unknown) => boolean;
   check?: (message: string) => boolean;
+  /** `check` on the message's UTF-8 bytes, with the same answer (BytesCheck.test). */
+  checkBytes?: BytesCheck["test"];
 }
 
-function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex): JsonCondition {
+function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex, needles: string[]): JsonCondition {
   switch (cond.kind) {
     case "and": {
-      const l = jsonCondition(cond.left, regex);
-      const r = jsonCondition(cond.right, regex);
-      const [lc, rc] = [l.check, r.check];
+      const l = jsonCondition(cond.left, regex, needles);
+      const r = jsonCondition(cond.right, regex, needles);
+      const [lc, rc, lb, rb] = [l.check, r.check, l.checkBytes, r.checkBytes];
       return {
         test: (root) => l.test(root) && r.test(root),
         check: lc && rc ? (m) => lc(m) && rc(m) : (lc ?? rc),
+        checkBytes: lb && rb ? (t, s, e, f) => lb(t, s, e, f) && rb(t, s, e, f) : (lb ?? rb),
       };
     }
     case "or": {
-      const l = jsonCondition(cond.left, regex);
-      const r = jsonCondition(cond.right, regex);
-      const [lc, rc] = [l.check, r.check];
+      const l = jsonCondition(cond.left, regex, needles);
+      const r = jsonCondition(cond.right, regex, needles);
+      const [lc, rc, lb, rb] = [l.check, r.check, l.checkBytes, r.checkBytes];
       return {
         test: (root) => l.test(root) || r.test(root),
         check: lc && rc ? (m) => lc(m) || rc(m) : undefined,
+        checkBytes: lb && rb ? (t, s, e, f) => lb(t, s, e, f) || rb(t, s, e, f) : undefined,
       };
     }
     case "notExists":
       return { test: (root) => resolve(root, cond.path).length === 0 };
     case "is": {
       const want = cond.what === "NULL" ? null : cond.what === "TRUE";
+      const passes = (v: Scalar | null) => v === want;
       return {
         test: (root) => resolve(root, cond.path).some((v) => v === want),
-        check: textCheck(cond.path, (v) => v === want),
+        check: textCheck(cond.path, passes),
+        checkBytes: bytesTextCheck(cond.path, passes, needles),
       };
     }
     case "compare": {
       const cmp = comparer(cond, regex);
+      const passes = (v: Scalar | null) => isScalar(v) && cmp(v);
       return {
         test: (root) => resolve(root, cond.path).some((v) => isScalar(v) && cmp(v)),
-        check: textCheck(cond.path, (v) => isScalar(v) && cmp(v)),
+        check: textCheck(cond.path, passes),
+        checkBytes: bytesTextCheck(cond.path, passes, needles),
       };
     }
   }
+}
+
+/** The index of `needle` in a bytes check's needles, added when new. */
+function needleIndex(needles: string[], needle: string): number {
+  const k = needles.indexOf(needle);
+  return k >= 0 ? k : needles.push(needle) - 1;
 }
 
 /** Not a scalar nor null (an object or an array), and a value the text check does not read (it may be anything). */
@@ -322,6 +349,70 @@ function textCheck(path: Step[], passes: (v: Scalar | null) => boolean): ((messa
   };
 }
 
+/** valueAt on UTF-8 bytes, text[i, end): the same value for the same message (every byte it reads is ASCII). */
+function valueAtBytes(text: Buffer, i: number, end: number): Scalar | null | typeof COMPOUND | typeof UNREAD {
+  while (i < end && isJsonSpace(text[i])) i++;
+  if (i >= end) return UNREAD;
+  const c = text[i];
+  if (c === 34) {
+    let j = i + 1;
+    for (; j < end && text[j] !== 34; j++) if (text[j] === 92) return UNREAD;
+    return j < end ? text.toString("utf8", i + 1, j) : UNREAD;
+  }
+  if (c === 45 || (c >= 48 && c <= 57)) {
+    let j = i + 1;
+    let n = c - 48;
+    let digits = c !== 45;
+    for (; j < end && isNumberCode(text[j]); j++) {
+      const d = text[j] - 48;
+      if (d >= 0 && d <= 9) n = n * 10 + d;
+      else digits = false;
+    }
+    // Up to 15 decimal digits: the exact integer Number() gives; anything else is read as valueAt reads it.
+    if (digits && j - i <= 15) return n;
+    const x = Number(text.toString("latin1", i, j));
+    return Number.isNaN(x) ? UNREAD : x;
+  }
+  if (c === 123 || c === 91) return COMPOUND;
+  if (bytesAt(text, i, end, TRUE)) return true;
+  if (bytesAt(text, i, end, FALSE)) return false;
+  if (bytesAt(text, i, end, NULL)) return null;
+  return UNREAD;
+}
+
+const TRUE = Buffer.from("true");
+const FALSE = Buffer.from("false");
+const NULL = Buffer.from("null");
+
+function bytesAt(text: Buffer, i: number, end: number, word: Buffer): boolean {
+  if (i + word.length > end) return false;
+  for (let k = 0; k < word.length; k++) if (text[i + k] !== word[k]) return false;
+  return true;
+}
+
+/**
+ * textCheck on UTF-8 bytes: the places of `"name"` in the message are those
+ * of its bytes (UTF-8 needles match only whole characters), and each value is
+ * read by valueAtBytes; so the answer is textCheck's for the decoded message.
+ */
+function bytesTextCheck(path: Step[], passes: (v: Scalar | null) => boolean, needles: string[]): BytesCheck["test"] | undefined {
+  const last = path[path.length - 1];
+  if (last?.kind !== "key") return undefined;
+  const needle = JSON.stringify(last.key);
+  const k = needleIndex(needles, needle);
+  const length = Buffer.byteLength(needle, "utf8");
+  return (text, start, end, find) => {
+    for (let at = find(k, start); at >= 0 && at + length <= end; at = find(k, at + 1)) {
+      let j = at + length;
+      while (j < end && isJsonSpace(text[j])) j++;
+      if (j >= end || text[j] !== 58) continue;
+      const v = valueAtBytes(text, j + 1, end);
+      if (v === UNREAD || (v !== COMPOUND && passes(v))) return true;
+    }
+    return false;
+  };
+}
+
 function selectorsOf(cond: Cond, out: Map<string, Step[]>): Map<string, Step[]> {
   if (cond.kind === "and" || cond.kind === "or") {
     selectorsOf(cond.left, out);
@@ -371,7 +462,8 @@ function requiredKeys(cond: Cond): string[] {
 }
 
 function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern {
-  const { test, check } = jsonCondition(expr, regex);
+  const needles: string[] = [];
+  const { test, check, checkBytes } = jsonCondition(expr, regex, needles);
   const selectors = selectorsOf(expr, new Map());
   const keys = requiredKeys(expr);
   const quotedKeys = keys.map((k) => JSON.stringify(k));
@@ -413,6 +505,33 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
     requiredSubstrings: [],
     // mayMatch's key test as needles: `"key"`, or an escape that could spell it.
     requiredAnyOf: quotedKeys.map((k) => [k, "\\u", ...(slash ? ["\\/"] : [])]),
+    bytesCheck: mayMatchBytes(needles, quotedKeys, slash, checkBytes),
+  };
+}
+
+/**
+ * mayMatch on a message's UTF-8 bytes, as a scan runs it: the same answer
+ * (ASCII escapes and quoted names are found at the same places, and the
+ * condition's bytes check answers as its text check). None when mayMatch is
+ * always true (no name to look for and no check).
+ */
+function mayMatchBytes(needles: string[], quotedKeys: string[], slash: boolean, checkBytes: BytesCheck["test"] | undefined): BytesCheck | undefined {
+  if (quotedKeys.length === 0 && checkBytes === undefined) return undefined;
+  const has = (k: number, length: number) => (text: Buffer, start: number, end: number, find: (k: number, from: number) => number) => {
+    const at = find(k, start);
+    return at >= 0 && at + length <= end;
+  };
+  const index = (n: string) => has(needleIndex(needles, n), Buffer.byteLength(n, "utf8"));
+  const escapes = [index("\\u"), ...(slash ? [index("\\/")] : [])];
+  const keys = quotedKeys.map(index);
+  return {
+    needles,
+    // Indexed loops: run once per event of a scan.
+    test: (text, start, end, find) => {
+      for (let i = 0; i < escapes.length; i++) if (escapes[i](text, start, end, find)) return true;
+      for (let i = 0; i < keys.length; i++) if (!keys[i](text, start, end, find)) return false;
+      return checkBytes === undefined || checkBytes(text, start, end, find);
+    },
   };
 }
 

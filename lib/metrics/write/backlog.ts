@@ -12,7 +12,8 @@ import { ensureIngestStream, INGEST_STREAM, PARTITIONS, partitionFilter } from "
 /**
  * Delta records compaction has not folded yet (it does within seconds): those
  * at or past each partition's purge mark. Not the stream's message count:
- * a partition's last record stays after it is folded (purgeBelow).
+ * folded records stay until every partition has folded its own, and the
+ * stream's last record always stays (delta-log.ts purgeFolded).
  */
 export async function deltaBacklog(): Promise<number> {
   await ensureDeltaStream();

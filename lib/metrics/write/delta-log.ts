@@ -15,7 +15,8 @@
  */
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { getRecord, isWrongLastSequence, putRecord } from "../../storage/kv.js";
-import { BUCKETS, directGet, ensureStream, getBucket, getNats, purgeBelow } from "../../storage/nats.js";
+import { BUCKETS, directGet, ensureStream, getBucket, getNats } from "../../storage/nats.js";
+import { PARTITIONS } from "./ingest-log.js";
 import { decodeDelta, deltaRange, type DeltaEntry } from "../encoding/delta-codec.js";
 
 export const DELTA_STREAM = "CW_METRICS_DELTAS";
@@ -112,7 +113,7 @@ export async function appendDelta(partition: number, bytes: Uint8Array, from: nu
  * The first record of an empty subject must not fall below the partition's
  * purge mark, where no reader or compaction looks. It does only when the
  * stream numbers messages again from a lower sequence (a nats-server that
- * lost the stream's state: purgeBelow keeps the case it knows from
+ * lost the stream's state: purgeFolded keeps the case it knows from
  * happening): the mark is moved back to it, and readers start over.
  */
 async function keepAboveMark(partition: number, seq: number): Promise<void> {
@@ -133,16 +134,39 @@ export async function purgeMark(partition: number): Promise<number> {
 }
 
 /**
- * Removes the partition's records below stream sequence `below`, all of them
- * folded into chunks. The mark is written first: a reader that sees it may
- * drop its copies, whose data the chunks then hold.
+ * Marks the partition's records below stream sequence `below` folded into
+ * chunks, and removes every record all partitions have folded. The mark is
+ * written first: a reader that sees it may drop its copies, whose data the
+ * chunks then hold.
  */
 export async function purgeDeltas(partition: number, below: number): Promise<void> {
   await putRecord(await getBucket(BUCKETS.streamShards), purgeKey(partition), { below });
-  const { jsm } = await getNats();
-  await purgeBelow(jsm, DELTA_STREAM, deltaSubject(partition), below);
+  await purgeFolded();
   const last = lastSeen.get(partition);
   if (last && last.seq < below) lastSeen.delete(partition);
+}
+
+/**
+ * Purges the whole stream below the oldest record some partition has not
+ * folded yet (its first record at or past its mark), never the last message
+ * (see purgeBelow in storage/nats.ts). Not a purge filtered by subject:
+ * nats-server 2.9 leaves those out of the account's storage total, which
+ * then grew by the log's whole volume (5 MiB a minute at 8,000 datums/s)
+ * until JetStream's max_file_store refused every write (docs/memory.md).
+ * The stream's last sequence is read first: a record appended after it is
+ * above every bound used here.
+ */
+async function purgeFolded(): Promise<void> {
+  const { jsm } = await getNats();
+  let below = (await jsm.streams.info(DELTA_STREAM)).state.last_seq;
+  for (let p = 0; p < PARTITIONS && below > 1; p++) {
+    const mark = Math.max(await purgeMark(p), 1);
+    if (mark >= below) continue;
+    const next = await directGet(jsm, DELTA_STREAM, { seq: mark, next_by_subj: deltaSubject(p) });
+    if (next) below = Math.min(below, next.seq);
+  }
+  // A purge request with sequence 1 means "everything" to nats-server 2.9.
+  if (below > 1) await jsm.streams.purge(DELTA_STREAM, { seq: below });
 }
 
 // --- the readers' side ---

@@ -53,7 +53,8 @@ export function ensureIngestStream(): Promise<void> {
       subjects: ["cloudwatch.*.metrics.ingest.*"],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
-      // Kept a day past aggregation so a lagging aggregator never loses data.
+      // Aggregated messages are purged within seconds (ingest-purge.ts); max_age only
+      // drops what no aggregator took in a day, e.g. while every service was down.
       max_age: 24 * 3600 * 1_000_000_000,
       max_msg_size: 8 * 1024 * 1024,
       duplicate_window: 120_000_000_000,

@@ -17,6 +17,7 @@ import { MODELS } from "../../validation/service-models.js";
 import { shapeCheck } from "../../validation/validate-input.js";
 import type { IngestDatum } from "../encoding/ingest-codec.js";
 import { ingestForms, validateNamespace } from "../put-metric-data.js";
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "../../protocol/json-bytes.js";
 
 const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
 const TWO_HOURS_MS = 2 * 3600 * 1000;
@@ -25,14 +26,6 @@ const LIMIT = 2 ** 360;
 /** The largest time a Date holds (ms). */
 const MAX_DATE = 8.64e15;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 const MINUS = 0x2d;
 const DOT = 0x2e;
 const ZERO = 0x30;
