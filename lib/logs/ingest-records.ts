@@ -16,7 +16,7 @@ import { BUCKETS, getBucket } from "../storage/nats.js";
 import { logStreamNotFound } from "./errors.js";
 import { requireLogGroup } from "./group-records.js";
 import { logStreamKey } from "./names.js";
-import type { LogStreamRecord } from "./streams.js";
+import type { LogStreamRecord } from "./stream-record.js";
 
 /** How long a record read from KV is used without reading it again. */
 export const KEEP_MS = 3000;

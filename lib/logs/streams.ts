@@ -21,18 +21,9 @@ import { getLogGroup, requireLogGroup } from "./group-records.js";
 import { forgetLogStream } from "./ingest-records.js";
 import { isHashedToken, logStreamArn, logStreamKey, logStreamsFilter, resolveLogGroupIdentifier } from "./names.js";
 import { paginate } from "./pagination.js";
+import type { LogStreamRecord } from "./stream-record.js";
 
-export interface LogStreamRecord {
-  logStreamName: string;
-  /** `LogGroupRecord.id` of the group incarnation the stream belongs to. */
-  groupId: string;
-  creationTime: number;
-  /** Kept by the ingest path (see `noteStreamEvents`). */
-  firstEventTimestamp?: number;
-  lastEventTimestamp?: number;
-  lastIngestionTime?: number;
-  uploadSequenceToken?: string;
-}
+export type { LogStreamRecord } from "./stream-record.js";
 
 export const logStreamsBucket = (): Promise<KV> => getBucket(BUCKETS.logStreams);
 
