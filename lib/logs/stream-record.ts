@@ -4,7 +4,7 @@ export interface LogStreamRecord {
   /** `LogGroupRecord.id` of the group incarnation the stream belongs to. */
   groupId: string;
   creationTime: number;
-  /** Kept by the ingest path (see `noteStreamEvents`). */
+  /** Kept by the ingest path (events/ingest-notes.ts). */
   firstEventTimestamp?: number;
   lastEventTimestamp?: number;
   lastIngestionTime?: number;

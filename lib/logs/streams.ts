@@ -14,7 +14,7 @@ import type {
   LogStream,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { KV } from "nats";
-import { fromKeyToken, getRecord, isWrongLastSequence, modifyRecord, updateRecord, type Versioned } from "../storage/kv.js";
+import { fromKeyToken, getRecord, isWrongLastSequence, updateRecord, type Versioned } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { invalidParameter, logGroupNotFound, logStreamExists, logStreamNotFound, validationException } from "./errors.js";
 import { getLogGroup, requireLogGroup } from "./group-records.js";
@@ -26,28 +26,6 @@ import type { LogStreamRecord } from "./stream-record.js";
 export type { LogStreamRecord } from "./stream-record.js";
 
 export const logStreamsBucket = (): Promise<KV> => getBucket(BUCKETS.logStreams);
-
-/**
- * For the ingest path: widens the stream's event time range and last
- * ingestion time after a PutLogEvents was stored. Missing streams are ignored.
- */
-export async function noteStreamEvents(
-  accountId: string,
-  group: string,
-  stream: string,
-  seen: { firstEventTimestamp: number; lastEventTimestamp: number; ingestionTime: number; uploadSequenceToken?: string },
-): Promise<void> {
-  await modifyRecord<LogStreamRecord>(await logStreamsBucket(), logStreamKey(accountId, group, stream), (s) => {
-    const next: LogStreamRecord = {
-      ...s,
-      firstEventTimestamp: Math.min(s.firstEventTimestamp ?? Infinity, seen.firstEventTimestamp),
-      lastEventTimestamp: Math.max(s.lastEventTimestamp ?? -Infinity, seen.lastEventTimestamp),
-      lastIngestionTime: Math.max(s.lastIngestionTime ?? -Infinity, seen.ingestionTime),
-    };
-    if (seen.uploadSequenceToken !== undefined) next.uploadSequenceToken = seen.uploadSequenceToken;
-    return next;
-  });
-}
 
 export function toLogStream(rec: LogStreamRecord, accountId: string, region: string, group: string): LogStream {
   const out: LogStream = { logStreamName: rec.logStreamName, creationTime: rec.creationTime };

@@ -46,7 +46,7 @@ export async function registerShard(stream: string, shard: string, filter: strin
  * DIRECT_READS): polled twice a second, that was 240 a minute.
  */
 export async function shardsDeclared(stream: string): Promise<boolean> {
-  return (await getRecord<ShardRecord>(await shardBucket(), shardKey(stream, "0"))) !== undefined;
+  return (await getShard(stream, "0")) !== undefined;
 }
 
 export async function listShards(stream: string): Promise<ShardRecord[]> {
@@ -59,7 +59,7 @@ export async function getShard(stream: string, shard: string): Promise<ShardReco
 }
 
 export async function getCheckpoint(stream: string, shard: string): Promise<number> {
-  return (await getRecord<ShardRecord>(await shardBucket(), shardKey(stream, shard)))?.value.checkpoint ?? 0;
+  return (await getShard(stream, shard))?.checkpoint ?? 0;
 }
 
 async function write(kv: KV, rec: ShardRecord, revision: number): Promise<number | undefined> {

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../../local/processes.js";
+import type { LogStreamRecord } from "../../lib/logs/stream-record.js";
 
 const A = "111111111111";
 const B = "222222222222";
@@ -18,6 +19,9 @@ let storeDir: string;
 let groups: typeof import("../../lib/logs/groups.js");
 let streams: typeof import("../../lib/logs/streams.js");
 let tags: typeof import("../../lib/logs/tags.js");
+let noteIngest: typeof import("../../lib/logs/events/ingest-notes.js").noteIngest;
+let getRecord: typeof import("../../lib/storage/kv.js").getRecord;
+let logStreamKey: typeof import("../../lib/logs/names.js").logStreamKey;
 let closeNats: () => Promise<void>;
 
 beforeAll(async () => {
@@ -29,6 +33,9 @@ beforeAll(async () => {
   groups = await import("../../lib/logs/groups.js");
   streams = await import("../../lib/logs/streams.js");
   tags = await import("../../lib/logs/tags.js");
+  ({ noteIngest } = await import("../../lib/logs/events/ingest-notes.js"));
+  ({ getRecord } = await import("../../lib/storage/kv.js"));
+  ({ logStreamKey } = await import("../../lib/logs/names.js"));
   ({ closeNats } = await import("../../lib/storage/nats.js"));
 });
 
@@ -369,7 +376,9 @@ describe("log streams", () => {
       await createGroup(g);
       for (const s of names) await createStream(g, s);
       for (const [s, t] of Object.entries(times)) {
-        await streams.noteStreamEvents(A, g, s, { firstEventTimestamp: t - 500, lastEventTimestamp: t, ingestionTime: t + 10 });
+        const known = (await getRecord<LogStreamRecord>(await streams.logStreamsBucket(), logStreamKey(A, g, s)))!;
+        const note = { account: A, logGroup: g, logStream: s, creationTime: known.value.creationTime, firstEventTimestamp: t - 500, lastEventTimestamp: t, ingestionTime: t + 10 };
+        await noteIngest(note, known);
       }
     });
 
