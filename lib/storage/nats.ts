@@ -161,6 +161,28 @@ export async function nextMessage(jsm: JetStreamManager, stream: string, seq: nu
   }
 }
 
+/**
+ * Purges the whole stream below the oldest message some reader still needs:
+ * for each `{ subject, from }`, the first message on `subject` at or after
+ * `from`. Stream-wide, not filtered by subject: nats-server 2.9 leaves a
+ * filtered purge out of the account's storage total, which then grows until
+ * JetStream's max_file_store refuses every write. The stream's last sequence
+ * is read first, so a message appended meanwhile is above every bound, and
+ * the last message always stays (see purgeBelow). Returns how many went.
+ */
+export async function purgeBelowNeeded(jsm: JetStreamManager, stream: string, needed: { subject: string; from: number }[]): Promise<number> {
+  let below = (await jsm.streams.info(stream)).state.last_seq;
+  for (const { subject, from } of needed) {
+    if (below <= 1) return 0;
+    if (from >= below) continue;
+    const next = await firstMessageFrom(jsm, stream, Math.max(1, from), subject);
+    if (next) below = Math.min(below, next.seq);
+  }
+  // A purge request with sequence 1 means "everything" to nats-server 2.9.
+  if (below <= 1) return 0;
+  return (await jsm.streams.purge(stream, { seq: below })).purged;
+}
+
 /** Whether a stream answers direct gets, by stream (asked once a process). */
 const directStreams = new Map<string, Promise<boolean>>();
 

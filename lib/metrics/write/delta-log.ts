@@ -15,7 +15,7 @@
  */
 import { RetentionPolicy, StorageType, type JetStreamManager } from "nats";
 import { getRecord, isWrongLastSequence, putRecord } from "../../storage/kv.js";
-import { BUCKETS, directGet, ensureStream, getBucket, getNats } from "../../storage/nats.js";
+import { BUCKETS, directGet, ensureStream, getBucket, getNats, purgeBelowNeeded } from "../../storage/nats.js";
 import { PARTITIONS } from "./ingest-log.js";
 import { decodeDelta, deltaRange, type DeltaEntry } from "../encoding/delta-codec.js";
 
@@ -148,25 +148,15 @@ export async function purgeDeltas(partition: number, below: number): Promise<voi
 
 /**
  * Purges the whole stream below the oldest record some partition has not
- * folded yet (its first record at or past its mark), never the last message
- * (see purgeBelow in storage/nats.ts). Not a purge filtered by subject:
- * nats-server 2.9 leaves those out of the account's storage total, which
- * then grew by the log's whole volume (5 MiB a minute at 8,000 datums/s)
- * until JetStream's max_file_store refused every write (docs/memory.md).
- * The stream's last sequence is read first: a record appended after it is
- * above every bound used here.
+ * folded yet (its first record at or past its mark): stream-wide, as a
+ * filtered purge grew nats-server's storage total by the log's whole volume
+ * (5 MiB a minute at 8,000 datums/s) until every write was refused (docs/memory.md).
  */
 async function purgeFolded(): Promise<void> {
   const { jsm } = await getNats();
-  let below = (await jsm.streams.info(DELTA_STREAM)).state.last_seq;
-  for (let p = 0; p < PARTITIONS && below > 1; p++) {
-    const mark = Math.max(await purgeMark(p), 1);
-    if (mark >= below) continue;
-    const next = await directGet(jsm, DELTA_STREAM, { seq: mark, next_by_subj: deltaSubject(p) });
-    if (next) below = Math.min(below, next.seq);
-  }
-  // A purge request with sequence 1 means "everything" to nats-server 2.9.
-  if (below > 1) await jsm.streams.purge(DELTA_STREAM, { seq: below });
+  const needed = [];
+  for (let p = 0; p < PARTITIONS; p++) needed.push({ subject: deltaSubject(p), from: await purgeMark(p) });
+  await purgeBelowNeeded(jsm, DELTA_STREAM, needed);
 }
 
 // --- the readers' side ---

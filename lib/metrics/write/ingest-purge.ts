@@ -6,32 +6,18 @@
  * an hour at full ingest, its per-block state in nats-server's memory.
  */
 import { getCheckpoint } from "../../storage/stream-shards.js";
-import { getNats, nextMessage } from "../../storage/nats.js";
+import { getNats, purgeBelowNeeded } from "../../storage/nats.js";
 import { INGEST_STREAM, PARTITIONS, partitionFilter } from "./ingest-log.js";
 
 /** How often one process purges: the stream then holds about this much past the slowest checkpoint. */
 export const PURGE_EVERY_MS = 10_000;
 
-/**
- * Purges the messages below the oldest one some partition still has to
- * aggregate; returns how many went. The stream's last sequence is read
- * first: a message appended after it is above every bound used here, so it
- * is never taken for aggregated. The last message always stays (nats-server
- * would forget the sequence of an empty stream: see purgeBelow in storage/nats.ts).
- */
+/** Purges the messages below the oldest one some partition still has to aggregate (purgeBelowNeeded); returns how many went. */
 export async function purgeAggregatedIngest(): Promise<number> {
   const { jsm } = await getNats();
-  const last = (await jsm.streams.info(INGEST_STREAM)).state.last_seq;
-  let below = last;
-  for (let p = 0; p < PARTITIONS; p++) {
-    const checkpoint = await getCheckpoint(INGEST_STREAM, String(p));
-    if (checkpoint + 1 >= below) continue;
-    const next = await nextMessage(jsm, INGEST_STREAM, checkpoint + 1, partitionFilter(p));
-    if (next) below = Math.min(below, next.seq);
-  }
-  // A purge request with sequence 1 means "everything" to nats-server 2.9.
-  if (below <= 1) return 0;
-  return (await jsm.streams.purge(INGEST_STREAM, { seq: below })).purged;
+  const needed = [];
+  for (let p = 0; p < PARTITIONS; p++) needed.push({ subject: partitionFilter(p), from: (await getCheckpoint(INGEST_STREAM, String(p))) + 1 });
+  return purgeBelowNeeded(jsm, INGEST_STREAM, needed);
 }
 
 let lastPurge = 0;
