@@ -25,6 +25,7 @@ const TARGETS: Array<[FuzzTargetName, string, number]> = [
   ["chunk", "stored chunks and chunk records", 5000],
   ["ingest", "ingest messages, binary and JSON", 5000],
   ["delta", "delta records and their chunks", 5000],
+  ["listing", "window listings (the directory roll-off reads)", 3000],
 ];
 
 describe("decoders under seeded fuzzing", () => {

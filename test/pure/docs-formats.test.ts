@@ -22,6 +22,7 @@ const BINARY: Array<[string, string, string, string]> = [
   ["stored chunk record", "lib/metrics/store/chunk-store.ts", "FORMAT", "docs/formats/chunk.md"],
   ["ingest message", "lib/metrics/encoding/ingest-codec.ts", "VERSION", "docs/formats/ingest-message.md"],
   ["delta record", "lib/metrics/encoding/delta-codec.ts", "FORMAT", "docs/formats/delta-record.md"],
+  ["window listing", "lib/metrics/encoding/window-listing.ts", "FORMAT", "docs/formats/window-listing.md"],
 ];
 
 describe("docs/formats", () => {

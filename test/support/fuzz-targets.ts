@@ -11,6 +11,7 @@ import { verifySigV4, type IncomingSignedRequest } from "../../lib/auth/sigv4.js
 import type { Credential } from "../../lib/config/config.js";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type Bucket } from "../../lib/metrics/encoding/chunk.js";
 import { decodeDelta, deltaRange, encodeDelta } from "../../lib/metrics/encoding/delta-codec.js";
+import { decodeWindowListing, encodeWindowListing } from "../../lib/metrics/encoding/window-listing.js";
 import { decodeIngestColumns, decodeIngestMessage, encodeIngestMessage, IngestColumns, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
 import { Aggregate } from "../../lib/metrics/read/aggregate.js";
 import { decodeStoredChunk, encodeStoredChunk, viewStoredChunkBasic } from "../../lib/metrics/store/chunk-store.js";
@@ -285,7 +286,7 @@ function deltaSeeds(): FuzzInput[] {
 // PutMetricData's fast reader reads max_metrics_per_request: local mode's defaults serve.
 process.env.HIVE_CLOUDWATCH_LOCAL ??= "true";
 
-export type FuzzTargetName = "identify" | "json" | "cbor" | "query" | "sigv4" | "chunk" | "ingest" | "delta" | "harness-hang" | "harness-throw";
+export type FuzzTargetName = "identify" | "json" | "cbor" | "query" | "sigv4" | "chunk" | "ingest" | "delta" | "listing" | "harness-hang" | "harness-throw";
 
 export const FUZZ_TARGETS: Record<FuzzTargetName, FuzzTarget> = {
   identify: {
@@ -372,6 +373,13 @@ export const FUZZ_TARGETS: Record<FuzzTargetName, FuzzTarget> = {
       }
       return delta;
     },
+  },
+  listing: {
+    seeds: () => [
+      { label: "listing", bytes: encodeWindowListing(["000000000000.AbCdEfGhIjKlMnOpQrStUv.Percent", "111111111111.series-2.=2Fapp=2Fweb", "000000000000.x.None"]) },
+      { label: "listing", bytes: encodeWindowListing([]) },
+    ],
+    decode: ({ bytes }) => decodeWindowListing(bytes),
   },
   // Decoders that are wrong on purpose, to show the harness catches a hang and a stray exception.
   "harness-hang": {

@@ -3,7 +3,8 @@
  * one tier and one span: `{account}.{seriesId}.{unit}.{tier}.{startSeconds}`.
  * Each record carries the highest ingest sequence folded into it, which makes
  * aggregation idempotent (a redelivered message is skipped) and lets readers
- * fold in exactly the messages the record does not have yet.
+ * fold in exactly the messages the record does not have yet. A new record is
+ * first listed in its window (chunk-windows.ts), which is how roll-off finds it.
  * Key and record layout (format 2): docs/formats/kv-keys.md, docs/formats/chunk.md.
  */
 import type { KV } from "nats";
@@ -12,6 +13,7 @@ import { getBucket, BUCKETS } from "../../storage/nats.js";
 import { fromKeyToken, isWrongLastSequence, keyToken } from "../../storage/kv.js";
 import { Aggregate } from "../read/aggregate.js";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type BasicColumns, type BasicView } from "../encoding/chunk.js";
+import { listNewChunks } from "./chunk-windows.js";
 import { TIERS, type TierName } from "./tiers.js";
 
 export interface ChunkRef {
@@ -137,8 +139,11 @@ export function newChunkRecord(chunk: Uint8Array, lastSeq: number): Uint8Array {
  */
 export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Promise<boolean> {
   const bytes = chunkRecord(ref, chunk);
+  const key = chunkKey(ref);
+  // Listed in its window before it is created: roll-off finds chunks by their windows.
+  if (chunk.revision === 0) await listNewChunks([key]);
   try {
-    chunk.revision = chunk.revision === 0 ? await kv.create(chunkKey(ref), bytes) : await kv.update(chunkKey(ref), bytes, chunk.revision);
+    chunk.revision = chunk.revision === 0 ? await kv.create(key, bytes) : await kv.update(key, bytes, chunk.revision);
     return true;
   } catch (e) {
     if (isWrongLastSequence(e) || String((e as Error).message).includes("key exists")) return false;

@@ -10,15 +10,23 @@
  * interrupted between "write target" and "delete source" is finished, not
  * repeated, on the next run; readers skip a source chunk its target has
  * absorbed.
+ *
+ * A run finds the chunks to move in the directory of chunk windows
+ * (chunk-windows.ts): it reads the listings of the windows that are due, and
+ * never lists the chunk bucket (but once, for a store written before the
+ * directory).
  */
 import type { KV } from "nats";
 import { Aggregate } from "../read/aggregate.js";
 import { chunkBucket, chunkKey, deleteChunk, loadChunk, parseChunkKey, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
+import { deleteListings, listChunksWrittenBefore, listWindows, windowPages, type ChunkWindow } from "./chunk-windows.js";
 import { loadCold, purgeCold, saveCold } from "./cold-store.js";
 import { compactAll } from "../write/compaction.js";
 import { inPool } from "../../storage/in-pool.js";
+import { kvRecords } from "../../storage/kv-values.js";
+import { BUCKETS } from "../../storage/nats.js";
 import { markSealedThrough } from "./sealing.js";
-import { bucketStart, chunkStart, HIGH_RES_RETENTION_MS, retention, SEALED_AFTER_MS, TIERS } from "./tiers.js";
+import { bucketStart, chunkStart, HIGH_RES_RETENTION_MS, retention, SEAL_AFTER_MS, SEALED_AFTER_MS, TIERS, type TierName } from "./tiers.js";
 
 export interface RollOffReport {
   droppedHighRes: number;
@@ -28,53 +36,99 @@ export interface RollOffReport {
   purgedCold: number;
 }
 
+/** What a move found: no chunk, the chunk moved, or the chunk there but not moved by this run (changed meanwhile). */
+type Move = "absent" | "moved" | "kept";
+
 export async function rollOff(now = Date.now()): Promise<RollOffReport> {
   // Delta records not folded yet would reach their chunks after the move, as late data.
   await compactAll();
   const kv = await chunkBucket();
+  // Chunks are found through the directory of windows (chunk-windows.ts), not a scan of the bucket.
+  await listChunksWrittenBefore();
   const { hotMs, archiveMs, coldMs } = retention();
   const report: RollOffReport = { droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 };
+  const windows = await listWindows();
+  const due = (tier: TierName, endsBy: number) => windows.filter((w) => w.tier === tier && w.start + TIERS[tier].spanMs <= endsBy);
 
-  const refs: ChunkRef[] = [];
-  for await (const key of await kv.keys()) {
-    const ref = parseChunkKey(key);
-    if (ref) refs.push(ref);
-  }
-  const ends = (r: ChunkRef) => r.start + TIERS[r.tier].spanMs;
-
-  for (const ref of refs.filter((r) => r.tier === "s1" && ends(r) <= now - HIGH_RES_RETENTION_MS)) {
-    await kv.purge(chunkKey(ref));
-    report.droppedHighRes++;
+  for (const w of due("s1", now - HIGH_RES_RETENTION_MS)) {
+    await visitWindow(w, now, async (refs) => {
+      const keys = refs.map(chunkKey);
+      const found: string[] = [];
+      await kvRecords(BUCKETS.metricChunks, keys, (i) => void found.push(keys[i]));
+      for (const key of found) await kv.purge(key);
+      report.droppedHighRes += found.length;
+      return found.length;
+    });
   }
   // Hours nothing writes to any more (the aggregator sends their late data to the sealed chunk).
   const sealedThrough = now - SEALED_AFTER_MS;
-  const sealing = refs.filter((r) => r.tier === "m1" && ends(r) <= sealedThrough);
-  const targets = new Map<string, { target: ChunkRef; sources: ChunkRef[] }>();
-  for (const ref of sealing) {
-    const target: ChunkRef = { ...ref, tier: "m1s", start: chunkStart(ref.start, TIERS.m1s) };
-    const key = chunkKey(target);
-    const group = targets.get(key);
-    if (group) group.sources.push(ref);
-    else targets.set(key, { target, sources: [ref] });
+  // Sealed chunks this run wrote that are due for the warm tier already (a store that was not rolled off for a day).
+  const sealedDue = new Map<string, ChunkRef>();
+  for (const w of due("m1", sealedThrough)) {
+    await visitWindow(w, now, async (refs) => {
+      let found = 0;
+      // One hour of each series: no two of them seal into one chunk at once.
+      await inPool(refs, async (ref) => {
+        const target: ChunkRef = { ...ref, tier: "m1s", start: chunkStart(ref.start, TIERS.m1s) };
+        const move = await seal(kv, ref, target, now - hotMs);
+        if (move === "absent") return;
+        found++;
+        if (move === "moved") report.sealed++;
+        if (target.start + TIERS.m1s.spanMs <= now - hotMs) sealedDue.set(chunkKey(target), target);
+      }, 32);
+      return found;
+    });
   }
-  // Sealed chunks in parallel, each one's hours in turn (they would only contend for it).
-  await inPool([...targets.values()], async ({ target, sources }) => {
-    for (const ref of sources) if (await seal(kv, ref, target, now - hotMs)) report.sealed++;
-  }, 32);
   // Readers need not look for hourly chunks of those hours from now on.
   await markSealedThrough(sealedThrough);
 
-  const sealedRefs = new Map<string, ChunkRef>();
-  for (const ref of refs) if (ref.tier === "m1s") sealedRefs.set(chunkKey(ref), ref);
-  for (const { target } of targets.values()) sealedRefs.set(chunkKey(target), target);
-  await inPool([...sealedRefs.values()].filter((r) => ends(r) <= now - hotMs), async (ref) => {
-    if (await rollToWarm(kv, ref)) report.rolledToWarm++;
-  }, 32);
-  for (const ref of refs.filter((r) => r.tier === "m5" && ends(r) <= now - archiveMs)) {
-    if (await archiveToCold(kv, ref)) report.archivedToCold++;
+  const toWarm = async (refs: ChunkRef[]) => {
+    let found = 0;
+    await inPool(refs, async (ref) => {
+      const move = await rollToWarm(kv, ref);
+      if (move !== "absent") found++;
+      if (move === "moved") report.rolledToWarm++;
+    }, 32);
+    return found;
+  };
+  for (const w of due("m1s", now - hotMs)) await visitWindow(w, now, toWarm);
+  await toWarm([...sealedDue.values()]);
+
+  for (const w of due("m5", now - archiveMs)) {
+    await visitWindow(w, now, async (refs) => {
+      let found = 0;
+      for (const ref of refs) {
+        const move = await archiveToCold(kv, ref);
+        if (move !== "absent") found++;
+        if (move === "moved") report.archivedToCold++;
+      }
+      return found;
+    });
   }
   report.purgedCold = await purgeCold(now - coldMs);
   return report;
+}
+
+/**
+ * A listing younger than this (by the run's clock) is kept even when none of
+ * its chunks exists: its writer lists before it creates, and may not have
+ * created them yet. The tiers' margins are the clock skew the store tolerates.
+ */
+const LISTING_SETTLE_MS = SEAL_AFTER_MS;
+
+/**
+ * Visits a due window's chunks, a page of listings at a time; `visit` moves
+ * them and answers how many it found. A page's listings are deleted once a
+ * run finds none of their chunks: a run that found some leaves them to the
+ * next, which finishes a move interrupted after its target was written, or
+ * moves a chunk a late writer created meanwhile.
+ */
+async function visitWindow(w: ChunkWindow, now: number, visit: (refs: ChunkRef[]) => Promise<number>): Promise<void> {
+  for await (const page of windowPages(w)) {
+    const refs = page.keys.flatMap((key) => parseChunkKey(key) ?? []);
+    if ((await visit(refs)) > 0) continue;
+    await deleteListings(page.listings.filter((l) => l.at <= now - LISTING_SETTLE_MS).map((l) => l.seq));
+  }
 }
 
 /** Folds `source` buckets into `target`, re-bucketed to `resolutionMs`. */
@@ -90,13 +144,12 @@ function foldBuckets(target: Map<number, Aggregate>, source: Map<number, Aggrega
 /**
  * Folds an hourly chunk into its 12-hour sealed chunk and deletes it. The
  * sealed chunk's last sequence is left alone: it is compaction's, and only
- * says which delta records went into that chunk. False when there was
- * nothing to move. `hotUntil`: sealed chunks ending by then may have been
- * rolled up already.
+ * says which delta records went into that chunk. `hotUntil`: sealed chunks
+ * ending by then may have been rolled up already.
  */
-async function seal(kv: KV, ref: ChunkRef, target: ChunkRef, hotUntil: number): Promise<boolean> {
+async function seal(kv: KV, ref: ChunkRef, target: ChunkRef, hotUntil: number): Promise<Move> {
   const source = await loadChunk(kv, ref);
-  if (source.revision === 0) return false;
+  if (source.revision === 0) return "absent";
   // An hour back after its sealed chunk was rolled up (a move interrupted a day ago): its rollup has it.
   const rolled =
     target.start + TIERS.m1s.spanMs <= hotUntil &&
@@ -105,9 +158,9 @@ async function seal(kv: KV, ref: ChunkRef, target: ChunkRef, hotUntil: number): 
   return finishMove(kv, ref, source);
 }
 
-async function rollToWarm(kv: KV, ref: ChunkRef): Promise<boolean> {
+async function rollToWarm(kv: KV, ref: ChunkRef): Promise<Move> {
   const source = await loadChunk(kv, ref);
-  if (source.revision === 0) return false;
+  if (source.revision === 0) return "absent";
   await moveInto(kv, source, { ...ref, tier: "m5", start: chunkStart(ref.start, TIERS.m5) }, TIERS.m5.resolutionMs);
   return finishMove(kv, ref, source);
 }
@@ -119,15 +172,15 @@ async function rollToWarm(kv: KV, ref: ChunkRef): Promise<boolean> {
  * off), its newest buckets are in neither place: readers skip the chunk as
  * absorbed. That is said, not hidden.
  */
-async function finishMove(kv: KV, ref: ChunkRef, source: StoredChunk): Promise<boolean> {
-  if (await deleteChunk(kv, ref, source.revision)) return true;
+async function finishMove(kv: KV, ref: ChunkRef, source: StoredChunk): Promise<Move> {
+  if (await deleteChunk(kv, ref, source.revision)) return "moved";
   const now = await loadChunk(kv, ref, true);
   if (now.revision !== 0 && now.incarnation === source.incarnation && now.lastSeq > source.lastSeq) {
     console.error(
       `[hive-cloudwatch] roll-off: ${chunkKey(ref)} was written while it was moved (an aggregator or clock past the tiers' margins); datapoints folded after ingest sequence ${source.lastSeq} are not readable`,
     );
   }
-  return false;
+  return "kept";
 }
 
 /**
@@ -146,9 +199,9 @@ async function moveInto(kv: KV, source: StoredChunk, targetRef: ChunkRef, resolu
   }
 }
 
-async function archiveToCold(kv: KV, ref: ChunkRef): Promise<boolean> {
+async function archiveToCold(kv: KV, ref: ChunkRef): Promise<Move> {
   const source = await loadChunk(kv, ref);
-  if (source.revision === 0) return false;
+  if (source.revision === 0) return "absent";
   const coldRef = { account: ref.account, seriesId: ref.seriesId, unit: ref.unit, start: ref.start };
   const cold: StoredChunk = await loadCold(coldRef);
   if (!cold.absorbed.includes(source.incarnation)) {
@@ -156,5 +209,5 @@ async function archiveToCold(kv: KV, ref: ChunkRef): Promise<boolean> {
     cold.absorbed.push(source.incarnation);
     await saveCold(coldRef, cold);
   }
-  return deleteChunk(kv, ref, source.revision);
+  return (await deleteChunk(kv, ref, source.revision)) ? "moved" : "kept";
 }

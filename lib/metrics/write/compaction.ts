@@ -13,6 +13,7 @@ import type { Aggregate } from "../read/aggregate.js";
 import { BUCKETS } from "../../storage/nats.js";
 import { kvWrites, type KvWrite } from "../../storage/kv-writes.js";
 import { chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, isHot, newChunkRecord, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
+import { listNewChunks } from "../store/chunk-windows.js";
 import { decodeChunk } from "../encoding/chunk.js";
 import type { DeltaEntry } from "../encoding/delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
@@ -176,6 +177,8 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
         if (foldParts(chunk, work)) writes.push({ work, key: keys[i], value: chunkRecord(work.ref, chunk), revision: chunk.revision });
         else if (record) remember(keys[i], record);
       });
+      // A chunk is listed in its window before it is created: roll-off finds chunks by their windows.
+      await listNewChunks(writes.flatMap((w) => (w.revision === 0 ? [w.key] : [])));
       const revisions = await kvWrites(BUCKETS.metricChunks, writes);
       writes.forEach(({ work }, i) => {
         if (revisions[i] === 0) return void lost.push(work);
