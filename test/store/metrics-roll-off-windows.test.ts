@@ -186,6 +186,10 @@ describe("roll-off through the directory of chunk windows", () => {
     // Windows whose chunks this run moved keep their listings for the next run (a move may be interrupted), and the
     // day the two new 5-minute chunks are in is listed...
     expect((await lib.listWindows()).map((w) => w.tier).sort()).toEqual(["m1", "m1s", "m5", "m5", "s1"]);
+    // The run listed the two 5-minute chunks it made in one message, before making them.
+    const pages = [];
+    for await (const page of lib.windowPages({ tier: "m5", start: T - 6 * HOUR })) pages.push(page);
+    expect(pages.map((p) => [p.listings.length, p.keys.length])).toEqual([[1, 2]]);
 
     // ...which archives the 5-minute chunks the first one made, and finds nothing in the others: their listings go.
     const run2 = await consumersCreated(() => lib.rollOff(LATER));

@@ -85,14 +85,16 @@ async function publishListings(keys: readonly string[]): Promise<void> {
 }
 
 /**
- * Chunk keys this process listed, with their window's end (epoch ms). A key
- * is not listed again before its window ends: no roll-off moves a window's
- * chunks before then, so its listing is still there. After the end it is
- * listed again (roll-off may have moved the chunk and dropped the listing).
+ * Chunk keys this process listed, and when (epoch ms). A key listed less
+ * than LISTED_FRESH_MS ago is not listed again (a retried compaction pass;
+ * a rollup roll-off listed with its window's others): roll-off keeps every
+ * listing at least 15 minutes (LISTING_SETTLE_MS in roll-off.ts), so it is
+ * still there, with 10 minutes to spare for clocks that disagree.
  * ≈ 150 B an entry: 3 MiB at most.
  */
 const LISTED = new Map<string, number>();
 const LISTED_MAX = 20_000;
+const LISTED_FRESH_MS = 5 * 60_000;
 
 /**
  * Lists chunks about to be created (their keys), each in its window;
@@ -100,14 +102,12 @@ const LISTED_MAX = 20_000;
  * they create chunks, so no chunk exists unlisted.
  */
 export async function listNewChunks(keys: readonly string[], now = Date.now()): Promise<void> {
-  const unlisted = keys.filter((key) => !(now < (LISTED.get(key) ?? -Infinity)));
+  const unlisted = keys.filter((key) => !(now - (LISTED.get(key) ?? -Infinity) < LISTED_FRESH_MS));
   if (unlisted.length === 0) return;
   await publishListings(unlisted);
   for (const key of unlisted) {
-    const split = splitChunkKey(key);
-    if (!split) continue;
     if (LISTED.size >= LISTED_MAX) LISTED.clear();
-    LISTED.set(key, split.window.start + TIERS[split.window.tier].spanMs);
+    LISTED.set(key, now);
   }
 }
 

@@ -19,7 +19,7 @@
 import type { KV } from "nats";
 import { Aggregate } from "../read/aggregate.js";
 import { chunkBucket, chunkKey, deleteChunk, loadChunk, parseChunkKey, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
-import { deleteListings, listChunksWrittenBefore, listWindows, windowPages, type ChunkWindow } from "./chunk-windows.js";
+import { deleteListings, listChunksWrittenBefore, listNewChunks, listWindows, windowPages, type ChunkWindow } from "./chunk-windows.js";
 import { loadCold, purgeCold, saveCold } from "./cold-store.js";
 import { compactAll } from "../write/compaction.js";
 import { inPool } from "../../storage/in-pool.js";
@@ -67,9 +67,10 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
   for (const w of due("m1", sealedThrough)) {
     await visitWindow(w, now, async (refs) => {
       let found = 0;
+      await listTargets(refs, sealedTarget);
       // One hour of each series: no two of them seal into one chunk at once.
       await inPool(refs, async (ref) => {
-        const target: ChunkRef = { ...ref, tier: "m1s", start: chunkStart(ref.start, TIERS.m1s) };
+        const target = sealedTarget(ref);
         const move = await seal(kv, ref, target, now - hotMs);
         if (move === "absent") return;
         found++;
@@ -84,6 +85,7 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
 
   const toWarm = async (refs: ChunkRef[]) => {
     let found = 0;
+    await listTargets(refs, warmTarget);
     await inPool(refs, async (ref) => {
       const move = await rollToWarm(kv, ref);
       if (move !== "absent") found++;
@@ -107,6 +109,23 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
   }
   report.purgedCold = await purgeCold(now - coldMs);
   return report;
+}
+
+const sealedTarget = (ref: ChunkRef): ChunkRef => ({ ...ref, tier: "m1s", start: chunkStart(ref.start, TIERS.m1s) });
+const warmTarget = (ref: ChunkRef): ChunkRef => ({ ...ref, tier: "m5", start: chunkStart(ref.start, TIERS.m5) });
+
+/**
+ * Lists the targets moves of `sources` will create (those of sources that
+ * exist, where none is yet), in one message a window: saveChunk would list
+ * each in a message of its own, and a sealing run creates one for every
+ * series new in its 12 hours, each a get when roll-off reads the window.
+ */
+async function listTargets(sources: ChunkRef[], targetOf: (ref: ChunkRef) => ChunkRef): Promise<void> {
+  const targets = sources.map((ref) => chunkKey(targetOf(ref)));
+  const keys = [...sources.map(chunkKey), ...targets];
+  const exists = new Set<string>();
+  await kvRecords(BUCKETS.metricChunks, keys, (i) => void exists.add(keys[i]));
+  await listNewChunks(targets.filter((key, i) => exists.has(keys[i]) && !exists.has(key)));
 }
 
 /**
@@ -161,7 +180,7 @@ async function seal(kv: KV, ref: ChunkRef, target: ChunkRef, hotUntil: number): 
 async function rollToWarm(kv: KV, ref: ChunkRef): Promise<Move> {
   const source = await loadChunk(kv, ref);
   if (source.revision === 0) return "absent";
-  await moveInto(kv, source, { ...ref, tier: "m5", start: chunkStart(ref.start, TIERS.m5) }, TIERS.m5.resolutionMs);
+  await moveInto(kv, source, warmTarget(ref), TIERS.m5.resolutionMs);
   return finishMove(kv, ref, source);
 }
 
