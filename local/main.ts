@@ -253,12 +253,15 @@ async function main(): Promise<void> {
     if (worker) isolates.push(...(await askMemory(worker)));
     return { rssMb: rssMb(), budgetMb: config.memoryBudgetMb, isolates };
   };
+  const reserved = new ReservedConcurrency(template.functions);
   const reporter = setInterval(() => {
     memoryReport().then((r) => log(formatMemoryReport(r)), (e) => log("memory report failed", e));
+    const throttled = [...reserved.takeThrottled()].map(([id, n]) => `${id} ${n}`);
+    if (throttled.length) log(`throttled in the last minute (ReservedConcurrentExecutions): ${throttled.join(", ")}`);
   }, MEMORY_REPORT_MS);
   reporter.unref();
   http = await startHttpServer({
-    admit: new ReservedConcurrency(template.functions).admit,
+    admit: reserved.admit,
     memoryReport,
     host: config.host,
     port: config.port,

@@ -24,6 +24,7 @@ const FRONT = "Front";
 export class ReservedConcurrency {
   private readonly limits = new Map<string, number>();
   private readonly running = new Map<string, number>();
+  private readonly throttledCounts = new Map<string, number>();
 
   constructor(functions: readonly { logicalId: string; reservedConcurrency?: number }[]) {
     for (const f of functions) if (f.reservedConcurrency !== undefined) this.limits.set(f.logicalId, f.reservedConcurrency);
@@ -39,6 +40,13 @@ export class ReservedConcurrency {
     return release ?? throttled(target?.service ?? guessProtocol(path, headers).service?.name ?? "cloudwatch");
   };
 
+  /** Invocations throttled since the last call, by the function that was full (for the operator's log). */
+  takeThrottled(): Map<string, number> {
+    const out = new Map(this.throttledCounts);
+    this.throttledCounts.clear();
+    return out;
+  }
+
   /** Invocations of the function running now. */
   inFlight(logicalId: string): number {
     return this.running.get(logicalId) ?? 0;
@@ -50,7 +58,11 @@ export class ReservedConcurrency {
    */
   enter(logicalIds: readonly string[]): (() => void) | undefined {
     const held = logicalIds.filter((id) => this.limits.has(id));
-    if (held.some((id) => this.inFlight(id) >= this.limits.get(id)!)) return undefined;
+    const full = held.find((id) => this.inFlight(id) >= this.limits.get(id)!);
+    if (full !== undefined) {
+      this.throttledCounts.set(full, (this.throttledCounts.get(full) ?? 0) + 1);
+      return undefined;
+    }
     for (const id of held) this.running.set(id, this.inFlight(id) + 1);
     let released = false;
     return () => {

@@ -71,6 +71,9 @@ describe("ReservedConcurrency", () => {
     expect(r.inFlight("CloudWatchPutMetricData")).toBe(1);
     expect(typeof r.admit(put)).toBe("function");
     expect(r.admit(put)).toBeInstanceOf(ServiceError);
+    // Counted for the operator's log once a minute, by the function that was full.
+    expect(r.takeThrottled()).toEqual(new Map([["CloudWatchPutMetricData", 2]]));
+    expect(r.takeThrottled()).toEqual(new Map());
   });
 
   it("throttles every call of a function reserved at 0 with its service's error (Logs: ThrottlingException)", () => {
