@@ -258,7 +258,8 @@ export function interpretTemplate(raw: Record<string, any>, path = "template.yam
     const timeout = Number(props.Timeout ?? globals.Timeout ?? 3);
     const memory = props.MemorySize ?? globals.MemorySize;
     const reserved = resolveIntrinsics(props.ReservedConcurrentExecutions ?? globals.ReservedConcurrentExecutions, ctx);
-    const reservedConcurrency = reserved === undefined ? undefined : Number(reserved);
+    // `!Ref AWS::NoValue` resolves to "": the property is left out.
+    const reservedConcurrency = reserved === undefined || reserved === "" ? undefined : Number(reserved);
     if (reservedConcurrency !== undefined && !(Number.isInteger(reservedConcurrency) && reservedConcurrency >= 0)) {
       throw new Error(`${where}: ReservedConcurrentExecutions must be a whole number of 0 or more, got ${JSON.stringify(reserved)}`);
     }
