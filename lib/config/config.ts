@@ -123,7 +123,7 @@ const KEYS: Key[] = [
   { path: "max_ingest_lag", kind: "duration", default: "30s", set: (c, v) => (c.maxIngestLagSeconds = durationSeconds(v)) },
   // template.yaml's MaxConcurrentWrites has the same default; 0 throttles every write, as Lambda's reserved concurrency 0 does.
   {
-    path: "max_concurrent_writes", kind: "int", default: 32, set: (c, v) => (c.maxConcurrentWrites = v),
+    path: "max_concurrent_writes", kind: "int", default: 64, set: (c, v) => (c.maxConcurrentWrites = v),
     check: (v) => (v >= 0 ? undefined : "must be 0 or more"),
   },
   { path: "credentials", kind: "credentials", default: [], set: (c, v) => (c.credentials = v) },

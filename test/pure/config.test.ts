@@ -27,7 +27,7 @@ describe("loadConfig", () => {
       port: 4566,
       memoryBudgetMb: 1024,
       natsMemoryLimitMb: 192,
-      maxConcurrentWrites: 32,
+      maxConcurrentWrites: 64,
       storage: { bucket: "hive-cloudwatch-metrics" },
       rolloff: { hotRetentionHours: 24, warmRetentionDays: 7, coldRetentionDays: 365, aggregationInterval: "5m" },
       logs: { enabled: true, bufferSize: 10000, flushInterval: "30s", compression: "gzip", retentionDays: 30, maxEventSize: 262144 },
