@@ -11,8 +11,9 @@
  * `flush_interval`. The checkpoint moves to just before the oldest event
  * still waiting; each stream's state keeps its own watermark, so a batch
  * read again after a crash is never compacted twice. Buffered messages are
- * purged a grace period after the checkpoint passed them, so a scan that
- * read a state just before a commit still finds them in the buffer.
+ * purged a grace period after every partition's checkpoint passed them
+ * (buffer-purge.ts), so a scan that read a state just before a commit still
+ * finds them in the buffer.
  * The scheduled run's loop over these passes is compaction-run.ts.
  */
 import { randomUUID } from "node:crypto";
@@ -20,9 +21,9 @@ import { hostname } from "node:os";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
-import { directGet, getNats, purgeBelow } from "../../storage/nats.js";
+import { directGet, getNats } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
-import { acquireLease, commitLease, getShard, registerShard, type Lease } from "../../storage/stream-shards.js";
+import { acquireLease, commitLease, registerShard, type Lease } from "../../storage/stream-shards.js";
 import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
 import { logStreamKey } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
@@ -42,15 +43,12 @@ import {
   type ChunkEntry,
   type StreamChunkState,
 } from "./chunk-index.js";
+import { markCompacted, purgeCompactedBuffer } from "./buffer-purge.js";
 import { bufferRange, ensureLogEventsStream, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, readBuffer } from "./event-buffer.js";
 import { modifyRecord } from "../../storage/kv.js";
 
 export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
 const LEASE_MS = 60_000;
-/** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
-export const PURGE_GRACE_MS = 15_000;
-/** A stream-triggered consumer of CW_LOGS_EVENTS whose lease lapsed this long ago no longer holds purging back. */
-const STREAM_CONSUMER_GONE_MS = 10 * 60_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
 const MAX_PASS_BYTES = 16 * 1024 * 1024;
 /** Raw text bytes at most per chunk. */
@@ -136,7 +134,7 @@ export interface PassHooks {
   carry?: PartitionCarry;
   /** Takes each committed stream state to settle DescribeLogStreams/Groups later; without it they are settled in the pass. */
   settle?: (state: StreamChunkState) => void;
-  /** Purge the buffer behind the checkpoint in this pass (default true). */
+  /** Mark the checkpoint and purge the buffer in this pass (default true; a run does both beside its passes). */
   purge?: boolean;
 }
 
@@ -258,7 +256,10 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
       return { read, nextDue };
     }
   }
-  if (hooks.purge !== false) await purgeCompacted(p, lease.record.checkpoint);
+  if (hooks.purge !== false) {
+    await markCompacted(p, lease.record.checkpoint);
+    await purgeCompactedBuffer();
+  }
   return { lease, carry: { streams, readThrough, bytes }, read, nextDue };
 }
 
@@ -464,31 +465,4 @@ export async function settleStreamRecord(state: StreamChunkState): Promise<void>
 export async function settleGroupBytes(account: string, logGroup: string, groupId: string): Promise<void> {
   const total = (await groupStates(account, groupId)).reduce((n, s) => n + s.storedBytes, 0);
   await modifyLogGroup(account, logGroup, (g) => (g.id !== groupId || g.storedBytes === total ? undefined : { ...g, storedBytes: total })).catch(() => undefined);
-}
-
-interface PurgeMarks {
-  marks: { seq: number; at: number }[];
-}
-
-/** Purges what the checkpoint passed at least PURGE_GRACE_MS ago (wall clock: the marks outlive a test clock). */
-async function purgeCompacted(p: number, checkpoint: number): Promise<void> {
-  const kv = await chunkBucket();
-  const key = `compactor.purge.${p}`;
-  const now = Date.now();
-  const rec = (await getRecord<PurgeMarks>(kv, key))?.value ?? { marks: [] };
-  const marks = rec.marks.filter((m) => m.seq <= checkpoint);
-  if (!marks.length || marks[marks.length - 1].seq < checkpoint) marks.push({ seq: checkpoint, at: now });
-  const ripe = marks.filter((m) => m.at <= now - PURGE_GRACE_MS);
-  const keep = marks.filter((m) => m.at > now - PURGE_GRACE_MS);
-  if (ripe.length) {
-    let upTo = ripe[ripe.length - 1].seq;
-    // Nor past what the stream-triggered consumer of the buffer (metric filters, subscriptions) has processed,
-    // while it is alive (its lease held within the last STREAM_CONSUMER_GONE_MS).
-    const consumer = await getShard(LOG_EVENTS_STREAM, String(p));
-    if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) upTo = Math.min(upTo, consumer.checkpoint);
-    const { jsm } = await getNats();
-    await purgeBelow(jsm, LOG_EVENTS_STREAM, logPartitionFilter(p), upTo + 1);
-    keep.unshift({ seq: upTo, at: ripe[ripe.length - 1].at });
-  }
-  if (JSON.stringify(keep) !== JSON.stringify(rec.marks)) await putRecord(kv, key, { marks: keep.slice(-100) } satisfies PurgeMarks);
 }
