@@ -157,9 +157,9 @@ describe("purging the log buffer behind the compactor", () => {
     const last = (await bufferState()).last_seq;
     await putBatches(group, streams[0], 1);
     await compactLogs({ force: true });
-    expect(await purgeAfterGrace()).toBe(1);
+    await purgeAfterGrace();
     expect((await bufferState()).first_seq).toBe(last);
-    expect(await purgeCompactedBuffer(Date.now() + 11 * 60_000)).toBe(1);
+    await purgeCompactedBuffer(Date.now() + 11 * 60_000);
     expect((await bufferState()).first_seq).toBe(last + 1);
   }, 60_000);
 });

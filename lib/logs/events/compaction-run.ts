@@ -1,10 +1,12 @@
 /**
  * How the scheduled LogCompactor spends an invocation: one loop per log
  * partition, each holding the partition's lease for the whole run and making
- * passes (compactor.ts) back to back while there is work, so an event is in
- * a committed chunk about one pass after its stream became due
- * (`buffer_size` events or `flush_interval`). A pass reads only the messages
- * new since the last one; an idle partition is looked at every IDLE_MS. What
+ * passes (compactor.ts) while there is work. A pass reads only the messages
+ * new since the last one and starts flushing each stream that is due
+ * (`buffer_size` events or `flush_interval`) without waiting for the flushes
+ * it started before, so an event is in a committed chunk one flush after its
+ * stream became due, not behind other streams' flushes. A partition with
+ * nothing new is looked at again every IDLE_MS, or as a flush ends. What
  * DescribeLogStreams/DescribeLogGroups show (event range, storedBytes) is
  * settled every SETTLE_MS and at the end, not after each commit, and the
  * partitions' checkpoints are marked and the buffer purged (buffer-purge.ts)
@@ -16,7 +18,7 @@
 import { LOG_PARTITIONS } from "./event-buffer.js";
 import type { StreamChunkState } from "./chunk-index.js";
 import { markCompacted, purgeCompactedBuffer } from "./buffer-purge.js";
-import { compactLogs, compactPartitionPass, settleGroupBytes, settleStreamRecord, type CompactionReport, type PartitionCarry } from "./compactor.js";
+import { compactLogs, compactPartitionPass, flushEnded, flushesEnded, settleGroupBytes, settleStreamRecord, type CompactionReport, type PartitionCarry } from "./compactor.js";
 import { releaseLease, type Lease } from "../../storage/stream-shards.js";
 
 export interface CompactionRun {
@@ -44,7 +46,7 @@ export interface RunOptions {
  */
 const RUN_MS = 60_000;
 /** Between looks at a partition that had nothing new. */
-const IDLE_MS = 200;
+const IDLE_MS = 100;
 const MIN_PAUSE_MS = 50;
 /** A partition another process holds is tried again after this. */
 const LEASE_RETRY_MS = 1000;
@@ -81,17 +83,20 @@ export async function compactForAWhile(opts: RunOptions = {}): Promise<Compactio
 async function partitionLoop(p: number, until: number, run: CompactionRun, waiting: number[], settles: Settles, purges: Purges, force: boolean): Promise<void> {
   if (looping.has(p)) return;
   looping.add(p);
+  // The loop's chunks and events: a pass's flushes commit after it returns.
+  const report: CompactionReport = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
   try {
     let lease: Lease | undefined;
     let carry: PartitionCarry | undefined;
     while (Date.now() < until) {
-      const report: CompactionReport = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
       const hadLease = lease !== undefined;
       let read = 0;
+      let started = 0;
       let nextDue = Infinity;
       try {
-        const r = await compactPartitionPass(p, { force }, report, { lease, carry, settle: (st) => settles.add(st), purge: false });
-        ({ lease, carry, read, nextDue } = r);
+        const r = await compactPartitionPass(p, { force }, report, { lease, carry, settle: (st) => settles.add(st), purge: false, overlap: true });
+        ({ lease, carry, read, started, nextDue } = r);
+        waiting[p] = r.waiting;
         purges.held(p, lease?.record.checkpoint);
       } catch (e) {
         // A storage hiccup: start again from the checkpoint, after a pause.
@@ -102,21 +107,28 @@ async function partitionLoop(p: number, until: number, run: CompactionRun, waiti
         continue;
       }
       run.passes++;
-      run.chunks += report.chunks;
-      run.events += report.events;
-      waiting[p] = report.waiting;
       if (!lease) {
         // Lost just now (another pass of this process took it, or another process): try again at once; else wait.
         if (!hadLease) await sleep(Math.min(LEASE_RETRY_MS, until - Date.now()));
-      } else if (read === 0 && report.chunks === 0) {
-        // A flush that lost a race is due at once: a short pause still, rather than passes back to back.
-        await sleep(Math.min(Math.max(MIN_PAUSE_MS, nextDue - Date.now()), IDLE_MS, until - Date.now()));
+      } else if (read === 0 && started === 0) {
+        // Nothing new: the next pass when a stream becomes due, a flush ends (its checkpoint, its stream's next chunk), or new messages may have come.
+        await Promise.race([sleep(Math.min(Math.max(MIN_PAUSE_MS, nextDue - Date.now()), IDLE_MS, until - Date.now())), flushEnded(p)]);
       }
+    }
+    await flushesEnded(p);
+    if (lease) {
+      // A last pass that waits for its flushes commits the checkpoint past those that ended, so the next run does not read them again.
+      const r = await compactPartitionPass(p, { force }, report, { lease, carry, settle: (st) => settles.add(st), purge: false }).catch(() => undefined);
+      lease = r?.lease;
+      if (r) waiting[p] = r.waiting;
+      purges.held(p, lease?.record.checkpoint);
     }
     // Free for the next run at once, in whichever process it runs (EventBridge would start it beside this one).
     if (lease) await releaseLease(lease).catch(() => undefined);
   } finally {
     looping.delete(p);
+    run.chunks += report.chunks;
+    run.events += report.events;
   }
 }
 

@@ -69,6 +69,10 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const busy = new Map<number, Promise<void>>();
+/** Per partition: the flushes under way in this process, by stream key (at most STREAMS_AT_ONCE). */
+const flushing = new Map<number, Map<string, Promise<void>>>();
+/** Per partition and stream key: when a flush of it last failed (it is not tried again for PASS_RETRY_MS). */
+const flushFailed = new Map<string, number>();
 /** Per stream incarnation: chunk numbers this process reserved and has not used yet, [from, to). */
 const reservedAhead = new Map<string, { from: number; to: number }>();
 const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -117,15 +121,15 @@ interface Pending {
 
 /**
  * What a run's passes over one partition carry from one to the next
- * (compaction-run.ts): the messages of streams still waiting, so a pass
- * reads only what is new. A cache: the checkpoint and the stream states
- * are the truth, and a pass without it reads again from the checkpoint.
+ * (compaction-run.ts): the messages of streams still waiting or being
+ * flushed, so a pass reads only what is new. A cache: the checkpoint and the
+ * stream states are the truth, and a pass without it reads again from the
+ * checkpoint.
  */
 export interface PartitionCarry {
   streams: Map<string, Pending>;
   /** The last sequence read into `streams`. */
   readThrough: number;
-  bytes: number;
 }
 
 export interface PassHooks {
@@ -136,6 +140,12 @@ export interface PassHooks {
   settle?: (state: StreamChunkState) => void;
   /** Mark the checkpoint and purge the buffer in this pass (default true; a run does both beside its passes). */
   purge?: boolean;
+  /**
+   * Return without waiting for the flushes the pass started (a run's passes):
+   * a stream due while another is being written is flushed at once, not a
+   * pass later. Passes after it hold the checkpoint before them until they end.
+   */
+  overlap?: boolean;
 }
 
 export interface PassResult {
@@ -146,6 +156,10 @@ export interface PassResult {
   read: number;
   /** ms: when the oldest waiting stream becomes due by flush_interval (Infinity when none waits). */
   nextDue: number;
+  /** Flushes the pass started. */
+  started: number;
+  /** Streams waiting for buffer_size or flush_interval after the pass. */
+  waiting: number;
 }
 
 /** A partition's pass that failed (a storage hiccup) is tried again this many times, after PASS_RETRY_MS. */
@@ -165,6 +179,7 @@ export async function compactLogs(opts: CompactOptions = {}): Promise<Compaction
         try {
           const r = await compactPartitionPass(p, opts, report);
           if (r.lease) report.checkpoints[p] = r.lease.record.checkpoint;
+          report.waiting += r.waiting;
           return;
         } catch (e) {
           if (attempt >= PASS_ATTEMPTS) throw e;
@@ -183,11 +198,22 @@ export async function compactPartitionPass(p: number, opts: CompactOptions, repo
   while (busy.has(p)) await busy.get(p);
   const pass = (async (): Promise<PassResult> => {
     const lease = hooks.lease ?? (await acquireLease(COMPACTOR_SHARDS, String(p), owner, LEASE_MS));
-    if (!lease) return { read: 0, nextDue: Infinity };
+    if (!lease) return { read: 0, nextDue: Infinity, started: 0, waiting: 0 };
     return compactPartition(p, lease, opts, report, hooks);
   })();
   busy.set(p, pass.then(() => undefined, () => undefined).finally(() => busy.delete(p)));
   return pass;
+}
+
+/** The flushes of partition `p` under way in this process, when one of them ends (never, when none is under way). */
+export function flushEnded(p: number): Promise<void> {
+  const running = [...(flushing.get(p)?.values() ?? [])];
+  return running.length ? Promise.race(running) : new Promise<void>(() => undefined);
+}
+
+/** Until every flush of partition `p` under way in this process has ended. */
+export async function flushesEnded(p: number): Promise<void> {
+  while (flushing.get(p)?.size) await Promise.all(flushing.get(p)!.values());
 }
 
 async function compactPartition(p: number, lease: Lease, opts: CompactOptions, report: CompactionReport, hooks: PassHooks): Promise<PassResult> {
@@ -196,7 +222,12 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
   const flushAfter = durationSeconds(flushInterval) * 1000;
   const carry = hooks.carry;
   const streams = carry?.streams ?? new Map<string, Pending>();
-  let bytes = carry?.bytes ?? 0;
+  const flights = flushing.get(p) ?? new Map<string, Promise<void>>();
+  flushing.set(p, flights);
+  // A pass that waits for its flushes (Drain, one-pass runs) first lets those of a run's passes end.
+  if (!hooks.overlap) await flushesEnded(p);
+  let bytes = 0;
+  for (const s of streams.values()) for (const m of s.messages) bytes += m.data.length;
   let readThrough = carry?.readThrough ?? lease.record.checkpoint;
   let bounded = bytes >= MAX_PASS_BYTES;
   let read = 0;
@@ -224,49 +255,94 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
   // Nothing on the partition up to `last` was missed (readBuffer confirms its end with the stream itself).
   if (!bounded) readThrough = Math.max(readThrough, last);
 
-  // The checkpoint may not pass the oldest event still waiting to be flushed.
+  // Each due stream is flushed on its own (a few at once per partition); each group's storedBytes settled once.
+  const force = opts.force === true || bounded;
+  const settled = new Map<string, StreamChunkState>();
+  const mine: Promise<void>[] = [];
+  const failures: unknown[] = [];
+  /** Starts flushes of due streams not yet tried in this pass while fewer than STREAMS_AT_ONCE are under way; returns them. */
+  const tried = new Set<string>();
+  const startFlushes = (): Promise<void>[] => {
+    const started: Promise<void>[] = [];
+    for (const [key, s] of streams) {
+      if (flights.size >= STREAMS_AT_ONCE) break;
+      if (tried.has(key) || flights.has(key) || !s.messages.length || !isDue(s.messages, force, bufferSize, flushAfter, now)) continue;
+      const failedKey = `${p}\u0000${key}`;
+      if (hooks.overlap && (flushFailed.get(failedKey) ?? -Infinity) > Date.now() - PASS_RETRY_MS) continue;
+      tried.add(key);
+      const batch = s.messages.slice();
+      const flight = compactStream({ header: s.header, messages: batch }, now, force, bufferSize, flushAfter, report, hooks.settle)
+        .then(
+          (r) => {
+            flushFailed.delete(failedKey);
+            // What is left of the stream: messages from `r` on when it still waits (or lost a race), else those read since.
+            const through = typeof r === "number" ? r - 1 : batch[batch.length - 1].seq;
+            s.messages = s.messages.filter((m) => m.seq > through);
+            if (!s.messages.length && streams.get(key) === s) streams.delete(key);
+            if (typeof r === "object") settled.set(`${r.account}\u0000${r.groupId}`, r);
+          },
+          (e) => {
+            // Its messages stay: a later pass tries again.
+            if (flushFailed.size >= MAX_RESERVED_STREAMS) flushFailed.clear();
+            flushFailed.set(failedKey, Date.now());
+            if (hooks.overlap) console.error(`LogCompactor: partition ${p}: flushing ${s.header.logGroup}/${s.header.logStream}:`, (e as Error).message);
+            failures.push(e);
+          },
+        )
+        .finally(() => flights.delete(key));
+      flights.set(key, flight);
+      started.push(flight);
+    }
+    mine.push(...started);
+    return started;
+  };
+  if (hooks.overlap) startFlushes();
+  else {
+    // Every due stream, a few at a time, each tried once.
+    for (let started = startFlushes(); started.length; started = startFlushes()) await Promise.race(started);
+    await Promise.all(mine);
+    if (failures.length) throw failures[0];
+  }
+
+  // The checkpoint may not pass the oldest event still waiting to be flushed, or being flushed.
   let hold = Infinity;
   let nextDue = Infinity;
-  // Streams are independent: flushed a few at a time; each group's storedBytes settled once.
-  const settled = new Map<string, StreamChunkState>();
-  const list = [...streams.entries()];
-  for (let i = 0; i < list.length; i += STREAMS_AT_ONCE) {
-    const slice = list.slice(i, i + STREAMS_AT_ONCE);
-    const results = await Promise.all(slice.map(([, s]) => compactStream(s, now, opts.force || bounded, bufferSize, flushAfter, report, hooks.settle)));
-    results.forEach((r, k) => {
-      const [key, s] = slice[k];
-      if (typeof r === "number") {
-        hold = Math.min(hold, r - 1);
-        s.messages = s.messages.filter((m) => m.seq >= r);
-        nextDue = Math.min(nextDue, (s.messages[0]?.ingestionTime ?? now) + flushAfter);
-        return;
-      }
-      streams.delete(key);
-      if (r !== true) settled.set(`${r.account}\u0000${r.groupId}`, r);
-    });
+  let waiting = 0;
+  for (const [key, s] of streams) {
+    if (!s.messages.length) continue;
+    hold = Math.min(hold, s.messages[0].seq - 1);
+    if (flights.has(key)) continue;
+    waiting++;
+    nextDue = Math.min(nextDue, s.messages[0].ingestionTime + flushAfter);
   }
-  bytes = 0;
-  for (const s of streams.values()) for (const m of s.messages) bytes += m.data.length;
   if (!hooks.settle) await Promise.all([...settled.values()].map((st) => settleGroupBytes(st.account, st.logGroup, st.groupId).catch(() => undefined)));
   const checkpoint = Math.min(readThrough, hold);
+  const result = { read, nextDue, started: mine.length, waiting };
   // A run keeps its lease for many passes: renewed with the checkpoint, or when half of it is gone.
   if (checkpoint > lease.record.checkpoint || (!hooks.lease && streams.size === 0) || lease.record.leaseUntil - Date.now() < LEASE_MS / 2) {
     if (!(await commitLease(lease, checkpoint, LEASE_MS))) {
       reservedAhead.clear(); // another holds the partition now: its numbers are in the states, ours may be stale
-      return { read, nextDue };
+      return result;
     }
   }
   if (hooks.purge !== false) {
     await markCompacted(p, lease.record.checkpoint);
     await purgeCompactedBuffer();
   }
-  return { lease, carry: { streams, readThrough, bytes }, read, nextDue };
+  return { ...result, lease, carry: { streams, readThrough } };
+}
+
+/** The flush rule: `buffer_size` events, or the oldest waited `flush_interval` (or everything, forced). */
+function isDue(pending: Pending["messages"], force: boolean, bufferSize: number, flushAfter: number, now: number): boolean {
+  return force || pending.reduce((n, m) => n + m.eventCount, 0) >= bufferSize || pending[0].ingestionTime <= now - flushAfter;
 }
 
 /**
- * Flushes one stream's pending events when due. True (or the new state,
- * when chunks were committed) when nothing of it is left in the buffer; else
- * the sequence of its oldest message still waiting.
+ * Flushes one stream's pending events, due by what the pass read (a waiting
+ * stream costs no round trip), if they still are once what another pass
+ * compacted since is left out. True (or the new state, when chunks were
+ * committed) when nothing of it is left in the buffer; else the sequence of
+ * its oldest message still waiting.
  */
 async function compactStream(
   s: Pending,
@@ -279,13 +355,6 @@ async function compactStream(
 ): Promise<true | number | StreamChunkState> {
   const { account, logGroup, logStream, groupId, streamCreated } = s.header;
   if (!groupId || streamCreated === undefined) return true; // written without incarnation: nothing can show it
-  const isDue = (pending: Pending["messages"]) =>
-    force || pending.reduce((n, m) => n + m.eventCount, 0) >= bufferSize || pending[0].ingestionTime <= now - flushAfter;
-  // Decided on what was read first: a waiting stream costs no round trip (a pass may have compacted some since: checked below).
-  if (!isDue(s.messages)) {
-    report.waiting++;
-    return s.messages[0].seq;
-  }
   const [g, stream, state] = await Promise.all([
     getLogGroup(account, logGroup),
     logStreamsBucket().then((kv) => getRecord<LogStreamRecord>(kv, logStreamKey(account, logGroup, logStream))),
@@ -298,10 +367,7 @@ async function compactStream(
   let cur = state?.value.streamCreated === streamCreated ? state : await loadState(account, logGroup, logStream, groupId, streamCreated);
   const pending = s.messages.filter((m) => m.seq > cur.value.through);
   if (pending.length === 0) return true;
-  if (!isDue(pending)) {
-    report.waiting++;
-    return pending[0].seq;
-  }
+  if (!isDue(pending, force, bufferSize, flushAfter, now)) return pending[0].seq;
 
   // Events past the group's retention by now are not stored (LogRetention's rule, applied before they reach S3).
   const cutoff = now - effectiveRetentionDays(g.value.retentionInDays) * DAY;
