@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { ingestDatumsOf } from "../../lib/metrics/put-metric-data.js";
 import { readPutMetricDataJson } from "../../lib/metrics/write/put-metric-data-json.js";
-import { CLOUDWATCH } from "../../lib/protocol/index.js";
+import { CLOUDWATCH, LOGS, decodeFast, type Identified } from "../../lib/protocol/index.js";
 import { decodeJsonInput } from "../../lib/protocol/json.js";
 import { validateInput } from "../../lib/validation/validate-input.js";
 import { rng } from "../support/random.js";
@@ -24,7 +24,7 @@ async function general(body: Buffer) {
   try {
     const input = (await decodeJsonInput(CLOUDWATCH, op.input, body)) as PutMetricDataInput;
     validateInput("cloudwatch", "PutMetricData", input);
-    return { namespace: input.Namespace, data: ingestDatumsOf(input, { accountId: "123456789012", now: NOW }) };
+    return { input: { Namespace: input.Namespace }, prepared: ingestDatumsOf(input, { accountId: "123456789012", now: NOW }) };
   } catch (e) {
     return { error: `${(e as { code?: string }).code}: ${(e as Error).message}` };
   }
@@ -129,8 +129,8 @@ describe("PutMetricData's fast JSON reader", () => {
     );
     const fast = readPutMetricDataJson(b, NOW);
     expect(fast).toBeDefined();
-    expect(fast!.data[0]).toMatchObject({ m: "metric_3", d: [["Host", "host-1"], ["Service", "checkout"]], t: NOW, u: "Percent", v: 0.30000000000000004 });
-    expect(fast!.data).toHaveLength(3); // statistic set and values: two ingest forms
+    expect(fast!.prepared[0]).toMatchObject({ m: "metric_3", d: [["Host", "host-1"], ["Service", "checkout"]], t: NOW, u: "Percent", v: 0.30000000000000004 });
+    expect(fast!.prepared).toHaveLength(3); // statistic set and values: two ingest forms
     expect(fast).toStrictEqual(await general(b));
   });
 
@@ -144,5 +144,29 @@ describe("PutMetricData's fast JSON reader", () => {
     ["a missing value", '{"Namespace":"A","MetricData":[{"MetricName":"cpu"}]}'],
   ])("leaves %s to the general path (which answers AWS's error or reads it)", (_what, text) => {
     expect(readPutMetricDataJson(Buffer.from(text), NOW)).toBeUndefined();
+  });
+});
+
+describe("the protocol layer's fast decoders", () => {
+  const body = Buffer.from('{"Namespace":"A","MetricData":[{"MetricName":"cpu","Value":1}]}');
+  const id = (protocol: Identified["protocol"], service = CLOUDWATCH): Identified => ({ service, protocol, operation: "PutMetricData" });
+
+  it("read an awsJson PutMetricData body with PutMetricData's reader: its Namespace as the input, its datums prepared", () => {
+    const fast = decodeFast(id("json"), op, body);
+    expect(fast?.input).toStrictEqual({ Namespace: "A" });
+    expect(fast?.prepared).toMatchObject([{ m: "cpu", v: 1 }]);
+  });
+
+  it.each([
+    ["a CBOR request", id("cbor"), op],
+    ["an awsQuery request", id("query"), op],
+    ["another operation", id("json"), CLOUDWATCH.operations.get("PutDashboard")!],
+    ["another service", id("json", LOGS), LOGS.operations.get("PutLogEvents")!],
+  ])("leave %s to the general decoder", (_what, identified, model) => {
+    expect(decodeFast(identified, model, body)).toBeUndefined();
+  });
+
+  it("leave a body the reader declines to the general decoder", () => {
+    expect(decodeFast(id("json"), op, Buffer.from('{"Namespace":"A","EntityMetricData":[]}'))).toBeUndefined();
   });
 });
