@@ -26,6 +26,17 @@ async function outcome(p: Promise<boolean>): Promise<boolean | "waiting"> {
 
 const MAX = 30;
 
+/** A gate on a clock the test sets, whose first request (at time 0) was answered with the reading `value`. */
+async function gateAfterReading(value: number) {
+  const r = reader();
+  let now = 0;
+  const gate = admissionGate(r.read, () => now);
+  const first = gate(MAX);
+  r.answer(value);
+  const admitted = await first;
+  return { r, gate, admitted, setNow: (ms: number) => void (now = ms) };
+}
+
 describe("admission by a slow reading", () => {
   it("waits for the first reading, which concurrent requests share", async () => {
     const r = reader();
@@ -40,64 +51,43 @@ describe("admission by a slow reading", () => {
   });
 
   it("admits on a reading equal to the limit", async () => {
-    const r = reader();
-    const gate = admissionGate(r.read, () => 0);
-    const first = gate(MAX);
-    r.answer(MAX);
-    expect(await first).toBe(true);
+    const { gate, admitted } = await gateAfterReading(MAX);
+    expect(admitted).toBe(true);
     expect(await outcome(gate(MAX - 1))).toBe(false);
   });
 
   it("takes a fresh reading as it is, without reading again", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = admissionGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(45);
-    expect(await first).toBe(false);
-    now = READING_FRESH_MS - 1;
+    const { r, gate, admitted, setNow } = await gateAfterReading(45);
+    expect(admitted).toBe(false);
+    setNow(READING_FRESH_MS - 1);
     expect(await outcome(gate(MAX))).toBe(false);
     expect(r.reads()).toBe(1);
   });
 
   it("admits on an older reading under the limit at once, while one newer reading is taken", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = admissionGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(1);
-    await first;
-    now = READING_FRESH_MS + 10;
+    const { r, gate, setNow } = await gateAfterReading(1);
+    setNow(READING_FRESH_MS + 10);
     expect(await outcome(gate(MAX))).toBe(true);
     expect(await outcome(gate(MAX))).toBe(true);
     expect(r.reads()).toBe(2);
-    r.answer(50); // the aggregators fell behind meanwhile: refused from now on
+    r.answer(50); // the reading rose past the limit meanwhile: refused from now on
     await new Promise((res) => setTimeout(res, 0));
     expect(await outcome(gate(MAX))).toBe(false);
   });
 
   it("never refuses on a stale reading: a request waits for a newer one", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = admissionGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(50);
-    expect(await first).toBe(false);
-    now = READING_FRESH_MS + 10;
+    const { r, gate, admitted, setNow } = await gateAfterReading(50);
+    expect(admitted).toBe(false);
+    setNow(READING_FRESH_MS + 10);
     const next = gate(MAX);
     expect(await outcome(next)).toBe("waiting");
-    r.answer(0); // aggregation caught up
+    r.answer(0); // back under the limit
     expect(await next).toBe(true);
   });
 
   it("waits for a newer reading once the last one is too old to admit on", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = admissionGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(1);
-    await first;
-    now = READING_STALE_MS;
+    const { r, gate, setNow } = await gateAfterReading(1);
+    setNow(READING_STALE_MS);
     const next = gate(MAX);
     expect(await outcome(next)).toBe("waiting");
     r.answer(1);
@@ -105,13 +95,8 @@ describe("admission by a slow reading", () => {
   });
 
   it("lets a failed background reading pass unnoticed, and reads again on the next request", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = admissionGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(1);
-    await first;
-    now = READING_FRESH_MS + 10;
+    const { r, gate, setNow } = await gateAfterReading(1);
+    setNow(READING_FRESH_MS + 10);
     expect(await outcome(gate(MAX))).toBe(true);
     r.fail();
     await new Promise((res) => setTimeout(res, 0));
