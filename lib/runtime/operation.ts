@@ -26,8 +26,9 @@ export interface OperationEvent<I = unknown> {
   /**
    * What the operation's fast decoder (lib/protocol/fast-decoders.ts) read
    * straight into the form the function keeps (plain data, every rule
-   * checked): PutMetricData's ingest datums; `input` then holds only the
-   * other members. Absent when the general decoder read the request.
+   * checked): PutMetricData's ingest datums, PutLogEvents' event columns;
+   * `input` then holds only the other members. Absent when the general
+   * decoder read the request.
    */
   prepared?: unknown;
 }

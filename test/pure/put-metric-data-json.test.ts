@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { ingestDatumsOf } from "../../lib/metrics/put-metric-data.js";
 import { readPutMetricDataJson } from "../../lib/metrics/write/put-metric-data-json.js";
-import { CLOUDWATCH, LOGS, decodeFast, type Identified } from "../../lib/protocol/index.js";
+import { CLOUDWATCH } from "../../lib/protocol/index.js";
 import { decodeJsonInput } from "../../lib/protocol/json.js";
 import { validateInput } from "../../lib/validation/validate-input.js";
 import { rng } from "../support/random.js";
@@ -144,29 +144,5 @@ describe("PutMetricData's fast JSON reader", () => {
     ["a missing value", '{"Namespace":"A","MetricData":[{"MetricName":"cpu"}]}'],
   ])("leaves %s to the general path (which answers AWS's error or reads it)", (_what, text) => {
     expect(readPutMetricDataJson(Buffer.from(text), NOW)).toBeUndefined();
-  });
-});
-
-describe("the protocol layer's fast decoders", () => {
-  const body = Buffer.from('{"Namespace":"A","MetricData":[{"MetricName":"cpu","Value":1}]}');
-  const id = (protocol: Identified["protocol"], service = CLOUDWATCH): Identified => ({ service, protocol, operation: "PutMetricData" });
-
-  it("read an awsJson PutMetricData body with PutMetricData's reader: its Namespace as the input, its datums prepared", () => {
-    const fast = decodeFast(id("json"), op, body);
-    expect(fast?.input).toStrictEqual({ Namespace: "A" });
-    expect(fast?.prepared).toMatchObject([{ m: "cpu", v: 1 }]);
-  });
-
-  it.each([
-    ["a CBOR request", id("cbor"), op],
-    ["an awsQuery request", id("query"), op],
-    ["another operation", id("json"), CLOUDWATCH.operations.get("PutDashboard")!],
-    ["another service", id("json", LOGS), LOGS.operations.get("PutLogEvents")!],
-  ])("leave %s to the general decoder", (_what, identified, model) => {
-    expect(decodeFast(identified, model, body)).toBeUndefined();
-  });
-
-  it("leave a body the reader declines to the general decoder", () => {
-    expect(decodeFast(id("json"), op, Buffer.from('{"Namespace":"A","EntityMetricData":[]}'))).toBeUndefined();
   });
 });
