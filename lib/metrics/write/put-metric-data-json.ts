@@ -1,7 +1,8 @@
 /**
  * PutMetricData's awsJson body read straight into ingest datums: the hot path
  * of ingest, with no JSON.parse tree, no SDK input objects and no per-datum
- * strings (names and values are interned by their bytes).
+ * strings (names and values are interned by their bytes). It is the
+ * operation's fast decoder in the protocol layer (lib/protocol/fast-decoders.ts).
  *
  * It accepts only what the general path (JSON.parse → InputReader → the
  * model's validation stage → normalizeDatum) surely accepts, with the same
@@ -16,7 +17,7 @@ import { getConfig } from "../../config/config.js";
 import { MODELS } from "../../validation/service-models.js";
 import { shapeCheck } from "../../validation/validate-input.js";
 import type { IngestDatum } from "../encoding/ingest-codec.js";
-import { ingestForms, validateNamespace } from "../put-metric-data.js";
+import { ingestForms, validateNamespace, type PreparedMetricData } from "../put-metric-data.js";
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "../../protocol/json-bytes.js";
 
 const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
@@ -283,8 +284,14 @@ const passes = (s: Interned, role: number): boolean => {
   return true;
 };
 
+/** What the reader gives: the input's Namespace, and its datums prepared for ingest. */
+export interface PutMetricDataRead {
+  input: { Namespace: string };
+  prepared: PreparedMetricData;
+}
+
 /** The request, read and checked; undefined when it must take the general path. */
-export function readPutMetricDataJson(body: Buffer, now: number): { namespace: string; data: IngestDatum[] } | undefined {
+export function readPutMetricDataJson(body: Buffer, now: number): PutMetricDataRead | undefined {
   try {
     return read(new Reader(body), now);
   } catch (e) {
@@ -293,7 +300,7 @@ export function readPutMetricDataJson(body: Buffer, now: number): { namespace: s
   }
 }
 
-function read(r: Reader, now: number): { namespace: string; data: IngestDatum[] } {
+function read(r: Reader, now: number): PutMetricDataRead {
   let namespace: string | undefined;
   let data: IngestDatum[] | undefined;
   if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
@@ -312,7 +319,7 @@ function read(r: Reader, now: number): { namespace: string; data: IngestDatum[] 
   } catch {
     throw LEAVE;
   }
-  return { namespace, data };
+  return { input: { Namespace: namespace }, prepared: data };
 }
 
 function datums(r: Reader, now: number): IngestDatum[] {
