@@ -31,13 +31,7 @@ if (process.env.HIVE_PUT_METRIC_DATA_READER !== "general") {
   JSON_DECODERS.push([CLOUDWATCH.operations.get("PutMetricData")!, (body) => readPutMetricDataJson(body, Date.now())]);
 }
 if (process.env.HIVE_PUT_LOG_EVENTS_READER !== "general") {
-  JSON_DECODERS.push([
-    LOGS.operations.get("PutLogEvents")!,
-    (body) => {
-      const read = readPutLogEventsJson(body);
-      return read && { input: read.input, prepared: read.events };
-    },
-  ]);
+  JSON_DECODERS.push([LOGS.operations.get("PutLogEvents")!, readPutLogEventsJson]);
 }
 
 /** By protocol, then by the operation's model object: a request builds no key to look one up. */

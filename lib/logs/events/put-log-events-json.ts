@@ -29,7 +29,8 @@ import type { EventColumns } from "./batch-codec.js";
 export interface PreparedPutLogEvents {
   /** The members other than logEvents, read and checked as the general path reads them. */
   input: Record<string, unknown>;
-  events: EventColumns;
+  /** The events, as the function keeps them (OperationEvent.prepared). */
+  prepared: EventColumns;
 }
 
 const MAX_EVENTS = MODELS.logs.shapes.InputLogEvents.max ?? 10_000;
@@ -141,7 +142,7 @@ function read(buf: Buffer): PreparedPutLogEvents {
   }
   // `log\u0045vents`: JSON.parse's name for it is logEvents too.
   if (Object.hasOwn(parsed, "logEvents")) throw LEAVE;
-  return { input: checkedMembers(parsed), events };
+  return { input: checkedMembers(parsed), prepared: events };
 }
 
 const op = LOGS.operations.get("PutLogEvents")!;
