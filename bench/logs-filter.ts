@@ -34,11 +34,11 @@
  *   npx tsx bench/logs-filter.ts [--mb 100] [--profile DIR] [--against DIR] [--threads] [--corpus DIR] [--node-options FLAGS] [--repeat N]
  */
 import {
+  CloudWatchLogsClient,
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   FilterLogEventsCommand,
   PutLogEventsCommand,
-  type CloudWatchLogsClient,
   type FilterLogEventsCommandInput,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -96,16 +96,19 @@ async function ingest(logs: CloudWatchLogsClient, group: string, now: number, st
     return { stream: `s${batchNo++ % STREAMS}`, events };
   };
   const throttled = { count: 0 };
+  // The SDK's default retries for the puts: a loaded machine may answer 503 (a NATS timeout) now and then, as AWS may.
+  const putter = new CloudWatchLogsClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: stack.credentials[0].accessKeyId, secretAccessKey: stack.credentials[0].secretAccessKey } });
   let draining: Promise<unknown> | undefined;
   const drain = () => void (draining ??= drainCompactor(stack).finally(() => (draining = undefined)));
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       for (let b = nextBatch(); b; b = nextBatch()) {
         const put = new PutLogEventsCommand({ logGroupName: group, logStreamName: b.stream, logEvents: b.events });
-        await sendThroughThrottling(() => logs.send(put), throttled, drain);
+        await sendThroughThrottling(() => putter.send(put), throttled, drain);
       }
     }),
   );
+  putter.destroy();
   if (throttled.count) console.log(`${throttled.count} PutLogEvents answers were ThrottlingException (the compactor lagged), each sent again`);
   await draining;
   return { events: i, bytes };
