@@ -25,8 +25,9 @@ export interface OperationEvent<I = unknown> {
   input: I;
   /**
    * The input as the front already read it for the function's hot path (plain
-   * data, every rule checked): PutMetricData's ingest datums; `input` then
-   * holds only the members it names. Absent for any other request.
+   * data, every rule checked): PutMetricData's ingest datums, PutLogEvents'
+   * event columns; `input` then holds only the members it names. Absent for
+   * any other request.
    */
   prepared?: unknown;
 }

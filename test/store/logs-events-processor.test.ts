@@ -91,6 +91,22 @@ describe("processLogBatches", () => {
     expect(await processor.processLogBatches([{ seq: 99, data }])).toEqual({ events: 1, datapoints: 0, deliveries: 0 });
   });
 
+  it("reads EMF documents in a group without filters, and counts its plain batches", async () => {
+    const g = "/proc/no-filters";
+    await groups.createLogGroup(A, REGION, { logGroupName: g });
+    const groupId = (await groups.getLogGroup(A, g))!.value.id;
+    const now = Date.now();
+    const emf = JSON.stringify({ _aws: { Timestamp: now, CloudWatchMetrics: [{ Namespace: "ProcEmf", Dimensions: [["Service"]], Metrics: [{ Name: "Latency", Unit: "Milliseconds" }] }] }, Service: "api", Latency: 12 });
+    const batch = (seq: number, messages: string[]) => ({
+      seq,
+      data: codec.encodeLogBatch({ account: A, logGroup: g, logStream: "s1", ingestionTime: now, groupId, events: messages.map((message) => ({ timestamp: now, message })) }),
+    });
+    const plain = batch(200, ["GET /health 200", 'not "_aws" EMF: no CloudWatchMetrics', "POST /items 201"]);
+    const withEmf = batch(201, ["GET /health 200", emf]);
+    expect(await processor.processLogBatches([plain, withEmf], now)).toEqual({ events: 5, datapoints: 1, deliveries: 0 });
+    expect(await processor.processLogBatches([plain], now)).toEqual({ events: 3, datapoints: 0, deliveries: 0 });
+  });
+
   it("skips a buffer message it cannot decode rather than stalling the shard", async () => {
     expect(await processor.processLogBatches([{ seq: 7, data: new Uint8Array([9, 9, 9]) }])).toEqual({ events: 0, datapoints: 0, deliveries: 0 });
   });

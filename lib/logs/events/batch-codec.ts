@@ -6,6 +6,8 @@
  */
 import { internalFailure } from "../../errors.js";
 import { ByteReader, ByteWriter } from "../../metrics/encoding/bytes.js";
+import { unescapeJsonString } from "../../protocol/json-string.js";
+import { rawBytes } from "../../runtime/raw-bytes.js";
 
 export interface LogBatch {
   account: string;
@@ -25,13 +27,53 @@ export type LogBatchHeader = Omit<LogBatch, "events"> & { eventCount: number };
 
 const VERSION = 1;
 
+/**
+ * A batch's events as columns, so PutLogEvents makes no object per event:
+ * message i is `messages[i]` when that is a string, else it is in `source`
+ * (the request body): the bytes `source[starts[i], starts[i] + sizes[i])`
+ * of a JSON string without escapes, copied as they are, or, when starts[i]
+ * is negative, the JSON string whose text begins at ~starts[i], its escapes
+ * decoded (lib/protocol/json-string.ts) into sizes[i] bytes.
+ */
+export interface EventColumns {
+  count: number;
+  timestamps: number[];
+  /** Each message's UTF-8 length. */
+  sizes: number[];
+  messages?: (string | null | undefined)[];
+  /** The request body, as base64 (lib/runtime/raw-bytes.ts: the bytes themselves within the local runtime). */
+  source?: string;
+  starts?: number[];
+}
+
+/** Columns of decoded events (strings): their UTF-8 lengths computed once here. */
+export function columnsOf(events: readonly { timestamp: number; message: string }[]): EventColumns {
+  const n = events.length;
+  const timestamps = new Array<number>(n);
+  const sizes = new Array<number>(n);
+  const messages = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const e = events[i];
+    timestamps[i] = e.timestamp;
+    messages[i] = e.message;
+    sizes[i] = Buffer.byteLength(e.message, "utf8");
+  }
+  return { count: n, timestamps, sizes, messages };
+}
+
 export function encodeLogBatch(b: LogBatch): Uint8Array {
-  const n = b.events.length;
-  // The messages' exact UTF-8 lengths first, so they are written straight into one buffer of the right size.
-  const lengths = new Array<number>(n);
+  const { events, ...header } = b;
+  return encodeLogBatchColumns(header, columnsOf(events), 0, events.length);
+}
+
+/** Events [from, to) of `cols` as one batch message with `header`'s names and times. */
+export function encodeLogBatchColumns(b: Omit<LogBatch, "events">, cols: EventColumns, from: number, to: number): Uint8Array {
+  const n = to - from;
+  const { timestamps, sizes, messages, starts } = cols;
+  const source = starts ? rawBytes(cols, "source") : undefined;
   // The first timestamp, then per event two varints (a delta under 2^53: 8 bytes; a length: 3) and the text.
   let bytes = 8;
-  for (let i = 0; i < n; i++) bytes += 11 + (lengths[i] = Buffer.byteLength(b.events[i].message, "utf8"));
+  for (let i = from; i < to; i++) bytes += 11 + sizes[i];
   const w = new ByteWriter(16 + b.account.length + (b.logGroup.length + b.logStream.length + (b.groupId?.length ?? 0)) * 3);
   w.byte(VERSION);
   w.string(b.account);
@@ -45,16 +87,29 @@ export function encodeLogBatch(b: LogBatch): Uint8Array {
   const out = Buffer.allocUnsafe(head.length + bytes);
   out.set(head, 0);
   let at = head.length;
-  let previous = n ? b.events[0].timestamp : 0;
+  let previous = n ? timestamps[from] : 0;
   if (n) at = out.writeDoubleBE(previous, at);
-  for (let i = 0; i < n; i++) {
-    const e = b.events[i];
+  for (let i = from; i < to; i++) {
+    const t = timestamps[i];
     // Deltas are unsigned: stored order is timestamp order.
-    if (!(e.timestamp >= previous) || !Number.isSafeInteger(e.timestamp - previous)) throw new RangeError("log batch events must be in timestamp order");
-    at = writeVarint(out, at, e.timestamp - previous);
-    previous = e.timestamp;
-    at = writeVarint(out, at, lengths[i]);
-    at += out.write(e.message, at, lengths[i], "utf8");
+    if (!(t >= previous) || !Number.isSafeInteger(t - previous)) throw new RangeError("log batch events must be in timestamp order");
+    at = writeVarint(out, at, t - previous);
+    previous = t;
+    const size = sizes[i];
+    at = writeVarint(out, at, size);
+    const m = messages?.[i];
+    if (typeof m === "string") at += out.write(m, at, size, "utf8");
+    else {
+      const start = starts![i];
+      if (start >= 0) {
+        source!.copy(out, at, start, start + size);
+        at += size;
+      } else {
+        const next = unescapeJsonString(source!, ~start, out, at);
+        if (next !== at + size) throw new RangeError("a message's decoded length differs from its size");
+        at = next;
+      }
+    }
   }
   return out.subarray(0, at);
 }

@@ -9,7 +9,7 @@ import { RetentionPolicy, StorageType } from "nats";
 import { ensureStream, getNats } from "../../storage/nats.js";
 import { readSubject } from "../../storage/stream-read.js";
 import { registerShard } from "../../storage/stream-shards.js";
-import { encodeLogBatch, type LogBatch } from "./batch-codec.js";
+import { encodeLogBatchColumns, type EventColumns, type LogBatch } from "./batch-codec.js";
 
 export const LOG_EVENTS_STREAM = "CW_LOGS_EVENTS";
 /** Fixed per deployment: changing it re-homes streams while their events are buffered. */
@@ -57,34 +57,34 @@ export function ensureLogEventsStream(): Promise<void> {
 const PAYLOAD_SLACK = 16 * 1024;
 
 /**
- * Appends a batch; resolves once JetStream acknowledged every part (the 200
- * is durable). A batch larger than the server's max_payload goes in parts,
- * each with its own message id from `retryKey`, so a retry stores none twice.
- * Returns the stream sequence of each part.
+ * Appends events [from, to) of `cols` as one batch; resolves once JetStream
+ * acknowledged every part (the 200 is durable). A batch larger than the
+ * server's max_payload goes in parts, each with its own message id from
+ * `retryKey`, so a retry stores none twice. Returns the stream sequence of
+ * each part.
  */
-export async function publishLogBatch(batch: LogBatch, retryKey?: string): Promise<number[]> {
+export async function publishLogBatch(header: Omit<LogBatch, "events">, cols: EventColumns, from: number, to: number, retryKey?: string): Promise<number[]> {
   await ensureLogEventsStream();
   const { nc, js } = await getNats();
   const max = Math.max(64 * 1024, (nc.info?.max_payload ?? 1024 * 1024) - PAYLOAD_SLACK);
   const parts: Uint8Array[] = [];
-  const whole = encodeLogBatch(batch);
+  const whole = encodeLogBatchColumns(header, cols, from, to);
   if (whole.length <= max) parts.push(whole);
   else {
-    let from = 0;
-    while (from < batch.events.length) {
-      let bytes = 256;
-      let to = from;
-      while (to < batch.events.length && (to === from || bytes + batch.events[to].message.length * 3 + 16 <= max)) {
-        bytes += batch.events[to].message.length * 3 + 16;
-        to++;
-      }
-      parts.push(encodeLogBatch({ ...batch, events: batch.events.slice(from, to) }));
-      from = to;
+    // Parts by the encoder's bound: the header, 8 bytes, and 11 + the UTF-8 length an event.
+    const budget = max - 64 - 3 * (header.account.length + header.logGroup.length + header.logStream.length + (header.groupId?.length ?? 0));
+    let first = from;
+    while (first < to) {
+      let bytes = 8;
+      let end = first;
+      while (end < to && (end === first || bytes + 11 + cols.sizes[end] <= budget)) bytes += 11 + cols.sizes[end++];
+      parts.push(encodeLogBatchColumns(header, cols, first, end));
+      first = end;
     }
   }
-  const subject = logEventsSubject(batch.account, logPartitionOf(batch.logGroup, batch.logStream));
+  const subject = logEventsSubject(header.account, logPartitionOf(header.logGroup, header.logStream));
   const acks = await Promise.all(
-    parts.map((bytes, i) => js.publish(subject, bytes, retryKey ? { msgID: `${batch.account}.${retryKey}.${i}` } : undefined)),
+    parts.map((bytes, i) => js.publish(subject, bytes, retryKey ? { msgID: `${header.account}.${retryKey}.${i}` } : undefined)),
   );
   return acks.map((a) => a.seq);
 }

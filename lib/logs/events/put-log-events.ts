@@ -11,7 +11,7 @@ import { getConfig } from "../../config/config.js";
 import { invalidParameter } from "../errors.js";
 import { effectiveRetentionDays } from "../group-records.js";
 import { ingestRecords } from "../ingest-records.js";
-import type { LogBatch } from "./batch-codec.js";
+import { columnsOf, type EventColumns } from "./batch-codec.js";
 import { noteIngest } from "./ingest-notes.js";
 import { publishLogBatch } from "./event-buffer.js";
 import { checkIngestBacklog } from "./backlog.js";
@@ -29,24 +29,30 @@ export interface PutContext {
   retryKey?: string;
   /** The service clock; tests pass their own. */
   now?: number;
+  /**
+   * The events as the front's JSON reader took them from the body
+   * (put-log-events-json.ts): `input.logEvents` is then absent.
+   */
+  events?: EventColumns;
 }
 
 export async function putLogEvents(accountId: string, _region: string, input: PutLogEventsRequest, ctx: PutContext = {}): Promise<PutLogEventsResponse> {
   // The model's constraints (lengths, 1–10,000 events, required members) are the validation stage's (lib/validation).
-  const events = input.logEvents!;
+  const events = ctx.events ?? columnsOf(input.logEvents as { timestamp: number; message: string }[]);
+  const { count, timestamps: ts, sizes } = events;
   const group = input.logGroupName!;
   const stream = input.logStreamName!;
 
   const maxEvent = getConfig().logs.maxEventSize;
   let total = 0;
-  for (const e of events) {
-    const size = Buffer.byteLength(e.message!, "utf8") + EVENT_OVERHEAD;
+  for (let i = 0; i < count; i++) {
+    const size = sizes[i] + EVENT_OVERHEAD;
     if (size > maxEvent) throw invalidParameter(`Log event too large: ${size} bytes exceeds limit of ${maxEvent}`);
     total += size;
   }
   if (total > MAX_BATCH_BYTES) throw invalidParameter(`Upload too large: ${total} bytes exceeds limit of ${MAX_BATCH_BYTES}`);
-  for (let i = 1; i < events.length; i++) {
-    if (events[i].timestamp! < events[i - 1].timestamp!) {
+  for (let i = 1; i < count; i++) {
+    if (ts[i] < ts[i - 1]) {
       throw invalidParameter("Log events in a single PutLogEvents request must be in chronological order.");
     }
   }
@@ -60,42 +66,31 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
   const expiredBefore = now - retentionDays * DAY;
   const tooOldBefore = now - TOO_OLD_MS;
   let tooOld = 0;
-  while (tooOld < events.length && events[tooOld].timestamp! < tooOldBefore) tooOld++;
+  while (tooOld < count && ts[tooOld] < tooOldBefore) tooOld++;
   let expired = 0;
-  while (expired < events.length && events[expired].timestamp! < expiredBefore) expired++;
-  let tooNew = events.length;
-  while (tooNew > 0 && events[tooNew - 1].timestamp! > now + TOO_NEW_MS) tooNew--;
+  while (expired < count && ts[expired] < expiredBefore) expired++;
+  let tooNew = count;
+  while (tooNew > 0 && ts[tooNew - 1] > now + TOO_NEW_MS) tooNew--;
   const from = Math.max(tooOld, expired);
-  const accepted = from < tooNew ? events.slice(from, tooNew) : [];
   // The API reference: the 24-hour rule applies to the events that are valid.
-  if (accepted.length && accepted[accepted.length - 1].timestamp! - accepted[0].timestamp! > MAX_SPAN_MS) {
+  if (from < tooNew && ts[tooNew - 1] - ts[from] > MAX_SPAN_MS) {
     throw invalidParameter("The batch of log events in a single PutLogEvents request cannot span more than 24 hours.");
   }
 
   const out: PutLogEventsResponse = {};
   let lastSeq = 0;
-  if (accepted.length) {
-    const batch: LogBatch = {
-      account: accountId,
-      logGroup: group,
-      logStream: stream,
-      ingestionTime: now,
-      // The SDK's decoded events as they are (timestamp and message checked above): no copy per event.
-      events: accepted as LogBatch["events"],
-      groupId: g.id,
-      streamCreated: s.value.creationTime,
-    };
-    const seqs = await publishLogBatch(batch, ctx.retryKey);
+  if (from < tooNew) {
+    const header = { account: accountId, logGroup: group, logStream: stream, ingestionTime: now, groupId: g.id, streamCreated: s.value.creationTime };
+    const seqs = await publishLogBatch(header, events, from, tooNew, ctx.retryKey);
     lastSeq = seqs[seqs.length - 1];
     // Stored already: a failed write of the stream record must not fail the call (the compactor sets it exactly).
-    const [first, last] = [accepted[0].timestamp!, accepted[accepted.length - 1].timestamp!];
-    const note = { account: accountId, logGroup: group, logStream: stream, creationTime: s.value.creationTime, firstEventTimestamp: first, lastEventTimestamp: last, ingestionTime: now };
+    const note = { account: accountId, logGroup: group, logStream: stream, creationTime: s.value.creationTime, firstEventTimestamp: ts[from], lastEventTimestamp: ts[tooNew - 1], ingestionTime: now };
     await noteIngest(note, s).catch(() => undefined);
   }
   // Deprecated but still answered (recorded AWS answers carry a 56-digit token).
   out.nextSequenceToken = sequenceToken(lastSeq, now);
   const rejected: RejectedLogEventsInfo = {};
-  if (tooNew < events.length) rejected.tooNewLogEventStartIndex = tooNew;
+  if (tooNew < count) rejected.tooNewLogEventStartIndex = tooNew;
   if (tooOld > 0) rejected.tooOldLogEventEndIndex = tooOld;
   if (expired > 0) rejected.expiredLogEventEndIndex = expired;
   if (Object.keys(rejected).length) out.rejectedLogEventsInfo = rejected;

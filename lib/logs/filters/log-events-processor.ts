@@ -16,7 +16,7 @@ import { isServiceError } from "../../errors.js";
 import { putMetricData } from "../../metrics/put-metric-data.js";
 import { getConfig } from "../../config/config.js";
 import { extractEmf, mayBeEmf } from "../emf/extract.js";
-import { decodeLogBatch, type LogBatch } from "../events/batch-codec.js";
+import { decodeLogBatch, decodeLogBatchHeader, type LogBatch, type LogBatchHeader } from "../events/batch-codec.js";
 import { streamHash } from "../events/event-buffer.js";
 import { makeEventId } from "../events/event-id.js";
 import { compileFilterPattern, type FilterPattern } from "../patterns/index.js";
@@ -80,15 +80,19 @@ function metricFilterDatum(filter: MetricFilterRecord, pattern: FilterPattern, m
   return { namespace: t.metricNamespace!, datum };
 }
 
+const EMF_MARK = Buffer.from('"_aws"');
+/** Whether some message of a batch may be an EMF document (mayBeEmf): one search of its bytes. */
+const mayHoldEmf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(EMF_MARK) >= 0;
+
 /** Envelopes stay well under a Kinesis record's 1 MB once gzipped. */
 const MAX_ENVELOPE_TEXT = 256 * 1024;
 
 export async function processLogBatches(records: BufferRecord[], now = Date.now()): Promise<ProcessResult> {
   const result: ProcessResult = { events: 0, datapoints: 0, deliveries: 0 };
-  const batches: { seq: number; batch: LogBatch }[] = [];
+  const headers: { seq: number; data: Uint8Array; header: LogBatchHeader }[] = [];
   for (const r of records) {
     try {
-      batches.push({ seq: r.seq, batch: decodeLogBatch(r.data) });
+      headers.push({ seq: r.seq, data: r.data, header: decodeLogBatchHeader(r.data) });
     } catch (e) {
       console.error(`LogEventsProcessor: skipping undecodable buffer message ${r.seq}`, e);
     }
@@ -105,12 +109,21 @@ export async function processLogBatches(records: BufferRecord[], now = Date.now(
   const deliveries: Promise<void>[] = [];
 
   const filtersOf = new Map<string, ReturnType<typeof readGroupFilters>>();
-  for (const { seq, batch } of batches) {
-    result.events += batch.events.length;
-    const groupKey = `${batch.account}\n${batch.logGroup}\n${batch.groupId ?? ""}`;
+  for (const { seq, data, header } of headers) {
+    result.events += header.eventCount;
+    const groupKey = `${header.account}\n${header.logGroup}\n${header.groupId ?? ""}`;
     let pending = filtersOf.get(groupKey);
-    if (!pending) filtersOf.set(groupKey, (pending = readGroupFilters(batch.account, batch.logGroup, batch.groupId)));
+    if (!pending) filtersOf.set(groupKey, (pending = readGroupFilters(header.account, header.logGroup, header.groupId)));
     const filters = await pending;
+    // A group without filters whose batch never spells `"_aws"` has nothing to do here: its messages are not decoded.
+    if (!filters?.metricFilters.length && !filters?.subscriptionFilters.length && !mayHoldEmf(data)) continue;
+    let batch: LogBatch;
+    try {
+      batch = decodeLogBatch(data);
+    } catch (e) {
+      console.error(`LogEventsProcessor: skipping undecodable buffer message ${seq}`, e);
+      continue;
+    }
 
     for (const e of batch.events) {
       if (mayBeEmf(e.message)) {
@@ -157,8 +170,8 @@ export async function processLogBatches(records: BufferRecord[], now = Date.now(
   }
   await Promise.all(deliveries);
 
-  const first = batches[0]?.seq ?? 0;
-  const last = batches[batches.length - 1]?.seq ?? 0;
+  const first = headers[0]?.seq ?? 0;
+  const last = headers[headers.length - 1]?.seq ?? 0;
   const max = getConfig().maxMetricsPerRequest;
   const puts: Promise<void>[] = [];
   for (const { account, namespace, data } of metrics.values()) {
