@@ -9,11 +9,19 @@
  * At the end: stored = acknowledged (SampleCount summed over every series)
  * and every churned series listed.
  *
- * Overload: `--minutes 5 --rate 16000` (twice what the machine sustains)
- * shows Throttling answers counted apart, lag and RSS bounded, and still
- * stored = acknowledged (throttled requests are not retried here).
+ * The writers are closed-loop by default: each waits for its answer before
+ * sending again, so a service that falls behind slows them down (throttled
+ * requests are not retried). `--open` makes them open-loop, as many agents
+ * each sending on its own schedule are: every batch is started at its time
+ * whatever the answers, so requests in flight grow when the service falls
+ * behind, and each client retries Throttling with backoff as the SDK's
+ * default (standard, 3 attempts) does. The table then counts every throttled
+ * answer, the calls that gave up after their attempts, the datums started a
+ * second and the most calls in flight; `--max-in-flight` (default 1024) bounds the
+ * bench's own memory, batches past it are counted as skipped. Overload:
+ * `--open --minutes 3 --rate 250000 --writers 16`.
  *
- *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--detail]
+ *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--open] [--detail]
  *
  * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
  * heap and arenas, other anonymous memory such as V8's heaps, file-backed) and nats-server's view
@@ -39,6 +47,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { startStack, type Stack } from "../test/support/stack.js";
 import { machine, numberArg, rssMb, smapsMb } from "./common.js";
@@ -52,6 +61,10 @@ const NS_STEADY = "Soak/Steady";
 const NS_CHURN = "Soak/Churn";
 const PODS_PER_MINUTE = 50;
 const DETAIL = process.argv.includes("--detail");
+const OPEN = process.argv.includes("--open");
+const MAX_IN_FLIGHT = numberArg("max-in-flight", 1024);
+
+const isThrottling = (e: any) => /Throttl/.test(e?.name ?? "") || e?.message === "Rate exceeded";
 
 const config = (stack: Stack) => ({
   endpoint: stack.endpoint,
@@ -64,7 +77,13 @@ class Op {
   latencies: number[] = [];
   errors = 0;
   serverErrors = 0;
+  /** Throttling answers: every attempt's, when a client counts them (open-loop), else each call's. */
   throttled = 0;
+  /** Calls that still had Throttling after the client's retries (open-loop). */
+  gaveUp = 0;
+  /** The same two over the whole run. */
+  readonly total = { throttled: 0, gaveUp: 0 };
+  constructor(readonly countsAttempts = false) {}
   async time<T>(fn: () => Promise<T>): Promise<T | undefined> {
     const t0 = performance.now();
     try {
@@ -74,20 +93,39 @@ class Op {
     } catch (e: any) {
       const status = e?.$metadata?.httpStatusCode ?? 0;
       if (status >= 500) this.serverErrors++;
-      else if (/Throttl/.test(e?.name ?? "") || e?.message === "Rate exceeded") this.throttled++;
+      else if (isThrottling(e)) this.countsAttempts ? (this.gaveUp++, this.total.gaveUp++) : this.noteThrottled();
       else this.errors++;
       if (this.errors + this.serverErrors < 5 && status !== 400) console.error(`error: ${e?.name}: ${e?.message}`);
       return undefined;
     }
   }
-  take(): { n: number; p50: number; p99: number; errors: number; serverErrors: number; throttled: number } {
+  noteThrottled(): void {
+    this.throttled++;
+    this.total.throttled++;
+  }
+  take(): { n: number; p50: number; p99: number; errors: number; serverErrors: number; throttled: number; gaveUp: number } {
     const s = this.latencies.sort((a, b) => a - b);
     const q = (x: number) => s[Math.min(s.length - 1, Math.floor(x * s.length))] ?? NaN;
-    const out = { n: s.length, p50: q(0.5), p99: q(0.99), errors: this.errors, serverErrors: this.serverErrors, throttled: this.throttled };
+    const out = { n: s.length, p50: q(0.5), p99: q(0.99), errors: this.errors, serverErrors: this.serverErrors, throttled: this.throttled, gaveUp: this.gaveUp };
     this.latencies = [];
-    this.errors = this.serverErrors = this.throttled = 0;
+    this.errors = this.serverErrors = this.throttled = this.gaveUp = 0;
     return out;
   }
+}
+
+/** Counts every Throttling answer a client gets, retried or not: the middleware runs once per attempt, inside the retries. */
+function countThrottledAnswers(client: CloudWatchClient, op: Op): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (e) {
+        if (isThrottling(e)) op.noteThrottled();
+        throw e;
+      }
+    },
+    { step: "deserialize", name: "countThrottledAnswers", priority: "high" },
+  );
 }
 
 
@@ -170,7 +208,9 @@ async function natsHeap(profileUrl: string): Promise<string> {
 
 async function main() {
   console.log(machine());
-  console.log(`soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} writers; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`);
+  console.log(
+    `soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} ${OPEN ? "open-loop writers (SDK retries)" : "closed-loop writers"}; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`,
+  );
   const stack = await startStack({ natsMonitor: DETAIL });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
@@ -181,9 +221,15 @@ async function main() {
   const nats = natsPid(stack.natsUrl);
   const started = Date.now();
   const deadline = started + MINUTES * 60_000;
-  const ops = { put: new Op(), gmd: new Op(), gms: new Op(), list: new Op(), dash: new Op(), logs: new Op() };
+  const ops = { put: new Op(OPEN), gmd: new Op(), gms: new Op(), list: new Op(), dash: new Op(), logs: new Op() };
   let acknowledged = 0;
   let minuteAck = 0;
+  let minuteSent = 0;
+  let sent = 0;
+  let skipped = 0;
+  let skippedTotal = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const churned = new Set<string>();
 
   const steadyDatum = (n: number, now: Date): MetricDatum => ({
@@ -192,29 +238,62 @@ async function main() {
     Timestamp: now,
     Value: Math.random() * 100,
   });
+  /** Batch `i`, sent now, counted once acknowledged. */
+  const sendBatch = async (client: CloudWatchClient, i: number) => {
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const minute = Math.floor((Date.now() - started) / 60_000);
+    const churn = i % 10 === 0; // 10% of the batches
+    const data = Array.from({ length: BATCH }, (_, k) =>
+      churn
+        ? { MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: `pod-${minute}-${k % PODS_PER_MINUTE}` }], Timestamp: now, Value: k }
+        : steadyDatum(i * BATCH + k, now),
+    );
+    minuteSent += BATCH;
+    sent += BATCH;
+    const ok = await ops.put.time(() => client.send(new PutMetricDataCommand({ Namespace: churn ? NS_CHURN : NS_STEADY, MetricData: data })));
+    if (ok) {
+      acknowledged += BATCH;
+      minuteAck += BATCH;
+      if (churn) for (let k = 0; k < PODS_PER_MINUTE; k++) churned.add(`pod-${minute}-${k}`);
+    }
+  };
+  const spacing = (WRITERS * BATCH * 1000) / RATE;
   const writer = async (w: number) => {
     const client = new CloudWatchClient(config(stack));
-    const spacing = (WRITERS * BATCH * 1000) / RATE;
     let due = Date.now();
     for (let i = w; Date.now() < deadline; i += WRITERS) {
       due += spacing;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
-      const minute = Math.floor((Date.now() - started) / 60_000);
-      const churn = i % 10 === 0; // 10% of the batches
-      const data = Array.from({ length: BATCH }, (_, k) =>
-        churn
-          ? { MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: `pod-${minute}-${k % PODS_PER_MINUTE}` }], Timestamp: now, Value: k }
-          : steadyDatum(i * BATCH + k, now),
-      );
-      const ok = await ops.put.time(() => client.send(new PutMetricDataCommand({ Namespace: churn ? NS_CHURN : NS_STEADY, MetricData: data })));
-      if (ok) {
-        acknowledged += BATCH;
-        minuteAck += BATCH;
-        if (churn) for (let k = 0; k < PODS_PER_MINUTE; k++) churned.add(`pod-${minute}-${k}`);
-      }
+      await sendBatch(client, i);
     }
+    client.destroy();
+  };
+  // Each batch started at its time, answered or not; the writers start spread over one spacing.
+  const openWriter = async (w: number) => {
+    const client = new CloudWatchClient({ ...config(stack), maxAttempts: 3 });
+    countThrottledAnswers(client, ops.put);
+    const pending = new Set<Promise<void>>();
+    let due = Date.now() + (w * spacing) / WRITERS;
+    // Starts stop at the deadline even when behind: the schedule's rest is not sent late.
+    for (let i = w; due < deadline && Date.now() < deadline; i += WRITERS, due += spacing) {
+      const wait = due - Date.now();
+      // Behind its schedule (the bench's own CPU is short), a writer starts what is due, letting answers in between.
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+      if (inFlight >= MAX_IN_FLIGHT) {
+        skipped += BATCH;
+        skippedTotal += BATCH;
+        continue;
+      }
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const call: Promise<void> = sendBatch(client, i).finally(() => {
+        inFlight--;
+        pending.delete(call);
+      });
+      pending.add(call);
+    }
+    await Promise.all(pending);
     client.destroy();
   };
   const every = (ms: number, fn: () => Promise<unknown>) =>
@@ -263,7 +342,9 @@ async function main() {
     }),
   ];
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
-  console.log("min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  lag s  rss svc/nats MiB  heaps used/total MiB");
+  console.log(
+    `min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  lag s  rss svc/nats MiB${OPEN ? "  sent/s gave-up in-flight skipped" : ""}  load  heaps used/total MiB`,
+  );
   const report = setInterval(async () => {
     const minute = Math.round((Date.now() - started) / 60_000);
     const memory = await fetch(`${stack.endpoint}/_hive/memory`).then((r) => r.json()).catch(() => undefined);
@@ -283,14 +364,17 @@ async function main() {
         String(all.reduce((n, x) => n + x.throttled, 0)).padStart(9),
         maxLag.toFixed(0).padStart(6),
         `${fmt(rssMb(stack.servicePid()))}/${fmt(rssMb(nats))}`.padStart(16),
+        ...(OPEN ? [fmt(minuteSent / 60).padStart(7), String(o.put.gaveUp).padStart(7), String(maxInFlight).padStart(9), String(skipped).padStart(7)] : []),
+        loadavg()[0].toFixed(1).padStart(5),
         ` ${heaps}`,
       ].join(" "),
     );
-    minuteAck = 0;
+    minuteAck = minuteSent = skipped = 0;
+    maxInFlight = inFlight;
     maxLag = 0;
     if (DETAIL) console.log(`     ${await detail(stack)}`);
   }, 60_000);
-  await Promise.all([...Array.from({ length: WRITERS }, (_, w) => writer(w)), ...readers]);
+  await Promise.all([...Array.from({ length: WRITERS }, (_, w) => (OPEN ? openWriter(w) : writer(w))), ...readers]);
   clearInterval(report);
 
   // Stored = acknowledged, counted until equal or two minutes have passed: a
@@ -321,6 +405,13 @@ async function main() {
     token = page.NextToken;
   } while (token);
   const missing = [...churned].filter((p) => !listed.has(p));
+  const n = (x: number) => x.toLocaleString("en-US");
+  if (OPEN) {
+    console.log(
+      `\nsent ${n(sent)} datums (${n(Math.round(sent / MINUTES / 60))}/s of ${n(RATE)}/s asked; ${n(skippedTotal)} skipped at ${MAX_IN_FLIGHT} in flight); ` +
+        `${n(ops.put.total.throttled)} Throttling answers, ${n(ops.put.total.gaveUp)} calls gave up after 3 attempts`,
+    );
+  }
   console.log(`\nacknowledged ${acknowledged.toLocaleString("en-US")}, stored ${stored.toLocaleString("en-US")}: ${stored === acknowledged ? "equal" : "DIFFERENT"}`);
   console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
   cw.destroy();

@@ -30,9 +30,25 @@ export interface HttpServerOptions {
   frontTimeoutMs?: number;
   /** Fires a scheduled function now (`POST /_hive/schedule/<LogicalId>[?event=Name]`); local mode only. */
   fireSchedule?: (logicalId: string, eventName?: string) => Promise<unknown>;
+  /**
+   * Admission of an API request once its body has arrived: the release of
+   * what it holds, called once its answer is written, or the error to answer
+   * at once without invoking anything (the service's throttling error).
+   */
+  admit?: (request: AdmissionRequest) => (() => void) | ServiceError;
   /** Each isolate's memory and the process's RSS against its budget (`GET /_hive/memory`). */
   memoryReport?: () => Promise<MemoryReport>;
   log?: (message: string, error?: unknown) => void;
+}
+
+export interface AdmissionRequest {
+  method: string;
+  path: string;
+  query: string;
+  /** Names lower-cased. */
+  headers: Record<string, string>;
+  /** As received (gzip stays gzip). */
+  body: Buffer;
 }
 
 export interface RunningHttpServer {
@@ -253,14 +269,22 @@ export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpSer
     req.on("end", () => {
       if (tooLarge) return;
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      let release: (() => void) | undefined;
+      if (opts.admit) {
+        const q = url.indexOf("?");
+        const admitted = opts.admit({ method: req.method ?? "GET", path: q < 0 ? url : url.slice(0, q), query: q < 0 ? "" : url.slice(q + 1), headers, body });
+        if (admitted instanceof ServiceError) return sendEncoded(res, earlyError(req, headers, admitted));
+        release = admitted;
+      }
       let event: APIGatewayProxyEventV2;
       try {
         event = buildEvent(req, headers, body);
       } catch (e) {
+        release?.();
         log("bad request", e);
         return sendEncoded(res, earlyError(req, headers, protocolError("MalformedInput", "The request could not be read.")));
       }
-      invokeFunction(front, event, opts.frontTimeoutMs).then(
+      invokeFunction(front, event, opts.frontTimeoutMs).finally(() => release?.()).then(
         (result) => {
           try {
             sendResult(res, result);

@@ -16,6 +16,7 @@ import { closeNats, ensureNatsResources } from "../lib/storage/nats.js";
 import { ensureBucket, getS3 } from "../lib/storage/s3.js";
 import { buildAll, stopEsbuild } from "./build.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
+import { ReservedConcurrency } from "./reserved-concurrency.js";
 import { startNatsServer, startS3Server, type RunningServer } from "./processes.js";
 import { startScheduler, type Scheduler, type ScheduledTarget } from "./scheduler.js";
 import { streamTargets } from "./stream-trigger.js";
@@ -179,7 +180,8 @@ async function main(): Promise<void> {
   config = loadConfig();
 
   // 2. The template's functions, bundled in one build and loaded here.
-  const template = loadTemplate(args.template, { region: config.region });
+  // The ingest functions' ReservedConcurrentExecutions come from the configuration, as a deployment's parameter overrides.
+  const template = loadTemplate(args.template, { region: config.region, parameters: { MaxConcurrentWrites: String(config.maxConcurrentWrites) } });
   if (!template.functions.length) throw new ConfigError(`${args.template} declares no functions`);
   for (const f of template.functions) {
     for (const [k, v] of Object.entries(f.environment)) {
@@ -251,11 +253,15 @@ async function main(): Promise<void> {
     if (worker) isolates.push(...(await askMemory(worker)));
     return { rssMb: rssMb(), budgetMb: config.memoryBudgetMb, isolates };
   };
+  const reserved = new ReservedConcurrency(template.functions);
   const reporter = setInterval(() => {
     memoryReport().then((r) => log(formatMemoryReport(r)), (e) => log("memory report failed", e));
+    const throttled = [...reserved.takeThrottled()].map(([id, n]) => `${id} ${n}`);
+    if (throttled.length) log(`throttled in the last minute (ReservedConcurrentExecutions): ${throttled.join(", ")}`);
   }, MEMORY_REPORT_MS);
   reporter.unref();
   http = await startHttpServer({
+    admit: reserved.admit,
     memoryReport,
     host: config.host,
     port: config.port,

@@ -40,6 +40,11 @@ export interface TemplateFunction {
   buildMethod?: string;
   timeoutSeconds: number;
   memorySize?: number;
+  /**
+   * ReservedConcurrentExecutions: at most this many invocations at once; one
+   * past it is throttled, as Lambda throttles it (0 throttles every one).
+   */
+  reservedConcurrency?: number;
   environment: Record<string, string>;
   events: TemplateEvent[];
   schedules: ScheduleEvent[];
@@ -252,6 +257,12 @@ export function interpretTemplate(raw: Record<string, any>, path = "template.yam
     }
     const timeout = Number(props.Timeout ?? globals.Timeout ?? 3);
     const memory = props.MemorySize ?? globals.MemorySize;
+    const reserved = resolveIntrinsics(props.ReservedConcurrentExecutions ?? globals.ReservedConcurrentExecutions, ctx);
+    // `!Ref AWS::NoValue` resolves to "": the property is left out.
+    const reservedConcurrency = reserved === undefined || reserved === "" ? undefined : Number(reserved);
+    if (reservedConcurrency !== undefined && !(Number.isInteger(reservedConcurrency) && reservedConcurrency >= 0)) {
+      throw new Error(`${where}: ReservedConcurrentExecutions must be a whole number of 0 or more, got ${JSON.stringify(reserved)}`);
+    }
     functions.push({
       logicalId,
       handler,
@@ -262,6 +273,7 @@ export function interpretTemplate(raw: Record<string, any>, path = "template.yam
       buildMethod: res.Metadata?.BuildMethod,
       timeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 3,
       memorySize: memory === undefined ? undefined : Number(memory),
+      reservedConcurrency,
       environment,
       events,
       schedules,

@@ -5,8 +5,9 @@
 import middy from "@middy/core";
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { storeTelemetry } from "../../lib/collector/telemetry-batch.js";
+import { rawBytes } from "../../lib/runtime/raw-bytes.js";
 
 export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
-  await storeTelemetry(event.Records.map((r) => ({ subject: r.kinesis.partitionKey, data: Buffer.from(r.kinesis.data, "base64"), seq: Number(r.kinesis.sequenceNumber) })));
+  await storeTelemetry(event.Records.map((r) => ({ subject: r.kinesis.partitionKey, data: rawBytes(r.kinesis, "data"), seq: Number(r.kinesis.sequenceNumber) })));
   return { batchItemFailures: [] };
 });

@@ -1,6 +1,6 @@
 /**
- * Scheduled every minute: compaction loops until just before the next
- * minute's invocation (passes back to back while there is work), so buffered
+ * Scheduled every minute: compaction loops until the next minute's
+ * invocation (passes back to back while there is work), so buffered
  * events reach S3 about a pass after they are due. An input
  * `{"once": true, "force": true}` runs one pass that flushes everything (the
  * template's disabled `Drain` event).

@@ -7,11 +7,12 @@ import middy from "@middy/core";
 import type { KinesisStreamEvent, KinesisStreamBatchResponse } from "aws-lambda";
 import { aggregateBatch } from "../../lib/metrics/write/aggregator.js";
 import { compactSoon } from "../../lib/metrics/write/compaction.js";
+import { rawBytes } from "../../lib/runtime/raw-bytes.js";
 
 export const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse>().handler(async (event) => {
   const batch = event.Records.map((r) => ({
     seq: Number(r.kinesis.sequenceNumber),
-    data: Buffer.from(r.kinesis.data, "base64"),
+    data: rawBytes(r.kinesis, "data"),
   }));
   const started = performance.now();
   const { partition, datapoints, chunks } = await aggregateBatch(batch);

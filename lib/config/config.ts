@@ -42,6 +42,8 @@ export interface Config {
   natsMemoryLimitMb: number;
   /** Seconds of unaggregated metric data past which PutMetricData is throttled. */
   maxIngestLagSeconds: number;
+  /** PutMetricData and PutLogEvents calls in flight per process (their ReservedConcurrentExecutions); past it, throttled. */
+  maxConcurrentWrites: number;
   credentials: Credential[];
   storage: {
     bucket: string;
@@ -119,6 +121,11 @@ const KEYS: Key[] = [
     check: (v) => (v >= 64 ? undefined : "must be at least 64"),
   },
   { path: "max_ingest_lag", kind: "duration", default: "30s", set: (c, v) => (c.maxIngestLagSeconds = durationSeconds(v)) },
+  // template.yaml's MaxConcurrentWrites has the same default; 0 throttles every write, as Lambda's reserved concurrency 0 does.
+  {
+    path: "max_concurrent_writes", kind: "int", default: 64, set: (c, v) => (c.maxConcurrentWrites = v),
+    check: (v) => (v >= 0 ? undefined : "must be 0 or more"),
+  },
   { path: "credentials", kind: "credentials", default: [], set: (c, v) => (c.credentials = v) },
   { path: "storage.bucket", kind: "string", default: "hive-cloudwatch-metrics", set: (c, v) => (c.storage.bucket = v), check: bucketName },
   { path: "storage.endpoint", kind: "string", default: "", set: (c, v) => (c.storage.endpoint = v) },

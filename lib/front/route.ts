@@ -4,9 +4,7 @@
  * Operations of the model that have no function yet answer NotImplemented.
  */
 import { ServiceError, notImplemented, protocolError } from "../errors.js";
-import { decodeInput, identify, operationModel } from "../protocol/index.js";
-import { readPutMetricDataJson } from "../metrics/write/put-metric-data-json.js";
-import { readPutLogEventsJson } from "../logs/events/put-log-events-json.js";
+import { decodeFast, decodeInput, identify, operationModel } from "../protocol/index.js";
 import { hasFunction, invokeFunction } from "../runtime/invoke.js";
 import { validateInput } from "../validation/validate-input.js";
 import { functionIdFor, unwrapResult, type OperationEvent } from "../runtime/operation.js";
@@ -16,11 +14,6 @@ import type { FrontEvent, WireState } from "./wire-state.js";
 const BODY_LIMITS: Record<string, number> = {
   "cloudwatch.PutMetricData": 1_048_576,
 };
-
-/** HIVE_PUT_METRIC_DATA_READER=general turns the fast reader off, only so that benchmarks can compare the two paths. */
-const FAST_PUT_READER = process.env.HIVE_PUT_METRIC_DATA_READER !== "general";
-/** HIVE_PUT_LOG_EVENTS_READER=general does the same for PutLogEvents. */
-const FAST_LOGS_READER = process.env.HIVE_PUT_LOG_EVENTS_READER !== "general";
 
 export async function route(event: FrontEvent): Promise<unknown> {
   const wire = event.wire;
@@ -32,12 +25,15 @@ export async function route(event: FrontEvent): Promise<unknown> {
     throw protocolError("RequestEntityTooLarge", `Request size ${wire.rawBody.length} exceeded ${limit} bytes.`);
   }
   // Decoded and validated even when no function serves the operation: a bad input is a bad input.
-  // PutMetricData's JSON body goes straight to ingest datums when it can (the hot path of ingest).
-  const prepared = FAST_PUT_READER && id.protocol === "json" && op.name === "PutMetricData" && id.service.name === "cloudwatch" ? readPutMetricDataJson(wire.body, Date.now()) : undefined;
-  // PutLogEvents' events go from the body to their columns (the hot path of log ingest); the reader checked every rule of the model.
-  const logs = FAST_LOGS_READER && id.protocol === "json" && op.name === "PutLogEvents" && id.service.name === "logs" ? readPutLogEventsJson(wire.body) : undefined;
-  const input = prepared ? { Namespace: prepared.namespace } : logs ? logs.input : await decodeInput(id, op, wire.body);
-  if (!logs) validateInput(id.service.name, op.name, input);
+  // A hot path's body goes straight to the form its function keeps when it can (lib/protocol/fast-decoders.ts);
+  // a fast decoder takes only bodies that meet every rule of the model, which it checked itself.
+  const fast = decodeFast(id, op, wire.body);
+  let input: unknown;
+  if (fast !== undefined) input = fast.input;
+  else {
+    input = await decodeInput(id, op, wire.body);
+    validateInput(id.service.name, op.name, input);
+  }
   const functionId = functionIdFor(id.service.name, op.name);
   if (!hasFunction(functionId)) throw notImplemented(op.name);
   const opEvent: OperationEvent = {
@@ -48,7 +44,7 @@ export async function route(event: FrontEvent): Promise<unknown> {
     requestId: wire.requestId,
     retryKey: retryKeyOf(wire),
     input,
-    prepared: prepared ?? logs?.events,
+    prepared: fast?.prepared,
   };
   return unwrapResult(await invokeFunction(functionId, opEvent));
 }

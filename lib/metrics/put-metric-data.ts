@@ -16,11 +16,8 @@ const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
 const TWO_HOURS_MS = 2 * 3600 * 1000;
 const NAMESPACE = /^[0-9A-Za-z.\-_/#: ]+$/;
 
-/** A PutMetricData request read straight from its body into ingest datums, every rule checked. */
-export interface PreparedMetricData {
-  namespace: string;
-  data: IngestDatum[];
-}
+/** A PutMetricData request's datums, read straight from its body into ingest datums, every rule checked. */
+export type PreparedMetricData = IngestDatum[];
 
 export interface PutContext {
   accountId: string;
@@ -172,12 +169,12 @@ export function ingestDatumsOf(input: PutMetricDataInput, ctx: PutContext): Inge
 }
 
 /**
- * Stores the request. `prepared`: its datums as the front already read and
- * checked them from the body (lib/metrics/write/put-metric-data-json.ts);
- * `input` then holds its Namespace alone.
+ * Stores the request. `prepared`: its datums as its fast decoder already read
+ * and checked them from the body (lib/protocol/fast-decoders.ts); `input`
+ * then holds its Namespace alone.
  */
 export async function putMetricData(input: PutMetricDataInput, ctx: PutContext, prepared?: PreparedMetricData): Promise<void> {
-  const data = prepared ? prepared.data : ingestDatumsOf(input, ctx);
+  const data = prepared ?? ingestDatumsOf(input, ctx);
   await admitIngest();
   try {
     await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data }, ctx.retryKey);

@@ -5,6 +5,7 @@
  */
 import { ServiceError, protocolError } from "../errors.js";
 import { decodeCborInput, encodeCborOutput, encodeCborValue } from "./cbor.js";
+import { fastDecoderFor, type FastDecoded } from "./fast-decoders.js";
 import { guessProtocol, type Identified, type WireProtocol } from "./identify.js";
 import { decodeJsonInput, encodeJsonOutput } from "./json.js";
 import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from "./query.js";
@@ -12,6 +13,7 @@ import type { OperationModel, ServiceModel } from "./services.js";
 
 export { identify, guessProtocol, type Identified, type WireProtocol } from "./identify.js";
 export { CLOUDWATCH, LOGS, SERVICES, type ServiceModel, type OperationModel } from "./services.js";
+export type { FastDecoded } from "./fast-decoders.js";
 
 export interface WireResponse {
   statusCode: number;
@@ -28,6 +30,15 @@ export function operationModel(id: Identified): OperationModel {
     throw protocolError("InvalidAction", `The action ${id.operation} is not valid for this web service.`);
   }
   throw protocolError("UnknownOperationException", `The operation ${id.operation} is not known to this service.`);
+}
+
+/**
+ * The body as the operation's fast decoder reads it (fast-decoders.ts), or
+ * undefined when the operation has none in this protocol or the body is not
+ * one it surely reads: decodeInput then reads it.
+ */
+export function decodeFast(id: Identified, op: OperationModel, body: Buffer): FastDecoded | undefined {
+  return fastDecoderFor(id.protocol, op)?.(body);
 }
 
 export async function decodeInput(id: Identified, op: OperationModel, body: Buffer): Promise<unknown> {

@@ -24,10 +24,11 @@ export interface OperationEvent<I = unknown> {
   retryKey?: string;
   input: I;
   /**
-   * The input as the front already read it for the function's hot path (plain
-   * data, every rule checked): PutMetricData's ingest datums, PutLogEvents'
-   * event columns; `input` then holds only the members it names. Absent for
-   * any other request.
+   * What the operation's fast decoder (lib/protocol/fast-decoders.ts) read
+   * straight into the form the function keeps (plain data, every rule
+   * checked): PutMetricData's ingest datums, PutLogEvents' event columns;
+   * `input` then holds only the other members. Absent when the general
+   * decoder read the request.
    */
   prepared?: unknown;
 }

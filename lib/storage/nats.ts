@@ -167,8 +167,12 @@ export async function nextMessage(jsm: JetStreamManager, stream: string, seq: nu
  * `from`. Stream-wide, not filtered by subject: nats-server 2.9 leaves a
  * filtered purge out of the account's storage total, which then grows until
  * JetStream's max_file_store refuses every write. The stream's last sequence
- * is read first, so a message appended meanwhile is above every bound, and
- * the last message always stays (see purgeBelow). Returns how many went.
+ * is read first, so a message appended meanwhile is above every bound. The
+ * stream's last message always stays: a stream left empty forgets its
+ * sequence when nats-server is killed within seconds (it comes back at 0 and
+ * numbers new messages from 1 again, under every mark and checkpoint kept
+ * against the old numbers). Returns how many went
+ * (test/store/storage-nats-purge.test.ts shows both).
  */
 export async function purgeBelowNeeded(jsm: JetStreamManager, stream: string, needed: { subject: string; from: number }[]): Promise<number> {
   let below = (await jsm.streams.info(stream)).state.last_seq;
@@ -200,22 +204,6 @@ export async function firstMessageFrom(jsm: JetStreamManager, stream: string, se
     directStreams.set(stream, direct);
   }
   return (await direct) ? directGet(jsm, stream, { seq, next_by_subj: subject }) : nextMessage(jsm, stream, seq, subject);
-}
-
-/**
- * Removes the messages on `filter` with a sequence below `below`, never the
- * stream's last message. nats-server (2.9) takes a purge request with
- * sequence 1 as "purge everything on the filter", so below ≤ 1, which has
- * nothing to remove, sends nothing. And a stream left empty forgets its
- * sequence when nats-server is killed within seconds: it comes back at 0 and
- * numbers new messages from 1 again, under every mark and checkpoint kept
- * against the old numbers. Keeping the last message keeps the sequence
- * (test/store/storage-nats-purge.test.ts shows both).
- */
-export async function purgeBelow(jsm: JetStreamManager, stream: string, filter: string, below: number): Promise<number> {
-  const upTo = Math.min(below, (await jsm.streams.info(stream)).state.last_seq);
-  if (upTo <= 1) return 0;
-  return (await jsm.streams.purge(stream, { filter, seq: upTo })).purged;
 }
 
 /** Creates every bucket up front, so a fresh deployment is ready before the first request. */

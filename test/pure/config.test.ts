@@ -27,6 +27,7 @@ describe("loadConfig", () => {
       port: 4566,
       memoryBudgetMb: 1024,
       natsMemoryLimitMb: 192,
+      maxConcurrentWrites: 64,
       storage: { bucket: "hive-cloudwatch-metrics" },
       rolloff: { hotRetentionHours: 24, warmRetentionDays: 7, coldRetentionDays: 365, aggregationInterval: "5m" },
       logs: { enabled: true, bufferSize: 10000, flushInterval: "30s", compression: "gzip", retentionDays: 30, maxEventSize: 262144 },
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
 retention_days = 30
 port = 5000
 nats_memory_limit_mb = 384
+max_concurrent_writes = 16
 nats_url = "nats://10.0.0.5:4222"
 
 [cloudwatch.storage]
@@ -58,6 +60,7 @@ compression = "none"
       retentionDays: 30,
       port: 5000,
       natsMemoryLimitMb: 384,
+      maxConcurrentWrites: 16,
       natsUrl: "nats://10.0.0.5:4222",
       storage: { bucket: "metrics-cold", endpoint: "http://predastore:8443" },
       rolloff: { hotRetentionHours: 12, warmRetentionDays: 7 },
@@ -102,6 +105,7 @@ compression = "none"
     [{ HIVE_CLOUDWATCH_RETENTION_DAYS: "0" }, /must be greater than 0/],
     [{ HIVE_CLOUDWATCH_CREDENTIALS: "A:sa:12" }, /account_id must be 12 digits/],
     [{ HIVE_CLOUDWATCH_NATS_MEMORY_LIMIT_MB: "32" }, /HIVE_CLOUDWATCH_NATS_MEMORY_LIMIT_MB must be at least 64/],
+    [{ HIVE_CLOUDWATCH_MAX_CONCURRENT_WRITES: "-1" }, /HIVE_CLOUDWATCH_MAX_CONCURRENT_WRITES must be 0 or more/],
   ])("rejects %o with a message naming the key", (env, message) => {
     expect(() => loadConfig({ ...LOCAL, ...env }, toml(""))).toThrow(ConfigError);
     expect(() => loadConfig({ ...LOCAL, ...env }, toml(""))).toThrow(message);

@@ -40,7 +40,7 @@ async function same(body: Buffer): Promise<boolean> {
   expect(slow, body.toString("utf8").slice(0, 300)).not.toHaveProperty("error");
   const { input, events } = slow as { input: Record<string, unknown>; events: { timestamp: number; message: string }[] };
   expect(fast.input).toEqual(input);
-  const cols = fast.events;
+  const cols = fast.prepared;
   expect(cols.count).toBe(events.length);
   expect(cols.timestamps).toEqual(events.map((e) => e.timestamp));
   expect(cols.sizes).toEqual(events.map((e) => Buffer.byteLength(e.message, "utf8")));

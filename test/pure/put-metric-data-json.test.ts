@@ -24,7 +24,7 @@ async function general(body: Buffer) {
   try {
     const input = (await decodeJsonInput(CLOUDWATCH, op.input, body)) as PutMetricDataInput;
     validateInput("cloudwatch", "PutMetricData", input);
-    return { namespace: input.Namespace, data: ingestDatumsOf(input, { accountId: "123456789012", now: NOW }) };
+    return { input: { Namespace: input.Namespace }, prepared: ingestDatumsOf(input, { accountId: "123456789012", now: NOW }) };
   } catch (e) {
     return { error: `${(e as { code?: string }).code}: ${(e as Error).message}` };
   }
@@ -129,8 +129,8 @@ describe("PutMetricData's fast JSON reader", () => {
     );
     const fast = readPutMetricDataJson(b, NOW);
     expect(fast).toBeDefined();
-    expect(fast!.data[0]).toMatchObject({ m: "metric_3", d: [["Host", "host-1"], ["Service", "checkout"]], t: NOW, u: "Percent", v: 0.30000000000000004 });
-    expect(fast!.data).toHaveLength(3); // statistic set and values: two ingest forms
+    expect(fast!.prepared[0]).toMatchObject({ m: "metric_3", d: [["Host", "host-1"], ["Service", "checkout"]], t: NOW, u: "Percent", v: 0.30000000000000004 });
+    expect(fast!.prepared).toHaveLength(3); // statistic set and values: two ingest forms
     expect(fast).toStrictEqual(await general(b));
   });
 

@@ -4,7 +4,7 @@
  * and every Schedule expression must parse.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildStandalone } from "../../local/build.js";
 import { parseSchedule } from "../../local/schedule.js";
 import { loadTemplate, parseTemplateText, interpretTemplate } from "../../local/template.js";
+import { loadConfig } from "../../lib/config/config.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const template = loadTemplate(join(ROOT, "template.yaml"));
@@ -28,6 +29,15 @@ describe("template.yaml", () => {
       expect(seen.get(key), `${f.logicalId} and ${seen.get(key)} share ${key}`).toBeUndefined();
       seen.set(key, f.logicalId);
     }
+  });
+
+  it("reserves the ingest functions' concurrency with [cloudwatch] max_concurrent_writes's default, and no other's", () => {
+    const reserved = template.functions.filter((f) => f.reservedConcurrency !== undefined);
+    expect(reserved.map((f) => f.logicalId).sort()).toEqual(["CloudWatchPutMetricData", "LogsPutLogEvents"]);
+    const empty = join(mkdtempSync(join(tmpdir(), "hive-config-")), "hive.toml");
+    writeFileSync(empty, "");
+    const { maxConcurrentWrites } = loadConfig({ HIVE_CLOUDWATCH_LOCAL: "true" }, empty);
+    for (const f of reserved) expect(f.reservedConcurrency).toBe(maxConcurrentWrites);
   });
 
   describe.each(template.functions.map((f) => [f.logicalId, f] as const))("%s", (_id, f) => {
@@ -158,6 +168,20 @@ Resources:
   it("names the function and event of a bad schedule", () => {
     const bad = text.replace("rate(5 minutes)", "rate(5 minute)");
     expect(() => interpretTemplate(parseTemplateText(bad), "t.yaml")).toThrow(/Tick\.Events\.Every: .*plural/);
+  });
+
+  it("reads ReservedConcurrentExecutions, through a parameter, and refuses one that is not a whole number of 0 or more", () => {
+    const limited = text
+      .replace("Parameters:\n", "Parameters:\n  Limit: { Type: Number, Default: 8 }\n")
+      .replace("Handler: tick.run\n", "Handler: tick.run\n      ReservedConcurrentExecutions: !Ref Limit\n");
+    expect(interpretTemplate(parseTemplateText(text)).functions[0].reservedConcurrency).toBeUndefined();
+    expect(interpretTemplate(parseTemplateText(limited)).functions[0].reservedConcurrency).toBe(8);
+    expect(interpretTemplate(parseTemplateText(limited), "t.yaml", { parameters: { Limit: "0" } }).functions[0].reservedConcurrency).toBe(0);
+    for (const bad of ["-1", "2.5", "many"]) {
+      expect(() => interpretTemplate(parseTemplateText(limited), "t.yaml", { parameters: { Limit: bad } })).toThrow(
+        /Resources\.Tick: ReservedConcurrentExecutions must be a whole number of 0 or more/,
+      );
+    }
   });
 
   it("requires a handler and an entry point", () => {

@@ -11,6 +11,7 @@ import { startTestServers, type TestServers } from "../support/servers.js";
 let servers: TestServers;
 let lib: typeof import("../../lib/logs/events/put-log-events.js") &
   typeof import("../../lib/logs/events/compactor.js") &
+  typeof import("../../lib/logs/events/buffer-purge.js") &
   typeof import("../../lib/logs/groups.js") &
   typeof import("../../lib/logs/streams.js");
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
   lib = {
     ...(await import("../../lib/logs/events/put-log-events.js")),
     ...(await import("../../lib/logs/events/compactor.js")),
+    ...(await import("../../lib/logs/events/buffer-purge.js")),
     ...(await import("../../lib/logs/groups.js")),
     ...(await import("../../lib/logs/streams.js")),
   };

@@ -16,7 +16,8 @@ let lib: typeof import("../../lib/logs/events/compaction-run.js") &
   typeof import("../../lib/logs/events/put-log-events.js") &
   typeof import("../../lib/logs/events/scan.js") &
   typeof import("../../lib/logs/groups.js") &
-  typeof import("../../lib/logs/streams.js");
+  typeof import("../../lib/logs/streams.js") &
+  typeof import("../../lib/logs/events/event-buffer.js");
 
 const A = "123456789012";
 const REGION = "us-east-1";
@@ -35,6 +36,7 @@ beforeAll(async () => {
     ...(await import("../../lib/logs/events/scan.js")),
     ...(await import("../../lib/logs/groups.js")),
     ...(await import("../../lib/logs/streams.js")),
+    ...(await import("../../lib/logs/events/event-buffer.js")),
   };
 }, 60_000);
 afterAll(() => servers?.stop());
@@ -131,3 +133,42 @@ it("loses and duplicates nothing while one-pass compactions (Drain) run between 
     expect(entries.reduce((n, e) => n + e.count, 0)).toBe(st.events);
   }
 }, 120_000);
+
+it("starts flushing a stream that became due while another stream's flush is under way, and holds the checkpoint before the one under way", async () => {
+  const group = "/run/overlap";
+  // Two streams of one partition.
+  const names = ["big"];
+  for (let k = 0; names.length < 2; k++) if (lib.logPartitionOf(group, `small-${k}`) === lib.logPartitionOf(group, "big")) names.push(`small-${k}`);
+  const [big, small] = names;
+  const p = lib.logPartitionOf(group, big);
+  const groupId = await groupWithStreams(group, names);
+  const sent: string[] = [];
+  let bigFirst = 0;
+  for (let b = 0; b < 4; b++) {
+    const now = Date.now();
+    const logEvents = Array.from({ length: 10_000 }, (_, i) => ({ timestamp: now, message: `big ${b} ${i} ${"z".repeat(60)}` }));
+    const out = await lib.putLogEvents(A, REGION, { logGroupName: group, logStreamName: big, logEvents });
+    bigFirst ||= Number(out.nextSequenceToken!.slice(16));
+    sent.push(...logEvents.map((e) => e.message));
+  }
+  const hooks = { overlap: true, purge: false, settle: () => undefined };
+  const report = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
+  // Some 40,000 events of `big` (3 MB of text) to encode, gzip and write: its flush outlasts the passes below.
+  const first = await lib.compactPartitionPass(p, {}, report, hooks);
+  expect(first.started).toBeGreaterThanOrEqual(1);
+  const due = await put(group, small, BUFFER_SIZE, "small");
+  const second = await lib.compactPartitionPass(p, {}, report, { ...hooks, lease: first.lease, carry: first.carry });
+  expect(second.started).toBe(1);
+  // `big` is not committed yet, so the checkpoint stays before its first message.
+  expect(second.lease!.record.checkpoint).toBeLessThan(bigFirst);
+  expect((await lib.getStreamState(A, groupId, big))?.value.through ?? 0).toBeLessThan(bigFirst);
+
+  await lib.flushesEnded(p);
+  const third = await lib.compactPartitionPass(p, {}, report, { ...hooks, lease: second.lease, carry: second.carry });
+  expect(third.lease!.record.checkpoint).toBeGreaterThanOrEqual(due.seq);
+  expect(report.events).toBe(sent.length + BUFFER_SIZE);
+  const all = await messages(group);
+  expect(all.filter((m) => m.startsWith("big "))).toEqual(sent);
+  expect(all.filter((m) => m.startsWith("small "))).toEqual(due.messages);
+}, 120_000);
+

@@ -5,7 +5,7 @@
  * New records then fell below the partition's purge mark, so neither reads
  * nor compaction saw them while the ingest checkpoint moved past their data:
  * acknowledged datapoints were lost (metrics-durability.test.ts, run under load).
- * purgeBelow now never empties a stream; should the sequence go back all the
+ * purgeBelowNeeded now never empties a stream; should the sequence go back all the
  * same, the aggregator moves the mark back to its record.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

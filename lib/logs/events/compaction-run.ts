@@ -1,21 +1,25 @@
 /**
  * How the scheduled LogCompactor spends an invocation: one loop per log
  * partition, each holding the partition's lease for the whole run and making
- * passes (compactor.ts) back to back while there is work, so an event is in
- * a committed chunk about one pass after its stream became due
- * (`buffer_size` events or `flush_interval`). A pass reads only the messages
- * new since the last one; an idle partition is looked at every IDLE_MS. What
+ * passes (compactor.ts) while there is work. A pass reads only the messages
+ * new since the last one and starts flushing each stream that is due
+ * (`buffer_size` events or `flush_interval`) without waiting for the flushes
+ * it started before, so an event is in a committed chunk one flush after its
+ * stream became due, not behind other streams' flushes. A partition with
+ * nothing new is looked at again every IDLE_MS, or as a flush ends. What
  * DescribeLogStreams/DescribeLogGroups show (event range, storedBytes) is
  * settled every SETTLE_MS and at the end, not after each commit, and the
- * buffer is purged every PURGE_EVERY_MS: neither holds up the next pass.
+ * partitions' checkpoints are marked and the buffer purged (buffer-purge.ts)
+ * every PURGE_EVERY_MS: neither holds up the next pass.
  *
- * The run ends shortly before the next minute's invocation (the scheduler
- * skips a tick while a run is still going), measured from the scheduled time.
+ * The run ends at the next minute's invocation, measured from the scheduled
+ * time (RUN_MS), and lets its leases go.
  */
 import { LOG_PARTITIONS } from "./event-buffer.js";
 import type { StreamChunkState } from "./chunk-index.js";
-import { compactLogs, compactPartitionPass, settleGroupBytes, settleStreamRecord, type CompactionReport, type PartitionCarry } from "./compactor.js";
-import type { Lease } from "../../storage/stream-shards.js";
+import { markCompacted, purgeCompactedBuffer } from "./buffer-purge.js";
+import { compactLogs, compactPartitionPass, flushEnded, flushesEnded, settleGroupBytes, settleStreamRecord, type CompactionReport, type PartitionCarry } from "./compactor.js";
+import { releaseLease, type Lease } from "../../storage/stream-shards.js";
 
 export interface CompactionRun {
   passes: number;
@@ -34,12 +38,15 @@ export interface RunOptions {
   runMs?: number;
 }
 
-/** From the scheduled time: just under the schedule's minute, so the next tick finds this run over. */
-const RUN_MS = 59_000;
-/** Kept free before the end besides the longest pass so far (a run past the next tick delays it). */
-const END_MARGIN_MS = 500;
+/**
+ * From the scheduled time to the next tick: the local scheduler queues a tick
+ * that comes while a run goes and fires it as the run ends, so the next run
+ * takes over at once. Ended before the tick, a run left every partition idle
+ * until it, 1–3 s each minute behind every stream due meanwhile.
+ */
+const RUN_MS = 60_000;
 /** Between looks at a partition that had nothing new. */
-const IDLE_MS = 200;
+const IDLE_MS = 100;
 const MIN_PAUSE_MS = 50;
 /** A partition another process holds is tried again after this. */
 const LEASE_RETRY_MS = 1000;
@@ -60,58 +67,68 @@ export async function compactForAWhile(opts: RunOptions = {}): Promise<Compactio
   const waiting: number[] = [];
   const settles = new Settles();
   const settling = setInterval(() => void settles.flush(), SETTLE_MS);
+  const purges = new Purges();
+  const purging = setInterval(() => void purges.run(), PURGE_EVERY_MS);
   try {
-    await Promise.all(Array.from({ length: LOG_PARTITIONS }, (_, p) => partitionLoop(p, until, run, waiting, settles, opts.force === true)));
+    await Promise.all(Array.from({ length: LOG_PARTITIONS }, (_, p) => partitionLoop(p, until, run, waiting, settles, purges, opts.force === true)));
   } finally {
     clearInterval(settling);
-    await settles.flush();
+    clearInterval(purging);
+    await Promise.all([settles.flush(), purges.run()]);
   }
   run.waiting = waiting.reduce((n, w) => n + w, 0);
   return run;
 }
 
-async function partitionLoop(p: number, until: number, run: CompactionRun, waiting: number[], settles: Settles, force: boolean): Promise<void> {
+async function partitionLoop(p: number, until: number, run: CompactionRun, waiting: number[], settles: Settles, purges: Purges, force: boolean): Promise<void> {
   if (looping.has(p)) return;
   looping.add(p);
+  // The loop's chunks and events: a pass's flushes commit after it returns.
+  const report: CompactionReport = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
   try {
     let lease: Lease | undefined;
     let carry: PartitionCarry | undefined;
-    let lastPurge = 0;
-    // The longest pass so far: a pass is not started when it would likely run past `until`.
-    let longest = 0;
-    while (Date.now() + longest + END_MARGIN_MS < until) {
-      const started = Date.now();
-      const report: CompactionReport = { chunks: 0, events: 0, waiting: 0, checkpoints: [] };
+    while (Date.now() < until) {
       const hadLease = lease !== undefined;
-      const purge = started - lastPurge >= PURGE_EVERY_MS;
       let read = 0;
+      let started = 0;
       let nextDue = Infinity;
       try {
-        const r = await compactPartitionPass(p, { force }, report, { lease, carry, settle: (st) => settles.add(st), purge });
-        ({ lease, carry, read, nextDue } = r);
-        if (lease && purge) lastPurge = started;
+        const r = await compactPartitionPass(p, { force }, report, { lease, carry, settle: (st) => settles.add(st), purge: false, overlap: true });
+        ({ lease, carry, read, started, nextDue } = r);
+        waiting[p] = r.waiting;
+        purges.held(p, lease?.record.checkpoint);
       } catch (e) {
         // A storage hiccup: start again from the checkpoint, after a pause.
         console.error(`LogCompactor: partition ${p}:`, (e as Error).message);
         lease = carry = undefined;
+        purges.held(p, undefined);
         await sleep(LEASE_RETRY_MS);
         continue;
       }
-      longest = Math.max(longest, Date.now() - started);
       run.passes++;
-      run.chunks += report.chunks;
-      run.events += report.events;
-      waiting[p] = report.waiting;
       if (!lease) {
         // Lost just now (another pass of this process took it, or another process): try again at once; else wait.
         if (!hadLease) await sleep(Math.min(LEASE_RETRY_MS, until - Date.now()));
-      } else if (read === 0 && report.chunks === 0) {
-        // A flush that lost a race is due at once: a short pause still, rather than passes back to back.
-        await sleep(Math.min(Math.max(MIN_PAUSE_MS, nextDue - Date.now()), IDLE_MS, until - Date.now()));
+      } else if (read === 0 && started === 0) {
+        // Nothing new: the next pass when a stream becomes due, a flush ends (its checkpoint, its stream's next chunk), or new messages may have come.
+        await Promise.race([sleep(Math.min(Math.max(MIN_PAUSE_MS, nextDue - Date.now()), IDLE_MS, until - Date.now())), flushEnded(p)]);
       }
     }
+    await flushesEnded(p);
+    if (lease) {
+      // A last pass that waits for its flushes commits the checkpoint past those that ended, so the next run does not read them again.
+      const r = await compactPartitionPass(p, { force }, report, { lease, carry, settle: (st) => settles.add(st), purge: false }).catch(() => undefined);
+      lease = r?.lease;
+      if (r) waiting[p] = r.waiting;
+      purges.held(p, lease?.record.checkpoint);
+    }
+    // Free for the next run at once, in whichever process it runs (EventBridge would start it beside this one).
+    if (lease) await releaseLease(lease).catch(() => undefined);
   } finally {
     looping.delete(p);
+    run.chunks += report.chunks;
+    run.events += report.events;
   }
 }
 
@@ -138,5 +155,30 @@ class Settles {
       await Promise.all([...groups.values()].map((st) => settleGroupBytes(st.account, st.logGroup, st.groupId).catch(() => undefined)));
     })().finally(() => (this.running = undefined));
     await this.running;
+  }
+}
+
+/** The checkpoints of the partitions the run holds, marked and the buffer purged behind them, one go at a time. */
+class Purges {
+  private checkpoints = new Map<number, number>();
+  private running: Promise<void> | undefined;
+
+  /** Partition `p`'s checkpoint after a pass; undefined when the run does not hold it (now). */
+  held(p: number, checkpoint: number | undefined): void {
+    if (checkpoint === undefined) this.checkpoints.delete(p);
+    else this.checkpoints.set(p, checkpoint);
+  }
+
+  /** A go, unless one is under way (then that one's end). Failures are logged: the next go tries again. */
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      try {
+        await Promise.all([...this.checkpoints].map(([p, checkpoint]) => markCompacted(p, checkpoint)));
+        await purgeCompactedBuffer();
+      } catch (e) {
+        console.error("LogCompactor: purging the buffer:", (e as Error).message);
+      }
+    })().finally(() => (this.running = undefined));
+    return this.running;
   }
 }

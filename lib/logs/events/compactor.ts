@@ -11,8 +11,9 @@
  * `flush_interval`. The checkpoint moves to just before the oldest event
  * still waiting; each stream's state keeps its own watermark, so a batch
  * read again after a crash is never compacted twice. Buffered messages are
- * purged a grace period after the checkpoint passed them, so a scan that
- * read a state just before a commit still finds them in the buffer.
+ * purged a grace period after every partition's checkpoint passed them
+ * (buffer-purge.ts), so a scan that read a state just before a commit still
+ * finds them in the buffer.
  * The scheduled run's loop over these passes is compaction-run.ts.
  */
 import { randomUUID } from "node:crypto";
@@ -20,9 +21,9 @@ import { hostname } from "node:os";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
-import { directGet, getNats, purgeBelow } from "../../storage/nats.js";
+import { directGet, getNats } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
-import { acquireLease, commitLease, getShard, registerShard, type Lease } from "../../storage/stream-shards.js";
+import { acquireLease, commitLease, registerShard, type Lease } from "../../storage/stream-shards.js";
 import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
 import { logStreamKey } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
@@ -42,15 +43,12 @@ import {
   type ChunkEntry,
   type StreamChunkState,
 } from "./chunk-index.js";
+import { markCompacted, purgeCompactedBuffer } from "./buffer-purge.js";
 import { bufferRange, ensureLogEventsStream, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, readBuffer } from "./event-buffer.js";
 import { modifyRecord } from "../../storage/kv.js";
 
 export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
 const LEASE_MS = 60_000;
-/** How long after the checkpoint passed them buffered messages are kept for scans in flight. */
-export const PURGE_GRACE_MS = 15_000;
-/** A stream-triggered consumer of CW_LOGS_EVENTS whose lease lapsed this long ago no longer holds purging back. */
-const STREAM_CONSUMER_GONE_MS = 10 * 60_000;
 /** Bytes of buffered batches one pass holds in memory per partition. */
 const MAX_PASS_BYTES = 16 * 1024 * 1024;
 /** Raw text bytes at most per chunk. */
@@ -71,6 +69,10 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 const busy = new Map<number, Promise<void>>();
+/** Per partition: the flushes under way in this process, by stream key (at most STREAMS_AT_ONCE). */
+const flushing = new Map<number, Map<string, Promise<void>>>();
+/** Per partition and stream key: when a flush of it last failed (it is not tried again for PASS_RETRY_MS). */
+const flushFailed = new Map<string, number>();
 /** Per stream incarnation: chunk numbers this process reserved and has not used yet, [from, to). */
 const reservedAhead = new Map<string, { from: number; to: number }>();
 const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -119,15 +121,15 @@ interface Pending {
 
 /**
  * What a run's passes over one partition carry from one to the next
- * (compaction-run.ts): the messages of streams still waiting, so a pass
- * reads only what is new. A cache: the checkpoint and the stream states
- * are the truth, and a pass without it reads again from the checkpoint.
+ * (compaction-run.ts): the messages of streams still waiting or being
+ * flushed, so a pass reads only what is new. A cache: the checkpoint and the
+ * stream states are the truth, and a pass without it reads again from the
+ * checkpoint.
  */
 export interface PartitionCarry {
   streams: Map<string, Pending>;
   /** The last sequence read into `streams`. */
   readThrough: number;
-  bytes: number;
 }
 
 export interface PassHooks {
@@ -136,8 +138,14 @@ export interface PassHooks {
   carry?: PartitionCarry;
   /** Takes each committed stream state to settle DescribeLogStreams/Groups later; without it they are settled in the pass. */
   settle?: (state: StreamChunkState) => void;
-  /** Purge the buffer behind the checkpoint in this pass (default true). */
+  /** Mark the checkpoint and purge the buffer in this pass (default true; a run does both beside its passes). */
   purge?: boolean;
+  /**
+   * Return without waiting for the flushes the pass started (a run's passes):
+   * a stream due while another is being written is flushed at once, not a
+   * pass later. Passes after it hold the checkpoint before them until they end.
+   */
+  overlap?: boolean;
 }
 
 export interface PassResult {
@@ -148,6 +156,10 @@ export interface PassResult {
   read: number;
   /** ms: when the oldest waiting stream becomes due by flush_interval (Infinity when none waits). */
   nextDue: number;
+  /** Flushes the pass started. */
+  started: number;
+  /** Streams waiting for buffer_size or flush_interval after the pass. */
+  waiting: number;
 }
 
 /** A partition's pass that failed (a storage hiccup) is tried again this many times, after PASS_RETRY_MS. */
@@ -167,6 +179,7 @@ export async function compactLogs(opts: CompactOptions = {}): Promise<Compaction
         try {
           const r = await compactPartitionPass(p, opts, report);
           if (r.lease) report.checkpoints[p] = r.lease.record.checkpoint;
+          report.waiting += r.waiting;
           return;
         } catch (e) {
           if (attempt >= PASS_ATTEMPTS) throw e;
@@ -185,11 +198,22 @@ export async function compactPartitionPass(p: number, opts: CompactOptions, repo
   while (busy.has(p)) await busy.get(p);
   const pass = (async (): Promise<PassResult> => {
     const lease = hooks.lease ?? (await acquireLease(COMPACTOR_SHARDS, String(p), owner, LEASE_MS));
-    if (!lease) return { read: 0, nextDue: Infinity };
+    if (!lease) return { read: 0, nextDue: Infinity, started: 0, waiting: 0 };
     return compactPartition(p, lease, opts, report, hooks);
   })();
   busy.set(p, pass.then(() => undefined, () => undefined).finally(() => busy.delete(p)));
   return pass;
+}
+
+/** The flushes of partition `p` under way in this process, when one of them ends (never, when none is under way). */
+export function flushEnded(p: number): Promise<void> {
+  const running = [...(flushing.get(p)?.values() ?? [])];
+  return running.length ? Promise.race(running) : new Promise<void>(() => undefined);
+}
+
+/** Until every flush of partition `p` under way in this process has ended. */
+export async function flushesEnded(p: number): Promise<void> {
+  while (flushing.get(p)?.size) await Promise.all(flushing.get(p)!.values());
 }
 
 async function compactPartition(p: number, lease: Lease, opts: CompactOptions, report: CompactionReport, hooks: PassHooks): Promise<PassResult> {
@@ -198,7 +222,12 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
   const flushAfter = durationSeconds(flushInterval) * 1000;
   const carry = hooks.carry;
   const streams = carry?.streams ?? new Map<string, Pending>();
-  let bytes = carry?.bytes ?? 0;
+  const flights = flushing.get(p) ?? new Map<string, Promise<void>>();
+  flushing.set(p, flights);
+  // A pass that waits for its flushes (Drain, one-pass runs) first lets those of a run's passes end.
+  if (!hooks.overlap) await flushesEnded(p);
+  let bytes = 0;
+  for (const s of streams.values()) for (const m of s.messages) bytes += m.data.length;
   let readThrough = carry?.readThrough ?? lease.record.checkpoint;
   let bounded = bytes >= MAX_PASS_BYTES;
   let read = 0;
@@ -226,46 +255,94 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
   // Nothing on the partition up to `last` was missed (readBuffer confirms its end with the stream itself).
   if (!bounded) readThrough = Math.max(readThrough, last);
 
-  // The checkpoint may not pass the oldest event still waiting to be flushed.
+  // Each due stream is flushed on its own (a few at once per partition); each group's storedBytes settled once.
+  const force = opts.force === true || bounded;
+  const settled = new Map<string, StreamChunkState>();
+  const mine: Promise<void>[] = [];
+  const failures: unknown[] = [];
+  /** Starts flushes of due streams not yet tried in this pass while fewer than STREAMS_AT_ONCE are under way; returns them. */
+  const tried = new Set<string>();
+  const startFlushes = (): Promise<void>[] => {
+    const started: Promise<void>[] = [];
+    for (const [key, s] of streams) {
+      if (flights.size >= STREAMS_AT_ONCE) break;
+      if (tried.has(key) || flights.has(key) || !s.messages.length || !isDue(s.messages, force, bufferSize, flushAfter, now)) continue;
+      const failedKey = `${p}\u0000${key}`;
+      if (hooks.overlap && (flushFailed.get(failedKey) ?? -Infinity) > Date.now() - PASS_RETRY_MS) continue;
+      tried.add(key);
+      const batch = s.messages.slice();
+      const flight = compactStream({ header: s.header, messages: batch }, now, force, bufferSize, flushAfter, report, hooks.settle)
+        .then(
+          (r) => {
+            flushFailed.delete(failedKey);
+            // What is left of the stream: messages from `r` on when it still waits (or lost a race), else those read since.
+            const through = typeof r === "number" ? r - 1 : batch[batch.length - 1].seq;
+            s.messages = s.messages.filter((m) => m.seq > through);
+            if (!s.messages.length && streams.get(key) === s) streams.delete(key);
+            if (typeof r === "object") settled.set(`${r.account}\u0000${r.groupId}`, r);
+          },
+          (e) => {
+            // Its messages stay: a later pass tries again.
+            if (flushFailed.size >= MAX_RESERVED_STREAMS) flushFailed.clear();
+            flushFailed.set(failedKey, Date.now());
+            if (hooks.overlap) console.error(`LogCompactor: partition ${p}: flushing ${s.header.logGroup}/${s.header.logStream}:`, (e as Error).message);
+            failures.push(e);
+          },
+        )
+        .finally(() => flights.delete(key));
+      flights.set(key, flight);
+      started.push(flight);
+    }
+    mine.push(...started);
+    return started;
+  };
+  if (hooks.overlap) startFlushes();
+  else {
+    // Every due stream, a few at a time, each tried once.
+    for (let started = startFlushes(); started.length; started = startFlushes()) await Promise.race(started);
+    await Promise.all(mine);
+    if (failures.length) throw failures[0];
+  }
+
+  // The checkpoint may not pass the oldest event still waiting to be flushed, or being flushed.
   let hold = Infinity;
   let nextDue = Infinity;
-  // Streams are independent: flushed a few at a time; each group's storedBytes settled once.
-  const settled = new Map<string, StreamChunkState>();
-  const list = [...streams.entries()];
-  for (let i = 0; i < list.length; i += STREAMS_AT_ONCE) {
-    const slice = list.slice(i, i + STREAMS_AT_ONCE);
-    const results = await Promise.all(slice.map(([, s]) => compactStream(s, now, opts.force || bounded, bufferSize, flushAfter, report, hooks.settle)));
-    results.forEach((r, k) => {
-      const [key, s] = slice[k];
-      if (typeof r === "number") {
-        hold = Math.min(hold, r - 1);
-        s.messages = s.messages.filter((m) => m.seq >= r);
-        nextDue = Math.min(nextDue, (s.messages[0]?.ingestionTime ?? now) + flushAfter);
-        return;
-      }
-      streams.delete(key);
-      if (r !== true) settled.set(`${r.account}\u0000${r.groupId}`, r);
-    });
+  let waiting = 0;
+  for (const [key, s] of streams) {
+    if (!s.messages.length) continue;
+    hold = Math.min(hold, s.messages[0].seq - 1);
+    if (flights.has(key)) continue;
+    waiting++;
+    nextDue = Math.min(nextDue, s.messages[0].ingestionTime + flushAfter);
   }
-  bytes = 0;
-  for (const s of streams.values()) for (const m of s.messages) bytes += m.data.length;
   if (!hooks.settle) await Promise.all([...settled.values()].map((st) => settleGroupBytes(st.account, st.logGroup, st.groupId).catch(() => undefined)));
   const checkpoint = Math.min(readThrough, hold);
+  const result = { read, nextDue, started: mine.length, waiting };
   // A run keeps its lease for many passes: renewed with the checkpoint, or when half of it is gone.
   if (checkpoint > lease.record.checkpoint || (!hooks.lease && streams.size === 0) || lease.record.leaseUntil - Date.now() < LEASE_MS / 2) {
     if (!(await commitLease(lease, checkpoint, LEASE_MS))) {
       reservedAhead.clear(); // another holds the partition now: its numbers are in the states, ours may be stale
-      return { read, nextDue };
+      return result;
     }
   }
-  if (hooks.purge !== false) await purgeCompacted(p, lease.record.checkpoint);
-  return { lease, carry: { streams, readThrough, bytes }, read, nextDue };
+  if (hooks.purge !== false) {
+    await markCompacted(p, lease.record.checkpoint);
+    await purgeCompactedBuffer();
+  }
+  return { ...result, lease, carry: { streams, readThrough } };
+}
+
+/** The flush rule: `buffer_size` events, or the oldest waited `flush_interval` (or everything, forced). */
+function isDue(pending: Pending["messages"], force: boolean, bufferSize: number, flushAfter: number, now: number): boolean {
+  return force || pending.reduce((n, m) => n + m.eventCount, 0) >= bufferSize || pending[0].ingestionTime <= now - flushAfter;
 }
 
 /**
- * Flushes one stream's pending events when due. True (or the new state,
- * when chunks were committed) when nothing of it is left in the buffer; else
- * the sequence of its oldest message still waiting.
+ * Flushes one stream's pending events, due by what the pass read (a waiting
+ * stream costs no round trip), if they still are once what another pass
+ * compacted since is left out. True (or the new state, when chunks were
+ * committed) when nothing of it is left in the buffer; else the sequence of
+ * its oldest message still waiting.
  */
 async function compactStream(
   s: Pending,
@@ -278,13 +355,6 @@ async function compactStream(
 ): Promise<true | number | StreamChunkState> {
   const { account, logGroup, logStream, groupId, streamCreated } = s.header;
   if (!groupId || streamCreated === undefined) return true; // written without incarnation: nothing can show it
-  const isDue = (pending: Pending["messages"]) =>
-    force || pending.reduce((n, m) => n + m.eventCount, 0) >= bufferSize || pending[0].ingestionTime <= now - flushAfter;
-  // Decided on what was read first: a waiting stream costs no round trip (a pass may have compacted some since: checked below).
-  if (!isDue(s.messages)) {
-    report.waiting++;
-    return s.messages[0].seq;
-  }
   const [g, stream, state] = await Promise.all([
     getLogGroup(account, logGroup),
     logStreamsBucket().then((kv) => getRecord<LogStreamRecord>(kv, logStreamKey(account, logGroup, logStream))),
@@ -297,10 +367,7 @@ async function compactStream(
   let cur = state?.value.streamCreated === streamCreated ? state : await loadState(account, logGroup, logStream, groupId, streamCreated);
   const pending = s.messages.filter((m) => m.seq > cur.value.through);
   if (pending.length === 0) return true;
-  if (!isDue(pending)) {
-    report.waiting++;
-    return pending[0].seq;
-  }
+  if (!isDue(pending, force, bufferSize, flushAfter, now)) return pending[0].seq;
 
   // Events past the group's retention by now are not stored (LogRetention's rule, applied before they reach S3).
   const cutoff = now - effectiveRetentionDays(g.value.retentionInDays) * DAY;
@@ -464,31 +531,4 @@ export async function settleStreamRecord(state: StreamChunkState): Promise<void>
 export async function settleGroupBytes(account: string, logGroup: string, groupId: string): Promise<void> {
   const total = (await groupStates(account, groupId)).reduce((n, s) => n + s.storedBytes, 0);
   await modifyLogGroup(account, logGroup, (g) => (g.id !== groupId || g.storedBytes === total ? undefined : { ...g, storedBytes: total })).catch(() => undefined);
-}
-
-interface PurgeMarks {
-  marks: { seq: number; at: number }[];
-}
-
-/** Purges what the checkpoint passed at least PURGE_GRACE_MS ago (wall clock: the marks outlive a test clock). */
-async function purgeCompacted(p: number, checkpoint: number): Promise<void> {
-  const kv = await chunkBucket();
-  const key = `compactor.purge.${p}`;
-  const now = Date.now();
-  const rec = (await getRecord<PurgeMarks>(kv, key))?.value ?? { marks: [] };
-  const marks = rec.marks.filter((m) => m.seq <= checkpoint);
-  if (!marks.length || marks[marks.length - 1].seq < checkpoint) marks.push({ seq: checkpoint, at: now });
-  const ripe = marks.filter((m) => m.at <= now - PURGE_GRACE_MS);
-  const keep = marks.filter((m) => m.at > now - PURGE_GRACE_MS);
-  if (ripe.length) {
-    let upTo = ripe[ripe.length - 1].seq;
-    // Nor past what the stream-triggered consumer of the buffer (metric filters, subscriptions) has processed,
-    // while it is alive (its lease held within the last STREAM_CONSUMER_GONE_MS).
-    const consumer = await getShard(LOG_EVENTS_STREAM, String(p));
-    if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) upTo = Math.min(upTo, consumer.checkpoint);
-    const { jsm } = await getNats();
-    await purgeBelow(jsm, LOG_EVENTS_STREAM, logPartitionFilter(p), upTo + 1);
-    keep.unshift({ seq: upTo, at: ripe[ripe.length - 1].at });
-  }
-  if (JSON.stringify(keep) !== JSON.stringify(rec.marks)) await putRecord(kv, key, { marks: keep.slice(-100) } satisfies PurgeMarks);
 }

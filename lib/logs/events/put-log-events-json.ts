@@ -18,6 +18,7 @@
 import { isUtf8 } from "node:buffer";
 import { InputReader } from "../../protocol/input-reader.js";
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "../../protocol/json-bytes.js";
+import { isJsonSpace, JsonCursor, LEAVE } from "../../protocol/json-cursor.js";
 import { scanJsonString } from "../../protocol/json-string.js";
 import { LOGS } from "../../protocol/services.js";
 import { withRawBytes } from "../../runtime/raw-bytes.js";
@@ -28,12 +29,9 @@ import type { EventColumns } from "./batch-codec.js";
 export interface PreparedPutLogEvents {
   /** The members other than logEvents, read and checked as the general path reads them. */
   input: Record<string, unknown>;
-  events: EventColumns;
+  /** The events, as the function keeps them (OperationEvent.prepared). */
+  prepared: EventColumns;
 }
-
-/** Thrown inside the reader when the body leaves the fast path; caught at its top. */
-class GeneralPath extends Error {}
-const LEAVE = new GeneralPath();
 
 const MAX_EVENTS = MODELS.logs.shapes.InputLogEvents.max ?? 10_000;
 const ZERO = 0x30;
@@ -44,7 +42,6 @@ const STOPS = new Uint8Array(256);
 for (let c = 0; c < 0x20; c++) STOPS[c] = 1;
 STOPS[QUOTE] = STOPS[BACKSLASH] = 1;
 
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const TIMESTAMP = Buffer.from('timestamp"', "latin1");
 const MESSAGE = Buffer.from('message"', "latin1");
 const LOG_EVENTS = Buffer.from('logEvents"', "latin1");
@@ -60,36 +57,7 @@ export function readPutLogEventsJson(body: Buffer): PreparedPutLogEvents | undef
 }
 
 /** A cursor over one body. */
-class Reader {
-  i = 0;
-  readonly end: number;
-  constructor(readonly buf: Buffer) {
-    this.end = buf.length;
-  }
-
-  /** The next byte past whitespace (not consumed); -1 at the end. */
-  peek(): number {
-    const buf = this.buf;
-    let i = this.i;
-    while (i < this.end && isSpace(buf[i])) i++;
-    this.i = i;
-    return i < this.end ? buf[i] : -1;
-  }
-
-  expect(byte: number): void {
-    if (this.peek() !== byte) throw LEAVE;
-    this.i++;
-  }
-
-  /** After a member or element: true for a comma, false for `close`. */
-  more(close: number): boolean {
-    const c = this.peek();
-    this.i++;
-    if (c === COMMA) return true;
-    if (c !== close) throw LEAVE;
-    return false;
-  }
-
+class Reader extends JsonCursor {
   /** Whether the member name opening here is `name` (its bytes and closing quote); consumes it and the colon if so. */
   isKey(name: Buffer): boolean {
     const buf = this.buf;
@@ -136,7 +104,7 @@ class Reader {
     // A number or a literal: up to the next separator.
     while (this.i < this.end) {
       const d = buf[this.i];
-      if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || isSpace(d)) break;
+      if (d === COMMA || d === CLOSE_OBJECT || d === CLOSE_ARRAY || isJsonSpace(d)) break;
       this.i++;
     }
   }
@@ -174,7 +142,7 @@ function read(buf: Buffer): PreparedPutLogEvents {
   }
   // `log\u0045vents`: JSON.parse's name for it is logEvents too.
   if (Object.hasOwn(parsed, "logEvents")) throw LEAVE;
-  return { input: checkedMembers(parsed), events };
+  return { input: checkedMembers(parsed), prepared: events };
 }
 
 const op = LOGS.operations.get("PutLogEvents")!;
@@ -250,7 +218,7 @@ function logEvents(r: Reader, buf: Buffer): EventColumns {
 /** A non-negative JSON integer up to 2^53 (the model's Timestamp is a long, at least 0); anything else leaves. */
 function integer(r: Reader, buf: Buffer): number {
   let i = r.i;
-  while (i < r.end && isSpace(buf[i])) i++;
+  while (i < r.end && isJsonSpace(buf[i])) i++;
   let c = buf[i];
   let value = 0;
   if (c === ZERO) c = buf[++i];

@@ -1,7 +1,8 @@
 /**
  * PutMetricData's awsJson body read straight into ingest datums: the hot path
  * of ingest, with no JSON.parse tree, no SDK input objects and no per-datum
- * strings (names and values are interned by their bytes).
+ * strings (names and values are interned by their bytes). It is the
+ * operation's fast decoder in the protocol layer (lib/protocol/fast-decoders.ts).
  *
  * It accepts only what the general path (JSON.parse → InputReader → the
  * model's validation stage → normalizeDatum) surely accepts, with the same
@@ -16,8 +17,9 @@ import { getConfig } from "../../config/config.js";
 import { MODELS } from "../../validation/service-models.js";
 import { shapeCheck } from "../../validation/validate-input.js";
 import type { IngestDatum } from "../encoding/ingest-codec.js";
-import { ingestForms, validateNamespace } from "../put-metric-data.js";
-import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "../../protocol/json-bytes.js";
+import { ingestForms, validateNamespace, type PreparedMetricData } from "../put-metric-data.js";
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "../../protocol/json-bytes.js";
+import { JsonCursor, LEAVE } from "../../protocol/json-cursor.js";
 
 const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
 const TWO_HOURS_MS = 2 * 3600 * 1000;
@@ -94,9 +96,6 @@ function intern(buf: Buffer, start: number, end: number, hash: number): Interned
   return entry;
 }
 
-/** Thrown inside the reader when the body leaves the fast path; caught at its top. */
-class GeneralPath extends Error {}
-const LEAVE = new GeneralPath();
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -141,44 +140,7 @@ const KEY_BY_FIRST: Array<Array<[Uint8Array, Key]>> = Array.from({ length: 128 }
 for (const [name, key] of KEYS) KEY_BY_FIRST[name.charCodeAt(0)].push([Buffer.from(`${name}"`, "latin1"), key]);
 
 /** A cursor over one body. */
-class Reader {
-  i = 0;
-  constructor(readonly buf: Buffer) {}
-
-  /** The next byte past whitespace (not consumed). */
-  peek(): number {
-    const buf = this.buf;
-    let i = this.i;
-    let c = buf[i];
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = buf[++i];
-    this.i = i;
-    return c; // undefined past the end: equal to no byte
-  }
-
-  expect(byte: number): void {
-    if (this.peek() !== byte) throw LEAVE;
-    this.i++;
-  }
-
-  /** After a member or element: true for a comma, false for `close`. */
-  more(close: number): boolean {
-    const c = this.peek();
-    this.i++;
-    if (c === COMMA) return true;
-    if (c !== close) throw LEAVE;
-    return false;
-  }
-
-  /** Opens an object or array: false when it is empty (and consumed whole). */
-  open(openByte: number, close: number): boolean {
-    this.expect(openByte);
-    if (this.peek() === close) {
-      this.i++;
-      return false;
-    }
-    return true;
-  }
-
+class Reader extends JsonCursor {
   /** A member name and its colon. */
   key(): Key {
     this.expect(QUOTE);
@@ -283,8 +245,14 @@ const passes = (s: Interned, role: number): boolean => {
   return true;
 };
 
+/** What the reader gives: the input's Namespace, and its datums prepared for ingest. */
+export interface PutMetricDataRead {
+  input: { Namespace: string };
+  prepared: PreparedMetricData;
+}
+
 /** The request, read and checked; undefined when it must take the general path. */
-export function readPutMetricDataJson(body: Buffer, now: number): { namespace: string; data: IngestDatum[] } | undefined {
+export function readPutMetricDataJson(body: Buffer, now: number): PutMetricDataRead | undefined {
   try {
     return read(new Reader(body), now);
   } catch (e) {
@@ -293,7 +261,7 @@ export function readPutMetricDataJson(body: Buffer, now: number): { namespace: s
   }
 }
 
-function read(r: Reader, now: number): { namespace: string; data: IngestDatum[] } {
+function read(r: Reader, now: number): PutMetricDataRead {
   let namespace: string | undefined;
   let data: IngestDatum[] | undefined;
   if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
@@ -303,7 +271,7 @@ function read(r: Reader, now: number): { namespace: string; data: IngestDatum[] 
     else if (key === Key.MetricData && data === undefined) data = datums(r, now);
     else throw LEAVE;
   } while (r.more(CLOSE_OBJECT));
-  if (r.peek() !== undefined) throw LEAVE;
+  if (r.peek() !== -1) throw LEAVE;
   if (namespace === undefined || data === undefined || data.length === 0) throw LEAVE;
   const namespaceCheck = shapeCheck("cloudwatch", "Namespace");
   if (namespaceCheck !== null && !namespaceCheck(namespace, undefined, undefined)) throw LEAVE;
@@ -312,7 +280,7 @@ function read(r: Reader, now: number): { namespace: string; data: IngestDatum[] 
   } catch {
     throw LEAVE;
   }
-  return { namespace, data };
+  return { input: { Namespace: namespace }, prepared: data };
 }
 
 function datums(r: Reader, now: number): IngestDatum[] {

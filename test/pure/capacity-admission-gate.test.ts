@@ -1,13 +1,14 @@
 /**
- * PutMetricData's admission rule over the aggregators' lag
- * (lib/metrics/write/ingest-admission.ts), with a lag reader the test
- * settles by hand and a clock it moves: requests never wait for a reading
- * while a recent one admits, and are never refused on a stale one.
+ * The admission rule over a slow reading (lib/capacity/admission-gate.ts),
+ * which PutMetricData applies to the aggregators' lag and PutLogEvents to the
+ * log buffer's bytes, with a reader the test settles by hand and a clock it
+ * moves: requests never wait for a reading while a recent one admits, and
+ * are never refused on a stale one.
  */
 import { describe, expect, it } from "vitest";
-import { LAG_FRESH_MS, LAG_STALE_MS, lagGate } from "../../lib/metrics/write/ingest-admission.js";
+import { READING_FRESH_MS, READING_STALE_MS, admissionGate } from "../../lib/capacity/admission-gate.js";
 
-/** A lag reader whose readings the test answers one by one. */
+/** A reader whose readings the test answers one by one. */
 function reader() {
   const pending: Array<{ resolve: (s: number) => void; reject: (e: Error) => void }> = [];
   let reads = 0;
@@ -25,10 +26,21 @@ async function outcome(p: Promise<boolean>): Promise<boolean | "waiting"> {
 
 const MAX = 30;
 
-describe("admission by the aggregators' lag", () => {
+/** A gate on a clock the test sets, whose first request (at time 0) was answered with the reading `value`. */
+async function gateAfterReading(value: number) {
+  const r = reader();
+  let now = 0;
+  const gate = admissionGate(r.read, () => now);
+  const first = gate(MAX);
+  r.answer(value);
+  const admitted = await first;
+  return { r, gate, admitted, setNow: (ms: number) => void (now = ms) };
+}
+
+describe("admission by a slow reading", () => {
   it("waits for the first reading, which concurrent requests share", async () => {
     const r = reader();
-    const gate = lagGate(r.read, () => 0);
+    const gate = admissionGate(r.read, () => 0);
     const a = gate(MAX);
     const b = gate(MAX);
     expect(await outcome(a)).toBe("waiting");
@@ -38,56 +50,44 @@ describe("admission by the aggregators' lag", () => {
     expect(await b).toBe(true);
   });
 
+  it("admits on a reading equal to the limit", async () => {
+    const { gate, admitted } = await gateAfterReading(MAX);
+    expect(admitted).toBe(true);
+    expect(await outcome(gate(MAX - 1))).toBe(false);
+  });
+
   it("takes a fresh reading as it is, without reading again", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = lagGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(45);
-    expect(await first).toBe(false);
-    now = LAG_FRESH_MS - 1;
+    const { r, gate, admitted, setNow } = await gateAfterReading(45);
+    expect(admitted).toBe(false);
+    setNow(READING_FRESH_MS - 1);
     expect(await outcome(gate(MAX))).toBe(false);
     expect(r.reads()).toBe(1);
   });
 
   it("admits on an older reading under the limit at once, while one newer reading is taken", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = lagGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(1);
-    await first;
-    now = LAG_FRESH_MS + 10;
+    const { r, gate, setNow } = await gateAfterReading(1);
+    setNow(READING_FRESH_MS + 10);
     expect(await outcome(gate(MAX))).toBe(true);
     expect(await outcome(gate(MAX))).toBe(true);
     expect(r.reads()).toBe(2);
-    r.answer(50); // the aggregators fell behind meanwhile: refused from now on
+    r.answer(50); // the reading rose past the limit meanwhile: refused from now on
     await new Promise((res) => setTimeout(res, 0));
     expect(await outcome(gate(MAX))).toBe(false);
   });
 
   it("never refuses on a stale reading: a request waits for a newer one", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = lagGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(50);
-    expect(await first).toBe(false);
-    now = LAG_FRESH_MS + 10;
+    const { r, gate, admitted, setNow } = await gateAfterReading(50);
+    expect(admitted).toBe(false);
+    setNow(READING_FRESH_MS + 10);
     const next = gate(MAX);
     expect(await outcome(next)).toBe("waiting");
-    r.answer(0); // aggregation caught up
+    r.answer(0); // back under the limit
     expect(await next).toBe(true);
   });
 
   it("waits for a newer reading once the last one is too old to admit on", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = lagGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(1);
-    await first;
-    now = LAG_STALE_MS;
+    const { r, gate, setNow } = await gateAfterReading(1);
+    setNow(READING_STALE_MS);
     const next = gate(MAX);
     expect(await outcome(next)).toBe("waiting");
     r.answer(1);
@@ -95,13 +95,8 @@ describe("admission by the aggregators' lag", () => {
   });
 
   it("lets a failed background reading pass unnoticed, and reads again on the next request", async () => {
-    const r = reader();
-    let now = 0;
-    const gate = lagGate(r.read, () => now);
-    const first = gate(MAX);
-    r.answer(1);
-    await first;
-    now = LAG_FRESH_MS + 10;
+    const { r, gate, setNow } = await gateAfterReading(1);
+    setNow(READING_FRESH_MS + 10);
     expect(await outcome(gate(MAX))).toBe(true);
     r.fail();
     await new Promise((res) => setTimeout(res, 0));
@@ -111,7 +106,7 @@ describe("admission by the aggregators' lag", () => {
 
   it("fails a request whose reading fails when it has nothing to admit on", async () => {
     const r = reader();
-    const gate = lagGate(r.read, () => 0);
+    const gate = admissionGate(r.read, () => 0);
     const first = gate(MAX);
     r.fail();
     await expect(first).rejects.toThrow("down");

@@ -1,0 +1,83 @@
+/**
+ * template.yaml's ReservedConcurrentExecutions, honoured for API requests as
+ * Lambda honours it: a function runs at most that many invocations at once,
+ * and one past it is throttled at once, never queued. The throttled request
+ * gets its service's own answer (CloudWatch's `Throttling`, Logs'
+ * `ThrottlingException`, HTTP 400 "Rate exceeded"), which every AWS SDK and
+ * the CloudWatch Agent retry with backoff; it has appended nothing.
+ *
+ * A request holds its slot from the moment its body has arrived until its
+ * answer is written, so the slot covers the Front's work too (gunzip, SigV4,
+ * decoding: most of a write's CPU), and a throttled request costs only its
+ * reading. Work in flight bounded, latency is bounded (Little's law: the
+ * slots over the rate they are served at).
+ */
+import { logsError, protocolError, type ServiceError } from "../lib/errors.js";
+import { guessProtocol } from "../lib/protocol/index.js";
+import type { ServiceName } from "../lib/runtime/operation.js";
+import type { AdmissionRequest } from "./http-server.js";
+import { requestFunction } from "./request-function.js";
+
+/** The function every API request goes to first. */
+const FRONT = "Front";
+
+export class ReservedConcurrency {
+  private readonly limits = new Map<string, number>();
+  private readonly running = new Map<string, number>();
+  private readonly throttledCounts = new Map<string, number>();
+
+  constructor(functions: readonly { logicalId: string; reservedConcurrency?: number }[]) {
+    for (const f of functions) if (f.reservedConcurrency !== undefined) this.limits.set(f.logicalId, f.reservedConcurrency);
+  }
+
+  /**
+   * The dispatcher's admission of an API request: slots in the Front and in
+   * its operation's function, or the throttling answer of its service.
+   */
+  readonly admit = ({ method, path, query, headers, body }: AdmissionRequest): (() => void) | ServiceError => {
+    const target = requestFunction(method, path, query, headers, body);
+    const release = this.enter(target ? [FRONT, target.functionId] : [FRONT]);
+    return release ?? throttled(target?.service ?? guessProtocol(path, headers).service?.name ?? "cloudwatch");
+  };
+
+  /** Invocations throttled since the last call, by the function that was full (for the operator's log). */
+  takeThrottled(): Map<string, number> {
+    const out = new Map(this.throttledCounts);
+    this.throttledCounts.clear();
+    return out;
+  }
+
+  /** Invocations of the function running now. */
+  inFlight(logicalId: string): number {
+    return this.running.get(logicalId) ?? 0;
+  }
+
+  /**
+   * A slot in each of the functions (the Front and the operation's), and the
+   * release of them all; undefined when one of them has none free.
+   */
+  enter(logicalIds: readonly string[]): (() => void) | undefined {
+    const held = logicalIds.filter((id) => this.limits.has(id));
+    const full = held.find((id) => this.inFlight(id) >= this.limits.get(id)!);
+    if (full !== undefined) {
+      this.throttledCounts.set(full, (this.throttledCounts.get(full) ?? 0) + 1);
+      return undefined;
+    }
+    for (const id of held) this.running.set(id, this.inFlight(id) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const id of held) this.running.set(id, this.inFlight(id) - 1);
+    };
+  }
+}
+
+/**
+ * The service's answer to a rate over its capacity: CloudWatch's common error
+ * `Throttling` (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html),
+ * Logs' `ThrottlingException`; both HTTP 400, "Rate exceeded" as AWS words it.
+ */
+export function throttled(service: ServiceName): ServiceError {
+  return service === "logs" ? logsError("ThrottlingException", "Rate exceeded") : protocolError("Throttling", "Rate exceeded");
+}
