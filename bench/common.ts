@@ -127,7 +127,11 @@ export async function drainCompactor(stack: Stack): Promise<{ chunks: number; ev
   const total = { chunks: 0, events: 0 };
   for (;;) {
     const r = (await stack.fireSchedule("LogCompactor", "Drain").catch((e) => console.log(`drain pass: ${(e as Error).message}`))) as { chunks: number; events: number } | undefined;
-    if (!r) continue;
+    // A failed call (the service busy or briefly unreachable): try again after a pause, not in a tight loop.
+    if (!r) {
+      await new Promise((wake) => setTimeout(wake, 1000));
+      continue;
+    }
     total.chunks += r.chunks;
     total.events += r.events;
     if (r.chunks === 0) return total;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeLogBatch, decodeLogBatchHeader, encodeLogBatch, type LogBatch } from "../../lib/logs/events/batch-codec.js";
-import { decodeBlock, encodeChunk, inflateBlock, type BlockCheck, type BlockRange, type ChunkBlock, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
+import { decodeBlock, encodeChunk, inflateBlock, placesOf, type BlockCheck, type BlockRange, type ChunkBlock, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
 import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
 import { buildTokenFilter, decodeTokenFilter, mayContain } from "../../lib/logs/events/token-filter.js";
 import { makeEventId, parseEventId } from "../../lib/logs/events/event-id.js";
@@ -9,6 +9,8 @@ import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
 import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
+
+const pickOne = <T,>(random: () => number, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
 const batch = (events: LogBatch["events"], extra: Partial<LogBatch> = {}): LogBatch => ({
   account: "123456789012",
@@ -129,6 +131,18 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(holders).toBeLessThanOrEqual(2);
   });
 
+  it("mark each block whose messages hold a \\u escape, and only those", async () => {
+    const withEscape = events.map((e, i) => (i === 3210 ? { ...e, message: '{"level":"\\u0065rror"}' } : e));
+    const c = await encodeChunk(withEscape);
+    let seen = 0;
+    const marked = c.blocks.map((b) => {
+      const mine = withEscape.slice(seen, (seen += b.count!));
+      expect(b.unicodeEscapes).toBe(mine.some((e) => e.message.includes("\\u")));
+      return b.unicodeEscapes;
+    });
+    expect(marked.filter(Boolean)).toHaveLength(1);
+  });
+
   it("keep only the events in the time range and holding one substring of every required group, with the message bytes they read", async () => {
     const c = await encodeChunk(events);
     const range = { startTime: T0 + 1000, endTime: T0 + 30_000 };
@@ -177,6 +191,79 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect([parsed.inRange, parsed.textBytes]).toEqual([b.count, b.messageBytes]);
     const mine = events.slice(c.blocks[0].count!, c.blocks[0].count! + b.count!);
     expect(parsed.length).toBe(mine.filter((e) => e.message.includes("ünï")).length);
+  });
+
+  it("find every place of a needle, overlapping ones too, whether its places are rare or dense", () => {
+    const random = rng(17);
+    const alphabet = ['"', "l", "a", "t", "e", "n", "c", "y", ":", "9", " ", "\\", "u", "ü", "{", "}"];
+    for (let n = 0; n < 400; n++) {
+      // Dense needles (a few letters of a small alphabet) go on past the first places with the JS scan; rare ones stay on indexOf.
+      const text = Buffer.from(Array.from({ length: Math.floor(random() * 20_000) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(""));
+      const needle = Buffer.from(pickOne(random, ['"latency"', "aa", "aaa", "lat", "ll", '"', "ü", "\\u", "yy:", "9999", "nn nn", "ca"]));
+      const from = random() < 0.5 ? 0 : Math.floor(random() * text.length);
+      const want: number[] = [];
+      for (let i = from; i + needle.length <= text.length; i++) if (text.subarray(i, i + needle.length).equals(needle)) want.push(i);
+      expect(placesOf(text, needle, from)).toEqual(want);
+    }
+    const json = Buffer.from(Array.from({ length: 2000 }, (_, i) => `1 2 3 4 20\n{"latency":${i},"a":"latency"}\n`).join(""));
+    expect(placesOf(json, Buffer.from('"latency"'), 0)).toHaveLength(4000); // the name and the value of each line
+    expect(placesOf(json, Buffer.from('"latency"'), 0)[3999]).toBe(json.lastIndexOf('"latency"'));
+  });
+
+  // The scan decodes a block with a pattern's needles and bytes check, and first runs the check over the whole block as if
+  // one message: a block it rules out is counted unparsed. Neither may ever drop an event the pattern matches.
+  it("keep every event a JSON pattern matches when a block is decoded with its needles and check, whole blocks ruled out or not", () => {
+    const random = rng(2026_12_06);
+    const pick = <T,>(xs: readonly T[]) => pickOne(random, xs);
+    const patterns = [
+      "{ $.latency > 995 }", "{ $.latency = 999 }", "{ $.latency != 7 }", "{ $.latency <= -2.5 }", '{ $.user = "ü-1" }', "{ $.user = ü* }", "{ $.user IS TRUE }",
+      "{ $.user IS NULL }", "{ $.a.latency > 5 }", "{ $.latency > 995 && $.user = x }", "{ ($.latency > 995 || $.user = x) && $.level = error }",
+      "{ $.latency > 995 || $.level = error }", "{ $.latency = %^9+$% }", "{ $.latency > 1e3 }", '{ $.a-b = 1 }', "{ $.latency[0] > 995 }",
+    ].map((text) => compileFilterPattern(text));
+    const keys = ['"latency"', '"user"', '"level"', '"a"', '"a-b"', '"a\\u002db"', '"l\\u0061tency"', '"say \\"latency"', '"xlatency"', '"u/v"', '"u\\/v"'];
+    const values = [
+      "999", "996", "995", "7", "-3", "-2.5", "9.99e2", "1e3", "1001.5", "0999", "-", "+5", '"999"', '"ü-1"', '"üx"', '"x"', '"a\\"b"', '"error"',
+      "true", "false", "null", "[999]", '{"latency": 999}', '"unclosed', "",
+    ];
+    const space = () => pick(["", " ", "\n ", "\t"]);
+    const message = () => {
+      if (random() < 0.3) return pick(["GET /x 200", "latency=999 error", '"latency": 999', "x\n1 2 3 4 5\ny", "ü ünï", ""]);
+      const fields = Array.from({ length: 1 + Math.floor(random() * 4) }, () => `${pick(keys)}${space()}:${space()}${pick(values)}`);
+      const body = `{${fields.join(", ")}}`;
+      return pick([body, body, body, body.slice(0, -1), `x ${body}`, `${body} "latency": 999`, `{"level": "x", "latency":`]);
+    };
+    const ruledOutWhole = new Map<(typeof patterns)[number], number>();
+    let matched = 0;
+    for (let n = 0; n < 1500; n++) {
+      const messages = Array.from({ length: 1 + Math.floor(random() * 6) }, message);
+      const first = random() < 0.3;
+      const text = Buffer.from((first ? "#hive-cloudwatch-logs-chunk 1\n" : "") + messages.map((m, i) => `${T0 + i} ${T0 + i + 1} 7 ${i} ${Buffer.byteLength(m)}\n${m}\n`).join(""));
+      const whole = { count: messages.length, messageBytes: messages.reduce((x, m) => x + Buffer.byteLength(m), 0) };
+      for (const p of patterns) {
+        const needles = (p.requiredAnyOf ?? []).map((g) => g.map((x) => Buffer.from(x)));
+        const check: BlockCheck | undefined = p.bytesCheck && { needles: p.bytesCheck.needles.map((x) => Buffer.from(x)), test: p.bytesCheck.test };
+        for (const w of [whole, undefined]) {
+          const d = decodeBlock(text, first, {}, needles, w, check);
+          const kept = new Set(Array.from({ length: d.length }, (_, i) => d.index[i]));
+          messages.forEach((m, i) => {
+            if (!p.matches(m)) return;
+            matched++;
+            expect(kept.has(i), `${JSON.stringify(m)} matches ${JSON.stringify(messages)}`).toBe(true);
+          });
+          for (let i = 0; i < d.length; i++) expect(d.message(i)).toBe(messages[d.index[i]]);
+          expect([d.inRange, d.textBytes]).toEqual([whole.count, whole.messageBytes]);
+        }
+        if (check) {
+          const all = check.needles;
+          const start = first ? "#hive-cloudwatch-logs-chunk 1\n".length : 0;
+          if (!check.test(text, start, text.length, (k, from) => text.indexOf(all[k], from))) ruledOutWhole.set(p, (ruledOutWhole.get(p) ?? 0) + 1);
+        }
+      }
+    }
+    expect(matched).toBeGreaterThan(1000);
+    // The generator makes blocks the whole-block check rules out, for most patterns.
+    expect(ruledOutWhole.size).toBeGreaterThan(12);
+    expect(Math.min(...ruledOutWhole.values())).toBeGreaterThan(20);
   });
 
   it("fuzz: mutated chunks decode or throw a ServiceError", async () => {

@@ -16,6 +16,7 @@
 import { describe, expect, it } from "vitest";
 import { isServiceError } from "../../lib/errors.js";
 import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
+import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
 import { rng } from "../support/random.js";
 
 interface Example {
@@ -420,6 +421,65 @@ describe("requiredTokens (scan pushdown)", () => {
     ["{ $.a = 1 }", []],
   ])("%s → %j", (pattern, tokens) => {
     expect(compileFilterPattern(pattern).requiredTokens).toEqual(tokens);
+  });
+});
+
+// A scan skips a chunk block whose index says no message holds `\u` when its token filter lacks one of these.
+describe("plainTokens of JSON patterns (scan pushdown for blocks without \\u escapes)", () => {
+  it.each([
+    ["{ $.latency > 995 }", ["latency"]],
+    ['{ $.level = "error" && $.latency > 5 }', ["error", "latency", "level"]],
+    ["{ $.level = error || $.level = warn }", ["level"]], // either value: neither is needed
+    ['{ ($.a = "x" || $.b = "x") && $.c = "y" }', ["c", "x", "y"]],
+    ["{ $.a = 7 }", ["a"]], // a number may be written 7.0 or 7e0
+    ['{ $.a = "7" }', ["a"]], // matches the number 7 too
+    ['{ $.a = "1e5" }', ["a"]],
+    ['{ $.a = "Infinity" }', ["a"]], // String() of 1e400
+    ["{ $.a = x* }", ["a"]],
+    ['{ $.a != "x" }', ["a"]],
+    ["{ $.a = %x% }", ["a"]],
+    ["{ $.a IS TRUE }", ["a", "true"]],
+    ["{ $.a.b IS NULL }", ["b", "null"]],
+    ['{ $.a = "user-42" }', ["42", "a", "user"]],
+    ['{ $.a-b = "x y" }', ["a", "b", "x", "y"]],
+    ['{ $.a = "ü-1" }', ["1", "a"]],
+    ["{ $.a NOT EXISTS }", []],
+    ["{ $.a = 1 || $.b NOT EXISTS }", []],
+  ])("%s → %j", (pattern, tokens) => {
+    expect([...compileFilterPattern(pattern).plainTokens!].sort()).toEqual(tokens);
+  });
+
+  it("are whole tokens of every message the pattern matches that holds no \\u escape", () => {
+    const random = rng(424242);
+    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+    const keys = ["level", "a", "a-b", "u/v", "user", "x y", "ü", "n_1", "t\tab"];
+    const scalars: unknown[] = ["error", "warn", "x", "x y", "user-42", "ü-1", "7", 7, 7.5, 1e21, -0, "a/b", "t\tab", 'q"q', "", true, false, null, "true"];
+    const value = (depth: number): unknown =>
+      depth < 2 && random() < 0.2
+        ? random() < 0.5
+          ? [value(depth + 1), value(depth + 1)]
+          : Object.fromEntries(Array.from({ length: 1 + Math.floor(random() * 3) }, () => [pick(keys), value(depth + 1)]))
+        : pick(scalars);
+    const patterns = [
+      '{ $.level = "error" }', "{ $.level = error || $.a = x }", '{ $.a = "user-42" && $.level = warn }', "{ $.user IS TRUE }", "{ $.a IS NULL }",
+      '{ $.a-b = "x y" }', '{ $.a = "a/b" }', '{ $.a = "ü-1" }', '{ $.n_1 = "t\tab" }', '{ $.a.level = "x" }', '{ $.a[0] = "x" }', "{ $.*.user = x }",
+      '{ $.user = "q\\"q" }', "{ $.level = true }",
+    ].map((text) => compileFilterPattern(text));
+    let checked = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const root = Object.fromEntries(Array.from({ length: 1 + Math.floor(random() * 4) }, () => [pick(keys), value(0)]));
+      let m = JSON.stringify(root, null, pick([undefined, 1, "\t"]));
+      // Other spellings JSON allows: an escaped slash, or a \u escape (then the tokens need not hold).
+      if (random() < 0.2) m = m.replaceAll("/", "\\/");
+      if (random() < 0.1) m = m.replace(/[a-z]/, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+      const tokens = new Set(tokenizeForIndex(m));
+      for (const p of patterns) {
+        if (m.includes("\\u") || !p.matches(m)) continue;
+        checked++;
+        for (const t of p.plainTokens!) expect(tokens.has(t), `${t} of ${m}`).toBe(true);
+      }
+    }
+    expect(checked).toBeGreaterThan(1500);
   });
 });
 

@@ -23,6 +23,7 @@ import { buildTokenFilter, encodeTokenFilter } from "../../lib/logs/events/token
 import { createExportTask } from "../../lib/logs/events/export-tasks.js";
 import { enforceRetention } from "../../lib/logs/events/retention.js";
 import { deleteLogGroup } from "../../lib/logs/groups.js";
+import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
 
 const A = "111111111111";
@@ -350,6 +351,41 @@ describe("the chunk index's blocks (docs/formats/log-chunk.md, index version 2)"
     expect(got.events).toEqual(wanted);
     expect(got.events.at(-1)!.message).toBe("buffered request 77 user u7 end");
     expect(got.skipped).toBe(full.length - wanted.length);
+  });
+
+  // FilterLogEvents' JSON patterns hand the scan their names as needles and a bytes check, which may rule out a whole
+  // block before its events are walked, and tokens that rule out blocks without `\u` by their token filters: what the
+  // scan yields must still hold every event the pattern matches.
+  it.each([
+    ["{ $.latency > 5990 }", false], // one block holds the values that pass: the others are ruled out whole
+    ['{ $.user = "u7" && $.latency < 3000 }', false],
+    ['{ $.note = "n\\u0061" || $.latency = 17 }', false], // an escape in one block: that block is walked
+    ['{ $.request = "r-5002" }', true], // a rare value: the token filters leave its block and the one holding \u (3 of 11 read)
+    ['{ $.note = "na" }', false], // spelled n\u0061 in its event: no block holds the token, yet that one is read
+  ])("a JSON pattern's scan over mixed JSON and text blocks yields every event it matches: %s", async (text, fewBlocks) => {
+    const group = await groupWithStreams(["s"]);
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    const all = Array.from({ length: 6000 }, (_, i) => ({
+      timestamp: hour + i * 500,
+      message:
+        i % 3 === 0
+          ? `request ${i} user u${i % 97} latency ${i} ${"x".repeat(150)}`
+          : JSON.stringify({ latency: i, user: `u${i % 97}`, request: `r-${i}`, note: i === 4000 ? "n\\u0061" : "plain", pad: "y".repeat(120) }).replace("\\\\u", "\\u"),
+    }));
+    for (let i = 0; i < all.length; i += 3000) await put(group, "s", all.slice(i, i + 3000));
+    await compactLogs({ force: true });
+    const p = compileFilterPattern(text);
+    const full = await measured(group, {});
+    expect(full.events).toHaveLength(all.length);
+    const wanted = full.events.filter((e) => p.matches(e.message));
+    expect(wanted.length).toBeGreaterThan(0);
+    const got = await measured(group, { requiredAnyOf: p.requiredAnyOf, bytesCheck: p.bytesCheck });
+    expect(got.events.filter((e) => p.matches(e.message))).toEqual(wanted);
+    expect(got.bytes).toBe(full.bytes);
+    expect(got.skipped).toBe(full.events.length - got.events.length);
+    const pushed = await measured(group, { requiredAnyOf: p.requiredAnyOf, bytesCheck: p.bytesCheck, plainTokens: p.plainTokens });
+    expect(pushed.events.filter((e) => p.matches(e.message))).toEqual(wanted);
+    if (fewBlocks) expect(pushed.bytes * 3).toBeLessThan(full.bytes);
   });
 
   it("answers an internal failure, never fewer events, when a block in the middle of a chunk object is damaged", async () => {

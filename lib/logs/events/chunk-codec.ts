@@ -79,6 +79,11 @@ export interface ChunkBlock {
   count?: number;
   rawBytes?: number;
   messageBytes?: number;
+  /**
+   * Whether a message of it holds `\u` (a JSON escape that may spell a word
+   * character); absent in entries written before it was added: read as true.
+   */
+  unicodeEscapes?: boolean;
   filter?: EncodedTokenFilter;
 }
 
@@ -105,9 +110,10 @@ export async function encodeChunk(events: readonly ChunkEvent[], compress = true
   let last = first;
   let count = 0;
   let messageBytes = 0;
+  let escapes = false;
   const flush = async () => {
     const raw = Buffer.from(parts.join(""), "utf8");
-    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes });
+    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes, unicodeEscapes: escapes });
     tokenSets.push(tokens);
     members.push((await startGzip(raw, compress ? GZIP_LEVEL : 0)).done);
     // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
@@ -122,6 +128,7 @@ export async function encodeChunk(events: readonly ChunkEvent[], compress = true
     tokens = new Set();
     count = 0;
     messageBytes = 0;
+    escapes = false;
   };
   for (const e of events) {
     if (partBytes >= BLOCK_RAW_BYTES) {
@@ -134,6 +141,7 @@ export async function encodeChunk(events: readonly ChunkEvent[], compress = true
     last = e.timestamp;
     count++;
     messageBytes += len;
+    escapes ||= e.message.includes("\\u");
     addIndexTokens(e.message, tokens);
   }
   if (parts.length) await flush();
@@ -234,9 +242,8 @@ function parseField(text: Buffer, delimiter: number): number {
 
 /**
  * Where needles occur in one inflated block: each found once over the whole
- * text (Buffer.indexOf from place to place, never per event), by identity
- * of the needle's Buffer, so a needle shared by the groups and a bytes check
- * is searched once.
+ * text (never per event), by identity of the needle's Buffer, so a needle
+ * shared by the groups and a bytes check is searched once.
  */
 class BlockPlaces {
   private readonly found = new Map<Buffer, number[]>();
@@ -247,11 +254,7 @@ class BlockPlaces {
 
   of(needle: Buffer): number[] {
     let at = this.found.get(needle);
-    if (!at) {
-      at = [];
-      for (let i = this.text.indexOf(needle, this.from); i >= 0; i = this.text.indexOf(needle, i + 1)) at.push(i);
-      this.found.set(needle, at);
-    }
+    if (!at) this.found.set(needle, (at = placesOf(this.text, needle, this.from)));
     return at;
   }
 
@@ -268,6 +271,54 @@ class BlockPlaces {
       return i < at.length ? at[i] : -1;
     };
   }
+}
+
+/** Places found by Buffer.indexOf before a needle met this often counts as dense. */
+const DENSE_AFTER = 16;
+/** Mean bytes between places below which a needle is dense: each indexOf call then costs more than a scan of the bytes between. */
+const DENSE_GAP = 4096;
+/** Needles scanned in JS are this long at most: Horspool's worst case reads each byte once per needle byte. */
+const MAX_SCANNED_NEEDLE = 32;
+
+/**
+ * Every place of `needle` in text[from..], overlapping ones too. Buffer.indexOf
+ * (memchr-fast) while places are rare; a needle met often (a JSON pattern's
+ * `"name"`, in every JSON event) goes on with a Boyer-Moore-Horspool scan in
+ * JS, which has no per-call cost.
+ */
+export function placesOf(text: Buffer, needle: Buffer, from: number): number[] {
+  const at: number[] = [];
+  if (needle.length === 0) return at;
+  for (let i = text.indexOf(needle, from); i >= 0; i = text.indexOf(needle, i + 1)) {
+    at.push(i);
+    if (at.length === DENSE_AFTER && needle.length >= 3 && needle.length <= MAX_SCANNED_NEEDLE && i - from < DENSE_AFTER * DENSE_GAP) return horspool(text, needle, i + 1, at);
+  }
+  return at;
+}
+
+/** Horspool's shift table of each needle (a needle's Buffer lives as long as its scan). */
+const shifts = new WeakMap<Buffer, Int32Array>();
+
+function horspool(text: Buffer, needle: Buffer, from: number, out: number[]): number[] {
+  const m = needle.length;
+  let skip = shifts.get(needle);
+  if (!skip) {
+    skip = new Int32Array(256).fill(m);
+    for (let k = 0; k < m - 1; k++) skip[needle[k]] = m - 1 - k;
+    shifts.set(needle, skip);
+  }
+  const last = needle[m - 1];
+  const n = text.length;
+  for (let i = from + m - 1; i < n; ) {
+    const c = text[i];
+    if (c === last) {
+      let k = m - 2;
+      while (k >= 0 && text[i - m + 1 + k] === needle[k]) k--;
+      if (k < 0) out.push(i - m + 1);
+    }
+    i += skip[c];
+  }
+  return out;
 }
 
 /**
@@ -301,9 +352,12 @@ function decodeHolding(
   const find = check && places.finder(check.needles);
   const unbounded = inside || (from === -Infinity && to === Infinity);
   let inRange = 0;
-  while (p < text.length) {
-    const nl = text.indexOf(10, p);
-    if (nl < 0) throw new Error("truncated header");
+  const size = text.length;
+  while (p < size) {
+    // The header's end by a loop here, not indexOf: a native call per event costs more than its ~45 bytes.
+    let nl = p;
+    while (nl < size && text[nl] !== 10) nl++;
+    if (nl === size) throw new Error("truncated header");
     let q = nl;
     let len = 0;
     for (let scale = 1; q > p && text[q - 1] !== 32; q--, scale *= 10) {
@@ -314,7 +368,7 @@ function decodeHolding(
     if (q === nl || q === p) throw new Error("bad header");
     const start = nl + 1;
     const end = start + len;
-    if (end + 1 > text.length || text[end] !== 10) throw new Error("truncated message");
+    if (end + 1 > size || text[end] !== 10) throw new Error("truncated message");
     // A group is held when one of its needles' first place at or after the message start ends inside it.
     // Indexed loops: this runs once per event, and an iterator that is not optimized away is garbage per event.
     let held = true;
@@ -368,7 +422,8 @@ export interface BlockRange {
  * Parses an inflated block's header lines (messages stay bytes). Throws a
  * ServiceError on garbage. `whole`: the block's index figures when all its
  * events are in the range (index version 2), so a block that lacks a needle
- * anywhere is counted without parsing it. `needles`: groups of alternatives,
+ * anywhere, or whose whole text fails the check, is counted without parsing
+ * it. `needles`: groups of alternatives,
  * one of each group held by every event kept; `check`: a test of the
  * message bytes every event kept passes.
  */
@@ -382,11 +437,6 @@ export function decodeBlock(
 ): DecodedBlock {
   try {
     const out = new DecodedBlock(text);
-    if (whole && needles.some((g) => g.every((n) => text.indexOf(n) < 0))) {
-      out.inRange = whole.count;
-      out.textBytes = whole.messageBytes;
-      return out;
-    }
     let p = 0;
     if (isFirst) {
       const head = text.subarray(0, CHUNK_VERSION_LINE.length).toString("latin1");
@@ -396,6 +446,17 @@ export function decodeBlock(
     const from = range.startTime ?? -Infinity;
     const to = range.endTime ?? Infinity;
     const places = needles.length > 0 || check ? new BlockPlaces(text, p) : undefined;
+    // A group none of whose needles the block holds; or the check over the whole block as if one message (every place
+    // of every needle, values read up to the block's end), false only when the condition fails at every place, so at
+    // every event: no event can be kept, and the block is counted from its index figures.
+    if (
+      whole &&
+      (needles.some((g) => g.every((n) => places!.of(n).length === 0)) || (check && !check.test(text, p, text.length, places!.finder(check.needles))))
+    ) {
+      out.inRange = whole.count;
+      out.textBytes = whole.messageBytes;
+      return out;
+    }
     if (needles.length > 0) {
       decodeHolding(out, text, p, from, to, needles, whole !== undefined, places!, check);
       out.compact();

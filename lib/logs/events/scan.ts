@@ -63,6 +63,12 @@ export interface ScanOptions {
   /** A test of a stored message's bytes, before it is decoded: events it answers false for are not yielded (FilterPattern.bytesCheck). */
   bytesCheck?: BytesCheck;
   /**
+   * Tokens every wanted message holds whole unless it holds a `\u` escape
+   * (FilterPattern.plainTokens): a block whose index says none of its
+   * messages holds one, and whose token filter rules one out, is not read.
+   */
+  plainTokens?: string[];
+  /**
    * For a reader that needs only how many events there are at what time:
    * a stored block wholly in the time range for which this answers true
    * (given its first and last timestamps) is not fetched; one event stands
@@ -362,12 +368,14 @@ async function bufferedEvents(
 }
 
 /** The blocks of a chunk that may hold a wanted event: in the time range, and (by their token filter) holding every token. */
-export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTime" | "endTime" | "requiredTokens">): number[] {
+export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTime" | "endTime" | "requiredTokens" | "plainTokens">): number[] {
   const tokens = opts.requiredTokens ?? [];
-  const passes = (f: EncodedTokenFilter | undefined) => {
-    if (!f || tokens.length === 0) return true;
+  const plainTokens = opts.plainTokens ?? [];
+  /** `plain`: no message the filter covers holds `\u` (its block's unicodeEscapes is false), so plainTokens count too. */
+  const passes = (f: EncodedTokenFilter | undefined, plain = false) => {
+    if (!f || (tokens.length === 0 && (!plain || plainTokens.length === 0))) return true;
     const filter = decodeTokenFilter(f);
-    return tokens.every((t) => mayContain(filter, t));
+    return tokens.every((t) => mayContain(filter, t)) && (!plain || plainTokens.every((t) => mayContain(filter, t)));
   };
   if (opts.startTime !== undefined && entry.maxTimestamp < opts.startTime) return [];
   if (opts.endTime !== undefined && entry.minTimestamp >= opts.endTime) return [];
@@ -380,7 +388,7 @@ export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTi
     const last = block.lastTimestamp ?? (b + 1 < n ? entry.blocks[b + 1].firstTimestamp : entry.maxTimestamp);
     if (opts.startTime !== undefined && last < opts.startTime) continue;
     if (opts.endTime !== undefined && block.firstTimestamp >= opts.endTime) continue;
-    if (!passes(block.filter)) continue;
+    if (!passes(block.filter, block.unicodeEscapes === false)) continue;
     out.push(b);
   }
   return out;
@@ -399,8 +407,12 @@ async function chunkReads(selected: Map<string, SelectedStream>, opts: ScanOptio
   }
   const out: ChunkRead[] = [];
   await kvValues(BUCKETS.logChunks, keys, (i, value) => {
-    const entry = JSON.parse(Buffer.from(value).toString("utf8")) as ChunkEntry;
+    const entry = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8")) as ChunkEntry;
     const blocks = selectBlocks(entry, opts);
+    // The token filters, most of an entry's bytes, serve only the selection: let them die young, not be copied by
+    // every scavenge while the scan holds its entries.
+    entry.filter = undefined;
+    for (const b of entry.blocks) b.filter = undefined;
     if (blocks.length === 0) return;
     const rawBytes = blocks.reduce((n, b) => n + (entry.blocks[b].rawBytes ?? entry.rawBytes / entry.blocks.length), 0);
     out.push({ stream: owners[i], entry, blocks, from: entry.blocks[blocks[0]].firstTimestamp, rawBytes });
@@ -450,30 +462,35 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (
       // Adjacent blocks inflate as one gzip stream (fewer hand-offs to the thread pool), a few pieces per run so both cores work.
       const pieces: number[][] = [];
       for (let i = 0; i < run.length; i += BLOCKS_PER_INFLATE) pieces.push(run.slice(i, i + BLOCKS_PER_INFLATE));
-      return Promise.all(
+      const inside = (block: ChunkEntry["blocks"][number]) =>
+        block.lastTimestamp !== undefined && block.firstTimestamp >= (opts.startTime ?? -Infinity) && block.lastTimestamp < (opts.endTime ?? Infinity);
+      const wholeOf = (block: ChunkEntry["blocks"][number]) =>
+        inside(block) && block.count !== undefined && block.messageBytes !== undefined ? { count: block.count, messageBytes: block.messageBytes } : undefined;
+      const decodedPieces = await Promise.all(
         pieces.map(async (piece) => {
           const first = piece[0];
           const last = piece[piece.length - 1];
           const from = entry.blocks[first].offset - base;
           const to = end(last) - base;
           if (from < 0 || from > to || to > body.length) throw internalFailure("corrupt log chunk: bad block offsets");
-          let whole: { count: number; messageBytes: number } | undefined = { count: 0, messageBytes: 0 };
           let rawBytes: number | undefined = 0;
-          for (const b of piece) {
-            const block = entry.blocks[b];
-            const inside = block.lastTimestamp !== undefined && block.firstTimestamp >= (opts.startTime ?? -Infinity) && block.lastTimestamp < (opts.endTime ?? Infinity);
-            if (whole && inside && block.count !== undefined && block.messageBytes !== undefined) {
-              whole.count += block.count;
-              whole.messageBytes += block.messageBytes;
-            } else whole = undefined;
-            rawBytes = rawBytes === undefined || block.rawBytes === undefined ? undefined : rawBytes + block.rawBytes;
-          }
+          for (const b of piece) rawBytes = rawBytes === undefined || entry.blocks[b].rawBytes === undefined ? undefined : rawBytes + entry.blocks[b].rawBytes;
           const text = await inflateBlock(body.subarray(from, to), rawBytes);
           // zlib stops quietly at bytes that do not start a gzip member: the index's length catches a damaged one.
-          if (rawBytes !== undefined && text.length !== rawBytes) throw internalFailure("corrupt log chunk: block text length differs from the index");
-          return decodeBlock(text, first === 0, opts, needles, whole, check);
+          if (rawBytes === undefined) return [decodeBlock(text, first === 0, opts, needles, undefined, check)];
+          if (text.length !== rawBytes) throw internalFailure("corrupt log chunk: block text length differs from the index");
+          // Each block decoded on its own (its text's length is in the index): one whose events all lack a needle or fail the
+          // check is then counted from its index figures unparsed, whatever the blocks inflated with it hold.
+          let at = 0;
+          return piece.map((b) => {
+            const block = entry.blocks[b];
+            const d = decodeBlock(text.subarray(at, at + block.rawBytes!), b === 0, opts, needles, wholeOf(block), check);
+            at += block.rawBytes!;
+            return d;
+          });
         }),
       );
+      return decodedPieces.flat();
     }),
   );
   const fetched = decoded.flat();

@@ -2,7 +2,8 @@
  * FilterLogEvents: the group's events across streams in timestamp order
  * (ties by stream, then stored order), matched with the compiled filter
  * pattern, over scanLogEvents (buffer and chunks as one view; the pattern's
- * requiredTokens let it skip chunk blocks, and its required substrings (and
+ * requiredTokens, and a JSON pattern's names and values in blocks without
+ * `\u` escapes, let it skip chunk blocks, and its required substrings (and
  * a JSON pattern's property names and text check) are tested on the raw
  * bytes before a message is decoded). As AWS: `endTime` is inclusive, a page
  * holds up to `limit` events (10,000 at most) and 1 MB, `interleaved` is
@@ -75,6 +76,7 @@ export async function filterLogEvents(accountId: string, region: string, input: 
       requiredSubstrings: pattern.requiredSubstrings,
       requiredAnyOf: pattern.requiredAnyOf,
       bytesCheck: pattern.bytesCheck,
+      plainTokens: pattern.plainTokens,
       signal: abort.signal,
     })) {
       for (const e of page) {

@@ -41,13 +41,23 @@ export interface FilterPattern {
   requiredAnyOf?: string[][];
   /** A test of the message's UTF-8 bytes a scan can run before making it a string (JSON patterns). */
   bytesCheck?: BytesCheck;
+  /**
+   * Tokens every matching message holds whole unless it holds a `\u` escape
+   * (JSON patterns: the word runs of the names and values it requires, as
+   * JSON spells them): a scan may skip a block whose token filter lacks one
+   * when its index says no message of it holds `\u`.
+   */
+  plainTokens?: string[];
 }
 
 /**
  * A test of a message held as UTF-8 bytes, text[start, end), false only when
  * matches() is false for it. `find(k, from)` answers the first place at or
  * after `from` of needles[k] in text (-1: none): a scan finds each needle
- * once over a whole block of messages, not once per message.
+ * once over a whole block of messages, not once per message. Given a span
+ * holding several messages it is false only when matches() is false for
+ * each (it looks for a name and value that pass anywhere in the span, and a
+ * matching message holds its own whole), so a scan tests a block first.
  */
 export interface BytesCheck {
   readonly needles: readonly string[];
@@ -461,6 +471,35 @@ function requiredKeys(cond: Cond): string[] {
   }
 }
 
+/** What String() of a JSON number can spell (digits, sign, point, exponent, Infinity): a value like it may match a number however written. */
+const NUMBER_SPELLING = /^[-+0-9.eE]*$|Infinity|NaN/;
+
+/**
+ * Tokens the values a match needs put in its text: a string equality's
+ * value (without wildcards, and unlike any number, which could be written
+ * otherwise: `7.0`, `7e0`) as JSON spells it, and IS TRUE/FALSE/NULL's
+ * literal. `&&` joins both sides' tokens, `||` keeps those of both.
+ */
+function valueTokens(cond: Cond): string[] {
+  switch (cond.kind) {
+    case "and":
+      return [...new Set([...valueTokens(cond.left), ...valueTokens(cond.right)])];
+    case "or": {
+      const right = new Set(valueTokens(cond.right));
+      return valueTokens(cond.left).filter((t) => right.has(t));
+    }
+    case "is":
+      return [cond.what.toLowerCase()];
+    case "compare": {
+      const v = cond.value;
+      if (cond.op !== "=" || v.kind !== "string" || v.text.includes("*") || NUMBER_SPELLING.test(v.text)) return [];
+      return interiorTokens(JSON.stringify(v.text));
+    }
+    default:
+      return [];
+  }
+}
+
 function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern {
   const needles: string[] = [];
   const { test, check, checkBytes } = jsonCondition(expr, regex, needles);
@@ -506,6 +545,8 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
     // mayMatch's key test as needles: `"key"`, or an escape that could spell it.
     requiredAnyOf: quotedKeys.map((k) => [k, "\\u", ...(slash ? ["\\/"] : [])]),
     bytesCheck: mayMatchBytes(needles, quotedKeys, slash, checkBytes),
+    // Without `\u` a name or value has one spelling, JSON's (`\/` and `"a/b"` split into the same tokens), bounded by quotes.
+    plainTokens: [...new Set([...quotedKeys.flatMap(interiorTokens), ...valueTokens(expr)])],
   };
 }
 
