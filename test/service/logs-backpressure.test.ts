@@ -12,10 +12,11 @@
  * dbhowell/pino-cloudwatch#4 (statusCode 400, retryable), and the raw body
  * `{"__type":"ThrottlingException","message":"Rate exceeded"}` in maxbanton/cwh#120.
  */
-import { CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, PutLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
 import { retrying } from "../support/retrying.js";
+import { readStreamMessages } from "../support/log-stream-read.js";
 
 const MAX_BUFFERED = 400_000;
 let stack: Stack;
@@ -29,17 +30,6 @@ afterAll(async () => {
   logs?.destroy();
   await stack?.stop();
 });
-
-async function readAll(group: string, stream: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  for (;;) {
-    const page = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, nextToken: token }));
-    out.push(...page.events!.map((e) => e.message!));
-    if (page.nextForwardToken === token) return out;
-    token = page.nextForwardToken;
-  }
-}
 
 async function drain(): Promise<void> {
   const res = await fetch(`${stack.endpoint}/_hive/schedule/LogCompactor?event=Drain`, { method: "POST" });
@@ -82,7 +72,7 @@ it("answers ThrottlingException (400, Rate exceeded) past max_buffered_bytes, st
   expect(cli.stderr.trim()).toBe("An error occurred (ThrottlingException) when calling the PutLogEvents operation (reached max retries: 0): Rate exceeded");
 
   // Every acknowledged event is readable exactly once, in order; no throttled one is.
-  expect(await readAll(group, "s")).toEqual(acknowledged);
+  expect(await readStreamMessages(logs, group, "s")).toEqual(acknowledged);
 
   // Compacted, then purged once the grace period (15 s) has passed: accepted again.
   await drain();
@@ -95,5 +85,5 @@ it("answers ThrottlingException (400, Rate exceeded) past max_buffered_bytes, st
     { timeoutMs: 90_000, pauseMs: 2000 },
   );
   acknowledged.push(...more.map((e) => e.message));
-  expect(await readAll(group, "s")).toEqual(acknowledged);
+  expect(await readStreamMessages(logs, group, "s")).toEqual(acknowledged);
 }, 300_000);

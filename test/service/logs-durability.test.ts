@@ -5,10 +5,11 @@
  * a one-pass Drain or a scheduled run (then compacted again). Read back through GetLogEvents, paging forward
  * until the token comes back unchanged.
  */
-import { CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand, PutLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, type CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logsClient, startStack, type Stack } from "../support/stack.js";
 import { retrying as retryUntil } from "../support/retrying.js";
+import { readStreamMessages } from "../support/log-stream-read.js";
 
 let stack: Stack;
 const RUN = `/dur/${Date.now().toString(36)}`;
@@ -23,17 +24,6 @@ afterAll(async () => {
 
 /** A restarted service may answer 503 once while it reconnects: retried for 60 s, 500 ms apart. */
 const retrying = <T>(f: () => Promise<T>) => retryUntil(f, { timeoutMs: 60000, pauseMs: 500 });
-
-async function readAll(client: CloudWatchLogsClient, group: string, stream: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  for (;;) {
-    const page = await retrying(() => client.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, nextToken: token })));
-    out.push(...page.events!.map((e) => e.message!));
-    if (page.nextForwardToken === token) return out;
-    token = page.nextForwardToken;
-  }
-}
 
 /** Creates a group with `streams` streams and writes `batches` acknowledged batches of `size` events to each. */
 async function writeAcknowledged(client: CloudWatchLogsClient, group: string, streams: number, batches: number, size: number): Promise<Map<string, string[]>> {
@@ -59,7 +49,7 @@ async function writeAcknowledged(client: CloudWatchLogsClient, group: string, st
 async function expectExactlyOnce(group: string, sent: Map<string, string[]>): Promise<void> {
   const client = logsClient(stack);
   try {
-    for (const [stream, messages] of sent) expect(await readAll(client, group, stream)).toEqual(messages);
+    for (const [stream, messages] of sent) expect(await readStreamMessages(client, group, stream, retrying)).toEqual(messages);
   } finally {
     client.destroy();
   }

@@ -28,7 +28,7 @@ import { MIN, minuteGrid } from "../support/minutes.js";
 
 let stack: Stack;
 const RUN = `md${Date.now().toString(36)}`;
-const { T0, at } = minuteGrid(10);
+const { at } = minuteGrid(10);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {

@@ -19,7 +19,6 @@ import {
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   DescribeLogGroupsCommand,
-  GetLogEventsCommand,
   PutLogEventsCommand,
   type CloudWatchLogsClient,
 } from "@aws-sdk/client-cloudwatch-logs";
@@ -27,6 +26,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsFailure, type AwsFailure } from "../support/failure.js";
 import { retrying } from "../support/retrying.js";
 import { awsCli, cloudWatchClient, logsClient, startStack, type Protocol, type Stack } from "../support/stack.js";
+import { readStreamMessages } from "../support/log-stream-read.js";
 
 let stack: Stack;
 
@@ -74,17 +74,6 @@ async function sampleCount(cw: CloudWatchClient, namespace: string): Promise<num
   return (out.Datapoints ?? []).reduce((n, d) => n + (d.SampleCount ?? 0), 0);
 }
 
-async function readAll(logs: CloudWatchLogsClient, group: string, stream: string): Promise<string[]> {
-  const out: string[] = [];
-  let token: string | undefined;
-  for (;;) {
-    const page = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, nextToken: token }));
-    out.push(...page.events!.map((e) => e.message!));
-    if (page.nextForwardToken === token) return out;
-    token = page.nextForwardToken;
-  }
-}
-
 describe.each<Protocol>(["json", "cbor", "query"])("PutMetricData over %s, one write in flight at most", (protocol) => {
   it("answers the calls past it with Throttling (400, Rate exceeded) and stores exactly the datums of those acknowledged", async () => {
     const cw = cloudWatchClient(stack, { protocol });
@@ -127,7 +116,7 @@ describe("PutLogEvents, one write in flight at most", () => {
     expect(throttled.length).toBeGreaterThan(0);
     for (const f of throttled) expect([f.name, f.message, f.status]).toEqual(["ThrottlingException", "Rate exceeded", 400]);
     const want = acknowledged.flatMap(([round, i]) => Array.from({ length: 20 }, (_, k) => message(round, i, k))).sort();
-    expect((await readAll(logs, group, "s")).sort()).toEqual(want);
+    expect((await readStreamMessages(logs, group, "s")).sort()).toEqual(want);
   }, 180_000);
 });
 
@@ -171,7 +160,7 @@ describe("max_concurrent_writes = 0", () => {
     expect(r.stderr.trim()).toBe("An error occurred (ThrottlingException) when calling the PutLogEvents operation (reached max retries: 0): Rate exceeded");
     const logs = logsClient(stack);
     try {
-      expect(await readAll(logs, "/overload/app", "s")).not.toContain("from the CLI, throttled");
+      expect(await readStreamMessages(logs, "/overload/app", "s")).not.toContain("from the CLI, throttled");
     } finally {
       logs.destroy();
     }
