@@ -3,7 +3,7 @@
  * check it against the AWS model and invoke the function that serves it.
  * Operations of the model that have no function yet answer NotImplemented.
  */
-import { ServiceError, notImplemented, protocolError } from "../errors.js";
+import { notImplemented, protocolError } from "../errors.js";
 import { decodeFast, decodeInput, identify, operationModel } from "../protocol/index.js";
 import { hasFunction, invokeFunction } from "../runtime/invoke.js";
 import { validateInput } from "../validation/validate-input.js";

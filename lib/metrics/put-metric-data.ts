@@ -4,7 +4,7 @@
  */
 import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
-import { ServiceError, invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
+import { invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
 import type { IngestDatum } from "./encoding/ingest-codec.js";
 import { admitIngest } from "./write/ingest-admission.js";
 import { publishIngest } from "./write/ingest-log.js";

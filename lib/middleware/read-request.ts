@@ -5,7 +5,7 @@
 import type { MiddlewareObj } from "@middy/core";
 import { gunzipSync } from "node:zlib";
 import { getConfig } from "../config/config.js";
-import { ServiceError, protocolError } from "../errors.js";
+import { protocolError } from "../errors.js";
 import { guessProtocol } from "../protocol/index.js";
 import { rawBytes } from "../runtime/raw-bytes.js";
 import type { FrontEvent } from "../front/wire-state.js";

@@ -4,7 +4,7 @@
  * InternalFailure, so a bug never leaks a stack trace to a client.
  */
 import type { MiddlewareObj } from "@middy/core";
-import { ServiceError, internalFailure, isServiceError, protocolError } from "../errors.js";
+import { internalFailure, isServiceError, protocolError } from "../errors.js";
 
 // NATS errors that mean "the store is away for a moment" (a reconnect, a
 // restarting server): clients should retry, so they get 503, not 500.

@@ -5,7 +5,7 @@
  */
 import { cbor } from "@smithy/core/cbor";
 import type { NormalizedSchema } from "@smithy/core/schema";
-import { ServiceError, protocolError } from "../errors.js";
+import { protocolError } from "../errors.js";
 import { CborOutputWriter } from "./cbor-writer.js";
 import { InputReader } from "./input-reader.js";
 import type { ServiceModel } from "./services.js";

@@ -2,7 +2,7 @@
  * Which service, wire protocol and operation a request is for, from its
  * path, headers and (for awsQuery) its form — before anything is decoded.
  */
-import { ServiceError, protocolError } from "../errors.js";
+import { protocolError } from "../errors.js";
 import { CLOUDWATCH, LOGS, SERVICES, type ServiceModel } from "./services.js";
 
 export type WireProtocol = "query" | "json" | "cbor";

@@ -3,7 +3,7 @@
  * schemas in one pass, output written by a converter compiled from them.
  */
 import type { NormalizedSchema } from "@smithy/core/schema";
-import { ServiceError, protocolError } from "../errors.js";
+import { protocolError } from "../errors.js";
 import { InputReader } from "./input-reader.js";
 import { JsonOutputWriter } from "./json-writer.js";
 import { parseJsonBody } from "./json-parse.js";

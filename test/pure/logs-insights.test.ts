@@ -59,7 +59,6 @@ const asObjects = (rows: ResultField[][]) =>
 
 const ts = (minutes: number, ms = 0) => new Date(T0 + minutes * MIN + ms).toISOString().replace("T", " ").replace("Z", "");
 const app = CORPUS.app;
-const msg = (i: number) => app[i].message;
 const json = (i: number) => JSON.parse(app[i].message);
 
 const CASES = insightsCases(T0, ACCOUNT, undefined, NOW);

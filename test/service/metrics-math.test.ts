@@ -502,7 +502,7 @@ const ARRAY_BASE: MetricDataQuery[] = [
   metricQuery(def("z"), "empty_z"),
 ];
 const ALL = SERIES.map((s) => labelled(s.id));
-const [LA, LB, LC, LE, LZ] = ALL;
+const [LA, LB, LC, LE] = ALL;
 const ARRAYS: Case[] = [
   { id: "all", expr: "METRICS()", array: ALL },
   { id: "errors", expr: "METRICS('errors')", array: [LA, LB, LE] },

@@ -30,7 +30,7 @@ let tmp: string;
 /** A run-unique prefix keeps tests apart in a shared stack. */
 const RUN = `mp${Date.now().toString(36)}`;
 /** A whole minute ten minutes ago: every test's data lives around it. */
-const { T0, at } = minuteGrid(10);
+const { at } = minuteGrid(10);
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "metrics-put-"));

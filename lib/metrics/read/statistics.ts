@@ -45,7 +45,7 @@
  *   exact when the bounds lie outside [Minimum, Maximum] or all values are equal.
  */
 
-import { ServiceError, invalidParameterValue } from "../../errors.js";
+import { invalidParameterValue } from "../../errors.js";
 import type { Aggregate } from "./aggregate.js";
 import { RANK_EPSILON } from "./sketch.js";
 

@@ -13,7 +13,7 @@
  * Limits that AWS reports as GetMetricData messages rather than errors are
  * pushed to `opts.messages` when given ({Code, Value}, the SDK's MessageData).
  */
-import { ServiceError, validationError } from "../../../errors.js";
+import { validationError } from "../../../errors.js";
 import { metricKey } from "../../store/identity.js";
 import type { MetricIdentity, MetricSource, Series } from "../../types.js";
 import type { InsightsFunction, InsightsQuery } from "./ast.js";

@@ -10,7 +10,7 @@
  * (the grammar the Amazon Managed Grafana guide gives), `[NOT] IN (...)`,
  * `[NOT] LIKE '...%'` and a `NOT` prefix.
  */
-import { ServiceError, validationError } from "../../../errors.js";
+import { validationError } from "../../../errors.js";
 import { INSIGHTS_FUNCTIONS, type Condition, type InsightsFunction, type InsightsQuery } from "./ast.js";
 import { syntaxError, tokenize, type Token, type TokenKind } from "./lexer.js";
 
