@@ -449,27 +449,34 @@ function firstScalar(root: unknown, steps: Step[]): FieldValue | undefined {
   return undefined;
 }
 
+/** A leaf condition: a comparison, IS, or NOT EXISTS. */
+type LeafCond = Exclude<Cond, { kind: "and" | "or" }>;
+
+/** What every match of `cond` needs, from what each leaf needs: `&&` needs both sides', `||` only what both sides need. */
+function neededBy(cond: Cond, leaf: (c: LeafCond) => string[]): string[] {
+  switch (cond.kind) {
+    case "and":
+      return [...new Set([...neededBy(cond.left, leaf), ...neededBy(cond.right, leaf)])];
+    case "or": {
+      const right = new Set(neededBy(cond.right, leaf));
+      return neededBy(cond.left, leaf).filter((k) => right.has(k));
+    }
+    default:
+      return leaf(cond);
+  }
+}
+
 /**
  * Property names any matching event must hold (every comparison and IS needs
  * its property to exist): `"name"` must then appear in the text, which is far
  * cheaper to test than parsing the event.
  */
-function requiredKeys(cond: Cond): string[] {
-  switch (cond.kind) {
-    case "and":
-      return [...new Set([...requiredKeys(cond.left), ...requiredKeys(cond.right)])];
-    case "or": {
-      const right = new Set(requiredKeys(cond.right));
-      return requiredKeys(cond.left).filter((k) => right.has(k));
-    }
-    case "notExists":
-      return [];
-    default: {
-      const keys = cond.path.filter((s): s is Step & { kind: "key" } => s.kind === "key");
-      return keys.length ? [keys[keys.length - 1]!.key] : [];
-    }
-  }
-}
+const requiredKeys = (cond: Cond): string[] =>
+  neededBy(cond, (leaf) => {
+    if (leaf.kind === "notExists") return [];
+    const keys = leaf.path.filter((s): s is Step & { kind: "key" } => s.kind === "key");
+    return keys.length ? [keys[keys.length - 1]!.key] : [];
+  });
 
 /** What String() of a JSON number can spell (digits, sign, point, exponent, Infinity): a value like it may match a number however written. */
 const NUMBER_SPELLING = /^[-+0-9.eE]*$|Infinity|NaN/;
@@ -480,25 +487,14 @@ const NUMBER_SPELLING = /^[-+0-9.eE]*$|Infinity|NaN/;
  * otherwise: `7.0`, `7e0`) as JSON spells it, and IS TRUE/FALSE/NULL's
  * literal. `&&` joins both sides' tokens, `||` keeps those of both.
  */
-function valueTokens(cond: Cond): string[] {
-  switch (cond.kind) {
-    case "and":
-      return [...new Set([...valueTokens(cond.left), ...valueTokens(cond.right)])];
-    case "or": {
-      const right = new Set(valueTokens(cond.right));
-      return valueTokens(cond.left).filter((t) => right.has(t));
-    }
-    case "is":
-      return [cond.what.toLowerCase()];
-    case "compare": {
-      const v = cond.value;
-      if (cond.op !== "=" || v.kind !== "string" || v.text.includes("*") || NUMBER_SPELLING.test(v.text)) return [];
-      return interiorTokens(JSON.stringify(v.text));
-    }
-    default:
-      return [];
-  }
-}
+const valueTokens = (cond: Cond): string[] =>
+  neededBy(cond, (leaf) => {
+    if (leaf.kind === "is") return [leaf.what.toLowerCase()];
+    if (leaf.kind !== "compare") return [];
+    const v = leaf.value;
+    if (leaf.op !== "=" || v.kind !== "string" || v.text.includes("*") || NUMBER_SPELLING.test(v.text)) return [];
+    return interiorTokens(JSON.stringify(v.text));
+  });
 
 function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern {
   const needles: string[] = [];
