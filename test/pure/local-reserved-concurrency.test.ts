@@ -3,6 +3,12 @@
  * (local/reserved-concurrency.ts), and how it names a request's function
  * before anything is decoded (local/request-function.ts): from the JSON
  * target, the rpc-v2-cbor path, or the start of an awsQuery form, gzip or not.
+ *
+ * The answers pinned are AWS's: CloudWatch's common error `Throttling`, 400
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html;
+ * "Rate exceeded" recorded in camitz/aws-cloudwatch-statsd-backend#10), and
+ * Logs' `ThrottlingException`, 400, "Rate exceeded" (aws-robotics/cloudwatchlogs-ros1#21,
+ * maxbanton/cwh#120).
  */
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";

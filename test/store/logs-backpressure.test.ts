@@ -2,7 +2,8 @@
  * PutLogEvents under overload: once the buffer holds more than
  * `[cloudwatch.logs] max_buffered_bytes` (the compactor lags), the answer is
  * AWS's ThrottlingException "Rate exceeded" (a throttled AWS account gets
- * {"__type":"ThrottlingException","message":"Rate exceeded"}); once the
+ * {"__type":"ThrottlingException","message":"Rate exceeded"}, as recorded in
+ * maxbanton/cwh#120 and aws-robotics/cloudwatchlogs-ros1#21); once the
  * compactor has caught up and purged, writes are accepted again.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
