@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeLogBatch, decodeLogBatchHeader, encodeLogBatch, type LogBatch } from "../../lib/logs/events/batch-codec.js";
 import { decodeBlock, encodeChunk, inflateBlock, placesOf, type BlockCheck, type BlockRange, type ChunkBlock, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
-import { tokenizeForIndex } from "../../lib/logs/events/tokens.js";
-import { buildTokenFilter, decodeTokenFilter, mayContain } from "../../lib/logs/events/token-filter.js";
+import { addIndexTokenBytes, tokenizeForIndex } from "../../lib/logs/events/tokens.js";
+import { buildTokenFilter, decodeTokenFilter, mayContain, TokenHashes } from "../../lib/logs/events/token-filter.js";
 import { makeEventId, parseEventId } from "../../lib/logs/events/event-id.js";
 import { isServiceError } from "../../lib/errors.js";
 import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
@@ -108,6 +108,34 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     const tail = await decodeChunk(c.body, c.blocks, from);
     expect(tail[0].timestamp).toBe(c.blocks[from].firstTimestamp);
     expect(tail).toEqual(events.slice(events.length - tail.length));
+  });
+
+  it("are the same bytes and index whether the messages come as strings or as byte ranges of buffered batches", async () => {
+    const batchBytes = Buffer.concat(events.map((e) => Buffer.from(e.message, "utf8")));
+    let at = 0;
+    const spans = events.map(({ message, ...e }) => {
+      const size = Buffer.byteLength(message, "utf8");
+      at += size;
+      return { ...e, data: batchBytes, start: at - size, size };
+    });
+    const [fromStrings, fromBytes] = [await encodeChunk(events), await encodeChunk(spans)];
+    expect(Buffer.compare(Buffer.from(fromBytes.body), Buffer.from(fromStrings.body))).toBe(0);
+    expect(fromBytes.blocks).toEqual(fromStrings.blocks);
+    expect(await decodeChunk(fromBytes.body, fromBytes.blocks)).toEqual(events);
+  });
+
+  it("hash a message's tokens from its bytes as from its text (ASCII words, any other byte a break)", () => {
+    const random = rng(7);
+    const alphabet = ["a", "Z", "9", "_", " ", "-", "ü", "🌏", "\\u00e9", "\n", "=", "名"];
+    for (let i = 0; i < 300; i++) {
+      const message = Array.from({ length: Math.floor(random() * 40) }, () => pickOne(random, alphabet)).join("");
+      const bytes = Buffer.from(`xx${message}yy`, "utf8");
+      const hashed = new TokenHashes();
+      addIndexTokenBytes(bytes, 2, bytes.length - 2, hashed);
+      const fromText = buildTokenFilter(new Set(tokenizeForIndex(message)), 10, 4096);
+      expect(hashed.size).toBe(tokenizeForIndex(message).length);
+      expect(buildTokenFilter(hashed, 10, 4096)).toEqual(fromText);
+    }
   });
 
   it("index each block: first and last timestamp, event count, text bytes, and a token filter of its own messages", async () => {

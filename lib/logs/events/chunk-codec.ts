@@ -12,8 +12,8 @@
 import { gunzip, gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { internalFailure } from "../../errors.js";
-import { buildTokenFilter, encodeTokenFilter, type EncodedTokenFilter } from "./token-filter.js";
-import { addIndexTokens } from "./tokens.js";
+import { buildTokenFilter, encodeTokenFilter, TokenHashes, type EncodedTokenFilter } from "./token-filter.js";
+import { addIndexTokenBytes } from "./tokens.js";
 
 export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 1\n";
 /**
@@ -69,6 +69,17 @@ export interface ChunkEvent {
   message: string;
 }
 
+/** A ChunkEvent whose message is the UTF-8 bytes data[start, start + size) (a buffered batch's), not a string. */
+export interface ChunkEventBytes {
+  timestamp: number;
+  ingestionTime: number;
+  seq: number;
+  index: number;
+  data: Uint8Array;
+  start: number;
+  size: number;
+}
+
 export interface ChunkBlock {
   /** Byte offset of the gzip member in the object. */
   offset: number;
@@ -96,24 +107,25 @@ export interface EncodedChunk {
 /**
  * `events` must be sorted by (timestamp, seq, index). Each block gets its own
  * token filter. The blocks are compressed in the thread pool while the next
- * ones are built.
+ * ones are built. A block's text is written straight into one buffer and its
+ * tokens hashed from the message bytes: no string per event or token.
  */
-export async function encodeChunk(events: readonly ChunkEvent[], compress = true): Promise<EncodedChunk> {
+export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes)[], compress = true): Promise<EncodedChunk> {
   const members: Promise<Buffer>[] = [];
   const blocks: ChunkBlock[] = [];
-  const tokenSets: Set<string>[] = [];
+  const tokenSets: TokenHashes[] = [];
   let rawBytes = 0;
-  let parts: string[] = [CHUNK_VERSION_LINE];
-  let partBytes = CHUNK_VERSION_LINE.length;
-  let tokens = new Set<string>();
+  let text = Buffer.allocUnsafe(BLOCK_RAW_BYTES + BLOCK_SLACK);
+  let at = text.write(CHUNK_VERSION_LINE, 0, "latin1");
+  let tokens = new TokenHashes();
   let first = events.length ? events[0].timestamp : 0;
   let last = first;
   let count = 0;
   let messageBytes = 0;
-  let escapes = false;
   const flush = async () => {
-    const raw = Buffer.from(parts.join(""), "utf8");
-    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes, unicodeEscapes: escapes });
+    const raw = text.subarray(0, at);
+    // Headers are digits and spaces: a `\u` in the text is in a message.
+    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes, unicodeEscapes: raw.includes(UNICODE_ESCAPE) });
     tokenSets.push(tokens);
     members.push((await startGzip(raw, compress ? GZIP_LEVEL : 0)).done);
     // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
@@ -123,28 +135,52 @@ export async function encodeChunk(events: readonly ChunkEvent[], compress = true
       lastYield = performance.now();
     }
     rawBytes += raw.length;
-    parts = [];
-    partBytes = 0;
-    tokens = new Set();
+    // A new buffer: the last one is in the thread pool until compressed.
+    text = Buffer.allocUnsafe(BLOCK_RAW_BYTES + BLOCK_SLACK);
+    at = 0;
+    tokens = new TokenHashes();
     count = 0;
     messageBytes = 0;
-    escapes = false;
   };
   for (const e of events) {
-    if (partBytes >= BLOCK_RAW_BYTES) {
+    if (at >= BLOCK_RAW_BYTES) {
       await flush();
       first = e.timestamp;
     }
-    const len = Buffer.byteLength(e.message, "utf8");
-    parts.push(`${e.timestamp} ${e.ingestionTime} ${e.seq} ${e.index} ${len}\n`, e.message, "\n");
-    partBytes += 40 + len;
+    let data: Uint8Array;
+    let start: number;
+    let len: number;
+    if ("data" in e) {
+      ({ data, start, size: len } = e);
+    } else {
+      data = Buffer.from(e.message, "utf8");
+      start = 0;
+      len = data.length;
+    }
+    if (at + MAX_HEADER_BYTES + len + 1 > text.length) {
+      const bigger = Buffer.allocUnsafe(at + MAX_HEADER_BYTES + len + 1 + BLOCK_SLACK);
+      text.copy(bigger, 0, 0, at);
+      text = bigger;
+    }
+    at = writeDecimal(text, at, e.timestamp);
+    text[at++] = SPACE;
+    at = writeDecimal(text, at, e.ingestionTime);
+    text[at++] = SPACE;
+    at = writeDecimal(text, at, e.seq);
+    text[at++] = SPACE;
+    at = writeDecimal(text, at, e.index);
+    text[at++] = SPACE;
+    at = writeDecimal(text, at, len);
+    text[at++] = NEWLINE;
+    text.set(len === data.length && start === 0 ? data : data.subarray(start, start + len), at);
+    addIndexTokenBytes(text, at, at + len, tokens);
+    at += len;
+    text[at++] = NEWLINE;
     last = e.timestamp;
     count++;
     messageBytes += len;
-    escapes ||= e.message.includes("\\u");
-    addIndexTokens(e.message, tokens);
   }
-  if (parts.length) await flush();
+  if (count > 0 || blocks.length === 0) await flush();
   const body = await Promise.all(members);
   let offset = 0;
   body.forEach((member, i) => {
@@ -154,6 +190,30 @@ export async function encodeChunk(events: readonly ChunkEvent[], compress = true
   const maxBits = Math.max(64, Math.min(MAX_BLOCK_BITS, Math.floor(MAX_CHUNK_BITS / blocks.length / 8) * 8));
   blocks.forEach((b, i) => (b.filter = encodeTokenFilter(buildTokenFilter(tokenSets[i], BITS_PER_TOKEN, maxBits))));
   return { body: Buffer.concat(body), blocks, rawBytes };
+}
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const UNICODE_ESCAPE = Buffer.from("\\u", "latin1");
+/** Room past BLOCK_RAW_BYTES for the event that crosses it (a bigger one gets a bigger buffer). */
+const BLOCK_SLACK = 64 * 1024;
+/** A header line at most: five decimals of up to 17 digits (safe integers), four spaces and a newline. */
+const MAX_HEADER_BYTES = 5 * 17 + 5;
+
+/** A non-negative safe integer in decimal at `at` (what parseField reads back); returns the next offset. */
+function writeDecimal(out: Buffer, at: number, n: number): number {
+  if (!(n >= 0 && Number.isSafeInteger(n))) throw new RangeError(`a chunk header field must be a non-negative integer, got ${n}`);
+  if (n < 10) {
+    out[at] = 48 + n;
+    return at + 1;
+  }
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    out[i] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  return at + digits;
 }
 
 /**

@@ -27,8 +27,8 @@ import { acquireLease, commitLease, registerShard, type Lease } from "../../stor
 import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
 import { logStreamKey } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
-import { decodeLogBatch, decodeLogBatchHeader, type LogBatch } from "./batch-codec.js";
-import { encodeChunk, type ChunkEvent } from "./chunk-codec.js";
+import { decodeLogBatchHeader, decodeLogBatchSpans, type LogBatch } from "./batch-codec.js";
+import { encodeChunk, type ChunkEventBytes } from "./chunk-codec.js";
 import {
   addCommitted,
   chunkBucket,
@@ -371,12 +371,14 @@ async function compactStream(
 
   // Events past the group's retention by now are not stored (LogRetention's rule, applied before they reach S3).
   const cutoff = now - effectiveRetentionDays(g.value.retentionInDays) * DAY;
-  const events: ChunkEvent[] = [];
+  const events: ChunkEventBytes[] = [];
   for (const m of pending) {
-    const batch = decodeLogBatch(m.data);
-    batch.events.forEach((e, index) => {
-      if (e.timestamp >= cutoff) events.push({ timestamp: e.timestamp, ingestionTime: batch.ingestionTime, seq: m.seq, index, message: e.message });
-    });
+    // Messages stay bytes of the batch: encodeChunk copies them into the chunk's text as they are.
+    const { header, timestamps, starts, sizes } = decodeLogBatchSpans(m.data);
+    for (let index = 0; index < timestamps.length; index++) {
+      const timestamp = timestamps[index];
+      if (timestamp >= cutoff) events.push({ timestamp, ingestionTime: header.ingestionTime, seq: m.seq, index, data: m.data, start: starts[index], size: sizes[index] });
+    }
   }
   events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
   const groups = splitChunks(events, Math.max(bufferSize, MIN_CHUNK_EVENTS));
@@ -482,9 +484,9 @@ function emptyState(account: string, logGroup: string, logStream: string, groupI
 }
 
 /** Chunks of at most `max` events or MAX_CHUNK_RAW bytes, never across an hour (the key's path). */
-function splitChunks(events: ChunkEvent[], max: number): ChunkEvent[][] {
-  const out: ChunkEvent[][] = [];
-  let cur: ChunkEvent[] = [];
+function splitChunks(events: ChunkEventBytes[], max: number): ChunkEventBytes[][] {
+  const out: ChunkEventBytes[][] = [];
+  let cur: ChunkEventBytes[] = [];
   let raw = 0;
   let hour = -1;
   for (const e of events) {
@@ -496,7 +498,7 @@ function splitChunks(events: ChunkEvent[], max: number): ChunkEvent[][] {
     }
     hour = h;
     cur.push(e);
-    raw += e.message.length + 40;
+    raw += e.size + 40;
   }
   if (cur.length) out.push(cur);
   return out;

@@ -13,17 +13,62 @@ export interface TokenFilter {
   bits: Uint8Array;
 }
 
+/** The two hashes' seeds and multipliers; tokens.ts's byte scan steps them as `hashes` does. */
+export const HASH_A_SEED = 0x811c9dc5;
+export const HASH_B_SEED = 0x01000193 ^ 0x5bd1e995;
+export const HASH_A_PRIME = 0x01000193;
+export const HASH_B_PRIME = 0x5bd1e995;
+
 /** Two 32-bit FNV-1a variants; probe i is h1 + i·h2 (Kirsch–Mitzenmacher). */
 function hashes(token: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
+  let a = HASH_A_SEED;
+  let b = HASH_B_SEED;
   for (let i = 0; i < token.length; i++) {
     const c = token.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
+    a = Math.imul(a ^ c, HASH_A_PRIME);
+    b = Math.imul(b ^ c, HASH_B_PRIME);
     b ^= b >>> 15;
   }
   return [a >>> 0, (b | 1) >>> 0];
+}
+
+/**
+ * A block's distinct tokens as their hash pairs (open addressing over two
+ * Int32Arrays): the compactor hashes tokens straight from message bytes, no
+ * string per token. Two tokens with the same pair set the same bits, so
+ * keeping one of them loses nothing.
+ */
+export class TokenHashes {
+  private h1 = new Int32Array(1024);
+  /** h2 is odd, so 0 marks a free slot. */
+  private h2 = new Int32Array(1024);
+  size = 0;
+
+  add(a: number, b: number): void {
+    const mask = this.h1.length - 1;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const at = this.h2[i];
+      if (at === 0) break;
+      if (at === (b | 0) && this.h1[i] === (a | 0)) return;
+      i = (i + 1) & mask;
+    }
+    this.h1[i] = a;
+    this.h2[i] = b;
+    if (++this.size * 2 > this.h1.length) this.grow();
+  }
+
+  forEach(visit: (h1: number, h2: number) => void): void {
+    for (let i = 0; i < this.h2.length; i++) if (this.h2[i] !== 0) visit(this.h1[i] >>> 0, this.h2[i] >>> 0);
+  }
+
+  private grow(): void {
+    const [h1, h2] = [this.h1, this.h2];
+    this.h1 = new Int32Array(h1.length * 2);
+    this.h2 = new Int32Array(h2.length * 2);
+    this.size = 0;
+    for (let i = 0; i < h2.length; i++) if (h2[i] !== 0) this.add(h1[i], h2[i]);
+  }
 }
 
 /** As stored in a chunk entry: the bits in base64. */
@@ -34,17 +79,22 @@ export interface EncodedTokenFilter {
 }
 
 /** `bitsPerToken` per distinct token, at most `maxBits` (more false positives past it, never a miss). */
-export function buildTokenFilter(tokens: Set<string>, bitsPerToken: number, maxBits: number): TokenFilter {
-  const m = Math.min(maxBits, Math.max(64, Math.ceil((tokens.size * bitsPerToken) / 8) * 8));
+export function buildTokenFilter(tokens: Set<string> | TokenHashes, bitsPerToken: number, maxBits: number): TokenFilter {
+  let pairs: TokenHashes;
+  if (tokens instanceof TokenHashes) pairs = tokens;
+  else {
+    pairs = new TokenHashes();
+    for (const t of tokens) pairs.add(...hashes(t));
+  }
+  const m = Math.min(maxBits, Math.max(64, Math.ceil((pairs.size * bitsPerToken) / 8) * 8));
   const bits = new Uint8Array(m / 8);
-  for (const t of tokens) {
-    const [h1, h2] = hashes(t);
+  pairs.forEach((h1, h2) => {
     for (let i = 0; i < FILTER_HASHES; i++) {
       const bit = (h1 + Math.imul(i, h2)) >>> 0;
       const at = bit % m;
       bits[at >> 3] |= 1 << (at & 7);
     }
-  }
+  });
   return { m, k: FILTER_HASHES, bits };
 }
 

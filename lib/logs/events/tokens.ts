@@ -1,3 +1,5 @@
+import { HASH_A_PRIME, HASH_A_SEED, HASH_B_PRIME, HASH_B_SEED, type TokenHashes } from "./token-filter.js";
+
 /**
  * The tokens a chunk's token filter holds (docs/formats/log-chunk.md): the
  * maximal runs of [A-Za-z0-9_] of each message, case kept. A reader may skip
@@ -22,4 +24,35 @@ export function addIndexTokens(message: string, out: Set<string>): void {
       start = -1;
     }
   }
+}
+
+/** [A-Za-z0-9_] by byte; every byte of a multi-byte UTF-8 character is ≥ 0x80, so it ends a token as the character does. */
+const WORD = new Uint8Array(256);
+for (let c = 0; c < 128; c++) WORD[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ? 1 : 0;
+
+/**
+ * addIndexTokens over a message's UTF-8 bytes text[start, end): each token's
+ * token-filter hash pair added to `out`, computed as the bytes go by.
+ */
+export function addIndexTokenBytes(text: Uint8Array, start: number, end: number, out: TokenHashes): void {
+  let a = 0;
+  let b = 0;
+  let inWord = false;
+  for (let i = start; i < end; i++) {
+    const c = text[i];
+    if (WORD[c] === 1) {
+      if (!inWord) {
+        a = HASH_A_SEED;
+        b = HASH_B_SEED;
+        inWord = true;
+      }
+      a = Math.imul(a ^ c, HASH_A_PRIME);
+      b = Math.imul(b ^ c, HASH_B_PRIME);
+      b ^= b >>> 15;
+    } else if (inWord) {
+      out.add(a >>> 0, (b | 1) >>> 0);
+      inWord = false;
+    }
+  }
+  if (inWord) out.add(a >>> 0, (b | 1) >>> 0);
 }
