@@ -375,9 +375,10 @@ async function compactStream(
   for (const m of pending) {
     // Messages stay bytes of the batch: encodeChunk copies them into the chunk's text as they are.
     const { header, timestamps, starts, sizes } = decodeLogBatchSpans(m.data);
+    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
     for (let index = 0; index < timestamps.length; index++) {
       const timestamp = timestamps[index];
-      if (timestamp >= cutoff) events.push({ timestamp, ingestionTime: header.ingestionTime, seq: m.seq, index, data: m.data, start: starts[index], size: sizes[index] });
+      if (timestamp >= cutoff) events.push({ timestamp, ingestionTime: header.ingestionTime, seq: m.seq, index, data, start: starts[index], size: sizes[index] });
     }
   }
   events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
