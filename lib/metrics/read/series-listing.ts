@@ -57,7 +57,7 @@ const CATCH_UP_MS = 5_000;
  * `bench/query.ts --listing`: about 0.35 KB a row for a 2-dimension series; this is above it.
  */
 export const rowBytes = (key: string, id: string, dims: string[]): number =>
-  256 + 2 * (key.length + id.length + dims.reduce((n, d) => n + d.length, 0));
+  400 + 2 * (key.length + id.length + dims.reduce((n, d) => n + d.length, 0));
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
