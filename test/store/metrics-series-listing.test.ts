@@ -11,6 +11,8 @@ import { startTestServers, type TestServers } from "../support/servers.js";
 import { listSeries, seriesBucket, touchSeries, type SeriesTouch } from "../../lib/metrics/store/series-index.js";
 import { SeriesListing, pageOf, rowMatches, rowOf, type ListedRow, type PageQuery } from "../../lib/metrics/read/series-listing.js";
 import { getNats, BUCKETS } from "../../lib/storage/nats.js";
+import { listMetrics } from "../../lib/metrics/list-metrics.js";
+import type { ListMetricsInput } from "@aws-sdk/client-cloudwatch";
 
 let servers: TestServers;
 beforeAll(async () => (servers = await startTestServers("series-listing", { s3: false })));
@@ -132,6 +134,40 @@ describe("ListMetrics' series listing", () => {
       expect(made).toBe(2);
     } finally {
       fresh.close();
+    }
+  });
+
+  it("answers ListMetrics the same from the listing and from the scan past the budget: pages of 500, NextToken, OwningAccounts", async () => {
+    await touchSeries(Array.from({ length: 1234 }, (_, i) => touch(A, "Many", `M${i % 3}`, [["Pod", `p${String(i).padStart(4, "0")}`], ["Node", `n${i % 5}`]])));
+    const SHARED = Symbol.for("hive.cloudwatch.series-listing");
+    const g = globalThis as Record<symbol, unknown>;
+    const pagesOf = async (listing: SeriesListing, input: ListMetricsInput) => {
+      g[SHARED] = listing;
+      const pages: Array<{ names: string[]; owners?: string[] }> = [];
+      for (let token: string | undefined, first = true; first || token; first = false) {
+        const out = await listMetrics(A, { ...input, NextToken: token });
+        pages.push({ names: out.Metrics!.map((m) => `${m.Namespace}|${m.MetricName}|${m.Dimensions!.map((d) => `${d.Name}=${d.Value}`).join(",")}`), owners: out.OwningAccounts });
+        token = out.NextToken;
+      }
+      return pages;
+    };
+    const scanning = new SeriesListing(() => 0);
+    try {
+      for (const input of [
+        { Namespace: "Many" },
+        { Namespace: "Many", MetricName: "M1" },
+        { Dimensions: [{ Name: "Node", Value: "n2" }], IncludeLinkedAccounts: true },
+        { Namespace: "Many", Dimensions: [{ Name: "Pod" }], RecentlyActive: "PT3H" as const },
+      ]) {
+        const listed = await pagesOf(one, input);
+        expect(listed, JSON.stringify(input)).toEqual(await pagesOf(scanning, input));
+        expect(listed.slice(0, -1).every((p) => p.names.length === 500)).toBe(true);
+      }
+      expect((await pagesOf(one, { Namespace: "Many" })).map((p) => p.names.length)).toEqual([500, 500, 234]);
+      const linked = await pagesOf(one, { Namespace: "Many", IncludeLinkedAccounts: true });
+      expect(linked.flatMap((p) => p.owners)).toEqual(Array(1234).fill(A));
+    } finally {
+      g[SHARED] = undefined;
     }
   });
 
