@@ -24,6 +24,7 @@ import { loadCold, purgeCold, saveCold } from "./cold-store.js";
 import { compactAll } from "../write/compaction.js";
 import { inPool } from "../../storage/in-pool.js";
 import { kvRecords } from "../../storage/kv-values.js";
+import { repackBucket } from "../../storage/kv-repack.js";
 import { BUCKETS } from "../../storage/nats.js";
 import { markSealedThrough } from "./sealing.js";
 import { bucketStart, chunkStart, HIGH_RES_RETENTION_MS, retention, SEAL_AFTER_MS, SEALED_AFTER_MS, TIERS, type TierName } from "./tiers.js";
@@ -108,6 +109,8 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
     });
   }
   report.purgedCold = await purgeCold(now - coldMs);
+  // Old revisions left as holes pin nats-server's file blocks (kv-repack.ts, docs/memory.md).
+  await repackBucket(BUCKETS.metricChunks);
   return report;
 }
 
