@@ -1,16 +1,18 @@
 /**
  * The chunk bucket's holes in nats-server: two nats-servers side by side
  * (same machine, same moment, same load), each given the soak's chunk writes
- * at ten times the pace; one bucket is repacked (below)
- * every 10 rounds, as roll-off does every 5 minutes, the other is not
- * (`--swap`: the first server started is the repacked one, for ABBA).
+ * at ten times the pace; one bucket is repacked (below) every 10 rounds, as
+ * roll-off would every 5 minutes, the other is not (`--swap`: the first
+ * server started is the repacked one, for ABBA). The repack bounded the
+ * blocks but not nats-server's memory, and was not adopted (docs/memory.md).
  *
  * A round is 30 s of the soak: every steady series' hourly chunk rewritten
  * (a size growing by 300 B a minute of its hour, 18 KB at its end), 25 new
  * pod series written twice then left, eight reads of 20 series (this and the
  * last hour), as GetMetricData and GetMetricStatistics read. 120 rounds make
- * an hour; an hour is sealed (its chunks purged, each series' sealed chunk
- * rewritten) 20 minutes after it ended, as roll-off seals. Prints, every 10
+ * an hour; an hour is sealed (each series' sealed chunk rewritten, the
+ * hour's chunks deleted by revision as roll-off does, or with `--purge`
+ * purged, leaving markers, as it did) 20 minutes after it ended. Prints, every 10
  * rounds, before the repack, each server's RSS (mean and max of samples every
  * 250 ms), its live Go heap (pprof after a collection), the bucket's blocks
  * and bytes on disk against its live bytes, and what the repack moved.
