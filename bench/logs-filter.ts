@@ -248,6 +248,10 @@ async function main() {
       }
     }
     console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  } catch (e) {
+    // The service's own account of a failed query (its stderr), not only the client's 500.
+    console.log(`service log (last 5,000 characters):\n${stack.logs().slice(-5000)}`);
+    throw e;
   } finally {
     logs.destroy();
     await stack.stop();

@@ -48,6 +48,8 @@ interface Pool {
   slotWaiters: (() => void)[];
   pending: Map<number, Pending>;
   nextId: number;
+  /** Set once a worker is gone: the pool takes no more work. */
+  failure?: Error;
 }
 
 const SHARED = Symbol.for("hive.cloudwatch.inflate-pool");
@@ -57,10 +59,12 @@ function startPool(): Pool {
   const memory = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   const pool: Pool = { memory, workers: [], free: Array.from({ length: SLOTS }, (_, i) => i), slotWaiters: [], pending: new Map(), nextId: 0 };
   const fail = (e: Error) => {
-    // A worker gone: what it had in hand fails, and the next read starts a new pool.
+    // A worker gone: what it had in hand fails, and so does what waits for a slot; the next read starts a new pool.
     if (holder.pool === pool) holder.pool = undefined;
+    pool.failure ??= e;
     for (const p of pool.pending.values()) p.reject(e);
     pool.pending.clear();
+    for (const wake of pool.slotWaiters.splice(0)) wake();
     for (const w of pool.workers) void w.worker.terminate();
   };
   for (let i = 0; i < WORKERS; i++) {
@@ -96,7 +100,8 @@ export interface SharedText {
 export async function inflateShared(members: Uint8Array, rawBytes: number): Promise<SharedText | undefined> {
   if (rawBytes > SLOT_BYTES || members.length > SLOT_BYTES) return undefined;
   const pool = (holder.pool ??= startPool());
-  while (pool.free.length === 0) await new Promise<void>((wake) => pool.slotWaiters.push(wake));
+  while (pool.free.length === 0 && !pool.failure) await new Promise<void>((wake) => pool.slotWaiters.push(wake));
+  if (pool.failure) throw pool.failure;
   const slot = pool.free.pop()!;
   let released = false;
   const release = () => {
@@ -113,6 +118,7 @@ export async function inflateShared(members: Uint8Array, rawBytes: number): Prom
     // Referenced while it has work: an awaited inflate keeps the process alive, an idle worker does not.
     if (entry.inFlight++ === 0) entry.worker.ref();
     const length = await new Promise<number>((resolve, reject) => {
+      if (pool.failure) return reject(pool.failure);
       pool.pending.set(id, { resolve, reject });
       entry.worker.postMessage({ id, slot, inputBytes: members.length, expected: rawBytes });
     });
