@@ -40,6 +40,8 @@ export interface Config {
   memoryBudgetMb: number;
   /** GOMEMLIMIT of the nats-server the service starts itself (none when nats_url is set). */
   natsMemoryLimitMb: number;
+  /** Bytes a process may hold of ListMetrics' in-process series listing (lib/metrics/read/series-listing.ts); 0 scans every call. */
+  listMetricsIndexMb: number;
   /** Seconds of unaggregated metric data past which PutMetricData is throttled. */
   maxIngestLagSeconds: number;
   /** PutMetricData and PutLogEvents calls in flight per process (their ReservedConcurrentExecutions); past it, throttled. */
@@ -118,6 +120,8 @@ const KEYS: Key[] = [
   { path: "max_metrics_per_request", kind: "int", default: 1000, set: (c, v) => (c.maxMetricsPerRequest = v), check: positive },
   { path: "max_request_bytes", kind: "int", default: 2 * 1024 * 1024, set: (c, v) => (c.maxRequestBytes = v), check: positive },
   { path: "memory_budget_mb", kind: "int", default: 1024, set: (c, v) => (c.memoryBudgetMb = v), check: (v) => (v >= 256 ? undefined : "must be at least 256") },
+  // docs/memory.md: about 0.4 KB a series; an account that would pass it is listed by a KV scan per call.
+  { path: "list_metrics_index_mb", kind: "int", default: 64, set: (c, v) => (c.listMetricsIndexMb = v), check: (v) => (v >= 0 ? undefined : "must be 0 or more") },
   {
     path: "nats_memory_limit_mb", kind: "int", default: DEFAULT_NATS_MEMORY_LIMIT_MB, set: (c, v) => (c.natsMemoryLimitMb = v),
     check: (v) => (v >= 64 ? undefined : "must be at least 64"),

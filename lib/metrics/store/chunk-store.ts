@@ -87,10 +87,11 @@ function float64(b: Uint8Array, at: number): number {
   return SCRATCH_VIEW.getFloat64(0);
 }
 
-export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false): StoredChunk {
+/** A stored record decoded; a read passes its range so buckets outside it are left encoded (decodeChunk). */
+export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false, from?: number, to?: number): StoredChunk {
   const { body, ...head } = readRecord(bytes);
   if (basic) return { ...head, revision, buckets: new Map(), basic: decodeChunkBasic(body) };
-  return { ...head, revision, buckets: new Map(decodeChunk(body).buckets.map((b) => [b.t, b.agg])) };
+  return { ...head, revision, buckets: new Map(decodeChunk(body, from, to).buckets.map((b) => [b.t, b.agg])) };
 }
 
 /**
