@@ -46,6 +46,8 @@ export interface Config {
   maxIngestLagSeconds: number;
   /** PutMetricData and PutLogEvents calls in flight per process (their ReservedConcurrentExecutions); past it, throttled. */
   maxConcurrentWrites: number;
+  /** Mean event-loop delay (ms) past which fewer writes are let in, so reads keep answering; 0: off. */
+  maxEventLoopDelayMs: number;
   credentials: Credential[];
   storage: {
     bucket: string;
@@ -129,6 +131,10 @@ const KEYS: Key[] = [
   {
     path: "max_concurrent_writes", kind: "int", default: 64, set: (c, v) => (c.maxConcurrentWrites = v),
     check: (v) => (v >= 0 ? undefined : "must be 0 or more"),
+  },
+  // Writes yield to reads while the API thread's loop lags more than this (local/write-saturation.ts); 0ms: never.
+  {
+    path: "max_event_loop_delay", kind: "duration", default: "50ms", set: (c, v) => (c.maxEventLoopDelayMs = durationSeconds(v) * 1000),
   },
   { path: "credentials", kind: "credentials", default: [], set: (c, v) => (c.credentials = v) },
   { path: "storage.bucket", kind: "string", default: "hive-cloudwatch-metrics", set: (c, v) => (c.storage.bucket = v), check: bucketName },

@@ -1,13 +1,14 @@
 /**
  * ListMetrics over the series index: exact namespace / metric name /
- * dimension matches, RecentlyActive, 500 a page with a stateless NextToken.
+ * dimension matches, RecentlyActive, none without data for two weeks, 500 a
+ * page with a stateless NextToken.
  * Pages come from the process's sorted listing of the account's series
  * (read/series-listing.ts), a range read; an account past its budget is
  * scanned, filtered and sorted per call, with the same answer.
  */
 import type { ListMetricsInput, ListMetricsOutput, Metric } from "@aws-sdk/client-cloudwatch";
 import { invalidNextToken } from "../errors.js";
-import { pageOf, rowMatches, rowMetricName, rowNamespace, rowOf, seriesListing, type ListedRow, type PageQuery } from "./read/series-listing.js";
+import { LISTED_FOR_MS, pageOf, rowMatches, rowMetricName, rowNamespace, rowOf, seriesListing, type ListedRow, type PageQuery } from "./read/series-listing.js";
 import { listSeries } from "./store/series-index.js";
 
 const PAGE = 500;
@@ -18,7 +19,8 @@ export async function listMetrics(account: string, input: ListMetricsInput, now 
     namespace: input.Namespace,
     metricName: input.MetricName,
     dimensions: (input.Dimensions ?? []).map((f) => ({ name: f.Name!, value: f.Value })),
-    activeSince: input.RecentlyActive === undefined ? undefined : now - RECENT_MS,
+    // Metrics with no data for two weeks are not listed (AWS's ListMetrics reference).
+    activeSince: now - (input.RecentlyActive === undefined ? LISTED_FOR_MS : RECENT_MS),
     after: input.NextToken !== undefined ? decodeToken(input.NextToken) : undefined,
   };
   // One past the page says whether there is another.

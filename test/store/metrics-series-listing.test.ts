@@ -171,6 +171,36 @@ describe("ListMetrics' series listing", () => {
     }
   });
 
+  // "ListMetrics doesn't return information about metrics if those metrics haven't reported data in
+  // the past two weeks" (ListMetrics, CloudWatch API Reference).
+  it("does not list a series with no data for two weeks, from the listing or the scan, and holds no row for it", async () => {
+    const C = "333333333333";
+    const day = 86_400_000;
+    const old = touch(C, "Stale", "M", [["Pod", "old"]]);
+    await touchSeries([old], Date.now() - 15 * day);
+    await touchSeries([touch(C, "Stale", "M", [["Pod", "recent"]])], Date.now() - 13 * day);
+    const SHARED = Symbol.for("hive.cloudwatch.series-listing");
+    const g = globalThis as Record<symbol, unknown>;
+    const fresh = new SeriesListing(() => 64 * 1024 * 1024);
+    try {
+      for (const listing of [fresh, new SeriesListing(() => 0)]) {
+        g[SHARED] = listing;
+        const out = await listMetrics(C, { Namespace: "Stale" });
+        expect(out.Metrics!.map((m) => m.Dimensions![0].Value)).toEqual(["recent"]);
+      }
+      // The listing never took the stale row in: one row charged.
+      expect(keys(await fresh.page(C, { dimensions: [] }, 500))).toEqual(["Stale\0M\0Pod=recent"]);
+      expect(fresh.bytes).toBeLessThan(1000);
+      // Written again: listed again.
+      await touchSeries([old]);
+      g[SHARED] = fresh;
+      expect((await listMetrics(C, { Namespace: "Stale" })).Metrics!.length).toBe(2);
+    } finally {
+      g[SHARED] = undefined;
+      fresh.close();
+    }
+  });
+
   it("hands an account past its byte budget back to the scan, holding nothing for it", async () => {
     const rows = (await listSeries(A)).length;
     expect(rows).toBeGreaterThan(20);

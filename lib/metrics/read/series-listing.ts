@@ -50,6 +50,12 @@ const REFUSED_MS = 10 * 60_000;
 const FAILED_MS = 60_000;
 /** How long a call waits for the watch to deliver what it had not yet (then answers with what it has). */
 const CATCH_UP_MS = 5_000;
+/**
+ * ListMetrics does not return metrics that reported no data in the past two
+ * weeks (AWS's ListMetrics reference): rows older are not held, and swept hourly.
+ */
+export const LISTED_FOR_MS = 14 * 86_400_000;
+const SWEEP_EVERY_MS = 3600_000;
 
 /**
  * Heap bytes charged for a row: V8 objects, the id map's entry and the
@@ -165,7 +171,7 @@ class AccountRows {
     } else {
       const rec = JSON.parse(Buffer.from(m.data).toString("utf8")) as SeriesRecord;
       if (old) old.lastWrite = rec.lastWrite; // a series' identity never changes; only when it was written
-      else {
+      else if (rec.lastWrite >= Date.now() - LISTED_FOR_MS) {
         const row = rowOf(id, rec);
         if (!this.charge(row.bytes)) return false;
         this.bytes += row.bytes;
@@ -184,6 +190,25 @@ class AccountRows {
     if (!this.ready) return;
     const i = lowerBound(this.rows, row.key, true);
     if (this.rows[i] === row) this.rows.splice(i, 1);
+  }
+
+  private sweptAt = Date.now();
+
+  /** Drops the rows ListMetrics no longer lists (no write for two weeks); a new write brings one back. */
+  sweep(now = Date.now()): void {
+    if (now - this.sweptAt < SWEEP_EVERY_MS) return;
+    this.sweptAt = now;
+    let freed = 0;
+    for (const row of this.byId.values()) {
+      if (row.lastWrite >= now - LISTED_FOR_MS) continue;
+      this.byId.delete(row.id);
+      freed += row.bytes;
+    }
+    if (freed === 0) return;
+    this.bytes -= freed;
+    this.charge(-freed);
+    // One pass, not a splice a row: churn leaves many at once.
+    this.rows = this.rows.filter((r) => this.byId.get(r.id) === r);
   }
 
   /** The initial replay is in: sort once. */
@@ -249,6 +274,8 @@ export class SeriesListing {
       this.fail(a);
       return undefined; // this call scans; a call a minute on makes a new watch
     }
+    // By the clock, not the call's `now` (a test clock must not drop rows the real one lists).
+    a.sweep();
     return pageOf(a.rows, q, limit);
   }
 
