@@ -30,8 +30,9 @@
  * `--node-options "FLAGS"` starts the service's node with these flags too
  * (V8's included): e.g. "--trace-gc" or "--single-threaded-gc".
  * `--repeat N` times each query N times (A B B A N times with --against).
+ * `--only TEXT` runs only the queries whose names hold TEXT (say "JSON pattern").
  *
- *   npx tsx bench/logs-filter.ts [--mb 100] [--profile DIR] [--against DIR] [--threads] [--corpus DIR] [--node-options FLAGS] [--repeat N]
+ *   npx tsx bench/logs-filter.ts [--mb 100] [--profile DIR] [--against DIR] [--threads] [--corpus DIR] [--node-options FLAGS] [--repeat N] [--only TEXT]
  */
 import {
   CloudWatchLogsClient,
@@ -211,7 +212,8 @@ async function main() {
       ["JSON rare value", { logGroupName: group, filterPattern: '{ $.request = "req-c02" }' }],
       ["last 10 minutes", { logGroupName: group, filterPattern: "status=404", startTime: now - 600_000, endTime: now }],
     ];
-    for (const [name, input] of cases) {
+    const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1]! : "";
+    for (const [name, input] of cases.filter(([n]) => n.includes(only))) {
       for (const svc of order) {
         const cpu0 = threadCpu(svc.pid());
         const own0 = process.cpuUsage();
@@ -236,7 +238,7 @@ async function main() {
     const compilers: [string, typeof compileFilterPattern][] = [["this", compileFilterPattern]];
     if (against) compilers.unshift(["other", ((await import(resolve(against, "lib/logs/patterns/index.ts"))) as { compileFilterPattern: typeof compileFilterPattern }).compileFilterPattern]);
     const matcherOrder = against ? [compilers[0]!, compilers[1]!, compilers[1]!, compilers[0]!] : compilers;
-    for (const [name, input] of cases.slice(0, 4)) {
+    for (const [name, input] of cases.slice(0, 4).filter(([n]) => n.includes(only))) {
       for (const [who, compile] of matcherOrder) {
         const p = compile(input.filterPattern!);
         const t = performance.now();
@@ -246,6 +248,10 @@ async function main() {
       }
     }
     console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  } catch (e) {
+    // The service's own account of a failed query (its stderr), not only the client's 500.
+    console.log(`service log (last 5,000 characters):\n${stack.logs().slice(-5000)}`);
+    throw e;
   } finally {
     logs.destroy();
     await stack.stop();

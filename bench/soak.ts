@@ -14,15 +14,25 @@
  * requests are not retried). `--open` makes them open-loop, as many agents
  * each sending on its own schedule are: every batch is started at its time
  * whatever the answers, so requests in flight grow when the service falls
- * behind, and each client retries Throttling with backoff as the SDK's
- * default (standard, 3 attempts) does. The table then counts every throttled
- * answer, the calls that gave up after their attempts, the datums started a
- * second and the most calls in flight; `--max-in-flight` (default 1024) bounds the
- * bench's own memory, batches past it are counted as skipped. Overload:
- * `--open --minutes 3 --rate 250000 --writers 16`.
+ * behind. Open-loop writers are the cheap generator of
+ * test/support/put-flood.ts (what the SDK sends over awsJson1_0, gzip, SigV4,
+ * bodies prepared once a second, raw keep-alive sockets; Throttling retried
+ * as the SDK's standard mode retries it), because SDK clients on the
+ * service's two cores could start only ~1.1x what it sustains. The table then
+ * counts every throttled answer, the calls that gave up after their
+ * attempts, the datums started a second and the most calls in flight;
+ * `--max-in-flight` (default 1024) bounds the bench's own memory, batches
+ * past it are counted as skipped.
+ *
+ * Overload, at least twice what the service sustains on 2 cores (~150-200k datums/s):
+ *
+ *   npx tsx bench/soak.ts --open --minutes 3 --rate 400000 --writers 16
+ *
+ * Quiet (the 60-minute soak of README):
  *
  *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--open] [--detail]
  *
+ * `--profile DIR` writes the service's CPU profiles (one per thread) to DIR.
  * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
  * heap and arenas, other anonymous memory such as V8's heaps, file-backed) and nats-server's view
  * (/varz memory, and per stream messages, bytes, deleted messages, subjects and
@@ -49,8 +59,9 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, DeleteLogGroupCommand, Des
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
+import { putMetricDataBody, RawPutMetricData, type PutOutcome, type RawDatum } from "../test/support/put-flood.js";
 import { startStack, type Stack } from "../test/support/stack.js";
-import { machine, numberArg, rssMb, smapsMb } from "./common.js";
+import { machine, numberArg, profileArgs, rssMb, smapsMb } from "./common.js";
 
 const MINUTES = numberArg("minutes", 60);
 const RATE = numberArg("rate", 8000);
@@ -99,6 +110,17 @@ class Op {
       return undefined;
     }
   }
+  /** A generator call's end (open-loop): its attempts' Throttling answers, and how it ended. */
+  record(out: PutOutcome, ms: number): boolean {
+    this.throttled += out.throttled;
+    this.total.throttled += out.throttled;
+    this.serverErrors += out.serverErrors;
+    if (out.acknowledged) this.latencies.push(ms);
+    else if (out.error) {
+      if (this.errors++ < 5) console.error(`error: ${out.error}`);
+    } else if (out.throttled) (this.gaveUp++, this.total.gaveUp++);
+    return out.acknowledged;
+  }
   noteThrottled(): void {
     this.throttled++;
     this.total.throttled++;
@@ -112,22 +134,6 @@ class Op {
     return out;
   }
 }
-
-/** Counts every Throttling answer a client gets, retried or not: the middleware runs once per attempt, inside the retries. */
-function countThrottledAnswers(client: CloudWatchClient, op: Op): void {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (e) {
-        if (isThrottling(e)) op.noteThrottled();
-        throw e;
-      }
-    },
-    { step: "deserialize", name: "countThrottledAnswers", priority: "high" },
-  );
-}
-
 
 /** The nats-server listening on the stack's port: the ports file it writes beside its config names its pid and port. */
 function natsPid(natsUrl: string): number | undefined {
@@ -209,9 +215,9 @@ async function natsHeap(profileUrl: string): Promise<string> {
 async function main() {
   console.log(machine());
   console.log(
-    `soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} ${OPEN ? "open-loop writers (SDK retries)" : "closed-loop writers"}; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`,
+    `soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} ${OPEN ? "open-loop writers (the cheap generator, SDK-standard retries)" : "closed-loop writers"}; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`,
   );
-  const stack = await startStack({ natsMonitor: DETAIL });
+  const stack = await startStack({ natsMonitor: DETAIL, nodeArgs: profileArgs() });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const { ingestLagSeconds } = await import("../lib/metrics/write/ingest-lag.js");
@@ -269,10 +275,51 @@ async function main() {
     }
     client.destroy();
   };
+  // The generator's bodies: each steady batch covers the 1,000 steady series, as an SDK writer's does; built once a second.
+  const target = { endpoint: stack.endpoint, region: "us-east-1", accessKeyId: "test", secretAccessKey: "test" };
+  const STEADY_BODIES = 4;
+  let bodies: { second: number; steady: Buffer[]; churn: Buffer; minute: number } = { second: -1, steady: [], churn: Buffer.alloc(0), minute: 0 };
+  const bodiesNow = () => {
+    const second = Math.floor(Date.now() / 1000);
+    if (bodies.second !== second) {
+      const minute = Math.floor((Date.now() - started) / 60_000);
+      const steady = Array.from({ length: STEADY_BODIES }, () =>
+        putMetricDataBody(
+          NS_STEADY,
+          Array.from({ length: BATCH }, (_, k): RawDatum => ({
+            MetricName: `m${k % 10}`,
+            Dimensions: [{ Name: "Host", Value: `h${Math.floor(k / 10) % (STEADY / 10)}` }],
+            Timestamp: second,
+            Value: Math.random() * 100,
+          })),
+        ),
+      );
+      const churn = putMetricDataBody(
+        NS_CHURN,
+        Array.from({ length: BATCH }, (_, k) => ({ MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: `pod-${minute}-${k % PODS_PER_MINUTE}` }], Timestamp: second, Value: k })),
+      );
+      bodies = { second, steady, churn, minute };
+    }
+    return bodies;
+  };
+  /** Batch `i` from the generator, counted once acknowledged. */
+  const sendRaw = async (client: RawPutMetricData, i: number) => {
+    const now = bodiesNow();
+    const churn = i % 10 === 0;
+    const minute = now.minute;
+    minuteSent += BATCH;
+    sent += BATCH;
+    const t0 = performance.now();
+    const out = await client.send(churn ? now.churn : now.steady[i % STEADY_BODIES]);
+    if (ops.put.record(out, performance.now() - t0)) {
+      acknowledged += BATCH;
+      minuteAck += BATCH;
+      if (churn) for (let k = 0; k < PODS_PER_MINUTE; k++) churned.add(`pod-${minute}-${k}`);
+    }
+  };
   // Each batch started at its time, answered or not; the writers start spread over one spacing.
   const openWriter = async (w: number) => {
-    const client = new CloudWatchClient({ ...config(stack), maxAttempts: 3 });
-    countThrottledAnswers(client, ops.put);
+    const client = new RawPutMetricData(target, { sockets: Math.ceil(MAX_IN_FLIGHT / WRITERS) });
     const pending = new Set<Promise<void>>();
     let due = Date.now() + (w * spacing) / WRITERS;
     // Starts stop at the deadline even when behind: the schedule's rest is not sent late.
@@ -287,14 +334,14 @@ async function main() {
       }
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      const call: Promise<void> = sendBatch(client, i).finally(() => {
+      const call: Promise<void> = sendRaw(client, i).finally(() => {
         inFlight--;
         pending.delete(call);
       });
       pending.add(call);
     }
     await Promise.all(pending);
-    client.destroy();
+    client.close();
   };
   const every = (ms: number, fn: () => Promise<unknown>) =>
     (async () => {

@@ -17,6 +17,7 @@ import { ensureBucket, getS3 } from "../lib/storage/s3.js";
 import { buildAll, stopEsbuild } from "./build.js";
 import { startHttpServer, type RunningHttpServer } from "./http-server.js";
 import { ReservedConcurrency } from "./reserved-concurrency.js";
+import { watchSaturation } from "./write-saturation.js";
 import { startNatsServer, startS3Server, type RunningServer } from "./processes.js";
 import { startScheduler, type Scheduler, type ScheduledTarget } from "./scheduler.js";
 import { streamTargets } from "./stream-trigger.js";
@@ -253,7 +254,9 @@ async function main(): Promise<void> {
     if (worker) isolates.push(...(await askMemory(worker)));
     return { rssMb: rssMb(), budgetMb: config.memoryBudgetMb, isolates };
   };
-  const reserved = new ReservedConcurrency(template.functions);
+  // The writes' limit under saturation starts at (and never passes) their reserved concurrency.
+  const saturation = watchSaturation(config.maxEventLoopDelayMs, config.maxConcurrentWrites, () => reserved.writesInFlight());
+  const reserved = new ReservedConcurrency(template.functions, saturation.limit);
   const reporter = setInterval(() => {
     memoryReport().then((r) => log(formatMemoryReport(r)), (e) => log("memory report failed", e));
     const throttled = [...reserved.takeThrottled()].map(([id, n]) => `${id} ${n}`);

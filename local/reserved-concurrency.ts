@@ -11,12 +11,17 @@
  * decoding: most of a write's CPU), and a throttled request costs only its
  * reading. Work in flight bounded, latency is bounded (Little's law: the
  * slots over the rate they are served at).
+ *
+ * The functions with a reserved concurrency are the writes. Together they
+ * also stay within a limit that falls while the process is saturated
+ * (local/write-saturation.ts), so that reads keep answering under a flood.
  */
 import { logsError, protocolError, type ServiceError } from "../lib/errors.js";
 import { guessProtocol } from "../lib/protocol/index.js";
 import type { ServiceName } from "../lib/runtime/operation.js";
 import type { AdmissionRequest } from "./http-server.js";
 import { requestFunction } from "./request-function.js";
+import type { SaturationLimit } from "./write-saturation.js";
 
 /** The function every API request goes to first. */
 const FRONT = "Front";
@@ -26,7 +31,10 @@ export class ReservedConcurrency {
   private readonly running = new Map<string, number>();
   private readonly throttledCounts = new Map<string, number>();
 
-  constructor(functions: readonly { logicalId: string; reservedConcurrency?: number }[]) {
+  constructor(
+    functions: readonly { logicalId: string; reservedConcurrency?: number }[],
+    private readonly saturation?: SaturationLimit,
+  ) {
     for (const f of functions) if (f.reservedConcurrency !== undefined) this.limits.set(f.logicalId, f.reservedConcurrency);
   }
 
@@ -52,18 +60,29 @@ export class ReservedConcurrency {
     return this.running.get(logicalId) ?? 0;
   }
 
+  /** Invocations running now of every function with a reserved concurrency (the writes). */
+  writesInFlight(): number {
+    let n = 0;
+    for (const [id, running] of this.running) if (id !== FRONT && this.limits.has(id)) n += running;
+    return n;
+  }
+
   /**
    * A slot in each of the functions (the Front and the operation's), and the
    * release of them all; undefined when one of them has none free.
    */
   enter(logicalIds: readonly string[]): (() => void) | undefined {
     const held = logicalIds.filter((id) => this.limits.has(id));
-    const full = held.find((id) => this.inFlight(id) >= this.limits.get(id)!);
+    const write = held.find((id) => id !== FRONT);
+    const full =
+      held.find((id) => this.inFlight(id) >= this.limits.get(id)!) ??
+      (write !== undefined && this.saturation && this.writesInFlight() >= this.saturation.limit ? `${write} (saturated)` : undefined);
     if (full !== undefined) {
       this.throttledCounts.set(full, (this.throttledCounts.get(full) ?? 0) + 1);
       return undefined;
     }
     for (const id of held) this.running.set(id, this.inFlight(id) + 1);
+    if (write !== undefined) this.saturation?.inFlight(this.writesInFlight());
     let released = false;
     return () => {
       if (released) return;
@@ -79,5 +98,8 @@ export class ReservedConcurrency {
  * Logs' `ThrottlingException`; both HTTP 400, "Rate exceeded" as AWS words it.
  */
 export function throttled(service: ServiceName): ServiceError {
-  return service === "logs" ? logsError("ThrottlingException", "Rate exceeded") : protocolError("Throttling", "Rate exceeded");
+  return service === "logs" ? LOGS_THROTTLED : CLOUDWATCH_THROTTLED;
 }
+// Made once: under a flood most requests get one, and each new Error captured a stack (2% of the API thread).
+const LOGS_THROTTLED = logsError("ThrottlingException", "Rate exceeded");
+const CLOUDWATCH_THROTTLED = protocolError("Throttling", "Rate exceeded");

@@ -40,10 +40,14 @@ export interface Config {
   memoryBudgetMb: number;
   /** GOMEMLIMIT of the nats-server the service starts itself (none when nats_url is set). */
   natsMemoryLimitMb: number;
+  /** Bytes a process may hold of ListMetrics' in-process series listing (lib/metrics/read/series-listing.ts); 0 scans every call. */
+  listMetricsIndexMb: number;
   /** Seconds of unaggregated metric data past which PutMetricData is throttled. */
   maxIngestLagSeconds: number;
   /** PutMetricData and PutLogEvents calls in flight per process (their ReservedConcurrentExecutions); past it, throttled. */
   maxConcurrentWrites: number;
+  /** Mean event-loop delay (ms) past which fewer writes are let in, so reads keep answering; 0: off. */
+  maxEventLoopDelayMs: number;
   credentials: Credential[];
   storage: {
     bucket: string;
@@ -116,6 +120,8 @@ const KEYS: Key[] = [
   { path: "max_metrics_per_request", kind: "int", default: 1000, set: (c, v) => (c.maxMetricsPerRequest = v), check: positive },
   { path: "max_request_bytes", kind: "int", default: 2 * 1024 * 1024, set: (c, v) => (c.maxRequestBytes = v), check: positive },
   { path: "memory_budget_mb", kind: "int", default: 1024, set: (c, v) => (c.memoryBudgetMb = v), check: (v) => (v >= 256 ? undefined : "must be at least 256") },
+  // docs/memory.md: about 0.4 KB a series; an account that would pass it is listed by a KV scan per call.
+  { path: "list_metrics_index_mb", kind: "int", default: 64, set: (c, v) => (c.listMetricsIndexMb = v), check: (v) => (v >= 0 ? undefined : "must be 0 or more") },
   {
     path: "nats_memory_limit_mb", kind: "int", default: DEFAULT_NATS_MEMORY_LIMIT_MB, set: (c, v) => (c.natsMemoryLimitMb = v),
     check: (v) => (v >= 64 ? undefined : "must be at least 64"),
@@ -125,6 +131,10 @@ const KEYS: Key[] = [
   {
     path: "max_concurrent_writes", kind: "int", default: 64, set: (c, v) => (c.maxConcurrentWrites = v),
     check: (v) => (v >= 0 ? undefined : "must be 0 or more"),
+  },
+  // Writes yield to reads while the API thread's loop lags more than this (local/write-saturation.ts); 0ms: never.
+  {
+    path: "max_event_loop_delay", kind: "duration", default: "50ms", set: (c, v) => (c.maxEventLoopDelayMs = durationSeconds(v) * 1000),
   },
   { path: "credentials", kind: "credentials", default: [], set: (c, v) => (c.credentials = v) },
   { path: "storage.bucket", kind: "string", default: "hive-cloudwatch-metrics", set: (c, v) => (c.storage.bucket = v), check: bucketName },

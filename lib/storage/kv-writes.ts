@@ -80,3 +80,22 @@ export async function kvWrites(bucket: BucketName, writes: readonly KvWrite[], {
   }
   return revisions;
 }
+
+/**
+ * Deletes a KV record by its revision (its message's sequence), as a purge
+ * with `previousSeq` would, but leaving no marker: with `history: 1` a
+ * marker is the key's message for good, on disk and in nats-server 2.9.10's
+ * memory (bench/kv-markers.ts: 50,000 purged keys held 20 MiB of its live
+ * heap; deleted by revision, none). False when the key has been written
+ * since (the revision is gone already) or deleted.
+ */
+export async function deleteRevision(bucket: BucketName, revision: number): Promise<boolean> {
+  const { jsm } = await getNats();
+  try {
+    return await jsm.streams.deleteMessage(`KV_${bucket}`, revision, false);
+  } catch (e) {
+    // nats-server 2.9.10 answers "sequence N not found" (JSStreamMsgDeleteFailedF).
+    if (/sequence \d+ not found|no message found/i.test(String((e as Error).message))) return false;
+    throw e;
+  }
+}

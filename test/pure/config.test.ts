@@ -28,6 +28,8 @@ describe("loadConfig", () => {
       memoryBudgetMb: 1024,
       natsMemoryLimitMb: 192,
       maxConcurrentWrites: 64,
+      maxEventLoopDelayMs: 50,
+      listMetricsIndexMb: 64,
       storage: { bucket: "hive-cloudwatch-metrics" },
       rolloff: { hotRetentionHours: 24, warmRetentionDays: 7, coldRetentionDays: 365, aggregationInterval: "5m" },
       logs: { enabled: true, bufferSize: 10000, flushInterval: "30s", compression: "gzip", retentionDays: 30, maxEventSize: 262144 },
@@ -43,6 +45,7 @@ retention_days = 30
 port = 5000
 nats_memory_limit_mb = 384
 max_concurrent_writes = 16
+list_metrics_index_mb = 0
 nats_url = "nats://10.0.0.5:4222"
 
 [cloudwatch.storage]
@@ -61,6 +64,8 @@ compression = "none"
       port: 5000,
       natsMemoryLimitMb: 384,
       maxConcurrentWrites: 16,
+      maxEventLoopDelayMs: 50,
+      listMetricsIndexMb: 0,
       natsUrl: "nats://10.0.0.5:4222",
       storage: { bucket: "metrics-cold", endpoint: "http://predastore:8443" },
       rolloff: { hotRetentionHours: 12, warmRetentionDays: 7 },

@@ -251,6 +251,30 @@ describe("DDSketch", () => {
     expect(a.count).toBe(1000);
   });
 
+  it("answers each quantile with the value of the bin where the nearest rank falls in bins()' order, whatever the signs and weights", () => {
+    const r = rng(31);
+    const byBins = (s: DDSketch, q: number) => {
+      const bins = s.bins();
+      const target = q * s.count;
+      let cum = 0;
+      for (const b of bins) if ((cum += b.count) >= target - 1e-9 * Math.max(1, target)) return b.value;
+      return bins[bins.length - 1].value;
+    };
+    const shapes: Array<() => number> = [
+      () => r() * 100,
+      () => -r() * 1e6,
+      () => (r() < 0.2 ? 0 : r() < 0.5 ? -Math.exp(r() * 20) : Math.exp(r() * 20)),
+      () => (r() < 0.5 ? 0 : -1),
+      () => 0,
+    ];
+    for (const shape of shapes) {
+      const s = new DDSketch();
+      for (let i = 0; i < 700; i++) s.add(shape(), r() < 0.1 ? 0.25 + r() * 3 : 1);
+      for (const q of [0, 1e-6, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1]) expect(s.quantile(q)).toBe(byBins(s, q));
+    }
+    expect(new DDSketch().quantile(0.5)).toBeUndefined();
+  });
+
   it("every bin's representative is within 1% of everything in it", () => {
     const s = new DDSketch();
     const values = [1e-9, 0.003, 1, 1.0001, 17, 1e6, 2 ** 300, -4.2, -1e12];

@@ -76,6 +76,34 @@ describe("encodeChunk / decodeChunk: lossless", () => {
     for (let round = 0; round < 2; round++) expectSameBuckets(decodeChunk(encodeChunk(buckets, MINUTE, 0)).buckets, buckets);
   });
 
+  it("decodes only the buckets reaching into a range, exactly as the whole decode has them, for every kind and both count modes", () => {
+    const random = rng(721);
+    for (const fractionalCounts of [false, true]) {
+      const buckets: Bucket[] = Array.from({ length: 720 }, (_, i) => {
+        const agg = new Aggregate();
+        const k = i % 6;
+        if (k === 0) agg.add(Math.round(random() * 10_000) / 100);
+        else if (k === 1) for (let j = 0; j < 50; j++) agg.add(Math.exp(random() * 8) * (j % 7 === 0 ? -1 : 1));
+        else if (k === 2) agg.addStatisticSet({ SampleCount: 3, Sum: 10 + i, Minimum: 1, Maximum: 5 + i });
+        else if (k === 3) agg.add(i, fractionalCounts ? 2.5 : 3);
+        else if (k === 4) agg.add(1.5, 4);
+        return { t: HOUR0 + i * MINUTE, agg, unit: i % 2 ? "Count" : undefined };
+      });
+      const bytes = encodeChunk(buckets, MINUTE, 0);
+      const whole = decodeChunk(bytes).buckets;
+      // The last hour of twelve; a range starting mid-bucket keeps the bucket it starts in; one past the end; none.
+      for (const [from, to] of [
+        [HOUR0 + 660 * MINUTE, HOUR0 + 720 * MINUTE],
+        [HOUR0 + 100 * MINUTE + 30_000, HOUR0 + 163 * MINUTE],
+        [HOUR0 + 719 * MINUTE, Infinity],
+        [HOUR0 - MINUTE, HOUR0],
+      ]) {
+        const want = whole.filter((b) => b.t + MINUTE > from && b.t < to);
+        expectSameBuckets(decodeChunk(bytes, from, to).buckets, want);
+      }
+    }
+  });
+
   it("round-trips every kind of bucket", () => {
     const r = rng(2);
     const full = Aggregate.of(...Array.from({ length: 500 }, () => Math.exp(r() * 8)));

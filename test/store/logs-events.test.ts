@@ -24,6 +24,7 @@ import { createExportTask } from "../../lib/logs/events/export-tasks.js";
 import { enforceRetention } from "../../lib/logs/events/retention.js";
 import { deleteLogGroup } from "../../lib/logs/groups.js";
 import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
+import { filterLogEvents } from "../../lib/logs/filters/filter-log-events.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
 
 const A = "111111111111";
@@ -386,6 +387,32 @@ describe("the chunk index's blocks (docs/formats/log-chunk.md, index version 2)"
     const pushed = await measured(group, { requiredAnyOf: p.requiredAnyOf, bytesCheck: p.bytesCheck, plainTokens: p.plainTokens });
     expect(pushed.events.filter((e) => p.matches(e.message))).toEqual(wanted);
     if (fewBlocks) expect(pushed.bytes * 3).toBeLessThan(full.bytes);
+  });
+
+  // A page ends on its time budget with a nextToken; one whose budget is spent before its first event came (a slow
+  // start on a loaded machine) once answered no nextToken, and the search stopped short of its events.
+  it("FilterLogEvents pages spent on their time budget still go on to the last event, each examining one at least", async () => {
+    const group = await groupWithStreams(["a", "b"]);
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;
+    for (const s of ["a", "b"])
+      await put(group, s, Array.from({ length: 40 }, (_, i) => ({ timestamp: hour + i * 1000, message: JSON.stringify({ latency: i * 10 + (s === "a" ? 1 : 2), s }) })));
+    await compactLogs({ force: true });
+    await put(group, "a", [{ timestamp: hour + 50_000, message: JSON.stringify({ latency: 999, s: "buffered" }) }]);
+    const input = { logGroupName: group, filterPattern: "{ $.latency > 200 }" };
+    const whole = await filterLogEvents(A, REGION, input);
+    expect(whole.nextToken).toBeUndefined();
+    expect(whole.events).toHaveLength(41);
+    const paged: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      // A budget already spent when the page starts.
+      const out = await filterLogEvents(A, REGION, { ...input, nextToken: token }, -1);
+      paged.push(...out.events!.map((e) => e.eventId!));
+      token = out.nextToken;
+      expect(++pages).toBeLessThan(200);
+    } while (token);
+    expect(paged).toEqual(whole.events!.map((e) => e.eventId));
   });
 
   it("answers an internal failure, never fewer events, when a block in the middle of a chunk object is damaged", async () => {

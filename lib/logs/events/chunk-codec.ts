@@ -184,12 +184,13 @@ export class DecodedBlock {
    * it: the kept messages are copied out, so the text dies young. Texts that
    * outlive a scavenge are freed only by full collections, which their
    * external bytes then trigger (a JSON pattern's scan keeps a few events of
-   * every block until the merge passes them).
+   * every block until the merge passes them). `always`: copies them out
+   * whatever their share (the text is in a slot of the inflate pool).
    */
-  compact(): void {
+  compact(always = false): void {
     let bytes = 0;
     for (let i = 0; i < this.start.length; i++) bytes += this.end[i] - this.start[i];
-    if (bytes * 4 > this.text.length) return;
+    if (!always && bytes * 4 > this.text.length) return;
     const copy = Buffer.allocUnsafe(bytes);
     let at = 0;
     for (let i = 0; i < this.start.length; i++) {

@@ -25,6 +25,7 @@ import { logStreamsFilter } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader } from "./batch-codec.js";
 import { decodeBlock, inflateBlock, type BlockCheck, type ChunkEvent } from "./chunk-codec.js";
+import { inflateShared } from "./inflate-pool.js";
 import type { BytesCheck } from "../patterns/compiler.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
@@ -475,19 +476,26 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (
           if (from < 0 || from > to || to > body.length) throw internalFailure("corrupt log chunk: bad block offsets");
           let rawBytes: number | undefined = 0;
           for (const b of piece) rawBytes = rawBytes === undefined || entry.blocks[b].rawBytes === undefined ? undefined : rawBytes + entry.blocks[b].rawBytes;
-          const text = await inflateBlock(body.subarray(from, to), rawBytes);
-          // zlib stops quietly at bytes that do not start a gzip member: the index's length catches a damaged one.
-          if (rawBytes === undefined) return [decodeBlock(text, first === 0, opts, needles, undefined, check)];
-          if (text.length !== rawBytes) throw internalFailure("corrupt log chunk: block text length differs from the index");
-          // Each block decoded on its own (its text's length is in the index): one whose events all lack a needle or fail the
-          // check is then counted from its index figures unparsed, whatever the blocks inflated with it hold.
-          let at = 0;
-          return piece.map((b) => {
-            const block = entry.blocks[b];
-            const d = decodeBlock(text.subarray(at, at + block.rawBytes!), b === 0, opts, needles, wholeOf(block), check);
-            at += block.rawBytes!;
-            return d;
-          });
+          if (rawBytes === undefined) return [decodeBlock(await inflateBlock(body.subarray(from, to)), first === 0, opts, needles, undefined, check)];
+          // Inflated into a reused slot when it fits one (inflate-pool.ts); the blocks then copy out what they keep.
+          const shared = await inflateShared(body.subarray(from, to), rawBytes);
+          try {
+            const text = shared?.text ?? (await inflateBlock(body.subarray(from, to), rawBytes));
+            // zlib stops quietly at bytes that do not start a gzip member: the index's length catches a damaged one.
+            if (text.length !== rawBytes) throw internalFailure("corrupt log chunk: block text length differs from the index");
+            // Each block decoded on its own (its text's length is in the index): one whose events all lack a needle or fail the
+            // check is then counted from its index figures unparsed, whatever the blocks inflated with it hold.
+            let at = 0;
+            return piece.map((b) => {
+              const block = entry.blocks[b];
+              const d = decodeBlock(text.subarray(at, at + block.rawBytes!), b === 0, opts, needles, wholeOf(block), check);
+              if (shared) d.compact(true);
+              at += block.rawBytes!;
+              return d;
+            });
+          } finally {
+            shared?.release();
+          }
         }),
       );
       return decodedPieces.flat();

@@ -24,7 +24,8 @@ const MAX_PAGE_BYTES = 1_048_576;
 /** Wall-clock budget of one page: a rare term over much data answers in parts, with nextToken. */
 const PAGE_BUDGET_MS = 10_000;
 
-export async function filterLogEvents(accountId: string, region: string, input: FilterLogEventsRequest): Promise<FilterLogEventsResponse> {
+/** `pageBudgetMs`: the page's time budget (tests shorten it). */
+export async function filterLogEvents(accountId: string, region: string, input: FilterLogEventsRequest, pageBudgetMs = PAGE_BUDGET_MS): Promise<FilterLogEventsResponse> {
   if ((input.logGroupName === undefined) === (input.logGroupIdentifier === undefined)) {
     throw invalidParameter("Should provide either logGroupName or logGroupIdentifier, but not both.");
   }
@@ -81,7 +82,9 @@ export async function filterLogEvents(accountId: string, region: string, input: 
     })) {
       for (const e of page) {
         if (!isAfter(e)) continue;
-        if (events.length >= limit || bytes >= MAX_PAGE_BYTES || Date.now() - started > PAGE_BUDGET_MS) {
+        // The budget ends a page only after it examined an event: its nextToken is that event's. A page whose first
+        // event came after the budget once ended with no nextToken, and the search stopped short of its events.
+        if (events.length >= limit || bytes >= MAX_PAGE_BYTES || (last !== undefined && Date.now() - started > pageBudgetMs)) {
           more = true;
           break outer;
         }

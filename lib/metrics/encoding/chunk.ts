@@ -703,7 +703,12 @@ export function viewChunkBasic(bytes: Uint8Array): BasicView {
   return { n, t: buf.ts, count: buf.count, sum: buf.sum, min: buf.min, max: buf.max };
 }
 
-export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets: Bucket[] } {
+/**
+ * The chunk's buckets; with `from`/`to`, only those reaching into [from, to):
+ * the others' sketches are read past, never built (a read of the last hour
+ * from a 12-hour sealed chunk decodes one hour's sketches, not twelve).
+ */
+export function decodeChunk(bytes: Uint8Array, from = -Infinity, to = Infinity): { resolutionMs: number; buckets: Bucket[] } {
   // The columns are read into Buckets before anything else decodes: shared buffers will do.
   const cols = readColumns(bytes, sharedBuffers);
   if (cols.n === 0) return { resolutionMs: cols.resolutionMs, buckets: [] };
@@ -717,9 +722,24 @@ export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets:
   const readCount = floatCounts ? () => r.float64() : () => r.varint();
   let ci = 0, si = 0, mi = 0, xi = 0;
 
-  const buckets: Bucket[] = new Array(n);
+  const whole = from === -Infinity && to === Infinity;
+  const buckets: Bucket[] = whole ? new Array(n) : [];
   for (let i = 0; i < n; i++) {
     const k = kinds[i] as Kind;
+    if (!whole && (ts[i] + resolutionMs <= from || ts[i] >= to)) {
+      // Outside the range: keep the columns' cursors and the reader in step, build nothing.
+      if (k === Kind.EMPTY) continue;
+      if (hasCount(k)) ci++;
+      if (hasSum(k)) si++;
+      mi++;
+      if (hasMax(k)) xi++;
+      if (hasSketch(k)) {
+        readCount();
+        readBins(r, readCount, skipBin);
+        readBins(r, readCount, skipBin);
+      }
+      continue;
+    }
     let agg: Aggregate;
     if (k === Kind.EMPTY) agg = new Aggregate();
     else {
@@ -757,10 +777,13 @@ export function decodeChunk(bytes: Uint8Array): { resolutionMs: number; buckets:
       if (u > table.length) r.corrupt("a unit code is out of range");
       b.unit = table[u - 1];
     }
-    buckets[i] = b;
+    if (whole) buckets[i] = b;
+    else buckets.push(b);
   }
   return { resolutionMs, buckets };
 }
+
+const skipBin = () => undefined;
 
 function addBin(m: Map<number, number>, i: number, c: number): void {
   if (c > 0) m.set(i, c);

@@ -199,7 +199,8 @@ async function readTiers(account: string, wanted: Wanted[], opts: ReadOptions): 
     loadTier(account, wanted, units, tier, plan[tier]!, (i, unit, start, bytes) => {
       let tiers = found[i].get(unit);
       if (!tiers) found[i].set(unit, (tiers = {}));
-      (tiers[tier] ??= new Map()).set(start, decodeStoredChunk(bytes, 0, opts.basic));
+      // Only the buckets this read folds (assemble skips the rest): a sealed chunk spans 12 hours.
+      (tiers[tier] ??= new Map()).set(start, decodeStoredChunk(bytes, 0, opts.basic, opts.start, opts.end));
     }),
   );
 

@@ -151,14 +151,34 @@ export class DDSketch {
    */
   quantile(q: number): number | undefined {
     if (this.count <= 0 || !(q >= 0 && q <= 1)) return undefined;
-    const bins = this.bins();
+    // The walk of bins() (negatives, zero, positives, in value order) with no bin
+    // objects: a p99 over an hour of minutes read 60 sketches of a few hundred bins.
     const target = q * this.count;
+    const reached = target - RANK_EPSILON * Math.max(1, target);
     let cum = 0;
-    for (const b of bins) {
-      cum += b.count;
-      if (cum >= target - RANK_EPSILON * Math.max(1, target)) return b.value;
+    let last: number | undefined;
+    if (this.negative.size > 0) {
+      const neg = sortedKeys(this.negative);
+      for (let k = neg.length - 1; k >= 0; k--) {
+        cum += this.negative.get(neg[k])!;
+        if (cum >= reached) return -binValue(neg[k]);
+      }
+      last = -binValue(neg[0]);
     }
-    return bins[bins.length - 1].value;
+    if (this.zero > 0) {
+      cum += this.zero;
+      if (cum >= reached) return 0;
+      last = 0;
+    }
+    if (this.positive.size > 0) {
+      const pos = sortedKeys(this.positive);
+      for (let k = 0; k < pos.length; k++) {
+        cum += this.positive.get(pos[k])!;
+        if (cum >= reached) return binValue(pos[k]);
+      }
+      last = binValue(pos[pos.length - 1]);
+    }
+    return last;
   }
 }
 

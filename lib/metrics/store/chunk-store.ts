@@ -10,6 +10,7 @@
 import type { KV } from "nats";
 import { corruptStoredData } from "../../errors.js";
 import { getBucket, BUCKETS } from "../../storage/nats.js";
+import { deleteRevision } from "../../storage/kv-writes.js";
 import { fromKeyToken, isWrongLastSequence, keyToken } from "../../storage/kv.js";
 import { Aggregate } from "../read/aggregate.js";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type BasicColumns, type BasicView } from "../encoding/chunk.js";
@@ -87,10 +88,11 @@ function float64(b: Uint8Array, at: number): number {
   return SCRATCH_VIEW.getFloat64(0);
 }
 
-export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false): StoredChunk {
+/** A stored record decoded; a read passes its range so buckets outside it are left encoded (decodeChunk). */
+export function decodeStoredChunk(bytes: Uint8Array, revision: number, basic = false, from?: number, to?: number): StoredChunk {
   const { body, ...head } = readRecord(bytes);
   if (basic) return { ...head, revision, buckets: new Map(), basic: decodeChunkBasic(body) };
-  return { ...head, revision, buckets: new Map(decodeChunk(body).buckets.map((b) => [b.t, b.agg])) };
+  return { ...head, revision, buckets: new Map(decodeChunk(body, from, to).buckets.map((b) => [b.t, b.agg])) };
 }
 
 /**
@@ -151,15 +153,9 @@ export async function saveChunk(kv: KV, ref: ChunkRef, chunk: StoredChunk): Prom
   }
 }
 
-/** Deletes the record if it is still at `revision`; false if it changed. */
-export async function deleteChunk(kv: KV, ref: ChunkRef, revision: number): Promise<boolean> {
-  try {
-    await kv.purge(chunkKey(ref), { previousSeq: revision });
-    return true;
-  } catch (e) {
-    if (isWrongLastSequence(e)) return false;
-    throw e;
-  }
+/** Deletes the record if it is still at `revision`, leaving no marker (deleteRevision); false if it changed. */
+export async function deleteChunk(_kv: KV, _ref: ChunkRef, revision: number): Promise<boolean> {
+  return deleteRevision(BUCKETS.metricChunks, revision);
 }
 
 /** Parses a chunk key back into its parts. */

@@ -24,6 +24,7 @@ import { loadCold, purgeCold, saveCold } from "./cold-store.js";
 import { compactAll } from "../write/compaction.js";
 import { inPool } from "../../storage/in-pool.js";
 import { kvRecords } from "../../storage/kv-values.js";
+import { deleteRevision } from "../../storage/kv-writes.js";
 import { BUCKETS } from "../../storage/nats.js";
 import { markSealedThrough } from "./sealing.js";
 import { bucketStart, chunkStart, HIGH_RES_RETENTION_MS, retention, SEAL_AFTER_MS, SEALED_AFTER_MS, TIERS, type TierName } from "./tiers.js";
@@ -55,10 +56,10 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
   for (const w of due("s1", now - HIGH_RES_RETENTION_MS)) {
     await visitWindow(w, now, async (refs) => {
       const keys = refs.map(chunkKey);
-      const found: string[] = [];
-      await kvRecords(BUCKETS.metricChunks, keys, (i) => void found.push(keys[i]));
-      for (const key of found) await kv.purge(key);
-      report.droppedHighRes += found.length;
+      const found: number[] = [];
+      await kvRecords(BUCKETS.metricChunks, keys, (_i, _value, revision) => void found.push(revision));
+      // By revision, leaving no marker (kv-writes.ts); one rewritten meanwhile is found by the next run.
+      for (const revision of found) if (await deleteRevision(BUCKETS.metricChunks, revision)) report.droppedHighRes++;
       return found.length;
     });
   }
