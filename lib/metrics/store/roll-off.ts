@@ -41,8 +41,6 @@ export interface RollOffReport {
 type Move = "absent" | "moved" | "kept";
 
 export async function rollOff(now = Date.now()): Promise<RollOffReport> {
-  // Delta records not folded yet would reach their chunks after the move, as late data.
-  await compactAll();
   const kv = await chunkBucket();
   // Chunks are found through the directory of windows (chunk-windows.ts), not a scan of the bucket.
   await listChunksWrittenBefore();
@@ -50,6 +48,10 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
   const report: RollOffReport = { droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 };
   const windows = await listWindows();
   const due = (tier: TierName, endsBy: number) => windows.filter((w) => w.tier === tier && w.start + TIERS[tier].spanMs <= endsBy);
+  // Delta records not folded yet would reach the chunks compaction writes after their move, as
+  // late data. Only when one is due (a run an hour): every run compacting cost a step of malloc (docs/memory.md).
+  const sealedThrough = now - SEALED_AFTER_MS;
+  if (due("s1", now - HIGH_RES_RETENTION_MS).length + due("m1", sealedThrough).length + due("m1s", now - hotMs).length > 0) await compactAll();
 
   for (const w of due("s1", now - HIGH_RES_RETENTION_MS)) {
     await visitWindow(w, now, async (refs) => {
@@ -61,8 +63,7 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
       return found.length;
     });
   }
-  // Hours nothing writes to any more (the aggregator sends their late data to the sealed chunk).
-  const sealedThrough = now - SEALED_AFTER_MS;
+  // sealedThrough: hours nothing writes to any more (the aggregator sends their late data to the sealed chunk).
   // Sealed chunks this run wrote that are due for the warm tier already (a store that was not rolled off for a day).
   const sealedDue = new Map<string, ChunkRef>();
   for (const w of due("m1", sealedThrough)) {
