@@ -61,6 +61,7 @@ describe("ReservedConcurrency under saturation", () => {
   it("throttles writes of both services past the limit with their own answers, counts them as saturated, and admits every read", () => {
     const s = new SaturationLimit(50, 64);
     const r = new ReservedConcurrency(functions, s);
+    (r.admit(read) as () => void)(); // a reader is there
     const held = [r.admit(put), r.admit(putLogs)];
     s.period(500, r.writesInFlight());
     expect(s.limit).toBe(MIN_WRITES);
@@ -75,5 +76,19 @@ describe("ReservedConcurrency under saturation", () => {
     expect(r.takeThrottled()).toEqual(new Map([["CloudWatchPutMetricData (saturated)", 1], ["LogsPutLogEvents (saturated)", 1]]));
     (held[0] as () => void)();
     expect(typeof r.admit(put)).toBe("function");
+  });
+
+  it("lets writes use a saturated process while nobody reads: only their reserved concurrency bounds them", () => {
+    const s = new SaturationLimit(50, 64);
+    const r = new ReservedConcurrency(functions, s);
+    s.period(500, 0);
+    expect(s.limit).toBe(MIN_WRITES);
+    for (let i = 0; i < 64; i++) expect(typeof r.admit(put)).toBe("function");
+    expect((r.admit(put) as ServiceError).code).toBe("Throttling");
+    expect(r.takeThrottled()).toEqual(new Map([["CloudWatchPutMetricData", 1]]));
+    // A read arrives: from now on the writes yield.
+    expect(typeof r.admit(read)).toBe("function");
+    expect((r.admit(putLogs) as ServiceError).code).toBe("ThrottlingException");
+    expect(r.takeThrottled()).toEqual(new Map([["LogsPutLogEvents (saturated)", 1]]));
   });
 });
