@@ -12,6 +12,7 @@ import { listSeries, seriesBucket, touchSeries, type SeriesTouch } from "../../l
 import { SeriesListing, pageOf, rowMatches, rowOf, type ListedRow, type PageQuery } from "../../lib/metrics/read/series-listing.js";
 import { getNats, BUCKETS } from "../../lib/storage/nats.js";
 import { listMetrics } from "../../lib/metrics/list-metrics.js";
+import { AccountMetrics } from "../../lib/metrics/read/account-metrics.js";
 import type { ListMetricsInput } from "@aws-sdk/client-cloudwatch";
 
 let servers: TestServers;
@@ -173,7 +174,7 @@ describe("ListMetrics' series listing", () => {
 
   // "ListMetrics doesn't return information about metrics if those metrics haven't reported data in
   // the past two weeks" (ListMetrics, CloudWatch API Reference).
-  it("does not list a series with no data for two weeks, from the listing or the scan, and holds no row for it", async () => {
+  it("does not list a series with no data for two weeks (ListMetrics from the listing or the scan, SEARCH), and holds no row for it", async () => {
     const C = "333333333333";
     const day = 86_400_000;
     const old = touch(C, "Stale", "M", [["Pod", "old"]]);
@@ -188,6 +189,10 @@ describe("ListMetrics' series listing", () => {
         const out = await listMetrics(C, { Namespace: "Stale" });
         expect(out.Metrics!.map((m) => m.Dimensions![0].Value)).toEqual(["recent"]);
       }
+      // SEARCH and Metrics Insights find metrics the same way ("A search expression can only find
+      // metrics that have reported data within the past two weeks": Using search expressions in graphs).
+      const found = await new AccountMetrics(C).listMetrics({ namespace: "Stale" });
+      expect(found.map((m) => m.dimensions.map((d) => d.value))).toEqual([["recent"]]);
       // The listing never took the stale row in: one row charged.
       expect(keys(await fresh.page(C, { dimensions: [] }, 500))).toEqual(["Stale\0M\0Pod=recent"]);
       expect(fresh.bytes).toBeLessThan(1000);

@@ -8,6 +8,7 @@ import { PeriodGrid } from "./period-grid.js";
 import { readMany, readSeries, type PeriodData, type Periods } from "./read-series.js";
 import { byPreference, multipleUnitsMessage } from "./unit-choice.js";
 import { listSeries, identityOf } from "../store/series-index.js";
+import { LISTED_FOR_MS } from "./series-listing.js";
 import { computeStatistic, isBasicStatistic, parseStatistic, type BasicStatisticName, type Statistic } from "./statistics.js";
 import { TailCache } from "./tail-cache.js";
 import type { MetricIdentity, MetricSource, Series } from "../types.js";
@@ -43,6 +44,8 @@ export class AccountMetrics implements MetricSource {
       // By series id: the index gives each row's, and reads then need not hash the metric again.
       const byId = new Map<string, MetricIdentity>();
       for (const r of rows) {
+        // "A search expression can only find metrics that have reported data within the past two weeks" (AWS's guide).
+        if (r.lastWrite < this.now - LISTED_FOR_MS) continue;
         this.units.set(r.id, r.units);
         this.firsts.set(r.id, r.firstTimestamp);
         byId.set(r.id, rememberSeriesId(identityOf(r), r.id));
