@@ -300,8 +300,15 @@ describe("tenancy", () => {
   it("another account neither sees nor uses a table, and its own table of the same name is its own", async () => {
     await logs.send(new CreateLookupTableCommand({ lookupTableName: "mine", tableBody: "id,owner\nalice,A\n" }));
     const theirArn = arnOf(account, "mine");
-    for (const p of [other.send(new GetLookupTableCommand({ lookupTableArn: theirArn })), other.send(new DeleteLookupTableCommand({ lookupTableArn: theirArn })), other.send(new UpdateLookupTableCommand({ lookupTableArn: theirArn, tableBody: "x\n1\n" }))])
-      expect((await failure(p)).name).toBe("ResourceNotFoundException");
+    // All three at once, each rejection handled as it comes (awaiting them in turn left one unhandled for a moment).
+    const errors = await Promise.all(
+      [
+        other.send(new GetLookupTableCommand({ lookupTableArn: theirArn })),
+        other.send(new DeleteLookupTableCommand({ lookupTableArn: theirArn })),
+        other.send(new UpdateLookupTableCommand({ lookupTableArn: theirArn, tableBody: "x\n1\n" })),
+      ].map(failure),
+    );
+    expect(errors.map((e) => e.name)).toEqual(["ResourceNotFoundException", "ResourceNotFoundException", "ResourceNotFoundException"]);
     expect((await other.send(new DescribeLookupTablesCommand({}))).lookupTables).toEqual([]);
     const f = await failure(other.send(new StartQueryCommand({ logGroupName: GROUP, startTime: START, endTime: END, queryString: "lookup mine id as user OUTPUT owner" })));
     expect(f.name).toBe("ResourceNotFoundException");

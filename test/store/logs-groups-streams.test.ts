@@ -480,16 +480,18 @@ describe("tags", () => {
       code: "ValidationException",
       message: "Invalid resourceArn",
     });
-    for (const p of [
-      tags.listTagsForResource(B, REGION, { resourceArn: arn }),
-      tags.tagResource(B, REGION, { resourceArn: arn, tags: { x: "y" } }),
-      tags.untagResource(B, REGION, { resourceArn: arn, tagKeys: ["x"] }),
-      tags.listTagsLogGroup(B, REGION, { logGroupName: name }),
-      tags.tagLogGroup(B, REGION, { logGroupName: name, tags: { x: "y" } }),
-      tags.listTagsForResource(A, REGION, { resourceArn: `arn:aws:logs:${REGION}:${A}:log-group:${unique("missing")}` }),
-    ]) {
-      expect(await failure(p)).toMatchObject({ code: "ResourceNotFoundException", message: "The specified log group does not exist." });
-    }
+    // Started at once and each handled as it settles (awaiting them in turn can leave a rejection unhandled for a moment).
+    const failures = await Promise.all(
+      [
+        tags.listTagsForResource(B, REGION, { resourceArn: arn }),
+        tags.tagResource(B, REGION, { resourceArn: arn, tags: { x: "y" } }),
+        tags.untagResource(B, REGION, { resourceArn: arn, tagKeys: ["x"] }),
+        tags.listTagsLogGroup(B, REGION, { logGroupName: name }),
+        tags.tagLogGroup(B, REGION, { logGroupName: name, tags: { x: "y" } }),
+        tags.listTagsForResource(A, REGION, { resourceArn: `arn:aws:logs:${REGION}:${A}:log-group:${unique("missing")}` }),
+      ].map(failure),
+    );
+    for (const f of failures) expect(f).toMatchObject({ code: "ResourceNotFoundException", message: "The specified log group does not exist." });
     expect((await tags.listTagsLogGroup(A, REGION, { logGroupName: name })).tags).toEqual({});
   });
 });
