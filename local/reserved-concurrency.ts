@@ -12,11 +12,11 @@
  * reading. Work in flight bounded, latency is bounded (Little's law: the
  * slots over the rate they are served at).
  *
- * The functions with a reserved concurrency are the writes. While reads are
- * being asked (one in the last READS_RECENT_MS), the writes together also
- * stay within a limit that falls while the process is saturated
- * (local/write-saturation.ts), so that reads keep answering under a flood;
- * with no reader, writes may use the whole process.
+ * The functions with a reserved concurrency are the writes. While a read (any
+ * other API call) is in flight, the writes together also stay within a limit
+ * that falls while the process is saturated (local/write-saturation.ts), so
+ * that reads keep answering under a flood; with no read waiting, writes may
+ * use the whole process.
  */
 import { logsError, protocolError, type ServiceError } from "../lib/errors.js";
 import { guessProtocol } from "../lib/protocol/index.js";
@@ -27,14 +27,12 @@ import type { SaturationLimit } from "./write-saturation.js";
 
 /** The function every API request goes to first. */
 const FRONT = "Front";
-/** How long after a read the writes yield to reads. */
-export const READS_RECENT_MS = 10_000;
 
 export class ReservedConcurrency {
   private readonly limits = new Map<string, number>();
   private readonly running = new Map<string, number>();
   private readonly throttledCounts = new Map<string, number>();
-  private lastReadAt = -Infinity;
+  private readsInFlight = 0;
 
   constructor(
     functions: readonly { logicalId: string; reservedConcurrency?: number }[],
@@ -49,9 +47,17 @@ export class ReservedConcurrency {
    */
   readonly admit = ({ method, path, query, headers, body }: AdmissionRequest): (() => void) | ServiceError => {
     const target = requestFunction(method, path, query, headers, body);
-    if (target && !this.limits.has(target.functionId)) this.lastReadAt = Date.now();
     const release = this.enter(target ? [FRONT, target.functionId] : [FRONT]);
-    return release ?? throttled(target?.service ?? guessProtocol(path, headers).service?.name ?? "cloudwatch");
+    if (!release) return throttled(target?.service ?? guessProtocol(path, headers).service?.name ?? "cloudwatch");
+    if (!target || this.limits.has(target.functionId)) return release;
+    this.readsInFlight++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.readsInFlight--;
+      release();
+    };
   };
 
   /** Invocations throttled since the last call, by the function that was full (for the operator's log). */
@@ -82,7 +88,7 @@ export class ReservedConcurrency {
     const write = held.find((id) => id !== FRONT);
     const full =
       held.find((id) => this.inFlight(id) >= this.limits.get(id)!) ??
-      (write !== undefined && this.saturation && this.writesInFlight() >= this.saturation.limit && Date.now() - this.lastReadAt < READS_RECENT_MS
+      (write !== undefined && this.saturation && this.writesInFlight() >= this.saturation.limit && this.readsInFlight > 0
         ? `${write} (saturated)`
         : undefined);
     if (full !== undefined) {

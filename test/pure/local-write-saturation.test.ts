@@ -61,7 +61,7 @@ describe("ReservedConcurrency under saturation", () => {
   it("throttles writes of both services past the limit with their own answers, counts them as saturated, and admits every read", () => {
     const s = new SaturationLimit(50, 64);
     const r = new ReservedConcurrency(functions, s);
-    (r.admit(read) as () => void)(); // a reader is there
+    const reading = r.admit(read) as () => void; // a read waits
     const held = [r.admit(put), r.admit(putLogs)];
     s.period(500, r.writesInFlight());
     expect(s.limit).toBe(MIN_WRITES);
@@ -72,13 +72,18 @@ describe("ReservedConcurrency under saturation", () => {
     const logs = r.admit(putLogs) as ServiceError;
     expect([cw.code, cw.message, cw.status]).toEqual(["Throttling", "Rate exceeded", 400]);
     expect([logs.code, logs.message, logs.status]).toEqual(["ThrottlingException", "Rate exceeded", 400]);
-    for (let i = 0; i < 100; i++) expect(typeof r.admit(read)).toBe("function");
+    const reads = Array.from({ length: 100 }, () => r.admit(read));
+    for (const done of reads) expect(typeof done).toBe("function");
     expect(r.takeThrottled()).toEqual(new Map([["CloudWatchPutMetricData (saturated)", 1], ["LogsPutLogEvents (saturated)", 1]]));
     (held[0] as () => void)();
     expect(typeof r.admit(put)).toBe("function");
+    // The reads answered: writes may take the whole process again (up to their reservation).
+    reading();
+    for (const done of reads) (done as () => void)();
+    expect(typeof r.admit(put)).toBe("function");
   });
 
-  it("lets writes use a saturated process while nobody reads: only their reserved concurrency bounds them", () => {
+  it("lets writes use a saturated process while no read is in flight: only their reserved concurrency bounds them", () => {
     const s = new SaturationLimit(50, 64);
     const r = new ReservedConcurrency(functions, s);
     s.period(500, 0);
@@ -86,9 +91,11 @@ describe("ReservedConcurrency under saturation", () => {
     for (let i = 0; i < 64; i++) expect(typeof r.admit(put)).toBe("function");
     expect((r.admit(put) as ServiceError).code).toBe("Throttling");
     expect(r.takeThrottled()).toEqual(new Map([["CloudWatchPutMetricData", 1]]));
-    // A read arrives: from now on the writes yield.
-    expect(typeof r.admit(read)).toBe("function");
+    // A read arrives: while it is in flight the writes yield.
+    const reading = r.admit(read) as () => void;
     expect((r.admit(putLogs) as ServiceError).code).toBe("ThrottlingException");
     expect(r.takeThrottled()).toEqual(new Map([["LogsPutLogEvents (saturated)", 1]]));
+    reading();
+    expect(typeof r.admit(putLogs)).toBe("function");
   });
 });
