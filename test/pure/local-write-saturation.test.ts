@@ -4,6 +4,10 @@
  * loop's mean delay passes its bound, never below MIN_WRITES, and climbs back
  * one a period below it. The dispatcher (local/reserved-concurrency.ts)
  * throttles a write past it with AWS's answer and never limits a read.
+ * AWS's answers: CloudWatch's common error `Throttling`, HTTP 400
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CommonErrors.html;
+ * "Rate exceeded" recorded in camitz/aws-cloudwatch-statsd-backend#10), and
+ * Logs' `ThrottlingException`, 400, "Rate exceeded" (recorded in aws-robotics/cloudwatchlogs-ros1#21).
  */
 import { describe, expect, it } from "vitest";
 import { ServiceError } from "../../lib/errors.js";

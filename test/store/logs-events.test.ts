@@ -390,7 +390,9 @@ describe("the chunk index's blocks (docs/formats/log-chunk.md, index version 2)"
   });
 
   // A page ends on its time budget with a nextToken; one whose budget is spent before its first event came (a slow
-  // start on a loaded machine) once answered no nextToken, and the search stopped short of its events.
+  // start on a loaded machine) once answered no nextToken, and the search stopped short of its events. AWS: "This
+  // operation can return empty results while there are more log events available through the token" (FilterLogEvents,
+  // CloudWatch Logs API Reference).
   it("FilterLogEvents pages spent on their time budget still go on to the last event, each examining one at least", async () => {
     const group = await groupWithStreams(["a", "b"]);
     const hour = Math.floor(Date.now() / HOUR) * HOUR - HOUR;

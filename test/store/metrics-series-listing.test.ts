@@ -138,6 +138,8 @@ describe("ListMetrics' series listing", () => {
     }
   });
 
+  // "Up to 500 results are returned for any one call. To retrieve additional results, use the returned token with
+  // subsequent calls" (ListMetrics, CloudWatch API Reference).
   it("answers ListMetrics the same from the listing and from the scan past the budget: pages of 500, NextToken, OwningAccounts", async () => {
     await touchSeries(Array.from({ length: 1234 }, (_, i) => touch(A, "Many", `M${i % 3}`, [["Pod", `p${String(i).padStart(4, "0")}`], ["Node", `n${i % 5}`]])));
     const SHARED = Symbol.for("hive.cloudwatch.series-listing");
