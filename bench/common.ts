@@ -236,3 +236,28 @@ export async function sendThroughThrottling<T>(send: () => Promise<T>, throttled
     }
   }
 }
+
+/**
+ * nats-server's live heap after a collection (`/debug/pprof/heap?gc=1`, the
+ * text form: no Go toolchain needed) and its biggest allocation sites, each
+ * named by its first three nats-server frames, sampled sizes scaled as pprof
+ * scales them.
+ */
+export async function natsHeap(profileUrl: string): Promise<string> {
+  const text = await fetch(`${profileUrl}/debug/pprof/heap?gc=1&debug=1`).then((r) => r.text());
+  const rate = Number(/@ heap\/(\d+)/.exec(text)?.[1] ?? 1048576) / 2;
+  const sites = new Map<string, number>();
+  for (const rec of text.split("\n\n")) {
+    const head = /^(\d+): (\d+) \[/.exec(rec);
+    if (!head || head[1] === "0") continue;
+    const [objs, bytes] = [Number(head[1]), Number(head[2])];
+    const scaled = bytes / (1 - Math.exp(-bytes / objs / rate));
+    const frames = [...rec.matchAll(/server\.([^\s+]+)\+/g)].map((m) => m[1]).slice(0, 3);
+    const site = frames.join(" < ") || "other";
+    sites.set(site, (sites.get(site) ?? 0) + scaled);
+  }
+  const mb = (x: number) => (x / 1e6).toFixed(1);
+  const stat = (k: string) => Number(new RegExp(`# ${k} = (\\d+)`).exec(text)?.[1] ?? NaN);
+  const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${mb(v)} ${k}`);
+  return `nats live heap ${mb(stat("HeapAlloc"))} MB (heap sys ${mb(stat("HeapSys"))}, released ${mb(stat("HeapReleased"))}); top: ${top.join("; ")}`;
+}

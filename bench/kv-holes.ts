@@ -17,14 +17,30 @@
  * 250 ms), its live Go heap (pprof after a collection), the bucket's blocks
  * and bytes on disk against its live bytes, and what the repack moved.
  *
- *   npx tsx bench/kv-holes.ts [--rounds 240] [--every 3] [--series 1000] [--swap] [--purge]
+ * `--against` chooses what the second server is compared on: `repack` (above,
+ * the default); `segments`: each hourly chunk written as `--segment` (15)
+ * minute chunks, only the open one rewritten a round (the same live bytes, a
+ * quarter of the bytes rewritten late in the hour; reads get the chunks of the
+ * last 60 minutes);
+ * `gogc=N`: the same writes, nats-server run with GOGC=N; `paced`: the same
+ * writes, each round's chunk rewrites in slices of 64 spread over two thirds
+ * of the round, as a paced compaction pass would write them (the other server
+ * writes them at once, as the four partitions' passes, which start together,
+ * do). `--top` adds each server's biggest heap allocation sites. None of the
+ * three was adopted: docs/memory.md has the figures.
+ *
+ *   npx tsx bench/kv-holes.ts [--rounds 240] [--every 3] [--series 1000] [--swap] [--purge] [--against repack|segments|paced|gogc=N] [--segment 15] [--from-minute 0] [--top]
+ *
+ * A key rewritten less often than every 5 s (`--every` above 5) has its block
+ * unloaded in between, as the soak's chunks, rewritten every 30 s, have:
+ * nats-server then loads it again to delete the old revision.
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type KV, type JetStreamManager, type NatsConnection, type StoredMsg } from "nats";
 import { startNatsServer, type RunningServer } from "../local/processes.js";
-import { machine, numberArg, rssMb } from "./common.js";
+import { machine, natsHeap, numberArg, rssMb } from "./common.js";
 
 const ROUNDS = numberArg("rounds", 240);
 const EVERY_MS = numberArg("every", 3) * 1000;
@@ -32,6 +48,19 @@ const SERIES = numberArg("series", 1000);
 const PODS_PER_ROUND = 25;
 const ROUNDS_PER_HOUR = 120;
 const BUCKET = "cw-metric-chunks";
+const AGAINST = process.argv.includes("--against") ? process.argv[process.argv.indexOf("--against") + 1] : "repack";
+const GOGC = /^gogc=(\d+)$/.exec(AGAINST)?.[1];
+const SEGMENTS = AGAINST === "segments";
+const REPACK = AGAINST === "repack";
+const PACED = AGAINST === "paced";
+/** `--from-minute M`: the first round is soak minute M (a store that starts mid-hour, to time minutes 30–60 at the real pace). */
+const FIRST_ROUND = numberArg("from-minute", 0) * 2;
+const TOP = process.argv.includes("--top");
+if (!REPACK && !SEGMENTS && !GOGC && !PACED) throw new Error(`--against ${AGAINST}: repack, segments, paced or gogc=N`);
+/** Minutes of an hour a segment covers (`--against segments`, `--segment M`). */
+const SEGMENT_MINUTES = numberArg("segment", 15);
+/** Chunks a paced pass writes at once (`--against paced`). */
+const PACE_SLICE = 64;
 
 const dir = mkdtempSync(join(tmpdir(), "bench-kv-holes-"));
 interface Side {
@@ -54,7 +83,7 @@ interface Side {
 
 async function side(name: string): Promise<Side> {
   const storeDir = join(dir, name.replace(/\W/g, "-"));
-  const server = await startNatsServer({ storeDir, monitor: true });
+  const server = await startNatsServer({ storeDir, monitor: true, gcPercent: name !== "as is" && GOGC ? Number(GOGC) : undefined });
   const nc = await connect({ servers: server.url });
   const kv = await nc.jetstream().views.kv(BUCKET, { history: 1 });
   return { name, server, storeDir, nc, jsm: await nc.jetstreamManager(), kv, revisions: new Map(), moved: 0, markers: 0, bytes: 0, ms: 0, rss: [] };
@@ -62,8 +91,8 @@ async function side(name: string): Promise<Side> {
 
 const SWAP = process.argv.includes("--swap");
 const PURGE = process.argv.includes("--purge");
-const first = await side(SWAP ? "repacked" : "as is");
-const second = await side(SWAP ? "as is" : "repacked");
+const first = await side(SWAP ? AGAINST : "as is");
+const second = await side(SWAP ? "as is" : AGAINST);
 const b = SWAP ? first : second;
 // The repack runs through lib/, whose one connection is the repacked server's.
 process.env.HIVE_CLOUDWATCH_NATS_URL = b.server.url;
@@ -191,7 +220,27 @@ async function round(s: Side, r: number): Promise<void> {
     if (!ok) await s.jsm.streams.deleteMessage(`KV_${BUCKET}`, (await s.kv.get(key))!.revision, false);
     s.revisions.delete(key);
   };
-  await pool(steady, 64, (id) => put(hourKey(id, hour), payload(200 + 300 * (minute + 1), r)));
+  const segmented = s === b && SEGMENTS;
+  // Segmented: only the open segment is rewritten, its size from the segment's first minute.
+  const segment = Math.floor(minute / SEGMENT_MINUTES);
+  const rewrite = (ids: string[]) =>
+    pool(ids, 64, (id) =>
+      segmented
+        ? put(`${hourKey(id, hour)}.${segment}`, payload(200 + 300 * (minute - segment * SEGMENT_MINUTES + 1), r))
+        : put(hourKey(id, hour), payload(200 + 300 * (minute + 1), r)),
+    );
+  if (s === b && PACED) {
+    // A paced pass: slices of PACE_SLICE chunks spread over 2/3 of the round.
+    const slices = Math.ceil(steady.length / PACE_SLICE);
+    for (let i = 0; i < slices; i++) {
+      const t = Date.now();
+      await rewrite(steady.slice(i * PACE_SLICE, (i + 1) * PACE_SLICE));
+      if (i < slices - 1) await new Promise((res) => setTimeout(res, Math.max(0, (EVERY_MS * 2) / 3 / slices - (Date.now() - t))));
+    }
+  } else {
+    // The four partitions' passes start together and stay 30 s apart (compactSoon): one burst a round.
+    await rewrite(steady);
+  }
   const pods = [r, r - 1].filter((p) => p >= 0).flatMap((p) => Array.from({ length: PODS_PER_ROUND }, (_, i) => `pod${p}-${i}`));
   await pool(pods, 32, (id) => put(hourKey(id, Math.floor(r / ROUNDS_PER_HOUR)), payload(1000, r)));
   // Sealing: 20 minutes after an hour ended, its chunks go into each series' sealed chunk.
@@ -200,23 +249,27 @@ async function round(s: Side, r: number): Promise<void> {
     const podIds = Array.from({ length: ROUNDS_PER_HOUR * PODS_PER_ROUND }, (_, i) => `pod${sealed * ROUNDS_PER_HOUR + Math.floor(i / PODS_PER_ROUND)}-${i % PODS_PER_ROUND}`);
     await pool(steady, 32, async (id) => {
       await put(`a.m1s.${id}`, payload(Math.min(12, sealed + 1) * 4000, r));
-      await remove(hourKey(id, sealed));
+      if (!segmented) return remove(hourKey(id, sealed));
+      for (let k = 0; k < 60 / SEGMENT_MINUTES; k++) await remove(`${hourKey(id, sealed)}.${k}`);
     });
     await pool(podIds, 32, (id) => remove(hourKey(id, sealed)));
   }
   for (let q = 0; q < 8; q++) {
     const ids = Array.from({ length: 20 }, () => steady[Math.floor(Math.random() * SERIES)]);
     await pool(ids, 20, async (id) => {
-      await s.kv.get(hourKey(id, hour));
-      if (hour > 0) await s.kv.get(hourKey(id, hour - 1));
+      for (const h of hour > 0 ? [hour, hour - 1] : [hour]) {
+        if (!segmented) await s.kv.get(hourKey(id, h));
+        // The last 60 minutes: this hour's segments so far, the last hour's that end after this minute.
+        else await Promise.all(Array.from({ length: 60 / SEGMENT_MINUTES }, (_, k) => k).filter((k) => (h === hour ? k <= segment : (k + 1) * SEGMENT_MINUTES > minute)).map((k) => s.kv.get(`${hourKey(id, h)}.${k}`)));
+      }
     });
   }
 }
 
 async function figures(s: Side): Promise<string> {
   // gc=1: Go collects before it writes the profile, so HeapAlloc is the live heap.
-  const heap = await fetch(`${s.server.profileUrl}/debug/pprof/heap?gc=1&debug=1`).then((res) => res.text());
-  const live = Number(/# HeapAlloc = (\d+)/.exec(heap)?.[1] ?? NaN);
+  const heap = await natsHeap(s.server.profileUrl!);
+  const live = Number(/live heap ([\d.]+) MB/.exec(heap)?.[1] ?? NaN) * 1e6;
   const info = await (await s.nc.jetstreamManager()).streams.info(`KV_${BUCKET}`);
   const msgs = join(s.storeDir, "jetstream", "$G", "streams", `KV_${BUCKET}`, "msgs");
   const blks = readdirSync(msgs).filter((f) => f.endsWith(".blk"));
@@ -224,23 +277,25 @@ async function figures(s: Side): Promise<string> {
   const mib = (n: number) => (n / 2 ** 20).toFixed(0).padStart(4);
   const rss = s.rss.splice(0);
   const mean = rss.reduce((x, y) => x + y, 0) / rss.length;
-  return `${s.name.padEnd(8)} rss mean ${mean.toFixed(0).padStart(3)} max ${Math.max(...rss).toFixed(0).padStart(3)}, live heap ${mib(live)}  blocks ${String(blks.length).padStart(3)}  disk ${mib(disk)} MiB for ${mib(info.state.bytes)} live, span ${String(info.state.last_seq - info.state.first_seq + 1).padStart(6)} seqs / ${String(info.state.messages).padStart(5)} msgs${s === b ? `  repacks moved ${s.moved} (${(s.bytes / 2 ** 20).toFixed(0)} MiB), markers ${s.markers}; last ${s.ms.toFixed(0)} ms` : ""}`;
+  return `${s.name.padEnd(9)} rss mean ${mean.toFixed(0).padStart(3)} max ${Math.max(...rss).toFixed(0).padStart(3)}, live heap ${mib(live)}  blocks ${String(blks.length).padStart(3)}  disk ${mib(disk)} MiB for ${mib(info.state.bytes)} live, span ${String(info.state.last_seq - info.state.first_seq + 1).padStart(6)} seqs / ${String(info.state.messages).padStart(5)} msgs${s === b && REPACK ? `  repacks moved ${s.moved} (${(s.bytes / 2 ** 20).toFixed(0)} MiB), markers ${s.markers}; last ${s.ms.toFixed(0)} ms` : ""}${TOP ? `\n      ${heap.slice(heap.indexOf("top:"))}` : ""}`;
 }
 
 console.log(`${machine()}; load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-console.log(`${ROUNDS} rounds every ${EVERY_MS / 1000} s (a round = 30 s of the soak), ${SERIES} series; the repacked server started ${SWAP ? "first" : "second"}; sealed chunks ${PURGE ? "purged (markers)" : "deleted by revision"}`);
+console.log(`${ROUNDS} rounds every ${EVERY_MS / 1000} s (a round = 30 s of the soak), ${SERIES} series; against ${AGAINST}, started ${SWAP ? "first" : "second"}; sealed chunks ${PURGE ? "purged (markers)" : "deleted by revision"}`);
 // RSS every 250 ms, both servers at once: a mean over each 10 rounds, not one moment of the collector's cycle.
 const sampler = setInterval(() => {
   for (const s of [first, second]) s.rss.push(rssMb(s.server.process?.pid));
 }, 250);
 try {
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = FIRST_ROUND; r < FIRST_ROUND + ROUNDS; r++) {
     const t0 = Date.now();
     await Promise.all([round(first, r), round(second, r)]);
     if (r % 10 === 9) {
       // The figures first, both servers after the same traffic, then the repack.
       console.log(`round ${r + 1} (soak minute ${((r + 1) / 2).toFixed(0)}), load ${loadavg()[0].toFixed(2)}`);
       for (const s of [first, second]) console.log(`  ${await figures(s)}`);
+    }
+    if (r % 10 === 9 && REPACK) {
       const t1 = performance.now();
       const rep = await repackBucket(BUCKET);
       b.ms = performance.now() - t1;

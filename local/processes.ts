@@ -47,10 +47,10 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Pro
  * Without `port` it listens on a port of its own choosing (`-1`) and the port is read back
  * from the ports file it writes into `storeDir`: no port is picked here and handed on.
  * `memoryLimitMb` (`[cloudwatch] nats_memory_limit_mb`) becomes the Go runtime's soft limit
- * (GOMEMLIMIT): nats-server (Go 1.19) otherwise lets garbage grow to twice its live heap. `monitor` opens the
+ * (GOMEMLIMIT): nats-server (Go 1.19) otherwise lets garbage grow to twice its live heap; `gcPercent` its GOGC. `monitor` opens the
  * monitoring endpoint (/varz, /jsz) and the Go profiler (/debug/pprof/) on ports of its own choosing, for benchmarks.
  */
-export async function startNatsServer(opts: { storeDir: string; port?: number; memoryLimitMb?: number; monitor?: boolean }): Promise<RunningServer> {
+export async function startNatsServer(opts: { storeDir: string; port?: number; memoryLimitMb?: number; gcPercent?: number; monitor?: boolean }): Promise<RunningServer> {
   mkdirSync(opts.storeDir, { recursive: true });
   const conf = `${opts.storeDir}/nats.conf`;
   writeFileSync(
@@ -59,6 +59,7 @@ export async function startNatsServer(opts: { storeDir: string; port?: number; m
   );
   const env = { ...process.env };
   env.GOMEMLIMIT = `${opts.memoryLimitMb ?? DEFAULT_NATS_MEMORY_LIMIT_MB}MiB`;
+  if (opts.gcPercent !== undefined) env.GOGC = String(opts.gcPercent);
   const child = spawn("nats-server", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"], env });
   let stderr = "";
   child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));

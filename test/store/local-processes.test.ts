@@ -48,6 +48,13 @@ describe("startNatsServer", () => {
     expect(varz.mem).toBeGreaterThan(0);
   });
 
+  it("runs nats-server with GOGC when gcPercent is given (bench/kv-holes.ts compares collector settings)", async () => {
+    const nats = await startNatsServer({ storeDir: tempDir("nats-gogc"), gcPercent: 50 });
+    started.push(nats);
+    const environ = readFileSync(`/proc/${nats.process!.pid}/environ`, "utf8").split("\0");
+    expect(environ).toContain("GOGC=50");
+  });
+
   it("two servers started at once each get a port they chose, read back from their ports files", async () => {
     const stores = [tempDir("nats-a"), tempDir("nats-b")];
     const [a, b] = await Promise.all(stores.map((storeDir) => startNatsServer({ storeDir })));
