@@ -91,6 +91,36 @@ export async function getObjectRange(bucket: string, key: string, start: number,
 }
 
 /**
+ * getObjectRange into `into` (end - start bytes long), the body copied there
+ * as it arrives: no Buffer of its own and no second copy, as
+ * transformToByteArray makes. False when there is no such key; throws when
+ * the body is shorter than the range.
+ */
+export async function getObjectRangeInto(bucket: string, key: string, start: number, end: number, into: Uint8Array): Promise<boolean> {
+  await ensureBucket(bucket);
+  const length = end - start;
+  if (into.length !== length) throw new RangeError(`getObjectRangeInto: ${into.length} bytes to fill for a range of ${length}`);
+  let res;
+  try {
+    res = await getS3().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+  } catch (e) {
+    if ((e as Error).name === "NoSuchKey") return false;
+    throw e;
+  }
+  // A server that ignores Range sends the whole object: the range is cut from it as it goes by.
+  const skip = res.ContentRange || res.ContentLength === length ? 0 : start;
+  let at = 0;
+  for await (const chunk of res.Body as AsyncIterable<Uint8Array>) {
+    const from = Math.max(0, skip - at);
+    const to = Math.min(chunk.length, skip + length - at);
+    if (to > from) into.set(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to), at + from - skip);
+    at += chunk.length;
+  }
+  if (at < skip + length) throw new Error(`GetObject ${key}: ${at} bytes for a range ending at ${skip + length}`);
+  return true;
+}
+
+/**
  * Every key under `prefix`. ListObjects (v1): a server that truncates is asked
  * again after the last key it gave (Marker); one that ignores the marker ends
  * the listing instead of looping.
