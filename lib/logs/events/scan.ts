@@ -431,7 +431,8 @@ function summarized(block: ChunkEntry["blocks"][number], opts: ScanOptions, need
 
 /**
  * Reads a chunk's chosen blocks, in order: one ranged GET per run of adjacent
- * blocks, each block inflated on the thread pool; a summarized block is not read.
+ * blocks, inflated by the inflate pool (a run that fits a slot is read from S3
+ * straight into it); a summarized block is not read.
  */
 async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (readonly Buffer[])[], check?: BlockCheck): Promise<Block[]> {
   const { entry, blocks } = read;
