@@ -31,7 +31,7 @@ import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type Str
 import { makeEventId, parseEventId } from "./event-id.js";
 import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
 import { getNats, directGet } from "../../storage/nats.js";
-import { decodeTokenFilter, mayContain, type EncodedTokenFilter } from "./token-filter.js";
+import { mayContainEncoded, type EncodedTokenFilter } from "./token-filter.js";
 import { COMPACTOR_SHARDS } from "./compactor.js";
 
 export interface StoredLogEvent {
@@ -375,8 +375,7 @@ export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTi
   /** `plain`: no message the filter covers holds `\u` (its block's unicodeEscapes is false), so plainTokens count too. */
   const passes = (f: EncodedTokenFilter | undefined, plain = false) => {
     if (!f || (tokens.length === 0 && (!plain || plainTokens.length === 0))) return true;
-    const filter = decodeTokenFilter(f);
-    return tokens.every((t) => mayContain(filter, t)) && (!plain || plainTokens.every((t) => mayContain(filter, t)));
+    return tokens.every((t) => mayContainEncoded(f, t)) && (!plain || plainTokens.every((t) => mayContainEncoded(f, t)));
   };
   if (opts.startTime !== undefined && entry.maxTimestamp < opts.startTime) return [];
   if (opts.endTime !== undefined && entry.minTimestamp >= opts.endTime) return [];
