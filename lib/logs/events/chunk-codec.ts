@@ -17,11 +17,10 @@ import { addIndexTokenBytes } from "./tokens.js";
 
 export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 1\n";
 /**
- * zlib's level 4: on the ingest bench's access-log blocks 5 took 1.5 times the
- * CPU (3.0 against 2.0 µs an event) for 6% smaller blocks (1/6.1 against 1/5.8),
- * and 6 took 2.3 times 5's; 3 and below fall to zlib's fast matcher and 1/5.2.
+ * zlib's level 5: 6 took 2.3 times the CPU for 6% smaller chunks; 4 took a quarter less (the bench's events:
+ * 4.8 against 6.4 µs an event, encode and all) but its chunks were 1/4.9 of the text, under the 1/5 they keep.
  */
-const GZIP_LEVEL = 4;
+const GZIP_LEVEL = 5;
 /** Raw bytes per gzip member: big enough to compress well, small enough to skip. */
 const BLOCK_RAW_BYTES = 128 * 1024;
 /** Bloom bits per distinct token of a block (about 1 % false positives with 4 probes). */
