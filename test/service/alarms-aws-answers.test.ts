@@ -1,0 +1,326 @@
+/**
+ * Alarms, tags and dashboards answer as AWS does, field for field, in every
+ * protocol CloudWatch speaks (the JS SDK over awsJson1_0, smithy-rpc-v2-cbor
+ * and awsQuery) and to Debian's aws CLI (awsQuery). Each expectation cites the
+ * recorded AWS response it pins: most are from localstack/localstack
+ * tests/aws/services/cloudwatch/test_cloudwatch.py and its
+ * test_cloudwatch.snapshot.json (responses recorded against AWS).
+ */
+import {
+  DeleteAlarmsCommand,
+  DeleteDashboardsCommand,
+  DescribeAlarmsCommand,
+  GetDashboardCommand,
+  ListDashboardsCommand,
+  ListTagsForResourceCommand,
+  PutCompositeAlarmCommand,
+  PutDashboardCommand,
+  PutMetricAlarmCommand,
+  SetAlarmStateCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type CloudWatchClient,
+  type PutMetricAlarmCommandInput,
+} from "@aws-sdk/client-cloudwatch";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsFailure } from "../support/failure.js";
+import { awsCli, cloudWatchClient, startStack, type Protocol, type Stack } from "../support/stack.js";
+
+let stack: Stack;
+const RUN = `aa${Date.now().toString(36)}`;
+const REGION = "us-east-1";
+const A = "000000000000";
+const arnOf = (name: string) => `arn:aws:cloudwatch:${REGION}:${A}:alarm:${name}`;
+
+beforeAll(async () => {
+  stack = await startStack();
+}, 180_000);
+afterAll(() => stack?.stop());
+
+/** localstack test_describe_minimal_metric_alarm's request: only what PutMetricAlarm requires. */
+const minimal = (name: string, over: Partial<PutMetricAlarmCommandInput> = {}): PutMetricAlarmCommandInput => ({
+  AlarmName: name,
+  MetricName: "m",
+  Namespace: `${RUN}/ns`,
+  EvaluationPeriods: 1,
+  ComparisonOperator: "GreaterThanThreshold",
+  Period: 10,
+  Statistic: "Sum",
+  Threshold: 30,
+  ...over,
+});
+
+/** The keys of a minimal metric alarm as AWS describes it (snapshot describe_minimal_metric_alarm, all three protocols). */
+const MINIMAL_KEYS = [
+  "ActionsEnabled",
+  "AlarmActions",
+  "AlarmArn",
+  "AlarmConfigurationUpdatedTimestamp",
+  "AlarmName",
+  "ComparisonOperator",
+  "Dimensions",
+  "EvaluationPeriods",
+  "InsufficientDataActions",
+  "MetricName",
+  "Namespace",
+  "OKActions",
+  "Period",
+  "StateReason",
+  "StateTransitionedTimestamp",
+  "StateUpdatedTimestamp",
+  "StateValue",
+  "Statistic",
+  "Threshold",
+];
+
+const defined = (o: object) => Object.keys(o).filter((k) => (o as any)[k] !== undefined).sort();
+
+describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
+  const p = `${RUN}-${protocol}`;
+  let cw: CloudWatchClient;
+  beforeAll(() => {
+    cw = cloudWatchClient(stack, { protocol });
+  });
+  afterAll(() => cw?.destroy());
+
+  // Snapshot test_describe_minimal_metric_alarm: empty lists present, ActionsEnabled true,
+  // no TreatMissingData, EvaluateLowSampleCountPercentile, DatapointsToAlarm, ThresholdMetricId or StateReasonData.
+  it("describes a minimal metric alarm with exactly AWS's fields", async () => {
+    const name = `${p}-min`;
+    await cw.send(new PutMetricAlarmCommand(minimal(name)));
+    const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
+    expect(out.CompositeAlarms).toEqual([]);
+    expect(out.MetricAlarms).toHaveLength(1);
+    const a = out.MetricAlarms![0];
+    expect(defined(a)).toEqual(MINIMAL_KEYS);
+    expect(a).toMatchObject({
+      ActionsEnabled: true,
+      AlarmActions: [],
+      AlarmArn: arnOf(name),
+      AlarmName: name,
+      Dimensions: [],
+      InsufficientDataActions: [],
+      OKActions: [],
+      Period: 10,
+      StateReason: "Unchecked: Initial alarm creation",
+      StateValue: "INSUFFICIENT_DATA",
+      Statistic: "Sum",
+      Threshold: 30,
+    });
+    expect(a.AlarmConfigurationUpdatedTimestamp).toBeInstanceOf(Date);
+    expect(a.StateTransitionedTimestamp!.getTime()).toBe(a.StateUpdatedTimestamp!.getTime());
+  });
+
+  // Snapshot test_put_metric_alarm_escape_character: AlarmDescription "<" comes back as "<".
+  it("keeps an AlarmDescription of '<' as given", async () => {
+    const name = `${p}-esc`;
+    await cw.send(new PutMetricAlarmCommand(minimal(name, { AlarmDescription: "<", Period: 600, Threshold: 1, AlarmActions: ["arn:aws:sns:us-east-1:111122223333:MyTopic"] })));
+    const a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
+    expect(a.AlarmDescription).toBe("<");
+    expect(a.AlarmActions).toEqual(["arn:aws:sns:us-east-1:111122223333:MyTopic"]);
+  });
+
+  // Snapshot test_delete_alarm: DeleteAlarms answers an empty result; describing the name again gives two empty lists.
+  it("deletes an alarm and then describes it as two empty lists", async () => {
+    const name = `${p}-del`;
+    await cw.send(new PutMetricAlarmCommand(minimal(name, { Period: 60 })));
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+    const out = await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }));
+    expect(out.MetricAlarms).toEqual([]);
+    expect(out.CompositeAlarms).toEqual([]);
+  });
+
+  // Snapshot test_set_alarm: SetAlarmState's reason is the StateReason given, StateReasonData stays absent.
+  it("SetAlarmState writes the given reason and no StateReasonData", async () => {
+    const name = `${p}-set`;
+    await cw.send(new PutMetricAlarmCommand(minimal(name, { TreatMissingData: "ignore", Unit: "Percent", Period: 300, EvaluationPeriods: 2 })));
+    await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: "ALARM", StateReason: "testing alarm" }));
+    let a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
+    expect(a).toMatchObject({ StateValue: "ALARM", StateReason: "testing alarm", TreatMissingData: "ignore", Unit: "Percent" });
+    expect(a.StateReasonData).toBeUndefined();
+    await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: "OK", StateReason: "resetting alarm" }));
+    a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
+    expect(a).toMatchObject({ StateValue: "OK", StateReason: "resetting alarm" });
+  });
+
+  // Snapshot test_set_alarm_invalid_input / test_exception_serializing_with_no_shape_in_spec:
+  // ResourceNotFound, 404, with no message at all ("Message": "" in botocore, no Message element in the XML).
+  it("SetAlarmState on an unknown alarm is ResourceNotFound with an empty message", async () => {
+    const f = await awsFailure(cw.send(new SetAlarmStateCommand({ AlarmName: `${p}-nope`, StateValue: "OK", StateReason: "test" })));
+    expect(f.code).toBe("ResourceNotFound");
+    expect(f.status).toBe(404);
+    // With no message on the wire the JS SDK makes up its own: "UnknownError" (JSON, CBOR), "Unknown" (XML).
+    expect(f.message).toBe(protocol === "query" ? "Unknown" : "UnknownError");
+  });
+
+  // Snapshot test_tagging_metric_alarm: tags given at creation, merged by TagResource, dropped by UntagResource;
+  // after DeleteAlarms the ARN lists no tags (an empty list, not an error).
+  it("tags a metric alarm through its life, and lists none once it is deleted", async () => {
+    const name = `${p}-tag`;
+    await cw.send(new PutMetricAlarmCommand(minimal(name, { Period: 60, Tags: [{ Key: "Environment", Value: "Production" }] })));
+    const arn = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0].AlarmArn!;
+    const tags = async () => ((await cw.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? []).sort((x, y) => x.Key!.localeCompare(y.Key!));
+    expect(await tags()).toEqual([{ Key: "Environment", Value: "Production" }]);
+    await cw.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "tag1", Value: "foo" }, { Key: "tag2", Value: "bar" }] }));
+    expect(await tags()).toEqual([
+      { Key: "Environment", Value: "Production" },
+      { Key: "tag1", Value: "foo" },
+      { Key: "tag2", Value: "bar" },
+    ]);
+    await cw.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ["tag1"] }));
+    expect(await tags()).toEqual([
+      { Key: "Environment", Value: "Production" },
+      { Key: "tag2", Value: "bar" },
+    ]);
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+    expect((await cw.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toEqual([]);
+  });
+
+  // Snapshot test_tagging_composite_alarm: the same for a composite alarm, rule naming its child by name.
+  it("tags a composite alarm through its life, and lists none once it is deleted", async () => {
+    const child = `${p}-tchild`;
+    const name = `${p}-tcomp`;
+    await cw.send(new PutMetricAlarmCommand(minimal(child, { Period: 60 })));
+    await cw.send(new PutCompositeAlarmCommand({ AlarmName: name, AlarmRule: `ALARM("${child}")`, Tags: [{ Key: "Environment", Value: "Production" }] }));
+    const out = await cw.send(new DescribeAlarmsCommand({ AlarmTypes: ["CompositeAlarm"], AlarmNames: [name] }));
+    expect(out.MetricAlarms).toEqual([]);
+    const arn = out.CompositeAlarms![0].AlarmArn!;
+    expect(arn).toBe(arnOf(name));
+    const tags = async () => ((await cw.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags ?? []).sort((x, y) => x.Key!.localeCompare(y.Key!));
+    expect(await tags()).toEqual([{ Key: "Environment", Value: "Production" }]);
+    await cw.send(new TagResourceCommand({ ResourceARN: arn, Tags: [{ Key: "tag1", Value: "foo" }, { Key: "tag2", Value: "bar" }] }));
+    await cw.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ["tag1"] }));
+    expect(await tags()).toEqual([
+      { Key: "Environment", Value: "Production" },
+      { Key: "tag2", Value: "bar" },
+    ]);
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+    expect((await cw.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags).toEqual([]);
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [child] }));
+  });
+
+  // Snapshot test_store_tags: an alarm put without tags lists an empty Tags list.
+  it("lists an empty Tags list for an alarm with no tags", async () => {
+    const name = `${p}-notags`;
+    await cw.send(new PutMetricAlarmCommand(minimal(name, { Period: 60 })));
+    expect((await cw.send(new ListTagsForResourceCommand({ ResourceARN: arnOf(name) }))).Tags).toEqual([]);
+  });
+
+  // Snapshot test_trigger_composite_alarm: the composite follows the child SetAlarmState moves, its
+  // StateReasonData naming the one triggering child with the state it moved to.
+  it("a composite alarm follows its children, naming the triggering child in StateReasonData", async () => {
+    const c1 = `${p}-c1`;
+    const c2 = `${p}-c2`;
+    const comp = `${p}-comp`;
+    for (const c of [c1, c2]) await cw.send(new PutMetricAlarmCommand(minimal(c, { MetricName: "CPUUtilization", Namespace: "AWS/EC2" })));
+    const rule = `ALARM("${arnOf(c1)}") OR ALARM("${arnOf(c2)}")`;
+    await cw.send(
+      new PutCompositeAlarmCommand({
+        AlarmName: comp,
+        AlarmDescription: "composite alarm description",
+        AlarmRule: rule,
+        OKActions: [`arn:aws:sns:${REGION}:${A}:ok`],
+        AlarmActions: [`arn:aws:sns:${REGION}:${A}:alarm`],
+      }),
+    );
+    const steps: Array<[string, "ALARM" | "OK"]> = [
+      [c1, "ALARM"],
+      [c1, "OK"],
+      [c2, "ALARM"],
+      [c2, "OK"],
+    ];
+    for (const [child, state] of steps) {
+      await cw.send(new SetAlarmStateCommand({ AlarmName: child, StateValue: state, StateReason: `moving ${child}` }));
+      const c = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [comp], AlarmTypes: ["CompositeAlarm"] }))).CompositeAlarms![0];
+      expect(c).toMatchObject({
+        ActionsEnabled: true,
+        AlarmActions: [`arn:aws:sns:${REGION}:${A}:alarm`],
+        AlarmArn: arnOf(comp),
+        AlarmDescription: "composite alarm description",
+        AlarmName: comp,
+        AlarmRule: rule,
+        InsufficientDataActions: [],
+        OKActions: [`arn:aws:sns:${REGION}:${A}:ok`],
+        StateValue: state,
+      });
+      expect(c.AlarmConfigurationUpdatedTimestamp).toBeInstanceOf(Date);
+      const data = JSON.parse(c.StateReasonData!);
+      expect(Object.keys(data)).toEqual(["triggeringAlarms"]);
+      expect(data.triggeringAlarms).toHaveLength(1);
+      expect(data.triggeringAlarms[0].arn).toBe(arnOf(child));
+      expect(data.triggeringAlarms[0].state.value).toBe(state);
+    }
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [comp] }));
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [c1, c2] }));
+  });
+});
+
+describe.each<Protocol>(["json", "cbor", "query"])("dashboards over %s", (protocol) => {
+  const p = `${RUN}-${protocol}`;
+  let cw: CloudWatchClient;
+  beforeAll(() => {
+    cw = cloudWatchClient(stack, { protocol });
+  });
+  afterAll(() => cw?.destroy());
+
+  const body = {
+    widgets: [
+      {
+        type: "metric",
+        x: 0,
+        y: 0,
+        width: 6,
+        height: 6,
+        properties: { metrics: [["AWS/EC2", "CPUUtilization", "InstanceId", "i-12345678"]], region: REGION, view: "timeSeries", stacked: false },
+      },
+    ],
+  };
+
+  // Snapshot test_invalid_dashboard_name: the message ends in a newline.
+  it("refuses a name with a colon, in AWS's words", async () => {
+    const f = await awsFailure(cw.send(new PutDashboardCommand({ DashboardName: `test-${p}:invalid`, DashboardBody: JSON.stringify(body) })));
+    expect(f.code).toBe("InvalidParameterValue");
+    expect(f.status).toBe(400);
+    expect(f.message).toBe("The value for field DashboardName contains invalid characters. It can only contain alphanumerics, dash (-) and underscore (_).\n");
+  });
+
+  // Snapshot test_dashboard_lifecycle: the ARN has no region; the entry's Size is the body's length in bytes.
+  it("gets and lists a dashboard as AWS does", async () => {
+    const name = `test-${p}`;
+    const text = JSON.stringify(body);
+    await cw.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: text }));
+    const got = await cw.send(new GetDashboardCommand({ DashboardName: name }));
+    expect(got.DashboardArn).toBe(`arn:aws:cloudwatch::${A}:dashboard/${name}`);
+    expect(got.DashboardName).toBe(name);
+    expect(JSON.parse(got.DashboardBody!)).toEqual(body);
+    const list = await cw.send(new ListDashboardsCommand({ DashboardNamePrefix: name }));
+    expect(list.DashboardEntries).toHaveLength(1);
+    const [e] = list.DashboardEntries!;
+    expect(defined(e)).toEqual(["DashboardArn", "DashboardName", "LastModified", "Size"]);
+    expect((await cw.send(new ListDashboardsCommand({ DashboardNamePrefix: `no-valid-${p}` }))).DashboardEntries).toEqual([]);
+    await cw.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
+    expect((await cw.send(new ListDashboardsCommand({ DashboardNamePrefix: name }))).DashboardEntries).toEqual([]);
+  });
+});
+
+describe("Debian's aws CLI (awsQuery)", () => {
+  // Snapshot test_set_alarm_invalid_input[query]: the error XML has no Message.
+  it("set-alarm-state on an unknown alarm fails with ResourceNotFound and no message", async () => {
+    const r = await awsCli(stack, ["cloudwatch", "set-alarm-state", "--alarm-name", `${RUN}-cli-nope`, "--state-value", "OK", "--state-reason", "test"]);
+    expect(r.code).not.toBe(0);
+    // botocore prints "Unknown" where the XML has no Message, as it would for AWS's answer.
+    expect(r.stderr).toMatch(/\(ResourceNotFound\) when calling the SetAlarmState operation[^:]*: Unknown\s*$/);
+  });
+
+  // Snapshot test_tagging_metric_alarm[query] (list_tags_for_deleted_resource).
+  it("list-tags-for-resource on a deleted alarm prints an empty Tags list", async () => {
+    const name = `${RUN}-cli-del`;
+    const put = await awsCli(stack, ["cloudwatch", "put-metric-alarm", "--alarm-name", name, "--metric-name", "m", "--namespace", `${RUN}/cli`,
+      "--evaluation-periods", "1", "--comparison-operator", "GreaterThanThreshold", "--period", "60", "--statistic", "Sum", "--threshold", "30",
+      "--tags", "Key=Environment,Value=Production"]);
+    expect(put.code).toBe(0);
+    expect((await awsCli(stack, ["cloudwatch", "list-tags-for-resource", "--resource-arn", arnOf(name)])).json).toEqual({ Tags: [{ Key: "Environment", Value: "Production" }] });
+    expect((await awsCli(stack, ["cloudwatch", "delete-alarms", "--alarm-names", name])).code).toBe(0);
+    expect((await awsCli(stack, ["cloudwatch", "list-tags-for-resource", "--resource-arn", arnOf(name)])).json).toEqual({ Tags: [] });
+  });
+});
