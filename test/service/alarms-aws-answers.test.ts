@@ -9,7 +9,9 @@
 import {
   DeleteAlarmsCommand,
   DeleteDashboardsCommand,
+  DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  DescribeAlarmsForMetricCommand,
   GetDashboardCommand,
   ListDashboardsCommand,
   ListTagsForResourceCommand,
@@ -141,6 +143,41 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
     await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: "OK", StateReason: "resetting alarm" }));
     a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
     expect(a).toMatchObject({ StateValue: "OK", StateReason: "resetting alarm" });
+  });
+
+  // Snapshot test_put_metric_alarm (describe-alarm-history, describe-alarms-for-metric): a StateUpdate item's
+  // summary and HistoryData as AWS writes them (a state set by hand has no stateReasonData), and
+  // DescribeAlarmsForMetric answering MetricAlarms alone.
+  it("records a state change in history as AWS does, and finds the alarm by its metric", async () => {
+    const name = `${p}-hist`;
+    const dims = [{ Name: "InstanceId", Value: "abc" }];
+    await cw.send(new PutMetricAlarmCommand(minimal(name, { MetricName: "my-metric1", Dimensions: dims, Statistic: "Average", Threshold: 21, TreatMissingData: "ignore", Unit: "Seconds" })));
+    await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: "ALARM", StateReason: "testing alarm" }));
+    const h = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: name, HistoryItemType: "StateUpdate" }));
+    expect(h.NextToken).toBeUndefined();
+    expect(h.AlarmHistoryItems).toHaveLength(1);
+    const [item] = h.AlarmHistoryItems!;
+    expect(defined(item)).toEqual(["AlarmName", "AlarmType", "HistoryData", "HistoryItemType", "HistorySummary", "Timestamp"]);
+    expect(item).toMatchObject({ AlarmName: name, AlarmType: "MetricAlarm", HistoryItemType: "StateUpdate", HistorySummary: "Alarm updated from INSUFFICIENT_DATA to ALARM" });
+    expect(JSON.parse(item.HistoryData!)).toEqual({
+      version: "1.0",
+      oldState: { stateValue: "INSUFFICIENT_DATA", stateReason: "Unchecked: Initial alarm creation" },
+      newState: { stateValue: "ALARM", stateReason: "testing alarm" },
+    });
+    const m = await cw.send(new DescribeAlarmsForMetricCommand({ MetricName: "my-metric1", Namespace: `${RUN}/ns`, Dimensions: dims, Statistic: "Average" }));
+    expect((m as any).CompositeAlarms).toBeUndefined();
+    const mine = m.MetricAlarms!.filter((a) => a.AlarmName === name);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ StateValue: "ALARM", StateReason: "testing alarm", Dimensions: dims, Unit: "Seconds", TreatMissingData: "ignore", ActionsEnabled: true });
+    // A different statistic is a different metric alarm's concern.
+    const other = await cw.send(new DescribeAlarmsForMetricCommand({ MetricName: "my-metric1", Namespace: `${RUN}/ns`, Dimensions: dims, Statistic: "Sum" }));
+    expect(other.MetricAlarms!.filter((a) => a.AlarmName === name)).toEqual([]);
+  });
+
+  // moto tests/test_cloudwatch/test_cloudwatch_alarms.py test_delete_alarms_without_error: a name naming nothing is no error.
+  it("DeleteAlarms of a name that names no alarm succeeds", async () => {
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [`${p}-not-exists`] }));
+    expect((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [`${p}-not-exists`] }))).MetricAlarms).toEqual([]);
   });
 
   // Snapshot test_set_alarm_invalid_input / test_exception_serializing_with_no_shape_in_spec:
