@@ -85,6 +85,15 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
   });
   afterAll(() => cw?.destroy());
 
+  // Snapshot test_basic_operations_multiple_protocols (recorded 2025-10-06 on the raw wire of all three
+  // protocols): DescribeAlarms answers the three lists, LogAlarms among them, even when they are empty.
+  it("DescribeAlarms answers empty MetricAlarms, CompositeAlarms and LogAlarms lists", async () => {
+    const out = await cw.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${p}-none-such` }));
+    expect(out.MetricAlarms).toEqual([]);
+    expect(out.CompositeAlarms).toEqual([]);
+    expect(out.LogAlarms).toEqual([]);
+  });
+
   // Snapshot test_describe_minimal_metric_alarm: empty lists present, ActionsEnabled true,
   // no TreatMissingData, EvaluateLowSampleCountPercentile, DatapointsToAlarm, ThresholdMetricId or StateReasonData.
   it("describes a minimal metric alarm with exactly AWS's fields", async () => {
