@@ -189,6 +189,45 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
     expect((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [`${p}-not-exists`] }))).MetricAlarms).toEqual([]);
   });
 
+  // PutMetricAlarm refusals in AWS's exact words, as SDKs printed them: "DatapointsToAlarm must be ..." (Go SDK,
+  // hashicorp/terraform issue #24070); "Unit should not be set ..." and "Threshold and ThresholdMetricId cannot
+  // both be set" (Java SDK, aws-cloudformation/cfn-lint PR #1306). All ValidationError, 400.
+  const math = { Namespace: undefined, MetricName: undefined, Statistic: undefined, Period: undefined };
+  const query = (id: string, returnData: boolean) => ({
+    Id: id,
+    MetricStat: { Metric: { Namespace: `${RUN}/ns`, MetricName: "m" }, Period: 60, Stat: "Average" },
+    ReturnData: returnData,
+  });
+  it.each<[string, Partial<PutMetricAlarmCommandInput>, string]>([
+    ["more DatapointsToAlarm than EvaluationPeriods", { EvaluationPeriods: 1, DatapointsToAlarm: 15 }, "DatapointsToAlarm must be less than or equal to EvaluationPeriods"],
+    ["a Unit beside Metrics", { ...math, Unit: "Seconds", Metrics: [query("m1", true)] }, "Unit should not be set if list of Metrics is set."],
+    [
+      "both Threshold and ThresholdMetricId",
+      { ...math, ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold", Threshold: 1, ThresholdMetricId: "t1", Metrics: [query("m1", true), { Id: "t1", Expression: "ANOMALY_DETECTION_BAND(m1, 3)" }] },
+      "Threshold and ThresholdMetricId cannot both be set",
+    ],
+  ])("PutMetricAlarm refuses %s", async (_, over, message) => {
+    const f = await awsFailure(cw.send(new PutMetricAlarmCommand(minimal(`${p}-bad`, over))));
+    expect(f.code).toBe("ValidationError");
+    expect(f.status).toBe(400);
+    expect(f.message).toBe(message);
+  });
+
+  // AWS's own anomaly detection alarm (knowledge-center/cloudwatch-set-anomaly-detection-alarm): the watched
+  // metric returns data and so does the band, whose ReturnData is left out; AWS takes it.
+  it("PutMetricAlarm takes AWS's anomaly detection example, the band returning data beside the metric", async () => {
+    const name = `${p}-anomaly`;
+    const metrics = [query("m1", true), { Id: "t1", Expression: "ANOMALY_DETECTION_BAND(m1, 3)" }];
+    await cw.send(
+      new PutMetricAlarmCommand({ AlarmName: name, EvaluationPeriods: 2, ThresholdMetricId: "t1", ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold", Metrics: metrics }),
+    );
+    const a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
+    expect(a).toMatchObject({ ThresholdMetricId: "t1", ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold", EvaluationPeriods: 2 });
+    expect(a.Threshold).toBeUndefined();
+    expect(a.Metrics!.map((q) => q.Id)).toEqual(["m1", "t1"]);
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
+  });
+
   // Snapshot test_set_alarm_invalid_input / test_exception_serializing_with_no_shape_in_spec:
   // ResourceNotFound, 404, with no message at all ("Message": "" in botocore, no Message element in the XML).
   it("SetAlarmState on an unknown alarm is ResourceNotFound with an empty message", async () => {
