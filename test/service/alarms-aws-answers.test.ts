@@ -228,6 +228,14 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: [name] }));
   });
 
+  // AWS's ValidationError for an AlarmRule it cannot parse (aws/aws-cdk issue #34662 quotes it for "()").
+  it("PutCompositeAlarm refuses an empty pair of parentheses in AWS's words", async () => {
+    const f = await awsFailure(cw.send(new PutCompositeAlarmCommand({ AlarmName: `${p}-badrule`, AlarmRule: "()" })));
+    expect(f.code).toBe("ValidationError");
+    expect(f.status).toBe(400);
+    expect(f.message).toBe("Error in AlarmRule [Unsupported token ')' at char 1]");
+  });
+
   // Snapshot test_set_alarm_invalid_input / test_exception_serializing_with_no_shape_in_spec:
   // ResourceNotFound, 404, with no message at all ("Message": "" in botocore, no Message element in the XML).
   it("SetAlarmState on an unknown alarm is ResourceNotFound with an empty message", async () => {
