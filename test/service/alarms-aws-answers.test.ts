@@ -402,8 +402,8 @@ describe("Debian's aws CLI (awsQuery)", () => {
     const r = await awsCli(stack, ["cloudwatch", "set-alarm-state", "--alarm-name", `${RUN}-cli-nope`, "--state-value", "OK", "--state-reason", "test"]);
     expect(r.code).not.toBe(0);
     // botocore prints "Unknown" where the XML has no Message, as it would for AWS's answer.
-    expect(r.stderr).toMatch(/\(ResourceNotFound\) when calling the SetAlarmState operation[^:]*: Unknown\s*$/);
-  });
+    expect(r.stderr).toMatch(/\(ResourceNotFound\) when calling the SetAlarmState operation.*: Unknown\s*$/);
+  }, 120_000);
 
   // Snapshot test_tagging_metric_alarm[query] (list_tags_for_deleted_resource).
   it("list-tags-for-resource on a deleted alarm prints an empty Tags list", async () => {
@@ -415,5 +415,5 @@ describe("Debian's aws CLI (awsQuery)", () => {
     expect((await awsCli(stack, ["cloudwatch", "list-tags-for-resource", "--resource-arn", arnOf(name)])).json).toEqual({ Tags: [{ Key: "Environment", Value: "Production" }] });
     expect((await awsCli(stack, ["cloudwatch", "delete-alarms", "--alarm-names", name])).code).toBe(0);
     expect((await awsCli(stack, ["cloudwatch", "list-tags-for-resource", "--resource-arn", arnOf(name)])).json).toEqual({ Tags: [] });
-  });
+  }, 240_000);
 });
