@@ -22,20 +22,21 @@
  * minute chunks, only the open one rewritten a round (the same live bytes, a
  * quarter of the bytes rewritten late in the hour; reads get the chunks of the
  * last 60 minutes);
- * `gogc=N`: the same writes, nats-server run with GOGC=N; `paced`: the same
+ * `gogc=N`, `gomemlimit=MiB`: the same writes, nats-server run with that
+ * GOGC or GOMEMLIMIT (the other with the service's default); `paced`: the same
  * writes, each round's chunk rewrites in slices of 64 spread over two thirds
  * of the round, as a paced compaction pass would write them (the other server
  * writes them at once, as the four partitions' passes, which start together,
- * do). `--top` adds each server's biggest heap allocation sites. None of the
- * three was adopted: docs/memory.md has the figures.
+ * do). `--top` adds each server's biggest heap allocation sites. None of
+ * these was adopted: docs/memory.md has the figures.
  *
- *   npx tsx bench/kv-holes.ts [--rounds 240] [--every 3] [--series 1000] [--swap] [--purge] [--against repack|segments|paced|gogc=N] [--segment 15] [--from-minute 0] [--top]
+ *   npx tsx bench/kv-holes.ts [--rounds 240] [--every 3] [--series 1000] [--swap] [--purge] [--against repack|segments|paced|gogc=N|gomemlimit=MiB] [--segment 15] [--from-minute 0] [--top]
  *
  * A key rewritten less often than every 5 s (`--every` above 5) has its block
  * unloaded in between, as the soak's chunks, rewritten every 30 s, have:
  * nats-server then loads it again to delete the old revision.
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type KV, type JetStreamManager, type NatsConnection, type StoredMsg } from "nats";
@@ -50,13 +51,14 @@ const ROUNDS_PER_HOUR = 120;
 const BUCKET = "cw-metric-chunks";
 const AGAINST = process.argv.includes("--against") ? process.argv[process.argv.indexOf("--against") + 1] : "repack";
 const GOGC = /^gogc=(\d+)$/.exec(AGAINST)?.[1];
+const GOMEMLIMIT = /^gomemlimit=(\d+)$/.exec(AGAINST)?.[1];
 const SEGMENTS = AGAINST === "segments";
 const REPACK = AGAINST === "repack";
 const PACED = AGAINST === "paced";
 /** `--from-minute M`: the first round is soak minute M (a store that starts mid-hour, to time minutes 30–60 at the real pace). */
 const FIRST_ROUND = numberArg("from-minute", 0) * 2;
 const TOP = process.argv.includes("--top");
-if (!REPACK && !SEGMENTS && !GOGC && !PACED) throw new Error(`--against ${AGAINST}: repack, segments, paced or gogc=N`);
+if (!REPACK && !SEGMENTS && !GOGC && !GOMEMLIMIT && !PACED) throw new Error(`--against ${AGAINST}: repack, segments, paced, gogc=N or gomemlimit=MiB`);
 /** Minutes of an hour a segment covers (`--against segments`, `--segment M`). */
 const SEGMENT_MINUTES = numberArg("segment", 15);
 /** Chunks a paced pass writes at once (`--against paced`). */
@@ -83,7 +85,13 @@ interface Side {
 
 async function side(name: string): Promise<Side> {
   const storeDir = join(dir, name.replace(/\W/g, "-"));
-  const server = await startNatsServer({ storeDir, monitor: true, gcPercent: name !== "as is" && GOGC ? Number(GOGC) : undefined });
+  const changed = name !== "as is";
+  const server = await startNatsServer({
+    storeDir,
+    monitor: true,
+    gcPercent: changed && GOGC ? Number(GOGC) : undefined,
+    memoryLimitMb: changed && GOMEMLIMIT ? Number(GOMEMLIMIT) : undefined,
+  });
   const nc = await connect({ servers: server.url });
   const kv = await nc.jetstream().views.kv(BUCKET, { history: 1 });
   return { name, server, storeDir, nc, jsm: await nc.jetstreamManager(), kv, revisions: new Map(), moved: 0, markers: 0, bytes: 0, ms: 0, rss: [] };
@@ -276,8 +284,10 @@ async function figures(s: Side): Promise<string> {
   const disk = blks.reduce((n, f) => n + statSync(join(msgs, f)).size, 0);
   const mib = (n: number) => (n / 2 ** 20).toFixed(0).padStart(4);
   const rss = s.rss.splice(0);
+  // utime + stime of nats-server (clock ticks of 1/100 s): what its collector costs.
+  const cpu = readFileSync(`/proc/${s.server.process?.pid}/stat`, "utf8").split(") ")[1].split(" ").slice(11, 13).reduce((t, x) => t + Number(x), 0) / 100;
   const mean = rss.reduce((x, y) => x + y, 0) / rss.length;
-  return `${s.name.padEnd(9)} rss mean ${mean.toFixed(0).padStart(3)} max ${Math.max(...rss).toFixed(0).padStart(3)}, live heap ${mib(live)}  blocks ${String(blks.length).padStart(3)}  disk ${mib(disk)} MiB for ${mib(info.state.bytes)} live, span ${String(info.state.last_seq - info.state.first_seq + 1).padStart(6)} seqs / ${String(info.state.messages).padStart(5)} msgs${s === b && REPACK ? `  repacks moved ${s.moved} (${(s.bytes / 2 ** 20).toFixed(0)} MiB), markers ${s.markers}; last ${s.ms.toFixed(0)} ms` : ""}${TOP ? `\n      ${heap.slice(heap.indexOf("top:"))}` : ""}`;
+  return `${s.name.padEnd(9)} cpu ${cpu.toFixed(0).padStart(4)} s, rss mean ${mean.toFixed(0).padStart(3)} max ${Math.max(...rss).toFixed(0).padStart(3)}, live heap ${mib(live)}  blocks ${String(blks.length).padStart(3)}  disk ${mib(disk)} MiB for ${mib(info.state.bytes)} live, span ${String(info.state.last_seq - info.state.first_seq + 1).padStart(6)} seqs / ${String(info.state.messages).padStart(5)} msgs${s === b && REPACK ? `  repacks moved ${s.moved} (${(s.bytes / 2 ** 20).toFixed(0)} MiB), markers ${s.markers}; last ${s.ms.toFixed(0)} ms` : ""}${TOP ? `\n      ${heap.slice(heap.indexOf("top:"))}` : ""}`;
 }
 
 console.log(`${machine()}; load ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
