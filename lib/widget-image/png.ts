@@ -43,11 +43,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Buffe
   // bytes 10-12: deflate compression, adaptive filtering, no interlace (all 0)
   const stride = width * 3;
   const raw = Buffer.alloc((stride + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw[y * (stride + 1)] = 1; // filter "Sub": flat backgrounds become runs of zeros
-    const row = y * stride;
-    const out = y * (stride + 1) + 1;
-    for (let x = 0; x < stride; x++) raw[out + x] = (rgb[row + x] - (x >= 3 ? rgb[row + x - 3] : 0)) & 0xff;
-  }
+  // Filter "None" on every row (the 0 before it): deflate's back-references already shrink flat runs.
+  for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
   return Buffer.concat([SIGNATURE, chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", Buffer.alloc(0))]);
 }
