@@ -133,9 +133,15 @@ export function renderWidget(spec: RenderSpec, series: SeriesData[]): { canvas: 
   const legendHeight = legendRows.length * LINE_HEIGHT;
   const bottom = height - PAD - legendHeight - (legendHeight ? 4 : 0) - LINE_HEIGHT;
   const tickCount = Math.max(2, Math.floor((bottom - top) / 40));
+  // A loop, not Math.min(...values): a widget's series may hold far more values than a call takes arguments.
   const range = (list: SeriesData[], h: typeof spec.horizontal) => {
-    const values = [...list.flatMap((s) => s.values.filter(Number.isFinite)), ...h.map((a) => a.value)];
-    return values.length ? [Math.min(...values), Math.max(...values)] : [0, 1];
+    let lo = Infinity, hi = -Infinity;
+    for (const v of [...list.flatMap((s) => s.values), ...h.map((a) => a.value)]) {
+      if (!Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return lo <= hi ? [lo, hi] : [0, 1];
   };
   const [llo, lhi] = range(left, spec.horizontal.filter((a) => a.yAxis === "left"));
   const [rlo, rhi] = range(right, spec.horizontal.filter((a) => a.yAxis === "right"));

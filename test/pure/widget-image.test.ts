@@ -215,3 +215,17 @@ describe("the image", () => {
     expect(decodePng(png).pixel(width - 1, height - 1)).toHaveLength(3);
   });
 });
+
+describe("a widget with many points", () => {
+  it("draws 200,000 values of a series", () => {
+    const spec = parseMetricWidget(JSON.stringify({ metrics: [cpu], width: 300, height: 200 }), ACCOUNT, NOW);
+    const n = 200_000;
+    const timestamps = Array.from({ length: n }, (_, i) => spec.start + (i * (spec.end - spec.start)) / n);
+    const values = timestamps.map((_, i) => i % 100);
+    const { canvas, plot } = renderWidget(spec, [{ label: "many", color: PALETTE[0], yAxis: "left", timestamps, values }]);
+    const c = parseColor(PALETTE[0]);
+    let lit = 0;
+    for (let y = plot.y; y <= plot.y + plot.h; y++) if (canvas.get(plot.x + 10, y).every((v, i) => v === c[i])) lit++;
+    expect(lit).toBeGreaterThan(plot.h / 2);
+  });
+});
