@@ -177,7 +177,7 @@ export function renderWidget(spec: RenderSpec, series: SeriesData[]): { canvas: 
   // Time axis.
   const spansDays = spec.end - spec.start > 86_400_000;
   const sample = textWidth(timeLabel(spec.start, offsetMs, spansDays)) + 16;
-  for (const t of timeTicks(spec.start, spec.end, Math.floor(plot.w / sample), offsetMs)) {
+  for (const t of timeTicks(spec.start, spec.end, Math.max(2, Math.floor(plot.w / sample)), offsetMs)) {
     const x = Math.round(xOf(t));
     canvas.line(x, plot.y + plot.h, x, plot.y + plot.h + 3, AXIS);
     const text = timeLabel(t, offsetMs, spansDays);
