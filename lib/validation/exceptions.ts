@@ -50,8 +50,10 @@ export const EXCEPTIONS: OperationException[] = [
   {
     // A name over 512 characters is answered by this message alone, whatever else is wrong.
     service: "logs",
-    operations: ["CreateLogGroup", "CreateLogStream"],
-    source: "AWS's answer to a 513-character logGroupName as recorded in issue 18 (no public copy found)",
+    operations: ["CreateLogGroup", "CreateLogStream", "DeleteMetricFilter"],
+    source:
+      "AWS's answer to a 513-character logGroupName as recorded in issue 18, and localstack's AWS-recorded " +
+      "test_logs_metric_filters.snapshot.json error-invalid-log-group-name (DeleteMetricFilter)",
     answer(violations) {
       const overLong = violations.some(
         (v) => v.kind === "length" && v.bound === "max" && v.limit === 512 && ["logGroupName", "logStreamName"].includes(topMember(v.path)!),
@@ -86,4 +88,13 @@ export const RECORDED_ENUM_ORDER: Record<string, string[]> = {
   StateValue: ["INSUFFICIENT_DATA", "ALARM", "OK"],
   // AWS's answer to a bad outputFormat as recorded in issue 18.
   OutputFormat: ["w3c", "raw", "json", "plain", "parquet"],
+};
+
+/**
+ * Structures whose member order in AWS's echo of a value was seen and differs
+ * from the model's (AWS prints its own class's fields). By shape name.
+ */
+export const RECORDED_MEMBER_ORDER: Record<string, string[]> = {
+  // localstack's AWS-recorded test_logs_metric_filters.snapshot.json error-too-many-transformations.
+  MetricTransformation: ["metricName", "metricNamespace", "metricValue", "defaultValue", "unit", "dimensions"],
 };
