@@ -5,7 +5,7 @@
  */
 import { invalidParameterValue, logsError, type ServiceError } from "../errors.js";
 import type { ServiceName } from "../runtime/operation.js";
-import { queryPath, topMember, type Violation } from "./violation.js";
+import { queryPath, summarize, topMember, type Violation } from "./violation.js";
 
 export interface OperationException {
   service: ServiceName;
@@ -61,6 +61,19 @@ export const EXCEPTIONS: OperationException[] = [
       return overLong
         ? logsError("InvalidParameterException", "Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
         : undefined;
+    },
+  },
+  {
+    // AWS names logGroupIdentifier but does not echo the value that broke its pattern (e.g. an ARN ending in ':*').
+    service: "logs",
+    operations: ["DescribeLogStreams", "GetLogEvents"],
+    source:
+      "moto's AWS-verified tests/test_logs/test_logs.py test_arn_formats_log_group_and_stream and test_get_log_events_using_arn: " +
+      "`1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: ...`",
+    answer(violations) {
+      const hide = (v: Violation) => v.kind === "pattern" && topMember(v.path) === "logGroupIdentifier";
+      if (!violations.some(hide)) return undefined;
+      return logsError("InvalidParameterException", summarize(violations.map((v) => (hide(v) ? { ...v, hidden: true } : v))));
     },
   },
   {

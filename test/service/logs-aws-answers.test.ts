@@ -175,6 +175,23 @@ describe("log streams", () => {
 });
 
 describe("log events", () => {
+  // moto's AWS-verified tests/test_logs/test_logs.py test_arn_formats_log_group_and_stream and
+  // test_get_log_events_using_arn: the ':*' ARN fails the pattern, and AWS does not echo the value.
+  it.each(["DescribeLogStreams", "GetLogEvents"])("%s refuses the ':*' ARN as logGroupIdentifier without echoing it", async (op) => {
+    const name = await groupWithStream();
+    const arn = `arn:aws:logs:${REGION}:${account}:log-group:${name}:*`;
+    const call =
+      op === "GetLogEvents"
+        ? logs.send(new GetLogEventsCommand({ logGroupIdentifier: arn, logStreamName: "s" }))
+        : logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier: arn }));
+    expect(await failure(call)).toMatchObject(
+      invalid(
+        "1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*",
+      ),
+    );
+    expect((await logs.send(new GetLogEventsCommand({ logGroupIdentifier: arn.slice(0, -2), logStreamName: "s" }))).events).toEqual([]);
+  });
+
   // test_logs_events.snapshot.json test_put_log_events_to_invalid_stream.
   it("PutLogEvents to a missing stream is ResourceNotFoundException", async () => {
     const name = await group();
