@@ -19,6 +19,7 @@ import {
   ListTagsForResourceCommand,
   ListTagsLogGroupCommand,
   PutLogEventsCommand,
+  PutDestinationCommand,
   PutMetricFilterCommand,
   PutSubscriptionFilterCommand,
   TagLogGroupCommand,
@@ -409,5 +410,22 @@ describe("subscription filters", () => {
         ),
       ),
     ).toMatchObject(invalid("destinationArn for vendor kinesis cannot be used without roleArn"));
+  });
+});
+
+describe("destinations", () => {
+  // test_logs_destinations.snapshot.json test_put_destination and test_destination_tags: tags given at creation,
+  // added by TagResource and removed by UntagResource on the destination's ARN.
+  it("PutDestination answers AWS's fields, and its ARN takes TagResource, UntagResource and ListTagsForResource", async () => {
+    const name = `dest-${Date.now().toString(36)}`;
+    const targetArn = `arn:aws:kinesis:${REGION}:${account}:stream/s`;
+    const roleArn = `arn:aws:iam::${account}:role/CWLtoKinesis`;
+    const arn = `arn:aws:logs:${REGION}:${account}:destination:${name}`;
+    const out = await logs.send(new PutDestinationCommand({ destinationName: name, targetArn, roleArn, tags: { key1: "val1" } }));
+    expect(out.destination).toEqual({ arn, creationTime: expect.any(Number), destinationName: name, roleArn, targetArn });
+    await logs.send(new TagResourceCommand({ resourceArn: arn, tags: { key2: "val2" } }));
+    expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ key1: "val1", key2: "val2" });
+    await logs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["key2"] }));
+    expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ key1: "val1" });
   });
 });
