@@ -19,7 +19,9 @@ import {
   ListTagsForResourceCommand,
   ListTagsLogGroupCommand,
   PutLogEventsCommand,
+  DeleteResourcePolicyCommand,
   PutDestinationCommand,
+  PutResourcePolicyCommand,
   PutMetricFilterCommand,
   PutSubscriptionFilterCommand,
   TagLogGroupCommand,
@@ -427,5 +429,27 @@ describe("destinations", () => {
     expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ key1: "val1", key2: "val2" });
     await logs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: ["key2"] }));
     expect((await logs.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ key1: "val1" });
+  });
+});
+
+describe("resource policies", () => {
+  // test_logs_resource_policies.snapshot.json test_put_resource_policy_limit_exceeded (ten per account) and
+  // test_delete_resource_policy_not_found.
+  it("allows ten per account, then LimitExceededException; deleting a missing one names it", async () => {
+    const doc = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Sid: "Route53", Effect: "Allow", Principal: { Service: "route53.amazonaws.com" }, Action: "logs:PutLogEvents", Resource: "*" }],
+    });
+    for (let i = 0; i < 10; i++) await logs.send(new PutResourcePolicyCommand({ policyName: `policy-${i}`, policyDocument: doc }));
+    expect(await failure(logs.send(new PutResourcePolicyCommand({ policyName: "policy-10", policyDocument: doc })))).toMatchObject({
+      name: "LimitExceededException",
+      status: 400,
+      message: "Resource limit exceeded.",
+    });
+    expect(await failure(logs.send(new DeleteResourcePolicyCommand({ policyName: "non-existent" })))).toMatchObject({
+      name: "ResourceNotFoundException",
+      status: 400,
+      message: "Policy with name [non-existent] does not exist.",
+    });
   });
 });
