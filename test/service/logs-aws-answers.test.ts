@@ -6,10 +6,13 @@
  * February 2026), named below by file and snapshot key.
  */
 import {
+  CancelExportTaskCommand,
+  CreateExportTaskCommand,
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   DeleteMetricFilterCommand,
   DeleteSubscriptionFilterCommand,
+  DescribeExportTasksCommand,
   DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
   DescribeMetricFiltersCommand,
@@ -450,6 +453,24 @@ describe("resource policies", () => {
       name: "ResourceNotFoundException",
       status: 400,
       message: "Policy with name [non-existent] does not exist.",
+    });
+  });
+});
+
+describe("export tasks", () => {
+  // test_logs_export_tasks.snapshot.json test_create_export_task_bucket_not_found, test_describe_export_tasks_not_found
+  // and test_cancel_export_task_not_found.
+  it("refuses a missing bucket, describes an unknown task as none, and cannot cancel one", async () => {
+    const name = await group();
+    const missing = `non-existent-bucket-${Date.now().toString(36)}`;
+    expect(
+      await failure(logs.send(new CreateExportTaskCommand({ logGroupName: name, from: 1611316574, to: 1642852574, destination: missing }))),
+    ).toMatchObject(invalid("The given bucket does not exist. Please make sure the bucket is valid."));
+    expect((await logs.send(new DescribeExportTasksCommand({ taskId: "non-existent-task-id" }))).exportTasks).toEqual([]);
+    expect(await failure(logs.send(new CancelExportTaskCommand({ taskId: "abc-def" })))).toMatchObject({
+      name: "ResourceNotFoundException",
+      status: 400,
+      message: "The specified export task does not exist.",
     });
   });
 });
