@@ -270,14 +270,27 @@ describe("ANOMALY_DETECTION_BAND", () => {
     const detectors = (await cw.send(new DescribeAnomalyDetectorsCommand({ Namespace: ns, MetricName: "Req" }))).AnomalyDetectors!;
     expect(detectors.map((d) => d.SingleMetricAnomalyDetector)).toEqual([{ Namespace: ns, MetricName: "Req", Dimensions: dims, Stat: "Maximum" }]);
 
+    // The same band with its ReturnData false (AWS's console leaves it true; PutMetricAlarm takes both).
+    await cw.send(new PutMetricAlarmCommand({
+      AlarmName: `${name}-both`,
+      ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold",
+      EvaluationPeriods: 1,
+      ThresholdMetricId: "ad1",
+      TreatMissingData: "ignore",
+      Metrics: [
+        { Id: "m1", MetricStat: { Metric: { Namespace: ns, MetricName: "Req", Dimensions: dims }, Period: 60, Stat: "Maximum" }, ReturnData: true },
+        { Id: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1, 2)", ReturnData: false },
+      ],
+    }));
     const deadline = Date.now() + 90_000;
-    let value = "INSUFFICIENT_DATA";
-    while (value !== "ALARM" && Date.now() < deadline) {
+    let states: string[] = [];
+    while (states.some((v) => v !== "ALARM") || states.length < 2) {
+      if (Date.now() > deadline) break;
       await stack.fireSchedule("AlarmEvaluator");
-      value = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0].StateValue!;
-      if (value !== "ALARM") await new Promise((r) => setTimeout(r, 1000));
+      states = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name, `${name}-both`] }))).MetricAlarms!.map((a) => a.StateValue!);
+      if (states.some((v) => v !== "ALARM")) await new Promise((r) => setTimeout(r, 1000));
     }
-    expect(value).toBe("ALARM");
+    expect(states).toEqual(["ALARM", "ALARM"]);
     const a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
     expect(a.StateReason).toMatch(/^Thresholds Crossed: 1 datapoint \[1000\.0 \(.*\)\] was greater than the upper thresholds \[\d+\.\d+\]\.$/);
   }, 120_000);

@@ -190,6 +190,8 @@ async function readMathBatch(account: string, alarms: AlarmRecord[], now: number
     const ids = new Set(a.metric!.metrics!.map((q) => q.Id!));
     return a.metric!.metrics!.map((q) => ({
       ...q,
+      // The band is read even when the alarm's Metrics leave its ReturnData false.
+      ...(q.Id === a.metric!.thresholdMetricId ? { ReturnData: true } : {}),
       Id: prefix(k, q.Id!),
       ...(q.Expression !== undefined && !single ? { Expression: renameIds(q.Expression, ids, (id) => prefix(k, id)) } : {}),
     }));
