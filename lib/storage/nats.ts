@@ -35,6 +35,7 @@ export const BUCKETS = {
   alarmHistory: "cw-alarm-history",
   alarmLeases: "cw-alarm-leases",
   anomalyDetectors: "cw-anomaly-detectors",
+  insightRules: "cw-insight-rules",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 
