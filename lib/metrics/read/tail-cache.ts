@@ -40,14 +40,15 @@ interface Partition {
 
 /**
  * The most sequences of the ingest stream one read folds past the
- * checkpoints, oldest first: a read's cost is bounded whatever the lag. At
- * a throttled flood (1000-datum batches, ~200 a second over 4 partitions)
- * the tail was ~500 messages and reads took 5 s folding it; messages past
- * the bound are readable once the aggregator has folded them, seconds
- * later (AWS too lets new datapoints take a while to become readable:
- * PutMetricData's API reference). At a normal rate the whole tail fits.
+ * checkpoints, oldest first, so that a read's cost is bounded whatever the
+ * lag (max_ingest_lag lets it reach 30 s of data). About a second of a
+ * throttled flood on 2 cores (~800 messages a second: 1000-datum requests
+ * in 4 partitions); at any rate the aggregators keep up with, the whole
+ * tail, so a read right after PutMetricData sees it. Past the bound, newer
+ * datapoints are readable once aggregated (PutMetricData's API reference
+ * too says data points can take a while to become available).
  */
-export const TAIL_SEQUENCES = 128;
+export const TAIL_SEQUENCES = 1024;
 
 /**
  * The messages of every partition of the account past the aggregator's
