@@ -44,7 +44,6 @@ const BUCKET_TTL_MS: Partial<Record<BucketName, number>> = {
 
 interface Shared {
   nats?: Promise<Nats>;
-  ingest?: Promise<Nats>;
   buckets: Map<string, Promise<KV>>;
 }
 const SHARED = Symbol.for("hive.cloudwatch.nats");
@@ -64,26 +63,12 @@ export function natsSecurity(url: string, token: string, caFile: string): { serv
 }
 
 export function getNats(url = getConfig().natsUrl): Promise<Nats> {
-  return (shared.nats ??= connectShared(url, "hive-cloudwatch", () => (shared.nats = undefined)));
-}
-
-/**
- * The connection PutMetricData's appends go over, apart from every other
- * request of the process. nats-server reads each connection's commands in
- * turn: on the one shared connection a read's gets waited behind the writes'
- * publishes of 1000-datum batches under a flood, seconds for its tail.
- */
-export function getIngestNats(url = getConfig().natsUrl): Promise<Nats> {
-  return (shared.ingest ??= connectShared(url, "hive-cloudwatch-ingest", () => (shared.ingest = undefined)));
-}
-
-function connectShared(url: string, name: string, forget: () => void): Promise<Nats> {
   if (!url) throw new Error("no NATS URL configured (HIVE_CLOUDWATCH_NATS_URL)");
-  return (async () => {
+  shared.nats ??= (async () => {
     const { natsToken, natsCaFile } = getConfig();
     const nc = await connect({
       ...natsSecurity(url, natsToken, natsCaFile),
-      name,
+      name: "hive-cloudwatch",
       maxReconnectAttempts: -1, // survive a nats-server restart
       reconnectTimeWait: 250,
       // Otherwise every request (each KV get and put) builds two Errors with
@@ -93,9 +78,10 @@ function connectShared(url: string, name: string, forget: () => void): Promise<N
     });
     return { nc, js: nc.jetstream(), jsm: await nc.jetstreamManager() };
   })().catch((e) => {
-    forget();
+    shared.nats = undefined;
     throw e;
   });
+  return shared.nats;
 }
 
 /** Opens (creating when missing) a KV bucket. */
@@ -211,18 +197,13 @@ const directStreams = new Map<string, Promise<boolean>>();
  * was most of what the stream trigger's look for the next batch cost).
  */
 export async function firstMessageFrom(jsm: JetStreamManager, stream: string, seq: number, subject: string): Promise<StoredMsg | undefined> {
-  return (await allowsDirectGet(jsm, stream)) ? directGet(jsm, stream, { seq, next_by_subj: subject }) : nextMessage(jsm, stream, seq, subject);
-}
-
-/** Whether `stream` answers direct gets (its `allow_direct`), asked once a process. */
-export function allowsDirectGet(jsm: JetStreamManager, stream: string): Promise<boolean> {
   let direct = directStreams.get(stream);
   if (!direct) {
     direct = jsm.streams.info(stream).then((info) => info.config.allow_direct === true);
     direct.catch(() => directStreams.delete(stream)); // asked again next time
     directStreams.set(stream, direct);
   }
-  return direct;
+  return (await direct) ? directGet(jsm, stream, { seq, next_by_subj: subject }) : nextMessage(jsm, stream, seq, subject);
 }
 
 /** Creates every bucket up front, so a fresh deployment is ready before the first request. */
@@ -231,8 +212,8 @@ export async function ensureNatsResources(): Promise<void> {
 }
 
 export async function closeNats(): Promise<void> {
-  const open = [shared.nats, shared.ingest];
-  shared.nats = shared.ingest = undefined;
+  const n = shared.nats;
+  shared.nats = undefined;
   shared.buckets.clear();
-  await Promise.all(open.map(async (n) => n && (await n.catch(() => undefined))?.nc.drain().catch(() => undefined)));
+  if (n) await (await n).nc.drain().catch(() => undefined);
 }

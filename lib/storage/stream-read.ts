@@ -4,8 +4,7 @@
  * stream itself (nats-server 2.9 miscounts pending under load).
  */
 import { DeliverPolicy, type Consumer } from "nats";
-import { allowsDirectGet, firstMessageFrom, getNats } from "./nats.js";
-import { requestWindow } from "./request-window.js";
+import { firstMessageFrom, getNats } from "./nats.js";
 
 /**
  * Messages a read takes by message gets before it makes a consumer for the
@@ -117,52 +116,4 @@ async function readWith(
     }
     if (got === 0) break;
   }
-}
-
-/** Gets in flight in readSequences: messages are up to a 1000-datum batch each, so fewer than kvValues' small values. */
-const SEQUENCE_WINDOW = 64;
-const SEQUENCE_REFILL = 16;
-/** A readSequences fails when no answer came for this long. */
-const SEQUENCE_STALL_MS = 10_000;
-const encoder = new TextEncoder();
-
-/**
- * Every message of a stream with a sequence in [fromSeq, toSeq], whatever its
- * subject, by direct gets kept in flight together: a read of n messages waits
- * a few round trips, where readSubject's gets of the next message on a
- * subject wait n in turn (59 of them took a read 8.5 s under a write flood,
- * each behind the writes' publishes). `visit` gets them as they arrive, in
- * no order; sequences deleted or purged are skipped. False when the stream
- * does not answer direct gets (nothing was read).
- */
-export async function readSequences(
-  stream: string,
-  fromSeq: number,
-  toSeq: number,
-  visit: (seq: number, subject: string, data: Uint8Array) => void,
-): Promise<boolean> {
-  const { nc, jsm } = await getNats();
-  if (!(await allowsDirectGet(jsm, stream))) return false;
-  const from = Math.max(1, fromSeq);
-  if (toSeq < from) return true;
-  const subject = `$JS.API.DIRECT.GET.${stream}`;
-  await requestWindow(nc, {
-    count: toSeq - from + 1,
-    window: SEQUENCE_WINDOW,
-    refill: SEQUENCE_REFILL,
-    stallMs: SEQUENCE_STALL_MS,
-    what: `direct get on ${stream}`,
-    send: (a, b, inbox) => {
-      for (let i = a; i < b; i++) nc.publish(subject, encoder.encode(`{"seq":${from + i}}`), { reply: `${inbox}.${i}` });
-    },
-    answer: (i, m) => {
-      const data = m.data;
-      const on = m.headers?.get("Nats-Subject");
-      if (on) return visit(from + i, on, data);
-      // No payload: "404 Message Not Found" (deleted, purged) or an error status.
-      const code = m.headers?.code ?? 0;
-      if (code >= 400 && code !== 404) throw new Error(`direct get on ${stream}: ${code} ${m.headers?.description ?? ""}`.trim());
-    },
-  });
-  return true;
 }

@@ -5,15 +5,11 @@
  * connection ahead of every other answer: a forced log compaction pass once
  * fetched 64 batches of ~0.8 MB for each of 4 partitions at once, and KV
  * answers queued behind them past their 5 s timeout (bench/insights.ts).
- *
- * readSequences: every message of a range of sequences, whatever its subject,
- * by direct gets in flight together (a read's tail in a few round trips, not
- * one a message).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServers, type TestServers } from "../support/servers.js";
 import { getNats } from "../../lib/storage/nats.js";
-import { DIRECT_READS, readSequences, readSubject } from "../../lib/storage/stream-read.js";
+import { DIRECT_READS, readSubject } from "../../lib/storage/stream-read.js";
 
 let servers: TestServers;
 beforeAll(async () => (servers = await startTestServers("stream-read", { s3: false })), 60_000);
@@ -65,35 +61,5 @@ describe("readSubject", () => {
     // One fetch of about 4 MB at most (sized for 1 MB messages before any is seen: 4 of these), not all 16 (3.2 MB).
     expect(last - before).toBeLessThan(6 * SIZE);
     expect(last - before).toBeGreaterThanOrEqual(SIZE);
-  });
-});
-
-describe("readSequences", () => {
-  const N = 150; // more than its window of gets in flight
-  beforeAll(async () => {
-    const { js, jsm } = await getNats();
-    await jsm.streams.add({ name: "SEQ_T", subjects: ["seq.*"], allow_direct: true });
-    for (let i = 0; i < N; i++) await js.publish(`seq.${i % 4}`, new TextEncoder().encode(`m${i}`));
-    await jsm.streams.deleteMessage("SEQ_T", 10);
-    await jsm.streams.add({ name: "SEQ_NODIRECT", subjects: ["nodirect.*"] });
-    await js.publish("nodirect.a", new Uint8Array([1]));
-  }, 60_000);
-
-  it("gives every message in the range with its subject, and skips a deleted sequence", async () => {
-    const seen = new Map<number, string>();
-    const done = await readSequences("SEQ_T", 5, N, (seq, subject, data) => void seen.set(seq, `${subject} ${new TextDecoder().decode(data)}`));
-    expect(done).toBe(true);
-    const want = Array.from({ length: N }, (_, i) => i + 1).filter((seq) => seq >= 5 && seq !== 10);
-    expect([...seen.keys()].sort((a, b) => a - b)).toEqual(want);
-    for (const seq of want) expect(seen.get(seq)).toBe(`seq.${(seq - 1) % 4} m${seq - 1}`);
-  });
-
-  it("reads nothing past the stream's last sequence, and nothing from a stream without direct gets", async () => {
-    const past: number[] = [];
-    expect(await readSequences("SEQ_T", N + 1, N + 20, (seq) => void past.push(seq))).toBe(true);
-    expect(past).toEqual([]);
-    const none: number[] = [];
-    expect(await readSequences("SEQ_NODIRECT", 1, 1, (seq) => void none.push(seq))).toBe(false);
-    expect(none).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * PutMetricData returns.
  */
 import { getNats } from "../../storage/nats.js";
-import { readSequences, readSubject } from "../../storage/stream-read.js";
+import { readSubject } from "../../storage/stream-read.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
@@ -39,64 +39,41 @@ interface Partition {
 }
 
 /**
- * The most sequences of the ingest stream one read folds past the
- * checkpoints, oldest first, so that a read's cost is bounded whatever the
- * lag (max_ingest_lag lets it reach 30 s of data). About a second of a
- * throttled flood on 2 cores (~800 messages a second: 1000-datum requests
- * in 4 partitions); at any rate the aggregators keep up with, the whole
- * tail, so a read right after PutMetricData sees it. Past the bound, newer
- * datapoints are readable once aggregated (PutMetricData's API reference
- * too says data points can take a while to become available).
+ * The most messages of a partition one read folds past the checkpoint,
+ * oldest first, so that a read's cost is bounded whatever the lag
+ * (max_ingest_lag lets it reach 30 s of data). Over a second of a throttled
+ * flood on 2 cores (~200 messages a second a partition); at any rate the
+ * aggregators keep up with, the whole tail, so a read right after
+ * PutMetricData sees it. Past the bound, newer datapoints are readable once
+ * aggregated (PutMetricData's API reference too says data points can take
+ * a while to become available).
  */
-export const TAIL_SEQUENCES = 1024;
+export const TAIL_MESSAGES = 256;
 
-/**
- * The messages of every partition of the account past the aggregator's
- * checkpoint, in stream order, up to TAIL_SEQUENCES of the stream. Read
- * together: one query's series fall in most partitions, and their tails
- * share one range of the stream.
- */
-async function readTails(account: string): Promise<Partition[]> {
+/** The messages of one account's partition past the aggregator's checkpoint, in stream order, up to TAIL_MESSAGES. */
+async function readTail(account: string, partition: number): Promise<Partition> {
   const { jsm } = await getNats();
-  const bounds = await Promise.all(
-    Array.from({ length: PARTITIONS }, async (_, p) => {
-      const checkpoint = await getCheckpoint(INGEST_STREAM, String(p));
-      try {
-        return { checkpoint, last: (await jsm.streams.getMessage(INGEST_STREAM, { last_by_subj: ingestSubject(account, p) })).seq };
-      } catch {
-        return { checkpoint, last: checkpoint }; // this account never wrote to this partition
-      }
-    }),
-  );
-  const parts: Partition[] = bounds.map(({ checkpoint }) => ({ checkpoint, messages: [] }));
-  const behind = bounds.filter((b) => b.last > b.checkpoint);
-  if (behind.length === 0) return parts;
-  const from = Math.min(...behind.map((b) => b.checkpoint + 1));
-  const to = Math.min(Math.max(...behind.map((b) => b.last)), from + TAIL_SEQUENCES - 1);
-  const partitionOfSubject = new Map(bounds.map((_, p) => [ingestSubject(account, p), p]));
-  const inTail = (p: number, seq: number) => seq > bounds[p].checkpoint && seq <= bounds[p].last;
-  // Every message of the range whatever its subject: a few round trips, where gets of each next message on a subject wait one each.
-  const ranged = await readSequences(INGEST_STREAM, from, to, (seq, subject, data) => {
-    const p = partitionOfSubject.get(subject);
-    if (p !== undefined && inTail(p, seq)) parts[p].messages.push({ seq, message: decodeIngestMessage(data) });
-  });
-  if (ranged) {
-    for (const part of parts) part.messages.sort((a, b) => a.seq - b.seq);
-    return parts;
+  const checkpoint = await getCheckpoint(INGEST_STREAM, String(partition));
+  const subject = ingestSubject(account, partition);
+  let last: number;
+  try {
+    last = (await jsm.streams.getMessage(INGEST_STREAM, { last_by_subj: subject })).seq;
+  } catch {
+    return { checkpoint, messages: [] }; // this account never wrote to this partition
   }
-  await Promise.all(
-    behind.map(async (b) => {
-      const p = bounds.indexOf(b);
-      const push = (m: { seq: number; data: Uint8Array }) => void parts[p].messages.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
-      await readSubject(INGEST_STREAM, ingestSubject(account, p), b.checkpoint + 1, Math.min(b.last, to), push);
-    }),
-  );
-  return parts;
+  if (last <= checkpoint) return { checkpoint, messages: [] };
+
+  const out: SequencedMessage[] = [];
+  await readSubject(INGEST_STREAM, subject, checkpoint + 1, last, (m) => {
+    out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
+    return out.length < TAIL_MESSAGES;
+  });
+  return { checkpoint, messages: out };
 }
 
 /** Memoises tail and delta reads for the length of one query. */
 export class TailCache {
-  private tails?: Promise<Partition[]>;
+  private readonly parts = new Map<number, Promise<Partition>>();
   private readonly deltas = new Map<number, Promise<DeltaRecord[]>>();
   private readonly bySeries = new Map<number, Promise<Map<string, TailDatum[]>>>();
 
@@ -163,9 +140,10 @@ export class TailCache {
     return parts.every((n) => n === 0);
   }
 
-  private async partition(p: number): Promise<Partition> {
-    this.tails ??= readTails(this.account);
-    return (await this.tails)[p];
+  private partition(p: number): Promise<Partition> {
+    let got = this.parts.get(p);
+    if (!got) this.parts.set(p, (got = readTail(this.account, p)));
+    return got;
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import { RetentionPolicy, StorageType } from "nats";
 import { registerShard } from "../../storage/stream-shards.js";
-import { ensureStream, getIngestNats, getNats } from "../../storage/nats.js";
+import { ensureStream, getNats } from "../../storage/nats.js";
 import { encodeIngestMessage, type IngestDatum, type IngestMessage } from "../encoding/ingest-codec.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
@@ -78,7 +78,7 @@ export function ensureIngestStream(): Promise<void> {
  */
 export async function publishIngest(msg: IngestMessage, retryKey?: string): Promise<void> {
   await ensureIngestStream();
-  const { js } = await getIngestNats();
+  const { js } = await getNats();
   const parts: IngestDatum[][] = Array.from({ length: PARTITIONS }, () => []);
   const partition = partitioner(msg.account, msg.namespace);
   for (const d of msg.data) parts[partition(d)].push(d);
