@@ -164,7 +164,7 @@ describe("roll-off through the directory of chunk windows", () => {
 
     // At the clock the data was written at, nothing is due: the run only lists.
     const first = await consumersCreated(() => lib.rollOff(WRITTEN));
-    expect(first.result).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 });
+    expect(first.result).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0, expiredSeries: 0 });
     expect(first.created[CHUNKS_STREAM], "the one scan").toBe(1);
     expect([...(await directory()).keys()].sort()).toEqual(keys);
     expect((await kv.get(lib.LISTED_KEY))!.json()).toMatchObject({ chunks: keys.length });
@@ -180,7 +180,7 @@ describe("roll-off through the directory of chunk windows", () => {
     // Everything is due: the 15-minute chunk dropped, the hour sealed, both sealed chunks (the Closed hour's and the
     // one just sealed into) rolled to 5-minute chunks, the 3-day-old 5-minute chunk archived to S3.
     const run1 = await consumersCreated(() => lib.rollOff(LATER));
-    expect(run1.result).toEqual({ droppedHighRes: 1, sealed: 1, rolledToWarm: 2, archivedToCold: 1, purgedCold: 0 });
+    expect(run1.result).toEqual({ droppedHighRes: 1, sealed: 1, rolledToWarm: 2, archivedToCold: 1, purgedCold: 0, expiredSeries: 0 });
     expect(run1.created).toEqual({ [CHUNKS_STREAM]: 0, [lib.WINDOWS_STREAM]: 0 });
     expect((await chunkKeys()).map((k) => lib.parseChunkKey(k)!.tier)).toEqual(["m5", "m5"]);
     // Windows whose chunks this run moved keep their listings for the next run (a move may be interrupted), and the
@@ -193,12 +193,12 @@ describe("roll-off through the directory of chunk windows", () => {
 
     // ...which archives the 5-minute chunks the first one made, and finds nothing in the others: their listings go.
     const run2 = await consumersCreated(() => lib.rollOff(LATER));
-    expect(run2.result).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 2, purgedCold: 0 });
+    expect(run2.result).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 2, purgedCold: 0, expiredSeries: 0 });
     expect(run2.created).toEqual({ [CHUNKS_STREAM]: 0, [lib.WINDOWS_STREAM]: 0 });
     expect(await lib.listWindows()).toEqual([{ tier: "m5", start: T - 6 * HOUR }]);
 
     const run3 = await lib.rollOff(LATER);
-    expect(run3).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 });
+    expect(run3).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0, expiredSeries: 0 });
     expect(await lib.listWindows()).toEqual([]);
     expect(await chunkKeys()).toEqual([]);
     expect(await lib.listKeys("hive-cloudwatch-metrics", `metrics/${ACCOUNT}/`)).toHaveLength(3);
@@ -211,7 +211,7 @@ describe("roll-off through the directory of chunk windows", () => {
     const key = `${ACCOUNT}.never-created-series-id0.Count.m1.${Math.floor(T / 1000)}`;
     await lib.listNewChunks([key]);
     const stored = (await directory()).get(key)!;
-    expect(await lib.rollOff(stored + 10 * MIN)).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 });
+    expect(await lib.rollOff(stored + 10 * MIN)).toEqual({ droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0, expiredSeries: 0 });
     expect([...(await directory()).keys()]).toEqual([key]);
     await lib.rollOff(stored + 16 * MIN);
     expect(await lib.listWindows()).toEqual([]);

@@ -21,6 +21,7 @@ let lib: {
   chunkBucket: typeof import("../../lib/metrics/store/chunk-store.js").chunkBucket;
   markSealedThrough: typeof import("../../lib/metrics/store/sealing.js").markSealedThrough;
   listKeys: typeof import("../../lib/storage/s3.js").listKeys;
+  listSeries: typeof import("../../lib/metrics/store/series-index.js").listSeries;
 };
 
 beforeAll(async () => {
@@ -33,6 +34,7 @@ beforeAll(async () => {
     ...(await import("../../lib/metrics/store/chunk-store.js")),
     ...(await import("../../lib/metrics/store/sealing.js")),
     ...(await import("../../lib/storage/s3.js")),
+    ...(await import("../../lib/metrics/store/series-index.js")),
   };
 });
 
@@ -145,12 +147,28 @@ describe("metric roll-off across tiers", () => {
     expect(total(await stats(now, T0 - HOUR, T0, 3600))).toEqual({ sum: expectedSum + 1000, count: 61 });
   });
 
-  it("purges cold data after the cold retention", async () => {
+  it("purges cold data after the cold retention, and the series with it unless it has newer data", async () => {
     const now = T0 + 400 * DAY;
+    // A series with data at the test clock's now: it stays.
+    await lib.putMetricData(
+      { Namespace: NS, MetricData: [{ MetricName: "Fresh", Timestamp: new Date(now - HOUR), Value: 1, Unit: "Count" }] },
+      { accountId: ACCOUNT, now },
+    );
+    await lib.drainIngest(now);
+    const before = (await lib.listSeries(ACCOUNT)).map((s) => s.metricName).sort();
+    expect(before).toEqual(["Fresh", "Requests"]);
+
     const report = await lib.rollOff(now);
     expect(report.purgedCold).toBe(1);
+    // AWS: metrics "automatically expire after 15 months if no new data is published to them"
+    // (CloudWatch User Guide, "Metrics retention"); here after the cold retention (365 days by default).
+    expect(report.expiredSeries).toBe(1);
+    expect((await lib.listSeries(ACCOUNT)).map((s) => s.metricName)).toEqual(["Fresh"]);
     expect(await lib.listKeys("hive-cloudwatch-metrics", `metrics/${ACCOUNT}/`)).toEqual([]);
     expect(await stats(T0 + 16 * DAY, T0 - HOUR, T0, 3600)).toEqual([]);
+
+    // Both walk the whole store, so once a day: a second run that day does neither.
+    expect(await lib.rollOff(now + HOUR)).toMatchObject({ purgedCold: 0, expiredSeries: 0 });
   });
 });
 

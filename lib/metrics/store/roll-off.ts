@@ -20,7 +20,8 @@ import type { KV } from "nats";
 import { Aggregate } from "../read/aggregate.js";
 import { chunkBucket, chunkKey, deleteChunk, loadChunk, parseChunkKey, saveChunk, type ChunkRef, type StoredChunk } from "./chunk-store.js";
 import { deleteListings, listChunksWrittenBefore, listNewChunks, listWindows, windowPages, type ChunkWindow } from "./chunk-windows.js";
-import { loadCold, purgeCold, saveCold } from "./cold-store.js";
+import { loadCold, saveCold } from "./cold-store.js";
+import { expireMetrics } from "./expiry.js";
 import { compactAll } from "../write/compaction.js";
 import { inPool } from "../../storage/in-pool.js";
 import { kvRecords } from "../../storage/kv-values.js";
@@ -35,6 +36,8 @@ export interface RollOffReport {
   rolledToWarm: number;
   archivedToCold: number;
   purgedCold: number;
+  /** Series records deleted: no data left in any tier (expiry.ts). */
+  expiredSeries: number;
 }
 
 /** What a move found: no chunk, the chunk moved, or the chunk there but not moved by this run (changed meanwhile). */
@@ -45,7 +48,7 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
   // Chunks are found through the directory of windows (chunk-windows.ts), not a scan of the bucket.
   await listChunksWrittenBefore();
   const { hotMs, archiveMs, coldMs } = retention();
-  const report: RollOffReport = { droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0 };
+  const report: RollOffReport = { droppedHighRes: 0, sealed: 0, rolledToWarm: 0, archivedToCold: 0, purgedCold: 0, expiredSeries: 0 };
   const windows = await listWindows();
   const due = (tier: TierName, endsBy: number) => windows.filter((w) => w.tier === tier && w.start + TIERS[tier].spanMs <= endsBy);
   // Delta records not folded yet would reach the chunks compaction writes after their move, as
@@ -109,7 +112,7 @@ export async function rollOff(now = Date.now()): Promise<RollOffReport> {
       return found;
     });
   }
-  report.purgedCold = await purgeCold(now - coldMs);
+  Object.assign(report, await expireMetrics(now - coldMs, now - Math.max(coldMs, archiveMs + TIERS.m5.spanMs)));
   return report;
 }
 
