@@ -34,6 +34,7 @@ export const BUCKETS = {
   alarms: "cw-alarms",
   alarmHistory: "cw-alarm-history",
   alarmLeases: "cw-alarm-leases",
+  anomalyDetectors: "cw-anomaly-detectors",
   insightRules: "cw-insight-rules",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
