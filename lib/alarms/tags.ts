@@ -1,8 +1,9 @@
 /**
  * TagResource, UntagResource and ListTagsForResource for CloudWatch's taggable
  * resources here: metric and composite alarms
- * (`arn:aws:cloudwatch:{region}:{account}:alarm:{name}`) and dashboards
- * (`arn:aws:cloudwatch::{account}:dashboard/{name}`). An ARN of another
+ * (`arn:aws:cloudwatch:{region}:{account}:alarm:{name}`), dashboards
+ * (`arn:aws:cloudwatch::{account}:dashboard/{name}`) and metric streams
+ * (`arn:aws:cloudwatch:{region}:{account}:metric-stream/{name}`). An ARN of another
  * account or region is not found, as an ARN naming nothing is: one tenant
  * cannot learn of, or tag, another's resources. At most 50 tags a resource.
  */
@@ -20,8 +21,9 @@ import type { DashboardRecord } from "../dashboards/dashboards.js";
 import { nameFromArn } from "./alarm.js";
 import { getAlarm, modifyAlarm } from "./store.js";
 import { checkTags, TAGS_MAX } from "./validate.js";
+import { getStream, metricStreamArn, storable, streamKey, streamsBucket, type MetricStreamRecord } from "../metric-streams/metric-stream.js";
 
-type Target = { kind: "alarm"; name: string } | { kind: "dashboard"; name: string };
+type Target = { kind: "alarm" | "dashboard" | "metricStream"; name: string };
 
 const notFound = (arn: string) => cloudwatchError("ResourceNotFoundException", `The specified resource ${arn} does not exist.`);
 
@@ -31,6 +33,8 @@ function targetOf(arn: string, account: string, region: string): Target {
   if (alarm !== undefined) return { kind: "alarm", name: alarm };
   const dashboard = `arn:aws:cloudwatch::${account}:dashboard/`;
   if (arn.startsWith(dashboard)) return { kind: "dashboard", name: arn.slice(dashboard.length) };
+  const stream = metricStreamArn(account, region, "");
+  if (arn.startsWith(stream) && storable(arn.slice(stream.length))) return { kind: "metricStream", name: arn.slice(stream.length) };
   throw notFound(arn);
 }
 
@@ -49,6 +53,11 @@ async function changeTags(account: string, region: string, arn: string, change: 
   const target = targetOf(arn, account, region);
   if (target.kind === "alarm") {
     const r = await modifyAlarm(account, region, target.name, (a) => ({ ...a, tags: change(a.tags) }));
+    if (!r) throw notFound(arn);
+    return;
+  }
+  if (target.kind === "metricStream") {
+    const r = await modifyRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, target.name), (s) => ({ ...s, tags: change(s.tags) }));
     if (!r) throw notFound(arn);
     return;
   }
@@ -80,6 +89,11 @@ export async function listTagsForResource(account: string, region: string, input
     const a = await getAlarm(account, region, target.name);
     if (!a) throw notFound(input.ResourceARN!);
     return { Tags: a.value.tags };
+  }
+  if (target.kind === "metricStream") {
+    const s = await getStream(account, region, target.name);
+    if (!s) throw notFound(input.ResourceARN!);
+    return { Tags: s.value.tags };
   }
   const d = target.name.length <= 255 ? await getRecord<DashboardRecord>(await getBucket(BUCKETS.dashboards), recordKey(account, target.name)) : undefined;
   if (!d) throw notFound(input.ResourceARN!);

@@ -34,6 +34,8 @@ export const BUCKETS = {
   alarms: "cw-alarms",
   alarmHistory: "cw-alarm-history",
   alarmLeases: "cw-alarm-leases",
+  metricStreams: "cw-metric-streams",
+  metricStreamCheckpoints: "cw-metric-stream-checkpoints",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 
