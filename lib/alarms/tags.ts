@@ -2,8 +2,9 @@
  * TagResource, UntagResource and ListTagsForResource for CloudWatch's taggable
  * resources here: metric and composite alarms
  * (`arn:aws:cloudwatch:{region}:{account}:alarm:{name}`), dashboards
- * (`arn:aws:cloudwatch::{account}:dashboard/{name}`) and metric streams
- * (`arn:aws:cloudwatch:{region}:{account}:metric-stream/{name}`). An ARN of another
+ * (`arn:aws:cloudwatch::{account}:dashboard/{name}`), Contributor Insights
+ * rules (`arn:aws:cloudwatch:{region}:{account}:insight-rule/{name}`) and metric
+ * streams (`arn:aws:cloudwatch:{region}:{account}:metric-stream/{name}`). An ARN of another
  * account or region is not found, as an ARN naming nothing is: one tenant
  * cannot learn of, or tag, another's resources. At most 50 tags a resource.
  */
@@ -20,10 +21,11 @@ import { getRecord, modifyRecord, recordKey } from "../storage/kv.js";
 import type { DashboardRecord } from "../dashboards/dashboards.js";
 import { nameFromArn } from "./alarm.js";
 import { getAlarm, modifyAlarm } from "./store.js";
+import { getInsightRule, insightRuleArn, modifyInsightRule } from "../contributor-insights/rules.js";
 import { checkTags, TAGS_MAX } from "./validate.js";
 import { getStream, metricStreamArn, storable, streamKey, streamsBucket, type MetricStreamRecord } from "../metric-streams/metric-stream.js";
 
-type Target = { kind: "alarm" | "dashboard" | "metricStream"; name: string };
+type Target = { kind: "alarm" | "dashboard" | "insight-rule" | "metricStream"; name: string };
 
 const notFound = (arn: string) => cloudwatchError("ResourceNotFoundException", `The specified resource ${arn} does not exist.`);
 
@@ -33,6 +35,8 @@ function targetOf(arn: string, account: string, region: string): Target {
   if (alarm !== undefined) return { kind: "alarm", name: alarm };
   const dashboard = `arn:aws:cloudwatch::${account}:dashboard/`;
   if (arn.startsWith(dashboard)) return { kind: "dashboard", name: arn.slice(dashboard.length) };
+  const rule = insightRuleArn(account, region, "");
+  if (arn.startsWith(rule)) return { kind: "insight-rule", name: arn.slice(rule.length) };
   const stream = metricStreamArn(account, region, "");
   if (arn.startsWith(stream) && storable(arn.slice(stream.length))) return { kind: "metricStream", name: arn.slice(stream.length) };
   throw notFound(arn);
@@ -54,6 +58,10 @@ async function changeTags(account: string, region: string, arn: string, change: 
   if (target.kind === "alarm") {
     const r = await modifyAlarm(account, region, target.name, (a) => ({ ...a, tags: change(a.tags) }));
     if (!r) throw notFound(arn);
+    return;
+  }
+  if (target.kind === "insight-rule") {
+    if (!(await modifyInsightRule(account, region, target.name, (r) => ({ ...r, tags: change(r.tags ?? []) })))) throw notFound(arn);
     return;
   }
   if (target.kind === "metricStream") {
@@ -89,6 +97,11 @@ export async function listTagsForResource(account: string, region: string, input
     const a = await getAlarm(account, region, target.name);
     if (!a) throw notFound(input.ResourceARN!);
     return { Tags: a.value.tags };
+  }
+  if (target.kind === "insight-rule") {
+    const r = await getInsightRule(account, region, target.name);
+    if (!r) throw notFound(input.ResourceARN!);
+    return { Tags: r.tags ?? [] };
   }
   if (target.kind === "metricStream") {
     const s = await getStream(account, region, target.name);

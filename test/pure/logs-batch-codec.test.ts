@@ -110,6 +110,17 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(tail).toEqual(events.slice(events.length - tail.length));
   });
 
+  it("carry every header number exactly, each side of a power of ten and up to 2^53 - 1", async () => {
+    const edges = [0, 1, 9, 10, 99, 100, 999_999_999, 1_000_000_000, 1_000_000_001, 1_000_000_009_000, 1_765_000_000_123, 9_999_999_999_999, Number.MAX_SAFE_INTEGER];
+    const sorted = [...edges].sort((a, b) => a - b);
+    const edgeEvents: ChunkEvent[] = sorted.map((t, i) => ({ timestamp: t, ingestionTime: edges[(i + 3) % edges.length], seq: edges[(i + 5) % edges.length], index: edges[(i + 7) % edges.length], message: `m${i}` }));
+    const c = await encodeChunk(edgeEvents);
+    expect(await decodeChunk(c.body, c.blocks)).toEqual(edgeEvents);
+    // The text itself: plain decimal, no padding of the high part, the low part padded to nine digits.
+    const text = (await inflateBlock(c.body)).toString("latin1");
+    for (const e of edgeEvents) expect(text).toContain(`${e.timestamp} ${e.ingestionTime} ${e.seq} ${e.index} ${e.message.length}\n${e.message}\n`);
+  });
+
   it("are the same bytes and index whether the messages come as strings or as byte ranges of buffered batches", async () => {
     const batchBytes = Buffer.concat(events.map((e) => Buffer.from(e.message, "utf8")));
     let at = 0;
