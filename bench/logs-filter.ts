@@ -31,8 +31,9 @@
  * (V8's included): e.g. "--trace-gc" or "--single-threaded-gc".
  * `--repeat N` times each query N times (A B B A N times with --against).
  * `--only TEXT` runs only the queries whose names hold TEXT (say "JSON pattern").
+ * `--service-log` prints the service's output at the end (with `--node-options "--trace-gc"`: its collections).
  *
- *   npx tsx bench/logs-filter.ts [--mb 100] [--profile DIR] [--against DIR] [--threads] [--corpus DIR] [--node-options FLAGS] [--repeat N] [--only TEXT]
+ *   npx tsx bench/logs-filter.ts [--mb 100] [--profile DIR] [--against DIR] [--threads] [--corpus DIR] [--node-options FLAGS] [--repeat N] [--only TEXT] [--service-log]
  */
 import {
   CloudWatchLogsClient,
@@ -248,6 +249,7 @@ async function main() {
       }
     }
     console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+    if (process.argv.includes("--service-log")) console.log(`service log:\n${stack.logs()}`);
   } catch (e) {
     // The service's own account of a failed query (its stderr), not only the client's 500.
     console.log(`service log (last 5,000 characters):\n${stack.logs().slice(-5000)}`);

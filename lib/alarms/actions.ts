@@ -121,6 +121,9 @@ export function alarmMessage(account: string, alarm: AlarmRecord, action: Pick<P
   };
   const m = alarm.metric;
   if (m) {
+    // No mute rules here, so never after a mute window; AWS sends the flag (localstack's AWS-recorded
+    // test_put_metric_alarm, alarm-triggered-sqs-msg, 2026-02-26).
+    body.ActionExecutedAfterMuteWindow = false;
     const trigger: Record<string, unknown> = m.metrics
       ? {
           Metrics: m.metrics.map((q) => ({

@@ -79,6 +79,9 @@ export async function describeAlarms(account: string, region: string, input: Des
   const out: DescribeAlarmsOutput = {
     MetricAlarms: page.filter((a) => a.type === "MetricAlarm").map((a) => toMetricAlarm(account, a)),
     CompositeAlarms: page.filter((a) => a.type === "CompositeAlarm").map((a) => toCompositeAlarm(account, a)),
+    // AWS answers an empty LogAlarms list too (localstack's AWS-recorded test_basic_operations_multiple_protocols,
+    // 2025-10-06); log alarms are not built here.
+    LogAlarms: [],
   };
   if (rest.length > page.length) out.NextToken = encodeToken(page[page.length - 1].name);
   return out;

@@ -28,7 +28,8 @@ export async function setAlarmState(account: string, region: string, input: SetA
   }
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = await getAlarm(account, region, name);
-    if (!cur) throw cloudwatchError("ResourceNotFound", `Alarm ${name} not found`);
+    // AWS answers an unknown alarm with no message at all (localstack's AWS-recorded test_set_alarm_invalid_input).
+    if (!cur) throw cloudwatchError("ResourceNotFound", "");
     const next = withState(cur.value, { value, reason: input.StateReason!, reasonData }, now);
     if (reasonData === undefined) delete next.state.reasonData;
     if (await commitState(account, cur.value, cur.revision, next)) {

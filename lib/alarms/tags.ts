@@ -6,7 +6,8 @@
  * rules (`arn:aws:cloudwatch:{region}:{account}:insight-rule/{name}`) and metric
  * streams (`arn:aws:cloudwatch:{region}:{account}:metric-stream/{name}`). An ARN of another
  * account or region is not found, as an ARN naming nothing is: one tenant
- * cannot learn of, or tag, another's resources. At most 50 tags a resource.
+ * cannot learn of, or tag, another's resources. Listing the tags of one's own
+ * alarm that is gone answers none, as AWS does. At most 50 tags a resource.
  */
 import type {
   ListTagsForResourceInput,
@@ -94,9 +95,10 @@ export async function untagResource(account: string, region: string, input: Unta
 export async function listTagsForResource(account: string, region: string, input: ListTagsForResourceInput): Promise<ListTagsForResourceOutput> {
   const target = targetOf(input.ResourceARN!, account, region);
   if (target.kind === "alarm") {
+    // An alarm of the caller's that is gone lists no tags, as AWS answered after DeleteAlarms
+    // (localstack's AWS-recorded test_tagging_metric_alarm, list_tags_for_deleted_resource).
     const a = await getAlarm(account, region, target.name);
-    if (!a) throw notFound(input.ResourceARN!);
-    return { Tags: a.value.tags };
+    return { Tags: a?.value.tags ?? [] };
   }
   if (target.kind === "insight-rule") {
     const r = await getInsightRule(account, region, target.name);

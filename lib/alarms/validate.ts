@@ -67,13 +67,16 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
     throw invalidParameterValue(`The value ${input.TreatMissingData} is not valid for TreatMissingData. Valid values are breaching, notBreaching, ignore, missing.`);
   }
   if (input.DatapointsToAlarm !== undefined && input.DatapointsToAlarm > input.EvaluationPeriods) {
-    throw validationError("DatapointsToAlarm must be less than or equal to EvaluationPeriods.");
+    // AWS's words, as the Go SDK printed them in hashicorp/terraform issue #24070.
+    throw validationError("DatapointsToAlarm must be less than or equal to EvaluationPeriods");
   }
   checkActions(input);
   checkTags(input.Tags);
 
   const single = input.MetricName !== undefined || input.Namespace !== undefined || input.Statistic !== undefined || input.ExtendedStatistic !== undefined;
   if (input.Metrics?.length) {
+    // AWS's ValidationError texts for these two, as the Java SDK printed them in aws-cloudformation/cfn-lint PR #1306.
+    if (input.Unit !== undefined) throw validationError("Unit should not be set if list of Metrics is set.");
     for (const p of ["MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit"] as const) {
       if (input[p] !== undefined && !(p === "Dimensions" && input.Dimensions!.length === 0)) {
         throw invalidParameterCombination(`The parameters ${p} and Metrics are mutually exclusive and you have specified both.`);
@@ -104,12 +107,12 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
     }
   }
 
+  if (input.Threshold !== undefined && input.Threshold !== null && input.ThresholdMetricId !== undefined) {
+    throw validationError("Threshold and ThresholdMetricId cannot both be set");
+  }
   const anomaly = ANOMALY_OPERATORS.includes(op);
   if (anomaly) {
     if (!input.ThresholdMetricId) throw missingParameter("ThresholdMetricId");
-    if (input.Threshold !== undefined) {
-      throw invalidParameterCombination("The parameters Threshold and ThresholdMetricId are mutually exclusive and you have specified both.");
-    }
     if (!input.Metrics?.some((m) => m.Id === input.ThresholdMetricId)) {
       throw validationError(`ThresholdMetricId ${input.ThresholdMetricId} does not refer to a query of Metrics.`);
     }
@@ -157,7 +160,9 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
     }
     if (ids.has(id)) throw validationError(`The value ${id} for parameter ${path}.Id is used more than once.`);
     ids.add(id);
-    if (q.ReturnData !== false) returning++;
+    // An anomaly alarm's band (ThresholdMetricId) returns data beside the watched query, as in AWS's own
+    // example (knowledge-center/cloudwatch-set-anomaly-detection-alarm: the band leaves ReturnData out).
+    if (q.ReturnData !== false && id !== input.ThresholdMetricId) returning++;
     if (q.MetricStat && q.Expression !== undefined) {
       throw invalidParameterCombination(`The parameters ${path}.MetricStat and ${path}.Expression are mutually exclusive and you have specified both.`);
     }

@@ -19,6 +19,7 @@ import type {
 } from "@aws-sdk/client-cloudwatch";
 import type { KV } from "nats";
 import { arn } from "../arn.js";
+import { decodeAfterToken, encodeAfterToken } from "../after-token.js";
 import { cloudwatchError, invalidNextToken } from "../errors.js";
 import { deleteRecord, fromKeyToken, getRecord, keyToken, modifyRecord, putRecord, recordKey } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
@@ -99,16 +100,7 @@ const view = (r: InsightRuleRecord): InsightRule => ({
   ApplyOnTransformedLogs: r.applyOnTransformedLogs,
 });
 
-const encodeToken = (after: string) => Buffer.from(JSON.stringify({ v: 1, after }), "utf8").toString("base64url");
-function decodeToken(token: string): string {
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (t && t.v === 1 && typeof t.after === "string" && encodeToken(t.after) === token) return t.after;
-  } catch {
-    // answered below
-  }
-  throw invalidNextToken("The value for parameter NextToken is not valid.");
-}
+const decodeToken = (token: string) => decodeAfterToken(token, () => invalidNextToken("The value for parameter NextToken is not valid."));
 
 export async function describeInsightRules(account: string, region: string, input: DescribeInsightRulesInput): Promise<DescribeInsightRulesOutput> {
   const after = input.NextToken ? decodeToken(input.NextToken) : undefined;
@@ -118,7 +110,7 @@ export async function describeInsightRules(account: string, region: string, inpu
   const kv = await rulesBucket();
   const records = await Promise.all(page.map((n) => getRecord<InsightRuleRecord>(kv, ruleKey(account, region, n))));
   const out: DescribeInsightRulesOutput = { InsightRules: records.flatMap((r) => (r ? [view(r.value)] : [])) };
-  if (names.length > page.length) out.NextToken = encodeToken(page[page.length - 1]);
+  if (names.length > page.length) out.NextToken = encodeAfterToken(page[page.length - 1]);
   return out;
 }
 

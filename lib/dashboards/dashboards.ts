@@ -22,6 +22,7 @@ import type {
   Tag,
 } from "@aws-sdk/client-cloudwatch";
 import { arn } from "../arn.js";
+import { decodeAfterToken, encodeAfterToken } from "../after-token.js";
 import type { KV } from "nats";
 import { ServiceError, cloudwatchError, invalidParameterValue, missingParameter } from "../errors.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
@@ -118,20 +119,7 @@ export async function getDashboard(accountId: string, region: string, input: Get
   return { DashboardArn: dashboardArn(accountId, region, name), DashboardBody: rec.value.body, DashboardName: name };
 }
 
-/** The token is opaque to clients: the name the next page starts after. */
-function encodeToken(after: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after }), "utf8").toString("base64url");
-}
-
-function decodeToken(token: string): string {
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (t && t.v === 1 && typeof t.after === "string" && encodeToken(t.after) === token) return t.after;
-  } catch {
-    // fall through
-  }
-  throw invalidParameterValue("The value for parameter NextToken is not valid.");
-}
+const decodeToken = (token: string) => decodeAfterToken(token, () => invalidParameterValue("The value for parameter NextToken is not valid."));
 
 /** Names of the account's dashboards (keys only), sorted as ListDashboards returns them. */
 export async function listDashboardNames(accountId: string): Promise<string[]> {
@@ -165,7 +153,7 @@ export async function listDashboards(accountId: string, region: string, input: L
     });
   });
   const out: ListDashboardsOutput = { DashboardEntries: entries };
-  if (names.length > page.length) out.NextToken = encodeToken(page[page.length - 1]);
+  if (names.length > page.length) out.NextToken = encodeAfterToken(page[page.length - 1]);
   return out;
 }
 

@@ -111,7 +111,9 @@ export function encodeError(
     return { statusCode: status, headers, body: Buffer.from(encodeQueryError(service, error, error.code, requestId, model?.schema)) };
   }
   const type = QUERY_COMPATIBLE_TYPES[error.code] ?? (model ? (service!.queryCompatible ? `${service!.namespace}#${model.shape}` : model.shape) : error.code);
-  const payload = { __type: type, message: error.message, ...error.fields };
+  // AWS leaves out an empty message (SetAlarmState's ResourceNotFound: localstack's AWS-recorded
+  // test_exception_serializing_with_no_shape_in_spec has only __type).
+  const payload = { __type: type, ...(error.message ? { message: error.message } : {}), ...error.fields };
   if (protocol === "json") return { statusCode: status, headers, body: Buffer.from(JSON.stringify(payload)) };
   const bytes = encodeCborValue(payload);
   return { statusCode: status, headers, body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };

@@ -163,7 +163,7 @@ export function encodeQueryError(
   }
   return (
     `<ErrorResponse xmlns="${ns}"><Error><Type>${error.faultType}</Type>` +
-    `<Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message>${extra}</Error>` +
+    `<Code>${escapeXml(code)}</Code>${error.message ? `<Message>${escapeXml(error.message)}</Message>` : ""}${extra}</Error>` +
     `<RequestId>${requestId}</RequestId></ErrorResponse>`
   );
 }

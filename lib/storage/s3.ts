@@ -8,6 +8,7 @@ import {
   CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsCommand,
   PutObjectCommand, S3Client,
 } from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
 import { getConfig } from "../config/config.js";
 
 const SHARED = Symbol.for("hive.cloudwatch.s3");
@@ -88,6 +89,47 @@ export async function getObjectRange(bucket: string, key: string, start: number,
     if ((e as Error).name === "NoSuchKey") return undefined;
     throw e;
   }
+}
+
+/**
+ * getObjectRange into `into` (end - start bytes long), the body copied there
+ * as it arrives: no Buffer of its own and no second copy, as
+ * transformToByteArray makes. False when there is no such key; throws when
+ * the body is shorter than the range.
+ */
+export async function getObjectRangeInto(bucket: string, key: string, start: number, end: number, into: Uint8Array): Promise<boolean> {
+  await ensureBucket(bucket);
+  const length = end - start;
+  if (into.length !== length) throw new RangeError(`getObjectRangeInto: ${into.length} bytes to fill for a range of ${length}`);
+  let res;
+  try {
+    res = await getS3().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+  } catch (e) {
+    if ((e as Error).name === "NoSuchKey") return false;
+    throw e;
+  }
+  // A server that ignores Range sends the whole object: the range is cut from it as it goes by.
+  const skip = res.ContentRange || res.ContentLength === length ? 0 : start;
+  let at = 0;
+  const take = (chunk: Uint8Array) => {
+    const from = Math.max(0, skip - at);
+    const to = Math.min(chunk.length, skip + length - at);
+    if (to > from) into.set(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to), at + from - skip);
+    at += chunk.length;
+  };
+  const body = res.Body as unknown as Readable | AsyncIterable<Uint8Array>;
+  // Node's body (an IncomingMessage) by its events: its async iterator costs a promise and a tick per socket read.
+  if (body instanceof Readable) {
+    await new Promise<void>((resolve, reject) => {
+      body.on("data", take);
+      body.once("end", resolve);
+      body.once("error", reject);
+      // Closed before its end (a reset socket): the length check below fails it, never a hang.
+      body.once("close", resolve);
+    });
+  } else for await (const chunk of body) take(chunk);
+  if (at < skip + length) throw new Error(`GetObject ${key}: ${at} bytes for a range ending at ${skip + length}`);
+  return true;
 }
 
 /**

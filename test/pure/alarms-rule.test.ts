@@ -48,18 +48,25 @@ describe("AlarmRule evaluation", () => {
   });
 });
 
-describe("AlarmRule errors are InvalidParameterValue naming what is wrong", () => {
+// AWS's ValidationError for a rule it cannot parse, as the Java SDK printed it through CloudFormation:
+// "Error in AlarmRule [Unsupported token ')' at char 1]" for "()" (aws/aws-cdk issue #34662) and
+// "Error in AlarmRule [Unsupported token 'Oldest' at char 67, must be: ')']" for an unquoted name with
+// spaces (aws/aws-cdk issue #13953). The other rows follow that form.
+const ARN = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:";
+describe("AlarmRule errors are AWS's ValidationError naming the token and where it is", () => {
   it.each([
-    ["", "the rule is empty"],
-    ["ALARM a", 'expected "(" after ALARM'],
-    ["ALARM()", "expected an alarm name after ALARM("],
-    ["ALARM(a", 'expected ")" after the alarm name a'],
-    ["ALARM(a) AND", "unexpected end of rule"],
-    ["ALARM(a) OK(o)", "unexpected OK"],
-    ["(ALARM(a)", 'expected ")" but found end of rule'],
-    ['ALARM("a)', "unterminated quoted alarm name"],
-    ["alarm(a)", "unexpected alarm"],
-    ["ALARM(a) XOR ALARM(o)", "unexpected XOR"],
+    ["()", "Unsupported token ')' at char 1"],
+    [`(ALARM(${ARN}SampleQueue Oldest Age Alarm) OR ALARM(${ARN}SampleQueue Visible Messages Alarm))`, "Unsupported token 'Oldest' at char 67, must be: ')'"],
+    ["", "Unexpected end of rule"],
+    ["ALARM a", "Unsupported token 'a' at char 6, must be: '('"],
+    ["ALARM()", "Unsupported token ')' at char 6"],
+    ["ALARM(a", "Unexpected end of rule, must be: ')'"],
+    ["ALARM(a) AND", "Unexpected end of rule"],
+    ["ALARM(a) OK(o)", "Unsupported token 'OK' at char 9"],
+    ["(ALARM(a)", "Unexpected end of rule, must be: ')'"],
+    ['ALARM("a)', "Unterminated quoted alarm name at char 6"],
+    ["alarm(a)", "Unsupported token 'alarm' at char 0"],
+    ["ALARM(a) XOR ALARM(o)", "Unsupported token 'XOR' at char 9"],
   ])("%j", (rule, detail) => {
     let error: any;
     try {
@@ -67,8 +74,9 @@ describe("AlarmRule errors are InvalidParameterValue naming what is wrong", () =
     } catch (e) {
       error = e;
     }
-    expect(error?.code).toBe("InvalidParameterValue");
-    expect(error?.message).toContain(detail);
+    expect(error?.code).toBe("ValidationError");
+    expect(error?.status).toBe(400);
+    expect(error?.message).toBe(`Error in AlarmRule [${detail}]`);
   });
 
   it(`refuses nesting deeper than ${MAX_RULE_DEPTH} levels instead of overflowing the stack`, () => {

@@ -326,6 +326,8 @@ describe("actions on NATS", () => {
       Trigger: { MetricName: "N1", Namespace: NS, StatisticType: "Statistic", Statistic: "SUM", Unit: null, Dimensions: [{ value: "a", name: "Host" }], Period: 60, EvaluationPeriods: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", Threshold: 1, TreatMissingData: "", EvaluateLowSampleCountPercentile: "" },
     });
     expect(msg.NewStateReason).toMatch(/^Threshold Crossed: 1 datapoint \[3\.0 \(/);
+    // localstack's AWS-recorded test_put_metric_alarm (alarm-triggered-sqs-msg, 2026-02-26).
+    expect(msg.ActionExecutedAfterMuteWindow).toBe(false);
     expect(env.Message).toContain('"Threshold":1.0');
     // Persisted: the stream holds it.
     const jsm = await nc.jetstreamManager();

@@ -207,7 +207,7 @@ async function readMathBatch(account: string, alarms: AlarmRecord[], now: number
   );
   const byId = new Map((result.MetricDataResults ?? []).map((r) => [r.Id, r]));
   return alarms.map((a, k) => {
-    const returned = a.metric!.metrics!.find((q) => q.ReturnData !== false)!;
+    const returned = a.metric!.metrics!.find((q) => q.ReturnData !== false && q.Id !== a.metric!.thresholdMetricId)!;
     const series = byId.get(prefix(k, returned.Id!));
     const values = new Map<number, number>();
     series?.Timestamps?.forEach((t, i) => values.set(t.getTime(), series.Values![i]));

@@ -3,7 +3,7 @@
  * INSUFFICIENT_DATA, TRUE, FALSE, AND, OR, NOT, parentheses, and alarm names
  * or ARNs, quoted ("my alarm") or bare (my-alarm), as AWS's examples write them.
  */
-import { invalidParameterValue } from "../../errors.js";
+import { validationError } from "../../errors.js";
 
 export type Token =
   | { kind: "keyword"; value: "ALARM" | "OK" | "INSUFFICIENT_DATA" | "TRUE" | "FALSE" | "AND" | "OR" | "NOT"; at: number }
@@ -13,7 +13,12 @@ export type Token =
 
 const KEYWORDS = new Set(["ALARM", "OK", "INSUFFICIENT_DATA", "TRUE", "FALSE", "AND", "OR", "NOT"]);
 
-export const ruleError = (detail: string) => invalidParameterValue(`Error in alarm rule: ${detail}`);
+/**
+ * AWS's ValidationError for a rule it cannot parse, e.g. "Error in AlarmRule [Unsupported token ')' at char 1]"
+ * and "Error in AlarmRule [Unsupported token 'Oldest' at char 67, must be: ')']" (aws/aws-cdk issues #34662
+ * and #13953 quote both); chars count from 0.
+ */
+export const ruleError = (detail: string) => validationError(`Error in AlarmRule [${detail}]`);
 
 export function lex(rule: string): Token[] {
   const out: Token[] = [];
@@ -27,7 +32,7 @@ export function lex(rule: string): Token[] {
       i++;
     } else if (c === '"') {
       const end = rule.indexOf('"', i + 1);
-      if (end < 0) throw ruleError(`unterminated quoted alarm name at position ${i + 1}.`);
+      if (end < 0) throw ruleError(`Unterminated quoted alarm name at char ${i}`);
       out.push({ kind: "name", value: rule.slice(i + 1, end), at: i });
       i = end + 1;
     } else {

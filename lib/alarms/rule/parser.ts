@@ -24,7 +24,12 @@ export function parseRule(text: string): Rule {
   let pos = 0;
   const peek = (): Token | undefined => tokens[pos];
   const isKeyword = (t: Token | undefined, v: string) => t?.kind === "keyword" && t.value === v;
-  const describe = (t: Token | undefined) => (t ? (t.kind === "keyword" || t.kind === "name" ? t.value : t.kind) : "end of rule");
+  /** AWS's words for a token out of place, or for a rule that stops short; `expected` names the one token that fits. */
+  const unsupported = (t: Token | undefined, expected?: string) => {
+    const must = expected ? `, must be: '${expected}'` : "";
+    if (!t) return ruleError(`Unexpected end of rule${must}`);
+    return ruleError(`Unsupported token '${t.kind === "keyword" || t.kind === "name" ? t.value : t.kind}' at char ${t.at}${must}`);
+  };
 
   const parseOr = (depth: number): Rule => {
     const operands = [parseAnd(depth)];
@@ -43,7 +48,7 @@ export function parseRule(text: string): Rule {
     return operands.length === 1 ? operands[0] : { kind: "and", operands };
   };
   const parseNot = (depth: number): Rule => {
-    if (depth > MAX_RULE_DEPTH) throw ruleError(`the rule is nested more than ${MAX_RULE_DEPTH} levels deep.`);
+    if (depth > MAX_RULE_DEPTH) throw ruleError(`The rule is nested more than ${MAX_RULE_DEPTH} levels deep`);
     if (isKeyword(peek(), "NOT")) {
       pos++;
       return { kind: "not", operand: parseNot(depth + 1) };
@@ -52,11 +57,11 @@ export function parseRule(text: string): Rule {
   };
   const parsePrimary = (depth: number): Rule => {
     const t = peek();
-    if (!t) throw ruleError("unexpected end of rule.");
+    if (!t) throw unsupported(t);
     if (t.kind === "(") {
       pos++;
       const inner = parseOr(depth + 1);
-      if (peek()?.kind !== ")") throw ruleError(`expected ")" but found ${describe(peek())}.`);
+      if (peek()?.kind !== ")") throw unsupported(peek(), ")");
       pos++;
       return inner;
     }
@@ -66,21 +71,21 @@ export function parseRule(text: string): Rule {
     }
     if (t.kind === "keyword" && (t.value === "ALARM" || t.value === "OK" || t.value === "INSUFFICIENT_DATA")) {
       pos++;
-      if (peek()?.kind !== "(") throw ruleError(`expected "(" after ${t.value}.`);
+      if (peek()?.kind !== "(") throw unsupported(peek(), "(");
       pos++;
       const name = peek();
-      if (name?.kind !== "name" || name.value === "") throw ruleError(`expected an alarm name after ${t.value}(.`);
+      if (name?.kind !== "name" || name.value === "") throw unsupported(name);
       pos++;
-      if (peek()?.kind !== ")") throw ruleError(`expected ")" after the alarm name ${name.value}.`);
+      if (peek()?.kind !== ")") throw unsupported(peek(), ")");
       pos++;
       return { kind: "state", state: t.value, alarm: name.value };
     }
-    throw ruleError(`unexpected ${describe(t)}.`);
+    throw unsupported(t);
   };
 
-  if (tokens.length === 0) throw ruleError("the rule is empty.");
+  if (tokens.length === 0) throw unsupported(undefined);
   const rule = parseOr(0);
-  if (pos < tokens.length) throw ruleError(`unexpected ${describe(tokens[pos])}.`);
+  if (pos < tokens.length) throw unsupported(tokens[pos]);
   return rule;
 }
 

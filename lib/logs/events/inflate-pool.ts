@@ -92,13 +92,30 @@ export interface SharedText {
   release(): void;
 }
 
+/** Whether gzip members of `inputBytes` whose text is `rawBytes` long go through a slot. */
+export const fitsSlot = (inputBytes: number, rawBytes: number) => rawBytes <= SLOT_BYTES && inputBytes <= SLOT_BYTES;
+
 /**
  * Inflates gzip members whose text is `rawBytes` long into a slot, waiting
  * for one to be free; undefined when they do not fit one (the caller
  * inflates them the plain way). Throws a ServiceError on garbage.
  */
 export async function inflateShared(members: Uint8Array, rawBytes: number): Promise<SharedText | undefined> {
-  if (rawBytes > SLOT_BYTES || members.length > SLOT_BYTES) return undefined;
+  if (!fitsSlot(members.length, rawBytes)) return undefined;
+  return inflateFilled(members.length, rawBytes, async (into) => {
+    into.set(members);
+    return true;
+  });
+}
+
+/**
+ * inflateShared for members `fill` writes into the slot itself (an S3 body
+ * read straight into it: no Buffer of its own, no copy); `fill` answers false
+ * when there are none (the object is gone), and so does this, undefined.
+ * The members must fit a slot (fitsSlot).
+ */
+export async function inflateFilled(inputBytes: number, rawBytes: number, fill: (into: Uint8Array) => Promise<boolean>): Promise<SharedText | undefined> {
+  if (!fitsSlot(inputBytes, rawBytes)) throw internalFailure("gzip members larger than an inflate slot");
   const pool = (holder.pool ??= startPool());
   while (pool.free.length === 0 && !pool.failure) await new Promise<void>((wake) => pool.slotWaiters.push(wake));
   if (pool.failure) throw pool.failure;
@@ -112,7 +129,11 @@ export async function inflateShared(members: Uint8Array, rawBytes: number): Prom
   };
   try {
     const base = slot * SLOT_BYTES;
-    new Uint8Array(pool.memory, base + SLOT_BYTES - members.length, members.length).set(members);
+    if (!(await fill(new Uint8Array(pool.memory, base + SLOT_BYTES - inputBytes, inputBytes)))) {
+      release();
+      return undefined;
+    }
+    if (pool.failure) throw pool.failure;
     const id = pool.nextId++;
     const entry = pool.workers.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     // Referenced while it has work: an awaited inflate keeps the process alive, an idle worker does not.
@@ -120,7 +141,7 @@ export async function inflateShared(members: Uint8Array, rawBytes: number): Prom
     const length = await new Promise<number>((resolve, reject) => {
       if (pool.failure) return reject(pool.failure);
       pool.pending.set(id, { resolve, reject });
-      entry.worker.postMessage({ id, slot, inputBytes: members.length, expected: rawBytes });
+      entry.worker.postMessage({ id, slot, inputBytes, expected: rawBytes });
     });
     return { text: Buffer.from(pool.memory, base, length), release };
   } catch (e) {

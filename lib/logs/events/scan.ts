@@ -17,7 +17,7 @@ import { getConfig } from "../../config/config.js";
 import { scanRecords } from "../../storage/kv.js";
 import { kvValues } from "../../storage/kv-values.js";
 import { BUCKETS } from "../../storage/nats.js";
-import { getObjectRange } from "../../storage/s3.js";
+import { getObjectRange, getObjectRangeInto } from "../../storage/s3.js";
 import { internalFailure } from "../../errors.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { requireLogGroup } from "../groups.js";
@@ -25,13 +25,13 @@ import { logStreamsFilter } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { decodeLogBatch, decodeLogBatchHeader } from "./batch-codec.js";
 import { decodeBlock, inflateBlock, type BlockCheck, type ChunkEvent } from "./chunk-codec.js";
-import { inflateShared } from "./inflate-pool.js";
+import { fitsSlot, inflateFilled, inflateShared } from "./inflate-pool.js";
 import type { BytesCheck } from "../patterns/compiler.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
 import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
 import { getNats, directGet } from "../../storage/nats.js";
-import { decodeTokenFilter, mayContain, type EncodedTokenFilter } from "./token-filter.js";
+import { mayContainEncoded, type EncodedTokenFilter } from "./token-filter.js";
 import { COMPACTOR_SHARDS } from "./compactor.js";
 
 export interface StoredLogEvent {
@@ -375,8 +375,7 @@ export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTi
   /** `plain`: no message the filter covers holds `\u` (its block's unicodeEscapes is false), so plainTokens count too. */
   const passes = (f: EncodedTokenFilter | undefined, plain = false) => {
     if (!f || (tokens.length === 0 && (!plain || plainTokens.length === 0))) return true;
-    const filter = decodeTokenFilter(f);
-    return tokens.every((t) => mayContain(filter, t)) && (!plain || plainTokens.every((t) => mayContain(filter, t)));
+    return tokens.every((t) => mayContainEncoded(f, t)) && (!plain || plainTokens.every((t) => mayContainEncoded(f, t)));
   };
   if (opts.startTime !== undefined && entry.maxTimestamp < opts.startTime) return [];
   if (opts.endTime !== undefined && entry.minTimestamp >= opts.endTime) return [];
@@ -431,7 +430,8 @@ function summarized(block: ChunkEntry["blocks"][number], opts: ScanOptions, need
 
 /**
  * Reads a chunk's chosen blocks, in order: one ranged GET per run of adjacent
- * blocks, each block inflated on the thread pool; a summarized block is not read.
+ * blocks, inflated by the inflate pool (a run that fits a slot is read from S3
+ * straight into it); a summarized block is not read.
  */
 async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (readonly Buffer[])[], check?: BlockCheck): Promise<Block[]> {
   const { entry, blocks } = read;
@@ -454,19 +454,52 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (
       runs.push([b]);
     }
   }
+  const inside = (block: ChunkEntry["blocks"][number]) =>
+    block.lastTimestamp !== undefined && block.firstTimestamp >= (opts.startTime ?? -Infinity) && block.lastTimestamp < (opts.endTime ?? Infinity);
+  const wholeOf = (block: ChunkEntry["blocks"][number]) =>
+    inside(block) && block.count !== undefined && block.messageBytes !== undefined ? { count: block.count, messageBytes: block.messageBytes } : undefined;
+  /** The text of adjacent blocks, `rawBytes` long, whose first is `piece[0]`, as decoded blocks. */
+  const decodePiece = (text: Buffer, piece: number[], rawBytes: number, shared: boolean) => {
+    // zlib stops quietly at bytes that do not start a gzip member: the index's length catches a damaged one.
+    if (text.length !== rawBytes) throw internalFailure("corrupt log chunk: block text length differs from the index");
+    // Each block decoded on its own (its text's length is in the index): one whose events all lack a needle or fail the
+    // check is then counted from its index figures unparsed, whatever the blocks inflated with it hold.
+    let at = 0;
+    return piece.map((b) => {
+      const block = entry.blocks[b];
+      const d = decodeBlock(text.subarray(at, at + block.rawBytes!), b === 0, opts, needles, wholeOf(block), check);
+      if (shared) d.compact(true);
+      at += block.rawBytes!;
+      return d;
+    });
+  };
+  const rawOf = (piece: number[]) => {
+    let rawBytes: number | undefined = 0;
+    for (const b of piece) rawBytes = rawBytes === undefined || entry.blocks[b].rawBytes === undefined ? undefined : rawBytes + entry.blocks[b].rawBytes;
+    return rawBytes;
+  };
   const decoded = await Promise.all(
     runs.map(async (run) => {
       const base = entry.blocks[run[0]].offset;
-      const body = await getObjectRange(getConfig().logs.bucket, entry.key, base, end(run[run.length - 1]));
-      // Deleted by retention while the scan ran: its events have expired.
+      const runEnd = end(run[run.length - 1]);
+      const runRaw = rawOf(run);
+      if (runEnd < base) throw internalFailure("corrupt log chunk: bad block offsets");
+      // A run that fits a slot (a whole chunk of ~1 MB of text, most often) is read from S3 straight into it and inflated there.
+      if (runRaw !== undefined && fitsSlot(runEnd - base, runRaw)) {
+        const shared = await inflateFilled(runEnd - base, runRaw, (into) => getObjectRangeInto(getConfig().logs.bucket, entry.key, base, runEnd, into));
+        // Deleted by retention while the scan ran: its events have expired.
+        if (!shared) return [];
+        try {
+          return decodePiece(shared.text, run, runRaw, true);
+        } finally {
+          shared.release();
+        }
+      }
+      const body = await getObjectRange(getConfig().logs.bucket, entry.key, base, runEnd);
       if (!body) return [];
       // Adjacent blocks inflate as one gzip stream (fewer hand-offs to the thread pool), a few pieces per run so both cores work.
       const pieces: number[][] = [];
       for (let i = 0; i < run.length; i += BLOCKS_PER_INFLATE) pieces.push(run.slice(i, i + BLOCKS_PER_INFLATE));
-      const inside = (block: ChunkEntry["blocks"][number]) =>
-        block.lastTimestamp !== undefined && block.firstTimestamp >= (opts.startTime ?? -Infinity) && block.lastTimestamp < (opts.endTime ?? Infinity);
-      const wholeOf = (block: ChunkEntry["blocks"][number]) =>
-        inside(block) && block.count !== undefined && block.messageBytes !== undefined ? { count: block.count, messageBytes: block.messageBytes } : undefined;
       const decodedPieces = await Promise.all(
         pieces.map(async (piece) => {
           const first = piece[0];
@@ -474,25 +507,12 @@ async function loadChunk(read: ChunkRead, opts: ScanOptions, needles: readonly (
           const from = entry.blocks[first].offset - base;
           const to = end(last) - base;
           if (from < 0 || from > to || to > body.length) throw internalFailure("corrupt log chunk: bad block offsets");
-          let rawBytes: number | undefined = 0;
-          for (const b of piece) rawBytes = rawBytes === undefined || entry.blocks[b].rawBytes === undefined ? undefined : rawBytes + entry.blocks[b].rawBytes;
+          const rawBytes = rawOf(piece);
           if (rawBytes === undefined) return [decodeBlock(await inflateBlock(body.subarray(from, to)), first === 0, opts, needles, undefined, check)];
           // Inflated into a reused slot when it fits one (inflate-pool.ts); the blocks then copy out what they keep.
           const shared = await inflateShared(body.subarray(from, to), rawBytes);
           try {
-            const text = shared?.text ?? (await inflateBlock(body.subarray(from, to), rawBytes));
-            // zlib stops quietly at bytes that do not start a gzip member: the index's length catches a damaged one.
-            if (text.length !== rawBytes) throw internalFailure("corrupt log chunk: block text length differs from the index");
-            // Each block decoded on its own (its text's length is in the index): one whose events all lack a needle or fail the
-            // check is then counted from its index figures unparsed, whatever the blocks inflated with it hold.
-            let at = 0;
-            return piece.map((b) => {
-              const block = entry.blocks[b];
-              const d = decodeBlock(text.subarray(at, at + block.rawBytes!), b === 0, opts, needles, wholeOf(block), check);
-              if (shared) d.compact(true);
-              at += block.rawBytes!;
-              return d;
-            });
+            return decodePiece(shared?.text ?? (await inflateBlock(body.subarray(from, to), rawBytes)), piece, rawBytes, shared !== undefined);
           } finally {
             shared?.release();
           }

@@ -110,4 +110,31 @@ export function mayContain(f: TokenFilter, token: string): boolean {
 
 export const encodeTokenFilter = (f: TokenFilter): EncodedTokenFilter => ({ m: f.m, k: f.k, bits: Buffer.from(f.bits).toString("base64") });
 
+/** Base64's alphabet as 6-bit values by char code (-1: not in it). */
+const BASE64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+
+/**
+ * mayContain on the filter as stored, its bits read from the base64 text
+ * where they lie: a scan tests a few tokens against every block's filter,
+ * and decoding each (8 KB) cost more than the tests (README, "Reading the
+ * log store fast"). Text that is not the canonical encoding is decoded.
+ */
+export function mayContainEncoded(f: EncodedTokenFilter, token: string): boolean {
+  const bytes = f.m / 8;
+  if (!Number.isInteger(bytes) || f.bits.length !== 4 * Math.ceil(bytes / 3)) return mayContain(decodeTokenFilter(f), token);
+  const [h1, h2] = hashes(token);
+  for (let i = 0; i < f.k; i++) {
+    const at = ((h1 + Math.imul(i, h2)) >>> 0) % f.m;
+    const j = at >> 3;
+    // Byte j is byte j % 3 of its 3-byte group (4 chars); its bit (at & 7) is bit p of the group's 24, counted from the low end.
+    const p = (2 - (j % 3)) * 8 + (at & 7);
+    const c = f.bits.charCodeAt(4 * ((j / 3) | 0) + 3 - ((p / 6) | 0));
+    const v = c < 128 ? BASE64[c] : -1;
+    if (v < 0) return mayContain(decodeTokenFilter(f), token);
+    if ((v & (1 << p % 6)) === 0) return false;
+  }
+  return true;
+}
+
 export const decodeTokenFilter = (f: EncodedTokenFilter): TokenFilter => ({ m: f.m, k: f.k, bits: Buffer.from(f.bits, "base64") });
