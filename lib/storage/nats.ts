@@ -36,6 +36,7 @@ export const BUCKETS = {
   alarmLeases: "cw-alarm-leases",
   metricStreams: "cw-metric-streams",
   metricStreamCheckpoints: "cw-metric-stream-checkpoints",
+  anomalyDetectors: "cw-anomaly-detectors",
   insightRules: "cw-insight-rules",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
