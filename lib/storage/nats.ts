@@ -34,6 +34,8 @@ export const BUCKETS = {
   alarms: "cw-alarms",
   alarmHistory: "cw-alarm-history",
   alarmLeases: "cw-alarm-leases",
+  metricStreams: "cw-metric-streams",
+  metricStreamCheckpoints: "cw-metric-stream-checkpoints",
   anomalyDetectors: "cw-anomaly-detectors",
   insightRules: "cw-insight-rules",
 } as const;
