@@ -2,8 +2,9 @@
  * TagResource, UntagResource and ListTagsForResource for CloudWatch's taggable
  * resources here: metric and composite alarms
  * (`arn:aws:cloudwatch:{region}:{account}:alarm:{name}`), dashboards
- * (`arn:aws:cloudwatch::{account}:dashboard/{name}`) and Contributor Insights
- * rules (`arn:aws:cloudwatch:{region}:{account}:insight-rule/{name}`). An ARN of another
+ * (`arn:aws:cloudwatch::{account}:dashboard/{name}`), Contributor Insights
+ * rules (`arn:aws:cloudwatch:{region}:{account}:insight-rule/{name}`) and metric
+ * streams (`arn:aws:cloudwatch:{region}:{account}:metric-stream/{name}`). An ARN of another
  * account or region is not found, as an ARN naming nothing is: one tenant
  * cannot learn of, or tag, another's resources. Listing the tags of one's own
  * alarm that is gone answers none, as AWS does. At most 50 tags a resource.
@@ -23,8 +24,9 @@ import { nameFromArn } from "./alarm.js";
 import { getAlarm, modifyAlarm } from "./store.js";
 import { getInsightRule, insightRuleArn, modifyInsightRule } from "../contributor-insights/rules.js";
 import { checkTags, TAGS_MAX } from "./validate.js";
+import { getStream, metricStreamArn, storable, streamKey, streamsBucket, type MetricStreamRecord } from "../metric-streams/metric-stream.js";
 
-type Target = { kind: "alarm"; name: string } | { kind: "dashboard"; name: string } | { kind: "insight-rule"; name: string };
+type Target = { kind: "alarm" | "dashboard" | "insight-rule" | "metricStream"; name: string };
 
 const notFound = (arn: string) => cloudwatchError("ResourceNotFoundException", `The specified resource ${arn} does not exist.`);
 
@@ -36,6 +38,8 @@ function targetOf(arn: string, account: string, region: string): Target {
   if (arn.startsWith(dashboard)) return { kind: "dashboard", name: arn.slice(dashboard.length) };
   const rule = insightRuleArn(account, region, "");
   if (arn.startsWith(rule)) return { kind: "insight-rule", name: arn.slice(rule.length) };
+  const stream = metricStreamArn(account, region, "");
+  if (arn.startsWith(stream) && storable(arn.slice(stream.length))) return { kind: "metricStream", name: arn.slice(stream.length) };
   throw notFound(arn);
 }
 
@@ -59,6 +63,11 @@ async function changeTags(account: string, region: string, arn: string, change: 
   }
   if (target.kind === "insight-rule") {
     if (!(await modifyInsightRule(account, region, target.name, (r) => ({ ...r, tags: change(r.tags ?? []) })))) throw notFound(arn);
+    return;
+  }
+  if (target.kind === "metricStream") {
+    const r = await modifyRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, target.name), (s) => ({ ...s, tags: change(s.tags) }));
+    if (!r) throw notFound(arn);
     return;
   }
   const kv = await getBucket(BUCKETS.dashboards);
@@ -95,6 +104,11 @@ export async function listTagsForResource(account: string, region: string, input
     const r = await getInsightRule(account, region, target.name);
     if (!r) throw notFound(input.ResourceARN!);
     return { Tags: r.tags ?? [] };
+  }
+  if (target.kind === "metricStream") {
+    const s = await getStream(account, region, target.name);
+    if (!s) throw notFound(input.ResourceARN!);
+    return { Tags: s.value.tags };
   }
   const d = target.name.length <= 255 ? await getRecord<DashboardRecord>(await getBucket(BUCKETS.dashboards), recordKey(account, target.name)) : undefined;
   if (!d) throw notFound(input.ResourceARN!);

@@ -183,7 +183,10 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
       if (!/^\s*SELECT\s/i.test(text)) parseExpression(text);
     }
   });
-  // "Exactly one element of the metrics list should return data." (AWS's ValidationError for PutMetricAlarm)
+  // "Exactly one element of the metrics list should return data." (AWS's ValidationError for PutMetricAlarm).
+  // An anomaly detection alarm returns two, the metric and its band (ThresholdMetricId): the API reference's
+  // "Anomaly Detection Model Alarm" example, and aws-cdk-monitoring-constructs#426 (CloudFormation refused one).
+  // The band is not counted above.
   if (returning !== 1) throw validationError("Exactly one element of the metrics list should return data.");
   if (metricCount > MATH_METRICS_MAX) {
     throw validationError(`An alarm on a math expression can use at most ${MATH_METRICS_MAX} metrics; this one uses ${metricCount}.`);

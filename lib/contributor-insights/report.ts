@@ -6,6 +6,12 @@
  * or their largest value in one period (`Maximum`), the top
  * MaxContributorCount (default 10) returned with their datapoints; the
  * requested Metrics are computed a period at a time over every contribution.
+ *
+ * As AWS answers (localstack's AWS-recorded snapshot test_insight_rule,
+ * get_insight_rule_report): a Count rule's AggregationStatistic is
+ * `SampleCount`, and MetricDatapoints has one datapoint for every period the
+ * range touches, periods aligned to multiples of Period (13 for an hour at
+ * 300 s from an unaligned start), zeros where nothing contributed.
  */
 import type { GetInsightRuleReportInput, GetInsightRuleReportOutput, InsightRuleMetricDatapoint } from "@aws-sdk/client-cloudwatch";
 import { cloudwatchError, invalidParameterValue, missingParameter } from "../errors.js";
@@ -18,6 +24,7 @@ const METRICS = ["UniqueContributors", "MaxContributorValue", "SampleCount", "Su
 type MetricName = (typeof METRICS)[number];
 /** Distinct contributors a report tracks; past it new ones are not ranked (AWS's report is approximate too). */
 const CONTRIBUTORS_MAX = 10_000;
+const MAX_PERIODS = 100_800;
 
 interface Contributor {
   keys: string[];
@@ -35,10 +42,12 @@ interface PeriodStats {
 
 export async function getInsightRuleReport(account: string, region: string, input: GetInsightRuleReportInput): Promise<GetInsightRuleReportOutput> {
   const name = input.RuleName!;
-  const start = input.StartTime!.getTime();
-  const end = input.EndTime!.getTime();
   const periodMs = input.Period! * 1000;
-  if (end <= start) throw invalidParameterValue("The parameter EndTime must be greater than StartTime.");
+  const end = input.EndTime!.getTime();
+  const start = Math.floor(input.StartTime!.getTime() / periodMs) * periodMs;
+  if (end <= input.StartTime!.getTime()) throw invalidParameterValue("The parameter EndTime must be greater than StartTime.");
+  // A bound on the answer's size, as GetMetricData's 100,800 datapoints a series.
+  if ((end - start) / periodMs > MAX_PERIODS) throw invalidParameterValue(`The report would have more than ${MAX_PERIODS} periods; use a longer Period or a shorter time range.`);
   for (const m of input.Metrics ?? []) {
     if (!(METRICS as readonly string[]).includes(m)) throw invalidParameterValue(`The value ${m} for parameter Metrics is not valid. Valid values are ${METRICS.join(", ")}.`);
   }
@@ -60,7 +69,7 @@ export async function getInsightRuleReport(account: string, region: string, inpu
         const c = contributionOf(rule, e.message);
         if (!c) continue;
         const id = JSON.stringify(c.keys);
-        const bucket = start + Math.floor((e.timestamp - start) / periodMs) * periodMs;
+        const bucket = Math.floor(e.timestamp / periodMs) * periodMs;
         aggregate += c.value;
         if (unique.size < CONTRIBUTORS_MAX) unique.add(id);
         let who = contributors.get(id);
@@ -85,7 +94,7 @@ export async function getInsightRuleReport(account: string, region: string, inpu
   const wanted = new Set<MetricName>((input.Metrics ?? []) as MetricName[]);
   return {
     KeyLabels: rule.keys,
-    AggregationStatistic: rule.aggregateOn,
+    AggregationStatistic: rule.aggregateOn === "Count" ? "SampleCount" : "Sum",
     AggregateValue: aggregate,
     ApproximateUniqueCount: unique.size,
     Contributors: top.map((c) => ({
@@ -93,19 +102,27 @@ export async function getInsightRuleReport(account: string, region: string, inpu
       ApproximateAggregateValue: c.total,
       Datapoints: [...c.byPeriod].sort(([a], [b]) => a - b).map(([t, v]) => ({ Timestamp: new Date(t), ApproximateValue: v })),
     })),
-    MetricDatapoints: wanted.size === 0 ? [] : [...periods].sort(([a], [b]) => a - b).map(([t, p]) => metricDatapoint(t, p, wanted)),
+    MetricDatapoints: wanted.size === 0 ? [] : periodStarts(start, end, periodMs).map((t) => metricDatapoint(t, periods.get(t) ?? EMPTY, wanted)),
   };
+}
+
+const EMPTY: PeriodStats = { contributors: new Map(), count: 0, sum: 0, min: 0, max: 0 };
+
+function periodStarts(start: number, end: number, periodMs: number): number[] {
+  const out: number[] = [];
+  for (let t = start; t < end; t += periodMs) out.push(t);
+  return out;
 }
 
 function metricDatapoint(t: number, p: PeriodStats, wanted: Set<MetricName>): InsightRuleMetricDatapoint {
   const d: InsightRuleMetricDatapoint = { Timestamp: new Date(t) };
   if (wanted.has("UniqueContributors")) d.UniqueContributors = p.contributors.size;
-  if (wanted.has("MaxContributorValue")) d.MaxContributorValue = Math.max(...p.contributors.values());
+  if (wanted.has("MaxContributorValue")) d.MaxContributorValue = p.contributors.size ? Math.max(...p.contributors.values()) : 0;
   if (wanted.has("SampleCount")) d.SampleCount = p.count;
   if (wanted.has("Sum")) d.Sum = p.sum;
   if (wanted.has("Minimum")) d.Minimum = p.min;
   if (wanted.has("Maximum")) d.Maximum = p.max;
-  if (wanted.has("Average")) d.Average = p.sum / p.count;
+  if (wanted.has("Average")) d.Average = p.count ? p.sum / p.count : 0;
   return d;
 }
 

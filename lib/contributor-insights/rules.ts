@@ -35,8 +35,12 @@ export interface InsightRuleRecord {
   tags?: Tag[];
 }
 
-/** The Schema DescribeInsightRules answers for rules users create, spelled as moto's recorded answer has it. */
-export const RULE_SCHEMA = '{"Name" : "CloudWatchLogRule", "Version" : 1}';
+/**
+ * The Schema DescribeInsightRules answers for rules users create: AWS answers
+ * "CloudWatchLogRule/1" (localstack's AWS-recorded snapshot
+ * tests/aws/services/cloudwatch/test_cloudwatch.snapshot.json, test_insight_rule, describe_insight_rule).
+ */
+export const RULE_SCHEMA = "CloudWatchLogRule/1";
 /** CloudWatch service quotas: "Contributor Insights rules: 100 per Region per account". */
 export const RULES_MAX = 100;
 const PAGE_MAX = 500;

@@ -46,7 +46,12 @@ export async function route(event: FrontEvent): Promise<unknown> {
     input,
     prepared: fast?.prepared,
   };
-  return unwrapResult(await invokeFunction(functionId, opEvent));
+  const output = unwrapResult(await invokeFunction(functionId, opEvent));
+  if (op.name === "GetMetricWidgetImage" && (input as { OutputFormat?: string }).OutputFormat === "image/png") {
+    const image = (output as { MetricWidgetImage?: Uint8Array }).MetricWidgetImage!;
+    wire.rawAnswer = { contentType: "image/png", body: Buffer.from(image.buffer, image.byteOffset, image.byteLength) };
+  }
+  return output;
 }
 
 /**

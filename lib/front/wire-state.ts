@@ -20,6 +20,11 @@ export interface WireState {
   answerAs: { protocol: WireProtocol; service?: ServiceModel };
   identified?: Identified;
   caller?: Caller;
+  /**
+   * An answer that is a bare body rather than the encoded output: GetMetricWidgetImage
+   * with OutputFormat image/png answers the PNG itself (API reference, OutputFormat).
+   */
+  rawAnswer?: { contentType: string; body: Buffer };
 }
 
 export type FrontEvent = APIGatewayProxyEventV2 & { wire: WireState };

@@ -70,7 +70,6 @@ export function parseLogsArn(arn: string): LogsArn | undefined {
 export function logGroupNameFromResourceArn(arn: string, accountId: string, region: string): string {
   const parsed = parseLogsArn(arn);
   if (!parsed || parsed.resourceType !== "log-group") {
-    if (parsed?.resourceType === "destination") throw logGroupNotFound(); // destinations: not kept by this service yet
     throw validationException("Invalid resourceArn");
   }
   const name = parsed.resource;

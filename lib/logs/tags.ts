@@ -2,7 +2,8 @@
  * Tags of log groups, by name (TagLogGroup, UntagLogGroup, ListTagsLogGroup;
  * deprecated by AWS but still used) and by ARN (TagResource, UntagResource,
  * ListTagsForResource). Both kinds read and write the same map on the
- * group's record, changed atomically.
+ * group's record, changed atomically. ARNs of lookup tables and destinations
+ * reach those resources' own tags.
  */
 import type {
   ListTagsForResourceRequest,
@@ -18,6 +19,7 @@ import { invalidParameter, tooManyTags } from "./errors.js";
 import { modifyLogGroup, requireLogGroup, type LogGroupRecord } from "./group-records.js";
 import { logGroupNameFromResourceArn, MAX_TAGS } from "./names.js";
 import { changeLookupTableTags, isLookupTableArn, lookupTableTags } from "./lookup-tables/table-store.js";
+import { changeDestinationTags, destinationTags, isDestinationArn } from "./subscriptions/destinations.js";
 
 /** Merges `tags` in; `onTooMany` is the error when the result would exceed 50 tags. */
 function addTags(g: LogGroupRecord, tags: Record<string, string>, onTooMany: () => Error): LogGroupRecord | undefined {
@@ -56,6 +58,7 @@ export async function listTagsLogGroup(accountId: string, _region: string, input
 export async function tagResource(accountId: string, region: string, input: TagResourceRequest): Promise<{}> {
   const arn = input.resourceArn!;
   if (isLookupTableArn(arn)) return changeLookupTableTags(accountId, region, arn, (t) => ({ ...t, ...input.tags })).then(() => ({}));
+  if (isDestinationArn(arn)) return changeDestinationTags(accountId, region, arn, (t) => ({ ...t, ...input.tags })).then(() => ({}));
   const name = logGroupNameFromResourceArn(arn, accountId, region);
   await modifyLogGroup(accountId, name, (g) => addTags(g, input.tags!, () => tooManyTags(arn)));
   return {};
@@ -64,6 +67,8 @@ export async function tagResource(accountId: string, region: string, input: TagR
 export async function untagResource(accountId: string, region: string, input: UntagResourceRequest): Promise<{}> {
   if (isLookupTableArn(input.resourceArn!))
     return changeLookupTableTags(accountId, region, input.resourceArn!, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => !input.tagKeys!.includes(k)))).then(() => ({}));
+  if (isDestinationArn(input.resourceArn!))
+    return changeDestinationTags(accountId, region, input.resourceArn!, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => !input.tagKeys!.includes(k)))).then(() => ({}));
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   await modifyLogGroup(accountId, name, (g) => removeTags(g, input.tagKeys!));
   return {};
@@ -75,6 +80,7 @@ export async function listTagsForResource(
   input: ListTagsForResourceRequest,
 ): Promise<ListTagsForResourceResponse> {
   if (isLookupTableArn(input.resourceArn!)) return { tags: await lookupTableTags(accountId, region, input.resourceArn!) };
+  if (isDestinationArn(input.resourceArn!)) return { tags: await destinationTags(accountId, region, input.resourceArn!) };
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   const g = await requireLogGroup(accountId, name);
   return { tags: { ...g.tags } };

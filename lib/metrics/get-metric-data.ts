@@ -18,6 +18,8 @@ import { runSearch, type SearchMessage } from "./query/search/index.js";
 import { AccountMetrics } from "./read/account-metrics.js";
 import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
+import { anomalyDetectionBand } from "../anomaly-detectors/band.js";
+import { singleIdentity } from "../anomaly-detectors/store.js";
 
 const MAX_QUERIES = 500;
 const MAX_DATAPOINTS = 100_800;
@@ -131,6 +133,16 @@ export async function getMetricData(account: string, region: string, input: GetM
         isExpression: (id) => !byId.get(id)?.MetricStat,
         id: q.Id,
         periodOf: (id) => byId.get(id)?.MetricStat?.Period ?? byId.get(id)?.Period,
+        anomalyDetectionBand: (request) => {
+          const ms = request.id ? byId.get(request.id)?.MetricStat : undefined;
+          return anomalyDetectionBand(request, {
+            account,
+            periodSeconds: period,
+            endTime: end,
+            metric: ms ? singleIdentity(ms.Metric!.Namespace!, ms.Metric!.MetricName!, ms.Metric!.Dimensions, ms.Stat!) : undefined,
+            history: (from) => expressionHistory(account, region, request.expression, byId, parsed, period, from, end, now),
+          });
+        },
       });
       array = Array.isArray(value);
       series = Array.isArray(value) ? value : [value];
@@ -177,6 +189,41 @@ export async function getMetricData(account: string, region: string, input: GetM
   const result: GetMetricDataOutput = { MetricDataResults: out, Messages: messages };
   if (more) result.NextToken = encodeToken(skip + (maxDatapoints - remaining));
   return result;
+}
+
+/**
+ * An expression's values over [from, end) at `period`: a GetMetricData call of
+ * its own, with only the queries the expression needs (an anomaly band's
+ * training history, which is far longer than the query's range).
+ */
+async function expressionHistory(
+  account: string,
+  region: string,
+  expression: string,
+  byId: Map<string, MetricDataQuery>,
+  parsed: Map<string, ParsedExpression>,
+  period: number,
+  from: number,
+  end: number,
+  now: number,
+): Promise<Series | undefined> {
+  const needed = new Set<string>();
+  const visit = (ids: string[]) => {
+    for (const id of ids) {
+      if (needed.has(id) || !byId.has(id)) continue;
+      needed.add(id);
+      const p = parsed.get(id);
+      if (p?.kind === "math") visit(referencedIds(p.expr));
+    }
+  };
+  visit(referencedIds(parseExpression(expression)));
+  let id = "anomaly_history";
+  while (byId.has(id)) id += "_";
+  const queries: MetricDataQuery[] = [...needed].map((n) => ({ ...byId.get(n)!, ReturnData: false }));
+  queries.push({ Id: id, Expression: expression, Period: period, ReturnData: true });
+  const out = await getMetricData(account, region, { MetricDataQueries: queries, StartTime: new Date(from), EndTime: new Date(end), ScanBy: "TimestampAscending" }, now);
+  const r = out.MetricDataResults?.find((x) => x.Id === id);
+  return r ? { label: r.Label ?? id, timestamps: (r.Timestamps ?? []).map((t) => t.getTime()), values: r.Values ?? [] } : undefined;
 }
 
 /**

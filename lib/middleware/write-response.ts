@@ -22,6 +22,12 @@ export function writeResponse(): MiddlewareObj<FrontEvent> {
     after: (request) => {
       const { wire } = request.event;
       const id = wire.identified!;
+      if (wire.rawAnswer) {
+        const { contentType, body } = wire.rawAnswer;
+        const headers = { "content-type": contentType, "x-amzn-requestid": wire.requestId };
+        request.response = { statusCode: 200, headers, body: body.toString("base64"), isBase64Encoded: true };
+        return;
+      }
       request.response = toResult(encodeOutput(id, operationModel(id), request.response, wire.requestId));
     },
     onError: (request) => {

@@ -34,6 +34,9 @@ export const BUCKETS = {
   alarms: "cw-alarms",
   alarmHistory: "cw-alarm-history",
   alarmLeases: "cw-alarm-leases",
+  metricStreams: "cw-metric-streams",
+  metricStreamCheckpoints: "cw-metric-stream-checkpoints",
+  anomalyDetectors: "cw-anomaly-detectors",
   insightRules: "cw-insight-rules",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];

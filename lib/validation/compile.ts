@@ -11,7 +11,7 @@
  * with its path, which is done only for a request already known to fail.
  * Values of the wrong type are the decoders' business and pass here.
  */
-import { RECORDED_ENUM_ORDER } from "./exceptions.js";
+import { RECORDED_ENUM_ORDER, RECORDED_MEMBER_ORDER } from "./exceptions.js";
 import { wholeValueRegex } from "./java-regex.js";
 import type { BotocoreModel, Shape } from "./service-models.js";
 import { javaDouble, javaString, type PathNode, type Violation, type ViolationKind } from "./violation.js";
@@ -131,21 +131,47 @@ function blobScalar(shape: Shape): Scalar | undefined {
 }
 
 /** Entry counts of a list or map, after its members' violations (the order AWS lists them in). */
-function countViolations(shape: Shape, n: number, value: unknown, path: PathNode, out: Violation[]): void {
+function countViolations(shape: Shape, n: number, shown: string, path: PathNode, out: Violation[]): void {
   const of = shape.type === "map" ? "map" : "list";
   if (shape.min !== undefined && n < shape.min) {
-    out.push({ path, kind: "length", bound: "min", limit: shape.min, of, shown: javaString(value), constraint: lengthWords("min", shape.min) });
+    out.push({ path, kind: "length", bound: "min", limit: shape.min, of, shown, constraint: lengthWords("min", shape.min) });
   }
   if (shape.max !== undefined && n > shape.max) {
-    out.push({ path, kind: "length", bound: "max", limit: shape.max, of, shown: javaString(value), constraint: lengthWords("max", shape.max) });
+    out.push({ path, kind: "length", bound: "max", limit: shape.max, of, shown, constraint: lengthWords("max", shape.max) });
   }
+}
+
+export interface CompilerOptions {
+  /**
+   * Echo structures as Lombok's toString does, `Shape(a=1, b=null)` with every
+   * member in model order, as CloudWatch Logs does (recorded by localstack:
+   * test_logs_metric_filters.snapshot.json error-too-many-transformations).
+   */
+  lombokStructures?: boolean;
 }
 
 export class ModelCompiler {
   private readonly checks = new Map<string, Check | null>();
   private readonly scalars = new Map<string, Scalar | undefined>();
 
-  constructor(private readonly model: BotocoreModel) {}
+  constructor(
+    private readonly model: BotocoreModel,
+    private readonly opts: CompilerOptions = {},
+  ) {}
+
+  /** A value as AWS echoes it in a message: Java's String.valueOf, structures per CompilerOptions. */
+  private shown(shapeName: string, value: unknown): string {
+    const shape = this.model.shapes[shapeName];
+    if (value === undefined || value === null) return "null";
+    if (shape.type === "structure" && this.opts.lombokStructures && isObject(value)) {
+      const order = RECORDED_MEMBER_ORDER[shapeName] ?? Object.keys(shape.members ?? {});
+      const members = order.map((m) => `${m}=${this.shown(shape.members![m].shape, value[m])}`);
+      return `${shapeName}(${members.join(", ")})`;
+    }
+    if (shape.type === "list" && Array.isArray(value)) return `[${value.map((v) => this.shown(shape.member!.shape, v)).join(", ")}]`;
+    if ((shape.type === "double" || shape.type === "float") && typeof value === "number") return javaDouble(value);
+    return javaString(value);
+  }
 
   /** The check of a shape, or null when nothing below it is constrained. */
   check(shapeName: string): Check | null {
@@ -266,7 +292,9 @@ export class ModelCompiler {
           }
         }
       }
-      if (out) countViolations(shape, n, value, path!, out);
+      if (out && ((min !== undefined && n < min) || (max !== undefined && n > max))) {
+        countViolations(shape, n, scalar ? javaString(value) : `[${value.map((v) => this.shown(memberName, v)).join(", ")}]`, path!, out);
+      }
       return ok;
     };
   }
@@ -305,7 +333,7 @@ export class ModelCompiler {
           }
         }
       }
-      if (out) countViolations(shape, n, value, path!, out);
+      if (out) countViolations(shape, n, javaString(value), path!, out);
       return ok;
     };
   }

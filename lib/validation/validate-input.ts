@@ -26,7 +26,7 @@ const ENABLED = process.env.HIVE_MODEL_VALIDATION !== "off";
 
 const compilers: Record<ServiceName, ModelCompiler> = {
   cloudwatch: new ModelCompiler(MODELS.cloudwatch),
-  logs: new ModelCompiler(MODELS.logs),
+  logs: new ModelCompiler(MODELS.logs, { lombokStructures: true }),
 };
 const compiled = new Map<string, Check | null>();
 

@@ -29,6 +29,8 @@ export interface Violation {
   shown: string | undefined;
   /** AWS's words after "failed to satisfy constraint: ". */
   constraint: string;
+  /** AWS names the member but does not echo its value (`Value at 'p' failed ...`). */
+  hidden?: boolean;
 }
 
 function steps(path: PathNode): PathNode[] {
@@ -62,6 +64,7 @@ export const topMember = (path: PathNode): string | undefined => steps(path)[0]?
 
 /** `Value 'x' at 'p' failed to satisfy constraint: …` */
 export function describe(v: Violation): string {
+  if (v.hidden) return `Value at '${validationPath(v.path)}' failed to satisfy constraint: ${v.constraint}`;
   const value = v.shown === undefined ? "null" : `'${v.shown}'`;
   return `Value ${value} at '${validationPath(v.path)}' failed to satisfy constraint: ${v.constraint}`;
 }

@@ -8,7 +8,7 @@
  * evaluation periods.
  */
 import { describe, expect, it } from "vitest";
-import { evaluateWindow, evaluationRange, lowSampleCount, type Datapoint } from "../../lib/alarms/evaluate/window.js";
+import { breaches, evaluateWindow, evaluationRange, lowSampleCount, type Datapoint } from "../../lib/alarms/evaluate/window.js";
 import type { StateValue, TreatMissing } from "../../lib/alarms/alarm.js";
 
 const PERIOD = 300_000;
@@ -125,5 +125,36 @@ describe("percentiles with low samples (AWS: fewer than 10/(1-p) samples for p â
     [10, 100, false],
   ])("p%d with %d samples is low: %s", (p, n, low) => {
     expect(lowSampleCount(p, n)).toBe(low);
+  });
+});
+
+describe("the anomaly detection band operators compare each datapoint with the band at its period", () => {
+  const band = { lower: 5, upper: 15 };
+  it.each<[string, number, boolean]>([
+    ["GreaterThanUpperThreshold", 16, true],
+    ["GreaterThanUpperThreshold", 15, false],
+    ["GreaterThanUpperThreshold", 1, false],
+    ["LessThanLowerThreshold", 4, true],
+    ["LessThanLowerThreshold", 5, false],
+    ["LessThanLowerThreshold", 99, false],
+    ["LessThanLowerOrGreaterThanUpperThreshold", 4, true],
+    ["LessThanLowerOrGreaterThanUpperThreshold", 16, true],
+    ["LessThanLowerOrGreaterThanUpperThreshold", 10, false],
+  ])("%s: %d breaches = %s", (op, value, expected) => {
+    expect(breaches(op as any, value, 0, band)).toBe(expected);
+  });
+
+  it("without a band at the period (no model yet) nothing breaches", () => {
+    expect(breaches("LessThanLowerOrGreaterThanUpperThreshold", 1e9, 0, {})).toBe(false);
+  });
+
+  it("an alarm window uses each datapoint's own band", () => {
+    const points: Datapoint[] = [
+      { timestamp: 0, value: 10, lower: 5, upper: 15 },
+      { timestamp: 60_000, value: 10, lower: 0, upper: 8 },
+    ];
+    const r = evaluateWindow({ points, evaluationPeriods: 2, datapointsToAlarm: 1, threshold: 0, comparison: "GreaterThanUpperThreshold", treatMissing: "missing" });
+    expect(r.evaluated.map((p) => p.breaching)).toEqual([false, true]);
+    expect(r.outcome).toEqual({ kind: "crossed", state: "ALARM" });
   });
 });

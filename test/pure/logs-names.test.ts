@@ -219,7 +219,8 @@ describe("ARNs", () => {
     expect(r("arn:aws:logs:us-east-1:123456789012:log-group:/a/b")).toBe("/a/b");
     expect(errorOf(() => r("arn:aws:logs:us-east-1:210987654321:log-group:/a/b")).code).toBe("ResourceNotFoundException");
     expect(answer("DescribeLogStreams", { logGroupIdentifier: "arn:aws:logs:us-east-1:123456789012:log-group:/a/b:*" })!.message).toMatch(
-      /^1 validation error detected: Value 'arn:aws:logs:us-east-1:123456789012:log-group:\/a\/b:\*' at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+      // AWS does not echo the value here (moto's AWS-verified test_arn_formats_log_group_and_stream).
+      /^1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
     );
   });
 });

@@ -62,11 +62,12 @@ describe.each<Protocol>(["json", "cbor", "query"])("rules over %s", (protocol) =
     await cw.send(new PutInsightRuleCommand({ RuleName: name("a"), RuleDefinition: definition }));
     await cw.send(new PutInsightRuleCommand({ RuleName: name("c"), RuleDefinition: definition, ApplyOnTransformedLogs: true }));
     const mine = (await describeAll(cw)).filter((r) => r.Name!.includes(`-${protocol}-`));
-    // API reference, InsightRule: Schema "for rules that you create" is CloudWatchLogRule version 1 (spelled as moto records it).
+    // AWS answers Schema "CloudWatchLogRule/1": localstack's AWS-recorded snapshot
+    // tests/aws/services/cloudwatch/test_cloudwatch.snapshot.json, test_insight_rule, describe_insight_rule.
     expect(mine).toEqual([
-      { Name: name("a"), State: "ENABLED", Schema: '{"Name" : "CloudWatchLogRule", "Version" : 1}', Definition: definition, ManagedRule: false, ApplyOnTransformedLogs: false },
-      { Name: name("b"), State: "DISABLED", Schema: '{"Name" : "CloudWatchLogRule", "Version" : 1}', Definition: definition, ManagedRule: false, ApplyOnTransformedLogs: false },
-      { Name: name("c"), State: "ENABLED", Schema: '{"Name" : "CloudWatchLogRule", "Version" : 1}', Definition: definition, ManagedRule: false, ApplyOnTransformedLogs: true },
+      { Name: name("a"), State: "ENABLED", Schema: "CloudWatchLogRule/1", Definition: definition, ManagedRule: false, ApplyOnTransformedLogs: false },
+      { Name: name("b"), State: "DISABLED", Schema: "CloudWatchLogRule/1", Definition: definition, ManagedRule: false, ApplyOnTransformedLogs: false },
+      { Name: name("c"), State: "ENABLED", Schema: "CloudWatchLogRule/1", Definition: definition, ManagedRule: false, ApplyOnTransformedLogs: true },
     ]);
 
     expect(await cw.send(new EnableInsightRulesCommand({ RuleNames: [name("b")] }))).toMatchObject({ Failures: [] });
@@ -144,7 +145,8 @@ describe("GetInsightRuleReport", () => {
 
   it("counts the contributors of matching events, ranked, with their datapoints a period", async () => {
     const r = await report(`${RUN}-count`, { Metrics: ["UniqueContributors", "SampleCount", "MaxContributorValue"] });
-    expect(r).toMatchObject({ KeyLabels: ["$.ip"], AggregationStatistic: "Count", AggregateValue: 4, ApproximateUniqueCount: 2 });
+    // A Count rule's statistic is SampleCount (test_insight_rule, get_insight_rule_report).
+    expect(r).toMatchObject({ KeyLabels: ["$.ip"], AggregationStatistic: "SampleCount", AggregateValue: 4, ApproximateUniqueCount: 2 });
     expect(r.Contributors).toEqual([
       {
         Keys: ["10.0.0.1"],
@@ -177,6 +179,34 @@ describe("GetInsightRuleReport", () => {
     ]);
   });
 
+  it("answers AWS's recorded report for a CLF rule with no events: every period of the range, zeros (test_insight_rule)", async () => {
+    const cw = cloudWatchClient(stack);
+    const RuleName = `${RUN}-clf`;
+    await cw.send(
+      new PutInsightRuleCommand({
+        RuleName,
+        RuleState: "ENABLED",
+        RuleDefinition: JSON.stringify({
+          Schema: { Name: "CloudWatchLogRule", Version: 1 },
+          LogGroupNames: ["API-Gateway-Access-Logs*"],
+          LogFormat: "CLF",
+          Fields: { "4": "IpAddress", "7": "StatusCode" },
+          Contribution: { Keys: ["IpAddress"], Filters: [{ Match: "StatusCode", EqualTo: 200 }] },
+          AggregateOn: "Count",
+        }),
+      }),
+    );
+    const now = Date.now();
+    const r = await cw.send(
+      new GetInsightRuleReportCommand({ RuleName, StartTime: new Date(now - 3600_000), EndTime: new Date(now), Period: 300, MaxContributorCount: 10, Metrics: ["UniqueContributors"] }),
+    );
+    // Recorded: 13 datapoints for the hour (periods aligned to 300 s; 12 only when now is on a boundary).
+    const periods = Math.ceil(now / 300_000) - Math.floor((now - 3600_000) / 300_000);
+    expect(r).toMatchObject({ AggregateValue: 0, AggregationStatistic: "SampleCount", ApproximateUniqueCount: 0, Contributors: [], KeyLabels: ["IpAddress"] });
+    expect(r.MetricDatapoints).toHaveLength(periods);
+    expect(r.MetricDatapoints!.every((d) => d.UniqueContributors === 0 && d.Timestamp!.getTime() % 300_000 === 0 && Object.keys(d).length === 2)).toBe(true);
+  });
+
   it("answers ResourceNotFound for an unknown rule and InvalidParameterValue for a metric or order it does not know (also through the aws CLI)", async () => {
     const missing = await awsFailure(report(`${RUN}-nope`));
     expect([missing.code, missing.name]).toEqual(["ResourceNotFoundException", "ResourceNotFoundException"]);
@@ -198,6 +228,6 @@ describe("GetInsightRuleReport", () => {
       "60",
     ]);
     expect(cli.code).toBe(0);
-    expect(cli.json).toMatchObject({ AggregationStatistic: "Count", AggregateValue: 4, ApproximateUniqueCount: 2 });
+    expect(cli.json).toMatchObject({ AggregationStatistic: "SampleCount", AggregateValue: 4, ApproximateUniqueCount: 2 });
   });
 });

@@ -39,6 +39,8 @@ let B: string;
 const REGION = "us-east-1";
 
 const RUN = Date.now().toString(36);
+/** Logs writes to a Kinesis or Firehose stream through a role; AWS refuses such a filter without one (localstack's AWS-recorded test_logs_subscription_filters.snapshot.json). */
+const ROLE = "arn:aws:iam::123456789012:role/CWLtoKinesis";
 let n = 0;
 const unique = (what: string) => `/ingest/${RUN}/${what}-${++n}`;
 
@@ -265,7 +267,7 @@ describe("subscription filters deliver AWS's envelope to NATS", () => {
     const g = await groupWithStream();
     const stream = `restart-${RUN}`;
     const subject = `logs.subscriptions.${A}.${stream}`;
-    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "all", filterPattern: "", destinationArn: `arn:aws:firehose:${REGION}:${A}:deliverystream/${stream}` }));
+    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "all", filterPattern: "", destinationArn: `arn:aws:firehose:${REGION}:${A}:deliverystream/${stream}`, roleArn: ROLE }));
     await put(g, ["before the crash"]);
     await stack.restartService({ signal: "SIGKILL" });
     const data = (await envelopes(subject, 2)).filter((e) => e.messageType === "DATA_MESSAGE");
@@ -275,12 +277,12 @@ describe("subscription filters deliver AWS's envelope to NATS", () => {
   it("allows two subscription filters per log group (AWS's quota), then LimitExceededException", async () => {
     const g = await groupWithStream();
     const dest = (k: string) => `arn:aws:kinesis:${REGION}:${A}:stream/quota-${k}`;
-    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "one", filterPattern: "", destinationArn: dest("1") }));
-    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "two", filterPattern: "", destinationArn: dest("2") }));
-    const e = await failure(logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "three", filterPattern: "", destinationArn: dest("3") })));
+    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "one", filterPattern: "", destinationArn: dest("1"), roleArn: ROLE }));
+    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "two", filterPattern: "", destinationArn: dest("2"), roleArn: ROLE }));
+    const e = await failure(logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "three", filterPattern: "", destinationArn: dest("3"), roleArn: ROLE })));
     expect([e.name, e.message]).toEqual(["LimitExceededException", "Resource limit exceeded."]);
     // Replacing an existing one is no new filter.
-    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "two", filterPattern: "ERROR", destinationArn: dest("2") }));
+    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "two", filterPattern: "ERROR", destinationArn: dest("2"), roleArn: ROLE }));
     await logs.send(new DeleteSubscriptionFilterCommand({ logGroupName: g, filterName: "one" }));
     expect((await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName: g }))).subscriptionFilters!.map((f) => [f.filterName, f.filterPattern])).toEqual([["two", "ERROR"]]);
     const gone = await failure(logs.send(new DeleteSubscriptionFilterCommand({ logGroupName: g, filterName: "one" })));
@@ -293,16 +295,16 @@ describe("subscription filters deliver AWS's envelope to NATS", () => {
     ["a bad distribution", { distribution: "Sideways" }, "InvalidParameterException"],
   ])("rejects %s", async (_what, extra, code) => {
     const g = await groupWithStream();
-    const e = await failure(logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "f", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/x`, ...(extra as object) })));
+    const e = await failure(logs.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "f", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/x`, roleArn: ROLE, ...(extra as object) })));
     expect(e.name).toBe(code);
   });
 
   it("keeps tenants apart: B cannot subscribe to A's group, nor deliver to A's stream without a destination", async () => {
     const g = await groupWithStream();
-    const onA = await failure(other.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "steal", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${B}:stream/mine` })));
+    const onA = await failure(other.send(new PutSubscriptionFilterCommand({ logGroupName: g, filterName: "steal", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${B}:stream/mine`, roleArn: ROLE })));
     expect(onA.name).toBe("ResourceNotFoundException");
     const gB = await groupWithStream(other);
-    const toA = await failure(other.send(new PutSubscriptionFilterCommand({ logGroupName: gB, filterName: "x", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/theirs` })));
+    const toA = await failure(other.send(new PutSubscriptionFilterCommand({ logGroupName: gB, filterName: "x", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/theirs`, roleArn: ROLE })));
     expect(toA.name).toBe("AccessDeniedException");
   });
 

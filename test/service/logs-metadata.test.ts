@@ -211,7 +211,8 @@ describe("log streams", () => {
     const f = await failure(logs.send(new DescribeLogStreamsCommand({ logGroupIdentifier: arn })));
     expect(f).toMatchObject({ name: "InvalidParameterException", status: 400 });
     expect(f.message).toBe(
-      `1 validation error detected: Value '${arn}' at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*`,
+      // AWS does not echo the value (moto's AWS-verified tests/test_logs/test_logs.py test_arn_formats_log_group_and_stream).
+      `1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w#+=/:,.@-]*`,
     );
   });
 

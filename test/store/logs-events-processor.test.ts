@@ -55,7 +55,7 @@ describe("processLogBatches", () => {
       filterPattern: "{ $.latency > 0 }",
       metricTransformations: [{ metricName: "Latency", metricNamespace: "Proc", metricValue: "$.latency" }],
     });
-    await subscriptions.putSubscriptionFilter(A, REGION, { logGroupName: g, filterName: "all", filterPattern: "latency", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/proc` });
+    await subscriptions.putSubscriptionFilter(A, REGION, { logGroupName: g, filterName: "all", filterPattern: "latency", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/proc`, roleArn: `arn:aws:iam::${A}:role/CWLtoKinesis` });
     const now = Date.now();
     const data = codec.encodeLogBatch({
       account: A,

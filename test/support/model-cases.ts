@@ -8,7 +8,7 @@
  * tests): a generator of values matching arbitrary regexes would be a project
  * of its own.
  */
-import { RECORDED_ENUM_ORDER } from "../../lib/validation/exceptions.js";
+import { RECORDED_ENUM_ORDER, RECORDED_MEMBER_ORDER } from "../../lib/validation/exceptions.js";
 import { wholeValueRegex } from "../../lib/validation/java-regex.js";
 import type { BotocoreModel, Shape } from "../../lib/validation/service-models.js";
 
@@ -86,7 +86,26 @@ function awsEnumOrder(values: string[]): string[] {
 }
 
 export class ModelCases {
-  constructor(private readonly model: BotocoreModel) {}
+  /** lombokStructures: AWS echoes structures as `Shape(a=1, b=null)`, every member listed (CloudWatch Logs). */
+  constructor(
+    private readonly model: BotocoreModel,
+    private readonly opts: { lombokStructures?: boolean } = {},
+  ) {}
+
+  /** A list's echo: its structures Lombok-style where the service prints them so. */
+  private showList(memberName: string, list: unknown[]): string {
+    const one = (name: string, v: unknown): string => {
+      const shape = this.shape(name);
+      if (v === undefined || v === null) return "null";
+      if (shape.type === "structure" && this.opts.lombokStructures) {
+        const order = RECORDED_MEMBER_ORDER[name] ?? Object.keys(shape.members ?? {});
+        return `${name}(${order.map((m) => `${m}=${one(shape.members![m].shape, (v as Record<string, unknown>)[m])}`).join(", ")})`;
+      }
+      if (shape.type === "list" && Array.isArray(v)) return `[${v.map((x) => one(shape.member!.shape, x)).join(", ")}]`;
+      return show(v, shape);
+    };
+    return `[${list.map((v) => one(memberName, v)).join(", ")}]`;
+  }
 
   private shape(name: string): Shape {
     return this.model.shapes[name];
@@ -304,11 +323,11 @@ export class ModelCases {
       const list = Array.from({ length: n }, () => one);
       if (shape.min !== undefined && shape.min > 0) {
         const short = list.slice(0, shape.min - 1);
-        emit(`${here}: fewer than ${shape.min}`, place(short), [{ ...where, shown: show(short), kind: "length", words: `Member must have length greater than or equal to ${shape.min}` }]);
+        emit(`${here}: fewer than ${shape.min}`, place(short), [{ ...where, shown: this.showList(memberName, short), kind: "length", words: `Member must have length greater than or equal to ${shape.min}` }]);
       }
       if (shape.max !== undefined && shape.max < MAX_BUILT_ENTRIES) {
         const long = Array.from({ length: shape.max + 1 }, () => one);
-        emit(`${here}: more than ${shape.max}`, place(long), [{ ...where, shown: show(long), kind: "length", words: `Member must have length less than or equal to ${shape.max}` }]);
+        emit(`${here}: more than ${shape.max}`, place(long), [{ ...where, shown: this.showList(memberName, long), kind: "length", words: `Member must have length less than or equal to ${shape.max}` }]);
       }
       if (isScalar(memberShape)) {
         const words = this.words(memberShape);

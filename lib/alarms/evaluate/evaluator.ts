@@ -8,7 +8,7 @@
  * them evaluate only alarms with 10, 20 or 30-second periods (high-resolution
  * alarms), as AWS evaluates those every 10 seconds.
  */
-import { ANOMALY_OPERATORS, INITIAL_REASON, alarmPeriod, datapointsToAlarm, type AlarmRecord } from "../alarm.js";
+import { INITIAL_REASON, alarmPeriod, datapointsToAlarm, type AlarmRecord } from "../alarm.js";
 import { runPending, withState, type NewState } from "../transition.js";
 import { alarmKey, scanAllAlarms } from "../store.js";
 import { itemKey, stateUpdateItem } from "../history.js";
@@ -63,7 +63,6 @@ export async function evaluateTick(now: number, opts: TickOptions = {}): Promise
   const mine = all.filter(({ account, record }) => taken.has(partitionOf(account, record.region, record.name)));
   const due: DueAlarm[] = mine
     .filter(({ record }) => record.type === "MetricAlarm" && (!opts.highResOnly || alarmPeriod(record.metric!) < 60))
-    .filter(({ record }) => !ANOMALY_OPERATORS.includes(record.metric!.comparisonOperator))
     .map(({ account, record, revision }) => ({ account, alarm: record, revision }));
 
   const changedAccounts = new Set<string>();

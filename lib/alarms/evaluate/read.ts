@@ -190,6 +190,8 @@ async function readMathBatch(account: string, alarms: AlarmRecord[], now: number
     const ids = new Set(a.metric!.metrics!.map((q) => q.Id!));
     return a.metric!.metrics!.map((q) => ({
       ...q,
+      // The band is read even when the alarm's Metrics leave its ReturnData false.
+      ...(q.Id === a.metric!.thresholdMetricId ? { ReturnData: true } : {}),
       Id: prefix(k, q.Id!),
       ...(q.Expression !== undefined && !single ? { Expression: renameIds(q.Expression, ids, (id) => prefix(k, id)) } : {}),
     }));
@@ -205,12 +207,24 @@ async function readMathBatch(account: string, alarms: AlarmRecord[], now: number
     },
     now,
   );
-  const byId = new Map((result.MetricDataResults ?? []).map((r) => [r.Id, r]));
-  return alarms.map((a, k) => {
-    const returned = a.metric!.metrics!.find((q) => q.ReturnData !== false && q.Id !== a.metric!.thresholdMetricId)!;
-    const series = byId.get(prefix(k, returned.Id!));
+  const results = result.MetricDataResults ?? [];
+  const valuesOf = (r: (typeof results)[number] | undefined) => {
     const values = new Map<number, number>();
-    series?.Timestamps?.forEach((t, i) => values.set(t.getTime(), series.Values![i]));
-    return periods[k].map((t) => (values.has(t) && Number.isFinite(values.get(t)!) ? { timestamp: t, value: values.get(t)! } : { timestamp: t }));
+    r?.Timestamps?.forEach((t, i) => values.set(t.getTime(), r.Values![i]));
+    return values;
+  };
+  return alarms.map((a, k) => {
+    const band = a.metric!.thresholdMetricId;
+    const returned = a.metric!.metrics!.find((q) => q.ReturnData !== false && q.Id !== band)!;
+    const values = valuesOf(results.find((r) => r.Id === prefix(k, returned.Id!)));
+    // ANOMALY_DETECTION_BAND answers two series under the band's id: the lower edge, then the upper.
+    const [lower, upper] = band ? results.filter((r) => r.Id === prefix(k, band)).map(valuesOf) : [];
+    return periods[k].map((t) => {
+      if (!values.has(t) || !Number.isFinite(values.get(t)!)) return { timestamp: t };
+      const point: Datapoint = { timestamp: t, value: values.get(t)! };
+      if (lower?.has(t)) point.lower = lower.get(t);
+      if (upper?.has(t)) point.upper = upper.get(t);
+      return point;
+    });
   });
 }

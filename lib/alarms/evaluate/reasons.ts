@@ -19,6 +19,13 @@ const WORDS: Partial<Record<ComparisonOperator, string>> = {
   LessThanOrEqualToThreshold: "less than or equal to",
 };
 
+/** The band operators' words, and the band's edges at each datapoint shown. */
+const BAND_WORDS: Partial<Record<ComparisonOperator, { words: string; edge: (p: EvaluatedPoint) => string }>> = {
+  GreaterThanUpperThreshold: { words: "greater than the upper thresholds", edge: (p) => javaDouble(p.upper ?? NaN) },
+  LessThanLowerThreshold: { words: "less than the lower thresholds", edge: (p) => javaDouble(p.lower ?? NaN) },
+  LessThanLowerOrGreaterThanUpperThreshold: { words: "outside the bands", edge: (p) => `${javaDouble(p.lower ?? NaN)}..${javaDouble(p.upper ?? NaN)}` },
+};
+
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 const listOf = (points: EvaluatedPoint[]) =>
   `[${points.map((p) => `${javaDouble(p.value!)} (${reasonDate(p.timestamp)})`).join(", ")}]`;
@@ -47,6 +54,11 @@ export function stateReason(alarm: MetricConfig, result: WindowResult): string {
       const k = deciding.length;
       const verb = plural(k, "was", "were");
       const not = alarming ? "" : "not ";
+      const band = BAND_WORDS[alarm.comparisonOperator];
+      if (band) {
+        // A band alarm compares each datapoint with the band at its period: the edges are listed as the threshold.
+        return `Thresholds Crossed: ${k} ${plural(k, "datapoint", "datapoints")} ${listOf(shown)} ${verb} ${not}${band.words} [${shown.map(band.edge).join(", ")}].`;
+      }
       if (alarm.datapointsToAlarm === undefined) {
         return `Threshold Crossed: ${k} ${plural(k, "datapoint", "datapoints")} ${listOf(shown)} ${verb} ${not}${words} the threshold (${threshold}).`;
       }

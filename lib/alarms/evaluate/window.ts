@@ -23,6 +23,9 @@ export interface Datapoint {
   /** The statistic's value; undefined when the period has no data. */
   value?: number;
   sampleCount?: number;
+  /** The anomaly detection band at this period, for the band operators (ThresholdMetricId). */
+  lower?: number;
+  upper?: number;
 }
 
 export interface WindowInput {
@@ -62,7 +65,7 @@ export interface WindowResult {
   breaching: number;
 }
 
-export function breaches(comparison: ComparisonOperator, value: number, threshold: number): boolean {
+export function breaches(comparison: ComparisonOperator, value: number, threshold: number, band?: { lower?: number; upper?: number }): boolean {
   switch (comparison) {
     case "GreaterThanOrEqualToThreshold":
       return value >= threshold;
@@ -72,8 +75,15 @@ export function breaches(comparison: ComparisonOperator, value: number, threshol
       return value < threshold;
     case "LessThanOrEqualToThreshold":
       return value <= threshold;
+    // The band operators compare against the band at the same period; without a band there (no model yet) nothing breaches.
+    case "LessThanLowerOrGreaterThanUpperThreshold":
+      return (band?.lower !== undefined && value < band.lower) || (band?.upper !== undefined && value > band.upper);
+    case "GreaterThanUpperThreshold":
+      return band?.upper !== undefined && value > band.upper;
+    case "LessThanLowerThreshold":
+      return band?.lower !== undefined && value < band.lower;
     default:
-      return false; // the anomaly-band operators compare against a band, not a threshold
+      return false;
   }
 }
 
@@ -82,7 +92,7 @@ export function evaluateWindow(input: WindowInput): WindowResult {
   const real = points.filter((p) => p.value !== undefined);
   const mark = (p: Datapoint): EvaluatedPoint => {
     const missing = p.value === undefined;
-    const breaching = missing ? treatMissing === "breaching" : breaches(input.comparison, p.value!, input.threshold);
+    const breaching = missing ? treatMissing === "breaching" : breaches(input.comparison, p.value!, input.threshold, p);
     return { ...p, missing, breaching };
   };
 

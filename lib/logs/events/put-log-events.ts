@@ -91,8 +91,13 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
   out.nextSequenceToken = sequenceToken(lastSeq, now);
   const rejected: RejectedLogEventsInfo = {};
   if (tooNew < count) rejected.tooNewLogEventStartIndex = tooNew;
-  if (tooOld > 0) rejected.tooOldLogEventEndIndex = tooOld;
-  if (expired > 0) rejected.expiredLogEventEndIndex = expired;
+  // Only a group's own retention makes events "expired": past the platform's default (at least 14 days) they are
+  // too old, the one index AWS answers for a group without retention (localstack's AWS-recorded
+  // test_logs_events.snapshot.json response-too-old, an event 30 days old).
+  const explicit = g.retentionInDays !== undefined;
+  const old = explicit ? tooOld : Math.max(tooOld, expired);
+  if (old > 0) rejected.tooOldLogEventEndIndex = old;
+  if (explicit && expired > 0) rejected.expiredLogEventEndIndex = expired;
   if (Object.keys(rejected).length) out.rejectedLogEventsInfo = rejected;
   return out;
 }

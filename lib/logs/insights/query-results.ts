@@ -16,7 +16,7 @@ import type {
 import { logsError } from "../../errors.js";
 import { invalidParameter } from "../errors.js";
 import { paginate } from "../pagination.js";
-import { getQuery, isActive, listQueries, readResults, updateQuery } from "./query-store.js";
+import { getQuery, isActive, listQueries, readResults, updateQuery, type QueryRecord } from "./query-store.js";
 
 const queryNotFound = () => logsError("ResourceNotFoundException", "The specified query does not exist.");
 
@@ -65,11 +65,22 @@ export async function describeQueries(accountId: string, input: DescribeQueriesR
     load: async (q): Promise<QueryInfo> => ({
       queryLanguage: q.queryLanguage,
       queryId: q.queryId,
-      queryString: q.queryString,
+      queryString: describedQueryString(q),
       status: q.status,
       createTime: q.createTime,
       logGroupName: q.logGroupNames[0],
     }),
   });
   return { queries: page.items, nextToken: page.nextToken };
+}
+
+/**
+ * The query as AWS describes it: a query on one named group is written with
+ * its SOURCE and time range in ms, the end's last millisecond included
+ * (localstack's AWS-recorded test_logs_queries.snapshot.json test_describe_queries:
+ * `SOURCE "g" START=<start>000 END=<end>999 | fields @message`). Other queries as given.
+ */
+function describedQueryString(q: QueryRecord): string {
+  if (q.logGroupNames.length !== 1 || /^\s*SOURCE\b/i.test(q.queryString)) return q.queryString;
+  return `SOURCE "${q.logGroupNames[0]}" START=${q.startTime} END=${q.endTime + 999} | ${q.queryString}`;
 }

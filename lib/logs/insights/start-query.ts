@@ -24,8 +24,13 @@ export const MAX_LOG_GROUPS = 50;
 /** SOURCE may select up to 10,000 groups (AWS's quota for it). */
 const MAX_SOURCE_GROUPS = 10_000;
 
+// AWS's words, its inner service's error details and all (localstack's AWS-recorded
+// test_logs_queries.snapshot.json error-log-group-not-found).
 const groupNotFound = (name: string, account: string) =>
-  logsError("ResourceNotFoundException", `Log group '${name}' does not exist for account ID '${account}'`);
+  logsError(
+    "ResourceNotFoundException",
+    `Log group '${name}' does not exist for account ID '${account}' (Service: AWSLogs; Status Code: 400; Error Code: ResourceNotFoundException; Request ID: ${randomUUID()}; Proxy: null)`,
+  );
 
 export async function startQuery(accountId: string, region: string, input: StartQueryRequest): Promise<StartQueryResponse> {
   // The model bounds `limit` below only; AWS returns at most 10,000 rows.

@@ -20,7 +20,8 @@ import type { KV } from "nats";
 import { logsError } from "../../errors.js";
 import { deleteRecord, getRecord, keyToken, modifyRecord, putRecord, scanRecords } from "../../storage/kv.js";
 import { BUCKETS, getBucket } from "../../storage/nats.js";
-import { invalidParameter } from "../errors.js";
+import { invalidParameter, tooManyTags } from "../errors.js";
+import { MAX_TAGS, parseLogsArn } from "../names.js";
 import { paginate } from "../pagination.js";
 import { targetOf } from "./delivery.js";
 
@@ -140,4 +141,38 @@ export function policyAllows(ownerAccount: string, d: DestinationRecord, account
     if (principals.some((p) => p === "*" || p === accountId || p === `arn:aws:iam::${accountId}:root`)) return true;
   }
   return false;
+}
+
+/** A destination ARN as TagResource, UntagResource and ListTagsForResource take it. */
+export const isDestinationArn = (resourceArn: string) => parseLogsArn(resourceArn)?.resourceType === "destination";
+
+/** The caller's destination an ARN names; another account's or region's names nothing the caller has. */
+function destinationKeyOfArn(accountId: string, region: string, resourceArn: string): string {
+  const arn = parseLogsArn(resourceArn)!;
+  if (arn.accountId !== accountId || arn.region !== region) throw destinationNotFound();
+  return destinationKey(accountId, arn.resource);
+}
+
+/**
+ * TagResource / UntagResource on a destination (localstack's AWS-recorded
+ * test_logs_destinations.snapshot.json test_destination_tags): `change` gives the new tags, or throws.
+ */
+export async function changeDestinationTags(
+  accountId: string,
+  region: string,
+  resourceArn: string,
+  change: (tags: Record<string, string>) => Record<string, string>,
+): Promise<void> {
+  const changed = await modifyRecord<DestinationRecord>(await destinationsBucket(), destinationKeyOfArn(accountId, region, resourceArn), (d) => {
+    const tags = change({ ...d.tags });
+    if (Object.keys(tags).length > MAX_TAGS) throw tooManyTags(resourceArn);
+    return { ...d, tags };
+  });
+  if (!changed) throw destinationNotFound();
+}
+
+export async function destinationTags(accountId: string, region: string, resourceArn: string): Promise<Record<string, string>> {
+  const d = await getRecord<DestinationRecord>(await destinationsBucket(), destinationKeyOfArn(accountId, region, resourceArn));
+  if (!d) throw destinationNotFound();
+  return { ...d.value.tags };
 }

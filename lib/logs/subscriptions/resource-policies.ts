@@ -64,7 +64,8 @@ export async function putResourcePolicy(accountId: string, _region: string, inpu
 export async function deleteResourcePolicy(accountId: string, _region: string, input: DeleteResourcePolicyRequest): Promise<{}> {
   const kv = await destinationsBucket();
   const key = policyKey(accountId, input.policyName!);
-  if (!(await getRecord(kv, key))) throw logsError("ResourceNotFoundException", "Policy with name [" + input.policyName + "] does not exist");
+  // AWS's words: localstack's AWS-recorded test_logs_resource_policies.snapshot.json error-policy-not-found.
+  if (!(await getRecord(kv, key))) throw logsError("ResourceNotFoundException", "Policy with name [" + input.policyName + "] does not exist.");
   await deleteRecord(kv, key);
   return {};
 }

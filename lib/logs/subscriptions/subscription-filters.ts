@@ -16,7 +16,7 @@ import type {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { logsError } from "../../errors.js";
 import { invalidParameter, logGroupNotFound } from "../errors.js";
-import { checkRegexQuota, resourceNotFound } from "../filters/metric-filters.js";
+import { checkRegexQuota } from "../filters/metric-filters.js";
 import { changeGroupFilters, readGroupFilters, type SubscriptionFilterRecord } from "../filters/filter-store.js";
 import { parseLogsArn } from "../names.js";
 import { paginate } from "../pagination.js";
@@ -28,7 +28,7 @@ export const MAX_SUBSCRIPTION_FILTERS = 2;
 
 
 /** The subject a destination ARN delivers to, with AWS's checks of who may use it. */
-async function resolveDestination(accountId: string, arn: string): Promise<DeliveryTarget> {
+async function resolveDestination(accountId: string, arn: string, roleArn: string | undefined): Promise<DeliveryTarget> {
   const logsArn = parseLogsArn(arn);
   if (logsArn?.resourceType === "destination") {
     const dest = await getDestination(logsArn.accountId, logsArn.resource);
@@ -42,6 +42,18 @@ async function resolveDestination(accountId: string, arn: string): Promise<Deliv
   }
   const target = targetOf(arn);
   if (!target) throw invalidParameter(`Invalid destinationArn: ${arn}. Use a Kinesis stream, Firehose stream, Lambda function or CloudWatch Logs destination ARN.`);
+  // AWS's answers recorded by localstack (test_logs_subscription_filters.snapshot.json error-kinesis-not-found,
+  // error-lambda-not-found): a stream needs the role Logs writes with; another account's function is refused.
+  const vendor = arn.split(":")[2];
+  if ((vendor === "kinesis" || vendor === "firehose") && roleArn === undefined) {
+    throw invalidParameter(`destinationArn for vendor ${vendor} cannot be used without roleArn`);
+  }
+  if (target.account !== accountId && vendor === "lambda") {
+    throw logsError(
+      "AccessDeniedException",
+      "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies to create cross account lambda triggers.",
+    );
+  }
   // Another account's stream is reached only through a destination it shares.
   if (target.account !== accountId) {
     throw logsError("AccessDeniedException", `User with accountId: ${accountId} is not authorized to deliver to ${arn}; use a destination of that account.`);
@@ -51,8 +63,9 @@ async function resolveDestination(accountId: string, arn: string): Promise<Deliv
 
 export async function putSubscriptionFilter(accountId: string, _region: string, input: PutSubscriptionFilterRequest): Promise<{}> {
   const pattern = compileFilterPattern(input.filterPattern!, "subscription filter pattern");
+  // The destination is judged before the group is looked for (localstack's AWS recording error-log-group-not-found).
+  const target = await resolveDestination(accountId, input.destinationArn!, input.roleArn);
   if (!(await readGroupFilters(accountId, input.logGroupName!))) throw logGroupNotFound();
-  const target = await resolveDestination(accountId, input.destinationArn!);
   try {
     await deliver(target, controlMessage(Date.now()));
   } catch {
@@ -80,7 +93,10 @@ export async function putSubscriptionFilter(accountId: string, _region: string, 
 
 export async function deleteSubscriptionFilter(accountId: string, _region: string, input: DeleteSubscriptionFilterRequest): Promise<{}> {
   await changeGroupFilters(accountId, input.logGroupName!, (cur) => {
-    if (!cur.subscriptionFilters.some((f) => f.filterName === input.filterName)) throw resourceNotFound();
+    // AWS's words: localstack's AWS-recorded test_logs_subscription_filters.snapshot.json error-filter-not-found.
+    if (!cur.subscriptionFilters.some((f) => f.filterName === input.filterName)) {
+      throw logsError("ResourceNotFoundException", "The specified subscription filter does not exist.");
+    }
     return { ...cur, subscriptionFilters: cur.subscriptionFilters.filter((f) => f.filterName !== input.filterName) };
   });
   return {};

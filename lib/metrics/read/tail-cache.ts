@@ -38,7 +38,19 @@ interface Partition {
   messages: SequencedMessage[];
 }
 
-/** The messages of one account's partition past the aggregator's checkpoint, in stream order. */
+/**
+ * The most messages of a partition one read folds past the checkpoint,
+ * oldest first, so that a read's cost is bounded whatever the lag
+ * (max_ingest_lag lets it reach 30 s of data). Over a second of a throttled
+ * flood on 2 cores (~200 messages a second a partition); at any rate the
+ * aggregators keep up with, the whole tail, so a read right after
+ * PutMetricData sees it. Past the bound, newer datapoints are readable once
+ * aggregated (PutMetricData's API reference too says data points can take
+ * a while to become available).
+ */
+export const TAIL_MESSAGES = 256;
+
+/** The messages of one account's partition past the aggregator's checkpoint, in stream order, up to TAIL_MESSAGES. */
 async function readTail(account: string, partition: number): Promise<Partition> {
   const { jsm } = await getNats();
   const checkpoint = await getCheckpoint(INGEST_STREAM, String(partition));
@@ -52,7 +64,10 @@ async function readTail(account: string, partition: number): Promise<Partition> 
   if (last <= checkpoint) return { checkpoint, messages: [] };
 
   const out: SequencedMessage[] = [];
-  await readSubject(INGEST_STREAM, subject, checkpoint + 1, last, (m) => void out.push({ seq: m.seq, message: decodeIngestMessage(m.data) }));
+  await readSubject(INGEST_STREAM, subject, checkpoint + 1, last, (m) => {
+    out.push({ seq: m.seq, message: decodeIngestMessage(m.data) });
+    return out.length < TAIL_MESSAGES;
+  });
   return { checkpoint, messages: out };
 }
 
