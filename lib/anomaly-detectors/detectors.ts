@@ -26,6 +26,7 @@ import { parseExpression } from "../metrics/query/math/parser.js";
 import { deleteRecord, getRecord, putRecord, scanRecords } from "../storage/kv.js";
 import { TRAINING_SPAN_MS } from "./band.js";
 import { bucket, detectorKey, RECORD_VERSION, singleIdentity, type AnomalyDetectorRecord } from "./store.js";
+import { decodeAfterToken, encodeAfterToken } from "../after-token.js";
 
 /** DescribeAnomalyDetectors: "The maximum value that you can specify is 100." */
 export const DESCRIBE_PAGE_MAX = 100;
@@ -171,7 +172,7 @@ export async function describeAnomalyDetectors(account: string, region: string, 
   const page = all.slice(0, max);
   const detectors = await Promise.all(page.map(async (e) => view(e.record, await trainingState(account, region, e.record, now))));
   const out: DescribeAnomalyDetectorsOutput = { AnomalyDetectors: detectors };
-  if (all.length > page.length) out.NextToken = encodeToken(page[page.length - 1].sort);
+  if (all.length > page.length) out.NextToken = encodeAfterToken(page[page.length - 1].sort);
   return out;
 }
 
@@ -222,16 +223,4 @@ async function trainingState(account: string, region: string, r: AnomalyDetector
   return hours.size === 0 ? "PENDING_TRAINING" : hours.size < TRAINED_HOURS ? "TRAINED_INSUFFICIENT_DATA" : "TRAINED";
 }
 
-function encodeToken(after: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after }), "utf8").toString("base64url");
-}
-
-function decodeToken(token: string): string {
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (t && t.v === 1 && typeof t.after === "string" && encodeToken(t.after) === token) return t.after;
-  } catch {
-    // fall through
-  }
-  throw invalidNextToken();
-}
+const decodeToken = (token: string) => decodeAfterToken(token, () => invalidNextToken());

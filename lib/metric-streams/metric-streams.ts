@@ -37,6 +37,7 @@ import {
   type StreamState,
 } from "./metric-stream.js";
 import { isEmpty, validatePutMetricStream } from "./validate.js";
+import { decodeAfterToken, encodeAfterToken } from "../after-token.js";
 
 /** ListMetricStreams' page when MaxResults is not given: the largest the model allows. */
 export const LIST_PAGE_SIZE = 500;
@@ -92,18 +93,7 @@ export async function getMetricStream(account: string, region: string, input: Ge
   };
 }
 
-/** The token is opaque to clients: the name the next page starts after. */
-const encodeToken = (after: string) => Buffer.from(JSON.stringify({ v: 1, after }), "utf8").toString("base64url");
-
-function decodeToken(token: string): string {
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (t && t.v === 1 && typeof t.after === "string" && encodeToken(t.after) === token) return t.after;
-  } catch {
-    // fall through
-  }
-  throw invalidNextToken();
-}
+const decodeToken = (token: string) => decodeAfterToken(token, () => invalidNextToken());
 
 export async function listMetricStreams(account: string, region: string, input: ListMetricStreamsInput): Promise<ListMetricStreamsOutput> {
   const after = input.NextToken ? decodeToken(input.NextToken) : undefined;
@@ -120,7 +110,7 @@ export async function listMetricStreams(account: string, region: string, input: 
     State: s.state,
     OutputFormat: s.outputFormat as MetricStreamEntry["OutputFormat"],
   }));
-  return { Entries, ...(rest.length > page.length ? { NextToken: encodeToken(page[page.length - 1].name) } : {}) };
+  return { Entries, ...(rest.length > page.length ? { NextToken: encodeAfterToken(page[page.length - 1].name) } : {}) };
 }
 
 export async function deleteMetricStream(account: string, region: string, input: DeleteMetricStreamInput): Promise<DeleteMetricStreamOutput> {
