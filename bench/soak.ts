@@ -30,7 +30,7 @@
  *
  * Quiet (the 60-minute soak of README):
  *
- *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--open] [--detail]
+ *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--open] [--detail] [--nats-memory-limit-mb N]
  *
  * `--profile DIR` writes the service's CPU profiles (one per thread) to DIR.
  * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
@@ -65,6 +65,8 @@ import { machine, natsHeap, numberArg, profileArgs, rssMb, smapsMb } from "./com
 
 const MINUTES = numberArg("minutes", 60);
 const RATE = numberArg("rate", 8000);
+/** nats-server's GOMEMLIMIT in MiB (`[cloudwatch] nats_memory_limit_mb`); 0: the default. */
+const NATS_MEMORY_LIMIT_MB = numberArg("nats-memory-limit-mb", 0);
 const WRITERS = numberArg("writers", 4);
 const BATCH = 1000;
 const STEADY = 1000;
@@ -192,7 +194,8 @@ async function main() {
   console.log(
     `soak: ${MINUTES} min at ${RATE} datums/s from ${WRITERS} ${OPEN ? "open-loop writers (the cheap generator, SDK-standard retries)" : "closed-loop writers"}; ${STEADY} steady series + ${PODS_PER_MINUTE} new pods a minute\n`,
   );
-  const stack = await startStack({ natsMonitor: DETAIL, nodeArgs: profileArgs() });
+  if (NATS_MEMORY_LIMIT_MB) console.log(`nats-server GOMEMLIMIT ${NATS_MEMORY_LIMIT_MB} MiB (not the default)\n`);
+  const stack = await startStack({ natsMonitor: DETAIL, nodeArgs: profileArgs(), natsMemoryLimitMb: NATS_MEMORY_LIMIT_MB || undefined });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
   const { ingestLagSeconds } = await import("../lib/metrics/write/ingest-lag.js");

@@ -107,6 +107,8 @@ export interface StackOptions {
    * outlives the stack: a benchmark starts again on what it stored before.
    */
   keepDir?: string;
+  /** nats-server's GOMEMLIMIT (`[cloudwatch] nats_memory_limit_mb`), for benchmarks trying another. */
+  natsMemoryLimitMb?: number;
 }
 
 const STARTUP_TIMEOUT_MS = 90_000;
@@ -137,7 +139,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   let nats: RunningServer | undefined;
   let s3: RunningServer | undefined;
   try {
-    [nats, s3] = await Promise.all([startNatsServer({ storeDir: natsStore, monitor: opts.natsMonitor }), startS3Server({ dir: join(tmp, "s3") })]);
+    [nats, s3] = await Promise.all([startNatsServer({ storeDir: natsStore, monitor: opts.natsMonitor, memoryLimitMb: opts.natsMemoryLimitMb }), startS3Server({ dir: join(tmp, "s3") })]);
   } catch (e) {
     await nats?.stop();
     await s3?.stop();
