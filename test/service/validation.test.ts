@@ -52,6 +52,9 @@ const RECORDED: Record<string, RegExp> = {
 const BASELINE_ADDITIONS: Record<string, Record<string, unknown>> = {
   PutMetricData: { MetricData: [{ MetricName: "m", Value: 1 }] },
   // The current model requires only AlarmName; a metric alarm still needs these, which its handler checks.
+  // The model leaves every member optional; a detector needs a metric (either form) and its statistic.
+  PutAnomalyDetector: { SingleMetricAnomalyDetector: { Namespace: "ns", MetricName: "m", Stat: "Average" } },
+  DeleteAnomalyDetector: { SingleMetricAnomalyDetector: { Namespace: "ns", MetricName: "m", Stat: "Average" } },
   PutMetricAlarm: { EvaluationPeriods: 1, ComparisonOperator: "GreaterThanThreshold", Threshold: 1, MetricName: "m", Namespace: "ns", Statistic: "Average", Period: 60 },
 };
 
