@@ -75,20 +75,26 @@ export async function getObject(bucket: string, key: string): Promise<Uint8Array
   }
 }
 
+/** A ranged GetObject's answer (`start` to `end`, exclusive), or undefined when there is no such key. */
+async function getRange(bucket: string, key: string, start: number, end: number) {
+  await ensureBucket(bucket);
+  try {
+    return await getS3().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
+  } catch (e) {
+    if ((e as Error).name === "NoSuchKey") return undefined;
+    throw e;
+  }
+}
+
 /**
  * Bytes `start` to `end` (exclusive) of an object, by a ranged GET. A server
  * that ignores Range answers the whole object: the range is cut from it.
  */
 export async function getObjectRange(bucket: string, key: string, start: number, end: number): Promise<Uint8Array | undefined> {
-  await ensureBucket(bucket);
-  try {
-    const res = await getS3().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
-    const body = await res.Body!.transformToByteArray();
-    return res.ContentRange || body.length === end - start ? body : body.subarray(start, end);
-  } catch (e) {
-    if ((e as Error).name === "NoSuchKey") return undefined;
-    throw e;
-  }
+  const res = await getRange(bucket, key, start, end);
+  if (!res) return undefined;
+  const body = await res.Body!.transformToByteArray();
+  return res.ContentRange || body.length === end - start ? body : body.subarray(start, end);
 }
 
 /**
@@ -98,16 +104,10 @@ export async function getObjectRange(bucket: string, key: string, start: number,
  * the body is shorter than the range.
  */
 export async function getObjectRangeInto(bucket: string, key: string, start: number, end: number, into: Uint8Array): Promise<boolean> {
-  await ensureBucket(bucket);
   const length = end - start;
   if (into.length !== length) throw new RangeError(`getObjectRangeInto: ${into.length} bytes to fill for a range of ${length}`);
-  let res;
-  try {
-    res = await getS3().send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }));
-  } catch (e) {
-    if ((e as Error).name === "NoSuchKey") return false;
-    throw e;
-  }
+  const res = await getRange(bucket, key, start, end);
+  if (!res) return false;
   // A server that ignores Range sends the whole object: the range is cut from it as it goes by.
   const skip = res.ContentRange || res.ContentLength === length ? 0 : start;
   let at = 0;
