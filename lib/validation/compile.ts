@@ -130,14 +130,17 @@ function blobScalar(shape: Shape): Scalar | undefined {
   };
 }
 
-/** Entry counts of a list or map, after its members' violations (the order AWS lists them in). */
-function countViolations(shape: Shape, n: number, shown: string, path: PathNode, out: Violation[]): void {
+/**
+ * Entry counts of a list or map, after its members' violations (the order AWS
+ * lists them in). `shown` echoes the value, called only for a broken count.
+ */
+function countViolations(shape: Shape, n: number, shown: () => string, path: PathNode, out: Violation[]): void {
   const of = shape.type === "map" ? "map" : "list";
   if (shape.min !== undefined && n < shape.min) {
-    out.push({ path, kind: "length", bound: "min", limit: shape.min, of, shown, constraint: lengthWords("min", shape.min) });
+    out.push({ path, kind: "length", bound: "min", limit: shape.min, of, shown: shown(), constraint: lengthWords("min", shape.min) });
   }
   if (shape.max !== undefined && n > shape.max) {
-    out.push({ path, kind: "length", bound: "max", limit: shape.max, of, shown, constraint: lengthWords("max", shape.max) });
+    out.push({ path, kind: "length", bound: "max", limit: shape.max, of, shown: shown(), constraint: lengthWords("max", shape.max) });
   }
 }
 
@@ -206,7 +209,7 @@ export class ModelCompiler {
       case "structure":
         return this.structure(shape);
       case "list":
-        return this.list(shape);
+        return this.list(shapeName, shape);
       case "map":
         return this.map(shape);
       default: {
@@ -261,7 +264,7 @@ export class ModelCompiler {
     };
   }
 
-  private list(shape: Shape): Check | null {
+  private list(shapeName: string, shape: Shape): Check | null {
     const memberName = shape.member!.shape;
     const memberShape = this.model.shapes[memberName];
     const scalarMember = memberShape.type !== "structure" && memberShape.type !== "list" && memberShape.type !== "map";
@@ -292,9 +295,7 @@ export class ModelCompiler {
           }
         }
       }
-      if (out && ((min !== undefined && n < min) || (max !== undefined && n > max))) {
-        countViolations(shape, n, scalar ? javaString(value) : `[${value.map((v) => this.shown(memberName, v)).join(", ")}]`, path!, out);
-      }
+      if (out) countViolations(shape, n, () => (scalar ? javaString(value) : this.shown(shapeName, value)), path!, out);
       return ok;
     };
   }
@@ -333,7 +334,7 @@ export class ModelCompiler {
           }
         }
       }
-      if (out) countViolations(shape, n, javaString(value), path!, out);
+      if (out) countViolations(shape, n, () => javaString(value), path!, out);
       return ok;
     };
   }
