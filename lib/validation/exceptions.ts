@@ -5,7 +5,7 @@
  */
 import { invalidParameterValue, logsError, type ServiceError } from "../errors.js";
 import type { ServiceName } from "../runtime/operation.js";
-import { queryPath, summarize, topMember, type Violation } from "./violation.js";
+import { queryPath, topMember, type Violation } from "./violation.js";
 
 export interface OperationException {
   service: ServiceName;
@@ -14,6 +14,8 @@ export interface OperationException {
   source: string;
   /** A violation AWS does not raise (its handler judges the value itself). */
   waive?(violation: Violation): boolean;
+  /** A violation AWS lists naming the member without echoing its value (`Value at 'p' failed ...`). */
+  hide?(violation: Violation): boolean;
   /** AWS's answer for these violations (in model order), or undefined where the generic answer stands. */
   answer?(violations: Violation[]): ServiceError | undefined;
 }
@@ -70,11 +72,7 @@ export const EXCEPTIONS: OperationException[] = [
     source:
       "moto's AWS-verified tests/test_logs/test_logs.py test_arn_formats_log_group_and_stream and test_get_log_events_using_arn: " +
       "`1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: ...`",
-    answer(violations) {
-      const hide = (v: Violation) => v.kind === "pattern" && topMember(v.path) === "logGroupIdentifier";
-      if (!violations.some(hide)) return undefined;
-      return logsError("InvalidParameterException", summarize(violations.map((v) => (hide(v) ? { ...v, hidden: true } : v))));
-    },
+    hide: (v) => v.kind === "pattern" && topMember(v.path) === "logGroupIdentifier",
   },
   {
     // The ARN's form is the handlers' to judge: AWS answers ValidationException

@@ -57,8 +57,9 @@ export function validateInput(service: ServiceName, operation: string, input: un
   if (check === null || check(input, undefined, undefined)) return;
   const out: Violation[] = [];
   check(input, ROOT, out);
-  const waive = exceptionFor(service, operation)?.waive;
-  const violations = waive ? out.filter((v) => !waive(v)) : out;
+  const { waive, hide } = exceptionFor(service, operation) ?? {};
+  let violations = waive ? out.filter((v) => !waive(v)) : out;
+  if (hide) violations = violations.map((v) => (hide(v) ? { ...v, hidden: true } : v));
   if (violations.length) throw answer(service, operation, violations);
 }
 
