@@ -55,20 +55,34 @@ export async function listTagsLogGroup(accountId: string, _region: string, input
 }
 
 // --- by ARN -----------------------------------------------------------------------
+/** Resources other than log groups an ARN may name, each keeping its tags on its own record. */
+const OTHER_RESOURCES = [
+  { is: isLookupTableArn, change: changeLookupTableTags, read: lookupTableTags },
+  { is: isDestinationArn, change: changeDestinationTags, read: destinationTags },
+];
+const otherResource = (arn: string) => OTHER_RESOURCES.find((r) => r.is(arn));
+
+/** Changes another resource's tags, refusing more than 50 as for a group. */
+function changeOtherTags(accountId: string, region: string, arn: string, change: (tags: Record<string, string>) => Record<string, string>): Promise<void> | undefined {
+  return otherResource(arn)?.change(accountId, region, arn, (t) => {
+    const tags = change(t);
+    if (Object.keys(tags).length > MAX_TAGS) throw tooManyTags(arn);
+    return tags;
+  });
+}
+
 export async function tagResource(accountId: string, region: string, input: TagResourceRequest): Promise<{}> {
   const arn = input.resourceArn!;
-  if (isLookupTableArn(arn)) return changeLookupTableTags(accountId, region, arn, (t) => ({ ...t, ...input.tags })).then(() => ({}));
-  if (isDestinationArn(arn)) return changeDestinationTags(accountId, region, arn, (t) => ({ ...t, ...input.tags })).then(() => ({}));
+  const other = changeOtherTags(accountId, region, arn, (t) => ({ ...t, ...input.tags }));
+  if (other) return other.then(() => ({}));
   const name = logGroupNameFromResourceArn(arn, accountId, region);
   await modifyLogGroup(accountId, name, (g) => addTags(g, input.tags!, () => tooManyTags(arn)));
   return {};
 }
 
 export async function untagResource(accountId: string, region: string, input: UntagResourceRequest): Promise<{}> {
-  if (isLookupTableArn(input.resourceArn!))
-    return changeLookupTableTags(accountId, region, input.resourceArn!, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => !input.tagKeys!.includes(k)))).then(() => ({}));
-  if (isDestinationArn(input.resourceArn!))
-    return changeDestinationTags(accountId, region, input.resourceArn!, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => !input.tagKeys!.includes(k)))).then(() => ({}));
+  const other = changeOtherTags(accountId, region, input.resourceArn!, (t) => Object.fromEntries(Object.entries(t).filter(([k]) => !input.tagKeys!.includes(k))));
+  if (other) return other.then(() => ({}));
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   await modifyLogGroup(accountId, name, (g) => removeTags(g, input.tagKeys!));
   return {};
@@ -79,8 +93,8 @@ export async function listTagsForResource(
   region: string,
   input: ListTagsForResourceRequest,
 ): Promise<ListTagsForResourceResponse> {
-  if (isLookupTableArn(input.resourceArn!)) return { tags: await lookupTableTags(accountId, region, input.resourceArn!) };
-  if (isDestinationArn(input.resourceArn!)) return { tags: await destinationTags(accountId, region, input.resourceArn!) };
+  const other = otherResource(input.resourceArn!);
+  if (other) return { tags: await other.read(accountId, region, input.resourceArn!) };
   const name = logGroupNameFromResourceArn(input.resourceArn!, accountId, region);
   const g = await requireLogGroup(accountId, name);
   return { tags: { ...g.tags } };
