@@ -241,9 +241,9 @@ export async function sendThroughThrottling<T>(send: () => Promise<T>, throttled
  * nats-server's live heap after a collection (`/debug/pprof/heap?gc=1`, the
  * text form: no Go toolchain needed) and its biggest allocation sites, each
  * named by its first three nats-server frames, sampled sizes scaled as pprof
- * scales them.
+ * scales them: `liveBytes`, and `text` saying all of it.
  */
-export async function natsHeap(profileUrl: string): Promise<string> {
+export async function natsHeap(profileUrl: string): Promise<{ liveBytes: number; text: string }> {
   const text = await fetch(`${profileUrl}/debug/pprof/heap?gc=1&debug=1`).then((r) => r.text());
   const rate = Number(/@ heap\/(\d+)/.exec(text)?.[1] ?? 1048576) / 2;
   const sites = new Map<string, number>();
@@ -259,5 +259,6 @@ export async function natsHeap(profileUrl: string): Promise<string> {
   const mb = (x: number) => (x / 1e6).toFixed(1);
   const stat = (k: string) => Number(new RegExp(`# ${k} = (\\d+)`).exec(text)?.[1] ?? NaN);
   const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${mb(v)} ${k}`);
-  return `nats live heap ${mb(stat("HeapAlloc"))} MB (heap sys ${mb(stat("HeapSys"))}, released ${mb(stat("HeapReleased"))}); top: ${top.join("; ")}`;
+  const liveBytes = stat("HeapAlloc");
+  return { liveBytes, text: `nats live heap ${mb(liveBytes)} MB (heap sys ${mb(stat("HeapSys"))}, released ${mb(stat("HeapReleased"))}); top: ${top.join("; ")}` };
 }

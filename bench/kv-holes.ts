@@ -276,8 +276,7 @@ async function round(s: Side, r: number): Promise<void> {
 
 async function figures(s: Side): Promise<string> {
   // gc=1: Go collects before it writes the profile, so HeapAlloc is the live heap.
-  const heap = await natsHeap(s.server.profileUrl!);
-  const live = Number(/live heap ([\d.]+) MB/.exec(heap)?.[1] ?? NaN) * 1e6;
+  const { liveBytes: live, text: heap } = await natsHeap(s.server.profileUrl!);
   const info = await (await s.nc.jetstreamManager()).streams.info(`KV_${BUCKET}`);
   const msgs = join(s.storeDir, "jetstream", "$G", "streams", `KV_${BUCKET}`, "msgs");
   const blks = readdirSync(msgs).filter((f) => f.endsWith(".blk"));

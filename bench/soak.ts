@@ -168,7 +168,7 @@ async function detail(stack: Stack): Promise<string> {
       .map((x: any) => `${x.name} ${x.state.messages}m ${(x.state.bytes / 2 ** 20).toFixed(0)}MiB seq ${x.state.last_seq} del ${x.state.num_deleted ?? 0} subj ${x.state.num_subjects ?? 0} c ${x.state.consumer_count}`)
       .join("; ");
     const sum = streams.reduce((t: number, x: any) => t + x.state.bytes, 0);
-    const heap = stack.natsProfileUrl ? await natsHeap(stack.natsProfileUrl) : "";
+    const heap = stack.natsProfileUrl ? (await natsHeap(stack.natsProfileUrl)).text : "";
     const blocks = blockFiles(join(stack.natsStoreDir, "jetstream", "$G", "streams", "KV_cw-metric-chunks", "msgs"));
     return (
       `${svc} | nats store ${f(jsz.storage / 2 ** 20)} MiB (streams hold ${f(sum / 2 ** 20)}), ${jsz.consumers} consumers: ${s}\n` +
