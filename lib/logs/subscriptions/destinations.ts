@@ -43,7 +43,7 @@ const partitionOf = (region: string) => (region.startsWith("cn-") ? "aws-cn" : r
 export const destinationArn = (region: string, accountId: string, name: string) =>
   `arn:${partitionOf(region)}:logs:${region}:${accountId}:destination:${name}`;
 
-const destinationNotFound = () => logsError("ResourceNotFoundException", "The specified destination does not exist.");
+export const destinationNotFound = () => logsError("ResourceNotFoundException", "The specified destination does not exist.");
 
 function toDestination(accountId: string, d: DestinationRecord): Destination {
   const out: Destination = { destinationName: d.destinationName, targetArn: d.targetArn, roleArn: d.roleArn };

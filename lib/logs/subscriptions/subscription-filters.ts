@@ -22,7 +22,7 @@ import { parseLogsArn } from "../names.js";
 import { paginate } from "../pagination.js";
 import { compileFilterPattern } from "../patterns/index.js";
 import { controlMessage, deliver, targetOf, type DeliveryTarget } from "./delivery.js";
-import { getDestination, policyAllows } from "./destinations.js";
+import { destinationNotFound, getDestination, policyAllows } from "./destinations.js";
 
 export const MAX_SUBSCRIPTION_FILTERS = 2;
 
@@ -32,7 +32,7 @@ async function resolveDestination(accountId: string, arn: string, roleArn: strin
   const logsArn = parseLogsArn(arn);
   if (logsArn?.resourceType === "destination") {
     const dest = await getDestination(logsArn.accountId, logsArn.resource);
-    if (!dest || dest.region !== logsArn.region) throw logsError("ResourceNotFoundException", "The specified destination does not exist.");
+    if (!dest || dest.region !== logsArn.region) throw destinationNotFound();
     if (!policyAllows(logsArn.accountId, dest, accountId)) {
       throw logsError("AccessDeniedException", `User with accountId: ${accountId} is not authorized to perform: logs:PutSubscriptionFilter on resource: ${arn}`);
     }
