@@ -371,6 +371,13 @@ function validateMetricWidget(c: Collector, p: Obj, path: string): void {
   }
 }
 
+/** The errors of one line of a metric widget's metrics array; GetMetricWidgetImage checks its lines with it. */
+export function metricLineErrors(line: Json, path: string): ValidationMessage[] {
+  const c = new Collector();
+  validateMetricLine(c, line, path);
+  return c.errors;
+}
+
 /**
  * One line of a metric widget's metrics array: strings (namespace, metric name,
  * dimension name/value pairs, "." repeating the line above), optionally ending
