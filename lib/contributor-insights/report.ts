@@ -60,7 +60,6 @@ export async function getInsightRuleReport(account: string, region: string, inpu
 
   const contributors = new Map<string, Contributor>();
   const periods = new Map<number, PeriodStats>();
-  const unique = new Set<string>();
   let aggregate = 0;
   for (const group of await matchingGroups(account, rule.logGroupNames)) {
     for await (const batch of scanLogEvents(account, group, { startTime: start, endTime: end })) {
@@ -71,7 +70,6 @@ export async function getInsightRuleReport(account: string, region: string, inpu
         const id = JSON.stringify(c.keys);
         const bucket = Math.floor(e.timestamp / periodMs) * periodMs;
         aggregate += c.value;
-        if (unique.size < CONTRIBUTORS_MAX) unique.add(id);
         let who = contributors.get(id);
         if (!who && contributors.size < CONTRIBUTORS_MAX) contributors.set(id, (who = { keys: c.keys, total: 0, byPeriod: new Map() }));
         if (who) {
@@ -89,14 +87,20 @@ export async function getInsightRuleReport(account: string, region: string, inpu
     }
   }
 
+  // Ranked once each, not in every comparison of the sort (a contributor may have 100,800 periods).
   const rank = (c: Contributor) => (orderBy === "Maximum" ? Math.max(...c.byPeriod.values()) : c.total);
-  const top = [...contributors.values()].sort((a, b) => rank(b) - rank(a)).slice(0, input.MaxContributorCount ?? 10);
+  const top = [...contributors.values()]
+    .map((c) => ({ c, r: rank(c) }))
+    .sort((a, b) => b.r - a.r)
+    .slice(0, input.MaxContributorCount ?? 10)
+    .map(({ c }) => c);
   const wanted = new Set<MetricName>((input.Metrics ?? []) as MetricName[]);
   return {
     KeyLabels: rule.keys,
     AggregationStatistic: rule.aggregateOn === "Count" ? "SampleCount" : "Sum",
     AggregateValue: aggregate,
-    ApproximateUniqueCount: unique.size,
+    // Both are the first CONTRIBUTORS_MAX distinct keys seen, so the same set.
+    ApproximateUniqueCount: contributors.size,
     Contributors: top.map((c) => ({
       Keys: c.keys,
       ApproximateAggregateValue: c.total,
