@@ -11,7 +11,7 @@
  */
 import type { MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { cloudwatchError } from "../errors.js";
-import { MSG, metricLineErrors } from "../dashboards/body.js";
+import { COLOR_PATTERN, MSG, hasType, metricLineErrors, type JsonType } from "../dashboards/body.js";
 
 /** Limits and defaults of the reference page above. */
 export const WIDGET_LIMITS = {
@@ -83,8 +83,7 @@ interface Problem {
 }
 
 const isObject = (v: Json): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
-const COLOR = /^#[0-9a-fA-F]{6}$/;
-const COLOR_PATTERN = "^#([0-9a-fA-F]{6})$";
+const COLOR = new RegExp(COLOR_PATTERN);
 const TIMEZONE = /^[+-]([01]\d|2[0-3])[0-5]\d$/;
 const TIMEZONE_PATTERN = "^[+-][0-9]{4}$";
 /** ISO 8601 durations with a sign, as the widget's relative start and end take them ("-PT3H", "-P7D"). */
@@ -123,14 +122,9 @@ export function parseMetricWidget(text: string, account: string, now: number): W
   if (!isObject(root)) throw cloudwatchError("DashboardInvalidInputError", "The field MetricWidget must be a valid JSON object");
   const problems: Problem[] = [];
   const error = (dataPath: string, message: string) => problems.push({ dataPath, message });
-  const typed = (o: Obj, key: string, type: "string" | "integer" | "number" | "boolean" | "object", path: string): boolean => {
+  const typed = (o: Obj, key: string, type: JsonType, path: string): boolean => {
     if (!(key in o)) return false;
-    const v = o[key];
-    const ok =
-      type === "integer" ? typeof v === "number" && Number.isInteger(v)
-      : type === "number" ? typeof v === "number" && Number.isFinite(v)
-      : type === "object" ? isObject(v)
-      : typeof v === type;
+    const ok = hasType(o[key], type);
     if (!ok) error(`${path}/${key}`, MSG.type(type));
     return ok;
   };
