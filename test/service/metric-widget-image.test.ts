@@ -136,7 +136,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("GetMetricWidgetImage over %s
     ]);
   });
 
-  // API reference GetMetricWidgetImage, OutputFormat: "The only valid value is png" (image/png for raw HTTP requests).
+  // API reference GetMetricWidgetImage, OutputFormat: "Only PNG images are supported" (png, or image/png for custom HTTP requests).
   it("answers InvalidParameterValue for an output format other than PNG", async () => {
     const f = await awsFailure(cw.send(new GetMetricWidgetImageCommand({ MetricWidget: widget(), OutputFormat: "jpeg" })));
     expect([f.code, f.status]).toEqual(["InvalidParameterValue", 400]);
