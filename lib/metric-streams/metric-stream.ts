@@ -61,7 +61,7 @@ export async function getStream(account: string, region: string, name: string): 
 
 /** Every stream of one account and region (`account` and `region` given) or of all (neither). */
 export async function listStreams(account?: string, region?: string): Promise<Array<{ account: string; key: string; value: MetricStreamRecord; revision: number }>> {
-  const filter = account ? `${account}.${recordKey(region!)}.*` : ">";
+  const filter = account ? `${recordKey(account, region!)}.*` : ">";
   const rows = await scanRecords<MetricStreamRecord>(await streamsBucket(), filter);
   return rows.map((r) => ({ ...r, account: r.key.slice(0, r.key.indexOf(".")) }));
 }
