@@ -9,7 +9,7 @@ import type { MetricStreamFilter, MetricStreamStatisticsConfiguration, Tag } fro
 import type { KV } from "nats";
 import { arn } from "../arn.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
-import { getRecord, recordKey, scanRecords, type Versioned } from "../storage/kv.js";
+import { getRecord, modifyRecord, recordKey, scanRecords, type Versioned } from "../storage/kv.js";
 
 export type StreamState = "running" | "stopped";
 
@@ -57,6 +57,16 @@ export const storable = (name: string) => name.length <= NAME_MAX && NAME.test(n
 export async function getStream(account: string, region: string, name: string): Promise<Versioned<MetricStreamRecord> | undefined> {
   if (!storable(name)) return undefined;
   return getRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, name));
+}
+
+/** Read-modify-write of one stream (lib/storage/kv.ts modifyRecord); undefined when there is none. */
+export async function modifyStream(
+  account: string,
+  region: string,
+  name: string,
+  change: (s: MetricStreamRecord) => MetricStreamRecord | undefined,
+): Promise<MetricStreamRecord | undefined> {
+  return modifyRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, name), change);
 }
 
 /** Every stream of one account and region (`account` and `region` given) or of all (neither). */
