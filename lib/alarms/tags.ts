@@ -24,7 +24,7 @@ import { nameFromArn } from "./alarm.js";
 import { getAlarm, modifyAlarm } from "./store.js";
 import { getInsightRule, insightRuleArn, modifyInsightRule } from "../contributor-insights/rules.js";
 import { checkTags, TAGS_MAX } from "./validate.js";
-import { getStream, metricStreamArn, storable, streamKey, streamsBucket, type MetricStreamRecord } from "../metric-streams/metric-stream.js";
+import { getStream, metricStreamArn, modifyStream, storable } from "../metric-streams/metric-stream.js";
 
 type Target = { kind: "alarm" | "dashboard" | "insight-rule" | "metricStream"; name: string };
 
@@ -66,8 +66,7 @@ async function changeTags(account: string, region: string, arn: string, change: 
     return;
   }
   if (target.kind === "metricStream") {
-    const r = await modifyRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, target.name), (s) => ({ ...s, tags: change(s.tags) }));
-    if (!r) throw notFound(arn);
+    if (!(await modifyStream(account, region, target.name, (s) => ({ ...s, tags: change(s.tags) })))) throw notFound(arn);
     return;
   }
   const kv = await getBucket(BUCKETS.dashboards);
