@@ -12,7 +12,7 @@ import type { MetricDataQuery, PutCompositeAlarmInput, PutMetricAlarmInput, Tag 
 import { invalidParameterCombination, invalidParameterValue, missingParameter, validationError, cloudwatchError } from "../errors.js";
 import { parseExpression } from "../metrics/query/math/parser.js";
 import { isBasicStatistic, isExtendedStatistic, parseStatistic } from "../metrics/read/statistics.js";
-import { ANOMALY_OPERATORS, type ComparisonOperator, type TreatMissing } from "./alarm.js";
+import { ANOMALY_OPERATORS, isWatchedQuery, type ComparisonOperator, type TreatMissing } from "./alarm.js";
 
 /** "You can associate as many as 50 tags with an alarm" (PutMetricAlarm, Tags); the model's TagList has no bound. */
 export const TAGS_MAX = 50;
@@ -161,7 +161,7 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
     }
     if (ids.has(id)) throw validationError(`The value ${id} for parameter ${path}.Id is used more than once.`);
     ids.add(id);
-    if (q.ReturnData !== false && id !== input.ThresholdMetricId) returning++; // the band is not counted: see below
+    if (isWatchedQuery(q, input.ThresholdMetricId)) returning++;
     if (q.MetricStat && q.Expression !== undefined) {
       throw invalidParameterCombination(`The parameters ${path}.MetricStat and ${path}.Expression are mutually exclusive and you have specified both.`);
     }
@@ -183,9 +183,9 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
     }
   });
   // "Exactly one element of the metrics list should return data." (AWS's ValidationError for PutMetricAlarm),
-  // besides an anomaly alarm's band (ThresholdMetricId), which returns data too: the API reference's "Anomaly
-  // Detection Model Alarm" example, knowledge-center/cloudwatch-set-anomaly-detection-alarm (the band leaves
-  // ReturnData out) and aws-cdk-monitoring-constructs#426 (CloudFormation refused one counting the band).
+  // not counting an anomaly alarm's band (ThresholdMetricId), which returns data too: the API reference's
+  // "Anomaly Detection Model Alarm" example, knowledge-center/cloudwatch-set-anomaly-detection-alarm (the band
+  // leaves ReturnData out) and aws-cdk-monitoring-constructs#426 (CloudFormation refused one counting the band).
   if (returning !== 1) throw validationError("Exactly one element of the metrics list should return data.");
   if (metricCount > MATH_METRICS_MAX) {
     throw validationError(`An alarm on a math expression can use at most ${MATH_METRICS_MAX} metrics; this one uses ${metricCount}.`);
