@@ -19,7 +19,7 @@ import { AccountMetrics } from "./read/account-metrics.js";
 import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
 import { anomalyDetectionBand } from "../anomaly-detectors/band.js";
-import { singleIdentity } from "../anomaly-detectors/store.js";
+import { statIdentity } from "../anomaly-detectors/store.js";
 
 const MAX_QUERIES = 500;
 const MAX_DATAPOINTS = 100_800;
@@ -139,7 +139,7 @@ export async function getMetricData(account: string, region: string, input: GetM
             account,
             periodSeconds: period,
             endTime: end,
-            metric: ms ? singleIdentity(ms.Metric!.Namespace!, ms.Metric!.MetricName!, ms.Metric!.Dimensions, ms.Stat!) : undefined,
+            metric: ms ? statIdentity(ms) : undefined,
             history: (from) => expressionHistory(account, region, request.expression, byId, parsed, period, from, end, now),
           });
         },
