@@ -57,7 +57,7 @@ export async function getMetricData(account: string, region: string, input: GetM
 
   const byId = new Map<string, MetricDataQuery>();
   const parsed = new Map<string, ParsedExpression>();
-  queries.forEach((q, i) => validateQuery(q, i, byId, parsed, now, start));
+  queries.forEach((q, i) => validateQuery(q, i, byId, parsed));
   if (!queries.some((q) => q.ReturnData !== false)) {
     throw invalidParameterValue("At least one MetricDataQuery must have ReturnData set to true.");
   }
@@ -314,8 +314,6 @@ function validateQuery(
   i: number,
   byId: Map<string, MetricDataQuery>,
   parsed: Map<string, ParsedExpression>,
-  now: number,
-  start: number,
 ): void {
   const path = `MetricDataQueries.member.${i + 1}`;
   if (!ID.test(q.Id!)) {
