@@ -26,7 +26,7 @@ import { getInsightRule, insightRuleArn, modifyInsightRule } from "../contributo
 import { checkTags, TAGS_MAX } from "./validate.js";
 import { getStream, metricStreamArn, modifyStream, storable } from "../metric-streams/metric-stream.js";
 
-type Target = { kind: "alarm" | "dashboard" | "insight-rule" | "metricStream"; name: string };
+type Target = { kind: "alarm" | "dashboard" | "insight-rule" | "metric-stream"; name: string };
 
 const notFound = (arn: string) => cloudwatchError("ResourceNotFoundException", `The specified resource ${arn} does not exist.`);
 
@@ -39,7 +39,7 @@ function targetOf(arn: string, account: string, region: string): Target {
   const rule = insightRuleArn(account, region, "");
   if (arn.startsWith(rule)) return { kind: "insight-rule", name: arn.slice(rule.length) };
   const stream = metricStreamArn(account, region, "");
-  if (arn.startsWith(stream) && storable(arn.slice(stream.length))) return { kind: "metricStream", name: arn.slice(stream.length) };
+  if (arn.startsWith(stream) && storable(arn.slice(stream.length))) return { kind: "metric-stream", name: arn.slice(stream.length) };
   throw notFound(arn);
 }
 
@@ -65,7 +65,7 @@ async function changeTags(account: string, region: string, arn: string, change: 
     if (!(await modifyInsightRule(account, region, target.name, (r) => ({ ...r, tags: change(r.tags ?? []) })))) throw notFound(arn);
     return;
   }
-  if (target.kind === "metricStream") {
+  if (target.kind === "metric-stream") {
     if (!(await modifyStream(account, region, target.name, (s) => ({ ...s, tags: change(s.tags) })))) throw notFound(arn);
     return;
   }
@@ -104,7 +104,7 @@ export async function listTagsForResource(account: string, region: string, input
     if (!r) throw notFound(input.ResourceARN!);
     return { Tags: r.tags ?? [] };
   }
-  if (target.kind === "metricStream") {
+  if (target.kind === "metric-stream") {
     const s = await getStream(account, region, target.name);
     if (!s) throw notFound(input.ResourceARN!);
     return { Tags: s.value.tags };
