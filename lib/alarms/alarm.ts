@@ -111,6 +111,13 @@ export function nameFromArn(alarm: string, region: string, account: string): str
 /** M of an alarm: DatapointsToAlarm, or EvaluationPeriods when unset. */
 export const datapointsToAlarm = (m: MetricConfig) => m.datapointsToAlarm ?? m.evaluationPeriods;
 
+/**
+ * Whether a math alarm's query is the one it watches: it returns data and is
+ * not the anomaly band (ThresholdMetricId), which returns data beside it
+ * (validate.ts cites AWS).
+ */
+export const isWatchedQuery = (q: MetricDataQuery, thresholdMetricId: string | undefined) => q.ReturnData !== false && q.Id !== thresholdMetricId;
+
 /** The period the alarm evaluates, in seconds (a math alarm's from its queries). */
 export function alarmPeriod(m: MetricConfig): number {
   if (m.period) return m.period;

@@ -8,7 +8,7 @@ import type { PutMetricAlarmInput } from "@aws-sdk/client-cloudwatch";
 import { type MetricConfig, type TreatMissing, type ComparisonOperator } from "./alarm.js";
 import { saveAlarm } from "./save-alarm.js";
 import { validatePutMetricAlarm } from "./validate.js";
-import { ensureDetector, singleIdentity } from "../anomaly-detectors/store.js";
+import { ensureDetector, statIdentity } from "../anomaly-detectors/store.js";
 
 export async function putMetricAlarm(account: string, region: string, input: PutMetricAlarmInput, now = Date.now()): Promise<{}> {
   validatePutMetricAlarm(input);
@@ -34,6 +34,6 @@ export async function putMetricAlarm(account: string, region: string, input: Put
   // An alarm on the band of a metric creates that metric's detector when it has none, as AWS does (go-to-k/cdkd#1304).
   const band = input.Metrics?.find((q) => q.Id === input.ThresholdMetricId)?.Expression?.match(/^\s*ANOMALY_DETECTION_BAND\s*\(\s*([a-z][a-zA-Z0-9_]*)\s*[,)]/);
   const ms = band ? input.Metrics!.find((q) => q.Id === band[1])?.MetricStat : undefined;
-  if (ms) await ensureDetector(account, singleIdentity(ms.Metric!.Namespace!, ms.Metric!.MetricName!, ms.Metric!.Dimensions, ms.Stat!), now);
+  if (ms) await ensureDetector(account, statIdentity(ms), now);
   return {};
 }

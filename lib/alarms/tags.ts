@@ -24,9 +24,9 @@ import { nameFromArn } from "./alarm.js";
 import { getAlarm, modifyAlarm } from "./store.js";
 import { getInsightRule, insightRuleArn, modifyInsightRule } from "../contributor-insights/rules.js";
 import { checkTags, TAGS_MAX } from "./validate.js";
-import { getStream, metricStreamArn, storable, streamKey, streamsBucket, type MetricStreamRecord } from "../metric-streams/metric-stream.js";
+import { getStream, metricStreamArn, modifyStream, storable } from "../metric-streams/metric-stream.js";
 
-type Target = { kind: "alarm" | "dashboard" | "insight-rule" | "metricStream"; name: string };
+type Target = { kind: "alarm" | "dashboard" | "insight-rule" | "metric-stream"; name: string };
 
 const notFound = (arn: string) => cloudwatchError("ResourceNotFoundException", `The specified resource ${arn} does not exist.`);
 
@@ -39,7 +39,7 @@ function targetOf(arn: string, account: string, region: string): Target {
   const rule = insightRuleArn(account, region, "");
   if (arn.startsWith(rule)) return { kind: "insight-rule", name: arn.slice(rule.length) };
   const stream = metricStreamArn(account, region, "");
-  if (arn.startsWith(stream) && storable(arn.slice(stream.length))) return { kind: "metricStream", name: arn.slice(stream.length) };
+  if (arn.startsWith(stream) && storable(arn.slice(stream.length))) return { kind: "metric-stream", name: arn.slice(stream.length) };
   throw notFound(arn);
 }
 
@@ -65,9 +65,8 @@ async function changeTags(account: string, region: string, arn: string, change: 
     if (!(await modifyInsightRule(account, region, target.name, (r) => ({ ...r, tags: change(r.tags ?? []) })))) throw notFound(arn);
     return;
   }
-  if (target.kind === "metricStream") {
-    const r = await modifyRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, target.name), (s) => ({ ...s, tags: change(s.tags) }));
-    if (!r) throw notFound(arn);
+  if (target.kind === "metric-stream") {
+    if (!(await modifyStream(account, region, target.name, (s) => ({ ...s, tags: change(s.tags) })))) throw notFound(arn);
     return;
   }
   const kv = await getBucket(BUCKETS.dashboards);
@@ -105,7 +104,7 @@ export async function listTagsForResource(account: string, region: string, input
     if (!r) throw notFound(input.ResourceARN!);
     return { Tags: r.tags ?? [] };
   }
-  if (target.kind === "metricStream") {
+  if (target.kind === "metric-stream") {
     const s = await getStream(account, region, target.name);
     if (!s) throw notFound(input.ResourceARN!);
     return { Tags: s.value.tags };

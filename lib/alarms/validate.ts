@@ -12,7 +12,7 @@ import type { MetricDataQuery, PutCompositeAlarmInput, PutMetricAlarmInput, Tag 
 import { invalidParameterCombination, invalidParameterValue, missingParameter, validationError, cloudwatchError } from "../errors.js";
 import { parseExpression } from "../metrics/query/math/parser.js";
 import { isBasicStatistic, isExtendedStatistic, parseStatistic } from "../metrics/read/statistics.js";
-import { ANOMALY_OPERATORS, type ComparisonOperator, type TreatMissing } from "./alarm.js";
+import { ANOMALY_OPERATORS, isWatchedQuery, type ComparisonOperator, type TreatMissing } from "./alarm.js";
 
 /** "You can associate as many as 50 tags with an alarm" (PutMetricAlarm, Tags); the model's TagList has no bound. */
 export const TAGS_MAX = 50;
@@ -75,7 +75,7 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
 
   const single = input.MetricName !== undefined || input.Namespace !== undefined || input.Statistic !== undefined || input.ExtendedStatistic !== undefined;
   if (input.Metrics?.length) {
-    // AWS's ValidationError texts for these two, as the Java SDK printed them in aws-cloudformation/cfn-lint PR #1306.
+    // AWS's ValidationError text, as the Java SDK printed it in aws-cloudformation/cfn-lint PR #1306.
     if (input.Unit !== undefined) throw validationError("Unit should not be set if list of Metrics is set.");
     for (const p of ["MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit"] as const) {
       if (input[p] !== undefined && !(p === "Dimensions" && input.Dimensions!.length === 0)) {
@@ -107,6 +107,7 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
     }
   }
 
+  // AWS's ValidationError text, as the Java SDK printed it in aws-cloudformation/cfn-lint PR #1306.
   if (input.Threshold !== undefined && input.Threshold !== null && input.ThresholdMetricId !== undefined) {
     throw validationError("Threshold and ThresholdMetricId cannot both be set");
   }
@@ -160,9 +161,7 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
     }
     if (ids.has(id)) throw validationError(`The value ${id} for parameter ${path}.Id is used more than once.`);
     ids.add(id);
-    // An anomaly alarm's band (ThresholdMetricId) returns data beside the watched query, as in AWS's own
-    // example (knowledge-center/cloudwatch-set-anomaly-detection-alarm: the band leaves ReturnData out).
-    if (q.ReturnData !== false && id !== input.ThresholdMetricId) returning++;
+    if (isWatchedQuery(q, input.ThresholdMetricId)) returning++;
     if (q.MetricStat && q.Expression !== undefined) {
       throw invalidParameterCombination(`The parameters ${path}.MetricStat and ${path}.Expression are mutually exclusive and you have specified both.`);
     }
@@ -183,10 +182,10 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
       if (!/^\s*SELECT\s/i.test(text)) parseExpression(text);
     }
   });
-  // "Exactly one element of the metrics list should return data." (AWS's ValidationError for PutMetricAlarm).
-  // An anomaly detection alarm returns two, the metric and its band (ThresholdMetricId): the API reference's
-  // "Anomaly Detection Model Alarm" example, and aws-cdk-monitoring-constructs#426 (CloudFormation refused one).
-  // The band is not counted above.
+  // "Exactly one element of the metrics list should return data." (AWS's ValidationError for PutMetricAlarm),
+  // not counting an anomaly alarm's band (ThresholdMetricId), which returns data too: the API reference's
+  // "Anomaly Detection Model Alarm" example, knowledge-center/cloudwatch-set-anomaly-detection-alarm (the band
+  // leaves ReturnData out) and aws-cdk-monitoring-constructs#426 (CloudFormation refused one counting the band).
   if (returning !== 1) throw validationError("Exactly one element of the metrics list should return data.");
   if (metricCount > MATH_METRICS_MAX) {
     throw validationError(`An alarm on a math expression can use at most ${MATH_METRICS_MAX} metrics; this one uses ${metricCount}.`);

@@ -25,7 +25,7 @@ import { parseStatistic } from "../metrics/read/statistics.js";
 import { parseExpression } from "../metrics/query/math/parser.js";
 import { deleteRecord, getRecord, putRecord, scanRecords } from "../storage/kv.js";
 import { TRAINING_SPAN_MS } from "./band.js";
-import { bucket, detectorKey, RECORD_VERSION, singleIdentity, type AnomalyDetectorRecord } from "./store.js";
+import { bucket, detectorKey, RECORD_VERSION, singleIdentity, type AnomalyDetectorRecord, type SingleMetricIdentity } from "./store.js";
 import { decodeAfterToken, encodeAfterToken } from "../after-token.js";
 
 /** DescribeAnomalyDetectors: "The maximum value that you can specify is 100." */
@@ -144,6 +144,8 @@ export async function deleteAnomalyDetector(account: string, input: DeleteAnomal
   return {};
 }
 
+const sdkDimensions = (single: SingleMetricIdentity): Dimension[] => single.dimensions.map((d) => ({ Name: d.name, Value: d.value }));
+
 /** The order Describe lists detectors in: by metric, then statistic (math ones by their queries). */
 const sortKey = (r: AnomalyDetectorRecord) =>
   JSON.stringify(r.single ? [0, r.single.namespace, r.single.metricName, r.single.dimensions, r.single.stat] : [1, r.math]);
@@ -164,7 +166,7 @@ export async function describeAnomalyDetectors(account: string, region: string, 
   }
   // Without AnomalyDetectorTypes, single-metric detectors only: math ones are listed "by adding METRIC_MATH to the AnomalyDetectorTypes array".
   const types = input.AnomalyDetectorTypes?.length ? input.AnomalyDetectorTypes : ["SINGLE_METRIC"];
-  const after = input.NextToken !== undefined ? decodeToken(input.NextToken) : undefined;
+  const after = input.NextToken !== undefined ? decodeAfterToken(input.NextToken, () => invalidNextToken()) : undefined;
   const all = (await scanRecords<AnomalyDetectorRecord>(await bucket(), `${account}.*`))
     .map((e) => ({ sort: sortKey(e.value), record: e.value }))
     .filter((e) => matches(e.record, input, types) && (after === undefined || e.sort > after))
@@ -179,10 +181,9 @@ export async function describeAnomalyDetectors(account: string, region: string, 
 function view(r: AnomalyDetectorRecord, state: AnomalyDetectorStateValue): AnomalyDetector {
   const out: AnomalyDetector = {};
   if (r.single) {
-    const dims: Dimension[] = r.single.dimensions.map((d) => ({ Name: d.name, Value: d.value }));
+    const single = { Namespace: r.single.namespace, MetricName: r.single.metricName, Dimensions: sdkDimensions(r.single), Stat: r.single.stat };
     // The deprecated top-level members are filled in too, for clients that still read them.
-    Object.assign(out, { Namespace: r.single.namespace, MetricName: r.single.metricName, Dimensions: dims, Stat: r.single.stat });
-    out.SingleMetricAnomalyDetector = { Namespace: r.single.namespace, MetricName: r.single.metricName, Dimensions: dims, Stat: r.single.stat };
+    Object.assign(out, single, { SingleMetricAnomalyDetector: { ...single } });
   } else out.MetricMathAnomalyDetector = { MetricDataQueries: r.math };
   out.Configuration = {
     ExcludedTimeRanges: (r.excludedTimeRanges ?? []).map(([s, e]) => ({ StartTime: new Date(s), EndTime: new Date(e) })),
@@ -203,7 +204,7 @@ async function trainingState(account: string, region: string, r: AnomalyDetector
     ? [{
         Id: "m1",
         MetricStat: {
-          Metric: { Namespace: r.single.namespace, MetricName: r.single.metricName, Dimensions: r.single.dimensions.map((d) => ({ Name: d.name, Value: d.value })) },
+          Metric: { Namespace: r.single.namespace, MetricName: r.single.metricName, Dimensions: sdkDimensions(r.single) },
           Stat: r.single.stat,
           Period: 3600,
         },
@@ -222,5 +223,3 @@ async function trainingState(account: string, region: string, r: AnomalyDetector
   }
   return hours.size === 0 ? "PENDING_TRAINING" : hours.size < TRAINED_HOURS ? "TRAINED_INSUFFICIENT_DATA" : "TRAINED";
 }
-
-const decodeToken = (token: string) => decodeAfterToken(token, () => invalidNextToken());

@@ -6,10 +6,11 @@
  * is a hash of that identity, and Put on the same identity replaces it.
  */
 import { createHash } from "node:crypto";
-import type { Dimension, MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import type { Dimension, MetricDataQuery, MetricStat } from "@aws-sdk/client-cloudwatch";
 import type { KV } from "nats";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { createRecord, getRecord, recordKey } from "../storage/kv.js";
+import { sortDimensions } from "../metrics/store/identity.js";
 
 export const RECORD_VERSION = 1;
 
@@ -36,11 +37,15 @@ export interface AnomalyDetectorRecord {
 
 export const bucket = (): Promise<KV> => getBucket(BUCKETS.anomalyDetectors);
 
+const dimensionsOf = (dimensions: Dimension[] | undefined) => sortDimensions((dimensions ?? []).map((d) => ({ name: d.Name!, value: d.Value! })));
+
 export function singleIdentity(namespace: string, metricName: string, dimensions: Dimension[] | undefined, stat: string): SingleMetricIdentity {
-  const dims = (dimensions ?? []).map((d) => ({ name: d.Name!, value: d.Value! }));
-  dims.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { namespace, metricName, dimensions: dims, stat };
+  return { namespace, metricName, dimensions: dimensionsOf(dimensions), stat };
 }
+
+/** The detector identity of a MetricStat query (a band's argument, an alarm's metric). */
+export const statIdentity = (ms: MetricStat): SingleMetricIdentity =>
+  singleIdentity(ms.Metric!.Namespace!, ms.Metric!.MetricName!, ms.Metric!.Dimensions, ms.Stat!);
 
 /** The math queries reduced to what identifies them, members in a fixed order. */
 function canonicalQueries(queries: MetricDataQuery[]): unknown[] {
@@ -51,7 +56,7 @@ function canonicalQueries(queries: MetricDataQuery[]): unknown[] {
       ? [
           q.MetricStat.Metric?.Namespace,
           q.MetricStat.Metric?.MetricName,
-          singleIdentity("", "", q.MetricStat.Metric?.Dimensions, "").dimensions,
+          dimensionsOf(q.MetricStat.Metric?.Dimensions),
           q.MetricStat.Period,
           q.MetricStat.Stat,
           q.MetricStat.Unit ?? null,

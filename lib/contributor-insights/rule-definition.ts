@@ -84,7 +84,8 @@ export function jsonPath(root: unknown, path: string): unknown {
   while (re.lastIndex < path.length) {
     m = re.exec(path);
     if (!m) return undefined;
-    if (m[1] !== undefined) v = isObject(v) ? v[m[1]] : undefined;
+    // Own members only: `$.constructor` names no field of a log event.
+    if (m[1] !== undefined) v = isObject(v) && Object.hasOwn(v, m[1]) ? v[m[1]] : undefined;
     else v = Array.isArray(v) ? v[Number(m[2])] : undefined;
     if (v === undefined) return undefined;
   }

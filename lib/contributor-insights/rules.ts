@@ -20,8 +20,8 @@ import type {
 import type { KV } from "nats";
 import { arn } from "../arn.js";
 import { decodeAfterToken, encodeAfterToken } from "../after-token.js";
-import { cloudwatchError, invalidNextToken } from "../errors.js";
-import { deleteRecord, fromKeyToken, getRecord, keyToken, modifyRecord, putRecord, recordKey } from "../storage/kv.js";
+import { cloudwatchError, invalidNextToken, protocolError } from "../errors.js";
+import { createRecord, deleteRecord, fromKeyToken, getRecord, keyToken, modifyRecord, recordKey, updateRecord } from "../storage/kv.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { parseDefinition } from "./rule-definition.js";
 
@@ -77,22 +77,28 @@ export async function putInsightRule(account: string, region: string, input: Put
   const name = input.RuleName!;
   parseDefinition(input.RuleDefinition!);
   const kv = await rulesBucket();
-  const existing = await getRecord<InsightRuleRecord>(kv, ruleKey(account, region, name));
-  if (!existing && (await ruleNames(account, region)).length >= RULES_MAX) {
-    throw cloudwatchError("LimitExceededException", `The maximum number of Contributor Insights rules (${RULES_MAX}) has been reached.`);
+  const key = ruleKey(account, region, name);
+  // Compare-and-set: a rule put by two calls at once keeps one creation time and its creation's tags.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const existing = await getRecord<InsightRuleRecord>(kv, key);
+    // The quota is counted, not reserved: rules of other names put at the same moment may pass it by a few.
+    if (!existing && (await ruleNames(account, region)).length >= RULES_MAX) {
+      throw cloudwatchError("LimitExceededException", `The maximum number of Contributor Insights rules (${RULES_MAX}) has been reached.`);
+    }
+    const record: InsightRuleRecord = {
+      name,
+      state: input.RuleState === "DISABLED" ? "DISABLED" : "ENABLED",
+      definition: input.RuleDefinition!,
+      applyOnTransformedLogs: input.ApplyOnTransformedLogs ?? false,
+      created: existing?.value.created ?? Date.now(),
+    };
+    // Tags are set when a rule is created; TagResource changes them afterwards.
+    const tags = existing ? existing.value.tags : input.Tags;
+    if (tags?.length) record.tags = tags;
+    if (existing ? await updateRecord(kv, key, record, existing.revision) : await createRecord(kv, key, record)) return {};
   }
-  const record: InsightRuleRecord = {
-    name,
-    state: input.RuleState === "DISABLED" ? "DISABLED" : "ENABLED",
-    definition: input.RuleDefinition!,
-    applyOnTransformedLogs: input.ApplyOnTransformedLogs ?? false,
-    created: existing?.value.created ?? Date.now(),
-  };
-  // Tags are set when a rule is created; TagResource changes them afterwards.
-  const tags = existing ? existing.value.tags : input.Tags;
-  if (tags?.length) record.tags = tags;
-  await putRecord(kv, ruleKey(account, region, name), record);
-  return {};
+  // Twenty rounds lost to writers of the same rule: AWS's answer to contention, which SDKs retry.
+  throw protocolError("Throttling", "Rate exceeded");
 }
 
 const view = (r: InsightRuleRecord): InsightRule => ({

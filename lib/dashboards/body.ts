@@ -60,9 +60,9 @@ export const MSG = {
   notJsonObject: "The field DashboardBody must be a valid JSON object",
 } as const;
 
-type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
+export type JsonType = "string" | "integer" | "number" | "boolean" | "array" | "object";
 
-function hasType(v: Json, t: JsonType): boolean {
+export function hasType(v: Json, t: JsonType): boolean {
   switch (t) {
     case "string":
       return typeof v === "string";
@@ -312,7 +312,7 @@ function validateCustomWidget(c: Collector, p: Obj, path: string): void {
 }
 
 const METRIC_VIEWS = ["timeSeries", "singleValue", "gauge", "bar", "pie", "table"];
-const COLOR_PATTERN = "^#([0-9a-fA-F]{6})$";
+export const COLOR_PATTERN = "^#([0-9a-fA-F]{6})$";
 
 function validateMetricWidget(c: Collector, p: Obj, path: string): void {
   const hasMetrics = "metrics" in p;
@@ -369,6 +369,13 @@ function validateMetricWidget(c: Collector, p: Obj, path: string): void {
       c.optional(y as Obj, "showUnits", "boolean", yp);
     }
   }
+}
+
+/** The errors of one line of a metric widget's metrics array; GetMetricWidgetImage checks its lines with it. */
+export function metricLineErrors(line: Json, path: string): ValidationMessage[] {
+  const c = new Collector();
+  validateMetricLine(c, line, path);
+  return c.errors;
 }
 
 /**

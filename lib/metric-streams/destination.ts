@@ -25,9 +25,9 @@ export function firehoseName(arn: string): string | undefined {
 
 export const deliverySubject = (account: string, firehoseArn: string) => `cloudwatch.metricstreams.${account}.${keyToken(firehoseName(firehoseArn) ?? "")}`;
 
-let ensured: Promise<void> | undefined;
-function ensureMetricStreamsStream(): Promise<void> {
-  ensured ??= ensureStream({
+/** ensureStream creates it once per process and tries again after a failure. */
+const ensureMetricStreamsStream = (): Promise<void> =>
+  ensureStream({
     name: METRIC_STREAMS_STREAM,
     subjects: ["cloudwatch.metricstreams.*.*"],
     retention: RetentionPolicy.Limits,
@@ -36,12 +36,7 @@ function ensureMetricStreamsStream(): Promise<void> {
     max_age: 24 * 3600 * 1_000_000_000,
     max_msg_size: 2 * 1024 * 1024,
     duplicate_window: 300_000_000_000,
-  }).catch((e) => {
-    ensured = undefined;
-    throw e;
   });
-  return ensured;
-}
 
 /**
  * Publishes one record and resolves once JetStream stored it. `msgId` names

@@ -9,7 +9,7 @@ import type { MetricStreamFilter, MetricStreamStatisticsConfiguration, Tag } fro
 import type { KV } from "nats";
 import { arn } from "../arn.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
-import { getRecord, recordKey, scanRecords, type Versioned } from "../storage/kv.js";
+import { getRecord, modifyRecord, recordKey, scanRecords, type Versioned } from "../storage/kv.js";
 
 export type StreamState = "running" | "stopped";
 
@@ -59,9 +59,19 @@ export async function getStream(account: string, region: string, name: string): 
   return getRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, name));
 }
 
+/** Read-modify-write of one stream (lib/storage/kv.ts modifyRecord); undefined when there is none. */
+export async function modifyStream(
+  account: string,
+  region: string,
+  name: string,
+  change: (s: MetricStreamRecord) => MetricStreamRecord | undefined,
+): Promise<MetricStreamRecord | undefined> {
+  return modifyRecord<MetricStreamRecord>(await streamsBucket(), streamKey(account, region, name), change);
+}
+
 /** Every stream of one account and region (`account` and `region` given) or of all (neither). */
 export async function listStreams(account?: string, region?: string): Promise<Array<{ account: string; key: string; value: MetricStreamRecord; revision: number }>> {
-  const filter = account ? `${account}.${recordKey(region!)}.*` : ">";
+  const filter = account ? `${recordKey(account, region!)}.*` : ">";
   const rows = await scanRecords<MetricStreamRecord>(await streamsBucket(), filter);
   return rows.map((r) => ({ ...r, account: r.key.slice(0, r.key.indexOf(".")) }));
 }

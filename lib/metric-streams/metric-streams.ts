@@ -30,6 +30,7 @@ import {
   getStream,
   listStreams,
   metricStreamArn,
+  modifyStream,
   storable,
   streamKey,
   streamsBucket,
@@ -123,12 +124,11 @@ export async function deleteMetricStream(account: string, region: string, input:
 }
 
 async function setState(account: string, region: string, names: string[] | undefined, state: StreamState): Promise<void> {
-  const kv = await streamsBucket();
   const now = Date.now();
   await Promise.all(
     [...new Set(names ?? [])].filter(storable).map((name) =>
       // A stream started again streams from then on: the minutes it was stopped are not sent.
-      modifyRecord<MetricStreamRecord>(kv, streamKey(account, region, name), (cur) =>
+      modifyStream(account, region, name, (cur) =>
         cur.state === state ? undefined : { ...cur, state, ...(state === "running" ? { runningSince: now } : {}) },
       ),
     ),

@@ -19,7 +19,7 @@ import { AccountMetrics } from "./read/account-metrics.js";
 import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
 import { anomalyDetectionBand } from "../anomaly-detectors/band.js";
-import { singleIdentity } from "../anomaly-detectors/store.js";
+import { statIdentity } from "../anomaly-detectors/store.js";
 
 const MAX_QUERIES = 500;
 const MAX_DATAPOINTS = 100_800;
@@ -57,7 +57,7 @@ export async function getMetricData(account: string, region: string, input: GetM
 
   const byId = new Map<string, MetricDataQuery>();
   const parsed = new Map<string, ParsedExpression>();
-  queries.forEach((q, i) => validateQuery(q, i, byId, parsed, now, start));
+  queries.forEach((q, i) => validateQuery(q, i, byId, parsed));
   if (!queries.some((q) => q.ReturnData !== false)) {
     throw invalidParameterValue("At least one MetricDataQuery must have ReturnData set to true.");
   }
@@ -139,7 +139,7 @@ export async function getMetricData(account: string, region: string, input: GetM
             account,
             periodSeconds: period,
             endTime: end,
-            metric: ms ? singleIdentity(ms.Metric!.Namespace!, ms.Metric!.MetricName!, ms.Metric!.Dimensions, ms.Stat!) : undefined,
+            metric: ms ? statIdentity(ms) : undefined,
             history: (from) => expressionHistory(account, region, request.expression, byId, parsed, period, from, end, now),
           });
         },
@@ -314,8 +314,6 @@ function validateQuery(
   i: number,
   byId: Map<string, MetricDataQuery>,
   parsed: Map<string, ParsedExpression>,
-  now: number,
-  start: number,
 ): void {
   const path = `MetricDataQueries.member.${i + 1}`;
   if (!ID.test(q.Id!)) {

@@ -53,10 +53,11 @@ export async function getMetricWidgetImage(
       );
       for (const r of out.MetricDataResults ?? []) {
         const seen = results.get(r.Id!);
-        if (!seen) results.set(r.Id!, { ...r, Timestamps: [...(r.Timestamps ?? [])], Values: [...(r.Values ?? [])] });
+        // concat, not push(...page): a page's 100,800 values would all be call arguments.
+        if (!seen) results.set(r.Id!, { ...r, Timestamps: r.Timestamps ?? [], Values: r.Values ?? [] });
         else {
-          seen.Timestamps!.push(...(r.Timestamps ?? []));
-          seen.Values!.push(...(r.Values ?? []));
+          seen.Timestamps = seen.Timestamps!.concat(r.Timestamps ?? []);
+          seen.Values = seen.Values!.concat(r.Values ?? []);
         }
       }
       token = out.NextToken;

@@ -105,27 +105,26 @@ export function renderWidget(spec: RenderSpec, series: SeriesData[]): { canvas: 
   }
 
   // Legend layout first: it takes room from the plot.
-  const entries = series.map((s) => ({ s, text: s.label }));
   let legendRows: { s: SeriesData; text: string; x: number }[][] = [];
   let legendWidth = 0;
-  if (spec.legend === "bottom" && entries.length > 0) {
+  if (spec.legend === "bottom" && series.length > 0) {
     let row: (typeof legendRows)[number] = [];
     let x = PAD;
-    for (const e of entries) {
-      const text = fit(e.text, width - 2 * PAD - 12);
+    for (const s of series) {
+      const text = fit(s.label, width - 2 * PAD - 12);
       const w = 12 + textWidth(text) + 12;
       if (row.length > 0 && x + w > width - PAD) {
         legendRows.push(row);
         row = [];
         x = PAD;
       }
-      row.push({ s: e.s, text, x });
+      row.push({ s, text, x });
       x += w;
     }
     legendRows.push(row);
     legendRows = legendRows.slice(0, Math.max(1, Math.floor((height / 3) / LINE_HEIGHT)));
-  } else if (spec.legend === "right" && entries.length > 0) {
-    legendWidth = Math.min(Math.floor(width / 3), 12 + Math.max(...entries.map((e) => textWidth(e.text))) + PAD);
+  } else if (spec.legend === "right" && series.length > 0) {
+    legendWidth = Math.min(Math.floor(width / 3), 12 + Math.max(...series.map((s) => textWidth(s.label))) + PAD);
   }
 
   const left = series.filter((s) => s.yAxis === "left");
@@ -224,10 +223,10 @@ export function renderWidget(spec: RenderSpec, series: SeriesData[]): { canvas: 
   });
   if (legendWidth) {
     const x = width - PAD - legendWidth;
-    entries.slice(0, Math.floor(plot.h / LINE_HEIGHT)).forEach((e, i) => {
+    series.slice(0, Math.floor(plot.h / LINE_HEIGHT)).forEach((s, i) => {
       const y = plot.y + i * LINE_HEIGHT;
-      canvas.fill(x, y, 8, 8, parseColor(e.s.color));
-      canvas.text(x + 12, y, fit(e.text, legendWidth - 12), INK);
+      canvas.fill(x, y, 8, 8, parseColor(s.color));
+      canvas.text(x + 12, y, fit(s.label, legendWidth - 12), INK);
     });
   }
   return { canvas, plot };

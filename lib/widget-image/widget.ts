@@ -11,7 +11,7 @@
  */
 import type { MetricDataQuery } from "@aws-sdk/client-cloudwatch";
 import { cloudwatchError } from "../errors.js";
-import { MSG } from "../dashboards/body.js";
+import { COLOR_PATTERN, MSG, hasType, metricLineErrors, type JsonType } from "../dashboards/body.js";
 
 /** Limits and defaults of the reference page above. */
 export const WIDGET_LIMITS = {
@@ -83,8 +83,7 @@ interface Problem {
 }
 
 const isObject = (v: Json): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
-const COLOR = /^#[0-9a-fA-F]{6}$/;
-const COLOR_PATTERN = "^#([0-9a-fA-F]{6})$";
+const COLOR = new RegExp(COLOR_PATTERN);
 const TIMEZONE = /^[+-]([01]\d|2[0-3])[0-5]\d$/;
 const TIMEZONE_PATTERN = "^[+-][0-9]{4}$";
 /** ISO 8601 durations with a sign, as the widget's relative start and end take them ("-PT3H", "-P7D"). */
@@ -123,14 +122,9 @@ export function parseMetricWidget(text: string, account: string, now: number): W
   if (!isObject(root)) throw cloudwatchError("DashboardInvalidInputError", "The field MetricWidget must be a valid JSON object");
   const problems: Problem[] = [];
   const error = (dataPath: string, message: string) => problems.push({ dataPath, message });
-  const typed = (o: Obj, key: string, type: "string" | "integer" | "number" | "boolean" | "object", path: string): boolean => {
+  const typed = (o: Obj, key: string, type: JsonType, path: string): boolean => {
     if (!(key in o)) return false;
-    const v = o[key];
-    const ok =
-      type === "integer" ? typeof v === "number" && Number.isInteger(v)
-      : type === "number" ? typeof v === "number" && Number.isFinite(v)
-      : type === "object" ? isObject(v)
-      : typeof v === type;
+    const ok = hasType(o[key], type);
     if (!ok) error(`${path}/${key}`, MSG.type(type));
     return ok;
   };
@@ -245,23 +239,18 @@ export function parseMetricWidget(text: string, account: string, now: number): W
     let previous: string[] = [];
     metrics.forEach((line, i) => {
       const path = `/metrics/${i}`;
-      if (!Array.isArray(line)) return error(path, MSG.type("array"));
-      if (line.length < 1) return error(path, MSG.minItems(1));
-      const last = line[line.length - 1];
+      // The checks PutDashboard makes of a line, plus the id GetMetricData needs; a line with any problem is not read.
+      const lineErrors = metricLineErrors(line, path);
+      for (const e of lineErrors) error(e.DataPath, e.Message);
+      if (lineErrors.length > 0) return;
+      const lineItems = line as Json[];
+      const last = lineItems[lineItems.length - 1];
       const opts: Obj = isObject(last) ? last : {};
-      const fields = isObject(last) ? line.slice(0, -1) : line;
-      const before = problems.length;
-      fields.forEach((f, j) => {
-        if (typeof f !== "string") error(`${path}/${j}`, MSG.metricField);
-      });
-      const optPath = `${path}/${line.length - 1}`;
-      for (const key of ["expression", "id", "label", "stat", "region", "accountId"]) typed(opts, key, "string", optPath);
-      typed(opts, "visible", "boolean", optPath);
-      if (typed(opts, "period", "integer", optPath) && (opts.period as number) < 1) error(`${optPath}/period`, MSG.min(1));
-      const side = oneOf(opts, "yAxis", ["left", "right"] as const, optPath) ?? "left";
-      const c = color(opts, optPath);
-      if (typeof opts.id === "string" && !QUERY_ID.test(opts.id)) error(`${optPath}/id`, MSG.pattern(QUERY_ID.source));
-      if (problems.length > before) return;
+      const fields = isObject(last) ? lineItems.slice(0, -1) : lineItems;
+      const optPath = `${path}/${lineItems.length - 1}`;
+      if (typeof opts.id === "string" && !QUERY_ID.test(opts.id)) return error(`${optPath}/id`, MSG.pattern(QUERY_ID.source));
+      const side = (opts.yAxis as LineSpec["yAxis"] | undefined) ?? "left";
+      const c = opts.color as string | undefined;
 
       let id = typeof opts.id === "string" ? opts.id : `m${i + 1}`;
       for (let k = 1; typeof opts.id !== "string" && explicitIds.has(id); k++) id = `m${i + 1}_${k}`;

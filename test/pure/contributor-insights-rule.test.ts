@@ -20,6 +20,9 @@ describe("JSON property notation", () => {
     ["$.missing", undefined],
     ["$.users[5].name", undefined],
     ["userAgent", undefined],
+    // A log event's own fields only, not what every JavaScript object inherits.
+    ["$.constructor", undefined],
+    ["$.toString", undefined],
   ])("%s reads %j", (path, value) => expect(jsonPath(doc, path)).toBe(value));
 });
 

@@ -178,6 +178,9 @@ describe.each<Protocol>(["json", "cbor", "query"])("anomaly detectors over %s", 
     expect(await state("Long")).toBe("TRAINED");
   });
 
+  // The codes are those PutAnomalyDetector's API reference lists (InvalidParameterCombination, MissingParameter,
+  // InvalidParameterValue); it also says SingleMetricAnomalyDetector and MetricMathAnomalyDetector are exclusive and
+  // replace the deprecated members. The messages are ours (no recorded AWS answer found): only what they name is pinned.
   it.each<[string, PutAnomalyDetectorInput, string, RegExp]>([
     ["both a single-metric and a math detector", { ...single(ns, "X"), MetricMathAnomalyDetector: { MetricDataQueries: [{ Id: "m1", Expression: "1" }] } }, "InvalidParameterCombination", /SingleMetricAnomalyDetector and MetricMathAnomalyDetector/],
     ["the deprecated members with SingleMetricAnomalyDetector", { ...single(ns, "X"), MetricName: "X" }, "InvalidParameterCombination", /MetricName and SingleMetricAnomalyDetector/],

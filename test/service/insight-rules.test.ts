@@ -78,6 +78,8 @@ describe.each<Protocol>(["json", "cbor", "query"])("rules over %s", (protocol) =
     expect((await describeAll(cw)).filter((r) => r.Name!.includes(`-${protocol}-`)).map((r) => r.Name)).toEqual([name("c")]);
   });
 
+  // API reference: PutInsightRule's errors include InvalidParameterValueException (the message is ours; AWS's for
+  // a non-JSON definition was not found), DescribeInsightRules' InvalidNextToken.
   it("answers InvalidParameterValue for a definition that is not a JSON object, and InvalidNextToken for a token it did not give", async () => {
     const cw = cloudWatchClient(stack, { protocol });
     const bad = await awsFailure(cw.send(new PutInsightRuleCommand({ RuleName: name("bad"), RuleDefinition: "{not json" })));
@@ -143,6 +145,8 @@ describe("GetInsightRuleReport", () => {
       new GetInsightRuleReportCommand({ RuleName, StartTime: new Date(T), EndTime: new Date(T + 120_000), Period: 60, ...extra }),
     );
 
+  // API reference GetInsightRuleReport and InsightRuleContributor ("Only the data points when this contributor
+  // appeared are included"); the User Guide's rule syntax for Keys, Filters and AggregateOn.
   it("counts the contributors of matching events, ranked, with their datapoints a period", async () => {
     const r = await report(`${RUN}-count`, { Metrics: ["UniqueContributors", "SampleCount", "MaxContributorValue"] });
     // A Count rule's statistic is SampleCount (test_insight_rule, get_insight_rule_report).
@@ -207,6 +211,8 @@ describe("GetInsightRuleReport", () => {
     expect(r.MetricDatapoints!.every((d) => d.UniqueContributors === 0 && d.Timestamp!.getTime() % 300_000 === 0 && Object.keys(d).length === 2)).toBe(true);
   });
 
+  // API reference GetInsightRuleReport: errors ResourceNotFoundException and InvalidParameterValueException; Metrics
+  // are UniqueContributors, MaxContributorValue, SampleCount, Sum, Minimum, Maximum, Average; OrderBy Sum or Maximum.
   it("answers ResourceNotFound for an unknown rule and InvalidParameterValue for a metric or order it does not know (also through the aws CLI)", async () => {
     const missing = await awsFailure(report(`${RUN}-nope`));
     expect([missing.code, missing.name]).toEqual(["ResourceNotFoundException", "ResourceNotFoundException"]);

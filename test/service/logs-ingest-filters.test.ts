@@ -363,4 +363,33 @@ describe("Debian's aws CLI", () => {
     const dest = await awsCli(stack, ["logs", "put-destination", "--destination-name", `cli-${RUN}`, "--target-arn", `arn:aws:kinesis:${REGION}:${A}:stream/cli`, "--role-arn", `arn:aws:iam::${A}:role/r`]);
     expect(dest.json.destination.arn).toBe(`arn:aws:logs:${REGION}:${A}:destination:cli-${RUN}`);
   });
+
+  // The rest of the subscription, destination and resource policy operations CLI 2.9 has (it has no list-log-groups,
+  // which the SDK tests cover), with a not-found answer each: the API reference lists ResourceNotFoundException for
+  // every delete here; the subscription filter's message is localstack's AWS recording (logs-aws-answers.test.ts).
+  it("delete-subscription-filter, describe/delete-destination(s), put-destination-policy, put/describe/delete-resource-policy", async () => {
+    const cli = (...args: string[]) => awsCli(stack, ["logs", ...args]);
+    const g = await groupWithStream();
+    await cli("put-subscription-filter", "--log-group-name", g, "--filter-name", "gone", "--filter-pattern", "", "--destination-arn", `arn:aws:lambda:${REGION}:${A}:function:handler`);
+    expect((await cli("delete-subscription-filter", "--log-group-name", g, "--filter-name", "gone")).code).toBe(0);
+    expect((await cli("describe-subscription-filters", "--log-group-name", g)).json.subscriptionFilters).toEqual([]);
+    const again = await cli("delete-subscription-filter", "--log-group-name", g, "--filter-name", "gone");
+    expect(again.stderr).toMatch(/\(ResourceNotFoundException\).*The specified subscription filter does not exist\./);
+
+    const name = `cli-pol-${RUN}`;
+    await cli("put-destination", "--destination-name", name, "--target-arn", `arn:aws:kinesis:${REGION}:${A}:stream/cli`, "--role-arn", `arn:aws:iam::${A}:role/r`);
+    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: B }, Action: "logs:PutSubscriptionFilter", Resource: "*" }] });
+    expect((await cli("put-destination-policy", "--destination-name", name, "--access-policy", policy)).code).toBe(0);
+    const listed = await cli("describe-destinations", "--destination-name-prefix", name);
+    expect(listed.json.destinations.map((d: any) => [d.destinationName, d.accessPolicy])).toEqual([[name, policy]]);
+    expect((await cli("delete-destination", "--destination-name", name)).code).toBe(0);
+    expect((await cli("delete-destination", "--destination-name", name)).stderr).toMatch(/\(ResourceNotFoundException\)/);
+
+    const doc = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "route53.amazonaws.com" }, Action: "logs:PutLogEvents", Resource: "*" }] });
+    const pol = `cli-rp-${RUN}`;
+    expect((await cli("put-resource-policy", "--policy-name", pol, "--policy-document", doc)).json.resourcePolicy.policyName).toBe(pol);
+    expect((await cli("describe-resource-policies")).json.resourcePolicies.map((p: any) => p.policyName)).toContain(pol);
+    expect((await cli("delete-resource-policy", "--policy-name", pol)).code).toBe(0);
+    expect((await cli("delete-resource-policy", "--policy-name", pol)).stderr).toMatch(/\(ResourceNotFoundException\).*Policy with name \[.*\] does not exist\./);
+  });
 });

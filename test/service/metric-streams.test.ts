@@ -149,6 +149,10 @@ describe.each<Protocol>(["json", "cbor", "query"])("metric streams over %s", (pr
     expect(listed.Entries!.map((e) => e.Name)).not.toContain(n);
   });
 
+  // The codes are those PutMetricStream's API reference lists (InvalidParameterCombination, InvalidParameterValue,
+  // MissingParameter); the first message is its IncludeFilters text ("You cannot include IncludeFilters and
+  // ExcludeFilters in the same operation"); the others are ours (no recorded AWS answer found), so only the member
+  // they name is pinned.
   it.each<[string, Partial<PutMetricStreamCommandInput>, string, string]>([
     ["IncludeFilters with ExcludeFilters", { IncludeFilters: [{ Namespace: "A" }], ExcludeFilters: [{ Namespace: "B" }] }, "InvalidParameterCombination", "You cannot include IncludeFilters and ExcludeFilters in the same operation."],
     ["an unknown OutputFormat (the model's enum, in AWS's validation wording)", { OutputFormat: "csv" as any }, "ValidationError", "Value 'csv' at 'outputFormat' failed to satisfy constraint"],

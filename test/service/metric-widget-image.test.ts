@@ -118,6 +118,8 @@ describe.each<Protocol>(["json", "cbor", "query"])("GetMetricWidgetImage over %s
     expect(theirs.count).toBe(0);
   });
 
+  // No recorded AWS answer for a bad widget was found: the code is PutDashboard's for an invalid body
+  // (InvalidParameterInput, API reference PutDashboard errors) and the wording ours, in PutDashboard's form.
   it("answers InvalidParameterInput for a MetricWidget that is not JSON", async () => {
     const f = await awsFailure(cw.send(new GetMetricWidgetImageCommand({ MetricWidget: "{metrics" })));
     expect([f.code, f.status, f.message]).toEqual(["InvalidParameterInput", 400, "The field MetricWidget must be a valid JSON object"]);
@@ -134,6 +136,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("GetMetricWidgetImage over %s
     ]);
   });
 
+  // API reference GetMetricWidgetImage, OutputFormat: "Only PNG images are supported" (png, or image/png for custom HTTP requests).
   it("answers InvalidParameterValue for an output format other than PNG", async () => {
     const f = await awsFailure(cw.send(new GetMetricWidgetImageCommand({ MetricWidget: widget(), OutputFormat: "jpeg" })));
     expect([f.code, f.status]).toEqual(["InvalidParameterValue", 400]);

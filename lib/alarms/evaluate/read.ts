@@ -14,7 +14,7 @@ import { TailCache } from "../../metrics/read/tail-cache.js";
 import { listSeries, type IndexedSeries } from "../../metrics/store/series-index.js";
 import { sortDimensions } from "../../metrics/store/identity.js";
 import type { MetricIdentity } from "../../metrics/types.js";
-import { alarmPeriod, type AlarmRecord } from "../alarm.js";
+import { alarmPeriod, isWatchedQuery, type AlarmRecord } from "../alarm.js";
 import { evaluationRange, type Datapoint } from "./window.js";
 
 const MATH_CONCURRENCY = 16;
@@ -207,18 +207,20 @@ async function readMathBatch(account: string, alarms: AlarmRecord[], now: number
     },
     now,
   );
-  const results = result.MetricDataResults ?? [];
-  const valuesOf = (r: (typeof results)[number] | undefined) => {
+  // By id, in answer order: ANOMALY_DETECTION_BAND answers two series under the band's id, the lower edge then the upper.
+  const byId = new Map<string, Map<number, number>[]>();
+  for (const r of result.MetricDataResults ?? []) {
     const values = new Map<number, number>();
-    r?.Timestamps?.forEach((t, i) => values.set(t.getTime(), r.Values![i]));
-    return values;
-  };
+    r.Timestamps?.forEach((t, i) => values.set(t.getTime(), r.Values![i]));
+    const list = byId.get(r.Id!);
+    if (list) list.push(values);
+    else byId.set(r.Id!, [values]);
+  }
   return alarms.map((a, k) => {
     const band = a.metric!.thresholdMetricId;
-    const returned = a.metric!.metrics!.find((q) => q.ReturnData !== false && q.Id !== band)!;
-    const values = valuesOf(results.find((r) => r.Id === prefix(k, returned.Id!)));
-    // ANOMALY_DETECTION_BAND answers two series under the band's id: the lower edge, then the upper.
-    const [lower, upper] = band ? results.filter((r) => r.Id === prefix(k, band)).map(valuesOf) : [];
+    const returned = a.metric!.metrics!.find((q) => isWatchedQuery(q, band))!;
+    const values = byId.get(prefix(k, returned.Id!))?.[0] ?? new Map<number, number>();
+    const [lower, upper] = band ? (byId.get(prefix(k, band)) ?? []) : [];
     return periods[k].map((t) => {
       if (!values.has(t) || !Number.isFinite(values.get(t)!)) return { timestamp: t };
       const point: Datapoint = { timestamp: t, value: values.get(t)! };

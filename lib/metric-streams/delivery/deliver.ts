@@ -15,7 +15,7 @@ import { listSeries, identityOf } from "../../metrics/store/series-index.js";
 import { cachedSeriesId, identityFromPairs } from "../../metrics/store/identity.js";
 import type { MetricIdentity } from "../../metrics/types.js";
 import { createRecord, getRecord, updateRecord } from "../../storage/kv.js";
-import { checkpointsBucket, listStreams, streamKey, type MetricStreamRecord, type StreamCheckpoint } from "../metric-stream.js";
+import { checkpointsBucket, listStreams, type MetricStreamRecord, type StreamCheckpoint } from "../metric-stream.js";
 import { deliverySubject, publishRecord } from "../destination.js";
 import { jsonLine } from "./json-lines.js";
 import { includes, statisticsFor } from "./selection.js";
@@ -87,8 +87,8 @@ export async function deliverMetricStreams(now = Date.now()): Promise<DeliveryRe
     const tail = new TailCache(account);
     let listed: Promise<Candidate[]> | undefined;
     let listedFrom = Infinity;
-    for (const { value: stream } of streams) {
-      const key = streamKey(account, stream.region, stream.name);
+    // A checkpoint is kept under its stream's key.
+    for (const { key, value: stream } of streams) {
       const cp = await getRecord<StreamCheckpoint>(kv, key);
       const range = dueRange(stream, cp?.value, now);
       if (!range) continue;

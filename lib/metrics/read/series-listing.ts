@@ -217,8 +217,7 @@ class AccountRows {
     this.ready = true;
   }
 
-  /** Resolves once the watch delivered `seq` or later with nothing pending behind it, or after `ms`. */
-  /** True once the watch has delivered `seq`; false if `ms` passed first. */
+  /** True once the watch delivered `seq` or later with nothing pending behind it; false if `ms` passed first. */
   waitFor(seq: number, ms: number): Promise<boolean> {
     if (this.quiet >= seq) return Promise.resolve(true);
     return new Promise((resolve) => {
