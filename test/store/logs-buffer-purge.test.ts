@@ -15,7 +15,8 @@ import { putLogEvents } from "../../lib/logs/events/put-log-events.js";
 import { scanLogEvents } from "../../lib/logs/events/scan.js";
 import { compactLogs, compactPartitionPass, type CompactionReport } from "../../lib/logs/events/compactor.js";
 import { PURGE_GRACE_MS, purgeCompactedBuffer } from "../../lib/logs/events/buffer-purge.js";
-import { LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionOf } from "../../lib/logs/events/event-buffer.js";
+import { LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, logPartitionOf, processorFilter } from "../../lib/logs/events/event-buffer.js";
+import { putMetricFilter } from "../../lib/logs/filters/metric-filters.js";
 import { directGet, getNats } from "../../lib/storage/nats.js";
 import { acquireLease, commitLease } from "../../lib/storage/stream-shards.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
@@ -123,7 +124,7 @@ describe("purging the log buffer behind the compactor", () => {
     const held = await bufferState();
     expect(held.first_seq).toBe(firstBehind);
     // Partition 2's messages are all still there, and read from the buffer.
-    for (const seq of [firstBehind, firstBehind + 1]) expect((await directGet((await getNats()).jsm, LOG_EVENTS_STREAM, { seq, next_by_subj: `cloudwatch.*.logs.events.${behind}` }))?.seq).toBe(seq);
+    for (const seq of [firstBehind, firstBehind + 1]) expect((await directGet((await getNats()).jsm, LOG_EVENTS_STREAM, { seq, next_by_subj: logPartitionFilter(behind) }))?.seq).toBe(seq);
     expect(await readStream(group, streams[behind])).toEqual(sentBehind);
 
     await compactPartitionPass(behind, { force: true }, report);
@@ -135,6 +136,8 @@ describe("purging the log buffer behind the compactor", () => {
 
   it("keeps what a live LogEventsProcessor has not processed, and stops waiting for one gone ten minutes", async () => {
     const { group, streams } = await groupPerPartition();
+    // A metric filter: the group's batches are the processor's to read.
+    await putMetricFilter(A, REGION, { logGroupName: group, filterName: "all", filterPattern: "", metricTransformations: [{ metricName: "N", metricNamespace: "Purge", metricValue: "1" }] });
     const p = 1;
     const from = (await bufferState()).last_seq; // the processor has processed up to here
     const consumer = (await acquireLease(LOG_EVENTS_STREAM, String(p), "test-processor", 60_000))!;
@@ -144,7 +147,7 @@ describe("purging the log buffer behind the compactor", () => {
     await compactLogs({ force: true });
 
     await purgeAfterGrace();
-    const first = await directGet((await getNats()).jsm, LOG_EVENTS_STREAM, { seq: from + 1, next_by_subj: `cloudwatch.*.logs.events.${p}` });
+    const first = await directGet((await getNats()).jsm, LOG_EVENTS_STREAM, { seq: from + 1, next_by_subj: processorFilter(p) });
     expect((await bufferState()).first_seq).toBe(first!.seq);
 
     // Processed: the purge goes on to the end.
@@ -161,5 +164,19 @@ describe("purging the log buffer behind the compactor", () => {
     expect((await bufferState()).first_seq).toBe(last);
     await purgeCompactedBuffer(Date.now() + 11 * 60_000);
     expect((await bufferState()).first_seq).toBe(last + 1);
+  }, 60_000);
+
+  it("is not held back by a live LogEventsProcessor for batches it is never sent (no filters, no EMF)", async () => {
+    const { group, streams } = await groupPerPartition();
+    const p = 3;
+    const consumer = (await acquireLease(LOG_EVENTS_STREAM, String(p), "idle-processor", 60_000))!;
+    expect(await commitLease(consumer, (await bufferState()).last_seq, 60_000)).toBe(true);
+    const sent = await Promise.all(streams.map((s) => putBatches(group, s, 2)));
+    // Nothing on the processor's subject past its checkpoint: it never moves it.
+    expect(await directGet((await getNats()).jsm, LOG_EVENTS_STREAM, { seq: consumer.record.checkpoint + 1, next_by_subj: processorFilter(p) })).toBeUndefined();
+    await compactLogs({ force: true });
+    await purgeAfterGrace();
+    expect((await bufferState()).messages).toBe(1);
+    for (const [k, s] of streams.entries()) expect(await readStream(group, s)).toEqual(sent[k]);
   }, 60_000);
 });

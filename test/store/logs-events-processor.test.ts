@@ -1,7 +1,8 @@
 /**
  * The log events processor in-process against a real nats-server: a batch
  * becomes metric appends and subscription deliveries, and the same batch
- * processed again (a crash before the checkpoint moved) appends nothing twice.
+ * processed again (a crash before the checkpoint moved) appends nothing twice;
+ * and PutLogEvents' batches reach it only when it has work in them.
  */
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +18,11 @@ let subscriptions: typeof import("../../lib/logs/subscriptions/subscription-filt
 let processor: typeof import("../../lib/logs/filters/log-events-processor.js");
 let codec: typeof import("../../lib/logs/events/batch-codec.js");
 let nats: typeof import("../../lib/storage/nats.js");
+let streams: typeof import("../../lib/logs/streams.js");
+let put: typeof import("../../lib/logs/events/put-log-events.js");
+let buffer: typeof import("../../lib/logs/events/event-buffer.js");
+let shards: typeof import("../../lib/storage/stream-shards.js");
+let scan: typeof import("../../lib/logs/events/scan.js");
 
 beforeAll(async () => {
   servers = await startTestServers("logs-processor", { s3: false });
@@ -26,6 +32,11 @@ beforeAll(async () => {
   processor = await import("../../lib/logs/filters/log-events-processor.js");
   codec = await import("../../lib/logs/events/batch-codec.js");
   nats = await import("../../lib/storage/nats.js");
+  streams = await import("../../lib/logs/streams.js");
+  put = await import("../../lib/logs/events/put-log-events.js");
+  buffer = await import("../../lib/logs/events/event-buffer.js");
+  shards = await import("../../lib/storage/stream-shards.js");
+  scan = await import("../../lib/logs/events/scan.js");
 }, 60_000);
 
 afterAll(async () => {
@@ -110,4 +121,49 @@ describe("processLogBatches", () => {
   it("skips a buffer message it cannot decode rather than stalling the shard", async () => {
     expect(await processor.processLogBatches([{ seq: 7, data: new Uint8Array([9, 9, 9]) }])).toEqual({ events: 0, datapoints: 0, deliveries: 0 });
   });
+});
+
+describe("which PutLogEvents batches the LogEventsProcessor is sent", () => {
+  const emf = (now: number) =>
+    JSON.stringify({ _aws: { Timestamp: now, CloudWatchMetrics: [{ Namespace: "Routed", Dimensions: [[]], Metrics: [{ Name: "Hits" }] }] }, Hits: 1 });
+  const metricFilter = (g: string) =>
+    metricFilters.putMetricFilter(A, REGION, { logGroupName: g, filterName: "errors", filterPattern: "ERROR", metricTransformations: [{ metricName: "Errors", metricNamespace: "Routed", metricValue: "1" }] });
+  const subscriptionFilter = (g: string) =>
+    subscriptions.putSubscriptionFilter(A, REGION, { logGroupName: g, filterName: "all", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/routed`, roleArn: `arn:aws:iam::${A}:role/CWLtoKinesis` });
+
+  // Each case: a fresh group, what is set on it just before the put, the messages, and whether the processor gets the batch.
+  it.each([
+    { name: "plain text in a group without filters", setup: async () => undefined, messages: () => ["GET /health 200", "POST /items 201"], processed: false },
+    { name: "text naming _aws without its quotes, no filters", setup: async () => undefined, messages: () => ["_aws CloudWatchMetrics in prose"], processed: false },
+    { name: "an EMF document in a group without filters", setup: async () => undefined, messages: (now: number) => ["GET /health 200", emf(now)], processed: true },
+    { name: "plain text in a group with a metric filter put just before", setup: metricFilter, messages: () => ["ERROR boom"], processed: true },
+    { name: "plain text in a group with a subscription filter put just before", setup: subscriptionFilter, messages: () => ["anything"], processed: true },
+  ])("$name: processed $processed", async ({ setup, messages, processed }) => {
+    const g = `/routed/${Math.random().toString(36).slice(2, 10)}`;
+    await groups.createLogGroup(A, REGION, { logGroupName: g });
+    await streams.createLogStream(A, REGION, { logGroupName: g, logStreamName: "s" });
+    await setup(g);
+    const now = Date.now();
+    const sent = messages(now);
+    const out = await put.putLogEvents(A, REGION, { logGroupName: g, logStreamName: "s", logEvents: sent.map((message) => ({ timestamp: now, message })) });
+    const seq = Number(out.nextSequenceToken!.slice(16));
+
+    // What the processor's shard reads (the filter local/stream-trigger.ts reads it by), from just before the batch.
+    const p = buffer.logPartitionOf(g, "s");
+    const shard = (await shards.getShard(buffer.LOG_EVENTS_STREAM, String(p)))!;
+    const seen = await shards.readShard(buffer.LOG_EVENTS_STREAM, shard.filter, seq, 16, 0);
+    expect(seen.some((m) => m.seq === seq)).toBe(processed);
+    // The compactor's filter takes every batch, and reads see it either way.
+    const stored = await nats.directGet((await nats.getNats()).jsm, buffer.LOG_EVENTS_STREAM, { seq, next_by_subj: buffer.logPartitionFilter(p) });
+    expect(stored?.seq).toBe(seq);
+    const read: string[] = [];
+    for await (const page of scan.scanLogEvents(A, g, { logStreams: ["s"] })) for (const e of page) read.push(e.message);
+    expect(read).toEqual(sent);
+
+    // And what it is sent yields the datapoint (a filter put just before the call applies to it).
+    if (processed) {
+      const r = await processor.processLogBatches(seen.filter((m) => m.seq === seq), now);
+      expect(r.datapoints + r.deliveries).toBeGreaterThan(0);
+    }
+  }, 60_000);
 });

@@ -34,6 +34,10 @@ const isNumber = (v: unknown): v is number => typeof v === "number" && Number.is
 /** Quick test before parsing: EMF documents always name `_aws`. */
 export const mayBeEmf = (message: string) => message.includes('"_aws"') && message.includes("CloudWatchMetrics");
 
+const EMF_MARK = Buffer.from('"_aws"');
+/** Whether some message of a log batch (its bytes, docs/formats/log-batch.md) may be an EMF document (mayBeEmf): one search of its bytes. */
+export const mayHoldEmf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(EMF_MARK) >= 0;
+
 /**
  * The metrics of an EMF document, grouped by namespace; undefined when the
  * message is not a valid EMF document.

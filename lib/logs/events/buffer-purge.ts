@@ -5,9 +5,9 @@
  * the buffer is then purged stream-wide below the oldest message some
  * partition still needs: past its newest mark at least PURGE_GRACE_MS old
  * (a scan that read a stream state just before a commit still finds those
- * events in the buffer), and not past what the partition's stream-triggered
- * LogEventsProcessor (metric filters, EMF, subscriptions) has processed while
- * it is alive.
+ * events in the buffer), and, of the batches the partition's stream-triggered
+ * LogEventsProcessor (metric filters, EMF, subscriptions) reads, not past
+ * what it has processed while it is alive.
  *
  * Stream-wide, not by subject: nats-server 2.9.10's purge filtered by subject
  * (fileStore.PurgeEx) never takes what it removes out of the account's
@@ -52,29 +52,28 @@ export async function markCompacted(p: number, checkpoint: number, now = Date.no
 }
 
 /**
- * The last sequence of partition `p` that nothing needs from the buffer any
- * more at `now`: its newest ripe mark (0 without one), held back to the
- * LogEventsProcessor's checkpoint while that consumer is alive.
+ * What partition `p` still needs from the buffer at `now`: its batches of
+ * both kinds past its newest ripe mark (from 1 without one), and, while its
+ * LogEventsProcessor is alive, the batches that one reads past its
+ * checkpoint (only those: a processor with nothing to do never moves its
+ * checkpoint, and must not hold the compactor's batches back for ever).
  */
-export async function purgeFloor(p: number, now = Date.now()): Promise<number> {
+export async function partitionNeeds(p: number, now = Date.now()): Promise<{ subject: string; from: number }[]> {
   const [rec, consumer] = await Promise.all([getRecord<PurgeMarks>(await chunkBucket(), marksKey(p)), getShard(LOG_EVENTS_STREAM, String(p))]);
   let floor = 0;
   for (const m of rec?.value.marks ?? []) if (m.at <= now - PURGE_GRACE_MS) floor = Math.max(floor, m.seq);
-  if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) floor = Math.min(floor, consumer.checkpoint);
-  return floor;
+  const needs = [{ subject: logPartitionFilter(p), from: floor + 1 }];
+  if (consumer && consumer.leaseUntil > now - STREAM_CONSUMER_GONE_MS) needs.push({ subject: consumer.filter, from: consumer.checkpoint + 1 });
+  return needs;
 }
 
 /**
  * Purges the buffer stream-wide below the oldest message any partition
- * still needs (its first message past its purgeFloor). Returns how many went.
+ * still needs (partitionNeeds). Returns how many went.
  */
 export async function purgeCompactedBuffer(now = Date.now()): Promise<number> {
   await ensureLogEventsStream();
-  const floors = await Promise.all(Array.from({ length: LOG_PARTITIONS }, (_, p) => purgeFloor(p, now)));
+  const needs = await Promise.all(Array.from({ length: LOG_PARTITIONS }, (_, p) => partitionNeeds(p, now)));
   const { jsm } = await getNats();
-  return purgeBelowNeeded(
-    jsm,
-    LOG_EVENTS_STREAM,
-    floors.map((floor, p) => ({ subject: logPartitionFilter(p), from: floor + 1 })),
-  );
+  return purgeBelowNeeded(jsm, LOG_EVENTS_STREAM, needs.flat());
 }

@@ -1,11 +1,15 @@
 /**
  * The log event buffer: the JetStream stream CW_LOGS_EVENTS, one message per
  * accepted PutLogEvents batch (docs/formats/log-batch.md), subjects
- * `cloudwatch.{account}.logs.events.{partition}`. A log stream always lands
+ * `cloudwatch.{account}.logs.{kind}.{partition}`. A log stream always lands
  * in the same partition, so one compactor (the partition's lease holder)
- * sees all of a stream's buffered events in order.
+ * sees all of a stream's buffered events in order. Kind `events`: a batch
+ * the LogEventsProcessor must see (its group has metric or subscription
+ * filters, or it may hold EMF); kind `unfiltered`: one only the compactor
+ * reads, so nats-server never sends its bytes to the processor.
  */
 import { RetentionPolicy, StorageType } from "nats";
+import { mayHoldEmf } from "../emf/extract.js";
 import { ensureStream, getNats } from "../../storage/nats.js";
 import { readSubject } from "../../storage/stream-read.js";
 import { registerShard } from "../../storage/stream-shards.js";
@@ -15,8 +19,16 @@ export const LOG_EVENTS_STREAM = "CW_LOGS_EVENTS";
 /** Fixed per deployment: changing it re-homes streams while their events are buffered. */
 export const LOG_PARTITIONS = 4;
 
-export const logEventsSubject = (account: string, partition: number) => `cloudwatch.${account}.logs.events.${partition}`;
-export const logPartitionFilter = (partition: number) => `cloudwatch.*.logs.events.${partition}`;
+const SUBJECTS = ["cloudwatch.*.logs.events.*", "cloudwatch.*.logs.unfiltered.*"];
+/** Where a batch of a stream in `partition` goes: `processed` when the LogEventsProcessor has work in it. */
+export const logEventsSubject = (account: string, partition: number, processed: boolean) =>
+  `cloudwatch.${account}.logs.${processed ? "events" : "unfiltered"}.${partition}`;
+/** Every batch of a partition, both kinds (the compactor, the purge). */
+export const logPartitionFilter = (partition: number) => `cloudwatch.*.logs.*.${partition}`;
+/** Every batch of an account in a partition (reads of the buffer). */
+export const accountPartitionFilter = (account: string, partition: number) => `cloudwatch.${account}.logs.*.${partition}`;
+/** The batches the LogEventsProcessor reads: its shard filter (the same as before the kinds were split). */
+export const processorFilter = (partition: number) => `cloudwatch.*.logs.events.${partition}`;
 
 /** FNV-1a over group and stream name: stable, never change it. */
 export function logPartitionOf(logGroup: string, logStream: string): number {
@@ -35,17 +47,22 @@ let ensured: Promise<void> | undefined;
 /** Creates the stream and registers its partitions as compactor shards, idempotently. */
 export function ensureLogEventsStream(): Promise<void> {
   ensured ??= (async () => {
-    await ensureStream({
+    const config = {
       name: LOG_EVENTS_STREAM,
-      subjects: ["cloudwatch.*.logs.events.*"],
+      subjects: SUBJECTS,
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       // The compactor purges what it has moved to S3; this only bounds a stalled one.
       max_age: 14 * 86_400 * 1_000_000_000,
       duplicate_window: 120_000_000_000,
       allow_direct: true,
-    });
-    for (let p = 0; p < LOG_PARTITIONS; p++) await registerShard(LOG_EVENTS_STREAM, String(p), logPartitionFilter(p));
+    };
+    await ensureStream(config);
+    // A stream made before the `unfiltered` kind takes its subject now (its buffered batches stay where they are).
+    const { jsm } = await getNats();
+    const info = await jsm.streams.info(LOG_EVENTS_STREAM);
+    if (SUBJECTS.some((s) => !info.config.subjects?.includes(s))) await jsm.streams.update(LOG_EVENTS_STREAM, { ...info.config, subjects: SUBJECTS });
+    for (let p = 0; p < LOG_PARTITIONS; p++) await registerShard(LOG_EVENTS_STREAM, String(p), processorFilter(p));
   })().catch((e) => {
     ensured = undefined;
     throw e;
@@ -60,10 +77,19 @@ const PAYLOAD_SLACK = 16 * 1024;
  * Appends events [from, to) of `cols` as one batch; resolves once JetStream
  * acknowledged every part (the 200 is durable). A batch larger than the
  * server's max_payload goes in parts, each with its own message id from
- * `retryKey`, so a retry stores none twice. Returns the stream sequence of
- * each part.
+ * `retryKey`, so a retry stores none twice. A part goes to the
+ * LogEventsProcessor when `filtered` (its group has metric or subscription
+ * filters) or when its bytes spell `"_aws"` (it may hold an EMF document).
+ * Returns the stream sequence of each part.
  */
-export async function publishLogBatch(header: Omit<LogBatch, "events">, cols: EventColumns, from: number, to: number, retryKey?: string): Promise<number[]> {
+export async function publishLogBatch(
+  header: Omit<LogBatch, "events">,
+  cols: EventColumns,
+  from: number,
+  to: number,
+  filtered: boolean,
+  retryKey?: string,
+): Promise<number[]> {
   await ensureLogEventsStream();
   const { nc, js } = await getNats();
   const max = Math.max(64 * 1024, (nc.info?.max_payload ?? 1024 * 1024) - PAYLOAD_SLACK);
@@ -82,9 +108,11 @@ export async function publishLogBatch(header: Omit<LogBatch, "events">, cols: Ev
       first = end;
     }
   }
-  const subject = logEventsSubject(header.account, logPartitionOf(header.logGroup, header.logStream));
+  const partition = logPartitionOf(header.logGroup, header.logStream);
   const acks = await Promise.all(
-    parts.map((bytes, i) => js.publish(subject, bytes, retryKey ? { msgID: `${header.account}.${retryKey}.${i}` } : undefined)),
+    parts.map((bytes, i) =>
+      js.publish(logEventsSubject(header.account, partition, filtered || mayHoldEmf(bytes)), bytes, retryKey ? { msgID: `${header.account}.${retryKey}.${i}` } : undefined),
+    ),
   );
   return acks.map((a) => a.seq);
 }

@@ -15,6 +15,7 @@ import { columnsOf, type EventColumns } from "./batch-codec.js";
 import { noteIngest } from "./ingest-notes.js";
 import { publishLogBatch } from "./event-buffer.js";
 import { checkIngestBacklog } from "./backlog.js";
+import { readGroupFilters } from "../filters/filter-store.js";
 
 const DAY = 86_400_000;
 export const MAX_BATCH_EVENTS = 10_000;
@@ -58,7 +59,9 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
   }
 
   const { group: g, stream: s } = await ingestRecords(accountId, group, stream);
-  await checkIngestBacklog();
+  // Read on every call, never kept: a filter put just before this call applies to its events.
+  const [, filters] = await Promise.all([checkIngestBacklog(), readGroupFilters(accountId, group, g.id)]);
+  const filtered = (filters?.metricFilters.length ?? 0) + (filters?.subscriptionFilters.length ?? 0) > 0;
 
   const now = ctx.now ?? Date.now();
   // Sorted, so the rejected ones are a prefix (old, expired) and a suffix (new).
@@ -81,7 +84,7 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
   let lastSeq = 0;
   if (from < tooNew) {
     const header = { account: accountId, logGroup: group, logStream: stream, ingestionTime: now, groupId: g.id, streamCreated: s.value.creationTime };
-    const seqs = await publishLogBatch(header, events, from, tooNew, ctx.retryKey);
+    const seqs = await publishLogBatch(header, events, from, tooNew, filtered, ctx.retryKey);
     lastSeq = seqs[seqs.length - 1];
     // Stored already: a failed write of the stream record must not fail the call (the compactor sets it exactly).
     const note = { account: accountId, logGroup: group, logStream: stream, creationTime: s.value.creationTime, firstEventTimestamp: ts[from], lastEventTimestamp: ts[tooNew - 1], ingestionTime: now };

@@ -29,7 +29,7 @@ import { fitsSlot, inflateFilled, inflateShared } from "./inflate-pool.js";
 import type { BytesCheck } from "../patterns/compiler.js";
 import { chunkEntryKey, committedNumbers, groupStates, type ChunkEntry, type StreamChunkState } from "./chunk-index.js";
 import { makeEventId, parseEventId } from "./event-id.js";
-import { bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logEventsSubject, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
+import { accountPartitionFilter, bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionOf, readBuffer, streamHash } from "./event-buffer.js";
 import { getNats, directGet } from "../../storage/nats.js";
 import { mayContainEncoded, type EncodedTokenFilter } from "./token-filter.js";
 import { COMPACTOR_SHARDS } from "./compactor.js";
@@ -331,7 +331,7 @@ async function bufferedEvents(
   let skipped = 0;
   await Promise.all(
     [...starts].map(async ([p, start]) => {
-      await readBuffer(logEventsSubject(account, p), start + 1, last, (m) => {
+      await readBuffer(accountPartitionFilter(account, p), start + 1, last, (m) => {
         const h = decodeLogBatchHeader(m.data);
         if (h.account !== account || h.logGroup !== logGroup || h.groupId !== groupId) return;
         const s = selected.get(h.logStream);
@@ -627,7 +627,7 @@ export async function getLogEvent(account: string, logGroup: string, eventId: st
     e.timestamp === id.timestamp ? { logGroup, logStream: stream.name, timestamp: e.timestamp, ingestionTime, message: e.message, eventId } : undefined;
   if (!stream.state || id.seq > stream.state.through) {
     const { jsm } = await getNats();
-    const m = await directGet(jsm, LOG_EVENTS_STREAM, { seq: id.seq, next_by_subj: logEventsSubject(account, logPartitionOf(logGroup, stream.name)) });
+    const m = await directGet(jsm, LOG_EVENTS_STREAM, { seq: id.seq, next_by_subj: accountPartitionFilter(account, logPartitionOf(logGroup, stream.name)) });
     if (!m || m.seq !== id.seq) return undefined;
     const batch = decodeLogBatch(m.data);
     if (batch.account !== account || batch.logGroup !== logGroup || batch.groupId !== groupId || batch.logStream !== stream.name) return undefined;

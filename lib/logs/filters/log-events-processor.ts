@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { isServiceError } from "../../errors.js";
 import { putMetricData } from "../../metrics/put-metric-data.js";
 import { getConfig } from "../../config/config.js";
-import { extractEmf, mayBeEmf } from "../emf/extract.js";
+import { extractEmf, mayBeEmf, mayHoldEmf } from "../emf/extract.js";
 import { decodeLogBatch, decodeLogBatchHeader, type LogBatch, type LogBatchHeader } from "../events/batch-codec.js";
 import { streamHash } from "../events/event-buffer.js";
 import { makeEventId } from "../events/event-id.js";
@@ -80,10 +80,6 @@ function metricFilterDatum(filter: MetricFilterRecord, pattern: FilterPattern, m
   return { namespace: t.metricNamespace!, datum };
 }
 
-const EMF_MARK = Buffer.from('"_aws"');
-/** Whether some message of a batch may be an EMF document (mayBeEmf): one search of its bytes. */
-const mayHoldEmf = (data: Uint8Array) => Buffer.from(data.buffer, data.byteOffset, data.byteLength).indexOf(EMF_MARK) >= 0;
-
 /** Envelopes stay well under a Kinesis record's 1 MB once gzipped. */
 const MAX_ENVELOPE_TEXT = 256 * 1024;
 
@@ -115,7 +111,8 @@ export async function processLogBatches(records: BufferRecord[], now = Date.now(
     let pending = filtersOf.get(groupKey);
     if (!pending) filtersOf.set(groupKey, (pending = readGroupFilters(header.account, header.logGroup, header.groupId)));
     const filters = await pending;
-    // A group without filters whose batch never spells `"_aws"` has nothing to do here: its messages are not decoded.
+    // PutLogEvents sends such batches elsewhere (event-buffer.ts); filters deleted since, or a batch buffered
+    // before the split, leave a group without filters whose batch never spells `"_aws"`: nothing to decode.
     if (!filters?.metricFilters.length && !filters?.subscriptionFilters.length && !mayHoldEmf(data)) continue;
     let batch: LogBatch;
     try {
