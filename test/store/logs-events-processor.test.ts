@@ -131,6 +131,19 @@ describe("which PutLogEvents batches the LogEventsProcessor is sent", () => {
   const subscriptionFilter = (g: string) =>
     subscriptions.putSubscriptionFilter(A, REGION, { logGroupName: g, filterName: "all", filterPattern: "", destinationArn: `arn:aws:kinesis:${REGION}:${A}:stream/routed`, roleArn: `arn:aws:iam::${A}:role/CWLtoKinesis` });
 
+  it("adds the unfiltered subject to a buffer stream made before it, keeping what it holds", async () => {
+    const { jsm } = await nats.getNats();
+    // This file's first use of the buffer: the stream is made here as the previous version made it.
+    await expect(jsm.streams.info(buffer.LOG_EVENTS_STREAM)).rejects.toThrow();
+    await jsm.streams.add({ name: buffer.LOG_EVENTS_STREAM, subjects: ["cloudwatch.*.logs.events.*"], allow_direct: true });
+    const old = codec.encodeLogBatch({ account: A, logGroup: "/before/upgrade", logStream: "s", ingestionTime: Date.now(), events: [{ timestamp: Date.now(), message: "old" }] });
+    await (await nats.getNats()).js.publish(`cloudwatch.${A}.logs.events.0`, old);
+    await buffer.ensureLogEventsStream();
+    const info = await jsm.streams.info(buffer.LOG_EVENTS_STREAM);
+    expect(info.config.subjects).toEqual(["cloudwatch.*.logs.events.*", "cloudwatch.*.logs.unfiltered.*"]);
+    expect(info.state.messages).toBe(1);
+  });
+
   // Each case: a fresh group, what is set on it just before the put, the messages, and whether the processor gets the batch.
   it.each([
     { name: "plain text in a group without filters", setup: async () => undefined, messages: () => ["GET /health 200", "POST /items 201"], processed: false },
