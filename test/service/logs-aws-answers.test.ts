@@ -21,6 +21,9 @@ import {
   GetLogEventsCommand,
   ListTagsForResourceCommand,
   ListTagsLogGroupCommand,
+  ListLogGroupsCommand,
+  PutRetentionPolicyCommand,
+  DeleteRetentionPolicyCommand,
   PutLogEventsCommand,
   DeleteResourcePolicyCommand,
   PutDestinationCommand,
@@ -56,6 +59,26 @@ afterAll(async () => {
   logs?.destroy();
   await stack?.stop();
 });
+
+/** Sends a command on a client that keeps the raw HTTP response, for headers the SDK does not surface. */
+async function httpResponseOf(command: Parameters<CloudWatchLogsClient["send"]>[0]): Promise<{ statusCode: number; headers: Record<string, string> }> {
+  const client = logsClient(stack, { account: 0 });
+  let response: any;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      response = out.response;
+      return out;
+    },
+    { step: "deserialize" },
+  );
+  try {
+    await client.send(command as any);
+  } finally {
+    client.destroy();
+  }
+  return { statusCode: response.statusCode, headers: response.headers };
+}
 
 async function group(): Promise<string> {
   const name = unique("g");
@@ -472,5 +495,163 @@ describe("export tasks", () => {
       status: 400,
       message: "The specified export task does not exist.",
     });
+  });
+});
+
+// ---- second pass ----
+
+describe("log groups, second pass", () => {
+  // test_logs_groups.snapshot.json test_create_log_group_with_kms_key: kmsKeyId joins the prefix answer's fields.
+  it("DescribeLogGroups answers kmsKeyId beside every other field of a group created with one", async () => {
+    const name = unique("kms");
+    const kmsKeyId = `arn:aws:kms:${REGION}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: name, kmsKeyId }));
+    expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups).toEqual([
+      {
+        arn: `arn:aws:logs:${REGION}:${account}:log-group:${name}:*`,
+        creationTime: expect.any(Number),
+        deletionProtectionEnabled: false,
+        kmsKeyId,
+        logGroupArn: `arn:aws:logs:${REGION}:${account}:log-group:${name}`,
+        logGroupClass: "STANDARD",
+        logGroupName: name,
+        metricFilterCount: 0,
+        storedBytes: 0,
+      },
+    ]);
+  });
+
+  // test_logs_groups.snapshot.json test_describe_log_groups_with_prefix: three groups of one prefix, by name.
+  it("DescribeLogGroups by prefix answers every group of the prefix in name order", async () => {
+    const prefix = unique("three");
+    for (const i of [2, 0, 1]) await logs.send(new CreateLogGroupCommand({ logGroupName: `${prefix}-${i}` }));
+    const out = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix }));
+    expect(out.logGroups!.map((g) => g.logGroupName)).toEqual([0, 1, 2].map((i) => `${prefix}-${i}`));
+    expect(out.logGroups!.every((g) => g.storedBytes === 0 && g.deletionProtectionEnabled === false)).toBe(true);
+  });
+
+  // test_logs_groups.snapshot.json test_list_log_groups_with_pattern list-log-groups-no-match: an empty list, no token.
+  it("ListLogGroups with a pattern that matches nothing answers an empty logGroups and no nextToken", async () => {
+    const out = await logs.send(new ListLogGroupsCommand({ logGroupNamePattern: `no-such-group-${Date.now().toString(36)}` }));
+    expect(out.logGroups).toEqual([]);
+    expect(out.nextToken).toBeUndefined();
+  });
+
+  // test_logs_groups.py test_put_retention_policy / test_delete_retention_policy (AWS-validated asserts).
+  it("retentionInDays shows after PutRetentionPolicy and is absent after DeleteRetentionPolicy", async () => {
+    const name = await group();
+    await logs.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: 7 }));
+    expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups![0].retentionInDays).toBe(7);
+    await logs.send(new DeleteRetentionPolicyCommand({ logGroupName: name }));
+    expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups![0]).not.toHaveProperty("retentionInDays");
+  });
+
+  // test_logs_groups.snapshot.json test_create_log_group_with_tags, test_tag_log_group (a second tag on the same
+  // key overwrites it) and test_untag_log_group.
+  it("TagLogGroup adds and overwrites, UntagLogGroup removes, CreateLogGroup's tags are listed", async () => {
+    const tagged = unique("t");
+    await logs.send(new CreateLogGroupCommand({ logGroupName: tagged, tags: { env: "testing" } }));
+    expect(await logs.send(new ListTagsLogGroupCommand({ logGroupName: tagged }))).toMatchObject({ tags: { env: "testing" } });
+    const name = await group();
+    const tags = async () => (await logs.send(new ListTagsLogGroupCommand({ logGroupName: name }))).tags;
+    await logs.send(new TagLogGroupCommand({ logGroupName: name, tags: { tag_key_1: "tag_value_1" } }));
+    expect(await tags()).toEqual({ tag_key_1: "tag_value_1" });
+    await logs.send(new TagLogGroupCommand({ logGroupName: name, tags: { tag_key_2: "tag_value_2" } }));
+    await logs.send(new TagLogGroupCommand({ logGroupName: name, tags: { tag_key_1: "tag_value_XX" } }));
+    expect(await tags()).toEqual({ tag_key_1: "tag_value_XX", tag_key_2: "tag_value_2" });
+    await logs.send(new UntagLogGroupCommand({ logGroupName: name, tags: ["tag_key_1"] }));
+    expect(await tags()).toEqual({ tag_key_2: "tag_value_2" });
+  });
+});
+
+describe("log streams and events, second pass", () => {
+  // test_logs_streams.snapshot.json test_describe_log_streams_with_prefix: three streams, by name, storedBytes 0.
+  it("DescribeLogStreams by prefix answers each stream's arn, creationTime, name and storedBytes in name order", async () => {
+    const name = await group();
+    for (const s of ["p-2", "p-0", "p-1", "q-0"]) await logs.send(new CreateLogStreamCommand({ logGroupName: name, logStreamName: s }));
+    expect((await logs.send(new DescribeLogStreamsCommand({ logGroupName: name, logStreamNamePrefix: "p-" }))).logStreams).toEqual(
+      ["p-0", "p-1", "p-2"].map((s) => ({
+        arn: `arn:aws:logs:${REGION}:${account}:log-group:${name}:log-stream:${s}`,
+        creationTime: expect.any(Number),
+        logStreamName: s,
+        storedBytes: 0,
+      })),
+    );
+  });
+
+  // test_logs_events.py test_put_events_multi_bytes_msg, test_get_log_events_start_from_head and
+  // test_get_log_events_using_log_group_identifier (AWS-validated asserts).
+  it("GetLogEvents reads back a multi-byte message, from the head with a limit, by name, identifier or ARN", async () => {
+    const name = await groupWithStream();
+    const t = Date.now() - 10_000;
+    const put = await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: name,
+        logStreamName: "s",
+        logEvents: [{ timestamp: t - 1, message: "🙀 - 参よ - 日本語" }, ...Array.from({ length: 20 }, (_, i) => ({ timestamp: t + i * 100, message: `message ${i}` }))],
+      }),
+    );
+    expect(put.nextSequenceToken).toEqual(expect.any(String));
+    expect(put).not.toHaveProperty("rejectedLogEventsInfo");
+    const head = await logs.send(new GetLogEventsCommand({ logGroupName: name, logStreamName: "s", limit: 10, startFromHead: true }));
+    expect(head.events!.map((e) => e.message)).toEqual(["🙀 - 参よ - 日本語", ...Array.from({ length: 9 }, (_, i) => `message ${i}`)]);
+    expect(Object.keys(head.events![0]).sort()).toEqual(["ingestionTime", "message", "timestamp"]);
+    const arn = `arn:aws:logs:${REGION}:${account}:log-group:${name}`;
+    for (const id of [{ logGroupName: name }, { logGroupIdentifier: name }, { logGroupIdentifier: arn }]) {
+      expect((await logs.send(new GetLogEventsCommand({ ...id, logStreamName: "s" }))).events).toHaveLength(21);
+    }
+  });
+});
+
+describe("FilterLogEvents, second pass", () => {
+  const messages = ["hello", "world", "hello world", "goodbye world", "hello cruela", "goodbye cruel world"];
+  async function seeded(): Promise<string> {
+    const name = await groupWithStream();
+    const t = Date.now() - 10_000;
+    await logs.send(
+      new PutLogEventsCommand({ logGroupName: name, logStreamName: "s", logEvents: messages.map((message, i) => ({ timestamp: t + i * 100, message })) }),
+    );
+    return name;
+  }
+
+  // test_logs_filter_events.py TestFilterLogEventsPatterns (AWS-validated asserts): terms, all terms, a quoted
+  // phrase as a substring, and a JSON pattern over messages that are not JSON.
+  it.each([
+    ["hello", ["hello", "hello world", "hello cruela"]],
+    ["goodbye world", ["goodbye world", "goodbye cruel world"]],
+    ['"hello cruel"', ["hello cruela"]],
+    ['{$.message = "hello"}', []],
+  ])("filterPattern %j matches %j", async (filterPattern, want) => {
+    const name = await seeded();
+    const out = await logs.send(new FilterLogEventsCommand({ logGroupName: name, logStreamNames: ["s"], filterPattern }));
+    expect(out.events!.map((e) => e.message)).toEqual(want);
+  });
+
+  // test_logs_filter_events.py test_filter_log_events_interleaved and _pagination (AWS-validated asserts): each event
+  // has eventId, timestamp, message; 25 events in pages of 20 give 20 with a nextToken, then 5.
+  it("answers events with eventId, ingestionTime, logStreamName, message and timestamp, in pages of the limit", async () => {
+    const name = await groupWithStream();
+    const t = Date.now() - 10_000;
+    await logs.send(
+      new PutLogEventsCommand({
+        logGroupName: name,
+        logStreamName: "s",
+        logEvents: Array.from({ length: 25 }, (_, i) => ({ timestamp: t + i * 100, message: `Message number ${i}` })),
+      }),
+    );
+    const first = await logs.send(new FilterLogEventsCommand({ logGroupName: name, logStreamNames: ["s"], limit: 20, interleaved: true }));
+    expect(first.events).toHaveLength(20);
+    expect(Object.keys(first.events![0]).sort()).toEqual(["eventId", "ingestionTime", "logStreamName", "message", "timestamp"]);
+    expect(first.nextToken).toEqual(expect.any(String));
+    const second = await logs.send(new FilterLogEventsCommand({ logGroupName: name, logStreamNames: ["s"], limit: 20, nextToken: first.nextToken }));
+    expect([...first.events!, ...second.events!].map((e) => e.message)).toEqual(Array.from({ length: 25 }, (_, i) => `Message number ${i}`));
+  });
+
+  // test_logs_filter_events.py test_filter_log_events_response_header (AWS-validated): Content-Type application/x-amz-json-1.1.
+  it("answers with Content-Type application/x-amz-json-1.1", async () => {
+    const name = await seeded();
+    const res = await httpResponseOf(new FilterLogEventsCommand({ logGroupName: name }));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/x-amz-json-1.1");
   });
 });
