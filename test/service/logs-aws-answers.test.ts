@@ -21,6 +21,12 @@ import {
   GetLogEventsCommand,
   ListTagsForResourceCommand,
   ListTagsLogGroupCommand,
+  DescribeDestinationsCommand,
+  DeleteDestinationCommand,
+  PutDestinationPolicyCommand,
+  DescribeResourcePoliciesCommand,
+  StartQueryCommand,
+  DescribeQueriesCommand,
   ListLogGroupsCommand,
   PutRetentionPolicyCommand,
   DeleteRetentionPolicyCommand,
@@ -37,6 +43,7 @@ import {
   type CloudWatchLogsClient,
   type MetricTransformation,
 } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logsClient, startStack, type Stack } from "../support/stack.js";
 import { awsFailure as failure } from "../support/failure.js";
@@ -61,7 +68,7 @@ afterAll(async () => {
 });
 
 /** Sends a command on a client that keeps the raw HTTP response, for headers the SDK does not surface. */
-async function httpResponseOf(command: Parameters<CloudWatchLogsClient["send"]>[0]): Promise<{ statusCode: number; headers: Record<string, string> }> {
+async function httpResponseOf(command: FilterLogEventsCommand): Promise<{ statusCode: number; headers: Record<string, string> }> {
   const client = logsClient(stack, { account: 0 });
   let response: any;
   client.middlewareStack.add(
@@ -73,7 +80,7 @@ async function httpResponseOf(command: Parameters<CloudWatchLogsClient["send"]>[
     { step: "deserialize" },
   );
   try {
-    await client.send(command as any);
+    await client.send(command);
   } finally {
     client.destroy();
   }
@@ -461,7 +468,7 @@ describe("destinations", () => {
 describe("resource policies", () => {
   // test_logs_resource_policies.snapshot.json test_put_resource_policy_limit_exceeded (ten per account) and
   // test_delete_resource_policy_not_found.
-  it("allows ten per account, then LimitExceededException; deleting a missing one names it", async () => {
+  it("allows ten per account, then LimitExceededException but updates; deleting a missing one names it", async () => {
     const doc = JSON.stringify({
       Version: "2012-10-17",
       Statement: [{ Sid: "Route53", Effect: "Allow", Principal: { Service: "route53.amazonaws.com" }, Action: "logs:PutLogEvents", Resource: "*" }],
@@ -472,11 +479,16 @@ describe("resource policies", () => {
       status: 400,
       message: "Resource limit exceeded.",
     });
+    // test_logs_resource_policies.py test_put_resource_policy_update_existing_when_at_limit (AWS-validated): a put
+    // to an existing name is an update, allowed at the limit.
+    const update = '{"Statement":[{"Action":"logs:*","Effect":"Allow","Principal":{"Service":"logs.amazonaws.com"},"Resource":"*"}]}';
+    expect((await logs.send(new PutResourcePolicyCommand({ policyName: "policy-1", policyDocument: update }))).resourcePolicy!.policyDocument).toBe(update);
     expect(await failure(logs.send(new DeleteResourcePolicyCommand({ policyName: "non-existent" })))).toMatchObject({
       name: "ResourceNotFoundException",
       status: 400,
       message: "Policy with name [non-existent] does not exist.",
     });
+    for (let i = 0; i < 10; i++) await logs.send(new DeleteResourcePolicyCommand({ policyName: `policy-${i}` }));
   });
 });
 
@@ -653,5 +665,231 @@ describe("FilterLogEvents, second pass", () => {
     const res = await httpResponseOf(new FilterLogEventsCommand({ logGroupName: name }));
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("application/x-amz-json-1.1");
+  });
+});
+
+describe("metric filters, second pass", () => {
+  // test_logs_metric_filters.snapshot.json test_describe_metric_filters_by_prefix: filters of one name prefix
+  // across groups, each with its own group, in filter-name order, without defaultValue when none was given.
+  it("DescribeMetricFilters by filterNamePrefix alone answers filters of every group", async () => {
+    const prefix = `f-${Date.now().toString(36)}-${++n}`;
+    const groups = [await group(), await group()];
+    for (const i of [1, 0]) {
+      await logs.send(
+        new PutMetricFilterCommand({
+          logGroupName: groups[i],
+          filterName: `${prefix}-${i}`,
+          filterPattern: `filterPattern${i}`,
+          metricTransformations: [{ metricNamespace: `namespace${i}`, metricName: `metric${i}`, metricValue: String(i) }],
+        }),
+      );
+    }
+    expect((await logs.send(new DescribeMetricFiltersCommand({ filterNamePrefix: prefix }))).metricFilters).toEqual(
+      [0, 1].map((i) => ({
+        applyOnTransformedLogs: false,
+        creationTime: expect.any(Number),
+        filterName: `${prefix}-${i}`,
+        filterPattern: `filterPattern${i}`,
+        logGroupName: groups[i],
+        metricTransformations: [{ metricName: `metric${i}`, metricNamespace: `namespace${i}`, metricValue: String(i) }],
+      })),
+    );
+  });
+
+  // test_logs_metric_filters.snapshot.json test_describe_metric_filters_by_metric_name, and .py
+  // test_put_metric_filter_with_special_namespace and test_delete_metric_filter (AWS-validated asserts).
+  it("DescribeMetricFilters by metricName and metricNamespace, a namespace with . - _ / # :, and DeleteMetricFilter", async () => {
+    const name = await group();
+    const namespace = `A.B-c_d/1#2:${Date.now().toString(36)}`;
+    await logs.send(
+      new PutMetricFilterCommand({
+        logGroupName: name,
+        filterName: "f-special",
+        filterPattern: "{ $.val = * }",
+        metricTransformations: [{ metricNamespace: namespace, metricName: "metricName", metricValue: "$.value" }],
+      }),
+    );
+    expect((await logs.send(new DescribeMetricFiltersCommand({ metricName: "metricName", metricNamespace: namespace }))).metricFilters).toEqual([
+      {
+        applyOnTransformedLogs: false,
+        creationTime: expect.any(Number),
+        filterName: "f-special",
+        filterPattern: "{ $.val = * }",
+        logGroupName: name,
+        metricTransformations: [{ metricName: "metricName", metricNamespace: namespace, metricValue: "$.value" }],
+      },
+    ]);
+    await logs.send(new DeleteMetricFilterCommand({ logGroupName: name, filterName: "f-special" }));
+    expect((await logs.send(new DescribeMetricFiltersCommand({ logGroupName: name, filterNamePrefix: "f-special" }))).metricFilters).toEqual([]);
+  });
+});
+
+describe("subscription filters, second pass", () => {
+  // test_logs_subscription_filters.snapshot.json test_put_subscription_filter_lambda: a same-account Lambda function
+  // needs no roleArn, and the filter is described without one.
+  it("a same-account Lambda destination is described without roleArn", async () => {
+    const name = await group();
+    const fn = `arn:aws:lambda:${REGION}:${account}:function:echo`;
+    expect(await logs.send(new PutSubscriptionFilterCommand({ logGroupName: name, filterName: "test", filterPattern: "", destinationArn: fn }))).not.toHaveProperty(
+      "roleArn",
+    );
+    expect((await logs.send(new DescribeSubscriptionFiltersCommand({ logGroupName: name }))).subscriptionFilters).toEqual([
+      {
+        applyOnTransformedLogs: false,
+        creationTime: expect.any(Number),
+        destinationArn: fn,
+        distribution: "ByLogStream",
+        filterName: "test",
+        filterPattern: "",
+        logGroupName: name,
+      },
+    ]);
+  });
+});
+
+describe("destinations, second pass", () => {
+  const targetArn = () => `arn:aws:kinesis:${REGION}:${account}:stream/s`;
+  const roleArn = () => `arn:aws:iam::${account}:role/CWLtoKinesis`;
+
+  // test_logs_destinations.snapshot.json test_describe_destinations_empty, _with_prefix, test_update_destination,
+  // test_put_destination_policy and test_delete_destination.
+  it("DescribeDestinations by prefix: none, then AWS's fields, the same after an update, accessPolicy once put, none after delete", async () => {
+    const name = `dest-${Date.now().toString(36)}-${++n}`;
+    expect(await logs.send(new DescribeDestinationsCommand({ DestinationNamePrefix: name }))).toMatchObject({ destinations: [] });
+    await logs.send(new PutDestinationCommand({ destinationName: name, targetArn: targetArn(), roleArn: roleArn(), tags: { Name: name } }));
+    const described = async () => (await logs.send(new DescribeDestinationsCommand({ DestinationNamePrefix: name }))).destinations;
+    const want = {
+      arn: `arn:aws:logs:${REGION}:${account}:destination:${name}`,
+      creationTime: expect.any(Number),
+      destinationName: name,
+      roleArn: roleArn(),
+      targetArn: targetArn(),
+    };
+    const original = await described();
+    expect(original).toEqual([want]);
+    await logs.send(new PutDestinationCommand({ destinationName: name, targetArn: targetArn(), roleArn: roleArn(), tags: { tag1: "value1" } }));
+    expect(await described()).toEqual([{ ...want, creationTime: original![0].creationTime }]);
+    const accessPolicy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Principal: { AWS: "logs.amazonaws.com" }, Action: "logs:PutSubscriptionFilter", Resource: targetArn() }],
+    });
+    const put = await logs.send(new PutDestinationPolicyCommand({ destinationName: name, accessPolicy }));
+    expect(Object.keys(put).filter((k) => k !== "$metadata")).toEqual([]);
+    const withPolicy = await described();
+    expect(withPolicy).toEqual([{ ...want, accessPolicy: expect.any(String) }]);
+    expect(JSON.parse(withPolicy![0].accessPolicy!)).toEqual(JSON.parse(accessPolicy));
+    const del = await logs.send(new DeleteDestinationCommand({ destinationName: name }));
+    expect(Object.keys(del).filter((k) => k !== "$metadata")).toEqual([]);
+    expect(await described()).toEqual([]);
+  });
+});
+
+describe("resource policies, second pass", () => {
+  const doc = (resource: string) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "Route53LogsToCloudWatchLogs", Effect: "Allow", Principal: { Service: ["route53.amazonaws.com"] }, Action: "logs:PutLogEvents", Resource: resource },
+      ],
+    });
+  const mine = async (prefix: string) =>
+    ((await logs.send(new DescribeResourcePoliciesCommand({}))).resourcePolicies ?? []).filter((p) => p.policyName!.startsWith(prefix));
+
+  // test_logs_resource_policies.snapshot.json test_put_resource_policy: the document as sent, lastUpdatedTime and
+  // policyScope ACCOUNT; .py test_put_resource_policy_update_existing_when_at_limit: the answer echoes the string.
+  it("PutResourcePolicy answers the document as sent, lastUpdatedTime and policyScope ACCOUNT", async () => {
+    const name = `rp-${Date.now().toString(36)}-${++n}`;
+    const sent = doc(`arn:aws:logs:${REGION}:${account}:log-group:x:*`);
+    const out = await logs.send(new PutResourcePolicyCommand({ policyName: name, policyDocument: sent }));
+    expect(out.resourcePolicy).toEqual({ lastUpdatedTime: expect.any(Number), policyDocument: sent, policyName: name, policyScope: "ACCOUNT" });
+    await logs.send(new DeleteResourcePolicyCommand({ policyName: name }));
+  });
+
+  // test_logs_resource_policies.snapshot.json test_describe_resource_policies and test_put_resource_policy_update:
+  // DescribeResourcePolicies answers the document as AWS keeps it: Version first (2008-10-17 when none was sent),
+  // each statement's keys in Sid, Effect, Principal, Action, Resource order, a one-element list as its element.
+  it("DescribeResourcePolicies answers each document normalized, and an update moves lastUpdatedTime", async () => {
+    const prefix = `rpd-${Date.now().toString(36)}-${++n}`;
+    for (let i = 0; i < 3; i++) await logs.send(new PutResourcePolicyCommand({ policyName: `${prefix}-${i}`, policyDocument: doc("log_arn") }));
+    const listed = await mine(prefix);
+    expect(listed).toEqual(
+      [0, 1, 2].map((i) => ({ lastUpdatedTime: expect.any(Number), policyDocument: expect.any(String), policyName: `${prefix}-${i}`, policyScope: "ACCOUNT" })),
+    );
+    expect(listed[0].policyDocument).toBe(
+      JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Sid: "Route53LogsToCloudWatchLogs", Effect: "Allow", Principal: { Service: "route53.amazonaws.com" }, Action: "logs:PutLogEvents", Resource: "log_arn" }],
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 5));
+    const update = '{"Statement":[{"Action":"logs:*","Effect":"Allow","Principal":{"Service": ["route53.amazonaws.com"]},"Resource":"*"}]}';
+    const put = await logs.send(new PutResourcePolicyCommand({ policyName: `${prefix}-1`, policyDocument: update }));
+    expect(put.resourcePolicy!.policyDocument).toBe(update);
+    const updated = (await mine(prefix))[1];
+    expect(updated.lastUpdatedTime).not.toBe(listed[1].lastUpdatedTime);
+    expect(updated.policyDocument).toBe(
+      JSON.stringify({ Version: "2008-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "route53.amazonaws.com" }, Action: "logs:*", Resource: "*" }] }),
+    );
+    for (let i = 0; i < 3; i++) await logs.send(new DeleteResourcePolicyCommand({ policyName: `${prefix}-${i}` }));
+    expect(await mine(prefix)).toEqual([]);
+  });
+});
+
+describe("export tasks, second pass", () => {
+  // test_logs_export_tasks.snapshot.json test_create_export_task_log_group_not_found and test_create_export_task_with_logs:
+  // a task id that is a UUID, described with destinationPrefix "exportedlogs" when none was given.
+  it("CreateExportTask answers a UUID taskId; the task keeps AWS's default prefix; a missing group is named", async () => {
+    const name = await groupWithStream();
+    const bucket = `exp-${Date.now().toString(36)}`;
+    const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3.destroy();
+    expect(
+      await failure(logs.send(new CreateExportTaskCommand({ logGroupName: unique("none"), from: 1611316574, to: 1642852574, destination: bucket }))),
+    ).toMatchObject({ name: "ResourceNotFoundException", status: 400, message: "The specified log group does not exist." });
+    const t = Date.now();
+    const out = await logs.send(new CreateExportTaskCommand({ logGroupName: name, from: t - DAY, to: t + DAY, destination: bucket }));
+    expect(Object.keys(out).filter((k) => k !== "$metadata")).toEqual(["taskId"]);
+    expect(out.taskId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const task = (await logs.send(new DescribeExportTasksCommand({ taskId: out.taskId }))).exportTasks![0];
+    expect(task).toMatchObject({
+      destination: bucket,
+      destinationPrefix: "exportedlogs",
+      executionInfo: { creationTime: expect.any(Number) },
+      from: t - DAY,
+      logGroupName: name,
+      status: { code: expect.stringMatching(/^(PENDING|RUNNING|COMPLETED)$/) },
+      taskId: out.taskId,
+      to: t + DAY,
+    });
+  });
+});
+
+describe("Logs Insights queries, second pass", () => {
+  // test_logs_queries.snapshot.json test_start_query_basic, test_describe_queries, test_describe_queries_with_status_filter
+  // and .py test_describe_queries_empty.
+  it("StartQuery answers a UUID queryId; DescribeQueries answers AWS's fields, by status, and none for a quiet group", async () => {
+    const name = await group();
+    const quiet = await group();
+    const now = Math.floor(Date.now() / 1000);
+    const { queryId } = await logs.send(new StartQueryCommand({ logGroupName: name, startTime: now - 3600, endTime: now + 300, queryString: "fields @message" }));
+    expect(queryId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    const want = {
+      createTime: expect.any(Number),
+      logGroupName: name,
+      queryId,
+      queryLanguage: "CWLI",
+      queryString: `SOURCE "${name}" START=${now - 3600}000 END=${now + 300}999 | fields @message`,
+      status: expect.any(String),
+    };
+    expect((await logs.send(new DescribeQueriesCommand({ logGroupName: name }))).queries).toEqual([want]);
+    let complete: unknown[] = [];
+    for (let i = 0; i < 100 && complete.length === 0; i++) {
+      complete = (await logs.send(new DescribeQueriesCommand({ logGroupName: name, status: "Complete" }))).queries ?? [];
+      if (complete.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(complete).toEqual([{ ...want, status: "Complete" }]);
+    expect((await logs.send(new DescribeQueriesCommand({ logGroupName: name, status: "Scheduled" }))).queries).toEqual([]);
+    expect((await logs.send(new DescribeQueriesCommand({ logGroupName: quiet }))).queries).toEqual([]);
   });
 });
