@@ -21,6 +21,9 @@ import {
   GetLogEventsCommand,
   ListTagsForResourceCommand,
   ListTagsLogGroupCommand,
+  PutDeliveryDestinationCommand,
+  GetDeliverySourceCommand,
+  GetDeliveryDestinationCommand,
   DescribeDestinationsCommand,
   DeleteDestinationCommand,
   PutDestinationPolicyCommand,
@@ -43,7 +46,7 @@ import {
   type CloudWatchLogsClient,
   type MetricTransformation,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logsClient, startStack, type Stack } from "../support/stack.js";
 import { awsFailure as failure } from "../support/failure.js";
@@ -838,12 +841,11 @@ describe("resource policies, second pass", () => {
 describe("export tasks, second pass", () => {
   // test_logs_export_tasks.snapshot.json test_create_export_task_log_group_not_found and test_create_export_task_with_logs:
   // a task id that is a UUID, described with destinationPrefix "exportedlogs" when none was given.
-  it("CreateExportTask answers a UUID taskId; the task keeps AWS's default prefix; a missing group is named", async () => {
+  it("CreateExportTask answers a UUID taskId, has written its write check; the task keeps AWS's default prefix; a missing group is named", async () => {
     const name = await groupWithStream();
     const bucket = `exp-${Date.now().toString(36)}`;
     const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    s3.destroy();
     expect(
       await failure(logs.send(new CreateExportTaskCommand({ logGroupName: unique("none"), from: 1611316574, to: 1642852574, destination: bucket }))),
     ).toMatchObject({ name: "ResourceNotFoundException", status: 400, message: "The specified log group does not exist." });
@@ -851,6 +853,9 @@ describe("export tasks, second pass", () => {
     const out = await logs.send(new CreateExportTaskCommand({ logGroupName: name, from: t - DAY, to: t + DAY, destination: bucket }));
     expect(Object.keys(out).filter((k) => k !== "$metadata")).toEqual(["taskId"]);
     expect(out.taskId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // moto's AWS-verified test_create_export_task_happy_path: the write check is in the bucket's root on return.
+    const check = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "aws-logs-write-test" }));
+    expect(await check.Body!.transformToString()).toBe("Permission Check Successful");
     const task = (await logs.send(new DescribeExportTasksCommand({ taskId: out.taskId }))).exportTasks![0];
     expect(task).toMatchObject({
       destination: bucket,
@@ -862,6 +867,20 @@ describe("export tasks, second pass", () => {
       taskId: out.taskId,
       to: t + DAY,
     });
+    // A pending task carries no status message (the recording's `status: {code: PENDING}`).
+    if (task.status!.code === "PENDING") expect(task.status).toEqual({ code: "PENDING" });
+    // The same test: cancelling a task that has finished is InvalidOperationException, its message without a full stop.
+    for (let i = 0; i < 300; i++) {
+      const code = (await logs.send(new DescribeExportTasksCommand({ taskId: out.taskId }))).exportTasks![0].status!.code;
+      if (code === "COMPLETED") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await failure(logs.send(new CancelExportTaskCommand({ taskId: out.taskId })))).toMatchObject({
+      name: "InvalidOperationException",
+      status: 400,
+      message: "The specified export task has already finished",
+    });
+    s3.destroy();
   });
 });
 
@@ -891,5 +910,39 @@ describe("Logs Insights queries, second pass", () => {
     expect(complete).toEqual([{ ...want, status: "Complete" }]);
     expect((await logs.send(new DescribeQueriesCommand({ logGroupName: name, status: "Scheduled" }))).queries).toEqual([]);
     expect((await logs.send(new DescribeQueriesCommand({ logGroupName: quiet }))).queries).toEqual([]);
+  });
+});
+
+describe("delivery operations (not built)", () => {
+  // test_logs_delivery.snapshot.json test_put_delivery_destination_invalid_format: the model's enum check answers
+  // before anything else, as ValidationException with AWS's order of the set.
+  it("PutDeliveryDestination with an unknown outputFormat is AWS's ValidationException", async () => {
+    expect(
+      await failure(
+        logs.send(
+          new PutDeliveryDestinationCommand({
+            name: "d",
+            outputFormat: "foobar" as any,
+            deliveryDestinationConfiguration: { destinationResourceArn: "arn:aws:s3:::bucket" },
+          }),
+        ),
+      ),
+    ).toMatchObject({
+      name: "ValidationException",
+      status: 400,
+      message: "1 validation error detected: Value 'foobar' at 'outputFormat' failed to satisfy constraint: Member must satisfy enum value set: [w3c, raw, json, plain, parquet]",
+    });
+  });
+
+  // Deliveries have no store here: a valid request answers NotImplemented (501) naming the operation.
+  it.each([
+    ["GetDeliverySource", () => new GetDeliverySourceCommand({ name: "missing" })],
+    ["GetDeliveryDestination", () => new GetDeliveryDestinationCommand({ name: "missing" })],
+  ])("%s answers NotImplemented, 501", async (op, command) => {
+    expect(await failure(logs.send(command() as any))).toMatchObject({
+      name: "NotImplemented",
+      status: 501,
+      message: `The operation ${op} is not implemented by this service yet.`,
+    });
   });
 });
