@@ -48,7 +48,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { CreateBucketCommand, GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logsClient, startStack, type Stack } from "../support/stack.js";
+import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
 import { awsFailure as failure } from "../support/failure.js";
 
 let stack: Stack;
@@ -945,4 +945,46 @@ describe("delivery operations (not built)", () => {
       message: `The operation ${op} is not implemented by this service yet.`,
     });
   });
+});
+
+describe("Debian's aws CLI, second pass", () => {
+  // The same recordings through awsJson1_1 from botocore: test_logs_metric_filters.py
+  // test_put_metric_filter_with_special_namespace and _by_prefix; test_logs_resource_policies.snapshot.json
+  // test_put_resource_policy_update.
+  it("put-metric-filter with ':' in the namespace, describe-metric-filters by prefix alone, describe-resource-policies normalized", async () => {
+    const cli = (...args: string[]) => awsCli(stack, ["logs", ...args]);
+    const name = await group();
+    const filterName = `cli-${Date.now().toString(36)}`;
+    const put = await cli(
+      "put-metric-filter",
+      "--log-group-name", name,
+      "--filter-name", filterName,
+      "--filter-pattern", "ERROR",
+      "--metric-transformations", "metricName=m,metricNamespace=A.B-c_d/1#2:ns,metricValue=1",
+    );
+    expect(put.code).toBe(0);
+    // CLI 2.9's model predates applyOnTransformedLogs, so the CLI leaves it out.
+    expect((await cli("describe-metric-filters", "--filter-name-prefix", filterName)).json.metricFilters).toEqual([
+      {
+        creationTime: expect.any(Number),
+        filterName,
+        filterPattern: "ERROR",
+        logGroupName: name,
+        metricTransformations: [{ metricName: "m", metricNamespace: "A.B-c_d/1#2:ns", metricValue: "1" }],
+      },
+    ]);
+    const policyName = `cli-rp-${Date.now().toString(36)}`;
+    const update = '{"Statement":[{"Action":"logs:*","Effect":"Allow","Principal":{"Service": ["route53.amazonaws.com"]},"Resource":"*"}]}';
+    // CLI 2.9's model predates policyScope too.
+    expect((await cli("put-resource-policy", "--policy-name", policyName, "--policy-document", update)).json.resourcePolicy).toEqual({
+      lastUpdatedTime: expect.any(Number),
+      policyDocument: update,
+      policyName,
+    });
+    const listed = (await cli("describe-resource-policies")).json.resourcePolicies.find((p: any) => p.policyName === policyName);
+    expect(listed.policyDocument).toBe(
+      '{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"route53.amazonaws.com"},"Action":"logs:*","Resource":"*"}]}',
+    );
+    await logs.send(new DeleteResourcePolicyCommand({ policyName }));
+  }, 240_000);
 });

@@ -199,7 +199,7 @@ describe("Debian's aws CLI", () => {
     const bad = await awsCli(stack, ["logs", "get-log-events", "--log-group-name", group, "--log-stream-name", "nope"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("ResourceNotFoundException");
-  });
+  }, 240_000);
 });
 
 describe("export tasks", () => {
