@@ -618,6 +618,28 @@ describe("log streams and events, second pass", () => {
   });
 });
 
+describe("PutLogEvents span, second pass", () => {
+  // The raw AWS answer quoted in maxbanton/cwh#96: {"__type":"InvalidParameterException","message":"The batch of log
+  // events in a single PutLogEvents request cannot span more than 24 hours."} (also aws/amazon-cloudwatch-logs-for-fluent-bit#29).
+  it("refuses a batch in order whose events span more than 24 hours", async () => {
+    const name = await groupWithStream();
+    const now = Date.now();
+    const e = await failure(
+      logs.send(
+        new PutLogEventsCommand({
+          logGroupName: name,
+          logStreamName: "s",
+          logEvents: [
+            { timestamp: now - 25 * 3_600_000, message: "a" },
+            { timestamp: now, message: "b" },
+          ],
+        }),
+      ),
+    );
+    expect(e).toMatchObject(invalid("The batch of log events in a single PutLogEvents request cannot span more than 24 hours."));
+  });
+});
+
 describe("FilterLogEvents, second pass", () => {
   const messages = ["hello", "world", "hello world", "goodbye world", "hello cruela", "goodbye cruel world"];
   async function seeded(): Promise<string> {
