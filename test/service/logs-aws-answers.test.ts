@@ -982,17 +982,20 @@ describe("Debian's aws CLI, second pass", () => {
       "--log-group-name", name,
       "--filter-name", filterName,
       "--filter-pattern", "ERROR",
-      "--metric-transformations", "metricName=m,metricNamespace=A.B-c_d/1#2:ns,metricValue=1",
+      "--metric-transformations", "metricName=m,metricNamespace=A.B-c_d/1#2:ns,metricValue=1,defaultValue=0",
     );
     expect(put.code).toBe(0);
+    const described = await cli("describe-metric-filters", "--filter-name-prefix", filterName);
+    // test_put_metric_filter_basic recorded `"defaultValue": 0.0`: a double on the wire, which Python prints as 0.0.
+    expect(described.stdout).toContain('"defaultValue": 0.0');
     // CLI 2.9's model predates applyOnTransformedLogs, so the CLI leaves it out.
-    expect((await cli("describe-metric-filters", "--filter-name-prefix", filterName)).json.metricFilters).toEqual([
+    expect(described.json.metricFilters).toEqual([
       {
         creationTime: expect.any(Number),
         filterName,
         filterPattern: "ERROR",
         logGroupName: name,
-        metricTransformations: [{ metricName: "m", metricNamespace: "A.B-c_d/1#2:ns", metricValue: "1" }],
+        metricTransformations: [{ defaultValue: 0, metricName: "m", metricNamespace: "A.B-c_d/1#2:ns", metricValue: "1" }],
       },
     ]);
     const policyName = `cli-rp-${Date.now().toString(36)}`;
