@@ -21,25 +21,50 @@ export class DatumColumns {
   length = 0;
   readonly names: ColumnText[] = [];
   readonly units: ColumnText[] = [];
-  readonly times: number[] = [];
+  // Numbers in typed arrays, grown by doubling: outside the heap the garbage collector scans and copies while a request waits for its acks.
+  times: Float64Array;
   /** The wire flags but EXACT_TIME: KIND, HIGH_RESOLUTION, HAS_COUNTS. */
-  readonly flags: number[] = [];
+  flags: Uint8Array;
   /** Row i's dimensions, sorted by name: dims[dimStart[i]] .. dims[dimStart[i + 1]), name then value. */
-  readonly dimStart: number[] = [0];
+  dimStart: Int32Array;
   readonly dims: ColumnText[] = [];
   /** Row i's numbers: payload[payloadStart[i]] .. [payloadStart[i + 1]): the value, the set's four, or the values then the counts. */
-  readonly payloadStart: number[] = [0];
-  readonly payload: number[] = [];
+  payloadStart: Int32Array;
+  payload: Float64Array;
+  /** Numbers in `payload`. */
+  payloadLength = 0;
 
-  /** Ends a row whose dimensions and payload were pushed onto `dims` and `payload`. */
+  /** `rows`: the rows expected (more grow the columns). */
+  constructor(rows = 64) {
+    this.times = new Float64Array(rows);
+    this.flags = new Uint8Array(rows);
+    this.dimStart = new Int32Array(rows + 1);
+    this.payloadStart = new Int32Array(rows + 1);
+    this.payload = new Float64Array(rows);
+  }
+
+  /** Appends a number to the payload of the row being read. */
+  number(x: number): void {
+    if (this.payloadLength === this.payload.length) this.payload = grown(this.payload, this.payloadLength + 1);
+    this.payload[this.payloadLength++] = x;
+  }
+
+  /** Ends a row whose dimensions and payload were pushed onto `dims` and by `number`. */
   row(name: ColumnText, t: number, unit: ColumnText, flags: number): void {
+    const i = this.length;
+    if (i === this.times.length) {
+      this.times = grown(this.times, i + 1);
+      this.flags = grown(this.flags, i + 1);
+      this.dimStart = grown(this.dimStart, i + 2);
+      this.payloadStart = grown(this.payloadStart, i + 2);
+    }
     this.names.push(name);
-    this.times.push(t);
     this.units.push(unit);
-    this.flags.push(flags);
-    this.dimStart.push(this.dims.length);
-    this.payloadStart.push(this.payload.length);
-    this.length++;
+    this.times[i] = t;
+    this.flags[i] = flags;
+    this.dimStart[i + 1] = this.dims.length;
+    this.payloadStart[i + 1] = this.payloadLength;
+    this.length = i + 1;
   }
 
   /** The rows as ingest datums (what the general path gives for the same request). */
@@ -49,7 +74,7 @@ export class DatumColumns {
       const pairs: Array<[string, string]> = [];
       for (let k = this.dimStart[i]; k < this.dimStart[i + 1]; k += 2) pairs.push([this.dims[k].text, this.dims[k + 1].text]);
       const f = this.flags[i];
-      const p = this.payload.slice(this.payloadStart[i], this.payloadStart[i + 1]);
+      const p = Array.from(this.payload.subarray(this.payloadStart[i], this.payloadStart[i + 1]));
       const d: IngestDatum = { m: this.names[i].text, d: pairs, t: this.times[i], u: this.units[i].text, r: f & HIGH_RESOLUTION ? 1 : undefined };
       if ((f & KIND) === VALUE) d.v = p[0];
       else if ((f & KIND) === STATISTICS) d.s = [p[0], p[1], p[2], p[3]];
@@ -61,6 +86,13 @@ export class DatumColumns {
     }
     return out;
   }
+}
+
+/** A copy of `a` with room for at least `n` (twice its size, or more). */
+function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+  const next = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
+  next.set(a);
+  return next;
 }
 
 /** Numbers messages: a name whose stamp is this message's has its slot. */
@@ -95,7 +127,7 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
     strings.push(namespace);
   }
 
-  const { names, dims, dimStart, units, times, flags, payload, payloadStart } = c;
+  const { names, dims, dimStart, units, times, flags, payload, payloadStart } = c; // the columns are whole: no row is added meanwhile
   const byHash = new Map<number, number>();
   let collided: Map<string, number> | undefined;
   const seriesFirst: number[] = []; // a row of each series, in series order
@@ -107,6 +139,7 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
     const b = dimStart[i + 1];
     let h = mixSeriesHash(mixSeriesHash(SERIES_HASH_SEED, slot(names[i])), (b - a) / 2);
     for (let k = a; k < b; k += 2) h = mixSeriesHash(mixSeriesHash(h, slot(dims[k])), slot(dims[k + 1]));
+    h &= 0x3fffffff; // a small integer: a map key with no number object behind it
     let s = byHash.get(h);
     if (s === undefined) {
       byHash.set(h, (s = seriesFirst.length));
