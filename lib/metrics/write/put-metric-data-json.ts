@@ -285,9 +285,9 @@ function read(r: Reader, now: number): PutMetricDataRead {
 }
 
 function datums(r: Reader, now: number): DatumColumns {
-  const out = new DatumColumns(Math.ceil(r.end / ROW_BYTES));
-  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) throw LEAVE;
   const max = getConfig().maxMetricsPerRequest;
+  const out = new DatumColumns(Math.min(Math.ceil(r.end / ROW_BYTES), max));
+  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) throw LEAVE;
   let count = 0;
   do {
     if (++count > max) throw LEAVE;
