@@ -20,6 +20,7 @@ import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
 import { anomalyDetectionBand } from "../anomaly-detectors/band.js";
 import { statIdentity } from "../anomaly-detectors/store.js";
+import { insightRuleMetric } from "../contributor-insights/report.js";
 
 const MAX_QUERIES = 500;
 const MAX_DATAPOINTS = 100_800;
@@ -143,6 +144,7 @@ export async function getMetricData(account: string, region: string, input: GetM
             history: (from) => expressionHistory(account, region, request.expression, byId, parsed, period, from, end, now),
           });
         },
+        insightRuleMetric: (rule, metric) => insightRuleMetric(account, region, rule, metric, { start: alignedStart, end, periodSeconds: period }),
       });
       array = Array.isArray(value);
       series = Array.isArray(value) ? value : [value];
