@@ -136,12 +136,15 @@ export async function getMetricData(account: string, region: string, input: GetM
         periodOf: (id) => byId.get(id)?.MetricStat?.Period ?? byId.get(id)?.Period,
         anomalyDetectionBand: (request) => {
           const ms = request.id ? byId.get(request.id)?.MetricStat : undefined;
+          const needed = neededQueries(request.expression, byId, parsed);
           return anomalyDetectionBand(request, {
             account,
             periodSeconds: period,
             endTime: end,
             metric: ms ? statIdentity(ms) : undefined,
-            history: (from) => expressionHistory(account, region, request.expression, byId, parsed, period, from, end, now),
+            // A metric's model is its metric and statistic's, whatever the query's id; an expression's, its text and queries.
+            identity: ms ? ["single", statIdentity(ms)] : ["math", request.expression, needed.map((id) => ({ ...byId.get(id)!, ReturnData: undefined }))],
+            history: (from) => expressionHistory(account, region, request.expression, byId, needed, period, from, end, now),
           });
         },
         insightRuleMetric: (rule, metric) => insightRuleMetric(account, region, rule, metric, { start: alignedStart, end, periodSeconds: period }),
@@ -203,12 +206,23 @@ async function expressionHistory(
   region: string,
   expression: string,
   byId: Map<string, MetricDataQuery>,
-  parsed: Map<string, ParsedExpression>,
+  needed: string[],
   period: number,
   from: number,
   end: number,
   now: number,
 ): Promise<Series | undefined> {
+  let id = "anomaly_history";
+  while (byId.has(id)) id += "_";
+  const queries: MetricDataQuery[] = needed.map((n) => ({ ...byId.get(n)!, ReturnData: false }));
+  queries.push({ Id: id, Expression: expression, Period: period, ReturnData: true });
+  const out = await getMetricData(account, region, { MetricDataQueries: queries, StartTime: new Date(from), EndTime: new Date(end), ScanBy: "TimestampAscending" }, now);
+  const r = out.MetricDataResults?.find((x) => x.Id === id);
+  return r ? { label: r.Label ?? id, timestamps: (r.Timestamps ?? []).map((t) => t.getTime()), values: r.Values ?? [] } : undefined;
+}
+
+/** The ids of the queries an expression reads, directly or through other expressions, in the order first met. */
+function neededQueries(expression: string, byId: Map<string, MetricDataQuery>, parsed: Map<string, ParsedExpression>): string[] {
   const needed = new Set<string>();
   const visit = (ids: string[]) => {
     for (const id of ids) {
@@ -219,13 +233,7 @@ async function expressionHistory(
     }
   };
   visit(referencedIds(parseExpression(expression)));
-  let id = "anomaly_history";
-  while (byId.has(id)) id += "_";
-  const queries: MetricDataQuery[] = [...needed].map((n) => ({ ...byId.get(n)!, ReturnData: false }));
-  queries.push({ Id: id, Expression: expression, Period: period, ReturnData: true });
-  const out = await getMetricData(account, region, { MetricDataQueries: queries, StartTime: new Date(from), EndTime: new Date(end), ScanBy: "TimestampAscending" }, now);
-  const r = out.MetricDataResults?.find((x) => x.Id === id);
-  return r ? { label: r.Label ?? id, timestamps: (r.Timestamps ?? []).map((t) => t.getTime()), values: r.Values ?? [] } : undefined;
+  return [...needed];
 }
 
 /**
