@@ -10,6 +10,9 @@ import { anomalyDetectionBand, type BandEnvironment } from "../../lib/anomaly-de
 import { putAnomalyDetector } from "../../lib/anomaly-detectors/detectors.js";
 import { singleIdentity } from "../../lib/anomaly-detectors/store.js";
 import { modelKey, readModel, RETRAIN_AFTER_MS } from "../../lib/anomaly-detectors/model-cache.js";
+import { putMetricData } from "../../lib/metrics/put-metric-data.js";
+import { putMetricAlarm } from "../../lib/alarms/put-metric-alarm.js";
+import { evaluateTick } from "../../lib/alarms/evaluate/evaluator.js";
 import type { Series } from "../../lib/metrics/types.js";
 import { startTestServers, type TestServers } from "../support/servers.js";
 
@@ -19,7 +22,7 @@ const MIN = 60_000;
 
 let servers: TestServers;
 beforeAll(async () => {
-  servers = await startTestServers("anomaly-band", { s3: false });
+  servers = await startTestServers("anomaly-band"); // S3: two weeks of history reach the cold tier
 }, 60_000);
 afterAll(() => servers?.stop());
 
@@ -104,5 +107,37 @@ describe("the anomaly model cache", () => {
     expect((await none()).map((s) => s.values)).toEqual([[], []]);
     await none();
     expect(empty).toBe(2);
+  });
+
+  it("serves the alarm evaluator's minutes: a band alarm's model is trained on the first tick and not again until an hour on", async () => {
+    const t = Math.floor(Date.now() / RETRAIN_AFTER_MS) * RETRAIN_AFTER_MS - 2 * 86_400_000;
+    const dims = [{ Name: "Host", Value: "web-1" }];
+    await putMetricData(
+      { Namespace: "Band/Alarm", MetricData: Array.from({ length: 60 }, (_, i) => ({ MetricName: "Req", Dimensions: dims, Timestamp: new Date(t - (60 - i) * MIN), Value: 20 + (i % 3) })) },
+      { accountId: A, now: t },
+    );
+    await putMetricAlarm(A, "us-east-1", {
+      AlarmName: "band-cache",
+      ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold",
+      EvaluationPeriods: 1,
+      ThresholdMetricId: "ad1",
+      Metrics: [
+        { Id: "m1", MetricStat: { Metric: { Namespace: "Band/Alarm", MetricName: "Req", Dimensions: dims }, Period: 60, Stat: "Maximum" }, ReturnData: true },
+        { Id: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1, 2)" },
+      ],
+    }, t);
+    const key = modelKey(A, ["single", singleIdentity("Band/Alarm", "Req", dims, "Maximum")], 60);
+    await evaluateTick(t + 1000, { owner: "band-test" });
+    const first = await readModel(key);
+    expect(first?.value).toMatchObject({ windowEnd: t, lastTimestamp: t - MIN, model: { global: { n: 60, mean: 21 } } });
+    // Each minute of the hour: the stored model, not rewritten (the record's revision stays).
+    for (const m of [1, 2, 30]) {
+      await evaluateTick(t + m * MIN + 1000, { owner: "band-test" });
+      expect((await readModel(key))!.revision).toBe(first!.revision);
+    }
+    await evaluateTick(t + RETRAIN_AFTER_MS + 1000, { owner: "band-test" });
+    const retrained = (await readModel(key))!;
+    expect(retrained.revision).toBeGreaterThan(first!.revision);
+    expect(retrained.value.windowEnd).toBe(t + RETRAIN_AFTER_MS);
   });
 });
