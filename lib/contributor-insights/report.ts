@@ -7,7 +7,7 @@
  * MaxContributorCount (default 10) returned with their datapoints; the
  * requested Metrics are computed a period at a time over every contribution.
  * Metric math's INSIGHT_RULE_METRIC reads one of those metrics through the
- * same scan (insightRuleMetric).
+ * same scan (insightRulePeriods).
  *
  * As AWS answers (localstack's AWS-recorded snapshot test_insight_rule,
  * get_insight_rule_report): a Count rule's AggregationStatistic is
@@ -92,26 +92,31 @@ export async function getInsightRuleReport(account: string, region: string, inpu
   };
 }
 
+/** A rule's periods over a range, each metric read from the same scan. */
+export interface RulePeriods {
+  timestamps: number[];
+  values(metric: InsightRuleMetricName): number[];
+}
+
 /**
- * INSIGHT_RULE_METRIC(rule, metric): the report's MetricDatapoints for one
- * metric over [start, end) at `periodSeconds`, every period of the range
- * (zeros where nothing contributed), as GetInsightRuleReport answers them.
- * Undefined when the account has no rule of that name in the region.
+ * INSIGHT_RULE_METRIC(rule, metric): the report's MetricDatapoints over
+ * [start, end) at `periodSeconds`, every period of the range (zeros where
+ * nothing contributed), as GetInsightRuleReport answers them; one scan serves
+ * every metric. Undefined when the account has no rule of that name in the region.
  */
-export async function insightRuleMetric(
+export async function insightRulePeriods(
   account: string,
   region: string,
   name: string,
-  metric: InsightRuleMetricName,
   range: { start: number; end: number; periodSeconds: number },
-): Promise<{ timestamps: number[]; values: number[] } | undefined> {
+): Promise<RulePeriods | undefined> {
   const record = await getInsightRule(account, region, name);
   if (!record) return undefined;
   const periodMs = range.periodSeconds * 1000;
   checkRange(range.start, range.end, range.periodSeconds);
   const { start, periods } = await scanRule(account, record, range.start, range.end, periodMs, false);
   const timestamps = periodStarts(start, range.end, periodMs);
-  return { timestamps, values: timestamps.map((t) => metricValue(periods.get(t) ?? EMPTY_PERIOD, metric)) };
+  return { timestamps, values: (metric) => timestamps.map((t) => metricValue(periods.get(t) ?? EMPTY_PERIOD, metric)) };
 }
 
 /** A bound on the answer's size, as GetMetricData's 100,800 datapoints a series. */

@@ -20,7 +20,7 @@ import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
 import { anomalyDetectionBand } from "../anomaly-detectors/band.js";
 import { statIdentity } from "../anomaly-detectors/store.js";
-import { insightRuleMetric } from "../contributor-insights/report.js";
+import { insightRulePeriods, type RulePeriods } from "../contributor-insights/report.js";
 
 const MAX_QUERIES = 500;
 const MAX_DATAPOINTS = 100_800;
@@ -70,6 +70,7 @@ export async function getMetricData(account: string, region: string, input: GetM
   const statPeriods = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!.Period!);
   const defaultLabels = defaultStatLabels(queries);
   const defaultPeriod = statPeriods.length ? Math.max(...statPeriods) : 60;
+  const ruleScans = new Map<string, Promise<RulePeriods | undefined>>();
 
   // MetricStat queries first, all at once: they are the bulk of the reading.
   await Promise.all(
@@ -147,7 +148,14 @@ export async function getMetricData(account: string, region: string, input: GetM
             history: (from) => expressionHistory(account, region, request.expression, byId, needed, period, from, end, now),
           });
         },
-        insightRuleMetric: (rule, metric) => insightRuleMetric(account, region, rule, metric, { start: alignedStart, end, periodSeconds: period }),
+        insightRuleMetric: async (rule, metric) => {
+          // One scan of a rule's events per period and call, however many of its metrics the queries read.
+          const key = JSON.stringify([rule, period, alignedStart]);
+          let scan = ruleScans.get(key);
+          if (!scan) ruleScans.set(key, (scan = insightRulePeriods(account, region, rule, { start: alignedStart, end, periodSeconds: period })));
+          const found = await scan;
+          return found && { timestamps: found.timestamps, values: found.values(metric) };
+        },
       });
       array = Array.isArray(value);
       series = Array.isArray(value) ? value : [value];
