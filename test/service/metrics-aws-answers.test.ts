@@ -460,6 +460,34 @@ describe.each(PROTOCOLS)("localstack's recorded reads over %s", (protocol) => {
   });
 });
 
+// getmoto/moto's aws_verified test_get_metric_data_with_expressive_expression: a Metrics Insights
+// query with GROUP BY answers one series a group, labelled with the group's value.
+describe.each(PROTOCOLS)("moto's AWS-verified Metrics Insights query over %s", (protocol) => {
+  it("answers SUM of a statistic set grouped by a dimension", async () => {
+    const cw = cloudWatchClient(stack, { protocol });
+    const ns = `${RUN}/insights/${protocol}`;
+    await put(cw, ns, [
+      {
+        MetricName: "ApiResponse",
+        Dimensions: [
+          { Name: "Path", Value: "/my/path" },
+          { Name: "Audience", Value: "my audience" },
+        ],
+        StatisticValues: { Maximum: 10, Minimum: 0, Sum: 10, SampleCount: 10 },
+      },
+    ]);
+    const out = await cw.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(D - 3_600_000),
+        EndTime: new Date(D + 3_600_000),
+        MetricDataQueries: [{ Id: "query", Period: 60, Expression: `SELECT SUM(ApiResponse) FROM "${ns}" WHERE Path = '/my/path' GROUP BY Audience` }],
+      }),
+    );
+    cw.destroy();
+    expect(out.MetricDataResults).toEqual([complete("query", "my audience", [10])]);
+  });
+});
+
 // test_default_ordering and test_get_metric_data_pagination: MaxDatapoints pages the datapoints,
 // newest first unless ScanBy says otherwise; a page that leaves some out is PartialData with a NextToken
 // (the API reference's StatusCode).
