@@ -44,10 +44,8 @@ export async function getMetricData(account: string, region: string, input: GetM
   }
   const start = wholeSecond(input.StartTime!);
   const end = wholeSecond(input.EndTime!);
-  // GetMetricData's own messages, as ValidationError (unlike GetMetricStatistics'): raw AWS answers in
-  // prometheus-community/yet-another-cloudwatch-exporter#729 and elastic/beats#32687.
-  if (start === end) throw validationError("The parameter StartTime must not equal parameter EndTime.");
-  if (start > end) throw validationError("The parameter EndTime must be greater than StartTime.");
+  if (start === end) throw requestInvalid(["The parameter StartTime must not equal parameter EndTime."]);
+  if (start > end) throw requestInvalid(["The parameter EndTime must be greater than StartTime."]);
   const maxDatapoints = input.MaxDatapoints ?? MAX_DATAPOINTS;
   if (!Number.isInteger(maxDatapoints) || maxDatapoints < 1) {
     throw invalidParameterValue(`The value ${maxDatapoints} for parameter MaxDatapoints is invalid.`);
@@ -56,6 +54,7 @@ export async function getMetricData(account: string, region: string, input: GetM
   const skip = input.NextToken !== undefined ? decodeToken(input.NextToken) : 0;
   parseTimezone(input.LabelOptions?.Timezone); // a bad one is an error even when no label needs it
 
+  checkIdsAndStats(queries);
   const byId = new Map<string, MetricDataQuery>();
   const parsed = new Map<string, ParsedExpression>();
   queries.forEach((q, i) => validateQuery(q, i, byId, parsed));
@@ -327,6 +326,33 @@ type ParsedExpression = { kind: "math"; expr: Expr } | { kind: "insights"; query
 
 const isInsightsQuery = (text: string) => /^\s*SELECT\b/i.test(text);
 
+/**
+ * GetMetricData's request validator answers ValidationError with one line per
+ * fault, each ending in a newline (raw AWS answers: `<Message>The parameter
+ * StartTime must not equal parameter EndTime.\n</Message>` in
+ * prometheus-community/yet-another-cloudwatch-exporter#729, elastic/beats#32687).
+ */
+const requestInvalid = (lines: string[]) => validationError(lines.map((l) => `${l}\n`).join(""));
+
+/**
+ * Every Id off the pattern and every unknown statistic, all in one answer
+ * (raw AWS answers in influxdata/telegraf#5420 and yet-another-cloudwatch-exporter#385),
+ * then Ids used twice (aws-solutions/quota-monitor-for-aws#171).
+ */
+function checkIdsAndStats(queries: MetricDataQuery[]): void {
+  const faults: string[] = [];
+  queries.forEach((q, i) => {
+    const path = `MetricDataQueries.member.${i + 1}`;
+    if (!ID.test(q.Id!)) faults.push(`The value ${q.Id} for parameter ${path}.Id is not matching the expected pattern ${ID.source}.`);
+    const stat = q.MetricStat?.Stat;
+    if (stat !== undefined && !isValidStatistic(stat)) faults.push(`The value ${stat} for parameter ${path}.MetricStat.Stat is not a valid statistic.`);
+  });
+  if (faults.length) throw requestInvalid(faults);
+  if (new Set(queries.map((q) => q.Id)).size < queries.length) {
+    throw requestInvalid(["The values for parameter id in MetricDataQueries are not unique."]);
+  }
+}
+
 function validateQuery(
   q: MetricDataQuery,
   i: number,
@@ -334,14 +360,10 @@ function validateQuery(
   parsed: Map<string, ParsedExpression>,
 ): void {
   const path = `MetricDataQueries.member.${i + 1}`;
-  if (!ID.test(q.Id!)) {
-    throw invalidParameterValue(
-      `The value ${q.Id} for parameter ${path}.Id is invalid. It must start with a lowercase letter and contain only letters, numbers and underscores.`,
-    );
-  }
-  if (byId.has(q.Id!)) throw invalidParameterValue(`The values for parameter Id in MetricDataQueries are not unique: ${q.Id}.`);
   byId.set(q.Id!, q);
-  if ((q.MetricStat === undefined) === (q.Expression === undefined)) {
+  // A query with neither: moto's test_get_metric_data__no_metric_data_or_expression quotes AWS's line.
+  if (q.MetricStat === undefined && q.Expression === undefined) throw requestInvalid([`The parameter ${path}.MetricStat is required.`]);
+  if (q.MetricStat !== undefined && q.Expression !== undefined) {
     throw invalidParameterValue(`The parameter ${path} must contain exactly one of MetricStat or Expression.`);
   }
   if (q.MetricStat) {
@@ -350,9 +372,6 @@ function validateQuery(
       throw missingParameter(`${path}.MetricStat.Metric.${!ms.Metric?.Namespace ? "Namespace" : "MetricName"}`);
     }
     checkPeriod(ms.Period!, `${path}.MetricStat.Period`);
-    if (!isValidStatistic(ms.Stat!)) {
-      throw invalidParameterValue(`The value ${ms.Stat} for parameter ${path}.MetricStat.Stat is not supported.`);
-    }
   } else {
     const text = q.Expression!;
     if (q.Period !== undefined) checkPeriod(q.Period, `${path}.Period`);
