@@ -6,7 +6,7 @@
  * plan (no drift), update, destroy, each checked through the JS SDK.
  */
 import { execFile } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -58,7 +58,7 @@ describe.skipIf(!terraformFound)(
     let logs: CloudWatchLogsClient;
 
     /** Runs terraform in the working directory with the stack's endpoint and account B's key. */
-    const terraform = (command: string, args: string[], vars: Record<string, string | number> = {}): Promise<TerraformRun> => {
+    const terraform = (command: string, args: string[], vars: Record<string, string | number> = {}, cwd = dir): Promise<TerraformRun> => {
       const cred = stack.credentials[1];
       const allVars = { endpoint: stack.endpoint, access_key: cred.accessKeyId, secret_key: cred.secretAccessKey, ...vars };
       const varArgs = ["init", "output"].includes(command) ? [] : Object.entries(allVars).map(([k, v]) => `-var=${k}=${v}`);
@@ -68,12 +68,12 @@ describe.skipIf(!terraformFound)(
           // Options before import's positional address and id.
           [command, "-no-color", ...varArgs, ...args],
           {
-            cwd: dir,
+            cwd,
             timeout: COMMAND_TIMEOUT_MS,
             maxBuffer: 64 * 1024 * 1024,
             env: {
               PATH: process.env.PATH ?? "/usr/bin:/bin",
-              HOME: dir,
+              HOME: cwd,
               TF_CLI_CONFIG_FILE: join(dir, "cli.tfrc"),
               TF_IN_AUTOMATION: "1",
               TF_INPUT: "0",
@@ -329,5 +329,64 @@ describe.skipIf(!terraformFound)(
       expect((await logs.send(new DescribeResourcePoliciesCommand({}))).resourcePolicies ?? []).toEqual([]);
       expect((await logs.send(new DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: "tf/" }))).queryDefinitions ?? []).toEqual([]);
     }, COMMAND_TIMEOUT_MS);
+
+    it("resources whose operations are not built fail at once with NotImplemented (501), and the log group beside them is still created", async () => {
+      const notBuilt = join(dir, "not-built");
+      mkdirSync(notBuilt);
+      // The provider block of main.tf, then one resource for each family of Logs and CloudWatch operations not built.
+      const main = readFileSync(join(dir, "main.tf"), "utf8");
+      const head = main.slice(0, main.indexOf('resource "aws_cloudwatch_metric_alarm"'));
+      writeFileSync(join(notBuilt, "main.tf"), head + NOT_BUILT_TF);
+      expectExit(await terraform("init", ["-input=false"], {}, notBuilt), 0);
+      const run = await terraform("apply", ["-auto-approve", "-input=false"], {}, notBuilt);
+      expectExit(run, 1);
+      const errors = run.stderr.replace(/\s+/g, " ");
+      expect(errors).toContain("StatusCode: 501");
+      for (const operation of ["PutDataProtectionPolicy", "CreateLogAnomalyDetector", "PutDeliverySource", "PutAccountPolicy", "PutIndexPolicy", "PutManagedInsightRules"]) {
+        expect(errors).toContain(`api error NotImplemented: The operation ${operation} is not implemented by this service yet.`);
+      }
+      expect(run.stdout).toContain("aws_cloudwatch_log_group.not_built: Creation complete");
+    }, 2 * COMMAND_TIMEOUT_MS);
   },
 );
+
+/** Resources of operations the service answers NotImplemented (README "Operations that answer NotImplemented"). */
+const NOT_BUILT_TF = `
+resource "aws_cloudwatch_log_group" "not_built" {
+  name = "/tf/not-built"
+}
+resource "aws_cloudwatch_log_data_protection_policy" "p" {
+  log_group_name = aws_cloudwatch_log_group.not_built.name
+  policy_document = jsonencode({
+    Name = "p", Version = "2021-06-01",
+    Statement = [
+      { Sid = "Audit", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Audit = { FindingsDestination = {} } } },
+      { Sid = "Redact", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Deidentify = { MaskConfig = {} } } },
+    ]
+  })
+}
+resource "aws_cloudwatch_log_anomaly_detector" "d" {
+  log_group_arn_list   = [aws_cloudwatch_log_group.not_built.arn]
+  detector_name        = "d"
+  evaluation_frequency = "TEN_MIN"
+  enabled              = true
+}
+resource "aws_cloudwatch_log_delivery_source" "s" {
+  name         = "s"
+  log_type     = "APPLICATION_LOGS"
+  resource_arn = "arn:aws:bedrock:us-east-1:111111111111:knowledge-base/kb"
+}
+resource "aws_cloudwatch_log_account_policy" "a" {
+  policy_name     = "a"
+  policy_type     = "SUBSCRIPTION_FILTER_POLICY"
+  policy_document = jsonencode({ DestinationArn = "arn:aws:kinesis:us-east-1:111111111111:stream/central", FilterPattern = "" })
+}
+resource "aws_cloudwatch_log_index_policy" "i" {
+  log_group_name  = aws_cloudwatch_log_group.not_built.name
+  policy_document = jsonencode({ Fields = ["eventName"] })
+}
+resource "aws_cloudwatch_contributor_managed_insight_rule" "m" {
+  resource_arn  = "arn:aws:dynamodb:us-east-1:111111111111:table/t"
+  template_name = "DynamoDBContributorInsights-PartitionKey"
+}
+`;
