@@ -56,6 +56,8 @@ const MAX_DELAY_MS = 20_000;
 const INITIAL_RETRY_TOKENS = 500;
 const RETRY_COST = 5;
 const NO_RETRY_INCREMENT = 1;
+/** @smithy/core retry (service-error-classification): NODEJS_TIMEOUT_ERROR_CODES and NODEJS_NETWORK_ERROR_CODES. */
+const TRANSIENT_NETWORK_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
 
 /** The signer's hash, on node:crypto (the SDK's Node hash does the same). */
 class Sha256 {
@@ -101,7 +103,14 @@ export class RawPutMetricData {
       try {
         answer = await this.attempt(body, attempt);
       } catch (e) {
-        return { ...out, error: `network: ${(e as Error).message}` };
+        // The SDK retries these as transient: a keep-alive socket the server closed as it was reused resets.
+        const code = (e as NodeJS.ErrnoException).code ?? "";
+        if (!TRANSIENT_NETWORK_ERRORS.has(code) || attempt >= MAX_ATTEMPTS || this.retryTokens < RETRY_COST) {
+          return { ...out, error: `network: ${(e as Error).message}` };
+        }
+        this.retryTokens -= RETRY_COST;
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * DEFAULT_DELAY_BASE_MS * 2 ** (attempt - 1))));
+        continue;
       }
       if (answer.status === 200) {
         this.retryTokens = Math.min(INITIAL_RETRY_TOKENS, this.retryTokens + (attempt > 1 ? RETRY_COST : NO_RETRY_INCREMENT));
