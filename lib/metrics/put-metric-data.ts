@@ -9,6 +9,7 @@ import type { IngestDatum } from "./encoding/ingest-codec.js";
 import { admitIngest } from "./write/ingest-admission.js";
 import { publishIngest } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
+import { javaNumberText } from "../validation/java-number.js";
 
 const MAX_VALUES = 150;
 const LIMIT = 2 ** 360;
@@ -29,7 +30,7 @@ export interface PutContext {
 }
 
 function checkNumber(value: number, path: string): void {
-  if (isBadNumber(value)) throw invalidParameterValue(`The value ${value} for parameter ${path} is invalid.`);
+  if (isBadNumber(value)) throw invalidParameterValue(`The value ${javaNumberText(value)} for parameter ${path} is invalid.`);
 }
 
 /** The characters a namespace may hold and the reserved AWS/ prefix: rules beyond the model's `[^:].*`. */
@@ -84,7 +85,8 @@ export function normalizeDatum(d: MetricDatum, index: number, entity: number, no
 
   const res = d.StorageResolution ?? 60;
   if (res !== 1 && res !== 60) {
-    throw invalidParameterValue(`The value ${res} for parameter ${datumPath(index, entity)}.StorageResolution is invalid. Valid values are 1 and 60.`);
+    // AWS's words, quoted in boto/botocore#1671.
+    throw invalidParameterValue(`The parameter ${datumPath(index, entity)}.StorageResolution must be a value in the set [ 1, 60 ].`);
   }
 
   const hasValue = d.Value !== undefined;
@@ -111,7 +113,9 @@ export function normalizeDatum(d: MetricDatum, index: number, entity: number, no
     const s = d.StatisticValues!;
     const sp = () => `${datumPath(index, entity)}.StatisticValues`;
     for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) if (isBadNumber(s[k]!)) checkNumber(s[k]!, `${sp()}.${k}`);
-    if (s.SampleCount! <= 0) throw invalidParameterValue(`The value ${s.SampleCount} for parameter ${sp()}.SampleCount is invalid. It must be greater than 0.`);
+    if (s.SampleCount! <= 0) {
+      throw invalidParameterValue(`The value ${javaNumberText(s.SampleCount!)} for parameter ${sp()}.SampleCount is invalid. It must be greater than 0.`);
+    }
     if (s.Minimum! > s.Maximum!) {
       throw invalidParameterValue(`The parameter ${sp()}.Minimum must be less than or equal to ${sp()}.Maximum.`);
     }
@@ -129,13 +133,18 @@ export function normalizeDatum(d: MetricDatum, index: number, entity: number, no
       }
       for (let i = 0; i < d.Counts.length; i++) {
         const c = d.Counts[i];
-        if (isBadNumber(c) || c < 0) throw invalidParameterValue(`The value ${c} for parameter ${datumPath(index, entity)}.Counts.member.${i + 1} is invalid.`);
+        if (isBadNumber(c) || c < 0) {
+          throw invalidParameterValue(`The value ${javaNumberText(c)} for parameter ${datumPath(index, entity)}.Counts.member.${i + 1} is invalid.`);
+        }
       }
       out.cs = d.Counts;
     }
     out.vs = values;
   } else if (!hasValue && !hasSet) {
-    throw missingParameter(`${datumPath(index, entity)}.Value`);
+    // AWS's answer, quoted in AdRoll/goamz#301 (it names Values neither).
+    throw invalidParameterCombination(
+      `At least one of the parameters ${datumPath(index, entity)}.Value and ${datumPath(index, entity)}.StatisticValues must be specified.`,
+    );
   }
   return out;
 }

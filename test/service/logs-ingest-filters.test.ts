@@ -391,5 +391,5 @@ describe("Debian's aws CLI", () => {
     expect((await cli("describe-resource-policies")).json.resourcePolicies.map((p: any) => p.policyName)).toContain(pol);
     expect((await cli("delete-resource-policy", "--policy-name", pol)).code).toBe(0);
     expect((await cli("delete-resource-policy", "--policy-name", pol)).stderr).toMatch(/\(ResourceNotFoundException\).*Policy with name \[.*\] does not exist\./);
-  });
+  }, 240_000);
 });

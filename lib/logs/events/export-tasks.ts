@@ -82,6 +82,10 @@ export async function createExportTask(accountId: string, _region: string, input
   const kv = await exportsBucket();
   const tasks = await scanRecords<ExportTaskRecord>(kv, `${accountId}.*`);
   if (tasks.some((t) => active(t.value.code))) throw logsError("LimitExceededException", "Resource limit exceeded.");
+  // AWS checks it may write before answering: the object is there once CreateExportTask returns, at the bucket's
+  // root when no prefix was given (moto's AWS-verified test_create_export_task_happy_path).
+  const writeCheck = input.destinationPrefix !== undefined ? `${input.destinationPrefix}/aws-logs-write-test` : "aws-logs-write-test";
+  await putObject(input.destination!, writeCheck, "Permission Check Successful", "text/plain");
   const taskId = randomUUID();
   const record: ExportTaskRecord = {
     account: accountId,
@@ -91,8 +95,8 @@ export async function createExportTask(accountId: string, _region: string, input
     to: input.to!,
     destination: input.destination!,
     destinationPrefix: input.destinationPrefix ?? "exportedlogs",
+    // A pending task has no status message (localstack's AWS-recorded test_logs_export_tasks.snapshot.json).
     code: "PENDING",
-    message: "Pending",
     creationTime: Date.now(),
   };
   if (input.taskName !== undefined) record.taskName = input.taskName;
@@ -143,7 +147,8 @@ export async function cancelExportTask(accountId: string, _region: string, input
   for (let attempt = 0; attempt < 20; attempt++) {
     const cur = /^[\w-]+$/.test(input.taskId!) ? await getRecord<ExportTaskRecord>(kv, taskKey(accountId, input.taskId!)) : undefined;
     if (!cur) throw logsError("ResourceNotFoundException", "The specified export task does not exist.");
-    if (!active(cur.value.code)) throw logsError("InvalidOperationException", "The specified export task has already finished.");
+    // AWS's words have no full stop (moto's AWS-verified test_create_export_task_happy_path).
+    if (!active(cur.value.code)) throw logsError("InvalidOperationException", "The specified export task has already finished");
     const next: ExportTaskRecord = { ...cur.value, code: "CANCELLED", message: "Cancelled by user", completionTime: Date.now() };
     if (await updateRecord(kv, taskKey(accountId, input.taskId!), next, cur.revision)) return {};
   }
@@ -189,7 +194,6 @@ export async function runExportTask(account: string, taskId: string): Promise<bo
     return true;
   };
   try {
-    await putObject(t.destination, `${t.destinationPrefix}/aws-logs-write-test`, "Permission Check Successful", "text/plain");
     const parts = new Map<string, { lines: string[]; bytes: number; part: number }>();
     let heldBytes = 0;
     const write = async (stream: string) => {

@@ -145,9 +145,6 @@ export async function describeMetricFilters(
   _region: string,
   input: DescribeMetricFiltersRequest,
 ): Promise<DescribeMetricFiltersResponse> {
-  if (input.filterNamePrefix !== undefined && input.logGroupName === undefined) {
-    throw invalidParameter("If you specify filterNamePrefix, you must also specify logGroupName.");
-  }
   if ((input.metricName === undefined) !== (input.metricNamespace === undefined)) {
     throw invalidParameter("If you specify metricName, you must also specify metricNamespace, and the other way round.");
   }
