@@ -9,6 +9,7 @@
 import { constants, gunzipSync } from "node:zlib";
 import { identify } from "../lib/protocol/index.js";
 import { functionIdFor, type ServiceName } from "../lib/runtime/operation.js";
+import { contentCoding } from "../lib/middleware/read-request.js";
 
 export interface RequestFunction {
   service: ServiceName;
@@ -27,7 +28,7 @@ const FORM_PREFIX_INFLATED_MAX = 64 * 1024;
 
 function formPrefix(body: Buffer, contentEncoding: string | undefined): Buffer {
   const head = body.subarray(0, FORM_PREFIX_BYTES);
-  if (contentEncoding !== "gzip") return head;
+  if (contentCoding(contentEncoding) !== "gzip") return head;
   // A truncated gzip stream inflates as far as it goes with a sync flush instead of failing.
   return gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: FORM_PREFIX_INFLATED_MAX });
 }

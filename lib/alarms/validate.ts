@@ -191,6 +191,9 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
     throw validationError(`An alarm on a math expression can use at most ${MATH_METRICS_MAX} metrics; this one uses ${metricCount}.`);
   }
   if (periods.size > 1) throw validationError("All metrics in an alarm on a math expression must use the same period.");
+  // With no metric to take a period from, the expression must give one (INSIGHT_RULE_METRIC alone):
+  // AWS's ValidationError "Period must not be null" (aws/aws-cdk#7155, aws/aws-cdk#6562).
+  if (metricCount === 0 && !metrics.some((q) => q.Period !== undefined)) throw validationError("Period must not be null");
   const period = [...periods][0] ?? metrics.find((q) => q.Period)?.Period ?? 60;
   if (period * input.EvaluationPeriods! > 7 * 86_400) {
     throw invalidParameterValue("The evaluation period (Period * EvaluationPeriods) must not exceed 604800 seconds (7 days).");

@@ -25,10 +25,16 @@ interface Moments {
   sd: number;
 }
 
-export interface Model {
+/** What a trained model is, as JSON can hold it (the model cache stores it: docs/formats/anomaly-models.md). */
+export interface ModelState {
   global: Moments;
   /** Per hour of day (0-23), when the history is long enough for hourly seasons. */
   hourly?: Moments[];
+  /** The IANA zone of the hours; UTC when absent. */
+  timezone?: string;
+}
+
+export interface Model extends ModelState {
   hourOf: (t: number) => number;
 }
 
@@ -66,7 +72,7 @@ export function trainModel(timestamps: number[], values: number[], options: Trai
   });
   if (vs.length === 0) return undefined;
   const hourOf = hourFunction(options.timezone);
-  const model: Model = { global: moments(vs), hourOf };
+  const model: Model = { global: moments(vs), hourOf, ...(options.timezone ? { timezone: options.timezone } : {}) };
   if (options.periodSeconds <= 3600 && ts[ts.length - 1] - ts[0] >= SEASONAL_SPAN_MS) {
     const buckets: number[][] = Array.from({ length: 24 }, () => []);
     ts.forEach((t, i) => buckets[hourOf(t)].push(vs[i]));
@@ -74,6 +80,20 @@ export function trainModel(timestamps: number[], values: number[], options: Trai
   }
   return model;
 }
+
+/** The model of a stored state; JSON has no NaN, so an hour without samples comes back with nulls and is read as NaN. */
+export function restoreModel(state: ModelState): Model {
+  const revive = (m: Moments): Moments => ({ n: m.n, mean: m.mean ?? NaN, sd: m.sd ?? NaN });
+  return {
+    global: revive(state.global),
+    ...(state.hourly ? { hourly: state.hourly.map(revive) } : {}),
+    ...(state.timezone ? { timezone: state.timezone } : {}),
+    hourOf: hourFunction(state.timezone),
+  };
+}
+
+/** The model as stored: its state without the hour function. */
+export const modelState = ({ global, hourly, timezone }: Model): ModelState => ({ global, ...(hourly ? { hourly } : {}), ...(timezone ? { timezone } : {}) });
 
 /** The band at each time: [lower, upper] = expected ∓ k·sd, k the band's width in standard deviations. */
 export function bandAt(model: Model, timestamps: number[], stdDevs: number): { lower: number[]; upper: number[] } {

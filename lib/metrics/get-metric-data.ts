@@ -20,6 +20,7 @@ import { isValidStatistic } from "./read/statistics.js";
 import type { Series } from "./types.js";
 import { anomalyDetectionBand } from "../anomaly-detectors/band.js";
 import { statIdentity } from "../anomaly-detectors/store.js";
+import { insightRulePeriods, type RulePeriods } from "../contributor-insights/report.js";
 
 const MAX_QUERIES = 500;
 const MAX_DATAPOINTS = 100_800;
@@ -43,10 +44,8 @@ export async function getMetricData(account: string, region: string, input: GetM
   }
   const start = wholeSecond(input.StartTime!);
   const end = wholeSecond(input.EndTime!);
-  // GetMetricData's own messages, as ValidationError (unlike GetMetricStatistics'): raw AWS answers in
-  // prometheus-community/yet-another-cloudwatch-exporter#729 and elastic/beats#32687.
-  if (start === end) throw validationError("The parameter StartTime must not equal parameter EndTime.");
-  if (start > end) throw validationError("The parameter EndTime must be greater than StartTime.");
+  if (start === end) throw requestInvalid(["The parameter StartTime must not equal parameter EndTime."]);
+  if (start > end) throw requestInvalid(["The parameter EndTime must be greater than StartTime."]);
   const maxDatapoints = input.MaxDatapoints ?? MAX_DATAPOINTS;
   if (!Number.isInteger(maxDatapoints) || maxDatapoints < 1) {
     throw invalidParameterValue(`The value ${maxDatapoints} for parameter MaxDatapoints is invalid.`);
@@ -55,6 +54,7 @@ export async function getMetricData(account: string, region: string, input: GetM
   const skip = input.NextToken !== undefined ? decodeToken(input.NextToken) : 0;
   parseTimezone(input.LabelOptions?.Timezone); // a bad one is an error even when no label needs it
 
+  checkIdsAndStats(queries);
   const byId = new Map<string, MetricDataQuery>();
   const parsed = new Map<string, ParsedExpression>();
   queries.forEach((q, i) => validateQuery(q, i, byId, parsed));
@@ -69,6 +69,7 @@ export async function getMetricData(account: string, region: string, input: GetM
   const statPeriods = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!.Period!);
   const defaultLabels = defaultStatLabels(queries);
   const defaultPeriod = statPeriods.length ? Math.max(...statPeriods) : 60;
+  const ruleScans = new Map<string, Promise<RulePeriods | undefined>>();
 
   // MetricStat queries first, all at once: they are the bulk of the reading.
   await Promise.all(
@@ -135,13 +136,24 @@ export async function getMetricData(account: string, region: string, input: GetM
         periodOf: (id) => byId.get(id)?.MetricStat?.Period ?? byId.get(id)?.Period,
         anomalyDetectionBand: (request) => {
           const ms = request.id ? byId.get(request.id)?.MetricStat : undefined;
+          const needed = neededQueries(request.expression, byId, parsed);
           return anomalyDetectionBand(request, {
             account,
             periodSeconds: period,
             endTime: end,
             metric: ms ? statIdentity(ms) : undefined,
-            history: (from) => expressionHistory(account, region, request.expression, byId, parsed, period, from, end, now),
+            // A metric's model is its metric and statistic's, whatever the query's id; an expression's, its text and queries.
+            identity: ms ? ["single", statIdentity(ms)] : ["math", request.expression, needed.map((id) => ({ ...byId.get(id)!, ReturnData: undefined }))],
+            history: (from) => expressionHistory(account, region, request.expression, byId, needed, period, from, end, now),
           });
+        },
+        insightRuleMetric: async (rule, metric) => {
+          // One scan of a rule's events per period and call, however many of its metrics the queries read.
+          const key = JSON.stringify([rule, period, alignedStart]);
+          let scan = ruleScans.get(key);
+          if (!scan) ruleScans.set(key, (scan = insightRulePeriods(account, region, rule, { start: alignedStart, end, periodSeconds: period })));
+          const found = await scan;
+          return found && { timestamps: found.timestamps, values: found.values(metric) };
         },
       });
       array = Array.isArray(value);
@@ -201,12 +213,23 @@ async function expressionHistory(
   region: string,
   expression: string,
   byId: Map<string, MetricDataQuery>,
-  parsed: Map<string, ParsedExpression>,
+  needed: string[],
   period: number,
   from: number,
   end: number,
   now: number,
 ): Promise<Series | undefined> {
+  let id = "anomaly_history";
+  while (byId.has(id)) id += "_";
+  const queries: MetricDataQuery[] = needed.map((n) => ({ ...byId.get(n)!, ReturnData: false }));
+  queries.push({ Id: id, Expression: expression, Period: period, ReturnData: true });
+  const out = await getMetricData(account, region, { MetricDataQueries: queries, StartTime: new Date(from), EndTime: new Date(end), ScanBy: "TimestampAscending" }, now);
+  const r = out.MetricDataResults?.find((x) => x.Id === id);
+  return r ? { label: r.Label ?? id, timestamps: (r.Timestamps ?? []).map((t) => t.getTime()), values: r.Values ?? [] } : undefined;
+}
+
+/** The ids of the queries an expression reads, directly or through other expressions, in the order first met. */
+function neededQueries(expression: string, byId: Map<string, MetricDataQuery>, parsed: Map<string, ParsedExpression>): string[] {
   const needed = new Set<string>();
   const visit = (ids: string[]) => {
     for (const id of ids) {
@@ -217,13 +240,7 @@ async function expressionHistory(
     }
   };
   visit(referencedIds(parseExpression(expression)));
-  let id = "anomaly_history";
-  while (byId.has(id)) id += "_";
-  const queries: MetricDataQuery[] = [...needed].map((n) => ({ ...byId.get(n)!, ReturnData: false }));
-  queries.push({ Id: id, Expression: expression, Period: period, ReturnData: true });
-  const out = await getMetricData(account, region, { MetricDataQueries: queries, StartTime: new Date(from), EndTime: new Date(end), ScanBy: "TimestampAscending" }, now);
-  const r = out.MetricDataResults?.find((x) => x.Id === id);
-  return r ? { label: r.Label ?? id, timestamps: (r.Timestamps ?? []).map((t) => t.getTime()), values: r.Values ?? [] } : undefined;
+  return [...needed];
 }
 
 /**
@@ -309,6 +326,33 @@ type ParsedExpression = { kind: "math"; expr: Expr } | { kind: "insights"; query
 
 const isInsightsQuery = (text: string) => /^\s*SELECT\b/i.test(text);
 
+/**
+ * GetMetricData's request validator answers ValidationError with one line per
+ * fault, each ending in a newline (raw AWS answers: `<Message>The parameter
+ * StartTime must not equal parameter EndTime.\n</Message>` in
+ * prometheus-community/yet-another-cloudwatch-exporter#729, elastic/beats#32687).
+ */
+const requestInvalid = (lines: string[]) => validationError(lines.map((l) => `${l}\n`).join(""));
+
+/**
+ * Every Id off the pattern and every unknown statistic, all in one answer
+ * (raw AWS answers in influxdata/telegraf#5420 and yet-another-cloudwatch-exporter#385),
+ * then Ids used twice (aws-solutions/quota-monitor-for-aws#171).
+ */
+function checkIdsAndStats(queries: MetricDataQuery[]): void {
+  const faults: string[] = [];
+  queries.forEach((q, i) => {
+    const path = `MetricDataQueries.member.${i + 1}`;
+    if (!ID.test(q.Id!)) faults.push(`The value ${q.Id} for parameter ${path}.Id is not matching the expected pattern ${ID.source}.`);
+    const stat = q.MetricStat?.Stat;
+    if (stat !== undefined && !isValidStatistic(stat)) faults.push(`The value ${stat} for parameter ${path}.MetricStat.Stat is not a valid statistic.`);
+  });
+  if (faults.length) throw requestInvalid(faults);
+  if (new Set(queries.map((q) => q.Id)).size < queries.length) {
+    throw requestInvalid(["The values for parameter id in MetricDataQueries are not unique."]);
+  }
+}
+
 function validateQuery(
   q: MetricDataQuery,
   i: number,
@@ -316,14 +360,10 @@ function validateQuery(
   parsed: Map<string, ParsedExpression>,
 ): void {
   const path = `MetricDataQueries.member.${i + 1}`;
-  if (!ID.test(q.Id!)) {
-    throw invalidParameterValue(
-      `The value ${q.Id} for parameter ${path}.Id is invalid. It must start with a lowercase letter and contain only letters, numbers and underscores.`,
-    );
-  }
-  if (byId.has(q.Id!)) throw invalidParameterValue(`The values for parameter Id in MetricDataQueries are not unique: ${q.Id}.`);
   byId.set(q.Id!, q);
-  if ((q.MetricStat === undefined) === (q.Expression === undefined)) {
+  // A query with neither: moto's test_get_metric_data__no_metric_data_or_expression quotes AWS's line.
+  if (q.MetricStat === undefined && q.Expression === undefined) throw requestInvalid([`The parameter ${path}.MetricStat is required.`]);
+  if (q.MetricStat !== undefined && q.Expression !== undefined) {
     throw invalidParameterValue(`The parameter ${path} must contain exactly one of MetricStat or Expression.`);
   }
   if (q.MetricStat) {
@@ -332,9 +372,6 @@ function validateQuery(
       throw missingParameter(`${path}.MetricStat.Metric.${!ms.Metric?.Namespace ? "Namespace" : "MetricName"}`);
     }
     checkPeriod(ms.Period!, `${path}.MetricStat.Period`);
-    if (!isValidStatistic(ms.Stat!)) {
-      throw invalidParameterValue(`The value ${ms.Stat} for parameter ${path}.MetricStat.Stat is not supported.`);
-    }
   } else {
     const text = q.Expression!;
     if (q.Period !== undefined) checkPeriod(q.Period, `${path}.Period`);

@@ -7,7 +7,7 @@
  * scanned, filtered and sorted per call, with the same answer.
  */
 import type { ListMetricsInput, ListMetricsOutput, Metric } from "@aws-sdk/client-cloudwatch";
-import { invalidNextToken } from "../errors.js";
+import { invalidParameterValue } from "../errors.js";
 import { LISTED_FOR_MS, pageOf, rowMatches, rowMetricName, rowNamespace, rowOf, seriesListing, type ListedRow, type PageQuery } from "./read/series-listing.js";
 import { listSeries } from "./store/series-index.js";
 
@@ -56,5 +56,7 @@ function decodeToken(token: string): string {
   } catch {
     // fall through
   }
-  throw invalidNextToken();
+  // ListMetrics declares no InvalidNextToken (the model lists InvalidParameterValue); the
+  // words are moto's test_list_metrics_paginated (no raw AWS answer was found).
+  throw invalidParameterValue("Request parameter NextToken is invalid");
 }

@@ -5,10 +5,12 @@
 import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
+import type { DatumColumns } from "./encoding/datum-columns.js";
 import type { IngestDatum } from "./encoding/ingest-codec.js";
 import { admitIngest } from "./write/ingest-admission.js";
-import { publishIngest } from "./write/ingest-log.js";
+import { publishIngest, publishIngestColumns } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
+import { javaNumberText } from "../validation/java-number.js";
 
 const MAX_VALUES = 150;
 const LIMIT = 2 ** 360;
@@ -16,8 +18,8 @@ const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
 const TWO_HOURS_MS = 2 * 3600 * 1000;
 const NAMESPACE = /^[0-9A-Za-z.\-_/#: ]+$/;
 
-/** A PutMetricData request's datums, read straight from its body into ingest datums, every rule checked. */
-export type PreparedMetricData = IngestDatum[];
+/** A PutMetricData request's datums, read straight from its body into columns, every rule checked. */
+export type PreparedMetricData = DatumColumns;
 
 export interface PutContext {
   accountId: string;
@@ -29,7 +31,7 @@ export interface PutContext {
 }
 
 function checkNumber(value: number, path: string): void {
-  if (isBadNumber(value)) throw invalidParameterValue(`The value ${value} for parameter ${path} is invalid.`);
+  if (isBadNumber(value)) throw invalidParameterValue(`The value ${javaNumberText(value)} for parameter ${path} is invalid.`);
 }
 
 /** The characters a namespace may hold and the reserved AWS/ prefix: rules beyond the model's `[^:].*`. */
@@ -84,7 +86,8 @@ export function normalizeDatum(d: MetricDatum, index: number, entity: number, no
 
   const res = d.StorageResolution ?? 60;
   if (res !== 1 && res !== 60) {
-    throw invalidParameterValue(`The value ${res} for parameter ${datumPath(index, entity)}.StorageResolution is invalid. Valid values are 1 and 60.`);
+    // AWS's words, quoted in boto/botocore#1671.
+    throw invalidParameterValue(`The parameter ${datumPath(index, entity)}.StorageResolution must be a value in the set [ 1, 60 ].`);
   }
 
   const hasValue = d.Value !== undefined;
@@ -111,7 +114,9 @@ export function normalizeDatum(d: MetricDatum, index: number, entity: number, no
     const s = d.StatisticValues!;
     const sp = () => `${datumPath(index, entity)}.StatisticValues`;
     for (const k of ["SampleCount", "Sum", "Minimum", "Maximum"] as const) if (isBadNumber(s[k]!)) checkNumber(s[k]!, `${sp()}.${k}`);
-    if (s.SampleCount! <= 0) throw invalidParameterValue(`The value ${s.SampleCount} for parameter ${sp()}.SampleCount is invalid. It must be greater than 0.`);
+    if (s.SampleCount! <= 0) {
+      throw invalidParameterValue(`The value ${javaNumberText(s.SampleCount!)} for parameter ${sp()}.SampleCount is invalid. It must be greater than 0.`);
+    }
     if (s.Minimum! > s.Maximum!) {
       throw invalidParameterValue(`The parameter ${sp()}.Minimum must be less than or equal to ${sp()}.Maximum.`);
     }
@@ -129,13 +134,18 @@ export function normalizeDatum(d: MetricDatum, index: number, entity: number, no
       }
       for (let i = 0; i < d.Counts.length; i++) {
         const c = d.Counts[i];
-        if (isBadNumber(c) || c < 0) throw invalidParameterValue(`The value ${c} for parameter ${datumPath(index, entity)}.Counts.member.${i + 1} is invalid.`);
+        if (isBadNumber(c) || c < 0) {
+          throw invalidParameterValue(`The value ${javaNumberText(c)} for parameter ${datumPath(index, entity)}.Counts.member.${i + 1} is invalid.`);
+        }
       }
       out.cs = d.Counts;
     }
     out.vs = values;
   } else if (!hasValue && !hasSet) {
-    throw missingParameter(`${datumPath(index, entity)}.Value`);
+    // AWS's answer, quoted in AdRoll/goamz#301 (it names Values neither).
+    throw invalidParameterCombination(
+      `At least one of the parameters ${datumPath(index, entity)}.Value and ${datumPath(index, entity)}.StatisticValues must be specified.`,
+    );
   }
   return out;
 }
@@ -174,10 +184,11 @@ export function ingestDatumsOf(input: PutMetricDataInput, ctx: PutContext): Inge
  * then holds its Namespace alone.
  */
 export async function putMetricData(input: PutMetricDataInput, ctx: PutContext, prepared?: PreparedMetricData): Promise<void> {
-  const data = prepared ?? ingestDatumsOf(input, ctx);
+  const data = prepared === undefined ? ingestDatumsOf(input, ctx) : undefined;
   await admitIngest();
   try {
-    await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data }, ctx.retryKey);
+    if (data === undefined) await publishIngestColumns(ctx.accountId, input.Namespace!, prepared!, ctx.retryKey);
+    else await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data }, ctx.retryKey);
   } catch (e) {
     if (e instanceof NotUnicodeError) {
       throw invalidParameterValue(`The value ${JSON.stringify(e.text)} is not valid Unicode: it has a lone UTF-16 surrogate.`);

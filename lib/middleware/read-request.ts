@@ -34,10 +34,21 @@ export function readRequest(): MiddlewareObj<FrontEvent> {
   };
 }
 
-function decodeContent(encoding: string | undefined, body: Buffer): Buffer {
-  if (!encoding || encoding === "identity" || body.length === 0) return body;
+/**
+ * A Content-Encoding header's coding: codings are case-insensitive and x-gzip
+ * is gzip (RFC 9110 §8.4.1); the JS SDK v2 sends "GZIP" (localstack's
+ * test_put_metric_data_gzip_with_query_protocol, localstack/localstack#3385).
+ */
+export function contentCoding(header: string | undefined): string {
+  const coding = (header ?? "").trim().toLowerCase();
+  return coding === "x-gzip" ? "gzip" : coding || "identity";
+}
+
+function decodeContent(header: string | undefined, body: Buffer): Buffer {
+  const encoding = contentCoding(header);
+  if (encoding === "identity" || body.length === 0) return body;
   if (encoding !== "gzip") {
-    throw protocolError("UnsupportedMediaType", `Content-Encoding ${encoding} is not supported; use gzip.`);
+    throw protocolError("UnsupportedMediaType", `Content-Encoding ${header} is not supported; use gzip.`);
   }
   const limit = getConfig().maxRequestBytes;
   try {

@@ -6,7 +6,7 @@
 import type { MiddlewareObj } from "@middy/core";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { internalFailure, isServiceError } from "../errors.js";
-import { encodeError, encodeOutput, operationModel, type WireResponse } from "../protocol/index.js";
+import { encodeError, encodeOutput, operationModel, REQUEST_ID_HEADER, type WireResponse } from "../protocol/index.js";
 import type { FrontEvent } from "../front/wire-state.js";
 
 const toResult = (r: WireResponse): APIGatewayProxyStructuredResultV2 => ({
@@ -24,7 +24,7 @@ export function writeResponse(): MiddlewareObj<FrontEvent> {
       const id = wire.identified!;
       if (wire.rawAnswer) {
         const { contentType, body } = wire.rawAnswer;
-        const headers = { "content-type": contentType, "x-amzn-requestid": wire.requestId };
+        const headers = { "content-type": contentType, [REQUEST_ID_HEADER]: wire.requestId };
         request.response = { statusCode: 200, headers, body: body.toString("base64"), isBase64Encoded: true };
         return;
       }

@@ -2,9 +2,10 @@
  * smithy-rpc-v2-cbor output, written from an SDK output value and its schema
  * as AWS writes it: double members as CBOR floats even when whole (boto3
  * users get 100.0, not 100) and timestamps as tag 1 over a float of epoch
- * seconds (localstack's test_basic_operations_multiple_protocols, recorded
- * against AWS: "Timestamps" holds c1 fb …). The SDK's CBOR encoder writes
- * every whole number as an integer, so it cannot say either.
+ * seconds, and every list and map of indefinite length (9f … ff, bf … ff):
+ * localstack's test_basic_operations_multiple_protocols, recorded against
+ * AWS, finds "Timestamps" 9f c1 fb …. The SDK's CBOR encoder writes every
+ * whole number as an integer and every length up front, so it cannot say these.
  */
 import type { NormalizedSchema } from "@smithy/core/schema";
 import { isDoubleMember } from "./doubles.js";
@@ -14,10 +15,12 @@ const enum Major {
   NegInt = 1,
   Bytes = 2,
   Text = 3,
-  Array = 4,
-  Map = 5,
-  Tag = 6,
 }
+
+/** Heads of an indefinite-length array and map, and the break that ends either. */
+const ARRAY_START = 0x9f;
+const MAP_START = 0xbf;
+const BREAK = 0xff;
 
 /** The buffer kept between answers, at most. */
 const MAX_KEPT = 1 << 20;
@@ -32,6 +35,10 @@ export class CborOutputWriter {
   write(schema: NormalizedSchema, value: unknown): Uint8Array {
     this.pos = 0;
     this.value(schema, value ?? {}, false);
+    return this.take();
+  }
+
+  private take(): Uint8Array {
     const out = Uint8Array.prototype.slice.call(this.buf, 0, this.pos);
     if (this.buf.length > MAX_KEPT) this.buf = Buffer.allocUnsafe(4096); // one big answer does not hold memory
     return out;
@@ -43,20 +50,20 @@ export class CborOutputWriter {
       const list = v as unknown[];
       const element = schema.getValueSchema();
       const kind = kindOf(element, double);
-      this.head(Major.Array, list.length);
+      this.byte(ARRAY_START);
       for (const x of list) kind === "plain" ? this.value(element, x, double) : this.scalar(kind, x);
-      return;
+      return this.byte(BREAK);
     }
     if (schema.isMapSchema()) {
-      const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && x !== null);
       const element = schema.getValueSchema();
       const kind = kindOf(element, double);
-      this.head(Major.Map, entries.length);
-      for (const [k, x] of entries) {
+      this.byte(MAP_START);
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+        if (x === undefined || x === null) continue;
         this.text(k);
         kind === "plain" ? this.value(element, x, double) : this.scalar(kind, x);
       }
-      return;
+      return this.byte(BREAK);
     }
     const kind = kindOf(schema, double);
     if (kind !== "plain") return this.scalar(kind, v);
@@ -64,15 +71,13 @@ export class CborOutputWriter {
   }
 
   private struct(schema: NormalizedSchema, v: Record<string, unknown>): void {
-    const present: Array<[string, NormalizedSchema]> = [];
+    this.byte(MAP_START);
     for (const [name, member] of schema.structIterator()) {
-      if (v[name] !== undefined && v[name] !== null) present.push([name, member]);
-    }
-    this.head(Major.Map, present.length);
-    for (const [name, member] of present) {
+      if (v[name] === undefined || v[name] === null) continue;
       this.text(name);
       this.value(member, v[name], isDoubleMember(schema, name));
     }
+    this.byte(BREAK);
   }
 
   private scalar(kind: Kind, v: unknown): void {
@@ -92,6 +97,13 @@ export class CborOutputWriter {
     this.generic(v);
   }
 
+  /** A value without schema guidance (an error's body). */
+  writeGeneric(v: unknown): Uint8Array {
+    this.pos = 0;
+    this.generic(v);
+    return this.take();
+  }
+
   /** A value without schema guidance: documents, enums, strings, booleans, integers. */
   private generic(v: unknown): void {
     if (typeof v === "string") return this.text(v);
@@ -102,16 +114,17 @@ export class CborOutputWriter {
     if (v instanceof Date) return this.scalar("timestamp", v);
     if (v instanceof Uint8Array) return this.scalar("blob", v);
     if (Array.isArray(v)) {
-      this.head(Major.Array, v.length);
+      this.byte(ARRAY_START);
       for (const x of v) this.generic(x);
-      return;
+      return this.byte(BREAK);
     }
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
-    this.head(Major.Map, entries.length);
-    for (const [k, x] of entries) {
+    this.byte(MAP_START);
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (x === undefined) continue;
       this.text(k);
       this.generic(x);
     }
+    this.byte(BREAK);
   }
 
   private int(v: number): void {

@@ -1,7 +1,7 @@
 /**
  * smithy-rpc-v2-cbor (CloudWatch, the default of current boto3 and aws CLI):
  * the SDK's CBOR decoder and the shared schema reader for input, our writer
- * for output (cbor-writer.ts: doubles and timestamps as AWS writes them).
+ * for output (cbor-writer.ts: doubles, timestamps and lengths as AWS writes them).
  */
 import { cbor } from "@smithy/core/cbor";
 import type { NormalizedSchema } from "@smithy/core/schema";
@@ -32,6 +32,7 @@ export function encodeCborOutput(output: NormalizedSchema, value: unknown): Uint
   return writer.write(output, value ?? {});
 }
 
+/** A value without a schema (an error's body), written as AWS writes any answer. */
 export function encodeCborValue(value: unknown): Uint8Array {
-  return cbor.serialize(value);
+  return writer.writeGeneric(value);
 }

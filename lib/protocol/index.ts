@@ -59,10 +59,17 @@ const contentTypes = (service: ServiceModel | undefined): Record<WireProtocol, s
   cbor: "application/cbor",
 });
 
+/**
+ * The request id header as AWS spells it: a client reading headers by exact
+ * name finds it (localstack's AWS-recorded test_basic_operations_multiple_protocols
+ * looks up "x-amzn-RequestId" case-sensitively).
+ */
+export const REQUEST_ID_HEADER = "x-amzn-RequestId";
+
 function baseHeaders(protocol: WireProtocol, service: ServiceModel | undefined, requestId: string): Record<string, string> {
   const headers: Record<string, string> = {
     "content-type": contentTypes(service)[protocol],
-    "x-amzn-requestid": requestId,
+    [REQUEST_ID_HEADER]: requestId,
   };
   if (protocol === "cbor") headers["smithy-protocol"] = "rpc-v2-cbor";
   return headers;

@@ -38,12 +38,22 @@ export const BUCKETS = {
   metricStreamCheckpoints: "cw-metric-stream-checkpoints",
   anomalyDetectors: "cw-anomaly-detectors",
   insightRules: "cw-insight-rules",
+  anomalyModels: "cw-anomaly-models",
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 
-/** Buckets whose entries expire: alarm history is kept two weeks, as AWS keeps it. */
+/**
+ * Buckets whose entries expire: alarm history is kept two weeks, as AWS keeps it; a trained anomaly
+ * model a day (one no band has used for a day is trained again when next used).
+ */
 const BUCKET_TTL_MS: Partial<Record<BucketName, number>> = {
   [BUCKETS.alarmHistory]: 14 * 86_400_000,
+  [BUCKETS.anomalyModels]: 86_400_000,
+};
+
+/** Caches bounded in bytes: a write past the bound fails and the cache is skipped, never the answer. */
+const BUCKET_LIMITS: Partial<Record<BucketName, { max_bytes: number; maxValueSize: number }>> = {
+  [BUCKETS.anomalyModels]: { max_bytes: 64 * 1024 * 1024, maxValueSize: 8 * 1024 },
 };
 
 interface Shared {
@@ -93,7 +103,7 @@ export function getBucket(name: BucketName): Promise<KV> {
   let kv = shared.buckets.get(name);
   if (!kv) {
     kv = getNats()
-      .then(({ js }) => js.views.kv(name, { history: 1, ...(BUCKET_TTL_MS[name] ? { ttl: BUCKET_TTL_MS[name] } : {}) }))
+      .then(({ js }) => js.views.kv(name, { history: 1, ...(BUCKET_TTL_MS[name] ? { ttl: BUCKET_TTL_MS[name] } : {}), ...BUCKET_LIMITS[name] }))
       .catch((e) => {
         shared.buckets.delete(name);
         throw e;

@@ -683,10 +683,9 @@ describe.each(["json", "cbor"] as const)("metric math errors over %s", (protocol
     cw = cloudWatchClient(stack, { protocol });
   });
 
-  // ANOMALY_DETECTION_BAND is answered: test/service/anomaly-detectors.test.ts.
-  it("INSIGHT_RULE_METRIC, SERVICE_QUOTA, DB_PERF_INSIGHTS, LAMBDA: a ValidationError naming the function", async () => {
+  // ANOMALY_DETECTION_BAND is answered: test/service/anomaly-detectors.test.ts; INSIGHT_RULE_METRIC: test/service/insight-rules.test.ts.
+  it("SERVICE_QUOTA, DB_PERF_INSIGHTS, LAMBDA: a ValidationError naming the function", async () => {
     const cases: Array<[string, RegExp]> = [
-      ["INSIGHT_RULE_METRIC('my-rule', 'UniqueContributors')", /INSIGHT_RULE_METRIC is not supported/],
       ["SERVICE_QUOTA(a)", /SERVICE_QUOTA is not supported/],
       ["LAMBDA('my-data-source', 'arg')", /LAMBDA is not supported/],
       ["DB_PERF_INSIGHTS('RDS', 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1', 'db.load.avg')", /DB_PERF_INSIGHTS is not supported/],

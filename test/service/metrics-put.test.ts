@@ -782,10 +782,11 @@ describe("ListMetrics", () => {
     expect((cli.json.Metrics as Metric[]).map(metricKey).sort()).toEqual(want);
   });
 
+  // The model declares only InvalidParameterValue for ListMetrics; the text is moto's test_list_metrics_paginated.
   it("rejects an invalid NextToken", async () => {
     for (const token of ["not-a-token", Buffer.from('{"v":2}').toString("base64url")]) {
       const f = await awsFailure(cw.send(new ListMetricsCommand({ Namespace: ns, NextToken: token })));
-      expect(f).toMatchObject({ code: "InvalidNextToken", status: 400 });
+      expect(f).toMatchObject({ code: "InvalidParameterValue", status: 400, message: "Request parameter NextToken is invalid" });
     }
   });
 });

@@ -763,20 +763,20 @@ describe.each<Protocol>(["json", "cbor"])("GetMetricData over %s", (protocol) =>
       ["a wrong argument type", [m1, expr("e1", "RATE(5)")], "ValidationError", /RATE/],
       ["a circular reference", [m1, expr("e1", "e2 + 1"), expr("e2", "e1 * 2")], "InvalidParameterValue", /Circular.*e1.*e2|Circular.*e2.*e1/],
       ["a self reference", [m1, expr("e1", "e1 + m1")], "InvalidParameterValue", /Circular.*e1/],
-      ["duplicate ids", [m1, stat("m1", "Req", { Host: "b" }, "Sum")], "InvalidParameterValue", /\bm1\b/],
-      ["an id with an uppercase first letter", [stat("M1", "Req", { Host: "a" }, "Sum")], "InvalidParameterValue", /\bM1\b.*Id|Id.*\bM1\b/],
-      ["an id with a dash", [stat("m-1", "Req", { Host: "a" }, "Sum")], "InvalidParameterValue", /Id/],
+      ["duplicate ids", [m1, stat("m1", "Req", { Host: "b" }, "Sum")], "ValidationError", /^The values for parameter id in MetricDataQueries are not unique\.\n$/],
+      ["an id with an uppercase first letter", [stat("M1", "Req", { Host: "a" }, "Sum")], "ValidationError", /^The value M1 for parameter MetricDataQueries\.member\.1\.Id is not matching/],
+      ["an id with a dash", [stat("m-1", "Req", { Host: "a" }, "Sum")], "ValidationError", /\bm-1\b.*\.Id\b/],
       ["501 queries", Array.from({ length: 501 }, (_, i) => stat(`m${i}`, "Req", { Host: "a" }, "Sum")), "InvalidParameterValue", /MetricDataQueries/],
       ["no queries", [], "InvalidParameterValue", /MetricDataQueries/],
       ["both MetricStat and Expression", [{ ...m1, Expression: "1" }], "InvalidParameterValue", /MetricStat.*Expression|Expression.*MetricStat/],
       ["a period of 61", [{ ...m1, MetricStat: { ...m1.MetricStat!, Period: 61 } }], "InvalidParameterValue", /Period/],
-      ["an unknown statistic", [{ ...m1, MetricStat: { ...m1.MetricStat!, Stat: "Avg" } }], "InvalidParameterValue", /\bAvg\b/],
+      ["an unknown statistic", [{ ...m1, MetricStat: { ...m1.MetricStat!, Stat: "Avg" } }], "ValidationError", /^The value Avg for parameter MetricDataQueries\.member\.1\.MetricStat\.Stat is not a valid statistic\.\n$/],
       ["no returned data", [{ ...m1, ReturnData: false }], "InvalidParameterValue", /ReturnData/],
       ["a bad SEARCH", [expr("s", `SEARCH('{"ns"', 'Sum', 60)`)], "ValidationError", /search expression/i],
       ["a bad Metrics Insights query", [{ Id: "q", Expression: "SELECT AVG(Req) FROM", Period: 60 }], "ValidationError", /syntax error/i],
       ["a Metrics Insights query without a period", [{ Id: "q", Expression: `SELECT AVG(Req) FROM "x"` }], "InvalidParameterValue", /Period/],
       // GetMetricData's own code and message (elastic/beats#32687 and YACE#729 quote AWS's "must not equal" one).
-      ["StartTime after EndTime", [m1], "ValidationError", /^The parameter EndTime must be greater than StartTime\.$/, { StartTime: at(5), EndTime: at(1) }],
+      ["StartTime after EndTime", [m1], "ValidationError", /^The parameter EndTime must be greater than StartTime\.\n$/, { StartTime: at(5), EndTime: at(1) }],
     ];
     for (const [what, queries, code, message, extra] of cases) {
       const f = await awsFailure(cw.send(new GetMetricDataCommand({ StartTime: at(0), EndTime: at(6), MetricDataQueries: queries, ...extra })));

@@ -33,6 +33,7 @@ import { accountPartitionFilter, bufferRange, LOG_EVENTS_STREAM, LOG_PARTITIONS,
 import { getNats, directGet } from "../../storage/nats.js";
 import { mayContainEncoded, type EncodedTokenFilter } from "./token-filter.js";
 import { COMPACTOR_SHARDS } from "./compactor.js";
+import { cachedEntry, keepEntry } from "./chunk-entry-cache.js";
 
 export interface StoredLogEvent {
   logGroup: string;
@@ -368,8 +369,13 @@ async function bufferedEvents(
   return out;
 }
 
-/** The blocks of a chunk that may hold a wanted event: in the time range, and (by their token filter) holding every token. */
-export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTime" | "endTime" | "requiredTokens" | "plainTokens">): number[] {
+type TokenOptions = Pick<ScanOptions, "requiredTokens" | "plainTokens">;
+
+/** A read's tokens as one key (chunk-entry-cache.ts): "" when it has none, and the filters are not read. */
+export const tokenSetKey = (opts: TokenOptions) => (opts.requiredTokens?.length || opts.plainTokens?.length ? JSON.stringify([opts.requiredTokens ?? [], opts.plainTokens ?? []]) : "");
+
+/** Per block of the entry, 1 where its token filters may hold every token (the chunk's own filter, of version 1, counts for all). */
+export function tokenPasses(entry: ChunkEntry, opts: TokenOptions): Uint8Array {
   const tokens = opts.requiredTokens ?? [];
   const plainTokens = opts.plainTokens ?? [];
   /** `plain`: no message the filter covers holds `\u` (its block's unicodeEscapes is false), so plainTokens count too. */
@@ -377,9 +383,16 @@ export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTi
     if (!f || (tokens.length === 0 && (!plain || plainTokens.length === 0))) return true;
     return tokens.every((t) => mayContainEncoded(f, t)) && (!plain || plainTokens.every((t) => mayContainEncoded(f, t)));
   };
+  const out = new Uint8Array(entry.blocks.length);
+  if (!passes(entry.filter)) return out; // index version 1: one filter for the chunk
+  for (let b = 0; b < out.length; b++) out[b] = passes(entry.blocks[b].filter, entry.blocks[b].unicodeEscapes === false) ? 1 : 0;
+  return out;
+}
+
+/** The blocks of a chunk that may hold a wanted event: in the time range, and (by `passes`, tokenPasses) holding every token. */
+export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTime" | "endTime">, passes: Uint8Array): number[] {
   if (opts.startTime !== undefined && entry.maxTimestamp < opts.startTime) return [];
   if (opts.endTime !== undefined && entry.minTimestamp >= opts.endTime) return [];
-  if (!passes(entry.filter)) return []; // index version 1: one filter for the chunk
   const out: number[] = [];
   const n = entry.blocks.length;
   for (let b = 0; b < n; b++) {
@@ -388,34 +401,54 @@ export function selectBlocks(entry: ChunkEntry, opts: Pick<ScanOptions, "startTi
     const last = block.lastTimestamp ?? (b + 1 < n ? entry.blocks[b + 1].firstTimestamp : entry.maxTimestamp);
     if (opts.startTime !== undefined && last < opts.startTime) continue;
     if (opts.endTime !== undefined && block.firstTimestamp >= opts.endTime) continue;
-    if (!passes(block.filter, block.unicodeEscapes === false)) continue;
+    if (!passes[b]) continue;
     out.push(b);
   }
   return out;
 }
 
-/** Committed chunk entries of the selected streams, with the blocks the time range and tokens do not rule out. */
+/**
+ * Committed chunk entries of the selected streams, with the blocks the time
+ * range and tokens do not rule out. Entries this process read before for the
+ * same tokens come from chunk-entry-cache.ts; the others from KV, then kept.
+ */
 async function chunkReads(selected: Map<string, SelectedStream>, opts: ScanOptions): Promise<ChunkRead[]> {
-  const keys: string[] = [];
-  const owners: string[] = [];
-  for (const s of selected.values()) {
-    if (!s.state) continue;
-    for (const n of committedNumbers(s.state)) {
-      keys.push(chunkEntryKey(s.state.account, s.state.groupId, s.state.logStream, n));
-      owners.push(s.name);
-    }
-  }
+  const tokenSet = tokenSetKey(opts);
   const out: ChunkRead[] = [];
-  await kvValues(BUCKETS.logChunks, keys, (i, value) => {
-    const entry = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8")) as ChunkEntry;
-    const blocks = selectBlocks(entry, opts);
-    // The token filters, most of an entry's bytes, serve only the selection: let them die young, not be copied by
-    // every scavenge while the scan holds its entries.
-    entry.filter = undefined;
-    for (const b of entry.blocks) b.filter = undefined;
+  const add = (stream: string, entry: ChunkEntry, passes: Uint8Array) => {
+    const blocks = selectBlocks(entry, opts, passes);
     if (blocks.length === 0) return;
     const rawBytes = blocks.reduce((n, b) => n + (entry.blocks[b].rawBytes ?? entry.rawBytes / entry.blocks.length), 0);
-    out.push({ stream: owners[i], entry, blocks, from: entry.blocks[blocks[0]].firstTimestamp, rawBytes });
+    out.push({ stream, entry, blocks, from: entry.blocks[blocks[0]].firstTimestamp, rawBytes });
+  };
+  const keys: string[] = [];
+  const owners: string[] = [];
+  /** Keys in the cache: the entry's, and the stream's incarnation (a stream made again after its state was purged numbers its chunks from 1 again). */
+  const cacheKeys: (string | undefined)[] = [];
+  for (const s of selected.values()) {
+    if (!s.state) continue;
+    const incarnation = s.state.streamCreated;
+    for (const n of committedNumbers(s.state)) {
+      const key = chunkEntryKey(s.state.account, s.state.groupId, s.state.logStream, n);
+      const cacheKey = incarnation === undefined ? undefined : `${key}\u0000${incarnation}`;
+      const cached = cacheKey === undefined ? undefined : cachedEntry(cacheKey, tokenSet);
+      if (cached) add(s.name, cached.entry, cached.passes);
+      else {
+        keys.push(key);
+        owners.push(s.name);
+        cacheKeys.push(cacheKey);
+      }
+    }
+  }
+  await kvValues(BUCKETS.logChunks, keys, (i, value) => {
+    const entry = JSON.parse(Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("utf8")) as ChunkEntry;
+    const passes = tokenPasses(entry, opts);
+    // The token filters, most of an entry's bytes, serve only the selection: let them die young, and keep the entry without.
+    entry.filter = undefined;
+    for (const b of entry.blocks) b.filter = undefined;
+    const cacheKey = cacheKeys[i];
+    if (cacheKey !== undefined) keepEntry(cacheKey, entry, tokenSet, passes);
+    add(owners[i], entry, passes);
   });
   out.sort((a, b) => a.from - b.from);
   return out;

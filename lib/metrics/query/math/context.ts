@@ -1,4 +1,5 @@
-/** What an expression is evaluated against: other queries' results, the time grid, and the caller's SEARCH and anomaly bands. */
+/** What an expression is evaluated against: other queries' results, the time grid, and the caller's SEARCH, anomaly bands and Contributor Insights rules. */
+import type { InsightRuleMetricName } from "../../../contributor-insights/period-stats.js";
 import type { Series } from "../../types.js";
 
 export interface AnomalyBandRequest {
@@ -37,4 +38,10 @@ export interface MathContext {
   periodOf?(id: string): number | undefined;
   /** Computes ANOMALY_DETECTION_BAND from a model; without it the function is a ValidationError. */
   anomalyDetectionBand?(request: AnomalyBandRequest): Promise<Series[]>;
+  /**
+   * INSIGHT_RULE_METRIC(rule, metric) over the query's range at its period
+   * (metric is one of INSIGHT_RULE_METRICS); undefined when there is no such
+   * rule. Without it the function is a ValidationError.
+   */
+  insightRuleMetric?(rule: string, metric: InsightRuleMetricName): Promise<{ timestamps: number[]; values: number[] } | undefined>;
 }

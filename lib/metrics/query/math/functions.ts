@@ -19,6 +19,7 @@
  *   period and range of the time series"), else at the query's period. A
  *   transform of one series keeps its period.
  */
+import { INSIGHT_RULE_METRICS, isInsightRuleMetric } from "../../../contributor-insights/period-stats.js";
 import type { Series } from "../../types.js";
 import type { Expr } from "./ast.js";
 import type { MathContext } from "./context.js";
@@ -474,7 +475,24 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
   FLOOR: pointwise(Math.floor),
   HOUR: calendar((d) => d.getUTCHours()),
   IF,
-  INSIGHT_RULE_METRIC: unsupported(2, 2, "this service has no Contributor Insights rules"),
+  INSIGHT_RULE_METRIC: {
+    minArgs: 2,
+    maxArgs: 2,
+    async apply(args, env) {
+      const { ctx, call } = env;
+      const rule = stringArg(args, 0, env);
+      const metric = stringArg(args, 1, env);
+      // AWS's answers to an unknown rule or metric name were not found recorded: both are the
+      // ValidationError every other expression error is, naming the argument and where it is.
+      if (!isInsightRuleMetric(metric)) {
+        throw mathError(call.args[1]!.start, `INSIGHT_RULE_METRIC: the metric name ${metric} is not valid. Valid values are ${INSIGHT_RULE_METRICS.join(", ")}`);
+      }
+      if (!ctx.insightRuleMetric) throw mathError(call.start, "INSIGHT_RULE_METRIC is not available here");
+      const found = await ctx.insightRuleMetric(rule, metric);
+      if (!found) throw mathError(call.args[0]!.start, `INSIGHT_RULE_METRIC: the Contributor Insights rule ${rule} does not exist`);
+      return seriesValue(makeSeries(call.text, found.timestamps, found.values, undefined, ctx.periodSeconds));
+    },
+  },
   // LAMBDA(function name, arguments...): a custom data source, which AWS runs as a Lambda function.
   LAMBDA: unsupported(1, Infinity, "this service does not call Lambda data sources"),
   LABEL: {
