@@ -5,9 +5,10 @@
 import type { MetricDatum, PutMetricDataInput } from "@aws-sdk/client-cloudwatch";
 import { getConfig } from "../config/config.js";
 import { invalidParameterCombination, invalidParameterValue, missingParameter, protocolError } from "../errors.js";
+import type { DatumColumns } from "./encoding/datum-columns.js";
 import type { IngestDatum } from "./encoding/ingest-codec.js";
 import { admitIngest } from "./write/ingest-admission.js";
-import { publishIngest } from "./write/ingest-log.js";
+import { publishIngest, publishIngestColumns } from "./write/ingest-log.js";
 import { NotUnicodeError } from "./encoding/ingest-codec.js";
 import { javaNumberText } from "../validation/java-number.js";
 
@@ -17,8 +18,8 @@ const TWO_WEEKS_MS = 14 * 24 * 3600 * 1000;
 const TWO_HOURS_MS = 2 * 3600 * 1000;
 const NAMESPACE = /^[0-9A-Za-z.\-_/#: ]+$/;
 
-/** A PutMetricData request's datums, read straight from its body into ingest datums, every rule checked. */
-export type PreparedMetricData = IngestDatum[];
+/** A PutMetricData request's datums, read straight from its body into columns, every rule checked. */
+export type PreparedMetricData = DatumColumns;
 
 export interface PutContext {
   accountId: string;
@@ -183,10 +184,11 @@ export function ingestDatumsOf(input: PutMetricDataInput, ctx: PutContext): Inge
  * then holds its Namespace alone.
  */
 export async function putMetricData(input: PutMetricDataInput, ctx: PutContext, prepared?: PreparedMetricData): Promise<void> {
-  const data = prepared ?? ingestDatumsOf(input, ctx);
+  const data = prepared === undefined ? ingestDatumsOf(input, ctx) : undefined;
   await admitIngest();
   try {
-    await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data }, ctx.retryKey);
+    if (data === undefined) await publishIngestColumns(ctx.accountId, input.Namespace!, prepared!, ctx.retryKey);
+    else await publishIngest({ account: ctx.accountId, namespace: input.Namespace!, data }, ctx.retryKey);
   } catch (e) {
     if (e instanceof NotUnicodeError) {
       throw invalidParameterValue(`The value ${JSON.stringify(e.text)} is not valid Unicode: it has a lone UTF-16 surrogate.`);

@@ -53,14 +53,15 @@ export interface IngestMessage {
   data: IngestDatum[];
 }
 
-const VERSION = 1;
+/** The binary form's version byte. */
+export const INGEST_VERSION = 1;
 export const KIND = 0b11;
 export const VALUE = 0;
 export const STATISTICS = 1;
 export const VALUES = 2;
 export const HIGH_RESOLUTION = 1 << 2;
 export const HAS_COUNTS = 1 << 3;
-const EXACT_TIME = 1 << 4;
+export const EXACT_TIME = 1 << 4;
 const JSON_OPEN_BRACE = 0x7b;
 
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -152,7 +153,7 @@ export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
   }
 
   const w = new ByteWriter(16 * 1024);
-  w.byte(VERSION);
+  w.byte(INGEST_VERSION);
   w.varint(strings.size);
   for (const s of strings.keys()) w.string(s);
   w.varint(account);
@@ -219,7 +220,7 @@ export function decodeIngestMessage(bytes: Uint8Array): IngestMessage {
   if (bytes[0] === JSON_OPEN_BRACE) return decodeJsonMessage(bytes);
   const r = new ByteReader(bytes, "ingest message");
   const version = r.byte();
-  if (version !== VERSION) r.corrupt(`unknown version ${version}`);
+  if (version !== INGEST_VERSION) r.corrupt(`unknown version ${version}`);
   const strings = new Array<string>(r.count());
   for (let i = 0; i < strings.length; i++) strings[i] = r.string();
   const string = (i: number) => (i < strings.length ? strings[i] : r.corrupt("a string index is out of range"));
@@ -335,7 +336,7 @@ export function decodeIngestColumns(bytes: Uint8Array, into: IngestColumns): Ing
   if (bytes[0] === JSON_OPEN_BRACE) return columnsOf(decodeJsonMessage(bytes), into);
   const r = new ByteReader(bytes, "ingest message");
   const version = r.byte();
-  if (version !== VERSION) r.corrupt(`unknown version ${version}`);
+  if (version !== INGEST_VERSION) r.corrupt(`unknown version ${version}`);
   const k = r.count();
   const strings = into.strings;
   strings.length = k;

@@ -9,6 +9,7 @@
 import { RetentionPolicy, StorageType } from "nats";
 import { registerShard } from "../../storage/stream-shards.js";
 import { ensureStream, getNats } from "../../storage/nats.js";
+import { encodeColumnRows, type DatumColumns } from "../encoding/datum-columns.js";
 import { encodeIngestMessage, type IngestDatum, type IngestMessage } from "../encoding/ingest-codec.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
@@ -79,14 +80,55 @@ export function ensureIngestStream(): Promise<void> {
 export async function publishIngest(msg: IngestMessage, retryKey?: string): Promise<void> {
   await ensureIngestStream();
   const { js } = await getNats();
+  await publishParts(js, msg.account, ingestParts(msg), retryKey);
+}
+
+/** The request's messages, by partition (undefined for a partition none of its series falls in). */
+export function ingestParts(msg: IngestMessage): Array<Uint8Array | undefined> {
   const parts: IngestDatum[][] = Array.from({ length: PARTITIONS }, () => []);
   const partition = partitioner(msg.account, msg.namespace);
   for (const d of msg.data) parts[partition(d)].push(d);
   // Every part encoded before any is sent: a request that cannot be stored stores nothing.
-  const encoded = parts.map((data) => (data.length ? encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }) : undefined));
+  return parts.map((data) => (data.length ? encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }) : undefined));
+}
+
+/**
+ * publishIngest for a request its fast reader read into columns: the same
+ * messages, byte for byte, without an object per datum on the way.
+ */
+export async function publishIngestColumns(account: string, namespace: string, columns: DatumColumns, retryKey?: string): Promise<void> {
+  await ensureIngestStream();
+  const { js } = await getNats();
+  await publishParts(js, account, ingestColumnParts(account, namespace, columns), retryKey);
+}
+
+/** ingestParts of a request in columns. */
+export function ingestColumnParts(account: string, namespace: string, columns: DatumColumns): Array<Uint8Array | undefined> {
+  const n = columns.length;
+  const { names, dims, dimStart } = columns;
+  // Each row's partition, as partitionOf hashes its series, and the rows of each partition in order.
+  const prefix = mixText(mixText(0x811c9dc5, account), namespace);
+  const partitionOfRow = new Uint8Array(n);
+  const sizes = new Int32Array(PARTITIONS);
+  for (let i = 0; i < n; i++) {
+    let h = mixText(prefix, names[i].text);
+    for (let k = dimStart[i]; k < dimStart[i + 1]; k++) h = mixText(h, dims[k].text);
+    const p = (h >>> 0) % PARTITIONS;
+    partitionOfRow[i] = p;
+    sizes[p]++;
+  }
+  const rows = Array.from(sizes, (size) => new Int32Array(size));
+  const filled = new Int32Array(PARTITIONS);
+  for (let i = 0; i < n; i++) {
+    const p = partitionOfRow[i];
+    rows[p][filled[p]++] = i;
+  }
+  return rows.map((r) => (r.length ? encodeColumnRows(account, namespace, columns, r) : undefined));
+}
+
+/** Sends each partition's message (none where undefined); resolves when JetStream acknowledged them all. */
+async function publishParts(js: Awaited<ReturnType<typeof getNats>>["js"], account: string, encoded: Array<Uint8Array | undefined>, retryKey?: string): Promise<void> {
   await Promise.all(
-    encoded.map((bytes, p) =>
-      bytes ? js.publish(ingestSubject(msg.account, p), bytes, retryKey ? { msgID: `${msg.account}.${retryKey}.${p}` } : undefined) : undefined,
-    ),
+    encoded.map((bytes, p) => (bytes ? js.publish(ingestSubject(account, p), bytes, retryKey ? { msgID: `${account}.${retryKey}.${p}` } : undefined) : undefined)),
   );
 }

@@ -1,7 +1,8 @@
 /**
- * PutMetricData's awsJson body read straight into ingest datums: the hot path
- * of ingest, with no JSON.parse tree, no SDK input objects and no per-datum
- * strings (names and values are interned by their bytes). It is the
+ * PutMetricData's awsJson body read straight into columns of ingest datums
+ * (encoding/datum-columns.ts): the hot path of ingest, with no JSON.parse
+ * tree, no SDK input objects, no object per datum or dimension and no
+ * per-datum strings (names and values are interned by their bytes). It is the
  * operation's fast decoder in the protocol layer (lib/protocol/fast-decoders.ts).
  *
  * It accepts only what the general path (JSON.parse → InputReader → the
@@ -16,8 +17,9 @@
 import { getConfig } from "../../config/config.js";
 import { MODELS } from "../../validation/service-models.js";
 import { shapeCheck } from "../../validation/validate-input.js";
-import type { IngestDatum } from "../encoding/ingest-codec.js";
-import { ingestForms, validateNamespace, type PreparedMetricData } from "../put-metric-data.js";
+import { DatumColumns, type ColumnText } from "../encoding/datum-columns.js";
+import { HAS_COUNTS, HIGH_RESOLUTION, STATISTICS, VALUE, VALUES } from "../encoding/ingest-codec.js";
+import { validateNamespace, type PreparedMetricData } from "../put-metric-data.js";
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from "../../protocol/json-bytes.js";
 import { JsonCursor, LEAVE } from "../../protocol/json-cursor.js";
 
@@ -57,8 +59,7 @@ function checkFor(role: number): (s: string) => boolean {
   return checks.get(role)!;
 }
 
-interface Interned {
-  text: string;
+interface Interned extends ColumnText {
   /** Roles whose checks passed. */
   passed: number;
 }
@@ -84,13 +85,13 @@ function intern(buf: Buffer, start: number, end: number, hash: number): Interned
       }
     }
     if (same) return hit;
-    return { text: buf.toString("latin1", start, end), passed: 0 }; // a collision: not cached
+    return { text: buf.toString("latin1", start, end), passed: 0, stamp: 0, slot: 0 }; // a collision: not cached
   }
   if (internedChars + end - start > INTERNED_MAX_CHARS) {
     INTERNED.clear();
     internedChars = 0;
   }
-  const entry = { text: buf.toString("latin1", start, end), passed: 0 };
+  const entry = { text: buf.toString("latin1", start, end), passed: 0, stamp: 0, slot: 0 };
   INTERNED.set(key, entry);
   internedChars += end - start;
   return entry;
@@ -263,7 +264,7 @@ export function readPutMetricDataJson(body: Buffer, now: number): PutMetricDataR
 
 function read(r: Reader, now: number): PutMetricDataRead {
   let namespace: string | undefined;
-  let data: IngestDatum[] | undefined;
+  let data: DatumColumns | undefined;
   if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
   do {
     const key = r.key();
@@ -283,10 +284,10 @@ function read(r: Reader, now: number): PutMetricDataRead {
   return { input: { Namespace: namespace }, prepared: data };
 }
 
-function datums(r: Reader, now: number): IngestDatum[] {
-  const out: IngestDatum[] = [];
-  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) throw LEAVE;
+function datums(r: Reader, now: number): DatumColumns {
   const max = getConfig().maxMetricsPerRequest;
+  const out = new DatumColumns(Math.min(Math.ceil(r.end / ROW_BYTES), max));
+  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) throw LEAVE;
   let count = 0;
   do {
     if (++count > max) throw LEAVE;
@@ -295,14 +296,24 @@ function datums(r: Reader, now: number): IngestDatum[] {
   return out;
 }
 
+/** About the bytes of JSON a datum takes as the SDKs send them (two dimensions, a value, a unit): the columns' first size. */
+const ROW_BYTES = 160;
+
+/** The unit of a datum that names none. */
+const NONE: Interned = { text: "None", passed: UNIT, stamp: 0, slot: 0 };
+
 // Members seen in one datum, as bits: a member twice leaves the fast path (JSON.parse keeps the last).
 const seen = (key: Key) => 1 << key;
 
-function datum(r: Reader, now: number, out: IngestDatum[]): void {
-  let name: string | undefined;
-  let pairs: Array<[string, string]> = [];
+/**
+ * One datum, checked, as a row of `out` (two rows for a statistic set sent
+ * with values: the ingest log's forms, as ingestForms in put-metric-data.ts).
+ */
+function datum(r: Reader, now: number, out: DatumColumns): void {
+  const dimsFrom = out.dims.length;
+  let name: Interned | undefined;
   let t = now;
-  let unit = "None";
+  let unit = NONE;
   let resolution = 60;
   let value: number | undefined;
   let set: [number, number, number, number] | undefined;
@@ -318,11 +329,11 @@ function datum(r: Reader, now: number, out: IngestDatum[]): void {
       case Key.MetricName: {
         const s = r.string();
         if (!passes(s, METRIC_NAME)) throw LEAVE;
-        name = s.text;
+        name = s;
         break;
       }
       case Key.Dimensions:
-        pairs = dimensions(r);
+        dimensions(r, out.dims);
         break;
       case Key.Timestamp: {
         // Epoch seconds, to the millisecond as the SDK's reader makes a Date of them.
@@ -346,7 +357,7 @@ function datum(r: Reader, now: number, out: IngestDatum[]): void {
       case Key.Unit: {
         const s = r.string();
         if (!passes(s, UNIT)) throw LEAVE;
-        unit = s.text;
+        unit = s;
         break;
       }
       case Key.StorageResolution:
@@ -362,34 +373,41 @@ function datum(r: Reader, now: number, out: IngestDatum[]): void {
   if (resolution !== 1 && resolution !== 60) throw LEAVE;
   if (value !== undefined && (set !== undefined || values !== undefined)) throw LEAVE;
   if (counts !== undefined && values === undefined) throw LEAVE;
-  const d: IngestDatum = { m: name, d: pairs, t, u: unit, r: resolution === 1 ? 1 : undefined, v: undefined, vs: undefined, cs: undefined, s: undefined };
+  const high = resolution === 1 ? HIGH_RESOLUTION : 0;
   if (value !== undefined) {
     if (isBadNumber(value)) throw LEAVE;
-    d.v = value;
-  } else if (set !== undefined) {
-    for (const x of set) if (isBadNumber(x)) throw LEAVE;
-    if (set[0] <= 0 || set[2] > set[3]) throw LEAVE;
-    d.s = set;
+    out.number(value);
+    return out.row(name, t, unit, VALUE | high);
   }
+  if (values === undefined && set === undefined) throw LEAVE;
   if (values !== undefined) {
     if (values.length > MAX_VALUES) throw LEAVE;
     for (const x of values) if (isBadNumber(x)) throw LEAVE;
     if (counts !== undefined) {
       if (counts.length !== values.length) throw LEAVE;
       for (const c of counts) if (isBadNumber(c) || c < 0) throw LEAVE;
-      d.cs = counts;
     }
-    d.vs = values;
-  } else if (value === undefined && set === undefined) throw LEAVE;
-  ingestForms(d, out);
+  }
+  if (set !== undefined) {
+    for (const x of set) if (isBadNumber(x)) throw LEAVE;
+    if (set[0] <= 0 || set[2] > set[3]) throw LEAVE;
+    for (const x of set) out.number(x);
+    out.row(name, t, unit, STATISTICS | high);
+    if (values === undefined) return;
+    const dimsTo = out.dimStart[out.length]; // the values' row: the same dimensions again
+    for (let k = dimsFrom; k < dimsTo; k++) out.dims.push(out.dims[k]);
+  }
+  for (const x of values!) out.number(x);
+  if (counts !== undefined) for (const c of counts) out.number(c);
+  out.row(name, t, unit, VALUES | high | (counts !== undefined ? HAS_COUNTS : 0));
 }
 
 const MAX_DIMENSIONS = MODELS.cloudwatch.shapes.Dimensions.max ?? Infinity;
 
-/** Dimensions as sorted [name, value] pairs; a repeated name leaves the fast path. */
-function dimensions(r: Reader): Array<[string, string]> {
-  const pairs: Array<[string, string]> = [];
-  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) return pairs;
+/** Dimensions onto `dims` as name, value, sorted by name; a repeated name leaves the fast path. */
+function dimensions(r: Reader, dims: ColumnText[]): void {
+  if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) return;
+  const from = dims.length;
   let ascending = true;
   do {
     let name: Interned | undefined;
@@ -402,15 +420,26 @@ function dimensions(r: Reader): Array<[string, string]> {
       else throw LEAVE;
     } while (r.more(CLOSE_OBJECT));
     if (name === undefined || value === undefined || !passes(name, DIMENSION_NAME) || !passes(value, DIMENSION_VALUE)) throw LEAVE;
-    if (pairs.length > 0 && !(pairs[pairs.length - 1][0] < name.text)) ascending = false;
-    pairs.push([name.text, value.text]);
-    if (pairs.length > MAX_DIMENSIONS) throw LEAVE;
+    if (dims.length > from && !(dims[dims.length - 2].text < name.text)) ascending = false;
+    dims.push(name, value);
+    if (dims.length - from > 2 * MAX_DIMENSIONS) throw LEAVE;
   } while (r.more(CLOSE_ARRAY));
   if (!ascending) {
-    pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (let i = 1; i < pairs.length; i++) if (pairs[i][0] === pairs[i - 1][0]) throw LEAVE;
+    // Insertion sort of the pairs by name (at most MAX_DIMENSIONS of them), then no name twice.
+    for (let i = from + 2; i < dims.length; i += 2) {
+      const n = dims[i];
+      const v = dims[i + 1];
+      let j = i;
+      while (j > from && dims[j - 2].text > n.text) {
+        dims[j] = dims[j - 2];
+        dims[j + 1] = dims[j - 1];
+        j -= 2;
+      }
+      dims[j] = n;
+      dims[j + 1] = v;
+    }
+    for (let i = from + 2; i < dims.length; i += 2) if (dims[i].text === dims[i - 2].text) throw LEAVE;
   }
-  return pairs;
 }
 
 /** A StatisticSet: all four members, once each. */

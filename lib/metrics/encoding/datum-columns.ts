@@ -1,0 +1,205 @@
+/**
+ * A PutMetricData request's datums in columns, as its fast JSON reader fills
+ * them (lib/metrics/write/put-metric-data-json.ts): no object per datum or
+ * per dimension, and names as the reader's interned strings, so that the
+ * encoder numbers a name once per message by a stamp on it instead of a map
+ * lookup per use. What it writes is byte for byte what encodeIngestMessage
+ * writes for the same datums (docs/formats/ingest-message.md).
+ */
+import { ByteWriter } from "./bytes.js";
+import { EXACT_TIME, HAS_COUNTS, HIGH_RESOLUTION, INGEST_VERSION, KIND, mixSeriesHash, SERIES_HASH_SEED, STATISTICS, VALUE, VALUES, type IngestDatum } from "./ingest-codec.js";
+
+/** A name as the reader interned it; `stamp` and `slot` are the encoder's scratch (the message that last numbered it, its number there). */
+export interface ColumnText {
+  readonly text: string;
+  stamp: number;
+  slot: number;
+}
+
+export class DatumColumns {
+  /** Datums (rows): a statistic set sent with values is two, as in the ingest log. */
+  length = 0;
+  readonly names: ColumnText[] = [];
+  readonly units: ColumnText[] = [];
+  // Numbers in typed arrays, grown by doubling: outside the heap the garbage collector scans and copies while a request waits for its acks.
+  times: Float64Array;
+  /** The wire flags but EXACT_TIME: KIND, HIGH_RESOLUTION, HAS_COUNTS. */
+  flags: Uint8Array;
+  /** Row i's dimensions, sorted by name: dims[dimStart[i]] .. dims[dimStart[i + 1]), name then value. */
+  dimStart: Int32Array;
+  readonly dims: ColumnText[] = [];
+  /** Row i's numbers: payload[payloadStart[i]] .. [payloadStart[i + 1]): the value, the set's four, or the values then the counts. */
+  payloadStart: Int32Array;
+  payload: Float64Array;
+  /** Numbers in `payload`. */
+  payloadLength = 0;
+
+  /** `rows`: the rows expected (more grow the columns). */
+  constructor(rows = 64) {
+    this.times = new Float64Array(rows);
+    this.flags = new Uint8Array(rows);
+    this.dimStart = new Int32Array(rows + 1);
+    this.payloadStart = new Int32Array(rows + 1);
+    this.payload = new Float64Array(rows);
+  }
+
+  /** Appends a number to the payload of the row being read. */
+  number(x: number): void {
+    if (this.payloadLength === this.payload.length) this.payload = grown(this.payload, this.payloadLength + 1);
+    this.payload[this.payloadLength++] = x;
+  }
+
+  /** Ends a row whose dimensions and payload were pushed onto `dims` and by `number`. */
+  row(name: ColumnText, t: number, unit: ColumnText, flags: number): void {
+    const i = this.length;
+    if (i === this.times.length) {
+      this.times = grown(this.times, i + 1);
+      this.flags = grown(this.flags, i + 1);
+      this.dimStart = grown(this.dimStart, i + 2);
+      this.payloadStart = grown(this.payloadStart, i + 2);
+    }
+    this.names.push(name);
+    this.units.push(unit);
+    this.times[i] = t;
+    this.flags[i] = flags;
+    this.dimStart[i + 1] = this.dims.length;
+    this.payloadStart[i + 1] = this.payloadLength;
+    this.length = i + 1;
+  }
+
+  /** The rows as ingest datums (what the general path gives for the same request). */
+  datums(): IngestDatum[] {
+    const out: IngestDatum[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const pairs: Array<[string, string]> = [];
+      for (let k = this.dimStart[i]; k < this.dimStart[i + 1]; k += 2) pairs.push([this.dims[k].text, this.dims[k + 1].text]);
+      const f = this.flags[i];
+      const p = Array.from(this.payload.subarray(this.payloadStart[i], this.payloadStart[i + 1]));
+      const d: IngestDatum = { m: this.names[i].text, d: pairs, t: this.times[i], u: this.units[i].text, r: f & HIGH_RESOLUTION ? 1 : undefined };
+      if ((f & KIND) === VALUE) d.v = p[0];
+      else if ((f & KIND) === STATISTICS) d.s = [p[0], p[1], p[2], p[3]];
+      else if (f & HAS_COUNTS) {
+        d.vs = p.slice(0, p.length / 2);
+        d.cs = p.slice(p.length / 2);
+      } else d.vs = p;
+      out.push(d);
+    }
+    return out;
+  }
+}
+
+/** A copy of `a` with room for at least `n` (twice its size, or more). */
+function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+  const next = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
+  next.set(a);
+  return next;
+}
+
+/** Numbers messages: a name whose stamp is this message's has its slot. */
+let generation = 0;
+
+/**
+ * The ingest message of the rows of `c` numbered in `rows`, for
+ * `account` and `namespace`: encodeIngestMessage's bytes, strings and series
+ * in the same order. The reader gives ASCII names only, so none has the lone
+ * surrogate encodeIngestMessage refuses.
+ */
+export function encodeColumnRows(account: string, namespace: string, c: DatumColumns, rows: Int32Array): Uint8Array {
+  const gen = ++generation;
+  const count = rows.length;
+  const strings: string[] = [account];
+  // Two interned names of one text (the reader's table emptied between them) still get one number.
+  const byText = new Map<string, number>([[account, 0]]);
+  const slot = (s: ColumnText): number => {
+    if (s.stamp === gen) return s.slot;
+    let i = byText.get(s.text);
+    if (i === undefined) {
+      byText.set(s.text, (i = strings.length));
+      strings.push(s.text);
+    }
+    s.stamp = gen;
+    s.slot = i;
+    return i;
+  };
+  let namespaceSlot = byText.get(namespace);
+  if (namespaceSlot === undefined) {
+    byText.set(namespace, (namespaceSlot = strings.length));
+    strings.push(namespace);
+  }
+
+  const { names, dims, dimStart, units, times, flags, payload, payloadStart } = c; // the columns are whole: no row is added meanwhile
+  const byHash = new Map<number, number>();
+  let collided: Map<string, number> | undefined;
+  const seriesFirst: number[] = []; // a row of each series, in series order
+  const datumSeries = new Int32Array(count);
+  const datumUnit = new Int32Array(count);
+  for (let j = 0; j < count; j++) {
+    const i = rows[j];
+    const a = dimStart[i];
+    const b = dimStart[i + 1];
+    let h = mixSeriesHash(mixSeriesHash(SERIES_HASH_SEED, slot(names[i])), (b - a) / 2);
+    for (let k = a; k < b; k += 2) h = mixSeriesHash(mixSeriesHash(h, slot(dims[k])), slot(dims[k + 1]));
+    h &= 0x3fffffff; // a small integer: a map key with no number object behind it
+    let s = byHash.get(h);
+    if (s === undefined) {
+      byHash.set(h, (s = seriesFirst.length));
+      seriesFirst.push(i);
+    } else if (!sameSeries(c, seriesFirst[s], i)) {
+      // Another series with the same hash: these few go by their full identity, as encodeIngestMessage keys them.
+      const pairs: Array<[string, string]> = [];
+      for (let k = a; k < b; k += 2) pairs.push([dims[k].text, dims[k + 1].text]);
+      const key = JSON.stringify([names[i].text, pairs]);
+      collided ??= new Map();
+      s = collided.get(key);
+      if (s === undefined) {
+        collided.set(key, (s = seriesFirst.length));
+        seriesFirst.push(i);
+      }
+    }
+    datumSeries[j] = s;
+    datumUnit[j] = slot(units[i]);
+  }
+
+  // Sized for the message (a value a datum, short names), so that it seldom grows; its bytes are returned without a copy.
+  let size = 32 + 24 * count + 12 * seriesFirst.length;
+  for (const s of strings) size += 2 + s.length;
+  const w = new ByteWriter(size);
+  w.byte(INGEST_VERSION);
+  w.varint(strings.length);
+  for (const s of strings) w.string(s);
+  w.varint(0);
+  w.varint(namespaceSlot);
+  w.varint(seriesFirst.length);
+  for (const i of seriesFirst) {
+    w.varint(names[i].slot);
+    w.varint((dimStart[i + 1] - dimStart[i]) / 2);
+    for (let k = dimStart[i]; k < dimStart[i + 1]; k++) w.varint(dims[k].slot);
+  }
+  const base = count ? times[rows[0]] : 0;
+  w.float64(base);
+  w.varint(count);
+  for (let j = 0; j < count; j++) {
+    const i = rows[j];
+    w.varint(datumSeries[j]);
+    w.varint(datumUnit[j]);
+    const t = times[i];
+    const delta = t - base;
+    const exact = !Number.isSafeInteger(delta) || Math.abs(delta) > 2 ** 50;
+    const f = flags[i];
+    w.byte(f | (exact ? EXACT_TIME : 0));
+    if (exact) w.float64(t);
+    else w.zigzag(delta);
+    const from = payloadStart[i];
+    const to = payloadStart[i + 1];
+    if ((f & KIND) === VALUES) w.varint(f & HAS_COUNTS ? (to - from) / 2 : to - from);
+    for (let k = from; k < to; k++) w.float64(payload[k]);
+  }
+  return w.written();
+}
+
+function sameSeries(c: DatumColumns, x: number, y: number): boolean {
+  const { dims, dimStart } = c;
+  if (c.names[x].text !== c.names[y].text || dimStart[x + 1] - dimStart[x] !== dimStart[y + 1] - dimStart[y]) return false;
+  for (let k = dimStart[x], l = dimStart[y]; k < dimStart[x + 1]; k++, l++) if (dims[k].text !== dims[l].text) return false;
+  return true;
+}
