@@ -19,6 +19,10 @@ export async function route(event: FrontEvent): Promise<unknown> {
   const wire = event.wire;
   const id = identify(wire.method, wire.path, wire.query, wire.headers, () => wire.body);
   wire.identified = id;
+  // Authentication checked the scope against the service guessed from the headers; a form's Version may name another.
+  if (wire.caller && wire.caller.service !== id.service.signingName) {
+    throw protocolError("SignatureDoesNotMatch", `Credential should be scoped to correct service: '${id.service.signingName}'. `);
+  }
   const op = operationModel(id);
   const limit = BODY_LIMITS[`${id.service.name}.${op.name}`];
   if (limit !== undefined && wire.rawBody.length > limit) {

@@ -27,7 +27,7 @@ export function readRequest(): MiddlewareObj<FrontEvent> {
         headers,
         rawBody,
         body: rawBody,
-        answerAs: guessProtocol(path, headers),
+        answerAs: guessProtocol(path, headers, event.rawQueryString ?? ""),
       };
       event.wire.body = decodeContent(headers["content-encoding"], rawBody);
     },

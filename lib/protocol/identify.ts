@@ -3,7 +3,7 @@
  * path, headers and (for awsQuery) its form — before anything is decoded.
  */
 import { protocolError } from "../errors.js";
-import { CLOUDWATCH, LOGS, SERVICES, type ServiceModel } from "./services.js";
+import { CLOUDWATCH, SERVICES, STS, type ServiceModel } from "./services.js";
 
 export type WireProtocol = "query" | "json" | "cbor";
 
@@ -18,8 +18,30 @@ export interface Identified {
 
 const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
 
+/**
+ * The service of the SigV4 credential scope (`Credential=AKID/date/region/sts/aws4_request`),
+ * from the Authorization header or a presigned query; undefined when unsigned.
+ */
+export function scopeService(headers: Record<string, string>, query: string): string | undefined {
+  const auth = headers.authorization;
+  const header = auth ? /Credential=[^/,\s]*\/[^/,\s]*\/[^/,\s]*\/([^/,\s]+)\//.exec(auth)?.[1] : undefined;
+  if (header) return header;
+  const presigned = /(?:^|&)X-Amz-Credential=([^&]*)/.exec(query)?.[1];
+  if (!presigned) return undefined;
+  try {
+    return decodeURIComponent(presigned).split("/")[3];
+  } catch {
+    return undefined;
+  }
+}
+
+/** awsQuery serves CloudWatch and STS: a form is STS's by its API version or the service it was signed for. */
+function queryService(form: URLSearchParams | undefined, headers: Record<string, string>, query: string): ServiceModel {
+  return form?.get("Version") === STS.version || scopeService(headers, query) === STS.signingName ? STS : CLOUDWATCH;
+}
+
 /** Best guess of the protocol for answering even an unidentifiable request. */
-export function guessProtocol(path: string, headers: Record<string, string>): { protocol: WireProtocol; service?: ServiceModel } {
+export function guessProtocol(path: string, headers: Record<string, string>, query = ""): { protocol: WireProtocol; service?: ServiceModel } {
   const target = headers["x-amz-target"];
   if (target) {
     const service = SERVICES.find((s) => target.startsWith(s.target + "."));
@@ -30,7 +52,7 @@ export function guessProtocol(path: string, headers: Record<string, string>): { 
     return { protocol: "cbor", service: SERVICES.find((s) => s.target === m?.[1]) ?? CLOUDWATCH };
   }
   if ((headers["content-type"] ?? "").includes("json")) return { protocol: "json" };
-  return { protocol: "query", service: CLOUDWATCH };
+  return { protocol: "query", service: queryService(undefined, headers, query) };
 }
 
 export function identify(
@@ -53,7 +75,7 @@ export function identify(
   const cborPath = CBOR_PATH.exec(path);
   if (cborPath) {
     const service = SERVICES.find((s) => s.target === cborPath[1]);
-    if (!service || service === LOGS) {
+    if (service !== CLOUDWATCH) {
       throw protocolError("UnknownOperationException", `The service ${cborPath[1]} is not served over rpc-v2-cbor here.`, 404);
     }
     return { service, protocol: "cbor", operation: pathSegment(cborPath[2]) };
@@ -64,7 +86,7 @@ export function identify(
     const form = new URLSearchParams(isForm ? body().toString("utf8") : query);
     const action = form.get("Action");
     if (!action) throw protocolError("MissingAction", "The request must contain the parameter Action.");
-    return { service: CLOUDWATCH, protocol: "query", operation: action, form };
+    return { service: queryService(form, headers, query), protocol: "query", operation: action, form };
   }
   throw protocolError(
     "InvalidAction",

@@ -12,7 +12,7 @@ import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from "./query.j
 import type { OperationModel, ServiceModel } from "./services.js";
 
 export { identify, guessProtocol, type Identified, type WireProtocol } from "./identify.js";
-export { CLOUDWATCH, LOGS, SERVICES, type ServiceModel, type OperationModel } from "./services.js";
+export { CLOUDWATCH, LOGS, STS, SERVICES, type ServiceModel, type OperationModel } from "./services.js";
 export type { FastDecoded } from "./fast-decoders.js";
 
 export interface WireResponse {

@@ -1,10 +1,13 @@
 /**
- * The two services, described by the official SDK schemas: every operation and
- * error shape comes from `@aws-sdk/client-cloudwatch` and
- * `@aws-sdk/client-cloudwatch-logs`, so no operation is hand-described here.
+ * The services, described by the official SDK schemas: every operation and
+ * error shape comes from `@aws-sdk/client-cloudwatch`,
+ * `@aws-sdk/client-cloudwatch-logs` and `@aws-sdk/client-sts`, so no operation
+ * is hand-described here. STS is served for GetCallerIdentity alone (tools ask
+ * who they are before anything else); its other operations answer NotImplemented.
  */
 import * as cloudwatchModel from "@aws-sdk/client-cloudwatch";
 import * as logsModel from "@aws-sdk/client-cloudwatch-logs";
+import * as stsModel from "@aws-sdk/client-sts";
 import { NormalizedSchema } from "@smithy/core/schema";
 import type { ServiceName } from "../runtime/operation.js";
 
@@ -91,4 +94,16 @@ export const LOGS: ServiceModel = describe(logsModel as Record<string, unknown>,
   queryCompatible: false,
 });
 
-export const SERVICES = [CLOUDWATCH, LOGS];
+/** awsQuery only, as the SDK's protocolSettings for STS say (target named for completeness). */
+export const STS: ServiceModel = describe(stsModel as Record<string, unknown>, {
+  name: "sts",
+  namespace: "com.amazonaws.sts",
+  target: "AWSSecurityTokenServiceV20110615",
+  signingName: "sts",
+  version: "2011-06-15",
+  xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
+  jsonVersion: "1.0",
+  queryCompatible: true,
+});
+
+export const SERVICES = [CLOUDWATCH, LOGS, STS];

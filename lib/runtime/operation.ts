@@ -8,7 +8,7 @@ import type { Context } from "aws-lambda";
 import { ServiceError, type SerializedError } from "../errors.js";
 import { serviceErrors } from "../middleware/service-errors.js";
 
-export type ServiceName = "cloudwatch" | "logs";
+export type ServiceName = "cloudwatch" | "logs" | "sts";
 
 export interface OperationEvent<I = unknown> {
   service: ServiceName;
@@ -53,5 +53,7 @@ export function unwrapResult<O>(result: OperationResult<O>): O {
 
 /** Logical id of the function serving an operation, as template.yaml names it. */
 export function functionIdFor(service: ServiceName, op: string): string {
-  return `${service === "cloudwatch" ? "CloudWatch" : "Logs"}${op}`;
+  return `${FUNCTION_PREFIX[service]}${op}`;
 }
+
+const FUNCTION_PREFIX: Record<ServiceName, string> = { cloudwatch: "CloudWatch", logs: "Logs", sts: "Sts" };

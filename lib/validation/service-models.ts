@@ -38,7 +38,7 @@ export interface BotocoreModel {
   shapes: Record<string, Shape>;
 }
 
-export const MODELS: Record<ServiceName, BotocoreModel> = {
+export const MODELS: Partial<Record<ServiceName, BotocoreModel>> & Record<"cloudwatch" | "logs", BotocoreModel> = {
   cloudwatch: cloudwatch as unknown as BotocoreModel,
   logs: logs as unknown as BotocoreModel,
 };

@@ -24,7 +24,8 @@ import { ROOT, queryPath, summarize, type Violation } from "./violation.js";
 
 const ENABLED = process.env.HIVE_MODEL_VALIDATION !== "off";
 
-const compilers: Record<ServiceName, ModelCompiler> = {
+// STS has no vendored model: its one served operation, GetCallerIdentity, takes no input.
+const compilers: Partial<Record<ServiceName, ModelCompiler>> = {
   cloudwatch: new ModelCompiler(MODELS.cloudwatch),
   logs: new ModelCompiler(MODELS.logs, { lombokStructures: true }),
 };
@@ -35,7 +36,7 @@ const compiled = new Map<string, Check | null>();
  * that checks values as it meets them, with the model's rules.
  */
 export function shapeCheck(service: ServiceName, shape: string): Check | null {
-  return compilers[service].check(shape);
+  return compilers[service]?.check(shape) ?? null;
 }
 
 /** The operation's compiled check, or null when its input has no constraints (or the model does not know it). */
@@ -43,8 +44,8 @@ function checkOf(service: ServiceName, operation: string): Check | null {
   const key = `${service}.${operation}`;
   let check = compiled.get(key);
   if (check === undefined) {
-    const input = MODELS[service].operations[operation]?.input;
-    check = input ? compilers[service].check(input.shape) : null;
+    const input = MODELS[service]?.operations[operation]?.input;
+    check = input ? compilers[service]!.check(input.shape) : null;
     compiled.set(key, check);
   }
   return check;

@@ -14,7 +14,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ServiceError, cloudwatchError, logsError } from "../../lib/errors.js";
 import {
-  decodeInput, encodeError, encodeOutput, identify, operationModel, type WireResponse,
+  decodeInput, encodeError, encodeOutput, guessProtocol, identify, operationModel, type WireResponse,
 } from "../../lib/protocol/index.js";
 import { validateInput } from "../../lib/validation/validate-input.js";
 
@@ -229,6 +229,27 @@ describe("server-side validation", () => {
     );
     expect(() => identify("POST", "/", "", { "content-type": "text/plain" }, () => Buffer.alloc(0))).toThrow(
       expect.objectContaining({ code: "InvalidAction" }),
+    );
+  });
+
+  it.each([
+    ["Version 2011-06-15, signed for sts", "sts", "Action=GetCallerIdentity&Version=2011-06-15", "sts", ""],
+    ["Version 2011-06-15, unsigned", "sts", "Action=GetCallerIdentity&Version=2011-06-15", undefined, ""],
+    ["no Version, signed for sts", "sts", "Action=GetCallerIdentity", "sts", ""],
+    ["no Version, presigned for sts", "sts", "Action=GetCallerIdentity", undefined, "X-Amz-Credential=AKID%2F20260101%2Fus-east-1%2Fsts%2Faws4_request"],
+    ["Version 2010-08-01, signed for monitoring", "cloudwatch", "Action=ListMetrics&Version=2010-08-01", "monitoring", ""],
+    ["no Version, unsigned", "cloudwatch", "Action=ListMetrics", undefined, ""],
+  ])("an awsQuery form with %s is identified as %s's", (_title, service, form, scope, query) => {
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
+    if (scope) headers.authorization = `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/${scope}/aws4_request, SignedHeaders=host, Signature=00`;
+    expect(identify("POST", "/", query, headers, () => Buffer.from(form)).service.name).toBe(service);
+    // Before the body is read (authentication), only the credential scope can tell.
+    expect(guessProtocol("/", headers, query).service?.name).toBe(scope === "sts" || query ? "sts" : "cloudwatch");
+  });
+
+  it("STS is not served over rpc-v2-cbor", () => {
+    expect(() => identify("POST", "/service/AWSSecurityTokenServiceV20110615/operation/GetCallerIdentity", "", {}, () => Buffer.alloc(0))).toThrow(
+      expect.objectContaining({ code: "UnknownOperationException", status: 404 }),
     );
   });
 

@@ -198,6 +198,7 @@ describe("template.yaml and the SDK models", () => {
   const PREFIXES = [
     ["CloudWatch", "CLOUDWATCH"],
     ["Logs", "LOGS"],
+    ["Sts", "STS"],
   ] as const;
   /** Operations the README lists as built: each must have its function. */
   const BUILT = {
@@ -240,12 +241,13 @@ describe("template.yaml and the SDK models", () => {
       "DescribeLookupTables",
       "DeleteLookupTable",
     ],
+    Sts: ["GetCallerIdentity"],
   };
 
-  it("every CloudWatch<Op> and Logs<Op> function names an operation of the SDK model", async () => {
+  it("every CloudWatch<Op>, Logs<Op> and Sts<Op> function names an operation of the SDK model", async () => {
     const m = await models;
-    const operationFunctions = template.functions.filter((f) => /^(CloudWatch|Logs)[A-Z]/.test(f.logicalId));
-    expect(operationFunctions.length).toBeGreaterThanOrEqual(BUILT.CloudWatch.length + BUILT.Logs.length);
+    const operationFunctions = template.functions.filter((f) => /^(CloudWatch|Logs|Sts)[A-Z]/.test(f.logicalId));
+    expect(operationFunctions.length).toBeGreaterThanOrEqual(BUILT.CloudWatch.length + BUILT.Logs.length + BUILT.Sts.length);
     for (const f of operationFunctions) {
       const [prefix, key] = PREFIXES.find(([p]) => f.logicalId.startsWith(p))!;
       const op = f.logicalId.slice(prefix.length);

@@ -3,7 +3,8 @@
  * (aws-sdk-go-v2: awsQuery to CloudWatch, awsJson1_1 to Logs) from the
  * filesystem mirror /opt/tf-plugins, never the network, applies
  * test/support/terraform/main.tf against the running service: import, apply,
- * plan (no drift), update, destroy, each checked through the JS SDK.
+ * plan (no drift), update, destroy, each checked through the JS SDK; and a
+ * provider without the STS skips, which asks the service's sts:GetCallerIdentity.
  */
 import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   DescribeAlarmsCommand,
+  DescribeInsightRulesCommand,
   GetDashboardCommand,
   GetMetricStreamCommand,
   ListDashboardsCommand,
@@ -347,6 +349,26 @@ describe.skipIf(!terraformFound)(
       }
       expect(run.stdout).toContain("aws_cloudwatch_log_group.not_built: Creation complete");
     }, 2 * COMMAND_TIMEOUT_MS);
+
+    it("without skip_requesting_account_id or skip_credentials_validation the provider learns its account from sts:GetCallerIdentity, and a contributor insight rule's ARN carries it through apply and destroy", async () => {
+      const withSts = join(dir, "with-sts");
+      mkdirSync(withSts);
+      writeFileSync(join(withSts, "main.tf"), WITH_STS_TF);
+      expectExit(await terraform("init", ["-input=false"], {}, withSts), 0);
+      const apply = await terraform("apply", ["-auto-approve", "-input=false"], {}, withSts);
+      expectExit(apply, 0);
+      const outputs = await terraform("output", ["-json"], {}, withSts);
+      expectExit(outputs, 0);
+      const out = JSON.parse(outputs.stdout);
+      // Account B's key: the data source's answer is the service's GetCallerIdentity (arn:aws:iam::{account}:root).
+      expect(out.caller.value).toEqual({ account_id: "111111111111", arn: "arn:aws:iam::111111111111:root", user_id: "111111111111" });
+      expect(out.rule_arn.value).toBe("arn:aws:cloudwatch:us-east-1:111111111111:insight-rule/tf-sts-rule");
+      const rules = (await cw.send(new DescribeInsightRulesCommand({}))).InsightRules ?? [];
+      expect(rules.filter((r) => r.Name === "tf-sts-rule").map((r) => r.State)).toEqual(["ENABLED"]);
+      expectExit(await terraform("destroy", ["-auto-approve", "-input=false"], {}, withSts), 0);
+      const after = (await cw.send(new DescribeInsightRulesCommand({}))).InsightRules ?? [];
+      expect(after.filter((r) => r.Name === "tf-sts-rule")).toEqual([]);
+    }, 4 * COMMAND_TIMEOUT_MS);
   },
 );
 
@@ -388,5 +410,54 @@ resource "aws_cloudwatch_log_index_policy" "i" {
 resource "aws_cloudwatch_contributor_managed_insight_rule" "m" {
   resource_arn  = "arn:aws:dynamodb:us-east-1:111111111111:table/t"
   template_name = "DynamoDBContributorInsights-PartitionKey"
+}
+`;
+
+/**
+ * A provider that asks STS who it is (no skip_requesting_account_id, no
+ * skip_credentials_validation), and a resource whose ARN the provider builds
+ * from that account id.
+ */
+const WITH_STS_TF = `
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "5.100.0" }
+  }
+}
+variable "endpoint" { type = string }
+variable "access_key" { type = string }
+variable "secret_key" { type = string }
+provider "aws" {
+  region                  = "us-east-1"
+  access_key              = var.access_key
+  secret_key              = var.secret_key
+  skip_metadata_api_check = true
+  skip_region_validation  = true
+  endpoints {
+    cloudwatch = var.endpoint
+    logs       = var.endpoint
+    sts        = var.endpoint
+  }
+}
+data "aws_caller_identity" "me" {}
+resource "aws_cloudwatch_log_group" "rule_source" {
+  name = "/tf/sts-rule-source"
+}
+resource "aws_cloudwatch_contributor_insight_rule" "r" {
+  rule_name  = "tf-sts-rule"
+  rule_state = "ENABLED"
+  rule_definition = jsonencode({
+    Schema       = { Name = "CloudWatchLogRule", Version = 1 }
+    LogGroupNames = [aws_cloudwatch_log_group.rule_source.name]
+    LogFormat    = "JSON"
+    Contribution = { Keys = ["$.ip"] }
+    AggregateOn  = "Count"
+  })
+}
+output "caller" {
+  value = { account_id = data.aws_caller_identity.me.account_id, arn = data.aws_caller_identity.me.arn, user_id = data.aws_caller_identity.me.user_id }
+}
+output "rule_arn" {
+  value = aws_cloudwatch_contributor_insight_rule.r.resource_arn
 }
 `;
