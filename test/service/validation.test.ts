@@ -46,6 +46,16 @@ const RECORDED: Record<string, RegExp> = {
 };
 
 /**
+ * Constraints of the model AWS does not hold callers to (lib/validation/exceptions.ts waives them, with sources):
+ * a value breaking only these is valid input, not a broken case.
+ */
+const NOT_ENFORCED: Record<string, (v: ExpectedViolation) => boolean> = {
+  // localstack's AWS-validated test_put_metric_filter_with_special_namespace: a metric namespace may hold ':'.
+  PutMetricFilter: (v) => v.kind === "pattern" && v.path.endsWith("metricNamespace"),
+  DescribeMetricFilters: (v) => v.kind === "pattern" && v.path === "metricNamespace",
+};
+
+/**
  * Members a handler needs that the model does not mark required: without
  * them the baseline would stop at the handler's own MissingParameter.
  */
@@ -147,7 +157,10 @@ describe.each([
 
   it("answers each with HTTP 400, AWS's code and AWS's message; never 2xx or 5xx", async () => {
     const c = client(service, protocol);
-    const cases = operations.flatMap((op) => generator.cases(op)!.broken).filter((k) => protocol !== "query" || !k.emptyStructure);
+    const cases = operations
+      .flatMap((op) => generator.cases(op)!.broken)
+      .filter((k) => protocol !== "query" || !k.emptyStructure)
+      .filter((k) => !k.violations.every((v) => NOT_ENFORCED[k.operation]?.(v)));
     const answers = await pool(
       cases.map((k) => () => call(c, sdk, k.operation, k.input)),
       16,
