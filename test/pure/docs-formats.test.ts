@@ -20,14 +20,14 @@ function tsFiles(dir: string): string[] {
 const BINARY: Array<[string, string, string, string]> = [
   ["chunk", "lib/metrics/encoding/chunk.ts", "VERSION", "docs/formats/chunk.md"],
   ["stored chunk record", "lib/metrics/store/chunk-store.ts", "FORMAT", "docs/formats/chunk.md"],
-  ["ingest message", "lib/metrics/encoding/ingest-codec.ts", "VERSION", "docs/formats/ingest-message.md"],
+  ["ingest message", "lib/metrics/encoding/ingest-codec.ts", "INGEST_VERSION", "docs/formats/ingest-message.md"],
   ["delta record", "lib/metrics/encoding/delta-codec.ts", "FORMAT", "docs/formats/delta-record.md"],
   ["window listing", "lib/metrics/encoding/window-listing.ts", "FORMAT", "docs/formats/window-listing.md"],
 ];
 
 describe("docs/formats", () => {
   it.each(BINARY)("the %s: the page names the version the code writes, and the code points to the page", (what, file, constant, page) => {
-    const version = new RegExp(`^const ${constant} = (\\d+);`, "m").exec(read(file))?.[1];
+    const version = new RegExp(`^(?:export )?const ${constant} = (\\d+);`, "m").exec(read(file))?.[1];
     expect(version, `${file} declares ${constant}`).toBeDefined();
     const title = read(page).split("\n")[0];
     expect(title.toLowerCase()).toContain(`${what}`.split(" ").pop()!);

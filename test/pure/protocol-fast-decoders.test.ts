@@ -5,6 +5,7 @@
  * The readers themselves are held equal to the general path in
  * put-metric-data-json.test.ts and put-log-events-json.test.ts.
  */
+import { DatumColumns } from "../../lib/metrics/encoding/datum-columns.js";
 import { describe, expect, it } from "vitest";
 import { CLOUDWATCH, LOGS, decodeFast, type Identified } from "../../lib/protocol/index.js";
 
@@ -19,7 +20,8 @@ describe("the fast decoders", () => {
   it("read an awsJson PutMetricData body with PutMetricData's reader: its Namespace as the input, its datums prepared", () => {
     const fast = decodeFast(id("json"), op, body);
     expect(fast?.input).toStrictEqual({ Namespace: "A" });
-    expect(fast?.prepared).toMatchObject([{ m: "cpu", v: 1 }]);
+    expect(fast?.prepared).toBeInstanceOf(DatumColumns);
+    expect((fast!.prepared as DatumColumns).datums()).toMatchObject([{ m: "cpu", v: 1 }]);
   });
 
   it.each([
