@@ -282,14 +282,11 @@ describe.skipIf(!terraformFound)(
       expect([...out.log_groups.value.arns].sort()).toEqual(names.map((n) => `arn:aws:logs:us-east-1:111111111111:log-group:${n}`).sort());
     }, COMMAND_TIMEOUT_MS);
 
+    /** The variables of the update; destroy is planned with them too. */
+    const UPDATED = { retention_in_days: 14, cpu_threshold: 90, markdown: "hello again", subscription_pattern: "FATAL", team: "platform" };
+
     it("an update changes the attributes in place, tags included", async () => {
-      const run = await terraform("apply", ["-auto-approve", "-input=false"], {
-        retention_in_days: 14,
-        cpu_threshold: 90,
-        markdown: "hello again",
-        subscription_pattern: "FATAL",
-        team: "platform",
-      });
+      const run = await terraform("apply", ["-auto-approve", "-input=false"], UPDATED);
       expectExit(run, 0);
       // cpu and composite alarms, dashboard, metric stream, log group, subscription filter, destination.
       expect(run.stdout).toContain("Apply complete! Resources: 0 added, 7 changed, 0 destroyed.");
@@ -312,13 +309,7 @@ describe.skipIf(!terraformFound)(
     }, COMMAND_TIMEOUT_MS);
 
     it("destroy removes every resource, imported ones included", async () => {
-      const run = await terraform("destroy", ["-auto-approve", "-input=false"], {
-        retention_in_days: 14,
-        cpu_threshold: 90,
-        markdown: "hello again",
-        subscription_pattern: "FATAL",
-        team: "platform",
-      });
+      const run = await terraform("destroy", ["-auto-approve", "-input=false"], UPDATED);
       expectExit(run, 0);
       expect(run.stdout).toContain("Destroy complete! Resources: 21 destroyed.");
 
