@@ -21,7 +21,6 @@ import { hostname } from "node:os";
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { durationSeconds, getConfig } from "../../config/config.js";
 import { getRecord, putRecord } from "../../storage/kv.js";
-import { directGet, getNats } from "../../storage/nats.js";
 import { getS3, putObject } from "../../storage/s3.js";
 import { acquireLease, commitLease, registerShard, type Lease } from "../../storage/stream-shards.js";
 import { effectiveRetentionDays, getLogGroup, modifyLogGroup } from "../groups.js";
@@ -44,7 +43,7 @@ import {
   type StreamChunkState,
 } from "./chunk-index.js";
 import { markCompacted, purgeCompactedBuffer } from "./buffer-purge.js";
-import { ensureLogEventsStream, LOG_EVENTS_STREAM, LOG_PARTITIONS, logPartitionFilter, readBuffer } from "./event-buffer.js";
+import { ensureLogEventsStream, LOG_PARTITIONS, logPartitionFilter, readPartition } from "./event-buffer.js";
 import { modifyRecord } from "../../storage/kv.js";
 
 export const COMPACTOR_SHARDS = "CW_LOGS_COMPACTOR";
@@ -231,10 +230,6 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
   let readThrough = carry?.readThrough ?? lease.record.checkpoint;
   let bounded = bytes >= MAX_PASS_BYTES;
   let read = 0;
-  // A message get finds whether the partition has anything new: cheaper than a consumer that finds nothing, and
-  // than the stream's info a pass asked for first (4 partitions × 10–20 passes a second each).
-  const { jsm } = await getNats();
-  const next = bounded ? undefined : await directGet(jsm, LOG_EVENTS_STREAM, { seq: readThrough + 1, next_by_subj: logPartitionFilter(p) });
   const take = (m: { seq: number; data: Uint8Array }): false | undefined => {
     if (bounded) return false;
     const header = decodeLogBatchHeader(m.data);
@@ -248,11 +243,9 @@ async function compactPartition(p: number, lease: Lease, opts: CompactOptions, r
     if (bytes >= MAX_PASS_BYTES) bounded = true;
     return undefined;
   };
-  if (next) {
-    take(next);
-    // To the partition's end (readBuffer confirms it with the stream itself), or MAX_PASS_BYTES.
-    if (!bounded) await readBuffer(logPartitionFilter(p), next.seq + 1, Number.MAX_SAFE_INTEGER, take);
-  }
+  // To the partition's end, or MAX_PASS_BYTES: this process's own batches from memory, and a message get finds
+  // whether the partition has anything else (cheaper than a consumer that finds nothing, or the stream's info).
+  if (!bounded) await readPartition(p, readThrough + 1, take);
 
   // Each due stream is flushed on its own (a few at once per partition); each group's storedBytes settled once.
   const force = opts.force === true || bounded;

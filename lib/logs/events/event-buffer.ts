@@ -10,10 +10,11 @@
  */
 import { RetentionPolicy, StorageType } from "nats";
 import { mayHoldEmf } from "../emf/extract.js";
-import { ensureStream, getNats } from "../../storage/nats.js";
-import { readSubject } from "../../storage/stream-read.js";
+import { directGet, ensureStream, getNats } from "../../storage/nats.js";
+import { DIRECT_READS, readSubject } from "../../storage/stream-read.js";
 import { registerShard } from "../../storage/stream-shards.js";
 import { encodeLogBatchColumns, type EventColumns, type LogBatch } from "./batch-codec.js";
+import { notePublished, publishedAt, releasePublished } from "./published-batches.js";
 
 export const LOG_EVENTS_STREAM = "CW_LOGS_EVENTS";
 /** Fixed per deployment: changing it re-homes streams while their events are buffered. */
@@ -114,6 +115,8 @@ export async function publishLogBatch(
       js.publish(logEventsSubject(header.account, partition, filtered || mayHoldEmf(bytes)), bytes, retryKey ? { msgID: `${header.account}.${retryKey}.${i}` } : undefined),
     ),
   );
+  // For this process's compactor, which then need not read them back (a duplicate's stored bytes are another call's).
+  acks.forEach((a, i) => a.duplicate || notePublished(nc, a.seq, partition, parts[i]));
   return acks.map((a) => a.seq);
 }
 
@@ -152,4 +155,33 @@ export async function readBuffer(
   if (toSeq < fromSeq) return undefined;
   await ensureLogEventsStream();
   return readSubject(LOG_EVENTS_STREAM, subject, fromSeq, toSeq, visit, signal);
+}
+
+/**
+ * Calls `visit` for each buffered batch of partition `p` from `fromSeq` to
+ * the partition's end, in order: the batches this process published from
+ * memory (published-batches.ts), stepping over the other partitions' it
+ * knows, and any other from the stream; the end is confirmed by the stream.
+ * Returning false stops the read (the batch is not taken).
+ */
+export async function readPartition(p: number, fromSeq: number, visit: (m: BufferedMessage) => false | void): Promise<void> {
+  await ensureLogEventsStream();
+  const { nc, jsm } = await getNats();
+  const filter = logPartitionFilter(p);
+  let seq = Math.max(1, fromSeq);
+  for (let asked = 0; ; asked++) {
+    for (let known = publishedAt(nc, seq); known && (known.partition !== p || known.data); known = publishedAt(nc, ++seq)) {
+      if (known.partition !== p) continue;
+      if (visit({ seq, data: known.data! }) === false) return;
+      releasePublished(seq); // the compactor holds them now
+    }
+    if (asked >= DIRECT_READS) {
+      // A backlog this process did not publish (another process's, or from before a restart): as readBuffer reads it.
+      await readBuffer(filter, seq, Number.MAX_SAFE_INTEGER, visit);
+      return;
+    }
+    const m = await directGet(jsm, LOG_EVENTS_STREAM, { seq, next_by_subj: filter });
+    if (!m || visit({ seq: m.seq, data: m.data }) === false) return;
+    seq = m.seq + 1;
+  }
 }
