@@ -33,51 +33,29 @@ const inflate = promisify(gunzip);
 const deflate = promisify(gzip);
 
 /**
- * Raw block bytes at most handed to gzip by this process, queued or in
- * libuv's thread pool (a block is copied there until compressed); a block
- * past it waits its turn, one always goes (docs/memory.md).
+ * Raw block bytes at most handed to libuv's thread pool for gzip at once by
+ * this process (a block is copied there until compressed); a block past it
+ * waits its turn, one always goes (docs/memory.md).
  */
 const MAX_GZIP_INFLIGHT_BYTES = 8 * 1024 * 1024;
-/**
- * Blocks in zlib at once, as many as libuv's pool has threads; the others wait in `gzipQueue` as text. Each block in
- * zlib holds its ~260 KB of state: 40 at once cost 5.1 µs an event in all against 2.6 µs at 4 (the bench's text;
- * page faults of that state 22,000 against 200).
- */
-const MAX_GZIP_AT_ONCE = 4;
 let gzipInflight = 0;
-let gzipRunning = 0;
-const gzipQueue: { raw: Buffer; level: number; resolve: (member: Buffer) => void; reject: (e: unknown) => void }[] = [];
 /** Encoding runs at most this long before it lets the event loop in; not after every block, which a loaded loop makes slow. */
 const YIELD_AFTER_MS = 30;
 let lastYield = 0;
 const gzipWaiters: (() => void)[] = [];
 
-/** Starts queued blocks while fewer than MAX_GZIP_AT_ONCE are in zlib; called again as each ends, in its callback. */
-function pumpGzip(): void {
-  while (gzipRunning < MAX_GZIP_AT_ONCE && gzipQueue.length) {
-    const job = gzipQueue.shift()!;
-    gzipRunning++;
-    deflate(job.raw, { level: job.level })
-      .then(job.resolve, job.reject)
-      .finally(() => {
-        gzipRunning--;
-        gzipInflight -= job.raw.length;
-        pumpGzip();
-        gzipWaiters.splice(0).forEach((wake) => wake());
-      });
-  }
-}
-
 /**
- * Queues gzip of one block for the thread pool, off the event loop; resolves
+ * Starts gzip of one block in the thread pool, off the event loop; resolves
  * (with the compression's promise) once the block has room within
  * MAX_GZIP_INFLIGHT_BYTES, so a chunk's text is not all copied out at once.
  */
 async function startGzip(raw: Buffer, level: number): Promise<{ done: Promise<Buffer> }> {
   while (gzipInflight > 0 && gzipInflight + raw.length > MAX_GZIP_INFLIGHT_BYTES) await new Promise<void>((r) => gzipWaiters.push(r));
   gzipInflight += raw.length;
-  const done = new Promise<Buffer>((resolve, reject) => gzipQueue.push({ raw, level, resolve, reject }));
-  pumpGzip();
+  const done = deflate(raw, { level }).finally(() => {
+    gzipInflight -= raw.length;
+    gzipWaiters.splice(0).forEach((wake) => wake());
+  });
   // Awaited by encodeChunk; a rejection seen there, never unhandled meanwhile.
   done.catch(() => undefined);
   return { done };
