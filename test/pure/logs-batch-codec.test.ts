@@ -242,7 +242,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
       const from = random() < 0.5 ? 0 : Math.floor(random() * text.length);
       const want: number[] = [];
       for (let i = from; i + needle.length <= text.length; i++) if (text.subarray(i, i + needle.length).equals(needle)) want.push(i);
-      expect(placesOf(text, needle, from)).toEqual(want);
+      expect(Array.from(placesOf(text, needle, from))).toEqual(want);
     }
     const json = Buffer.from(Array.from({ length: 2000 }, (_, i) => `1 2 3 4 20\n{"latency":${i},"a":"latency"}\n`).join(""));
     expect(placesOf(json, Buffer.from('"latency"'), 0)).toHaveLength(4000); // the name and the value of each line
