@@ -113,7 +113,8 @@ describe.each<Protocol>(["json", "cbor", "query"])("anomaly detectors over %s", 
   it("takes the deprecated top-level Namespace/MetricName/Dimensions/Stat as the same detector as SingleMetricAnomalyDetector", async () => {
     await cw.send(new PutAnomalyDetectorCommand({ Namespace: ns, MetricName: "Legacy", Dimensions: [{ Name: "Host", Value: "web-1" }], Stat: "Sum" }));
     const [d] = await list({ MetricName: "Legacy" });
-    expect(d.SingleMetricAnomalyDetector).toEqual({ Namespace: ns, MetricName: "Legacy", Dimensions: [{ Name: "Host", Value: "web-1" }], Stat: "Sum" });
+    // Described with the owning account, as AWS describes it (localstack test_anomaly_detector_lifecycle).
+    expect(d.SingleMetricAnomalyDetector).toEqual({ AccountId: "000000000000", Namespace: ns, MetricName: "Legacy", Dimensions: [{ Name: "Host", Value: "web-1" }], Stat: "Sum" });
     await cw.send(new DeleteAnomalyDetectorCommand(single(ns, "Legacy", "Sum")));
     expect(await list({ MetricName: "Legacy" })).toEqual([]);
   });
