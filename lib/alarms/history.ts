@@ -57,7 +57,7 @@ export function stateUpdateItem(alarm: AlarmRecord, old: AlarmState, next: Alarm
  * `2014-08-23T15:48:26.693+0000` (an AWS Create item quoted in full in the public
  * blog post "Rubyからaws-sdkを使ってアラームの一覧を取得する"). Members the alarm does
  * not have are left out, as there; an Update's originalUpdatedFields so names the
- * timestamp too (alarm tools on GitHub skip 'alarmConfigurationUpdatedTimestamp' there).
+ * timestamp too (cfn-guardian's Ruby CloudWatch module skips 'alarmConfigurationUpdatedTimestamp' there).
  */
 function configView(account: string, a: AlarmRecord): Record<string, unknown> {
   const m = a.metric;

@@ -130,8 +130,9 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
 
   if (input.EvaluateLowSampleCountPercentile !== undefined && input.EvaluateLowSampleCountPercentile !== "") {
     if (!["evaluate", "ignore"].includes(input.EvaluateLowSampleCountPercentile)) {
-      throw invalidParameterValue(
-        `The value ${input.EvaluateLowSampleCountPercentile} is not valid for EvaluateLowSampleCountPercentile. Valid values are evaluate and ignore.`,
+      // AWS's words as moto took them into its PutMetricAlarm (PR #4179, tests/test_cloudwatch test_put_metric_alarm_error_evaluate_low_sample_count_percentile).
+      throw validationError(
+        `Option ${input.EvaluateLowSampleCountPercentile} is not supported. Supported options for parameter EvaluateLowSampleCountPercentile are evaluate and ignore.`,
       );
     }
     if (!input.ExtendedStatistic || !/^p\d/i.test(input.ExtendedStatistic)) {

@@ -21,6 +21,7 @@ import {
   PutInsightRuleCommand,
   PutMetricAlarmCommand,
   PutMetricStreamCommand,
+  SetAlarmStateCommand,
   type CloudWatchClient,
   type PutMetricAlarmCommandInput,
 } from "@aws-sdk/client-cloudwatch";
@@ -84,6 +85,12 @@ const PUT_METRIC_ALARM_REFUSALS: Array<[string, Partial<PutMetricAlarmCommandInp
     "boto/boto3 issue #3856 (quoted by an AWS SDK maintainer)",
   ],
   ["a Period of 1", { Period: 1 }, "Period must be 10, 30 or a multiple of 60", "awsdocs/aws-cloudformation-user-guide PR #777"],
+  [
+    "an EvaluateLowSampleCountPercentile that is neither evaluate nor ignore",
+    { Statistic: undefined, ExtendedStatistic: "p90", Unit: "Seconds", EvaluateLowSampleCountPercentile: "unknown" },
+    "Option unknown is not supported. Supported options for parameter EvaluateLowSampleCountPercentile are evaluate and ignore.",
+    "getmoto/moto tests/test_cloudwatch/test_cloudwatch.py test_put_metric_alarm_error_evaluate_low_sample_count_percentile (PR #4179)",
+  ],
 ];
 
 describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
@@ -163,6 +170,36 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
         stateUpdatedTimestamp: stamp(alarm.StateUpdatedTimestamp!),
       },
     });
+  });
+
+  // An Update item names in originalUpdatedFields each changed member with its old value, the configuration
+  // timestamp among them (cfn-guardian's Ruby CloudWatch module lists originalUpdatedFields against updatedAlarm,
+  // skipping 'alarmConfigurationUpdatedTimestamp').
+  it("records an updated alarm's ConfigurationUpdate with the changed members' old values", async () => {
+    const name = `${p}-updated`;
+    await cw.send(new PutMetricAlarmCommand(minimal(name)));
+    const before = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
+    await new Promise((r) => setTimeout(r, 5));
+    await cw.send(new PutMetricAlarmCommand(minimal(name, { Threshold: 45 })));
+    const h = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: name, HistoryItemType: "ConfigurationUpdate" }));
+    expect(h.AlarmHistoryItems!.map((i) => i.HistorySummary)).toEqual([`Alarm "${name}" updated`, `Alarm "${name}" created`]);
+    const data = JSON.parse(h.AlarmHistoryItems![0].HistoryData!);
+    expect(Object.keys(data).sort()).toEqual(["originalUpdatedFields", "type", "updatedAlarm", "version"]);
+    expect(data.type).toBe("Update");
+    expect(data.originalUpdatedFields).toEqual({
+      threshold: 30,
+      alarmConfigurationUpdatedTimestamp: before.AlarmConfigurationUpdatedTimestamp!.toISOString().replace("Z", "+0000"),
+    });
+    expect(data.updatedAlarm).toMatchObject({ alarmName: name, threshold: 45, statistic: "Sum", okactions: [] });
+  });
+
+  // SetAlarmState with StateReasonData that is not JSON: InvalidFormat, 400, with no message, checked before the
+  // alarm is looked up (getmoto/moto PR #4179 took AWS's message-less answer, as for an unknown alarm).
+  it("SetAlarmState refuses StateReasonData that is not JSON with a message-less InvalidFormat", async () => {
+    const f = await awsFailure(cw.send(new SetAlarmStateCommand({ AlarmName: `${p}-nope`, StateValue: "OK", StateReason: "x", StateReasonData: "{not json" })));
+    expect({ code: f.code, status: f.status }).toEqual({ code: "InvalidFormat", status: 400 });
+    // With no message on the wire the JS SDK makes up its own: "UnknownError" (JSON, CBOR), "Unknown" (XML).
+    expect(f.message).toBe(protocol === "query" ? "Unknown" : "UnknownError");
   });
 
   // localstack test_anomaly_detector_lifecycle (recorded against AWS): Put and Delete answer nothing; the detector put
