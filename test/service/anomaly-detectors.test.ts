@@ -272,7 +272,7 @@ describe("ANOMALY_DETECTION_BAND", () => {
       ],
     }));
     const detectors = (await cw.send(new DescribeAnomalyDetectorsCommand({ Namespace: ns, MetricName: "Req" }))).AnomalyDetectors!;
-    expect(detectors.map((d) => d.SingleMetricAnomalyDetector)).toEqual([{ Namespace: ns, MetricName: "Req", Dimensions: dims, Stat: "Maximum" }]);
+    expect(detectors.map((d) => d.SingleMetricAnomalyDetector)).toEqual([{ AccountId: "000000000000", Namespace: ns, MetricName: "Req", Dimensions: dims, Stat: "Maximum" }]);
 
     // The same band with its ReturnData false (AWS's console leaves it true; PutMetricAlarm takes both).
     await cw.send(new PutMetricAlarmCommand({
