@@ -106,6 +106,18 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
     expect({ code: f.code, status: f.status, message: f.message }).toEqual({ code: "ValidationError", status: 400, message });
   });
 
+  // hashicorp/terraform-provider-aws internal/service/cloudwatch/metric_alarm_test.go
+  // TestAccCloudWatchMetricAlarm_extendedStatistic: AWS takes each of these ExtendedStatistics and describes it as given.
+  it.each(["p88.0", "p0.0", "p100", "p95", "tm90", "TM(2%:98%)", "TM(150:1000)", "IQM", "wm98", "PR(:300)", "PR(100:2000)", "tc90", "TC(0.005:0.030)", "TS(80%:)", "TC(:0.5)"])(
+    "PutMetricAlarm takes the ExtendedStatistic %s",
+    async (stat) => {
+      const name = `${p}-ext`;
+      await cw.send(new PutMetricAlarmCommand(minimal(name, { Statistic: undefined, ExtendedStatistic: stat })));
+      const a = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms![0];
+      expect([a.ExtendedStatistic, a.Statistic]).toEqual([stat, undefined]);
+    },
+  );
+
   // aws/aws-cdk issue #13953: alarm names with spaces left unquoted in a rule of two ARNs; CloudFormation printed
   // AWS's ValidationError "Error in AlarmRule [Unsupported token 'Oldest' at char 67, must be: ')']".
   it("PutCompositeAlarm refuses an unquoted name with spaces at the character AWS names", async () => {
@@ -117,6 +129,46 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
       status: 400,
       message: "Error in AlarmRule [Unsupported token 'Oldest' at char 67, must be: ')']",
     });
+  });
+
+  // localstack test_trigger_composite_alarm, its last step (recorded against AWS): with child 1 in ALARM, child 2
+  // going to ALARM leaves the composite as it was, still naming child 1; the composite has exactly these members.
+  it("keeps a composite's triggering child when a second child joins it in ALARM, with exactly AWS's members", async () => {
+    const [c1, c2, comp] = [`${p}-k1`, `${p}-k2`, `${p}-kcomp`];
+    for (const c of [c1, c2]) await cw.send(new PutMetricAlarmCommand(minimal(c)));
+    const arnOf = (n: string) => `arn:aws:cloudwatch:${REGION}:${A}:alarm:${n}`;
+    await cw.send(
+      new PutCompositeAlarmCommand({
+        AlarmName: comp,
+        AlarmDescription: "composite alarm description",
+        AlarmRule: `ALARM("${arnOf(c1)}") OR ALARM("${arnOf(c2)}")`,
+        AlarmActions: [`arn:aws:sns:${REGION}:${A}:alarm`],
+        OKActions: [`arn:aws:sns:${REGION}:${A}:ok`],
+      }),
+    );
+    await cw.send(new SetAlarmStateCommand({ AlarmName: c1, StateValue: "ALARM", StateReason: "trigger alarm 1" }));
+    const first = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [comp], AlarmTypes: ["CompositeAlarm"] }))).CompositeAlarms![0];
+    await cw.send(new SetAlarmStateCommand({ AlarmName: c2, StateValue: "ALARM", StateReason: "trigger alarm 2" }));
+    const c = (await cw.send(new DescribeAlarmsCommand({ AlarmNames: [comp], AlarmTypes: ["CompositeAlarm"] }))).CompositeAlarms![0];
+    expect(defined(c)).toEqual([
+      "ActionsEnabled",
+      "AlarmActions",
+      "AlarmArn",
+      "AlarmConfigurationUpdatedTimestamp",
+      "AlarmDescription",
+      "AlarmName",
+      "AlarmRule",
+      "InsufficientDataActions",
+      "OKActions",
+      "StateReason",
+      "StateReasonData",
+      "StateTransitionedTimestamp",
+      "StateUpdatedTimestamp",
+      "StateValue",
+    ]);
+    expect(c.StateValue).toBe("ALARM");
+    expect(JSON.parse(c.StateReasonData!).triggeringAlarms.map((t: any) => [t.arn, t.state.value])).toEqual([[arnOf(c1), "ALARM"]]);
+    expect([c.StateReason, c.StateTransitionedTimestamp]).toEqual([first.StateReason, first.StateTransitionedTimestamp]);
   });
 
   // An AWS Create item of describe-alarm-history, its HistoryData quoted whole in the public blog post
