@@ -84,15 +84,33 @@ function configView(account: string, a: AlarmRecord): Record<string, unknown> {
           comparisonOperator: m.comparisonOperator,
           treatMissingData: m.treatMissingData,
           evaluateLowSampleCountPercentile: m.evaluateLowSampleCountPercentile,
-          metrics: m.metrics,
+          metrics: m.metrics && beanKeys(m.metrics),
           thresholdMetricId: m.thresholdMetricId,
         }
       : {}),
-    ...(a.composite ? { alarmRule: a.composite.rule, actionsSuppressor: a.composite.suppressor } : {}),
+    ...(a.composite
+      ? {
+          alarmRule: a.composite.rule,
+          actionsSuppressor: a.composite.suppressor,
+          actionsSuppressorWaitPeriod: a.composite.waitPeriod,
+          actionsSuppressorExtensionPeriod: a.composite.extensionPeriod,
+        }
+      : {}),
     stateValue: a.state.value,
     alarmConfigurationUpdatedTimestamp: awsJsonDate(a.configUpdatedAt),
     stateUpdatedTimestamp: awsJsonDate(a.state.updatedAt),
   };
+}
+
+/**
+ * The members of SDK shapes as the recorded item names them: its `okactions` for OKActions is a Java bean
+ * property name (leading capitals lower-cased), so nested queries are written the same way (`metricStat`,
+ * `returnData`, dimensions as `name`/`value`).
+ */
+function beanKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(beanKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/^[A-Z]+/, (c) => c.toLowerCase()), beanKeys(x)]));
 }
 
 export function configurationItem(account: string, alarm: AlarmRecord, kind: "Create" | "Update" | "Delete", before?: AlarmRecord): HistoryRecord {

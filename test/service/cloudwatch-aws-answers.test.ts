@@ -224,6 +224,17 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
     });
   });
 
+  // No recorded item shows a math alarm; the recorded one's `okactions` (OKActions) is a Java bean property name,
+  // so its queries are named the same way: leading capitals lower-cased at every level.
+  it("names a math alarm's queries in a Create item the way the recorded item names its members", async () => {
+    const name = `${p}-mathhist`;
+    await cw.send(new PutMetricAlarmCommand({ ...minimal(name), ...MATH, Metrics: [metricQuery("m1")] }));
+    const [item] = (await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: name, HistoryItemType: "ConfigurationUpdate" }))).AlarmHistoryItems!;
+    expect(JSON.parse(item.HistoryData!).createdAlarm.metrics).toEqual([
+      { id: "m1", metricStat: { metric: { namespace: `${RUN}/ns`, metricName: "m" }, period: 60, stat: "Sum" }, returnData: true },
+    ]);
+  });
+
   // An Update item names in originalUpdatedFields each changed member with its old value, the configuration
   // timestamp among them (cfn-guardian's Ruby CloudWatch module lists originalUpdatedFields against updatedAlarm,
   // skipping 'alarmConfigurationUpdatedTimestamp').
