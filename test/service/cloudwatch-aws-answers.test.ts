@@ -331,6 +331,13 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
 });
 
 describe("Debian's aws CLI (awsQuery)", () => {
+  // The XML error has no Message element (getmoto/moto PR #4179); botocore prints "Unknown" for it.
+  it("set-alarm-state with StateReasonData that is not JSON fails with InvalidFormat and no message", async () => {
+    const r = await awsCli(stack, ["cloudwatch", "set-alarm-state", "--alarm-name", `${RUN}-cli-nope`, "--state-value", "OK", "--state-reason", "x", "--state-reason-data", "{not json"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/\(InvalidFormat\) when calling the SetAlarmState operation.*: Unknown\s*$/);
+  }, 120_000);
+
   // The same refusals as the CLI prints them: code and AWS's message after the operation's name.
   it.each(PUT_METRIC_ALARM_REFUSALS.filter(([what]) => what === "a Statistic beside Metrics" || what === "a Period of 1"))(
     "put-metric-alarm is refused %s",
