@@ -24,4 +24,10 @@ export const logStreamExists = () =>
 export const tooManyTags = (resourceName: string) =>
   logsError("TooManyTagsException", "A resource can have no more than 50 tags.", { resourceName });
 
+/**
+ * Metric and subscription filters on a group of another class than STANDARD. AWS's words, as
+ * DescribeSubscriptionFilters answered them for an Infrequent Access group (turbot/steampipe-plugin-aws#2758).
+ */
+export const standardClassOnly = () => validationException("This operation is only supported on the Standard log class.");
+
 export const invalidNextToken = () => invalidParameter("The specified nextToken is invalid.");
