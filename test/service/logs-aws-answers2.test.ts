@@ -10,6 +10,7 @@ import {
   CreateLogStreamCommand,
   DescribeLogGroupsCommand,
   DescribeSubscriptionFiltersCommand,
+  FilterLogEventsCommand,
   GetLogEventsCommand,
   GetQueryResultsCommand,
   PutLogEventsCommand,
@@ -154,7 +155,7 @@ describe("log group classes", () => {
   // "api error ValidationException: This operation is only supported on the Standard log class.", HTTP 400.
   const standardOnly = { name: "ValidationException", status: 400, message: "This operation is only supported on the Standard log class." };
 
-  it("an Infrequent Access group takes events but no metric or subscription filters", async () => {
+  it("an Infrequent Access group takes events but no metric or subscription filters, nor FilterLogEvents", async () => {
     const name = await groupWithStream({ logGroupClass: "INFREQUENT_ACCESS" });
     expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }))).logGroups![0].logGroupClass).toBe("INFREQUENT_ACCESS");
     await logs.send(new PutLogEventsCommand({ logGroupName: name, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "ERROR kept" }] }));
@@ -179,6 +180,13 @@ describe("log group classes", () => {
         ),
       ),
     ).toMatchObject(standardOnly);
+    // The raw answer quoted in aws/karpenter-provider-aws#9567: "InvalidOperationException: The log group
+    // /aws/eks/<cluster>/cluster is of log-group-class INFREQUENT_ACCESS. FilterLogEvents is not supported for this log class.", 400.
+    expect(await failure(logs.send(new FilterLogEventsCommand({ logGroupName: name })))).toMatchObject({
+      name: "InvalidOperationException",
+      status: 400,
+      message: `The log group ${name} is of log-group-class INFREQUENT_ACCESS. FilterLogEvents is not supported for this log class.`,
+    });
     // A Standard group of the same shape takes the metric filter.
     const standard = await groupWithStream();
     await logs.send(
@@ -191,8 +199,14 @@ describe("log group classes", () => {
     );
   });
 
-  it("Debian's aws CLI shows the same ValidationException for describe-subscription-filters", async () => {
+  it("Debian's aws CLI shows the same answers for describe-subscription-filters and filter-log-events", async () => {
     const name = await groupWithStream({ logGroupClass: "INFREQUENT_ACCESS" });
+    const filtered = await awsCli(stack, ["logs", "filter-log-events", "--log-group-name", name]);
+    expect(filtered.stderr).toMatch(
+      new RegExp(
+        `An error occurred \\(InvalidOperationException\\) when calling the FilterLogEvents operation( \\(reached max retries: \\d+\\))?: The log group ${name} is of log-group-class INFREQUENT_ACCESS\\. FilterLogEvents is not supported for this log class\\.`,
+      ),
+    );
     const out = await awsCli(stack, ["logs", "describe-subscription-filters", "--log-group-name", name]);
     expect(out.code).toBe(254);
     // The CLI may insert its retry note ("(reached max retries: 0)") between the operation and the message.

@@ -14,7 +14,9 @@
  */
 import type { FilterLogEventsRequest, FilterLogEventsResponse, FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
-import { invalidParameter } from "../errors.js";
+import { logsError } from "../../errors.js";
+import { invalidParameter, logGroupNotFound } from "../errors.js";
+import { getLogGroup } from "../groups.js";
 import { resolveLogGroupIdentifier } from "../names.js";
 import { decodeToken, encodeToken } from "../pagination.js";
 import { compileFilterPattern } from "../patterns/index.js";
@@ -37,6 +39,13 @@ export async function filterLogEvents(accountId: string, region: string, input: 
   }
   const logGroup = input.logGroupName ?? resolveLogGroupIdentifier(input.logGroupIdentifier!, accountId, region);
   const pattern = compileFilterPattern(input.filterPattern ?? "");
+  const group = await getLogGroup(accountId, logGroup);
+  if (!group) throw logGroupNotFound();
+  // AWS's words for an Infrequent Access group (quoted in aws/karpenter-provider-aws#9567): Standard groups only.
+  const logGroupClass = group.value.logGroupClass ?? "STANDARD";
+  if (logGroupClass !== "STANDARD") {
+    throw logsError("InvalidOperationException", `The log group ${logGroup} is of log-group-class ${logGroupClass}. FilterLogEvents is not supported for this log class.`);
+  }
   const limit = input.limit ?? MAX_LIMIT;
 
   const query = {
