@@ -30,4 +30,14 @@ export const tooManyTags = (resourceName: string) =>
  */
 export const standardClassOnly = () => validationException("This operation is only supported on the Standard log class.");
 
+/**
+ * A read only Standard groups serve (AWS's "Log classes" page: GetLogEvents and FilterLogEvents). AWS's
+ * words for FilterLogEvents on an Infrequent Access group, quoted in aws/karpenter-provider-aws#9567.
+ */
+export const unsupportedForClass = (logGroupName: string, logGroupClass: string, operation: string) =>
+  logsError(
+    "InvalidOperationException",
+    `The log group ${logGroupName} is of log-group-class ${logGroupClass}. ${operation} is not supported for this log class.`,
+  );
+
 export const invalidNextToken = () => invalidParameter("The specified nextToken is invalid.");

@@ -14,8 +14,7 @@
  */
 import type { FilterLogEventsRequest, FilterLogEventsResponse, FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
-import { logsError } from "../../errors.js";
-import { invalidParameter, logGroupNotFound } from "../errors.js";
+import { invalidParameter, logGroupNotFound, unsupportedForClass } from "../errors.js";
 import { getLogGroup } from "../groups.js";
 import { resolveLogGroupIdentifier } from "../names.js";
 import { decodeToken, encodeToken } from "../pagination.js";
@@ -41,11 +40,8 @@ export async function filterLogEvents(accountId: string, region: string, input: 
   const pattern = compileFilterPattern(input.filterPattern ?? "");
   const group = await getLogGroup(accountId, logGroup);
   if (!group) throw logGroupNotFound();
-  // AWS's words for an Infrequent Access group (quoted in aws/karpenter-provider-aws#9567): Standard groups only.
   const logGroupClass = group.value.logGroupClass ?? "STANDARD";
-  if (logGroupClass !== "STANDARD") {
-    throw logsError("InvalidOperationException", `The log group ${logGroup} is of log-group-class ${logGroupClass}. FilterLogEvents is not supported for this log class.`);
-  }
+  if (logGroupClass !== "STANDARD") throw unsupportedForClass(logGroup, logGroupClass, "FilterLogEvents");
   const limit = input.limit ?? MAX_LIMIT;
 
   const query = {
