@@ -35,7 +35,7 @@ export async function deleteAlarms(account: string, region: string, input: Delet
   }
   for (const a of doomed) {
     await deleteAlarm(account, region, a.name);
-    await addHistory(account, region, configurationItem(a, "Delete"));
+    await addHistory(account, region, configurationItem(account, a, "Delete"));
   }
   return {};
 }

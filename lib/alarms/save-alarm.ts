@@ -63,7 +63,7 @@ export async function saveAlarm(
     if (record.description === undefined) delete record.description;
     const stored = existing ? await updateAlarm(account, record, existing.revision) : await createAlarm(account, record);
     if (!stored) continue;
-    await addHistory(account, region, configurationItem(record, existing ? "Update" : "Create", existing?.value));
+    await addHistory(account, region, configurationItem(account, record, existing ? "Update" : "Create", existing?.value));
     return record;
   }
   throw new Error(`too much contention on alarm ${name}`);
