@@ -84,7 +84,7 @@ export interface Config {
     flushInterval: string;
     compression: "gzip" | "none";
     retentionDays: number;
-    /** Bytes an event may hold, its message's UTF-8 and 26: AWS's 1 MB since April 2025 (the seed's 262144 was the 256 KB of before). */
+    /** Bytes an event may hold, its message's UTF-8 and 26: the seed's 262144 by default; 1048576 for AWS's 1 MB of since April 2025. */
     maxEventSize: number;
     /** Bytes of buffered events past which PutLogEvents answers ThrottlingException (the compactor lags). */
     maxBufferedBytes: number;
@@ -169,7 +169,7 @@ const KEYS: Key[] = [
     check: (v) => (v === "gzip" || v === "none" ? undefined : 'must be "gzip" or "none"'),
   },
   { path: "logs.retention_days", kind: "int", default: 30, set: (c, v) => (c.logs.retentionDays = v), check: positive },
-  { path: "logs.max_event_size", kind: "int", default: 1_048_576, set: (c, v) => (c.logs.maxEventSize = v), check: positive },
+  { path: "logs.max_event_size", kind: "int", default: 262144, set: (c, v) => (c.logs.maxEventSize = v), check: positive },
   { path: "logs.max_buffered_bytes", kind: "int", default: 512 * 1024 * 1024, set: (c, v) => (c.logs.maxBufferedBytes = v), check: positive },
 ];
 

@@ -32,7 +32,7 @@ describe("loadConfig", () => {
       listMetricsIndexMb: 64,
       storage: { bucket: "hive-cloudwatch-metrics" },
       rolloff: { hotRetentionHours: 24, warmRetentionDays: 7, coldRetentionDays: 365, aggregationInterval: "5m" },
-      logs: { enabled: true, bufferSize: 10000, flushInterval: "30s", compression: "gzip", retentionDays: 30, maxEventSize: 1_048_576 },
+      logs: { enabled: true, bufferSize: 10000, flushInterval: "30s", compression: "gzip", retentionDays: 30, maxEventSize: 262144 },
     });
   });
 

@@ -226,14 +226,16 @@ describe("log group classes", () => {
 });
 
 describe("PutLogEvents sizes and rejected events", () => {
-  // AWS's What's New of April 2025 (amazon-cloudwatch-logs-increases-log-event-size-1-mb) and the API reference
-  // ("Each log event can be no larger than 1 MB."): an event past the old 256 KB is taken whole.
-  it("takes an event of 300,000 bytes, past the 256 KB AWS allowed before April 2025, and reads it back whole", async () => {
+  // The seed's and issue 13's max_event_size of 262,144 bytes (AWS's 256 KB before April 2025; 1048576 in the config
+  // gives AWS's 1 MB of since then), with AWS's message for an event over it (each event counted as UTF-8 + 26).
+  it("refuses an event of 300,000 bytes over the default max_event_size of 262,144 bytes, and stores nothing", async () => {
     const name = await groupWithStream();
     const message = "x".repeat(300_000);
-    await logs.send(new PutLogEventsCommand({ logGroupName: name, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message }] }));
-    const events = (await logs.send(new GetLogEventsCommand({ logGroupName: name, logStreamName: "s" }))).events!;
-    expect(events.map((e) => e.message!.length)).toEqual([300_000]);
+    expect(await failure(logs.send(new PutLogEventsCommand({ logGroupName: name, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message }] })))).toMatchObject({
+      name: "InvalidParameterException",
+      message: "Log event too large: 300026 bytes exceeds limit of 262144",
+    });
+    expect((await logs.send(new GetLogEventsCommand({ logGroupName: name, logStreamName: "s" }))).events).toEqual([]);
   });
 
   // The raw AWS answers quoted in nhs-england-tools/terraform-aws-opennext#27 and cloudstax/firecamp#82:

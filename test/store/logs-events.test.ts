@@ -155,7 +155,7 @@ describe("PutLogEvents", () => {
   it.each([
     ["events out of order", [{ timestamp: 2000, message: "b" }, { timestamp: 1000, message: "a" }], "Log events in a single PutLogEvents request must be in chronological order."],
     ["a span over 24 hours", [{ timestamp: -25 * HOUR, message: "a" }, { timestamp: 0, message: "b" }], "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."],
-    ["an event over max_event_size (AWS's 1 MB)", [{ timestamp: 0, message: "x".repeat(1_048_576 - 25) }], "Log event too large: 1048577 bytes exceeds limit of 1048576"],
+    ["an event over max_event_size", [{ timestamp: 0, message: "x".repeat(262_144 - 25) }], "Log event too large: 262145 bytes exceeds limit of 262144"],
     ["a batch over 1,048,576 bytes", Array.from({ length: 5 }, () => ({ timestamp: 0, message: "y".repeat(210_000) })), "Upload too large: 1050130 bytes exceeds limit of 1048576"],
   ])("answers InvalidParameterException for %s", async (_what, events, message) => {
     const group = await groupWithStreams(["s"]);
