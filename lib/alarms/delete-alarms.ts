@@ -37,7 +37,7 @@ export async function deleteAlarms(account: string, region: string, input: Delet
     // History items a dead writer left in the record go before it.
     await writeHistory((a.unrecorded ?? []).map((unrecorded) => ({ account, region, unrecorded })));
     await deleteAlarm(account, region, a.name);
-    await addHistory(account, region, configurationItem(a, "Delete"));
+    await addHistory(account, region, configurationItem(account, a, "Delete"));
   }
   return {};
 }

@@ -13,7 +13,8 @@ import { randomUUID } from "node:crypto";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { putRecord, recordKey } from "../storage/kv.js";
 import { kvWrites } from "../storage/kv-writes.js";
-import type { AlarmRecord, AlarmState, UnrecordedItem } from "./alarm.js";
+import { alarmArn, type AlarmRecord, type AlarmState, type UnrecordedItem } from "./alarm.js";
+import { awsJsonDate } from "./format.js";
 
 export type HistoryItemType = "ConfigurationUpdate" | "StateUpdate" | "Action" | "AlarmContributorStateUpdate" | "AlarmContributorAction";
 
@@ -83,14 +84,23 @@ export function stateUpdateItem(alarm: AlarmRecord, old: AlarmState, next: Alarm
   };
 }
 
-/** The alarm's configuration as HistoryData shows it (lower camel case members). */
-function configView(a: AlarmRecord): Record<string, unknown> {
+/**
+ * The alarm's configuration as HistoryData shows it, in the member names and
+ * forms of an AWS-recorded Create item: `okactions` in lower case, the ARN,
+ * the state value, the statistic as given, and timestamps as
+ * `2014-08-23T15:48:26.693+0000` (an AWS Create item quoted in full in the public
+ * blog post "Rubyからaws-sdkを使ってアラームの一覧を取得する"). Members the alarm does
+ * not have are left out, as there; an Update's originalUpdatedFields so names the
+ * timestamp too (cfn-guardian's Ruby CloudWatch module skips 'alarmConfigurationUpdatedTimestamp' there).
+ */
+function configView(account: string, a: AlarmRecord): Record<string, unknown> {
   const m = a.metric;
   return {
     alarmName: a.name,
+    alarmArn: alarmArn(a.region, account, a.name),
     alarmDescription: a.description,
     actionsEnabled: a.actionsEnabled,
-    oKActions: a.okActions,
+    okactions: a.okActions,
     alarmActions: a.alarmActions,
     insufficientDataActions: a.insufficientDataActions,
     ...(m
@@ -98,7 +108,7 @@ function configView(a: AlarmRecord): Record<string, unknown> {
           namespace: m.namespace,
           metricName: m.metricName,
           dimensions: m.dimensions.map((d) => ({ name: d.Name, value: d.Value })),
-          statistic: m.statistic?.toUpperCase(),
+          statistic: m.statistic,
           extendedStatistic: m.extendedStatistic,
           period: m.period,
           unit: m.unit,
@@ -108,22 +118,43 @@ function configView(a: AlarmRecord): Record<string, unknown> {
           comparisonOperator: m.comparisonOperator,
           treatMissingData: m.treatMissingData,
           evaluateLowSampleCountPercentile: m.evaluateLowSampleCountPercentile,
-          metrics: m.metrics,
+          metrics: m.metrics && beanKeys(m.metrics),
           thresholdMetricId: m.thresholdMetricId,
         }
       : {}),
-    ...(a.composite ? { alarmRule: a.composite.rule, actionsSuppressor: a.composite.suppressor } : {}),
+    ...(a.composite
+      ? {
+          alarmRule: a.composite.rule,
+          actionsSuppressor: a.composite.suppressor,
+          actionsSuppressorWaitPeriod: a.composite.waitPeriod,
+          actionsSuppressorExtensionPeriod: a.composite.extensionPeriod,
+        }
+      : {}),
+    stateValue: a.state.value,
+    alarmConfigurationUpdatedTimestamp: awsJsonDate(a.configUpdatedAt),
+    stateUpdatedTimestamp: awsJsonDate(a.state.updatedAt),
   };
 }
 
-export function configurationItem(alarm: AlarmRecord, kind: "Create" | "Update" | "Delete", before?: AlarmRecord): HistoryRecord {
+/**
+ * The members of SDK shapes as the recorded item names them: its `okactions` for OKActions is a Java bean
+ * property name (leading capitals lower-cased), so nested queries are written the same way (`metricStat`,
+ * `returnData`, dimensions as `name`/`value`).
+ */
+function beanKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(beanKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/^[A-Z]+/, (c) => c.toLowerCase()), beanKeys(x)]));
+}
+
+export function configurationItem(account: string, alarm: AlarmRecord, kind: "Create" | "Update" | "Delete", before?: AlarmRecord): HistoryRecord {
   const verb = kind === "Create" ? "created" : kind === "Update" ? "updated" : "deleted";
   const data: Record<string, unknown> = { version: "1.0", type: kind };
-  if (kind === "Create") data.createdAlarm = configView(alarm);
-  else if (kind === "Delete") data.deletedAlarm = configView(alarm);
+  if (kind === "Create") data.createdAlarm = configView(account, alarm);
+  else if (kind === "Delete") data.deletedAlarm = configView(account, alarm);
   else {
-    const now = configView(alarm);
-    const was = before ? configView(before) : {};
+    const now = configView(account, alarm);
+    const was = before ? configView(account, before) : {};
     data.updatedAlarm = now;
     data.originalUpdatedFields = Object.fromEntries(Object.keys(now).filter((k) => JSON.stringify(now[k]) !== JSON.stringify(was[k])).map((k) => [k, was[k]]));
   }

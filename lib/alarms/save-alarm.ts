@@ -61,7 +61,7 @@ export async function saveAlarm(
       ...kindOf,
     };
     if (saved.description === undefined) delete saved.description;
-    const record = withHistory(saved, configurationItem(saved, existing ? "Update" : "Create", existing?.value));
+    const record = withHistory(saved, configurationItem(account, saved, existing ? "Update" : "Create", existing?.value));
     if (existing) {
       const revision = await updateAlarmRevision(account, record, existing.revision);
       if (revision === undefined) continue;

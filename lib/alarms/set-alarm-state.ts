@@ -21,8 +21,9 @@ export async function setAlarmState(account: string, region: string, input: SetA
     try {
       JSON.parse(input.StateReasonData);
     } catch {
-      // AWS: InvalidFormat for StateReasonData that is not JSON.
-      throw cloudwatchError("InvalidFormatFault", "StateReasonData must be valid JSON.");
+      // AWS answers InvalidFormat with no message, as it answers an unknown alarm (moto PR #4179 moved its own
+      // text to AWS's message-less answer for both); it is checked before the alarm is looked up.
+      throw cloudwatchError("InvalidFormatFault", "");
     }
     reasonData = input.StateReasonData;
   }
