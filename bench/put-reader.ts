@@ -1,8 +1,8 @@
 /**
  * PutMetricData's two ways from body to ingest messages, in one process,
  * alternated: the general path (JSON.parse, the SDK-schema reader, the model
- * validation stage, normalizeDatum, then an object per datum partitioned and
- * encoded) and the fast JSON reader (lib/metrics/write/put-metric-data-json.ts,
+ * validation stage, normalizeDatum, then an object per datum put into columns,
+ * partitioned and encoded) and the fast JSON reader (lib/metrics/write/put-metric-data-json.ts,
  * columns encoded straight into the messages), on bench/ingest.ts's
  * 1000-datum bodies. Prints the CPU µs each spends per datum, round by round
  * (CPU time, which holds better than wall time on a loaded machine), and of

@@ -2,11 +2,13 @@
  * What the `cw-alarms` KV bucket holds per alarm, keyed
  * `{account}.{region}.{name}` (account first: one tenant's scan never reaches
  * another's alarms); layout in docs/formats/alarms.md. Metric and composite alarms share one record shape; the
- * state and the actions committed with a state change live in the same record,
- * so one compare-and-set changes both (no state change or action twice).
+ * state, the actions and the history items committed with a change live in the
+ * same record, so one compare-and-set stores all of them (no state change,
+ * action or history item lost or made twice).
  */
 import { arn } from "../arn.js";
 import type { Dimension, MetricDataQuery, Tag } from "@aws-sdk/client-cloudwatch";
+import type { HistoryRecord } from "./history.js";
 
 export type StateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 export type TreatMissing = "missing" | "ignore" | "breaching" | "notBreaching";
@@ -79,6 +81,16 @@ export interface PendingAction {
   claimedAt?: number;
 }
 
+/**
+ * A history item committed with the change that made it and not yet written to
+ * the history bucket (an outbox: written and taken out by store.ts recordHistory).
+ */
+export interface UnrecordedItem {
+  /** The history key's suffix, fixed at commit: writing the item again after a crash leaves one item. */
+  id: string;
+  item: HistoryRecord;
+}
+
 export interface AlarmRecord {
   v: 1;
   type: "MetricAlarm" | "CompositeAlarm";
@@ -97,6 +109,8 @@ export interface AlarmRecord {
   suppressed?: { by: "WaitPeriod" | "ExtensionPeriod" | "Alarm"; reason: string };
   tags: Tag[];
   pending: PendingAction[];
+  /** Absent when empty (records stored before it have none); never shown in an answer. */
+  unrecorded?: UnrecordedItem[];
 }
 
 export const alarmArn = (region: string, account: string, name: string) =>

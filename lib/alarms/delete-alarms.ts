@@ -8,7 +8,7 @@
 import type { DeleteAlarmsInput } from "@aws-sdk/client-cloudwatch";
 import { missingParameter, validationError } from "../errors.js";
 import { childrenOf } from "./describe-alarms.js";
-import { addHistory, configurationItem } from "./history.js";
+import { addHistory, configurationItem, writeHistory } from "./history.js";
 import { deleteAlarm, listAlarms } from "./store.js";
 
 export async function deleteAlarms(account: string, region: string, input: DeleteAlarmsInput): Promise<{}> {
@@ -34,8 +34,10 @@ export async function deleteAlarms(account: string, region: string, input: Delet
     throw validationError(`Cannot delete ${list.join(",")} as there are composite alarm(s) depending on ${list.length === 1 ? "it" : "them"}.`);
   }
   for (const a of doomed) {
+    // History items a dead writer left in the record go before it.
+    await writeHistory((a.unrecorded ?? []).map((unrecorded) => ({ account, region, unrecorded })));
     await deleteAlarm(account, region, a.name);
-    await addHistory(account, region, configurationItem(a, "Delete"));
+    await addHistory(account, region, configurationItem(account, a, "Delete"));
   }
   return {};
 }

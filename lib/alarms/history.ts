@@ -4,13 +4,17 @@
  * after 14 days ("CloudWatch preserves alarm history for two weeks").
  * Items and their HistoryData JSON follow AWS's (see describe-alarm-history in
  * LocalStack's recorded AWS snapshots, tests/aws/services/cloudwatch).
+ *
+ * The items a change of an alarm makes are committed inside its record first
+ * (`unrecorded`, the history outbox) and written here after (store.ts
+ * recordHistory), under keys fixed at commit: a rewrite after a crash leaves one item.
  */
 import { randomUUID } from "node:crypto";
-import type { AlarmHistoryItem, DescribeAlarmHistoryInput, DescribeAlarmHistoryOutput } from "@aws-sdk/client-cloudwatch";
-import { invalidNextToken } from "../errors.js";
 import { BUCKETS, getBucket } from "../storage/nats.js";
-import { putRecord, recordKey, scanRecords } from "../storage/kv.js";
-import type { AlarmRecord, AlarmState } from "./alarm.js";
+import { putRecord, recordKey } from "../storage/kv.js";
+import { kvWrites } from "../storage/kv-writes.js";
+import { alarmArn, type AlarmRecord, type AlarmState, type UnrecordedItem } from "./alarm.js";
+import { awsJsonDate } from "./format.js";
 
 export type HistoryItemType = "ConfigurationUpdate" | "StateUpdate" | "Action" | "AlarmContributorStateUpdate" | "AlarmContributorAction";
 
@@ -23,14 +27,45 @@ export interface HistoryRecord {
   data: string;
 }
 
-const bucket = () => getBucket(BUCKETS.alarmHistory);
+/** A sortable, unique key: zero-padded time, then the item's random id (two items in one millisecond both stay). */
+export const itemKey = (account: string, region: string, name: string, at: number, id: string) =>
+  `${recordKey(account, region, name)}.${String(at).padStart(15, "0")}-${id}`;
 
-/** A sortable, unique key: zero-padded time, then a random id (two items in one millisecond both stay). */
-export const itemKey = (account: string, region: string, name: string, at: number) =>
-  `${recordKey(account, region, name)}.${String(at).padStart(15, "0")}-${randomUUID().slice(0, 8)}`;
+const newItemId = () => randomUUID().slice(0, 8);
 
+/** Writes an item that belongs to no record change (an alarm's deletion). */
 export async function addHistory(account: string, region: string, item: HistoryRecord): Promise<void> {
-  await putRecord(await bucket(), itemKey(account, region, item.name, item.timestamp), item);
+  await putRecord(await getBucket(BUCKETS.alarmHistory), itemKey(account, region, item.name, item.timestamp, newItemId()), item);
+}
+
+/** The record with `items` added to its outbox, to be committed with the change that made them. */
+export function withHistory(record: AlarmRecord, ...items: HistoryRecord[]): AlarmRecord {
+  if (!items.length) return record;
+  return { ...record, unrecorded: [...(record.unrecorded ?? []), ...items.map((item) => ({ id: newItemId(), item }))] };
+}
+
+/** The record without the outbox items `ids` (written already). */
+export function withoutHistory(record: AlarmRecord, ids: ReadonlySet<string>): AlarmRecord {
+  const rest = (record.unrecorded ?? []).filter((u) => !ids.has(u.id));
+  const next: AlarmRecord = { ...record, unrecorded: rest };
+  if (!rest.length) delete next.unrecorded;
+  return next;
+}
+
+/**
+ * Writes outbox items of alarms of `account` at their fixed keys, in one
+ * request window. A key already there holds the same item (written before a
+ * crash): the create is refused and the one item stays.
+ */
+export async function writeHistory(items: ReadonlyArray<{ account: string; region: string; unrecorded: UnrecordedItem }>): Promise<void> {
+  await kvWrites(
+    BUCKETS.alarmHistory,
+    items.map(({ account, region, unrecorded: { id, item } }) => ({
+      key: itemKey(account, region, item.name, item.timestamp, id),
+      value: Buffer.from(JSON.stringify(item)),
+      revision: 0,
+    })),
+  );
 }
 
 export function stateUpdateItem(alarm: AlarmRecord, old: AlarmState, next: AlarmState): HistoryRecord {
@@ -49,14 +84,23 @@ export function stateUpdateItem(alarm: AlarmRecord, old: AlarmState, next: Alarm
   };
 }
 
-/** The alarm's configuration as HistoryData shows it (lower camel case members). */
-function configView(a: AlarmRecord): Record<string, unknown> {
+/**
+ * The alarm's configuration as HistoryData shows it, in the member names and
+ * forms of an AWS-recorded Create item: `okactions` in lower case, the ARN,
+ * the state value, the statistic as given, and timestamps as
+ * `2014-08-23T15:48:26.693+0000` (an AWS Create item quoted in full in the public
+ * blog post "Rubyからaws-sdkを使ってアラームの一覧を取得する"). Members the alarm does
+ * not have are left out, as there; an Update's originalUpdatedFields so names the
+ * timestamp too (cfn-guardian's Ruby CloudWatch module skips 'alarmConfigurationUpdatedTimestamp' there).
+ */
+function configView(account: string, a: AlarmRecord): Record<string, unknown> {
   const m = a.metric;
   return {
     alarmName: a.name,
+    alarmArn: alarmArn(a.region, account, a.name),
     alarmDescription: a.description,
     actionsEnabled: a.actionsEnabled,
-    oKActions: a.okActions,
+    okactions: a.okActions,
     alarmActions: a.alarmActions,
     insufficientDataActions: a.insufficientDataActions,
     ...(m
@@ -64,7 +108,7 @@ function configView(a: AlarmRecord): Record<string, unknown> {
           namespace: m.namespace,
           metricName: m.metricName,
           dimensions: m.dimensions.map((d) => ({ name: d.Name, value: d.Value })),
-          statistic: m.statistic?.toUpperCase(),
+          statistic: m.statistic,
           extendedStatistic: m.extendedStatistic,
           period: m.period,
           unit: m.unit,
@@ -74,22 +118,43 @@ function configView(a: AlarmRecord): Record<string, unknown> {
           comparisonOperator: m.comparisonOperator,
           treatMissingData: m.treatMissingData,
           evaluateLowSampleCountPercentile: m.evaluateLowSampleCountPercentile,
-          metrics: m.metrics,
+          metrics: m.metrics && beanKeys(m.metrics),
           thresholdMetricId: m.thresholdMetricId,
         }
       : {}),
-    ...(a.composite ? { alarmRule: a.composite.rule, actionsSuppressor: a.composite.suppressor } : {}),
+    ...(a.composite
+      ? {
+          alarmRule: a.composite.rule,
+          actionsSuppressor: a.composite.suppressor,
+          actionsSuppressorWaitPeriod: a.composite.waitPeriod,
+          actionsSuppressorExtensionPeriod: a.composite.extensionPeriod,
+        }
+      : {}),
+    stateValue: a.state.value,
+    alarmConfigurationUpdatedTimestamp: awsJsonDate(a.configUpdatedAt),
+    stateUpdatedTimestamp: awsJsonDate(a.state.updatedAt),
   };
 }
 
-export function configurationItem(alarm: AlarmRecord, kind: "Create" | "Update" | "Delete", before?: AlarmRecord): HistoryRecord {
+/**
+ * The members of SDK shapes as the recorded item names them: its `okactions` for OKActions is a Java bean
+ * property name (leading capitals lower-cased), so nested queries are written the same way (`metricStat`,
+ * `returnData`, dimensions as `name`/`value`).
+ */
+function beanKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(beanKeys);
+  if (v === null || typeof v !== "object") return v;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/^[A-Z]+/, (c) => c.toLowerCase()), beanKeys(x)]));
+}
+
+export function configurationItem(account: string, alarm: AlarmRecord, kind: "Create" | "Update" | "Delete", before?: AlarmRecord): HistoryRecord {
   const verb = kind === "Create" ? "created" : kind === "Update" ? "updated" : "deleted";
   const data: Record<string, unknown> = { version: "1.0", type: kind };
-  if (kind === "Create") data.createdAlarm = configView(alarm);
-  else if (kind === "Delete") data.deletedAlarm = configView(alarm);
+  if (kind === "Create") data.createdAlarm = configView(account, alarm);
+  else if (kind === "Delete") data.deletedAlarm = configView(account, alarm);
   else {
-    const now = configView(alarm);
-    const was = before ? configView(before) : {};
+    const now = configView(account, alarm);
+    const was = before ? configView(account, before) : {};
     data.updatedAlarm = now;
     data.originalUpdatedFields = Object.fromEntries(Object.keys(now).filter((k) => JSON.stringify(now[k]) !== JSON.stringify(was[k])).map((k) => [k, was[k]]));
   }
@@ -121,53 +186,4 @@ export function actionItem(
     summary: outcome.ok ? `Successfully executed action ${arn}` : `Failed to execute action ${arn}. Received error: "${outcome.error}"`,
     data: JSON.stringify(data),
   };
-}
-
-function encodeToken(offset: number, filter: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, o: offset, f: filter }), "utf8").toString("base64url");
-}
-
-function decodeToken(token: string, filter: string): number {
-  try {
-    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (t?.v === 1 && Number.isInteger(t.o) && t.f === filter) return t.o;
-  } catch {
-    // fall through
-  }
-  throw invalidNextToken();
-}
-
-export async function describeAlarmHistory(account: string, region: string, input: DescribeAlarmHistoryInput): Promise<DescribeAlarmHistoryOutput> {
-  // MaxRecords' range, the enums and AlarmName's length were answered by the validation stage from the model.
-  const max = input.MaxRecords ?? 100;
-  const scanBy = input.ScanBy ?? "TimestampDescending";
-  // Without AlarmTypes only metric alarms are returned (DescribeAlarmHistory, AlarmTypes).
-  const types = new Set<string>(input.AlarmTypes?.length ? input.AlarmTypes : ["MetricAlarm"]);
-  const start = input.StartDate?.getTime() ?? -Infinity;
-  const end = input.EndDate?.getTime() ?? Infinity;
-  const filter = JSON.stringify([input.AlarmName, input.HistoryItemType, [...types], start, end, scanBy]);
-  const skip = input.NextToken ? decodeToken(input.NextToken, filter) : 0;
-
-  const subject = input.AlarmName !== undefined ? `${recordKey(account, region, input.AlarmName)}.*` : `${recordKey(account, region)}.>`;
-  const rows = await scanRecords<HistoryRecord>(await bucket(), subject);
-  const items = rows
-    .map((r) => ({ key: r.key, item: r.value }))
-    .filter(({ item }) => types.has(item.alarmType))
-    .filter(({ item }) => input.HistoryItemType === undefined || item.type === input.HistoryItemType)
-    .filter(({ item }) => item.timestamp >= start && item.timestamp <= end)
-    .sort((a, b) => a.item.timestamp - b.item.timestamp || (a.key < b.key ? -1 : 1));
-  if (scanBy === "TimestampDescending") items.reverse();
-  const page = items.slice(skip, skip + max);
-  const out: DescribeAlarmHistoryOutput = {
-    AlarmHistoryItems: page.map(({ item }): AlarmHistoryItem => ({
-      AlarmName: item.name,
-      AlarmType: item.alarmType,
-      Timestamp: new Date(item.timestamp),
-      HistoryItemType: item.type,
-      HistorySummary: item.summary,
-      HistoryData: item.data,
-    })),
-  };
-  if (skip + max < items.length) out.NextToken = encodeToken(skip + max, filter);
-  return out;
 }

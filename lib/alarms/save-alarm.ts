@@ -2,13 +2,13 @@
  * Creating or updating an alarm of either kind, as AWS does: a new alarm
  * starts INSUFFICIENT_DATA, an update keeps the state and the tags, the
  * settings both kinds share are replaced, and each save writes a
- * ConfigurationUpdate history item. A compare-and-set on the record; a lost
- * race reads it again.
+ * ConfigurationUpdate history item. A compare-and-set on the record, the item
+ * committed in it (store.ts); a lost race reads it again.
  */
 import { invalidParameterValue } from "../errors.js";
 import { INITIAL_REASON, type AlarmRecord } from "./alarm.js";
-import { addHistory, configurationItem } from "./history.js";
-import { createAlarm, getAlarm, updateAlarm } from "./store.js";
+import { configurationItem, withHistory } from "./history.js";
+import { createAlarm, getAlarmToChange, recordHistory, updateAlarmRevision } from "./store.js";
 
 export interface AlarmSettings {
   AlarmName?: string;
@@ -31,7 +31,7 @@ export async function saveAlarm(
 ): Promise<AlarmRecord> {
   const name = input.AlarmName!;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const existing = await getAlarm(account, region, name);
+    const existing = await getAlarmToChange(account, region, name);
     if (existing && existing.value.type !== type) {
       const [is, by] = type === "MetricAlarm" ? ["a composite", "PutMetricAlarm"] : ["a metric", "PutCompositeAlarm"];
       throw invalidParameterValue(`The alarm ${name} is ${is} alarm; it cannot be updated by ${by}.`);
@@ -50,7 +50,7 @@ export async function saveAlarm(
       tags: input.Tags ?? [],
       pending: [],
     };
-    const record: AlarmRecord = {
+    const saved: AlarmRecord = {
       ...base,
       description: input.AlarmDescription,
       actionsEnabled: input.ActionsEnabled ?? true,
@@ -60,11 +60,17 @@ export async function saveAlarm(
       configUpdatedAt: now,
       ...kindOf,
     };
-    if (record.description === undefined) delete record.description;
-    const stored = existing ? await updateAlarm(account, record, existing.revision) : await createAlarm(account, record);
-    if (!stored) continue;
-    await addHistory(account, region, configurationItem(record, existing ? "Update" : "Create", existing?.value));
-    return record;
+    if (saved.description === undefined) delete saved.description;
+    const record = withHistory(saved, configurationItem(account, saved, existing ? "Update" : "Create", existing?.value));
+    if (existing) {
+      const revision = await updateAlarmRevision(account, record, existing.revision);
+      if (revision === undefined) continue;
+      await recordHistory(account, record, revision);
+    } else {
+      if (!(await createAlarm(account, record))) continue;
+      await recordHistory(account, record);
+    }
+    return saved;
   }
   throw new Error(`too much contention on alarm ${name}`);
 }

@@ -9,7 +9,7 @@ import { cloudwatchError, missingParameter } from "../errors.js";
 import type { StateValue } from "./alarm.js";
 import { evaluateComposites } from "./evaluate/composite.js";
 import { commitState, withState } from "./transition.js";
-import { getAlarm, modifyAlarm } from "./store.js";
+import { getAlarmToChange, modifyAlarm } from "./store.js";
 import { checkAlarmName } from "./validate.js";
 
 export async function setAlarmState(account: string, region: string, input: SetAlarmStateInput, now = Date.now()): Promise<{}> {
@@ -21,18 +21,19 @@ export async function setAlarmState(account: string, region: string, input: SetA
     try {
       JSON.parse(input.StateReasonData);
     } catch {
-      // AWS: InvalidFormat for StateReasonData that is not JSON.
-      throw cloudwatchError("InvalidFormatFault", "StateReasonData must be valid JSON.");
+      // AWS answers InvalidFormat with no message, as it answers an unknown alarm (moto PR #4179 moved its own
+      // text to AWS's message-less answer for both); it is checked before the alarm is looked up.
+      throw cloudwatchError("InvalidFormatFault", "");
     }
     reasonData = input.StateReasonData;
   }
   for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await getAlarm(account, region, name);
+    const cur = await getAlarmToChange(account, region, name);
     // AWS answers an unknown alarm with no message at all (localstack's AWS-recorded test_set_alarm_invalid_input).
     if (!cur) throw cloudwatchError("ResourceNotFound", "");
     const next = withState(cur.value, { value, reason: input.StateReason!, reasonData }, now);
     if (reasonData === undefined) delete next.state.reasonData;
-    if (await commitState(account, cur.value, cur.revision, next)) {
+    if (await commitState(account, cur.revision, next)) {
       await evaluateComposites(account, region, now);
       return {};
     }

@@ -1,18 +1,21 @@
 /**
  * A state change and its consequences, done once however many processes try:
- * the new state and the actions it fires are written in one compare-and-set
- * (the actions as a pending list on the record: an outbox), history is
- * written by the writer that won, and pending actions are carried out by
- * whoever claims them (a claim is another compare-and-set).
+ * the new state, the actions it fires and its history item are written in one
+ * compare-and-set (actions as a pending list on the record, the item in its
+ * `unrecorded` list: outboxes), the item is then written to the history
+ * bucket and taken out, and pending actions are carried out by whoever claims
+ * them (a claim is another compare-and-set).
  *
- * After a crash: a state change is either stored with its actions or not at
- * all (the next evaluation makes it); a claimed action is not sent again
- * unless it is an SNS publish, which JetStream drops as a duplicate by id.
+ * After a crash: a state change is either stored with its actions and history
+ * item or not at all (the next evaluation makes it); an item left in the
+ * record is written by the next writer of the alarm or evaluator pass (store.ts);
+ * a claimed action is not sent again unless it is an SNS publish, which
+ * JetStream drops as a duplicate by id.
  */
 import type { AlarmRecord, AlarmState, PendingAction, StateValue } from "./alarm.js";
 import { executeAction, pendingFor } from "./actions.js";
-import { actionItem, addHistory, stateUpdateItem } from "./history.js";
-import { modifyAlarm, updateAlarm } from "./store.js";
+import { actionItem, stateUpdateItem, withHistory } from "./history.js";
+import { modifyAlarm, recordHistory, updateAlarmRevision } from "./store.js";
 
 /** A claim older than this belongs to a process that stopped before finishing. */
 export const CLAIM_TIMEOUT_MS = 60_000;
@@ -23,11 +26,19 @@ export interface NewState {
   reasonData?: string;
 }
 
+export interface StateOptions {
+  /** Delays the new actions (a composite's suppressor). */
+  hold?: (actions: PendingAction[]) => PendingAction[];
+  /** Whether the change is a StateUpdate history item (true unless said otherwise). */
+  history?: boolean;
+}
+
 /**
  * The record after moving to `next` at `now`, with the actions of a change of
- * value queued; `hold` delays them (a composite's suppressor).
+ * value queued and its StateUpdate history item in the outbox. The record must
+ * have been read through getAlarmToChange (no items left in it).
  */
-export function withState(alarm: AlarmRecord, next: NewState, now: number, hold?: (actions: PendingAction[]) => PendingAction[]): AlarmRecord {
+export function withState(alarm: AlarmRecord, next: NewState, now: number, { hold, history = true }: StateOptions = {}): AlarmRecord {
   const old = alarm.state;
   const changed = old.value !== next.value;
   const state: AlarmState = {
@@ -44,29 +55,27 @@ export function withState(alarm: AlarmRecord, next: NewState, now: number, hold?
     const fresh = pendingFor(alarm, old.value, next.value, now);
     record.pending = [...alarm.pending, ...(hold ? hold(fresh) : fresh)];
   }
-  return record;
+  return history ? withHistory(record, stateUpdateItem(alarm, old, state)) : record;
 }
 
 /**
- * Moves the alarm to `next` if it is still at `revision`; false when another
- * writer got there first (the caller re-reads and decides again). On success
- * the history item is written and the new actions are carried out.
+ * Moves the alarm to `next` (withState) if it is still at `revision`; false
+ * when another writer got there first (the caller re-reads and decides
+ * again). On success the history item is written and the new actions are
+ * carried out.
  */
-export async function commitState(
-  account: string,
-  current: AlarmRecord,
-  revision: number,
-  next: AlarmRecord,
-): Promise<boolean> {
-  if (!(await updateAlarm(account, next, revision))) return false;
-  await addHistory(account, current.region, stateUpdateItem(current, current.state, next.state));
+export async function commitState(account: string, revision: number, next: AlarmRecord): Promise<boolean> {
+  const stored = await updateAlarmRevision(account, next, revision);
+  if (stored === undefined) return false;
+  await recordHistory(account, next, stored);
   if (next.pending.length) await runPending(account, next.region, next.name, next.state.updatedAt);
   return true;
 }
 
 /**
  * Carries out the alarm's due pending actions: claims them (compare-and-set),
- * executes, records each outcome as an Action history item, and removes them.
+ * executes each, and removes it with its outcome as an Action history item
+ * (one compare-and-set: whoever removes it records it, once).
  * A composite's held actions (ActionsSuppressor) are re-checked against the
  * suppressor's state `suppressor` when due: still held while it is in ALARM
  * or within its extension period, dropped when the composite has moved on.
@@ -107,7 +116,8 @@ export async function runPending(account: string, region: string, name: string, 
       claimed.push({ ...a, claimedAt: now });
     }
     if (!claimed.length && !stale.length && !touched) return undefined;
-    const next: AlarmRecord = { ...alarm, pending: [...keep, ...claimed] };
+    const unknown = { ok: false, error: "The evaluator stopped before the action's outcome was known; it is not repeated." };
+    const next: AlarmRecord = withHistory({ ...alarm, pending: [...keep, ...claimed] }, ...stale.map((a) => actionItem(alarm, a.arn, unknown, a.at, now)));
     if (suppressed) next.suppressed = suppressed;
     if (!next.pending.some((p) => p.notBefore !== undefined && p.claimedAt === undefined) && next.suppressed?.by !== "Alarm") delete next.suppressed;
     return next;
@@ -115,10 +125,6 @@ export async function runPending(account: string, region: string, name: string, 
   if (!result?.changed) return;
   const alarm = result.record;
 
-  for (const a of stale) {
-    await addHistory(account, region, actionItem(alarm, a.arn, { ok: false, error: "The evaluator stopped before the action's outcome was known; it is not repeated." }, a.at, now));
-  }
-  const done = new Set(stale.map((a) => a.id));
   for (const a of claimed) {
     let outcome;
     try {
@@ -126,14 +132,12 @@ export async function runPending(account: string, region: string, name: string, 
     } catch (e) {
       outcome = { ok: false as const, error: String((e as Error).message ?? e) };
     }
-    await addHistory(account, region, actionItem(alarm, a.arn, outcome, a.at, Date.now()));
-    done.add(a.id);
+    const item = actionItem(alarm, a.arn, outcome, a.at, Date.now());
+    await modifyAlarm(account, region, name, (cur) => {
+      const pending = cur.pending.filter((p) => p.id !== a.id);
+      return pending.length === cur.pending.length ? undefined : withHistory({ ...cur, pending }, item);
+    });
   }
-  if (!done.size) return;
-  await modifyAlarm(account, region, name, (cur) => {
-    const pending = cur.pending.filter((a) => !done.has(a.id));
-    return pending.length === cur.pending.length ? undefined : { ...cur, pending };
-  });
 }
 
 type Hold = "run" | "drop" | { until: number; suppressed: NonNullable<AlarmRecord["suppressed"]> };

@@ -49,11 +49,13 @@ export function checkTags(tags: Tag[] | undefined, parameter = "Tags"): void {
   }
 }
 
-/** Alarm periods: 10, 20, 30 or a multiple of 60 seconds (High-resolution alarms); the model states only ≥ 1. */
-function checkAlarmPeriod(period: number, parameter: string): void {
-  if (![10, 20, 30].includes(period) && period % 60 !== 0) {
-    throw invalidParameterValue(`The parameter ${parameter} must be 10, 20, 30, or a multiple of 60.`);
-  }
+/**
+ * Alarm periods: 10, 20, 30 or a multiple of 60 seconds (High-resolution alarms); the model states only ≥ 1.
+ * AWS's words for a Period of 1, as CloudFormation printed them (awsdocs/aws-cloudformation-user-guide PR #777):
+ * ValidationError "Period must be 10, 30 or a multiple of 60" (written before 20 was allowed; kept verbatim).
+ */
+function checkAlarmPeriod(period: number): void {
+  if (![10, 20, 30].includes(period) && period % 60 !== 0) throw validationError("Period must be 10, 30 or a multiple of 60");
 }
 
 export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
@@ -73,31 +75,32 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
   checkActions(input);
   checkTags(input.Tags);
 
-  const single = input.MetricName !== undefined || input.Namespace !== undefined || input.Statistic !== undefined || input.ExtendedStatistic !== undefined;
   if (input.Metrics?.length) {
-    // AWS's ValidationError text, as the Java SDK printed it in aws-cloudformation/cfn-lint PR #1306.
-    if (input.Unit !== undefined) throw validationError("Unit should not be set if list of Metrics is set.");
-    for (const p of ["MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Dimensions", "Period", "Unit"] as const) {
+    // AWS's ValidationError texts, as the Java SDK printed them: "Unit should not be set if list of Metrics is set."
+    // (aws-cloudformation/cfn-lint PR #1306) and "Statistic should not be set ..." (cfn-lint issue #766,
+    // cloudtools/troposphere PR #1276); the other single-metric members are refused in the same words.
+    for (const p of ["Unit", "Statistic", "ExtendedStatistic", "MetricName", "Namespace", "Dimensions", "Period"] as const) {
       if (input[p] !== undefined && !(p === "Dimensions" && input.Dimensions!.length === 0)) {
-        throw invalidParameterCombination(`The parameters ${p} and Metrics are mutually exclusive and you have specified both.`);
+        throw validationError(`${p} should not be set if list of Metrics is set.`);
       }
     }
     validateMathAlarm(input.Metrics, input);
   } else {
+    // With neither Metrics nor MetricName AWS answers ValidationError "MetricName must not be null", whatever
+    // else is missing (cfn-lint PR #771, hashicorp/terraform-provider-aws PR #11105); Period likewise
+    // ("Period must not be null", aws/aws-cdk #7155).
+    if (!input.MetricName) throw validationError("MetricName must not be null");
+    if (!input.Namespace) throw validationError("Namespace must not be null");
     if (input.Statistic !== undefined && input.ExtendedStatistic !== undefined) {
       throw invalidParameterCombination("The parameters Statistic and ExtendedStatistic are mutually exclusive and you have specified both.");
     }
-    if (input.Statistic === undefined && input.ExtendedStatistic === undefined) {
-      throw missingParameter(single ? "Statistic or ExtendedStatistic" : "Statistic, ExtendedStatistic or Metrics");
-    }
-    if (!input.MetricName) throw missingParameter("MetricName");
-    if (!input.Namespace) throw missingParameter("Namespace");
-    if (input.Period === undefined) throw missingParameter("Period");
+    if (input.Statistic === undefined && input.ExtendedStatistic === undefined) throw missingParameter("Statistic or ExtendedStatistic");
+    if (input.Period === undefined) throw validationError("Period must not be null");
     if (input.ExtendedStatistic !== undefined && !isExtendedStatistic(input.ExtendedStatistic)) {
       parseStatistic(input.ExtendedStatistic, "ExtendedStatistic");
       throw invalidParameterValue(`The value ${input.ExtendedStatistic} for parameter ExtendedStatistic is not supported.`);
     }
-    checkAlarmPeriod(input.Period, "Period");
+    checkAlarmPeriod(input.Period);
     // "The number of evaluation periods for an alarm multiplied by the length of each evaluation period cannot exceed one day."
     if (input.Period! * input.EvaluationPeriods! > 86_400 && input.Period! < 3600) {
       throw invalidParameterValue("The evaluation period (Period * EvaluationPeriods) must not exceed 86400 seconds (1 day) for periods under one hour.");
@@ -127,8 +130,9 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
 
   if (input.EvaluateLowSampleCountPercentile !== undefined && input.EvaluateLowSampleCountPercentile !== "") {
     if (!["evaluate", "ignore"].includes(input.EvaluateLowSampleCountPercentile)) {
-      throw invalidParameterValue(
-        `The value ${input.EvaluateLowSampleCountPercentile} is not valid for EvaluateLowSampleCountPercentile. Valid values are evaluate and ignore.`,
+      // AWS's words as moto took them into its PutMetricAlarm (PR #4179, tests/test_cloudwatch test_put_metric_alarm_error_evaluate_low_sample_count_percentile).
+      throw validationError(
+        `Option ${input.EvaluateLowSampleCountPercentile} is not supported. Supported options for parameter EvaluateLowSampleCountPercentile are evaluate and ignore.`,
       );
     }
     if (!input.ExtendedStatistic || !/^p\d/i.test(input.ExtendedStatistic)) {
@@ -163,7 +167,8 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
     ids.add(id);
     if (isWatchedQuery(q, input.ThresholdMetricId)) returning++;
     if (q.MetricStat && q.Expression !== undefined) {
-      throw invalidParameterCombination(`The parameters ${path}.MetricStat and ${path}.Expression are mutually exclusive and you have specified both.`);
+      // AWS's words, quoted by an AWS SDK maintainer in boto/boto3 issue #3856.
+      throw validationError("The parameters MetricDataQuery Expression and MetricStat are mutually exclusive and you have specified both.");
     }
     if (!q.MetricStat && q.Expression === undefined) throw missingParameter(`${path}.MetricStat or ${path}.Expression`);
     if (q.MetricStat) {
@@ -173,10 +178,10 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
       if (!ms.Metric!.MetricName) throw missingParameter(`${path}.MetricStat.Metric.MetricName`);
       if (!ms.Metric!.Namespace) throw missingParameter(`${path}.MetricStat.Metric.Namespace`);
       if (!isBasicStatistic(ms.Stat!)) parseStatistic(ms.Stat!, `${path}.MetricStat.Stat`);
-      checkAlarmPeriod(ms.Period!, `${path}.MetricStat.Period`);
+      checkAlarmPeriod(ms.Period!);
       periods.add(ms.Period!);
     } else {
-      if (q.Period !== undefined) checkAlarmPeriod(q.Period, `${path}.Period`);
+      if (q.Period !== undefined) checkAlarmPeriod(q.Period);
       const text = q.Expression!;
       // Metrics Insights queries are checked when the alarm is evaluated, as GetMetricData checks them.
       if (!/^\s*SELECT\s/i.test(text)) parseExpression(text);

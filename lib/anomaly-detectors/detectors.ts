@@ -172,18 +172,19 @@ export async function describeAnomalyDetectors(account: string, region: string, 
     .filter((e) => matches(e.record, input, types) && (after === undefined || e.sort > after))
     .sort((a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0));
   const page = all.slice(0, max);
-  const detectors = await Promise.all(page.map(async (e) => view(e.record, await trainingState(account, region, e.record, now))));
+  const detectors = await Promise.all(page.map(async (e) => view(account, e.record, await trainingState(account, region, e.record, now))));
   const out: DescribeAnomalyDetectorsOutput = { AnomalyDetectors: detectors };
   if (all.length > page.length) out.NextToken = encodeAfterToken(page[page.length - 1].sort);
   return out;
 }
 
-function view(r: AnomalyDetectorRecord, state: AnomalyDetectorStateValue): AnomalyDetector {
+function view(account: string, r: AnomalyDetectorRecord, state: AnomalyDetectorStateValue): AnomalyDetector {
   const out: AnomalyDetector = {};
   if (r.single) {
     const single = { Namespace: r.single.namespace, MetricName: r.single.metricName, Dimensions: sdkDimensions(r.single), Stat: r.single.stat };
-    // The deprecated top-level members are filled in too, for clients that still read them.
-    Object.assign(out, single, { SingleMetricAnomalyDetector: { ...single } });
+    // The deprecated top-level members are filled in too, and SingleMetricAnomalyDetector names the owning
+    // account though it was put without one (localstack's AWS-recorded test_anomaly_detector_lifecycle).
+    Object.assign(out, single, { SingleMetricAnomalyDetector: { AccountId: account, ...single } });
   } else out.MetricMathAnomalyDetector = { MetricDataQueries: r.math };
   out.Configuration = {
     ExcludedTimeRanges: (r.excludedTimeRanges ?? []).map(([s, e]) => ({ StartTime: new Date(s), EndTime: new Date(e) })),

@@ -84,6 +84,7 @@ export interface Config {
     flushInterval: string;
     compression: "gzip" | "none";
     retentionDays: number;
+    /** Bytes an event may hold, its message's UTF-8 and 26: the seed's 262144 by default; 1048576 for AWS's 1 MB of since April 2025. */
     maxEventSize: number;
     /** Bytes of buffered events past which PutLogEvents answers ThrottlingException (the compactor lags). */
     maxBufferedBytes: number;

@@ -24,4 +24,20 @@ export const logStreamExists = () =>
 export const tooManyTags = (resourceName: string) =>
   logsError("TooManyTagsException", "A resource can have no more than 50 tags.", { resourceName });
 
+/**
+ * Metric and subscription filters on a group of another class than STANDARD. AWS's words, as
+ * DescribeSubscriptionFilters answered them for an Infrequent Access group (turbot/steampipe-plugin-aws#2758).
+ */
+export const standardClassOnly = () => validationException("This operation is only supported on the Standard log class.");
+
+/**
+ * A read only Standard groups serve (AWS's "Log classes" page: GetLogEvents and FilterLogEvents). AWS's
+ * words for FilterLogEvents on an Infrequent Access group, quoted in aws/karpenter-provider-aws#9567.
+ */
+export const unsupportedForClass = (logGroupName: string, logGroupClass: string, operation: string) =>
+  logsError(
+    "InvalidOperationException",
+    `The log group ${logGroupName} is of log-group-class ${logGroupClass}. ${operation} is not supported for this log class.`,
+  );
+
 export const invalidNextToken = () => invalidParameter("The specified nextToken is invalid.");

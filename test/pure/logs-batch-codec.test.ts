@@ -242,7 +242,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
       const from = random() < 0.5 ? 0 : Math.floor(random() * text.length);
       const want: number[] = [];
       for (let i = from; i + needle.length <= text.length; i++) if (text.subarray(i, i + needle.length).equals(needle)) want.push(i);
-      expect(placesOf(text, needle, from)).toEqual(want);
+      expect(Array.from(placesOf(text, needle, from))).toEqual(want);
     }
     const json = Buffer.from(Array.from({ length: 2000 }, (_, i) => `1 2 3 4 20\n{"latency":${i},"a":"latency"}\n`).join(""));
     expect(placesOf(json, Buffer.from('"latency"'), 0)).toHaveLength(4000); // the name and the value of each line
@@ -272,6 +272,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
       return pick([body, body, body, body.slice(0, -1), `x ${body}`, `${body} "latency": 999`, `{"level": "x", "latency":`]);
     };
     const ruledOutWhole = new Map<(typeof patterns)[number], number>();
+    const withCandidates = new Set<(typeof patterns)[number]>();
     let matched = 0;
     for (let n = 0; n < 1500; n++) {
       const messages = Array.from({ length: 1 + Math.floor(random() * 6) }, message);
@@ -281,8 +282,11 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
       for (const p of patterns) {
         const needles = (p.requiredAnyOf ?? []).map((g) => g.map((x) => Buffer.from(x)));
         const check: BlockCheck | undefined = p.bytesCheck && { needles: p.bytesCheck.needles.map((x) => Buffer.from(x)), test: p.bytesCheck.test };
-        for (const w of [whole, undefined]) {
-          const d = decodeBlock(text, first, {}, needles, w, check);
+        // With the check's candidate places (as the scan runs it) and without (test alone on every event holding the needles).
+        const checks = check?.candidates === undefined && p.bytesCheck?.candidates === undefined ? [check] : [check, { ...check!, candidates: p.bytesCheck!.candidates }];
+        if (checks.length > 1) withCandidates.add(p);
+        for (const [w, c] of [whole, undefined].flatMap((w) => checks.map((c) => [w, c] as const))) {
+          const d = decodeBlock(text, first, {}, needles, w, c);
           const kept = new Set(Array.from({ length: d.length }, (_, i) => d.index[i]));
           messages.forEach((m, i) => {
             if (!p.matches(m)) return;
@@ -300,6 +304,8 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
       }
     }
     expect(matched).toBeGreaterThan(1000);
+    // Every pattern here but `$.latency[0]` (a path ending in an index has no text check) gives candidate places.
+    expect(withCandidates.size).toBe(patterns.length - 1);
     // The generator makes blocks the whole-block check rules out, for most patterns.
     expect(ruledOutWhole.size).toBeGreaterThan(12);
     expect(Math.min(...ruledOutWhole.values())).toBeGreaterThan(20);

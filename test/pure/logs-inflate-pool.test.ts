@@ -49,6 +49,23 @@ describe("the inflate pool (blocks inflated in worker threads into reused slots)
     expect(results.reduce((n, r) => n + r.got.length, 0)).toBeGreaterThan(100);
   });
 
+  // The worker inflates a text that fits before the compressed bytes straight into the slot, and any other by a copy.
+  it("gives the text zlib gives for a run of several blocks, and for text that does not fit before its compressed bytes", async () => {
+    const random = rng(11);
+    const chunk = await encodeChunk(events(random, 12_000));
+    expect(chunk.blocks.length).toBeGreaterThan(4);
+    const whole = (await inflateShared(chunk.body, chunk.rawBytes))!;
+    expect(Buffer.compare(whole.text, await inflateBlock(chunk.body))).toBe(0);
+    whole.release();
+    // Noise barely compresses: 1.2 MB of text and ~1.2 MB of gzip together exceed a slot; so does a text the index understates.
+    const noise = Buffer.from(Array.from({ length: 1_200_000 }, () => Math.floor(random() * 256)));
+    for (const said of [noise.length, 1000]) {
+      const shared = (await inflateShared(gzipSync(noise), said))!;
+      expect(Buffer.compare(shared.text, noise)).toBe(0);
+      shared.release();
+    }
+  });
+
   it("leaves text larger than a slot to the caller", async () => {
     const big = Buffer.alloc(SLOT_BYTES + 1, 97);
     expect(await inflateShared(gzipSync(big), big.length)).toBeUndefined();

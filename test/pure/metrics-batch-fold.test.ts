@@ -13,7 +13,8 @@ import { decodeChunk } from "../../lib/metrics/encoding/chunk.js";
 import { chunkRecord, isHot, newChunkRecord } from "../../lib/metrics/store/chunk-store.js";
 import { foldDatum } from "../../lib/metrics/write/datum-fold.js";
 import { cachedSeriesId } from "../../lib/metrics/store/identity.js";
-import { decodeIngestColumns, decodeIngestMessage, encodeIngestMessage, IngestColumns, type IngestDatum, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
+import { decodeIngestColumns, decodeIngestMessage, IngestColumns, type IngestDatum, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
+import { encodeIngestMessage } from "../../lib/metrics/encoding/datum-columns.js";
 import { chunkStart, ingestTiers, TIERS } from "../../lib/metrics/store/tiers.js";
 import { rng } from "../support/random.js";
 

@@ -2,13 +2,13 @@ import { describe, expect, it } from "vitest";
 import { partitionOf } from "../../lib/metrics/write/ingest-log.js";
 import {
   decodeIngestMessage,
-  encodeIngestMessage,
   mixSeriesHash,
   NotUnicodeError,
   SERIES_HASH_SEED,
   type IngestDatum,
   type IngestMessage,
 } from "../../lib/metrics/encoding/ingest-codec.js";
+import { encodeIngestMessage } from "../../lib/metrics/encoding/datum-columns.js";
 import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 10, 25, 6, 30, 17);

@@ -5,7 +5,8 @@
  * within their bounds.
  */
 import { describe, expect, it } from "vitest";
-import { decodeIngestColumns, encodeIngestMessage, IngestColumns, type IngestDatum } from "../../lib/metrics/encoding/ingest-codec.js";
+import { decodeIngestColumns, IngestColumns, type IngestDatum } from "../../lib/metrics/encoding/ingest-codec.js";
+import { encodeIngestMessage } from "../../lib/metrics/encoding/datum-columns.js";
 import { KNOWN_NAMES_MAX, knownName, knownSizes } from "../../lib/metrics/encoding/known-series.js";
 import { cachedSeriesId, identityFromPairs, seriesId } from "../../lib/metrics/store/identity.js";
 

@@ -3,8 +3,9 @@
  * against the general path it stands in for: JSON.parse, the SDK-schema
  * reader, the model's validation stage and normalizeDatum. Whatever the fast
  * reader accepts, the general path accepts with the same datums, and its
- * columns become the same ingest messages, byte for byte; whatever it
- * declines goes to the general path, which answers AWS's error.
+ * columns become the same ingest messages, byte for byte, as the general
+ * path's datums put into columns; whatever it declines goes to the general
+ * path, which answers AWS's error.
  */
 import { describe, expect, it } from "vitest";
 import type { PutMetricDataInput } from "@aws-sdk/client-cloudwatch";

@@ -227,7 +227,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
   const BAD: Array<[string, Partial<PutMetricAlarmCommandInput>, string, RegExp]> = [
     ["Statistic and ExtendedStatistic", { ExtendedStatistic: "p99" }, "InvalidParameterCombination", /Statistic and ExtendedStatistic are mutually exclusive/],
     ["neither statistic", { Statistic: undefined }, "MissingParameter", /Statistic or ExtendedStatistic/],
-    ["a bad period", { Period: 45 }, "InvalidParameterValue", /Period must be 10, 20, 30, or a multiple of 60/],
+    ["a bad period", { Period: 45 }, "ValidationError", /^Period must be 10, 30 or a multiple of 60$/],
     ["M greater than N", { DatapointsToAlarm: 5 }, "ValidationError", /DatapointsToAlarm/],
     ["a bad operator", { ComparisonOperator: "Bigger" as any }, "ValidationError", /comparisonOperator/],
     ["a bad TreatMissingData", { TreatMissingData: "sometimes" }, "InvalidParameterValue", /TreatMissingData/],
@@ -237,7 +237,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
     ["a name too long", { AlarmName: "x".repeat(256) }, "ValidationError", /alarmName.*255/],
     ["no threshold", { Threshold: undefined }, "MissingParameter", /Threshold/],
     ["more than a day of periods", { Period: 60, EvaluationPeriods: 1441, DatapointsToAlarm: 1 }, "InvalidParameterValue", /86400/],
-    ["Metrics with MetricName", { Metrics: [{ Id: "m", Expression: "1", ReturnData: true }] }, "InvalidParameterCombination", /MetricName and Metrics/],
+    ["Metrics with MetricName", { Metrics: [{ Id: "m", Expression: "1", ReturnData: true }] }, "ValidationError", /^\w+ should not be set if list of Metrics is set\.$/],
     [
       "two ReturnData in Metrics",
       { Namespace: undefined, MetricName: undefined, Statistic: undefined, Dimensions: undefined, Period: undefined, Metrics: [{ Id: "a", Expression: "1" }, { Id: "b", Expression: "2" }] },

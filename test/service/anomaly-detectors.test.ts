@@ -113,7 +113,8 @@ describe.each<Protocol>(["json", "cbor", "query"])("anomaly detectors over %s", 
   it("takes the deprecated top-level Namespace/MetricName/Dimensions/Stat as the same detector as SingleMetricAnomalyDetector", async () => {
     await cw.send(new PutAnomalyDetectorCommand({ Namespace: ns, MetricName: "Legacy", Dimensions: [{ Name: "Host", Value: "web-1" }], Stat: "Sum" }));
     const [d] = await list({ MetricName: "Legacy" });
-    expect(d.SingleMetricAnomalyDetector).toEqual({ Namespace: ns, MetricName: "Legacy", Dimensions: [{ Name: "Host", Value: "web-1" }], Stat: "Sum" });
+    // Described with the owning account, as AWS describes it (localstack test_anomaly_detector_lifecycle).
+    expect(d.SingleMetricAnomalyDetector).toEqual({ AccountId: "000000000000", Namespace: ns, MetricName: "Legacy", Dimensions: [{ Name: "Host", Value: "web-1" }], Stat: "Sum" });
     await cw.send(new DeleteAnomalyDetectorCommand(single(ns, "Legacy", "Sum")));
     expect(await list({ MetricName: "Legacy" })).toEqual([]);
   });
@@ -271,7 +272,7 @@ describe("ANOMALY_DETECTION_BAND", () => {
       ],
     }));
     const detectors = (await cw.send(new DescribeAnomalyDetectorsCommand({ Namespace: ns, MetricName: "Req" }))).AnomalyDetectors!;
-    expect(detectors.map((d) => d.SingleMetricAnomalyDetector)).toEqual([{ Namespace: ns, MetricName: "Req", Dimensions: dims, Stat: "Maximum" }]);
+    expect(detectors.map((d) => d.SingleMetricAnomalyDetector)).toEqual([{ AccountId: "000000000000", Namespace: ns, MetricName: "Req", Dimensions: dims, Stat: "Maximum" }]);
 
     // The same band with its ReturnData false (AWS's console leaves it true; PutMetricAlarm takes both).
     await cw.send(new PutMetricAlarmCommand({

@@ -282,7 +282,7 @@ describe("errors AWS gives", () => {
     [{ logGroupName: "x", logGroupNames: ["y"] }, "InvalidParameterException"],
     [{}, "InvalidParameterException"],
     [{ logGroupName: "x", queryLanguage: "SQL" }, "InvalidParameterException"],
-    [{ logGroupName: "x", limit: 10_001 }, "InvalidParameterException"],
+    [{ logGroupName: "x", limit: 100_001 }, "InvalidParameterException"],
   ])("StartQuery %j answers %s", async (extra, code) => {
     const f = await failure(logs.send(new StartQueryCommand({ startTime: START, endTime: END, queryString: "fields @message", ...(extra as object) })));
     expect(f.name).toBe(code);

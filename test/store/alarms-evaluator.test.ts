@@ -25,10 +25,13 @@ let lib: typeof import("../../lib/metrics/put-metric-data.js") &
   typeof import("../../lib/alarms/delete-alarms.js") &
   typeof import("../../lib/alarms/set-alarm-state.js") &
   typeof import("../../lib/alarms/history.js") &
+  typeof import("../../lib/alarms/describe-alarm-history.js") &
   typeof import("../../lib/alarms/evaluate/evaluator.js") &
   typeof import("../../lib/alarms/store.js") &
   typeof import("../../lib/alarms/transition.js") &
-  typeof import("../../lib/alarms/actions.js");
+  typeof import("../../lib/alarms/actions.js") &
+  typeof import("../../lib/alarms/alarm.js") &
+  typeof import("../../lib/alarms/tags.js");
 
 beforeAll(async () => {
   servers = await startTestServers("alarms", { s3: false });
@@ -40,10 +43,13 @@ beforeAll(async () => {
     ...(await import("../../lib/alarms/delete-alarms.js")),
     ...(await import("../../lib/alarms/set-alarm-state.js")),
     ...(await import("../../lib/alarms/history.js")),
+    ...(await import("../../lib/alarms/describe-alarm-history.js")),
     ...(await import("../../lib/alarms/evaluate/evaluator.js")),
     ...(await import("../../lib/alarms/store.js")),
     ...(await import("../../lib/alarms/transition.js")),
     ...(await import("../../lib/alarms/actions.js")),
+    ...(await import("../../lib/alarms/alarm.js")),
+    ...(await import("../../lib/alarms/tags.js")),
   } as any;
   nc = await connect({ servers: servers.nats.url });
 }, 60_000);
@@ -430,6 +436,94 @@ describe("exactly once", () => {
     expect((info.state as any).subjects?.[`sns.${A}.crash`]).toBe(1);
     expect((await lib.getAlarm(A, REGION, "crash"))!.value.pending).toEqual([]);
     expect((await state(A, "crash")).value).toBe("ALARM");
+    expect(await history(A, "crash", "StateUpdate")).toHaveLength(1);
+    expect((await history(A, "crash", "Action")).map((i) => i.HistorySummary)).toEqual([`Successfully executed action arn:aws:sns:${REGION}:${A}:crash`]);
+  });
+});
+
+describe("history after a crash between a change and its history write", () => {
+  const alarm = (name: string) => ({ AlarmName: name, Namespace: NS, MetricName: "Crash", Statistic: "Sum" as const, Period: 60, EvaluationPeriods: 1, Threshold: 0, ComparisonOperator: "GreaterThanThreshold" as const });
+
+  /**
+   * What a process killed mid-change leaves: the new state stored with its
+   * StateUpdate item in the record (one compare-and-set) and, when `written`,
+   * the item written to the history bucket but not yet taken out of the record.
+   */
+  async function crashedChange(name: string, at: number, written: boolean) {
+    const cur = (await lib.getAlarm(A, REGION, name))!;
+    const next = lib.withState(cur.value, { value: "ALARM", reason: `set by a process killed at ${at}` }, at);
+    expect(next.unrecorded).toHaveLength(1);
+    expect(await lib.updateAlarm(A, next, cur.revision)).toBe(true);
+    if (written) await lib.writeHistory(next.unrecorded!.map((unrecorded) => ({ account: A, region: REGION, unrecorded })));
+    return next.unrecorded![0].item;
+  }
+
+  const times = async (name: string, item: { timestamp: number; data: string }) =>
+    (await history(A, name, "StateUpdate")).filter((i) => i.Timestamp!.getTime() === item.timestamp && i.HistoryData === item.data).length;
+
+  // Every path that reads or rewrites the alarm record next.
+  const paths: Array<[string, (name: string, t: number) => Promise<unknown>]> = [
+    ["the next evaluator tick", (_name, t) => tick(t + MIN + 1000)],
+    ["SetAlarmState", (name) => lib.setAlarmState(A, REGION, { AlarmName: name, StateValue: "OK", StateReason: "by hand" })],
+    ["PutMetricAlarm (an update)", (name, t) => lib.putMetricAlarm(A, REGION, alarm(name), t + 2000)],
+    ["DisableAlarmActions", (name) => lib.disableAlarmActions(A, REGION, { AlarmNames: [name] })],
+    ["TagResource", (name) => lib.tagResource(A, REGION, { ResourceARN: lib.alarmArn(REGION, A, name), Tags: [{ Key: "k", Value: "v" }] })],
+    ["DeleteAlarms", (name) => lib.deleteAlarms(A, REGION, { AlarmNames: [name] })],
+    ["nothing (DescribeAlarmHistory answers the item from the record)", async () => undefined],
+  ];
+
+  describe.each([
+    ["before the history write", false],
+    ["after the history write, before the item left the record", true],
+  ])("killed %s", (_when, written) => {
+    it.each(paths)("%s: DescribeAlarmHistory has the StateUpdate exactly once", async (_path, run) => {
+      const t = reserve();
+      const name = `crashed-${written}-${_path.split(" ")[0]}`;
+      await lib.putMetricAlarm(A, REGION, alarm(name), t);
+      const item = await crashedChange(name, t + 1000, written);
+      expect(await times(name, item)).toBe(1);
+      await run(name, t);
+      expect(await times(name, item)).toBe(1);
+      const after = await lib.getAlarm(A, REGION, name);
+      if (_path.startsWith("nothing")) expect(after!.value.unrecorded).toHaveLength(1);
+      else expect(after?.value.unrecorded).toBeUndefined();
+    });
+  });
+
+  it("a record holds at most one change's items, and no answer shows them", async () => {
+    const t = reserve();
+    const name = "bounded";
+    await lib.putMetricAlarm(A, REGION, alarm(name), t);
+    const kv = await (await nc.jetstream()).views.kv("cw-alarms");
+    const lengths: number[] = [];
+    // From the stored value on (an updates-only watch reset under load can miss the first updates).
+    const watch = await kv.watch({ key: `${A}.${REGION}.${name}` });
+    (async () => {
+      for await (const e of watch) if (e.operation === "PUT") lengths.push(e.json<{ unrecorded?: unknown[] }>().unrecorded?.length ?? 0);
+    })();
+    await crashedChange(name, t + 1000, false);
+    for (const value of ["OK", "ALARM", "INSUFFICIENT_DATA"] as const) await lib.setAlarmState(A, REGION, { AlarmName: name, StateValue: value, StateReason: `to ${value}` });
+    await lib.putMetricAlarm(A, REGION, { ...alarm(name), AlarmDescription: "changed" }, t + 2000);
+    await until(() => lengths.length, (n) => n >= 11, 40_000);
+    watch.stop();
+    // The alarm as put, the crashed change, then each of the four changes after it: stored with its one item, then taken out.
+    expect(lengths, JSON.stringify(lengths)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
+    expect((await history(A, name, "StateUpdate")).map((i) => i.HistorySummary)).toEqual([
+      "Alarm updated from INSUFFICIENT_DATA to ALARM",
+      "Alarm updated from ALARM to OK",
+      "Alarm updated from OK to ALARM",
+      "Alarm updated from ALARM to INSUFFICIENT_DATA",
+    ]);
+    await crashedChange(name, t + 3000, false);
+    expect((await lib.getAlarm(A, REGION, name))!.value.unrecorded).toHaveLength(1);
+    const described = await lib.describeAlarms(A, REGION, { AlarmNames: [name] });
+    expect(described.MetricAlarms).toHaveLength(1);
+    const answers = [
+      described,
+      await lib.describeAlarmsForMetric(A, REGION, { Namespace: NS, MetricName: "Crash" }),
+      await lib.listTagsForResource(A, REGION, { ResourceARN: lib.alarmArn(REGION, A, name) }),
+    ];
+    for (const answer of answers) expect(JSON.stringify(answer)).not.toMatch(/unrecorded|Alarm updated from|oldState/);
   });
 });
 

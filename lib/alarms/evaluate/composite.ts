@@ -15,7 +15,7 @@ import { awsJsonDate, longDate } from "../format.js";
 import { evaluateRule } from "../rule/evaluate.js";
 import { parseRule, ruleAlarms, type Rule } from "../rule/parser.js";
 import { commitState, holdForSuppressor, runPending, withState } from "../transition.js";
-import { getAlarm, listAlarms } from "../store.js";
+import { getAlarm, getAlarmToChange, listAlarms } from "../store.js";
 
 /** Deepest nesting of composites in composites that settles in one run. */
 const MAX_ROUNDS = 10;
@@ -78,15 +78,15 @@ async function evaluateComposite(account: string, alarm: AlarmRecord, byName: Ma
       })
     : undefined;
 
-  const current = await getAlarm(account, alarm.region, alarm.name);
+  const current = await getAlarmToChange(account, alarm.region, alarm.name);
   if (!current || current.value.state.value === value) return false;
   const suppressorName = current.value.composite?.suppressor;
   const suppressor = suppressorName ? (byName.get(suppressorName) ?? (await getAlarm(account, alarm.region, suppressorName))?.value) : undefined;
   const { hold, suppressed } = holdForSuppressor(current.value, suppressor?.state, now);
-  const next = withState(current.value, { value, reason, reasonData }, now, hold);
+  const next = withState(current.value, { value, reason, reasonData }, now, { hold });
   if (suppressed && next.pending.length > current.value.pending.length) next.suppressed = suppressed;
   else delete next.suppressed;
-  if (!(await commitState(account, current.value, current.revision, next))) return false;
+  if (!(await commitState(account, current.revision, next))) return false;
   byName.set(alarm.name, next);
   return true;
 }

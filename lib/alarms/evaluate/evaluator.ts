@@ -2,7 +2,8 @@
  * One evaluator tick: every alarm due at `now` in the partitions this process
  * takes, its data read in one batched pass (read.ts), its state decided as AWS
  * documents (window.ts), changes committed once (transition.ts), then the
- * composites of accounts with changes, and pending actions.
+ * composites of accounts with changes, and pending actions. History items a
+ * dead writer left in a record are written first (store.ts).
  *
  * Minute ticks evaluate every metric alarm; the 10-second sub-ticks between
  * them evaluate only alarms with 10, 20 or 30-second periods (high-resolution
@@ -10,8 +11,8 @@
  */
 import { INITIAL_REASON, alarmPeriod, datapointsToAlarm, type AlarmRecord } from "../alarm.js";
 import { runPending, withState, type NewState } from "../transition.js";
-import { alarmKey, scanAllAlarms } from "../store.js";
-import { itemKey, stateUpdateItem } from "../history.js";
+import { alarmKey, recordHistory, scanAllAlarms } from "../store.js";
+import { withoutHistory, writeHistory } from "../history.js";
 import { BUCKETS } from "../../storage/nats.js";
 import { kvWrites } from "../../storage/kv-writes.js";
 import { evaluateComposites, runHeldActions } from "./composite.js";
@@ -60,7 +61,7 @@ export async function evaluateTick(now: number, opts: TickOptions = {}): Promise
       if (revision !== undefined) taken.set(p, revision);
     }),
   );
-  const mine = all.filter(({ account, record }) => taken.has(partitionOf(account, record.region, record.name)));
+  const mine = await withHistoryRecorded(all.filter(({ account, record }) => taken.has(partitionOf(account, record.region, record.name))));
   const due: DueAlarm[] = mine
     .filter(({ record }) => record.type === "MetricAlarm" && (!opts.highResOnly || alarmPeriod(record.metric!) < 60))
     .map(({ account, record, revision }) => ({ account, alarm: record, revision }));
@@ -152,29 +153,65 @@ export function decide(alarm: AlarmRecord, points: Datapoint[], now: number): { 
   };
 }
 
+type Scanned = { account: string; record: AlarmRecord; revision: number };
+
+/**
+ * The alarms with the history items a dead writer left in them written and
+ * taken out, at their new revisions: changes are committed only onto records
+ * holding none. One that failed is left out of this tick.
+ */
+async function withHistoryRecorded(alarms: Scanned[]): Promise<Scanned[]> {
+  const skipped = new Set<Scanned>();
+  await inPool(
+    alarms.filter(({ record }) => record.unrecorded?.length),
+    async (a) => {
+      try {
+        const after = await recordHistory(a.account, a.record, a.revision);
+        if (after) Object.assign(a, { record: after.value, revision: after.revision });
+        else skipped.add(a);
+      } catch (e) {
+        console.error(`alarm evaluator: writing the history left in alarm ${a.record.name} failed`, e);
+        skipped.add(a);
+      }
+    },
+    COMMIT_CONCURRENCY,
+  );
+  return skipped.size ? alarms.filter((a) => !skipped.has(a)) : alarms;
+}
+
 /**
  * Commits the slice's state changes: one window of compare-and-set writes
  * against the revisions the alarms were read at (an alarm changed since by
  * another evaluator, a SetAlarmState or a PutMetricAlarm is left alone: this
- * evaluation of it is stale), then one window of history items, then the
- * actions of the changes that won. Returns those.
+ * evaluation of it is stale), each with its history item in the record; then
+ * one window writing those items and one taking them out of the records; then
+ * the actions of the changes that won. Returns those.
  */
 async function commitChanges(changes: Array<DueAlarm & { next: NewState }>, now: number): Promise<DueAlarm[]> {
   if (!changes.length) return [];
-  const records = changes.map((c) => withState(c.alarm, c.next, now));
+  // A first evaluation that leaves a new alarm in INSUFFICIENT_DATA only replaces its reason: no history item.
+  const records = changes.map((c) => withState(c.alarm, c.next, now, { history: c.next.value !== c.alarm.state.value }));
+  const keyOf = (j: number) => alarmKey(changes[j].account, records[j].region, records[j].name);
   const revisions = await kvWrites(
     BUCKETS.alarms,
-    changes.map((c, j) => ({ key: alarmKey(c.account, c.alarm.region, c.alarm.name), value: encode(records[j]), revision: c.revision })),
+    changes.map((c, j) => ({ key: keyOf(j), value: encode(records[j]), revision: c.revision })),
   );
   const won = changes.map((_, j) => j).filter((j) => revisions[j] > 0);
-  // A first evaluation that leaves a new alarm in INSUFFICIENT_DATA only replaces its reason: no history item.
-  await kvWrites(
-    BUCKETS.alarmHistory,
-    won.filter((j) => records[j].state.value !== changes[j].alarm.state.value).map((j) => {
-      const c = changes[j];
-      const item = stateUpdateItem(c.alarm, c.alarm.state, records[j].state);
-      return { key: itemKey(c.account, c.alarm.region, c.alarm.name, item.timestamp), value: encode(item), revision: 0 };
-    }),
+  const recorded = won.filter((j) => records[j].unrecorded?.length);
+  await writeHistory(recorded.flatMap((j) => records[j].unrecorded!.map((unrecorded) => ({ account: changes[j].account, region: records[j].region, unrecorded }))));
+  const cleared = recorded.map((j) => withoutHistory(records[j], new Set(records[j].unrecorded!.map((u) => u.id))));
+  const clearedAt = await kvWrites(
+    BUCKETS.alarms,
+    recorded.map((j, k) => ({ key: keyOf(j), value: encode(cleared[k]), revision: revisions[j] })),
+  );
+  // One changed in between (its actions claimed by another process, say) is cleared from a fresh read.
+  await inPool(
+    recorded.map((j, k) => ({ j, k })),
+    async ({ j, k }) => {
+      if (clearedAt[k] > 0) [records[j], revisions[j]] = [cleared[k], clearedAt[k]];
+      else await recordHistory(changes[j].account, records[j]);
+    },
+    COMMIT_CONCURRENCY,
   );
   await inPool(
     won.filter((j) => records[j].pending.length),

@@ -313,16 +313,21 @@ function parseField(text: Buffer, delimiter: number): number {
 /**
  * Where needles occur in one inflated block: each found once over the whole
  * text (never per event), by identity of the needle's Buffer, so a needle
- * shared by the groups and a bytes check is searched once.
+ * shared by the groups and a bytes check is searched once. The places are
+ * views of one reused arena (a block's decode is synchronous, and a new list
+ * per needle and block was ~200 MB of garbage a GB of text); they are read
+ * only until the next block's BlockPlaces starts.
  */
 class BlockPlaces {
-  private readonly found = new Map<Buffer, number[]>();
+  private readonly found = new Map<Buffer, Int32Array>();
   constructor(
     private readonly text: Buffer,
     private readonly from: number,
-  ) {}
+  ) {
+    resetPlaces();
+  }
 
-  of(needle: Buffer): number[] {
+  of(needle: Buffer): Int32Array {
     let at = this.found.get(needle);
     if (!at) this.found.set(needle, (at = placesOf(this.text, needle, this.from)));
     return at;
@@ -350,26 +355,79 @@ const DENSE_GAP = 4096;
 /** Needles scanned in JS are this long at most: Horspool's worst case reads each byte once per needle byte. */
 const MAX_SCANNED_NEEDLE = 32;
 
+/** Places kept after a block by the arena and the scans' four lists, at most (4 B each): larger ones are let go (docs/memory.md). */
+const PLACES_KEPT = 256 * 1024;
+/** The arena of a block's places (placesOf's answers are views of it) and how much of it they hold. */
+let arena: Int32Array = new Int32Array(4096);
+let arenaUsed = 0;
+/** The four interleaved scans' places, before they go to the arena in order. */
+const quarters: Int32Array[] = [new Int32Array(1024), new Int32Array(1024), new Int32Array(1024), new Int32Array(1024)];
+
+/** Starts a block's places: what earlier answers viewed may be overwritten. */
+function resetPlaces(): void {
+  arenaUsed = 0;
+  if (arena.length > PLACES_KEPT) arena = new Int32Array(4096);
+  for (let j = 0; j < 4; j++) if (quarters[j].length > PLACES_KEPT) quarters[j] = new Int32Array(1024);
+}
+
+/** `list` with room for one more place after `used` (a copy twice as long when full). */
+function roomy(list: Int32Array, used: number): Int32Array {
+  if (used < list.length) return list;
+  const bigger = new Int32Array(list.length * 2);
+  bigger.set(list);
+  return bigger;
+}
+
+/** Appends `count` places of `from` to the arena. */
+function toArena(from: Int32Array, count: number): void {
+  if (arenaUsed + count > arena.length) {
+    const bigger = new Int32Array(Math.max(arena.length * 2, arenaUsed + count));
+    bigger.set(arena.subarray(0, arenaUsed));
+    arena = bigger;
+  }
+  arena.set(from.subarray(0, count), arenaUsed);
+  arenaUsed += count;
+}
+
 /**
- * Every place of `needle` in text[from..], overlapping ones too. Buffer.indexOf
+ * Every place of `needle` in text[from..], overlapping ones too, ascending: a
+ * view of the arena, valid until the next block's places start. Buffer.indexOf
  * (memchr-fast) while places are rare; a needle met often (a JSON pattern's
  * `"name"`, in every JSON event) goes on with a Boyer-Moore-Horspool scan in
  * JS, which has no per-call cost.
  */
-export function placesOf(text: Buffer, needle: Buffer, from: number): number[] {
-  const at: number[] = [];
-  if (needle.length === 0) return at;
-  for (let i = text.indexOf(needle, from); i >= 0; i = text.indexOf(needle, i + 1)) {
-    at.push(i);
-    if (at.length === DENSE_AFTER && needle.length >= 3 && needle.length <= MAX_SCANNED_NEEDLE && i - from < DENSE_AFTER * DENSE_GAP) return horspool(text, needle, i + 1, at);
+export function placesOf(text: Buffer, needle: Buffer, from: number): Int32Array {
+  const start = arenaUsed;
+  if (needle.length > 0) {
+    let found = 0;
+    for (let i = text.indexOf(needle, from); i >= 0; i = text.indexOf(needle, i + 1)) {
+      quarters[0] = roomy(quarters[0], found);
+      quarters[0][found++] = i;
+      if (found === DENSE_AFTER && needle.length >= 3 && needle.length <= MAX_SCANNED_NEEDLE && i - from < DENSE_AFTER * DENSE_GAP) {
+        toArena(quarters[0], found);
+        found = 0;
+        horspool(text, needle, i + 1);
+        break;
+      }
+    }
+    toArena(quarters[0], found);
   }
-  return at;
+  return arena.subarray(start, arenaUsed);
 }
 
 /** Horspool's shift table of each needle (a needle's Buffer lives as long as its scan). */
 const shifts = new WeakMap<Buffer, Int32Array>();
 
-function horspool(text: Buffer, needle: Buffer, from: number, out: number[]): number[] {
+/** Bytes below which a dense needle's rest is scanned as one run, not four. */
+const INTERLEAVE_FROM = 1024;
+
+/**
+ * Horspool over text[from..], as four scans of four quarters of it, stepped
+ * together: each step's next place waits on two loads (the byte, its shift),
+ * and one scan alone runs at that latency (about 4 ns a step on the bench's
+ * text); four independent ones overlap it. Its places go to the arena, in order.
+ */
+function horspool(text: Buffer, needle: Buffer, from: number): void {
   const m = needle.length;
   let skip = shifts.get(needle);
   if (!skip) {
@@ -379,16 +437,115 @@ function horspool(text: Buffer, needle: Buffer, from: number, out: number[]): nu
   }
   const last = needle[m - 1];
   const n = text.length;
-  for (let i = from + m - 1; i < n; ) {
-    const c = text[i];
-    if (c === last) {
-      let k = m - 2;
-      while (k >= 0 && text[i - m + 1 + k] === needle[k]) k--;
-      if (k < 0) out.push(i - m + 1);
+  /** Whether the needle ends at i (its last byte already matched). */
+  const endsAt = (i: number) => {
+    let k = m - 2;
+    while (k >= 0 && text[i - m + 1 + k] === needle[k]) k--;
+    return k < 0;
+  };
+  let out0 = quarters[0];
+  let n0 = 0;
+  if (n - from < INTERLEAVE_FROM) {
+    for (let i = from + m - 1; i < n; i += skip[text[i]]) {
+      if (text[i] === last && endsAt(i)) {
+        out0 = roomy(out0, n0);
+        out0[n0++] = i - m + 1;
+      }
     }
-    i += skip[c];
+    quarters[0] = out0;
+    toArena(out0, n0);
+    return;
   }
-  return out;
+  let out1 = quarters[1];
+  let out2 = quarters[2];
+  let out3 = quarters[3];
+  let n1 = 0;
+  let n2 = 0;
+  let n3 = 0;
+  // Quarter j holds the places starting in [from + j q, from + (j + 1) q): its windows end in [that + m - 1, next + m - 1).
+  const q = Math.ceil((n - from) / 4);
+  let i0 = from + m - 1;
+  let i1 = i0 + q;
+  let i2 = i1 + q;
+  let i3 = i2 + q;
+  const e0 = Math.min(n, i1);
+  const e1 = Math.min(n, i2);
+  const e2 = Math.min(n, i3);
+  while (i0 < e0 && i1 < e1 && i2 < e2 && i3 < n) {
+    const c0 = text[i0];
+    const c1 = text[i1];
+    const c2 = text[i2];
+    const c3 = text[i3];
+    if (c0 === last && endsAt(i0)) {
+      out0 = roomy(out0, n0);
+      out0[n0++] = i0 - m + 1;
+    }
+    if (c1 === last && endsAt(i1)) {
+      out1 = roomy(out1, n1);
+      out1[n1++] = i1 - m + 1;
+    }
+    if (c2 === last && endsAt(i2)) {
+      out2 = roomy(out2, n2);
+      out2[n2++] = i2 - m + 1;
+    }
+    if (c3 === last && endsAt(i3)) {
+      out3 = roomy(out3, n3);
+      out3[n3++] = i3 - m + 1;
+    }
+    i0 += skip[c0];
+    i1 += skip[c1];
+    i2 += skip[c2];
+    i3 += skip[c3];
+  }
+  for (; i0 < e0; i0 += skip[text[i0]]) {
+    if (text[i0] === last && endsAt(i0)) {
+      out0 = roomy(out0, n0);
+      out0[n0++] = i0 - m + 1;
+    }
+  }
+  for (; i1 < e1; i1 += skip[text[i1]]) {
+    if (text[i1] === last && endsAt(i1)) {
+      out1 = roomy(out1, n1);
+      out1[n1++] = i1 - m + 1;
+    }
+  }
+  for (; i2 < e2; i2 += skip[text[i2]]) {
+    if (text[i2] === last && endsAt(i2)) {
+      out2 = roomy(out2, n2);
+      out2[n2++] = i2 - m + 1;
+    }
+  }
+  for (; i3 < n; i3 += skip[text[i3]]) {
+    if (text[i3] === last && endsAt(i3)) {
+      out3 = roomy(out3, n3);
+      out3[n3++] = i3 - m + 1;
+    }
+  }
+  quarters[0] = out0;
+  quarters[1] = out1;
+  quarters[2] = out2;
+  quarters[3] = out3;
+  toArena(out0, n0);
+  toArena(out1, n1);
+  toArena(out2, n2);
+  toArena(out3, n3);
+}
+
+/**
+ * The first newline in text[p..] (text.length when none), read four bytes a
+ * step through `words` (a DataView of the same bytes): a header line is
+ * ~45 bytes, and a byte-at-a-time loop was a third of the block walk.
+ */
+function newlineFrom(text: Buffer, words: DataView, p: number): number {
+  const size = text.length;
+  for (; p + 4 <= size; p += 4) {
+    // A byte of x is 0 where the text has a newline; z's lowest set bit marks the first such byte (borrows only go up).
+    const x = words.getUint32(p, true) ^ 0x0a0a0a0a;
+    const z = (x - 0x01010101) & ~x & 0x80808080;
+    if (z !== 0) return p + ((31 - Math.clz32(z & -z)) >> 3);
+  }
+  while (p < size && text[p] !== 10) p++;
+  return p;
 }
 
 /**
@@ -398,14 +555,18 @@ function horspool(text: Buffer, needle: Buffer, from: number, out: number[]): nu
 export interface BlockCheck {
   needles: readonly Buffer[];
   test(text: Buffer, start: number, end: number, find: (k: number, from: number) => number): boolean;
+  /** Places every message of a span that may match holds one of (BytesCheck.candidates): test runs only on those holding one. */
+  candidates?(text: Buffer, start: number, end: number, find: (k: number, from: number) => number): number[];
 }
 
 /**
  * decodeBlock with needles: every needle's places are found in the whole text
  * first, then the walk reads only each header's length (from the end of its
  * line) to go from event to event, and parses a header in full only for an
- * event holding a needle of every group (and passing the check). `inside`:
- * every event is in the range, so the others' timestamps are not read either.
+ * event holding a needle of every group (and passing the check). `whole`:
+ * every event is in the range, so the others' timestamps are not read either,
+ * and the walk stops past the check's last candidate place: the rest is
+ * counted from the index figures.
  */
 function decodeHolding(
   out: DecodedBlock,
@@ -414,19 +575,22 @@ function decodeHolding(
   from: number,
   to: number,
   groups: readonly (readonly Buffer[])[],
-  inside: boolean,
+  whole: { count: number; messageBytes: number } | undefined,
   places: BlockPlaces,
   check: BlockCheck | undefined,
 ): DecodedBlock {
   const cursors = groups.map((g) => g.map((needle) => ({ at: places.of(needle), length: needle.length, next: 0 })));
   const find = check && places.finder(check.needles);
-  const unbounded = inside || (from === -Infinity && to === Infinity);
+  // Where the check may hold, found once for the block: an event holding none is not held, without its group or check tests.
+  const candidates = check?.candidates?.(text, p, text.length, places.finder(check.needles));
+  let c = 0;
+  const unbounded = whole !== undefined || (from === -Infinity && to === Infinity);
   let inRange = 0;
   const size = text.length;
+  const words = new DataView(text.buffer, text.byteOffset, text.length);
   while (p < size) {
-    // The header's end by a loop here, not indexOf: a native call per event costs more than its ~45 bytes.
-    let nl = p;
-    while (nl < size && text[nl] !== 10) nl++;
+    // The header's end by a JS loop, not indexOf: a native call per event costs more than its ~45 bytes.
+    const nl = newlineFrom(text, words, p);
     if (nl === size) throw new Error("truncated header");
     let q = nl;
     let len = 0;
@@ -439,9 +603,19 @@ function decodeHolding(
     const start = nl + 1;
     const end = start + len;
     if (end + 1 > size || text[end] !== 10) throw new Error("truncated message");
+    let held = true;
+    if (candidates) {
+      while (c < candidates.length && candidates[c] < start) c++;
+      if (c === candidates.length && whole) {
+        // No event from here on can be kept: the events walked so far leave the rest of the index's figures.
+        out.textBytes = whole.messageBytes;
+        out.inRange = whole.count;
+        return out;
+      }
+      held = c < candidates.length && candidates[c] < end;
+    }
     // A group is held when one of its needles' first place at or after the message start ends inside it.
     // Indexed loops: this runs once per event, and an iterator that is not optimized away is garbage per event.
-    let held = true;
     for (let g = 0; g < cursors.length && held; g++) {
       const group = cursors[g];
       let any = false;
@@ -528,7 +702,7 @@ export function decodeBlock(
       return out;
     }
     if (needles.length > 0) {
-      decodeHolding(out, text, p, from, to, needles, whole !== undefined, places!, check);
+      decodeHolding(out, text, p, from, to, needles, whole, places!, check);
       out.compact();
       return out;
     }

@@ -8,9 +8,9 @@
  * 1 MB of them.
  */
 import type { GetLogEventsRequest, GetLogEventsResponse, OutputLogEvent } from "@aws-sdk/client-cloudwatch-logs";
-import { invalidNextToken, invalidParameter, logStreamNotFound, validationException } from "../errors.js";
+import { invalidNextToken, invalidParameter, logStreamNotFound, unsupportedForClass, validationException } from "../errors.js";
 import { getRecord } from "../../storage/kv.js";
-import { requireLogGroup } from "../groups.js";
+import { getLogGroup, requireLogGroup } from "../groups.js";
 import { logStreamKey, resolveLogGroupIdentifier } from "../names.js";
 import { logStreamsBucket, type LogStreamRecord } from "../streams.js";
 import { EVENT_OVERHEAD } from "./put-log-events.js";
@@ -64,6 +64,9 @@ export async function getLogEvents(accountId: string, region: string, input: Get
   let endTime = input.endTime;
   if (after !== undefined) startTime = Math.max(startTime ?? 0, Number(after.slice(0, 16)));
   if (before !== undefined) endTime = Math.min(endTime ?? Infinity, Number(before.slice(0, 16)) + 1);
+  // The group's class is read beside the scan: only a Standard group serves GetLogEvents.
+  const groupRead = getLogGroup(accountId, group);
+  groupRead.catch(() => undefined);
   const scan = (from: number | undefined) =>
     scanLogEvents(accountId, group, { logStreams: [stream], startTime: from, endTime: endTime === Infinity ? undefined : endTime });
 
@@ -98,6 +101,8 @@ export async function getLogEvents(accountId: string, region: string, input: Get
     }
   }
   if (!found) await requireStream(accountId, group, stream);
+  const logGroupClass = (await groupRead)?.value.logGroupClass ?? "STANDARD";
+  if (logGroupClass !== "STANDARD") throw unsupportedForClass(group, logGroupClass, "GetLogEvents");
 
   const events: OutputLogEvent[] = picked.map((e) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: e.ingestionTime }));
   if (picked.length === 0) {

@@ -603,7 +603,7 @@ export async function* scanLogEvents(account: string, logGroup: string, opts: Sc
   const buffers = new Map<string, Buffer>();
   const bytes = (n: string) => buffers.get(n) ?? buffers.set(n, Buffer.from(n, "utf8")).get(n)!;
   const needleBytes = needles.map((g) => g.map(bytes));
-  const check: BlockCheck | undefined = opts.bytesCheck && { needles: opts.bytesCheck.needles.map(bytes), test: opts.bytesCheck.test };
+  const check: BlockCheck | undefined = opts.bytesCheck && { needles: opts.bytesCheck.needles.map(bytes), test: opts.bytesCheck.test, candidates: opts.bytesCheck.candidates };
   const buffered = await bufferedEvents(account, logGroup, groupId, selected, checkpoints, opts, needles);
   const chunks = await chunkReads(selected, opts);
 

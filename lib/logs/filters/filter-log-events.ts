@@ -14,7 +14,8 @@
  */
 import type { FilterLogEventsRequest, FilterLogEventsResponse, FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
 import { scanLogEvents, type StoredLogEvent } from "../events/scan.js";
-import { invalidParameter } from "../errors.js";
+import { invalidParameter, logGroupNotFound, unsupportedForClass } from "../errors.js";
+import { getLogGroup } from "../groups.js";
 import { resolveLogGroupIdentifier } from "../names.js";
 import { decodeToken, encodeToken } from "../pagination.js";
 import { compileFilterPattern } from "../patterns/index.js";
@@ -37,6 +38,10 @@ export async function filterLogEvents(accountId: string, region: string, input: 
   }
   const logGroup = input.logGroupName ?? resolveLogGroupIdentifier(input.logGroupIdentifier!, accountId, region);
   const pattern = compileFilterPattern(input.filterPattern ?? "");
+  const group = await getLogGroup(accountId, logGroup);
+  if (!group) throw logGroupNotFound();
+  const logGroupClass = group.value.logGroupClass ?? "STANDARD";
+  if (logGroupClass !== "STANDARD") throw unsupportedForClass(logGroup, logGroupClass, "FilterLogEvents");
   const limit = input.limit ?? MAX_LIMIT;
 
   const query = {

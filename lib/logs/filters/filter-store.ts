@@ -11,7 +11,7 @@ import type { KV } from "nats";
 import { createRecord, getRecord, scanRecords, updateRecord } from "../../storage/kv.js";
 import { BUCKETS, getBucket } from "../../storage/nats.js";
 import { getLogGroup } from "../groups.js";
-import { logGroupNotFound } from "../errors.js";
+import { logGroupNotFound, standardClassOnly } from "../errors.js";
 import { logGroupKey, logGroupsFilter } from "../names.js";
 
 export interface MetricFilterRecord {
@@ -53,6 +53,18 @@ export async function readGroupFilters(accountId: string, logGroupName: string, 
   const rec = await getRecord<GroupFilters>(await filtersBucket(), logGroupKey(accountId, logGroupName));
   if (!rec || rec.value.groupId !== id) return empty(logGroupName, id);
   return rec.value;
+}
+
+/**
+ * The filters of a group that may have them: ResourceNotFoundException if it does not
+ * exist, ValidationException unless it is of the Standard class (the only class with
+ * metric and subscription filters: AWS's "Log classes" page).
+ */
+export async function readFilterableGroup(accountId: string, logGroupName: string): Promise<GroupFilters> {
+  const group = await getLogGroup(accountId, logGroupName);
+  if (!group) throw logGroupNotFound();
+  if ((group.value.logGroupClass ?? "STANDARD") !== "STANDARD") throw standardClassOnly();
+  return (await readGroupFilters(accountId, logGroupName, group.value.id))!;
 }
 
 /**

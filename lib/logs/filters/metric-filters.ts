@@ -23,7 +23,7 @@ import { compileFilterPattern, type FilterPattern, type PatternMatch } from "../
 import { invalidParameter } from "../errors.js";
 import { modifyLogGroup } from "../groups.js";
 import { paginate } from "../pagination.js";
-import { changeGroupFilters, readGroupFilters, scanAccountFilters, type GroupFilters, type MetricFilterRecord } from "./filter-store.js";
+import { changeGroupFilters, readFilterableGroup, readGroupFilters, scanAccountFilters, type GroupFilters, type MetricFilterRecord } from "./filter-store.js";
 
 export const MAX_METRIC_FILTERS = 100;
 export const MAX_DIMENSIONS = 3;
@@ -80,6 +80,7 @@ export async function putMetricFilter(accountId: string, _region: string, input:
   if (t.unit !== undefined) transformation.unit = t.unit;
   const name = input.filterName!;
   let added = false;
+  await readFilterableGroup(accountId, input.logGroupName!);
   await changeGroupFilters(accountId, input.logGroupName!, (cur) => {
     const existing = cur.metricFilters.find((f) => f.filterName === name);
     if (!existing && cur.metricFilters.length >= MAX_METRIC_FILTERS) throw limitExceeded();

@@ -19,8 +19,12 @@ import { byCount, PatternClusterer } from "./patterns.js";
 import { applyLookup } from "./lookup-stage.js";
 import { compareValues, isTruthy, toNumber, toText, Time, valuesEqual, type Value } from "./values.js";
 
-/** AWS returns at most 10,000 rows from a query. */
-export const MAX_RESULTS = 10_000;
+/**
+ * Rows a query returns: 10,000 unless StartQuery's `limit` says otherwise, at most
+ * 100,000 (the API reference's StartQuery `limit`; GetQueryResults pages them).
+ */
+export const DEFAULT_RESULTS = 10_000;
+export const MAX_RESULTS = 100_000;
 /** Rows kept for a pipeline that must see them all before it can cut (dedup / unnest first). */
 const MAX_BUFFERED_ROWS = 200_000;
 /** Bytes of messages the kept rows may hold; past it the rows furthest down the order go. */
@@ -573,7 +577,7 @@ export class QueryRun {
     const cut = query.commands.findIndex((c) => !ROW_COMMANDS.has(c.kind));
     this.prefix = cut < 0 ? query.commands : query.commands.slice(0, cut);
     const after = cut < 0 ? [] : query.commands.slice(cut);
-    const resultCap = Math.min(opts.limit ?? MAX_RESULTS, MAX_RESULTS);
+    const resultCap = Math.min(opts.limit ?? DEFAULT_RESULTS, MAX_RESULTS);
     if (after[0]?.kind === "stats" || after[0]?.kind === "pattern") {
       if (after[0].kind === "stats") this.fold = new StatsFold(after[0], this.ctx);
       else {
@@ -650,7 +654,7 @@ export class QueryRun {
       rows = this.rows.map((r) => r.clone());
     }
     rows = runCommands(this.rest, rows, this.ctx);
-    const cap = Math.min(this.opts.limit ?? MAX_RESULTS, MAX_RESULTS);
+    const cap = Math.min(this.opts.limit ?? DEFAULT_RESULTS, MAX_RESULTS);
     if (rows.length > cap) rows.length = cap;
     const columns = projection(this.query);
     const aggregated = this.query.commands.some((c) => c.kind === "stats" || c.kind === "pattern");

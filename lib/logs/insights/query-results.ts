@@ -1,6 +1,7 @@
 /**
  * GetQueryResults, StopQuery and DescribeQueries over the stored query
- * records (query-store.ts). StopQuery on a query that has already ended
+ * records (query-store.ts). GetQueryResults answers up to 10,000 rows a call
+ * and a nextToken for the rest, as AWS does since StartQuery's limit reaches 100,000. StopQuery on a query that has already ended
  * answers InvalidParameterException, as AWS does (Grafana's CloudWatch data
  * source relies on it: pkg/tsdb/cloudwatch/log_actions.go, executeStopQuery).
  */
@@ -14,25 +15,37 @@ import type {
   StopQueryResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { logsError } from "../../errors.js";
-import { invalidParameter } from "../errors.js";
-import { paginate } from "../pagination.js";
+import { invalidNextToken, invalidParameter } from "../errors.js";
+import { decodeToken, encodeToken, paginate } from "../pagination.js";
 import { getQuery, isActive, listQueries, readResults, updateQuery, type QueryRecord } from "./query-store.js";
 
 const queryNotFound = () => logsError("ResourceNotFoundException", "The specified query does not exist.");
 
+/** Rows one GetQueryResults answers (the API reference's maxItems: at most 10,000 a request). */
+const RESULTS_PAGE = 10_000;
+
 export async function getQueryResults(accountId: string, input: GetQueryResultsRequest): Promise<GetQueryResultsResponse> {
+  // The token holds the offset of the next row, bound to the query it pages.
+  const start = input.nextToken === undefined ? 0 : decodeToken("GetQueryResults", input.queryId, input.nextToken)[0];
+  if (typeof start !== "number" || !Number.isSafeInteger(start) || start < 0) throw invalidNextToken();
+  const size = input.maxItems ?? RESULTS_PAGE;
   // A part read just as the runner replaced it: read the newer record (bounded; the runner writes once a second).
   for (let attempt = 0; ; attempt++) {
     const q = await getQuery(accountId, input.queryId!);
     if (!q) throw queryNotFound();
     const results = (await readResults(q.value)) ?? (attempt >= 10 ? [] : undefined);
-    if (results)
-      return {
+    if (results) {
+      const out: GetQueryResultsResponse = {
         queryLanguage: q.value.queryLanguage,
-        results,
+        results: results.slice(start, start + size),
         statistics: q.value.statistics,
         status: q.value.status,
       };
+      // More rows than this page holds (a StartQuery limit over 10,000, or a smaller maxItems): a token for the rest.
+      const next = start + out.results!.length;
+      if (size > 0 && next < results.length) out.nextToken = encodeToken("GetQueryResults", input.queryId, [next]);
+      return out;
+    }
   }
 }
 

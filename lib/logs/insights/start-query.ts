@@ -11,7 +11,6 @@ import { scanRecords } from "../../storage/kv.js";
 import { invalidParameter } from "../errors.js";
 import { getLogGroup, logGroupsBucket, type LogGroupRecord } from "../groups.js";
 import { logGroupsFilter, resolveLogGroupIdentifier } from "../names.js";
-import { MAX_RESULTS } from "./evaluator.js";
 import { parseQuery } from "./parser.js";
 import { checkLookupTables } from "./lookup-loader.js";
 import { countActive, createQuery, markActive, QUERY_RECORD_VERSION, RESULTS_KEPT_MS } from "./query-store.js";
@@ -33,8 +32,6 @@ const groupNotFound = (name: string, account: string) =>
   );
 
 export async function startQuery(accountId: string, region: string, input: StartQueryRequest): Promise<StartQueryResponse> {
-  // The model bounds `limit` below only; AWS returns at most 10,000 rows.
-  if (input.limit !== undefined && input.limit > MAX_RESULTS) throw invalidParameter(`limit must be at most ${MAX_RESULTS}.`);
   const language = input.queryLanguage ?? "CWLI";
   if (language !== "CWLI") throw invalidParameter(`Query language ${language} is not supported by this service; use CWLI.`);
 

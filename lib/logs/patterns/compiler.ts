@@ -62,7 +62,17 @@ export interface FilterPattern {
 export interface BytesCheck {
   readonly needles: readonly string[];
   test(text: Buffer, start: number, end: number, find: (k: number, from: number) => number): boolean;
+  /**
+   * Places in text[start, end), ascending, such that every message of the
+   * span that matches() holds one: the places of the escapes and those of
+   * each condition's `"name"` whose value may pass (read as far as `end`, as
+   * test reads a span). A scan then runs test only on the messages holding
+   * one. Absent when the check has no such places to give.
+   */
+  candidates?(text: Buffer, start: number, end: number, find: (k: number, from: number) => number): number[];
 }
+
+type Candidates = NonNullable<BytesCheck["candidates"]>;
 
 /** AWS: "2 regex per filter pattern" for JSON and space-delimited patterns. */
 const MAX_REGEX_PER_PATTERN = 2;
@@ -250,6 +260,17 @@ interface JsonCondition {
   check?: (message: string) => boolean;
   /** `check` on the message's UTF-8 bytes, with the same answer (BytesCheck.test). */
   checkBytes?: BytesCheck["test"];
+  /** Where checkBytes may hold, pushed onto `out` (BytesCheck.candidates); present with checkBytes. */
+  candidates?: (text: Buffer, start: number, end: number, find: (k: number, from: number) => number, out: number[]) => void;
+}
+
+/** Both sides' candidate places (unsorted): a match of `&&` holds a place of each side's, one of `||` a place of either side's. */
+function bothCandidates(l: JsonCondition["candidates"], r: JsonCondition["candidates"]): JsonCondition["candidates"] {
+  if (!l || !r) return l ?? r;
+  return (t, s, e, f, out) => {
+    l(t, s, e, f, out);
+    r(t, s, e, f, out);
+  };
 }
 
 function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex, needles: string[]): JsonCondition {
@@ -262,6 +283,7 @@ function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex, needles: stri
         test: (root) => l.test(root) && r.test(root),
         check: lc && rc ? (m) => lc(m) && rc(m) : (lc ?? rc),
         checkBytes: lb && rb ? (t, s, e, f) => lb(t, s, e, f) && rb(t, s, e, f) : (lb ?? rb),
+        candidates: bothCandidates(l.candidates, r.candidates),
       };
     }
     case "or": {
@@ -272,6 +294,7 @@ function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex, needles: stri
         test: (root) => l.test(root) || r.test(root),
         check: lc && rc ? (m) => lc(m) || rc(m) : undefined,
         checkBytes: lb && rb ? (t, s, e, f) => lb(t, s, e, f) || rb(t, s, e, f) : undefined,
+        candidates: lb && rb ? bothCandidates(l.candidates, r.candidates) : undefined,
       };
     }
     case "notExists":
@@ -282,7 +305,7 @@ function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex, needles: stri
       return {
         test: (root) => resolve(root, cond.path).some((v) => v === want),
         check: textCheck(cond.path, passes),
-        checkBytes: bytesTextCheck(cond.path, passes, needles),
+        ...bytesTextCheck(cond.path, passes, needles),
       };
     }
     case "compare": {
@@ -291,7 +314,7 @@ function jsonCondition(cond: Cond, regex: (s: string) => AwsRegex, needles: stri
       return {
         test: (root) => resolve(root, cond.path).some((v) => isScalar(v) && cmp(v)),
         check: textCheck(cond.path, passes),
-        checkBytes: bytesTextCheck(cond.path, passes, needles),
+        ...bytesTextCheck(cond.path, passes, needles),
       };
     }
   }
@@ -405,21 +428,29 @@ function bytesAt(text: Buffer, i: number, end: number, word: Buffer): boolean {
  * of its bytes (UTF-8 needles match only whole characters), and each value is
  * read by valueAtBytes; so the answer is textCheck's for the decoded message.
  */
-function bytesTextCheck(path: Step[], passes: (v: Scalar | null) => boolean, needles: string[]): BytesCheck["test"] | undefined {
+function bytesTextCheck(path: Step[], passes: (v: Scalar | null) => boolean, needles: string[]): Pick<JsonCondition, "checkBytes" | "candidates"> {
   const last = path[path.length - 1];
-  if (last?.kind !== "key") return undefined;
+  if (last?.kind !== "key") return {};
   const needle = JSON.stringify(last.key);
   const k = needleIndex(needles, needle);
   const length = Buffer.byteLength(needle, "utf8");
-  return (text, start, end, find) => {
-    for (let at = find(k, start); at >= 0 && at + length <= end; at = find(k, at + 1)) {
-      let j = at + length;
-      while (j < end && isJsonSpace(text[j])) j++;
-      if (j >= end || text[j] !== 58) continue;
-      const v = valueAtBytes(text, j + 1, end);
-      if (v === UNREAD || (v !== COMPOUND && passes(v))) return true;
-    }
-    return false;
+  /** Whether the value after the `"name"` at `at` may pass: what is not read passes. */
+  const mayPass = (text: Buffer, at: number, end: number) => {
+    let j = at + length;
+    while (j < end && isJsonSpace(text[j])) j++;
+    if (j >= end || text[j] !== 58) return false;
+    const v = valueAtBytes(text, j + 1, end);
+    return v === UNREAD || (v !== COMPOUND && passes(v));
+  };
+  return {
+    checkBytes: (text, start, end, find) => {
+      for (let at = find(k, start); at >= 0 && at + length <= end; at = find(k, at + 1)) if (mayPass(text, at, end)) return true;
+      return false;
+    },
+    // A matching message's own `"name": value` is whole inside it, so read as far as the span's end it is read the same.
+    candidates: (text, start, end, find, out) => {
+      for (let at = find(k, start); at >= 0 && at + length <= end; at = find(k, at + 1)) if (mayPass(text, at, end)) out.push(at);
+    },
   };
 }
 
@@ -498,7 +529,7 @@ const valueTokens = (cond: Cond): string[] =>
 
 function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern {
   const needles: string[] = [];
-  const { test, check, checkBytes } = jsonCondition(expr, regex, needles);
+  const { test, check, checkBytes, candidates } = jsonCondition(expr, regex, needles);
   const selectors = selectorsOf(expr, new Map());
   const keys = requiredKeys(expr);
   const quotedKeys = keys.map((k) => JSON.stringify(k));
@@ -540,7 +571,7 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
     requiredSubstrings: [],
     // mayMatch's key test as needles: `"key"`, or an escape that could spell it.
     requiredAnyOf: quotedKeys.map((k) => [k, "\\u", ...(slash ? ["\\/"] : [])]),
-    bytesCheck: mayMatchBytes(needles, quotedKeys, slash, checkBytes),
+    bytesCheck: mayMatchBytes(needles, quotedKeys, slash, checkBytes, candidates),
     // Without `\u` a name or value has one spelling, JSON's (`\/` and `"a/b"` split into the same tokens), bounded by quotes.
     plainTokens: [...new Set([...quotedKeys.flatMap(interiorTokens), ...valueTokens(expr)])],
   };
@@ -552,7 +583,13 @@ function jsonPattern(expr: Cond, regex: (s: string) => AwsRegex): FilterPattern 
  * condition's bytes check answers as its text check). None when mayMatch is
  * always true (no name to look for and no check).
  */
-function mayMatchBytes(needles: string[], quotedKeys: string[], slash: boolean, checkBytes: BytesCheck["test"] | undefined): BytesCheck | undefined {
+function mayMatchBytes(
+  needles: string[],
+  quotedKeys: string[],
+  slash: boolean,
+  checkBytes: BytesCheck["test"] | undefined,
+  conditionCandidates: JsonCondition["candidates"],
+): BytesCheck | undefined {
   if (quotedKeys.length === 0 && checkBytes === undefined) return undefined;
   const has = (k: number, length: number) => (text: Buffer, start: number, end: number, find: (k: number, from: number) => number) => {
     const at = find(k, start);
@@ -561,8 +598,23 @@ function mayMatchBytes(needles: string[], quotedKeys: string[], slash: boolean, 
   const index = (n: string) => has(needleIndex(needles, n), Buffer.byteLength(n, "utf8"));
   const escapes = [index("\\u"), ...(slash ? [index("\\/")] : [])];
   const keys = quotedKeys.map(index);
+  const escapeNeedles = ["\\u", ...(slash ? ["\\/"] : [])].map((n) => needleIndex(needles, n));
+  // A message holding an escape passes test whatever else it holds: every escape's place is a candidate.
+  const candidates: Candidates | undefined =
+    checkBytes && conditionCandidates
+      ? (text, start, end, find) => {
+          const out: number[] = [];
+          for (let i = 0; i < escapeNeedles.length; i++) for (let at = find(escapeNeedles[i], start); at >= 0 && at < end; at = find(escapeNeedles[i], at + 1)) out.push(at);
+          const escapes = out.length;
+          conditionCandidates(text, start, end, find, out);
+          // One condition's places alone are already in order.
+          if (escapes > 0 || escapeNeedles.length > 1 || !ascending(out)) out.sort((a, b) => a - b);
+          return out;
+        }
+      : undefined;
   return {
     needles,
+    candidates,
     // Indexed loops: run once per event of a scan.
     test: (text, start, end, find) => {
       for (let i = 0; i < escapes.length; i++) if (escapes[i](text, start, end, find)) return true;
@@ -570,6 +622,11 @@ function mayMatchBytes(needles: string[], quotedKeys: string[], slash: boolean, 
       return checkBytes === undefined || checkBytes(text, start, end, find);
     },
   };
+}
+
+function ascending(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i] < xs[i - 1]) return false;
+  return true;
 }
 
 function countRegex(cond: Cond): number {

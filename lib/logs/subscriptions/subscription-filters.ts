@@ -15,9 +15,9 @@ import type {
   SubscriptionFilter,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { logsError } from "../../errors.js";
-import { invalidParameter, logGroupNotFound } from "../errors.js";
+import { invalidParameter } from "../errors.js";
 import { checkRegexQuota } from "../filters/metric-filters.js";
-import { changeGroupFilters, readGroupFilters, type SubscriptionFilterRecord } from "../filters/filter-store.js";
+import { changeGroupFilters, readFilterableGroup, type SubscriptionFilterRecord } from "../filters/filter-store.js";
 import { parseLogsArn } from "../names.js";
 import { paginate } from "../pagination.js";
 import { compileFilterPattern } from "../patterns/index.js";
@@ -65,7 +65,7 @@ export async function putSubscriptionFilter(accountId: string, _region: string, 
   const pattern = compileFilterPattern(input.filterPattern!, "subscription filter pattern");
   // The destination is judged before the group is looked for (localstack's AWS recording error-log-group-not-found).
   const target = await resolveDestination(accountId, input.destinationArn!, input.roleArn);
-  if (!(await readGroupFilters(accountId, input.logGroupName!))) throw logGroupNotFound();
+  await readFilterableGroup(accountId, input.logGroupName!);
   try {
     await deliver(target, controlMessage(Date.now()));
   } catch {
@@ -121,8 +121,7 @@ export async function describeSubscriptionFilters(
   _region: string,
   input: DescribeSubscriptionFiltersRequest,
 ): Promise<DescribeSubscriptionFiltersResponse> {
-  const g = await readGroupFilters(accountId, input.logGroupName!);
-  if (!g) throw logGroupNotFound();
+  const g = await readFilterableGroup(accountId, input.logGroupName!);
   const prefix = input.filterNamePrefix ?? "";
   const page = await paginate({
     operation: "DescribeSubscriptionFilters",

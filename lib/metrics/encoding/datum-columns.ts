@@ -1,13 +1,30 @@
 /**
- * A PutMetricData request's datums in columns, as its fast JSON reader fills
- * them (lib/metrics/write/put-metric-data-json.ts): no object per datum or
- * per dimension, and names as the reader's interned strings, so that the
- * encoder numbers a name once per message by a stamp on it instead of a map
- * lookup per use. What it writes is byte for byte what encodeIngestMessage
- * writes for the same datums (docs/formats/ingest-message.md).
+ * A PutMetricData request's datums in columns, and the one encoder of ingest
+ * messages (docs/formats/ingest-message.md), which reads them. The fast JSON
+ * reader (lib/metrics/write/put-metric-data-json.ts) fills columns straight
+ * from the body: no object per datum or per dimension, and names as its
+ * interned strings, so that the encoder numbers a name once per message by a
+ * stamp on it instead of a map lookup per use. The general path's datums
+ * (objects) are put into columns first (datumColumnsOf).
  */
 import { ByteWriter } from "./bytes.js";
-import { EXACT_TIME, HAS_COUNTS, HIGH_RESOLUTION, INGEST_VERSION, KIND, mixSeriesHash, SERIES_HASH_SEED, STATISTICS, VALUE, VALUES, type IngestDatum } from "./ingest-codec.js";
+import {
+  checkUnicode,
+  EXACT_TIME,
+  flagsOf,
+  HAS_COUNTS,
+  HIGH_RESOLUTION,
+  INGEST_VERSION,
+  KIND,
+  mixSeriesHash,
+  SERIES_HASH_SEED,
+  STATISTICS,
+  VALUE,
+  VALUES,
+  writePayload,
+  type IngestDatum,
+  type IngestMessage,
+} from "./ingest-codec.js";
 
 /** A name as the reader interned it; `stamp` and `slot` are the encoder's scratch (the message that last numbered it, its number there). */
 export interface ColumnText {
@@ -95,14 +112,47 @@ function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number
   return next;
 }
 
+/**
+ * The datums of `msg` in columns, each distinct text one ColumnText. Throws
+ * NotUnicodeError for a text UTF-8 cannot carry (the fast reader's are ASCII).
+ */
+export function datumColumnsOf(msg: IngestMessage): DatumColumns {
+  checkUnicode(msg.account);
+  checkUnicode(msg.namespace);
+  const texts = new Map<string, ColumnText>();
+  const text = (s: string): ColumnText => {
+    let t = texts.get(s);
+    if (t === undefined) {
+      checkUnicode(s);
+      texts.set(s, (t = { text: s, stamp: 0, slot: 0 }));
+    }
+    return t;
+  };
+  const c = new DatumColumns(msg.data.length);
+  const sink = { value: (x: number) => c.number(x), length: () => undefined };
+  for (const d of msg.data) {
+    const name = text(d.m);
+    for (const [k, v] of d.d) c.dims.push(text(k), text(v));
+    writePayload(d, sink);
+    c.row(name, d.t, text(d.u), flagsOf(d));
+  }
+  return c;
+}
+
+/** The message of all of `msg`'s datums. */
+export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
+  const c = datumColumnsOf(msg);
+  return encodeColumnRows(msg.account, msg.namespace, c, Int32Array.from({ length: c.length }, (_, i) => i));
+}
+
 /** Numbers messages: a name whose stamp is this message's has its slot. */
 let generation = 0;
 
 /**
- * The ingest message of the rows of `c` numbered in `rows`, for
- * `account` and `namespace`: encodeIngestMessage's bytes, strings and series
- * in the same order. The reader gives ASCII names only, so none has the lone
- * surrogate encodeIngestMessage refuses.
+ * The ingest message of the rows of `c` numbered in `rows`, for `account`
+ * and `namespace`: strings numbered as first met (account, namespace, then
+ * each row's name, dimensions and unit), series as first met, datums in
+ * `rows`' order. Names must be texts UTF-8 carries (checkUnicode).
  */
 export function encodeColumnRows(account: string, namespace: string, c: DatumColumns, rows: Int32Array): Uint8Array {
   const gen = ++generation;
@@ -145,7 +195,7 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
       byHash.set(h, (s = seriesFirst.length));
       seriesFirst.push(i);
     } else if (!sameSeries(c, seriesFirst[s], i)) {
-      // Another series with the same hash: these few go by their full identity, as encodeIngestMessage keys them.
+      // Another series with the same hash: these few go by their full identity.
       const pairs: Array<[string, string]> = [];
       for (let k = a; k < b; k += 2) pairs.push([dims[k].text, dims[k + 1].text]);
       const key = JSON.stringify([names[i].text, pairs]);

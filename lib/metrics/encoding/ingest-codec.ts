@@ -9,10 +9,11 @@
  * of one series share their dimension list.
  *
  * Layout (version 1, and the JSON form of earlier versions, still read):
- * docs/formats/ingest-message.md.
+ * docs/formats/ingest-message.md. Written by one encoder, over columns
+ * (datum-columns.ts: encodeIngestMessage, encodeColumnRows).
  */
 import { corruptStoredData } from "../../errors.js";
-import { ByteReader, ByteWriter } from "./bytes.js";
+import { ByteReader } from "./bytes.js";
 import { cachedSeriesId, FNV_OFFSET, fnvStep } from "../store/identity.js";
 import { knownName, knownSeries, type KnownName, type MessageSeries } from "./known-series.js";
 
@@ -76,29 +77,29 @@ export class NotUnicodeError extends Error {
   }
 }
 
+/** Throws NotUnicodeError for a text UTF-8 cannot carry. */
+export function checkUnicode(text: string): void {
+  if (LONE_SURROGATE.test(text)) throw new NotUnicodeError(text);
+}
+
 /** The encoder's series hash: FNV-1a steps over string indexes (exported for the test that makes two series collide). */
 export const SERIES_HASH_SEED = FNV_OFFSET;
 export const mixSeriesHash = fnvStep;
 
-function sameSeries(a: IngestDatum, b: IngestDatum): boolean {
-  if (a.m !== b.m || a.d.length !== b.d.length) return false;
-  for (let k = 0; k < a.d.length; k++) if (a.d[k][0] !== b.d[k][0] || a.d[k][1] !== b.d[k][1]) return false;
-  return true;
-}
 const DECODER = new TextDecoder();
 
 const kindOf = (d: IngestDatum) => (d.v !== undefined ? VALUE : d.s ? STATISTICS : VALUES);
 /** A datum's wire flags, but EXACT_TIME (the encoder's choice). */
-const flagsOf = (d: IngestDatum) => kindOf(d) | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0);
+export const flagsOf = (d: IngestDatum) => kindOf(d) | (d.r === 1 ? HIGH_RESOLUTION : 0) | (d.cs ? HAS_COUNTS : 0);
 
-/** Where a datum's payload goes: the wire (a varint length) or columns (the length as a value). */
+/** Where a datum's payload goes: IngestColumns (a VALUES datum's length as a number) or DatumColumns (the length implied). */
 interface PayloadSink {
   value(x: number): void;
   length(n: number): void;
 }
 
 /** The payload, by kind: VALUE the value; STATISTICS its four; VALUES the length, the values, then the counts if any. */
-function writePayload(d: IngestDatum, sink: PayloadSink): void {
+export function writePayload(d: IngestDatum, sink: PayloadSink): void {
   const kind = kindOf(d);
   if (kind === VALUE) sink.value(d.v!);
   else if (kind === STATISTICS) for (const x of d.s!) sink.value(x);
@@ -108,82 +109,6 @@ function writePayload(d: IngestDatum, sink: PayloadSink): void {
     for (const x of vs) sink.value(x);
     if (d.cs) for (const c of d.cs) sink.value(c);
   }
-}
-
-export function encodeIngestMessage(msg: IngestMessage): Uint8Array {
-  const strings = new Map<string, number>();
-  const intern = (s: string) => {
-    let i = strings.get(s);
-    if (i === undefined) {
-      if (LONE_SURROGATE.test(s)) throw new NotUnicodeError(s);
-      strings.set(s, (i = strings.size));
-    }
-    return i;
-  };
-  const account = intern(msg.account);
-  const namespace = intern(msg.namespace);
-
-  // Series by identity: a hash of its string indexes (integers, no key string
-  // per datapoint), each hit checked against the series' first datum.
-  const byHash = new Map<number, number>();
-  let collided: Map<string, number> | undefined;
-  const seriesFirst: number[] = []; // a datum of each series, in series order
-  const datumSeries = new Array<number>(msg.data.length);
-  const datumUnit = new Array<number>(msg.data.length);
-  for (let i = 0; i < msg.data.length; i++) {
-    const d = msg.data[i];
-    let h = mixSeriesHash(mixSeriesHash(SERIES_HASH_SEED, intern(d.m)), d.d.length);
-    for (let k = 0; k < d.d.length; k++) h = mixSeriesHash(mixSeriesHash(h, intern(d.d[k][0])), intern(d.d[k][1]));
-    let s = byHash.get(h);
-    if (s === undefined) {
-      byHash.set(h, (s = seriesFirst.length));
-      seriesFirst.push(i);
-    } else if (!sameSeries(msg.data[seriesFirst[s]], d)) {
-      // Another series with the same hash: these few go by their full identity.
-      const key = JSON.stringify([d.m, d.d]);
-      collided ??= new Map();
-      s = collided.get(key);
-      if (s === undefined) {
-        collided.set(key, (s = seriesFirst.length));
-        seriesFirst.push(i);
-      }
-    }
-    datumSeries[i] = s;
-    datumUnit[i] = intern(d.u);
-  }
-
-  const w = new ByteWriter(16 * 1024);
-  w.byte(INGEST_VERSION);
-  w.varint(strings.size);
-  for (const s of strings.keys()) w.string(s);
-  w.varint(account);
-  w.varint(namespace);
-  w.varint(seriesFirst.length);
-  for (const i of seriesFirst) {
-    const d = msg.data[i];
-    w.varint(strings.get(d.m)!);
-    w.varint(d.d.length);
-    for (const [k, v] of d.d) {
-      w.varint(strings.get(k)!);
-      w.varint(strings.get(v)!);
-    }
-  }
-  const base = msg.data.length ? msg.data[0].t : 0;
-  const sink: PayloadSink = { value: (x) => w.float64(x), length: (n) => w.varint(n) };
-  w.float64(base);
-  w.varint(msg.data.length);
-  for (let i = 0; i < msg.data.length; i++) {
-    const d = msg.data[i];
-    w.varint(datumSeries[i]);
-    w.varint(datumUnit[i]);
-    const delta = d.t - base;
-    const exact = !Number.isSafeInteger(delta) || Math.abs(delta) > 2 ** 50;
-    w.byte(flagsOf(d) | (exact ? EXACT_TIME : 0));
-    if (exact) w.float64(d.t);
-    else w.zigzag(delta);
-    writePayload(d, sink);
-  }
-  return w.finish();
 }
 
 /** The JSON form of earlier versions, checked: every datum as the binary form would decode it. */

@@ -9,8 +9,8 @@
 import { RetentionPolicy, StorageType } from "nats";
 import { registerShard } from "../../storage/stream-shards.js";
 import { ensureStream, getNats } from "../../storage/nats.js";
-import { encodeColumnRows, type DatumColumns } from "../encoding/datum-columns.js";
-import { encodeIngestMessage, type IngestDatum, type IngestMessage } from "../encoding/ingest-codec.js";
+import { datumColumnsOf, encodeColumnRows, type DatumColumns } from "../encoding/datum-columns.js";
+import type { IngestDatum, IngestMessage } from "../encoding/ingest-codec.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
 /** Partitions of the ingest log; fixed per deployment (changing it re-homes series). */
@@ -83,18 +83,18 @@ export async function publishIngest(msg: IngestMessage, retryKey?: string): Prom
   await publishParts(js, msg.account, ingestParts(msg), retryKey);
 }
 
-/** The request's messages, by partition (undefined for a partition none of its series falls in). */
+/**
+ * The request's messages, by partition (undefined for a partition none of its
+ * series falls in). Every part is encoded before any is sent: a request that
+ * cannot be stored (NotUnicodeError) stores nothing.
+ */
 export function ingestParts(msg: IngestMessage): Array<Uint8Array | undefined> {
-  const parts: IngestDatum[][] = Array.from({ length: PARTITIONS }, () => []);
-  const partition = partitioner(msg.account, msg.namespace);
-  for (const d of msg.data) parts[partition(d)].push(d);
-  // Every part encoded before any is sent: a request that cannot be stored stores nothing.
-  return parts.map((data) => (data.length ? encodeIngestMessage({ account: msg.account, namespace: msg.namespace, data }) : undefined));
+  return ingestColumnParts(msg.account, msg.namespace, datumColumnsOf(msg));
 }
 
 /**
  * publishIngest for a request its fast reader read into columns: the same
- * messages, byte for byte, without an object per datum on the way.
+ * messages, without an object per datum on the way.
  */
 export async function publishIngestColumns(account: string, namespace: string, columns: DatumColumns, retryKey?: string): Promise<void> {
   await ensureIngestStream();
