@@ -8,7 +8,6 @@
  */
 import { arn } from "../arn.js";
 import type { Dimension, MetricDataQuery, Tag } from "@aws-sdk/client-cloudwatch";
-import type { HistoryRecord } from "./history.js";
 
 export type StateValue = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 export type TreatMissing = "missing" | "ignore" | "breaching" | "notBreaching";
@@ -79,6 +78,18 @@ export interface PendingAction {
   notBefore?: number;
   /** Set when an evaluator took it: an EC2 request is never sent twice, so a claimed one is not retried. */
   claimedAt?: number;
+}
+
+export type HistoryItemType = "ConfigurationUpdate" | "StateUpdate" | "Action" | "AlarmContributorStateUpdate" | "AlarmContributorAction";
+
+/** A history item as stored (lib/alarms/history.ts writes and reads them). */
+export interface HistoryRecord {
+  name: string;
+  alarmType: AlarmRecord["type"];
+  type: HistoryItemType;
+  timestamp: number;
+  summary: string;
+  data: string;
 }
 
 /**

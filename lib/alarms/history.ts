@@ -13,19 +13,10 @@ import { randomUUID } from "node:crypto";
 import { BUCKETS, getBucket } from "../storage/nats.js";
 import { putRecord, recordKey } from "../storage/kv.js";
 import { kvWrites } from "../storage/kv-writes.js";
-import { alarmArn, type AlarmRecord, type AlarmState, type UnrecordedItem } from "./alarm.js";
+import { alarmArn, type AlarmRecord, type AlarmState, type HistoryRecord, type UnrecordedItem } from "./alarm.js";
 import { awsJsonDate } from "./format.js";
 
-export type HistoryItemType = "ConfigurationUpdate" | "StateUpdate" | "Action" | "AlarmContributorStateUpdate" | "AlarmContributorAction";
-
-export interface HistoryRecord {
-  name: string;
-  alarmType: AlarmRecord["type"];
-  type: HistoryItemType;
-  timestamp: number;
-  summary: string;
-  data: string;
-}
+export type { HistoryItemType, HistoryRecord } from "./alarm.js";
 
 /** A sortable, unique key: zero-padded time, then the item's random id (two items in one millisecond both stay). */
 export const itemKey = (account: string, region: string, name: string, at: number, id: string) =>
