@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compileRule, contributionOf, jsonPath, parseDefinition } from "../../lib/contributor-insights/rule-definition.js";
+import { GUIDE_CLF_RULE } from "../support/recorded-requests.js";
 
 const rule = (contribution: object, extra: object = {}) =>
   compileRule(JSON.stringify({ Schema: { Name: "CloudWatchLogRule", Version: 1 }, LogGroupNames: ["g"], LogFormat: "JSON", Contribution: contribution, AggregateOn: "Count", ...extra }));
@@ -68,16 +69,7 @@ describe("contributions", () => {
   });
 
   it("reads CLF fields by position from 1, or by the names Fields gives them (the guide's CLF example)", () => {
-    const clf = compileRule(
-      JSON.stringify({
-        Schema: { Name: "CloudWatchLogRule", Version: 1 },
-        LogGroupNames: ["API-Gateway-Access-Logs*"],
-        LogFormat: "CLF",
-        Fields: { "4": "IpAddress", "7": "StatusCode" },
-        Contribution: { Keys: ["IpAddress"], Filters: [{ Match: "StatusCode", EqualTo: 200 }] },
-        AggregateOn: "Count",
-      }),
-    );
+    const clf = compileRule(JSON.stringify(GUIDE_CLF_RULE));
     const line = (status: number) => `a b c 10.1.2.3 [10/Oct/2000:13:55:36 -0700] "GET /x HTTP/1.0" ${status} 2326`;
     expect(contributionOf(clf, line(200))).toEqual({ keys: ["10.1.2.3"], value: 1 });
     expect(contributionOf(clf, line(404))).toBeUndefined();

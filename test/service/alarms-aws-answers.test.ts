@@ -26,6 +26,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsFailure } from "../support/failure.js";
+import { definedKeys, minimalAlarm } from "../support/recorded-requests.js";
 import { awsCli, cloudWatchClient, startStack, type Protocol, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -39,18 +40,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => stack?.stop());
 
-/** localstack test_describe_minimal_metric_alarm's request: only what PutMetricAlarm requires. */
-const minimal = (name: string, over: Partial<PutMetricAlarmCommandInput> = {}): PutMetricAlarmCommandInput => ({
-  AlarmName: name,
-  MetricName: "m",
-  Namespace: `${RUN}/ns`,
-  EvaluationPeriods: 1,
-  ComparisonOperator: "GreaterThanThreshold",
-  Period: 10,
-  Statistic: "Sum",
-  Threshold: 30,
-  ...over,
-});
+const minimal = (name: string, over: Partial<PutMetricAlarmCommandInput> = {}) => minimalAlarm(name, `${RUN}/ns`, over);
 
 /** The keys of a minimal metric alarm as AWS describes it (snapshot describe_minimal_metric_alarm, all three protocols). */
 const MINIMAL_KEYS = [
@@ -75,7 +65,7 @@ const MINIMAL_KEYS = [
   "Threshold",
 ];
 
-const defined = (o: object) => Object.keys(o).filter((k) => (o as any)[k] !== undefined).sort();
+const defined = definedKeys;
 
 describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
   const p = `${RUN}-${protocol}`;

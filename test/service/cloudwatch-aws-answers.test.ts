@@ -27,6 +27,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsFailure } from "../support/failure.js";
+import { definedKeys, GUIDE_CLF_RULE, minimalAlarm } from "../support/recorded-requests.js";
 import { awsCli, cloudWatchClient, startStack, type Protocol, type Stack } from "../support/stack.js";
 
 let stack: Stack;
@@ -39,23 +40,8 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => stack?.stop());
 
-/** The members an SDK answer has, without the SDK's $metadata and members it left undefined. */
-const defined = (o: object) =>
-  Object.keys(o)
-    .filter((k) => k !== "$metadata" && (o as any)[k] !== undefined)
-    .sort();
-
-const minimal = (name: string, over: Partial<PutMetricAlarmCommandInput> = {}): PutMetricAlarmCommandInput => ({
-  AlarmName: name,
-  MetricName: "m",
-  Namespace: `${RUN}/ns`,
-  EvaluationPeriods: 1,
-  ComparisonOperator: "GreaterThanThreshold",
-  Period: 60,
-  Statistic: "Sum",
-  Threshold: 30,
-  ...over,
-});
+const defined = definedKeys;
+const minimal = (name: string, over: Partial<PutMetricAlarmCommandInput> = {}) => minimalAlarm(name, `${RUN}/ns`, { Period: 60, ...over });
 /** A math alarm has no single-metric members. */
 const MATH = { Namespace: undefined, MetricName: undefined, Statistic: undefined, Period: undefined };
 const metricQuery = (id: string) => ({ Id: id, MetricStat: { Metric: { Namespace: `${RUN}/ns`, MetricName: "m" }, Period: 60, Stat: "Sum" }, ReturnData: true });
@@ -291,14 +277,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
   // localstack test_insight_rule (recorded against AWS): DescribeInsightRules's entry has exactly these members.
   it("describes an insight rule with exactly AWS's members", async () => {
     const RuleName = `${p}-rule`;
-    const definition = {
-      Schema: { Name: "CloudWatchLogRule", Version: 1 },
-      LogGroupNames: ["API-Gateway-Access-Logs*"],
-      LogFormat: "CLF",
-      Fields: { "4": "IpAddress", "7": "StatusCode" },
-      Contribution: { Keys: ["IpAddress"], Filters: [{ Match: "StatusCode", EqualTo: 200 }] },
-      AggregateOn: "Count",
-    };
+    const definition = GUIDE_CLF_RULE;
     expect(defined(await cw.send(new PutInsightRuleCommand({ RuleName, RuleState: "ENABLED", RuleDefinition: JSON.stringify(definition) })))).toEqual([]);
     const rules = (await cw.send(new DescribeInsightRulesCommand({}))).InsightRules!.filter((r) => r.Name === RuleName);
     expect(rules).toHaveLength(1);

@@ -27,6 +27,7 @@ import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } fr
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, cloudWatchClient, logsClient, startStack, type Protocol, type Stack } from "../support/stack.js";
 import { awsFailure } from "../support/failure.js";
+import { GUIDE_CLF_RULE } from "../support/recorded-requests.js";
 
 let stack: Stack;
 const RUN = `ci${Date.now().toString(36)}`;
@@ -195,14 +196,7 @@ describe("GetInsightRuleReport", () => {
       new PutInsightRuleCommand({
         RuleName,
         RuleState: "ENABLED",
-        RuleDefinition: JSON.stringify({
-          Schema: { Name: "CloudWatchLogRule", Version: 1 },
-          LogGroupNames: ["API-Gateway-Access-Logs*"],
-          LogFormat: "CLF",
-          Fields: { "4": "IpAddress", "7": "StatusCode" },
-          Contribution: { Keys: ["IpAddress"], Filters: [{ Match: "StatusCode", EqualTo: 200 }] },
-          AggregateOn: "Count",
-        }),
+        RuleDefinition: JSON.stringify(GUIDE_CLF_RULE),
       }),
     );
     const now = Date.now();
