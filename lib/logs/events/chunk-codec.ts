@@ -429,12 +429,13 @@ const INTERLEAVE_FROM = 1024;
  */
 function horspool(text: Buffer, needle: Buffer, from: number): void {
   const m = needle.length;
-  let skip = shifts.get(needle);
-  if (!skip) {
-    skip = new Int32Array(256).fill(m);
-    for (let k = 0; k < m - 1; k++) skip[needle[k]] = m - 1 - k;
-    shifts.set(needle, skip);
+  let table = shifts.get(needle);
+  if (!table) {
+    table = new Int32Array(256).fill(m);
+    for (let k = 0; k < m - 1; k++) table[needle[k]] = m - 1 - k;
+    shifts.set(needle, table);
   }
+  const skip = table;
   const last = needle[m - 1];
   const n = text.length;
   /** Whether the needle ends at i (its last byte already matched). */
@@ -443,19 +444,21 @@ function horspool(text: Buffer, needle: Buffer, from: number): void {
     while (k >= 0 && text[i - m + 1 + k] === needle[k]) k--;
     return k < 0;
   };
-  let out0 = quarters[0];
-  let n0 = 0;
-  if (n - from < INTERLEAVE_FROM) {
-    for (let i = from + m - 1; i < n; i += skip[text[i]]) {
+  /** Steps over the windows ending in [i, end), adding to quarter j's first `count` places, then hands them to the arena. */
+  const finish = (j: number, i: number, end: number, count: number) => {
+    let out = quarters[j];
+    for (; i < end; i += skip[text[i]]) {
       if (text[i] === last && endsAt(i)) {
-        out0 = roomy(out0, n0);
-        out0[n0++] = i - m + 1;
+        out = roomy(out, count);
+        out[count++] = i - m + 1;
       }
     }
-    quarters[0] = out0;
-    toArena(out0, n0);
-    return;
-  }
+    quarters[j] = out;
+    toArena(out, count);
+  };
+  if (n - from < INTERLEAVE_FROM) return finish(0, from + m - 1, n, 0);
+  let out0 = quarters[0];
+  let n0 = 0;
   let out1 = quarters[1];
   let out2 = quarters[2];
   let out3 = quarters[3];
@@ -497,38 +500,14 @@ function horspool(text: Buffer, needle: Buffer, from: number): void {
     i2 += skip[c2];
     i3 += skip[c3];
   }
-  for (; i0 < e0; i0 += skip[text[i0]]) {
-    if (text[i0] === last && endsAt(i0)) {
-      out0 = roomy(out0, n0);
-      out0[n0++] = i0 - m + 1;
-    }
-  }
-  for (; i1 < e1; i1 += skip[text[i1]]) {
-    if (text[i1] === last && endsAt(i1)) {
-      out1 = roomy(out1, n1);
-      out1[n1++] = i1 - m + 1;
-    }
-  }
-  for (; i2 < e2; i2 += skip[text[i2]]) {
-    if (text[i2] === last && endsAt(i2)) {
-      out2 = roomy(out2, n2);
-      out2[n2++] = i2 - m + 1;
-    }
-  }
-  for (; i3 < n; i3 += skip[text[i3]]) {
-    if (text[i3] === last && endsAt(i3)) {
-      out3 = roomy(out3, n3);
-      out3[n3++] = i3 - m + 1;
-    }
-  }
   quarters[0] = out0;
   quarters[1] = out1;
   quarters[2] = out2;
   quarters[3] = out3;
-  toArena(out0, n0);
-  toArena(out1, n1);
-  toArena(out2, n2);
-  toArena(out3, n3);
+  finish(0, i0, e0, n0);
+  finish(1, i1, e1, n1);
+  finish(2, i2, e2, n2);
+  finish(3, i3, n, n3);
 }
 
 /**
