@@ -227,7 +227,9 @@ describe("log group classes", () => {
 
 describe("PutLogEvents sizes and rejected events", () => {
   // The seed's and issue 13's max_event_size of 262,144 bytes (AWS's 256 KB before April 2025; 1048576 in the config
-  // gives AWS's 1 MB of since then), with AWS's message for an event over it (each event counted as UTF-8 + 26).
+  // gives AWS's 1 MB of since then), with AWS's message for an event over it (each event counted as UTF-8 + 26):
+  // the raw answer quoted in maxbanton/cwh#101, {"__type":"InvalidParameterException","message":"Log event too
+  // large: 292824 bytes exceeds limit of 262144"}, and aws/aws-sdk-js-v3#6164.
   it("refuses an event of 300,000 bytes over the default max_event_size of 262,144 bytes, and stores nothing", async () => {
     const name = await groupWithStream();
     const message = "x".repeat(300_000);

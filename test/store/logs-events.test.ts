@@ -152,6 +152,7 @@ describe("PutLogEvents", () => {
     expect((await scanAll(A, group)).map((e) => e.message)).toEqual(["once"]);
   });
 
+  // "Log event too large" as AWS answered it: the raw body quoted in maxbanton/cwh#101 and aws/aws-sdk-js-v3#6164.
   it.each([
     ["events out of order", [{ timestamp: 2000, message: "b" }, { timestamp: 1000, message: "a" }], "Log events in a single PutLogEvents request must be in chronological order."],
     ["a span over 24 hours", [{ timestamp: -25 * HOUR, message: "a" }, { timestamp: 0, message: "b" }], "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."],
