@@ -22,17 +22,9 @@ export const PARTITIONS = 4;
  * in that partition's order.
  */
 export function partitionOf(account: string, namespace: string, d: Pick<IngestDatum, "m" | "d">): number {
-  return partitioner(account, namespace)(d);
-}
-
-/** partitionOf for many series of one account and namespace: their common prefix is hashed once. */
-export function partitioner(account: string, namespace: string): (d: Pick<IngestDatum, "m" | "d">) => number {
-  const prefix = mixText(mixText(0x811c9dc5, account), namespace);
-  return (d) => {
-    let h = mixText(prefix, d.m);
-    for (let k = 0; k < d.d.length; k++) h = mixText(mixText(h, d.d[k][0]), d.d[k][1]);
-    return (h >>> 0) % PARTITIONS;
-  };
+  let h = mixText(mixText(mixText(0x811c9dc5, account), namespace), d.m);
+  for (let k = 0; k < d.d.length; k++) h = mixText(mixText(h, d.d[k][0]), d.d[k][1]);
+  return (h >>> 0) % PARTITIONS;
 }
 
 function mixText(h: number, text: string): number {
