@@ -42,15 +42,29 @@ const TOUCH_INTERVAL_MS = 5 * 60_000;
 /**
  * Process-local memo of what the index already says, so the aggregator skips
  * writes that would change nothing. Only an optimisation: the record is the truth.
+ * By account, then series id: a lookup hashes the id string the fold already
+ * holds (V8 keeps a string's hash), where a joined key was a new string to
+ * build and hash four times a series a batch.
  * Bounded: an entry older than TOUCH_INTERVAL_MS saves nothing (its series is
  * rewritten anyway), so churned series leave it within minutes, and past
- * MEMO_MAX entries (about 150 bytes each) it starts over.
+ * MEMO_MAX entries (about 100 bytes each) it starts over.
  */
+interface MemoEntry {
+  /** The record's units, sorted. */
+  units: string[];
+  lastWrite: number;
+  first: number;
+  /** This process created the record (it did not exist): compaction need not look for the series' chunks first. */
+  created: boolean;
+}
 const MEMO = Symbol.for("hive.cloudwatch.series-memo");
-const memo = ((globalThis as any)[MEMO] ??= new Map<string, { units: Set<string>; lastWrite: number; first: number }>()) as Map<
-  string,
-  { units: Set<string>; lastWrite: number; first: number }
->;
+const memo = ((globalThis as any)[MEMO] ??= new Map<string, Map<string, MemoEntry>>()) as Map<string, Map<string, MemoEntry>>;
+
+const memoOf = (account: string): Map<string, MemoEntry> => {
+  let m = memo.get(account);
+  if (!m) memo.set(account, (m = new Map()));
+  return m;
+};
 
 export interface SeriesTouch {
   account: string;
@@ -64,15 +78,21 @@ export interface SeriesTouch {
 /** Records that these series were written to; creates new ones. */
 export async function touchSeries(touches: SeriesTouch[], now = Date.now()): Promise<void> {
   sweepMemo(now);
-  const kv = await seriesBucket();
-  const due = touches.filter((t) => {
-    const m = memo.get(`${t.account}.${t.id}`);
-    return !m || now - m.lastWrite > TOUCH_INTERVAL_MS || t.firstTimestamp < m.first || [...t.units].some((u) => !m.units.has(u));
-  });
   // Series this process has not indexed lately are tried as new: created in
   // one window of writes that expect no record (a few µs each, where a get
   // and a create are two round trips). Those that have one are merged with it.
-  const fresh = due.filter((t) => !memo.has(seriesKey(t.account, t.id)));
+  const fresh: SeriesTouch[] = [];
+  const merge: SeriesTouch[] = [];
+  let account: string | undefined;
+  let entries: Map<string, MemoEntry> | undefined;
+  for (const t of touches) {
+    if (t.account !== account || !entries) entries = memoOf((account = t.account));
+    const m = entries.get(t.id);
+    if (!m) fresh.push(t);
+    else if (now - m.lastWrite > TOUCH_INTERVAL_MS || t.firstTimestamp < m.first || newUnit(t.units, m.units)) merge.push(t);
+  }
+  if (!fresh.length && !merge.length) return;
+  const kv = await seriesBucket();
   const records = fresh.map((t) => newRecord(t, now));
   const revisions = await kvWrites(
     BUCKETS.metricSeries,
@@ -80,13 +100,25 @@ export async function touchSeries(touches: SeriesTouch[], now = Date.now()): Pro
     // A failed create (the record exists, or a marker) goes through touchOne, which reads it first.
     { overMarkers: false },
   );
-  const merge = due.filter((t) => memo.has(seriesKey(t.account, t.id)));
-  fresh.forEach((t, i) => (revisions[i] ? remember(seriesKey(t.account, t.id), records[i]) : merge.push(t)));
+  fresh.forEach((t, i) => (revisions[i] ? remember(t.account, t.id, records[i], true) : merge.push(t)));
   const CONCURRENCY = 64;
   for (let i = 0; i < merge.length; i += CONCURRENCY) {
     await Promise.all(merge.slice(i, i + CONCURRENCY).map((t) => touchOne(kv, t, now)));
   }
 }
+
+function newUnit(units: Set<string>, known: string[]): boolean {
+  for (const u of units) if (!known.includes(u)) return true;
+  return false;
+}
+
+/**
+ * Whether this process created the series' index record lately (it found
+ * none): its chunks are then presumed absent, so compaction creates them
+ * without reading first. Only a hint: a chunk there after all fails its
+ * create-if-absent write, and compaction reads it then.
+ */
+export const createdHere = (account: string, id: string): boolean => memo.get(account)?.get(id)?.created === true;
 
 const newRecord = (t: SeriesTouch, now: number): SeriesRecord => ({
   namespace: t.identity.namespace,
@@ -99,21 +131,28 @@ const newRecord = (t: SeriesTouch, now: number): SeriesRecord => ({
   created: now,
 });
 
-const remember = (key: string, rec: SeriesRecord) =>
-  memo.set(key, { units: new Set(rec.units), lastWrite: rec.lastWrite, first: rec.firstTimestamp ?? -Infinity });
+const remember = (account: string, id: string, rec: SeriesRecord, created: boolean) =>
+  memoOf(account).set(id, { units: rec.units, lastWrite: rec.lastWrite, first: rec.firstTimestamp ?? -Infinity, created });
 
 export const MEMO_MAX = 200_000;
 let lastSweep = 0;
 
 function sweepMemo(now: number): void {
-  if (now - lastSweep < TOUCH_INTERVAL_MS && memo.size < MEMO_MAX) return;
+  if (now - lastSweep < TOUCH_INTERVAL_MS && seriesMemoSize() < MEMO_MAX) return;
   lastSweep = now;
-  for (const [key, m] of memo) if (now - m.lastWrite > TOUCH_INTERVAL_MS) memo.delete(key);
-  if (memo.size >= MEMO_MAX) memo.clear();
+  for (const [account, entries] of memo) {
+    for (const [id, m] of entries) if (now - m.lastWrite > TOUCH_INTERVAL_MS) entries.delete(id);
+    if (entries.size === 0) memo.delete(account);
+  }
+  if (seriesMemoSize() >= MEMO_MAX) memo.clear();
 }
 
 /** Entries the memo holds now (tests and the memory docs). */
-export const seriesMemoSize = (): number => memo.size;
+export function seriesMemoSize(): number {
+  let n = 0;
+  for (const entries of memo.values()) n += entries.size;
+  return n;
+}
 
 async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
   const key = seriesKey(t.account, t.id);
@@ -133,7 +172,7 @@ async function touchOne(kv: KV, t: SeriesTouch, now: number): Promise<void> {
       const bytes = Buffer.from(JSON.stringify(rec));
       if (cur) await kv.update(key, bytes, cur.revision);
       else await kv.create(key, bytes);
-      remember(key, rec);
+      remember(t.account, t.id, rec, !cur);
       return;
     } catch (e) {
       if (!isWrongLastSequence(e)) throw e;

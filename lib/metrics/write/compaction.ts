@@ -14,6 +14,7 @@ import { BUCKETS } from "../../storage/nats.js";
 import { kvWrites, type KvWrite } from "../../storage/kv-writes.js";
 import { chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, isHot, newChunkRecord, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
 import { listNewChunks } from "../store/chunk-windows.js";
+import { createdHere } from "../store/series-index.js";
 import { decodeChunk } from "../encoding/chunk.js";
 import type { DeltaEntry } from "../encoding/delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
@@ -159,9 +160,12 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
       const slice = pending.slice(from, from + WRITE_SLICE);
       const keys = slice.map((work) => chunkKey(work.ref));
       const records = keys.map(forget);
-      // Chunks this process did not write last are loaded in one window of direct gets.
-      const missing = keys.filter((_, i) => !records[i]);
-      const at = records.flatMap((r, i) => (r ? [] : [i]));
+      // Chunks this process did not write last are loaded in one window of
+      // direct gets, but for series it has just created: none of theirs is
+      // looked for on the first round (a chunk there after all fails its
+      // create-if-absent write and comes back here reloaded).
+      const at = records.flatMap((r, i) => (r || (round === 0 && createdHere(slice[i].ref.account, slice[i].ref.seriesId)) ? [] : [i]));
+      const missing = at.map((i) => keys[i]);
       await kvRecords(BUCKETS.metricChunks, missing, (j, value, revision) => {
         // A copy: the value is a view of a network buffer the cache would keep alive.
         records[at[j]] = { bytes: value.slice(), revision };
