@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeIngestMessage, encodeIngestMessage, type IngestDatum, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
+import { decodeIngestMessage, type IngestDatum, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
+import { encodeIngestMessage } from "../../lib/metrics/encoding/datum-columns.js";
 import { TailIndex, type TailDatum } from "../../lib/metrics/read/tail-cache.js";
 import { cachedSeriesId } from "../../lib/metrics/store/identity.js";
 import { rng } from "../support/random.js";
