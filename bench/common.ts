@@ -20,7 +20,7 @@ export const machine = () => `machine: ${cpus().length} × ${cpus()[0]?.model}, 
  * The ingest benchmarks' request `i`: 1000 datums over `series` series
  * (ten metric names × hosts, one more dimension), all at `timestamp`.
  */
-export function ingestRequest(i: number, series: number, timestamp: Date): { Namespace: string; MetricData: MetricDatum[] } {
+export function ingestRequest(i: number, series: number, timestamp: Date, namespace = "Bench/Ingest"): { Namespace: string; MetricData: MetricDatum[] } {
   const hosts = series / 10;
   const data: MetricDatum[] = [];
   for (let k = 0; k < 1000; k++) {
@@ -36,7 +36,7 @@ export function ingestRequest(i: number, series: number, timestamp: Date): { Nam
       Unit: "Percent",
     });
   }
-  return { Namespace: "Bench/Ingest", MetricData: data };
+  return { Namespace: namespace, MetricData: data };
 }
 
 /** `--profile DIR`: node options for the service that write V8 CPU profiles of its threads to DIR (for DevTools or speedscope). */
@@ -140,10 +140,10 @@ export async function drainCompactor(stack: Stack): Promise<{ chunks: number; ev
 
 /**
  * Runs `work` under V8's CPU profiler when `--cpu-profile FILE` is given:
- * writes FILE (for DevTools or speedscope) and prints the top self-time
+ * writes FILE + `suffix` (for DevTools or speedscope) and prints the top self-time
  * frames, so a run shows where its time went and nothing else is profiled.
  */
-export async function profiled<T>(work: () => Promise<T>): Promise<T> {
+export async function profiled<T>(work: () => Promise<T>, suffix = ""): Promise<T> {
   const i = process.argv.indexOf("--cpu-profile");
   if (i < 0) return work();
   const session = new Session();
@@ -156,7 +156,7 @@ export async function profiled<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     const { profile } = await session.post("Profiler.stop");
     session.disconnect();
-    writeFileSync(process.argv[i + 1], JSON.stringify(profile));
+    writeFileSync(process.argv[i + 1] + suffix, JSON.stringify(profile));
     console.log(topFrames(profile, 15));
   }
 }
