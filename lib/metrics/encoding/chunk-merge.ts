@@ -47,9 +47,10 @@ export class ChunkMerge implements ChunkVisitor {
 
   /** Starts a new merge. */
   reset(): void {
+    // Map.clear makes a new table: only when used.
+    if (this.n > SCAN_LIMIT) this.byStart.clear();
     this.n = 0;
     this.entries = 0;
-    this.byStart.clear();
     this.current = -1;
   }
 
@@ -62,8 +63,13 @@ export class ChunkMerge implements ChunkVisitor {
 
   /** The merged buckets in time order, as encodeChunk takes them (valid until the next reset or add). */
   buckets(): EncodableBucket[] {
-    const order = Array.from({ length: this.n }, (_, b) => b).sort((x, y) => this.t[x] - this.t[y] || x - y);
-    return order.map((b) => new MergedBucket(this, b));
+    const out = new Array<MergedBucket>(this.n);
+    let sorted = true;
+    for (let b = 0; b < this.n; b++) {
+      out[b] = new MergedBucket(this, b);
+      if (b > 0 && this.t[b] < this.t[b - 1]) sorted = false;
+    }
+    return sorted ? out : out.sort((x, y) => x.t - y.t);
   }
 
   /** encodeChunk of the merged buckets. */
