@@ -156,7 +156,11 @@ export class ChunkMerge implements ChunkVisitor {
         ids[j + 1] = id;
       }
     } else {
-      ids.set(Array.from(ids.subarray(0, n)).sort((x, y) => bin[x] - bin[y] || x - y));
+      // One number per entry, bin then entry number (exact: bins are within ±2^17, entries under 2^31), sorted natively.
+      if (SORT_KEYS.length < n) SORT_KEYS = new Float64Array(2 * n);
+      for (let k = 0; k < n; k++) SORT_KEYS[k] = (bin[ids[k]] + BIN_BIAS) * 2 ** 32 + ids[k];
+      const keys = SORT_KEYS.subarray(0, n).sort();
+      for (let k = 0; k < n; k++) ids[k] = keys[k] % 2 ** 32;
     }
     let key = bin[ids[0]];
     let c = this.weight[ids[0]];
@@ -270,6 +274,10 @@ class MergedBucket implements EncodableBucket, BucketStats {
 // Scratch for sketchBins: a bucket's entry numbers by sign.
 let SORT_POS = new Int32Array(256);
 let SORT_NEG = new Int32Array(256);
+
+let SORT_KEYS = new Float64Array(256);
+// Bin indexes of finite doubles lie within ±37,000 (sketch.ts binIndex of 2^±1074).
+const BIN_BIAS = 2 ** 17;
 
 function growSortBuffers(): void {
   SORT_POS = grow(SORT_POS, 2 * SORT_POS.length);
