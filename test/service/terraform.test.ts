@@ -335,7 +335,7 @@ describe.skipIf(!terraformFound)(
       expectExit(run, 1);
       const errors = run.stderr.replace(/\s+/g, " ");
       expect(errors).toContain("StatusCode: 501");
-      for (const operation of ["PutDataProtectionPolicy", "CreateLogAnomalyDetector", "PutDeliverySource", "PutAccountPolicy", "PutIndexPolicy", "PutManagedInsightRules"]) {
+      for (const operation of ["PutDataProtectionPolicy", "CreateLogAnomalyDetector", "PutDeliverySource", "PutAccountPolicy", "PutIndexPolicy"]) {
         expect(errors).toContain(`api error NotImplemented: The operation ${operation} is not implemented by this service yet.`);
       }
       expect(run.stdout).toContain("aws_cloudwatch_log_group.not_built: Creation complete");
@@ -397,10 +397,6 @@ resource "aws_cloudwatch_log_account_policy" "a" {
 resource "aws_cloudwatch_log_index_policy" "i" {
   log_group_name  = aws_cloudwatch_log_group.not_built.name
   policy_document = jsonencode({ Fields = ["eventName"] })
-}
-resource "aws_cloudwatch_contributor_managed_insight_rule" "m" {
-  resource_arn  = "arn:aws:dynamodb:us-east-1:111111111111:table/t"
-  template_name = "DynamoDBContributorInsights-PartitionKey"
 }
 `;
 

@@ -411,14 +411,6 @@ describe("operations", () => {
     }
   });
 
-  it("Debian's aws CLI (awsQuery) reports NotImplemented for an unbuilt CloudWatch operation", async () => {
-    // CLI 2.9 knows none of the unbuilt operations that require nothing; this one it knows, given its one member.
-    expect(built("CloudWatch", "ListManagedInsightRules")).toBe(false);
-    const out = await awsCli(stack, ["cloudwatch", "list-managed-insight-rules", "--resource-arn", "arn:aws:dynamodb:us-east-1:000000000000:table/t"]);
-    expect(out.code).not.toBe(0);
-    expect(out.stderr).toMatch(/\(NotImplemented\)/);
-  });
-
   it("keeps serving", () => expectServing());
 });
 
