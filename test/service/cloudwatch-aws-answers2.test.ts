@@ -14,8 +14,11 @@ import {
   ListManagedInsightRulesCommand,
   ListTagsForResourceCommand,
   PutManagedInsightRulesCommand,
+  PutMetricAlarmCommand,
   SetAlarmStateCommand,
   type CloudWatchClient,
+  type MetricDataQuery,
+  type PutMetricAlarmCommandInput,
 } from "@aws-sdk/client-cloudwatch";
 import { cbor } from "@smithy/core/cbor";
 import { HttpRequest } from "@smithy/core/protocols";
@@ -107,6 +110,79 @@ describe("SetAlarmState's errors sent by hand over awsQuery, as AWS answered the
     expect([bad.status, bad.body.ErrorResponse.Error]).toEqual([400, { Type: "Sender", Code: "ValidationError", Message: BAD_STATE_MESSAGE }]);
     const missing = await raw("query", "SetAlarmState", MISSING);
     expect([missing.status, missing.body.ErrorResponse.Error]).toEqual([404, { Type: "Sender", Code: "ResourceNotFound" }]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Anomaly detection alarms: which queries return data.
+
+const watched = (ReturnData?: boolean): MetricDataQuery => ({
+  Id: "m1",
+  MetricStat: { Metric: { Namespace: `${RUN}/ns`, MetricName: "m" }, Period: 300, Stat: "Average" },
+  ...(ReturnData === undefined ? {} : { ReturnData }),
+});
+const band = (ReturnData?: boolean): MetricDataQuery => ({ Id: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1, 2)", ...(ReturnData === undefined ? {} : { ReturnData }) });
+const anomalyAlarm = (name: string, over: Partial<PutMetricAlarmCommandInput>): PutMetricAlarmCommandInput => ({
+  AlarmName: name,
+  ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold",
+  EvaluationPeriods: 1,
+  ThresholdMetricId: "ad1",
+  ...over,
+});
+
+/** [what, request, AWS's ValidationError message, where AWS's answer was seen] */
+const ANOMALY_ALARM_REFUSALS: Array<[string, Partial<PutMetricAlarmCommandInput>, string, string]> = [
+  [
+    "the band not returning data",
+    { Metrics: [watched(true), band(false)] },
+    "Metrics list must contain exactly one metric matching the ThresholdMetricId parameter",
+    "hashicorp/terraform-provider-aws PR #42504 (the Go SDK printing AWS's answer)",
+  ],
+  [
+    "only the band returning data",
+    { Metrics: [watched(false), band(true)] },
+    "Exactly two elements of the metrics list should return data.",
+    "hashicorp/terraform-provider-aws PR #42504",
+  ],
+  [
+    "a ThresholdMetricId naming no query",
+    { ThresholdMetricId: "ad9", Metrics: [watched(true), band(true)] },
+    "Metrics list must contain exactly one metric matching the ThresholdMetricId parameter",
+    "hashicorp/terraform-provider-aws PR #42504 (the same words: no query matches)",
+  ],
+  [
+    "a range operator without ThresholdMetricId",
+    { ThresholdMetricId: undefined, Threshold: 1, Metrics: [watched(true), band(true)] },
+    "ComparisonOperators for ranges require ThresholdMetricId to be set",
+    "aws/aws-cdk PR #31232 (CloudFormation printing AWS's answer)",
+  ],
+  [
+    "a zero-ReturnData math alarm",
+    { ComparisonOperator: "GreaterThanThreshold", ThresholdMetricId: undefined, Threshold: 1, Metrics: [watched(false)] },
+    "Exactly one element of the metrics list should return data.",
+    "hashicorp/terraform-provider-aws issue #29894",
+  ],
+];
+
+describe.each<Protocol>(["json", "cbor", "query"])("anomaly detection alarms over %s", (protocol) => {
+  let cw: CloudWatchClient;
+  beforeAll(() => {
+    cw = cloudWatchClient(stack, { protocol });
+  });
+  afterAll(() => cw?.destroy());
+
+  it.each(ANOMALY_ALARM_REFUSALS)("PutMetricAlarm refuses %s in AWS's words", async (_, over, message, _source) => {
+    const f = await awsFailure(cw.send(new PutMetricAlarmCommand(anomalyAlarm(`${RUN}-${protocol}-ad-bad`, over))));
+    expect({ code: f.code, status: f.status, message: f.message }).toEqual({ code: "ValidationError", status: 400, message });
+  });
+
+  // The API reference's "Anomaly Detection Model Alarm" example leaves the band's ReturnData out (true by default);
+  // cdklabs/cdk-monitoring-constructs PR #426 found CloudFormation takes both set true.
+  it.each([
+    ["the band's ReturnData left out", [watched(true), band()]],
+    ["both set true", [watched(true), band(true)]],
+  ] as Array<[string, MetricDataQuery[]]>)("PutMetricAlarm takes an anomaly alarm with %s", async (_, Metrics) => {
+    await cw.send(new PutMetricAlarmCommand(anomalyAlarm(`${RUN}-${protocol}-ad-ok`, { Metrics })));
   });
 });
 
