@@ -7,15 +7,18 @@
 import {
   AssociateKmsKeyCommand,
   CreateLogGroupCommand,
+  CreateLogStreamCommand,
   DeleteAccountPolicyCommand,
   DeleteDataProtectionPolicyCommand,
   DeleteLogGroupCommand,
   DescribeAccountPoliciesCommand,
   DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
   DisassociateKmsKeyCommand,
   GetDataProtectionPolicyCommand,
   PutAccountPolicyCommand,
   PutDataProtectionPolicyCommand,
+  PutLogEventsCommand,
   PutLogGroupDeletionProtectionCommand,
   type CloudWatchLogsClient,
 } from "@aws-sdk/client-cloudwatch-logs";
@@ -264,5 +267,34 @@ describe("account policies", () => {
         "1 validation error detected: Value 'NOPE' at 'policyType' failed to satisfy constraint: Member must satisfy enum value set: " +
         "[DATA_PROTECTION_POLICY, SUBSCRIPTION_FILTER_POLICY, FIELD_INDEX_POLICY, TRANSFORMER_POLICY, METRIC_EXTRACTION_POLICY]",
     });
+  });
+});
+
+describe("log streams", () => {
+  // A describe-log-streams answer from AWS in January 2026 (an aws CLI session in a public WAF-logging lab write-up, stream
+  // us-east-2_echobase-waf01_0): a stream that has taken events still carries a 56-digit uploadSequenceToken, between
+  // lastIngestionTime and arn; a new stream has none (localstack's AWS-recorded test_logs_streams.snapshot.json).
+  it("DescribeLogStreams answers a 56-digit uploadSequenceToken once a stream has taken events, none before", async () => {
+    const name = await newGroup();
+    await logs.send(new CreateLogStreamCommand({ logGroupName: name, logStreamName: "s" }));
+    const stream = async () => (await logs.send(new DescribeLogStreamsCommand({ logGroupName: name }))).logStreams![0];
+    expect(await stream()).not.toHaveProperty("uploadSequenceToken");
+    await logs.send(new PutLogEventsCommand({ logGroupName: name, logStreamName: "s", logEvents: [{ timestamp: Date.now(), message: "m" }] }));
+    let described = await stream();
+    for (let i = 0; i < 50 && described.lastIngestionTime === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      described = await stream();
+    }
+    expect(described.uploadSequenceToken).toMatch(/^\d{56}$/);
+    expect(Object.keys(described)).toEqual([
+      "logStreamName",
+      "creationTime",
+      "firstEventTimestamp",
+      "lastEventTimestamp",
+      "lastIngestionTime",
+      "uploadSequenceToken",
+      "arn",
+      "storedBytes",
+    ]);
   });
 });
