@@ -16,10 +16,12 @@ import {
   DescribeLogStreamsCommand,
   DisassociateKmsKeyCommand,
   GetDataProtectionPolicyCommand,
+  GetQueryResultsCommand,
   PutAccountPolicyCommand,
   PutDataProtectionPolicyCommand,
   PutLogEventsCommand,
   PutLogGroupDeletionProtectionCommand,
+  StartQueryCommand,
   type CloudWatchLogsClient,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -297,4 +299,36 @@ describe("log streams", () => {
       "storedBytes",
     ]);
   });
+});
+
+describe("Logs Insights statistics", () => {
+  // A get-query-results answer from AWS in February 2026 (an aws CLI session in a public lab write-up, query
+  // 35831ae2-…, one log group, no match): statistics carries all six members of QueryStatistics, the estimates 0.0
+  // and logGroupsScanned 1.0, in the model's order.
+  it("GetQueryResults answers every statistics member: the estimates 0 and logGroupsScanned, the groups read", async () => {
+    const names = [await newGroup(), await newGroup()];
+    await logs.send(new CreateLogStreamCommand({ logGroupName: names[0], logStreamName: "s" }));
+    await logs.send(new PutLogEventsCommand({ logGroupName: names[0], logStreamName: "s", logEvents: [{ timestamp: Date.now() - 1000, message: "ERROR x" }] }));
+    const now = Math.floor(Date.now() / 1000);
+    const { queryId } = await logs.send(
+      new StartQueryCommand({ logGroupNames: names, startTime: now - 600, endTime: now + 60, queryString: "filter @message like /ERROR/ | stats count() as errors" }),
+    );
+    let out = await logs.send(new GetQueryResultsCommand({ queryId }));
+    for (let i = 0; i < 300 && out.status !== "Complete"; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      out = await logs.send(new GetQueryResultsCommand({ queryId }));
+    }
+    expect(out.status).toBe("Complete");
+    expect(Object.keys(out.statistics!)).toEqual([
+      "recordsMatched",
+      "recordsScanned",
+      "estimatedRecordsSkipped",
+      "bytesScanned",
+      "estimatedBytesSkipped",
+      "logGroupsScanned",
+    ]);
+    expect(out.statistics).toMatchObject({ recordsMatched: 1, recordsScanned: 1, estimatedRecordsSkipped: 0, estimatedBytesSkipped: 0, logGroupsScanned: 2 });
+    expect(out.statistics!.bytesScanned).toBeGreaterThan(0);
+    expect(out.results).toEqual([[{ field: "errors", value: "1" }]]);
+  }, 120_000);
 });
