@@ -127,9 +127,10 @@ describe("a log group's KMS key", () => {
 });
 
 describe("deletion protection", () => {
-  // The API reference (PutLogGroupDeletionProtection, LogGroup.deletionProtectionEnabled, DeleteLogGroup): a protected
-  // group cannot be deleted until protection is turned off; DescribeLogGroups answers the flag, false by default
-  // (localstack's AWS-recorded test_logs_groups.snapshot.json).
+  // The user guide's "Protecting log groups from deletion" (Error handling): deleting a protected group is
+  // ValidationException "Cannot delete log group with deletion protection enabled. Disable deletion protection first.";
+  // DescribeLogGroups answers the flag, false by default (localstack's AWS-recorded test_logs_groups.snapshot.json).
+  // Terraform's aws_cloudwatch_log_group (deletion_protection_enabled) sets it by the group's ARN.
   it("PutLogGroupDeletionProtection turns the flag on and off, and a protected group refuses DeleteLogGroup", async () => {
     const name = await newGroup();
     expect((await describeGroup(name)).deletionProtectionEnabled).toBe(false);
