@@ -42,7 +42,7 @@ export const unsupportedForClass = (logGroupName: string, logGroupClass: string,
 
 export const invalidNextToken = () => invalidParameter("The specified nextToken is invalid.");
 
-/** No public recording of AWS's words for these was found; they say what is missing, as AWS's others do. */
+/** No public recording of AWS's words for this was found; it says what is missing, as AWS's others do. */
 export const dataProtectionPolicyNotFound = () =>
   logsError("ResourceNotFoundException", "The specified data protection policy does not exist.");
 
