@@ -5,13 +5,15 @@
  * as the soak's), each timed; p50/max at the end. With HIVE_TRACE_FILE set,
  * the service writes each read's stage marks there.
  *
- *   npx tsx bench/flood-reads.ts --seconds 45 --rate 700000 --writers 16
+ *   npx tsx bench/flood-reads.ts --seconds 45 --rate 700000 --writers 16 [--profile DIR]
+ *
+ * `--profile DIR` writes the service's CPU profiles (one per thread) to DIR.
  */
 import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { loadavg } from "node:os";
 import { putMetricDataBody, RawPutMetricData, type RawDatum } from "../test/support/put-flood.js";
 import { cloudWatchClient, startStack } from "../test/support/stack.js";
-import { numberArg } from "./common.js";
+import { numberArg, profileArgs } from "./common.js";
 
 const SECONDS = numberArg("seconds", 45);
 const RATE = numberArg("rate", 700_000);
@@ -23,7 +25,7 @@ async function main() {
   const env: Record<string, string> = {};
   if (process.env.HIVE_TRACE_FILE) env.HIVE_TRACE_FILE = process.env.HIVE_TRACE_FILE;
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith("HIVE_CLOUDWATCH_")) env[k] = v!;
-  const stack = await startStack({ env });
+  const stack = await startStack({ env, nodeArgs: profileArgs() });
   const target = { endpoint: stack.endpoint, region: "us-east-1", accessKeyId: "test", secretAccessKey: "test" };
   const bodies = Array.from({ length: 4 }, () =>
     putMetricDataBody("Flood", Array.from({ length: BATCH }, (_, k): RawDatum => ({ MetricName: `m${k % 10}`, Dimensions: [{ Name: "Host", Value: `h${Math.floor(k / 10)}` }], Timestamp: Math.floor(Date.now() / 1000), Value: Math.random() * 100 }))),
