@@ -17,6 +17,7 @@
  */
 import { encodeChunk, visitChunk, type BucketStats, type ChunkVisitor, type EncodableBucket } from "./chunk.js";
 import { binIndex, type BinSink } from "../read/sketch.js";
+import { grow } from "./typed-arrays.js";
 
 const NO_DISTRIBUTION = 1;
 
@@ -282,10 +283,4 @@ const BIN_BIAS = 2 ** 17;
 function growSortBuffers(): void {
   SORT_POS = grow(SORT_POS, 2 * SORT_POS.length);
   SORT_NEG = grow(SORT_NEG, 2 * SORT_NEG.length);
-}
-
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }

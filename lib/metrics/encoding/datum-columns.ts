@@ -8,6 +8,7 @@
  * (objects) are put into columns first (datumColumnsOf).
  */
 import { ByteWriter } from "./bytes.js";
+import { growDoubling } from "./typed-arrays.js";
 import {
   checkUnicode,
   EXACT_TIME,
@@ -62,7 +63,7 @@ export class DatumColumns {
 
   /** Appends a number to the payload of the row being read. */
   number(x: number): void {
-    if (this.payloadLength === this.payload.length) this.payload = grown(this.payload, this.payloadLength + 1);
+    if (this.payloadLength === this.payload.length) this.payload = growDoubling(this.payload, this.payloadLength + 1);
     this.payload[this.payloadLength++] = x;
   }
 
@@ -70,10 +71,10 @@ export class DatumColumns {
   row(name: ColumnText, t: number, unit: ColumnText, flags: number): void {
     const i = this.length;
     if (i === this.times.length) {
-      this.times = grown(this.times, i + 1);
-      this.flags = grown(this.flags, i + 1);
-      this.dimStart = grown(this.dimStart, i + 2);
-      this.payloadStart = grown(this.payloadStart, i + 2);
+      this.times = growDoubling(this.times, i + 1);
+      this.flags = growDoubling(this.flags, i + 1);
+      this.dimStart = growDoubling(this.dimStart, i + 2);
+      this.payloadStart = growDoubling(this.payloadStart, i + 2);
     }
     this.names.push(name);
     this.units.push(unit);
@@ -106,12 +107,6 @@ export class DatumColumns {
 }
 
 /** A copy of `a` with room for at least `n` (twice its size, or more). */
-function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
-  const next = new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
-  next.set(a);
-  return next;
-}
-
 /**
  * The datums of `msg` in columns, each distinct text one ColumnText. Throws
  * NotUnicodeError for a text UTF-8 cannot carry (the fast reader's are ASCII).

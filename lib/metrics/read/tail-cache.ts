@@ -15,6 +15,7 @@ import type { IngestDatum, IngestMessage } from "../encoding/ingest-codec.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf } from "../write/ingest-log.js";
 import { ingestAt } from "../write/published-ingest.js";
 import type { MetricIdentity } from "../types.js";
+import { grow, growDoubling } from "../encoding/typed-arrays.js";
 
 /**
  * A datapoint to fold, with the ingest sequence that orders it against a
@@ -284,7 +285,7 @@ export class TailIndex {
     const from = cols.at[i];
     const kind = flags & KIND;
     const n = kind === VALUE ? 1 : kind === STATISTICS ? 4 : 1 + cols.payload[from] * (flags & HAS_COUNTS ? 2 : 1);
-    if (this.payloadLength + n > this.payload.length) this.payload = grow(this.payload, Math.max(2 * this.payload.length, this.payloadLength + n));
+    if (this.payloadLength + n > this.payload.length) this.payload = growDoubling(this.payload, this.payloadLength + n);
     for (let k = 0; k < n; k++) this.payload[this.payloadLength + k] = cols.payload[from + k];
     this.seq[row] = seq;
     this.t[row] = cols.t[i];
@@ -305,10 +306,4 @@ export class TailIndex {
     this.at = grow(this.at, n);
     this.next = grow(this.next, n);
   }
-}
-
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }

@@ -20,6 +20,7 @@ import { HAS_COUNTS, HIGH_RESOLUTION, KIND, STATISTICS, VALUE, type IngestColumn
 import type { SeriesTouch } from "../store/series-index.js";
 import { binIndex, type BinSink } from "../read/sketch.js";
 import { bucketStart, chunkStart, highResSince, tiersAt, TIERS, type TierName } from "../store/tiers.js";
+import { grow } from "../encoding/typed-arrays.js";
 
 /**
  * A series touched by the batch, with its chunks in this fold and the one its
@@ -426,10 +427,4 @@ let KEYS = new Int32Array(4096);
 function growSortBuffers(): void {
   SORT_POS = grow(SORT_POS, 2 * SORT_POS.length);
   SORT_NEG = grow(SORT_NEG, 2 * SORT_NEG.length);
-}
-
-function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
 }
