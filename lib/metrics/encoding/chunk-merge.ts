@@ -15,13 +15,14 @@
  * same sum, as every implied entry is of one bin). Only a bucket whose min
  * and max differ asks for its bins when encoded, and then every entry counts.
  */
-import { encodeChunk, visitChunk, type BucketStats, type ChunkVisitor, type EncodableBucket } from "./chunk.js";
+import { encodeChunk, visitChunk, type ChunkVisitor, type EncodableBucket } from "./chunk.js";
 import { binIndex, type BinSink } from "../read/sketch.js";
 import { grow } from "./typed-arrays.js";
+import { BucketView, type BucketFields, type BucketSource } from "./bucket-view.js";
 
 const NO_DISTRIBUTION = 1;
 
-export class ChunkMerge implements ChunkVisitor {
+export class ChunkMerge implements ChunkVisitor, BucketSource {
   // Buckets, by slot, in the order they were first met.
   private n = 0;
   private t = new Float64Array(64);
@@ -64,10 +65,10 @@ export class ChunkMerge implements ChunkVisitor {
 
   /** The merged buckets in time order, as encodeChunk takes them (valid until the next reset or add). */
   buckets(): EncodableBucket[] {
-    const out = new Array<MergedBucket>(this.n);
+    const out = new Array<BucketView>(this.n);
     let sorted = true;
     for (let b = 0; b < this.n; b++) {
-      out[b] = new MergedBucket(this, b);
+      out[b] = new BucketView(this, b);
       if (b > 0 && this.t[b] < this.t[b - 1]) sorted = false;
     }
     return sorted ? out : out.sort((x, y) => x.t - y.t);
@@ -117,9 +118,9 @@ export class ChunkMerge implements ChunkVisitor {
     if (this.current >= 0) this.entry(this.current, index, 1, count);
   }
 
-  // --- for MergedBucket
+  // --- for BucketView (BucketSource)
 
-  stats(b: number, view: MergedBucket): void {
+  bucketStats(b: number, view: BucketFields): void {
     view.t = this.t[b];
     view.count = this.count[b];
     view.sum = this.sum[b];
@@ -246,31 +247,6 @@ export class ChunkMerge implements ChunkVisitor {
 }
 
 const SCAN_LIMIT = 8;
-
-/** A merged bucket as the chunk encoder reads it: the bucket and its statistics in one object. */
-class MergedBucket implements EncodableBucket, BucketStats {
-  t = 0;
-  count = 0;
-  sum = 0;
-  min = 0;
-  max = 0;
-  hasDistribution = true;
-
-  constructor(
-    private readonly merge: ChunkMerge,
-    private readonly b: number,
-  ) {
-    merge.stats(b, this);
-  }
-
-  get agg(): BucketStats {
-    return this;
-  }
-
-  sketchBins(sink: BinSink): void {
-    this.merge.sketchBins(this.b, sink);
-  }
-}
 
 // Scratch for sketchBins: a bucket's entry numbers by sign.
 let SORT_POS = new Int32Array(256);

@@ -14,13 +14,14 @@
  * random batches both ways).
  */
 import { nearlyEqual } from "../read/aggregate.js";
-import type { BucketStats, EncodableBucket } from "../encoding/chunk.js";
+import type { EncodableBucket } from "../encoding/chunk.js";
 import type { ChunkRef } from "../store/chunk-store.js";
 import { HAS_COUNTS, HIGH_RESOLUTION, KIND, STATISTICS, VALUE, type IngestColumns, type MessageSeries } from "../encoding/ingest-codec.js";
 import type { SeriesTouch } from "../store/series-index.js";
 import { binIndex, type BinSink } from "../read/sketch.js";
 import { bucketStart, chunkStart, highResSince, tiersAt, TIERS, type TierName } from "../store/tiers.js";
 import { grow } from "../encoding/typed-arrays.js";
+import { BucketView, type BucketFields, type BucketSource } from "../encoding/bucket-view.js";
 
 /**
  * A series touched by the batch, with its chunks in this fold and the one its
@@ -46,7 +47,7 @@ const HOUR_MS = TIERS.m1.spanMs;
 let folds = 0;
 const SCAN_LIMIT = 8;
 
-export class BatchFold {
+export class BatchFold implements BucketSource {
   readonly chunks: FoldedChunk[] = [];
   datapoints = 0;
   /** This fold's mark on the message series it met (MessageSeries.foldMark), and those series. */
@@ -272,7 +273,7 @@ export class BatchFold {
   }
 
   /** A bucket's statistics, for BucketView. */
-  bucketStats(b: number, view: { count: number; sum: number; min: number; max: number; hasDistribution: boolean; t: number }): void {
+  bucketStats(b: number, view: BucketFields): void {
     view.t = this.start[b];
     view.count = this.count[b];
     view.sum = this.sum[b];
@@ -351,31 +352,6 @@ export class BatchFold {
     this.value = grow(this.value, n);
     this.weight = grow(this.weight, n);
     this.nextEntry = grow(this.nextEntry, n);
-  }
-}
-
-/** A bucket of the fold as the chunk encoder reads it: one object, both the bucket and its statistics. */
-class BucketView implements EncodableBucket, BucketStats {
-  t = 0;
-  count = 0;
-  sum = 0;
-  min = 0;
-  max = 0;
-  hasDistribution = true;
-
-  constructor(
-    private readonly fold: BatchFold,
-    private readonly b: number,
-  ) {
-    fold.bucketStats(b, this);
-  }
-
-  get agg(): BucketStats {
-    return this;
-  }
-
-  sketchBins(sink: BinSink): void {
-    this.fold.sketchBins(this.b, sink);
   }
 }
 
