@@ -24,11 +24,9 @@ import {
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { HttpRequest } from "@smithy/core/protocols";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
-import { Sha256 } from "../support/sha256.js";
+import { signedLogsRequest } from "../support/logs-raw.js";
 import { awsFailure as failure } from "../support/failure.js";
 
 let stack: Stack;
@@ -316,20 +314,7 @@ describe("GetLogEvents at the ends of a stream", () => {
 describe("a log shipper's first calls", () => {
   /** A signed awsJson1_1 request with the body exactly as given; the status and the parsed body. */
   async function raw(op: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-    const url = new URL(stack.endpoint);
-    const all: Record<string, string> = { "content-type": "application/x-amz-json-1.1", "x-amz-target": `Logs_20140328.${op}`, ...headers };
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: stack.credentials[0].accessKeyId, secretAccessKey: stack.credentials[0].secretAccessKey },
-      region: REGION,
-      service: "logs",
-      sha256: Sha256,
-    });
-    const signed = await signer.sign(
-      new HttpRequest({ method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/", headers: { ...all, host: url.host }, body }),
-    );
-    const sent = { ...all, ...signed.headers };
-    delete sent.host;
-    const res = await fetch(new URL("/", url), { method: "POST", headers: sent, body });
+    const res = await signedLogsRequest(stack, op, body, headers);
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }

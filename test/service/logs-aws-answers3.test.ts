@@ -24,33 +24,24 @@ import {
   StartQueryCommand,
   type CloudWatchLogsClient,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { HttpRequest } from "@smithy/core/protocols";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsFailure as failure } from "../support/failure.js";
-import { Sha256 } from "../support/sha256.js";
-import { awsCli, logsClient, startStack, type Stack } from "../support/stack.js";
+import { runNames, startLogsStack, stopLogsStack } from "../support/logs-stack.js";
+import { signedLogsRequest } from "../support/logs-raw.js";
+import { awsCli, type Stack } from "../support/stack.js";
 
 let stack: Stack;
 let logs: CloudWatchLogsClient;
 let other: CloudWatchLogsClient;
 let account: string;
 const REGION = "us-east-1";
-const RUN = `/ans3/${Date.now().toString(36)}`;
-let n = 0;
-const unique = (what: string) => `${RUN}/${what}-${++n}`;
+const unique = runNames("ans3");
 
 beforeAll(async () => {
-  stack = await startStack();
-  logs = logsClient(stack, { account: 0 });
-  other = logsClient(stack, { account: 1 });
+  ({ stack, logs, other } = await startLogsStack());
   account = stack.credentials[0].accountId;
 }, 180_000);
-afterAll(async () => {
-  logs?.destroy();
-  other?.destroy();
-  await stack?.stop();
-});
+afterAll(() => stopLogsStack({ stack, logs, other }));
 
 async function newGroup(): Promise<string> {
   const name = unique("g");
@@ -341,21 +332,7 @@ describe("operations the endpoint does not have", () => {
   // aws/aws-sdk-net#1536 quotes CloudWatch Logs' answer to an operation it did not know: HTTP 400 and the body
   // `{"__type":"UnknownOperationException"}`, no message.
   it("an unknown X-Amz-Target operation is 400 with only __type UnknownOperationException", async () => {
-    const url = new URL(stack.endpoint);
-    const body = "{}";
-    const headers: Record<string, string> = { "content-type": "application/x-amz-json-1.1", "x-amz-target": "Logs_20140328.NoSuchOperation" };
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: stack.credentials[0].accessKeyId, secretAccessKey: stack.credentials[0].secretAccessKey },
-      region: REGION,
-      service: "logs",
-      sha256: Sha256,
-    });
-    const signed = await signer.sign(
-      new HttpRequest({ method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/", headers: { ...headers, host: url.host }, body }),
-    );
-    const sent: Record<string, string> = { ...headers, ...signed.headers };
-    delete sent.host;
-    const res = await fetch(new URL("/", url), { method: "POST", headers: sent, body });
+    const res = await signedLogsRequest(stack, "NoSuchOperation", "{}");
     expect(res.status).toBe(400);
     expect(JSON.parse(await res.text())).toEqual({ __type: "UnknownOperationException" });
   });
