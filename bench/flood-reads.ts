@@ -11,7 +11,7 @@
  */
 import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { loadavg } from "node:os";
-import { putMetricDataBody, RawPutMetricData, type RawDatum } from "../test/support/put-flood.js";
+import { pacedFlood, putMetricDataBody, type RawDatum } from "../test/support/put-flood.js";
 import { cloudWatchClient, startStack } from "../test/support/stack.js";
 import { numberArg, profileArgs } from "./common.js";
 
@@ -42,28 +42,6 @@ async function main() {
   cw.middlewareStack.add((next) => (args: any) => ((args.request.headers["x-hive-trace"] = "1"), next(args)), { step: "build" });
   const started = Date.now();
   const deadline = started + SECONDS * 1000;
-  let inFlight = 0, acked = 0, failed = 0, gaveUp = 0, throttled = 0;
-  const spacing = (WRITERS * BATCH * 1000) / RATE;
-  const writer = async (w: number) => {
-    const client = new RawPutMetricData(target, { sockets: Math.ceil(MAX_IN_FLIGHT / WRITERS) });
-    const pending = new Set<Promise<void>>();
-    let i = w;
-    for (let due = started + (w * spacing) / WRITERS; due < deadline && Date.now() < deadline; due += spacing, i++) {
-      const wait = due - Date.now();
-      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
-      if (inFlight >= MAX_IN_FLIGHT) continue;
-      inFlight++;
-      const call: Promise<void> = client.send(bodies[i % bodies.length]).then((o) => {
-        throttled += o.throttled;
-        if (o.acknowledged) acked++;
-        else if (o.error) failed++;
-        else gaveUp++;
-      }).finally(() => (inFlight--, pending.delete(call)));
-      pending.add(call);
-    }
-    await Promise.all(pending);
-    client.close();
-  };
   const reads: number[] = [];
   const reader = async () => {
     await new Promise((r) => setTimeout(r, 8000));
@@ -74,7 +52,10 @@ async function main() {
       await new Promise((r) => setTimeout(r, 2000));
     }
   };
-  await Promise.all([reader(), ...Array.from({ length: WRITERS }, (_, w) => writer(w))]);
+  const [, { acked, failed, gaveUp, throttled }] = await Promise.all([
+    reader(),
+    pacedFlood(target, { writers: WRITERS, rate: RATE, batch: BATCH, maxInFlight: MAX_IN_FLIGHT, started, deadline, body: (i) => bodies[i % bodies.length] }),
+  ]);
   const s = [...reads].sort((a, b) => a - b);
   const q = (x: number) => s[Math.min(s.length - 1, Math.floor(x * s.length))] ?? NaN;
   console.log(

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { putMetricDataBody, RawPutMetricData, type RawDatum } from "../test/support/put-flood.js";
+import { pacedFlood, putMetricDataBody, RawPutMetricData, type FloodCounts, type RawDatum } from "../test/support/put-flood.js";
 import { startStack } from "../test/support/stack.js";
 import { numberArg } from "./common.js";
 
@@ -51,32 +51,12 @@ async function main() {
   const sampler = setInterval(() => {
     const listen = execFileSync("ss", ["-ltnH", `sport = :${port}`], { encoding: "utf8" }).trim().split(/\s+/);
     const states = execFileSync("ss", ["-tanH", `sport = :${port}`], { encoding: "utf8" }).trim().split("\n").reduce((m, l) => ((m[l.split(/\s+/)[0]] = (m[l.split(/\s+/)[0]] ?? 0) + 1), m), {} as Record<string, number>);
-    queue.push(`${((Date.now() - started) / 1000).toFixed(0)}s accept queue ${listen[1]}/${listen[2]} ${JSON.stringify(states)} in flight ${inFlight}`);
+    queue.push(`${((Date.now() - started) / 1000).toFixed(0)}s accept queue ${listen[1]}/${listen[2]} ${JSON.stringify(states)} in flight ${counts.inFlight}`);
   }, 1000);
   const before = nstat();
-  let inFlight = 0, acked = 0, failed = 0, gaveUp = 0, throttled = 0;
-  const spacing = (WRITERS * BATCH * 1000) / RATE;
+  const counts: FloodCounts = { inFlight: 0, acked: 0, failed: 0, gaveUp: 0, throttled: 0 };
   const deadline = started + SECONDS * 1000;
-  const writer = async (w: number) => {
-    const client = new RawPutMetricData(target, { sockets: Math.ceil(MAX_IN_FLIGHT / WRITERS) });
-    const pending = new Set<Promise<void>>();
-    for (let due = started + (w * spacing) / WRITERS; due < deadline && Date.now() < deadline; due += spacing) {
-      const wait = due - Date.now();
-      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
-      if (inFlight >= MAX_IN_FLIGHT) continue;
-      inFlight++;
-      const call: Promise<void> = client.send(body).then((o) => {
-        throttled += o.throttled;
-        if (o.acknowledged) acked++;
-        else if (o.error) failed++;
-        else gaveUp++;
-      }).finally(() => (inFlight--, pending.delete(call)));
-      pending.add(call);
-    }
-    await Promise.all(pending);
-    client.close();
-  };
-  await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
+  const { acked, failed, gaveUp, throttled } = await pacedFlood(target, { writers: WRITERS, rate: RATE, batch: BATCH, maxInFlight: MAX_IN_FLIGHT, started, deadline, body: () => body }, counts);
   const after = nstat();
   clearInterval(sampler);
   for (const q of queue) console.log(q);

@@ -171,3 +171,50 @@ export class RawPutMetricData {
     this.agent.destroy();
   }
 }
+
+/** What a flood's calls came to; `inFlight` is live while it runs. */
+export interface FloodCounts {
+  inFlight: number;
+  acked: number;
+  failed: number;
+  gaveUp: number;
+  throttled: number;
+}
+
+/**
+ * An open-loop flood: `writers` writers, each with its own sockets, start a
+ * call of `batch` datums every writers × batch / rate seconds (the writers
+ * spread over one such spacing) from `started` until `deadline`, answered or
+ * not; a call due while `maxInFlight` are out is skipped. Writer w's k-th call
+ * sends body(w + k). Returns when every call has its answer.
+ */
+export async function pacedFlood(
+  target: FloodTarget,
+  opts: { writers: number; rate: number; batch: number; maxInFlight: number; started: number; deadline: number; body: (i: number) => Buffer },
+  counts: FloodCounts = { inFlight: 0, acked: 0, failed: 0, gaveUp: 0, throttled: 0 },
+): Promise<FloodCounts> {
+  const { writers, maxInFlight, started, deadline } = opts;
+  const spacing = (writers * opts.batch * 1000) / opts.rate;
+  const writer = async (w: number) => {
+    const client = new RawPutMetricData(target, { sockets: Math.ceil(maxInFlight / writers) });
+    const pending = new Set<Promise<void>>();
+    let i = w;
+    for (let due = started + (w * spacing) / writers; due < deadline && Date.now() < deadline; due += spacing, i++) {
+      const wait = due - Date.now();
+      await new Promise((r) => (wait > 0 ? setTimeout(r, wait) : setImmediate(r)));
+      if (counts.inFlight >= maxInFlight) continue;
+      counts.inFlight++;
+      const call: Promise<void> = client.send(opts.body(i)).then((o) => {
+        counts.throttled += o.throttled;
+        if (o.acknowledged) counts.acked++;
+        else if (o.error) counts.failed++;
+        else counts.gaveUp++;
+      }).finally(() => (counts.inFlight--, pending.delete(call)));
+      pending.add(call);
+    }
+    await Promise.all(pending);
+    client.close();
+  };
+  await Promise.all(Array.from({ length: writers }, (_, w) => writer(w)));
+  return counts;
+}
