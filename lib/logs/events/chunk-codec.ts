@@ -117,7 +117,7 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   let rawBytes = 0;
   let text = blockText();
   let at = text.write(CHUNK_VERSION_LINE, 0, "latin1");
-  let tokens = new TokenHashes();
+  let tokens = tokenSet();
   let first = events.length ? events[0].timestamp : 0;
   let last = first;
   let count = 0;
@@ -143,7 +143,7 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     // A new buffer: the last one is in the thread pool until compressed.
     text = blockText();
     at = 0;
-    tokens = new TokenHashes();
+    tokens = tokenSet();
     count = 0;
     messageBytes = 0;
   };
@@ -196,6 +196,8 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   });
   const maxBits = Math.max(64, Math.min(MAX_BLOCK_BITS, Math.floor(MAX_CHUNK_BITS / blocks.length / 8) * 8));
   blocks.forEach((b, i) => (b.filter = encodeTokenFilter(buildTokenFilter(tokenSets[i], BITS_PER_TOKEN, maxBits))));
+  for (const t of tokenSets) releaseTokenSet(t);
+  releaseTokenSet(tokens); // the unused one the last flush took
   return { body: Buffer.concat(body), blocks, rawBytes };
 }
 
@@ -211,6 +213,13 @@ const MAX_FREE_TEXTS = 16;
 const blockText = () => freeTexts.pop() ?? Buffer.allocUnsafe(BLOCK_RAW_BYTES + BLOCK_SLACK);
 function releaseBlockText(b: Buffer): void {
   if (b.length === BLOCK_RAW_BYTES + BLOCK_SLACK && freeTexts.length < MAX_FREE_TEXTS) freeTexts.push(b);
+}
+
+/** The same for the blocks' token sets (two 16 KB arrays each, more once grown), once their filters are built. */
+const freeTokenSets: TokenHashes[] = [];
+const tokenSet = () => freeTokenSets.pop() ?? new TokenHashes();
+function releaseTokenSet(t: TokenHashes): void {
+  if (freeTokenSets.length < MAX_FREE_TEXTS && t.clear()) freeTokenSets.push(t);
 }
 
 const SPACE = 0x20;
