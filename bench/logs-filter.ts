@@ -48,7 +48,7 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { compileFilterPattern } from "../lib/logs/patterns/index.js";
 import { logsClient, startStack, type Stack } from "../test/support/stack.js";
-import { drainCompactor, machine, numberArg, profileArgs, sendThroughThrottling, serviceCpu, templateWithCompactorOnDemand, threadCpu } from "./common.js";
+import { drainCompactor, machine, numberArg, profileArgs, rssMb, sendThroughThrottling, serviceCpu, templateWithCompactorOnDemand, threadCpu } from "./common.js";
 
 const MB = numberArg("mb", 100);
 const STREAMS = 8;
@@ -150,6 +150,16 @@ function threadSplit(pid: number, before: Map<number, number>, after: Map<number
     .join(", ");
 }
 
+/** The service's peak resident memory so far in MiB, from /proc (VmHWM; NaN when it is gone). */
+function peakRssMb(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Monotonic µs, the clock of V8's CPU profiles: a query's span in a `--profile` profile. */
 const monotonicUs = () => (process.hrtime.bigint() / 1000n).toString();
 
@@ -227,7 +237,7 @@ async function main() {
         const perMb = name === "last 10 minutes" ? `${cpu.toFixed(2)} s CPU` : `${mbps(r.ms)} MB/s of log text, ${((cpu * 1000) / (bytes / 1e6)).toFixed(1)} ms CPU/MB`;
         const span = profileArgs().length ? `, profile µs ${from}-${monotonicUs()}` : "";
         console.log(
-          `${svc.name.padEnd(5)} ${name.padEnd(22)} ${r.matches} matches, ${r.pages} pages, ${(r.ms / 1000).toFixed(2)} s = ${perMb} (main thread ${split.api.toFixed(2)} s, other threads ${(split.worker + split.other).toFixed(2)} s; this process, the S3 server and client, ${((own.user + own.system) / 1e6).toFixed(2)} s; load ${loadavg()[0]!.toFixed(1)}${span})`,
+          `${svc.name.padEnd(5)} ${name.padEnd(22)} ${r.matches} matches, ${r.pages} pages, ${(r.ms / 1000).toFixed(2)} s = ${perMb} (main thread ${split.api.toFixed(2)} s, other threads ${(split.worker + split.other).toFixed(2)} s; this process, the S3 server and client, ${((own.user + own.system) / 1e6).toFixed(2)} s; service RSS ${rssMb(svc.pid()).toFixed(0)} MiB, peak ${peakRssMb(svc.pid()).toFixed(0)}; load ${loadavg()[0]!.toFixed(1)}${span})`,
         );
         if (process.argv.includes("--threads")) console.log(`      threads: ${threadSplit(svc.pid()!, cpu0, cpu1)}`);
       }

@@ -75,6 +75,8 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
   checkActions(input);
   checkTags(input.Tags);
 
+  // AWS's words, as CloudFormation printed them in aws/aws-cdk PR #31232.
+  if (ANOMALY_OPERATORS.includes(op) && !input.ThresholdMetricId) throw validationError("ComparisonOperators for ranges require ThresholdMetricId to be set");
   if (input.Metrics?.length) {
     // AWS's ValidationError texts, as the Java SDK printed them: "Unit should not be set if list of Metrics is set."
     // (aws-cloudformation/cfn-lint PR #1306) and "Statistic should not be set ..." (cfn-lint issue #766,
@@ -116,10 +118,7 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
   }
   const anomaly = ANOMALY_OPERATORS.includes(op);
   if (anomaly) {
-    if (!input.ThresholdMetricId) throw missingParameter("ThresholdMetricId");
-    if (!input.Metrics?.some((m) => m.Id === input.ThresholdMetricId)) {
-      throw validationError(`ThresholdMetricId ${input.ThresholdMetricId} does not refer to a query of Metrics.`);
-    }
+    if (!input.Metrics?.some((m) => m.Id === input.ThresholdMetricId)) throw validationError(NO_THRESHOLD_METRIC);
   } else {
     if (input.ThresholdMetricId !== undefined) {
       throw validationError("ThresholdMetricId can only be used with the anomaly detection comparison operators.");
@@ -151,6 +150,8 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
     }
   }
 }
+
+const NO_THRESHOLD_METRIC = "Metrics list must contain exactly one metric matching the ThresholdMetricId parameter";
 
 function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInput): void {
   const ids = new Set<string>();
@@ -187,11 +188,16 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
       if (!/^\s*SELECT\s/i.test(text)) parseExpression(text);
     }
   });
-  // "Exactly one element of the metrics list should return data." (AWS's ValidationError for PutMetricAlarm),
-  // not counting an anomaly alarm's band (ThresholdMetricId), which returns data too: the API reference's
-  // "Anomaly Detection Model Alarm" example, knowledge-center/cloudwatch-set-anomaly-detection-alarm (the band
-  // leaves ReturnData out) and aws-cdk-monitoring-constructs#426 (CloudFormation refused one counting the band).
-  if (returning !== 1) throw validationError("Exactly one element of the metrics list should return data.");
+  // "Exactly one element of the metrics list should return data." (AWS's ValidationError for PutMetricAlarm). An
+  // anomaly alarm returns two, its band (ThresholdMetricId) and the metric it watches: the API reference's "Anomaly
+  // Detection Model Alarm" example (the band leaves ReturnData out), cdklabs/cdk-monitoring-constructs PR #426, and
+  // AWS's refusals as the Go SDK printed them in hashicorp/terraform-provider-aws PR #42504 (band's ReturnData false:
+  // no metric matching ThresholdMetricId; only the band returning: exactly two).
+  if (input.ThresholdMetricId !== undefined && ANOMALY_OPERATORS.includes(input.ComparisonOperator as ComparisonOperator)) {
+    const band = metrics.find((q) => q.Id === input.ThresholdMetricId);
+    if (!band || band.ReturnData === false) throw validationError(NO_THRESHOLD_METRIC);
+    if (metrics.filter((q) => q.ReturnData !== false).length !== 2) throw validationError("Exactly two elements of the metrics list should return data.");
+  } else if (returning !== 1) throw validationError("Exactly one element of the metrics list should return data.");
   if (metricCount > MATH_METRICS_MAX) {
     throw validationError(`An alarm on a math expression can use at most ${MATH_METRICS_MAX} metrics; this one uses ${metricCount}.`);
   }

@@ -129,7 +129,8 @@ function checkRange(start: number, end: number, periodSeconds: number): void {
 
 /** The rule's contributions over [from, end), a period at a time; contributors are tracked only for a report. */
 async function scanRule(account: string, record: InsightRuleRecord, from: number, end: number, periodMs: number, ranked: boolean): Promise<RuleScan> {
-  const rule = compileRule(record.definition);
+  // A managed rule reads an AWS service's own data, which nothing here produces: it sees no contributions.
+  const rule = record.managed ? MANAGED_RULE : compileRule(record.definition);
   const start = Math.floor(from / periodMs) * periodMs;
   const contributors = new Map<string, Contributor>();
   const periods = new Map<number, PeriodStats>();
@@ -156,6 +157,8 @@ async function scanRule(account: string, record: InsightRuleRecord, from: number
   }
   return { rule, start, periods, contributors, aggregate };
 }
+
+const MANAGED_RULE: CompiledRule = { logGroupNames: [], keys: [], aggregateOn: "Sum", fields: () => undefined, valueOf: undefined, filters: [] };
 
 function periodStarts(start: number, end: number, periodMs: number): number[] {
   const out: number[] = [];

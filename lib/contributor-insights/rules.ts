@@ -33,6 +33,8 @@ export interface InsightRuleRecord {
   /** Epoch ms the rule was first put: a report counts the events ingested since (a rule sees events as they arrive). */
   created: number;
   tags?: Tag[];
+  /** A managed rule (PutManagedInsightRules): the template and resource it was made from. */
+  managed?: { templateName: string; resourceArn: string };
 }
 
 /**
@@ -106,7 +108,7 @@ const view = (r: InsightRuleRecord): InsightRule => ({
   State: r.state,
   Schema: RULE_SCHEMA,
   Definition: r.definition,
-  ManagedRule: false,
+  ManagedRule: r.managed !== undefined,
   ApplyOnTransformedLogs: r.applyOnTransformedLogs,
 });
 

@@ -17,7 +17,7 @@ export interface WireState {
   /** The body after Content-Encoding is undone. */
   body: Buffer;
   /** How to answer, known even before the request is fully identified. */
-  answerAs: { protocol: WireProtocol; service?: ServiceModel };
+  answerAs: { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean };
   identified?: Identified;
   caller?: Caller;
   /**

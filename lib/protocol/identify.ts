@@ -14,7 +14,11 @@ export interface Identified {
   operation: string;
   /** awsQuery only: the decoded form (body or, for GET, the query string). */
   form?: URLSearchParams;
+  /** The client sent `x-amzn-query-mode: true` (the SDKs do for awsQuery-compatible services): errors keep their awsQuery status. */
+  queryMode?: boolean;
 }
+
+const queryModeOf = (headers: Record<string, string>): boolean => headers["x-amzn-query-mode"] === "true";
 
 const CBOR_PATH = /^\/service\/([^/]+)\/operation\/([^/]+)$/;
 
@@ -41,15 +45,19 @@ function queryService(form: URLSearchParams | undefined, headers: Record<string,
 }
 
 /** Best guess of the protocol for answering even an unidentifiable request. */
-export function guessProtocol(path: string, headers: Record<string, string>, query = ""): { protocol: WireProtocol; service?: ServiceModel } {
+export function guessProtocol(
+  path: string,
+  headers: Record<string, string>,
+  query = "",
+): { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean } {
   const target = headers["x-amz-target"];
   if (target) {
     const service = SERVICES.find((s) => target.startsWith(s.target + "."));
-    return { protocol: "json", service };
+    return { protocol: "json", service, queryMode: queryModeOf(headers) };
   }
   const m = CBOR_PATH.exec(path);
   if (m || headers["smithy-protocol"] === "rpc-v2-cbor") {
-    return { protocol: "cbor", service: SERVICES.find((s) => s.target === m?.[1]) ?? CLOUDWATCH };
+    return { protocol: "cbor", service: SERVICES.find((s) => s.target === m?.[1]) ?? CLOUDWATCH, queryMode: queryModeOf(headers) };
   }
   if ((headers["content-type"] ?? "").includes("json")) return { protocol: "json" };
   return { protocol: "query", service: queryService(undefined, headers, query) };
@@ -70,7 +78,7 @@ export function identify(
     if (!service || dot < 0) {
       throw protocolError("UnknownOperationException", `The target ${target} is not known to this service.`);
     }
-    return { service, protocol: "json", operation: target.slice(dot + 1) };
+    return { service, protocol: "json", operation: target.slice(dot + 1), queryMode: queryModeOf(headers) };
   }
   const cborPath = CBOR_PATH.exec(path);
   if (cborPath) {
@@ -78,7 +86,7 @@ export function identify(
     if (service !== CLOUDWATCH) {
       throw protocolError("UnknownOperationException", `The service ${cborPath[1]} is not served over rpc-v2-cbor here.`, 404);
     }
-    return { service, protocol: "cbor", operation: pathSegment(cborPath[2]) };
+    return { service, protocol: "cbor", operation: pathSegment(cborPath[2]), queryMode: queryModeOf(headers) };
   }
   const contentType = headers["content-type"] ?? "";
   const isForm = method === "POST" && contentType.startsWith("application/x-www-form-urlencoded");

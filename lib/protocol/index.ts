@@ -103,13 +103,13 @@ const QUERY_COMPATIBLE_TYPES: Record<string, string> = {
 };
 
 export function encodeError(
-  target: { protocol: WireProtocol; service?: ServiceModel },
+  target: { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean },
   error: ServiceError,
   requestId: string,
 ): WireResponse {
   const { protocol, service } = target;
   const model = service?.errors.get(error.code);
-  const status = model?.status ?? error.status;
+  const status = model ? answeredStatus(target, model.status) : error.status;
   const headers = baseHeaders(protocol, service, requestId);
   const fault = status >= 500 ? "Receiver" : "Sender";
   if (service?.queryCompatible && protocol !== "query") headers["x-amzn-query-error"] = `${error.code};${fault}`;
@@ -117,13 +117,24 @@ export function encodeError(
   if (protocol === "query") {
     return { statusCode: status, headers, body: Buffer.from(encodeQueryError(service, error, error.code, requestId, model?.schema)) };
   }
-  const type = QUERY_COMPATIBLE_TYPES[error.code] ?? (model ? (service!.queryCompatible ? `${service!.namespace}#${model.shape}` : model.shape) : error.code);
+  const namespace = service?.errorNamespace ?? service?.namespace;
+  const type = QUERY_COMPATIBLE_TYPES[error.code] ?? (model ? (service!.queryCompatible ? `${namespace}#${model.shape}` : model.shape) : error.code);
   // AWS leaves out an empty message (SetAlarmState's ResourceNotFound: localstack's AWS-recorded
   // test_exception_serializing_with_no_shape_in_spec has only __type).
   const payload = { __type: type, ...(error.message ? { message: error.message } : {}), ...error.fields };
   if (protocol === "json") return { statusCode: status, headers, body: Buffer.from(JSON.stringify(payload)) };
   const bytes = encodeCborValue(payload);
   return { statusCode: status, headers, body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+/**
+ * An awsQuery-compatible service answers a JSON or CBOR client's modelled 4xx as 400
+ * unless the client sent `x-amzn-query-mode: true` (localstack's AWS-recorded
+ * test_exception_serializing_with_no_shape_in_spec: SetAlarmState's ResourceNotFound is 400, then 404 in query mode).
+ */
+function answeredStatus(target: { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean }, status: number): number {
+  if (!target.service?.queryCompatible || target.protocol === "query" || target.queryMode) return status;
+  return status > 400 && status < 500 ? 400 : status;
 }
 
 /** For failures before a request is identified (oversize body, transport errors). */

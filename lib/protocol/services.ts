@@ -31,6 +31,8 @@ export interface ServiceModel {
   name: ServiceName;
   /** Smithy namespace, e.g. com.amazonaws.cloudwatch. */
   namespace: string;
+  /** The namespace of a JSON or CBOR error's `__type`, where the service's own differs from the model's. */
+  errorNamespace?: string;
   /** X-Amz-Target prefix and rpc-v2-cbor service segment. */
   target: string;
   /** SigV4 signing name. */
@@ -77,6 +79,8 @@ function describe(module: Record<string, unknown>, base: Omit<ServiceModel, "ope
 export const CLOUDWATCH: ServiceModel = describe(cloudwatchModel as Record<string, unknown>, {
   name: "cloudwatch",
   namespace: "com.amazonaws.cloudwatch",
+  // localstack's AWS-recorded test_exception_serializing_with_no_shape_in_spec: "com.amazonaws.cloudwatch.v2010_08_01#ResourceNotFound".
+  errorNamespace: "com.amazonaws.cloudwatch.v2010_08_01",
   target: "GraniteServiceVersion20100801",
   signingName: "monitoring",
   version: "2010-08-01",

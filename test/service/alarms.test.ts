@@ -244,7 +244,13 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
       "ValidationError",
       /^Exactly one element of the metrics list should return data\.$/,
     ],
-    ["an anomaly operator without ThresholdMetricId", { ComparisonOperator: "GreaterThanUpperThreshold", Threshold: undefined }, "MissingParameter", /ThresholdMetricId/],
+    // AWS's words, as CloudFormation printed them in aws/aws-cdk PR #31232.
+    [
+      "an anomaly operator without ThresholdMetricId",
+      { ComparisonOperator: "GreaterThanUpperThreshold", Threshold: undefined },
+      "ValidationError",
+      /^ComparisonOperators for ranges require ThresholdMetricId to be set$/,
+    ],
   ];
   it.each(BAD)("refuses %s", async (_, over, code, message) => {
     const f = await awsFailure(cw().send(new PutMetricAlarmCommand(alarm(`${p}-bad`, over))));

@@ -274,7 +274,8 @@ describe("ANOMALY_DETECTION_BAND", () => {
     const detectors = (await cw.send(new DescribeAnomalyDetectorsCommand({ Namespace: ns, MetricName: "Req" }))).AnomalyDetectors!;
     expect(detectors.map((d) => d.SingleMetricAnomalyDetector)).toEqual([{ AccountId: "000000000000", Namespace: ns, MetricName: "Req", Dimensions: dims, Stat: "Maximum" }]);
 
-    // The same band with its ReturnData false (AWS's console leaves it true; PutMetricAlarm takes both).
+    // The same band with its ReturnData left out, as the API reference's example has it (a band with ReturnData false
+    // is refused: cloudwatch-aws-answers2.test.ts).
     await cw.send(new PutMetricAlarmCommand({
       AlarmName: `${name}-both`,
       ComparisonOperator: "LessThanLowerOrGreaterThanUpperThreshold",
@@ -283,7 +284,7 @@ describe("ANOMALY_DETECTION_BAND", () => {
       TreatMissingData: "ignore",
       Metrics: [
         { Id: "m1", MetricStat: { Metric: { Namespace: ns, MetricName: "Req", Dimensions: dims }, Period: 60, Stat: "Maximum" }, ReturnData: true },
-        { Id: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1, 2)", ReturnData: false },
+        { Id: "ad1", Expression: "ANOMALY_DETECTION_BAND(m1, 2)" },
       ],
     }));
     const deadline = Date.now() + 90_000;

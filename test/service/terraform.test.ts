@@ -16,6 +16,7 @@ import {
   GetDashboardCommand,
   GetMetricStreamCommand,
   ListDashboardsCommand,
+  ListManagedInsightRulesCommand,
   ListMetricStreamsCommand,
   ListTagsForResourceCommand,
   PutMetricAlarmCommand,
@@ -335,7 +336,7 @@ describe.skipIf(!terraformFound)(
       expectExit(run, 1);
       const errors = run.stderr.replace(/\s+/g, " ");
       expect(errors).toContain("StatusCode: 501");
-      for (const operation of ["PutDataProtectionPolicy", "CreateLogAnomalyDetector", "PutDeliverySource", "PutAccountPolicy", "PutIndexPolicy", "PutManagedInsightRules"]) {
+      for (const operation of ["PutDataProtectionPolicy", "CreateLogAnomalyDetector", "PutDeliverySource", "PutAccountPolicy", "PutIndexPolicy"]) {
         expect(errors).toContain(`api error NotImplemented: The operation ${operation} is not implemented by this service yet.`);
       }
       expect(run.stdout).toContain("aws_cloudwatch_log_group.not_built: Creation complete");
@@ -360,6 +361,33 @@ describe.skipIf(!terraformFound)(
       const after = (await cw.send(new DescribeInsightRulesCommand({}))).InsightRules ?? [];
       expect(after.filter((r) => r.Name === "tf-sts-rule")).toEqual([]);
     }, 4 * COMMAND_TIMEOUT_MS);
+
+    // The provider's aws_cloudwatch_contributor_managed_insight_rule and its data source (contributor_managed_insight_rule.go,
+    // contributor_managed_insight_rules_data_source.go): Put, then find the template's entry by ListManagedInsightRules;
+    // destroy deletes the rule by the name the entry gave, and the entry stays listed without RuleState.
+    it("a managed insight rule on a VPC endpoint service: apply, a plan with no changes, destroy", async () => {
+      const managed = join(dir, "managed");
+      mkdirSync(managed);
+      const service = "arn:aws:ec2:us-east-1:111111111111:vpc-endpoint-service/vpce-svc-0tf1";
+      const head = WITH_STS_TF.slice(0, WITH_STS_TF.indexOf("data \"aws_caller_identity\""));
+      writeFileSync(join(managed, "main.tf"), head + MANAGED_RULE_TF(service));
+      expectExit(await terraform("init", ["-input=false"], {}, managed), 0);
+      expectExit(await terraform("apply", ["-auto-approve", "-input=false"], {}, managed), 0);
+      const out = JSON.parse((await terraform("output", ["-json"], {}, managed)).stdout);
+      expect(out.templates.value).toEqual([
+        "VpcEndpointService-NewConnectionsByEndpointId-v1",
+        "VpcEndpointService-BytesByEndpointId-v1",
+        "VpcEndpointService-RstPacketsByEndpointId-v1",
+        "VpcEndpointService-ActiveConnectionsByEndpointId-v1",
+      ]);
+      const listed = async () => (await cw.send(new ListManagedInsightRulesCommand({ ResourceARN: service }))).ManagedRules ?? [];
+      expect((await listed())[1].RuleState).toEqual({ RuleName: out.rule_name.value, State: "ENABLED" });
+      expect(out.arn.value).toBe(`arn:aws:cloudwatch:us-east-1:111111111111:insight-rule/${out.rule_name.value}`);
+      expect(await cwTags(out.arn.value)).toEqual({ team: "net" });
+      expectExit(await terraform("plan", ["-detailed-exitcode", "-input=false"], {}, managed), 0);
+      expectExit(await terraform("destroy", ["-auto-approve", "-input=false"], {}, managed), 0);
+      expect((await listed()).filter((r) => r.RuleState)).toEqual([]);
+    }, 5 * COMMAND_TIMEOUT_MS);
   },
 );
 
@@ -398,10 +426,22 @@ resource "aws_cloudwatch_log_index_policy" "i" {
   log_group_name  = aws_cloudwatch_log_group.not_built.name
   policy_document = jsonencode({ Fields = ["eventName"] })
 }
+`;
+
+/** A managed Contributor Insights rule from a VPC endpoint service's template, and the data source listing its templates. */
+const MANAGED_RULE_TF = (service: string) => `
 resource "aws_cloudwatch_contributor_managed_insight_rule" "m" {
-  resource_arn  = "arn:aws:dynamodb:us-east-1:111111111111:table/t"
-  template_name = "DynamoDBContributorInsights-PartitionKey"
+  resource_arn  = "${service}"
+  template_name = "VpcEndpointService-BytesByEndpointId-v1"
+  state         = "ENABLED"
+  tags          = { team = "net" }
 }
+data "aws_cloudwatch_contributor_managed_insight_rules" "all" {
+  resource_arn = aws_cloudwatch_contributor_managed_insight_rule.m.resource_arn
+}
+output "rule_name" { value = aws_cloudwatch_contributor_managed_insight_rule.m.rule_name }
+output "arn" { value = aws_cloudwatch_contributor_managed_insight_rule.m.arn }
+output "templates" { value = [for r in data.aws_cloudwatch_contributor_managed_insight_rules.all.managed_rules : r.template_name] }
 `;
 
 /**
