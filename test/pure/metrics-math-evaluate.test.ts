@@ -103,11 +103,12 @@ describe("arithmetic operators + - * / ^", () => {
     m2: ts("B", [10, _, 30, 40, 50]),
   };
 
-  it("combines two series on the timestamps both have; a timestamp missing from either is missing", async () => {
-    expect(await values("m1 + m2", { data })).toEqual([11, _, 33, _, 55]);
-    expect(await values("m2 - m1", { data })).toEqual([9, _, 27, _, 45]);
-    expect(await values("m1 * m2", { data })).toEqual([10, _, 90, _, 250]);
-    expect(await values("m2 / m1", { data })).toEqual([10, _, 10, _, 10]);
+  // "Missing values in a time series are treated as 0" (the metric math guide's basic arithmetic table).
+  it("combines two series on every timestamp either has, a missing value counting as 0", async () => {
+    expect(await values("m1 + m2", { data })).toEqual([11, 2, 33, 40, 55]);
+    expect(await values("m2 - m1", { data })).toEqual([9, -2, 27, 40, 45]);
+    expect(await values("m1 * m2", { data })).toEqual([10, 0, 90, 0, 250]);
+    expect(await values("m2 / m1", { data })).toEqual([10, 0, 10, _, 10]); // 40 / 0 is dropped
     expect(await values("m1 ^ m1", { data })).toEqual([1, 4, 27, _, 3125]);
   });
 
@@ -143,15 +144,15 @@ describe("arithmetic operators + - * / ^", () => {
     expect(slots(inverse[1]!)).toEqual([10, 5, 100 / 30, _, _]);
   });
 
-  it("combines each series of an array with a series, aligned on timestamps", async () => {
+  it("combines each series of an array with a series, a missing value counting as 0", async () => {
     const d = { m1: ts("A", [2, 4, 6, _, 10]), m2: ts("B", [3, _, 9, 12, 15]), m3: ts("C", [1, 2, _, 4, 5]) };
     const r = await many("[m1, m2] / m3", { data: d });
     expect(r.map((s) => s.label)).toEqual(["A", "B"]);
-    expect(slots(r[0]!)).toEqual([2, 2, _, _, 2]);
-    expect(slots(r[1]!)).toEqual([3, _, _, 3, 3]);
+    expect(slots(r[0]!)).toEqual([2, 2, _, 0, 2]); // 6 / 0 is dropped
+    expect(slots(r[1]!)).toEqual([3, 0, _, 3, 3]);
     const left = await many("m3 - [m1, m2]", { data: d });
-    expect(slots(left[0]!)).toEqual([-1, -2, _, _, -5]);
-    expect(slots(left[1]!)).toEqual([-2, _, _, -8, -10]);
+    expect(slots(left[0]!)).toEqual([-1, -2, -6, 4, -5]);
+    expect(slots(left[1]!)).toEqual([-2, 2, -9, -8, -10]);
     // AWS's own example: the average over the array, per timestamp.
     expect(await values("AVG([m1, m2] / m3)", { data: d })).toEqual([2.5, 1, _, 1.5, 2.5]);
   });
@@ -732,7 +733,8 @@ describe("performance", () => {
     const expectSum: number[] = [];
     for (let i = 0; i < n; i++) {
       const y = bAt.get(timestamps[i]!);
-      if (y !== undefined) expectSum.push(a.values[i]! / y + a.values[i]! * 2);
+      // Where b is missing, a / 0 is dropped and counts as 0 in the sum.
+      expectSum.push((y !== undefined ? a.values[i]! / y : 0) + a.values[i]! * 2);
     }
     expect(sum.values).toEqual(expectSum);
     let checked = 0;
@@ -746,6 +748,8 @@ describe("performance", () => {
     expect(checked).toBeGreaterThan(10);
     expect(total.timestamps).toHaveLength(n / 10 + 9000);
     expect(filled.timestamps).toHaveLength(n - 1); // the first second has no value before it
-    expect(elapsed).toBeLessThan(3000);
-  });
+    // Linear takes ~0.2 s on a quiet machine; a quadratic pass over 100,800 points takes minutes.
+    // The bound is that far apart so a loaded CI machine cannot fail it (speed is bench/'s).
+    expect(elapsed).toBeLessThan(20_000);
+  }, 60_000);
 });

@@ -109,13 +109,8 @@ const labelled = (id: SeriesDef["id"], points?: Points): Labelled => ({ label: d
 const finite = (p: Points): Points => p.filter(([, v]) => Number.isFinite(v));
 const vals = (p: Points) => p.map(([, v]) => v);
 const pmap = (p: Points, f: (v: number, t: number) => number): Points => finite(p.map(([t, v]) => [t, f(v, t)]));
-/** f where both have a point. */
-function pzip(p: Points, q: Points, f: (x: number, y: number) => number): Points {
-  const m = new Map(q);
-  return finite(p.filter(([t]) => m.has(t)).map(([t, v]) => [t, f(v, m.get(t)!)]));
-}
 const timesOf = (...ps: Points[]) => [...new Set(ps.flatMap((p) => p.map(([t]) => t)))].sort((x, y) => x - y);
-/** f where either has a point, a missing value counting as 0 (comparison and logical operators). */
+/** f where either has a point, a missing value counting as 0 (arithmetic, comparison and logical operators). */
 function punion(p: Points, q: Points, f: (x: number, y: number) => number): Points {
   const mp = new Map(p);
   const mq = new Map(q);
@@ -289,11 +284,11 @@ async function runCases(fetch: Fetch, cases: Case[], base: MetricDataQuery[] = B
 // The cases, family by family
 
 const ARITHMETIC: Case[] = [
-  { id: "add", expr: "a + b", want: pzip(A, B, (x, y) => x + y) },
-  { id: "sub", expr: "a - b", want: pzip(A, B, (x, y) => x - y) },
-  { id: "mul", expr: "a * b", want: pzip(A, B, (x, y) => x * y) },
-  { id: "div", expr: "a / b", want: pzip(A, B, (x, y) => x / y) },
-  { id: "pow", expr: "b ^ c", want: pzip(B, C, (x, y) => Math.pow(x, y)) },
+  { id: "add", expr: "a + b", want: punion(A, B, (x, y) => x + y) },
+  { id: "sub", expr: "a - b", want: punion(A, B, (x, y) => x - y) },
+  { id: "mul", expr: "a * b", want: punion(A, B, (x, y) => x * y) },
+  { id: "div", expr: "a / b", want: punion(A, B, (x, y) => x / y) },
+  { id: "pow", expr: "b ^ c", want: punion(B, C, (x, y) => Math.pow(x, y)) },
   { id: "square", expr: "a ^ 2", want: pmap(A, (x) => x * x) },
   { id: "root", expr: "a ^ 0.5", want: pmap(A, Math.sqrt) }, // negative values have no real root: dropped
   { id: "exp2", expr: "2 ^ b", want: pmap(B, (x) => Math.pow(2, x)) },
@@ -301,11 +296,11 @@ const ARITHMETIC: Case[] = [
   { id: "kminus", expr: "10 - a", want: pmap(A, (x) => 10 - x) },
   { id: "kdiv", expr: "12 / b", want: pmap(B, (x) => 12 / x) },
   { id: "divzero", expr: "a / 0", want: [] },
-  { id: "divc", expr: "a / c", want: pzip(A, C, (x, y) => x / y) }, // c is 0 at minute 0: that point is dropped
-  { id: "prec", expr: "a + b * 2 ^ 2 - c / 10", want: pzip(pzip(A, B, (x, y) => x + y * 4), C, (x, y) => x - y / 10) },
+  { id: "divc", expr: "a / c", want: punion(A, C, (x, y) => x / y) }, // c is 0 at minute 0: that point is dropped
+  { id: "prec", expr: "a + b * 2 ^ 2 - c / 10", want: punion(punion(A, B, (x, y) => x + y * 4), C, (x, y) => x - y / 10) },
   { id: "rightassoc", expr: "2 ^ 3 ^ 2", want: constant(512) },
   { id: "leftassoc", expr: "100 - 10 - 1 + a / 2 / 2", want: pmap(A, (x) => 89 + x / 4) },
-  { id: "paren", expr: "(a + b) * 2", want: pzip(A, B, (x, y) => (x + y) * 2) },
+  { id: "paren", expr: "(a + b) * 2", want: punion(A, B, (x, y) => (x + y) * 2) },
   { id: "neg", expr: "-a", want: pmap(A, (x) => -x) },
   { id: "negparen", expr: "-(a - 1) * -2", want: pmap(A, (x) => 2 * (x - 1)) },
   { id: "negpow", expr: "-2 ^ 2", want: constant(-4) },
@@ -314,15 +309,15 @@ const ARITHMETIC: Case[] = [
   { id: "decimals", expr: "a * 1.5e1 + .25", want: pmap(A, (x) => x * 15 + 0.25) },
   { id: "arrk", expr: "[a, b] * 2", array: [labelled("a", pmap(A, (x) => x * 2)), labelled("b", pmap(B, (x) => x * 2))] },
   { id: "karr", expr: "100 / [b, c]", array: [labelled("b", pmap(B, (x) => 100 / x)), labelled("c", pmap(C, (x) => 100 / x))] },
-  { id: "arrser", expr: "[a, b] - c", array: [labelled("a", pzip(A, C, (x, y) => x - y)), labelled("b", pzip(B, C, (x, y) => x - y))] },
-  { id: "serarr", expr: "c - [a, e]", array: [labelled("a", pzip(C, A, (x, y) => x - y)), labelled("e", pzip(C, E, (x, y) => x - y))] },
+  { id: "arrser", expr: "[a, b] - c", array: [labelled("a", punion(A, C, (x, y) => x - y)), labelled("b", punion(B, C, (x, y) => x - y))] },
+  { id: "serarr", expr: "c - [a, e]", array: [labelled("a", punion(C, A, (x, y) => x - y)), labelled("e", punion(C, E, (x, y) => x - y))] },
   { id: "negarr", expr: "-[a, e]", array: [labelled("a", pmap(A, (x) => -x)), labelled("e", pmap(E, (x) => -x))] },
   // expressions over expressions
-  { id: "chain", expr: "add / 2", want: pmap(pzip(A, B, (x, y) => x + y), (x) => x / 2) },
+  { id: "chain", expr: "add / 2", want: pmap(punion(A, B, (x, y) => x + y), (x) => x / 2) },
   {
     id: "chain2",
     expr: "chain + AVG(add)",
-    want: pmap(pzip(A, B, (x, y) => (x + y) / 2), (x) => x + mean(vals(pzip(A, B, (p, q) => p + q)))),
+    want: pmap(punion(A, B, (x, y) => (x + y) / 2), (x) => x + mean(vals(punion(A, B, (p, q) => p + q)))),
   },
   // a dynamic label over a math result
   {
@@ -412,7 +407,7 @@ const AGGREGATES: Case[] = [
   { id: "countarr", expr: "DATAPOINT_COUNT([a, b, e])", want: across([A, B, E], (xs) => xs.length) },
   { id: "summetrics", expr: "SUM(METRICS())", want: across([A, B, C, E, Z], sum) },
   { id: "avgmetrics", expr: "AVG(METRICS())", want: across([A, B, C, E, Z], (xs) => sum(xs) / 5) },
-  { id: "ratio", expr: "AVG([a, b] / c)", want: across([pzip(A, C, (x, y) => x / y), pzip(B, C, (x, y) => x / y)], (xs) => sum(xs) / 2) },
+  { id: "ratio", expr: "AVG([a, b] / c)", want: across([punion(A, C, (x, y) => x / y), punion(B, C, (x, y) => x / y)], (xs) => sum(xs) / 2) },
   { id: "labelarr", expr: "[SUM([a, b]), e]", array: [{ label: "SUM([a, b])", points: across([A, B], sum) }, labelled("e")] },
 ];
 
@@ -474,7 +469,7 @@ const FILLS: Case[] = [
     array: SERIES.map((s) => labelled(s.id, fillWith(statPoints(s), () => 0))),
   },
   // the usual use: arithmetic over sparse series
-  { id: "fillsum", expr: "FILL(b, 0) + FILL(e, 0)", want: pzip(fillWith(B, () => 0), fillWith(E, () => 0), (x, y) => x + y) },
+  { id: "fillsum", expr: "FILL(b, 0) + FILL(e, 0)", want: punion(fillWith(B, () => 0), fillWith(E, () => 0), (x, y) => x + y) },
 ];
 
 const IFS: Case[] = [

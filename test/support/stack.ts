@@ -185,12 +185,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       logs = (logs + d).slice(-20_000);
       onLog(d);
     });
+    // The last 10,000 characters, kept until the service says where it listens (a --trace-gc
+    // or other flag may print plenty before that line).
     let stdout = "";
     let bound: string | undefined;
     const ready = new Promise<void>((resolve) =>
       proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
-        if (stdout.length < 10_000) stdout += d;
-        bound ??= listeningEndpoint(stdout);
+        if (bound) return;
+        stdout = (stdout + d).slice(-10_000);
+        bound = listeningEndpoint(stdout);
         if (bound) resolve();
       }),
     );

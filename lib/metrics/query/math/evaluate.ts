@@ -3,12 +3,12 @@
  *
  * Operators, after AWS's "Metric math syntax and functions":
  * - Arithmetic (+ - * / ^) works on S, TS and TS[] operands (not TS[] with
- *   TS[]). Two series are aligned on their timestamps: a timestamp missing from
- *   either side is missing from the result. A point whose result is not a finite
- *   number (x/0, 0/0, overflow) is dropped, as AWS drops a division by zero.
+ *   TS[]). Two series cover every timestamp either has, a value missing on one
+ *   side counting as 0 ("Missing values in a time series are treated as 0").
+ *   A point whose result is not a finite number (x/0, 0/0, overflow) is
+ *   dropped, as AWS drops a division by zero.
  * - Comparisons (== != < <= > >=) and logical operators (AND && OR || NOT) give
- *   1 or 0. Between two series they cover every timestamp either has, a value
- *   missing on one side counting as 0, as AWS documents.
+ *   1 or 0, over the same timestamps with the same rule, as AWS documents.
  * - Unary minus negates scalars, series and arrays.
  *
  * A scalar final result becomes a constant series over the time range at the
@@ -21,10 +21,9 @@ import { FUNCTIONS, type CallEnv, type CallExpr } from "./functions.js";
 import { parseExpression } from "./parser.js";
 import type { BinaryOp, Expr } from "./ast.js";
 import type { MathContext } from "./context.js";
-import { gridTimestamps, makeSeries, mapPoints, MAX_GRID_POINTS, normalize, zipIntersect, zipUnion } from "./series.js";
+import { gridTimestamps, makeSeries, mapPoints, MAX_GRID_POINTS, normalize, zipUnion } from "./series.js";
 import { arrayValue, describeKind, mathError, MathError, scalar, seriesValue, type Value } from "./values.js";
 
-type Arith = "+" | "-" | "*" | "/" | "^";
 
 const OPS: Record<BinaryOp, (x: number, y: number) => number> = {
   "+": (x, y) => x + y,
@@ -41,8 +40,6 @@ const OPS: Record<BinaryOp, (x: number, y: number) => number> = {
   AND: (x, y) => (x !== 0 && y !== 0 ? 1 : 0),
   OR: (x, y) => (x !== 0 || y !== 0 ? 1 : 0),
 };
-
-const isArithmetic = (op: BinaryOp): op is Arith => op === "+" || op === "-" || op === "*" || op === "/" || op === "^";
 
 class Evaluator {
   constructor(private readonly ctx: MathContext) {}
@@ -114,7 +111,6 @@ class Evaluator {
 
   private binary(e: Extract<Expr, { kind: "binary" }>, l: Value, r: Value): Value {
     const f = OPS[e.op];
-    const union = !isArithmetic(e.op);
     const bad = [l, r].find((v) => v.kind === "string" || v.kind === "keyword");
     if (bad) throw mathError(e.opStart, `The operator ${e.op} applies to numbers and time series, not ${describeKind(bad)}`);
     if (l.kind === "array" && r.kind === "array") {
@@ -123,7 +119,7 @@ class Evaluator {
     // Two series; `keep` is the series whose label and metric the result keeps (an array's element).
     const both = (a: Series, b: Series, keep?: Series): Series => {
       const label = keep?.label ?? e.text;
-      const out = union ? zipUnion(a, b, f, 0, label) : zipIntersect(a, b, f, label);
+      const out = zipUnion(a, b, f, 0, label);
       return keep?.metric ? { ...out, metric: keep.metric } : out;
     };
     const withScalar = (s: Series, c: number, scalarOnLeft: boolean): Series =>

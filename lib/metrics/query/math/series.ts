@@ -1,6 +1,6 @@
 /**
  * Linear-time kernels over time series: per-point maps, two-pointer merges of
- * two series (intersection or union), k-way unions for arrays, and the regular
+ * two series (union, overlay), k-way unions for arrays, and the regular
  * grid of a query's time range. Every kernel drops a result that is not a
  * finite number: AWS drops a data point whose computation divides by zero, and
  * CloudWatch has no NaN or infinite values to return (LOG(0), LOG(-1) too).
@@ -55,33 +55,6 @@ export function mapPoints(s: Series, f: (v: number, t: number) => number, label 
   }
   ts.length = vs.length = k;
   return keepMetric ? makeSeries(label, ts, vs, s.metric, s.periodSeconds) : makeSeries(label, ts, vs);
-}
-
-/** f at the timestamps both series have (a timestamp missing from either side is missing from the result). */
-export function zipIntersect(a: Series, b: Series, f: (x: number, y: number) => number, label: string): Series {
-  const at = a.timestamps, av = a.values, bt = b.timestamps, bv = b.values;
-  const cap = Math.min(at.length, bt.length);
-  const ts = new Array<number>(cap);
-  const vs = new Array<number>(cap);
-  let k = 0;
-  let i = 0;
-  let j = 0;
-  while (i < at.length && j < bt.length) {
-    const x = at[i]!, y = bt[j]!;
-    if (x < y) i++;
-    else if (y < x) j++;
-    else {
-      const r = f(av[i]!, bv[j]!);
-      if (Number.isFinite(r)) {
-        ts[k] = x;
-        vs[k++] = r;
-      }
-      i++;
-      j++;
-    }
-  }
-  ts.length = vs.length = k;
-  return makeSeries(label, ts, vs);
 }
 
 /** f at every timestamp either series has, the missing side taking `fill`. */
