@@ -12,17 +12,22 @@
  *
  * `--rounds 2` puts and drains the same load again: the second round is the
  * steady state (series indexed, chunks stored), the first includes creating
- * 10,000 series and their chunks.
+ * 10,000 series and their chunks. `--cpu-profile FILE` profiles each round's
+ * drain: FILE for the last round, FILE.roundN for the ones before it.
+ * `--fresh` gives every round series of its own (another namespace): round 2
+ * is then new series in a process whose code is already compiled (warm), as
+ * a running service meets them; round 1 also pays for compiling the code.
  *
- *   npx tsx bench/aggregate.ts [--requests 300] [--batch 128] [--rounds 1] [--cpu-profile FILE]
+ *   npx tsx bench/aggregate.ts [--requests 300] [--batch 128] [--rounds 1] [--fresh] [--cpu-profile FILE]
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
-import { ingestRequest, machine, numberArg, profiled } from "./common.js";
+import { ingestRequest, machine, numberArg, profiled, threadCpu } from "./common.js";
 
 const REQUESTS = numberArg("requests", 300);
 const BATCH = numberArg("batch", 128);
 const ROUNDS = numberArg("rounds", 1);
+const FRESH = process.argv.includes("--fresh");
 const SERIES = 10_000;
 
 async function main() {
@@ -45,7 +50,7 @@ async function main() {
         const cw = new CloudWatchClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
         while (next < REQUESTS) {
           const r = next++;
-          await cw.send(new PutMetricDataCommand(ingestRequest(r, SERIES, new Date(minute + (r % 60) * 1000))));
+          await cw.send(new PutMetricDataCommand(ingestRequest(r, SERIES, new Date(minute + (r % 60) * 1000), FRESH ? `Bench/Ingest${round}` : undefined)));
         }
         cw.destroy();
       }),
@@ -62,20 +67,30 @@ async function main() {
     }
     const started = performance.now();
     const cpu = process.cpuUsage();
-    // Profiled: the last round (with --rounds 2, the steady state).
-    const drain = () => drainIngest(Date.now(), BATCH);
-    const messages = await (round === ROUNDS ? profiled(drain) : drain());
+    const threadsBefore = threadCpu(process.pid);
+    // Profiled: every round, FILE for the last (with --rounds 2, the steady state), FILE.roundN for the others.
+    const messages = await profiled(() => drainIngest(Date.now(), BATCH), round === ROUNDS ? "" : `.round${round}`);
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const cpuSeconds = (used.user + used.system) / 1e6;
+    // The aggregator's own thread apart from V8's helpers (concurrent GC, the optimising compiler: a first round compiles the code).
+    const threadsAfter = threadCpu(process.pid);
+    let mainThread = 0;
+    let otherThreads = 0;
+    for (const [tid, s] of threadsAfter) {
+      const d = s - (threadsBefore.get(tid) ?? 0);
+      if (tid === process.pid) mainThread += d;
+      else otherThreads += d;
+    }
     const datums = REQUESTS * 1000;
-    const what = round === 1 ? "new series and chunks" : "the same series again, their chunks stored";
+    const what = round === 1 ? "new series and chunks" : FRESH ? "new series again, the code warm" : "the same series again, their chunks stored";
     const rate = (s: number) => Math.round(datums / s).toLocaleString("en-US");
     const base = await foldAlone(batches);
     // CPU time is what a loaded machine leaves comparable: the wall time there is mostly waiting for a core.
     console.log(
       `round ${round} (${what}): aggregated ${datums.toLocaleString("en-US")} datums (${messages} ingest messages, batches of ${BATCH}) in ${seconds.toFixed(2)} s: ${rate(seconds)} datums/s; ` +
-        `the aggregator's process used ${cpuSeconds.toFixed(2)} s of CPU: ${rate(cpuSeconds)} datums per CPU-second`,
+        `the aggregator's process used ${cpuSeconds.toFixed(2)} s of CPU: ${rate(cpuSeconds)} datums per CPU-second ` +
+        `(its main thread ${mainThread.toFixed(2)} s, V8's helper threads ${otherThreads.toFixed(2)} s)`,
     );
     console.log(
       `  baseline, the fold alone (the same ${batches.length} batches decoded, folded and encoded in-process, no NATS): ${base.seconds.toFixed(2)} s: ${rate(base.seconds)} datums/s; ` +

@@ -20,7 +20,7 @@ export const machine = () => `machine: ${cpus().length} × ${cpus()[0]?.model}, 
  * The ingest benchmarks' request `i`: 1000 datums over `series` series
  * (ten metric names × hosts, one more dimension), all at `timestamp`.
  */
-export function ingestRequest(i: number, series: number, timestamp: Date): { Namespace: string; MetricData: MetricDatum[] } {
+export function ingestRequest(i: number, series: number, timestamp: Date, namespace = "Bench/Ingest"): { Namespace: string; MetricData: MetricDatum[] } {
   const hosts = series / 10;
   const data: MetricDatum[] = [];
   for (let k = 0; k < 1000; k++) {
@@ -36,7 +36,7 @@ export function ingestRequest(i: number, series: number, timestamp: Date): { Nam
       Unit: "Percent",
     });
   }
-  return { Namespace: "Bench/Ingest", MetricData: data };
+  return { Namespace: namespace, MetricData: data };
 }
 
 /** `--profile DIR`: node options for the service that write V8 CPU profiles of its threads to DIR (for DevTools or speedscope). */
@@ -142,10 +142,12 @@ export async function drainCompactor(stack: Stack): Promise<{ chunks: number; ev
 
 /**
  * Runs `work` under V8's CPU profiler when `--cpu-profile FILE` is given:
- * writes FILE (for DevTools or speedscope) and prints the top self-time
+ * writes FILE + `suffix` (for DevTools or speedscope) and prints the top self-time
  * frames, so a run shows where its time went and nothing else is profiled.
  */
-export async function profiled<T>(work: () => Promise<T>): Promise<T> {
+export async function profiled<T>(work: () => Promise<T>, suffix = ""): Promise<T> {
+  const h = process.argv.indexOf("--heap-profile");
+  if (h > 0) return heapProfiled(work, process.argv[h + 1] + suffix);
   const i = process.argv.indexOf("--cpu-profile");
   if (i < 0) return work();
   const session = new Session();
@@ -158,9 +160,47 @@ export async function profiled<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     const { profile } = await session.post("Profiler.stop");
     session.disconnect();
-    writeFileSync(process.argv[i + 1], JSON.stringify(profile));
+    writeFileSync(process.argv[i + 1] + suffix, JSON.stringify(profile));
     console.log(topFrames(profile, 15));
   }
+}
+
+/**
+ * `--heap-profile FILE` instead: V8's allocation sampling over `work`, the
+ * objects collected since included (what the collector's time goes to): writes
+ * FILE (a .heapprofile for DevTools) and prints the sites that allocated most.
+ */
+async function heapProfiled<T>(work: () => Promise<T>, file: string): Promise<T> {
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.enable");
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post("HeapProfiler.stopSampling");
+    session.disconnect();
+    writeFileSync(file, JSON.stringify(profile));
+    const bySite = new Map<string, number>();
+    let total = 0;
+    const walk = (n: HeapNode) => {
+      const f = n.callFrame;
+      const key = `${f.functionName || "(anonymous)"} ${f.url.replace(/^.*\/(lib|node_modules)\//, "$1/")}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+      const bytes = n.selfSize;
+      total += bytes;
+      if (bytes) bySite.set(key, (bySite.get(key) ?? 0) + bytes);
+      n.children.forEach(walk);
+    };
+    walk(profile.head as HeapNode);
+    const top = [...bySite].sort((a, b) => b[1] - a[1]).slice(0, 20);
+    console.log([`allocated ${(total / 2 ** 20).toFixed(0)} MiB sampled, by site:`, ...top.map(([k, b]) => `${(b / 2 ** 20).toFixed(1).padStart(7)} MiB  ${k}`)].join("\n"));
+  }
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  selfSize: number;
+  children: HeapNode[];
 }
 
 interface CpuProfile {

@@ -22,6 +22,8 @@
  * minute chunks, only the open one rewritten a round (the same live bytes, a
  * quarter of the bytes rewritten late in the hour; reads get the chunks of the
  * last 60 minutes);
+ * `scale=F`: every chunk written at F times its bytes (0.45: hot chunks deflated at
+ * level 1, as compaction writes them since natsflat2);
  * `gogc=N`, `gomemlimit=MiB`: the same writes, nats-server run with that
  * GOGC or GOMEMLIMIT (the other with the service's default); `paced`: the same
  * writes, each round's chunk rewrites in slices of 64 spread over two thirds
@@ -30,7 +32,7 @@
  * do). `--top` adds each server's biggest heap allocation sites. None of
  * these was adopted: docs/memory.md has the figures.
  *
- *   npx tsx bench/kv-holes.ts [--rounds 240] [--every 3] [--series 1000] [--swap] [--purge] [--against repack|segments|paced|gogc=N|gomemlimit=MiB] [--segment 15] [--from-minute 0] [--top]
+ *   npx tsx bench/kv-holes.ts [--rounds 240] [--every 3] [--real 50,75] [--series 1000] [--swap] [--purge] [--against repack|segments|paced|scale=F|gogc=N|gomemlimit=MiB] [--segment 15] [--from-minute 0] [--top]
  *
  * A key rewritten less often than every 5 s (`--every` above 5) has its block
  * unloaded in between, as the soak's chunks, rewritten every 30 s, have:
@@ -55,10 +57,15 @@ const GOMEMLIMIT = /^gomemlimit=(\d+)$/.exec(AGAINST)?.[1];
 const SEGMENTS = AGAINST === "segments";
 const REPACK = AGAINST === "repack";
 const PACED = AGAINST === "paced";
+/** `--against scale=F`: the second server's chunks are F times the bytes (hot chunks deflated at level 1: 0.45). */
+const SCALE = Number(/^scale=([\d.]+)$/.exec(AGAINST)?.[1] ?? 0);
 /** `--from-minute M`: the first round is soak minute M (a store that starts mid-hour, to time minutes 30–60 at the real pace). */
 const FIRST_ROUND = numberArg("from-minute", 0) * 2;
 const TOP = process.argv.includes("--top");
-if (!REPACK && !SEGMENTS && !GOGC && !GOMEMLIMIT && !PACED) throw new Error(`--against ${AGAINST}: repack, segments, paced, gogc=N or gomemlimit=MiB`);
+/** `--real 50,75`: the 10 rounds from each of these soak minutes take 30 s (the soak's pace, so blocks unload between passes), the others `--every`. */
+const REAL = process.argv.includes("--real") ? process.argv[process.argv.indexOf("--real") + 1].split(",").map((m) => Number(m) * 2) : [];
+const roundMs = (r: number) => (REAL.some((from) => r >= from && r < from + 10) ? 30_000 : EVERY_MS);
+if (!REPACK && !SEGMENTS && !GOGC && !GOMEMLIMIT && !PACED && !SCALE) throw new Error(`--against ${AGAINST}: repack, segments, paced, scale=F, gogc=N or gomemlimit=MiB`);
 /** Minutes of an hour a segment covers (`--against segments`, `--segment M`). */
 const SEGMENT_MINUTES = numberArg("segment", 15);
 /** Chunks a paced pass writes at once (`--against paced`). */
@@ -219,7 +226,8 @@ async function pool<T>(items: T[], width: number, f: (t: T) => Promise<unknown>)
 async function round(s: Side, r: number): Promise<void> {
   const hour = Math.floor(r / ROUNDS_PER_HOUR);
   const minute = Math.floor((r % ROUNDS_PER_HOUR) / 2);
-  const put = async (key: string, value: Uint8Array) => s.revisions.set(key, await s.kv.put(key, value));
+  const scaled = s === b && SCALE > 0;
+  const put = async (key: string, value: Uint8Array) => s.revisions.set(key, await s.kv.put(key, scaled ? value.subarray(0, Math.ceil(value.length * SCALE)) : value));
   // As roll-off deletes a moved chunk: by revision (no marker), or with `--purge` by a purge, as it did before (a marker).
   const remove = async (key: string) => {
     if (PURGE) return s.kv.purge(key);
@@ -312,7 +320,7 @@ try {
       b.moved += rep.moved;
       b.markers += rep.markers;
     }
-    await new Promise((res) => setTimeout(res, Math.max(0, EVERY_MS - (Date.now() - t0))));
+    await new Promise((res) => setTimeout(res, Math.max(0, roundMs(r) - (Date.now() - t0))));
   }
 } finally {
   clearInterval(sampler);

@@ -6,6 +6,7 @@
  */
 import type { MemoryReport } from "../lib/capacity/memory.js";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
@@ -64,6 +65,23 @@ export interface Health {
   nats: "up" | "down";
   s3: "up" | "down";
   functions: number;
+}
+
+/**
+ * The listen backlog asked for; Linux caps it at net.core.somaxconn (4096
+ * since 5.4). Node's default, 511, overflowed under a flood: libuv accepts
+ * one connection per event-loop turn, a turn lasts milliseconds then, and a
+ * connection the full queue drops half-open is reset a minute later.
+ */
+export const LISTEN_BACKLOG = 65_535;
+
+/** The kernel's cap on a listen backlog, where it says. */
+function somaxconn(): number | undefined {
+  try {
+    return Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8")) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Past the limit, at most this much more of a body is read and discarded before the connection is dropped. */
@@ -315,8 +333,10 @@ export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpSer
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port, opts.host, () => {
+    server.listen({ port: opts.port, host: opts.host, backlog: LISTEN_BACKLOG }, () => {
       server.off("error", reject);
+      const cap = somaxconn();
+      if (cap !== undefined && cap < 4096) log(`warning: net.core.somaxconn is ${cap}: a burst of more new connections than that while the service is busy is dropped, and reset`);
       const { port } = server.address() as AddressInfo;
       const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
       resolve({

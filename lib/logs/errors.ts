@@ -41,3 +41,10 @@ export const unsupportedForClass = (logGroupName: string, logGroupClass: string,
   );
 
 export const invalidNextToken = () => invalidParameter("The specified nextToken is invalid.");
+
+/** No public recording of AWS's words for this was found; it says what is missing, as AWS's others do. */
+export const dataProtectionPolicyNotFound = () =>
+  logsError("ResourceNotFoundException", "The specified data protection policy does not exist.");
+
+/** DeleteResourcePolicy's words (recorded by localstack), for the account policies beside them. */
+export const policyNotFound = (policyName: string) => logsError("ResourceNotFoundException", `Policy with name [${policyName}] does not exist.`);

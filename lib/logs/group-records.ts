@@ -24,6 +24,8 @@ export interface LogGroupRecord {
   kmsKeyId?: string;
   logGroupClass: LogGroupClass;
   deletionProtectionEnabled?: boolean;
+  /** PutDataProtectionPolicy's document, as sent, and when it was put (lib/logs/data-protection.ts). */
+  dataProtectionPolicy?: { policyDocument: string; lastUpdatedTime: number };
   tags: Record<string, string>;
   /** Kept by the metric filter operations. */
   metricFilterCount?: number;

@@ -1,16 +1,20 @@
 /**
  * Log groups: CreateLogGroup, DeleteLogGroup, DescribeLogGroups,
- * PutRetentionPolicy, DeleteRetentionPolicy. One KV record per group in
+ * PutRetentionPolicy, DeleteRetentionPolicy, Associate/DisassociateKmsKey,
+ * PutLogGroupDeletionProtection. One KV record per group in
  * BUCKETS.logGroups under `{account}.{name token}`; tags live on the record.
  */
 import { randomUUID } from "node:crypto";
 import type {
+  AssociateKmsKeyRequest,
   CreateLogGroupRequest,
   DeleteLogGroupRequest,
   DeleteRetentionPolicyRequest,
   DescribeLogGroupsRequest,
   DescribeLogGroupsResponse,
+  DisassociateKmsKeyRequest,
   LogGroup,
+  PutLogGroupDeletionProtectionRequest,
   PutRetentionPolicyRequest,
 } from "@aws-sdk/client-cloudwatch-logs";
 import type { KV } from "nats";
@@ -24,6 +28,7 @@ import {
   logGroupKey,
   logGroupsFilter,
   logGroupWildcardArn,
+  parseLogsArn,
   resolveLogGroupIdentifier,
 } from "./names.js";
 import { logGroupsBucket, modifyLogGroup, type LogGroupRecord } from "./group-records.js";
@@ -105,6 +110,7 @@ export function toLogGroup(rec: LogGroupRecord, accountId: string, region: strin
   out.arn = logGroupWildcardArn(region, accountId, name);
   out.storedBytes = rec.storedBytes ?? 0;
   if (rec.kmsKeyId !== undefined) out.kmsKeyId = rec.kmsKeyId;
+  if (rec.dataProtectionPolicy !== undefined) out.dataProtectionStatus = "ACTIVATED";
   out.logGroupClass = rec.logGroupClass;
   out.logGroupArn = logGroupArn(region, accountId, name);
   out.deletionProtectionEnabled = rec.deletionProtectionEnabled ?? false;
@@ -196,5 +202,52 @@ export async function deleteRetentionPolicy(accountId: string, _region: string, 
     return rest;
   });
   forgetLogGroup(accountId, input.logGroupName!);
+  return {};
+}
+
+// --- KMS keys -------------------------------------------------------------------
+/**
+ * The group a KMS call names: logGroupName, or a log group's ARN in
+ * resourceIdentifier (the other resource it takes, query results, has no
+ * store here). Exactly one of the two.
+ */
+function kmsTarget(accountId: string, region: string, input: { logGroupName?: string; resourceIdentifier?: string }): string {
+  const { logGroupName, resourceIdentifier } = input;
+  if ((logGroupName === undefined) === (resourceIdentifier === undefined)) {
+    throw invalidParameter("Either logGroupName or resourceIdentifier must be specified, but not both.");
+  }
+  if (logGroupName !== undefined) return logGroupName;
+  const parsed = parseLogsArn(resourceIdentifier!);
+  if (parsed?.resourceType !== "log-group") throw invalidParameter(`Invalid resourceIdentifier: ${resourceIdentifier}`);
+  return resolveLogGroupIdentifier(resourceIdentifier!.replace(/:\*$/, ""), accountId, region);
+}
+
+/** Keys are not checked against a KMS (the platform has none): the ARN is kept and answered as given, as CreateLogGroup does. */
+export async function associateKmsKey(accountId: string, region: string, input: AssociateKmsKeyRequest): Promise<{}> {
+  const name = kmsTarget(accountId, region, input);
+  await modifyLogGroup(accountId, name, (g) => (g.kmsKeyId === input.kmsKeyId ? undefined : { ...g, kmsKeyId: input.kmsKeyId! }));
+  return {};
+}
+
+export async function disassociateKmsKey(accountId: string, region: string, input: DisassociateKmsKeyRequest): Promise<{}> {
+  const name = kmsTarget(accountId, region, input);
+  await modifyLogGroup(accountId, name, (g) => {
+    if (g.kmsKeyId === undefined) return undefined;
+    const { kmsKeyId: _, ...rest } = g;
+    return rest;
+  });
+  return {};
+}
+
+// --- Deletion protection --------------------------------------------------------
+export async function putLogGroupDeletionProtection(accountId: string, region: string, input: PutLogGroupDeletionProtectionRequest): Promise<{}> {
+  const name = resolveLogGroupIdentifier(input.logGroupIdentifier!, accountId, region);
+  const on = input.deletionProtectionEnabled === true;
+  await modifyLogGroup(accountId, name, (g) => {
+    if ((g.deletionProtectionEnabled ?? false) === on) return undefined;
+    if (on) return { ...g, deletionProtectionEnabled: true };
+    const { deletionProtectionEnabled: _, ...rest } = g;
+    return rest;
+  });
   return {};
 }

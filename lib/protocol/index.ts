@@ -29,6 +29,8 @@ export function operationModel(id: Identified): OperationModel {
   if (id.protocol === "query") {
     throw protocolError("InvalidAction", `The action ${id.operation} is not valid for this web service.`);
   }
+  // CloudWatch Logs answers the bare type, no message: `{"__type":"UnknownOperationException"}`, 400 (aws/aws-sdk-net#1536).
+  if (id.service.name === "logs") throw protocolError("UnknownOperationException", "");
   throw protocolError("UnknownOperationException", `The operation ${id.operation} is not known to this service.`);
 }
 

@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import {
   CreateLogGroupCommand,
+  DescribeAccountPoliciesCommand,
   DescribeDestinationsCommand,
   DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
@@ -32,6 +33,7 @@ import {
   DescribeQueryDefinitionsCommand,
   DescribeResourcePoliciesCommand,
   DescribeSubscriptionFiltersCommand,
+  GetDataProtectionPolicyCommand,
   ListTagsForResourceCommand as ListLogTagsCommand,
   PutRetentionPolicyCommand,
   type CloudWatchLogsClient,
@@ -336,11 +338,44 @@ describe.skipIf(!terraformFound)(
       expectExit(run, 1);
       const errors = run.stderr.replace(/\s+/g, " ");
       expect(errors).toContain("StatusCode: 501");
-      for (const operation of ["PutDataProtectionPolicy", "CreateLogAnomalyDetector", "PutDeliverySource", "PutAccountPolicy", "PutIndexPolicy"]) {
+      for (const operation of ["CreateLogAnomalyDetector", "PutDeliverySource", "PutIndexPolicy"]) {
         expect(errors).toContain(`api error NotImplemented: The operation ${operation} is not implemented by this service yet.`);
       }
       expect(run.stdout).toContain("aws_cloudwatch_log_group.not_built: Creation complete");
     }, 2 * COMMAND_TIMEOUT_MS);
+
+    it("a log group's KMS key (associated, then disassociated in place), its data protection policy and an account policy apply, read back without changes, and destroy", async () => {
+      const policies = join(dir, "log-policies");
+      mkdirSync(policies);
+      const main = readFileSync(join(dir, "main.tf"), "utf8");
+      const head = main.slice(0, main.indexOf('resource "aws_cloudwatch_metric_alarm"'));
+      writeFileSync(join(policies, "main.tf"), head + LOG_POLICIES_TF);
+      expectExit(await terraform("init", ["-input=false"], {}, policies), 0);
+      const key = (n: number) => `arn:aws:kms:us-east-1:111111111111:key/0000000${n}-0000-0000-0000-000000000000`;
+      expectExit(await terraform("apply", ["-auto-approve", "-input=false", `-var=kms_key=${key(1)}`], {}, policies), 0);
+      const group = async () => (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: "/tfp/kms" }))).logGroups![0];
+      expect(await group()).toMatchObject({ kmsKeyId: key(1), dataProtectionStatus: "ACTIVATED" });
+      const policy = await logs.send(new GetDataProtectionPolicyCommand({ logGroupIdentifier: "/tfp/kms" }));
+      expect(JSON.parse(policy.policyDocument!)).toMatchObject({ Name: "p", Version: "2021-06-01" });
+      const account = await logs.send(new DescribeAccountPoliciesCommand({ policyType: "DATA_PROTECTION_POLICY", policyName: "tfp-account" }));
+      expect(account.accountPolicies!.map((p) => [p.policyName, p.scope, p.accountId])).toEqual([["tfp-account", "ALL", "111111111111"]]);
+
+      const plan = await terraform("plan", ["-input=false", "-detailed-exitcode", `-var=kms_key=${key(1)}`], {}, policies);
+      expectExit(plan, 0);
+      expect(plan.stdout).toContain("No changes.");
+      // Another key is AssociateKmsKey, no key DisassociateKmsKey: both in place.
+      for (const [kms, expected] of [[key(2), key(2)], ["", undefined]] as const) {
+        const update = await terraform("apply", ["-auto-approve", "-input=false", `-var=kms_key=${kms}`], {}, policies);
+        expectExit(update, 0);
+        expect(update.stdout).toContain("0 added, 1 changed, 0 destroyed");
+        expect((await group()).kmsKeyId).toBe(expected);
+      }
+
+      expectExit(await terraform("destroy", ["-auto-approve", "-input=false", "-var=kms_key="], {}, policies), 0);
+      expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: "/tfp/" }))).logGroups).toEqual([]);
+      const after = await logs.send(new DescribeAccountPoliciesCommand({ policyType: "DATA_PROTECTION_POLICY" }));
+      expect(after.accountPolicies).toEqual([]);
+    }, 6 * COMMAND_TIMEOUT_MS);
 
     it("without skip_requesting_account_id or skip_credentials_validation the provider learns its account from sts:GetCallerIdentity, and a contributor insight rule's ARN carries it through apply and destroy", async () => {
       const withSts = join(dir, "with-sts");
@@ -396,16 +431,6 @@ const NOT_BUILT_TF = `
 resource "aws_cloudwatch_log_group" "not_built" {
   name = "/tf/not-built"
 }
-resource "aws_cloudwatch_log_data_protection_policy" "p" {
-  log_group_name = aws_cloudwatch_log_group.not_built.name
-  policy_document = jsonencode({
-    Name = "p", Version = "2021-06-01",
-    Statement = [
-      { Sid = "Audit", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Audit = { FindingsDestination = {} } } },
-      { Sid = "Redact", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Deidentify = { MaskConfig = {} } } },
-    ]
-  })
-}
 resource "aws_cloudwatch_log_anomaly_detector" "d" {
   log_group_arn_list   = [aws_cloudwatch_log_group.not_built.arn]
   detector_name        = "d"
@@ -416,11 +441,6 @@ resource "aws_cloudwatch_log_delivery_source" "s" {
   name         = "s"
   log_type     = "APPLICATION_LOGS"
   resource_arn = "arn:aws:bedrock:us-east-1:111111111111:knowledge-base/kb"
-}
-resource "aws_cloudwatch_log_account_policy" "a" {
-  policy_name     = "a"
-  policy_type     = "SUBSCRIPTION_FILTER_POLICY"
-  policy_document = jsonencode({ DestinationArn = "arn:aws:kinesis:us-east-1:111111111111:stream/central", FilterPattern = "" })
 }
 resource "aws_cloudwatch_log_index_policy" "i" {
   log_group_name  = aws_cloudwatch_log_group.not_built.name
@@ -442,6 +462,36 @@ data "aws_cloudwatch_contributor_managed_insight_rules" "all" {
 output "rule_name" { value = aws_cloudwatch_contributor_managed_insight_rule.m.rule_name }
 output "arn" { value = aws_cloudwatch_contributor_managed_insight_rule.m.arn }
 output "templates" { value = [for r in data.aws_cloudwatch_contributor_managed_insight_rules.all.managed_rules : r.template_name] }
+`;
+
+/** A log group whose KMS key is a variable ("" for none), its data protection policy, and an account-wide one. */
+const LOG_POLICIES_TF = `
+variable "kms_key" { type = string }
+resource "aws_cloudwatch_log_group" "kms" {
+  name       = "/tfp/kms"
+  kms_key_id = var.kms_key == "" ? null : var.kms_key
+}
+resource "aws_cloudwatch_log_data_protection_policy" "p" {
+  log_group_name = aws_cloudwatch_log_group.kms.name
+  policy_document = jsonencode({
+    Name = "p", Version = "2021-06-01",
+    Statement = [
+      { Sid = "Audit", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Audit = { FindingsDestination = {} } } },
+      { Sid = "Redact", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Deidentify = { MaskConfig = {} } } },
+    ]
+  })
+}
+resource "aws_cloudwatch_log_account_policy" "a" {
+  policy_name = "tfp-account"
+  policy_type = "DATA_PROTECTION_POLICY"
+  policy_document = jsonencode({
+    Name = "account", Version = "2021-06-01",
+    Statement = [
+      { Sid = "Audit", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Audit = { FindingsDestination = {} } } },
+      { Sid = "Redact", DataIdentifier = ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"], Operation = { Deidentify = { MaskConfig = {} } } },
+    ]
+  })
+}
 `;
 
 /**

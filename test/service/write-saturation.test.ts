@@ -13,6 +13,8 @@
  * awsJson1_0 the error's name is the body's `__type`.
  */
 import { GetMetricDataCommand, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
+import { request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { putMetricDataBody, RawPutMetricData, type PutOutcome } from "../support/put-flood.js";
 import { retrying } from "../support/retrying.js";
@@ -105,3 +107,70 @@ it("throttles writes with Throttling (400, Rate exceeded) while reads keep answe
   };
   await retrying(async () => expect(await stored()).toBe(want), { timeoutMs: 60_000, pauseMs: 1000 });
 }, 300_000);
+
+/** New connections at once: more than Node's default listen backlog (511) holds. */
+const BURST = 1100;
+
+it("queues a burst of new connections that arrives while its event loop is held, and answers every one of them: none dropped or reset", async () => {
+  const cw = cloudWatchClient(stack);
+  const client = new RawPutMetricData({ endpoint: stack.endpoint, region: "us-east-1", accessKeyId: "test", secretAccessKey: "test" });
+  const body = putMetricDataBody("Burst", [{ MetricName: "b", Timestamp: AT, Value: 1 }]);
+  const headers = await client.signedHeaders(body);
+  client.close();
+  const { hostname, port } = new URL(stack.endpoint);
+  const pid = stack.servicePid()!;
+  // A stopped service stands for a flooded one: libuv accepts one connection
+  // an event-loop turn, and a turn then lasts milliseconds. The kernel
+  // completes the handshakes its accept queue has room for; past it a SYN is
+  // dropped (retried after 1 s, 3 s...), or a connection half-open is reset
+  // once the kernel gives up on it (ECONNRESET in the soak's first minute).
+  process.kill(pid, "SIGSTOP");
+  const sockets: Socket[] = [];
+  try {
+    await Promise.race([
+      Promise.all(
+        Array.from({ length: BURST }, () =>
+          new Promise<void>((resolve, reject) => {
+            const s = connect(Number(port), hostname, () => (sockets.push(s), resolve()));
+            s.once("error", reject);
+          }),
+        ),
+      ),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]);
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+  expect(sockets.length).toBe(BURST);
+
+  const answers = await Promise.all(
+    sockets.map(
+      (socket) =>
+        new Promise<string>((resolve) => {
+          const req = request({ createConnection: () => socket, method: "POST", path: "/", headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => {
+              socket.destroy();
+              resolve(res.statusCode === 200 ? "200" : `${res.statusCode} ${/Throttling/.test(Buffer.concat(chunks).toString()) ? "Throttling" : Buffer.concat(chunks).toString().slice(0, 200)}`);
+            });
+          });
+          req.on("error", (e) => resolve(`${(e as NodeJS.ErrnoException).code ?? e.message}`));
+          req.end(body);
+        }),
+    ),
+  );
+  const counts = answers.reduce<Record<string, number>>((m, a) => ((m[a] = (m[a] ?? 0) + 1), m), {});
+  expect(Object.keys(counts).filter((a) => a !== "200" && a !== "400 Throttling")).toEqual([]);
+  const acknowledged = counts["200"] ?? 0;
+  expect(acknowledged).toBeGreaterThan(0);
+  await retrying(
+    async () => {
+      const out = await cw.send(
+        new GetMetricStatisticsCommand({ Namespace: "Burst", MetricName: "b", StartTime: new Date((AT - 60) * 1000), EndTime: new Date((AT + 120) * 1000), Period: 60, Statistics: ["SampleCount"] }),
+      );
+      expect((out.Datapoints ?? []).reduce((t, d) => t + (d.SampleCount ?? 0), 0)).toBe(acknowledged);
+    },
+    { timeoutMs: 60_000, pauseMs: 1000 },
+  );
+}, 180_000);

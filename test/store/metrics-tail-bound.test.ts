@@ -16,11 +16,13 @@ beforeAll(async () => (servers = await startTestServers("tail-bound", { s3: fals
 afterAll(() => servers?.stop());
 
 const metric = { namespace: "Tail/Bound", metricName: "M", dimensions: [{ name: "Host", value: "a" }] };
+/** One timestamp for every datapoint: messages of as many datums are then the same size, whenever they were built. */
+const T = Date.now();
 /** One message of `datums` datapoints of the metric, each valued v. */
 const message = (account: string, v: number, datums = 1) => ({
   account,
   namespace: metric.namespace,
-  data: Array.from({ length: datums }, () => ({ m: "M", d: [["Host", "a"]] as [string, string][], t: Date.now(), u: "None", v })),
+  data: Array.from({ length: datums }, () => ({ m: "M", d: [["Host", "a"]] as [string, string][], t: T, u: "None", v })),
 });
 const append = (account: string, v: number, datums = 1) => publishIngest(message(account, v, datums));
 

@@ -10,12 +10,13 @@ import { createHash, createHmac } from "node:crypto";
 import { verifySigV4, type IncomingSignedRequest } from "../../lib/auth/sigv4.js";
 import type { Credential } from "../../lib/config/config.js";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type Bucket } from "../../lib/metrics/encoding/chunk.js";
+import { ChunkMerge } from "../../lib/metrics/encoding/chunk-merge.js";
 import { decodeDelta, deltaRange, encodeDelta } from "../../lib/metrics/encoding/delta-codec.js";
 import { decodeWindowListing, encodeWindowListing } from "../../lib/metrics/encoding/window-listing.js";
 import { decodeIngestColumns, decodeIngestMessage, IngestColumns, type IngestMessage } from "../../lib/metrics/encoding/ingest-codec.js";
 import { encodeIngestMessage } from "../../lib/metrics/encoding/datum-columns.js";
 import { Aggregate } from "../../lib/metrics/read/aggregate.js";
-import { decodeStoredChunk, encodeStoredChunk, viewStoredChunkBasic } from "../../lib/metrics/store/chunk-store.js";
+import { decodeStoredChunk, encodeStoredChunk, readRecord, viewStoredChunkBasic } from "../../lib/metrics/store/chunk-store.js";
 import { decodeCborInput, encodeCborValue } from "../../lib/protocol/cbor.js";
 import { decodeInput, identify, operationModel } from "../../lib/protocol/index.js";
 import { decodeJsonInput } from "../../lib/protocol/json.js";
@@ -289,6 +290,8 @@ process.env.HIVE_CLOUDWATCH_LOCAL ??= "true";
 
 export type FuzzTargetName = "identify" | "json" | "cbor" | "query" | "sigv4" | "chunk" | "ingest" | "delta" | "listing" | "harness-hang" | "harness-throw";
 
+const MERGE = new ChunkMerge();
+
 export const FUZZ_TARGETS: Record<FuzzTargetName, FuzzTarget> = {
   identify: {
     // Which service, protocol and operation a request names: its method, path, query and headers.
@@ -348,8 +351,13 @@ export const FUZZ_TARGETS: Record<FuzzTargetName, FuzzTarget> = {
       if (label === "chunk") {
         viewChunkBasic(bytes);
         decodeChunkBasic(bytes);
+        // As compaction reads it: merged without decoding (chunk-merge.ts).
+        MERGE.reset();
+        MERGE.add(bytes);
         return decodeChunk(bytes);
       }
+      MERGE.reset();
+      MERGE.add(readRecord(bytes).body);
       viewStoredChunkBasic(bytes);
       decodeStoredChunk(bytes, 1, true);
       return decodeStoredChunk(bytes, 1);
@@ -368,9 +376,11 @@ export const FUZZ_TARGETS: Record<FuzzTargetName, FuzzTarget> = {
     decode: ({ bytes }) => {
       deltaRange(bytes);
       const delta = decodeDelta(bytes);
+      MERGE.reset();
       for (const e of delta.entries) {
         decodeChunkBasic(e.body);
         decodeChunk(e.body);
+        MERGE.add(e.body);
       }
       return delta;
     },

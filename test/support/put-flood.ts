@@ -128,7 +128,8 @@ export class RawPutMetricData {
     }
   }
 
-  private async attempt(body: Buffer, attempt: number): Promise<{ status: number; text: string }> {
+  /** The headers of one attempt at sending `body`, signed. */
+  async signedHeaders(body: Buffer, attempt = 1): Promise<Record<string, string>> {
     const signed = await this.signer.sign({
       method: "POST",
       protocol: this.url.protocol,
@@ -146,9 +147,14 @@ export class RawPutMetricData {
       },
       body,
     });
+    return signed.headers;
+  }
+
+  private async attempt(body: Buffer, attempt: number): Promise<{ status: number; text: string }> {
+    const headers = await this.signedHeaders(body, attempt);
     return new Promise((resolve, reject) => {
       const req = request(
-        { agent: this.agent, host: this.url.hostname, port: this.url.port, method: "POST", path: "/", headers: signed.headers },
+        { agent: this.agent, host: this.url.hostname, port: this.url.port, method: "POST", path: "/", headers },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));

@@ -13,7 +13,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { corruptStoredData } from "../../errors.js";
 import { ByteReader, ByteWriter, varintSize, zigzag } from "./bytes.js";
 import { Aggregate } from "../read/aggregate.js";
-import { binKey, DDSketch, type BinKey, type BinSink } from "../read/sketch.js";
+import { binIndex, binKey, DDSketch, type BinKey, type BinSink } from "../read/sketch.js";
 
 export interface Bucket {
   t: number /* bucket start, epoch ms */;
@@ -781,6 +781,81 @@ export function decodeChunk(bytes: Uint8Array, from = -Infinity, to = Infinity):
     else buckets.push(b);
   }
   return { resolutionMs, buckets };
+}
+
+/**
+ * Receives a chunk's buckets as visitChunk reads them: each bucket's
+ * statistics, then (when it has a sketch) its bins, as decodeChunk would
+ * add them to a DDSketch.
+ */
+export interface ChunkVisitor extends BinSink {
+  /**
+   * A bucket as decodeChunk's Aggregate would hold it: an EMPTY one has count
+   * 0, sum 0, min Infinity and max -Infinity; a statistic set's has no distribution.
+   */
+  bucket(t: number, count: number, sum: number, min: number, max: number, hasDistribution: boolean): void;
+}
+
+/**
+ * The chunk's buckets in stored order, with no object per bucket or bin: what
+ * decodeChunk builds, told to `v`. A bucket whose sketch is implied (all its
+ * values equal) gets no bin calls. A RESIDUAL bucket's min and max come as
+ * bins of count 1 after the stored ones, in the order decodeChunk adds them.
+ * Throws as decodeChunk does on corrupt bytes.
+ */
+export function visitChunk(bytes: Uint8Array, v: ChunkVisitor): void {
+  const cols = readColumns(bytes, sharedBuffers);
+  if (cols.n === 0) return;
+  const { n, table, buf, r } = cols as ChunkColumns;
+  const { ts, units: unitCodes, kinds, counts, sums, mins, maxs } = buf;
+  let nSketch = 0;
+  for (let i = 0; i < n; i++) if (hasSketch(kinds[i] as Kind)) nSketch++;
+  const countMode = nSketch > 0 ? r.byte() : 0;
+  if (countMode > 1) r.corrupt(`unknown sketch count mode ${countMode}`);
+  const floatCounts = countMode === 1;
+  let ci = 0, si = 0, mi = 0, xi = 0;
+  for (let i = 0; i < n; i++) {
+    const k = kinds[i] as Kind;
+    if (unitCodes[i] > table.length) r.corrupt("a unit code is out of range");
+    if (k === Kind.EMPTY) {
+      v.bucket(ts[i], 0, 0, Infinity, -Infinity, true);
+      continue;
+    }
+    const count = hasCount(k) ? counts[ci++] : 1;
+    const sum = hasSum(k) ? sums[si++] : undefined;
+    const min = mins[mi++];
+    const max = hasMax(k) ? maxs[xi++] : min;
+    v.bucket(ts[i], count, sum ?? (k === Kind.SINGLE ? min : min * count), min, max, k !== Kind.NODIST);
+    if (!hasSketch(k)) continue;
+    const zero = floatCounts ? r.float64() : r.varint();
+    if (zero > 0) v.zero(zero);
+    visitBins(r, floatCounts, v, 1);
+    visitBins(r, floatCounts, v, -1);
+    if (k === Kind.RESIDUAL) {
+      visitValue(v, min);
+      visitValue(v, max);
+    }
+  }
+}
+
+/** readBins with addBin, to a sink: bins of one sign, those of no count left out. */
+function visitBins(r: ByteReader, floatCounts: boolean, v: BinSink, sign: 1 | -1): void {
+  const k = r.count(2);
+  let index = 0;
+  for (let i = 0; i < k; i++) {
+    index = i === 0 ? r.zigzag() : index + r.varint() + 1;
+    const c = floatCounts ? r.float64() : r.varint();
+    if (!(c > 0)) continue;
+    if (sign > 0) v.positive(index, c);
+    else v.negative(index, c);
+  }
+}
+
+/** DDSketch.add(value, 1), to a sink. */
+function visitValue(v: BinSink, value: number): void {
+  if (value > 0) v.positive(binIndex(value), 1);
+  else if (value < 0) v.negative(binIndex(-value), 1);
+  else v.zero(1);
 }
 
 const skipBin = () => undefined;

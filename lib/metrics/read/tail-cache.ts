@@ -4,8 +4,8 @@
  * folded into the chunks. Reads fold both in, so data is readable as soon as
  * PutMetricData returns.
  */
-import { getNats } from "../../storage/nats.js";
-import { readSubject, type StreamMessage } from "../../storage/stream-read.js";
+import { firstMessageFrom, getNats } from "../../storage/nats.js";
+import { DIRECT_READS, readSubject, type StreamMessage } from "../../storage/stream-read.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
@@ -13,6 +13,7 @@ import { readDeltas, seriesEntries, type DeltaRecord } from "../write/delta-log.
 import { decodeIngestColumns, decodeIngestMessage, HAS_COUNTS, HIGH_RESOLUTION, IngestColumns, KIND, STATISTICS, VALUE } from "../encoding/ingest-codec.js";
 import type { IngestDatum, IngestMessage } from "../encoding/ingest-codec.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf } from "../write/ingest-log.js";
+import { ingestAt } from "../write/published-ingest.js";
 import type { MetricIdentity } from "../types.js";
 
 /**
@@ -54,26 +55,51 @@ interface Partition {
  */
 export const TAIL_BYTES = 2 * 1024 * 1024;
 
-/** The messages of one account's partition past the aggregator's checkpoint, in stream order, until they reach TAIL_BYTES. */
+/**
+ * The messages of one account's partition past the aggregator's checkpoint,
+ * in stream order, until they reach TAIL_BYTES. Those this process published
+ * come from memory (write/published-ingest.ts); the stream is asked only for
+ * the others, each round trip a turn of the event loop, which a write flood
+ * makes long.
+ */
 async function readTail(account: string, partition: number): Promise<Partition> {
-  const { jsm } = await getNats();
-  const checkpoint = await getCheckpoint(INGEST_STREAM, String(partition));
+  const { nc, jsm } = await getNats();
   const subject = ingestSubject(account, partition);
-  let last: number;
-  try {
-    last = (await jsm.streams.getMessage(INGEST_STREAM, { last_by_subj: subject })).seq;
-  } catch {
-    return { checkpoint, messages: [] }; // this account never wrote to this partition
-  }
+  // Either order bounds the tail rightly: what is past `last` was written after this read began.
+  const [checkpoint, last] = await Promise.all([
+    getCheckpoint(INGEST_STREAM, String(partition)),
+    jsm.streams.getMessage(INGEST_STREAM, { last_by_subj: subject }).then(
+      (m) => m.seq,
+      () => 0, // this account never wrote to this partition
+    ),
+  ]);
   if (last <= checkpoint) return { checkpoint, messages: [] };
 
   const out: StreamMessage[] = [];
   let bytes = 0;
-  await readSubject(INGEST_STREAM, subject, checkpoint + 1, last, (m) => {
-    out.push({ seq: m.seq, data: m.data });
-    bytes += m.data.length;
+  const take = (seq: number, data: Uint8Array) => {
+    out.push({ seq, data });
+    bytes += data.length;
     return bytes < TAIL_BYTES;
-  });
+  };
+  let seq = checkpoint + 1;
+  for (let asked = 0, more = true; more && seq <= last; ) {
+    const known = ingestAt(nc, seq);
+    if (known && (known.subject !== subject || known.data)) {
+      if (known.subject === subject) more = take(seq, known.data!);
+      seq++;
+      continue;
+    }
+    if (asked++ >= DIRECT_READS) {
+      // A tail this process mostly did not publish (another process's, or from before a restart): read as the stream gives it.
+      await readSubject(INGEST_STREAM, subject, seq, last, (m) => take(m.seq, m.data));
+      break;
+    }
+    const m = await firstMessageFrom(jsm, INGEST_STREAM, seq, subject);
+    if (!m || m.seq > last) break;
+    more = take(m.seq, m.data);
+    seq = m.seq + 1;
+  }
   return { checkpoint, messages: out };
 }
 

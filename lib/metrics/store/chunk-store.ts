@@ -14,6 +14,7 @@ import { deleteRevision } from "../../storage/kv-writes.js";
 import { fromKeyToken, isWrongLastSequence, keyToken } from "../../storage/kv.js";
 import { Aggregate } from "../read/aggregate.js";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type BasicColumns, type BasicView } from "../encoding/chunk.js";
+import type { ChunkMerge } from "../encoding/chunk-merge.js";
 import { listNewChunks } from "./chunk-windows.js";
 import { TIERS, type TierName } from "./tiers.js";
 
@@ -56,7 +57,14 @@ export function emptyChunk(): StoredChunk {
 
 export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk, "revision">, level = 9): Uint8Array {
   // encodeChunk orders the buckets itself.
-  const body = encodeChunk([...chunk.buckets].map(([t, agg]) => ({ t, agg })), resolutionMs, level);
+  return storedRecord(chunk, encodeChunk([...chunk.buckets].map(([t, agg]) => ({ t, agg })), resolutionMs, level));
+}
+
+/** A record's header fields. */
+export type RecordHead = Pick<StoredChunk, "lastSeq" | "incarnation" | "absorbed">;
+
+/** The record of header `chunk` and encoded chunk `body` (encodeChunk's bytes). */
+function storedRecord(chunk: RecordHead, body: Uint8Array): Uint8Array {
   const head = 15 + 4 * chunk.absorbed.length;
   const out = new Uint8Array(head + body.length);
   const view = new DataView(out.buffer);
@@ -69,8 +77,8 @@ export function encodeStoredChunk(resolutionMs: number, chunk: Omit<StoredChunk,
   return out;
 }
 
-/** A record's header fields, and its chunk's bytes. */
-function readRecord(bytes: Uint8Array): { lastSeq: number; incarnation: number; absorbed: number[]; body: Uint8Array } {
+/** A record's header fields, and its chunk's bytes (not decoded: compaction merges them as they are, chunk-merge.ts). */
+export function readRecord(bytes: Uint8Array): RecordHead & { body: Uint8Array } {
   if (bytes[0] !== FORMAT) throw corruptStoredData("chunk record", `unknown format ${bytes[0]}`);
   if (bytes.length < 15) throw corruptStoredData("chunk record", "truncated");
   const n = (bytes[13] << 8) | bytes[14];
@@ -117,6 +125,14 @@ export const isHot = (tier: TierName) => tier === "s1" || tier === "m1" || tier 
 
 export function chunkRecord(ref: ChunkRef, chunk: StoredChunk): Uint8Array {
   return encodeStoredChunk(TIERS[ref.tier].resolutionMs, chunk, isHot(ref.tier) ? 0 : 9);
+}
+
+/**
+ * The record of `ref` with the header `head` and the buckets a ChunkMerge
+ * holds: what chunkRecord writes for the same buckets decoded.
+ */
+export function mergedChunkRecord(ref: ChunkRef, head: RecordHead, merged: ChunkMerge): Uint8Array {
+  return storedRecord(head, merged.encode(TIERS[ref.tier].resolutionMs, isHot(ref.tier) ? 0 : 9));
 }
 
 /**

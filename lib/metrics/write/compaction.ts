@@ -9,13 +9,12 @@
  * every chunk write is a compare-and-set, and a loser reloads and skips what
  * the winner folded.
  */
-import type { Aggregate } from "../read/aggregate.js";
 import { BUCKETS } from "../../storage/nats.js";
 import { kvWrites, type KvWrite } from "../../storage/kv-writes.js";
-import { chunkKey, chunkRecord, decodeStoredChunk, emptyChunk, isHot, newChunkRecord, type ChunkRef, type StoredChunk } from "../store/chunk-store.js";
+import { chunkKey, isHot, mergedChunkRecord, newChunkRecord, newIncarnation, readRecord, type ChunkRef } from "../store/chunk-store.js";
 import { listNewChunks } from "../store/chunk-windows.js";
 import { createdHere } from "../store/series-index.js";
-import { decodeChunk } from "../encoding/chunk.js";
+import { ChunkMerge } from "../encoding/chunk-merge.js";
 import type { DeltaEntry } from "../encoding/delta-codec.js";
 import { purgeDeltas, readDeltas } from "./delta-log.js";
 import { kvRecords } from "../../storage/kv-values.js";
@@ -177,8 +176,8 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
           const { entry, to } = work.parts[0];
           return void writes.push({ work, key: keys[i], value: newChunkRecord(entry.body, to), revision: 0 });
         }
-        const chunk = record ? decodeStoredChunk(record.bytes, record.revision) : emptyChunk();
-        if (foldParts(chunk, work)) writes.push({ work, key: keys[i], value: chunkRecord(work.ref, chunk), revision: chunk.revision });
+        const value = foldParts(record?.bytes, work);
+        if (value) writes.push({ work, key: keys[i], value, revision: record?.revision ?? 0 });
         else if (record) remember(keys[i], record);
       });
       // A chunk is listed in its window before it is created: roll-off finds chunks by their windows.
@@ -194,26 +193,26 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
   }
 }
 
-/** Merges the parts the chunk does not hold yet; false when it held them all. */
-function foldParts(chunk: StoredChunk, work: ChunkWork): boolean {
-  let last = chunk.lastSeq;
+/**
+ * The record (`stored`, undefined when there is none) with the parts it does
+ * not hold yet merged in, as encoded chunks (chunk-merge.ts): undefined when
+ * it held them all.
+ */
+function foldParts(stored: Uint8Array | undefined, work: ChunkWork): Uint8Array | undefined {
+  const head = stored ? readRecord(stored) : { lastSeq: 0, incarnation: newIncarnation(), absorbed: [], body: undefined };
+  let last = head.lastSeq;
+  MERGE.reset();
+  if (head.body) MERGE.add(head.body);
   for (const part of work.parts) {
     if (part.from <= last) continue; // already folded, by us or another compaction
-    mergeInto(chunk.buckets, decodeChunk(part.entry.body).buckets);
+    MERGE.add(part.entry.body);
     last = part.to;
   }
-  if (last === chunk.lastSeq) return false;
-  chunk.lastSeq = last;
-  return true;
+  if (last === head.lastSeq) return undefined;
+  return mergedChunkRecord(work.ref, { lastSeq: last, incarnation: head.incarnation, absorbed: head.absorbed }, MERGE);
 }
 
-function mergeInto(target: Map<number, Aggregate>, buckets: Array<{ t: number; agg: Aggregate }>): void {
-  for (const { t, agg } of buckets) {
-    const cur = target.get(t);
-    if (cur) cur.merge(agg);
-    else target.set(t, agg);
-  }
-}
+const MERGE = new ChunkMerge();
 
 function remember(key: string, record: CachedRecord): void {
   CHUNK_CACHE.set(key, record);

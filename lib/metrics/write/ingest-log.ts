@@ -11,6 +11,7 @@ import { registerShard } from "../../storage/stream-shards.js";
 import { ensureStream, getNats } from "../../storage/nats.js";
 import { datumColumnsOf, encodeColumnRows, type DatumColumns } from "../encoding/datum-columns.js";
 import type { IngestDatum, IngestMessage } from "../encoding/ingest-codec.js";
+import { noteIngest } from "./published-ingest.js";
 
 export const INGEST_STREAM = "CW_METRICS_INGEST";
 /** Partitions of the ingest log; fixed per deployment (changing it re-homes series). */
@@ -71,8 +72,7 @@ export function ensureIngestStream(): Promise<void> {
  */
 export async function publishIngest(msg: IngestMessage, retryKey?: string): Promise<void> {
   await ensureIngestStream();
-  const { js } = await getNats();
-  await publishParts(js, msg.account, ingestParts(msg), retryKey);
+  await publishParts(await getNats(), msg.account, ingestParts(msg), retryKey);
 }
 
 /**
@@ -90,8 +90,7 @@ export function ingestParts(msg: IngestMessage): Array<Uint8Array | undefined> {
  */
 export async function publishIngestColumns(account: string, namespace: string, columns: DatumColumns, retryKey?: string): Promise<void> {
   await ensureIngestStream();
-  const { js } = await getNats();
-  await publishParts(js, account, ingestColumnParts(account, namespace, columns), retryKey);
+  await publishParts(await getNats(), account, ingestColumnParts(account, namespace, columns), retryKey);
 }
 
 /** ingestParts of a request in columns. */
@@ -118,9 +117,19 @@ export function ingestColumnParts(account: string, namespace: string, columns: D
   return rows.map((r) => (r.length ? encodeColumnRows(account, namespace, columns, r) : undefined));
 }
 
-/** Sends each partition's message (none where undefined); resolves when JetStream acknowledged them all. */
-async function publishParts(js: Awaited<ReturnType<typeof getNats>>["js"], account: string, encoded: Array<Uint8Array | undefined>, retryKey?: string): Promise<void> {
+/**
+ * Sends each partition's message (none where undefined); resolves when
+ * JetStream acknowledged them all. Each new one is noted for this process's
+ * tail reads (published-ingest.ts); a duplicate's sequence is an earlier
+ * attempt's, noted then if it was this process's.
+ */
+async function publishParts({ nc, js }: Awaited<ReturnType<typeof getNats>>, account: string, encoded: Array<Uint8Array | undefined>, retryKey?: string): Promise<void> {
   await Promise.all(
-    encoded.map((bytes, p) => (bytes ? js.publish(ingestSubject(account, p), bytes, retryKey ? { msgID: `${account}.${retryKey}.${p}` } : undefined) : undefined)),
+    encoded.map(async (bytes, p) => {
+      if (!bytes) return;
+      const subject = ingestSubject(account, p);
+      const ack = await js.publish(subject, bytes, retryKey ? { msgID: `${account}.${retryKey}.${p}` } : undefined);
+      if (!ack.duplicate) noteIngest(nc, ack.seq, subject, bytes);
+    }),
   );
 }
