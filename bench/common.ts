@@ -42,7 +42,9 @@ export function ingestRequest(i: number, series: number, timestamp: Date, namesp
 /** `--profile DIR`: node options for the service that write V8 CPU profiles of its threads to DIR (for DevTools or speedscope). */
 export function profileArgs(): string[] {
   const i = process.argv.indexOf("--profile");
-  return i > 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[i + 1]}`] : [];
+  // BENCH_NODE_ARGS: more (e.g. --perf-basic-prof, for `perf record` of the service's native and JIT frames together).
+  const more = process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  return [...(i > 0 ? ["--cpu-prof", `--cpu-prof-dir=${process.argv[i + 1]}`] : []), ...more];
 }
 
 /** The q-quantile of ascending `sorted` (NaN when empty). */

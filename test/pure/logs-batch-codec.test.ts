@@ -135,6 +135,17 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     expect(await decodeChunk(fromBytes.body, fromBytes.blocks)).toEqual(events);
   });
 
+  it("are the same bytes and index when encoded again after other chunks, many at once (block buffers and token sets are reused)", async () => {
+    const others = Array.from({ length: 6 }, (_, k) => events.map((e) => ({ ...e, message: `${e.message} other-${k} ${"z".repeat(k * 40)}` })));
+    const first = await encodeChunk(events);
+    const rest = await Promise.all(others.map((o) => encodeChunk(o)));
+    const again = await encodeChunk(events);
+    expect(first.blocks.length).toBeGreaterThan(2);
+    expect(Buffer.compare(Buffer.from(again.body), Buffer.from(first.body))).toBe(0);
+    expect(again.blocks).toEqual(first.blocks);
+    for (const [k, c] of rest.entries()) expect(await decodeChunk(c.body, c.blocks)).toEqual(others[k]);
+  });
+
   it("hash a message's tokens from its bytes as from its text (ASCII words, any other byte a break)", () => {
     const random = rng(7);
     const alphabet = ["a", "Z", "9", "_", " ", "-", "ü", "🌏", "\\u00e9", "\n", "=", "名"];

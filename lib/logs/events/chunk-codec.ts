@@ -115,9 +115,9 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   const blocks: ChunkBlock[] = [];
   const tokenSets: TokenHashes[] = [];
   let rawBytes = 0;
-  let text = Buffer.allocUnsafe(BLOCK_RAW_BYTES + BLOCK_SLACK);
+  let text = blockText();
   let at = text.write(CHUNK_VERSION_LINE, 0, "latin1");
-  let tokens = new TokenHashes();
+  let tokens = tokenSet();
   let first = events.length ? events[0].timestamp : 0;
   let last = first;
   let count = 0;
@@ -127,7 +127,12 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     // Headers are digits and spaces: a `\u` in the text is in a message.
     blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes, unicodeEscapes: raw.includes(UNICODE_ESCAPE) });
     tokenSets.push(tokens);
-    members.push((await startGzip(raw, compress ? GZIP_LEVEL : 0)).done);
+    const done = (await startGzip(raw, compress ? GZIP_LEVEL : 0)).done;
+    // The text goes back to the pool once zlib has read it all (never before: the thread pool reads it meanwhile).
+    const used = text;
+    const member = done.finally(() => releaseBlockText(used));
+    member.catch(() => undefined); // seen by encodeChunk's Promise.all, never unhandled meanwhile
+    members.push(member);
     // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
     // for seconds, and a NATS request's 5 s timer then fired before its answer was read (a TIMEOUT).
     if (performance.now() - lastYield >= YIELD_AFTER_MS) {
@@ -136,9 +141,9 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     }
     rawBytes += raw.length;
     // A new buffer: the last one is in the thread pool until compressed.
-    text = Buffer.allocUnsafe(BLOCK_RAW_BYTES + BLOCK_SLACK);
+    text = blockText();
     at = 0;
-    tokens = new TokenHashes();
+    tokens = tokenSet();
     count = 0;
     messageBytes = 0;
   };
@@ -182,6 +187,7 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     messageBytes += len;
   }
   if (count > 0 || blocks.length === 0) await flush();
+  releaseBlockText(text); // the unused one the last flush took
   const body = await Promise.all(members);
   let offset = 0;
   body.forEach((member, i) => {
@@ -190,7 +196,30 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   });
   const maxBits = Math.max(64, Math.min(MAX_BLOCK_BITS, Math.floor(MAX_CHUNK_BITS / blocks.length / 8) * 8));
   blocks.forEach((b, i) => (b.filter = encodeTokenFilter(buildTokenFilter(tokenSets[i], BITS_PER_TOKEN, maxBits))));
+  for (const t of tokenSets) releaseTokenSet(t);
+  releaseTokenSet(tokens); // the unused one the last flush took
   return { body: Buffer.concat(body), blocks, rawBytes };
+}
+
+/**
+ * Block text buffers whose gzip is done, for the next blocks: a new 192 KB
+ * buffer per 128 KB block was the most external memory the service
+ * allocated per event, and external memory churn brings V8's full
+ * collections sooner. Only buffers of the standard size come back.
+ */
+const freeTexts: Buffer[] = [];
+/** Buffers kept at most (3 MB): enough for the blocks of a few flushes at once; more are left to the collector. */
+const MAX_FREE_TEXTS = 16;
+const blockText = () => freeTexts.pop() ?? Buffer.allocUnsafe(BLOCK_RAW_BYTES + BLOCK_SLACK);
+function releaseBlockText(b: Buffer): void {
+  if (b.length === BLOCK_RAW_BYTES + BLOCK_SLACK && freeTexts.length < MAX_FREE_TEXTS) freeTexts.push(b);
+}
+
+/** The same for the blocks' token sets (two 16 KB arrays each, more once grown), once their filters are built. */
+const freeTokenSets: TokenHashes[] = [];
+const tokenSet = () => freeTokenSets.pop() ?? new TokenHashes();
+function releaseTokenSet(t: TokenHashes): void {
+  if (freeTokenSets.length < MAX_FREE_TEXTS && t.clear()) freeTokenSets.push(t);
 }
 
 const SPACE = 0x20;

@@ -375,6 +375,12 @@ async function compactStream(
   }
   events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq || a.index - b.index);
   const groups = splitChunks(events, Math.max(bufferSize, MIN_CHUNK_EVENTS));
+  // An object per event lives only until its chunk is encoded, not through the S3 and KV writes after: kept
+  // that long they outlived young-generation collections, and what they promoted brought full collections.
+  const eventCount = events.length;
+  const firstEventTimestamp = eventCount ? events[0].timestamp : 0;
+  const lastEventTimestamp = eventCount ? events[eventCount - 1].timestamp : 0;
+  events.length = 0;
   const upTo = pending[pending.length - 1].seq;
   if (groups.length === 0) {
     return (await updateStreamState({ ...cur.value, through: Math.max(cur.value.through, upTo) }, cur.revision)) ? true : pending[0].seq;
@@ -402,7 +408,6 @@ async function compactStream(
   const entries: ChunkEntry[] = await Promise.all(
     groups.map(async (chunk, i) => {
       const n = first + i;
-      const encoded = await encodeChunk(chunk, compression === "gzip");
       const key = chunkObjectKey(account, logGroup, logStream, Math.floor(chunk[0].timestamp / HOUR) * HOUR, n);
       let minSeq = Infinity;
       let maxSeq = -Infinity;
@@ -414,17 +419,20 @@ async function compactStream(
         if (e.ingestionTime < minIngestionTime) minIngestionTime = e.ingestionTime;
         if (e.ingestionTime > maxIngestionTime) maxIngestionTime = e.ingestionTime;
       }
+      const [minTimestamp, maxTimestamp, count] = [chunk[0].timestamp, chunk[chunk.length - 1].timestamp, chunk.length];
+      const encoded = await encodeChunk(chunk, compression === "gzip");
+      chunk.length = 0; // encoded: its events may go (see above)
       const entry: ChunkEntry = {
         v: 2,
         n,
         key,
-        minTimestamp: chunk[0].timestamp,
-        maxTimestamp: chunk[chunk.length - 1].timestamp,
+        minTimestamp,
+        maxTimestamp,
         minSeq,
         maxSeq,
         minIngestionTime,
         maxIngestionTime,
-        count: chunk.length,
+        count,
         rawBytes: encoded.rawBytes,
         size: encoded.body.length,
         blocks: encoded.blocks,
@@ -442,9 +450,9 @@ async function compactStream(
     through: Math.max(cur.value.through, upTo),
     committed: addCommitted(cur.value.committed, first, first + groups.length - 1),
     storedBytes: cur.value.storedBytes + entries.reduce((n, e) => n + e.size, 0),
-    events: cur.value.events + events.length,
-    firstEventTimestamp: Math.min(cur.value.firstEventTimestamp ?? Infinity, events[0].timestamp),
-    lastEventTimestamp: Math.max(cur.value.lastEventTimestamp ?? -Infinity, events[events.length - 1].timestamp),
+    events: cur.value.events + eventCount,
+    firstEventTimestamp: Math.min(cur.value.firstEventTimestamp ?? Infinity, firstEventTimestamp),
+    lastEventTimestamp: Math.max(cur.value.lastEventTimestamp ?? -Infinity, lastEventTimestamp),
     lastIngestionTime: Math.max(cur.value.lastIngestionTime ?? -Infinity, ...entries.map((e) => e.maxIngestionTime)),
   };
   if (!(await updateStreamState(committed, cur.revision))) {
@@ -453,7 +461,7 @@ async function compactStream(
     return pending[0].seq;
   }
   report.chunks += groups.length;
-  report.events += events.length;
+  report.events += eventCount;
   if (settle) settle(committed);
   else await settleStreamRecord(committed).catch(() => undefined);
   return committed;

@@ -45,6 +45,14 @@ export class TokenHashes {
   private h2 = new Int32Array(4096);
   size = 0;
 
+  /** Empties the set for reuse; false (left as it is) when it grew past four times its first size. */
+  clear(): boolean {
+    if (this.h2.length > 4 * 4096) return false;
+    this.h2.fill(0);
+    this.size = 0;
+    return true;
+  }
+
   add(a: number, b: number): void {
     const mask = this.h1.length - 1;
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
