@@ -103,7 +103,9 @@ describe("arithmetic operators + - * / ^", () => {
     m2: ts("B", [10, _, 30, 40, 50]),
   };
 
-  // "Missing values in a time series are treated as 0" (the metric math guide's basic arithmetic table).
+  // "Missing values in a time series are treated as 0" (the metric math guide's basic arithmetic table,
+  // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html), and a division by zero
+  // is dropped (the same sentence).
   it("combines two series on every timestamp either has, a missing value counting as 0", async () => {
     expect(await values("m1 + m2", { data })).toEqual([11, 2, 33, 40, 55]);
     expect(await values("m2 - m1", { data })).toEqual([9, -2, 27, 40, 45]);
@@ -144,6 +146,8 @@ describe("arithmetic operators + - * / ^", () => {
     expect(slots(inverse[1]!)).toEqual([10, 5, 100 / 30, _, _]);
   });
 
+  // The same guide sentences; AVG of an array: "Missing values are treated as 0" (its AVG row). A timestamp where every
+  // division was dropped giving no point is our choice (no AWS answer found).
   it("combines each series of an array with a series, a missing value counting as 0", async () => {
     const d = { m1: ts("A", [2, 4, 6, _, 10]), m2: ts("B", [3, _, 9, 12, 15]), m3: ts("C", [1, 2, _, 4, 5]) };
     const r = await many("[m1, m2] / m3", { data: d });

@@ -244,7 +244,8 @@ describe.each<Protocol>(["json", "cbor", "query"])("over %s", (protocol) => {
       "ValidationError",
       /^Exactly one element of the metrics list should return data\.$/,
     ],
-    // AWS's words, as CloudFormation printed them in aws/aws-cdk PR #31232.
+    // AWS's words, as CloudFormation printed them in aws/aws-cdk PR #31232; the code and status in aws/aws-cdk#10540
+    // ("Status Code: 400; Error Code: ValidationError").
     [
       "an anomaly operator without ThresholdMetricId",
       { ComparisonOperator: "GreaterThanUpperThreshold", Threshold: undefined },

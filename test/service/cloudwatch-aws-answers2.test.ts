@@ -78,7 +78,9 @@ async function raw(wire: Wire, op: string, body: Record<string, string>, extra: 
 
 // localstack/localstack tests/aws/services/cloudwatch/test_cloudwatch.py test_exception_serializing_with_no_shape_in_spec
 // and its snapshot (recorded against AWS): SetAlarmState with a bad StateValue, then on an alarm that does not exist,
-// sent by hand over each wire; JSON and CBOR without `x-amzn-query-mode: true`, then with it.
+// sent by hand over each wire; JSON and CBOR without `x-amzn-query-mode: true`, then with it. The statuses are the
+// test's own status_code checks (400; 404 over query or with query mode), the bodies test_cloudwatch.snapshot.json's
+// [json], [smithy-rpc-v2-cbor] and [query] entries (no Message in the query ResourceNotFound).
 const BAD_STATE = { AlarmName: `${RUN}-none`, StateValue: "INVALID", StateReason: "test" };
 const MISSING = { AlarmName: `${RUN}-none`, StateValue: "OK" as const, StateReason: "test" };
 const BAD_STATE_MESSAGE =
@@ -144,12 +146,15 @@ const ANOMALY_ALARM_REFUSALS: Array<[string, Partial<PutMetricAlarmCommandInput>
     "Exactly two elements of the metrics list should return data.",
     "hashicorp/terraform-provider-aws PR #42504",
   ],
+  // Our reading, not seen: PR #42504 shows these words for a band that does not return data; that AWS gives the same
+  // words for an Id matching no query at all is our choice (no AWS answer found).
   [
     "a ThresholdMetricId naming no query",
     { ThresholdMetricId: "ad9", Metrics: [watched(true), band(true)] },
     "Metrics list must contain exactly one metric matching the ThresholdMetricId parameter",
     "hashicorp/terraform-provider-aws PR #42504 (the same words: no query matches)",
   ],
+  // Also aws/aws-cdk#10540 (Status Code: 400; Error Code: ValidationError; these words).
   [
     "a range operator without ThresholdMetricId",
     { ThresholdMetricId: undefined, Threshold: 1, Metrics: [watched(true), band(true)] },
@@ -208,6 +213,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("managed insight rules over %
   });
   afterAll(() => cw?.destroy());
 
+  // localstack test_exception_serializing_with_no_shape_in_spec (above): with x-amzn-query-mode, and over awsQuery, 404.
   it("SetAlarmState on a missing alarm is still a 404 ResourceNotFound to the SDK, which sends x-amzn-query-mode", async () => {
     const f = await awsFailure(cw.send(new SetAlarmStateCommand(MISSING)));
     expect([f.code, f.status]).toEqual(["ResourceNotFound", 404]);
@@ -219,11 +225,14 @@ describe.each<Protocol>(["json", "cbor", "query"])("managed insight rules over %
     expect(out.NextToken).toBeUndefined();
   });
 
+  // Our choice: no AWS answer found for a resource type without templates; an empty list, not an error.
   it("lists no templates for a resource AWS has none for", async () => {
     const out = await cw.send(new ListManagedInsightRulesCommand({ ResourceARN: `arn:aws:dynamodb:${REGION}:${A}:table/${RUN}` }));
     expect(out.ManagedRules ?? []).toEqual([]);
   });
 
+  // MaxResults and NextToken are the API reference's (API_ListManagedInsightRules.html); where a page ends and that the
+  // last page has no NextToken is our choice: no AWS answer found.
   it("pages the templates by MaxResults", async () => {
     const first = await cw.send(new ListManagedInsightRulesCommand({ ResourceARN: arn, MaxResults: 3 }));
     expect(first.ManagedRules!.map((r) => r.TemplateName)).toEqual(VPCE_TEMPLATES.slice(0, 3));
@@ -234,6 +243,8 @@ describe.each<Protocol>(["json", "cbor", "query"])("managed insight rules over %
   // The provider's aws_cloudwatch_contributor_managed_insight_rule (contributor_managed_insight_rule.go): Put, then the
   // template's entry names the rule in RuleState; Disable by that name; Delete leaves the entry without RuleState
   // (its destroy check: "even if the rule is deleted, the rule will still show in the list, but with an empty state").
+  // ManagedRule true and the Tags are the API reference's InsightRule and ManagedRule shapes
+  // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_InsightRule.html).
   it("puts a rule from a template; it is listed, described as managed, tagged, disabled, enabled again by a second put, and deleted", async () => {
     const template = VPCE_TEMPLATES[1];
     const put = await cw.send(
@@ -251,6 +262,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("managed insight rules over %
     await cw.send(new DisableInsightRulesCommand({ RuleNames: [state.RuleName!] }));
     expect((await entry()).RuleState).toEqual({ RuleName: state.RuleName, State: "DISABLED" });
     // AWS: "If a previously created managed rule is currently disabled, a subsequent call to this API will re-enable it."
+    // (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutManagedInsightRules.html)
     await cw.send(new PutManagedInsightRulesCommand({ ManagedRules: [{ TemplateName: template, ResourceARN: arn }] }));
     expect((await entry()).RuleState).toEqual({ RuleName: state.RuleName, State: "ENABLED" });
 
@@ -258,6 +270,8 @@ describe.each<Protocol>(["json", "cbor", "query"])("managed insight rules over %
     expect(await entry()).toEqual({ TemplateName: template, ResourceARN: arn });
   });
 
+  // Failures is the API reference's PartialFailure list; FailureResource naming the template and ExceptionType
+  // InvalidParameterValueException are our choice: no AWS answer found.
   it("answers a template the resource does not have as a Failure naming it, and puts nothing", async () => {
     const put = await cw.send(new PutManagedInsightRulesCommand({ ManagedRules: [{ TemplateName: "DynamoDBContributorInsights-PartitionKey", ResourceARN: arn }] }));
     expect(put.Failures).toEqual([
@@ -268,6 +282,7 @@ describe.each<Protocol>(["json", "cbor", "query"])("managed insight rules over %
   });
 });
 
+// The same answers as above (the provider's acceptance test for the order), read through the CLI's own awsQuery client.
 describe("managed insight rules from Debian's aws CLI (awsQuery)", () => {
   it("list-managed-insight-rules prints the four templates, put-managed-insight-rules fills one's RuleState", async () => {
     const arn = serviceArn(`${Date.now().toString(16)}d`);

@@ -88,7 +88,8 @@ describe("a log group's KMS key", () => {
     expect(await describeGroup(name)).toMatchObject({ logGroupName: name, kmsKeyId: key });
     await logs.send(new DisassociateKmsKeyCommand({ logGroupName: name }));
     expect(await describeGroup(name)).not.toHaveProperty("kmsKeyId");
-    // Disassociating a group that has no key is not an error.
+    // Disassociating a group that has no key is not an error: our choice, no AWS answer found. So is taking any key
+    // ARN without asking KMS (AWS checks the key: hashicorp/terraform-provider-aws#29282 quotes its AccessDeniedException).
     await logs.send(new DisassociateKmsKeyCommand({ logGroupName: name }));
   });
 
@@ -173,6 +174,8 @@ describe("data protection policies", () => {
 
   // hashicorp/terraform-provider-aws data_protection_policy.go reads "no policy" as a GetDataProtectionPolicy answer
   // without policyDocument, and "no group" as ResourceNotFoundException (after a delete it treats that as gone).
+  // DeleteDataProtectionPolicy on a group without a policy being ResourceNotFoundException is our reading of that
+  // delete (it tolerates the code), not a recorded AWS answer.
   it("a group without a policy answers only its identifier; DeleteDataProtectionPolicy takes it back", async () => {
     const name = await newGroup();
     const empty = await logs.send(new GetDataProtectionPolicyCommand({ logGroupIdentifier: name }));
@@ -204,7 +207,8 @@ describe("data protection policies", () => {
     });
   });
 
-  // Debian's aws CLI 2.9 has the data protection commands: the same answers over its own client.
+  // Debian's aws CLI 2.9 has the data protection commands: the same answers over its own client (the AWS CLI
+  // reference's examples and cloudquery/cloudquery#10216, as cited above).
   it("Debian's aws CLI puts and gets a policy", async () => {
     const name = await newGroup();
     const put = await awsCli(stack, ["logs", "put-data-protection-policy", "--log-group-identifier", name, "--policy-document", POLICY]);
@@ -240,7 +244,7 @@ describe("account policies", () => {
     expect(put.accountPolicy!.lastUpdatedTime).toBeGreaterThanOrEqual(before);
     const found = await logs.send(new DescribeAccountPoliciesCommand({ policyType: "SUBSCRIPTION_FILTER_POLICY", policyName: "ans3-sub" }));
     expect(found.accountPolicies).toEqual([put.accountPolicy]);
-    // Another type, or another account, has none of it.
+    // Another type, or another account, has none of it (the API reference: policies are per account and type).
     expect((await logs.send(new DescribeAccountPoliciesCommand({ policyType: "DATA_PROTECTION_POLICY" }))).accountPolicies).toEqual([]);
     expect((await other.send(new DescribeAccountPoliciesCommand({ policyType: "SUBSCRIPTION_FILTER_POLICY" }))).accountPolicies).toEqual([]);
     await logs.send(new DeleteAccountPolicyCommand({ policyName: "ans3-sub", policyType: "SUBSCRIPTION_FILTER_POLICY" }));
@@ -250,7 +254,10 @@ describe("account policies", () => {
   // DeleteResourcePolicy's words for a missing policy (localstack's AWS-recorded
   // test_logs_resource_policies.snapshot.json error-policy-not-found), for the account policies beside them; an
   // unknown type is the model's enum message (the words AWS uses for every Logs enum, e.g. outputFormat in
-  // test_logs_delivery.snapshot.json).
+  // test_logs_delivery.snapshot.json). That DeleteAccountPolicy answers with DeleteResourcePolicy's words is our
+  // choice: no AWS answer for DeleteAccountPolicy found. The code InvalidParameterException is our choice too: the
+  // cited delivery snapshot answers that message as ValidationException, older operations as InvalidParameterException
+  // (moto's AWS-verified tests, validation.test.ts); DescribeAccountPolicies' own answer was not found.
   it("deleting a missing policy names it; an unknown policyType is the model's enum message", async () => {
     expect(await failure(logs.send(new DeleteAccountPolicyCommand({ policyName: "ans3-none", policyType: "DATA_PROTECTION_POLICY" })))).toMatchObject({
       name: "ResourceNotFoundException",
@@ -271,6 +278,8 @@ describe("log streams", () => {
   // A describe-log-streams answer from AWS in January 2026 (an aws CLI session in a public WAF-logging lab write-up, stream
   // us-east-2_echobase-waf01_0): a stream that has taken events still carries a 56-digit uploadSequenceToken, between
   // lastIngestionTime and arn; a new stream has none (localstack's AWS-recorded test_logs_streams.snapshot.json).
+  // The write-up's repository was not pinned down; it is found on GitHub by searching for its log group,
+  // aws-waf-logs-echobase-webacl01 (account 746669200167, uploadSequenceToken "4903985965913446943785077764897178408…").
   it("DescribeLogStreams answers a 56-digit uploadSequenceToken once a stream has taken events, none before", async () => {
     const name = await newGroup();
     await logs.send(new CreateLogStreamCommand({ logGroupName: name, logStreamName: "s" }));
@@ -299,7 +308,8 @@ describe("log streams", () => {
 describe("Logs Insights statistics", () => {
   // A get-query-results answer from AWS in February 2026 (an aws CLI session in a public lab write-up, query
   // 35831ae2-…, one log group, no match): statistics carries all six members of QueryStatistics, the estimates 0.0
-  // and logGroupsScanned 1.0, in the model's order.
+  // and logGroupsScanned 1.0, in the model's order. The write-up's repository was not pinned down; it is found on
+  // GitHub by its query id, 35831ae2-4259-4cb5-aecd-920ab90aae4a (log group /aws/ec2/chrisbarm-rds-app, "Bonus F").
   it("GetQueryResults answers every statistics member: the estimates 0 and logGroupsScanned, the groups read", async () => {
     const names = [await newGroup(), await newGroup()];
     await logs.send(new CreateLogStreamCommand({ logGroupName: names[0], logStreamName: "s" }));

@@ -78,7 +78,8 @@ describe.each(PROTOCOLS)("metric math over %s", (protocol) => {
   afterAll(() => cw?.destroy());
 
   // "Basic arithmetic functions": "Missing values in a time series are treated as 0. If the value of a
-  // data point causes a function to attempt to divide by zero, the data point is dropped."
+  // data point causes a function to attempt to divide by zero, the data point is dropped." (The guide's words; the
+  // series and the answers are ours, worked by those two sentences.)
   it.each([
     ["ar1 + ar2", [11, 2, 33, 40, 5]],
     ["ar2 - ar1", [9, -2, 27, 40, -5]],
@@ -91,12 +92,14 @@ describe.each(PROTOCOLS)("metric math over %s", (protocol) => {
   });
 
   it("combines each series of an array with a series by the same rule", async () => {
-    // SUM(100/[m1, m2]) and AVG([m1,m2]/m3) are the guide's own examples of TS[] with TS.
+    // SUM(100/[m1, m2]) and AVG([m1,m2]/m3) are the guide's own examples of TS[] with TS. That a minute neither
+    // series has gives no point (minute 1 of if2 - ar2) is our choice: the guide has no example of it.
     // ar1 - ar2 is [-9, 2, -27, -40, 5]; if2 - ar2 is [20, -, -30, -40, 30] (neither has minute 1).
     expect(await slots(cw, ns, "SUM([ar1, if2] - ar2)")).toEqual([11, 2, -57, -80, 35]);
   });
 
-  // "Comparison and logical operators", the guide's table of expressions over metric1 and metric2.
+  // "Comparison and logical operators", the guide's table of expressions over metric1 and metric2. The guide has four
+  // timestamps; the fifth, where neither has a value, giving no point is our choice (no AWS answer found).
   it.each([
     ["cmp1 < cmp2", [0, 0, 1, 0, _]],
     ["cmp1 >= 30", [1, 0, 0, 0, _]],
@@ -105,7 +108,9 @@ describe.each(PROTOCOLS)("metric math over %s", (protocol) => {
     expect(await slots(cw, ns, expression)).toEqual(want);
   });
 
-  // "Using IF expressions", the guide's three tables.
+  // "Using IF expressions", the guide's three tables. One differs: for IF(metric1, metric2, scalar3) the guide's table
+  // prints 5 at the fifth timestamp, where metric1 has no point; we follow its text ("For each data point of
+  // metric1"), as its first two tables do, and answer none there: our choice.
   it.each([
     ["IF(if1, if2, if3)", [30, 0, 20, _, _]],
     ["IF(if1, 5, if3)", [5, 5, 20, _, _]],

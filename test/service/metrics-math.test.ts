@@ -110,7 +110,10 @@ const finite = (p: Points): Points => p.filter(([, v]) => Number.isFinite(v));
 const vals = (p: Points) => p.map(([, v]) => v);
 const pmap = (p: Points, f: (v: number, t: number) => number): Points => finite(p.map(([t, v]) => [t, f(v, t)]));
 const timesOf = (...ps: Points[]) => [...new Set(ps.flatMap((p) => p.map(([t]) => t)))].sort((x, y) => x - y);
-/** f where either has a point, a missing value counting as 0 (arithmetic, comparison and logical operators). */
+/**
+ * f where either has a point, a missing value counting as 0 (arithmetic, comparison and logical operators): the
+ * metric math guide, https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html.
+ */
 function punion(p: Points, q: Points, f: (x: number, y: number) => number): Points {
   const mp = new Map(p);
   const mq = new Map(q);

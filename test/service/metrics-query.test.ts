@@ -415,7 +415,10 @@ const one = (results: Result[], id: string) => {
 // Expected math over Points
 
 const mapP = (p: Points, f: (v: number) => number): Points => p.map(([t, v]) => [t, f(v)]);
-/** f at every timestamp either has, a missing value counting as 0 (metric math's arithmetic); a non-finite result is no point. */
+/**
+ * f at every timestamp either has, a missing value counting as 0 (metric math's arithmetic); a non-finite result is no
+ * point ("the data point is dropped"): https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html.
+ */
 function zipP(a: Points, b: Points, f: (x: number, y: number) => number): Points {
   const ma = new Map(a);
   const mb = new Map(b);

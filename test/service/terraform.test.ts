@@ -344,6 +344,9 @@ describe.skipIf(!terraformFound)(
       expect(run.stdout).toContain("aws_cloudwatch_log_group.not_built: Creation complete");
     }, 2 * COMMAND_TIMEOUT_MS);
 
+    // The provider's own calls and reads (group.go: AssociateKmsKey / DisassociateKmsKey in place; data_protection_policy.go;
+    // account_policy.go). dataProtectionStatus ACTIVATED, scope ALL and accountId are the API reference's LogGroup and
+    // AccountPolicy members, as cited in logs-aws-answers3.test.ts.
     it("a log group's KMS key (associated, then disassociated in place), its data protection policy and an account policy apply, read back without changes, and destroy", async () => {
       const policies = join(dir, "log-policies");
       mkdirSync(policies);
@@ -399,7 +402,8 @@ describe.skipIf(!terraformFound)(
 
     // The provider's aws_cloudwatch_contributor_managed_insight_rule and its data source (contributor_managed_insight_rule.go,
     // contributor_managed_insight_rules_data_source.go): Put, then find the template's entry by ListManagedInsightRules;
-    // destroy deletes the rule by the name the entry gave, and the entry stays listed without RuleState.
+    // destroy deletes the rule by the name the entry gave, and the entry stays listed without RuleState. The four
+    // templates in this order: contributor_managed_insight_rules_data_source_test.go (an acceptance test against AWS).
     it("a managed insight rule on a VPC endpoint service: apply, a plan with no changes, destroy", async () => {
       const managed = join(dir, "managed");
       mkdirSync(managed);

@@ -39,7 +39,8 @@ const RECORDED: Record<string, RegExp> = {
   // moto's AWS-verified test_arn_formats_log_group_and_stream, test_get_log_events_using_arn: the value is not echoed.
   DescribeLogStreams: /^InvalidParameterException: 1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
   GetLogEvents: /^InvalidParameterException: 1 validation error detected: Value at 'logGroupIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
-  // cloudquery/cloudquery#10216: the data protection operations answer the generic listing as ValidationException.
+  // cloudquery/cloudquery#10216: the data protection operations answer the generic listing as ValidationException
+  // (seen for GetDataProtectionPolicy; Put and Delete answering the same is our choice, not seen).
   GetDataProtectionPolicy: /^ValidationException: \d+ validation errors? detected: Value /,
   PutDataProtectionPolicy: /^ValidationException: \d+ validation errors? detected: Value /,
   DeleteDataProtectionPolicy: /^ValidationException: \d+ validation errors? detected: Value /,

@@ -211,7 +211,8 @@ function expectError(a: WireAnswer, wire: Wire, status: number, codes: Codes | s
   expect({ status: a.status, code: a.code }, JSON.stringify(a.body)).toEqual({ status, code: wire === "logs" ? c.json : c.query });
   if (wire === "json" || wire === "cbor") {
     // The body's __type names the same error: its model shape (in the service's namespace, as AWS spells it:
-    // cloudwatch-aws-answers2.test.ts) or, unmodeled, either family's spelling.
+    // localstack tests/aws/services/cloudwatch/test_cloudwatch.snapshot.json, test_exception_serializing_with_no_shape_in_spec)
+    // or, unmodeled, either family's spelling.
     const shape = CLOUDWATCH.errors.get(c.query)?.shape;
     if (shape) expect(a.type).toBe(`com.amazonaws.cloudwatch.v2010_08_01#${shape}`);
     else expect([c.query, c.json]).toContain(a.type?.split("#").pop());

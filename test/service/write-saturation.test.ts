@@ -111,6 +111,8 @@ it("throttles writes with Throttling (400, Rate exceeded) while reads keep answe
 /** New connections at once: more than Node's default listen backlog (511) holds. */
 const BURST = 1100;
 
+// Only the answers a request may get are AWS's (200, or Throttling above); that no connection is dropped or reset
+// under a burst is our own promise, not an AWS answer.
 it("queues a burst of new connections that arrives while its event loop is held, and answers every one of them: none dropped or reset", async () => {
   const cw = cloudWatchClient(stack);
   const client = new RawPutMetricData({ endpoint: stack.endpoint, region: "us-east-1", accessKeyId: "test", secretAccessKey: "test" });
