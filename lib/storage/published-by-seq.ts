@@ -17,7 +17,8 @@ import type { NatsConnection } from "nats";
 export interface PublishedEntry {
   /** Absent once forgotten for room (or taken by the reader): the stream holds it. */
   data?: Uint8Array;
-  at: number;
+  /** When it was noted. */
+  at?: number;
 }
 
 export interface PublishedLimits {
@@ -44,7 +45,7 @@ const serverOf = (nc: NatsConnection) => (nc as unknown as { info?: { server_id?
 
 export interface PublishedBySeq<E extends PublishedEntry> {
   /** Keeps what nats-server acknowledged as new (not a duplicate) at `seq`; `entry.data` counts toward the byte bound. */
-  note(nc: NatsConnection, seq: number, entry: E, now: number): void;
+  note(nc: NatsConnection, seq: number, entry: E, now?: number): void;
   /** What this process published at `seq` (its bytes unless forgotten or released), if it knows; never another server's. */
   at(nc: NatsConnection, seq: number): E | undefined;
   /** Lets go of the bytes at `seq`; the sequence stays known. */
@@ -78,7 +79,7 @@ export function publishedBySeq<E extends PublishedEntry>(key: string, limits: Pu
     while (state.head < order.length) {
       const seq = order[state.head];
       const p = bySeq.get(seq)!;
-      if (order.length - state.head <= limits.maxSequences && p.at >= now - limits.maxAgeMs) break;
+      if (order.length - state.head <= limits.maxSequences && p.at! >= now - limits.maxAgeMs) break;
       release(seq);
       bySeq.delete(seq);
       state.head++;
@@ -94,11 +95,12 @@ export function publishedBySeq<E extends PublishedEntry>(key: string, limits: Pu
   }
 
   return {
-    note(nc, seq, entry, now) {
+    note(nc, seq, entry, now = Date.now()) {
       const server = serverOf(nc);
       if (!server) return;
       if (server !== state.server) reset(server);
       if (state.bySeq.has(seq)) return;
+      entry.at = now;
       state.bySeq.set(seq, entry);
       state.order.push(seq);
       state.bytes += entry.data?.byteLength ?? 0;

@@ -5,6 +5,7 @@
  */
 import { DeliverPolicy, type Consumer } from "nats";
 import { firstMessageFrom, getNats } from "./nats.js";
+import type { PublishedBySeq, PublishedEntry } from "./published-by-seq.js";
 
 /**
  * Messages a read takes by message gets before it makes a consumer for the
@@ -78,6 +79,46 @@ export async function readSubject(
     await seen({ seq: m.seq, data: m.data });
   }
   return first;
+}
+
+/**
+ * readSubject over a stream this process publishes to, whose messages it
+ * keeps in `published` (published-by-seq.ts): what it knows is read from
+ * memory (`mine` tells its messages on `subject` from the others, which are
+ * stepped over without asking), and only the rest is asked of the stream, by
+ * message gets and, past DIRECT_READS of them, as readSubject reads. Under a
+ * write flood each round trip waits for a turn of a busy event loop.
+ * `taken(seq)` follows each message `visit` took from memory.
+ */
+export async function readSubjectPublished<E extends PublishedEntry>(
+  published: PublishedBySeq<E>,
+  mine: (e: E) => boolean,
+  stream: string,
+  subject: string,
+  fromSeq: number,
+  toSeq: number,
+  /** Returning false stops the read. */
+  visit: (m: StreamMessage) => boolean | void,
+  taken?: (seq: number) => void,
+): Promise<void> {
+  const { nc, jsm } = await getNats();
+  let seq = Math.max(1, fromSeq);
+  for (let asked = 0; seq <= toSeq; asked++) {
+    for (let known = published.at(nc, seq); seq <= toSeq && known && (!mine(known) || known.data); known = published.at(nc, ++seq)) {
+      if (!mine(known)) continue;
+      if (visit({ seq, data: known.data! }) === false) return;
+      taken?.(seq);
+    }
+    if (seq > toSeq) return;
+    if (asked >= DIRECT_READS) {
+      // A range this process mostly did not publish (another process's, or from before a restart).
+      await readSubject(stream, subject, seq, toSeq, visit);
+      return;
+    }
+    const m = await firstMessageFrom(jsm, stream, seq, subject);
+    if (!m || m.seq > toSeq || visit({ seq: m.seq, data: m.data }) === false) return;
+    seq = m.seq + 1;
+  }
 }
 
 /**

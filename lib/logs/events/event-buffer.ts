@@ -10,11 +10,11 @@
  */
 import { RetentionPolicy, StorageType } from "nats";
 import { mayHoldEmf } from "../emf/extract.js";
-import { directGet, ensureStream, getNats } from "../../storage/nats.js";
-import { DIRECT_READS, readSubject } from "../../storage/stream-read.js";
+import { ensureStream, getNats } from "../../storage/nats.js";
+import { readSubject, readSubjectPublished } from "../../storage/stream-read.js";
 import { registerShard } from "../../storage/stream-shards.js";
 import { encodeLogBatchColumns, type EventColumns, type LogBatch } from "./batch-codec.js";
-import { notePublished, publishedAt, releasePublished } from "./published-batches.js";
+import { notePublished, publishedBatches, releasePublished } from "./published-batches.js";
 
 export const LOG_EVENTS_STREAM = "CW_LOGS_EVENTS";
 /** Fixed per deployment: changing it re-homes streams while their events are buffered. */
@@ -166,22 +166,6 @@ export async function readBuffer(
  */
 export async function readPartition(p: number, fromSeq: number, visit: (m: BufferedMessage) => false | void): Promise<void> {
   await ensureLogEventsStream();
-  const { nc, jsm } = await getNats();
-  const filter = logPartitionFilter(p);
-  let seq = Math.max(1, fromSeq);
-  for (let asked = 0; ; asked++) {
-    for (let known = publishedAt(nc, seq); known && (known.partition !== p || known.data); known = publishedAt(nc, ++seq)) {
-      if (known.partition !== p) continue;
-      if (visit({ seq, data: known.data! }) === false) return;
-      releasePublished(seq); // the compactor holds them now
-    }
-    if (asked >= DIRECT_READS) {
-      // A backlog this process did not publish (another process's, or from before a restart): as readBuffer reads it.
-      await readBuffer(filter, seq, Number.MAX_SAFE_INTEGER, visit);
-      return;
-    }
-    const m = await directGet(jsm, LOG_EVENTS_STREAM, { seq, next_by_subj: filter });
-    if (!m || visit({ seq: m.seq, data: m.data }) === false) return;
-    seq = m.seq + 1;
-  }
+  // The compactor holds a batch it took from memory: the store lets go of its bytes.
+  await readSubjectPublished(publishedBatches, (e) => e.partition === p, LOG_EVENTS_STREAM, logPartitionFilter(p), fromSeq, Number.MAX_SAFE_INTEGER, visit, releasePublished);
 }

@@ -4,8 +4,8 @@
  * folded into the chunks. Reads fold both in, so data is readable as soon as
  * PutMetricData returns.
  */
-import { firstMessageFrom, getNats } from "../../storage/nats.js";
-import { DIRECT_READS, readSubject, type StreamMessage } from "../../storage/stream-read.js";
+import { getNats } from "../../storage/nats.js";
+import { readSubjectPublished, type StreamMessage } from "../../storage/stream-read.js";
 import { getCheckpoint } from "../../storage/stream-shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
@@ -13,7 +13,7 @@ import { readDeltas, seriesEntries, type DeltaRecord } from "../write/delta-log.
 import { decodeIngestColumns, decodeIngestMessage, HAS_COUNTS, HIGH_RESOLUTION, IngestColumns, KIND, STATISTICS, VALUE } from "../encoding/ingest-codec.js";
 import type { IngestDatum, IngestMessage } from "../encoding/ingest-codec.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf } from "../write/ingest-log.js";
-import { ingestAt } from "../write/published-ingest.js";
+import { publishedIngest } from "../write/published-ingest.js";
 import type { MetricIdentity } from "../types.js";
 import { grow, growDoubling } from "../encoding/typed-arrays.js";
 
@@ -64,7 +64,7 @@ export const TAIL_BYTES = 2 * 1024 * 1024;
  * makes long.
  */
 async function readTail(account: string, partition: number): Promise<Partition> {
-  const { nc, jsm } = await getNats();
+  const { jsm } = await getNats();
   const subject = ingestSubject(account, partition);
   // Either order bounds the tail rightly: what is past `last` was written after this read began.
   const [checkpoint, last] = await Promise.all([
@@ -78,29 +78,11 @@ async function readTail(account: string, partition: number): Promise<Partition> 
 
   const out: StreamMessage[] = [];
   let bytes = 0;
-  const take = (seq: number, data: Uint8Array) => {
-    out.push({ seq, data });
-    bytes += data.length;
+  await readSubjectPublished(publishedIngest, (e) => e.subject === subject, INGEST_STREAM, subject, checkpoint + 1, last, (m) => {
+    out.push({ seq: m.seq, data: m.data }); // not a consumer's message object, which holds more
+    bytes += m.data.length;
     return bytes < TAIL_BYTES;
-  };
-  let seq = checkpoint + 1;
-  for (let asked = 0, more = true; more && seq <= last; ) {
-    const known = ingestAt(nc, seq);
-    if (known && (known.subject !== subject || known.data)) {
-      if (known.subject === subject) more = take(seq, known.data!);
-      seq++;
-      continue;
-    }
-    if (asked++ >= DIRECT_READS) {
-      // A tail this process mostly did not publish (another process's, or from before a restart): read as the stream gives it.
-      await readSubject(INGEST_STREAM, subject, seq, last, (m) => take(m.seq, m.data));
-      break;
-    }
-    const m = await firstMessageFrom(jsm, INGEST_STREAM, seq, subject);
-    if (!m || m.seq > last) break;
-    more = take(m.seq, m.data);
-    seq = m.seq + 1;
-  }
+  });
   return { checkpoint, messages: out };
 }
 
