@@ -12,7 +12,7 @@ import { GetMetricStatisticsCommand, ListDashboardsCommand, PutDashboardCommand,
 import { CreateLogGroupCommand, DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { connect } from "nats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readNatsPorts, startS3Server, waitForPort, type RunningServer } from "../../local/processes.js";
+import { readNatsPorts, startS3Server, stopChild, waitForPort, type RunningServer } from "../../local/processes.js";
 import { startPredastoreProxy, type PredastoreProxy } from "../support/predastore-proxy.js";
 import { cloudWatchClient, logsClient, ROOT, startStack, type Stack } from "../support/stack.js";
 
@@ -105,7 +105,8 @@ afterAll(async () => {
   await stack?.stop();
   await proxy?.stop();
   await s3?.stop();
-  nats?.kill();
+  // Its exit, not only the signal: nats-server writes its store while it shuts down (CI once saw the removal race it: ENOTEMPTY).
+  if (nats) await stopChild(nats);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
