@@ -703,6 +703,15 @@ export function viewChunkBasic(bytes: Uint8Array): BasicView {
   return { n, t: buf.ts, count: buf.count, sum: buf.sum, min: buf.min, max: buf.max };
 }
 
+/** Whether the sketches' counts are float64 (else varints): the count mode byte, present when some bucket has a sketch. */
+function readsFloatCounts(r: ByteReader, n: number, kinds: ArrayLike<number>): boolean {
+  let sketches = false;
+  for (let i = 0; i < n && !sketches; i++) sketches = hasSketch(kinds[i] as Kind);
+  const countMode = sketches ? r.byte() : 0;
+  if (countMode > 1) r.corrupt(`unknown sketch count mode ${countMode}`);
+  return countMode === 1;
+}
+
 /**
  * The chunk's buckets; with `from`/`to`, only those reaching into [from, to):
  * the others' sketches are read past, never built (a read of the last hour
@@ -714,11 +723,7 @@ export function decodeChunk(bytes: Uint8Array, from = -Infinity, to = Infinity):
   if (cols.n === 0) return { resolutionMs: cols.resolutionMs, buckets: [] };
   const { resolutionMs, n, table, buf, r } = cols as ChunkColumns;
   const { ts, units: unitCodes, kinds, counts, sums, mins, maxs } = buf;
-  let nSketch = 0;
-  for (let i = 0; i < n; i++) if (hasSketch(kinds[i] as Kind)) nSketch++;
-  const countMode = nSketch > 0 ? r.byte() : 0;
-  if (countMode > 1) r.corrupt(`unknown sketch count mode ${countMode}`);
-  const floatCounts = countMode === 1;
+  const floatCounts = readsFloatCounts(r, n, kinds);
   const readCount = floatCounts ? () => r.float64() : () => r.varint();
   let ci = 0, si = 0, mi = 0, xi = 0;
 
@@ -808,11 +813,7 @@ export function visitChunk(bytes: Uint8Array, v: ChunkVisitor): void {
   if (cols.n === 0) return;
   const { n, table, buf, r } = cols as ChunkColumns;
   const { ts, units: unitCodes, kinds, counts, sums, mins, maxs } = buf;
-  let nSketch = 0;
-  for (let i = 0; i < n; i++) if (hasSketch(kinds[i] as Kind)) nSketch++;
-  const countMode = nSketch > 0 ? r.byte() : 0;
-  if (countMode > 1) r.corrupt(`unknown sketch count mode ${countMode}`);
-  const floatCounts = countMode === 1;
+  const floatCounts = readsFloatCounts(r, n, kinds);
   let ci = 0, si = 0, mi = 0, xi = 0;
   for (let i = 0; i < n; i++) {
     const k = kinds[i] as Kind;
