@@ -18,6 +18,7 @@
 import { encodeChunk, visitChunk, type ChunkVisitor, type EncodableBucket } from "./chunk.js";
 import { binIndex, type BinSink } from "../read/sketch.js";
 import { grow } from "./typed-arrays.js";
+import { BIN_SCRATCH, emitBinRuns, growBinScratch } from "./bin-runs.js";
 import { BucketView, type BucketFields, type BucketSource } from "./bucket-view.js";
 
 const NO_DISTRIBUTION = 1;
@@ -132,52 +133,16 @@ export class ChunkMerge implements ChunkVisitor, BucketSource {
   /** The bucket's bins: zero, then each sign's in index order, each bin's counts summed in arrival order. */
   sketchBins(b: number, sink: BinSink): void {
     sink.zero(this.zeroCount[b]);
+    const ids = BIN_SCRATCH;
     let pos = 0;
     let neg = 0;
     for (let e = this.firstEntry[b]; e >= 0; e = this.nextEntry[e]) {
-      if (pos === SORT_POS.length || neg === SORT_NEG.length) growSortBuffers();
-      if (this.sign[e]) SORT_NEG[neg++] = e;
-      else SORT_POS[pos++] = e;
+      if (pos === ids.positive.length || neg === ids.negative.length) growBinScratch();
+      if (this.sign[e]) ids.negative[neg++] = e;
+      else ids.positive[pos++] = e;
     }
-    this.emit(SORT_POS, pos, sink, false);
-    this.emit(SORT_NEG, neg, sink, true);
-  }
-
-  private emit(ids: Int32Array, n: number, sink: BinSink, negative: boolean): void {
-    if (n === 0) return;
-    const bin = this.bin;
-    // Stable: entry numbers grow in arrival order.
-    if (n <= 32) {
-      for (let k = 1; k < n; k++) {
-        const id = ids[k];
-        let j = k - 1;
-        while (j >= 0 && bin[ids[j]] > bin[id]) {
-          ids[j + 1] = ids[j];
-          j--;
-        }
-        ids[j + 1] = id;
-      }
-    } else {
-      // One number per entry, bin then entry number (exact: bins are within ±2^17, entries under 2^31), sorted natively.
-      if (SORT_KEYS.length < n) SORT_KEYS = new Float64Array(2 * n);
-      for (let k = 0; k < n; k++) SORT_KEYS[k] = (bin[ids[k]] + BIN_BIAS) * 2 ** 32 + ids[k];
-      const keys = SORT_KEYS.subarray(0, n).sort();
-      for (let k = 0; k < n; k++) ids[k] = keys[k] % 2 ** 32;
-    }
-    let key = bin[ids[0]];
-    let c = this.weight[ids[0]];
-    for (let k = 1; k < n; k++) {
-      const kk = bin[ids[k]];
-      if (kk === key) c += this.weight[ids[k]];
-      else {
-        if (negative) sink.negative(key, c);
-        else sink.positive(key, c);
-        key = kk;
-        c = this.weight[ids[k]];
-      }
-    }
-    if (negative) sink.negative(key, c);
-    else sink.positive(key, c);
+    emitBinRuns(ids.positive, pos, this.bin, this.weight, false, sink);
+    emitBinRuns(ids.negative, neg, this.bin, this.weight, true, sink);
   }
 
   // --- slots and entries
@@ -247,16 +212,3 @@ export class ChunkMerge implements ChunkVisitor, BucketSource {
 }
 
 const SCAN_LIMIT = 8;
-
-// Scratch for sketchBins: a bucket's entry numbers by sign.
-let SORT_POS = new Int32Array(256);
-let SORT_NEG = new Int32Array(256);
-
-let SORT_KEYS = new Float64Array(256);
-// Bin indexes of finite doubles lie within ±37,000 (sketch.ts binIndex of 2^±1074).
-const BIN_BIAS = 2 ** 17;
-
-function growSortBuffers(): void {
-  SORT_POS = grow(SORT_POS, 2 * SORT_POS.length);
-  SORT_NEG = grow(SORT_NEG, 2 * SORT_NEG.length);
-}

@@ -22,6 +22,7 @@ import { binIndex, type BinSink } from "../read/sketch.js";
 import { bucketStart, chunkStart, highResSince, tiersAt, TIERS, type TierName } from "../store/tiers.js";
 import { grow } from "../encoding/typed-arrays.js";
 import { BucketView, type BucketFields, type BucketSource } from "../encoding/bucket-view.js";
+import { BIN_SCRATCH, emitBinRuns, growBinScratch } from "../encoding/bin-runs.js";
 
 /**
  * A series touched by the batch, with its chunks in this fold and the one its
@@ -284,56 +285,30 @@ export class BatchFold implements BucketSource {
 
   /** The bucket's bins from its entries: zero, then each sign's bins in index order, counts summed in arrival order. */
   sketchBins(b: number, sink: BinSink): void {
+    const ids = BIN_SCRATCH;
     let zero = 0;
     let pos = 0;
     let neg = 0;
     for (let e = this.firstEntry[b]; e >= 0; e = this.nextEntry[e]) {
       const v = this.value[e];
-      if (v > 0) SORT_POS[pos++] = e;
-      else if (v < 0) SORT_NEG[neg++] = e;
+      if (v > 0) ids.positive[pos++] = e;
+      else if (v < 0) ids.negative[neg++] = e;
       else zero += this.weight[e];
-      if (pos === SORT_POS.length || neg === SORT_NEG.length) growSortBuffers();
+      if (pos === ids.positive.length || neg === ids.negative.length) growBinScratch();
     }
     sink.zero(zero);
-    this.emitBins(SORT_POS, pos, 1, sink);
-    this.emitBins(SORT_NEG, neg, -1, sink);
+    this.emitBins(ids.positive, pos, 1, sink);
+    this.emitBins(ids.negative, neg, -1, sink);
   }
 
-  /** Sorts `n` entries by bin (stably: entry numbers grow in arrival order) and sends each bin's summed count. */
+  /** Each entry's bin, then emitBinRuns. */
   private emitBins(ids: Int32Array, n: number, sign: 1 | -1, sink: BinSink): void {
     if (n === 0) return;
-    if (KEYS.length < this.entries) KEYS = new Int32Array(2 * this.entries);
-    for (let k = 0; k < n; k++) KEYS[ids[k]] = binIndex(sign * this.value[ids[k]]);
-    const keys = KEYS;
-    if (n <= 32) {
-      for (let k = 1; k < n; k++) {
-        const id = ids[k];
-        let j = k - 1;
-        while (j >= 0 && keys[ids[j]] > keys[id]) {
-          ids[j + 1] = ids[j];
-          j--;
-        }
-        ids[j + 1] = id;
-      }
-    } else {
-      const sorted = Array.from(ids.subarray(0, n)).sort((x, y) => keys[x] - keys[y] || x - y);
-      ids.set(sorted);
-    }
-    let key = keys[ids[0]];
-    let c = this.weight[ids[0]];
-    for (let k = 1; k < n; k++) {
-      const kk = keys[ids[k]];
-      if (kk === key) c += this.weight[ids[k]];
-      else {
-        if (sign > 0) sink.positive(key, c);
-        else sink.negative(key, c);
-        key = kk;
-        c = this.weight[ids[k]];
-      }
-    }
-    if (sign > 0) sink.positive(key, c);
-    else sink.negative(key, c);
+    if (BINS.length < this.entries) BINS = new Int32Array(2 * this.entries);
+    for (let k = 0; k < n; k++) BINS[ids[k]] = binIndex(sign * this.value[ids[k]]);
+    emitBinRuns(ids, n, BINS, this.weight, sign < 0, sink);
   }
+
 
   private growBuckets(): void {
     const n = 2 * this.start.length;
@@ -395,12 +370,5 @@ function newColumns(): Columns {
   };
 }
 
-// Scratch for sketchBins: entry numbers by sign, and each entry's bin.
-let SORT_POS = new Int32Array(1024);
-let SORT_NEG = new Int32Array(1024);
-let KEYS = new Int32Array(4096);
-
-function growSortBuffers(): void {
-  SORT_POS = grow(SORT_POS, 2 * SORT_POS.length);
-  SORT_NEG = grow(SORT_NEG, 2 * SORT_NEG.length);
-}
+// Scratch for sketchBins: each entry's bin, by entry number.
+let BINS = new Int32Array(4096);

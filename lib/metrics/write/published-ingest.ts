@@ -15,7 +15,7 @@ import { publishedBySeq, type PublishedEntry } from "../../storage/published-by-
  * stream still has them). Twice what a read folds of every partition
  * (TAIL_BYTES each), so that a read of a tail at the bound finds it whole.
  */
-export const MAX_BYTES = 16 * 1024 * 1024;
+const MAX_BYTES = 16 * 1024 * 1024;
 
 export interface PublishedIngest extends PublishedEntry {
   subject: string;
