@@ -21,6 +21,7 @@ import { getLogGroup, requireLogGroup } from "./group-records.js";
 import { forgetLogStream } from "./ingest-records.js";
 import { isHashedToken, logStreamArn, logStreamKey, logStreamsFilter, resolveLogGroupIdentifier } from "./names.js";
 import { paginate } from "./pagination.js";
+import { sequenceToken } from "./sequence-token.js";
 import type { LogStreamRecord } from "./stream-record.js";
 
 export type { LogStreamRecord } from "./stream-record.js";
@@ -35,15 +36,13 @@ export function toLogStream(rec: LogStreamRecord, accountId: string, region: str
   // Deprecated (PutLogEvents ignores it) but still answered for a stream that has taken events, 56 digits, as AWS
   // answered in 2026; older shippers read it before their first PutLogEvents. Built as PutLogEvents builds its
   // nextSequenceToken, from the last ingestion time.
-  const token = rec.uploadSequenceToken ?? (rec.lastIngestionTime !== undefined ? uploadSequenceToken(rec.lastIngestionTime) : undefined);
+  const token = rec.uploadSequenceToken ?? (rec.lastIngestionTime !== undefined ? sequenceToken(0, rec.lastIngestionTime) : undefined);
   if (token !== undefined) out.uploadSequenceToken = token;
   out.arn = logStreamArn(region, accountId, group, rec.logStreamName);
   // AWS stopped reporting stream sizes in 2019: always 0.
   out.storedBytes = 0;
   return out;
 }
-
-const uploadSequenceToken = (lastIngestionTime: number) => String(lastIngestionTime).padStart(16, "0") + "0".repeat(40);
 
 /** Purges one version of a record; false if it changed meanwhile. */
 async function purgeVersion(kv: KV, key: string, revision: number): Promise<boolean> {

@@ -13,6 +13,7 @@ import { effectiveRetentionDays } from "../group-records.js";
 import { ingestRecords } from "../ingest-records.js";
 import { columnsOf, type EventColumns } from "./batch-codec.js";
 import { noteIngest } from "./ingest-notes.js";
+import { sequenceToken } from "../sequence-token.js";
 import { publishLogBatch } from "./event-buffer.js";
 import { checkIngestBacklog } from "./backlog.js";
 import { readGroupFilters } from "../filters/filter-store.js";
@@ -103,8 +104,4 @@ export async function putLogEvents(accountId: string, _region: string, input: Pu
   if (explicit && expired > 0) rejected.expiredLogEventEndIndex = expired;
   if (Object.keys(rejected).length) out.rejectedLogEventsInfo = rejected;
   return out;
-}
-
-function sequenceToken(seq: number, now: number): string {
-  return String(now).padStart(16, "0") + String(seq).padStart(40, "0");
 }
