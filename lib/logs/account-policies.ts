@@ -15,8 +15,9 @@ import type {
   PutAccountPolicyResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { deleteRecord, getRecord, keyToken, putRecord, scanRecords } from "../storage/kv.js";
-import { invalidParameter, policyNotFound } from "./errors.js";
+import { policyNotFound } from "./errors.js";
 import { paginate } from "./pagination.js";
+import { requireJsonObject } from "./json-document.js";
 import { destinationsBucket } from "./subscriptions/destinations.js";
 
 interface AccountPolicyRecord {
@@ -44,12 +45,7 @@ const toAccountPolicy = (p: AccountPolicyRecord, accountId: string): AccountPoli
 };
 
 export async function putAccountPolicy(accountId: string, _region: string, input: PutAccountPolicyRequest): Promise<PutAccountPolicyResponse> {
-  try {
-    const doc = JSON.parse(input.policyDocument!);
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("not an object");
-  } catch {
-    throw invalidParameter("Policy document is not valid JSON.");
-  }
+  requireJsonObject(input.policyDocument!, "Policy document is not valid JSON.");
   const record: AccountPolicyRecord = {
     policyName: input.policyName!,
     policyType: input.policyType!,

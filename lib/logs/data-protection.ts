@@ -12,9 +12,10 @@ import type {
   PutDataProtectionPolicyRequest,
   PutDataProtectionPolicyResponse,
 } from "@aws-sdk/client-cloudwatch-logs";
-import { dataProtectionPolicyNotFound, invalidParameter } from "./errors.js";
+import { dataProtectionPolicyNotFound } from "./errors.js";
 import { modifyLogGroup, requireLogGroup } from "./group-records.js";
 import { resolveLogGroupIdentifier } from "./names.js";
+import { requireJsonObject } from "./json-document.js";
 
 export async function putDataProtectionPolicy(
   accountId: string,
@@ -23,15 +24,7 @@ export async function putDataProtectionPolicy(
 ): Promise<PutDataProtectionPolicyResponse> {
   const name = resolveLogGroupIdentifier(input.logGroupIdentifier!, accountId, region);
   const policyDocument = input.policyDocument!;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(policyDocument);
-  } catch {
-    throw invalidParameter("The data protection policy document is not valid JSON.");
-  }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
-    throw invalidParameter("The data protection policy document must be a JSON object.");
-  }
+  requireJsonObject(policyDocument, "The data protection policy document is not valid JSON.", "The data protection policy document must be a JSON object.");
   const lastUpdatedTime = Date.now();
   await modifyLogGroup(accountId, name, (g) => ({ ...g, dataProtectionPolicy: { policyDocument, lastUpdatedTime } }));
   // The AWS CLI's documented example answers the identifier and the document as they were sent.

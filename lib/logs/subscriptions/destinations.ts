@@ -21,6 +21,7 @@ import { logsError } from "../../errors.js";
 import { deleteRecord, getRecord, keyToken, modifyRecord, putRecord, scanRecords } from "../../storage/kv.js";
 import { BUCKETS, getBucket } from "../../storage/nats.js";
 import { invalidParameter } from "../errors.js";
+import { requireJsonObject } from "../json-document.js";
 import { parseLogsArn } from "../names.js";
 import { paginate } from "../pagination.js";
 import { targetOf } from "./delivery.js";
@@ -78,12 +79,7 @@ export async function putDestination(accountId: string, region: string, input: P
 }
 
 export async function putDestinationPolicy(accountId: string, _region: string, input: PutDestinationPolicyRequest): Promise<{}> {
-  try {
-    const doc = JSON.parse(input.accessPolicy!);
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("not an object");
-  } catch {
-    throw invalidParameter("The access policy is not valid JSON.");
-  }
+  requireJsonObject(input.accessPolicy!, "The access policy is not valid JSON.");
   const out = await modifyRecord<DestinationRecord>(await destinationsBucket(), destinationKey(accountId, input.destinationName!), (d) => ({
     ...d,
     accessPolicy: input.accessPolicy!,

@@ -15,6 +15,7 @@ import type {
 import { logsError } from "../../errors.js";
 import { deleteRecord, getRecord, keyToken, putRecord, scanRecords } from "../../storage/kv.js";
 import { invalidParameter } from "../errors.js";
+import { requireJsonObject } from "../json-document.js";
 import { paginate } from "../pagination.js";
 import { destinationsBucket } from "./destinations.js";
 import { normalizedPolicyDocument } from "./policy-document.js";
@@ -41,12 +42,7 @@ const toPolicy = (p: PolicyRecord, policyDocument: string): ResourcePolicy => ({
 export async function putResourcePolicy(accountId: string, _region: string, input: PutResourcePolicyRequest): Promise<PutResourcePolicyResponse> {
   if (!input.policyName) throw invalidParameter("policyName is required.");
   if (!input.policyDocument) throw invalidParameter("policyDocument is required.");
-  try {
-    const doc = JSON.parse(input.policyDocument!);
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error("not an object");
-  } catch {
-    throw invalidParameter("Policy document is not valid JSON.");
-  }
+  requireJsonObject(input.policyDocument!, "Policy document is not valid JSON.");
   const kv = await destinationsBucket();
   const key = policyKey(accountId, input.policyName!);
   const existing = await getRecord<PolicyRecord>(kv, key);
