@@ -75,8 +75,9 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
   checkActions(input);
   checkTags(input.Tags);
 
+  const anomaly = ANOMALY_OPERATORS.includes(op);
   // AWS's words, as CloudFormation printed them in aws/aws-cdk PR #31232.
-  if (ANOMALY_OPERATORS.includes(op) && !input.ThresholdMetricId) throw validationError("ComparisonOperators for ranges require ThresholdMetricId to be set");
+  if (anomaly && !input.ThresholdMetricId) throw validationError("ComparisonOperators for ranges require ThresholdMetricId to be set");
   if (input.Metrics?.length) {
     // AWS's ValidationError texts, as the Java SDK printed them: "Unit should not be set if list of Metrics is set."
     // (aws-cloudformation/cfn-lint PR #1306) and "Statistic should not be set ..." (cfn-lint issue #766,
@@ -86,7 +87,7 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
         throw validationError(`${p} should not be set if list of Metrics is set.`);
       }
     }
-    validateMathAlarm(input.Metrics, input);
+    validateMathAlarm(input.Metrics, input, anomaly);
   } else {
     // With neither Metrics nor MetricName AWS answers ValidationError "MetricName must not be null", whatever
     // else is missing (cfn-lint PR #771, hashicorp/terraform-provider-aws PR #11105); Period likewise
@@ -116,7 +117,6 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
   if (input.Threshold !== undefined && input.Threshold !== null && input.ThresholdMetricId !== undefined) {
     throw validationError("Threshold and ThresholdMetricId cannot both be set");
   }
-  const anomaly = ANOMALY_OPERATORS.includes(op);
   if (anomaly) {
     if (!input.Metrics?.some((m) => m.Id === input.ThresholdMetricId)) throw validationError(NO_THRESHOLD_METRIC);
   } else {
@@ -153,7 +153,8 @@ export function validatePutMetricAlarm(input: PutMetricAlarmInput): void {
 
 const NO_THRESHOLD_METRIC = "Metrics list must contain exactly one metric matching the ThresholdMetricId parameter";
 
-function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInput): void {
+/** `anomaly`: a band alarm (its ThresholdMetricId is set, checked before). */
+function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInput, anomaly: boolean): void {
   const ids = new Set<string>();
   let returning = 0;
   let metricCount = 0;
@@ -193,7 +194,7 @@ function validateMathAlarm(metrics: MetricDataQuery[], input: PutMetricAlarmInpu
   // Detection Model Alarm" example (the band leaves ReturnData out), cdklabs/cdk-monitoring-constructs PR #426, and
   // AWS's refusals as the Go SDK printed them in hashicorp/terraform-provider-aws PR #42504 (band's ReturnData false:
   // no metric matching ThresholdMetricId; only the band returning: exactly two).
-  if (input.ThresholdMetricId !== undefined && ANOMALY_OPERATORS.includes(input.ComparisonOperator as ComparisonOperator)) {
+  if (anomaly) {
     const band = metrics.find((q) => q.Id === input.ThresholdMetricId);
     if (!band || band.ReturnData === false) throw validationError(NO_THRESHOLD_METRIC);
     if (metrics.filter((q) => q.ReturnData !== false).length !== 2) throw validationError("Exactly two elements of the metrics list should return data.");
