@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { Caller } from "../auth/sigv4.js";
-import type { Identified, ServiceModel, WireProtocol } from "../protocol/index.js";
+import type { AnswerAs, Identified } from "../protocol/index.js";
 
 export interface WireState {
   requestId: string;
@@ -17,7 +17,7 @@ export interface WireState {
   /** The body after Content-Encoding is undone. */
   body: Buffer;
   /** How to answer, known even before the request is fully identified. */
-  answerAs: { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean };
+  answerAs: AnswerAs;
   identified?: Identified;
   caller?: Caller;
   /**

@@ -7,15 +7,21 @@ import { CLOUDWATCH, SERVICES, STS, type ServiceModel } from "./services.js";
 
 export type WireProtocol = "query" | "json" | "cbor";
 
-export interface Identified {
-  service: ServiceModel;
+/** How to answer a request, errors included: known before it is wholly identified (guessProtocol). */
+export interface AnswerAs {
   protocol: WireProtocol;
+  service?: ServiceModel;
+  /** The client sent `x-amzn-query-mode: true` (the SDKs do for awsQuery-compatible services): errors keep their awsQuery status. */
+  queryMode?: boolean;
+}
+
+/** A request's service, protocol and operation: how to answer it, and what it asks. */
+export interface Identified extends AnswerAs {
+  service: ServiceModel;
   /** As the client named it; may be unknown to the model. */
   operation: string;
   /** awsQuery only: the decoded form (body or, for GET, the query string). */
   form?: URLSearchParams;
-  /** The client sent `x-amzn-query-mode: true` (the SDKs do for awsQuery-compatible services): errors keep their awsQuery status. */
-  queryMode?: boolean;
 }
 
 const queryModeOf = (headers: Record<string, string>): boolean => headers["x-amzn-query-mode"] === "true";
@@ -49,7 +55,7 @@ export function guessProtocol(
   path: string,
   headers: Record<string, string>,
   query = "",
-): { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean } {
+): AnswerAs {
   const target = headers["x-amz-target"];
   if (target) {
     const service = SERVICES.find((s) => target.startsWith(s.target + "."));

@@ -6,12 +6,12 @@
 import { ServiceError, protocolError } from "../errors.js";
 import { decodeCborInput, encodeCborOutput, encodeCborValue } from "./cbor.js";
 import { fastDecoderFor, type FastDecoded } from "./fast-decoders.js";
-import { guessProtocol, type Identified, type WireProtocol } from "./identify.js";
+import { guessProtocol, type AnswerAs, type Identified, type WireProtocol } from "./identify.js";
 import { decodeJsonInput, encodeJsonOutput } from "./json.js";
 import { decodeQueryInput, encodeQueryError, encodeQueryOutput } from "./query.js";
 import type { OperationModel, ServiceModel } from "./services.js";
 
-export { identify, guessProtocol, type Identified, type WireProtocol } from "./identify.js";
+export { identify, guessProtocol, type AnswerAs, type Identified, type WireProtocol } from "./identify.js";
 export { CLOUDWATCH, LOGS, STS, SERVICES, type ServiceModel, type OperationModel } from "./services.js";
 export type { FastDecoded } from "./fast-decoders.js";
 
@@ -105,7 +105,7 @@ const QUERY_COMPATIBLE_TYPES: Record<string, string> = {
 };
 
 export function encodeError(
-  target: { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean },
+  target: AnswerAs,
   error: ServiceError,
   requestId: string,
 ): WireResponse {
@@ -134,7 +134,7 @@ export function encodeError(
  * unless the client sent `x-amzn-query-mode: true` (localstack's AWS-recorded
  * test_exception_serializing_with_no_shape_in_spec: SetAlarmState's ResourceNotFound is 400, then 404 in query mode).
  */
-function answeredStatus(target: { protocol: WireProtocol; service?: ServiceModel; queryMode?: boolean }, status: number): number {
+function answeredStatus(target: AnswerAs, status: number): number {
   if (!target.service?.queryCompatible || target.protocol === "query" || target.queryMode) return status;
   return status > 400 && status < 500 ? 400 : status;
 }
