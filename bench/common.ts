@@ -48,6 +48,14 @@ export function profileArgs(): string[] {
 }
 
 /** The q-quantile of ascending `sorted` (NaN when empty). */
+const ACCESS_LOG_WORDS = ["GET", "POST", "/api/v1/items", "/health", "200", "404", "500", "user=alice", "user=bob", "latency_ms=12", "ERROR", "INFO", "cache", "miss", "hit"];
+/** A ~200-byte line of typical access-log text, event `i`'s, words drawn from `random` (the logs benches' events). */
+export function accessLogLine(i: number, random: () => number): string {
+  let s = `2026-12-06T09:00:00.${String(i % 1000).padStart(3, "0")}Z req-${i.toString(36)} `;
+  while (s.length < 190) s += ACCESS_LOG_WORDS[Math.floor(random() * ACCESS_LOG_WORDS.length)] + " ";
+  return s;
+}
+
 export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
 /** A process's resident memory in MiB, from /proc (NaN when it is gone). */

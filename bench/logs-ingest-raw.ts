@@ -9,37 +9,19 @@
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { createHash, createHmac } from "node:crypto";
 import { Agent, request } from "node:http";
 import { loadavg } from "node:os";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu } from "./common.js";
+import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine } from "./common.js";
 import { rng } from "../test/support/random.js";
+import { Sha256 } from "../test/support/sha256.js";
 
 const SECONDS = numberArg("seconds", 20);
 const CLIENTS = numberArg("clients", 8);
 const BATCH = 1000;
 const GROUP = "/bench/ingest";
 const random = rng(42);
-const WORDS = ["GET", "POST", "/api/v1/items", "/health", "200", "404", "500", "user=alice", "user=bob", "latency_ms=12", "ERROR", "INFO", "cache", "miss", "hit"];
-function line(i: number): string {
-  let s = `2026-12-06T09:00:00.${String(i % 1000).padStart(3, "0")}Z req-${i.toString(36)} `;
-  while (s.length < 190) s += WORDS[Math.floor(random() * WORDS.length)] + " ";
-  return s;
-}
-
-class Sha256 {
-  private h;
-  constructor(secret?: Uint8Array | string) {
-    this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", secret as Uint8Array);
-  }
-  update(d: Uint8Array | string) {
-    this.h.update(d);
-  }
-  async digest() {
-    return new Uint8Array(this.h.digest());
-  }
-}
+const line = (i: number) => accessLogLine(i, random);
 
 async function main() {
   console.log(machine());

@@ -25,7 +25,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, De
 import { fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu } from "./common.js";
+import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine } from "./common.js";
 import { rng } from "../test/support/random.js";
 
 const SECONDS = numberArg("seconds", 30);
@@ -40,13 +40,7 @@ const client = (endpoint: string) =>
   new CloudWatchLogsClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
 
 const random = rng(42);
-const WORDS = ["GET", "POST", "/api/v1/items", "/health", "200", "404", "500", "user=alice", "user=bob", "latency_ms=12", "ERROR", "INFO", "cache", "miss", "hit"];
-/** A ~200-byte line of typical access-log text. */
-function line(i: number): string {
-  let s = `2026-12-06T09:00:00.${String(i % 1000).padStart(3, "0")}Z req-${i.toString(36)} `;
-  while (s.length < 190) s += WORDS[Math.floor(random() * WORDS.length)] + " ";
-  return s;
-}
+const line = (i: number) => accessLogLine(i, random);
 const batch = (i: number): InputLogEvent[] => {
   const t = Date.now();
   return Array.from({ length: BATCH }, (_, k) => ({ timestamp: t, message: line(i * BATCH + k) }));

@@ -6,7 +6,6 @@
  */
 import { SignatureV4 } from "@smithy/signature-v4";
 import { HttpRequest, buildQueryString } from "@smithy/core/protocols";
-import { createHash, createHmac } from "node:crypto";
 import { verifySigV4, type IncomingSignedRequest } from "../../lib/auth/sigv4.js";
 import type { Credential } from "../../lib/config/config.js";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type Bucket } from "../../lib/metrics/encoding/chunk.js";
@@ -23,6 +22,7 @@ import { decodeJsonInput } from "../../lib/protocol/json.js";
 import { readPutMetricDataJson } from "../../lib/metrics/write/put-metric-data-json.js";
 import { CLOUDWATCH, LOGS } from "../../lib/protocol/services.js";
 import { rng } from "./random.js";
+import { Sha256 } from "./sha256.js";
 
 export interface FuzzInput {
   /** Which variant of the target the bytes are for (an operation, a record kind). */
@@ -144,19 +144,6 @@ const FORM_HEADERS = { "content-type": "application/x-www-form-urlencoded; chars
 const CRED: Credential = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", accountId: "123456789012" };
 const SIGNED_AT = new Date("2026-11-25T06:00:00Z");
 const HOST = "monitoring.us-east-1.amazonaws.com";
-
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: unknown) {
-    this.hash = secret ? createHmac("sha256", secret as string) : createHash("sha256");
-  }
-  update(data: Uint8Array | string): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
 
 function requestText(r: HttpRequest, body: string): string {
   const query = buildQueryString(r.query ?? {});

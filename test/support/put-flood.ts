@@ -10,10 +10,10 @@
  * full-jitter backoff from 500 ms, 100 ms for 5xx, a 500-token retry quota:
  * @smithy/core util-retry), so the load the service sees is an SDK fleet's.
  */
-import { createHash, createHmac } from "node:crypto";
 import { Agent, request } from "node:http";
 import { gzipSync } from "node:zlib";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { Sha256 } from "./sha256.js";
 
 export interface FloodTarget {
   endpoint: string;
@@ -58,21 +58,6 @@ const RETRY_COST = 5;
 const NO_RETRY_INCREMENT = 1;
 /** @smithy/core retry (service-error-classification): NODEJS_TIMEOUT_ERROR_CODES and NODEJS_NETWORK_ERROR_CODES. */
 const TRANSIENT_NETWORK_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
-
-/** The signer's hash, on node:crypto (the SDK's Node hash does the same). */
-class Sha256 {
-  private readonly h;
-  constructor(secret?: Uint8Array | string) {
-    this.h = secret ? createHmac("sha256", secret) : createHash("sha256");
-  }
-  update(data: Uint8Array | string): void {
-    this.h.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.h.digest();
-  }
-  reset(): void {}
-}
 
 /** One client: its own sockets and retry quota, as one SDK client has. */
 export class RawPutMetricData {
