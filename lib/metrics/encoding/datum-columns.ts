@@ -106,7 +106,6 @@ export class DatumColumns {
   }
 }
 
-/** A copy of `a` with room for at least `n` (twice its size, or more). */
 /**
  * The datums of `msg` in columns, each distinct text one ColumnText. Throws
  * NotUnicodeError for a text UTF-8 cannot carry (the fast reader's are ASCII).
