@@ -309,7 +309,6 @@ export class BatchFold implements BucketSource {
     emitBinRuns(ids, n, BINS, this.weight, sign < 0, sink);
   }
 
-
   private growBuckets(): void {
     const n = 2 * this.start.length;
     this.start = grow(this.start, n);
