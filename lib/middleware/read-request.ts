@@ -44,6 +44,22 @@ export function contentCoding(header: string | undefined): string {
   return coding === "x-gzip" ? "gzip" : coding || "identity";
 }
 
+/**
+ * The output buffer for gunzipping `body`: the size its trailer declares
+ * (ISIZE, RFC 1952 §2.3.1), plus one byte so that zlib does not allocate
+ * another once it is full. A body that keeps its word inflates into one buffer,
+ * with no 16 KB chunks to concatenate (a copy of every 1000-datum
+ * PutMetricData body); one that does not still inflates, in more chunks.
+ * Bounded by the limit and by deflate's largest ratio (1032:1).
+ */
+function outputChunk(body: Buffer, limit: number): number {
+  const declared = body.length >= 18 ? body.readUInt32LE(body.length - 4) : 0;
+  return Math.max(MIN_CHUNK, Math.min(declared + 1, limit + 1, body.length * 1032 + 1));
+}
+
+/** zlib's smallest output chunk (zlib.constants.Z_MIN_CHUNK). */
+const MIN_CHUNK = 64;
+
 function decodeContent(header: string | undefined, body: Buffer): Buffer {
   const encoding = contentCoding(header);
   if (encoding === "identity" || body.length === 0) return body;
@@ -52,7 +68,7 @@ function decodeContent(header: string | undefined, body: Buffer): Buffer {
   }
   const limit = getConfig().maxRequestBytes;
   try {
-    return gunzipSync(body, { maxOutputLength: limit });
+    return gunzipSync(body, { maxOutputLength: limit, chunkSize: outputChunk(body, limit) });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
       throw protocolError("RequestEntityTooLarge", `Request size exceeded ${limit} bytes after decompression.`);

@@ -549,6 +549,36 @@ describe("gzip bodies", () => {
     expectRequestId(plain);
   });
 
+  // The front sizes its inflate buffer from the gzip trailer (ISIZE); the trailer only sizes it, never decides.
+  it.each(CW_WIRES)("%s: a body of two gzip members (the trailer states the last one's length) is read whole", async (wire) => {
+    const name = `${RUN}-gzip2-${wire}`;
+    const encoded = encodeBody(wire, "PutDashboard", { DashboardName: name, DashboardBody: DASHBOARD_BODY });
+    const half = Math.floor(encoded.length / 2);
+    const body = Buffer.concat([gzipSync(encoded.subarray(0, half)), gzipSync(encoded.subarray(half))]);
+    const put = await send({ wire, op: "PutDashboard", body, headers: { "content-encoding": "gzip" } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const got = await send({ wire, op: "GetDashboard", body: { DashboardName: name } });
+    const out = wire === "query" ? got.body.GetDashboardResponse.GetDashboardResult : got.body;
+    expect(out.DashboardBody).toBe(DASHBOARD_BODY);
+  });
+
+  it.each(CW_WIRES)("%s: a gzip trailer that misstates the length is SerializationException, however large it claims", async (wire) => {
+    const good = gzipSync(encodeBody(wire, GOOD[wire].op, GOOD[wire].body));
+    const actual = good.readUInt32LE(good.length - 4);
+    for (const stated of [actual - 1, actual + 1, actual + 4096, 0xffffffff]) {
+      const lying = Buffer.from(good);
+      lying.writeUInt32LE(stated, lying.length - 4);
+      const a = await send({ wire, ...GOOD[wire], body: lying, headers: { "content-encoding": "gzip" } });
+      expectError(a, wire, 400, "SerializationException", /gzip/);
+    }
+  });
+
+  it("a gzip body that inflates past max_request_bytes (2 MiB) is RequestEntityTooLarge, 413", async () => {
+    const bomb = { DashboardName: `${RUN}-bomb`, DashboardBody: "x".repeat(3 * 1024 * 1024) };
+    const a = await send({ wire: "json", op: "PutDashboard", body: bomb, gzip: true });
+    expectError(a, "json", 413, "RequestEntityTooLarge", /after decompression/);
+  });
+
   it("keeps serving", () => expectServing());
 });
 
