@@ -98,6 +98,22 @@ describe("ingest messages: binary with a string table, JSON still read", () => {
     });
   });
 
+  it("writes a message the same bytes whatever was encoded before it (the series table is reused, or not kept past 32,768 series)", () => {
+    const many = (n: number, v: number): IngestMessage => ({
+      account: "1",
+      namespace: "n",
+      data: Array.from({ length: n }, (_, i) => ({ m: `m${i % 3}`, d: [["Host", `h${i % (n / 2)}`]], t: T0 + i, u: "None", v: v + i })),
+    });
+    const small = many(10, 0);
+    const first = encodeIngestMessage(small);
+    expect(roundTrip(small)).toEqual(small);
+    for (const n of [100_000, 5000, 10]) {
+      const msg = many(n, n);
+      expect(roundTrip(msg).data.length).toBe(n);
+      expect(Buffer.from(encodeIngestMessage(small)).equals(Buffer.from(first)), `after ${n} datums`).toBe(true);
+    }
+  });
+
   it("keeps apart two series whose identities hash alike", () => {
     // String indexes follow first use: account 0, namespace 1, "f" 2, s0…s399 3…402, "None" 403, "new" 404.
     const N = 400;

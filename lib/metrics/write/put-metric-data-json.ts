@@ -310,7 +310,7 @@ const seen = (key: Key) => 1 << key;
  * with values: the ingest log's forms, as ingestForms in put-metric-data.ts).
  */
 function datum(r: Reader, now: number, out: DatumColumns): void {
-  const dimsFrom = out.dims.length;
+  const dimsFrom = out.dimsLength;
   let name: Interned | undefined;
   let t = now;
   let unit = NONE;
@@ -333,7 +333,7 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
         break;
       }
       case Key.Dimensions:
-        dimensions(r, out.dims);
+        dimensions(r, out);
         break;
       case Key.Timestamp: {
         // Epoch seconds, to the millisecond as the SDK's reader makes a Date of them.
@@ -395,7 +395,7 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
     out.row(name, t, unit, STATISTICS | high);
     if (values === undefined) return;
     const dimsTo = out.dimStart[out.length]; // the values' row: the same dimensions again
-    for (let k = dimsFrom; k < dimsTo; k++) out.dims.push(out.dims[k]);
+    for (let k = dimsFrom; k < dimsTo; k += 2) out.dim(out.dims[k], out.dims[k + 1]);
   }
   for (const x of values!) out.number(x);
   if (counts !== undefined) for (const c of counts) out.number(c);
@@ -404,10 +404,10 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
 
 const MAX_DIMENSIONS = MODELS.cloudwatch.shapes.Dimensions.max ?? Infinity;
 
-/** Dimensions onto `dims` as name, value, sorted by name; a repeated name leaves the fast path. */
-function dimensions(r: Reader, dims: ColumnText[]): void {
+/** Dimensions onto `out`'s row as name, value, sorted by name; a repeated name leaves the fast path. */
+function dimensions(r: Reader, out: DatumColumns): void {
   if (!r.open(OPEN_ARRAY, CLOSE_ARRAY)) return;
-  const from = dims.length;
+  const from = out.dimsLength;
   let ascending = true;
   do {
     let name: Interned | undefined;
@@ -420,13 +420,15 @@ function dimensions(r: Reader, dims: ColumnText[]): void {
       else throw LEAVE;
     } while (r.more(CLOSE_OBJECT));
     if (name === undefined || value === undefined || !passes(name, DIMENSION_NAME) || !passes(value, DIMENSION_VALUE)) throw LEAVE;
-    if (dims.length > from && !(dims[dims.length - 2].text < name.text)) ascending = false;
-    dims.push(name, value);
-    if (dims.length - from > 2 * MAX_DIMENSIONS) throw LEAVE;
+    if (out.dimsLength > from && !(out.dims[out.dimsLength - 2].text < name.text)) ascending = false;
+    out.dim(name, value);
+    if (out.dimsLength - from > 2 * MAX_DIMENSIONS) throw LEAVE;
   } while (r.more(CLOSE_ARRAY));
   if (!ascending) {
+    const dims = out.dims;
+    const end = out.dimsLength;
     // Insertion sort of the pairs by name (at most MAX_DIMENSIONS of them), then no name twice.
-    for (let i = from + 2; i < dims.length; i += 2) {
+    for (let i = from + 2; i < end; i += 2) {
       const n = dims[i];
       const v = dims[i + 1];
       let j = i;
@@ -438,7 +440,7 @@ function dimensions(r: Reader, dims: ColumnText[]): void {
       dims[j] = n;
       dims[j + 1] = v;
     }
-    for (let i = from + 2; i < dims.length; i += 2) if (dims[i].text === dims[i - 2].text) throw LEAVE;
+    for (let i = from + 2; i < end; i += 2) if (dims[i].text === dims[i - 2].text) throw LEAVE;
   }
 }
 
