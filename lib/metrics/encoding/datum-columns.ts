@@ -191,7 +191,8 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
   const mask = table.keys.length - 1;
   const stamp = table.stamp;
   let collided: Map<string, number> | undefined;
-  const seriesFirst: number[] = []; // a row of each series, in series order
+  const seriesFirst = table.first; // a row of each series, in series order
+  let series = 0;
   const datumSeries = new Int32Array(count);
   const datumUnit = new Int32Array(count);
   for (let j = 0; j < count; j++) {
@@ -207,8 +208,8 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
     if (table.stamps[e] !== stamp) {
       table.stamps[e] = stamp;
       table.keys[e] = h;
-      table.series[e] = s = seriesFirst.length;
-      seriesFirst.push(i);
+      table.series[e] = s = series;
+      seriesFirst[series++] = i;
     } else if (!sameSeries(c, seriesFirst[(s = table.series[e])], i)) {
       // Another series with the same hash: these few go by their full identity.
       const pairs: Array<[string, string]> = [];
@@ -217,8 +218,8 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
       collided ??= new Map();
       let other = collided.get(key);
       if (other === undefined) {
-        collided.set(key, (other = seriesFirst.length));
-        seriesFirst.push(i);
+        collided.set(key, (other = series));
+        seriesFirst[series++] = i;
       }
       s = other;
     }
@@ -227,7 +228,7 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
   }
 
   // Sized for the message (a value a datum, short names), so that it seldom grows; its bytes are returned without a copy.
-  let size = 32 + 24 * count + 12 * seriesFirst.length;
+  let size = 32 + 24 * count + 12 * series;
   for (const s of strings) size += 2 + s.length;
   const w = new ByteWriter(size);
   w.byte(INGEST_VERSION);
@@ -235,8 +236,9 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
   for (const s of strings) w.string(s);
   w.varint(0);
   w.varint(namespaceSlot);
-  w.varint(seriesFirst.length);
-  for (const i of seriesFirst) {
+  w.varint(series);
+  for (let q = 0; q < series; q++) {
+    const i = seriesFirst[q];
     w.varint(names[i].slot);
     w.varint((dimStart[i + 1] - dimStart[i]) / 2);
     for (let k = dimStart[i]; k < dimStart[i + 1]; k++) w.varint(dims[k].slot);
@@ -266,10 +268,11 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
 /**
  * encodeColumnRows' series by hash: an open-addressing table kept between
  * calls (a Map per message grew and rehashed ~8 times for 250 series), its
- * entries told apart by the call's stamp, so it is not cleared.
+ * entries told apart by the call's stamp, so it is not cleared; and the
+ * first row of each series, in order (`first`).
  */
-const kept = { keys: new Int32Array(0), series: new Int32Array(0), stamps: new Int32Array(0), stamp: 0 };
-/** Entries of the largest table kept (768 KiB): room for 32,768 series, 16 times a 1000-datum request's rows. */
+const kept = { keys: new Int32Array(0), series: new Int32Array(0), stamps: new Int32Array(0), stamp: 0, first: new Int32Array(0) };
+/** Entries of the largest table kept (1 MiB): room for 32,768 series, 16 times a 1000-datum request's rows. */
 const KEPT_TABLE_SIZE = 65_536;
 
 /** The table for a new call, with room for `count` series at most half full, and the call's stamp. */
@@ -277,7 +280,7 @@ function seriesTable(count: number): typeof kept {
   if (kept.keys.length < 2 * count) {
     let size = 1024;
     while (size < 2 * count) size *= 2;
-    const made = { keys: new Int32Array(size), series: new Int32Array(size), stamps: new Int32Array(size), stamp: 1 };
+    const made = { keys: new Int32Array(size), series: new Int32Array(size), stamps: new Int32Array(size), stamp: 1, first: new Int32Array(size) };
     if (size > KEPT_TABLE_SIZE) return made; // a message far larger than a request's: its table is not kept
     Object.assign(kept, made, { stamp: 0 });
   }

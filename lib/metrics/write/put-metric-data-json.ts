@@ -181,8 +181,21 @@ class Reader extends JsonCursor {
     return intern(buf, start, i, h);
   }
 
+  /**
+   * The last number read by readNumber. A double returned from a call is
+   * boxed on the heap (two boxes a datum, a third of the reader's garbage);
+   * kept in this field it is written in place.
+   */
+  num = 0;
+
   /** A JSON number, as JSON.parse reads it. */
   number(): number {
+    this.readNumber();
+    return this.num;
+  }
+
+  /** A JSON number, as JSON.parse reads it, into `num`. */
+  readNumber(): void {
     const buf = this.buf;
     let i = this.i;
     let c = buf[i];
@@ -225,7 +238,7 @@ class Reader extends JsonCursor {
     if (exact) value = fraction === 0 ? mantissa : mantissa / POW10[fraction];
     else value = Math.abs(Number(buf.toString("latin1", negative ? start + 1 : start, i)));
     this.i = i;
-    return negative ? -value : value;
+    this.num = negative ? -value : value;
   }
 
   /** A list of numbers. */
@@ -315,7 +328,8 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
   let t = now;
   let unit = NONE;
   let resolution = 60;
-  let value: number | undefined;
+  let value = 0;
+  let hasValue = false;
   let set: [number, number, number, number] | undefined;
   let values: number[] | undefined;
   let counts: number[] | undefined;
@@ -337,13 +351,16 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
         break;
       case Key.Timestamp: {
         // Epoch seconds, to the millisecond as the SDK's reader makes a Date of them.
-        const ms = Math.round(r.number() * 1000);
+        r.readNumber();
+        const ms = Math.round(r.num * 1000);
         if (!(ms >= -MAX_DATE && ms <= MAX_DATE)) throw LEAVE;
         t = ms;
         break;
       }
       case Key.Value:
-        value = r.number();
+        r.readNumber();
+        value = r.num;
+        hasValue = true;
         break;
       case Key.StatisticValues:
         set = statistics(r);
@@ -371,10 +388,10 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
   if (name === undefined) throw LEAVE;
   if (t < now - TWO_WEEKS_MS || t > now + TWO_HOURS_MS) throw LEAVE;
   if (resolution !== 1 && resolution !== 60) throw LEAVE;
-  if (value !== undefined && (set !== undefined || values !== undefined)) throw LEAVE;
+  if (hasValue && (set !== undefined || values !== undefined)) throw LEAVE;
   if (counts !== undefined && values === undefined) throw LEAVE;
   const high = resolution === 1 ? HIGH_RESOLUTION : 0;
-  if (value !== undefined) {
+  if (hasValue) {
     if (isBadNumber(value)) throw LEAVE;
     out.number(value);
     return out.row(name, t, unit, VALUE | high);
