@@ -149,6 +149,30 @@ describe("PutMetricData's fast JSON reader", () => {
     sameAsGeneral(fast!, await general(b), b.toString());
   });
 
+  it("numbers a text once in each message when it recurs in other roles, is the namespace or the account, or is the unit None sent or not", async () => {
+    const b = Buffer.from(
+      JSON.stringify({
+        Namespace: "App",
+        MetricData: [
+          { MetricName: "App", Dimensions: [{ Name: "Account", Value: ACCOUNT }, { Name: "App", Value: "None" }], Value: 1 },
+          { MetricName: "None", Dimensions: [{ Name: "App", Value: "App" }], Value: 2, Unit: "None" },
+          { MetricName: ACCOUNT, Dimensions: [{ Name: "Account", Value: ACCOUNT }, { Name: "App", Value: "None" }], Value: 3, Unit: "None" },
+          { MetricName: "App", Dimensions: [{ Name: "Account", Value: ACCOUNT }, { Name: "App", Value: "None" }], Value: 4, Unit: "Count" },
+        ],
+      }),
+    );
+    const fast = readPutMetricDataJson(b, NOW);
+    expect(fast?.prepared.uniqueTexts, "None is a dimension value and a metric name here").toBe(false);
+    sameAsGeneral(fast!, await general(b), b.toString());
+    const noNone = Buffer.from(b.toString().replace(/"Value":"None"/g, '"Value":"x"').replace(/"MetricName":"None"/g, '"MetricName":"y"'));
+    const unique = readPutMetricDataJson(noNone, NOW);
+    expect(unique?.prepared.uniqueTexts).toBe(true);
+    sameAsGeneral(unique!, await general(noNone), noNone.toString());
+    // As if the reader's table had been emptied mid-read: numbered by text all the same.
+    unique!.prepared.uniqueTexts = false;
+    sameAsGeneral(unique!, await general(noNone), noNone.toString());
+  });
+
   it.each([
     ["an escaped name", '{"Namespace":"A","MetricData":[{"MetricName":"c\\u0070u","Value":1}]}'],
     ["EntityMetricData", '{"Namespace":"A","EntityMetricData":[]}'],

@@ -55,6 +55,8 @@ export class DatumColumns {
   payload: Float64Array;
   /** Numbers in `payload`. */
   payloadLength = 0;
+  /** Whether each text is one ColumnText (then the encoder needs no map of texts to number them). */
+  uniqueTexts = false;
 
   /** `rows`: the rows expected (more grow the columns). */
   constructor(rows = 64) {
@@ -138,6 +140,7 @@ export function datumColumnsOf(msg: IngestMessage): DatumColumns {
     return t;
   };
   const c = new DatumColumns(msg.data.length);
+  c.uniqueTexts = true; // one ColumnText a text, by `texts`
   const sink = { value: (x: number) => c.number(x), length: () => undefined };
   for (const d of msg.data) {
     const name = text(d.m);
@@ -167,24 +170,22 @@ export function encodeColumnRows(account: string, namespace: string, c: DatumCol
   const gen = ++generation;
   const count = rows.length;
   const strings: string[] = [account];
-  // Two interned names of one text (the reader's table emptied between them) still get one number.
-  const byText = new Map<string, number>([[account, 0]]);
+  const namespaceSlot = namespace === account ? 0 : strings.push(namespace) - 1;
+  // Two ColumnTexts of one text (the reader's table emptied between them) still get one number: by a map
+  // of texts, unless the columns have one ColumnText a text; then only the account and namespace can repeat one.
+  const byText = c.uniqueTexts ? undefined : new Map<string, number>([[account, 0], [namespace, namespaceSlot]]);
   const slot = (s: ColumnText): number => {
     if (s.stamp === gen) return s.slot;
-    let i = byText.get(s.text);
+    const text = s.text;
+    let i = byText === undefined ? (text === account ? 0 : text === namespace ? namespaceSlot : undefined) : byText.get(text);
     if (i === undefined) {
-      byText.set(s.text, (i = strings.length));
-      strings.push(s.text);
+      i = strings.push(text) - 1;
+      byText?.set(text, i);
     }
     s.stamp = gen;
     s.slot = i;
     return i;
   };
-  let namespaceSlot = byText.get(namespace);
-  if (namespaceSlot === undefined) {
-    byText.set(namespace, (namespaceSlot = strings.length));
-    strings.push(namespace);
-  }
 
   const { names, dims, dimStart, units, times, flags, payload, payloadStart } = c; // the columns are whole: no row is added meanwhile
   const table = seriesTable(count);

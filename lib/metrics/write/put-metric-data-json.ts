@@ -71,6 +71,8 @@ interface Interned extends ColumnText {
 const INTERNED = new Map<number, Interned>();
 const INTERNED_MAX_CHARS = 4 * 1024 * 1024;
 let internedChars = 0;
+/** Set when a text may have been given a second Interned since the read began (a collision, or the table emptied). */
+let textsRepeat = false;
 
 function intern(buf: Buffer, start: number, end: number, hash: number): Interned {
   const key = (hash ^ Math.imul(end - start, 0x9e3779b1)) | 0;
@@ -85,11 +87,13 @@ function intern(buf: Buffer, start: number, end: number, hash: number): Interned
       }
     }
     if (same) return hit;
+    textsRepeat = true;
     return { text: buf.toString("latin1", start, end), passed: 0, stamp: 0, slot: 0 }; // a collision: not cached
   }
   if (internedChars + end - start > INTERNED_MAX_CHARS) {
     INTERNED.clear();
     internedChars = 0;
+    textsRepeat = true;
   }
   const entry = { text: buf.toString("latin1", start, end), passed: 0, stamp: 0, slot: 0 };
   INTERNED.set(key, entry);
@@ -278,6 +282,7 @@ export function readPutMetricDataJson(body: Buffer, now: number): PutMetricDataR
 function read(r: Reader, now: number): PutMetricDataRead {
   let namespace: string | undefined;
   let data: DatumColumns | undefined;
+  textsRepeat = false;
   if (!r.open(OPEN_OBJECT, CLOSE_OBJECT)) throw LEAVE;
   do {
     const key = r.key();
@@ -294,6 +299,7 @@ function read(r: Reader, now: number): PutMetricDataRead {
   } catch {
     throw LEAVE;
   }
+  data.uniqueTexts = !textsRepeat;
   return { input: { Namespace: namespace }, prepared: data };
 }
 
@@ -343,6 +349,7 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
       case Key.MetricName: {
         const s = r.string();
         if (!passes(s, METRIC_NAME)) throw LEAVE;
+        if (s.text === NONE.text) textsRepeat = true; // NONE's text, in another ColumnText
         name = s;
         break;
       }
@@ -374,7 +381,7 @@ function datum(r: Reader, now: number, out: DatumColumns): void {
       case Key.Unit: {
         const s = r.string();
         if (!passes(s, UNIT)) throw LEAVE;
-        unit = s;
+        unit = s.text === NONE.text ? NONE : s; // one ColumnText for "None", sent or not (DatumColumns.uniqueTexts)
         break;
       }
       case Key.StorageResolution:
@@ -437,6 +444,7 @@ function dimensions(r: Reader, out: DatumColumns): void {
       else throw LEAVE;
     } while (r.more(CLOSE_OBJECT));
     if (name === undefined || value === undefined || !passes(name, DIMENSION_NAME) || !passes(value, DIMENSION_VALUE)) throw LEAVE;
+    if (name.text === NONE.text || value.text === NONE.text) textsRepeat = true; // NONE's text, in another ColumnText
     if (out.dimsLength > from && !(out.dims[out.dimsLength - 2].text < name.text)) ascending = false;
     out.dim(name, value);
     if (out.dimsLength - from > 2 * MAX_DIMENSIONS) throw LEAVE;
