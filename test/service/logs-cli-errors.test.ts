@@ -50,8 +50,9 @@ const transformation = (extra: object = {}) => JSON.stringify([{ metricName: "m"
 const putMetricFilter = (x: Fixtures, pattern: string, transformations: string) => [
   "logs", "put-metric-filter", "--log-group-name", x.group, "--filter-name", "f", "--filter-pattern", pattern, "--metric-transformations", transformations,
 ];
-const putSubscriptionFilter = (group: string, name: string, destination: string, ...more: string[]) => [
-  "logs", "put-subscription-filter", "--log-group-name", group, "--filter-name", name, "--filter-pattern", "", "--destination-arn", destination, ...more,
+const putSubscriptionFilter = (group: string, name: string, destination: string, opts: { role?: string; pattern?: string } = {}) => [
+  "logs", "put-subscription-filter", "--log-group-name", group, "--filter-name", name, "--filter-pattern", opts.pattern ?? "", "--destination-arn", destination,
+  ...(opts.role ? ["--role-arn", opts.role] : []),
 ];
 const overLimit = (value: number, max: number) =>
   `1 validation error detected: Value '${value}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to ${max}`;
@@ -108,7 +109,7 @@ const rows: Row[] = [
 
   // --- PutSubscriptionFilter -------------------------------------------------------------------------------------------------
   // localstack's AWS recording test_logs_subscription_filters.snapshot.json test_put_subscription_filter_limit_exceeded.
-  ["put-subscription-filter, a third filter on a group", (x) => putSubscriptionFilter(x.full, "three", kinesis(x), "--role-arn", role(x)),
+  ["put-subscription-filter, a third filter on a group", (x) => putSubscriptionFilter(x.full, "three", kinesis(x), { role: role(x) }),
     "LimitExceededException", "PutSubscriptionFilter", "Resource limit exceeded."],
   // The same recordings, test_put_subscription_filter_errors: a Kinesis stream without roleArn, another account's function.
   ["put-subscription-filter to a Kinesis stream without --role-arn", (x) => putSubscriptionFilter(x.group, "k", "arn:aws:kinesis:us-east-1:123456789012:stream/unknown-stream"),
@@ -119,6 +120,16 @@ const rows: Row[] = [
   // Our choice, no AWS answer found: a logs destination of this account that was never put.
   ["put-subscription-filter to a missing logs destination", (x) => putSubscriptionFilter(x.group, "d", `arn:aws:logs:${REGION}:${x.account}:destination:${x.missing.replace(/\W/g, "")}`),
     "ResourceNotFoundException", "PutSubscriptionFilter", "The specified destination does not exist."],
+
+  // Our choice, no AWS answer found: an ARN of a service that cannot be a destination (S3).
+  ["put-subscription-filter to an ARN that is no destination", (x) => putSubscriptionFilter(x.group, "s3", "arn:aws:s3:::a-bucket"),
+    "InvalidParameterException", "PutSubscriptionFilter",
+    "Invalid destinationArn: arn:aws:s3:::a-bucket. Use a Kinesis stream, Firehose stream, Lambda function or CloudWatch Logs destination ARN."],
+  // Our choice in the form of the metric filter's answer above: AWS answers a bad subscription pattern with
+  // InvalidParameterException (serverless-plugin-log-subscription#47 quotes one, "Invalid character(s) in term '?'"),
+  // but no one quotes its words for this pattern.
+  ["put-subscription-filter with a bad pattern", (x) => putSubscriptionFilter(x.group, "p", kinesis(x), { role: role(x), pattern: "{ $.a = " }),
+    "InvalidParameterException", "PutSubscriptionFilter", "Invalid subscription filter pattern"],
 
   // --- destinations ---------------------------------------------------------------------------------------------------------
   // Our choice, no AWS answer found (the API reference lists ResourceNotFoundException for both, without words).
