@@ -120,7 +120,6 @@ function expectThrottling(errors: SdkError[], name: string): void {
 
 it("answers Throttling (400, Rate exceeded) while the aggregators lag past max_ingest_lag, keeps the lag within it, and stores exactly what it acknowledged", async () => {
   // The aggregator is not running (beforeAll): every datum stays in the ingest tail, the lag grows with the wall clock.
-
   const NS = "Throttle/Lag";
   const METRICS = ["a", "b", "c", "d"];
   const PER_CALL = 20;
