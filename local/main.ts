@@ -27,7 +27,7 @@ import { setFlagsFromString } from "node:v8";
 import { supervise, type SupervisedWorker } from "./worker-supervisor.js";
 import { loadTemplate, type TemplateFunction } from "./template.js";
 import { ensureIngestStream } from "../lib/metrics/write/ingest-log.js";
-import { formatMemoryReport, isolateMemory, rssMb, type IsolateMemory, type MemoryReport } from "../lib/capacity/memory.js";
+import { formatMemoryReport, isolateMemory, memoryShort, rssMb, type IsolateMemory, type MemoryReport } from "../lib/capacity/memory.js";
 
 const log = (message: string, error?: unknown) =>
   error === undefined ? console.error(`[hive-cloudwatch] ${message}`) : console.error(`[hive-cloudwatch] ${message}`, error);
@@ -263,7 +263,7 @@ async function main(): Promise<void> {
   };
   // The writes' limit under saturation starts at (and never passes) their reserved concurrency.
   const saturation = watchSaturation(config.maxEventLoopDelayMs, config.maxConcurrentWrites, () => reserved.writesInFlight());
-  const reserved = new ReservedConcurrency(template.functions, saturation.limit);
+  const reserved = new ReservedConcurrency(template.functions, saturation.limit, () => memoryShort(config.memoryBudgetMb));
   const reporter = setInterval(() => {
     memoryReport().then((r) => log(formatMemoryReport(r)), (e) => log("memory report failed", e));
     const throttled = [...reserved.takeThrottled()].map(([id, n]) => `${id} ${n}`);
