@@ -702,15 +702,22 @@ function delimitedPattern(slots: Slot[], regex: (s: string) => AwsRegex): Filter
     const owner = new Int32Array(fields.length);
     let tries = 0;
     const byName = new Map<string, number>();
+    const byLowerName = new Map<string, number>();
+    // A condition may name its field in other letter case: AWS's syntax page prints
+    // `[w1=ERROR || W1=WARNING, w2]` as matching events whose first word is WARNING.
     const get = (name: string) => {
-      const j = byName.get(name);
+      const j = byName.get(name) ?? byLowerName.get(name.toLowerCase());
       return j === undefined ? undefined : fields[j];
     };
     const check = (): boolean => {
       byName.clear();
+      byLowerName.clear();
       for (let j = 0; j < fields.length; j++) {
         const s = slots[owner[j]!];
-        if (s && s.kind === "field" && s.name !== undefined) byName.set(s.name, j);
+        if (s && s.kind === "field" && s.name !== undefined) {
+          byName.set(s.name, j);
+          if (!byLowerName.has(s.name.toLowerCase())) byLowerName.set(s.name.toLowerCase(), j);
+        }
       }
       return conds.every((c) => c === undefined || c(get));
     };

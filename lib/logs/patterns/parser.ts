@@ -36,6 +36,8 @@ export type PatternAst =
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const KEY = /^[A-Za-z0-9_\-@:]+$/;
 const NAME = /^[A-Za-z0-9_]+$/;
+/** Characters a JSON pattern's value may hold only inside double quotes. */
+const UNQUOTABLE = /[@$\\]/;
 /** AWS: one wildcard per selector, three per pattern. */
 const MAX_WILDCARDS = 3;
 
@@ -212,6 +214,8 @@ class Parser {
     if (t.type === "string") value = { kind: "string", text: t.text, quoted: true };
     else if (t.type === "regex") value = { kind: "regex", source: t.text };
     else if (t.type === "word") {
+      // AWS's syntax page: strings with characters such as '@', '$' or '\' "must be enclosed in double quotes to be valid".
+      if (this.jsonMode && UNQUOTABLE.test(t.text)) throw new PatternSyntax(`'${t.text}' must be quoted`);
       value = NUMBER.test(t.text) ? { kind: "number", value: Number(t.text), text: t.text } : { kind: "string", text: t.text, quoted: false };
     } else throw new PatternSyntax(`expected a value at ${t.start}`);
     if (op !== "=" && op !== "!=" && value.kind !== "number") throw new PatternSyntax(`'${op}' needs a number`);
