@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { isServiceError } from "../../lib/errors.js";
 import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
-import { GROUPS, INVALID, patternKey } from "../support/aws-doc-patterns.js";
+import { GROUPS, INVALID, RECORDED_ERRORS, patternKey } from "../support/aws-doc-patterns.js";
 
 const ROWS = GROUPS.flatMap((g) => g.rows.map((row) => ({ ...row, group: g })));
 
@@ -15,7 +15,7 @@ describe("AWS's documented filter patterns", () => {
   it("the table holds at least 150 distinct patterns, each citing its page", () => {
     const keys = new Set([...ROWS.map((r) => patternKey(r.pattern)), ...INVALID.map((r) => patternKey(r.pattern))]);
     expect(keys.size).toBeGreaterThanOrEqual(150);
-    for (const g of GROUPS) expect(g.source).toMatch(/docs\.aws\.amazon\.com|github\.com\/awsdocs|FilterAndPatternSyntax\.md/);
+    for (const g of [...GROUPS, ...INVALID]) expect(g.source).toMatch(/https:\/\/|FilterAndPatternSyntax\.md/);
   });
 
   it("no pattern appears twice with different answers for the same event", () => {
@@ -50,5 +50,11 @@ describe("AWS's documented filter patterns", () => {
     }
     expect(isServiceError(error), `${pattern} compiled`).toBe(true);
     expect(error).toMatchObject({ code: "InvalidParameterException", status: 400, message: "Invalid metric filter pattern" });
+  });
+
+  const WHAT = { FilterLogEvents: "filter pattern", PutSubscriptionFilter: "subscription filter pattern", TestMetricFilter: "metric filter pattern" } as const;
+
+  it.each(RECORDED_ERRORS)("$operation answers $pattern with '$message' ($source)", ({ pattern, operation, message }) => {
+    expect(() => compileFilterPattern(pattern, WHAT[operation])).toThrow(expect.objectContaining({ code: "InvalidParameterException", message }));
   });
 });

@@ -35,6 +35,12 @@ export const SOURCES = {
   LIGHTSAIL: "https://docs.aws.amazon.com/lightsail/2016-11-28/api-reference/API_GetContainerLog.html (filterPattern)",
   LIVE_TAIL: "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_StartLiveTail.html (logEventFilterPattern)",
   CDK: "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_logs.FilterPattern.html and github.com/aws/aws-cdk packages/aws-cdk-lib/aws-logs/test/pattern.test.ts",
+  /** Recorded AWS answers in public reports. */
+  DOCS_PR_31: "https://github.com/awsdocs/amazon-cloudwatch-logs-user-guide/pull/31 (merged: quoted \"ERROR Exception\" is one phrase; \"ERROR\" \"Exception\" finds both terms)",
+  DOCS_ISSUE_21: "https://github.com/awsdocs/amazon-cloudwatch-logs-user-guide/issues/21 (the console answers \"Invalid filter pattern\")",
+  AWSLOGS_210: "https://github.com/jorgebastida/awslogs/issues/210 (botocore: InvalidParameterException \"If a filter pattern starts with '{' it must end with '}'\")",
+  WATCHBOT_141: "https://github.com/mapbox/ecs-watchbot/issues/141 (FilterLogEvents with the message body as pattern: \"Invalid filter pattern\")",
+  NEWRELIC_36: "https://github.com/newrelic/serverless-newrelic-lambda-layers/issues/36 (putSubscriptionFilter: \"Invalid subscription filter pattern\")",
 } as const;
 
 export interface PatternRow {
@@ -357,6 +363,8 @@ export const GROUPS: PatternGroup[] = [
       { pattern: '"ERROR" - "Exiting"', matches: [0, 2, 3, 5], inferred: "the page prints that event 2 is excluded" },
       { pattern: "ERROR Exception", matches: [2, 3], inferred: "the page prints events 3-4; the others lack one of the terms" },
       { pattern: "Failed to process the request", matches: [4, 5], inferred: "the page prints events 5-6; the others lack the terms" },
+      { pattern: '"ERROR" "Exception"', matches: [2, 3], inferred: `the form ${SOURCES.DOCS_PR_31} put on the page for example 4` },
+      { pattern: '"ERROR Exception"', matches: [], inferred: `${SOURCES.DOCS_PR_31}: quoted, it is one phrase, which none of these holds` },
     ],
   },
   {
@@ -668,6 +676,19 @@ export const GROUPS: PatternGroup[] = [
     inferred: "the reference says what it returns; the events are written",
   },
   {
+    source: SOURCES.NEWRELIC_36,
+    section: "the default subscription filter pattern the issue asks for (Lambda REPORT lines, New Relic telemetry, timeouts)",
+    messages: [
+      "REPORT RequestId: 3e1f0b1c-0000-4000-8000-000000000000\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 38 MB",
+      '[1,"NR_LAMBDA_MONITORING","H4sIAAAAAAAA"]',
+      "2024-01-01T00:00:00.000Z 3e1f0b1c Task timed out after 3.00 seconds",
+      "START RequestId: 3e1f0b1c-0000-4000-8000-000000000000 Version: $LATEST",
+      "Task finished",
+    ],
+    rows: [{ pattern: '?REPORT ?NR_LAMBDA_MONITORING ?"Task timed out"', matches: [0, 1, 2] }],
+    inferred: "the issue gives the pattern and what it is for; Lambda's log lines are written",
+  },
+  {
     source: SOURCES.CDK,
     section: "FilterPattern.allTerms / anyTerm / the quoted-terms test (patterns as the CDK renders them)",
     messages: ["foo bar baz", "baz bar foo", "foo bar", 'Then "foo" he said', "foo he said", "ERROR in MainThread", "MainThread ok", "WARN"],
@@ -723,6 +744,17 @@ export const INVALID: InvalidPattern[] = [
   { pattern: '{ $.eventType = "UpdateTrail"', source: SOURCES.SYNTAX_2020, why: "'The metric filter must be enclosed in curly braces { }'", inferred: "the page states the grammar; the pattern is ours" },
   { pattern: "[ip, user, username", source: SOURCES.SYNTAX_2020, why: "'the entire pattern enclosed in square brackets'", inferred: "the page states the grammar; the pattern is ours" },
   { pattern: "{ $.user = a@b }", source: SOURCES.SYNTAX_2020, why: "'Strings that have unicode and other characters such as @, $, \\ etc. must be enclosed in double quotes to be valid'", inferred: "the page states the rule; the pattern is ours" },
+  { pattern: "[ip, user, username, timestamp, request, status_code = 4* && bytes > 1000]", source: SOURCES.DOCS_ISSUE_21, why: "the 2018 syntax page's own example: its condition names bytes, which the pattern has no field for" },
+  { pattern: '{"my":"json message"}', source: SOURCES.WATCHBOT_141, why: "a JSON document is no JSON pattern: no $ selector" },
+  { pattern: '?"?REPORT ?NR_LAMBDA_MONITORING ?"Task timed out""', source: SOURCES.NEWRELIC_36, why: "a quoted term runs into the next word" },
+];
+
+/** Answers whose wording an operation's own report records (the service test sends each through that operation). */
+export const RECORDED_ERRORS: { pattern: string; operation: "FilterLogEvents" | "PutSubscriptionFilter" | "TestMetricFilter"; message: string; source: string }[] = [
+  { pattern: "[ip, user, username, timestamp, request, status_code = 4* && bytes > 1000]", operation: "FilterLogEvents", message: "Invalid filter pattern", source: SOURCES.DOCS_ISSUE_21 },
+  { pattern: '{"my":"json message"}', operation: "FilterLogEvents", message: "Invalid filter pattern", source: SOURCES.WATCHBOT_141 },
+  { pattern: '{$.kubernetes.namespace_name=abc', operation: "FilterLogEvents", message: "If a filter pattern starts with '{' it must end with '}'", source: SOURCES.AWSLOGS_210 },
+  { pattern: '?"?REPORT ?NR_LAMBDA_MONITORING ?"Task timed out""', operation: "PutSubscriptionFilter", message: "Invalid subscription filter pattern", source: SOURCES.NEWRELIC_36 },
 ];
 
 /** The text a pattern is counted under: whitespace that cannot matter (around operators and punctuation) dropped. */

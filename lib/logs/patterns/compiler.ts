@@ -80,11 +80,16 @@ const MAX_REGEX_PER_PATTERN = 2;
 /**
  * Compiles a pattern or throws InvalidParameterException. `what` names it in
  * the message as AWS does: "Invalid filter pattern" for FilterLogEvents,
- * "Invalid metric filter pattern" for metric filters and TestMetricFilter.
+ * "Invalid metric filter pattern" for metric filters and TestMetricFilter;
+ * FilterLogEvents words an unclosed `{` pattern apart.
  */
 export function compileFilterPattern(pattern: string, what = "filter pattern"): FilterPattern {
   // AWS's message is the bare "Invalid metric filter pattern" (aws-cdk #16278 quotes it); the detail is not told.
   const fail = (_detail: string): ServiceError => logsError("InvalidParameterException", `Invalid ${what}`);
+  // FilterLogEvents' own answer for an unclosed JSON pattern, as botocore reported it (jorgebastida/awslogs #210).
+  if (what === "filter pattern" && /^\s*\{/.test(pattern) && !/\}\s*$/.test(pattern)) {
+    throw logsError("InvalidParameterException", "If a filter pattern starts with '{' it must end with '}'");
+  }
   let ast: PatternAst;
   try {
     ast = parsePattern(pattern);

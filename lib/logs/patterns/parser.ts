@@ -124,6 +124,13 @@ class Parser {
       if (t.type !== ",") throw new PatternSyntax(`expected ',' or ']' at ${t.start}`);
     }
     this.expect("eof");
+    // A condition names a field of the pattern (in any letter case): AWS answers "Invalid filter pattern" for the
+    // syntax page's [ip, user, username, timestamp, request, status_code = 4* && bytes > 1000] (awsdocs issue #21).
+    const names = new Set(slots.flatMap((s) => (s.kind === "field" && s.name !== undefined ? [s.name.toLowerCase()] : [])));
+    for (const s of slots) {
+      if (s.kind !== "field" || !s.cond) continue;
+      for (const f of fieldsOf(s.cond)) if (!names.has(f.toLowerCase())) throw new PatternSyntax(`no field named ${f}`);
+    }
     return slots;
   }
 
@@ -221,6 +228,10 @@ class Parser {
     if (op !== "=" && op !== "!=" && value.kind !== "number") throw new PatternSyntax(`'${op}' needs a number`);
     return value;
   }
+}
+
+function fieldsOf(cond: Cond): string[] {
+  return cond.kind === "and" || cond.kind === "or" ? [...fieldsOf(cond.left), ...fieldsOf(cond.right)] : [cond.field];
 }
 
 function firstField(cond: Cond): string {
