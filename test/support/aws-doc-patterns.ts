@@ -40,6 +40,8 @@ export const SOURCES = {
   DOCS_ISSUE_21: "https://github.com/awsdocs/amazon-cloudwatch-logs-user-guide/issues/21 (the console answers \"Invalid filter pattern\")",
   AWSLOGS_210: "https://github.com/jorgebastida/awslogs/issues/210 (botocore: InvalidParameterException \"If a filter pattern starts with '{' it must end with '}'\")",
   WATCHBOT_141: "https://github.com/mapbox/ecs-watchbot/issues/141 (FilterLogEvents with the message body as pattern: \"Invalid filter pattern\")",
+  CLOUDASH_84: "https://github.com/cloudashdev/cloudash/issues/84 (an unquoted request-id-123-something 'returns an empty list'; quoted it finds the events)",
+  AWSLOGS_381: "https://github.com/jorgebastida/awslogs/issues/381 (an unquoted ORDER-ITEM-1 does not find ORDER-ITEM-1 lines; '\"ORDER-ITEM-1\"' does)",
   NEWRELIC_36: "https://github.com/newrelic/serverless-newrelic-lambda-layers/issues/36 (putSubscriptionFilter: \"Invalid subscription filter pattern\")",
 } as const;
 
@@ -674,6 +676,24 @@ export const GROUPS: PatternGroup[] = [
     messages: ["error 404 not found", "404 error", "error 500", "GET / 404"],
     rows: [{ pattern: "error 404", matches: [0, 1] }],
     inferred: "the reference says what it returns; the events are written",
+  },
+  {
+    source: SOURCES.CLOUDASH_84,
+    section: "searching for a request id: unquoted, its hyphens start exclusions",
+    messages: ["START RequestId: request-id-123-something Version: $LATEST", "END RequestId: request-id-456-other", "request only"],
+    rows: [
+      { pattern: "request-id-123-something", matches: [2], inferred: "the report records the empty answer for events holding the id; that 'request only' (request, and none of id, 123, something) matches follows from the reading" },
+      { pattern: '"request-id-123-something"', matches: [0] },
+    ],
+  },
+  {
+    source: SOURCES.AWSLOGS_381,
+    section: "filtering for a thread name with hyphens",
+    messages: ["[ORDER-ITEM-1] order accepted", "[ORDER-ITEM-2] order accepted", "ORDER placed"],
+    rows: [
+      { pattern: "ORDER-ITEM-1", matches: [2], inferred: "the report records that the ORDER-ITEM-1 lines do not come back; 'ORDER placed' follows from reading it as ORDER -ITEM -1" },
+      { pattern: '"ORDER-ITEM-1"', matches: [0] },
+    ],
   },
   {
     source: SOURCES.NEWRELIC_36,
