@@ -110,8 +110,7 @@ describe("TestMetricFilter answers AWS's documented filter patterns as AWS's pag
   }, 300_000);
 
   it("covers every distinct pattern of the table", () => {
-    const keys = new Set([...GROUPS.flatMap((g) => g.rows.map((r) => patternKey(r.pattern))), ...INVALID.map((r) => patternKey(r.pattern))]);
-    expect(keys.size).toBeGreaterThanOrEqual(150);
+    expect(new Set(GROUPS.flatMap((g) => g.rows.map((r) => patternKey(r.pattern)))).size).toBeGreaterThanOrEqual(150);
   });
 
   it.each(INVALID)("$pattern is InvalidParameterException ($why)", async ({ pattern }) => {

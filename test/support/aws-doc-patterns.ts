@@ -42,6 +42,7 @@ export const SOURCES = {
   WATCHBOT_141: "https://github.com/mapbox/ecs-watchbot/issues/141 (FilterLogEvents with the message body as pattern: \"Invalid filter pattern\")",
   CLOUDASH_84: "https://github.com/cloudashdev/cloudash/issues/84 (an unquoted request-id-123-something 'returns an empty list'; quoted it finds the events)",
   AWSLOGS_381: "https://github.com/jorgebastida/awslogs/issues/381 (an unquoted ORDER-ITEM-1 does not find ORDER-ITEM-1 lines; '\"ORDER-ITEM-1\"' does)",
+  LOCALSTACK_FILTER: "https://github.com/localstack/localstack/blob/main/tests/aws/services/logs/test_logs_filter_events.py (TestFilterLogEventsPatterns, markers.aws.validated: run against AWS)",
   NEWRELIC_36: "https://github.com/newrelic/serverless-newrelic-lambda-layers/issues/36 (putSubscriptionFilter: \"Invalid subscription filter pattern\")",
 } as const;
 
@@ -694,6 +695,18 @@ export const GROUPS: PatternGroup[] = [
       { pattern: "ORDER-ITEM-1", matches: [2], inferred: "the report records that the ORDER-ITEM-1 lines do not come back; 'ORDER placed' follows from reading it as ORDER -ITEM -1" },
       { pattern: '"ORDER-ITEM-1"', matches: [0] },
     ],
+  },
+  {
+    source: SOURCES.LOCALSTACK_FILTER,
+    section: "simple word, multiple words, quoted phrase and JSON patterns over six plain events",
+    messages: ["hello", "world", "hello world", "goodbye world", "hello cruela", "goodbye cruel world"],
+    rows: [
+      { pattern: "hello", matches: [0, 2, 4] },
+      { pattern: "goodbye world", matches: [3, 5] },
+      { pattern: '"hello cruel"', matches: [4] },
+      { pattern: '{$.message = "hello"}', matches: [] },
+    ],
+    inferred: "the AWS-validated asserts check that each returned event holds the terms (the JSON pattern: that the call succeeds); that every such event comes back, and no JSON match among plain text, follow from the syntax page",
   },
   {
     source: SOURCES.NEWRELIC_36,
