@@ -43,6 +43,8 @@ export const SOURCES = {
   CLOUDASH_84: "https://github.com/cloudashdev/cloudash/issues/84 (an unquoted request-id-123-something 'returns an empty list'; quoted it finds the events)",
   AWSLOGS_381: "https://github.com/jorgebastida/awslogs/issues/381 (an unquoted ORDER-ITEM-1 does not find ORDER-ITEM-1 lines; '\"ORDER-ITEM-1\"' does)",
   LOCALSTACK_FILTER: "https://github.com/localstack/localstack/blob/main/tests/aws/services/logs/test_logs_filter_events.py (TestFilterLogEventsPatterns, markers.aws.validated: run against AWS)",
+  CDK_15047: "https://github.com/aws/aws-cdk/issues/15047 (FilterPattern.stringValue(\"status\", \"=\", \"401\") deploys as { status = \"401\" }: InvalidParameterException)",
+  TERRAFORM_2945: "https://github.com/hashicorp/terraform-provider-aws/issues/2945 (a pattern with 'Root' in single quotes fails; double quotes needed)",
   NEWRELIC_36: "https://github.com/newrelic/serverless-newrelic-lambda-layers/issues/36 (putSubscriptionFilter: \"Invalid subscription filter pattern\")",
 } as const;
 
@@ -778,6 +780,8 @@ export const INVALID: InvalidPattern[] = [
   { pattern: "[ip, user, username", source: SOURCES.SYNTAX_2020, why: "'the entire pattern enclosed in square brackets'", inferred: "the page states the grammar; the pattern is ours" },
   { pattern: "{ $.user = a@b }", source: SOURCES.SYNTAX_2020, why: "'Strings that have unicode and other characters such as @, $, \\ etc. must be enclosed in double quotes to be valid'", inferred: "the page states the rule; the pattern is ours" },
   { pattern: "[ip, user, username, timestamp, request, status_code = 4* && bytes > 1000]", source: SOURCES.DOCS_ISSUE_21, why: "the 2018 syntax page's own example: its condition names bytes, which the pattern has no field for" },
+  { pattern: '{ status = "401" }', source: SOURCES.CDK_15047, why: "a selector must start with $" },
+  { pattern: "{$.userIdentity.type = 'Root' && $.userIdentity.invokedBy NOT EXISTS && $.eventType != 'AwsServiceEvent'}", source: SOURCES.TERRAFORM_2945, why: "single quotes do not quote" },
   { pattern: '{"my":"json message"}', source: SOURCES.WATCHBOT_141, why: "a JSON document is no JSON pattern: no $ selector" },
   { pattern: '?"?REPORT ?NR_LAMBDA_MONITORING ?"Task timed out""', source: SOURCES.NEWRELIC_36, why: "a quoted term runs into the next word" },
 ];

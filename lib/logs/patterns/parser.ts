@@ -36,8 +36,8 @@ export type PatternAst =
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const KEY = /^[A-Za-z0-9_\-@:]+$/;
 const NAME = /^[A-Za-z0-9_]+$/;
-/** Characters a JSON pattern's value may hold only inside double quotes. */
-const UNQUOTABLE = /[@$\\]/;
+/** Characters a JSON pattern's value may hold only inside double quotes ("'Root'" fails too: terraform-provider-aws #2945). */
+const UNQUOTABLE = /[@$\\']/;
 /** AWS: one wildcard per selector, three per pattern. */
 const MAX_WILDCARDS = 3;
 
