@@ -28,7 +28,7 @@ import { BIN_SCRATCH, emitBinRuns, growBinScratch } from "../encoding/bin-runs.j
  * A series touched by the batch, with its chunks in this fold and the one its
  * last datapoint went to (most of a series' datapoints share one).
  */
-export type BatchTouch = SeriesTouch & { lastChunk?: FoldedChunk; chunks: FoldedChunk[]; lastUnit?: string };
+export type BatchTouch = SeriesTouch & { lastChunk?: FoldedChunk; chunks: FoldedChunk[]; lastUnit: string; units: string[] };
 
 /** By account, then series id. */
 export type Touches = Map<string, Map<string, BatchTouch>>;
@@ -111,12 +111,13 @@ export class BatchFold implements BucketSource {
         if (!touch) {
           touch = {
             lastChunk: undefined,
-            lastUnit: undefined,
+            lastUnit: unit,
             chunks: [],
             account: msg.account,
             id: ms.id,
             identity: { namespace: msg.namespace, metricName: ms.m, dimensions: ms.d },
-            units: new Set(),
+            // An array, not a Set: a series has one unit or a few, and a Set per series a batch was garbage.
+            units: [unit],
             lastTimestamp: t,
             firstTimestamp: t,
           };
@@ -127,7 +128,7 @@ export class BatchFold implements BucketSource {
         this.met.push(ms);
       }
       if (touch.lastUnit !== unit) {
-        touch.units.add(unit);
+        if (!touch.units.includes(unit)) touch.units.push(unit);
         touch.lastUnit = unit;
       }
       if (t > touch.lastTimestamp) touch.lastTimestamp = t;
@@ -155,11 +156,19 @@ export class BatchFold implements BucketSource {
     if (41 * c.start.length + 20 * c.value.length <= SPARE_MAX_BYTES) spare = c;
   }
 
-  /** The chunks with their buckets, as the delta codec encodes them (before release()). */
+  /**
+   * The chunks with their buckets, as the delta codec encodes them (before
+   * release()). Each chunk's buckets are valid until the next is asked for:
+   * the views and their array are reused, thousands of chunks a batch.
+   */
   *encodable(): Generator<{ ref: ChunkRef; buckets: EncodableBucket[] }> {
+    const views: BucketView[] = [];
+    const buckets: EncodableBucket[] = [];
     for (const chunk of this.chunks) {
-      const buckets = new Array<EncodableBucket>(chunk.buckets.length);
-      for (let k = 0; k < buckets.length; k++) buckets[k] = new BucketView(this, chunk.buckets[k]);
+      const n = chunk.buckets.length;
+      while (views.length < n) views.push(new BucketView(this, 0));
+      buckets.length = n;
+      for (let k = 0; k < n; k++) buckets[k] = views[k].of(chunk.buckets[k]);
       yield { ref: chunk.ref, buckets };
     }
   }
