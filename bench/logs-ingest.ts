@@ -229,6 +229,11 @@ async function main() {
   const ceiling = (ceilingBefore.rate + ceilingAfter.rate) / 2;
   const pct = (r: number) => ((100 * service.rate) / r).toFixed(0);
   console.log(`service / ceiling: ${pct(ceiling)}% of their mean (target ≥ 50%); ${pct(ceilingBefore.rate)}% of the one before, ${pct(ceilingAfter.rate)}% of the one after`);
+  // The same comparison by CPU an event (all processes of each phase, the bench's own included: its S3 server runs
+  // on the clients' thread), which the CPU the machine gave each phase does not move; equal to the above while both
+  // phases keep the cores busy (the machine lines show whether they did).
+  const ceilingCpu = [ceilingBefore, ceilingAfter].reduce((n, c) => n + c.clients.main + c.clients.other + c.bareCpu, 0) / Math.max(ceilingBefore.events + ceilingAfter.events, 1);
+  console.log(`CPU an event, ceiling / service: ${((100 * ceilingCpu) / (all / Math.max(service.events, 1))).toFixed(0)}%`);
   console.log(`load average after: ${load()}`);
 }
 
