@@ -198,7 +198,7 @@ async function main() {
       `stream worker (metric filters, subscriptions) ${perEvent(cpu.worker)}, other service threads (gzip, GC) ${perEvent(cpu.other)}, ` +
       `nats-server ${perEvent(natsCpu)}; all ${perEvent(all)} (${(all / SECONDS).toFixed(2)} cores busy)`,
   );
-  console.log(`  clients' main thread ${perEvent(clients.main)} µs per event; ${sharesText(serviceShares)}`);
+  console.log(`  clients' main thread ${perEvent(clients.main)} µs per event (${((100 * clients.main) / SECONDS).toFixed(0)}% of a core); ${sharesText(serviceShares)}`);
   const lags = lagsOf(acks).sort((a, b) => a - b);
   const s = (ms: number) => (ms / 1000).toFixed(2);
   console.log(
@@ -223,7 +223,7 @@ async function main() {
     const us = (seconds: number) => ((seconds * 1e6) / Math.max(c.events, 1)).toFixed(2);
     console.log(
       `  ${when}: ${Math.round(c.rate).toLocaleString("en-US")} events/s = ${mb(c.rate)} MB/s, p50 ${c.p50.toFixed(1)} ms; CPU µs per event: clients ${us(c.clients.main + c.clients.other)} ` +
-        `(main thread ${us(c.clients.main)}), bare server ${us(c.bareCpu)}; ${sharesText(c.shares)}`,
+        `(main thread ${us(c.clients.main)}: ${((100 * c.clients.main) / SECONDS).toFixed(0)}% of a core), bare server ${us(c.bareCpu)}; ${sharesText(c.shares)}`,
     );
   }
   const ceiling = (ceilingBefore.rate + ceilingAfter.rate) / 2;
