@@ -23,10 +23,11 @@ import { startScheduler, type Scheduler, type ScheduledTarget } from "./schedule
 import { streamTargets } from "./stream-trigger.js";
 import type { StreamWorkerData } from "./stream-worker.js";
 import { Worker } from "node:worker_threads";
+import { setFlagsFromString } from "node:v8";
 import { supervise, type SupervisedWorker } from "./worker-supervisor.js";
 import { loadTemplate, type TemplateFunction } from "./template.js";
 import { ensureIngestStream } from "../lib/metrics/write/ingest-log.js";
-import { formatMemoryReport, isolateMemory, rssMb, type IsolateMemory, type MemoryReport } from "../lib/capacity/memory.js";
+import { formatMemoryReport, isolateMemory, memoryShort, rssMb, type IsolateMemory, type MemoryReport } from "../lib/capacity/memory.js";
 
 const log = (message: string, error?: unknown) =>
   error === undefined ? console.error(`[hive-cloudwatch] ${message}`) : console.error(`[hive-cloudwatch] ${message}`, error);
@@ -104,6 +105,12 @@ async function stopChildren(): Promise<void> {
 
 async function main(): Promise<void> {
   process.setSourceMapsEnabled(true);
+  // The main thread's heap flags (scripts/start.sh: --max-old-space-size, --max-semi-space-size) are V8
+  // globals that a worker's isolate also reads, and they win over its resourceLimits: the stream worker
+  // took the main thread's 512 MiB limit, not its MemorySize. The main heap is sized already, so clearing
+  // the flags leaves it as it is and lets each worker take its own limits.
+  setFlagsFromString("--max-old-space-size=0");
+  setFlagsFromString("--max-semi-space-size=0");
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   // Local mode unless told otherwise: the dev credential, and servers started for you.
   if (!process.env[envName("local")]) process.env[envName("local")] = "true";
@@ -256,7 +263,7 @@ async function main(): Promise<void> {
   };
   // The writes' limit under saturation starts at (and never passes) their reserved concurrency.
   const saturation = watchSaturation(config.maxEventLoopDelayMs, config.maxConcurrentWrites, () => reserved.writesInFlight());
-  const reserved = new ReservedConcurrency(template.functions, saturation.limit);
+  const reserved = new ReservedConcurrency(template.functions, saturation.limit, () => memoryShort(config.memoryBudgetMb));
   const reporter = setInterval(() => {
     memoryReport().then((r) => log(formatMemoryReport(r)), (e) => log("memory report failed", e));
     const throttled = [...reserved.takeThrottled()].map(([id, n]) => `${id} ${n}`);

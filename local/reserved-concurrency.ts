@@ -12,7 +12,12 @@
  * reading. Work in flight bounded, latency is bounded (Little's law: the
  * slots over the rate they are served at).
  *
- * The functions with a reserved concurrency are the writes. While a read (any
+ * The functions with a reserved concurrency are the writes. While the process
+ * is near its memory budget (`memoryShort`, lib/capacity/memory.ts) they are
+ * throttled here too, before their bodies are gunzipped and decoded: the
+ * functions refuse them then anyway, and a flood decoded only to be refused
+ * took the RSS past the budget's 10% headroom in test/service/ingest-throttling.
+ * While a read (any
  * other API call) is in flight, the writes together also stay within a limit
  * that falls while the process is saturated (local/write-saturation.ts), so
  * that reads keep answering under a flood; with no read waiting, writes may
@@ -37,6 +42,7 @@ export class ReservedConcurrency {
   constructor(
     functions: readonly { logicalId: string; reservedConcurrency?: number }[],
     private readonly saturation?: SaturationLimit,
+    private readonly memoryShort: () => boolean = () => false,
   ) {
     for (const f of functions) if (f.reservedConcurrency !== undefined) this.limits.set(f.logicalId, f.reservedConcurrency);
   }
@@ -47,6 +53,11 @@ export class ReservedConcurrency {
    */
   readonly admit = ({ method, path, query, headers, body }: AdmissionRequest): (() => void) | ServiceError => {
     const target = requestFunction(method, path, query, headers, body);
+    if (target && this.limits.has(target.functionId) && this.memoryShort()) {
+      const full = `${target.functionId} (memory)`;
+      this.throttledCounts.set(full, (this.throttledCounts.get(full) ?? 0) + 1);
+      return throttled(target.service);
+    }
     const release = this.enter(target ? [FRONT, target.functionId] : [FRONT]);
     if (!release) return throttled(target?.service ?? guessProtocol(path, headers).service?.name ?? "cloudwatch");
     if (!target || this.limits.has(target.functionId)) return release;

@@ -35,8 +35,17 @@ function expectRevision(revision: number): MsgHdrs {
   return h;
 }
 
-// One header set for every create (publish only reads it): a new series' writes are creates, thousands a batch.
-const CREATE = expectRevision(0);
+/**
+ * One header set for every create, encoded once: publish encodes the headers it
+ * is given on every call (a string and its bytes), and a new series' writes are
+ * creates, thousands a batch. Publish only reads the bytes (copies them out).
+ */
+const CREATE = encodedOnce(expectRevision(0));
+
+function encodedOnce(h: MsgHdrs): MsgHdrs {
+  const bytes = (h as MsgHdrs & { encode(): Uint8Array }).encode();
+  return Object.assign(Object.create(h) as MsgHdrs, { encode: () => bytes });
+}
 
 /**
  * Each write's new revision, in order, or 0 where the key was not at the
@@ -66,9 +75,12 @@ export async function kvWrites(bucket: BucketName, writes: readonly KvWrite[], {
       }
     },
     answer: (i, m) => {
+      const data = m.data;
       // No payload: a status such as 503 (no stream for the subject).
-      if (m.data.length === 0) throw new Error(`KV write of ${writes[i].key} to ${bucket}: ${m.headers?.code ?? "no answer"} ${m.headers?.description ?? ""}`.trim());
-      const ack = JSON.parse(decoder.decode(m.data)) as { seq?: number; error?: { err_code?: number; description?: string } };
+      if (data.length === 0) throw new Error(`KV write of ${writes[i].key} to ${bucket}: ${m.headers?.code ?? "no answer"} ${m.headers?.description ?? ""}`.trim());
+      const seq = ackSeq(data);
+      if (seq > 0) return void (revisions[i] = seq);
+      const ack = JSON.parse(decoder.decode(data)) as { seq?: number; error?: { err_code?: number; description?: string } };
       if (ack.seq) revisions[i] = ack.seq;
       else if (ack.error?.err_code !== WRONG_LAST_SEQUENCE) throw new Error(`KV write of ${writes[i].key} to ${bucket}: ${ack.error?.description ?? "no acknowledgement"}`);
       else if (writes[i].revision === 0 && retryMarkers) overMarkers.push(i);
@@ -87,6 +99,33 @@ export async function kvWrites(bucket: BucketName, writes: readonly KvWrite[], {
     }
   }
   return revisions;
+}
+
+const ACK_HEAD = [...'{"stream":'].map((c) => c.charCodeAt(0));
+const SEQ_FIELD = [...'"seq":'].map((c) => c.charCodeAt(0));
+
+/**
+ * The sequence of a JetStream publish acknowledgement
+ * (`{"stream":"KV_…","seq":N}`, maybe with `domain` or `duplicate`) read from
+ * its bytes, or 0 for anything else (an error answer starts `{"error"`): a
+ * decode and a JSON.parse per write, about 2 µs, for every create of a batch
+ * of new series.
+ */
+function ackSeq(data: Uint8Array): number {
+  const n = data.length;
+  if (n < ACK_HEAD.length) return 0;
+  for (let k = 0; k < ACK_HEAD.length; k++) if (data[k] !== ACK_HEAD[k]) return 0;
+  // Past the stream's name (no quotes in it), then its other fields.
+  let j = ACK_HEAD.length + 1;
+  while (j < n && data[j] !== 34) j++;
+  search: for (; j + SEQ_FIELD.length < n; j++) {
+    for (let k = 0; k < SEQ_FIELD.length; k++) if (data[j + k] !== SEQ_FIELD[k]) continue search;
+    let seq = 0;
+    let digits = 0;
+    for (j += SEQ_FIELD.length; j < n && data[j] >= 48 && data[j] <= 57; j++, digits++) seq = seq * 10 + data[j] - 48;
+    return digits > 0 && digits < 16 && (data[j] === 44 || data[j] === 125) ? seq : 0;
+  }
+  return 0;
 }
 
 /**

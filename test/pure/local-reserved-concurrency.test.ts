@@ -94,6 +94,34 @@ describe("ReservedConcurrency", () => {
     for (let i = 0; i < 100; i++) expect(typeof r.admit(json("Nope_1.PutMetricData"))).toBe("function");
   });
 
+  it("throttles the writes with their service's error while memory is short, before anything is decoded, and nothing else", () => {
+    let short = true;
+    const r = new ReservedConcurrency(
+      [
+        { logicalId: "Front" },
+        { logicalId: "CloudWatchPutMetricData", reservedConcurrency: 64 },
+        { logicalId: "LogsPutLogEvents", reservedConcurrency: 64 },
+        { logicalId: "CloudWatchGetMetricData" },
+      ],
+      undefined,
+      () => short,
+    );
+    const e = r.admit(put);
+    expect(e).toBeInstanceOf(ServiceError);
+    expect([(e as ServiceError).code, (e as ServiceError).message, (e as ServiceError).status]).toEqual(["Throttling", "Rate exceeded", 400]);
+    // A body that does not even parse: refused for memory all the same, as a full reservation refuses it.
+    const logs = r.admit(json("Logs_20140328.PutLogEvents", "{not json"));
+    expect([(logs as ServiceError).code, (logs as ServiceError).status]).toEqual(["ThrottlingException", 400]);
+    // Reads keep answering: they are how an operator sees what is going on.
+    const read = r.admit(json("GraniteServiceVersion20100801.GetMetricData"));
+    expect(typeof read).toBe("function");
+    (read as () => void)();
+    expect(r.inFlight("CloudWatchPutMetricData")).toBe(0);
+    expect(r.takeThrottled()).toEqual(new Map([["CloudWatchPutMetricData (memory)", 1], ["LogsPutLogEvents (memory)", 1]]));
+    short = false;
+    expect(typeof r.admit(put)).toBe("function");
+  });
+
   it("counts the Front's reservation over every request", () => {
     const r = new ReservedConcurrency([{ logicalId: "Front", reservedConcurrency: 1 }]);
     const held = r.admit(json("GraniteServiceVersion20100801.GetMetricData"));

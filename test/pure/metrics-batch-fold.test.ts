@@ -56,7 +56,7 @@ function columnarFold(encoded: Uint8Array[], now: number, fold = true) {
   const bytes = encodeDelta(1, encoded.length, batch.encodable());
   batch.release();
   const touched = new Map<string, { units: Set<string>; first: number; last: number }>();
-  for (const series of touches.values()) for (const t of series.values()) touched.set(`${t.account}.${t.id}`, { units: t.units, first: t.firstTimestamp, last: t.lastTimestamp });
+  for (const series of touches.values()) for (const t of series.values()) touched.set(`${t.account}.${t.id}`, { units: new Set(t.units), first: t.firstTimestamp, last: t.lastTimestamp });
   return { bytes, touched, datapoints: batch.datapoints, chunks: batch.chunks.length };
 }
 

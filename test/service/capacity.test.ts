@@ -75,8 +75,9 @@ describe("memory report", () => {
         { timeoutMs: 60_000, pauseMs: 500 },
       );
       expect(streams.heapLimitMb).toBeGreaterThanOrEqual(384);
-      // The limit V8 reports adds the young generation (maxYoungGenerationSizeMb 48) to the old one.
-      expect(streams.heapLimitMb).toBeLessThan(700);
+      // The limit V8 reports adds the young generation (maxYoungGenerationSizeMb 48) to the old one. The main
+      // thread's --max-old-space-size=512 would give it 560 or more.
+      expect(streams.heapLimitMb).toBeLessThan(512);
     } finally {
       await s.stop();
     }

@@ -112,7 +112,9 @@ describe("FilterLogEvents", () => {
   });
 
   it.each([
-    ["a bad pattern", { logGroupName: "/x", filterPattern: "{ $.a = " }, /^Invalid filter pattern$/],
+    ["a bad pattern", { logGroupName: "/x", filterPattern: "{ $.a = }" }, /^Invalid filter pattern$/],
+    // botocore's report of FilterLogEvents' answer for an unclosed JSON pattern (jorgebastida/awslogs #210).
+    ["an unclosed JSON pattern", { logGroupName: "/x", filterPattern: "{ $.a = 1" }, /^If a filter pattern starts with '\{' it must end with '\}'$/],
     ["both logStreamNames and logStreamNamePrefix", { logGroupName: "/x", logStreamNames: ["a"], logStreamNamePrefix: "a" }, /logStreamNames and logStreamNamePrefix/],
     ["both logGroupName and logGroupIdentifier", { logGroupName: "/x", logGroupIdentifier: "/x" }, /either logGroupName or logGroupIdentifier/],
     ["a limit over 10,000", { logGroupName: "/x", limit: 10_001 }, /Value '10001' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 10000/],

@@ -80,11 +80,16 @@ const MAX_REGEX_PER_PATTERN = 2;
 /**
  * Compiles a pattern or throws InvalidParameterException. `what` names it in
  * the message as AWS does: "Invalid filter pattern" for FilterLogEvents,
- * "Invalid metric filter pattern" for metric filters and TestMetricFilter.
+ * "Invalid metric filter pattern" for metric filters and TestMetricFilter;
+ * FilterLogEvents words an unclosed `{` pattern apart.
  */
 export function compileFilterPattern(pattern: string, what = "filter pattern"): FilterPattern {
   // AWS's message is the bare "Invalid metric filter pattern" (aws-cdk #16278 quotes it); the detail is not told.
   const fail = (_detail: string): ServiceError => logsError("InvalidParameterException", `Invalid ${what}`);
+  // FilterLogEvents' own answer for an unclosed JSON pattern, as botocore reported it (jorgebastida/awslogs #210).
+  if (what === "filter pattern" && /^\s*\{/.test(pattern) && !/\}\s*$/.test(pattern)) {
+    throw logsError("InvalidParameterException", "If a filter pattern starts with '{' it must end with '}'");
+  }
   let ast: PatternAst;
   try {
     ast = parsePattern(pattern);
@@ -702,15 +707,22 @@ function delimitedPattern(slots: Slot[], regex: (s: string) => AwsRegex): Filter
     const owner = new Int32Array(fields.length);
     let tries = 0;
     const byName = new Map<string, number>();
+    const byLowerName = new Map<string, number>();
+    // A condition may name its field in other letter case: AWS's syntax page prints
+    // `[w1=ERROR || W1=WARNING, w2]` as matching events whose first word is WARNING.
     const get = (name: string) => {
-      const j = byName.get(name);
+      const j = byName.get(name) ?? byLowerName.get(name.toLowerCase());
       return j === undefined ? undefined : fields[j];
     };
     const check = (): boolean => {
       byName.clear();
+      byLowerName.clear();
       for (let j = 0; j < fields.length; j++) {
         const s = slots[owner[j]!];
-        if (s && s.kind === "field" && s.name !== undefined) byName.set(s.name, j);
+        if (s && s.kind === "field" && s.name !== undefined) {
+          byName.set(s.name, j);
+          if (!byLowerName.has(s.name.toLowerCase())) byLowerName.set(s.name.toLowerCase(), j);
+        }
       }
       return conds.every((c) => c === undefined || c(get));
     };

@@ -50,7 +50,8 @@ function readRegex(text: string, i: number): { value: string; end: number } {
 
 /**
  * Splits an unstructured pattern into terms. A `-` or `?` right before a term
- * is its prefix; a lone `-` (AWS's `"ERROR" - "Exiting"`) applies to the next term.
+ * is its prefix; a lone `-` (AWS's `"ERROR" - "Exiting"`) applies to the next term;
+ * `a-b` is `a -b`.
  */
 export function splitTerms(text: string): Term[] {
   const terms: Term[] = [];
@@ -86,7 +87,12 @@ export function splitTerms(text: string): Term[] {
     } else {
       let j = i;
       while (j < text.length && !isSpace(text[j]) && text[j] !== '"') j++;
-      terms.push({ mode, kind: "text", value: text.slice(i, j), quoted: false });
+      // Unquoted, a '-' inside a word starts an exclusion: AWS finds nothing for an unquoted
+      // request-id-123-something or ORDER-ITEM-1 that its events hold (cloudashdev/cloudash #84,
+      // jorgebastida/awslogs #381); quoted, the word is one term.
+      const [first, ...excluded] = text.slice(i, j).split("-").filter((piece, k) => k === 0 || piece !== "");
+      terms.push({ mode, kind: "text", value: first!, quoted: false });
+      for (const value of excluded) terms.push({ mode: "exclude", kind: "text", value, quoted: false });
       i = j;
     }
     if (i < text.length && !isSpace(text[i]) ) {

@@ -36,6 +36,8 @@ export type PatternAst =
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const KEY = /^[A-Za-z0-9_\-@:]+$/;
 const NAME = /^[A-Za-z0-9_]+$/;
+/** Characters a JSON pattern's value may hold only inside double quotes ("'Root'" fails too: terraform-provider-aws #2945). */
+const UNQUOTABLE = /[@$\\']/;
 /** AWS: one wildcard per selector, three per pattern. */
 const MAX_WILDCARDS = 3;
 
@@ -122,6 +124,13 @@ class Parser {
       if (t.type !== ",") throw new PatternSyntax(`expected ',' or ']' at ${t.start}`);
     }
     this.expect("eof");
+    // A condition names a field of the pattern (in any letter case): AWS answers "Invalid filter pattern" for the
+    // syntax page's [ip, user, username, timestamp, request, status_code = 4* && bytes > 1000] (awsdocs issue #21).
+    const names = new Set(slots.flatMap((s) => (s.kind === "field" && s.name !== undefined ? [s.name.toLowerCase()] : [])));
+    for (const s of slots) {
+      if (s.kind !== "field" || !s.cond) continue;
+      for (const f of fieldsOf(s.cond)) if (!names.has(f.toLowerCase())) throw new PatternSyntax(`no field named ${f}`);
+    }
     return slots;
   }
 
@@ -212,11 +221,17 @@ class Parser {
     if (t.type === "string") value = { kind: "string", text: t.text, quoted: true };
     else if (t.type === "regex") value = { kind: "regex", source: t.text };
     else if (t.type === "word") {
+      // AWS's syntax page: strings with characters such as '@', '$' or '\' "must be enclosed in double quotes to be valid".
+      if (this.jsonMode && UNQUOTABLE.test(t.text)) throw new PatternSyntax(`'${t.text}' must be quoted`);
       value = NUMBER.test(t.text) ? { kind: "number", value: Number(t.text), text: t.text } : { kind: "string", text: t.text, quoted: false };
     } else throw new PatternSyntax(`expected a value at ${t.start}`);
     if (op !== "=" && op !== "!=" && value.kind !== "number") throw new PatternSyntax(`'${op}' needs a number`);
     return value;
   }
+}
+
+function fieldsOf(cond: Cond): string[] {
+  return cond.kind === "and" || cond.kind === "or" ? [...fieldsOf(cond.left), ...fieldsOf(cond.right)] : [cond.field];
 }
 
 function firstField(cond: Cond): string {

@@ -32,9 +32,16 @@ export class BucketView implements EncodableBucket, BucketStats, BucketFields {
 
   constructor(
     private readonly source: BucketSource,
-    private readonly b: number,
+    private b: number,
   ) {
     source.bucketStats(b, this);
+  }
+
+  /** The view made a view of bucket `b` of the same source (a source encoding chunk after chunk reuses its views). */
+  of(b: number): this {
+    this.b = b;
+    this.source.bucketStats(b, this);
+    return this;
   }
 
   get agg(): BucketStats {

@@ -26,6 +26,9 @@ const NO_DISTRIBUTION = 1;
 export class ChunkMerge implements ChunkVisitor, BucketSource {
   // Buckets, by slot, in the order they were first met.
   private n = 0;
+  // buckets()'s views and their array.
+  private readonly pool: BucketView[] = [];
+  private readonly views: BucketView[] = [];
   private t = new Float64Array(64);
   private count = new Float64Array(64);
   private sum = new Float64Array(64);
@@ -64,12 +67,18 @@ export class ChunkMerge implements ChunkVisitor, BucketSource {
     this.current = -1;
   }
 
-  /** The merged buckets in time order, as encodeChunk takes them (valid until the next reset or add). */
-  buckets(): EncodableBucket[] {
-    const out = new Array<BucketView>(this.n);
+  /**
+   * The merged buckets in time order, as encodeChunk takes them (valid until
+   * the next call, reset or add: the views and their array are reused, as
+   * compaction merges chunk after chunk).
+   */
+  private buckets(): EncodableBucket[] {
+    const out = this.views;
+    while (this.pool.length < this.n) this.pool.push(new BucketView(this, 0));
+    out.length = this.n;
     let sorted = true;
     for (let b = 0; b < this.n; b++) {
-      out[b] = new BucketView(this, b);
+      out[b] = this.pool[b].of(b);
       if (b > 0 && this.t[b] < this.t[b - 1]) sorted = false;
     }
     return sorted ? out : out.sort((x, y) => x.t - y.t);

@@ -13,7 +13,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { corruptStoredData } from "../../errors.js";
 import { ByteReader, ByteWriter, varintSize, zigzag } from "./bytes.js";
 import { Aggregate } from "../read/aggregate.js";
-import { binIndex, binKey, DDSketch, type BinKey, type BinSink } from "../read/sketch.js";
+import { binIndex, DDSketch, type BinSink } from "../read/sketch.js";
 
 export interface Bucket {
   t: number /* bucket start, epoch ms */;
@@ -205,58 +205,82 @@ function writeTimestamps(w: ByteWriter, buckets: EncodableBucket[], res: number)
   for (let i = 1; i < n; i++) w.varint(slots[i] - slots[i - 1]);
 }
 
-interface Planned {
-  kind: Kind;
-  agg: BucketStats;
-  /** FULL and RESIDUAL: where the sketch's bins are in BINS. */
-  bins?: BinsRef;
-  /** RESIDUAL: the bins of min and max, one observation each to leave out when writing. */
-  less?: [BinKey, BinKey];
+/**
+ * The plan of the chunk being written, one row per bucket: its kind and, for
+ * FULL and RESIDUAL, where its sketch's bins are in BINS; for RESIDUAL, the
+ * bins of min and max (sign and index), one observation each to leave out
+ * when writing. Columns reused from chunk to chunk: the aggregator plans
+ * thousands of chunks a batch, and an object per bucket (and per bin key) was
+ * garbage it made for every one.
+ */
+class Plan {
+  capacity = 0;
+  kind = new Uint8Array(0);
+  zero = new Float64Array(0);
+  at = new Int32Array(0);
+  positive = new Int32Array(0);
+  negative = new Int32Array(0);
+  residual = new Uint8Array(0);
+  loSign = new Int8Array(0);
+  loIndex = new Float64Array(0);
+  hiSign = new Int8Array(0);
+  hiIndex = new Float64Array(0);
+
+  ensure(n: number): void {
+    if (n <= this.capacity) return;
+    const c = Math.max(n, 2 * this.capacity, 64);
+    this.capacity = c;
+    this.kind = new Uint8Array(c);
+    this.zero = new Float64Array(c);
+    this.at = new Int32Array(c);
+    this.positive = new Int32Array(c);
+    this.negative = new Int32Array(c);
+    this.residual = new Uint8Array(c);
+    this.loSign = new Int8Array(c);
+    this.loIndex = new Float64Array(c);
+    this.hiSign = new Int8Array(c);
+    this.hiIndex = new Float64Array(c);
+  }
 }
 
-/** A bucket's bins in BINS: `positive` then `negative` [index, count] pairs from `at`, each in index order. */
-interface BinsRef {
-  zero: number;
-  at: number;
-  positive: number;
-  negative: number;
-}
+const PLAN = new Plan();
 
 /**
  * The bins of every sketch in the chunk being written, filled by plan():
  * kinds are chosen (and columns written) before the sketches, so the bins
- * must outlive one bucket. Shared and grown as needed, like `column`.
+ * must outlive one bucket. Shared and grown as needed, like `column`. The
+ * bucket being planned (`row`) gets its zero count and bin counts in PLAN.
  */
 class BinArena implements BinSink {
   data = new Float64Array(1024);
   length = 0;
-  private ref: BinsRef = { zero: 0, at: 0, positive: 0, negative: 0 };
+  private row = 0;
 
   reset(): void {
     this.length = 0;
   }
 
-  begin(): void {
-    this.ref = { zero: 0, at: this.length, positive: 0, negative: 0 };
-  }
-
-  end(): BinsRef {
-    return this.ref;
+  begin(row: number): void {
+    this.row = row;
+    PLAN.zero[row] = 0;
+    PLAN.at[row] = this.length;
+    PLAN.positive[row] = 0;
+    PLAN.negative[row] = 0;
   }
 
   zero(count: number): void {
-    this.ref.zero += count;
+    PLAN.zero[this.row] += count;
   }
 
   positive(index: number, count: number): void {
-    if (this.ref.negative > 0) throw new Error("BinArena: positive bins come before negative ones");
+    if (PLAN.negative[this.row] > 0) throw new Error("BinArena: positive bins come before negative ones");
     this.push(index, count);
-    this.ref.positive++;
+    PLAN.positive[this.row]++;
   }
 
   negative(index: number, count: number): void {
     this.push(index, count);
-    this.ref.negative++;
+    PLAN.negative[this.row]++;
   }
 
   private push(index: number, count: number): void {
@@ -272,38 +296,55 @@ class BinArena implements BinSink {
 
 const BINS = new BinArena();
 
-function plan(a: BucketStats): Planned {
-  if (a.count === 0 && a.hasDistribution) return { kind: Kind.EMPTY, agg: a };
-  if (!a.hasDistribution || a.count === 0) return { kind: Kind.NODIST, agg: a };
-  if (a.min === a.max) {
-    if (a.count === 1 && a.sum === a.min) return { kind: Kind.SINGLE, agg: a };
-    if (a.sum === a.min * a.count) return { kind: Kind.UNIFORM, agg: a };
-    return { kind: Kind.UNIFORM_SUM, agg: a };
-  }
-  BINS.begin();
-  a.sketchBins(BINS);
-  const bins = BINS.end();
-  if (integralBins(bins)) {
-    const lo = binKey(a.min);
-    const hi = binKey(a.max);
-    const same = lo.sign === hi.sign && lo.index === hi.index;
-    if (binCount(bins, lo) >= (same ? 2 : 1) && binCount(bins, hi) >= 1) return { kind: Kind.RESIDUAL, agg: a, bins, less: [lo, hi] };
-  }
-  return { kind: Kind.FULL, agg: a, bins };
+/** Row `i` of PLAN for bucket statistics `a`. */
+function plan(a: BucketStats, i: number): void {
+  PLAN.residual[i] = 0;
+  PLAN.kind[i] = planKind(a, i);
 }
 
-function binCount(b: BinsRef, k: BinKey): number {
-  if (k.sign === 0) return b.zero;
-  const from = k.sign > 0 ? b.at : b.at + 2 * b.positive;
-  const n = k.sign > 0 ? b.positive : b.negative;
-  for (let i = 0; i < n; i++) if (BINS.data[from + 2 * i] === k.index) return BINS.data[from + 2 * i + 1];
+function planKind(a: BucketStats, i: number): Kind {
+  if (a.count === 0 && a.hasDistribution) return Kind.EMPTY;
+  if (!a.hasDistribution || a.count === 0) return Kind.NODIST;
+  if (a.min === a.max) {
+    if (a.count === 1 && a.sum === a.min) return Kind.SINGLE;
+    if (a.sum === a.min * a.count) return Kind.UNIFORM;
+    return Kind.UNIFORM_SUM;
+  }
+  BINS.begin(i);
+  a.sketchBins(BINS);
+  if (integralBins(i)) {
+    const loSign = signOf(a.min);
+    const loIndex = loSign === 0 ? 0 : binIndex(Math.abs(a.min));
+    const hiSign = signOf(a.max);
+    const hiIndex = hiSign === 0 ? 0 : binIndex(Math.abs(a.max));
+    const same = loSign === hiSign && loIndex === hiIndex;
+    if (binCount(i, loSign, loIndex) >= (same ? 2 : 1) && binCount(i, hiSign, hiIndex) >= 1) {
+      PLAN.residual[i] = 1;
+      PLAN.loSign[i] = loSign;
+      PLAN.loIndex[i] = loIndex;
+      PLAN.hiSign[i] = hiSign;
+      PLAN.hiIndex[i] = hiIndex;
+      return Kind.RESIDUAL;
+    }
+  }
+  return Kind.FULL;
+}
+
+/** binKey's sign: the sketch's bin of v is in the zero bin, or a positive or negative one. */
+const signOf = (v: number): 1 | 0 | -1 => (v > 0 ? 1 : v < 0 ? -1 : 0);
+
+function binCount(row: number, sign: number, index: number): number {
+  if (sign === 0) return PLAN.zero[row];
+  const from = sign > 0 ? PLAN.at[row] : PLAN.at[row] + 2 * PLAN.positive[row];
+  const n = sign > 0 ? PLAN.positive[row] : PLAN.negative[row];
+  for (let i = 0; i < n; i++) if (BINS.data[from + 2 * i] === index) return BINS.data[from + 2 * i + 1];
   return 0;
 }
 
-function integralBins(b: BinsRef): boolean {
-  if (!Number.isSafeInteger(b.zero)) return false;
-  const end = b.at + 2 * (b.positive + b.negative);
-  for (let i = b.at + 1; i < end; i += 2) if (!Number.isSafeInteger(BINS.data[i])) return false;
+function integralBins(row: number): boolean {
+  if (!Number.isSafeInteger(PLAN.zero[row])) return false;
+  const end = PLAN.at[row] + 2 * (PLAN.positive[row] + PLAN.negative[row]);
+  for (let i = PLAN.at[row] + 1; i < end; i += 2) if (!Number.isSafeInteger(BINS.data[i])) return false;
   return true;
 }
 
@@ -316,68 +357,78 @@ const hasSketch = (k: Kind) => k === Kind.FULL || k === Kind.RESIDUAL;
 /** Column values gathered for writeColumn: reused, grown as needed. */
 let column = new Float64Array(256);
 
-function gather(planned: Planned[], has: (k: Kind) => boolean, value: (a: BucketStats) => number): number {
-  if (column.length < planned.length) column = new Float64Array(2 * planned.length);
+const COUNT = 0;
+const SUM = 1;
+const MIN = 2;
+const MAX = 3;
+
+function gather(buckets: EncodableBucket[], has: (k: Kind) => boolean, field: number): number {
+  if (column.length < buckets.length) column = new Float64Array(2 * buckets.length);
   let n = 0;
-  for (let i = 0; i < planned.length; i++) if (has(planned[i].kind)) column[n++] = value(planned[i].agg);
+  for (let i = 0; i < buckets.length; i++) {
+    if (!has(PLAN.kind[i])) continue;
+    const a = buckets[i].agg;
+    column[n++] = field === COUNT ? a.count : field === SUM ? a.sum : field === MIN ? a.min : a.max;
+  }
   return n;
 }
 
 function writeValues(w: ByteWriter, buckets: EncodableBucket[]): void {
   BINS.reset();
-  const planned = buckets.map((b) => plan(b.agg));
+  const n = buckets.length;
+  PLAN.ensure(n);
   let allSingle = true;
-  for (let i = 0; i < planned.length; i++) if (planned[i].kind !== Kind.SINGLE) allSingle = false;
+  for (let i = 0; i < n; i++) {
+    plan(buckets[i].agg, i);
+    if (PLAN.kind[i] !== Kind.SINGLE) allSingle = false;
+  }
   if (allSingle) w.byte(0);
   else {
     w.byte(1);
-    for (let i = 0; i < planned.length; i++) w.byte(planned[i].kind);
+    for (let i = 0; i < n; i++) w.byte(PLAN.kind[i]);
   }
   // gather may replace `column` with a larger array: read it only after.
-  let n = gather(planned, hasCount, (a) => a.count);
-  writeColumn(w, column, n);
-  n = gather(planned, hasSum, (a) => a.sum);
-  writeColumn(w, column, n);
-  n = gather(planned, hasMin, (a) => a.min);
-  writeColumn(w, column, n);
-  n = gather(planned, hasMax, (a) => a.max);
-  writeColumn(w, column, n);
+  let m = gather(buckets, hasCount, COUNT);
+  writeColumn(w, column, m);
+  m = gather(buckets, hasSum, SUM);
+  writeColumn(w, column, m);
+  m = gather(buckets, hasMin, MIN);
+  writeColumn(w, column, m);
+  m = gather(buckets, hasMax, MAX);
+  writeColumn(w, column, m);
   let integral = true;
   let sketches = 0;
-  for (let i = 0; i < planned.length; i++) {
-    if (!hasSketch(planned[i].kind)) continue;
+  for (let i = 0; i < n; i++) {
+    if (!hasSketch(PLAN.kind[i])) continue;
     sketches++;
-    if (integral && !integralBins(planned[i].bins!)) integral = false;
+    if (integral && !integralBins(i)) integral = false;
   }
   if (sketches === 0) return;
   w.byte(integral ? 0 : 1);
-  for (let i = 0; i < planned.length; i++) {
-    const p = planned[i];
-    if (!hasSketch(p.kind)) continue;
-    const b = p.bins!;
-    const less = p.less ?? NO_LESS;
-    let zero = b.zero;
-    for (const k of less) if (k.sign === 0) zero--;
+  for (let i = 0; i < n; i++) {
+    if (!hasSketch(PLAN.kind[i])) continue;
+    const less = PLAN.residual[i] === 1;
+    let zero = PLAN.zero[i];
+    if (less && PLAN.loSign[i] === 0) zero--;
+    if (less && PLAN.hiSign[i] === 0) zero--;
     writeCount(w, integral, zero);
-    writeBins(w, b.at, b.positive, integral, less, 1);
-    writeBins(w, b.at + 2 * b.positive, b.negative, integral, less, -1);
+    writeBins(w, i, PLAN.at[i], PLAN.positive[i], integral, less, 1);
+    writeBins(w, i, PLAN.at[i] + 2 * PLAN.positive[i], PLAN.negative[i], integral, less, -1);
   }
 }
 
 const writeCount = (w: ByteWriter, integral: boolean, c: number) => (integral ? w.varint(c) : w.float64(c));
 
-const NO_LESS: BinKey[] = [];
-
-/** `m` bins of one sign from BINS at `at`, less one observation per matching entry of `less` (bins left empty are not written). */
-function writeBins(w: ByteWriter, at: number, m: number, integral: boolean, less: BinKey[], sign: 1 | -1): void {
+/** `m` bins of one sign from BINS at `at`, less one observation for row's min and max bins when `less` (bins left empty are not written). */
+function writeBins(w: ByteWriter, row: number, at: number, m: number, integral: boolean, less: boolean, sign: 1 | -1): void {
   let n = 0;
-  for (let i = 0; i < m; i++) if (binCountLess(at, i, less, sign) > 0) n++;
+  for (let i = 0; i < m; i++) if (binCountLess(row, at, i, less, sign) > 0) n++;
   w.varint(n);
   let prev: number | undefined;
   const data = BINS.data;
   for (let i = 0; i < m; i++) {
     const k = data[at + 2 * i];
-    const c = binCountLess(at, i, less, sign);
+    const c = binCountLess(row, at, i, less, sign);
     if (!(c > 0)) continue;
     if (prev === undefined) w.zigzag(k);
     else w.varint(k - prev - 1);
@@ -386,11 +437,14 @@ function writeBins(w: ByteWriter, at: number, m: number, integral: boolean, less
   }
 }
 
-/** The count of bin `i` of the run at `at` in BINS, less one per matching entry of `less`. */
-function binCountLess(at: number, i: number, less: BinKey[], sign: 1 | -1): number {
+/** The count of bin `i` of the run at `at` in BINS, less one for each of row's min and max bins it is (when `less`). */
+function binCountLess(row: number, at: number, i: number, less: boolean, sign: 1 | -1): number {
   const data = BINS.data;
   let c = data[at + 2 * i + 1];
-  for (let j = 0; j < less.length; j++) if (less[j].sign === sign && less[j].index === data[at + 2 * i]) c--;
+  if (!less) return c;
+  const index = data[at + 2 * i];
+  if (PLAN.loSign[row] === sign && PLAN.loIndex[row] === index) c--;
+  if (PLAN.hiSign[row] === sign && PLAN.hiIndex[row] === index) c--;
   return c;
 }
 

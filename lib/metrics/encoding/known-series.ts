@@ -12,7 +12,7 @@
  * over, and a series that outlives that is merely looked up again.
  */
 import { utf8At } from "./bytes.js";
-import { FNV_OFFSET, fnvStep, identityFromPairs, seriesId } from "../store/identity.js";
+import { FNV_OFFSET, fnvStep, seriesIdOfPairs } from "../store/identity.js";
 
 /** A series of a decoded message: its identity and series id (identity.ts seriesId). */
 export interface MessageSeries {
@@ -93,7 +93,7 @@ export function knownSeries(ns: KnownName, name: KnownName, pairs: KnownName[], 
     d[k] = [a.text, b.text];
   }
   // Worked out once a series, here: identity.ts's cache of ids need not hold it too.
-  const id = seriesId(identityFromPairs(ns.text, name.text, d));
+  const id = seriesIdOfPairs(ns.text, name.text, d);
   const e: KnownSeries = { m: name.text, d, id, key, next: series.get(h), foldMark: 0, folded: undefined };
   series.set(h, e);
   seriesCount++;

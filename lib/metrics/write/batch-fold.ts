@@ -28,7 +28,7 @@ import { BIN_SCRATCH, emitBinRuns, growBinScratch } from "../encoding/bin-runs.j
  * A series touched by the batch, with its chunks in this fold and the one its
  * last datapoint went to (most of a series' datapoints share one).
  */
-export type BatchTouch = SeriesTouch & { lastChunk?: FoldedChunk; chunks: FoldedChunk[]; lastUnit?: string };
+export type BatchTouch = SeriesTouch & { lastChunk?: FoldedChunk; chunks: FoldedChunk[]; lastUnit: string; units: string[] };
 
 /** By account, then series id. */
 export type Touches = Map<string, Map<string, BatchTouch>>;
@@ -106,37 +106,52 @@ export class BatchFold implements BucketSource {
       const unit = msg.strings[msg.unitOf[i]];
       // A series is looked up once a batch: its message entry remembers the touch.
       let touch = ms.foldMark === this.mark ? (ms.folded as BatchTouch) : undefined;
-      if (touch === undefined || touch.account !== msg.account) {
-        touch = series.get(ms.id);
-        if (!touch) {
-          touch = {
-            lastChunk: undefined,
-            lastUnit: undefined,
-            chunks: [],
-            account: msg.account,
-            id: ms.id,
-            identity: { namespace: msg.namespace, metricName: ms.m, dimensions: ms.d },
-            units: new Set(),
-            lastTimestamp: t,
-            firstTimestamp: t,
-          };
-          series.set(ms.id, touch);
-        }
-        ms.foldMark = this.mark;
-        ms.folded = touch;
-        this.met.push(ms);
-      }
+      if (touch === undefined || touch.account !== msg.account) touch = this.touchOf(series, msg, ms, i);
       if (touch.lastUnit !== unit) {
-        touch.units.add(unit);
+        if (!touch.units.includes(unit)) touch.units.push(unit);
         touch.lastUnit = unit;
       }
       if (t > touch.lastTimestamp) touch.lastTimestamp = t;
       if (t < touch.firstTimestamp) touch.firstTimestamp = t;
       if (!fold) continue;
       const flags = msg.flags[i];
-      const tiers = this.tiersOf(t, (flags & HIGH_RESOLUTION) !== 0);
-      for (let k = 0; k < tiers.length; k++) this.foldDatapoint(this.bucketOf(this.chunkOf(touch, unit, tiers[k], t), t), msg, i, flags);
+      const tiers = this.tiersOf(msg, i, (flags & HIGH_RESOLUTION) !== 0);
+      for (let k = 0; k < tiers.length; k++) {
+        // The series' last chunk, mostly: checked here, so the call below (too large to inline) is the rare case.
+        const last = touch.lastChunk;
+        const chunk = last !== undefined && last.ref.tier === tiers[k] && last.ref.unit === unit && t >= last.ref.start && t < last.end ? last : this.chunkOf(touch, unit, tiers[k], msg, i);
+        this.foldDatapoint(this.bucketOf(chunk, msg, i), msg, i, flags);
+      }
     }
+  }
+
+  // Calls on the path of every datapoint take (msg, i) rather than its time or
+  // value: a double handed to a function V8 did not inline is boxed, a heap
+  // number per datapoint and call, most of the fold's garbage.
+
+  /** The series' touch in this batch, made on its first datapoint. */
+  private touchOf(series: Map<string, BatchTouch>, msg: IngestColumns, ms: MessageSeries, i: number): BatchTouch {
+    let touch = series.get(ms.id);
+    if (!touch) {
+      const unit = msg.strings[msg.unitOf[i]];
+      touch = {
+        lastChunk: undefined,
+        lastUnit: unit,
+        chunks: [],
+        account: msg.account,
+        id: ms.id,
+        identity: { namespace: msg.namespace, metricName: ms.m, dimensions: ms.d },
+        // An array, not a Set: a series has one unit or a few, and a Set per series a batch was garbage.
+        units: [unit],
+        lastTimestamp: msg.t[i],
+        firstTimestamp: msg.t[i],
+      };
+      series.set(ms.id, touch);
+    }
+    ms.foldMark = this.mark;
+    ms.folded = touch;
+    this.met.push(ms);
+    return touch;
   }
 
   /** Ends the fold: touches outlive it (the index writes, a split or retried batch), its chunks must not. */
@@ -155,17 +170,26 @@ export class BatchFold implements BucketSource {
     if (41 * c.start.length + 20 * c.value.length <= SPARE_MAX_BYTES) spare = c;
   }
 
-  /** The chunks with their buckets, as the delta codec encodes them (before release()). */
+  /**
+   * The chunks with their buckets, as the delta codec encodes them (before
+   * release()). Each chunk's buckets are valid until the next is asked for:
+   * the views and their array are reused, thousands of chunks a batch.
+   */
   *encodable(): Generator<{ ref: ChunkRef; buckets: EncodableBucket[] }> {
+    const views: BucketView[] = [];
+    const buckets: EncodableBucket[] = [];
     for (const chunk of this.chunks) {
-      const buckets = new Array<EncodableBucket>(chunk.buckets.length);
-      for (let k = 0; k < buckets.length; k++) buckets[k] = new BucketView(this, chunk.buckets[k]);
+      const n = chunk.buckets.length;
+      while (views.length < n) views.push(new BucketView(this, 0));
+      buckets.length = n;
+      for (let k = 0; k < n; k++) buckets[k] = views[k].of(chunk.buckets[k]);
       yield { ref: chunk.ref, buckets };
     }
   }
 
   /** tiersAt, kept per hour: it is the same for every datapoint of an hour (tiers.ts). */
-  private tiersOf(t: number, highResolution: boolean): readonly TierName[] {
+  private tiersOf(msg: IngestColumns, i: number, highResolution: boolean): readonly TierName[] {
+    const t = msg.t[i];
     const recent = highResolution && t >= this.highResFrom;
     if (t >= this.tiersHour && t < this.tiersHour + HOUR_MS && recent === this.tiersRecent && highResolution === this.tiersHighRes) return this.tiers;
     this.tiersHour = chunkStart(t, TIERS.m1);
@@ -174,8 +198,9 @@ export class BatchFold implements BucketSource {
     return (this.tiers = tiersAt(t, highResolution, this.now, this.hotMs));
   }
 
-  /** The chunk of `tier` and `unit` holding `t`: the series' last one, else one of its others in this fold, else a new one. */
-  private chunkOf(touch: BatchTouch, unit: string, tier: TierName, t: number): FoldedChunk {
+  /** The chunk of `tier` and `unit` holding datapoint i: the series' last one, else one of its others in this fold, else a new one. */
+  private chunkOf(touch: BatchTouch, unit: string, tier: TierName, msg: IngestColumns, i: number): FoldedChunk {
+    const t = msg.t[i];
     const last = touch.lastChunk;
     if (last && last.ref.tier === tier && last.ref.unit === unit && t >= last.ref.start && t < last.end) return last;
     for (const c of touch.chunks) {
@@ -188,7 +213,8 @@ export class BatchFold implements BucketSource {
     return (touch.lastChunk = chunk);
   }
 
-  private bucketOf(chunk: FoldedChunk, t: number): number {
+  private bucketOf(chunk: FoldedChunk, msg: IngestColumns, i: number): number {
+    const t = msg.t[i];
     const buckets = chunk.buckets;
     const res = TIERS[chunk.ref.tier].resolutionMs;
     // Datapoints mostly arrive in time order: the last bucket first.
@@ -228,20 +254,19 @@ export class BatchFold implements BucketSource {
     const p = msg.payload;
     const at = msg.at[i];
     const kind = flags & KIND;
-    if (kind === VALUE) this.addValue(b, p[at], 1);
-    else if (kind === STATISTICS) this.addStatisticSet(b, p[at], p[at + 1], p[at + 2], p[at + 3]);
+    if (kind === VALUE) this.addValue(b, p, at, -1);
+    else if (kind === STATISTICS) this.addStatisticSet(b, p, at);
     else {
       const k = p[at];
-      for (let j = 0; j < k; j++) {
-        const c = flags & HAS_COUNTS ? p[at + 1 + k + j] : 1;
-        if (c > 0) this.addValue(b, p[at + 1 + j], c);
-      }
+      for (let j = 0; j < k; j++) this.addValue(b, p, at + 1 + j, flags & HAS_COUNTS ? at + 1 + k + j : -1);
     }
   }
 
-  // Aggregate.add
-  private addValue(b: number, value: number, count: number): void {
+  // Aggregate.add, of the value at p[at] with the count at p[countAt] (1 when countAt < 0)
+  private addValue(b: number, p: Float64Array, at: number, countAt: number): void {
+    const count = countAt < 0 ? 1 : p[countAt];
     if (!(count > 0)) return;
+    let value = p[at];
     if (value === 0) value = 0; // -0 → 0
     if (!(this.flags[b] & NO_DISTRIBUTION)) this.addEntry(b, value, count);
     this.count[b] += count;
@@ -250,8 +275,12 @@ export class BatchFold implements BucketSource {
     if (value > this.max[b]) this.max[b] = value;
   }
 
-  // Aggregate.addStatisticSet
-  private addStatisticSet(b: number, n: number, sum: number, min: number, max: number): void {
+  // Aggregate.addStatisticSet, of SampleCount, Sum, Minimum and Maximum at p[at…]
+  private addStatisticSet(b: number, p: Float64Array, at: number): void {
+    const n = p[at];
+    const sum = p[at + 1];
+    const min = p[at + 2];
+    const max = p[at + 3];
     if (!(n > 0)) return;
     const uniform = min === max && nearlyEqual(sum, min * n);
     if (uniform && !(this.flags[b] & NO_DISTRIBUTION)) this.addEntry(b, min === 0 ? 0 : min, n);

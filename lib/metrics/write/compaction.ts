@@ -24,6 +24,8 @@ import { purgeAggregatedSoon } from "./ingest-purge.js";
 
 interface ChunkWork {
   ref: ChunkRef;
+  /** chunkKey(ref). */
+  key: string;
   /** The records' parts for this chunk, in stream order. */
   parts: Array<{ from: number; to: number; entry: DeltaEntry }>;
   /** Whether this compaction wrote the chunk (false: it held every part already). */
@@ -50,7 +52,7 @@ export async function compactPartition(partition: number): Promise<Compacted> {
     for (const e of r.entries) {
       const key = chunkKey(e);
       let w = work.get(key);
-      if (!w) work.set(key, (w = { ref: e, parts: [] }));
+      if (!w) work.set(key, (w = { ref: e, key, parts: [] }));
       w.parts.push({ from: r.from, to: r.to, entry: e });
     }
   }
@@ -157,7 +159,7 @@ async function applyAll(all: ChunkWork[]): Promise<void> {
     for (let from = 0; from < pending.length; from += WRITE_SLICE) {
       const writes: Array<KvWrite & { work: ChunkWork }> = [];
       const slice = pending.slice(from, from + WRITE_SLICE);
-      const keys = slice.map((work) => chunkKey(work.ref));
+      const keys = slice.map((work) => work.key);
       const records = keys.map(forget);
       // Chunks this process did not write last are loaded in one window of
       // direct gets, but for series it has just created: none of theirs is

@@ -97,8 +97,11 @@ export async function appendDelta(partition: number, bytes: Uint8Array, from: nu
     const ack = await js.publish(deltaSubject(partition), bytes, { expect: { lastSubjectSequence: last.seq } });
     lastSeen.set(partition, { seq: ack.seq, to });
     if (last.seq === 0) await keepAboveMark(partition, ack.seq);
-    const part = cache.get(partition);
-    if (entries && part && !part.running && part.records.at(-1)?.seq === last.seq) {
+    // Contiguous: the cache ends at the record this one follows, or the subject was empty (every record of the partition
+    // purged, so below its mark: the next refresh drops them), which also starts a cache. Else compaction fetched them all.
+    let part = cache.get(partition);
+    if (!part && entries && last.seq === 0) cache.set(partition, (part = { records: [], below: 0 }));
+    if (entries && part && !part.running && (last.seq === 0 || part.records.at(-1)?.seq === last.seq)) {
       part.records = [...part.records, { seq: ack.seq, from, to, entries }];
     }
     return true;
