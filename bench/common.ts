@@ -93,6 +93,21 @@ export function threadCpu(pid: number | undefined): Map<number, number> {
   return out;
 }
 
+/** The machine's CPU time from /proc/stat (ticks of all cores): busy (user, nice, system, irq, softirq), idle (with iowait) and steal (taken by the hypervisor). */
+export function machineCpu(): { busy: number; idle: number; steal: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  return { busy: f[0] + f[1] + f[2] + f[5] + f[6], idle: f[3] + f[4], steal: f[7] ?? 0 };
+}
+
+/** Shares of the machine's cores between two machineCpu samples: busy, idle and stolen, each 0–1. */
+export function machineShares(before: ReturnType<typeof machineCpu>, after: ReturnType<typeof machineCpu>): { busy: number; idle: number; steal: number } {
+  const busy = after.busy - before.busy;
+  const idle = after.idle - before.idle;
+  const steal = after.steal - before.steal;
+  const all = Math.max(busy + idle + steal, 1);
+  return { busy: busy / all, idle: idle / all, steal: steal / all };
+}
+
 /**
  * A service process's CPU between two threadCpu samples, split as the bench
  * reports it: the main thread (the API), the busiest other thread (the

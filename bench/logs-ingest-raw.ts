@@ -98,7 +98,11 @@ async function main() {
   const pid = stack.servicePid()!;
   const before = { service: threadCpu(pid), nats: threadCpu(stack.natsPid()), me: process.cpuUsage() };
   const r = await drive(SECONDS);
-  const cpu = serviceCpu(pid, before.service, threadCpu(pid));
+  const after = threadCpu(pid);
+  const cpu = serviceCpu(pid, before.service, after);
+  // Each thread by its id's distance from the process's: V8's GC helpers come right after the main thread, libuv's
+  // pool (gzip) next, the stream worker (started once the functions are built) far later.
+  const threads = [...after].sort((a, b) => a[0] - b[0]).map(([t, c]) => `+${t - pid} ${((1e6 * (c - (before.service.get(t) ?? 0))) / r.events).toFixed(2)}`);
   const nats = [...threadCpu(stack.natsPid())].reduce((n, [tid, t]) => n + t - (before.nats.get(tid) ?? 0), 0);
   const me = process.cpuUsage(before.me);
   const us = (s: number) => ((s * 1e6) / r.events).toFixed(2);
@@ -107,6 +111,7 @@ async function main() {
     `CPU µs per event: clients ${us((me.user + me.system) / 1e6)}, API thread ${us(cpu.api)}, busiest other ${us(cpu.worker)}, other ${us(cpu.other)}, nats-server ${us(nats)}; ` +
       `service + nats-server ${us(cpu.api + cpu.worker + cpu.other + nats)}`,
   );
+  console.log(`service threads (thread id − process id, CPU µs per event): ${threads.join(", ")}`);
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   agent.destroy();
   await stack.stop();

@@ -3,8 +3,10 @@
  * @aws-sdk/client-cloudwatch-logs, 8 clients (one log stream each) sending
  * 1,000 events of about 200 bytes per request, against a real nats-server and
  * S3 server with the LogCompactor running. Prints events/s and MB/s, latency,
- * and the compactor's lag; then the ceiling: a bare Node HTTP server that
- * only reads, gunzips and JSON.parses the same requests, same clients.
+ * and the compactor's lag; and the ceiling: a bare Node HTTP server that
+ * only reads, gunzips and JSON.parses the same requests, same clients, run
+ * before and after the service, and the ratio taken against both (on a
+ * shared VM the CPU the benchmark gets moves between its phases).
  *
  *   npx tsx bench/logs-ingest.ts [--seconds 30] [--clients 8] [--buffer-size N] [--profile DIR]
  *
@@ -25,7 +27,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, De
 import { fork } from "node:child_process";
 import { loadavg } from "node:os";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine } from "./common.js";
+import { machine, machineCpu, machineShares, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine } from "./common.js";
 import { rng } from "../test/support/random.js";
 
 const SECONDS = numberArg("seconds", 30);
@@ -88,11 +90,37 @@ async function drive(endpoint: string, seconds: number, acks?: Ack[]) {
   return { rate: events / elapsed, events, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), errors };
 }
 
+/** One run of the ceiling: the bare server, its own warm-up, then SECONDS of the same clients. */
+async function ceilingRun() {
+  const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
+  const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
+  await drive(`http://127.0.0.1:${port}`, Math.min(5, SECONDS));
+  const before = { bare: threadCpu(bare.pid), clients: threadCpu(process.pid), machine: machineCpu() };
+  const r = await drive(`http://127.0.0.1:${port}`, SECONDS);
+  const bareCpu = cpuSince(before.bare, threadCpu(bare.pid));
+  const clients = clientCpu(before.clients);
+  const shares = machineShares(before.machine, machineCpu());
+  bare.kill();
+  return { ...r, bareCpu, clients, shares };
+}
+
+/** This process's CPU seconds since a threadCpu sample of it: its main thread (the clients' JS) and the rest (GC, libuv). */
+function clientCpu(before: Map<number, number>) {
+  const after = threadCpu(process.pid);
+  const main = (after.get(process.pid) ?? 0) - (before.get(process.pid) ?? 0);
+  return { main, other: cpuSince(before, after) - main };
+}
+
+/** The machine while a phase ran: busy, idle and stolen shares of its cores. */
+const sharesText = (s: { busy: number; idle: number; steal: number }) =>
+  `machine ${(100 * s.busy).toFixed(0)}% busy, ${(100 * s.idle).toFixed(0)}% idle, ${(100 * s.steal).toFixed(0)}% stolen`;
+
 async function main() {
   console.log(machine());
   const load = () => loadavg().map((x) => x.toFixed(2)).join(" ");
   console.log(`load average before: ${load()}`);
   console.log(`load: ${CLIENTS} clients × ${BATCH} events/request of ${BYTES_PER_EVENT} bytes, ${SECONDS} s, buffer_size ${BUFFER_SIZE || "10000 (default)"}\n`);
+  const ceilingBefore = await ceilingRun();
   const stack = await startStack({ env: BUFFER_SIZE ? { HIVE_CLOUDWATCH_LOGS_BUFFER_SIZE: String(BUFFER_SIZE) } : {}, nodeArgs: profileArgs() });
   process.env.HIVE_CLOUDWATCH_NATS_URL = stack.natsUrl;
   process.env.HIVE_CLOUDWATCH_LOCAL = "true";
@@ -149,11 +177,13 @@ async function main() {
   const warmup = await drive(stack.endpoint, Math.min(5, SECONDS), warmAcks);
   const acks: Ack[] = [];
   const servicePid = stack.servicePid()!;
-  const cpuBefore = { service: threadCpu(servicePid), nats: threadCpu(stack.natsPid()), clients: process.cpuUsage() };
+  const cpuBefore = { service: threadCpu(servicePid), nats: threadCpu(stack.natsPid()), clients: threadCpu(process.pid), machine: machineCpu() };
   const service = await drive(stack.endpoint, SECONDS, acks);
   const cpu = serviceCpu(servicePid, cpuBefore.service, threadCpu(servicePid));
   const natsCpu = cpuSince(cpuBefore.nats, threadCpu(stack.natsPid()));
-  const clientsCpu = secondsOf(process.cpuUsage(cpuBefore.clients));
+  const clients = clientCpu(cpuBefore.clients);
+  const clientsCpu = clients.main + clients.other;
+  const serviceShares = machineShares(cpuBefore.machine, machineCpu());
   const ended = Date.now();
   while (lagsOf(acks).some((l) => l === Infinity) && Date.now() - ended < 120_000) await new Promise((r) => setTimeout(r, 250));
   const caughtUp = (Date.now() - ended) / 1000;
@@ -168,6 +198,7 @@ async function main() {
       `stream worker (metric filters, subscriptions) ${perEvent(cpu.worker)}, other service threads (gzip, GC) ${perEvent(cpu.other)}, ` +
       `nats-server ${perEvent(natsCpu)}; all ${perEvent(all)} (${(all / SECONDS).toFixed(2)} cores busy)`,
   );
+  console.log(`  clients' main thread ${perEvent(clients.main)} µs per event (${((100 * clients.main) / SECONDS).toFixed(0)}% of a core); ${sharesText(serviceShares)}`);
   const lags = lagsOf(acks).sort((a, b) => a - b);
   const s = (ms: number) => (ms / 1000).toFixed(2);
   console.log(
@@ -186,25 +217,28 @@ async function main() {
   await closeNats();
   await stack.stop();
 
-  const bare = fork(new URL("./bare-server.ts", import.meta.url).pathname, [], { execArgv: ["--import", "tsx"] });
-  const port: number = await new Promise((r) => bare.once("message", (m: any) => r(m.port)));
-  await drive(`http://127.0.0.1:${port}`, Math.min(5, SECONDS));
-  const bareBefore = { bare: threadCpu(bare.pid), clients: process.cpuUsage() };
-  const ceiling = await drive(`http://127.0.0.1:${port}`, SECONDS);
-  const bareCpu = cpuSince(bareBefore.bare, threadCpu(bare.pid));
-  const bareClients = secondsOf(process.cpuUsage(bareBefore.clients));
-  bare.kill();
-  const perCeilingEvent = (seconds: number) => ((seconds * 1e6) / Math.max(ceiling.events, 1)).toFixed(2);
-  console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse):");
-  console.log(`  ${Math.round(ceiling.rate).toLocaleString("en-US")} events/s = ${mb(ceiling.rate)} MB/s, p50 ${ceiling.p50.toFixed(1)} ms`);
-  console.log(`  CPU µs per event: clients ${perCeilingEvent(bareClients)}, bare server ${perCeilingEvent(bareCpu)}`);
-  console.log(`service / ceiling: ${((100 * service.rate) / ceiling.rate).toFixed(0)}% (target ≥ 50%)`);
+  const ceilingAfter = await ceilingRun();
+  console.log("ceiling (bare Node HTTP server: read + gunzip + JSON.parse), before and after the service:");
+  for (const [when, c] of [["before", ceilingBefore], ["after", ceilingAfter]] as const) {
+    const us = (seconds: number) => ((seconds * 1e6) / Math.max(c.events, 1)).toFixed(2);
+    console.log(
+      `  ${when}: ${Math.round(c.rate).toLocaleString("en-US")} events/s = ${mb(c.rate)} MB/s, p50 ${c.p50.toFixed(1)} ms; CPU µs per event: clients ${us(c.clients.main + c.clients.other)} ` +
+        `(main thread ${us(c.clients.main)}: ${((100 * c.clients.main) / SECONDS).toFixed(0)}% of a core), bare server ${us(c.bareCpu)}; ${sharesText(c.shares)}`,
+    );
+  }
+  const ceiling = (ceilingBefore.rate + ceilingAfter.rate) / 2;
+  const pct = (r: number) => ((100 * service.rate) / r).toFixed(0);
+  console.log(`service / ceiling: ${pct(ceiling)}% of their mean (target ≥ 50%); ${pct(ceilingBefore.rate)}% of the one before, ${pct(ceilingAfter.rate)}% of the one after`);
+  // The same comparison by CPU an event (all processes of each phase, the bench's own included: its S3 server runs
+  // on the clients' thread), which the CPU the machine gave each phase does not move; equal to the above while both
+  // phases keep the cores busy (the machine lines show whether they did).
+  const ceilingCpu = [ceilingBefore, ceilingAfter].reduce((n, c) => n + c.clients.main + c.clients.other + c.bareCpu, 0) / Math.max(ceilingBefore.events + ceilingAfter.events, 1);
+  console.log(`CPU an event, ceiling / service: ${((100 * ceilingCpu) / (all / Math.max(service.events, 1))).toFixed(0)}%`);
   console.log(`load average after: ${load()}`);
 }
 
 /** CPU seconds all threads of a process used between two threadCpu samples. */
 const cpuSince = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((n, [tid, t]) => n + t - (before.get(tid) ?? 0), 0);
-const secondsOf = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
 main().catch((e) => {
   console.error(e);

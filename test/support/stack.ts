@@ -8,7 +8,7 @@
  *   afterAll(() => stack?.stop());
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -191,6 +191,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     let bound: string | undefined;
     const ready = new Promise<void>((resolve) =>
       proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
+        // BENCH_SERVICE_STDOUT: a file that takes all of it (a benchmark's BENCH_NODE_ARGS=--trace-gc prints there).
+        if (process.env.BENCH_SERVICE_STDOUT) appendFileSync(process.env.BENCH_SERVICE_STDOUT, d);
         if (bound) return;
         stdout = (stdout + d).slice(-10_000);
         bound = listeningEndpoint(stdout);
