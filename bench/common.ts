@@ -1,6 +1,7 @@
 /** What the service benchmarks share: arguments and the machine they ran on. */
 import type { MetricDatum } from "@aws-sdk/client-cloudwatch";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { Session } from "node:inspector/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
@@ -326,4 +327,31 @@ export async function natsHeap(profileUrl: string): Promise<{ liveBytes: number;
   const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${mb(v)} ${k}`);
   const liveBytes = stat("HeapAlloc");
   return { liveBytes, text: `nats live heap ${mb(liveBytes)} MB (heap sys ${mb(stat("HeapSys"))}, released ${mb(stat("HeapReleased"))}); top: ${top.join("; ")}` };
+}
+
+/** A signed request prepared once and replayed as it is. */
+export interface SignedRequest {
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * Posts prepared requests over `sockets` keep-alive connections, as bare as a
+ * client gets: no SDK, no signing per call, so the figures are the service's.
+ * Rejects on any answer but 200, with its status and body.
+ */
+export function replayPoster(endpoint: string, sockets: number): { post: (r: SignedRequest) => Promise<void>; close: () => void } {
+  const url = new URL(endpoint);
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const post = (r: SignedRequest) =>
+    new Promise<void>((resolve, reject) => {
+      const q = request({ host: url.hostname, port: url.port, method: "POST", path: "/", headers: r.headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (d) => chunks.push(d));
+        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode} ${Buffer.concat(chunks)}`))));
+      });
+      q.on("error", reject);
+      q.end(r.body);
+    });
+  return { post, close: () => agent.destroy() };
 }

@@ -14,12 +14,11 @@
  * without it the clients send as fast as they are answered.
  */
 import { SignatureV4 } from "@smithy/signature-v4";
-import { Agent, request } from "node:http";
 import { loadavg } from "node:os";
 import { gzipSync } from "node:zlib";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
 import { Sha256 } from "../test/support/sha256.js";
-import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb, serviceCpu, threadCpu } from "./common.js";
+import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb, serviceCpu, threadCpu, replayPoster } from "./common.js";
 
 const SECONDS = numberArg("seconds", 20);
 const CLIENTS = numberArg("clients", 8);
@@ -68,17 +67,7 @@ async function main() {
       return { headers: req.headers, body };
     }),
   );
-  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-  const put = (r: { headers: Record<string, string>; body: Buffer }) =>
-    new Promise<void>((resolve, reject) => {
-      const q = request({ host: url.hostname, port: url.port, method: "POST", path: "/", headers: r.headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (d) => chunks.push(d));
-        res.on("end", () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode} ${Buffer.concat(chunks)}`))));
-      });
-      q.on("error", reject);
-      q.end(r.body);
-    });
+  const { post: put, close } = replayPoster(stack.endpoint, CLIENTS);
   const drive = async (seconds: number) => {
     const deadline = Date.now() + seconds * 1000;
     const started = Date.now();
@@ -126,7 +115,7 @@ async function main() {
       `service + nats-server ${us(cpu.api + cpu.worker + cpu.other + nats)}`,
   );
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  agent.destroy();
+  close();
   await stack.stop();
 }
 

@@ -9,10 +9,9 @@
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { Agent, request } from "node:http";
 import { loadavg } from "node:os";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine } from "./common.js";
+import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine, replayPoster } from "./common.js";
 import { rng } from "../test/support/random.js";
 import { Sha256 } from "../test/support/sha256.js";
 
@@ -60,17 +59,7 @@ async function main() {
       ),
     ),
   );
-  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-  const put = (r: { headers: Record<string, string>; body: Buffer }) =>
-    new Promise<number>((resolve, reject) => {
-      const q = request({ host: url.hostname, port: url.port, method: "POST", path: "/", headers: r.headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (d) => chunks.push(d));
-        res.on("end", () => (res.statusCode === 200 ? resolve(res.statusCode) : reject(new Error(`${res.statusCode} ${Buffer.concat(chunks)}`))));
-      });
-      q.on("error", reject);
-      q.end(r.body);
-    });
+  const { post: put, close } = replayPoster(stack.endpoint, CLIENTS);
   const drive = async (seconds: number) => {
     const deadline = Date.now() + seconds * 1000;
     const started = Date.now();
@@ -113,7 +102,7 @@ async function main() {
   );
   console.log(`service threads (thread id − process id, CPU µs per event): ${threads.join(", ")}`);
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  agent.destroy();
+  close();
   await stack.stop();
 }
 

@@ -64,9 +64,12 @@ type Row = [title: string, args: (x: Fixtures) => string[], code: string, operat
 const rows: Row[] = [
   // --- filter patterns -------------------------------------------------------------------------------------------------
   // AWS answered a bad pattern with the bare "Invalid filter pattern" (InvalidParameterException, 400): the SDK error
-  // quoted in aws/aws-toolkit-jetbrains#3219 and mapbox/ecs-watchbot#350.
-  ["filter-log-events with a bad pattern", (x) => ["logs", "filter-log-events", "--log-group-name", x.group, "--filter-pattern", "{ $.a = "],
+  // quoted in aws/aws-toolkit-jetbrains#3219 and mapbox/ecs-watchbot#350. The pattern is closed: FilterLogEvents words
+  // an unclosed `{` apart (jorgebastida/awslogs#210, pinned in logs-filter-log-events.test.ts).
+  ["filter-log-events with a bad pattern", (x) => ["logs", "filter-log-events", "--log-group-name", x.group, "--filter-pattern", "{ $.a = }"],
     "InvalidParameterException", "FilterLogEvents", "Invalid filter pattern"],
+  ["filter-log-events with an unclosed JSON pattern", (x) => ["logs", "filter-log-events", "--log-group-name", x.group, "--filter-pattern", "{ $.a = 1"],
+    "InvalidParameterException", "FilterLogEvents", "If a filter pattern starts with '{' it must end with '}'"],
   // "Invalid metric filter pattern", as aws/aws-cdk#16278 quotes AWS (CloudFormation relaying PutMetricFilter).
   ["put-metric-filter with a bad pattern", (x) => putMetricFilter(x, "{ $.a = ", transformation()),
     "InvalidParameterException", "PutMetricFilter", "Invalid metric filter pattern"],
