@@ -8,6 +8,7 @@
  * service answered.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { listenLocal } from "./local-listen.js";
 
 export interface SeenRequest {
   /** Header names in lower case. */
@@ -88,10 +89,9 @@ export async function startDroppingProxy(target: string, drop: (headers: Record<
     client.on("error", close).on("close", close);
     upstream.on("error", close).on("close", close);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
+  const url = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
     stop: () =>
       new Promise<void>((r) => {

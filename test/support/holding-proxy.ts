@@ -5,6 +5,7 @@
  * passes is forwarded byte for byte.
  */
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
+import { closeHttpServer, listenLocal } from "./local-listen.js";
 
 export interface Hold {
   /** Resolves with "METHOD path" of the first request held. */
@@ -55,10 +56,9 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     }
     void forward(req, res);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
+  const url = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     hold(match) {
       let arrived!: (what: string) => void;
       const first = new Promise<string>((r) => (arrived = r));
@@ -73,10 +73,6 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
         },
       };
     },
-    stop: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+    stop: () => closeHttpServer(server),
   };
 }

@@ -5,6 +5,7 @@
  * what it refused. What passes is forwarded byte for byte.
  */
 import { createServer, request, type Server } from "node:http";
+import { closeHttpServer, listenLocal } from "./local-listen.js";
 
 export interface PredastoreProxy {
   url: string;
@@ -41,14 +42,10 @@ export async function startPredastoreProxy(target: string): Promise<PredastorePr
     up.on("error", () => res.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
+  const url = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     refused,
-    stop: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    stop: () => closeHttpServer(server),
   };
 }

@@ -8,6 +8,7 @@
  * provably not finished (a chunk is written before its commit).
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { closeHttpServer, listenLocal } from "./local-listen.js";
 
 const CHUNK_KEY = /\/chunk-\d+\.log\.gz$/;
 
@@ -71,10 +72,9 @@ export async function startS3Gate(target: string): Promise<S3Gate> {
       forward(req, res, body);
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
+  const url = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     puts,
     deletes,
     close: (pass) => {
@@ -91,8 +91,7 @@ export async function startS3Gate(target: string): Promise<S3Gate> {
       new Promise<void>((r) => {
         for (const h of holding) h.res.destroy();
         holding = [];
-        server.close(() => r());
-        server.closeAllConnections();
+        void closeHttpServer(server).then(r);
       }),
   };
 }
