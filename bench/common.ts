@@ -109,6 +109,13 @@ export function machineShares(before: ReturnType<typeof machineCpu>, after: Retu
   return { busy: busy / all, idle: idle / all, steal: steal / all };
 }
 
+/** CPU seconds all of `pid`'s threads used since the threadCpu sample `before`. */
+export function cpuSince(pid: number | undefined, before: Map<number, number>): number {
+  let total = 0;
+  for (const [tid, t] of threadCpu(pid)) total += t - (before.get(tid) ?? 0);
+  return total;
+}
+
 /**
  * A service process's CPU between two threadCpu samples, split as the bench
  * reports it: the main thread (the API), the busiest other thread (the

@@ -18,7 +18,7 @@ import { loadavg } from "node:os";
 import { gzipSync } from "node:zlib";
 import { startStack, templateWithoutAggregator } from "../test/support/stack.js";
 import { Sha256 } from "../test/support/sha256.js";
-import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb, serviceCpu, threadCpu, replayPoster } from "./common.js";
+import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb, serviceCpu, threadCpu, replayPoster, cpuSince } from "./common.js";
 
 const SECONDS = numberArg("seconds", 20);
 const CLIENTS = numberArg("clients", 8);
@@ -103,7 +103,7 @@ async function main() {
   const before = { service: threadCpu(pid), nats: threadCpu(stack.natsPid()), me: process.cpuUsage() };
   const r = await drive(SECONDS);
   const cpu = serviceCpu(pid, before.service, threadCpu(pid));
-  const nats = [...threadCpu(stack.natsPid())].reduce((n, [tid, t]) => n + t - (before.nats.get(tid) ?? 0), 0);
+  const nats = cpuSince(stack.natsPid(), before.nats);
   const me = process.cpuUsage(before.me);
   const us = (s: number) => ((s * 1e6) / Math.max(r.datums, 1)).toFixed(2);
   console.log(

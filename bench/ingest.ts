@@ -49,7 +49,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { fork } from "node:child_process";
 import { startStack, templateWithoutAggregator, type Stack } from "../test/support/stack.js";
-import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb, serviceCpu, threadCpu } from "./common.js";
+import { ingestRequest, machine, numberArg, profileArgs, quantile, rssMb, serviceCpu, threadCpu, cpuSince } from "./common.js";
 
 const SECONDS = numberArg("seconds", 60);
 const CLIENTS = numberArg("clients", 8);
@@ -218,7 +218,7 @@ async function runService(stack: Stack, targets: Target[], validate: boolean): P
     });
   });
   const cpu = pids.map((pid, i) => serviceCpu(pid, cpuBefore.services[i], threadCpu(pid)));
-  const natsCpu = sum([...threadCpu(stack.natsPid())].map(([tid, t]) => t - (cpuBefore.nats.get(tid) ?? 0)));
+  const natsCpu = cpuSince(stack.natsPid(), cpuBefore.nats);
   const clientsUsage = process.cpuUsage(cpuBefore.clients);
   const clientsCpu = (clientsUsage.user + clientsUsage.system) / 1e6;
   const putEnded = Date.now();

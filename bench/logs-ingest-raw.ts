@@ -11,7 +11,7 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand } f
 import { SignatureV4 } from "@smithy/signature-v4";
 import { loadavg } from "node:os";
 import { startStack } from "../test/support/stack.js";
-import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine, replayPoster } from "./common.js";
+import { machine, numberArg, profileArgs, quantile, serviceCpu, threadCpu, accessLogLine, replayPoster, cpuSince } from "./common.js";
 import { rng } from "../test/support/random.js";
 import { Sha256 } from "../test/support/sha256.js";
 
@@ -92,7 +92,7 @@ async function main() {
   // Each thread by its id's distance from the process's: V8's GC helpers come right after the main thread, libuv's
   // pool (gzip) next, the stream worker (started once the functions are built) far later.
   const threads = [...after].sort((a, b) => a[0] - b[0]).map(([t, c]) => `+${t - pid} ${((1e6 * (c - (before.service.get(t) ?? 0))) / r.events).toFixed(2)}`);
-  const nats = [...threadCpu(stack.natsPid())].reduce((n, [tid, t]) => n + t - (before.nats.get(tid) ?? 0), 0);
+  const nats = cpuSince(stack.natsPid(), before.nats);
   const me = process.cpuUsage(before.me);
   const us = (s: number) => ((s * 1e6) / r.events).toFixed(2);
   console.log(`${Math.round(r.rate).toLocaleString("en-US")} events/s, p50 ${r.p50.toFixed(1)} ms, ${r.errors} errors`);
