@@ -6,9 +6,13 @@
  * batch, in chunks of 10,000 events (the compactor's default buffer_size),
  * as bench/logs-ingest.ts's compactor sees them. With `--against OLD` (a
  * checkout of other code) its encodeChunk and this one alternate, A B B A.
+ * Then the read side: decodeBlock of each one's own blocks (inflated
+ * beforehand), plain (GetLogEvents) and with a needle most events lack
+ * (FilterLogEvents), µs CPU an event.
  *
  *   npx tsx bench/chunk-encode.ts [--against OLD] [--chunks 20] [--rounds 6]
  */
+import { gunzipSync } from "node:zlib";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { accessLogLine, machine, numberArg } from "./common.js";
@@ -38,15 +42,16 @@ const chunks = Array.from({ length: CHUNKS }, (_, c) => {
 const events = CHUNKS * CHUNK_EVENTS;
 const messageBytes = chunks.reduce((n, c) => n + c.reduce((m, e) => m + e.size, 0), 0);
 
-type Encode = (evs: (typeof chunks)[number]) => Promise<{ body: Uint8Array }>;
+type Encode = (evs: (typeof chunks)[number]) => Promise<{ body: Uint8Array; blocks: { offset: number; count?: number; messageBytes?: number }[] }>;
+type Codec = { encode: Encode; decode: (text: Buffer, first: boolean, needles: Buffer[][], whole?: { count: number; messageBytes: number }) => { length: number } };
 
-async function encoder(root: string): Promise<Encode> {
-  const codec = await import(join(root, "lib/logs/events/chunk-codec.ts"));
-  return (evs) => codec.encodeChunk(evs);
+async function codec(root: string): Promise<Codec> {
+  const c = await import(join(root, "lib/logs/events/chunk-codec.ts"));
+  return { encode: (evs) => c.encodeChunk(evs), decode: (text, first, needles, whole) => c.decodeBlock(text, first, {}, needles, whole) };
 }
 
-/** Every chunk encoded, two at a time (as the compactor's flushes overlap); returns µs CPU an event and the ratio. */
-async function timed(name: string, encode: Encode): Promise<void> {
+/** Every chunk encoded, two at a time (as the compactor's flushes overlap): µs CPU an event and the ratio. */
+async function timedEncode(name: string, encode: Encode): Promise<void> {
   const cpu0 = process.cpuUsage();
   let stored = 0;
   for (let i = 0; i < chunks.length; i += 2) {
@@ -58,13 +63,44 @@ async function timed(name: string, encode: Encode): Promise<void> {
   console.log(`${name.padEnd(18)} ${us.toFixed(2)} µs CPU an event, stored 1/${(messageBytes / stored).toFixed(2)} of the message bytes`);
 }
 
+/** A codec's own blocks, inflated, with their index figures. */
+async function blocksOf(c: Codec): Promise<{ text: Buffer; first: boolean; whole: { count: number; messageBytes: number } }[]> {
+  const out: { text: Buffer; first: boolean; whole: { count: number; messageBytes: number } }[] = [];
+  for (const evs of chunks) {
+    const { body, blocks } = await c.encode(evs);
+    blocks.forEach((b, i) =>
+      out.push({ text: gunzipSync(body.subarray(b.offset, blocks[i + 1]?.offset ?? body.length)), first: i === 0, whole: { count: b.count!, messageBytes: b.messageBytes! } }),
+    );
+  }
+  return out;
+}
+
+/** "user=alice latency_ms=12": in ~1 event in 40 of the bench's lines. */
+const NEEDLE = [[Buffer.from("user=alice latency_ms=12")]];
+
+function timedDecode(name: string, c: Codec, blocks: Awaited<ReturnType<typeof blocksOf>>): void {
+  const said: string[] = [];
+  for (const needles of [[], NEEDLE]) {
+    const cpu0 = process.cpuUsage();
+    let kept = 0;
+    for (const b of blocks) kept += c.decode(b.text, b.first, needles, b.whole).length;
+    const cpu = process.cpuUsage(cpu0);
+    said.push(`${needles.length ? "with a needle" : "plain"} ${((cpu.user + cpu.system) / events).toFixed(3)} µs (${kept} kept)`);
+  }
+  console.log(`${name.padEnd(18)} ${said.join(", ")} CPU an event`);
+}
+
 console.log(machine());
 console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 console.log(`${CHUNKS} chunks of ${CHUNK_EVENTS} events, ${(messageBytes / 1e6).toFixed(1)} MB of messages`);
-const encoders: [string, Encode][] = [["encode, this", await encoder(resolve("."))]];
-if (against) encoders.unshift(["encode, other", await encoder(resolve(against))]);
+const codecs: [string, Codec][] = [["this", await codec(resolve("."))]];
+if (against) codecs.unshift(["other", await codec(resolve(against))]);
 for (let r = 0; r < ROUNDS; r++) {
   // A B B A: the first round of each warms the JIT.
-  for (const [name, run] of r % 2 ? [...encoders].reverse() : encoders) await timed(name, run);
+  for (const [name, c] of r % 2 ? [...codecs].reverse() : codecs) await timedEncode(`encode, ${name}`, c.encode);
+}
+const read = await Promise.all(codecs.map(async ([name, c]) => [name, c, await blocksOf(c)] as const));
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [name, c, blocks] of r % 2 ? [...read].reverse() : read) timedDecode(`decode, ${name}`, c, blocks);
 }
 console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);

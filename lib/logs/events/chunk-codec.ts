@@ -871,8 +871,9 @@ export interface BlockRange {
 }
 
 /**
- * Parses an inflated block's header lines (messages stay bytes). Throws a
- * ServiceError on garbage. `whole`: the block's index figures when all its
+ * Parses an inflated block's header lines (messages stay bytes), of either
+ * text version (a block's first byte tells), or adjacent blocks' text as one.
+ * Throws a ServiceError on garbage. `whole`: the block's index figures when all its
  * events are in the range (index version 2), so a block that lacks a needle
  * anywhere, or whose whole text fails the check, is counted without parsing
  * it. `needles`: groups of alternatives,
