@@ -819,7 +819,7 @@ function decodeBlocks2(
       const end = start + len;
       if (end + 1 > size || text[end] !== NEWLINE) throw new Error("truncated message");
       m = end + 1;
-      let held = true;
+      if (!(timestamp >= from && timestamp < to)) continue;
       if (candidates) {
         while (c < candidates.length && candidates[c] < start) c++;
         if (c === candidates.length && whole) {
@@ -828,14 +828,13 @@ function decodeBlocks2(
           out.inRange = whole.count;
           return;
         }
-        held = c < candidates.length && candidates[c] < end;
       }
-      held &&= holdsGroups(cursors, start, end);
-      if (timestamp >= from && timestamp < to) {
-        if (held && (!find || check!.test(text, start, end, find))) out.push(timestamp, ingestionTime, seq, index, start, end);
-        out.textBytes += len;
-        out.inRange++;
-      }
+      out.textBytes += len;
+      out.inRange++;
+      // The needles' and candidates' cursors move forward lazily: events skipped above cost them nothing.
+      if (candidates && !(c < candidates.length && candidates[c] < end)) continue;
+      if (!holdsGroups(cursors, start, end) || (find && !check!.test(text, start, end, find))) continue;
+      out.push(timestamp, ingestionTime, seq, index, start, end);
     }
     if (cursor !== headersEnd) throw new Error("bad header count");
     p = m;
