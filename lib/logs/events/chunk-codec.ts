@@ -24,7 +24,8 @@ export const CHUNK_VERSION_LINE_1 = "#hive-cloudwatch-logs-chunk 1\n";
 /** What starts each block of text version 2 (after the version line in the first): `#events {count}\n`. */
 const EVENTS_LINE = "#events ";
 /**
- * zlib's level GZIP_LEVEL_TODO
+ * zlib's level 4: on the bench's text laid out as version 2, 1/5.71 of the message bytes for ~1.7 µs an event,
+ * level 3 1/5.59 for as much, level 5 1/6.07 for ~2.6 µs (version 1 took 2.8 µs at level 5 for 1/5.38).
  */
 const GZIP_LEVEL = 4;
 /** Raw bytes per gzip member: big enough to compress well, small enough to skip. */
