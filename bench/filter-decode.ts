@@ -19,7 +19,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { createGunzip, gunzipSync } from "node:zlib";
-import { CHUNK_VERSION_LINE } from "../lib/logs/events/chunk-codec.js";
+import { CHUNK_VERSION_LINE, CHUNK_VERSION_LINE_1 } from "../lib/logs/events/chunk-codec.js";
 import { machine, numberArg } from "./common.js";
 
 const arg = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
@@ -54,10 +54,25 @@ for (const f of chunkFiles(join(resolve(corpus), "s3")).sort()) {
   gz.push(g);
   texts.push(t);
 }
-/** Blocks as the compactor cut them: a new one once the text reached BLOCK_RAW_BYTES, at an event boundary. */
+/**
+ * Blocks as the compactor cut them. Text version 2: each block says its events (`#events {count}`) and their
+ * lengths (each header line's last field); version 1: a new one once the text reached BLOCK_RAW_BYTES, at an event boundary.
+ */
 const blocks: { text: Buffer; first: boolean; count: number; messageBytes: number }[] = [];
 for (const t of texts) {
-  let p = CHUNK_VERSION_LINE.length;
+  if (t.toString("latin1", 0, CHUNK_VERSION_LINE.length) === CHUNK_VERSION_LINE) {
+    for (let p = CHUNK_VERSION_LINE.length, start = 0; p < t.length; start = p) {
+      const nl = t.indexOf(10, p);
+      const count = Number(t.toString("latin1", p, nl).split(" ")[1]);
+      const blank = t.indexOf("\n\n", nl);
+      const lengths = count ? t.toString("latin1", nl + 1, blank).split("\n").map((line) => Number(line.slice(line.lastIndexOf(" ") + 1))) : [];
+      const messageBytes = lengths.reduce((n, len) => n + len, 0);
+      p = blank + 2 + messageBytes + count;
+      blocks.push({ text: t.subarray(start, p), first: start === 0, count, messageBytes });
+    }
+    continue;
+  }
+  let p = CHUNK_VERSION_LINE_1.length;
   let start = 0;
   let count = 0;
   let messageBytes = 0;

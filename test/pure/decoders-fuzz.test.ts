@@ -26,6 +26,7 @@ const TARGETS: Array<[FuzzTargetName, string, number]> = [
   ["ingest", "ingest messages, binary and JSON", 5000],
   ["delta", "delta records and their chunks", 5000],
   ["listing", "window listings (the directory roll-off reads)", 3000],
+  ["log-chunk", "log chunk objects and block texts of both text versions", 5000],
 ];
 
 describe("decoders under seeded fuzzing", () => {

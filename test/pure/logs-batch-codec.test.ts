@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { decodeLogBatch, decodeLogBatchHeader, encodeLogBatch, type LogBatch } from "../../lib/logs/events/batch-codec.js";
 import { decodeBlock, encodeChunk, inflateBlock, placesOf, type BlockCheck, type BlockRange, type ChunkBlock, type ChunkEvent } from "../../lib/logs/events/chunk-codec.js";
@@ -9,6 +11,49 @@ import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
 import { rng } from "../support/random.js";
 
 const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
+
+/**
+ * Block text of either version (docs/formats/log-chunk.md), written apart from the codec: the format as the doc
+ * states it. Version 2: `#events {count}`, header lines of deltas from the block's previous event (from 0 for its
+ * first), seq and index left out when the event follows on in the same batch, an empty line, then the messages.
+ */
+function blockText(version: 1 | 2, events: readonly ChunkEvent[], first: boolean): Buffer {
+  const parts: Buffer[] = first ? [Buffer.from(`#hive-cloudwatch-logs-chunk ${version}\n`)] : [];
+  const bytes = events.map((e) => Buffer.from(e.message, "utf8"));
+  if (version === 1) {
+    events.forEach((e, i) => parts.push(Buffer.from(`${e.timestamp} ${e.ingestionTime} ${e.seq} ${e.index} ${bytes[i].length}\n`), bytes[i], Buffer.from("\n")));
+    return Buffer.concat(parts);
+  }
+  let head = `#events ${events.length}\n`;
+  events.forEach((e, i) => {
+    const before = events[i - 1] ?? { timestamp: 0, ingestionTime: 0, seq: 0, index: 0 };
+    const follows = i > 0 && e.seq === before.seq && e.index === before.index + 1;
+    head += `${e.timestamp - before.timestamp} ${e.ingestionTime - before.ingestionTime} ${follows ? "" : `${e.seq - before.seq} ${e.index} `}${bytes[i].length}\n`;
+  });
+  parts.push(Buffer.from(`${head}\n`));
+  for (const b of bytes) parts.push(b, Buffer.from("\n"));
+  return Buffer.concat(parts);
+}
+
+/** A version 1 chunk as the old encoder cut it (a new block once the text reached 128 KB), each block a gzip member. */
+function chunkV1(events: readonly ChunkEvent[]): { body: Buffer; blocks: ChunkBlock[] } {
+  const members: Buffer[] = [];
+  const blocks: ChunkBlock[] = [];
+  let offset = 0;
+  for (let i = 0; i < events.length || members.length === 0; ) {
+    const mine: ChunkEvent[] = [];
+    let size = 0;
+    while (i < events.length && size < 128 * 1024) {
+      size += blockText(1, [events[i]], false).length;
+      mine.push(events[i++]);
+    }
+    const member = gzipSync(blockText(1, mine, members.length === 0), { level: 5 });
+    blocks.push({ offset, firstTimestamp: mine[0]?.timestamp ?? 0 });
+    members.push(member);
+    offset += member.length;
+  }
+  return { body: Buffer.concat(members), blocks };
+}
 
 const pickOne = <T,>(random: () => number, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
@@ -116,9 +161,97 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     const edgeEvents: ChunkEvent[] = sorted.map((t, i) => ({ timestamp: t, ingestionTime: edges[(i + 3) % edges.length], seq: edges[(i + 5) % edges.length], index: edges[(i + 7) % edges.length], message: `m${i}` }));
     const c = await encodeChunk(edgeEvents);
     expect(await decodeChunk(c.body, c.blocks)).toEqual(edgeEvents);
-    // The text itself: plain decimal, no padding of the high part, the low part padded to nine digits.
-    const text = (await inflateBlock(c.body)).toString("latin1");
-    for (const e of edgeEvents) expect(text).toContain(`${e.timestamp} ${e.ingestionTime} ${e.seq} ${e.index} ${e.message.length}\n${e.message}\n`);
+    // The text itself: plain decimal deltas, negative ones down to -(2^53 - 1), no padding of the high part, the low part padded to nine digits.
+    const text = await inflateBlock(c.body);
+    expect(text.toString("latin1")).toBe(blockText(2, edgeEvents, true).toString("latin1"));
+    expect(text.toString("latin1")).toMatch(new RegExp(`[ \n]${-Number.MAX_SAFE_INTEGER}[ \n]`));
+  });
+
+  it("write the worked example of docs/formats/log-chunk.md as the doc shows it", async () => {
+    const example: ChunkEvent[] = [
+      { timestamp: 1765098000000, ingestionTime: 1765098000050, seq: 1832, index: 0, message: "GET /a 200 3ms" },
+      { timestamp: 1765098000001, ingestionTime: 1765098000050, seq: 1832, index: 1, message: "line one\ntwo" },
+      { timestamp: 1765098000001, ingestionTime: 1765098000047, seq: 1840, index: 0, message: "" },
+    ];
+    const doc = readFileSync(new URL("../../docs/formats/log-chunk.md", import.meta.url), "utf8");
+    const shown = /\n\n((?: {4}#hive-cloudwatch-logs-chunk 2\n {4}#events 3\n)(?: {4}.*\n|\n)+)/.exec(doc)![1];
+    const c = await encodeChunk(example);
+    // The doc's block, unindented, with the empty message's newline it cannot show.
+    expect((await inflateBlock(c.body)).toString("utf8")).toBe(shown.replace(/^ {4}/gm, "").replace(/\n+$/, "\n") + "\n");
+    expect(await decodeChunk(c.body, c.blocks)).toEqual(example);
+  });
+
+  /** Events of each kind the format must carry, sorted as the compactor sorts them (timestamp, seq, index). */
+  const kinds: [string, ChunkEvent[]][] = [
+    [
+      "multi-line, empty, unicode and escaped messages",
+      ["a\nb\r\n\tc", "", "ünïcödé 🌏 名前", '{"k":"\\u00e9\\n"}', "\n", "\n\n", "", "#events 3", "12 3 4\n\n5 6 7"].map((message, i) => ({ timestamp: T0 + i, ingestionTime: T0 + 9, seq: 40, index: i, message })),
+    ],
+    [
+      "equal timestamps, seq and index gaps, seq and ingestion time going down",
+      [
+        [T0, T0 + 5, 900, 0], [T0, T0 + 5, 900, 1], [T0, T0 + 5, 900, 3], [T0, T0 + 2, 901, 0], [T0 + 1, T0 + 5, 900, 4],
+        [T0 + 1, T0 + 5, 900, 5], [T0 + 1, T0 + 7, 903, 0], [T0 + 1, T0 + 7, 903, 1], [T0 + 50, T0, 2, 9999], [T0 + 50, T0, 2, 10000],
+      ].map(([timestamp, ingestionTime, seq, index], i) => ({ timestamp, ingestionTime, seq, index, message: `e${i}` })),
+    ],
+    ["a block of one event", [{ timestamp: T0, ingestionTime: T0 + 1, seq: 1, index: 0, message: "only" }]],
+    ["no events", []],
+    [
+      "big events crossing the block size, one bigger than a block",
+      [100_000, 5, 130_000, 300_000, 0, 70_000, 70_000].map((n, i) => ({ timestamp: T0 + i, ingestionTime: T0, seq: 5, index: i, message: "ab\nü".repeat(n / 5) + String(i) })),
+    ],
+    [
+      "many tiny messages (header lines past the room kept for them)",
+      Array.from({ length: 60_000 }, (_, i) => ({ timestamp: T0 + Math.floor(i / 9), ingestionTime: T0 + 99, seq: 7 + Math.floor(i / 5000), index: i % 5000, message: i % 3 ? "" : "x" })),
+    ],
+  ];
+
+  it.each(kinds)("round-trip text version 2 exactly, from any block, in the documented text: %s", async (_, evs) => {
+    const c = await encodeChunk(evs);
+    expect(await decodeChunk(c.body, c.blocks)).toEqual(evs);
+    let seen = 0;
+    for (let b = 0; b < c.blocks.length; b++) {
+      const block = c.blocks[b];
+      const mine = evs.slice(seen, (seen += block.count!));
+      const text = await inflateBlock(c.body.subarray(block.offset, c.blocks[b + 1]?.offset ?? c.body.length));
+      expect(text.equals(blockText(2, mine, b === 0))).toBe(true);
+      expect([block.rawBytes, block.firstTimestamp, block.lastTimestamp]).toEqual([text.length, mine[0]?.timestamp ?? 0, mine[mine.length - 1]?.timestamp ?? 0]);
+      expect(await decodeChunk(c.body, c.blocks, b)).toEqual(evs.slice(seen - mine.length));
+    }
+    expect(seen).toBe(evs.length);
+    // A block ends once its text reaches 128 KB: only the last is shorter.
+    for (const block of c.blocks.slice(0, -1)) expect(block.rawBytes).toBeGreaterThanOrEqual(128 * 1024);
+  });
+
+  it("decode a version 1 chunk the version 1 encoder wrote (test/fixtures), and one cut as it cut them, to the same columns", async () => {
+    // The fixture's events: written by encodeChunk of 5e440bd with this formula.
+    const message = (i: number) =>
+      i % 50 === 0 ? "x".repeat(20_000 + i) : i % 11 === 0 ? "" : i % 7 === 0 ? `line ${i}\nünï 🌏\r\n\ttab` : i % 13 === 0 ? `{"k":"\\u00e9","i":${i}}` : `GET /api/items/${i} 200 ${i * 3}ms`;
+    const old = Array.from({ length: 400 }, (_, i) => ({ timestamp: T0 + Math.floor(i / 3) * 7, ingestionTime: T0 + 1000 + (i % 5), seq: 500 + Math.floor(i / 40), index: i % 40, message: message(i) }));
+    const body = readFileSync(new URL("../fixtures/log-chunk-v1.log.gz", import.meta.url));
+    const blocks = JSON.parse(readFileSync(new URL("../fixtures/log-chunk-v1.blocks.json", import.meta.url), "utf8")) as ChunkBlock[];
+    expect((await inflateBlock(body)).subarray(0, 30).toString()).toBe("#hive-cloudwatch-logs-chunk 1\n");
+    expect(blocks.length).toBe(2);
+    expect(await decodeChunk(body, blocks)).toEqual(old);
+    expect(await decodeChunk(body, blocks, 1)).toEqual(old.slice(blocks[0].count));
+    const held = (e: ChunkEvent) => e.message.includes("items/1") && (e.message.includes("0ms") || e.message.includes("ünï"));
+    const range = { startTime: T0 + 70, endTime: T0 + 500 };
+    const want = old.filter((e) => e.timestamp >= range.startTime && e.timestamp < range.endTime && held(e));
+    expect(want.length).toBeGreaterThan(0);
+    expect(await decodeChunk(body, blocks, 0, range, [["items/1"], ["0ms", "ünï"]])).toEqual(want);
+    // Both versions of the same events decode alike, with a range, needles and a bytes check.
+    const p = compileFilterPattern("{ $.i > 4000 }");
+    const check: BlockCheck = { needles: p.bytesCheck!.needles.map((n) => Buffer.from(n)), test: p.bytesCheck!.test, candidates: p.bytesCheck!.candidates };
+    const v1 = chunkV1(events);
+    const v2 = await encodeChunk(events);
+    expect(v1.blocks.length).toBeGreaterThan(1);
+    const within = { startTime: T0 + 990, endTime: T0 + 47_000 };
+    const cases: [string[][], BlockCheck | undefined][] = [[[], undefined], [[["ünï"], ["200 1"]], undefined], [p.requiredAnyOf ?? [], check]];
+    for (const [needles, c] of cases) {
+      const fromV2 = await decodeChunk(v2.body, v2.blocks, 0, within, needles, c);
+      expect(await decodeChunk(v1.body, v1.blocks, 0, within, needles, c)).toEqual(fromV2);
+      expect(fromV2.length).toBeGreaterThan(0);
+    }
   });
 
   it("are the same bytes and index whether the messages come as strings or as byte ranges of buffered batches", async () => {
@@ -205,7 +338,12 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     const held = (e: ChunkEvent) => either[0].some((n) => e.message.includes(n));
     expect(await decodeChunk(c.body, c.blocks, 0, range, either)).toEqual(want.filter(held));
     expect(await decodeChunk(c.body, c.blocks, 0, range, [...either, ["ünï"]])).toEqual(want.filter((e) => held(e) && e.message.includes("ünï")));
-    // A needle across two events (the end of one message and the next header) matches neither.
+    // A needle across two events (the end of one message and the next message, or the next header) matches neither.
+    expect(await decodeChunk(c.body, c.blocks, 0, {}, [['escape"}\nGET']])).toEqual([]);
+    expect(chunkV1(events).body.length).toBeGreaterThan(0);
+    const v1 = chunkV1(events);
+    expect(await decodeChunk(v1.body, v1.blocks, 0, {}, [['escape"}\n']])).toEqual([]);
+    expect(await decodeChunk(v1.body, v1.blocks, 0, {}, [['escape"}']])).toHaveLength(events.length / 2);
     expect(await decodeChunk(c.body, c.blocks, 0, {}, [['escape"}\n']])).toEqual([]);
   });
 
@@ -262,7 +400,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
 
   // The scan decodes a block with a pattern's needles and bytes check, and first runs the check over the whole block as if
   // one message: a block it rules out is counted unparsed. Neither may ever drop an event the pattern matches.
-  it("keep every event a JSON pattern matches when a block is decoded with its needles and check, whole blocks ruled out or not", () => {
+  it.each([1, 2] as const)("keep every event a JSON pattern matches when a block is decoded with its needles and check, whole blocks ruled out or not (text version %i)", (version) => {
     const random = rng(2026_12_06);
     const pick = <T,>(xs: readonly T[]) => pickOne(random, xs);
     const patterns = [
@@ -288,7 +426,7 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     for (let n = 0; n < 1500; n++) {
       const messages = Array.from({ length: 1 + Math.floor(random() * 6) }, message);
       const first = random() < 0.3;
-      const text = Buffer.from((first ? "#hive-cloudwatch-logs-chunk 1\n" : "") + messages.map((m, i) => `${T0 + i} ${T0 + i + 1} 7 ${i} ${Buffer.byteLength(m)}\n${m}\n`).join(""));
+      const text = blockText(version, messages.map((message, i) => ({ timestamp: T0 + i, ingestionTime: T0 + i + 1, seq: 7, index: i, message })), first);
       const whole = { count: messages.length, messageBytes: messages.reduce((x, m) => x + Buffer.byteLength(m), 0) };
       for (const p of patterns) {
         const needles = (p.requiredAnyOf ?? []).map((g) => g.map((x) => Buffer.from(x)));
@@ -309,7 +447,8 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
         }
         if (check) {
           const all = check.needles;
-          const start = first ? "#hive-cloudwatch-logs-chunk 1\n".length : 0;
+          // Where the messages start (version 2: past the header lines and the empty line).
+          const start = version === 1 ? (first ? "#hive-cloudwatch-logs-chunk 1\n".length : 0) : text.indexOf("\n\n") + 2;
           if (!check.test(text, start, text.length, (k, from) => text.indexOf(all[k], from))) ruledOutWhole.set(p, (ruledOutWhole.get(p) ?? 0) + 1);
         }
       }
@@ -336,10 +475,10 @@ describe("log chunks (docs/formats/log-chunk.md)", () => {
     }
   });
 
-  it("fuzz: mutated block text decodes or throws a ServiceError", async () => {
+  it.each([1, 2] as const)("fuzz: mutated block text of version %i decodes or throws a ServiceError", async (version) => {
     const random = rng(11);
     const c = await encodeChunk(events.slice(0, 50));
-    const text = await inflateBlock(c.body.subarray(0, c.blocks[1]?.offset ?? c.body.length));
+    const text = version === 2 ? await inflateBlock(c.body.subarray(0, c.blocks[1]?.offset ?? c.body.length)) : blockText(1, events.slice(0, 50), true);
     for (let i = 0; i < 2000; i++) {
       const m = Buffer.from(text);
       for (let f = 0; f < 1 + (i % 4); f++) m[Math.floor(random() * m.length)] = Math.floor(random() * 256);

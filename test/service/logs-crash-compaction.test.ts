@@ -162,17 +162,31 @@ async function until(what: string, ready: () => Promise<boolean> | boolean, time
   }
 }
 
-/** The events of a chunk object (docs/formats/log-chunk.md): version line, then per event a header line and the message. */
+/**
+ * The events of a chunk object (docs/formats/log-chunk.md, text version 2): the version line, then per block
+ * `#events {count}`, a header line per event (deltas, the message's byte length last), an empty line, the messages.
+ */
 function decodeChunkText(body: Buffer): { timestamp: number; message: string }[] {
   const text = gunzipSync(body);
   const out: { timestamp: number; message: string }[] = [];
   let at = text.indexOf(10) + 1;
-  expect(text.subarray(0, at).toString()).toBe("#hive-cloudwatch-logs-chunk 1\n");
+  expect(text.subarray(0, at).toString()).toBe("#hive-cloudwatch-logs-chunk 2\n");
   while (at < text.length) {
     const eol = text.indexOf(10, at);
-    const [timestamp, , , , bytes] = text.subarray(at, eol).toString().split(" ").map(Number);
-    out.push({ timestamp, message: text.subarray(eol + 1, eol + 1 + bytes).toString("utf8") });
-    at = eol + 1 + bytes + 1;
+    const [marker, count] = text.subarray(at, eol).toString().split(" ");
+    expect(marker).toBe("#events");
+    const blank = text.indexOf("\n\n", eol);
+    const headers = text.subarray(eol + 1, blank).toString().split("\n");
+    expect(headers).toHaveLength(Number(count));
+    let timestamp = 0;
+    at = blank + 2;
+    for (const line of headers) {
+      const fields = line.split(" ").map(Number);
+      timestamp += fields[0];
+      const bytes = fields[fields.length - 1];
+      out.push({ timestamp, message: text.subarray(at, at + bytes).toString("utf8") });
+      at += bytes + 1;
+    }
   }
   return out;
 }

@@ -8,7 +8,10 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { HttpRequest, buildQueryString } from "@smithy/core/protocols";
 import { verifySigV4, type IncomingSignedRequest } from "../../lib/auth/sigv4.js";
 import type { Credential } from "../../lib/config/config.js";
+import { gunzipSync } from "node:zlib";
 import { decodeChunk, decodeChunkBasic, encodeChunk, viewChunkBasic, type Bucket } from "../../lib/metrics/encoding/chunk.js";
+import { decodeBlock, encodeChunk as encodeLogChunk, inflateBlock, type BlockCheck } from "../../lib/logs/events/chunk-codec.js";
+import { compileFilterPattern } from "../../lib/logs/patterns/index.js";
 import { ChunkMerge } from "../../lib/metrics/encoding/chunk-merge.js";
 import { decodeDelta, deltaRange, encodeDelta } from "../../lib/metrics/encoding/delta-codec.js";
 import { decodeWindowListing, encodeWindowListing } from "../../lib/metrics/encoding/window-listing.js";
@@ -270,12 +273,42 @@ function deltaSeeds(): FuzzInput[] {
   ];
 }
 
+/** Log chunks (docs/formats/log-chunk.md): whole objects of text version 2, and block texts of both versions. */
+async function logChunkSeeds(): Promise<FuzzInput[]> {
+  const messages = ["GET /api/items/7 200 12ms", "", "multi\nline ünï 🌏", '{"latency":999,"user":"\\u00e9"}', "#events 1", "1 2 3\n\n4 5"];
+  const events = Array.from({ length: 40 }, (_, i) => ({
+    timestamp: HOUR + Math.floor(i / 3),
+    ingestionTime: HOUR + 50 - (i % 4),
+    seq: 9 + Math.floor(i / 15) - (i % 17 === 16 ? 5 : 0),
+    index: i % 15 === 7 ? 99 : i % 15,
+    message: messages[i % messages.length],
+  }));
+  const small = await encodeLogChunk(events);
+  const big = await encodeLogChunk(Array.from({ length: 3 }, (_, i) => ({ ...events[i], message: "x".repeat(70_000) + messages[i] })));
+  const texts = [small, big].flatMap((c) => c.blocks.map((b, i) => gunzipSync(c.body.subarray(b.offset, c.blocks[i + 1]?.offset ?? c.body.length))));
+  const v1 = "#hive-cloudwatch-logs-chunk 1\n" + events.map((e) => `${e.timestamp} ${e.ingestionTime} ${e.seq} ${e.index} ${Buffer.byteLength(e.message)}\n${e.message}\n`).join("");
+  return [
+    { label: "object", bytes: small.body },
+    ...texts.map((bytes, i) => ({ label: i === 0 || i === small.blocks.length ? "first" : "block", bytes })),
+    text("first", v1),
+    text("block", v1.slice(v1.indexOf("\n") + 1)),
+  ];
+}
+
+const LOG_PATTERN = compileFilterPattern("{ $.latency > 995 }");
+const LOG_CHECK: BlockCheck = {
+  needles: LOG_PATTERN.bytesCheck!.needles.map((n) => Buffer.from(n)),
+  test: LOG_PATTERN.bytesCheck!.test,
+  candidates: LOG_PATTERN.bytesCheck!.candidates,
+};
+const LOG_NEEDLES = [[Buffer.from("items")], [Buffer.from("200"), Buffer.from("ünï")]];
+
 // ---------------------------------------------------------------------------
 
 // PutMetricData's fast reader reads max_metrics_per_request: local mode's defaults serve.
 process.env.HIVE_CLOUDWATCH_LOCAL ??= "true";
 
-export type FuzzTargetName = "identify" | "json" | "cbor" | "query" | "sigv4" | "chunk" | "ingest" | "delta" | "listing" | "harness-hang" | "harness-throw";
+export type FuzzTargetName = "identify" | "json" | "cbor" | "query" | "sigv4" | "chunk" | "ingest" | "delta" | "listing" | "log-chunk" | "harness-hang" | "harness-throw";
 
 const MERGE = new ChunkMerge();
 
@@ -378,6 +411,20 @@ export const FUZZ_TARGETS: Record<FuzzTargetName, FuzzTarget> = {
       { label: "listing", bytes: encodeWindowListing([]) },
     ],
     decode: ({ bytes }) => decodeWindowListing(bytes),
+  },
+  "log-chunk": {
+    seeds: logChunkSeeds,
+    tokens: ["#events ", "#hive-cloudwatch-logs-chunk 2\n", "#hive-cloudwatch-logs-chunk 1\n", "\n", "\n\n", " ", "-", "0", "1 ", "9007199254740991", "-9007199254740991", '"latency":999'],
+    // As a scan reads them: an object inflated; a block's text decoded plainly, in a range, with needles, and with a bytes check counted whole.
+    decode: async ({ label, bytes }) => {
+      const text = label === "object" ? await inflateBlock(bytes) : Buffer.from(bytes);
+      const first = label !== "block";
+      decodeBlock(text, first);
+      decodeBlock(text, first, { startTime: HOUR + 3, endTime: HOUR + 9 });
+      decodeBlock(text, first, {}, LOG_NEEDLES);
+      decodeBlock(text, first, {}, [], { count: 40, messageBytes: 1000 }, LOG_CHECK);
+      return decodeBlock(text, first, {}, LOG_PATTERN.requiredAnyOf?.map((g) => g.map((n) => Buffer.from(n))) ?? [], { count: 40, messageBytes: 1000 }, LOG_CHECK);
+    },
   },
   // Decoders that are wrong on purpose, to show the harness catches a hang and a stray exception.
   "harness-hang": {

@@ -1,9 +1,11 @@
 /**
  * A log chunk object in S3 (docs/formats/log-chunk.md): gzip members
  * ("blocks") one after another, so the whole object is one valid .log.gz
- * and a reader can inflate only the blocks it needs. The text: a version
- * line, then per event a header line
- * `{timestamp} {ingestionTime} {seq} {index} {byteLength}` and the message.
+ * and a reader can inflate only the blocks it needs. Text version 2: a
+ * version line, then per block a line `#events {count}`, the events' header
+ * lines (decimal deltas, seq and index implicit when they follow on), an
+ * empty line, and the messages, each followed by `\n`. Version 1 (a header
+ * line before each message) is still read.
  *
  * Reading decodes only the header lines into columns; a message becomes a
  * string only when asked for, and a required substring is looked for in the
@@ -15,12 +17,17 @@ import { internalFailure } from "../../errors.js";
 import { buildTokenFilter, encodeTokenFilter, TokenHashes, type EncodedTokenFilter } from "./token-filter.js";
 import { addIndexTokenBytes } from "./tokens.js";
 
-export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 1\n";
+/** The first line of a chunk written now (text version 2). */
+export const CHUNK_VERSION_LINE = "#hive-cloudwatch-logs-chunk 2\n";
+/** The first line of a chunk of text version 1 (still read). */
+export const CHUNK_VERSION_LINE_1 = "#hive-cloudwatch-logs-chunk 1\n";
+/** What starts each block of text version 2 (after the version line in the first): `#events {count}\n`. */
+const EVENTS_LINE = "#events ";
 /**
- * zlib's level 5: 6 took 2.3 times the CPU for 6% smaller chunks; 4 took a quarter less (the bench's events:
- * 4.8 against 6.4 µs an event, encode and all) but its chunks were 1/4.9 of the text, under the 1/5 they keep.
+ * zlib's level 4: on the bench's text laid out as version 2, 1/5.71 of the message bytes for ~1.7 µs an event,
+ * level 3 1/5.59 for as much, level 5 1/6.07 for ~2.6 µs (version 1 took 2.8 µs at level 5 for 1/5.38).
  */
-const GZIP_LEVEL = 5;
+const GZIP_LEVEL = 4;
 /** Raw bytes per gzip member: big enough to compress well, small enough to skip. */
 const BLOCK_RAW_BYTES = 128 * 1024;
 /** Bloom bits per distinct token of a block (about 1 % false positives with 4 probes). */
@@ -107,8 +114,10 @@ export interface EncodedChunk {
 /**
  * `events` must be sorted by (timestamp, seq, index). Each block gets its own
  * token filter. The blocks are compressed in the thread pool while the next
- * ones are built. A block's text is written straight into one buffer and its
- * tokens hashed from the message bytes: no string per event or token.
+ * ones are built. A block's messages are written straight into one buffer,
+ * its header lines into another, copied in front of the messages when the
+ * block is done; tokens are hashed from the message bytes: no string per
+ * event or token.
  */
 export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes)[], compress = true): Promise<EncodedChunk> {
   const members: Promise<Buffer>[] = [];
@@ -116,20 +125,43 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   const tokenSets: TokenHashes[] = [];
   let rawBytes = 0;
   let text = blockText();
-  let at = text.write(CHUNK_VERSION_LINE, 0, "latin1");
+  /** Where the next message goes in `text` (its messages start at HEADER_ROOM), and where the next header line goes in `head`. */
+  let at = HEADER_ROOM;
+  let head = headerText();
+  let h = 0;
   let tokens = tokenSet();
   let first = events.length ? events[0].timestamp : 0;
   let last = first;
   let count = 0;
   let messageBytes = 0;
+  /** The previous event's fields in the block, which a header line's deltas are taken from. */
+  let timestamp = 0;
+  let ingestionTime = 0;
+  let seq = 0;
+  let index = 0;
   const flush = async () => {
-    const raw = text.subarray(0, at);
-    // Headers are digits and spaces: a `\u` in the text is in a message.
-    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes, unicodeEscapes: raw.includes(UNICODE_ESCAPE) });
+    // Headers are digits, spaces and minus signs: a `\u` in the text is in a message.
+    const unicodeEscapes = text.subarray(HEADER_ROOM, at).includes(UNICODE_ESCAPE);
+    const front = Buffer.from(`${blocks.length === 0 ? CHUNK_VERSION_LINE : ""}${EVENTS_LINE}${count}\n`, "latin1");
+    const frontBytes = front.length + h + 1;
+    let used = text;
+    let from = HEADER_ROOM - frontBytes;
+    if (from < 0) {
+      // More header lines than the room before the messages (many tiny messages): the block gets a buffer of its own.
+      used = Buffer.allocUnsafe(frontBytes + at - HEADER_ROOM);
+      text.copy(used, frontBytes, HEADER_ROOM, at);
+      releaseBlockText(text);
+      at = used.length;
+      from = 0;
+    }
+    front.copy(used, from);
+    head.copy(used, from + front.length, 0, h);
+    used[from + frontBytes - 1] = NEWLINE;
+    const raw = used.subarray(from, at);
+    blocks.push({ offset: 0, firstTimestamp: first, lastTimestamp: last, count, rawBytes: raw.length, messageBytes, unicodeEscapes });
     tokenSets.push(tokens);
     const done = (await startGzip(raw, compress ? GZIP_LEVEL : 0)).done;
     // The text goes back to the pool once zlib has read it all (never before: the thread pool reads it meanwhile).
-    const used = text;
     const member = done.finally(() => releaseBlockText(used));
     member.catch(() => undefined); // seen by encodeChunk's Promise.all, never unhandled meanwhile
     members.push(member);
@@ -142,13 +174,16 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     rawBytes += raw.length;
     // A new buffer: the last one is in the thread pool until compressed.
     text = blockText();
-    at = 0;
+    at = HEADER_ROOM;
+    h = 0;
     tokens = tokenSet();
     count = 0;
     messageBytes = 0;
+    // A block's first header line has its fields whole (deltas from 0): a reader may start at any block.
+    timestamp = ingestionTime = seq = index = 0;
   };
   for (const e of events) {
-    if (at >= BLOCK_RAW_BYTES) {
+    if (at - HEADER_ROOM + h >= BLOCK_RAW_BYTES) {
       await flush();
       first = e.timestamp;
     }
@@ -162,21 +197,30 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
       start = 0;
       len = data.length;
     }
-    if (at + MAX_HEADER_BYTES + len + 1 > text.length) {
-      const bigger = Buffer.allocUnsafe(at + MAX_HEADER_BYTES + len + 1 + BLOCK_SLACK);
+    if (at + len + 1 > text.length) {
+      const bigger = Buffer.allocUnsafe(at + len + 1 + BLOCK_SLACK);
       text.copy(bigger, 0, 0, at);
       text = bigger;
     }
-    at = writeDecimal(text, at, e.timestamp);
-    text[at++] = SPACE;
-    at = writeDecimal(text, at, e.ingestionTime);
-    text[at++] = SPACE;
-    at = writeDecimal(text, at, e.seq);
-    text[at++] = SPACE;
-    at = writeDecimal(text, at, e.index);
-    text[at++] = SPACE;
-    at = writeDecimal(text, at, len);
-    text[at++] = NEWLINE;
+    if (h + MAX_HEADER_BYTES > head.length) {
+      const bigger = Buffer.allocUnsafe(head.length * 2);
+      head.copy(bigger, 0, 0, h);
+      head = bigger;
+    }
+    // `{dt} {dIngestionTime} {byteLength}` when the event follows on in the batch of the one before, else `{dt} {dIngestionTime} {dSeq} {index} {byteLength}`.
+    h = writeSigned(head, h, e.timestamp - timestamp);
+    head[h++] = SPACE;
+    h = writeSigned(head, h, e.ingestionTime - ingestionTime);
+    head[h++] = SPACE;
+    if (count === 0 || e.seq !== seq || e.index !== index + 1) {
+      h = writeSigned(head, h, e.seq - seq);
+      head[h++] = SPACE;
+      h = writeDecimal(head, h, e.index);
+      head[h++] = SPACE;
+    }
+    h = writeDecimal(head, h, len);
+    head[h++] = NEWLINE;
+    ({ timestamp, ingestionTime, seq, index } = e);
     // Buffer#copy: for a message of a few hundred bytes, well under a view and TypedArray#set.
     data.copy(text, at, start, start + len);
     addIndexTokenBytes(text, at, at + len, tokens);
@@ -188,6 +232,7 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   }
   if (count > 0 || blocks.length === 0) await flush();
   releaseBlockText(text); // the unused one the last flush took
+  releaseHeaderText(head);
   const body = await Promise.all(members);
   let offset = 0;
   body.forEach((member, i) => {
@@ -202,17 +247,25 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
 }
 
 /**
- * Block text buffers whose gzip is done, for the next blocks: a new 192 KB
+ * Block text buffers whose gzip is done, for the next blocks: a new 224 KB
  * buffer per 128 KB block was the most external memory the service
  * allocated per event, and external memory churn brings V8's full
  * collections sooner. Only buffers of the standard size come back.
  */
 const freeTexts: Buffer[] = [];
-/** Buffers kept at most (3 MB): enough for the blocks of a few flushes at once; more are left to the collector. */
+/** Buffers kept at most (3.5 MB): enough for the blocks of a few flushes at once; more are left to the collector. */
 const MAX_FREE_TEXTS = 16;
-const blockText = () => freeTexts.pop() ?? Buffer.allocUnsafe(BLOCK_RAW_BYTES + BLOCK_SLACK);
+const blockText = () => freeTexts.pop() ?? Buffer.allocUnsafe(TEXT_BYTES);
 function releaseBlockText(b: Buffer): void {
-  if (b.length === BLOCK_RAW_BYTES + BLOCK_SLACK && freeTexts.length < MAX_FREE_TEXTS) freeTexts.push(b);
+  if (b.length === TEXT_BYTES && freeTexts.length < MAX_FREE_TEXTS) freeTexts.push(b);
+}
+
+/** The same for the header lines a chunk's encoding writes apart (one buffer per encodeChunk running). */
+const freeHeaders: Buffer[] = [];
+const HEADER_TEXT_BYTES = 16 * 1024;
+const headerText = () => freeHeaders.pop() ?? Buffer.allocUnsafe(HEADER_TEXT_BYTES);
+function releaseHeaderText(b: Buffer): void {
+  if (b.length === HEADER_TEXT_BYTES && freeHeaders.length < MAX_FREE_TEXTS) freeHeaders.push(b);
 }
 
 /** The same for the blocks' token sets (two 16 KB arrays each, more once grown), once their filters are built. */
@@ -224,11 +277,30 @@ function releaseTokenSet(t: TokenHashes): void {
 
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
+const MINUS = 0x2d;
+const HASH = 0x23;
 const UNICODE_ESCAPE = Buffer.from("\\u", "latin1");
+const EMPTY_LINE = Buffer.from("\n\n", "latin1");
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 /** Room past BLOCK_RAW_BYTES for the event that crosses it (a bigger one gets a bigger buffer). */
 const BLOCK_SLACK = 64 * 1024;
-/** A header line at most: five decimals of up to 17 digits (safe integers), four spaces and a newline. */
-const MAX_HEADER_BYTES = 5 * 17 + 5;
+/**
+ * Bytes kept free before a block's messages for its front (version line, `#events` line, header lines, empty
+ * line), copied there when the block is done: the bench's events take ~9 header bytes each, ~6 KB a block.
+ */
+const HEADER_ROOM = 32 * 1024;
+const TEXT_BYTES = HEADER_ROOM + BLOCK_RAW_BYTES + BLOCK_SLACK;
+/** A header line at most: five decimals of up to 17 digits (safe integers) and three signs, four spaces and a newline. */
+const MAX_HEADER_BYTES = 5 * 17 + 3 + 5;
+
+/** A safe integer in decimal at `at`, `-` first when negative (what parseSigned reads back); returns the next offset. */
+function writeSigned(out: Buffer, at: number, n: number): number {
+  if (n < 0) {
+    out[at++] = MINUS;
+    n = -n;
+  }
+  return writeDecimal(out, at, n);
+}
 
 /** A non-negative safe integer in decimal at `at` (what parseField reads back); returns the next offset. */
 function writeDecimal(out: Buffer, at: number, n: number): number {
@@ -337,6 +409,33 @@ function parseField(text: Buffer, delimiter: number): number {
   if (i === cursor || !Number.isSafeInteger(n)) throw new Error("bad number");
   cursor = i + 1;
   return n;
+}
+
+/** The delimiter parseSigned stopped at (space or newline). */
+let delimiter = 0;
+
+/** The decimal at `cursor`, `-` first when negative, which must end with a space or a newline (left in `delimiter`). */
+function parseSigned(text: Buffer): number {
+  let i = cursor;
+  const negative = text[i] === MINUS;
+  if (negative) i++;
+  const digits = i;
+  let n = 0;
+  for (;;) {
+    if (i >= text.length) throw new Error("truncated header");
+    const c = text[i];
+    if (c === SPACE || c === NEWLINE) {
+      delimiter = c;
+      break;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9) throw new Error("bad header");
+    n = n * 10 + d;
+    i++;
+  }
+  if (i === digits || !Number.isSafeInteger(n)) throw new Error("bad number");
+  cursor = i + 1;
+  return negative ? -n : n;
 }
 
 /**
@@ -622,18 +721,7 @@ function decodeHolding(
       }
       held = c < candidates.length && candidates[c] < end;
     }
-    // A group is held when one of its needles' first place at or after the message start ends inside it.
-    // Indexed loops: this runs once per event, and an iterator that is not optimized away is garbage per event.
-    for (let g = 0; g < cursors.length && held; g++) {
-      const group = cursors[g];
-      let any = false;
-      for (let k = 0; k < group.length; k++) {
-        const n = group[k];
-        while (n.next < n.at.length && n.at[n.next] < start) n.next++;
-        if (n.next < n.at.length && n.at[n.next] + n.length <= end) any = true;
-      }
-      held = any;
-    }
+    held &&= holdsGroups(cursors, start, end);
     if (held && find) held = check!.test(text, start, end, find);
     if (held) {
       cursor = p;
@@ -664,6 +752,118 @@ function decodeHolding(
   return out;
 }
 
+/**
+ * decodeBlock of text version 2: the block (or adjacent blocks) at `p`, each
+ * `#events {count}`, its header lines, an empty line, its messages. Every
+ * header line is parsed (its fields are deltas), the messages' places of the
+ * needles found once; an event is kept as decodeHolding keeps one. `whole`
+ * (one block's text): a block without a needle, or whose messages all fail
+ * the check, is counted from the index figures, and the walk stops past the
+ * check's last candidate place.
+ */
+function decodeBlocks2(
+  out: DecodedBlock,
+  text: Buffer,
+  p: number,
+  from: number,
+  to: number,
+  groups: readonly (readonly Buffer[])[],
+  whole: { count: number; messageBytes: number } | undefined,
+  check: BlockCheck | undefined,
+): void {
+  const size = text.length;
+  while (p < size) {
+    if (text.toString("latin1", p, p + EVENTS_LINE.length) !== EVENTS_LINE) throw new Error("bad block start");
+    cursor = p + EVENTS_LINE.length;
+    const count = parseField(text, NEWLINE);
+    // Header lines are never empty: the first empty line ends them (at once when there are none).
+    const blank = text.indexOf(EMPTY_LINE, cursor - 1);
+    if (blank < 0) throw new Error("truncated header");
+    const headersEnd = blank + 1;
+    let m = headersEnd + 1;
+    const places = groups.length > 0 || check ? new BlockPlaces(text, m) : undefined;
+    // As version 1's: a group none of whose needles the messages hold, or the check over all of them as if one message.
+    if (
+      whole &&
+      (groups.some((g) => g.every((n) => places!.of(n).length === 0)) || (check && !check.test(text, m, size, places!.finder(check.needles))))
+    ) {
+      out.inRange = whole.count;
+      out.textBytes = whole.messageBytes;
+      return;
+    }
+    const cursors = groups.map((g) => g.map((needle) => ({ at: places!.of(needle), length: needle.length, next: 0 })));
+    const find = check && places!.finder(check.needles);
+    const candidates = check?.candidates?.(text, m, size, places!.finder(check.needles));
+    let c = 0;
+    let timestamp = 0;
+    let ingestionTime = 0;
+    let seq = 0;
+    let index = 0;
+    // `cursor` is still at the first header line (nothing since has parsed).
+    for (let i = 0; i < count; i++) {
+      timestamp += parseSigned(text);
+      if (delimiter !== SPACE) throw new Error("bad header");
+      ingestionTime += parseSigned(text);
+      if (delimiter !== SPACE) throw new Error("bad header");
+      let len = parseSigned(text);
+      if (delimiter === SPACE) {
+        seq += len;
+        index = parseField(text, SPACE);
+        len = parseField(text, NEWLINE);
+      } else if (i === 0) throw new Error("bad header: a block's first event names its seq and index");
+      else index++;
+      if (len < 0 || !(timestamp >= 0) || !(ingestionTime >= 0) || !(seq >= 0) || timestamp > MAX_SAFE || ingestionTime > MAX_SAFE || seq > MAX_SAFE || index > MAX_SAFE) {
+        throw new Error("bad header");
+      }
+      if (cursor > headersEnd) throw new Error("bad header");
+      const start = m;
+      const end = start + len;
+      if (end + 1 > size || text[end] !== NEWLINE) throw new Error("truncated message");
+      m = end + 1;
+      if (!(timestamp >= from && timestamp < to)) continue;
+      if (candidates) {
+        while (c < candidates.length && candidates[c] < start) c++;
+        if (c === candidates.length && whole) {
+          // No event from here on can be kept: the events walked so far leave the rest of the index's figures.
+          out.textBytes = whole.messageBytes;
+          out.inRange = whole.count;
+          return;
+        }
+      }
+      out.textBytes += len;
+      out.inRange++;
+      // The needles' and candidates' cursors move forward lazily: events skipped above cost them nothing.
+      if (candidates && !(c < candidates.length && candidates[c] < end)) continue;
+      if (!holdsGroups(cursors, start, end) || (find && !check!.test(text, start, end, find))) continue;
+      out.push(timestamp, ingestionTime, seq, index, start, end);
+    }
+    if (cursor !== headersEnd) throw new Error("bad header count");
+    p = m;
+  }
+}
+
+/** Needle places and a cursor over them, one per needle of a group (decodeHolding's and decodeBlocks2's). */
+type NeedleCursor = { at: Int32Array; length: number; next: number };
+
+/**
+ * Whether the message text[start, end) holds one needle of every group: a group is held when one of its needles'
+ * first place at or after start ends inside it. Events come in text order, so the cursors only move forward.
+ */
+function holdsGroups(cursors: readonly (readonly NeedleCursor[])[], start: number, end: number): boolean {
+  // Indexed loops: this runs once per event, and an iterator that is not optimized away is garbage per event.
+  for (let g = 0; g < cursors.length; g++) {
+    const group = cursors[g];
+    let any = false;
+    for (let k = 0; k < group.length; k++) {
+      const n = group[k];
+      while (n.next < n.at.length && n.at[n.next] < start) n.next++;
+      if (n.next < n.at.length && n.at[n.next] + n.length <= end) any = true;
+    }
+    if (!any) return false;
+  }
+  return true;
+}
+
 export interface BlockRange {
   /** ms, start inclusive, end exclusive */
   startTime?: number;
@@ -671,8 +871,9 @@ export interface BlockRange {
 }
 
 /**
- * Parses an inflated block's header lines (messages stay bytes). Throws a
- * ServiceError on garbage. `whole`: the block's index figures when all its
+ * Parses an inflated block's header lines (messages stay bytes), of either
+ * text version (a block's first byte tells), or adjacent blocks' text as one.
+ * Throws a ServiceError on garbage. `whole`: the block's index figures when all its
  * events are in the range (index version 2), so a block that lacks a needle
  * anywhere, or whose whole text fails the check, is counted without parsing
  * it. `needles`: groups of alternatives,
@@ -690,13 +891,22 @@ export function decodeBlock(
   try {
     const out = new DecodedBlock(text);
     let p = 0;
+    // Version 2's blocks start with `#events`, version 1's with a header line (digits).
+    let version = text.length > 0 && text[0] === HASH ? 2 : 1;
     if (isFirst) {
       const head = text.subarray(0, CHUNK_VERSION_LINE.length).toString("latin1");
-      if (head !== CHUNK_VERSION_LINE) throw new Error("not a version 1 chunk");
+      if (head === CHUNK_VERSION_LINE) version = 2;
+      else if (head === CHUNK_VERSION_LINE_1) version = 1;
+      else throw new Error("not a chunk of text version 1 or 2");
       p = CHUNK_VERSION_LINE.length;
     }
     const from = range.startTime ?? -Infinity;
     const to = range.endTime ?? Infinity;
+    if (version === 2) {
+      decodeBlocks2(out, text, p, from, to, needles, whole, check);
+      out.compact();
+      return out;
+    }
     const places = needles.length > 0 || check ? new BlockPlaces(text, p) : undefined;
     // A group none of whose needles the block holds; or the check over the whole block as if one message (every place
     // of every needle, values read up to the block's end), false only when the condition fails at every place, so at
