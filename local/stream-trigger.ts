@@ -97,7 +97,14 @@ export function startStreamTriggers(
         }
         const batch = await readShard(target.stream, shard.filter, lease.record.checkpoint + 1, target.batchSize, target.windowMs);
         if (!batch.length) {
-          if (!(await commitLease(lease, lease.record.checkpoint, LEASE_MS))) lease = undefined;
+          // An idle shard's lease is renewed once half of it has run, not after every empty window (a KV write a second a shard).
+          if (lease.record.leaseUntil - Date.now() < LEASE_MS / 2 && !(await commitLease(lease, lease.record.checkpoint, LEASE_MS))) lease = undefined;
+          continue;
+        }
+        // Renewed longer ago than a read takes (the shard was idle): still ours? Another runtime may have taken it to even
+        // out the leases, and a batch worked on here then would be worked on twice.
+        if (LEASE_MS - (lease.record.leaseUntil - Date.now()) > target.windowMs + 1000 && !(await commitLease(lease, lease.record.checkpoint, LEASE_MS))) {
+          lease = undefined;
           continue;
         }
         const result = await invokeFunction(target.logicalId, kinesisEvent(target, shard.shard, batch), 120_000);

@@ -9,6 +9,7 @@
 import { connect, type JetStreamClient, type JetStreamManager, type KV, type NatsConnection, type StoredMsg, type StreamConfig } from "nats";
 import { getConfig } from "../config/config.js";
 import "./nats-request-fix.js";
+import "./nats-write-fix.js";
 
 export interface Nats {
   nc: NatsConnection;

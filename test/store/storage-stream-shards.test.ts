@@ -110,4 +110,30 @@ describe("reading a shard and a subject range", () => {
     expect(creates).toHaveLength(2);
     sub.unsubscribe();
   }, 60_000);
+
+  // An idle runtime's stream triggers read nine shards this way, one window after another: looking every 100 ms was
+  // ninety gets a second, most of its CPU.
+  it("looks at an empty shard at the start and the end of its window, and hands over a message that came meanwhile", async () => {
+    const { getNats } = await import("../../lib/storage/nats.js");
+    const { js, jsm, nc } = await getNats();
+    await jsm.streams.add({ name: "IDLE", subjects: ["idle.*"], allow_direct: true });
+    const gets: string[] = [];
+    const sub = nc.subscribe("$JS.API.DIRECT.GET.IDLE", { callback: (_, m) => gets.push(m.subject) });
+    await nc.flush();
+
+    const t0 = Date.now();
+    expect(await lib.readShard("IDLE", "idle.0", 1, 16, 800)).toEqual([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(780);
+    await nc.flush();
+    expect(gets).toHaveLength(2);
+
+    // A message stored 300 ms into the window: found at the window's end, with the message after it.
+    gets.length = 0;
+    setTimeout(() => void js.publish("idle.0", new TextEncoder().encode("a")).then(() => js.publish("idle.0", new TextEncoder().encode("b"))), 300);
+    const batch = await lib.readShard("IDLE", "idle.0", 1, 16, 800);
+    expect(batch.map((m) => new TextDecoder().decode(m.data))).toEqual(["a", "b"]);
+    await nc.flush();
+    expect(gets.length).toBeLessThanOrEqual(4);
+    sub.unsubscribe();
+  }, 30_000);
 });
