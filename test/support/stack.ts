@@ -174,7 +174,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   /** Spawns a service process with `env` and resolves once it listens. */
   const launch = async (procEnv: NodeJS.ProcessEnv, onLog: (d: string) => void, cwd = ROOT) => {
-    const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--max-old-space-size=512", "--initial-old-space-size=256", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
+    const proc = spawn(process.execPath, ["--max-semi-space-size=32", "--max-old-space-size=512", "--initial-old-space-size=128", ...(opts.nodeArgs ?? []), "--import", "tsx", "local/main.ts"], {
       cwd,
       env: procEnv,
       stdio: ["ignore", "pipe", "pipe"],
