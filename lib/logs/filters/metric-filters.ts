@@ -111,11 +111,25 @@ export function checkRegexQuota(cur: GroupFilters, name: string, kind: "metric" 
   if (others >= MAX_REGEX_FILTERS) throw limitExceeded();
 }
 
-/** Keeps LogGroup.metricFilterCount (DescribeLogGroups) equal to the stored filters. */
+/**
+ * Keeps LogGroup.metricFilterCount (DescribeLogGroups) equal to the stored
+ * filters. The count is read before the group's compare-and-set, so a
+ * concurrent put's older count can land after a newer one (CI saw 99 of 100
+ * filters with ten writers): after writing, the filters are read again and
+ * the count written again until they agree. The last put's writer reads the
+ * final filters, and any stale write after it is followed by its own re-read.
+ */
 async function syncFilterCount(accountId: string, logGroupName: string): Promise<void> {
-  const filters = await readGroupFilters(accountId, logGroupName);
-  const count = filters?.metricFilters.length ?? 0;
-  await modifyLogGroup(accountId, logGroupName, (g) => (g.metricFilterCount === count ? undefined : { ...g, metricFilterCount: count })).catch(() => undefined);
+  let count = (await readGroupFilters(accountId, logGroupName))?.metricFilters.length ?? 0;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const wanted = count;
+    const ok = await modifyLogGroup(accountId, logGroupName, (g) => (g.metricFilterCount === wanted ? undefined : { ...g, metricFilterCount: wanted })).then(
+      () => true,
+      () => false,
+    );
+    count = (await readGroupFilters(accountId, logGroupName))?.metricFilters.length ?? 0;
+    if (ok && count === wanted) return;
+  }
 }
 
 // --- DeleteMetricFilter -------------------------------------------------------
