@@ -393,21 +393,11 @@ export class DecodedBlock {
 /** Where parseField stopped: just past the field's delimiter. */
 let cursor = 0;
 
-/** The decimal at `cursor`, which must end with `delimiter` (space or newline). */
-function parseField(text: Buffer, delimiter: number): number {
-  let i = cursor;
-  let n = 0;
-  for (;;) {
-    if (i >= text.length) throw new Error("truncated header");
-    const c = text[i];
-    if (c === delimiter) break;
-    const d = c - 48;
-    if (d < 0 || d > 9) throw new Error("bad header");
-    n = n * 10 + d;
-    i++;
-  }
-  if (i === cursor || !Number.isSafeInteger(n)) throw new Error("bad number");
-  cursor = i + 1;
+/** The unsigned decimal at `cursor`, which must end with `want` (space or newline). */
+function parseField(text: Buffer, want: number): number {
+  if (text[cursor] === MINUS) throw new Error("bad header");
+  const n = parseSigned(text);
+  if (delimiter !== want) throw new Error("bad header");
   return n;
 }
 
