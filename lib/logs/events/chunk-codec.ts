@@ -246,26 +246,18 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   return { body: Buffer.concat(body), blocks, rawBytes };
 }
 
-/**
- * Block text buffers whose gzip is done, for the next blocks: a new 224 KB
- * buffer per 128 KB block was the most external memory the service
- * allocated per event, and external memory churn brings V8's full
- * collections sooner. Only buffers of the standard size come back.
- */
-const freeTexts: Buffer[] = [];
-/** Buffers kept at most (3.5 MB): enough for the blocks of a few flushes at once; more are left to the collector. */
+/** Buffers kept at most by each pool (3.5 MB of block texts): enough for the blocks of a few flushes at once; more are left to the collector. */
 const MAX_FREE_TEXTS = 16;
-const blockText = () => freeTexts.pop() ?? Buffer.allocUnsafe(TEXT_BYTES);
-function releaseBlockText(b: Buffer): void {
-  if (b.length === TEXT_BYTES && freeTexts.length < MAX_FREE_TEXTS) freeTexts.push(b);
-}
 
-/** The same for the header lines a chunk's encoding writes apart (one buffer per encodeChunk running). */
-const freeHeaders: Buffer[] = [];
-const HEADER_TEXT_BYTES = 16 * 1024;
-const headerText = () => freeHeaders.pop() ?? Buffer.allocUnsafe(HEADER_TEXT_BYTES);
-function releaseHeaderText(b: Buffer): void {
-  if (b.length === HEADER_TEXT_BYTES && freeHeaders.length < MAX_FREE_TEXTS) freeHeaders.push(b);
+/** Buffers of one size taken and given back; only buffers of that size come back (a grown one is left to the collector). */
+function bufferPool(size: number): { take: () => Buffer; give: (b: Buffer) => void } {
+  const free: Buffer[] = [];
+  return {
+    take: () => free.pop() ?? Buffer.allocUnsafe(size),
+    give: (b) => {
+      if (b.length === size && free.length < MAX_FREE_TEXTS) free.push(b);
+    },
+  };
 }
 
 /** The same for the blocks' token sets (two 16 KB arrays each, more once grown), once their filters are built. */
@@ -290,6 +282,21 @@ const BLOCK_SLACK = 64 * 1024;
  */
 const HEADER_ROOM = 32 * 1024;
 const TEXT_BYTES = HEADER_ROOM + BLOCK_RAW_BYTES + BLOCK_SLACK;
+
+/**
+ * Block text buffers whose gzip is done, for the next blocks: a new 224 KB
+ * buffer per 128 KB block was the most external memory the service
+ * allocated per event, and external memory churn brings V8's full
+ * collections sooner.
+ */
+const blockTexts = bufferPool(TEXT_BYTES);
+const blockText = blockTexts.take;
+const releaseBlockText = blockTexts.give;
+
+/** The same for the header lines a chunk's encoding writes apart (one buffer per encodeChunk running). */
+const headerTexts = bufferPool(16 * 1024);
+const headerText = headerTexts.take;
+const releaseHeaderText = headerTexts.give;
 /** A header line at most: five decimals of up to 17 digits (safe integers) and three signs, four spaces and a newline. */
 const MAX_HEADER_BYTES = 5 * 17 + 3 + 5;
 
