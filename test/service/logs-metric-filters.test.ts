@@ -99,6 +99,7 @@ describe("PutMetricFilter / DescribeMetricFilters / DeleteMetricFilter", () => {
     expect(second.nextToken).toBeUndefined();
   });
 
+  // AWS: 100 metric filters per log group (CloudWatch Logs quotas page, cloudwatch_limits_cwl.html).
   it("allows 100 metric filters per log group, as AWS's quota (then LimitExceededException)", async () => {
     const g = await group();
     await Promise.all(

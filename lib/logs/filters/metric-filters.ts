@@ -25,6 +25,7 @@ import { modifyLogGroup } from "../groups.js";
 import { paginate } from "../pagination.js";
 import { changeGroupFilters, readFilterableGroup, readGroupFilters, scanAccountFilters, type GroupFilters, type MetricFilterRecord } from "./filter-store.js";
 
+/** AWS's quota: 100 metric filters per log group (CloudWatch Logs quotas, docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html). */
 export const MAX_METRIC_FILTERS = 100;
 export const MAX_DIMENSIONS = 3;
 /** Filters with a regular expression per log group, metric and subscription filters together. */
