@@ -263,8 +263,9 @@ function topFrames(profile: CpuProfile, n: number): string {
  * Where a process's resident memory is, from /proc/PID/smaps (MiB): malloc's (the brk heap and
  * glibc's per-thread arenas: a read-write region followed by its inaccessible rest, 64 MiB in all),
  * other anonymous memory (V8's heap pages, thread stacks, other mmaps), and file-backed (code).
+ * Under jemalloc (`jemalloc` true) malloc's memory is plain anonymous maps, counted in otherAnon.
  */
-export function smapsMb(pid: number | undefined): { malloc: number; arenas: number; otherAnon: number; file: number } | undefined {
+export function smapsMb(pid: number | undefined): { malloc: number; arenas: number; otherAnon: number; file: number; jemalloc: boolean } | undefined {
   if (!pid) return undefined;
   let text: string;
   try {
@@ -278,8 +279,9 @@ export function smapsMb(pid: number | undefined): { malloc: number; arenas: numb
     const kb = (field: string) => Number(new RegExp(`\\n${field}:\\s+(\\d+) kB`).exec(region)?.[1] ?? 0) / 1024;
     return [{ start: parseInt(head[1]!, 16), end: parseInt(head[2]!, 16), perm: head[3]!, name: head[4]!.trim(), rss: kb("Rss"), anon: kb("Anonymous") }];
   });
-  const out = { malloc: 0, arenas: 0, otherAnon: 0, file: 0 };
+  const out = { malloc: 0, arenas: 0, otherAnon: 0, file: 0, jemalloc: false };
   regions.forEach((r, i) => {
+    if (r.name.includes("libjemalloc")) out.jemalloc = true;
     const next = regions[i + 1];
     const arena = r.perm === "rw-p" && !r.name && next?.perm === "---p" && next.start === r.end && next.end - r.start === 64 * 2 ** 20;
     if (arena) out.arenas++;

@@ -30,7 +30,10 @@
  *
  * Quiet (the 60-minute soak of README):
  *
- *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--open] [--detail] [--nats-memory-limit-mb N]
+ *   npx tsx bench/soak.ts [--minutes 60] [--rate 8000] [--writers 4] [--open] [--detail] [--nats-memory-limit-mb N] [--prefill 60]
+ *
+ * `--prefill N` writes N minutes of history first (see prefill()), so the run starts from the store of
+ * a service that has run for a while rather than an empty one.
  *
  * `--profile DIR` writes the service's CPU profiles (one per thread) to DIR.
  * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
@@ -76,6 +79,8 @@ const PODS_PER_MINUTE = 50;
 const DETAIL = process.argv.includes("--detail");
 const OPEN = process.argv.includes("--open");
 const MAX_IN_FLIGHT = numberArg("max-in-flight", 1024);
+/** Minutes of history written before the timed phase (0: none): the store a service that has run for a while holds. */
+const PREFILL = numberArg("prefill", 0);
 
 const isThrottling = (e: any) => /Throttl/.test(e?.name ?? "") || e?.message === "Rate exceeded";
 
@@ -158,7 +163,11 @@ function natsPid(natsUrl: string): number | undefined {
 async function detail(stack: Stack): Promise<string> {
   const m = smapsMb(stack.servicePid());
   const f = (x: number) => x.toFixed(0);
-  const svc = m ? `svc malloc ${f(m.malloc)} (${m.arenas} arenas) other anon ${f(m.otherAnon)} file ${f(m.file)}` : "svc -";
+  const svc = !m
+    ? "svc -"
+    : m.jemalloc
+      ? `svc jemalloc: anon ${f(m.otherAnon)} (malloc's and the V8 heaps) file ${f(m.file)}`
+      : `svc malloc ${f(m.malloc)} (${m.arenas} arenas) other anon ${f(m.otherAnon)} file ${f(m.file)}`;
   if (!stack.natsMonitorUrl) return svc;
   try {
     const jsz = (await fetch(`${stack.natsMonitorUrl}/jsz?streams=true&consumers=true`).then((r) => r.json())) as any;
@@ -177,6 +186,58 @@ async function detail(stack: Stack): Promise<string> {
   } catch (e) {
     return `${svc} | nats: ${e}`;
   }
+}
+
+/**
+ * `--prefill N`: N minutes of the same traffic before the timed phase, ending 3 minutes ago (outside the
+ * final count's range), as one datum a series a minute with Values/Counts: per steady series 144 random
+ * values of 0–100 counted 3 times (its 7.2 datums a second), and a minute's 50 pods with their 20 values
+ * counted 48 times. Reads of the last hour then see a full hour from the start, and the series index holds
+ * an hour's pods, as in a service that has run for a while; without it the soak's first hour measures the
+ * store filling up.
+ */
+async function prefill(cw: CloudWatchClient): Promise<void> {
+  const t0 = Date.now();
+  const minuteStart = Math.floor(t0 / 60_000) * 60_000;
+  const requests: PutMetricDataCommand[] = [];
+  for (let m = PREFILL + 2; m >= 3; m--) {
+    const Timestamp = new Date(minuteStart - m * 60_000 + 30_000);
+    const steady = Array.from({ length: STEADY }, (_, n): MetricDatum => ({
+      MetricName: `m${n % 10}`,
+      Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10)}` }],
+      Timestamp,
+      Values: Array.from({ length: 144 }, () => Math.random() * 100),
+      Counts: Array.from({ length: 144 }, () => 3),
+    }));
+    // 100 datums of 144 values a request: well under PutMetricData's 1 MB.
+    for (let i = 0; i < steady.length; i += 100) requests.push(new PutMetricDataCommand({ Namespace: NS_STEADY, MetricData: steady.slice(i, i + 100) }));
+    const pods = Array.from({ length: PODS_PER_MINUTE }, (_, j): MetricDatum => ({
+      MetricName: "cpu",
+      Dimensions: [{ Name: "Pod", Value: `pod-before-${m}-${j}` }],
+      Timestamp,
+      Values: Array.from({ length: BATCH / PODS_PER_MINUTE }, (_, k) => j + k * PODS_PER_MINUTE),
+      Counts: Array.from({ length: BATCH / PODS_PER_MINUTE }, () => 48),
+    }));
+    requests.push(new PutMetricDataCommand({ Namespace: NS_CHURN, MetricData: pods }));
+  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < requests.length) {
+        const request = requests[next++]!;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await cw.send(request);
+            break;
+          } catch (e) {
+            if (!isThrottling(e) || attempt > 20) throw e;
+            await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+          }
+        }
+      }
+    }),
+  );
+  console.log(`prefill: ${PREFILL} minutes of history, ${requests.length} requests, in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }
 
 /** A stream's block files (`*.blk`): how many and their bytes. */
@@ -203,6 +264,8 @@ async function main() {
   const cw = new CloudWatchClient(config(stack));
   const logs = new CloudWatchLogsClient(config(stack));
   const nats = natsPid(stack.natsUrl);
+  if (PREFILL) await prefill(cw);
+  console.log(`service malloc: ${smapsMb(stack.servicePid())?.jemalloc ? "jemalloc (preloaded)" : "glibc"}\n`);
   const started = Date.now();
   const deadline = started + MINUTES * 60_000;
   const ops = { put: new Op(OPEN), gmd: new Op(), gms: new Op(), list: new Op(), dash: new Op(), logs: new Op() };
@@ -367,6 +430,11 @@ async function main() {
     }),
   ];
   const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : "-");
+  // RSS sampled every 5 s as well: one reading a minute moves by tens of MiB with each isolate's collections.
+  const samples = { svc: [] as number[], nats: [] as number[] };
+  const rssMeans: { svc: number; nats: number }[] = [];
+  const sampler = setInterval(() => (samples.svc.push(rssMb(stack.servicePid())), samples.nats.push(rssMb(nats))), 5_000);
+  const mean = (xs: number[]) => xs.reduce((t, x) => t + x, 0) / xs.length;
   console.log(
     `min  ack/s  put p50/p99  gmd p50/p99  gms p50/p99  list p99  errors 5xx throttled  lag s  rss svc/nats MiB${OPEN ? "  sent/s gave-up in-flight skipped" : ""}  load  heaps used/total MiB`,
   );
@@ -394,6 +462,10 @@ async function main() {
         ` ${heaps}`,
       ].join(" "),
     );
+    rssMeans.push({ svc: mean(samples.svc), nats: mean(samples.nats) });
+    console.log(`     rss means of the minute (5 s samples): svc ${fmt(rssMeans.at(-1)!.svc)} nats ${fmt(rssMeans.at(-1)!.nats)}`);
+    samples.svc = [];
+    samples.nats = [];
     minuteAck = minuteSent = skipped = 0;
     maxInFlight = inFlight;
     maxLag = 0;
@@ -401,6 +473,7 @@ async function main() {
   }, 60_000);
   await Promise.all([...Array.from({ length: WRITERS }, (_, w) => (OPEN ? openWriter(w) : writer(w))), ...readers]);
   clearInterval(report);
+  clearInterval(sampler);
 
   // Stored = acknowledged, counted until equal or two minutes have passed: a
   // count still short then is data lost, not aggregation catching up.
@@ -438,6 +511,15 @@ async function main() {
     );
   }
   console.log(`\nacknowledged ${acknowledged.toLocaleString("en-US")}, stored ${stored.toLocaleString("en-US")}: ${stored === acknowledged ? "equal" : "DIFFERENT"}`);
+  if (rssMeans.length >= 35) {
+    // Issue 19's figure: growth over the last 30 minutes, from the means of five minutes' samples at each end.
+    const span = (from: number, key: "svc" | "nats") => mean(rssMeans.slice(from - 1, from + 4).map((m) => m[key]));
+    const end = rssMeans.length - 4;
+    for (const key of ["svc", "nats"] as const) {
+      const growth = (from: number) => `${from}–${from + 4} → ${end}–${end + 4}: ${fmt(span(from, key))} → ${fmt(span(end, key))} MiB, ${((100 * span(end, key)) / span(from, key) - 100).toFixed(1)}%`;
+      console.log(`${key === "svc" ? "service" : "nats-server"} RSS, means of 5 s samples, ${growth(end - 30)}; ${growth(end - 25)}`);
+    }
+  }
   console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
   cw.destroy();
   logs.destroy();

@@ -9,6 +9,10 @@ DEST=/opt/spinifex-cloudwatch
 command -v node >/dev/null || { echo "Node.js 20 or newer is required" >&2; exit 1; }
 getent group spinifex >/dev/null || { echo "no spinifex group: is this a Spinifex node (spx admin init)?" >&2; exit 1; }
 
+# The unit preloads jemalloc (docs/memory.md, "The allocator"); without it the service runs on glibc's malloc.
+dpkg -s libjemalloc2 >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -q libjemalloc2 \
+  || echo "libjemalloc2 could not be installed: the service will run on glibc's malloc" >&2
+
 mkdir -p "$DEST" /var/lib/spinifex/cloudwatch
 # The source tree only: no data, builds or caches of this checkout.
 tar -C "$SRC" --exclude=./node_modules --exclude=./.data --exclude=./.build --exclude=./.cache --exclude=./.git -cf - . | tar -C "$DEST" -xf -

@@ -21,6 +21,15 @@ apt_install() {
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
 }
 
+# Debian's jemalloc (package libjemalloc2) for this machine, if installed: its path.
+jemalloc_lib() {
+  local lib
+  for lib in "/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2" /usr/lib64/libjemalloc.so.2; do
+    [ -e "$lib" ] && { echo "$lib"; return 0; }
+  done
+  return 1
+}
+
 require_node() {
   command -v node >/dev/null 2>&1 || die "Node.js 20 or newer is required (https://nodejs.org or NodeSource packages)"
   node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \

@@ -32,8 +32,16 @@ fi
 # in full (--initial-old-space-size): the idle heap is ~50 MB and V8's own
 # limit sat ~15 MB above it, so a full read of stored logs ran a full
 # collection every ~1.3 s, a third of its CPU (docs/memory.md).
-# Two malloc arenas, not glibc's 8 per core: each thread (the stream worker,
-# libuv's pool inflating request bodies) otherwise fragments an arena of its
-# own, RSS that no heap limit sees (docs/memory.md).
+# jemalloc rather than glibc's malloc: under steady load glibc's heap grew in
+# steps that it never gave back, RSS that no heap limit sees; jemalloc gives
+# freed pages back within ~10 s (docs/memory.md, "The allocator").
+# HIVE_CLOUDWATCH_MALLOC=glibc, or an LD_PRELOAD of your own, keeps glibc's.
+if [ "${HIVE_CLOUDWATCH_MALLOC:-jemalloc}" = jemalloc ] && [ -z "${LD_PRELOAD:-}" ]; then
+  jemalloc_lib >/dev/null || (apt_install libjemalloc2) || say "libjemalloc2 is not installed: running on glibc's malloc"
+  if lib=$(jemalloc_lib); then export LD_PRELOAD="$lib"; fi
+fi
+# Without jemalloc: two malloc arenas, not glibc's 8 per core: each thread (the
+# stream worker, libuv's pool inflating request bodies) otherwise fragments an
+# arena of its own.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 exec node --max-semi-space-size=32 --max-old-space-size=512 --initial-old-space-size=128 --import tsx local/main.ts "$@"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm test: install what a fresh Debian machine is missing (nats-server, the
-# Debian aws CLI the awsQuery tests drive, faketime, node_modules), then type-check and
+# Debian aws CLI the awsQuery tests drive, faketime, jemalloc, node_modules), then type-check and
 # run the vitest suites. Arguments go to vitest (e.g. `npm test -- test/pure`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,6 +17,8 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 if ! python3 -c 'import botocore' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import botocore' >/dev/null 2>&1; then
   missing+=(python3-botocore)
 fi
+# The service runs on jemalloc, as npm start runs it (test/support/stack.ts).
+jemalloc_lib >/dev/null || missing+=(libjemalloc2)
 # The roll-off tests move the service's clock with libfaketime.
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 # The collector's tests boot a real QEMU (TCG) with a busybox guest and run a real guest agent.

@@ -180,6 +180,11 @@ describe("npm start", () => {
 
     const health = await fetch(`${endpoint}/_hive/health`);
     expect(await health.json()).toMatchObject({ status: "ok", nats: "up", s3: "up" });
+
+    // On jemalloc (npm test installs libjemalloc2, as npm start does): glibc's malloc grew under load (docs/memory.md).
+    const service = groupMembers(run.pgid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("local/main.ts"));
+    expect(service).toBeDefined();
+    expect(readFileSync(`/proc/${service}/maps`, "utf8")).toMatch(/\/libjemalloc\.so\.2\n/);
   }, STARTUP_TIMEOUT_MS + 10_000);
 
   // Four runs of the Python CLI: seconds each on a loaded machine.

@@ -8,7 +8,7 @@
  *   afterAll(() => stack?.stop());
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -130,6 +130,9 @@ process.once("exit", () => {
   }
 });
 
+/** Debian's jemalloc (libjemalloc2), which scripts/start.sh preloads into the service (docs/memory.md, "The allocator"). */
+const JEMALLOC = [`/usr/lib/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu/libjemalloc.so.2`, "/usr/lib64/libjemalloc.so.2"].find((p) => existsSync(p));
+
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const tmp = opts.keepDir ?? mkdtempSync(join(tmpdir(), "hive-cw-"));
   mkdirSync(tmp, { recursive: true });
@@ -151,8 +154,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     HIVE_CLOUDWATCH_NATS_URL: nats.url,
     HIVE_CLOUDWATCH_STORAGE_ENDPOINT: s3.url,
     HIVE_CLOUDWATCH_HOST: "127.0.0.1",
-    // As scripts/start.sh runs the service.
+    // As scripts/start.sh runs the service: on jemalloc when it is installed (a caller's LD_PRELOAD wins).
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
+    ...(JEMALLOC && !process.env.LD_PRELOAD && process.env.HIVE_CLOUDWATCH_MALLOC !== "glibc" ? { LD_PRELOAD: JEMALLOC } : {}),
     // The service binds a port of its own choosing and prints it; restarts reuse that port.
     HIVE_CLOUDWATCH_PORT: "0",
     HIVE_CLOUDWATCH_LOCAL: "true",
