@@ -64,7 +64,7 @@ import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { putMetricDataBody, RawPutMetricData, type PutOutcome, type RawDatum } from "../test/support/put-flood.js";
 import { startStack, type Stack } from "../test/support/stack.js";
-import { machine, natsHeap, numberArg, profileArgs, rssMb, smapsMb } from "./common.js";
+import { machine, natsHeap, numberArg, profileArgs, rssMb, sendThroughThrottling, smapsMb } from "./common.js";
 
 const MINUTES = numberArg("minutes", 60);
 const RATE = numberArg("rate", 8000);
@@ -81,6 +81,11 @@ const OPEN = process.argv.includes("--open");
 const MAX_IN_FLIGHT = numberArg("max-in-flight", 1024);
 /** Minutes of history written before the timed phase (0: none): the store a service that has run for a while holds. */
 const PREFILL = numberArg("prefill", 0);
+
+/** Steady series n (of STEADY): 100 hosts × 10 metrics. */
+const steadySeries = (n: number) => ({ MetricName: `m${n % 10}`, Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10) % (STEADY / 10)}` }] });
+/** A churned pod's series. */
+const podSeries = (pod: string) => ({ MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: pod }] });
 
 const isThrottling = (e: any) => /Throttl/.test(e?.name ?? "") || e?.message === "Rate exceeded";
 
@@ -203,8 +208,7 @@ async function prefill(cw: CloudWatchClient): Promise<void> {
   for (let m = PREFILL + 2; m >= 3; m--) {
     const Timestamp = new Date(minuteStart - m * 60_000 + 30_000);
     const steady = Array.from({ length: STEADY }, (_, n): MetricDatum => ({
-      MetricName: `m${n % 10}`,
-      Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10)}` }],
+      ...steadySeries(n),
       Timestamp,
       Values: Array.from({ length: 144 }, () => Math.random() * 100),
       Counts: Array.from({ length: 144 }, () => 3),
@@ -212,8 +216,7 @@ async function prefill(cw: CloudWatchClient): Promise<void> {
     // 100 datums of 144 values a request: well under PutMetricData's 1 MB.
     for (let i = 0; i < steady.length; i += 100) requests.push(new PutMetricDataCommand({ Namespace: NS_STEADY, MetricData: steady.slice(i, i + 100) }));
     const pods = Array.from({ length: PODS_PER_MINUTE }, (_, j): MetricDatum => ({
-      MetricName: "cpu",
-      Dimensions: [{ Name: "Pod", Value: `pod-before-${m}-${j}` }],
+      ...podSeries(`pod-before-${m}-${j}`),
       Timestamp,
       Values: Array.from({ length: BATCH / PODS_PER_MINUTE }, (_, k) => j + k * PODS_PER_MINUTE),
       Counts: Array.from({ length: BATCH / PODS_PER_MINUTE }, () => 48),
@@ -221,19 +224,12 @@ async function prefill(cw: CloudWatchClient): Promise<void> {
     requests.push(new PutMetricDataCommand({ Namespace: NS_CHURN, MetricData: pods }));
   }
   let next = 0;
+  const throttled = { count: 0 };
   await Promise.all(
     Array.from({ length: 4 }, async () => {
       while (next < requests.length) {
         const request = requests[next++]!;
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await cw.send(request);
-            break;
-          } catch (e) {
-            if (!isThrottling(e) || attempt > 20) throw e;
-            await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
-          }
-        }
+        await sendThroughThrottling(() => cw.send(request), throttled);
       }
     }),
   );
@@ -280,8 +276,7 @@ async function main() {
   const churned = new Set<string>();
 
   const steadyDatum = (n: number, now: Date): MetricDatum => ({
-    MetricName: `m${n % 10}`,
-    Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10) % (STEADY / 10)}` }],
+    ...steadySeries(n),
     Timestamp: now,
     Value: Math.random() * 100,
   });
@@ -292,7 +287,7 @@ async function main() {
     const churn = i % 10 === 0; // 10% of the batches
     const data = Array.from({ length: BATCH }, (_, k) =>
       churn
-        ? { MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: `pod-${minute}-${k % PODS_PER_MINUTE}` }], Timestamp: now, Value: k }
+        ? { ...podSeries(`pod-${minute}-${k % PODS_PER_MINUTE}`), Timestamp: now, Value: k }
         : steadyDatum(i * BATCH + k, now),
     );
     minuteSent += BATCH;
@@ -328,8 +323,7 @@ async function main() {
         putMetricDataBody(
           NS_STEADY,
           Array.from({ length: BATCH }, (_, k): RawDatum => ({
-            MetricName: `m${k % 10}`,
-            Dimensions: [{ Name: "Host", Value: `h${Math.floor(k / 10) % (STEADY / 10)}` }],
+            ...steadySeries(k),
             Timestamp: second,
             Value: Math.random() * 100,
           })),
@@ -337,7 +331,7 @@ async function main() {
       );
       const churn = putMetricDataBody(
         NS_CHURN,
-        Array.from({ length: BATCH }, (_, k) => ({ MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: `pod-${minute}-${k % PODS_PER_MINUTE}` }], Timestamp: second, Value: k })),
+        Array.from({ length: BATCH }, (_, k) => ({ ...podSeries(`pod-${minute}-${k % PODS_PER_MINUTE}`), Timestamp: second, Value: k })),
       );
       bodies = { second, steady, churn, minute };
     }
@@ -479,8 +473,8 @@ async function main() {
   // count still short then is data lost, not aggregation catching up.
   const range = { StartTime: new Date(started - 120_000), EndTime: new Date(Date.now() + 120_000), Period: 3600, Statistics: ["SampleCount" as const] };
   const series = [
-    ...Array.from({ length: STEADY }, (_, n) => ({ Namespace: NS_STEADY, MetricName: `m${n % 10}`, Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10)}` }] })),
-    ...[...churned].map((pod) => ({ Namespace: NS_CHURN, MetricName: "cpu", Dimensions: [{ Name: "Pod", Value: pod }] })),
+    ...Array.from({ length: STEADY }, (_, n) => ({ Namespace: NS_STEADY, ...steadySeries(n) })),
+    ...[...churned].map((pod) => ({ Namespace: NS_CHURN, ...podSeries(pod) })),
   ];
   const count = async (): Promise<number> => {
     let n = 0;

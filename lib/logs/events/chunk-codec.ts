@@ -124,10 +124,10 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
   const blocks: ChunkBlock[] = [];
   const tokenSets: TokenHashes[] = [];
   let rawBytes = 0;
-  let text = blockText();
+  let text = blockTexts.take();
   /** Where the next message goes in `text` (its messages start at HEADER_ROOM), and where the next header line goes in `head`. */
   let at = HEADER_ROOM;
-  let head = headerText();
+  let head = headerTexts.take();
   let h = 0;
   let tokens = tokenSet();
   let first = events.length ? events[0].timestamp : 0;
@@ -150,7 +150,7 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
       // More header lines than the room before the messages (many tiny messages): the block gets a buffer of its own.
       used = Buffer.allocUnsafe(frontBytes + at - HEADER_ROOM);
       text.copy(used, frontBytes, HEADER_ROOM, at);
-      releaseBlockText(text);
+      blockTexts.give(text);
       at = used.length;
       from = 0;
     }
@@ -162,7 +162,7 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     tokenSets.push(tokens);
     const done = (await startGzip(raw, compress ? GZIP_LEVEL : 0)).done;
     // The text goes back to the pool once zlib has read it all (never before: the thread pool reads it meanwhile).
-    const member = done.finally(() => releaseBlockText(used));
+    const member = done.finally(() => blockTexts.give(used));
     member.catch(() => undefined); // seen by encodeChunk's Promise.all, never unhandled meanwhile
     members.push(member);
     // Back to the event loop every YIELD_AFTER_MS: a flush of many chunks at once (a forced pass) once held it
@@ -173,7 +173,7 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     }
     rawBytes += raw.length;
     // A new buffer: the last one is in the thread pool until compressed.
-    text = blockText();
+    text = blockTexts.take();
     at = HEADER_ROOM;
     h = 0;
     tokens = tokenSet();
@@ -231,8 +231,8 @@ export async function encodeChunk(events: readonly (ChunkEvent | ChunkEventBytes
     messageBytes += len;
   }
   if (count > 0 || blocks.length === 0) await flush();
-  releaseBlockText(text); // the unused one the last flush took
-  releaseHeaderText(head);
+  blockTexts.give(text); // the unused one the last flush took
+  headerTexts.give(head);
   const body = await Promise.all(members);
   let offset = 0;
   body.forEach((member, i) => {
@@ -290,13 +290,9 @@ const TEXT_BYTES = HEADER_ROOM + BLOCK_RAW_BYTES + BLOCK_SLACK;
  * collections sooner.
  */
 const blockTexts = bufferPool(TEXT_BYTES);
-const blockText = blockTexts.take;
-const releaseBlockText = blockTexts.give;
 
 /** The same for the header lines a chunk's encoding writes apart (one buffer per encodeChunk running). */
 const headerTexts = bufferPool(16 * 1024);
-const headerText = headerTexts.take;
-const releaseHeaderText = headerTexts.give;
 /** A header line at most: five decimals of up to 17 digits (safe integers) and three signs, four spaces and a newline. */
 const MAX_HEADER_BYTES = 5 * 17 + 3 + 5;
 
