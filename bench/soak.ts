@@ -35,6 +35,11 @@
  * `--prefill N` writes N minutes of history first (see prefill()), so the run starts from the store of
  * a service that has run for a while rather than an empty one.
  *
+ * The hot tier's chunks are clock hours, and nats-server's RSS steps up when one closes (docs/memory.md,
+ * "The clock hour's step"): each minute's line says the clock's minute (`:MM`), and the end says at which
+ * minutes of the run an hour began. `--start-at-minute M` waits for the clock's minute M first (0–59), so
+ * that a run puts the hour where it is wanted.
+ *
  * `--profile DIR` writes the service's CPU profiles (one per thread) to DIR.
  * `--detail` adds a line a minute: where the service's RSS is (smaps: malloc's
  * heap and arenas, other anonymous memory such as V8's heaps, file-backed) and nats-server's view
@@ -81,6 +86,7 @@ const OPEN = process.argv.includes("--open");
 const MAX_IN_FLIGHT = numberArg("max-in-flight", 1024);
 /** Minutes of history written before the timed phase (0: none): the store a service that has run for a while holds. */
 const PREFILL = numberArg("prefill", 0);
+const START_AT_MINUTE = numberArg("start-at-minute", -1);
 
 /** Steady series n (of STEADY): 100 hosts × 10 metrics. */
 const steadySeries = (n: number) => ({ MetricName: `m${n % 10}`, Dimensions: [{ Name: "Host", Value: `h${Math.floor(n / 10) % (STEADY / 10)}` }] });
@@ -237,6 +243,27 @@ async function prefill(cw: CloudWatchClient): Promise<void> {
 }
 
 /** A stream's block files (`*.blk`): how many and their bytes. */
+const clockMinute = (t: number) => String(new Date(t).getUTCMinutes()).padStart(2, "0");
+
+/** The minutes of a run started at `started` in which a clock hour began (minute 1 is the run's first). */
+function hourStarts(started: number, ended: number): number[] {
+  const out: number[] = [];
+  for (let h = Math.ceil(started / 3600_000) * 3600_000; h < ended; h += 3600_000) out.push(Math.floor((h - started) / 60_000) + 1);
+  return out;
+}
+
+/** Waits until the clock's minute is `minute` (the next time it is). */
+async function untilClockMinute(minute: number): Promise<void> {
+  if (!Number.isInteger(minute) || minute > 59) throw new Error(`--start-at-minute takes 0–59, not ${minute}`);
+  const now = Date.now();
+  const hour = Math.floor(now / 3600_000) * 3600_000;
+  let at = hour + minute * 60_000;
+  if (at < now - 30_000) at += 3600_000;
+  if (at <= now) return;
+  console.log(`waiting ${Math.round((at - now) / 60_000)} min for the clock's :${String(minute).padStart(2, "0")}\n`);
+  await new Promise((r) => setTimeout(r, at - now));
+}
+
 function blockFiles(dir: string): { n: number; bytes: number } {
   try {
     const blks = readdirSync(dir).filter((f) => f.endsWith(".blk"));
@@ -261,6 +288,7 @@ async function main() {
   const logs = new CloudWatchLogsClient(config(stack));
   const nats = natsPid(stack.natsUrl);
   if (PREFILL) await prefill(cw);
+  if (START_AT_MINUTE >= 0) await untilClockMinute(START_AT_MINUTE);
   console.log(`service malloc: ${smapsMb(stack.servicePid())?.jemalloc ? "jemalloc (preloaded)" : "glibc"}\n`);
   const started = Date.now();
   const deadline = started + MINUTES * 60_000;
@@ -457,7 +485,7 @@ async function main() {
       ].join(" "),
     );
     rssMeans.push({ svc: mean(samples.svc), nats: mean(samples.nats) });
-    console.log(`     rss means of the minute (5 s samples): svc ${fmt(rssMeans.at(-1)!.svc)} nats ${fmt(rssMeans.at(-1)!.nats)}`);
+    console.log(`     rss means of the minute (5 s samples): svc ${fmt(rssMeans.at(-1)!.svc)} nats ${fmt(rssMeans.at(-1)!.nats)}   clock :${clockMinute(Date.now())}`);
     samples.svc = [];
     samples.nats = [];
     minuteAck = minuteSent = skipped = 0;
@@ -514,6 +542,8 @@ async function main() {
       console.log(`${key === "svc" ? "service" : "nats-server"} RSS, means of 5 s samples, ${growth(end - 30)}; ${growth(end - 25)}`);
     }
   }
+  const hours = hourStarts(started, Date.now());
+  console.log(`clock hours began at minute${hours.length === 1 ? "" : "s"} ${hours.join(", ") || "none"} of the run (started at :${clockMinute(started)})`);
   console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
   cw.destroy();
   logs.destroy();
