@@ -242,7 +242,6 @@ async function prefill(cw: CloudWatchClient): Promise<void> {
   console.log(`prefill: ${PREFILL} minutes of history, ${requests.length} requests, in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 }
 
-/** A stream's block files (`*.blk`): how many and their bytes. */
 const clockMinute = (t: number) => String(new Date(t).getUTCMinutes()).padStart(2, "0");
 
 /** The minutes of a run started at `started` in which a clock hour began (minute 1 is the run's first). */
@@ -260,10 +259,11 @@ async function untilClockMinute(minute: number): Promise<void> {
   let at = hour + minute * 60_000;
   if (at < now - 30_000) at += 3600_000;
   if (at <= now) return;
-  console.log(`waiting ${Math.round((at - now) / 60_000)} min for the clock's :${String(minute).padStart(2, "0")}\n`);
+  console.log(`waiting ${Math.round((at - now) / 60_000)} min for the clock's :${clockMinute(at)}\n`);
   await new Promise((r) => setTimeout(r, at - now));
 }
 
+/** A stream's block files (`*.blk`): how many and their bytes. */
 function blockFiles(dir: string): { n: number; bytes: number } {
   try {
     const blks = readdirSync(dir).filter((f) => f.endsWith(".blk"));
@@ -543,7 +543,7 @@ async function main() {
     }
   }
   const hours = hourStarts(started, Date.now());
-  console.log(`clock hours began at minute${hours.length === 1 ? "" : "s"} ${hours.join(", ") || "none"} of the run (started at :${clockMinute(started)})`);
+  console.log(`${hours.length ? `a clock hour began at minute ${hours.join(", ")} of` : "no clock hour began in"} the run (started at :${clockMinute(started)})`);
   console.log(`churned series ${churned.size}, listed ${churned.size - missing.length}${missing.length ? ` (missing e.g. ${missing.slice(0, 3).join(", ")})` : ""}`);
   cw.destroy();
   logs.destroy();
