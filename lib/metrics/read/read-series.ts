@@ -14,6 +14,7 @@ import { seriesId } from "../store/identity.js";
 import { GridSlab, MAX_GRID_SLOTS, PeriodGrid } from "./period-grid.js";
 import { getSeries } from "../store/series-index.js";
 import { TailCache, type TailDatum } from "./tail-cache.js";
+import { cachedChunk, cachedTier, keepChunk } from "./chunk-read-cache.js";
 import { sealedThrough } from "../store/sealing.js";
 import { bucketStart, chunkStart, chunkStartsIn, ingestTiers, retention, SEALED_AFTER_MS, TIERS, warmUpperBound, type Retention, type TierName } from "../store/tiers.js";
 import type { IngestDatum } from "../encoding/ingest-codec.js";
@@ -83,7 +84,7 @@ export async function readSeries(account: string, metric: MetricIdentity, opts: 
   // before it moves the checkpoint, so whatever has left the tail is there.
   const tailData = await tail.forMetric(metric, id, opts.basic);
   const record = opts.unit ? undefined : await getSeries(account, id);
-  const [data] = await readChunks(account, [{ id, units: record?.units ?? [], first: record?.firstTimestamp, tail: tailData }], opts);
+  const [data] = await readChunks(account, [{ id, units: record?.units ?? [], first: record?.firstTimestamp, tail: tailData, ...cacheable(tail, metric) }], opts);
   return data;
 }
 
@@ -104,10 +105,16 @@ export async function readMany(
     metrics.map(async (metric) => {
       const id = seriesId(metric);
       const tailData = tailEmpty ? [] : await tail.forMetric(metric, id, opts.basic);
-      return { id, units: opts.units?.(id) ?? [], first: opts.first?.(id), tail: tailData };
+      return { id, units: opts.units?.(id) ?? [], first: opts.first?.(id), tail: tailData, ...cacheable(tail, metric) };
     }),
   );
   return readChunks(account, wanted, opts);
+}
+
+/** The series' partition and its purge epoch, once the query has read the partition's delta log. */
+function cacheable(tail: TailCache, metric: MetricIdentity): Pick<Wanted, "partition" | "epoch"> {
+  const partition = tail.partitionFor(metric);
+  return { partition, epoch: tail.purgeEpochOf(partition) };
 }
 
 /** A series to read: its id, the units the index knows for it, its first datapoint, its unaggregated tail. */
@@ -116,6 +123,9 @@ interface Wanted {
   units: string[];
   first?: number;
   tail: TailDatum[];
+  /** Its ingest partition and that partition's purge epoch: hourly chunks come from the read cache only with both. */
+  partition: number;
+  epoch?: number;
 }
 
 /** Each series' units to read: the one asked for, or every unit the index or the tail knows. */
@@ -128,10 +138,13 @@ type ChunkVisit = (i: number, unit: string, start: number, bytes: Uint8Array) =>
  * One tier's stored chunks over `range` for every wanted series and unit,
  * fetched by direct gets in one batch (see kv-values.ts for why not a scan).
  * Chunks that end before a series' first datapoint are not asked for.
+ * Hourly chunks come from the read cache where it has them, and are kept
+ * there when fetched (chunk-read-cache.ts).
  */
 function loadTier(account: string, wanted: Wanted[], units: string[][], tier: TierName, range: Range, visit: ChunkVisit): Promise<void> {
   const { spanMs } = TIERS[tier];
   const starts = chunkStartsIn(TIERS[tier], range[0], range[1]);
+  const cached = cachedTier(tier);
   const keys: string[] = [];
   const who: number[] = [];
   const unitAt: string[] = [];
@@ -140,14 +153,24 @@ function loadTier(account: string, wanted: Wanted[], units: string[][], tier: Ti
     for (const unit of units[i]) {
       for (const start of starts) {
         if (start + spanMs <= (w.first ?? -Infinity)) continue; // before the series' first datapoint: no chunk
-        keys.push(chunkKey({ account, seriesId: w.id, unit, tier, start }));
+        const key = chunkKey({ account, seriesId: w.id, unit, tier, start });
+        const hit = cached && w.epoch !== undefined ? cachedChunk(key) : undefined;
+        if (hit) {
+          visit(i, unit, start, hit);
+          continue;
+        }
+        keys.push(key);
         who.push(i);
         unitAt.push(unit);
         startAt.push(start);
       }
     }
   });
-  return kvValues(BUCKETS.metricChunks, keys, (k, bytes) => visit(who[k], unitAt[k], startAt[k], bytes));
+  return kvValues(BUCKETS.metricChunks, keys, (k, bytes) => {
+    const w = wanted[who[k]];
+    if (cached && w.epoch !== undefined) keepChunk(keys[k], w.partition, w.epoch, bytes);
+    visit(who[k], unitAt[k], startAt[k], bytes);
+  });
 }
 
 async function readChunks(account: string, wanted: Wanted[], opts: ReadOptions): Promise<PeriodData[]> {

@@ -10,6 +10,7 @@ import { getCheckpoint } from "../../storage/stream-shards.js";
 import { Aggregate } from "./aggregate.js";
 import { decodeChunk, decodeChunkBasic } from "../encoding/chunk.js";
 import { readDeltas, seriesEntries, type DeltaRecord } from "../write/delta-log.js";
+import { purgeEpoch } from "./chunk-read-cache.js";
 import { decodeIngestColumns, decodeIngestMessage, HAS_COUNTS, HIGH_RESOLUTION, IngestColumns, KIND, STATISTICS, VALUE } from "../encoding/ingest-codec.js";
 import type { IngestDatum, IngestMessage } from "../encoding/ingest-codec.js";
 import { INGEST_STREAM, ingestSubject, PARTITIONS, partitionOf } from "../write/ingest-log.js";
@@ -91,6 +92,7 @@ export class TailCache {
   private readonly parts = new Map<number, Promise<Partition>>();
   private readonly deltas = new Map<number, Promise<DeltaRecord[]>>();
   private readonly bySeries = new Map<number, Promise<TailIndex>>();
+  private readonly epochs = new Map<number, number>();
 
   constructor(readonly account: string) {}
 
@@ -100,10 +102,7 @@ export class TailCache {
    * `basic`, delta records' buckets come without their distributions.
    */
   async forMetric(metric: MetricIdentity, id: string, basic = false): Promise<TailDatum[]> {
-    const p = partitionOf(this.account, metric.namespace, {
-      m: metric.metricName,
-      d: metric.dimensions.map((x) => [x.name, x.value] as [string, string]),
-    });
+    const p = this.partitionFor(metric);
     let index = this.bySeries.get(p);
     if (!index) {
       index = this.partition(p).then(({ messages }) => new TailIndex(messages));
@@ -132,6 +131,23 @@ export class TailCache {
     return out;
   }
 
+  /** The ingest partition the metric's datapoints go to. */
+  partitionFor(metric: MetricIdentity): number {
+    return partitionOf(this.account, metric.namespace, {
+      m: metric.metricName,
+      d: metric.dimensions.map((x) => [x.name, x.value] as [string, string]),
+    });
+  }
+
+  /**
+   * The partition's purge epoch (chunk-read-cache.ts) as this query's read of
+   * the delta log left it; undefined before that read. Chunks fetched after
+   * it may be kept under it.
+   */
+  purgeEpochOf(partition: number): number | undefined {
+    return this.epochs.get(partition);
+  }
+
   /** Every unaggregated message of the account. */
   async all(): Promise<SequencedMessage[]> {
     const parts = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => this.partition(p)));
@@ -158,7 +174,12 @@ export class TailCache {
     let got = this.deltas.get(p);
     if (!got) {
       // After the tail: a record that left it (the checkpoint passed it) is in the log or in the chunks.
-      got = this.partition(p).then(async ({ checkpoint }) => (await readDeltas(p)).filter((r) => r.to <= checkpoint));
+      got = this.partition(p).then(async ({ checkpoint }) => {
+        const records = await readDeltas(p);
+        // Taken at once, before a later refresh can see another purge.
+        this.epochs.set(p, purgeEpoch(p));
+        return records.filter((r) => r.to <= checkpoint);
+      });
       this.deltas.set(p, got);
     }
     return got;

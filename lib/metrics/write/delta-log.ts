@@ -18,6 +18,7 @@ import { getRecord, isWrongLastSequence, putRecord } from "../../storage/kv.js";
 import { BUCKETS, directGet, ensureStream, getBucket, getNats, purgeBelowNeeded } from "../../storage/nats.js";
 import { PARTITIONS } from "./ingest-log.js";
 import { decodeDelta, deltaRange, type DeltaEntry } from "../encoding/delta-codec.js";
+import { forgetFolded, forgetPartition } from "../read/chunk-read-cache.js";
 
 export const DELTA_STREAM = "CW_METRICS_DELTAS";
 export const deltaSubject = (partition: number) => `cloudwatch.metrics.delta.${partition}`;
@@ -206,7 +207,9 @@ async function refresh(partition: number, part: PartitionCache): Promise<void> {
   const { jsm } = await getNats();
   const below = await purgeMark(partition);
   // A mark moved back (keepAboveMark): the cached records' sequences belong to the stream's old numbering.
-  const kept = below < part.below ? [] : part.records.filter((r) => r.seq >= below);
+  const back = below < part.below;
+  const kept = back ? [] : part.records.filter((r) => r.seq >= below);
+  forgetPurged(partition, part, below, back, kept.length);
   part.below = below;
   const from = Math.max(below, (kept.at(-1)?.seq ?? 0) + 1, 1);
   const fresh: DeltaRecord[] = [];
@@ -218,6 +221,25 @@ async function refresh(partition: number, part: PartitionCache): Promise<void> {
     seq = m.seq + 1;
   }
   part.records = [...kept, ...fresh];
+}
+
+/**
+ * Tells the read cache (chunk-read-cache.ts) which chunks the records purged
+ * since the last refresh were folded into. Compaction marks a partition just
+ * past the last record it purged, and this thread's records run unbroken from
+ * the old mark: a mark past the record after the last one seen means records
+ * came and went unseen, and every copy of the partition's chunks is dropped.
+ */
+function forgetPurged(partition: number, part: PartitionCache, below: number, back: boolean, keptCount: number): void {
+  const last = part.records.at(-1)?.seq;
+  const seenTo = last === undefined ? part.below : last + 1;
+  if (back || below > seenTo) return forgetPartition(partition);
+  const purged = part.records.length - keptCount;
+  if (purged > 0) forgetFolded(partition, entriesOf(part.records.slice(0, purged)));
+}
+
+function* entriesOf(records: DeltaRecord[]): Iterable<DeltaEntry> {
+  for (const r of records) yield* r.entries;
 }
 
 const nextRecord = (jsm: JetStreamManager, partition: number, seq: number) =>
