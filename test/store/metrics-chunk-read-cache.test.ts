@@ -73,10 +73,10 @@ async function put(host: string, values: number[], offset = 0) {
 }
 
 /** The closed hour's sum and count, by the basic path and by the distributions' path: both must agree. */
-async function hour(host: string) {
+async function hour(host: string, now = NOW) {
   const input = { Namespace: NS, MetricName: "Requests", Dimensions: series(host).dims, StartTime: new Date(CLOSED), EndTime: new Date(CLOSED + HOUR), Period: 3600 };
-  const basic = (await lib.getMetricStatistics(ACCOUNT, { ...input, Statistics: ["Sum", "SampleCount"] }, NOW)).Datapoints ?? [];
-  const full = (await lib.getMetricStatistics(ACCOUNT, { ...input, ExtendedStatistics: ["TC(0%:100%)"] }, NOW)).Datapoints ?? [];
+  const basic = (await lib.getMetricStatistics(ACCOUNT, { ...input, Statistics: ["Sum", "SampleCount"] }, now)).Datapoints ?? [];
+  const full = (await lib.getMetricStatistics(ACCOUNT, { ...input, ExtendedStatistics: ["TC(0%:100%)"] }, now)).Datapoints ?? [];
   expect(full.map((d) => d.ExtendedStatistics!["TC(0%:100%)"])).toEqual(basic.map((d) => d.SampleCount));
   return { sum: basic[0]?.Sum ?? 0, count: basic[0]?.SampleCount ?? 0 };
 }
@@ -140,6 +140,21 @@ describe("the read cache of hourly chunks", () => {
     expect(lib.cachedChunk(a.key())).toBeUndefined();
     await lib.putRecord(shards, `${lib.DELTA_STREAM}.${p}`, { below: mark });
     expect(await hour("web-1")).toEqual({ sum: 116, count: 5 });
+  });
+
+  it("counts a cached hour once when roll-off seals it, for readers before and after the sealed mark", async () => {
+    const a = series("web-1");
+    expect(lib.cachedChunk(a.key())).toBeDefined();
+    const { rollOff } = await import("../../lib/metrics/store/roll-off.js");
+    // The hour closed 40 minutes before: sealed into its 12-hour chunk, which lists the hourly chunk's incarnation.
+    const later = NOW + 35 * MIN;
+    expect((await rollOff(later)).sealed).toBe(1);
+    const kv = await lib.getBucket(lib.BUCKETS.metricChunks);
+    expect(await kv.get(a.key())).toBeNull();
+    // A reader whose clock is before the mark still asks for the hourly chunk, and gets the cached copy: skipped as absorbed.
+    expect(lib.cachedChunk(a.key())).toBeDefined();
+    expect(await hour("web-1", NOW + 20 * MIN)).toEqual({ sum: 116, count: 5 });
+    expect(await hour("web-1", later)).toEqual({ sum: 116, count: 5 });
   });
 
   it("does not keep a chunk fetched before a purge that was seen after the fetch's refresh", () => {
