@@ -207,9 +207,8 @@ async function refresh(partition: number, part: PartitionCache): Promise<void> {
   const { jsm } = await getNats();
   const below = await purgeMark(partition);
   // A mark moved back (keepAboveMark): the cached records' sequences belong to the stream's old numbering.
-  const back = below < part.below;
-  const kept = back ? [] : part.records.filter((r) => r.seq >= below);
-  forgetPurged(partition, part, below, back, kept.length);
+  const kept = below < part.below ? [] : part.records.filter((r) => r.seq >= below);
+  forgetPurged(partition, part, below);
   part.below = below;
   const from = Math.max(below, (kept.at(-1)?.seq ?? 0) + 1, 1);
   const fresh: DeltaRecord[] = [];
@@ -230,12 +229,12 @@ async function refresh(partition: number, part: PartitionCache): Promise<void> {
  * the old mark: a mark past the record after the last one seen means records
  * came and went unseen, and every copy of the partition's chunks is dropped.
  */
-function forgetPurged(partition: number, part: PartitionCache, below: number, back: boolean, keptCount: number): void {
+function forgetPurged(partition: number, part: PartitionCache, below: number): void {
   const last = part.records.at(-1)?.seq;
   const seenTo = last === undefined ? part.below : last + 1;
-  if (back || below > seenTo) return forgetPartition(partition);
-  const purged = part.records.length - keptCount;
-  if (purged > 0) forgetFolded(partition, entriesOf(part.records.slice(0, purged)));
+  if (below < part.below || below > seenTo) return forgetPartition(partition);
+  const purged = part.records.filter((r) => r.seq < below);
+  if (purged.length > 0) forgetFolded(partition, entriesOf(purged));
 }
 
 function* entriesOf(records: DeltaRecord[]): Iterable<DeltaEntry> {
